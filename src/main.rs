@@ -1,5 +1,3 @@
-fn main() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let c = reqwest::Client::builder().build();
-    println!("{:?}", c.is_ok());
+fn main() -> std::process::ExitCode {
+    celtool::main()
 }

@@ -1,0 +1,261 @@
+//! Recognising what Celery created on the broker: event queues, worker mailboxes, result queues,
+//! task queues, and which connections are workers or event consumers (FACTS.md, "What Celery
+//! creates on RabbitMQ").
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::model::{Connection, Consumer, Queue};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueKind {
+    /// A queue Celery workers take tasks from.
+    Task,
+    /// `celeryev.<uuid>`: one per event consumer (Flower, `celery events`, gossip).
+    Event,
+    /// `<node>.celery.pidbox` (a worker's remote-control mailbox) and `<uuid>.reply.celery.pidbox`.
+    Mailbox,
+    /// A result queue: a task id without dashes (amqp backend) or a client's UUID (rpc backend).
+    Result,
+    Other,
+}
+
+impl QueueKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            QueueKind::Task => "task",
+            QueueKind::Event => "event",
+            QueueKind::Mailbox => "mailbox",
+            QueueKind::Result => "result",
+            QueueKind::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConnectionKind {
+    CeleryWorker,
+    EventConsumer,
+    Other,
+}
+
+impl ConnectionKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ConnectionKind::CeleryWorker => "celery-worker",
+            ConnectionKind::EventConsumer => "event-consumer",
+            ConnectionKind::Other => "other",
+        }
+    }
+}
+
+pub fn is_event_queue(name: &str) -> bool {
+    name.starts_with("celeryev.")
+}
+
+pub fn is_reply_queue(name: &str) -> bool {
+    name.ends_with(".reply.celery.pidbox")
+}
+
+/// A worker's own mailbox (`w1@host.celery.pidbox`), not a reply queue.
+pub fn is_worker_mailbox(name: &str) -> bool {
+    name.ends_with(".celery.pidbox") && !is_reply_queue(name)
+}
+
+/// The worker node name of a mailbox queue (`w1@host` of `w1@host.celery.pidbox`).
+pub fn mailbox_node(name: &str) -> Option<&str> {
+    if is_worker_mailbox(name) {
+        name.strip_suffix(".celery.pidbox")
+    } else {
+        None
+    }
+}
+
+/// A per-task result queue of the amqp backend: the task id without dashes, 32 lowercase hex.
+pub fn is_task_result_queue(name: &str) -> bool {
+    name.len() == 32
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// An rpc-backend reply queue: a bare UUID (8-4-4-4-12 lowercase hex).
+pub fn is_uuid_queue(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    parts.len() == 5
+        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, len)| {
+            p.len() == len
+                && p.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+}
+
+/// Classifies queues and connections using the consumers list to link them.
+#[derive(Debug, Default)]
+pub struct Classifier {
+    /// (vhost, queue) consumed by a Celery worker connection.
+    worker_consumed: HashSet<(String, String)>,
+    connection_kinds: HashMap<String, ConnectionKind>,
+}
+
+impl Classifier {
+    pub fn new(connections: &[Connection], consumers: &[Consumer]) -> Self {
+        let mut mailbox_conns = HashSet::new();
+        let mut event_conns = HashSet::new();
+        for c in consumers {
+            let q = c.queue_name();
+            if is_worker_mailbox(q) {
+                mailbox_conns.insert(c.connection_name().to_string());
+            } else if is_event_queue(q) {
+                event_conns.insert(c.connection_name().to_string());
+            }
+        }
+        let worker_hosts: HashSet<&str> = connections
+            .iter()
+            .filter(|c| mailbox_conns.contains(c.name()))
+            .filter_map(|c| c.peer_host.as_deref())
+            .collect();
+        let mut connection_kinds = HashMap::new();
+        for c in connections {
+            let kind = if mailbox_conns.contains(c.name()) {
+                ConnectionKind::CeleryWorker
+            } else if event_conns.contains(c.name()) {
+                ConnectionKind::EventConsumer
+            } else if c.product() == Some("py-amqp")
+                && c.peer_host
+                    .as_deref()
+                    .is_some_and(|h| worker_hosts.contains(h))
+            {
+                // A worker's other connections (event dispatcher, producer pool) come from the
+                // same host with the same client library.
+                ConnectionKind::CeleryWorker
+            } else {
+                ConnectionKind::Other
+            };
+            connection_kinds.insert(c.name().to_string(), kind);
+        }
+        let worker_consumed = consumers
+            .iter()
+            .filter(|c| mailbox_conns.contains(c.connection_name()))
+            .filter_map(|c| {
+                let q = c.queue.as_ref()?;
+                Some((
+                    q.vhost.clone().unwrap_or_else(|| "/".into()),
+                    q.name.clone()?,
+                ))
+            })
+            .collect();
+        Classifier {
+            worker_consumed,
+            connection_kinds,
+        }
+    }
+
+    pub fn queue_kind(&self, q: &Queue) -> QueueKind {
+        let name = q.name();
+        if is_event_queue(name) {
+            QueueKind::Event
+        } else if name.ends_with(".celery.pidbox") {
+            QueueKind::Mailbox
+        } else if is_task_result_queue(name) || is_uuid_queue(name) {
+            QueueKind::Result
+        } else if name == "celery"
+            || self
+                .worker_consumed
+                .contains(&(q.vhost().to_string(), name.to_string()))
+        {
+            QueueKind::Task
+        } else {
+            QueueKind::Other
+        }
+    }
+
+    pub fn connection_kind(&self, c: &Connection) -> ConnectionKind {
+        self.connection_kinds
+            .get(c.name())
+            .copied()
+            .unwrap_or(ConnectionKind::Other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(vhost: &str, name: &str) -> Queue {
+        Queue {
+            name: Some(name.into()),
+            vhost: Some(vhost.into()),
+            ..Queue::default()
+        }
+    }
+
+    fn consumer(queue: &str, conn: &str) -> Consumer {
+        serde_json::from_value(serde_json::json!({
+            "queue": {"name": queue, "vhost": "v"},
+            "channel_details": {"connection_name": conn}
+        }))
+        .unwrap()
+    }
+
+    fn connection(name: &str, host: &str, product: &str) -> Connection {
+        serde_json::from_value(serde_json::json!({
+            "name": name, "peer_host": host, "client_properties": {"product": product}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn names_are_recognised() {
+        assert!(is_event_queue("celeryev.1b2c"));
+        assert!(is_worker_mailbox("w1@host.celery.pidbox"));
+        assert!(!is_worker_mailbox("6f1e.reply.celery.pidbox"));
+        assert_eq!(mailbox_node("w1@host.celery.pidbox"), Some("w1@host"));
+        assert!(is_task_result_queue("0123456789abcdef0123456789abcdef"));
+        assert!(!is_task_result_queue("0123456789abcdef0123456789abcdeg"));
+        assert!(is_uuid_queue("0d5c4a9e-3b0c-4f7e-9a1d-2b3c4d5e6f70"));
+        assert!(!is_uuid_queue("0d5c4a9e-3b0c-4f7e-9a1d"));
+    }
+
+    #[test]
+    fn queues_consumed_by_workers_are_task_queues() {
+        let conns = vec![
+            connection("c1", "10.0.0.5", "py-amqp"),
+            connection("c2", "10.0.0.5", "py-amqp"),
+            connection("c3", "10.0.0.9", "py-amqp"),
+            connection("c4", "10.0.0.7", "rabbitmq-java"),
+        ];
+        let consumers = vec![
+            consumer("w1@a.celery.pidbox", "c1"),
+            consumer("emails", "c1"),
+            consumer("celeryev.x", "c3"),
+            consumer("billing", "c4"),
+        ];
+        let k = Classifier::new(&conns, &consumers);
+        assert_eq!(k.queue_kind(&queue("v", "emails")), QueueKind::Task);
+        assert_eq!(k.queue_kind(&queue("v", "billing")), QueueKind::Other);
+        assert_eq!(k.queue_kind(&queue("x", "celery")), QueueKind::Task);
+        assert_eq!(k.queue_kind(&queue("v", "celeryev.x")), QueueKind::Event);
+        assert_eq!(
+            k.queue_kind(&queue("v", "a.reply.celery.pidbox")),
+            QueueKind::Mailbox
+        );
+        assert_eq!(
+            k.queue_kind(&queue("v", "0123456789abcdef0123456789abcdef")),
+            QueueKind::Result
+        );
+        let kinds: Vec<_> = conns.iter().map(|c| k.connection_kind(c)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ConnectionKind::CeleryWorker,
+                ConnectionKind::CeleryWorker,
+                ConnectionKind::EventConsumer,
+                ConnectionKind::Other
+            ]
+        );
+    }
+}

@@ -1,0 +1,397 @@
+//! The management HTTP API client: one reqwest client, basic auth, per-request timeout, and JSON
+//! bodies decoded while they stream in (no whole-body buffer), with specific errors.
+
+use std::io::{self, BufReader, Read};
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use reqwest::{StatusCode, Url};
+use serde::de::DeserializeOwned;
+use tokio_util::io::{StreamReader, SyncIoBridge};
+
+use crate::settings::Secret;
+
+/// Largest response body celtool reads. 50 000 queues with the columns celtool asks for are about
+/// 8 MB; a body past this limit is a misconfigured proxy or a broker celtool must not try to swallow.
+pub const MAX_BODY: u64 = 64 * 1024 * 1024;
+
+/// Everything that can go wrong talking to the management API. Each message names the URL and
+/// says what to do; none contains the password.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(
+        "GET {url}: cannot connect: {cause}; is RabbitMQ running with the management plugin enabled (rabbitmq-plugins enable rabbitmq_management) and is --url right?"
+    )]
+    Connect { url: String, cause: String },
+    #[error(
+        "GET {url}: no complete answer within {secs}s; raise --timeout or check the broker's load"
+    )]
+    Timeout { url: String, secs: u64 },
+    #[error(
+        "GET {url}: 401 Unauthorized: the broker refused user '{user}'{profile}; check the user and the password (CELTOOL_PASSWORD or the profile's password_file)"
+    )]
+    Unauthorized {
+        url: String,
+        user: String,
+        profile: String,
+    },
+    #[error(
+        "GET {url}: 403 Forbidden: user '{user}' may not read this; give it the monitoring tag: rabbitmqctl set_user_tags {user} monitoring"
+    )]
+    Forbidden { url: String, user: String },
+    #[error(
+        "GET {url}: 404 Not Found: is the management plugin enabled (rabbitmq-plugins enable rabbitmq_management) and does --url include the right path prefix?"
+    )]
+    NotFound { url: String },
+    #[error("vhost '{vhost}' does not exist on {base}; list them with: rabbitmqctl list_vhosts")]
+    NoSuchVhost { vhost: String, base: String },
+    #[error("GET {url}: {status}: the broker reported a server error{reason}")]
+    Server {
+        url: String,
+        status: String,
+        reason: String,
+    },
+    #[error("GET {url}: unexpected HTTP status {status}")]
+    Status { url: String, status: String },
+    #[error("GET {url}: the response is not the JSON expected: {cause}")]
+    Decode { url: String, cause: String },
+    #[error("GET {url}: the response body is larger than {limit} bytes; refusing to read it")]
+    TooLarge { url: String, limit: u64 },
+    #[error("GET {url}: {cause}")]
+    Transport { url: String, cause: String },
+    #[error("invalid management API URL '{url}': {why}")]
+    BadUrl { url: String, why: String },
+}
+
+impl ApiError {
+    /// True for errors about credentials or permissions (finding `broker.auth`).
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Unauthorized { .. } | ApiError::Forbidden { .. }
+        )
+    }
+}
+
+/// Where and as whom to connect.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub url: Url,
+    pub user: String,
+    pub password: Secret,
+    pub timeout: Duration,
+    /// The profile the settings came from, named in authentication errors.
+    pub profile: Option<String>,
+}
+
+/// A management API client. Cheap to clone (the connection pool is shared).
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    endpoint: Endpoint,
+    max_body: u64,
+}
+
+impl Client {
+    pub fn new(endpoint: Endpoint) -> Result<Self, ApiError> {
+        // rustls needs a process-wide crypto provider; installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .timeout(endpoint.timeout)
+            .connect_timeout(endpoint.timeout)
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .user_agent(concat!("celtool/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ApiError::BadUrl {
+                url: endpoint.url.to_string(),
+                why: root_cause(&e),
+            })?;
+        Ok(Client {
+            http,
+            endpoint,
+            max_body: MAX_BODY,
+        })
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.endpoint.url
+    }
+
+    /// The URL of `/api/<segments...>` under the base URL (which may carry a path prefix), with
+    /// each segment percent-encoded (the default vhost `/` becomes `%2F`).
+    pub fn url(&self, segments: &[&str], columns: Option<&str>) -> Url {
+        let mut url = self.endpoint.url.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().push("api").extend(segments);
+        }
+        if let Some(columns) = columns {
+            url.query_pairs_mut().append_pair("columns", columns);
+        }
+        url
+    }
+
+    /// GET a JSON document and decode it as it streams in.
+    pub async fn get<T>(&self, segments: &[&str], columns: Option<&str>) -> Result<T, ApiError>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let url = self.url(segments, columns);
+        // Errors name the endpoint without the long columns= list.
+        let mut shown_url = url.clone();
+        shown_url.set_query(None);
+        let shown = shown_url.to_string();
+        let response = self
+            .http
+            .get(url)
+            .basic_auth(&self.endpoint.user, Some(self.endpoint.password.expose()))
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&shown, &e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(self.status_error(shown, status, response).await);
+        }
+        if response.content_length().is_some_and(|n| n > self.max_body) {
+            return Err(ApiError::TooLarge {
+                url: shown,
+                limit: self.max_body,
+            });
+        }
+        let stream = response.bytes_stream().map_err(io::Error::other);
+        let bridge = SyncIoBridge::new(StreamReader::new(stream));
+        let limit = self.max_body;
+        let decoded = tokio::task::spawn_blocking(move || {
+            let mut reader = Limited::new(BufReader::with_capacity(64 * 1024, bridge), limit);
+            let result = serde_json::from_reader::<_, T>(&mut reader);
+            (result, reader.failure)
+        })
+        .await;
+        match decoded {
+            Ok((Ok(value), _)) => Ok(value),
+            Ok((Err(_), Some(failure))) => Err(self.read_error(shown, failure)),
+            Ok((Err(e), None)) => Err(ApiError::Decode {
+                url: shown,
+                cause: e.to_string(),
+            }),
+            Err(join) => Err(ApiError::Transport {
+                url: shown,
+                cause: format!("decoding task failed: {join}"),
+            }),
+        }
+    }
+
+    fn transport_error(&self, url: &str, e: &reqwest::Error) -> ApiError {
+        let url = url.to_string();
+        if e.is_timeout() {
+            ApiError::Timeout {
+                url,
+                secs: self.endpoint.timeout.as_secs().max(1),
+            }
+        } else if e.is_connect() {
+            ApiError::Connect {
+                url,
+                cause: root_cause(e),
+            }
+        } else if e.is_redirect() {
+            ApiError::Transport {
+                url,
+                cause: "too many redirects (more than 5); point --url at the management API itself"
+                    .into(),
+            }
+        } else {
+            ApiError::Transport {
+                url,
+                cause: root_cause(e),
+            }
+        }
+    }
+
+    fn read_error(&self, url: String, failure: ReadFailure) -> ApiError {
+        match failure {
+            ReadFailure::TooLarge => ApiError::TooLarge {
+                url,
+                limit: self.max_body,
+            },
+            ReadFailure::Io(e) => {
+                let timed_out = e
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+                    .is_some_and(|r| r.is_timeout());
+                if timed_out {
+                    ApiError::Timeout {
+                        url,
+                        secs: self.endpoint.timeout.as_secs().max(1),
+                    }
+                } else {
+                    ApiError::Transport {
+                        url,
+                        cause: format!("reading the response failed: {}", root_cause(&e)),
+                    }
+                }
+            }
+        }
+    }
+
+    async fn status_error(
+        &self,
+        url: String,
+        status: StatusCode,
+        response: reqwest::Response,
+    ) -> ApiError {
+        let user = self.endpoint.user.clone();
+        match status {
+            StatusCode::UNAUTHORIZED => ApiError::Unauthorized {
+                url,
+                user,
+                profile: self
+                    .endpoint
+                    .profile
+                    .as_ref()
+                    .map(|p| format!(" (profile '{p}')"))
+                    .unwrap_or_default(),
+            },
+            StatusCode::FORBIDDEN => ApiError::Forbidden { url, user },
+            StatusCode::NOT_FOUND => ApiError::NotFound { url },
+            s if s.is_server_error() => ApiError::Server {
+                url,
+                status: s.to_string(),
+                reason: error_reason(response).await,
+            },
+            s => ApiError::Status {
+                url,
+                status: s.to_string(),
+            },
+        }
+    }
+}
+
+/// The `reason` of a RabbitMQ error body (`{"error": ..., "reason": ...}`), read from at most
+/// 4 KiB of the body and stripped of control characters.
+async fn error_reason(mut response: reqwest::Response) -> String {
+    let mut body = Vec::new();
+    while body.len() < 4096 {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    body.truncate(4096);
+    let reason = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| {
+            v.get("reason")
+                .or(v.get("error"))
+                .map(|r| r.as_str().map(str::to_string).unwrap_or(r.to_string()))
+        });
+    match reason {
+        Some(r) if !r.is_empty() => format!(": {}", crate::output::sanitize(&r)),
+        _ => String::new(),
+    }
+}
+
+/// The innermost cause of an error chain, which is the part that names the real problem
+/// ("Connection refused (os error 111)" rather than "error sending request").
+pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last: &dyn std::error::Error = e;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    crate::output::sanitize(&last.to_string())
+}
+
+enum ReadFailure {
+    TooLarge,
+    Io(io::Error),
+}
+
+/// A reader that stops after `limit` bytes and remembers why a read failed, so the caller can
+/// tell a cut connection or an oversized body from malformed JSON.
+struct Limited<R> {
+    inner: R,
+    left: u64,
+    failure: Option<ReadFailure>,
+}
+
+impl<R: Read> Limited<R> {
+    fn new(inner: R, limit: u64) -> Self {
+        Limited {
+            inner,
+            left: limit,
+            failure: None,
+        }
+    }
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            // One more byte means the body is over the limit; EOF means it fitted exactly.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe) {
+                Ok(0) => Ok(0),
+                Ok(_) => {
+                    self.failure = Some(ReadFailure::TooLarge);
+                    Err(io::Error::other("response body too large"))
+                }
+                Err(e) => Err(self.fail(e)),
+            };
+        }
+        let max = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        match self.inner.read(&mut buf[..max]) {
+            Ok(n) => {
+                self.left -= n as u64;
+                Ok(n)
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+}
+
+impl<R> Limited<R> {
+    fn fail(&mut self, e: io::Error) -> io::Error {
+        let copy = io::Error::new(e.kind(), e.to_string());
+        self.failure = Some(ReadFailure::Io(e));
+        copy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(base: &str) -> Client {
+        Client::new(Endpoint {
+            url: Url::parse(base).unwrap(),
+            user: "guest".into(),
+            password: Secret::new("guest".into()),
+            timeout: Duration::from_secs(1),
+            profile: None,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn urls_encode_vhosts_and_keep_path_prefixes() {
+        let c = client("http://h:15672");
+        assert_eq!(
+            c.url(&["queues", "/"], Some("name,vhost")).as_str(),
+            "http://h:15672/api/queues/%2F?columns=name%2Cvhost"
+        );
+        let c = client("https://h/rabbitmq/");
+        assert_eq!(
+            c.url(&["nodes", "rabbit@a b"], None).as_str(),
+            "https://h/rabbitmq/api/nodes/rabbit@a%20b"
+        );
+    }
+
+    #[test]
+    fn limited_reader_flags_oversized_bodies() {
+        let mut r = Limited::new(&b"[1,2,3]"[..], 3);
+        let v: Result<Vec<u8>, _> = serde_json::from_reader(&mut r);
+        assert!(v.is_err());
+        assert!(matches!(r.failure, Some(ReadFailure::TooLarge)));
+        let mut r = Limited::new(&b"[1,2,3]"[..], 7);
+        let v: Vec<u8> = serde_json::from_reader(&mut r).unwrap();
+        assert_eq!(v, vec![1, 2, 3]);
+    }
+}

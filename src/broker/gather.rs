@@ -1,0 +1,224 @@
+//! Gathering: fetch what a command needs from the management API, concurrently, into a plain
+//! snapshot that the checks read without I/O.
+
+use futures_util::future::join_all;
+use serde::de::DeserializeOwned;
+
+use super::client::{ApiError, Client};
+use super::model::{Connection, Consumer, Exchange, Node, NodeMemory, Overview, Policy, Queue};
+
+/// Which parts of the API a command reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Need {
+    pub overview: bool,
+    pub nodes: bool,
+    pub queues: bool,
+    pub connections: bool,
+    pub consumers: bool,
+    pub exchanges: bool,
+    pub policies: bool,
+}
+
+impl Need {
+    pub const ALL: Need = Need {
+        overview: true,
+        nodes: true,
+        queues: true,
+        connections: true,
+        consumers: true,
+        exchanges: true,
+        policies: true,
+    };
+}
+
+/// A part of the API that could not be read, and why.
+#[derive(Debug)]
+pub struct Gap {
+    pub what: &'static str,
+    pub error: ApiError,
+}
+
+/// What the broker said, as plain data. Lists that were not needed, or that failed (see `gaps`),
+/// are empty.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// The broker's host as given in the URL, named in findings.
+    pub host: String,
+    /// The vhost the view is limited to, if any.
+    pub vhost: Option<String>,
+    pub overview: Option<Overview>,
+    pub nodes: Vec<Node>,
+    /// Memory breakdown per node name.
+    pub node_memory: Vec<(String, NodeMemory)>,
+    pub queues: Vec<Queue>,
+    pub connections: Vec<Connection>,
+    pub consumers: Vec<Consumer>,
+    pub exchanges: Vec<Exchange>,
+    pub policies: Vec<Policy>,
+    pub gaps: Vec<Gap>,
+}
+
+/// Fetch everything `need` names at once. The first failure of the overview (or, without it,
+/// of any part) is returned as the error: a refused connection or bad credentials fail every
+/// request alike and deserve one message, not seven. Later failures of single parts become gaps.
+pub async fn gather(
+    client: &Client,
+    vhost: Option<&str>,
+    need: Need,
+) -> Result<Snapshot, ApiError> {
+    let scoped = |what: &'static str| -> Vec<&str> {
+        match vhost {
+            Some(v) if what == "connections" => vec!["vhosts", v, "connections"],
+            Some(v) => vec![what, v],
+            None => vec![what],
+        }
+    };
+    let (queues_path, conns_path, consumers_path, exchanges_path, policies_path) = (
+        scoped("queues"),
+        scoped("connections"),
+        scoped("consumers"),
+        scoped("exchanges"),
+        scoped("policies"),
+    );
+    let vhost_path = ["vhosts", vhost.unwrap_or("")];
+    let (vhost_check, overview, nodes, queues, connections, consumers, exchanges, policies) = tokio::join!(
+        fetch_if::<serde_json::Value>(client, vhost.is_some(), &vhost_path, Some("name")),
+        fetch_if::<Overview>(
+            client,
+            need.overview,
+            &["overview"],
+            Some(Overview::COLUMNS)
+        ),
+        fetch_if::<Vec<Node>>(client, need.nodes, &["nodes"], Some(Node::COLUMNS)),
+        fetch_if::<Vec<Queue>>(client, need.queues, &queues_path, Some(Queue::COLUMNS)),
+        fetch_if::<Vec<Connection>>(
+            client,
+            need.connections,
+            &conns_path,
+            Some(Connection::COLUMNS)
+        ),
+        fetch_if::<Vec<Consumer>>(
+            client,
+            need.consumers,
+            &consumers_path,
+            Some(Consumer::COLUMNS)
+        ),
+        fetch_if::<Vec<Exchange>>(
+            client,
+            need.exchanges,
+            &exchanges_path,
+            Some(Exchange::COLUMNS)
+        ),
+        fetch_if::<Vec<Policy>>(client, need.policies, &policies_path, None),
+    );
+
+    if let Some(Err(e)) = vhost_check {
+        return Err(match e {
+            ApiError::NotFound { .. } => ApiError::NoSuchVhost {
+                vhost: vhost.unwrap_or_default().to_string(),
+                base: client.base().to_string(),
+            },
+            other => other,
+        });
+    }
+
+    let mut snap = Snapshot {
+        host: client.base().host_str().unwrap_or("broker").to_string(),
+        vhost: vhost.map(str::to_string),
+        ..Snapshot::default()
+    };
+    let mut gaps = Vec::new();
+    snap.overview = take(overview, "overview", &mut gaps);
+    snap.nodes = take(nodes, "nodes", &mut gaps).unwrap_or_default();
+    snap.queues = take(queues, "queues", &mut gaps).unwrap_or_default();
+    snap.connections = take(connections, "connections", &mut gaps).unwrap_or_default();
+    snap.consumers = take(consumers, "consumers", &mut gaps).unwrap_or_default();
+    snap.exchanges = take(exchanges, "exchanges", &mut gaps).unwrap_or_default();
+    snap.policies = take(policies, "policies", &mut gaps).unwrap_or_default();
+
+    // A failing overview means nothing else is worth reporting; without an overview, the first
+    // failure stands for all of them when every part failed.
+    let fetched = [
+        need.overview,
+        need.nodes,
+        need.queues,
+        need.connections,
+        need.consumers,
+        need.exchanges,
+        need.policies,
+    ]
+    .iter()
+    .filter(|n| **n)
+    .count();
+    if let Some(pos) = gaps.iter().position(|g| g.what == "overview") {
+        return Err(gaps.swap_remove(pos).error);
+    }
+    if !gaps.is_empty() && (gaps.len() == fetched || gaps.iter().any(|g| g.error.is_auth())) {
+        return Err(gaps.swap_remove(0).error);
+    }
+
+    if need.nodes {
+        snap.node_memory = node_memory(client, &snap.nodes, &mut gaps).await;
+    }
+    snap.gaps = gaps;
+    Ok(snap)
+}
+
+async fn node_memory(
+    client: &Client,
+    nodes: &[Node],
+    gaps: &mut Vec<Gap>,
+) -> Vec<(String, NodeMemory)> {
+    let running: Vec<&str> = nodes
+        .iter()
+        .filter(|n| n.running != Some(false))
+        .filter_map(|n| n.name.as_deref())
+        .collect();
+    let answers = join_all(running.iter().map(|name| async move {
+        client
+            .get::<NodeMemory>(&["nodes", name, "memory"], None)
+            .await
+    }))
+    .await;
+    let mut out = Vec::new();
+    for (name, answer) in running.into_iter().zip(answers) {
+        match answer {
+            Ok(mem) => out.push((name.to_string(), mem)),
+            Err(error) => gaps.push(Gap {
+                what: "node memory",
+                error,
+            }),
+        }
+    }
+    out
+}
+
+async fn fetch_if<T>(
+    client: &Client,
+    wanted: bool,
+    path: &[&str],
+    columns: Option<&str>,
+) -> Option<Result<T, ApiError>>
+where
+    T: DeserializeOwned + Send + 'static,
+{
+    if wanted {
+        Some(client.get::<T>(path, columns).await)
+    } else {
+        None
+    }
+}
+
+fn take<T>(
+    answer: Option<Result<T, ApiError>>,
+    what: &'static str,
+    gaps: &mut Vec<Gap>,
+) -> Option<T> {
+    match answer? {
+        Ok(v) => Some(v),
+        Err(error) => {
+            gaps.push(Gap { what, error });
+            None
+        }
+    }
+}

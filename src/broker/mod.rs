@@ -1,0 +1,7 @@
+//! The RabbitMQ side: the management API client, its models, gathering a snapshot, and
+//! recognising what Celery created.
+
+pub mod celery;
+pub mod client;
+pub mod gather;
+pub mod model;

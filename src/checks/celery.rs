@@ -1,0 +1,371 @@
+//! Celery checks: event queues (TTL, consumers, backlog), event traffic share, worker mailboxes
+//! without a consumer, result floods.
+
+use std::collections::BTreeMap;
+
+use super::broker::shell_word;
+use super::{Ctx, level, ratio};
+use crate::broker::celery::{self, QueueKind};
+use crate::broker::model::Queue;
+use crate::output::{fmt_count, fmt_pct};
+use crate::report::{Finding, Severity};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for q in &ctx.snap.queues {
+        if celery::is_event_queue(q.name()) {
+            event_queue(ctx, q, out);
+        } else if let Some(node) = celery::mailbox_node(q.name())
+            && q.consumers() == 0.0
+        {
+            mailbox(q, node, out);
+        }
+    }
+    traffic_share(ctx, out);
+    results(ctx, out);
+}
+
+fn policy_command(vhost: &str) -> String {
+    format!(
+        "rabbitmqctl set_policy -p {} --apply-to queues --priority 10 celeryev '^celeryev\\.' '{{\"message-ttl\":5000,\"expires\":60000}}' (first merge in the keys of any policy already applying to these queues: rabbitmqctl list_policies -p {}); Celery >= 4 consumers set event_queue_ttl / CELERY_EVENT_QUEUE_TTL and event_queue_expires / CELERY_EVENT_QUEUE_EXPIRES",
+        shell_word(vhost),
+        shell_word(vhost)
+    )
+}
+
+fn event_queue(ctx: &Ctx, q: &Queue, out: &mut Vec<Finding>) {
+    let ttl = q.message_ttl_ms();
+    let expires = q.expires_ms();
+    let ready = q.ready();
+    let consumers = q.consumers();
+    let evidence = |f: Finding| {
+        let mut f = f
+            .evidence("messages_ready", ready)
+            .evidence("consumers", consumers);
+        if let Some(t) = ttl {
+            f = f.evidence("message_ttl_ms", t);
+        }
+        if let Some(e) = expires {
+            f = f.evidence("expires_ms", e);
+        }
+        f
+    };
+    if ttl.is_none() || expires.is_none() {
+        let missing = match (ttl, expires) {
+            (None, None) => "message TTL or expiry",
+            (None, Some(_)) => "message TTL",
+            _ => "expiry",
+        };
+        let severity = if consumers == 0.0 && ready > 0.0 {
+            Severity::Crit
+        } else {
+            Severity::Warn
+        };
+        let state = if consumers == 0.0 {
+            format!("{} message(s) and no consumer", fmt_count(ready))
+        } else {
+            format!("{} message(s), {consumers} consumer(s)", fmt_count(ready))
+        };
+        out.push(evidence(
+            Finding::new("events.no-ttl", severity, q.subject())
+                .summary(format!(
+                    "event queue {} has no {missing} (arguments or policy): {state}",
+                    q.subject()
+                ))
+                .remedy(policy_command(q.vhost())),
+        ));
+        return;
+    }
+    if consumers == 0.0 {
+        out.push(evidence(
+            Finding::new("events.no-consumer", Severity::Warn, q.subject())
+                .summary(format!(
+                    "event queue {} has no consumer and holds {} message(s); it expires {} s after its last use",
+                    q.subject(),
+                    fmt_count(ready),
+                    expires.unwrap_or(0.0) / 1000.0
+                ))
+                .remedy(format!(
+                    "delete it if its consumer is gone: rabbitmqctl delete_queue -p {} {}",
+                    shell_word(q.vhost()),
+                    shell_word(q.name())
+                )),
+        ));
+        return;
+    }
+    let id = "events.backlog";
+    let severity = level(&ctx.thresholds.get(id), ready);
+    if severity != Severity::Ok {
+        out.push(evidence(
+            Finding::new(id, severity, q.subject())
+                .summary(format!(
+                    "event queue {} holds {} messages: its consumer cannot keep up",
+                    q.subject(),
+                    fmt_count(ready)
+                ))
+                .remedy("turn off task events where nothing needs them (worker_send_task_events = False, old name CELERY_SEND_EVENTS; no -E)"),
+        ));
+    }
+}
+
+fn mailbox(q: &Queue, node: &str, out: &mut Vec<Finding>) {
+    out.push(
+        Finding::new("celery.mailbox.no-consumer", Severity::Warn, q.subject())
+            .summary(format!(
+                "worker {node} has a mailbox but nothing consumes it: the worker is gone or hung"
+            ))
+            .evidence("messages_ready", q.ready())
+            .remedy(format!(
+                "check the worker {node} on its host and restart it; delete the mailbox of a retired worker: rabbitmqctl delete_queue -p {} {}",
+                shell_word(q.vhost()),
+                shell_word(q.name())
+            )),
+    );
+}
+
+#[derive(Default)]
+struct VhostTraffic {
+    has_celeryev: bool,
+    event_rate: f64,
+    event_queue_rate: f64,
+    task_rate: f64,
+    workers: usize,
+}
+
+fn traffic_share(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let id = "events.traffic-share";
+    let mut by_vhost: BTreeMap<&str, VhostTraffic> = BTreeMap::new();
+    for e in &ctx.snap.exchanges {
+        if e.name() == "celeryev" {
+            let t = by_vhost
+                .entry(e.vhost.as_deref().unwrap_or("/"))
+                .or_default();
+            t.has_celeryev = true;
+            t.event_rate += e.publish_out_rate().unwrap_or(0.0);
+        }
+    }
+    for q in &ctx.snap.queues {
+        let kind = ctx.kinds.queue_kind(q);
+        let t = by_vhost.entry(q.vhost()).or_default();
+        match kind {
+            QueueKind::Event => t.event_queue_rate += q.publish_rate().unwrap_or(0.0),
+            QueueKind::Task => t.task_rate += q.publish_rate().unwrap_or(0.0),
+            QueueKind::Mailbox if celery::is_worker_mailbox(q.name()) => t.workers += 1,
+            _ => {}
+        }
+    }
+    for (vhost, t) in by_vhost {
+        if !t.has_celeryev {
+            continue;
+        }
+        // The exchange's publish_out counts every copy routed to the event queues; without rates
+        // on the exchange, the event queues' own publish rates add up to the same.
+        let events = if t.event_rate > 0.0 {
+            t.event_rate
+        } else {
+            t.event_queue_rate
+        };
+        let Some(share) = ratio(Some(events), Some(events + t.task_rate)) else {
+            continue;
+        };
+        // Below one event per second the share says nothing worth acting on.
+        let severity = if events < 1.0 {
+            Severity::Ok
+        } else {
+            level(&ctx.thresholds.get(id), share)
+        };
+        let mut f = Finding::new(id, severity, vhost)
+            .summary(format!(
+                "in vhost {vhost}, Celery events are {} of messages ({events:.1} event msg/s routed vs {:.1} task msg/s){}",
+                fmt_pct(share),
+                t.task_rate,
+                if t.workers > 1 {
+                    format!(
+                        "; {} workers: with gossip each receives every other's heartbeats ({} deliveries per round)",
+                        t.workers,
+                        t.workers * (t.workers - 1)
+                    )
+                } else {
+                    String::new()
+                }
+            ))
+            .evidence("event_messages_per_second", events)
+            .evidence("task_messages_per_second", t.task_rate)
+            .evidence("share", share)
+            .evidence("workers", t.workers as f64);
+        if severity != Severity::Ok {
+            f = f.remedy("run workers with --without-gossip --without-mingle; drop -E / worker_send_task_events (old name CELERY_SEND_EVENTS) unless a monitor needs task events; give event queues a TTL (see events.no-ttl)");
+        }
+        out.push(f);
+    }
+}
+
+fn results(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let id = "results.flood";
+    #[derive(Default)]
+    struct Counts {
+        per_task: usize,
+        per_client: usize,
+        messages: f64,
+        celeryresults: bool,
+    }
+    let mut by_vhost: BTreeMap<&str, Counts> = BTreeMap::new();
+    for q in &ctx.snap.queues {
+        if ctx.kinds.queue_kind(q) != QueueKind::Result {
+            continue;
+        }
+        let c = by_vhost.entry(q.vhost()).or_default();
+        if celery::is_task_result_queue(q.name()) {
+            c.per_task += 1;
+        } else {
+            c.per_client += 1;
+        }
+        c.messages += q.ready() + q.unacked();
+    }
+    for e in &ctx.snap.exchanges {
+        if e.name() == "celeryresults" {
+            by_vhost
+                .entry(e.vhost.as_deref().unwrap_or("/"))
+                .or_default()
+                .celeryresults = true;
+        }
+    }
+    for (vhost, c) in by_vhost {
+        let total = (c.per_task + c.per_client) as f64;
+        let severity = level(&ctx.thresholds.get(id), total);
+        if severity == Severity::Ok {
+            continue;
+        }
+        out.push(
+            Finding::new(id, severity, vhost)
+                .summary(format!(
+                    "vhost {vhost} has {} result queues ({} per task, {} per client) holding {} message(s){}",
+                    total,
+                    c.per_task,
+                    c.per_client,
+                    fmt_count(c.messages),
+                    if c.celeryresults {
+                        "; the celeryresults exchange shows the old amqp:// result backend"
+                    } else {
+                        ""
+                    }
+                ))
+                .evidence("result_queues", total)
+                .evidence("per_task_queues", c.per_task as f64)
+                .evidence("messages", c.messages)
+                .remedy("set task_ignore_result = True (old name CELERY_IGNORE_RESULT) for tasks whose result nobody reads; move results to Redis or a database (result_backend); shorten result_expires (old name CELERY_TASK_RESULT_EXPIRES)"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::report::Severity;
+    use serde_json::json;
+
+    #[test]
+    fn event_queues_without_ttl_by_arguments_or_policy() {
+        let mut snap = snapshot();
+        snap.queues = vec![
+            // no TTL, messages, no consumer: critical
+            queue(
+                json!({"name": "celeryev.a", "vhost": "v", "messages_ready": 10, "consumers": 0}),
+            ),
+            // no TTL, empty: warning
+            queue(json!({"name": "celeryev.b", "vhost": "v", "messages_ready": 0, "consumers": 0})),
+            // TTL and expiry from the effective policy: fine
+            queue(json!({"name": "celeryev.c", "vhost": "v", "consumers": 1,
+                "effective_policy_definition": {"message-ttl": 5000, "expires": 60000}})),
+            // arguments as Celery >= 4 sets them, but no consumer
+            queue(
+                json!({"name": "celeryev.d", "vhost": "v", "consumers": 0, "messages_ready": 3,
+                "arguments": {"x-message-ttl": 5000, "x-expires": 60000}}),
+            ),
+            // TTL only: still missing an expiry
+            queue(json!({"name": "celeryev.e", "vhost": "v", "consumers": 1,
+                "arguments": {"x-message-ttl": 5000}})),
+            // consumed but behind
+            queue(
+                json!({"name": "celeryev.f", "vhost": "v", "consumers": 1, "messages_ready": 5000,
+                "arguments": {"x-message-ttl": 5000, "x-expires": 60000}}),
+            ),
+        ];
+        assert_eq!(
+            problems(&run(&snap)),
+            vec![
+                ("events.backlog", Severity::Warn, "v/celeryev.f".into()),
+                ("events.no-consumer", Severity::Warn, "v/celeryev.d".into()),
+                ("events.no-ttl", Severity::Crit, "v/celeryev.a".into()),
+                ("events.no-ttl", Severity::Warn, "v/celeryev.b".into()),
+                ("events.no-ttl", Severity::Warn, "v/celeryev.e".into()),
+            ]
+        );
+        let f = run(&snap)
+            .into_iter()
+            .find(|f| f.subject == "v/celeryev.a")
+            .unwrap();
+        assert!(
+            f.remedy.contains("rabbitmqctl set_policy -p v"),
+            "{}",
+            f.remedy
+        );
+        assert!(!f.remedy.contains("pickle"));
+    }
+
+    #[test]
+    fn mailboxes_without_consumer_and_result_floods() {
+        let mut snap = snapshot();
+        snap.queues = vec![
+            queue(json!({"name": "w1@host.celery.pidbox", "vhost": "v", "consumers": 0})),
+            queue(json!({"name": "w2@host.celery.pidbox", "vhost": "v", "consumers": 1})),
+            queue(json!({"name": "abc.reply.celery.pidbox", "vhost": "v", "consumers": 0})),
+        ];
+        for i in 0..150 {
+            snap.queues.push(queue(
+                json!({"name": format!("{i:032x}"), "vhost": "r", "messages_ready": 1}),
+            ));
+        }
+        snap.exchanges =
+            vec![serde_json::from_value(json!({"name": "celeryresults", "vhost": "r"})).unwrap()];
+        let findings = run(&snap);
+        assert_eq!(
+            problems(&findings),
+            vec![
+                (
+                    "celery.mailbox.no-consumer",
+                    Severity::Warn,
+                    "v/w1@host.celery.pidbox".into()
+                ),
+                ("results.flood", Severity::Warn, "r".into()),
+            ]
+        );
+        let flood = findings.iter().find(|f| f.id == "results.flood").unwrap();
+        assert_eq!(flood.evidence["per_task_queues"], 150.0);
+        assert!(flood.summary.contains("celeryresults"));
+    }
+
+    #[test]
+    fn event_share_compares_routed_events_with_task_publishes() {
+        let mut snap = snapshot();
+        snap.exchanges = vec![
+            serde_json::from_value(json!({"name": "celeryev", "vhost": "/",
+            "message_stats": {"publish_out_details": {"rate": 90.0}}}))
+            .unwrap(),
+        ];
+        snap.queues = vec![queue(
+            json!({"name": "celery", "vhost": "/", "consumers": 1,
+            "message_stats": {"publish_details": {"rate": 10.0}}}),
+        )];
+        let findings = run(&snap);
+        let f = findings
+            .iter()
+            .find(|f| f.id == "events.traffic-share")
+            .unwrap();
+        assert_eq!((f.severity, f.evidence["share"]), (Severity::Warn, 0.9));
+        // No traffic at all: no division by zero, no finding.
+        snap.exchanges =
+            vec![serde_json::from_value(json!({"name": "celeryev", "vhost": "/"})).unwrap()];
+        snap.queues.clear();
+        assert!(run(&snap).iter().all(|f| f.id != "events.traffic-share"));
+    }
+}

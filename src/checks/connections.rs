@@ -1,0 +1,204 @@
+//! Connection checks: blocked by an alarm, throttled by flow control, heartbeats off, top talkers.
+
+use std::collections::BTreeMap;
+
+use super::{Ctx, level};
+use crate::broker::model::Connection;
+use crate::output::fmt_bytes;
+use crate::report::{Finding, Severity};
+
+/// How many connections a summary names before "and N more".
+const NAMED: usize = 5;
+/// How many top talkers doctor reports.
+const TOP: usize = 3;
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let mut by_vhost: BTreeMap<&str, Vec<&Connection>> = BTreeMap::new();
+    for c in &ctx.snap.connections {
+        by_vhost
+            .entry(c.vhost.as_deref().unwrap_or("/"))
+            .or_default()
+            .push(c);
+    }
+    for (vhost, conns) in &by_vhost {
+        blocked(ctx, vhost, conns, out);
+        flow(ctx, vhost, conns, out);
+        heartbeat(ctx, vhost, conns, out);
+    }
+    top_talkers(ctx, out);
+}
+
+fn who(ctx: &Ctx, conns: &[&Connection]) -> String {
+    let mut names: Vec<String> = conns
+        .iter()
+        .take(NAMED)
+        .map(|c| {
+            format!(
+                "{} ({}, {})",
+                c.peer(),
+                c.user.as_deref().unwrap_or("?"),
+                ctx.kinds.connection_kind(c).name()
+            )
+        })
+        .collect();
+    if conns.len() > NAMED {
+        names.push(format!("and {} more", conns.len() - NAMED));
+    }
+    names.join(", ")
+}
+
+fn blocked(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Finding>) {
+    let hit: Vec<&Connection> = conns
+        .iter()
+        .copied()
+        .filter(|c| matches!(c.state.as_deref(), Some("blocked" | "blocking")))
+        .collect();
+    if hit.is_empty() {
+        return;
+    }
+    out.push(
+        Finding::new("broker.connections.blocked", Severity::Crit, vhost)
+            .summary(format!(
+                "{} connection(s) in vhost {vhost} blocked by a resource alarm: {}",
+                hit.len(),
+                who(ctx, &hit)
+            ))
+            .evidence("connections", hit.len() as f64)
+            .remedy("clear the memory or disk alarm (see broker.alarm.memory / broker.alarm.disk); the connections resume by themselves"),
+    );
+}
+
+fn flow(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Finding>) {
+    let id = "broker.connections.flow";
+    let hit: Vec<&Connection> = conns
+        .iter()
+        .copied()
+        .filter(|c| c.state.as_deref() == Some("flow"))
+        .collect();
+    let severity = level(&ctx.thresholds.get(id), hit.len() as f64);
+    if hit.is_empty() || severity == Severity::Ok {
+        return;
+    }
+    out.push(
+        Finding::new(id, severity, vhost)
+            .summary(format!(
+                "{} connection(s) in vhost {vhost} throttled by flow control: {}",
+                hit.len(),
+                who(ctx, &hit)
+            ))
+            .evidence("connections", hit.len() as f64)
+            .remedy("find the queue that cannot keep up (celtool queues --sort publish); cut event traffic (workers without -E, --without-gossip); check the node's disk latency"),
+    );
+}
+
+fn heartbeat(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Finding>) {
+    let id = "broker.connections.heartbeat";
+    let hit: Vec<&Connection> = conns
+        .iter()
+        .copied()
+        .filter(|c| c.timeout == Some(0.0))
+        .collect();
+    let severity = level(&ctx.thresholds.get(id), hit.len() as f64);
+    if hit.is_empty() || severity == Severity::Ok {
+        return;
+    }
+    out.push(
+        Finding::new(id, severity, vhost)
+            .summary(format!(
+                "{} connection(s) in vhost {vhost} run without heartbeats (timeout 0): {}",
+                hit.len(),
+                who(ctx, &hit)
+            ))
+            .evidence("connections", hit.len() as f64)
+            .remedy("set broker_heartbeat = 120 (old name BROKER_HEARTBEAT) in the Celery config of these clients; never 0"),
+    );
+}
+
+fn top_talkers(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let id = "broker.connections.top-talkers";
+    let mut conns: Vec<&Connection> = ctx
+        .snap
+        .connections
+        .iter()
+        .filter(|c| c.recv_rate() + c.send_rate() > 0.0)
+        .collect();
+    conns.sort_by(|a, b| {
+        (b.recv_rate() + b.send_rate()).total_cmp(&(a.recv_rate() + a.send_rate()))
+    });
+    for c in conns.into_iter().take(TOP) {
+        let total = c.recv_rate() + c.send_rate();
+        let severity = level(&ctx.thresholds.get(id), total);
+        let mut f = Finding::new(id, severity, c.peer())
+            .summary(format!(
+                "{} ({}, user {}, vhost {}) moves {}/s in, {}/s out",
+                c.peer(),
+                ctx.kinds.connection_kind(c).name(),
+                c.user.as_deref().unwrap_or("?"),
+                c.vhost.as_deref().unwrap_or("?"),
+                fmt_bytes(c.recv_rate()),
+                fmt_bytes(c.send_rate())
+            ))
+            .evidence("recv_bytes_per_second", c.recv_rate())
+            .evidence("send_bytes_per_second", c.send_rate());
+        if severity != Severity::Ok {
+            f = f.remedy("if this is event traffic, see `celtool explain events.traffic-share`; for large task payloads set task_compression = 'gzip' (old name CELERY_MESSAGE_COMPRESSION)");
+        }
+        out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::report::Severity;
+
+    fn conn(json: serde_json::Value) -> crate::broker::model::Connection {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn blocked_flow_and_heartbeat_findings_per_vhost() {
+        let mut snap = snapshot();
+        snap.connections = vec![
+            conn(serde_json::json!({"name": "a", "vhost": "v", "state": "blocked", "timeout": 60})),
+            conn(serde_json::json!({"name": "b", "vhost": "v", "state": "blocking", "timeout": 0})),
+            conn(serde_json::json!({"name": "c", "vhost": "w", "state": "flow", "timeout": 60})),
+            conn(serde_json::json!({"name": "d", "vhost": "w", "state": "running"})),
+        ];
+        assert_eq!(
+            problems(&run(&snap)),
+            vec![
+                ("broker.connections.blocked", Severity::Crit, "v".into()),
+                ("broker.connections.flow", Severity::Warn, "w".into()),
+                ("broker.connections.heartbeat", Severity::Warn, "v".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn top_talkers_are_ranked_and_warn_over_the_threshold() {
+        let mut snap = snapshot();
+        snap.connections = (0..5)
+            .map(|i| {
+                conn(
+                    serde_json::json!({"name": format!("c{i}"), "peer_host": "10.0.0.1",
+                    "peer_port": 1000 + i, "recv_oct_details": {"rate": (i as f64) * 3e7}}),
+                )
+            })
+            .collect();
+        let findings = run(&snap);
+        let talkers: Vec<_> = findings
+            .iter()
+            .filter(|f| f.id == "broker.connections.top-talkers")
+            .map(|f| (f.subject.as_str(), f.severity))
+            .collect();
+        assert_eq!(
+            talkers,
+            vec![
+                ("10.0.0.1:1004", Severity::Warn),
+                ("10.0.0.1:1003", Severity::Warn),
+                ("10.0.0.1:1002", Severity::Warn),
+            ]
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! The command line, as clap derive types only. The `///` comment on a field is its help.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::broker::celery::QueueKind;
+use crate::output::{ColorChoice, Format};
+
+const EXIT_CODES: &str = "\
+Exit codes (the monitoring-plugin convention):
+  0  everything checked is ok
+  1  the worst finding is a warning
+  2  a critical finding (work is blocked or lost now)
+  3  could not check: broker unreachable, credentials refused, bad arguments or config
+
+Configuration: flags > CELTOOL_* environment > config file ($CELTOOL_CONFIG or
+~/.config/celtool/config.toml) > defaults. The password comes only from CELTOOL_PASSWORD or a
+profile's password_file (default: guest).";
+
+/// Diagnose and fix the failures of Celery fleets on RabbitMQ.
+///
+/// celtool reads the RabbitMQ management HTTP API, finds what Celery fleets are known to suffer
+/// (event queues nobody consumes, alarms blocking publishers, backlogs, result floods, dead
+/// workers...), explains each finding and names the exact fix.
+#[derive(Debug, Parser)]
+#[command(name = "celtool", version, after_long_help = EXIT_CODES, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default]
+    /// if there is one.
+    #[arg(long, global = true, env = "CELTOOL_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Base URL of the management API (https supported; keep any path prefix)
+    /// [default: http://localhost:15672]
+    #[arg(long, global = true, env = "CELTOOL_URL", value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the
+    /// profile's password_file, never from a flag.
+    #[arg(long, global = true, env = "CELTOOL_USER", value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Only look at this vhost (the default vhost is "/")
+    #[arg(long, global = true, env = "CELTOOL_VHOST", value_name = "VHOST")]
+    pub vhost: Option<String>,
+
+    /// Timeout of each HTTP request, like 10s or 1m [default: 10s]
+    #[arg(long, global = true, env = "CELTOOL_TIMEOUT", value_name = "DURATION",
+          value_parser = crate::settings::parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// When to use colour (NO_COLOR is honoured with auto)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Print nothing in table format; the exit code tells the result. Errors still go to stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Config file [default: ~/.config/celtool/config.toml]
+    #[arg(long, global = true, env = "CELTOOL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every check and report findings, worst first; exit code by severity
+    Doctor(DoctorArgs),
+    /// List queues with their Celery kind, depth, consumers, rates and TTL in force
+    Queues(QueuesArgs),
+    /// List connections with their state, traffic, heartbeat and what they are
+    Connections(ConnectionsArgs),
+    /// Explain a finding: what breaks, why, how to fix it; without ID, list all IDs
+    Explain(ExplainArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Write completions/ and man/ (for maintainers)
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+/// Which half of the checks to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Part {
+    /// The RabbitMQ broker and what Celery created on it, through the management API
+    Broker,
+    /// This host: conntrack, inodes, worker processes (not available yet in this version)
+    Host,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Run only these checks (repeat or comma-separate)
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub only: Vec<Part>,
+
+    /// Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub skip: Vec<String>,
+
+    /// Also list the checks that are ok
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// Sort order of `queues`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueueSort {
+    Name,
+    Ready,
+    Unacked,
+    Consumers,
+    Publish,
+    Deliver,
+}
+
+#[derive(Debug, Args)]
+pub struct QueuesArgs {
+    /// Sort by this column (numbers largest first)
+    #[arg(long, value_enum, default_value_t = QueueSort::Ready)]
+    pub sort: QueueSort,
+
+    /// Only queues of these kinds (repeat or comma-separate)
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub kind: Vec<QueueKind>,
+
+    /// Only queues with at least this many ready messages
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub min_ready: u64,
+
+    /// Only queues whose name matches this regular expression
+    #[arg(long, value_name = "REGEX")]
+    pub name: Option<String>,
+
+    /// Show at most this many queues
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+/// Connection kinds for `connections --kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConnKindArg {
+    CeleryWorker,
+    EventConsumer,
+    Other,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectionsArgs {
+    /// Only connections of these kinds (repeat or comma-separate)
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub kind: Vec<ConnKindArg>,
+
+    /// Show at most this many connections
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The finding ID, like events.no-ttl
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print completions for
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory that receives completions/ and man/
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out_dir: PathBuf,
+}

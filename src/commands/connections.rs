@@ -1,0 +1,162 @@
+//! `celtool connections`: who is connected, how much they move, and what they are.
+
+use serde::Serialize;
+
+use super::{Globals, emit, runtime};
+use crate::broker::celery::{Classifier, ConnectionKind};
+use crate::broker::gather::{Need, gather};
+use crate::cli::{ConnKindArg, ConnectionsArgs};
+use crate::error::{Error, Outcome};
+use crate::output::prometheus::Exposition;
+use crate::output::table::{Align, render};
+use crate::output::{Format, Style, fmt_bytes, fmt_count};
+
+/// One row of `celtool connections`; its JSON keys are a scripting contract.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ConnectionRow {
+    pub name: String,
+    pub peer: String,
+    pub user: Option<String>,
+    pub vhost: Option<String>,
+    pub state: Option<String>,
+    pub recv_bytes_per_second: f64,
+    pub send_bytes_per_second: f64,
+    /// Negotiated heartbeat timeout in seconds; 0 means heartbeats are off.
+    pub heartbeat: Option<f64>,
+    pub channels: Option<f64>,
+    pub kind: ConnectionKind,
+    pub product: Option<String>,
+}
+
+pub fn run(g: &Globals, args: &ConnectionsArgs) -> Result<Outcome, Error> {
+    let config = g.config()?;
+    let (client, vhost) = g.client(&config)?;
+    let need = Need {
+        connections: true,
+        consumers: true,
+        ..Need::default()
+    };
+    let snap = runtime()?.block_on(gather(&client, vhost.as_deref(), need))?;
+    if let Some(gap) = snap.gaps.into_iter().next() {
+        return Err(gap.error.into());
+    }
+    let kinds = Classifier::new(&snap.connections, &snap.consumers);
+    let wanted = |k: ConnectionKind| {
+        args.kind.is_empty()
+            || args.kind.iter().any(|a| {
+                matches!(
+                    (a, k),
+                    (ConnKindArg::CeleryWorker, ConnectionKind::CeleryWorker)
+                        | (ConnKindArg::EventConsumer, ConnectionKind::EventConsumer)
+                        | (ConnKindArg::Other, ConnectionKind::Other)
+                )
+            })
+    };
+    let mut rows: Vec<ConnectionRow> = snap
+        .connections
+        .iter()
+        .map(|c| ConnectionRow {
+            name: c.name().to_string(),
+            peer: c.peer(),
+            user: c.user.clone(),
+            vhost: c.vhost.clone(),
+            state: c.state.clone(),
+            recv_bytes_per_second: c.recv_rate(),
+            send_bytes_per_second: c.send_rate(),
+            heartbeat: c.timeout,
+            channels: c.channels,
+            kind: kinds.connection_kind(c),
+            product: c.product().map(str::to_string),
+        })
+        .filter(|r| wanted(r.kind))
+        .collect();
+    rows.sort_by(|a, b| {
+        let t = |r: &ConnectionRow| r.recv_bytes_per_second + r.send_bytes_per_second;
+        t(b).total_cmp(&t(a)).then_with(|| a.peer.cmp(&b.peer))
+    });
+    if let Some(limit) = args.limit {
+        rows.truncate(limit);
+    }
+    match g.style.format {
+        Format::Table if g.style.quiet => {}
+        Format::Table => emit(&table(&g.style, &rows))?,
+        Format::Json => emit(&(serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"))?,
+        Format::Prometheus => emit(&prometheus(&rows))?,
+        Format::Nagios => {
+            return Err(Error::Usage(
+                "--format nagios is for `celtool doctor`; use table, json or prometheus here"
+                    .into(),
+            ));
+        }
+    }
+    Ok(Outcome::Done)
+}
+
+fn table(style: &Style, rows: &[ConnectionRow]) -> String {
+    let headers = [
+        ("PEER", Align::Left),
+        ("USER", Align::Left),
+        ("VHOST", Align::Left),
+        ("STATE", Align::Left),
+        ("IN/S", Align::Right),
+        ("OUT/S", Align::Right),
+        ("HEARTBEAT", Align::Right),
+        ("CHANNELS", Align::Right),
+        ("KIND", Align::Left),
+    ];
+    let opt = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.peer.clone(),
+                opt(&r.user),
+                opt(&r.vhost),
+                opt(&r.state),
+                fmt_bytes(r.recv_bytes_per_second),
+                fmt_bytes(r.send_bytes_per_second),
+                match r.heartbeat {
+                    Some(0.0) => "off".into(),
+                    Some(s) => format!("{}s", fmt_count(s)),
+                    None => "-".into(),
+                },
+                r.channels.map(fmt_count).unwrap_or_else(|| "-".into()),
+                r.kind.name().to_string(),
+            ]
+        })
+        .collect();
+    render(style, &headers, &cells)
+}
+
+fn prometheus(rows: &[ConnectionRow]) -> String {
+    let mut e = Exposition::default();
+    for r in rows {
+        let labels = [
+            ("peer", r.peer.as_str()),
+            ("user", r.user.as_deref().unwrap_or("")),
+            ("vhost", r.vhost.as_deref().unwrap_or("")),
+            ("kind", r.kind.name()),
+        ];
+        e.gauge(
+            "celtool_connection_recv_bytes_per_second",
+            "Bytes per second received from the peer.",
+            &labels,
+            r.recv_bytes_per_second,
+        );
+        e.gauge(
+            "celtool_connection_send_bytes_per_second",
+            "Bytes per second sent to the peer.",
+            &labels,
+            r.send_bytes_per_second,
+        );
+        if let Some(h) = r.heartbeat {
+            e.gauge(
+                "celtool_connection_heartbeat_seconds",
+                "Negotiated heartbeat timeout; 0 is off.",
+                &labels,
+                h,
+            );
+        }
+    }
+    e.render()
+}

@@ -1,0 +1,114 @@
+//! `celtool explain [ID]`: the long explanation of a finding, or the list of all IDs.
+
+use serde::Serialize;
+
+use super::{Globals, emit};
+use crate::catalog::{self, CATALOG, Direction, Entry};
+use crate::cli::ExplainArgs;
+use crate::error::{Error, Outcome};
+use crate::output::Format;
+use crate::output::table::{Align, render};
+
+#[derive(Serialize)]
+struct JsonEntry {
+    id: &'static str,
+    area: crate::report::Area,
+    title: &'static str,
+    warn: Option<f64>,
+    crit: Option<f64>,
+    measures: Option<&'static str>,
+    explanation: &'static str,
+}
+
+fn json_entry(e: &Entry) -> JsonEntry {
+    JsonEntry {
+        id: e.id,
+        area: e.area,
+        title: e.title,
+        warn: e.limits.and_then(|l| l.warn),
+        crit: e.limits.and_then(|l| l.crit),
+        measures: e.limits.map(|l| l.unit),
+        explanation: e.explain,
+    }
+}
+
+fn thresholds(e: &Entry) -> String {
+    let Some(l) = e.limits else { return "-".into() };
+    let op = match l.direction {
+        Direction::Above => ">=",
+        Direction::Below => "<=",
+    };
+    let part = |name: &str, v: Option<f64>| v.map(|v| format!("{name} {op} {v}"));
+    let parts: Vec<String> = [part("warn", l.warn), part("crit", l.crit)]
+        .into_iter()
+        .flatten()
+        .collect();
+    if parts.is_empty() {
+        format!("({})", l.unit)
+    } else {
+        format!("{} ({})", parts.join(", "), l.unit)
+    }
+}
+
+pub fn run(g: &Globals, args: &ExplainArgs) -> Result<Outcome, Error> {
+    let Some(id) = &args.id else {
+        let text = match g.style.format {
+            Format::Json => {
+                let all: Vec<JsonEntry> = CATALOG.iter().map(json_entry).collect();
+                serde_json::to_string_pretty(&all).unwrap_or_default() + "\n"
+            }
+            _ => {
+                let rows: Vec<Vec<String>> = CATALOG
+                    .iter()
+                    .map(|e| {
+                        vec![
+                            e.id.to_string(),
+                            e.area.name().to_string(),
+                            e.title.to_string(),
+                        ]
+                    })
+                    .collect();
+                render(
+                    &g.style,
+                    &[
+                        ("ID", Align::Left),
+                        ("AREA", Align::Left),
+                        ("WHAT IT CATCHES", Align::Left),
+                    ],
+                    &rows,
+                )
+            }
+        };
+        emit(&text)?;
+        return Ok(Outcome::Done);
+    };
+    let Some(e) = catalog::entry(id) else {
+        let near: Vec<&str> = CATALOG
+            .iter()
+            .map(|e| e.id)
+            .filter(|c| c.contains(id.as_str()) || id.contains(c.split('.').next().unwrap_or("")))
+            .collect();
+        return Err(Error::Usage(format!(
+            "unknown finding ID '{id}'{}; list them with `celtool explain`",
+            if near.is_empty() {
+                String::new()
+            } else {
+                format!(" (did you mean {}?)", near.join(", "))
+            }
+        )));
+    };
+    let text = match g.style.format {
+        Format::Json => serde_json::to_string_pretty(&json_entry(e)).unwrap_or_default() + "\n",
+        _ => format!(
+            "{} ({}): {}\n\n{}\n\nThresholds: {}\nSilence it: celtool doctor --skip {}\n",
+            e.id,
+            e.area.name(),
+            e.title,
+            e.explain,
+            thresholds(e),
+            e.id
+        ),
+    };
+    emit(&text)?;
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,75 @@
+//! One file per subcommand. Each takes the validated globals and its own args, returns an
+//! outcome, and leaves rendering to `output`.
+
+pub mod connections;
+pub mod doctor;
+pub mod explain;
+pub mod generate;
+pub mod queues;
+
+use std::path::PathBuf;
+
+use crate::broker::client::{Client, Endpoint};
+use crate::cli::GlobalArgs;
+use crate::error::Error;
+use crate::output::Style;
+use crate::settings::{self, Config, ConnectionFlags};
+
+/// The global options, validated once before dispatch.
+#[derive(Debug)]
+pub struct Globals {
+    pub style: Style,
+    pub flags: ConnectionFlags,
+    pub config_path: PathBuf,
+    /// The config file was named (--config / CELTOOL_CONFIG), so it must exist.
+    pub config_explicit: bool,
+}
+
+impl Globals {
+    pub fn from_args(args: &GlobalArgs) -> Self {
+        Globals {
+            style: Style::detect(args.format, args.color, args.quiet),
+            flags: ConnectionFlags {
+                profile: args.profile.clone(),
+                url: args.url.clone(),
+                user: args.user.clone(),
+                vhost: args.vhost.clone(),
+                timeout: args.timeout,
+            },
+            config_explicit: args.config.is_some(),
+            config_path: args
+                .config
+                .clone()
+                .unwrap_or_else(settings::default_config_path),
+        }
+    }
+
+    pub fn config(&self) -> Result<Config, Error> {
+        Ok(Config::load(&self.config_path, self.config_explicit)?)
+    }
+
+    /// The endpoint and vhost to use, with the password from CELTOOL_PASSWORD or the profile.
+    pub fn endpoint(&self, config: &Config) -> Result<(Endpoint, Option<String>), Error> {
+        let password = std::env::var("CELTOOL_PASSWORD").ok();
+        Ok(settings::resolve_endpoint(&self.flags, config, password)?)
+    }
+
+    pub fn client(&self, config: &Config) -> Result<(Client, Option<String>), Error> {
+        let (endpoint, vhost) = self.endpoint(config)?;
+        Ok((Client::new(endpoint)?, vhost))
+    }
+}
+
+/// A single-threaded runtime: the work is waiting on the broker; decoding runs on the blocking
+/// pool, so both cores are still used.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Io(format!("cannot start the async runtime: {e}")))
+}
+
+/// Write rendered output, mapping a write failure to an error.
+pub fn emit(text: &str) -> Result<(), Error> {
+    crate::output::emit(text).map_err(|e| Error::Io(format!("cannot write to stdout: {e}")))
+}

@@ -1,0 +1,523 @@
+//! Settings: the config file (profiles and thresholds), environment and flags, resolved once
+//! before dispatch with the precedence flag > env > file > default.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reqwest::Url;
+use serde::Deserialize;
+
+use crate::broker::client::Endpoint;
+use crate::catalog::{self, Direction, Limits};
+
+pub const DEFAULT_URL: &str = "http://localhost:15672";
+pub const DEFAULT_USER: &str = "guest";
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A password. Its Debug and Display never show it; only `expose` does, for the auth header.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: String) -> Self {
+        Secret(s)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("config file {path}: {message}")]
+    File { path: String, message: String },
+    #[error("cannot read config file {path}: {cause}")]
+    Read { path: String, cause: String },
+    #[error("profile '{name}' is not in {path}; profiles there: {known}")]
+    NoSuchProfile {
+        name: String,
+        path: String,
+        known: String,
+    },
+    #[error("profile '{name}' was asked for but there is no config file at {path}")]
+    NoConfigForProfile { name: String, path: String },
+    #[error("cannot read password_file {path} of profile '{profile}': {cause}")]
+    PasswordFile {
+        path: String,
+        profile: String,
+        cause: String,
+    },
+    #[error("invalid --url '{url}': {why}")]
+    Url { url: String, why: String },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
+    #[serde(default)]
+    thresholds: toml::Table,
+}
+
+/// One `[profiles.NAME]` table.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub url: Option<String>,
+    pub user: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub vhost: Option<String>,
+    pub timeout: Option<String>,
+}
+
+/// Per-ID thresholds: the catalog's defaults with the config file's overrides.
+#[derive(Debug, Clone, Default)]
+pub struct Thresholds {
+    overrides: BTreeMap<String, Limits>,
+}
+
+impl Thresholds {
+    /// The limits in force for an ID. Panics in tests only if the ID has no limits in the catalog.
+    pub fn get(&self, id: &str) -> Limits {
+        self.overrides
+            .get(id)
+            .copied()
+            .or_else(|| catalog::entry(id).and_then(|e| e.limits))
+            .unwrap_or(Limits {
+                warn: None,
+                crit: None,
+                direction: Direction::Above,
+                unit: "",
+            })
+    }
+
+    /// Override one ID's limits (tests and the config file).
+    pub fn set(&mut self, id: &str, warn: Option<f64>, crit: Option<f64>) {
+        let mut limits = self.get(id);
+        limits.warn = warn;
+        limits.crit = crit;
+        self.overrides.insert(id.to_string(), limits);
+    }
+}
+
+/// The loaded config file: where it was and what it said.
+#[derive(Debug, Default)]
+pub struct Config {
+    pub path: PathBuf,
+    pub exists: bool,
+    pub profiles: BTreeMap<String, Profile>,
+    pub thresholds: Thresholds,
+}
+
+/// The config file's path: `$CELTOOL_CONFIG` (or --config), else `~/.config/celtool/config.toml`
+/// (`$XDG_CONFIG_HOME/celtool/config.toml` when that is set).
+pub fn default_config_path() -> PathBuf {
+    if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("celtool/config.toml");
+    }
+    let home = std::env::var_os("HOME").unwrap_or_else(|| "/".into());
+    PathBuf::from(home).join(".config/celtool/config.toml")
+}
+
+impl Config {
+    /// Load the file. A missing file is an empty config unless it was named explicitly.
+    pub fn load(path: &Path, explicit: bool) -> Result<Config, SettingsError> {
+        let shown = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                return Ok(Config {
+                    path: path.to_path_buf(),
+                    ..Config::default()
+                });
+            }
+            Err(e) => {
+                return Err(SettingsError::Read {
+                    path: shown,
+                    cause: e.to_string(),
+                });
+            }
+        };
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| SettingsError::File {
+            path: shown.clone(),
+            message: one_line(&e.to_string()),
+        })?;
+        for (name, profile) in &file.profiles {
+            if let Some(t) = &profile.timeout {
+                parse_duration(t).map_err(|why| SettingsError::File {
+                    path: shown.clone(),
+                    message: format!("profiles.{name}.timeout: {why}"),
+                })?;
+            }
+        }
+        let thresholds =
+            parse_thresholds(&file.thresholds).map_err(|message| SettingsError::File {
+                path: shown.clone(),
+                message,
+            })?;
+        Ok(Config {
+            path: path.to_path_buf(),
+            exists: true,
+            profiles: file.profiles,
+            thresholds,
+        })
+    }
+}
+
+/// toml's errors span several lines with a source excerpt; keep the first line and the key.
+fn one_line(message: &str) -> String {
+    let lines: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^' || c == ' ')
+        })
+        .collect();
+    lines.join(": ")
+}
+
+/// `[thresholds]` accepts `"queues.backlog" = { warn = 10, crit = 100 }` and the nested form
+/// `[thresholds.queues.backlog]`; any other key or a value that is not a number is an error.
+fn parse_thresholds(table: &toml::Table) -> Result<Thresholds, String> {
+    let mut out = Thresholds::default();
+    let mut stack: Vec<(String, &toml::Table)> = vec![(String::new(), table)];
+    while let Some((prefix, t)) = stack.pop() {
+        let is_leaf = t.contains_key("warn") || t.contains_key("crit");
+        if is_leaf {
+            let id = prefix.as_str();
+            let entry = catalog::entry(id)
+                .filter(|e| e.limits.is_some())
+                .ok_or_else(|| format!("thresholds.{id}: '{id}' is not a finding ID that takes thresholds (see `celtool explain`)"))?;
+            let defaults = entry.limits.expect("filtered above");
+            let mut warn = defaults.warn;
+            let mut crit = defaults.crit;
+            for (key, value) in t {
+                let n = match value {
+                    toml::Value::Integer(i) => *i as f64,
+                    toml::Value::Float(f) if f.is_finite() => *f,
+                    other => {
+                        return Err(format!(
+                            "thresholds.{id}.{key}: expected a number, found {}",
+                            other.type_str()
+                        ));
+                    }
+                };
+                if n < 0.0 {
+                    return Err(format!("thresholds.{id}.{key}: must not be negative"));
+                }
+                match key.as_str() {
+                    "warn" => warn = Some(n),
+                    "crit" => crit = Some(n),
+                    _ => {
+                        return Err(format!(
+                            "thresholds.{id}: unknown key '{key}' (expected warn, crit)"
+                        ));
+                    }
+                }
+            }
+            if let (Some(w), Some(c)) = (warn, crit) {
+                let ordered = match defaults.direction {
+                    Direction::Above => w <= c,
+                    Direction::Below => w >= c,
+                };
+                if !ordered {
+                    return Err(format!(
+                        "thresholds.{id}: warn {w} and crit {c} are the wrong way round for {}",
+                        defaults.unit
+                    ));
+                }
+            }
+            out.set(id, warn, crit);
+            continue;
+        }
+        for (key, value) in t {
+            let path = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match value {
+                toml::Value::Table(inner) => stack.push((path, inner)),
+                _ => {
+                    return Err(format!(
+                        "thresholds.{path}: expected a table like {{ warn = N, crit = N }}"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Parse a duration: a number with a unit (`500ms`, `10s`, `90m`, `2d`, `1h30m`) or plain seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if let Ok(secs) = t.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(t).map_err(|_| {
+        format!("invalid duration '{t}': expected a number with a unit, like 10s, 90m or 2d")
+    })
+}
+
+/// The connection flags and env values as clap parsed them (flag or env, indistinguishably).
+#[derive(Debug, Default, Clone)]
+pub struct ConnectionFlags {
+    pub profile: Option<String>,
+    pub url: Option<String>,
+    pub user: Option<String>,
+    pub vhost: Option<String>,
+    pub timeout: Option<Duration>,
+}
+
+/// Resolve where and as whom to connect, and which vhost to look at.
+pub fn resolve_endpoint(
+    flags: &ConnectionFlags,
+    config: &Config,
+    password_env: Option<String>,
+) -> Result<(Endpoint, Option<String>), SettingsError> {
+    let config_path = config.path.display().to_string();
+    let (profile_name, profile) = match &flags.profile {
+        Some(name) => {
+            if !config.exists {
+                return Err(SettingsError::NoConfigForProfile {
+                    name: name.clone(),
+                    path: config_path,
+                });
+            }
+            let p = config
+                .profiles
+                .get(name)
+                .ok_or_else(|| SettingsError::NoSuchProfile {
+                    name: name.clone(),
+                    path: config_path.clone(),
+                    known: if config.profiles.is_empty() {
+                        "(none)".into()
+                    } else {
+                        config
+                            .profiles
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
+                })?;
+            (Some(name.clone()), p.clone())
+        }
+        None => match config.profiles.get("default") {
+            Some(p) => (Some("default".to_string()), p.clone()),
+            None => (None, Profile::default()),
+        },
+    };
+    let url_text = flags
+        .url
+        .clone()
+        .or(profile.url.clone())
+        .unwrap_or_else(|| DEFAULT_URL.to_string());
+    let url = parse_url(&url_text)?;
+    let user = flags
+        .user
+        .clone()
+        .or(profile.user.clone())
+        .unwrap_or_else(|| DEFAULT_USER.to_string());
+    let password = match (password_env, &profile.password_file) {
+        (Some(p), _) => p,
+        (None, Some(file)) => {
+            read_password_file(file, profile_name.as_deref().unwrap_or("default"))?
+        }
+        (None, None) => "guest".to_string(),
+    };
+    let timeout = match flags.timeout {
+        Some(t) => t,
+        None => match &profile.timeout {
+            Some(t) => parse_duration(t).unwrap_or(DEFAULT_TIMEOUT),
+            None => DEFAULT_TIMEOUT,
+        },
+    };
+    let vhost = flags.vhost.clone().or(profile.vhost.clone());
+    Ok((
+        Endpoint {
+            url,
+            user,
+            password: Secret::new(password),
+            timeout,
+            profile: profile_name,
+        },
+        vhost,
+    ))
+}
+
+fn read_password_file(path: &Path, profile: &str) -> Result<String, SettingsError> {
+    let text = std::fs::read_to_string(path).map_err(|e| SettingsError::PasswordFile {
+        path: path.display().to_string(),
+        profile: profile.to_string(),
+        cause: e.to_string(),
+    })?;
+    Ok(text.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// A management API base URL: http or https, no credentials (they would end up in logs), no query.
+pub fn parse_url(text: &str) -> Result<Url, SettingsError> {
+    let bad = |why: &str| SettingsError::Url {
+        url: redact_userinfo(text),
+        why: why.to_string(),
+    };
+    let url =
+        Url::parse(text).map_err(|e| bad(&format!("{e}; expected like http://localhost:15672")))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(bad("the scheme must be http or https"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad(
+            "do not put credentials in the URL; use --user and CELTOOL_PASSWORD or a profile's password_file",
+        ));
+    }
+    if url.host_str().is_none() {
+        return Err(bad("no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("the URL must not have a query or fragment"));
+    }
+    Ok(url)
+}
+
+/// `http://user:pw@host` shown as `http://***@host`, so a mistyped URL never prints a password.
+fn redact_userinfo(text: &str) -> String {
+    match (text.find("://"), text.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}***{}", &text[..s + 3], &text[at..]),
+        _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Result<Config, SettingsError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(&path, true)
+    }
+
+    #[test]
+    fn durations_parse_with_units_and_bare_seconds() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("90m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172800)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert!(
+            parse_duration("ten")
+                .unwrap_err()
+                .contains("invalid duration 'ten'")
+        );
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_the_file() {
+        let e = config("[profiles.prod]\nurl = 'http://x:15672'\npasword_file = '/x'\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("config.toml"), "{e}");
+        assert!(e.contains("pasword_file"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+    }
+
+    #[test]
+    fn thresholds_accept_both_forms_and_reject_bad_ones() {
+        let c = config("[thresholds]\n\"queues.backlog\" = { warn = 5, crit = 50 }\n[thresholds.broker.fd.headroom]\nwarn = 0.5\n").unwrap();
+        assert_eq!(c.thresholds.get("queues.backlog").warn, Some(5.0));
+        assert_eq!(c.thresholds.get("queues.backlog").crit, Some(50.0));
+        assert_eq!(c.thresholds.get("broker.fd.headroom").warn, Some(0.5));
+        assert_eq!(c.thresholds.get("broker.fd.headroom").crit, Some(0.95));
+        let e = config("[thresholds]\n\"queues.nope\" = { warn = 1 }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("queues.nope"), "{e}");
+        let e = config("[thresholds]\n\"queues.backlog\" = { warn = 'x' }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("thresholds.queues.backlog.warn: expected a number"),
+            "{e}"
+        );
+        let e = config("[thresholds]\n\"queues.backlog\" = { warn = 10, crit = 5 }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("wrong way round"), "{e}");
+        let e = config("[thresholds]\n\"queues.backlog\" = { warm = 10 }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("queues.backlog"), "{e}");
+    }
+
+    #[test]
+    fn precedence_is_flag_then_file_then_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let pw = dir.path().join("pw");
+        std::fs::write(&pw, "s3cret\n").unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "[profiles.prod]\nurl = 'https://prod:15671'\nuser = 'mon'\npassword_file = '{}'\nvhost = 'jobs'\ntimeout = '3s'\n",
+                pw.display()
+            ),
+        )
+        .unwrap();
+        let c = Config::load(&path, true).unwrap();
+        let flags = ConnectionFlags {
+            profile: Some("prod".into()),
+            user: Some("other".into()),
+            ..Default::default()
+        };
+        let (ep, vhost) = resolve_endpoint(&flags, &c, None).unwrap();
+        assert_eq!(ep.url.as_str(), "https://prod:15671/");
+        assert_eq!(ep.user, "other");
+        assert_eq!(ep.password.expose(), "s3cret");
+        assert_eq!(ep.timeout, Duration::from_secs(3));
+        assert_eq!(vhost.as_deref(), Some("jobs"));
+        let (ep, _) = resolve_endpoint(&flags, &c, Some("fromenv".into())).unwrap();
+        assert_eq!(ep.password.expose(), "fromenv");
+        let (ep, vhost) = resolve_endpoint(&ConnectionFlags::default(), &c, None).unwrap();
+        assert_eq!(ep.url.as_str(), "http://localhost:15672/");
+        assert_eq!((ep.user.as_str(), ep.password.expose()), ("guest", "guest"));
+        assert_eq!(vhost, None);
+        let e = resolve_endpoint(
+            &ConnectionFlags {
+                profile: Some("nope".into()),
+                ..Default::default()
+            },
+            &c,
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("'nope'") && e.contains("prod"), "{e}");
+    }
+
+    #[test]
+    fn urls_with_credentials_are_refused_without_echoing_them() {
+        let e = parse_url("http://guest:hunter2@localhost:15672")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("hunter2"), "{e}");
+        assert!(e.contains("credentials"), "{e}");
+        assert!(parse_url("ftp://x").is_err());
+        assert!(parse_url("localhost:15672").is_err());
+    }
+
+    #[test]
+    fn secrets_do_not_debug_print() {
+        assert_eq!(format!("{:?}", Secret::new("pw".into())), "Secret(***)");
+    }
+}
