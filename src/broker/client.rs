@@ -121,9 +121,7 @@ impl Client {
     /// each segment percent-encoded (the default vhost `/` becomes `%2F`).
     pub fn url(&self, segments: &[&str], columns: Option<&str>) -> Url {
         let mut url = self.endpoint.url.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().push("api").extend(segments);
-        }
+        url.set_path(&api_path(url.path(), segments));
         if let Some(columns) = columns {
             url.query_pairs_mut().append_pair("columns", columns);
         }
@@ -265,6 +263,25 @@ impl Client {
     }
 }
 
+/// Everything but RFC 3986's unreserved characters is escaped in a path segment: the management
+/// API's web server rejects raw `[` and friends, and `/` in the default vhost must be `%2F`.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `<prefix>/api/<segment>/<segment>...` with every segment escaped.
+pub fn api_path(prefix: &str, segments: &[&str]) -> String {
+    let mut path = prefix.trim_end_matches('/').to_string();
+    path.push_str("/api");
+    for s in segments {
+        path.push('/');
+        path.extend(percent_encoding::utf8_percent_encode(s, SEGMENT));
+    }
+    path
+}
+
 /// The `reason` of a RabbitMQ error body (`{"error": ..., "reason": ...}`), read from at most
 /// 4 KiB of the body and stripped of control characters.
 async fn error_reason(mut response: reqwest::Response) -> String {
@@ -379,8 +396,12 @@ mod tests {
         );
         let c = client("https://h/rabbitmq/");
         assert_eq!(
+            c.url(&["queues", "v[1]", "a\u{1b}"], None).as_str(),
+            "https://h/rabbitmq/api/queues/v%5B1%5D/a%1B"
+        );
+        assert_eq!(
             c.url(&["nodes", "rabbit@a b"], None).as_str(),
-            "https://h/rabbitmq/api/nodes/rabbit@a%20b"
+            "https://h/rabbitmq/api/nodes/rabbit%40a%20b"
         );
     }
 

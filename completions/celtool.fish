@@ -1,0 +1,169 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_celtool_global_optspecs
+    string join \n profile= url= user= vhost= timeout= format= color= q/quiet config= h/help V/version
+end
+
+function __fish_celtool_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_celtool_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_celtool_using_subcommand
+    set -l cmd (__fish_celtool_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c celtool -n "__fish_celtool_needs_command" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_needs_command" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_needs_command" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_needs_command" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_needs_command" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_needs_command" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_needs_command" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_needs_command" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_needs_command" -s V -l version -d 'Print version'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "doctor" -d 'Run every check and report findings, worst first; exit code by severity'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l only -d 'Run only these checks (repeat or comma-separate)' -r -f -a "broker\t'The RabbitMQ broker and what Celery created on it, through the management API'
+host\t'This host: conntrack, inodes, worker processes (not available yet in this version)'"
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l skip -d 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l all -d 'Also list the checks that are ok'
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l sort -d 'Sort by this column (numbers largest first)' -r -f -a "name\t''
+ready\t''
+unacked\t''
+consumers\t''
+publish\t''
+deliver\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l kind -d 'Only queues of these kinds (repeat or comma-separate)' -r -f -a "task\t'A queue Celery workers take tasks from'
+event\t'`celeryev.<uuid>`: one per event consumer (Flower, `celery events`, gossip)'
+mailbox\t'`<node>.celery.pidbox` (a worker\'s remote-control mailbox) and `<uuid>.reply.celery.pidbox`'
+result\t'A result queue: a task id without dashes (amqp backend) or a client\'s UUID (rpc backend)'
+other\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l min-ready -d 'Only queues with at least this many ready messages' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l name -d 'Only queues whose name matches this regular expression' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l limit -d 'Show at most this many queues' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l kind -d 'Only connections of these kinds (repeat or comma-separate)' -r -f -a "celery-worker\t''
+event-consumer\t''
+other\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l limit -d 'Show at most this many connections' -r
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l out-dir -d 'Directory that receives completions/ and man/' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain completions generate help" -f -a "doctor" -d 'Run every check and report findings, worst first; exit code by severity'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain completions generate help" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain completions generate help" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain completions generate help" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain completions generate help" -f -a "completions" -d 'Print a shell completion script'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain completions generate help" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,131 @@
+//! `celtool queues` and `celtool connections` against the live broker.
+
+use serde_json::json;
+
+use crate::support::*;
+
+#[test]
+fn queues_lists_kinds_counts_and_ttl_with_filters() {
+    let v = Vhost::new("queues");
+    v.declare("celery", json!({}));
+    v.declare(
+        "celeryev.abc",
+        json!({"x-message-ttl": 5000, "x-expires": 60000}),
+    );
+    v.declare("w1@h.celery.pidbox", json!({}));
+    v.declare("0123456789abcdef0123456789abcdef", json!({}));
+    v.declare("other-app", json!({}));
+    v.publish("celery", 2);
+    v.wait_ready("celery", 2);
+    let r = run(celtool().args(["queues", "--vhost", &v.name, "--format", "json"]));
+    assert_eq!(r.code, 0, "{r:#?}");
+    let rows = r.json();
+    let got: Vec<(String, String, f64)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            (
+                q["name"].as_str().unwrap().into(),
+                q["kind"].as_str().unwrap().into(),
+                q["ready"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("celery".into(), "task".into(), 2.0),
+            (
+                "0123456789abcdef0123456789abcdef".into(),
+                "result".into(),
+                0.0
+            ),
+            ("celeryev.abc".into(), "event".into(), 0.0),
+            ("other-app".into(), "other".into(), 0.0),
+            ("w1@h.celery.pidbox".into(), "mailbox".into(), 0.0),
+        ]
+    );
+    let ev = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["kind"] == "event")
+        .unwrap();
+    assert_eq!(
+        (ev["message_ttl_ms"].as_f64(), ev["expires_ms"].as_f64()),
+        (Some(5000.0), Some(60000.0))
+    );
+
+    let r = run(celtool().args([
+        "queues",
+        "--vhost",
+        &v.name,
+        "--kind",
+        "event,mailbox",
+        "--sort",
+        "name",
+    ]));
+    let names: Vec<&str> = r
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(
+        names,
+        vec!["celeryev.abc", "w1@h.celery.pidbox"],
+        "{}",
+        r.stdout
+    );
+    let r = run(celtool().args([
+        "queues",
+        "--vhost",
+        &v.name,
+        "--min-ready",
+        "1",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(r.json().as_array().unwrap().len(), 1);
+    let r = run(celtool().args([
+        "queues", "--vhost", &v.name, "--name", "^other", "--format", "json",
+    ]));
+    assert_eq!(r.json()[0]["name"], "other-app");
+    let r = run(celtool().args(["queues", "--vhost", &v.name, "--format", "prometheus"]));
+    assert!(
+        r.stdout.contains(&format!(
+            "celtool_queue_messages_ready{{vhost=\"{}\",queue=\"celery\",kind=\"task\"}} 2",
+            v.name
+        )),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn piped_table_output_has_no_borders() {
+    let v = Vhost::new("plain");
+    v.declare("celery", json!({}));
+    let r = run(celtool().args(["queues", "--vhost", &v.name]));
+    assert_eq!(r.code, 0);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(lines[0].starts_with("VHOST"), "{}", r.stdout);
+    assert!(lines[1].starts_with(&v.name), "{}", r.stdout);
+    assert!(
+        !r.stdout.contains('│') && !r.stdout.contains('─'),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn unicode_and_control_characters_in_queue_names_are_escaped() {
+    let v = Vhost::new("names");
+    // RabbitMQ drops a newline from names, but keeps escape sequences.
+    v.declare("tâches\u{1b}[31mfake", json!({}));
+    let r = run(celtool().args(["queues", "--vhost", &v.name]));
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("tâches\\u{1b}[31mfake"), "{}", r.stdout);
+    assert!(!r.stdout.contains('\u{1b}'));
+}

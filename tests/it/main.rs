@@ -1,0 +1,8 @@
+//! Integration tests: the built binary against the live RabbitMQ, a real Celery worker, and an
+//! in-process HTTP server for faults. One binary, one module per subject.
+
+mod cli;
+mod doctor;
+mod faults;
+mod listing;
+mod support;

@@ -1,0 +1,260 @@
+//! Shared helpers: run the built binary with a clean environment, and make broker state in a
+//! vhost of the test's own that is deleted when the test ends.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub const API: &str = "http://127.0.0.1:15672";
+/// The celtool command with a clean environment: no CELTOOL_* from the developer's shell, a HOME
+/// without a config file.
+pub fn celtool() -> Command {
+    static HOME: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let home = HOME.get_or_init(|| tempfile::tempdir().expect("temp home"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_celtool"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Run celtool and capture what it printed.
+pub fn run(cmd: &mut Command) -> Run {
+    let out: Output = cmd.output().expect("run celtool");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// (id, severity, subject) of every finding that is not ok, sorted.
+    pub fn problems(&self) -> Vec<(String, String, String)> {
+        let v = self.json();
+        let mut out: Vec<(String, String, String)> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["severity"] != "ok")
+            .map(|f| {
+                (
+                    f["id"].as_str().unwrap().to_string(),
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["subject"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+pub fn p(id: &str, sev: &str, subject: &str) -> (String, String, String) {
+    (id.into(), sev.into(), subject.into())
+}
+
+/// Poll `f` until it returns Some, at most `limit`; statistics reach the API every 5 s.
+pub fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if start.elapsed() > limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn rt() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+fn http() -> &'static reqwest::Client {
+    static C: OnceLock<reqwest::Client> = OnceLock::new();
+    C.get_or_init(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap()
+    })
+}
+
+fn url(segments: &[&str]) -> reqwest::Url {
+    let mut u = reqwest::Url::parse(API).unwrap();
+    u.set_path(&celtool::broker::client::api_path("", segments));
+    u
+}
+
+/// A management API call as the guest user; panics with the body on failure.
+pub fn api(method: &str, segments: &[&str], body: Option<Value>) -> Value {
+    let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let u = url(segments);
+    rt().block_on(async {
+        let mut req = http()
+            .request(m, u.clone())
+            .basic_auth("guest", Some("guest"));
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        }
+        let resp = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {u}: {e}"));
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        assert!(status.is_success(), "{method} {u}: {status}: {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    })
+}
+
+/// A vhost of the test's own, deleted on drop.
+pub struct Vhost {
+    pub name: String,
+}
+
+impl Vhost {
+    pub fn new(test: &str) -> Vhost {
+        let name = format!("celtool-it-{test}-{}", std::process::id());
+        delete_vhost(&name);
+        api("PUT", &["vhosts", &name], None);
+        api(
+            "PUT",
+            &["permissions", &name, "guest"],
+            Some(json!({"configure": ".*", "write": ".*", "read": ".*"})),
+        );
+        Vhost { name }
+    }
+
+    pub fn declare(&self, queue: &str, arguments: Value) {
+        api(
+            "PUT",
+            &["queues", &self.name, queue],
+            Some(json!({"durable": false, "auto_delete": false, "arguments": arguments})),
+        );
+    }
+
+    pub fn publish(&self, queue: &str, count: usize) {
+        for i in 0..count {
+            let r = api(
+                "POST",
+                &["exchanges", &self.name, "amq.default", "publish"],
+                Some(
+                    json!({"properties": {}, "routing_key": queue, "payload": format!("m{i}"),
+                    "payload_encoding": "string"}),
+                ),
+            );
+            assert_eq!(r["routed"], true, "message to {queue} not routed");
+        }
+    }
+
+    pub fn policy(&self, name: &str, pattern: &str, definition: Value, priority: i64) {
+        api(
+            "PUT",
+            &["policies", &self.name, name],
+            Some(
+                json!({"pattern": pattern, "definition": definition, "priority": priority,
+                "apply-to": "queues"}),
+            ),
+        );
+    }
+
+    pub fn declare_exchange(&self, name: &str, kind: &str) {
+        api(
+            "PUT",
+            &["exchanges", &self.name, name],
+            Some(json!({"type": kind, "durable": false})),
+        );
+    }
+
+    /// The subject celtool gives a queue of this vhost.
+    pub fn subject(&self, queue: &str) -> String {
+        format!("{}/{queue}", self.name)
+    }
+
+    /// Run `celtool doctor --vhost V --format json` until `pred` holds for its problems.
+    pub fn doctor_until(&self, pred: impl Fn(&Run) -> bool) -> Run {
+        let mut last = None;
+        let found = wait_for(Duration::from_secs(30), || {
+            let r = run(celtool().args(["doctor", "--format", "json", "--vhost", &self.name]));
+            if pred(&r) {
+                Some(r)
+            } else {
+                last = Some(r);
+                None
+            }
+        });
+        found.unwrap_or_else(|| {
+            panic!("doctor never reached the expected state; last run: {last:#?}")
+        })
+    }
+
+    /// Wait until the API shows `ready` ready messages in `queue` (statistics lag by up to 5 s).
+    pub fn wait_ready(&self, queue: &str, ready: u64) {
+        let ok = wait_for(Duration::from_secs(30), || {
+            let q = api("GET", &["queues", &self.name, queue], None);
+            (q["messages_ready"].as_u64() == Some(ready)).then_some(())
+        });
+        assert!(
+            ok.is_some(),
+            "queue {queue} never showed {ready} ready messages"
+        );
+    }
+}
+
+impl Drop for Vhost {
+    fn drop(&mut self) {
+        delete_vhost(&self.name);
+    }
+}
+
+fn delete_vhost(name: &str) {
+    let u = url(&["vhosts", name]);
+    rt().block_on(async {
+        let _ = http()
+            .delete(u)
+            .basic_auth("guest", Some("guest"))
+            .send()
+            .await;
+    });
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+}
