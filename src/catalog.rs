@@ -216,13 +216,15 @@ latency on the node.",
     Entry {
         id: "broker.connections.heartbeat",
         area: Area::Broker,
-        title: "connections with heartbeats turned off",
-        limits: above(Some(1.0), None, "connections with timeout 0"),
+        title: "consuming connections with heartbeats turned off",
+        limits: above(Some(1.0), None, "consuming connections with timeout 0"),
         explain: "\
 What breaks: when a peer dies without closing TCP (a host lost, a NAT or conntrack entry expired),
 the broker keeps the connection and its unacked messages until TCP notices, which can be hours:
 tasks stay reserved by a dead worker.
-Why: the connection negotiated heartbeat timeout 0. Celery 3.1 defaulted to no heartbeat.
+Why: a connection that consumes from a queue negotiated heartbeat timeout 0. Celery 3.1
+defaulted to no heartbeat. (Celery's own publisher connections run without heartbeats; they
+hold no messages, so celtool does not count them.)
 Fix: set broker_heartbeat = 120 (old name BROKER_HEARTBEAT) in the Celery config, or lower the
 server default `heartbeat` in rabbitmq.conf; never set it to 0.",
     },

@@ -99,6 +99,8 @@ pub struct Classifier {
     /// (vhost, queue) consumed by a Celery worker connection.
     worker_consumed: HashSet<(String, String)>,
     connection_kinds: HashMap<String, ConnectionKind>,
+    /// Names of connections with at least one consumer.
+    consuming: HashSet<String>,
 }
 
 impl Classifier {
@@ -148,10 +150,20 @@ impl Classifier {
                 ))
             })
             .collect();
+        let consuming = consumers
+            .iter()
+            .map(|c| c.connection_name().to_string())
+            .collect();
         Classifier {
             worker_consumed,
             connection_kinds,
+            consuming,
         }
+    }
+
+    /// True when the connection consumes from at least one queue.
+    pub fn is_consuming(&self, c: &Connection) -> bool {
+        self.consuming.contains(c.name())
     }
 
     pub fn queue_kind(&self, q: &Queue) -> QueueKind {

@@ -93,10 +93,13 @@ fn flow(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Finding>) {
 
 fn heartbeat(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Finding>) {
     let id = "broker.connections.heartbeat";
+    // A publisher without heartbeats costs a lingering socket when its peer dies; a consumer
+    // without heartbeats also keeps its unacknowledged messages (reserved tasks) from every other
+    // worker. Celery's own publisher connections run without heartbeats, so only consumers count.
     let hit: Vec<&Connection> = conns
         .iter()
         .copied()
-        .filter(|c| c.timeout == Some(0.0))
+        .filter(|c| c.timeout == Some(0.0) && ctx.kinds.is_consuming(c))
         .collect();
     let severity = level(&ctx.thresholds.get(id), hit.len() as f64);
     if hit.is_empty() || severity == Severity::Ok {
@@ -105,7 +108,7 @@ fn heartbeat(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Findin
     out.push(
         Finding::new(id, severity, vhost)
             .summary(format!(
-                "{} connection(s) in vhost {vhost} run without heartbeats (timeout 0): {}",
+                "{} consuming connection(s) in vhost {vhost} run without heartbeats (timeout 0): {}",
                 hit.len(),
                 who(ctx, &hit)
             ))
@@ -163,7 +166,13 @@ mod tests {
             conn(serde_json::json!({"name": "a", "vhost": "v", "state": "blocked", "timeout": 60})),
             conn(serde_json::json!({"name": "b", "vhost": "v", "state": "blocking", "timeout": 0})),
             conn(serde_json::json!({"name": "c", "vhost": "w", "state": "flow", "timeout": 60})),
-            conn(serde_json::json!({"name": "d", "vhost": "w", "state": "running"})),
+            conn(serde_json::json!({"name": "d", "vhost": "w", "state": "running", "timeout": 0})),
+        ];
+        // b consumes; d (a publisher without heartbeats, as Celery's producers are) does not.
+        snap.consumers = vec![
+            serde_json::from_value(serde_json::json!({"queue": {"name": "q", "vhost": "v"},
+                "channel_details": {"connection_name": "b"}}))
+            .unwrap(),
         ];
         assert_eq!(
             problems(&run(&snap)),

@@ -6,3 +6,4 @@ mod doctor;
 mod faults;
 mod listing;
 mod support;
+mod worker;

@@ -1,0 +1,185 @@
+//! A real Celery worker (prefork, from the test venv made by scripts/test-setup.sh) on a test
+//! vhost: `connections` and `doctor` must recognise it, and notice when it is gone.
+
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+/// A worker started in its own process group, so the test can end it and its pool children
+/// without touching any process it did not start.
+struct Worker {
+    child: Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Worker {
+    fn start(vhost: &str, node: &str) -> Worker {
+        let venv = std::env::var_os("CELTOOL_TEST_VENV")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo_root().join(".venv"));
+        let celery = venv.join("bin/celery");
+        assert!(
+            celery.exists(),
+            "{} is missing: run ./scripts/test-setup.sh (or ./scripts/test.sh) first",
+            celery.display()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("worker.log");
+        let out = std::fs::File::create(&log).unwrap();
+        let child = Command::new(celery)
+            .args([
+                "-A",
+                "celtool_testapp",
+                "worker",
+                "-n",
+                node,
+                "--pool",
+                "prefork",
+            ])
+            .args(["--concurrency", "2", "-E", "--loglevel", "INFO"])
+            .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
+            .env(
+                "CELTOOL_TEST_BROKER",
+                format!("amqp://guest:guest@127.0.0.1:5672/{vhost}"),
+            )
+            .env("C_FORCE_ROOT", "1")
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .process_group(0)
+            .spawn()
+            .expect("start the celery worker");
+        Worker {
+            child,
+            log,
+            _dir: dir,
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGKILL the whole process group (the worker and its pool), then reap the main process.
+    fn kill(&mut self) {
+        let pgid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn connections(vhost: &str) -> Vec<Value> {
+    let r = run(celtool().args(["connections", "--vhost", vhost, "--format", "json"]));
+    assert_eq!(r.code, 0, "{r:#?}");
+    r.json().as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn a_celery_worker_is_recognised_and_its_death_is_noticed() {
+    let v = Vhost::new("worker");
+    let node = "w1@celtool-it";
+    let mut worker = Worker::start(&v.name, node);
+
+    // The worker consumes its mailbox within a few seconds of starting.
+    let conns = wait_for(Duration::from_secs(60), || {
+        let c = connections(&v.name);
+        c.iter().any(|c| c["kind"] == "celery-worker").then_some(c)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "no celery-worker connection appeared; worker log:\n{}",
+            worker.log()
+        )
+    });
+    // Every connection the worker opened is its own: same host, same client library.
+    assert!(
+        conns
+            .iter()
+            .all(|c| c["kind"] == "celery-worker" && c["product"] == "py-amqp"),
+        "{conns:#?}"
+    );
+    let table = run(celtool().args(["connections", "--vhost", &v.name]));
+    assert!(table.stdout.contains("celery-worker"), "{}", table.stdout);
+
+    // Its queues are classified: the task queue, its mailbox, its gossip event queue.
+    let q = run(celtool().args([
+        "queues", "--vhost", &v.name, "--format", "json", "--sort", "name",
+    ]));
+    let kinds: Vec<(String, String)> = q
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let name = r["name"].as_str().unwrap();
+            let name = if name.starts_with("celeryev.") {
+                "celeryev.*"
+            } else {
+                name
+            };
+            (name.to_string(), r["kind"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("celery".into(), "task".into()),
+            ("celeryev.*".into(), "event".into()),
+            (format!("{node}.celery.pidbox"), "mailbox".into()),
+        ]
+    );
+
+    // A healthy worker: Celery 5 gives its event queue a TTL and expiry, and consumes
+    // everything it declared, so the vhost has nothing to report.
+    let healthy = v.doctor_until(|r| r.code == 0);
+    assert_eq!(
+        healthy
+            .problems()
+            .into_iter()
+            .filter(|(id, _, _)| !id.starts_with("broker."))
+            .count(),
+        0
+    );
+
+    worker.kill();
+
+    // Gone: its connections close (its mailbox and event queue are exclusive and vanish with
+    // them), and a task sent now waits in a queue that nobody consumes.
+    let gone = wait_for(Duration::from_secs(30), || {
+        connections(&v.name).is_empty().then_some(())
+    });
+    assert!(gone.is_some(), "the worker's connections did not close");
+    v.publish("celery", 1);
+    let r = v.doctor_until(|r| {
+        r.problems()
+            .contains(&p("queues.no-consumers", "crit", &v.subject("celery")))
+    });
+    assert_eq!(r.code, 2, "{r:#?}");
+    let q = run(celtool().args(["queues", "--vhost", &v.name, "--format", "json"]));
+    let left: Vec<(String, String)> = q
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().into(),
+                r["kind"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(left, vec![("celery".to_string(), "task".to_string())]);
+}
