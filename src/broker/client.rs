@@ -186,10 +186,13 @@ impl Client {
                 secs: self.endpoint.timeout.as_secs().max(1),
             }
         } else if e.is_connect() {
-            ApiError::Connect {
-                url,
-                cause: root_cause(e),
+            let mut cause = root_cause(e);
+            if cause.contains("InvalidContentType") || cause.contains("corrupt message") {
+                cause = format!(
+                    "TLS handshake failed ({cause}): the port does not speak TLS; use http:// for a plain port"
+                );
             }
+            ApiError::Connect { url, cause }
         } else if e.is_redirect() {
             ApiError::Transport {
                 url,

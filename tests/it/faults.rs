@@ -28,6 +28,37 @@ fn serve(response: &'static [u8], delay: Duration) -> String {
     format!("http://{addr}")
 }
 
+/// Serve by path: the first route whose prefix matches the request path answers; else 404.
+fn serve_routes(routes: &'static [(&'static str, &'static str)]) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                let n = s.read(&mut buf).unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]);
+                let path = request.split_whitespace().nth(1).unwrap_or("");
+                let (status, body) = routes
+                    .iter()
+                    .find(|(prefix, _)| path.starts_with(prefix))
+                    .map(|(_, body)| ("200 OK", *body))
+                    .unwrap_or((
+                        "500 Internal Server Error",
+                        "{\"reason\":\"scripted failure\"}",
+                    ));
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
 fn doctor(url: &str) -> Run {
     run(celtool()
         .args(["doctor", "--url", url, "--timeout", "1s"])
@@ -168,4 +199,59 @@ fn machine_formats_still_report_unknown() {
         (3, vec![p("broker.auth", "unknown", &format!("{url}/"))])
     );
     assert!(!r.stdout.contains(PASSWORD));
+}
+
+#[test]
+fn tls_to_a_plain_port() {
+    let url = serve(
+        b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        Duration::ZERO,
+    );
+    let r = doctor(&url.replace("http://", "https://"));
+    assert_fault(&r, "TLS handshake failed");
+    assert!(r.stderr.contains("use http:// for a plain port"), "{r:#?}");
+}
+
+#[test]
+fn one_failing_endpoint_gives_a_degraded_report() {
+    // Overview and nodes answer (metrics collector off: most node fields missing); the
+    // queue list fails. The report keeps what it could check and says what it could not.
+    let url = serve_routes(&[
+        (
+            "/api/overview",
+            r#"{"rabbitmq_version":"4.1.0","cluster_name":"c1"}"#,
+        ),
+        ("/api/nodes/rabbit%40n1/memory", r#"{"memory":{}}"#),
+        ("/api/nodes", r#"[{"name":"rabbit@n1","running":true}]"#),
+        ("/api/connections", "[]"),
+        ("/api/consumers", "[]"),
+        ("/api/exchanges", "[]"),
+        ("/api/policies", "[]"),
+    ]);
+    let r = run(celtool()
+        .args(["doctor", "--url", &url, "--format", "json"])
+        .env("CELTOOL_PASSWORD", PASSWORD));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert_eq!(r.problems(), vec![p("broker.api", "unknown", "queues")]);
+    let doc = r.json();
+    let queues = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["subject"] == "queues")
+        .unwrap();
+    assert!(queues["summary"].as_str().unwrap().contains("/api/queues: 500 Internal Server Error: the broker reported a server error: scripted failure"), "{queues:#}");
+    let version = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "broker.version")
+        .unwrap();
+    assert_eq!(version["summary"], "RabbitMQ 4.1.0, cluster c1");
+    // A terminal gets the report too, since part of it is valid.
+    let t = run(celtool()
+        .args(["doctor", "--url", &url])
+        .env("CELTOOL_PASSWORD", PASSWORD));
+    assert_eq!(t.code, 3);
+    assert!(t.stdout.contains("UNKNOWN broker.api  queues"), "{t:#?}");
 }
