@@ -25,7 +25,17 @@
 //! - A directory's age is judged from the `statx` taken just before entering it, i.e. before its
 //!   children were removed (removing children updates its mtime/ctime).
 //!
+//! - A dry run counts what it would remove; a directory counts as "would be removed" when it is
+//!   removable and every child would be removed too. A directory at `max_depth` is not looked
+//!   into, so a dry run assumes it is not empty (a real run tries `rmdir` and may remove it).
+//! - A root given as a symlink (to a non-refused directory) is followed once, at the start, like
+//!   `find -H`; nothing under the root is ever followed.
+//! - A directory that someone moves out of the root while the walk is inside it is still pruned
+//!   through the fd the walk holds (like systemd-tmpfiles and `rm -r`); the walk notices when it
+//!   climbs back (`..` is no longer the recorded parent) and abandons the rest of that branch.
+//!
 //! The caller should hold [`lock`] on each root for the run so two runs do not overlap.
+//! Single-threaded: the kernel's unlink dominates (FACTS.md), so a second thread was not added.
 
 mod filter;
 mod lock;

@@ -553,3 +553,21 @@ fn unescape_mountinfo(field: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+#[cfg(test)]
+mod unit {
+    use super::unescape_mountinfo;
+
+    #[test]
+    fn mountinfo_octal_escapes_are_undone() {
+        assert_eq!(
+            unescape_mountinfo(br"/tmp/a\040b\012c\134d"),
+            b"/tmp/a b\nc\\d"
+        );
+        assert_eq!(
+            unescape_mountinfo(br"/x\04"),
+            br"/x\04",
+            "truncated escape kept as is"
+        );
+    }
+}
