@@ -1,15 +1,15 @@
 //! Helpers for the pruner's tests: aged files, listings, mounts, chains built by fd.
 
 use std::collections::BTreeMap;
-use std::ffi::CString;
+use std::ffi::{CString, OsStr};
 use std::fs;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::super::{PruneOptions, PruneSummary, prune};
+use super::super::{PruneOptions, PruneSummary, prune, sys};
 
 pub(super) const DAY: Duration = Duration::from_secs(86_400);
 
@@ -74,24 +74,25 @@ pub(super) fn run(o: &PruneOptions) -> PruneSummary {
     prune(o, None).expect("prune")
 }
 
-/// mode, ino, size, mtime, mtime_nsec, atime (0 for directories), ctime, content.
-pub(super) type Row = (u32, u64, u64, i64, i64, i64, i64, Vec<u8>);
+/// mode, ino, size, mtime, mtime_nsec, atime, atime_nsec, ctime, content.
+pub(super) type Row = (u32, u64, u64, i64, i64, i64, i64, i64, Vec<u8>);
 
-/// Full listing with metadata, for byte-for-byte comparisons.
+/// Full listing with metadata, for byte-for-byte comparisons. Reads files and lists
+/// directories with O_NOATIME, so taking the listing does not change the atimes it records.
 pub(super) fn listing(root: &Path) -> BTreeMap<PathBuf, Row> {
     let mut out = BTreeMap::new();
     let mut todo = vec![root.to_path_buf()];
     while let Some(d) = todo.pop() {
-        for e in fs::read_dir(&d).expect("read_dir") {
-            let p = e.expect("entry").path();
+        let fd = sys::open_dir_path(&cpath(&d)).expect("open dir");
+        let mut reader = sys::DirReader::new();
+        while let Some(e) = reader.next(fd.as_fd()).expect("getdents") {
+            let p = d.join(OsStr::from_bytes(e.name.to_bytes()));
             let m = fs::symlink_metadata(&p).expect("lstat");
             let content = if m.is_file() {
                 read_noatime(&p)
             } else {
                 Vec::new()
             };
-            // Listing a directory here updates its atime: compare directories without it.
-            let atime = if m.is_dir() { 0 } else { m.atime() };
             if m.is_dir() {
                 todo.push(p.clone());
             }
@@ -101,7 +102,8 @@ pub(super) fn listing(root: &Path) -> BTreeMap<PathBuf, Row> {
                 m.size(),
                 m.mtime(),
                 m.mtime_nsec(),
-                atime,
+                m.atime(),
+                m.atime_nsec(),
                 m.ctime(),
                 content,
             );
