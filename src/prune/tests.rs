@@ -420,24 +420,34 @@ fn prune_directory_with_200000_entries() {
 }
 
 #[test]
-fn prune_counts_eperm_on_immutable_file_and_goes_on() {
+fn prune_counts_eperm_on_immutable_files_and_goes_on() {
+    const LOCKED: usize = MAX_ERROR_SAMPLES + 5;
     let d = tmp();
     let r = d.path();
-    file(&r.join("locked"), 3 * DAY);
     file(&r.join("free"), 3 * DAY);
-    if let Err(e) = set_immutable(&r.join("locked"), true) {
-        eprintln!("SKIPPED: chattr +i not supported on /tmp here: {e}");
-        return;
+    let mut guards = Vec::new();
+    for i in 0..LOCKED {
+        let p = r.join(format!("locked{i}"));
+        file(&p, 3 * DAY);
+        if let Err(e) = set_immutable(&p, true) {
+            eprintln!("SKIPPED: chattr +i not supported on /tmp here: {e}");
+            return;
+        }
+        guards.push(Immutable(p));
     }
-    let _g = Immutable(r.join("locked"));
     let s = run(&opts(r));
-    assert_eq!((s.files_removed, s.errors), (1, 1), "{s:?}");
+    assert_eq!((s.files_removed, s.errors), (1, LOCKED as u64), "{s:?}");
+    assert_eq!(
+        s.error_samples.len(),
+        MAX_ERROR_SAMPLES,
+        "samples are capped"
+    );
     assert!(
-        s.error_samples[0].contains("locked: cannot remove"),
+        s.error_samples[0].contains("/locked") && s.error_samples[0].contains(": cannot remove: "),
         "{:?}",
         s.error_samples
     );
-    assert!(r.join("locked").exists() && !r.join("free").exists());
+    assert!(guards.iter().all(|g| g.0.exists()) && !r.join("free").exists());
 }
 
 #[test]

@@ -151,8 +151,7 @@ impl Walker<'_> {
                 Ok(Some(e)) => e,
                 Ok(None) => break,
                 Err(e) => {
-                    let msg = format!("{}: cannot read directory: {e}", self.shown(None));
-                    self.sum.error(msg);
+                    self.fail(None, format!("cannot read directory: {e}"));
                     self.keep();
                     break;
                 }
@@ -198,8 +197,7 @@ impl Walker<'_> {
         if e.kind() == io::ErrorKind::NotFound {
             self.sum.vanished += 1;
         } else {
-            let msg = format!("{}: cannot stat: {e}", self.shown(Some(name)));
-            self.sum.error(msg);
+            self.fail(Some(name), format!("cannot stat: {e}"));
             self.keep();
         }
     }
@@ -219,17 +217,20 @@ impl Walker<'_> {
             && !(m.kind == Kind::Dir && self.mount_points.contains(&(m.dev, m.ino)))
     }
 
-    /// The globs allow removing `name` (a child of the top frame).
-    fn globs_allow(&self, name: &CStr) -> bool {
+    /// The globs allow removing `name` (a child of the top frame). Appends to `relpath` and
+    /// truncates back, so deep trees do not copy their path per entry.
+    fn globs_allow(&mut self, name: &CStr) -> bool {
         if !self.filter.needs_path() {
             return self.filter.name_allowed(name.to_bytes(), name.to_bytes());
         }
-        let mut rel = self.relpath.clone();
-        if !rel.is_empty() {
-            rel.push(b'/');
+        let len = self.relpath.len();
+        if len != 0 {
+            self.relpath.push(b'/');
         }
-        rel.extend_from_slice(name.to_bytes());
-        self.filter.name_allowed(name.to_bytes(), &rel)
+        self.relpath.extend_from_slice(name.to_bytes());
+        let allowed = self.filter.name_allowed(name.to_bytes(), &self.relpath);
+        self.relpath.truncate(len);
+        allowed
     }
 
     /// Removes a non-directory child of the top frame if every rule allows it.
@@ -255,8 +256,7 @@ impl Walker<'_> {
                     self.keep();
                 }
                 _ => {
-                    let msg = format!("{}: cannot remove: {e}", self.shown(Some(name)));
-                    self.sum.error(msg);
+                    self.fail(Some(name), format!("cannot remove: {e}"));
                     self.keep();
                 }
             }
@@ -327,8 +327,7 @@ impl Walker<'_> {
                     }
                     _ => format!("cannot open directory: {e}"),
                 };
-                let msg = format!("{}: {why}", self.shown(Some(&name)));
-                self.sum.error(msg);
+                self.fail(Some(&name), why);
                 self.keep();
                 return;
             }
@@ -336,20 +335,15 @@ impl Walker<'_> {
         match sys::statx_at(fd.as_fd(), c"") {
             Ok(now) if now.dev == m.dev && now.ino == m.ino && self.same_mount(&now) => {}
             Ok(_) => {
-                let msg = format!(
-                    "{}: replaced between stat and open (race); not entered",
-                    self.shown(Some(&name))
+                self.fail(
+                    Some(&name),
+                    "replaced between stat and open (race); not entered".to_string(),
                 );
-                self.sum.error(msg);
                 self.keep();
                 return;
             }
             Err(e) => {
-                let msg = format!(
-                    "{}: cannot stat opened directory: {e}",
-                    self.shown(Some(&name))
-                );
-                self.sum.error(msg);
+                self.fail(Some(&name), format!("cannot stat opened directory: {e}"));
                 self.keep();
                 return;
             }
@@ -413,11 +407,7 @@ impl Walker<'_> {
             },
             Err(e) => format!("cannot reopen it: {e}"),
         };
-        let msg = format!(
-            "{}: {err}; its remaining entries are left alone",
-            self.shown(None)
-        );
-        self.sum.error(msg);
+        self.fail(None, format!("{err}; its remaining entries are left alone"));
         while self.stack.len() > 1 && self.stack.len() - 1 < self.first_open {
             let f = self.stack.pop().expect("closed frame");
             self.relpath.truncate(f.path_len);
@@ -459,11 +449,7 @@ impl Walker<'_> {
                 Some(libc::ENOTEMPTY | libc::EEXIST) => self.keep(),
                 Some(libc::ENOENT) => self.sum.vanished += 1,
                 _ => {
-                    let msg = format!(
-                        "{}: cannot remove directory: {e}",
-                        self.shown(Some(&frame.name))
-                    );
-                    self.sum.error(msg);
+                    self.fail(Some(&frame.name), format!("cannot remove directory: {e}"));
                     self.keep();
                 }
             },
@@ -474,6 +460,17 @@ impl Walker<'_> {
         self.sum.dirs_removed += 1;
         self.sum.inodes_freed += 1;
         self.sum.bytes_freed += m.blocks * 512;
+    }
+
+    /// Counts an error; builds the message (with the path, costly in deep trees) only while
+    /// samples are still kept.
+    fn fail(&mut self, name: Option<&CStr>, what: String) {
+        if self.sum.error_samples.len() < super::MAX_ERROR_SAMPLES {
+            let msg = format!("{}: {what}", self.shown(name));
+            self.sum.error(msg);
+        } else {
+            self.sum.errors += 1;
+        }
     }
 
     /// The path of the top directory (or of its child `name`) for a message: escaped, and
