@@ -25,6 +25,7 @@
 //! - A directory's age is judged from the `statx` taken just before entering it, i.e. before its
 //!   children were removed (removing children updates its mtime/ctime).
 //!
+//! Other behaviour worth knowing:
 //! - A dry run counts what it would remove; a directory counts as "would be removed" when it is
 //!   removable and every child would be removed too. A directory at `max_depth` is not looked
 //!   into, so a dry run assumes it is not empty (a real run tries `rmdir` and may remove it).
@@ -35,7 +36,10 @@
 //!   climbs back (`..` is no longer the recorded parent) and abandons the rest of that branch.
 //!
 //! The caller should hold [`lock`] on each root for the run so two runs do not overlap.
-//! Single-threaded: the kernel's unlink dominates (FACTS.md), so a second thread was not added.
+//! Single-threaded: the kernel's unlink dominates (FACTS.md). Measured on 200 dirs x 1000 files
+//! (release): 0.86 s on tmpfs and 1.54 s on ext4, against 0.92 s and 1.46 s for
+//! `find -mmin +1440 -delete`; two `find`s on halves in parallel gained ~5 % on ext4, too little
+//! for a second walker thread.
 
 mod filter;
 mod lock;
@@ -52,7 +56,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 pub use lock::{LockGuard, lock};
 
-/// Directory fds the walker keeps open at most (roots included once each).
+/// Directory fds one walk keeps open at most, its root's included; [`prune`] also holds one fd
+/// per root for the whole run.
 pub const FD_BUDGET: usize = 64;
 
 /// At most this many error messages are kept in [`PruneSummary::error_samples`].
