@@ -674,6 +674,25 @@ fn prune_include_exclude_and_depth_limits() {
     assert_eq!(run(&o).files_removed, 4, "only depth <= 2");
     o.include = vec!["[".into()];
     assert!(matches!(prune(&o, None), Err(PruneError::BadGlob { .. })));
+    // A root given as a symlink is followed once (like find -H); max_depth 1 with rmdir
+    // removes the old files at depth 1 and tries, without entering, the directory there.
+    let elsewhere = tmp();
+    let link = elsewhere.path().join("root-link");
+    symlink(r, &link).unwrap();
+    fs::create_dir(r.join("empty")).unwrap();
+    let mut o = opts(&link);
+    o.now = SystemTime::now() + 3 * DAY;
+    o.rmdir = true;
+    o.max_depth = Some(1);
+    let s = run(&o);
+    assert_eq!(
+        (s.files_removed, s.dirs_removed, s.errors),
+        (2, 1, 0),
+        "{s:?}"
+    );
+    assert!(!r.join("empty").exists(), "empty dir at depth 1 removed");
+    assert!(r.join("sub/b.tmp").exists(), "depth 2 untouched");
+    assert!(link.exists(), "root link kept");
 }
 
 #[test]
