@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod output;
+pub mod prune;
 pub mod report;
 pub mod settings;
 
