@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('queues', 'queues', [CompletionResultType]::ParameterValue, 'List queues with their Celery kind, depth, consumers, rates and TTL in force')
             [CompletionResult]::new('connections', 'connections', [CompletionResultType]::ParameterValue, 'List connections with their state, traffic, heartbeat and what they are')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs')
+            [CompletionResult]::new('prune-tmp', 'prune-tmp', [CompletionResultType]::ParameterValue, 'Delete old temporary files, race-safely; silent on success, made for cron')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write completions/ and man/ (for maintainers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -114,6 +115,37 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'celtool;prune-tmp' {
+            [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Remove entries older than this, like 90m, 12h or 2d')
+            [CompletionResult]::new('--age-by', '--age-by', [CompletionResultType]::ParameterName, 'Timestamps that decide the age; with several, an entry must be older on each')
+            [CompletionResult]::new('--include', '--include', [CompletionResultType]::ParameterName, 'Only remove entries matching this glob (on the name; on the path relative to PATH when it contains ''/''); repeatable')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Never remove entries matching this glob (as --include); repeatable')
+            [CompletionResult]::new('--min-depth', '--min-depth', [CompletionResultType]::ParameterName, 'Keep entries shallower than this (1 = directly in PATH)')
+            [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Neither remove nor look at entries deeper than this')
+            [CompletionResult]::new('--lock-file', '--lock-file', [CompletionResultType]::ParameterName, 'Lock this file instead of each PATH (for runs over different paths that must not overlap)')
+            [CompletionResult]::new('--textfile', '--textfile', [CompletionResultType]::ParameterName, 'Also write the summary in Prometheus format to FILE, atomically (temp file + rename), for node_exporter''s textfile collector')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag')
+            [CompletionResult]::new('--vhost', '--vhost', [CompletionResultType]::ParameterName, 'Only look at this vhost (the default vhost is "/")')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of each HTTP request, like 10s or 1m [default: 10s]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/celtool/config.toml]')
+            [CompletionResult]::new('--rmdir', '--rmdir', [CompletionResultType]::ParameterName, 'Also remove directories that are old and empty once pruned')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Report what would be removed; change nothing')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Report what would be removed; change nothing')
+            [CompletionResult]::new('--all-types', '--all-types', [CompletionResultType]::ParameterName, 'Also remove sockets, FIFOs and device nodes')
+            [CompletionResult]::new('--force-root', '--force-root', [CompletionResultType]::ParameterName, 'Allow a system directory (/, /usr, /etc, /home, /var, ...) as PATH')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'When another run holds the lock, wait for it instead of exiting with code 3')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print the summary line even when not on a terminal')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print the summary line even when not on a terminal')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'celtool;completions' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]')
@@ -150,6 +182,7 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('queues', 'queues', [CompletionResultType]::ParameterValue, 'List queues with their Celery kind, depth, consumers, rates and TTL in force')
             [CompletionResult]::new('connections', 'connections', [CompletionResultType]::ParameterValue, 'List connections with their state, traffic, heartbeat and what they are')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs')
+            [CompletionResult]::new('prune-tmp', 'prune-tmp', [CompletionResultType]::ParameterValue, 'Delete old temporary files, race-safely; silent on success, made for cron')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write completions/ and man/ (for maintainers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -165,6 +198,9 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             break
         }
         'celtool;help;explain' {
+            break
+        }
+        'celtool;help;prune-tmp' {
             break
         }
         'celtool;help;completions' {

@@ -36,6 +36,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand queues 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
             cand connections 'List connections with their state, traffic, heartbeat and what they are'
             cand explain 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
+            cand prune-tmp 'Delete old temporary files, race-safely; silent on success, made for cron'
             cand completions 'Print a shell completion script'
             cand generate 'Write completions/ and man/ (for maintainers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -106,6 +107,36 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'celtool;prune-tmp'= {
+            cand --older-than 'Remove entries older than this, like 90m, 12h or 2d'
+            cand --age-by 'Timestamps that decide the age; with several, an entry must be older on each'
+            cand --include 'Only remove entries matching this glob (on the name; on the path relative to PATH when it contains ''/''); repeatable'
+            cand --exclude 'Never remove entries matching this glob (as --include); repeatable'
+            cand --min-depth 'Keep entries shallower than this (1 = directly in PATH)'
+            cand --max-depth 'Neither remove nor look at entries deeper than this'
+            cand --lock-file 'Lock this file instead of each PATH (for runs over different paths that must not overlap)'
+            cand --textfile 'Also write the summary in Prometheus format to FILE, atomically (temp file + rename), for node_exporter''s textfile collector'
+            cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
+            cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
+            cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'
+            cand --vhost 'Only look at this vhost (the default vhost is "/")'
+            cand --timeout 'Timeout of each HTTP request, like 10s or 1m [default: 10s]'
+            cand --format 'Output format'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --config 'Config file [default: ~/.config/celtool/config.toml]'
+            cand --rmdir 'Also remove directories that are old and empty once pruned'
+            cand -n 'Report what would be removed; change nothing'
+            cand --dry-run 'Report what would be removed; change nothing'
+            cand --all-types 'Also remove sockets, FIFOs and device nodes'
+            cand --force-root 'Allow a system directory (/, /usr, /etc, /home, /var, ...) as PATH'
+            cand --wait 'When another run holds the lock, wait for it instead of exiting with code 3'
+            cand -v 'Print the summary line even when not on a terminal'
+            cand --verbose 'Print the summary line even when not on a terminal'
+            cand -q 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'celtool;completions'= {
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
             cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
@@ -140,6 +171,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand queues 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
             cand connections 'List connections with their state, traffic, heartbeat and what they are'
             cand explain 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
+            cand prune-tmp 'Delete old temporary files, race-safely; silent on success, made for cron'
             cand completions 'Print a shell completion script'
             cand generate 'Write completions/ and man/ (for maintainers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -151,6 +183,8 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;help;connections'= {
         }
         &'celtool;help;explain'= {
+        }
+        &'celtool;help;prune-tmp'= {
         }
         &'celtool;help;completions'= {
         }

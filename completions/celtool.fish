@@ -44,6 +44,7 @@ complete -c celtool -n "__fish_celtool_needs_command" -f -a "doctor" -d 'Run eve
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -129,6 +130,37 @@ never\t''"
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l older-than -d 'Remove entries older than this, like 90m, 12h or 2d' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l age-by -d 'Timestamps that decide the age; with several, an entry must be older on each' -r -f -a "mtime\t'Last modification'
+atime\t'Last access (meaningless on noatime mounts; relatime updates it at most daily)'
+ctime\t'Last status change (rename, chmod, link count)'"
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l include -d 'Only remove entries matching this glob (on the name; on the path relative to PATH when it contains \'/\'); repeatable' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l exclude -d 'Never remove entries matching this glob (as --include); repeatable' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l min-depth -d 'Keep entries shallower than this (1 = directly in PATH)' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l max-depth -d 'Neither remove nor look at entries deeper than this' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l lock-file -d 'Lock this file instead of each PATH (for runs over different paths that must not overlap)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l textfile -d 'Also write the summary in Prometheus format to FILE, atomically (temp file + rename), for node_exporter\'s textfile collector' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l rmdir -d 'Also remove directories that are old and empty once pruned'
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s n -l dry-run -d 'Report what would be removed; change nothing'
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l all-types -d 'Also remove sockets, FIFOs and device nodes'
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l force-root -d 'Allow a system directory (/, /usr, /etc, /home, /var, ...) as PATH'
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l wait -d 'When another run holds the lock, wait for it instead of exiting with code 3'
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s v -l verbose -d 'Print the summary line even when not on a terminal'
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
@@ -160,10 +192,11 @@ never\t''"
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain completions generate help" -f -a "doctor" -d 'Run every check and report findings, worst first; exit code by severity'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain completions generate help" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain completions generate help" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain completions generate help" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain completions generate help" -f -a "completions" -d 'Print a shell completion script'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain completions generate help" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "doctor" -d 'Run every check and report findings, worst first; exit code by severity'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "completions" -d 'Print a shell completion script'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

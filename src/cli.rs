@@ -86,6 +86,8 @@ pub enum Command {
     Connections(ConnectionsArgs),
     /// Explain a finding: what breaks, why, how to fix it; without ID, list all IDs
     Explain(ExplainArgs),
+    /// Delete old temporary files, race-safely; silent on success, made for cron
+    PruneTmp(PruneTmpArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Write completions/ and man/ (for maintainers)
@@ -168,6 +170,94 @@ pub struct ConnectionsArgs {
     /// Show at most this many connections
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+}
+
+/// Which timestamp decides the age of an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgeBy {
+    /// Last modification
+    Mtime,
+    /// Last access (meaningless on noatime mounts; relatime updates it at most daily)
+    Atime,
+    /// Last status change (rename, chmod, link count)
+    Ctime,
+}
+
+/// Delete old files (and, with --rmdir, old empty directories) under each PATH, never PATH
+/// itself. Walks by directory file descriptors, never follows symlinks, never leaves PATH's
+/// filesystem or enters mount points, skips sockets, FIFOs and devices, refuses system
+/// directories, and holds a lock so two runs never overlap. Silent on success unless -v or on a
+/// terminal; per-entry errors are reported on stderr and give exit code 1.
+#[derive(Debug, Args)]
+pub struct PruneTmpArgs {
+    /// Directories to prune (their contents; never the directory itself)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Remove entries older than this, like 90m, 12h or 2d
+    #[arg(long, value_name = "DURATION", required = true,
+          value_parser = crate::settings::parse_duration)]
+    pub older_than: Duration,
+
+    /// Timestamps that decide the age; with several, an entry must be older on each
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "mtime",
+        value_name = "WHICH"
+    )]
+    pub age_by: Vec<AgeBy>,
+
+    /// Also remove directories that are old and empty once pruned
+    #[arg(long)]
+    pub rmdir: bool,
+
+    /// Report what would be removed; change nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
+    /// Only remove entries matching this glob (on the name; on the path relative to PATH when it
+    /// contains '/'); repeatable
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Never remove entries matching this glob (as --include); repeatable
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Keep entries shallower than this (1 = directly in PATH)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub min_depth: usize,
+
+    /// Neither remove nor look at entries deeper than this
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<usize>,
+
+    /// Also remove sockets, FIFOs and device nodes
+    #[arg(long)]
+    pub all_types: bool,
+
+    /// Allow a system directory (/, /usr, /etc, /home, /var, ...) as PATH
+    #[arg(long)]
+    pub force_root: bool,
+
+    /// When another run holds the lock, wait for it instead of exiting with code 3
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Lock this file instead of each PATH (for runs over different paths that must not overlap)
+    #[arg(long, value_name = "FILE")]
+    pub lock_file: Option<PathBuf>,
+
+    /// Print the summary line even when not on a terminal
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Also write the summary in Prometheus format to FILE, atomically (temp file + rename), for
+    /// node_exporter's textfile collector
+    #[arg(long, value_name = "FILE")]
+    pub textfile: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

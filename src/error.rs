@@ -10,6 +10,8 @@ pub enum Error {
     Api(#[from] ApiError),
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Prune(#[from] crate::prune::PruneError),
     /// Bad arguments that clap cannot catch (an invalid regex, an unknown finding ID).
     #[error("{0}")]
     Usage(String),

@@ -49,6 +49,7 @@ fn dispatch(g: &Globals, command: &Command) -> Result<Outcome, error::Error> {
         Command::Queues(args) => commands::queues::run(g, args),
         Command::Connections(args) => commands::connections::run(g, args),
         Command::Explain(args) => commands::explain::run(g, args),
+        Command::PruneTmp(args) => commands::prune_tmp::run(g, args),
         Command::Completions(args) => commands::generate::completions(args),
         Command::Generate(args) => commands::generate::run(args),
     }

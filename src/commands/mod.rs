@@ -5,6 +5,7 @@ pub mod connections;
 pub mod doctor;
 pub mod explain;
 pub mod generate;
+pub mod prune_tmp;
 pub mod queues;
 
 use std::path::PathBuf;

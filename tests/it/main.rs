@@ -5,5 +5,6 @@ mod cli;
 mod doctor;
 mod faults;
 mod listing;
+mod prune_tmp;
 mod support;
 mod worker;

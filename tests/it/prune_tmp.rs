@@ -1,0 +1,216 @@
+//! `celtool prune-tmp` as cron runs it: exit codes, silence, summaries, locks, refused roots.
+//! The deletion engine's adversarial tests (races, mounts, deep trees) are unit tests in
+//! src/prune/tests.rs; these drive the binary.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use crate::support::*;
+
+fn age(path: &Path, by: Duration) {
+    let t = SystemTime::now() - by;
+    let f = std::fs::File::options().write(true).open(path).unwrap();
+    f.set_times(std::fs::FileTimes::new().set_modified(t).set_accessed(t))
+        .unwrap();
+}
+
+/// A tree with two old files, one young file and an old directory that empties.
+fn tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("job-1")).unwrap();
+    for (name, old) in [
+        ("old.tmp", true),
+        ("job-1/old.part", true),
+        ("young.tmp", false),
+    ] {
+        std::fs::write(d.join(name), b"x").unwrap();
+        if old {
+            age(&d.join(name), Duration::from_secs(3 * 86400));
+        }
+    }
+    let t = SystemTime::now() - Duration::from_secs(3 * 86400);
+    std::fs::File::open(d.join("job-1"))
+        .unwrap()
+        .set_modified(t)
+        .ok();
+    dir
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            v.push(e.path().strip_prefix(dir).unwrap().display().to_string());
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+#[test]
+fn silent_on_success_when_piped_and_verbose_prints_the_summary() {
+    let dir = tree();
+    let r = run(celtool()
+        .args(["prune-tmp", "--older-than", "2d"])
+        .arg(dir.path()));
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
+    assert_eq!(names(dir.path()), vec!["job-1", "young.tmp"]);
+
+    let dir = tree();
+    let r = run(celtool()
+        .args(["prune-tmp", "--older-than", "2d", "--rmdir", "-v"])
+        .arg(dir.path()));
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(
+        r.stdout
+            .starts_with("celtool prune-tmp: removed 2 files, 1 directories, 0 symlinks; freed "),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(names(dir.path()), vec!["young.tmp"]);
+}
+
+#[test]
+fn dry_run_changes_nothing_and_reports_what_would_go() {
+    let dir = tree();
+    let before = names(dir.path());
+    let r = run(celtool()
+        .args([
+            "prune-tmp",
+            "--older-than",
+            "2d",
+            "--rmdir",
+            "--dry-run",
+            "--format",
+            "json",
+        ])
+        .arg(dir.path()));
+    assert_eq!(r.code, 0, "{r:#?}");
+    let j = r.json();
+    assert_eq!(
+        (
+            j["dry_run"].as_bool(),
+            j["files_removed"].as_u64(),
+            j["dirs_removed"].as_u64()
+        ),
+        (Some(true), Some(2), Some(1))
+    );
+    assert_eq!(names(dir.path()), before);
+}
+
+#[test]
+fn refused_roots_and_dot_dot_tricks_exit_3() {
+    for root in ["/", "/etc", "/tmp/../usr", "//var/"] {
+        let r = run(celtool().args(["prune-tmp", "--older-than", "1d", root]));
+        assert_eq!(r.code, 3, "{root}: {r:#?}");
+        assert!(
+            r.stderr
+                .starts_with(&format!("celtool: error: refusing to prune {root}: ")),
+            "{r:#?}"
+        );
+        assert!(r.stderr.contains("--force-root"), "{r:#?}");
+    }
+    let r = run(celtool().args(["prune-tmp", "--older-than", "1d", "/nonexistent/celtool-it"]));
+    assert_eq!(r.code, 3);
+    assert!(r.stderr.contains("/nonexistent/celtool-it"), "{r:#?}");
+    let r = run(celtool().args(["prune-tmp", "--older-than", "soon", "/tmp"]));
+    assert_eq!(r.code, 3);
+    assert!(r.stderr.contains("invalid duration 'soon'"), "{r:#?}");
+}
+
+#[test]
+fn a_held_lock_makes_a_second_run_exit_3_or_wait() {
+    let dir = tree();
+    let guard = celtool::prune::lock(dir.path(), false).unwrap();
+    let r = run(celtool()
+        .args(["prune-tmp", "--older-than", "2d"])
+        .arg(dir.path()));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(r.stderr.contains("another prune holds the lock"), "{r:#?}");
+    assert_eq!(
+        names(dir.path()).len(),
+        4,
+        "nothing may be removed while locked"
+    );
+
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(800));
+        drop(guard);
+    });
+    let r = run(celtool()
+        .args(["prune-tmp", "--older-than", "2d", "--wait"])
+        .arg(dir.path()));
+    release.join().unwrap();
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert_eq!(names(dir.path()), vec!["job-1", "young.tmp"]);
+}
+
+#[test]
+fn per_entry_errors_are_reported_and_give_exit_1() {
+    let dir = tree();
+    let stuck = dir.path().join("immutable.tmp");
+    std::fs::write(&stuck, b"x").unwrap();
+    age(&stuck, Duration::from_secs(3 * 86400));
+    let chattr = std::process::Command::new("chattr")
+        .arg("+i")
+        .arg(&stuck)
+        .status();
+    if !chattr.is_ok_and(|s| s.success()) {
+        panic!(
+            "chattr +i failed on {}: this test needs root and a filesystem with immutable files (ext4)",
+            stuck.display()
+        );
+    }
+    let r = run(celtool()
+        .args(["prune-tmp", "--older-than", "2d", "--format", "json"])
+        .arg(dir.path()));
+    let _ = std::process::Command::new("chattr")
+        .arg("-i")
+        .arg(&stuck)
+        .status();
+    assert_eq!(r.code, 1, "{r:#?}");
+    assert_eq!(
+        (
+            r.json()["errors"].as_u64(),
+            r.json()["files_removed"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    assert!(r.stderr.starts_with("celtool: warning: "), "{r:#?}");
+    assert!(r.stderr.contains("immutable.tmp"), "{r:#?}");
+}
+
+#[test]
+fn textfile_is_written_for_node_exporter() {
+    let dir = tree();
+    let out = tempfile::tempdir().unwrap();
+    let prom = out.path().join("celtool_prune.prom");
+    let r = run(celtool()
+        .args(["prune-tmp", "--older-than", "2d", "--textfile"])
+        .arg(&prom)
+        .arg(dir.path()));
+    assert_eq!(r.code, 0, "{r:#?}");
+    let text = std::fs::read_to_string(&prom).unwrap();
+    let label = dir.path().display().to_string();
+    assert!(
+        text.contains(&format!(
+            "celtool_prune_files_removed{{paths=\"{label}\"}} 2\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("# TYPE celtool_prune_success gauge\n"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        1,
+        "no temp file left behind"
+    );
+}
