@@ -361,13 +361,17 @@ fn prune_100000_deep_chain_without_recursion_or_fd_growth() {
     let d = Scratch::new();
     make_chain(d.path(), DEPTH);
     let root = d.path().to_path_buf();
+    let dev = {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata(&root).unwrap().dev()
+    };
     // A small stack proves the walk does not recurse.
     let s = std::thread::Builder::new()
         .stack_size(256 * 1024)
         .spawn(move || {
-            let base = open_fds();
+            let base = open_fds_on(dev);
             let max = std::cell::Cell::new(0usize);
-            let cb = |_: u64| max.set(max.get().max(open_fds()));
+            let cb = |_: u64| max.set(max.get().max(open_fds_on(dev)));
             let mut o = opts(&root);
             o.now = SystemTime::now() + 3 * DAY;
             o.rmdir = true;

@@ -200,10 +200,17 @@ pub(super) fn mkfifo(p: &Path) {
     // SAFETY: valid path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
 }
-/// Number of fds this process has open.
-pub(super) fn open_fds() -> usize {
+/// Number of this process's fds open on the filesystem with device `dev`. Tests run in parallel
+/// threads of one process, so counting all fds would count the other tests' too; each
+/// [`Scratch`] is its own tmpfs, with its own device.
+pub(super) fn open_fds_on(dev: u64) -> usize {
+    use std::os::unix::fs::MetadataExt;
     fs::read_dir("/proc/self/fd")
-        .map(|d| d.count())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| fs::metadata(e.path()).is_ok_and(|m| m.dev() == dev))
+                .count()
+        })
         .unwrap_or(0)
 }
 
