@@ -20,15 +20,13 @@ pub const MAX_BODY: u64 = 64 * 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error(
-        "GET {url}: cannot connect: {cause}; is RabbitMQ running with the management plugin enabled (rabbitmq-plugins enable rabbitmq_management) and is --url right?"
+        "{url}: cannot connect: {cause}; is RabbitMQ running with the management plugin enabled (rabbitmq-plugins enable rabbitmq_management) and is --url right?"
     )]
     Connect { url: String, cause: String },
-    #[error(
-        "GET {url}: no complete answer within {secs}s; raise --timeout or check the broker's load"
-    )]
+    #[error("{url}: no complete answer within {secs}s; raise --timeout or check the broker's load")]
     Timeout { url: String, secs: u64 },
     #[error(
-        "GET {url}: 401 Unauthorized: the broker refused user '{user}'{profile}; check the user and the password (CELTOOL_PASSWORD or the profile's password_file)"
+        "{url}: 401 Unauthorized: the broker refused user '{user}'{profile}; check the user and the password (CELTOOL_PASSWORD or the profile's password_file)"
     )]
     Unauthorized {
         url: String,
@@ -36,28 +34,34 @@ pub enum ApiError {
         profile: String,
     },
     #[error(
-        "GET {url}: 403 Forbidden: user '{user}' may not read this; give it the monitoring tag: rabbitmqctl set_user_tags {user} monitoring"
+        "{url}: 403 Forbidden: user '{user}' may not read this; give it the monitoring tag: rabbitmqctl set_user_tags {user} monitoring"
     )]
     Forbidden { url: String, user: String },
     #[error(
-        "GET {url}: 404 Not Found: is the management plugin enabled (rabbitmq-plugins enable rabbitmq_management) and does --url include the right path prefix?"
+        "{url}: 404 Not Found: is the management plugin enabled (rabbitmq-plugins enable rabbitmq_management) and does --url include the right path prefix?"
     )]
     NotFound { url: String },
     #[error("vhost '{vhost}' does not exist on {base}; list them with: rabbitmqctl list_vhosts")]
     NoSuchVhost { vhost: String, base: String },
-    #[error("GET {url}: {status}: the broker reported a server error{reason}")]
+    #[error("{url}: {status}: the broker reported a server error{reason}")]
     Server {
         url: String,
         status: String,
         reason: String,
     },
-    #[error("GET {url}: unexpected HTTP status {status}")]
+    #[error("{url}: unexpected HTTP status {status}")]
     Status { url: String, status: String },
-    #[error("GET {url}: the response is not the JSON expected: {cause}")]
+    #[error(
+        "{url}: 403 Forbidden: user '{user}' may not make this change; fixes need a user with the policymaker tag (policies) and configure permission on the vhost (queues): rabbitmqctl set_user_tags {user} policymaker"
+    )]
+    ForbiddenWrite { url: String, user: String },
+    #[error("{url}: the broker refused the change ({status})")]
+    Rejected { url: String, status: String },
+    #[error("{url}: the response is not the JSON expected: {cause}")]
     Decode { url: String, cause: String },
-    #[error("GET {url}: the response body is larger than {limit} bytes; refusing to read it")]
+    #[error("{url}: the response body is larger than {limit} bytes; refusing to read it")]
     TooLarge { url: String, limit: u64 },
-    #[error("GET {url}: {cause}")]
+    #[error("{url}: {cause}")]
     Transport { url: String, cause: String },
     #[error("invalid management API URL '{url}': {why}")]
     BadUrl { url: String, why: String },
@@ -137,7 +141,7 @@ impl Client {
         // Errors name the endpoint without the long columns= list.
         let mut shown_url = url.clone();
         shown_url.set_query(None);
-        let shown = shown_url.to_string();
+        let shown = format!("GET {shown_url}");
         let response = self
             .http
             .get(url)
@@ -176,6 +180,56 @@ impl Client {
                 cause: format!("decoding task failed: {join}"),
             }),
         }
+    }
+
+    /// PUT a JSON body (declare a policy, a queue). 201 and 204 both mean done.
+    pub async fn put(&self, segments: &[&str], body: &serde_json::Value) -> Result<(), ApiError> {
+        self.write(reqwest::Method::PUT, segments, &[], Some(body))
+            .await
+    }
+
+    /// DELETE an object; `query` carries conditions such as `if-unused=true`.
+    pub async fn delete(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<(), ApiError> {
+        self.write(reqwest::Method::DELETE, segments, query, None)
+            .await
+    }
+
+    async fn write(
+        &self,
+        method: reqwest::Method,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<(), ApiError> {
+        let mut url = self.url(segments, None);
+        let shown = format!("{method} {url}");
+        for (k, v) in query {
+            url.query_pairs_mut().append_pair(k, v);
+        }
+        let mut request = self
+            .http
+            .request(method, url)
+            .basic_auth(&self.endpoint.user, Some(self.endpoint.password.expose()));
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_string());
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&shown, &e))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let error = self.status_error(shown.clone(), status, response).await;
+        // A 400 from a write carries the broker's reason (a conflicting argument, a bad policy).
+        Err(match error {
+            ApiError::Status { url, status } => ApiError::Rejected { url, status },
+            ApiError::Forbidden { url, user } => ApiError::ForbiddenWrite { url, user },
+            other => other,
+        })
     }
 
     fn transport_error(&self, url: &str, e: &reqwest::Error) -> ApiError {
