@@ -423,6 +423,205 @@ Fix: set task_ignore_result = True (old name CELERY_IGNORE_RESULT) for tasks who
 reads; use a result backend outside the broker (Redis, a database); shorten result_expires (old
 name CELERY_TASK_RESULT_EXPIRES).",
     },
+    Entry {
+        id: "host.conntrack.usage",
+        area: Area::Host,
+        title: "conntrack table filling up",
+        limits: above(Some(0.75), Some(0.9), "nf_conntrack_count / nf_conntrack_max"),
+        explain: "\
+What breaks: when the connection tracking table is full the kernel drops the first packet of
+every new connection (and logs 'nf_conntrack: table full, dropping packet'): workers cannot
+reach the broker, result backend or databases, clients time out, retries make it worse.
+Why: every connection through netfilter (NAT, docker, kube-proxy, a stateful firewall) holds an
+entry, also for about two minutes after it closed (TIME_WAIT). Tasks that open a new connection
+per call (HTTP without a session, a database connection per task, a broker connection per
+publish with broker_pool_limit = 0) churn through entries; the default limit is sized by RAM.
+Thresholds follow node-mixin (warn at 75 %); critical at 90 %.
+Fix: raise the limit now and persist it:
+  sysctl -w net.netfilter.nf_conntrack_max=N
+  echo 'net.netfilter.nf_conntrack_max = N' > /etc/sysctl.d/90-celtool-conntrack.conf
+(each entry costs about 256 bytes of kernel memory plus 8 per hash bucket; inside a container's network namespace the
+value is read-only: change it on the host). Raise the hash size with it (host.conntrack.hashsize).
+Then cut the churn: reuse connections (broker_pool_limit above 0, HTTP sessions, database
+pooling) so fewer sockets sit in TIME_WAIT (host.tcp.time_wait).",
+    },
+    Entry {
+        id: "host.conntrack.drops",
+        area: Area::Host,
+        title: "conntrack dropped packets",
+        limits: None,
+        explain: "\
+What breaks: packets were dropped because of connection tracking: new connections failed or
+stalled on their first packet (SYN retransmits, 1 s and 3 s delays, DNS timeouts).
+Why: the drop and early_drop columns of /proc/net/stat/nf_conntrack count packets dropped because
+the table was full; insert_failed counts entries that could not be inserted, usually a race of
+parallel UDP packets of one flow (DNS A and AAAA lookups on the same socket). The counters are
+cumulative since the module was loaded: one sample cannot tell whether the drops are recent;
+compare two runs, or look for 'table full' in dmesg with its time.
+Fix: raise nf_conntrack_max (see host.conntrack.usage); for insert_failed on DNS, use
+'options single-request-reopen' in resolv.conf or a local DNS cache.",
+    },
+    Entry {
+        id: "host.conntrack.hashsize",
+        area: Area::Host,
+        title: "too few conntrack hash buckets for the table size",
+        limits: above(Some(8.0), None, "nf_conntrack_max / hashsize"),
+        explain: "\
+What breaks: nothing at once, but every packet looks its connection up in a hash table; with
+many more entries than buckets the chains grow and the lookups cost CPU in softirq context,
+which shows as latency and packet loss under load.
+Why: nf_conntrack_max was raised without the hash size. Kernels since 5.15 default to one
+bucket per entry; older kernels used a quarter or an eighth. celtool warns above 8 entries
+per bucket (strictly above: 8 is the old kernels' own ratio).
+Fix: set the hash size (the buckets) near nf_conntrack_max, now and at module load:
+  echo N > /sys/module/nf_conntrack/parameters/hashsize
+  echo 'options nf_conntrack hashsize=N' > /etc/modprobe.d/nf_conntrack.conf
+Each bucket costs 8 bytes.",
+    },
+    Entry {
+        id: "host.inodes.usage",
+        area: Area::Host,
+        title: "filesystem running out of inodes",
+        limits: Some(Limits {
+            warn: Some(0.10),
+            crit: Some(0.05),
+            direction: Direction::Below,
+            unit: "free inodes / total inodes",
+        }),
+        explain: "\
+What breaks: when a filesystem has no free inode, no file can be created on it even with
+gigabytes free: 'No space left on device' from mkstemp, workers that cannot write temp files,
+logs or pid files, sockets that cannot be bound.
+Why: many small files: temp files tasks create and never delete (tempfile.mkstemp without
+cleanup, image and PDF conversions, downloads), session or cache directories, mail queues.
+tmpfs (/tmp, /dev/shm) has its own inode limit (nr_inodes). Filesystems without an inode limit
+(btrfs reports 0 inodes) are not checked; bind mounts are reported once per device; a mount
+whose statvfs failed or hung (a dead NFS server) is UNKNOWN. Anchors: awesome-prometheus-alerts
+critical at 10 % free, node-mixin at 5 %/3 %; celtool warns at 10 % and is critical at 5 %.
+Fix: find the directories with the most entries:
+  celtool inodes --top MOUNT
+delete old temp files there:
+  celtool prune-tmp DIR --older-than 2d
+and stop the leak: clean up in the task (tempfile.TemporaryDirectory as a context manager) or
+with a periodic task; systemd-tmpfiles can age /tmp.",
+    },
+    Entry {
+        id: "host.workers.zombie",
+        area: Area::Host,
+        title: "zombie processes not reaped by their parent",
+        limits: above(Some(1.0), Some(100.0), "zombies under one parent"),
+        explain: "\
+What breaks: a zombie (state Z) holds only a pid, but zombies that pile up under one parent show
+that the parent no longer reaps its children: it is hung, or it spawns subprocesses (tasks
+calling subprocess.Popen without wait) and forgets them; enough of them exhaust pid_max.
+Why: a process stays a zombie until its parent calls waitpid. It cannot be killed: it is already
+dead. Zombies under pid 1 in a container mean the container's pid 1 is not an init.
+Fix: only the parent can reap: signal it (kill -CHLD PID); if that does not help, restart the
+parent (for a Celery main: kill -TERM for a warm shutdown), or kill it so init adopts and reaps
+the zombies. In tasks, wait for subprocesses (subprocess.run, or Popen.wait()). In containers run
+under an init (docker run --init, tini).",
+    },
+    Entry {
+        id: "host.workers.orphan",
+        area: Area::Host,
+        title: "Celery pool processes whose main process is gone",
+        limits: None,
+        explain: "\
+What breaks: pool children that lost their main process keep running: they hold memory, may
+finish a task whose result nobody records, and keep running old code after a deploy. Their
+prefetched messages go back to the queue only when the broker notices the dead connection.
+Why: before Celery 5.2 pool children did not die with their parent: when the main process was
+killed with SIGKILL (OOM killer, kill -9, a container stop timeout), the children were
+re-parented to pid 1 or a subreaper (systemd --user, a container's init). Only titled processes
+(setproctitle installed) can be recognised as orphans: without it an orphan looks like a main.
+Fix: kill them (kill -TERM PID, then kill -KILL PID); stop workers with TERM on the main process
+and give them time to finish (systemd TimeoutStopSec, docker stop -t); upgrade to Celery >= 5.2.",
+    },
+    Entry {
+        id: "host.workers.rss",
+        area: Area::Host,
+        title: "Celery process using a lot of memory",
+        limits: above(Some(1_073_741_824.0), None, "bytes of resident memory of one process"),
+        explain: "\
+What breaks: a pool child that keeps growing ends up killed by the OOM killer or by a cgroup
+memory limit, losing its task (redelivered with task_acks_late, lost without it), and starves
+the other processes of the host meanwhile.
+Why: Python rarely returns freed memory to the system; a task that loads a large object once
+keeps the child at that size; leaks in task code or C extensions add up over thousands of tasks.
+Fix: recycle children: worker_max_tasks_per_child (old name CELERYD_MAX_TASKS_PER_CHILD, e.g.
+100) and worker_max_memory_per_child (in KiB: 524288 for 512 MiB; the child is replaced after
+the task that crossed it). Find the task: compare RSS before and after tasks, tracemalloc,
+memray. The threshold is configurable (thresholds.\"host.workers.rss\" in the config file).",
+    },
+    Entry {
+        id: "host.workers.stuck",
+        area: Area::Host,
+        title: "Celery process in uninterruptible sleep (D state)",
+        limits: None,
+        explain: "\
+What breaks: a process in D state is blocked inside the kernel, usually waiting for disk or a
+network filesystem; while it stays there its task does not progress, it ignores every signal
+(even SIGKILL) and the worker's time limits cannot stop it.
+Why: slow or failed storage, an NFS or CIFS server that stopped answering (hard mounts wait for
+ever), heavy swapping. A single sample cannot tell how long the process has been in D: a
+millisecond of disk I/O also shows as D. Run celtool again; a process found in D several times
+in a row is really stuck.
+Fix: see where it waits: cat /proc/PID/stack (root), ps -o pid,stat,wchan:32,cmd -p PID; fix the
+storage or the NFS server; mount network filesystems with timeouts you can live with.",
+    },
+    Entry {
+        id: "host.fd",
+        area: Area::Host,
+        title: "system-wide file handles running out",
+        limits: above(Some(0.8), Some(0.95), "allocated / fs.file-max"),
+        explain: "\
+What breaks: when the system-wide table of open files (fs.file-max) is full, every process gets
+ENFILE ('Too many open files in system') on open, socket and accept: workers cannot connect to
+the broker or open files.
+Why: a process that leaks file handles or sockets (tasks opening files or connections without
+closing them), or many processes each with a high ulimit. /proc/sys/fs/file-nr gives allocated,
+unused (always 0 since Linux 2.6) and the maximum. This is the system-wide limit, not a
+process's `ulimit -n`.
+Fix: find the process holding them (count /proc/PID/fd entries per process), fix the leak
+(with-statements, connection pooling), and raise the limit: sysctl -w fs.file-max=N persisted in
+/etc/sysctl.d/.",
+    },
+    Entry {
+        id: "host.tcp.time_wait",
+        area: Area::Host,
+        title: "many TCP sockets in TIME_WAIT",
+        limits: above(Some(30_000.0), None, "sockets in TIME_WAIT"),
+        explain: "\
+What breaks: every closed TCP connection waits 60 s in TIME_WAIT on the side that closed it,
+holding a local port and, with connection tracking, a conntrack entry for up to two minutes.
+Tens of thousands of them exhaust ephemeral ports (EADDRNOTAVAIL, 'Cannot assign requested
+address') and fill the conntrack table (host.conntrack.usage).
+Why: connection churn: a new broker connection per publish (broker_pool_limit = 0), HTTP
+requests without a session, a database connection per task.
+Threshold: with conntrack in use celtool warns at half of nf_conntrack_max, since TIME_WAIT
+entries alone would then fill half the table; without conntrack at 30000 sockets, about the
+size of the default ephemeral port range (32768-60999, 28232 ports): that many sockets in
+TIME_WAIT towards one destination would leave no port for a new connection to it. A threshold
+set in the config file replaces both. Counts are of this network namespace.
+Fix: reuse connections: keep broker_pool_limit (old name BROKER_POOL_LIMIT) above 0, reuse HTTP
+sessions with keep-alive, pool database connections; allow reusing TIME_WAIT ports for outgoing
+connections with sysctl -w net.ipv4.tcp_tw_reuse=1 (never tcp_tw_recycle: removed in 4.12,
+broke clients behind NAT).",
+    },
+    Entry {
+        id: "host.unreadable",
+        area: Area::Host,
+        title: "a part of /proc or /sys could not be read",
+        limits: None,
+        explain: "\
+What breaks: the checks that need that part (conntrack, mounts, processes, file handles, sockets)
+did not run; the rest of the report is valid. celtool exits 3 unless something is critical.
+Why: the file exists but reading it failed: permission denied (a hardened /proc mounted with
+hidepid, a container with a masked /proc/sys), or an unexpected format. A file that does not
+exist is not an error: no conntrack module loaded simply means conntrack is not in use.
+Fix: read the path and error in the message; run celtool as a user that can read it, or on the
+host rather than inside a restricted container.",
+    },
 ];
 
 /// The catalog entry for an ID.

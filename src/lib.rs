@@ -9,6 +9,7 @@ pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod host;
 pub mod output;
 pub mod prune;
 pub mod report;

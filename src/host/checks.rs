@@ -1,0 +1,427 @@
+//! Host checks: pure functions from a [`HostSnapshot`] to findings. No I/O here.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::celery::{Role, recognise_all, worker_trees};
+use super::{Conntrack, FileNr, Filesystem, HostSnapshot, Process, Reading, Sockstat};
+use crate::catalog;
+use crate::checks::{level, ratio};
+use crate::output::{fmt_bytes, fmt_count, fmt_pct};
+use crate::report::{Finding, Severity};
+use crate::settings::Thresholds;
+
+/// TIME_WAIT sockets that warn, as a share of nf_conntrack_max, when conntrack is in use.
+pub const TIME_WAIT_SHARE_OF_CONNTRACK: f64 = 0.5;
+
+/// Run every host check on a snapshot.
+pub fn host_checks(snap: &HostSnapshot, t: &Thresholds) -> Vec<Finding> {
+    let mut out = Vec::new();
+    unreadable(snap, &mut out);
+    if let Reading::Present(c) = &snap.conntrack {
+        conntrack_usage(c, t, &mut out);
+        conntrack_drops(c, &mut out);
+        conntrack_hashsize(c, t, &mut out);
+    }
+    if let Reading::Present(fs) = &snap.filesystems {
+        inodes(fs, t, &mut out);
+    }
+    if let Reading::Present(procs) = &snap.processes {
+        workers(procs, t, &mut out);
+    }
+    if let Reading::Present(f) = &snap.file_nr {
+        file_handles(f, t, &mut out);
+    }
+    if let Reading::Present(s) = &snap.sockstat {
+        time_wait(s, snap.conntrack.present(), t, &mut out);
+    }
+    for f in &mut out {
+        f.host = Some(snap.hostname.clone());
+    }
+    out
+}
+
+fn unreadable(snap: &HostSnapshot, out: &mut Vec<Finding>) {
+    let parts: [(&str, Option<&String>); 5] = [
+        ("conntrack", unreadable_of(&snap.conntrack)),
+        ("filesystems", unreadable_of(&snap.filesystems)),
+        ("processes", unreadable_of(&snap.processes)),
+        ("file-nr", unreadable_of(&snap.file_nr)),
+        ("sockstat", unreadable_of(&snap.sockstat)),
+    ];
+    for (what, error) in parts {
+        let Some(error) = error else { continue };
+        out.push(
+            Finding::new("host.unreadable", Severity::Unknown, what)
+                .summary(format!("could not read {what}: {error}"))
+                .remedy("run celtool as a user that can read /proc and /sys (root inside containers with a restricted /proc); see `celtool explain host.unreadable`"),
+        );
+    }
+}
+
+fn unreadable_of<T>(r: &Reading<T>) -> Option<&String> {
+    match r {
+        Reading::Unreadable(e) => Some(e),
+        _ => None,
+    }
+}
+
+/// The table size to suggest: twice the larger of what is used and what is allowed, rounded up
+/// to a power of two, at least 65536.
+pub fn suggested_conntrack_max(c: &Conntrack) -> u64 {
+    c.count
+        .max(c.max)
+        .saturating_mul(2)
+        .max(65536)
+        .checked_next_power_of_two()
+        .unwrap_or(u64::MAX)
+}
+
+fn conntrack_usage(c: &Conntrack, t: &Thresholds, out: &mut Vec<Finding>) {
+    let id = "host.conntrack.usage";
+    let Some(used) = ratio(Some(c.count as f64), Some(c.max as f64)) else {
+        return;
+    };
+    let severity = level(&t.get(id), used);
+    let mut f = Finding::new(id, severity, "conntrack")
+        .summary(format!(
+            "conntrack table {} full ({} of {} entries){}",
+            fmt_pct(used),
+            c.count,
+            c.max,
+            if severity == Severity::Ok {
+                ""
+            } else {
+                ": when it is full the kernel drops new connections (to the broker too)"
+            }
+        ))
+        .evidence("conntrack_count", c.count as f64)
+        .evidence("conntrack_max", c.max as f64)
+        .evidence("used_ratio", used);
+    if severity != Severity::Ok {
+        let n = suggested_conntrack_max(c);
+        let key = if c.legacy {
+            "net.ipv4.netfilter.ip_conntrack_max"
+        } else {
+            "net.netfilter.nf_conntrack_max"
+        };
+        f = f.remedy(format!(
+            "raise the limit: sysctl -w {key}={n} and persist it: echo '{key} = {n}' > /etc/sysctl.d/90-celtool-conntrack.conf (about 256 bytes of kernel memory per entry plus 8 per hash bucket); cut connection churn: keep broker connections open (broker_pool_limit, heartbeats) instead of reconnecting, so fewer sockets sit in TIME_WAIT"
+        ));
+    }
+    out.push(f);
+}
+
+fn conntrack_drops(c: &Conntrack, out: &mut Vec<Finding>) {
+    let (drop, early, failed) = (
+        c.stat("drop"),
+        c.stat("early_drop"),
+        c.stat("insert_failed"),
+    );
+    if drop + early + failed == 0 {
+        return;
+    }
+    out.push(
+        Finding::new("host.conntrack.drops", Severity::Crit, "conntrack")
+            .summary(format!(
+                "conntrack dropped packets: drop {drop}, early_drop {early}, insert_failed {failed} (counted since the module was loaded; the kernel logs 'nf_conntrack: table full, dropping packet')"
+            ))
+            .evidence("drop", drop as f64)
+            .evidence("early_drop", early as f64)
+            .evidence("insert_failed", failed as f64)
+            .evidence("conntrack_count", c.count as f64)
+            .evidence("conntrack_max", c.max as f64)
+            .remedy(format!(
+                "check dmesg for 'table full'; raise nf_conntrack_max (to {} for instance, see host.conntrack.usage); insert_failed alone points at clashes of parallel UDP lookups (DNS) rather than a full table",
+                suggested_conntrack_max(c)
+            )),
+    );
+}
+
+fn conntrack_hashsize(c: &Conntrack, t: &Thresholds, out: &mut Vec<Finding>) {
+    let id = "host.conntrack.hashsize";
+    let buckets = c.hashsize.or(c.buckets);
+    let Some(chain) = ratio(Some(c.max as f64), buckets.map(|b| b as f64)) else {
+        return;
+    };
+    // Strictly above: 8 entries per bucket is the old kernels' own default ratio.
+    let limits = t.get(id);
+    let severity = if limits.crit.is_some_and(|c| chain > c) {
+        Severity::Crit
+    } else if limits.warn.is_some_and(|w| chain > w) {
+        Severity::Warn
+    } else {
+        return;
+    };
+    let n = c.max.next_power_of_two().max(1024);
+    out.push(
+        Finding::new(id, severity, "conntrack")
+            .summary(format!(
+                "conntrack allows {} entries in {} hash buckets: chains of {chain:.1} entries on average when full, every packet pays for the lookup",
+                c.max,
+                buckets.unwrap_or(0)
+            ))
+            .evidence("conntrack_max", c.max as f64)
+            .evidence("hashsize", buckets.unwrap_or(0) as f64)
+            .evidence("entries_per_bucket", chain)
+            .remedy(format!(
+                "set the hash size near the limit: echo {n} > /sys/module/nf_conntrack/parameters/hashsize and persist it: echo 'options nf_conntrack hashsize={n}' > /etc/modprobe.d/nf_conntrack.conf"
+            )),
+    );
+}
+
+/// Quote a word for a POSIX shell when it needs it.
+fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-@%+=:,".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn inodes(fs: &[Filesystem], t: &Thresholds, out: &mut Vec<Finding>) {
+    let id = "host.inodes.usage";
+    let limits = t.get(id);
+    // Bind mounts show one filesystem several times: report each device once, at its own root.
+    let mut order: Vec<&Filesystem> = fs.iter().collect();
+    order.sort_by_key(|f| (f.root != "/", f.mount_point.as_os_str().len()));
+    let mut seen = BTreeSet::new();
+    for f in order {
+        if !seen.insert(f.device.as_str()) {
+            continue;
+        }
+        let mount = f.mount_point.display().to_string();
+        let u = match &f.usage {
+            Ok(u) => u,
+            Err(e) => {
+                out.push(
+                    Finding::new(id, Severity::Unknown, mount.clone())
+                        .summary(format!("{mount} ({}): {e}", f.fs_type))
+                        .remedy(format!(
+                            "check the mount: is its server reachable? (stat {}; umount -l as a last resort)",
+                            shell_word(&mount)
+                        )),
+                );
+                continue;
+            }
+        };
+        if u.inodes_total == 0 {
+            continue;
+        }
+        let free = (u.inodes_free as f64 / u.inodes_total as f64).clamp(0.0, 1.0);
+        let severity = level(&limits, free);
+        let mut finding = Finding::new(id, severity, mount.clone())
+            .summary(format!(
+                "{mount} ({}) has {} of {} inodes free ({}){}",
+                f.fs_type,
+                fmt_count(u.inodes_free as f64),
+                fmt_count(u.inodes_total as f64),
+                fmt_pct(free),
+                if severity == Severity::Ok {
+                    ""
+                } else {
+                    ": when none are left no file can be created, with free bytes to spare"
+                }
+            ))
+            .evidence("inodes_total", u.inodes_total as f64)
+            .evidence("inodes_free", u.inodes_free as f64)
+            .evidence("used_ratio", 1.0 - free);
+        if severity != Severity::Ok {
+            let m = shell_word(&mount);
+            finding = finding.remedy(format!(
+                "find the directories holding the files: celtool inodes --top {m}; delete old temp files: celtool prune-tmp DIR --older-than 2d; if tasks leave temp files behind, clean up in the task (tempfile.TemporaryDirectory) or a periodic task"
+            ));
+        }
+        out.push(finding);
+    }
+}
+
+fn label(p: &Process) -> String {
+    let title: String = p.title.chars().take(80).collect();
+    format!("pid {} ({title})", p.pid)
+}
+
+fn workers(procs: &[Process], t: &Thresholds, out: &mut Vec<Finding>) {
+    let celery = recognise_all(procs);
+    let by_pid: BTreeMap<i32, &Process> = procs.iter().map(|p| (p.pid, p)).collect();
+    zombies(procs, &by_pid, &celery, t, out);
+    orphans(procs, &by_pid, out);
+    let rss_id = "host.workers.rss";
+    let rss_limits = t.get(rss_id);
+    for (pid, c) in &celery {
+        let Some(p) = by_pid.get(pid) else { continue };
+        let node = c.node.as_deref().unwrap_or("unnamed worker");
+        let severity = level(&rss_limits, p.rss_bytes as f64);
+        if severity != Severity::Ok && p.state != 'Z' {
+            out.push(
+                Finding::new(rss_id, severity, label(p))
+                    .summary(format!(
+                        "Celery process {} of {node} uses {} of memory",
+                        p.pid,
+                        fmt_bytes(p.rss_bytes as f64)
+                    ))
+                    .evidence("rss_bytes", p.rss_bytes as f64)
+                    .remedy("recycle pool children before they grow: worker_max_tasks_per_child (old name CELERYD_MAX_TASKS_PER_CHILD, e.g. 100) and worker_max_memory_per_child (in KiB, e.g. 524288 for 512 MiB); find the task that leaks or loads too much"),
+            );
+        }
+        if p.state == 'D' {
+            out.push(
+                Finding::new("host.workers.stuck", Severity::Warn, label(p))
+                    .summary(format!(
+                        "Celery process {} of {node} is in uninterruptible sleep (D): blocked in the kernel, usually on disk or a network filesystem; one sample cannot tell whether for a millisecond or for hours",
+                        p.pid
+                    ))
+                    .remedy(format!(
+                        "look again in a few seconds (ps -o pid,stat,wchan:32,cmd -p {0}); if it stays in D, see where it waits: cat /proc/{0}/stack (root) and check the storage or NFS server it uses; a process in D cannot be killed until the I/O returns",
+                        p.pid
+                    )),
+            );
+        }
+    }
+}
+
+fn zombies(
+    procs: &[Process],
+    by_pid: &BTreeMap<i32, &Process>,
+    celery: &BTreeMap<i32, super::celery::Celery>,
+    t: &Thresholds,
+    out: &mut Vec<Finding>,
+) {
+    let id = "host.workers.zombie";
+    let mut by_parent: BTreeMap<i32, u64> = BTreeMap::new();
+    for p in procs.iter().filter(|p| p.state == 'Z') {
+        *by_parent.entry(p.ppid).or_default() += 1;
+    }
+    for (ppid, count) in by_parent {
+        let severity = level(&t.get(id), count as f64);
+        if severity == Severity::Ok {
+            continue;
+        }
+        let parent = by_pid.get(&ppid);
+        let subject = parent
+            .map(|p| label(p))
+            .unwrap_or_else(|| format!("pid {ppid}"));
+        let what = match celery.get(&ppid) {
+            Some(c) => {
+                let role = match c.role {
+                    Role::Main => "main process",
+                    Role::Pool => "pool process",
+                    Role::Other => "process",
+                };
+                let node = c.node.as_deref().unwrap_or("an unnamed worker");
+                format!("the Celery {role} of {node}")
+            }
+            None => "not a Celery worker".to_string(),
+        };
+        let remedy = if ppid == 1 {
+            "zombies under pid 1 mean init does not reap: in a container run the worker under an init (docker run --init, tini, dumb-init)".to_string()
+        } else {
+            format!(
+                "only the parent can reap them: kill -CHLD {ppid}; if they stay, restart the parent (for a Celery main: a warm shutdown with kill -TERM {ppid}, then start it again) and init reaps them"
+            )
+        };
+        out.push(
+            Finding::new(id, severity, subject)
+                .summary(format!(
+                    "{count} zombie process(es) not reaped by their parent, pid {ppid} ({what})"
+                ))
+                .evidence("zombies", count as f64)
+                .remedy(remedy),
+        );
+    }
+}
+
+fn orphans(procs: &[Process], by_pid: &BTreeMap<i32, &Process>, out: &mut Vec<Finding>) {
+    for tree in worker_trees(procs).into_iter().filter(|t| t.main.is_none()) {
+        let pids: Vec<String> = tree.children.iter().map(i32::to_string).collect();
+        let node = tree.node.as_deref().unwrap_or("an unnamed worker");
+        let adopter = tree.orphans_of.unwrap_or(1);
+        let adopter_name = by_pid
+            .get(&adopter)
+            .map(|p| label(p))
+            .unwrap_or_else(|| format!("pid {adopter}"));
+        let subject = match &tree.node {
+            Some(n) => format!("{n} (pid {})", pids.join(", ")),
+            None => format!("pid {}", pids.join(", ")),
+        };
+        out.push(
+            Finding::new("host.workers.orphan", Severity::Warn, subject)
+                .summary(format!(
+                    "{} pool process(es) of {node} outlived their main process and were adopted by {adopter_name}: they hold memory and may still run tasks with old code",
+                    pids.len()
+                ))
+                .evidence("orphans", pids.len() as f64)
+                .remedy(format!(
+                    "stop them: kill -TERM {0} (kill -KILL {0} if they stay); stop workers with TERM on the main process and let it wait for its children; Celery >= 5.2 kills pool children when the main dies",
+                    pids.join(" ")
+                )),
+        );
+    }
+}
+
+fn file_handles(f: &FileNr, t: &Thresholds, out: &mut Vec<Finding>) {
+    let id = "host.fd";
+    let used = f.allocated.saturating_sub(f.unused);
+    let Some(share) = ratio(Some(used as f64), Some(f.max as f64)) else {
+        return;
+    };
+    let severity = level(&t.get(id), share);
+    let mut finding = Finding::new(id, severity, "file-nr")
+        .summary(format!(
+            "{} file handles in use of a system-wide {} ({})",
+            used,
+            f.max,
+            fmt_pct(share)
+        ))
+        .evidence("allocated", used as f64)
+        .evidence("max", f.max as f64)
+        .evidence("used_ratio", share);
+    if severity != Severity::Ok {
+        finding = finding.remedy("find who holds them (ls /proc/*/fd | wc -l per process, or lsof | awk '{print $2}' | sort | uniq -c | sort -n); raise fs.file-max: sysctl -w fs.file-max=N and persist it in /etc/sysctl.d/");
+    }
+    out.push(finding);
+}
+
+fn time_wait(s: &Sockstat, conntrack: Option<&Conntrack>, t: &Thresholds, out: &mut Vec<Finding>) {
+    let id = "host.tcp.time_wait";
+    let configured = t.get(id);
+    let default = catalog::entry(id).and_then(|e| e.limits);
+    let mut limits = configured;
+    let mut basis = "the default threshold (no conntrack)".to_string();
+    if let Some(c) = conntrack.filter(|c| c.max > 0)
+        && Some(configured) == default
+    {
+        limits.warn = Some(c.max as f64 * TIME_WAIT_SHARE_OF_CONNTRACK);
+        basis = format!("half of nf_conntrack_max ({})", c.max);
+    } else if Some(configured) != default {
+        basis = "the configured threshold".to_string();
+    }
+    let severity = level(&limits, s.tw as f64);
+    let mut f = Finding::new(id, severity, "tcp")
+        .summary(format!(
+            "{} TCP sockets in TIME_WAIT{}",
+            s.tw,
+            if severity == Severity::Ok {
+                String::new()
+            } else {
+                format!(
+                    ", at or above {basis}: short-lived connections churn, each holding a port and a conntrack entry for a minute or two"
+                )
+            }
+        ))
+        .evidence("time_wait", s.tw as f64)
+        .evidence("tcp_inuse", s.inuse as f64);
+    if let Some(w) = limits.warn {
+        f = f.evidence("warn_at", w);
+    }
+    if severity != Severity::Ok {
+        f = f.remedy("reuse connections instead of opening one per task: keep broker_pool_limit (old name BROKER_POOL_LIMIT) above 0, reuse HTTP sessions and database connections in tasks (keep-alive, pooling); allow reuse of TIME_WAIT ports for outgoing connections: sysctl -w net.ipv4.tcp_tw_reuse=1 (never tcp_tw_recycle, removed in Linux 4.12)");
+    }
+    out.push(f);
+}
+
+#[cfg(test)]
+#[path = "checks_tests.rs"]
+mod tests;

@@ -1,0 +1,215 @@
+//! Connection tracking: the table's fill (count, max), its hash size and the per-CPU statistics
+//! that count dropped packets.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{Reading, Roots, read_text};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conntrack {
+    pub count: u64,
+    pub max: u64,
+    /// nf_conntrack_buckets; missing on some old kernels.
+    pub buckets: Option<u64>,
+    /// The module parameter in /sys; the same number as buckets where both exist.
+    pub hashsize: Option<u64>,
+    /// /proc/net/stat/nf_conntrack summed over CPUs, by column name. `entries` is a global count
+    /// the kernel repeats on every row, so it is the largest row value, not the sum.
+    pub stats: BTreeMap<String, u64>,
+    /// Read from the pre-3.x ip_conntrack_* names.
+    pub legacy: bool,
+}
+
+impl Conntrack {
+    /// A stat column, 0 when this kernel does not have it.
+    pub fn stat(&self, name: &str) -> u64 {
+        self.stats.get(name).copied().unwrap_or(0)
+    }
+}
+
+pub const NOT_LOADED: &str = "nf_conntrack module not loaded";
+
+pub fn read(roots: &Roots) -> Reading<Conntrack> {
+    let modern = roots.proc.join("sys/net/netfilter");
+    let old = roots.proc.join("sys/net/ipv4/netfilter");
+    let (dir, prefix, stat_file, module, legacy) = if modern.join("nf_conntrack_count").exists() {
+        (
+            modern,
+            "nf_conntrack",
+            "net/stat/nf_conntrack",
+            "nf_conntrack",
+            false,
+        )
+    } else if old.join("ip_conntrack_count").exists() {
+        (
+            old,
+            "ip_conntrack",
+            "net/stat/ip_conntrack",
+            "ip_conntrack",
+            true,
+        )
+    } else {
+        return Reading::Absent(NOT_LOADED.to_string());
+    };
+    let number = |name: &str| -> Reading<u64> {
+        let path = dir.join(format!("{prefix}_{name}"));
+        read_text(&path, NOT_LOADED).and_then(|t| match t.trim().parse() {
+            Ok(n) => Reading::Present(n),
+            Err(e) => Reading::Unreadable(format!("{}: {e}", path.display())),
+        })
+    };
+    let (count, max) = match (number("count"), number("max")) {
+        (Reading::Present(count), Reading::Present(max)) => (count, max),
+        (Reading::Unreadable(e), _) | (_, Reading::Unreadable(e)) => {
+            return Reading::Unreadable(e);
+        }
+        _ => return Reading::Absent(NOT_LOADED.to_string()),
+    };
+    let stats = match read_text(&roots.proc.join(stat_file), "") {
+        Reading::Present(t) => parse_stat(&t),
+        Reading::Absent(_) => BTreeMap::new(),
+        Reading::Unreadable(e) => return Reading::Unreadable(e),
+    };
+    let hashsize = read_u64(
+        &roots
+            .sys
+            .join(format!("module/{module}/parameters/hashsize")),
+    );
+    Reading::Present(Conntrack {
+        count,
+        max,
+        buckets: number("buckets").present().copied(),
+        hashsize,
+        stats,
+        legacy,
+    })
+}
+
+fn read_u64(path: &Path) -> Option<u64> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// Parse the per-CPU statistics table: a header of column names, then one row of hex values per
+/// CPU. Columns differ by kernel, so they are taken by name; unparsable cells are skipped.
+pub fn parse_stat(text: &str) -> BTreeMap<String, u64> {
+    let mut lines = text.lines();
+    let Some(header) = lines.next() else {
+        return BTreeMap::new();
+    };
+    let names: Vec<&str> = header.split_whitespace().collect();
+    let mut out: BTreeMap<String, u64> = BTreeMap::new();
+    for row in lines {
+        for (name, cell) in names.iter().zip(row.split_whitespace()) {
+            let Ok(v) = u64::from_str_radix(cell, 16) else {
+                continue;
+            };
+            let slot = out.entry((*name).to_string()).or_insert(0);
+            *slot = if *name == "entries" {
+                (*slot).max(v)
+            } else {
+                slot.saturating_add(v)
+            };
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::fixture;
+
+    fn roots(name: &str) -> Roots {
+        Roots {
+            proc: fixture(&format!("{name}/proc")),
+            sys: fixture(&format!("{name}/sys")),
+        }
+    }
+
+    #[test]
+    fn kernel6_columns_are_summed_over_cpus() {
+        let Reading::Present(c) = read(&roots("kernel6")) else {
+            panic!("conntrack of kernel6 fixture")
+        };
+        assert_eq!(
+            (c.count, c.max, c.buckets, c.hashsize),
+            (5000, 6000, Some(512), Some(512))
+        );
+        assert!(!c.legacy);
+        // 2 CPUs: drop 0x10 + 0x01, early_drop 0 + 0x2, insert_failed 0x3 + 0.
+        assert_eq!(c.stat("drop"), 17);
+        assert_eq!(c.stat("early_drop"), 2);
+        assert_eq!(c.stat("insert_failed"), 3);
+        assert_eq!(c.stat("search_restart"), 0x1f + 0x01);
+        assert_eq!(c.stat("entries"), 0x1388, "entries is global, not summed");
+        assert_eq!(c.stats.len(), 17);
+    }
+
+    #[test]
+    fn kernel4_columns_without_drops() {
+        let Reading::Present(c) = read(&roots("kernel4")) else {
+            panic!("conntrack of kernel4 fixture")
+        };
+        assert_eq!(
+            (c.count, c.max, c.buckets, c.hashsize),
+            (100, 65536, Some(16384), Some(16384))
+        );
+        assert_eq!(c.stat("searched"), 0x2a + 0x10);
+        assert_eq!(c.stat("delete_list"), 3);
+        assert_eq!(
+            c.stat("drop") + c.stat("early_drop") + c.stat("insert_failed"),
+            0
+        );
+        assert!(c.stats.contains_key("expect_delete"));
+        assert!(!c.stats.contains_key("clashres"));
+    }
+
+    #[test]
+    fn legacy_ip_conntrack_names() {
+        let Reading::Present(c) = read(&roots("legacy")) else {
+            panic!("conntrack of legacy fixture")
+        };
+        assert!(c.legacy);
+        assert_eq!(
+            (c.count, c.max, c.buckets, c.hashsize),
+            (30, 1024, None, None)
+        );
+        assert_eq!(c.stat("drop"), 0);
+        assert_eq!(c.stat("found"), 5);
+    }
+
+    #[test]
+    fn module_not_loaded_is_absent() {
+        assert_eq!(
+            read(&roots("nomodule")),
+            Reading::Absent(NOT_LOADED.to_string())
+        );
+    }
+
+    #[test]
+    fn a_garbled_count_is_unreadable() {
+        let dir = tempfile::tempdir().unwrap();
+        let nf = dir.path().join("proc/sys/net/netfilter");
+        std::fs::create_dir_all(&nf).unwrap();
+        std::fs::write(nf.join("nf_conntrack_count"), "lots\n").unwrap();
+        let r = read(&Roots {
+            proc: dir.path().join("proc"),
+            sys: dir.path().join("sys"),
+        });
+        let Reading::Unreadable(msg) = r else {
+            panic!("expected unreadable, got {r:?}")
+        };
+        assert!(msg.contains("nf_conntrack_count: invalid digit"), "{msg}");
+    }
+
+    #[test]
+    fn stat_table_tolerates_short_rows_and_junk() {
+        let m = parse_stat("entries drop\n0000000a zz\n0000000a 00000001 extra\n");
+        assert_eq!(m.get("entries"), Some(&10));
+        assert_eq!(m.get("drop"), Some(&1));
+        assert!(parse_stat("").is_empty());
+    }
+}

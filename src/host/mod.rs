@@ -1,0 +1,393 @@
+//! The host half: what celtool reads from /proc and /sys about one machine (conntrack, mounts,
+//! processes, file handles, sockets) as plain data, and the pure checks on it.
+//!
+//! Everything is read under [`Roots`], so tests point it at fixture trees. Reading is I/O and
+//! never fails as a whole: each part is a [`Reading`] that says whether it was there, absent (a
+//! module not loaded: not an error) or unreadable (an error the checks report as UNKNOWN).
+
+pub mod celery;
+pub mod checks;
+pub mod conntrack;
+pub mod inodes;
+pub mod mounts;
+pub mod procs;
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub use celery::{Role, WorkerTree, recognise, worker_trees};
+pub use checks::host_checks;
+pub use conntrack::Conntrack;
+pub use inodes::{DirCount, TopDirs, top_dirs};
+pub use mounts::{Filesystem, Mount, Usage, parse_mountinfo};
+pub use procs::Process;
+
+/// Where /proc and /sys are; tests point these at fixture trees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roots {
+    pub proc: PathBuf,
+    pub sys: PathBuf,
+}
+
+impl Default for Roots {
+    fn default() -> Self {
+        Roots {
+            proc: PathBuf::from("/proc"),
+            sys: PathBuf::from("/sys"),
+        }
+    }
+}
+
+/// One part of the snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "state", content = "value")]
+pub enum Reading<T> {
+    Present(T),
+    /// Not there, and that is not an error: why (e.g. "nf_conntrack module not loaded").
+    Absent(String),
+    /// There but could not be read: "path: error".
+    Unreadable(String),
+}
+
+impl<T> Reading<T> {
+    pub fn present(&self) -> Option<&T> {
+        match self {
+            Reading::Present(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Reading<U> {
+        match self {
+            Reading::Present(v) => Reading::Present(f(v)),
+            Reading::Absent(why) => Reading::Absent(why),
+            Reading::Unreadable(e) => Reading::Unreadable(e),
+        }
+    }
+
+    pub fn and_then<U>(self, f: impl FnOnce(T) -> Reading<U>) -> Reading<U> {
+        match self {
+            Reading::Present(v) => f(v),
+            Reading::Absent(why) => Reading::Absent(why),
+            Reading::Unreadable(e) => Reading::Unreadable(e),
+        }
+    }
+}
+
+/// Which parts to gather; file-nr, sockstat and uptime are one read each and always gathered.
+#[derive(Debug, Clone)]
+pub struct GatherOptions {
+    pub conntrack: bool,
+    pub filesystems: bool,
+    pub processes: bool,
+    /// How long one mount's statvfs may take before it is given up (a dead NFS server hangs it).
+    pub statvfs_timeout: Duration,
+}
+
+impl Default for GatherOptions {
+    fn default() -> Self {
+        GatherOptions {
+            conntrack: true,
+            filesystems: true,
+            processes: true,
+            statvfs_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+/// /proc/sys/fs/file-nr. Since Linux 2.6 `unused` is always 0, so `allocated` is the use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FileNr {
+    pub allocated: u64,
+    pub unused: u64,
+    pub max: u64,
+}
+
+/// The `TCP:` line of /proc/net/sockstat (this network namespace only).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Sockstat {
+    pub inuse: u64,
+    pub orphan: u64,
+    /// Sockets in TIME_WAIT.
+    pub tw: u64,
+    pub alloc: u64,
+    /// Pages of memory used by TCP buffers.
+    pub mem: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostSnapshot {
+    pub hostname: String,
+    pub conntrack: Reading<Conntrack>,
+    pub filesystems: Reading<Vec<Filesystem>>,
+    pub processes: Reading<Vec<Process>>,
+    pub file_nr: Reading<FileNr>,
+    pub sockstat: Reading<Sockstat>,
+    /// Seconds since boot, to turn a process's start_ticks into an age.
+    pub uptime_secs: Option<f64>,
+}
+
+impl HostSnapshot {
+    /// A snapshot where nothing was gathered; tests fill in what they need.
+    pub fn empty(hostname: &str) -> Self {
+        HostSnapshot {
+            hostname: hostname.to_string(),
+            conntrack: not_gathered(),
+            filesystems: not_gathered(),
+            processes: not_gathered(),
+            file_nr: not_gathered(),
+            sockstat: not_gathered(),
+            uptime_secs: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// What a part left out by [`GatherOptions`] reads as.
+fn not_gathered<T>() -> Reading<T> {
+    Reading::Absent("not gathered".to_string())
+}
+
+/// Read everything the options ask for. Never fails: each part carries its own outcome.
+pub fn gather(roots: &Roots, opts: &GatherOptions) -> HostSnapshot {
+    HostSnapshot {
+        hostname: hostname(roots),
+        conntrack: if opts.conntrack {
+            conntrack::read(roots)
+        } else {
+            not_gathered()
+        },
+        filesystems: if opts.filesystems {
+            mounts::read(roots, opts.statvfs_timeout)
+        } else {
+            not_gathered()
+        },
+        processes: if opts.processes {
+            procs::read(&roots.proc)
+        } else {
+            not_gathered()
+        },
+        file_nr: read_text(
+            &roots.proc.join("sys/fs/file-nr"),
+            "no /proc/sys/fs/file-nr",
+        )
+        .and_then(|t| parse_or_unreadable(&roots.proc.join("sys/fs/file-nr"), parse_file_nr(&t))),
+        sockstat: read_text(&roots.proc.join("net/sockstat"), "no /proc/net/sockstat").and_then(
+            |t| parse_or_unreadable(&roots.proc.join("net/sockstat"), parse_sockstat(&t)),
+        ),
+        uptime_secs: std::fs::read_to_string(roots.proc.join("uptime"))
+            .ok()
+            .and_then(|t| t.split_whitespace().next()?.parse().ok()),
+    }
+}
+
+/// The kernel's hostname under the proc root (so fixtures name their host), else gethostname(2).
+fn hostname(roots: &Roots) -> String {
+    if let Ok(name) = std::fs::read_to_string(roots.proc.join("sys/kernel/hostname")) {
+        let name = name.trim();
+        if !name.is_empty() {
+            return name.to_string();
+        }
+    }
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates within it or truncates.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len() - 1) };
+    if rc == 0 {
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        return String::from_utf8_lossy(&buf[..end]).into_owned();
+    }
+    "localhost".to_string()
+}
+
+/// A file's text: Absent(why_absent) when it does not exist, Unreadable("path: error") otherwise.
+pub(crate) fn read_text(path: &Path, why_absent: &str) -> Reading<String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Reading::Present(t),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Reading::Absent(why_absent.to_string()),
+        Err(e) => Reading::Unreadable(format!("{}: {e}", path.display())),
+    }
+}
+
+fn parse_or_unreadable<T>(path: &Path, parsed: Option<T>) -> Reading<T> {
+    match parsed {
+        Some(v) => Reading::Present(v),
+        None => Reading::Unreadable(format!("{}: unexpected format", path.display())),
+    }
+}
+
+/// `allocated unused max`, tab-separated.
+pub fn parse_file_nr(text: &str) -> Option<FileNr> {
+    let mut it = text.split_whitespace().map(|w| w.parse::<u64>().ok());
+    Some(FileNr {
+        allocated: it.next()??,
+        unused: it.next()??,
+        max: it.next()??,
+    })
+}
+
+/// The `TCP:` line of sockstat: `TCP: inuse 12 orphan 0 tw 6 alloc 15 mem 0`.
+pub fn parse_sockstat(text: &str) -> Option<Sockstat> {
+    let line = text.lines().find_map(|l| l.strip_prefix("TCP:"))?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let mut s = Sockstat::default();
+    let mut seen = false;
+    for pair in words.chunks(2) {
+        let [name, value] = pair else { break };
+        let Ok(value) = value.parse::<u64>() else {
+            continue;
+        };
+        seen = true;
+        match *name {
+            "inuse" => s.inuse = value,
+            "orphan" => s.orphan = value,
+            "tw" => s.tw = value,
+            "alloc" => s.alloc = value,
+            "mem" => s.mem = value,
+            _ => {}
+        }
+    }
+    seen.then_some(s)
+}
+
+/// sysconf values the process parser needs; fall back to Linux's usual values if sysconf fails.
+pub fn page_size() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let v = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if v > 0 { v as u64 } else { 4096 }
+}
+
+/// Clock ticks per second, the unit of a process's start time in /proc/PID/stat.
+pub fn clock_ticks() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let v = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if v > 0 { v as u64 } else { 100 }
+}
+
+/// The directory of the host fixture trees, for tests.
+#[cfg(test)]
+pub(crate) fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/host")
+        .join(rel)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_nr_and_sockstat_parse() {
+        assert_eq!(
+            parse_file_nr("875\t0\t2466183\n"),
+            Some(FileNr {
+                allocated: 875,
+                unused: 0,
+                max: 2466183
+            })
+        );
+        assert_eq!(parse_file_nr("875 0\n"), None);
+        let s = parse_sockstat(
+            "sockets: used 33\nTCP: inuse 12 orphan 1 tw 6 alloc 15 mem 3\nUDP: inuse 0 mem 0\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s,
+            Sockstat {
+                inuse: 12,
+                orphan: 1,
+                tw: 6,
+                alloc: 15,
+                mem: 3
+            }
+        );
+        assert_eq!(parse_sockstat("UDP: inuse 0 mem 0\n"), None);
+    }
+
+    #[test]
+    fn gather_reads_a_fixture_root() {
+        let roots = Roots {
+            proc: fixture("kernel6/proc"),
+            sys: fixture("kernel6/sys"),
+        };
+        let opts = GatherOptions {
+            filesystems: false,
+            ..GatherOptions::default()
+        };
+        let snap = gather(&roots, &opts);
+        assert_eq!(snap.hostname, "worker-7");
+        assert_eq!(snap.uptime_secs, Some(86400.5));
+        assert_eq!(
+            snap.file_nr,
+            Reading::Present(FileNr {
+                allocated: 9000,
+                unused: 0,
+                max: 10000
+            })
+        );
+        assert_eq!(snap.sockstat.present().map(|s| s.tw), Some(40000));
+        assert_eq!(snap.conntrack.present().map(|c| c.count), Some(5000));
+        assert_eq!(snap.processes.present().map(Vec::len), Some(7));
+        assert_eq!(snap.filesystems, Reading::Absent("not gathered".into()));
+    }
+
+    #[test]
+    fn an_empty_root_is_absent_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let roots = Roots {
+            proc: dir.path().join("proc"),
+            sys: dir.path().join("sys"),
+        };
+        let snap = gather(
+            &roots,
+            &GatherOptions {
+                filesystems: false,
+                ..GatherOptions::default()
+            },
+        );
+        assert_eq!(
+            snap.conntrack,
+            Reading::Absent("nf_conntrack module not loaded".into())
+        );
+        assert!(matches!(snap.file_nr, Reading::Absent(_)));
+        assert!(
+            matches!(snap.processes, Reading::Unreadable(_)),
+            "{:?}",
+            snap.processes
+        );
+    }
+
+    #[test]
+    fn gather_the_real_host() {
+        let start = std::time::Instant::now();
+        let snap = gather(&Roots::default(), &GatherOptions::default());
+        let took = start.elapsed();
+        let procs = snap.processes.present().expect("processes of this host");
+        assert!(!procs.is_empty());
+        assert!(snap.file_nr.present().is_some(), "{:?}", snap.file_nr);
+        assert!(!snap.hostname.is_empty());
+        let fs = snap.filesystems.present().expect("mounts of this host");
+        assert!(!fs.is_empty());
+        assert!(
+            !matches!(snap.conntrack, Reading::Unreadable(_)),
+            "{:?}",
+            snap.conntrack
+        );
+        eprintln!(
+            "gathered {} processes and {} mounts in {took:?}",
+            procs.len(),
+            fs.len()
+        );
+    }
+}

@@ -1,0 +1,237 @@
+//! Processes read straight from /proc/PID/{stat,status,cmdline}, so a fixture root works the
+//! same as the real one. A process that exits while it is read is skipped.
+
+use std::io;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{Reading, page_size};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Process {
+    pub pid: i32,
+    pub ppid: i32,
+    /// R, S, D (uninterruptible, usually I/O), Z (zombie), T, t, X, I.
+    pub state: char,
+    pub comm: String,
+    pub cmdline: Vec<String>,
+    /// The command line joined by spaces, or `[comm]` when it is empty (kernel threads, zombies).
+    /// With setproctitle this is the title Celery set.
+    pub title: String,
+    pub rss_bytes: u64,
+    /// Start time in clock ticks since boot (see [`super::clock_ticks`]).
+    pub start_ticks: u64,
+    pub threads: u64,
+    /// The real uid from status; None when status could not be read.
+    pub uid: Option<u32>,
+}
+
+impl Process {
+    /// Seconds since the process started, given the host's uptime and clock ticks per second.
+    pub fn age_secs(&self, uptime_secs: f64, ticks_per_sec: u64) -> Option<f64> {
+        if ticks_per_sec == 0 {
+            return None;
+        }
+        let age = uptime_secs - self.start_ticks as f64 / ticks_per_sec as f64;
+        (age >= 0.0).then_some(age)
+    }
+}
+
+/// Every process under the proc root. Unreadable only when the root itself cannot be listed.
+pub fn read(proc_root: &Path) -> Reading<Vec<Process>> {
+    let entries = match std::fs::read_dir(proc_root) {
+        Ok(e) => e,
+        Err(e) => return Reading::Unreadable(format!("{}: {e}", proc_root.display())),
+    };
+    let page = page_size();
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        if let Ok(Some(p)) = read_one(&proc_root.join(name), pid, page) {
+            out.push(p);
+        }
+    }
+    out.sort_by_key(|p| p.pid);
+    Reading::Present(out)
+}
+
+/// One process; `Ok(None)` when its stat does not parse. Errors (it exited) are skipped by the caller.
+fn read_one(dir: &Path, pid: i32, page: u64) -> io::Result<Option<Process>> {
+    let stat = std::fs::read_to_string(dir.join("stat"))?;
+    let Some(fields) = parse_stat(&stat) else {
+        return Ok(None);
+    };
+    let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
+    let cmdline = parse_cmdline(&std::fs::read(dir.join("cmdline")).unwrap_or_default());
+    let title = if cmdline.is_empty() {
+        format!("[{}]", fields.comm)
+    } else {
+        cmdline.join(" ").trim_end().to_string()
+    };
+    let rss_bytes = if fields.rss_pages > 0 {
+        fields.rss_pages.saturating_mul(page)
+    } else {
+        status_kib(&status, "VmRSS:")
+            .unwrap_or(0)
+            .saturating_mul(1024)
+    };
+    Ok(Some(Process {
+        pid,
+        ppid: fields.ppid,
+        state: fields.state,
+        comm: fields.comm,
+        cmdline,
+        title,
+        rss_bytes,
+        start_ticks: fields.start_ticks,
+        threads: fields.threads,
+        uid: status_field(&status, "Uid:").and_then(|v| v.split_whitespace().next()?.parse().ok()),
+    }))
+}
+
+/// The fields of /proc/PID/stat that celtool uses.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Stat {
+    pub comm: String,
+    pub state: char,
+    pub ppid: i32,
+    pub threads: u64,
+    pub start_ticks: u64,
+    pub rss_pages: u64,
+}
+
+/// `PID (COMM) STATE PPID ...`: COMM may hold spaces and parentheses, so it ends at the LAST
+/// `)`. Fields are numbered as in proc(5): 3 state, 4 ppid, 20 num_threads, 22 starttime, 24 rss.
+pub fn parse_stat(text: &str) -> Option<Stat> {
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    if close < open {
+        return None;
+    }
+    let comm = text[open + 1..close].to_string();
+    let rest: Vec<&str> = text[close + 1..].split_whitespace().collect();
+    let field = |n: usize| rest.get(n - 3).copied();
+    let num = |n: usize| field(n)?.parse::<u64>().ok();
+    Some(Stat {
+        comm,
+        state: field(3)?.chars().next()?,
+        ppid: field(4)?.parse().ok()?,
+        threads: num(20)?,
+        start_ticks: num(22)?,
+        rss_pages: num(24).unwrap_or(0),
+    })
+}
+
+/// NUL-separated arguments; setproctitle pads with NULs, so trailing empty ones are dropped.
+pub fn parse_cmdline(bytes: &[u8]) -> Vec<String> {
+    let mut args: Vec<String> = bytes
+        .split(|&b| b == 0)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    while args.last().is_some_and(|a| a.is_empty()) {
+        args.pop();
+    }
+    args
+}
+
+fn status_field<'a>(status: &'a str, key: &str) -> Option<&'a str> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .map(str::trim)
+}
+
+fn status_kib(status: &str, key: &str) -> Option<u64> {
+    status_field(status, key)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::fixture;
+
+    fn fixture_procs() -> Vec<Process> {
+        match read(&fixture("kernel6/proc")) {
+            Reading::Present(p) => p,
+            other => panic!("fixture processes: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn fixture_tree_is_read_whole() {
+        let procs = fixture_procs();
+        let pids: Vec<i32> = procs.iter().map(|p| p.pid).collect();
+        assert_eq!(pids, vec![1, 900, 1200, 1301, 1302, 1303, 1500]);
+        let main = &procs[2];
+        assert_eq!(
+            main.title,
+            "[celeryd: w1@worker-7:MainProcess] -active- (worker -A proj -l INFO -n w1@%h)"
+        );
+        assert_eq!(
+            (main.ppid, main.state, main.threads, main.uid),
+            (1, 'S', 3, Some(998))
+        );
+        assert_eq!(main.rss_bytes, 60000 * page_size());
+        assert_eq!(main.start_ticks, 7_000_000);
+    }
+
+    #[test]
+    fn comm_with_spaces_and_parens_and_a_zombie() {
+        let procs = fixture_procs();
+        let odd = procs.iter().find(|p| p.pid == 1500).unwrap();
+        assert_eq!(odd.comm, "my app) (v2");
+        assert_eq!((odd.state, odd.ppid, odd.threads), ('R', 1, 4));
+        assert_eq!(odd.cmdline, vec!["/usr/bin/python3", "app.py", "--flag"]);
+        let zombie = procs.iter().find(|p| p.pid == 1303).unwrap();
+        assert_eq!((zombie.state, zombie.title.as_str()), ('Z', "[celery]"));
+        assert_eq!(zombie.rss_bytes, 0);
+        assert!(zombie.cmdline.is_empty());
+    }
+
+    #[test]
+    fn stat_parsing_edge_cases() {
+        assert_eq!(parse_stat("garbage"), None);
+        assert_eq!(parse_stat("12 (x) S"), None);
+        let s = parse_stat("7 ((sd-pam)) S 1 7 7 0 -1 4 0 0 0 0 0 0 0 0 20 0 1 0 1234 0 55 1844")
+            .unwrap();
+        assert_eq!(
+            (s.comm.as_str(), s.start_ticks, s.rss_pages),
+            ("(sd-pam)", 1234, 55)
+        );
+        assert_eq!(parse_cmdline(b"a\0b c\0\0\0"), vec!["a", "b c"]);
+        assert!(parse_cmdline(b"").is_empty());
+    }
+
+    #[test]
+    fn age_from_uptime() {
+        let mut p = fixture_procs().remove(0);
+        p.start_ticks = 100 * 60;
+        assert_eq!(p.age_secs(120.0, 100), Some(60.0));
+        assert_eq!(p.age_secs(120.0, 0), None);
+    }
+
+    #[test]
+    fn reading_real_proc_is_fast() {
+        let start = std::time::Instant::now();
+        let procs = read(Path::new("/proc"));
+        let took = start.elapsed();
+        let n = procs.present().map(Vec::len).unwrap_or(0);
+        assert!(n > 0, "{procs:?}");
+        assert!(
+            procs
+                .present()
+                .unwrap()
+                .iter()
+                .any(|p| p.pid == std::process::id() as i32)
+        );
+        eprintln!("read {n} processes from /proc in {took:?}");
+    }
+}
