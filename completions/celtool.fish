@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_celtool_global_optspecs
-    string join \n profile= url= user= vhost= timeout= format= color= q/quiet config= h/help V/version
+    string join \n profile= url= user= vhost= timeout= format= color= q/quiet config= proc-root= sys-root= h/help V/version
 end
 
 function __fish_celtool_needs_command
@@ -37,6 +37,8 @@ complete -c celtool -n "__fish_celtool_needs_command" -l color -d 'When to use c
 always\t''
 never\t''"
 complete -c celtool -n "__fish_celtool_needs_command" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_needs_command" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_needs_command" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_needs_command" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c celtool -n "__fish_celtool_needs_command" -s V -l version -d 'Print version'
@@ -44,12 +46,15 @@ complete -c celtool -n "__fish_celtool_needs_command" -f -a "doctor" -d 'Run eve
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "conntrack" -d 'Show this host\'s conntrack table: fill, limit, hash buckets, drop counters'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "inodes" -d 'Show inode use per filesystem, or with --top the directories holding the most entries'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l only -d 'Run only these checks (repeat or comma-separate)' -r -f -a "broker\t'The RabbitMQ broker and what Celery created on it, through the management API'
-host\t'This host: conntrack, inodes, worker processes (not available yet in this version)'"
+host\t'This host: conntrack, inodes, file handles, TIME_WAIT sockets, Celery worker processes'"
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l skip -d 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
@@ -64,6 +69,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l color -d 'Whe
 always\t''
 never\t''"
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l all -d 'Also list the checks that are ok'
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -94,6 +101,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand queues" -l color -d 'Whe
 always\t''
 never\t''"
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l kind -d 'Only connections of these kinds (repeat or comma-separate)' -r -f -a "celery-worker\t''
@@ -113,6 +122,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand connections" -l color -d
 always\t''
 never\t''"
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
@@ -128,8 +139,63 @@ complete -c celtool -n "__fish_celtool_using_subcommand explain" -l color -d 'Wh
 always\t''
 never\t''"
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l top -d 'Count entries under PATH per directory, on PATH\'s filesystem only (like du --inodes -x)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l limit -d 'How many directories --top lists' -r
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand workers" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand workers" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand workers" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand workers" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand workers" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand workers" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand workers" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l older-than -d 'Remove entries older than this, like 90m, 12h or 2d' -r
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l age-by -d 'Timestamps that decide the age; with several, an entry must be older on each' -r -f -a "mtime\t'Last modification'
 atime\t'Last access (meaningless on noatime mounts; relatime updates it at most daily)'
@@ -153,6 +219,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l color -d '
 always\t''
 never\t''"
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l rmdir -d 'Also remove directories that are old and empty once pruned'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s n -l dry-run -d 'Report what would be removed; change nothing'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l all-types -d 'Also remove sockets, FIFOs and device nodes'
@@ -174,6 +242,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand completions" -l color -d
 always\t''
 never\t''"
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l out-dir -d 'Directory that receives completions/ and man/' -r -F
@@ -190,13 +260,18 @@ complete -c celtool -n "__fish_celtool_using_subcommand generate" -l color -d 'W
 always\t''
 never\t''"
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "doctor" -d 'Run every check and report findings, worst first; exit code by severity'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "completions" -d 'Print a shell completion script'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain prune-tmp completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "doctor" -d 'Run every check and report findings, worst first; exit code by severity'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "conntrack" -d 'Show this host\'s conntrack table: fill, limit, hash buckets, drop counters'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "inodes" -d 'Show inode use per filesystem, or with --top the directories holding the most entries'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "completions" -d 'Print a shell completion script'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

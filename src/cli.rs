@@ -74,6 +74,26 @@ pub struct GlobalArgs {
     /// Config file [default: ~/.config/celtool/config.toml]
     #[arg(long, global = true, env = "CELTOOL_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Read /proc from this directory instead (for tests against fixture trees)
+    #[arg(
+        long,
+        global = true,
+        env = "CELTOOL_PROC_ROOT",
+        value_name = "DIR",
+        hide = true
+    )]
+    pub proc_root: Option<PathBuf>,
+
+    /// Read /sys from this directory instead (for tests against fixture trees)
+    #[arg(
+        long,
+        global = true,
+        env = "CELTOOL_SYS_ROOT",
+        value_name = "DIR",
+        hide = true
+    )]
+    pub sys_root: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -86,6 +106,12 @@ pub enum Command {
     Connections(ConnectionsArgs),
     /// Explain a finding: what breaks, why, how to fix it; without ID, list all IDs
     Explain(ExplainArgs),
+    /// Show this host's conntrack table: fill, limit, hash buckets, drop counters
+    Conntrack,
+    /// Show inode use per filesystem, or with --top the directories holding the most entries
+    Inodes(InodesArgs),
+    /// Show this host's Celery worker trees: node, main process, pool children, flags
+    Workers,
     /// Delete old temporary files, race-safely; silent on success, made for cron
     PruneTmp(PruneTmpArgs),
     /// Print a shell completion script
@@ -100,7 +126,7 @@ pub enum Command {
 pub enum Part {
     /// The RabbitMQ broker and what Celery created on it, through the management API
     Broker,
-    /// This host: conntrack, inodes, worker processes (not available yet in this version)
+    /// This host: conntrack, inodes, file handles, TIME_WAIT sockets, Celery worker processes
     Host,
 }
 
@@ -170,6 +196,17 @@ pub struct ConnectionsArgs {
     /// Show at most this many connections
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct InodesArgs {
+    /// Count entries under PATH per directory, on PATH's filesystem only (like du --inodes -x)
+    #[arg(long, value_name = "PATH")]
+    pub top: Option<PathBuf>,
+
+    /// How many directories --top lists
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
 }
 
 /// Which timestamp decides the age of an entry.

@@ -37,6 +37,8 @@ pub fn run(g: &Globals, args: &DoctorArgs) -> Result<Outcome, Error> {
         let snapshot = runtime()?.block_on(gather(&client, vhost.as_deref(), Need::ALL));
         match snapshot {
             Ok(snap) => findings.extend(checks::broker_checks(&snap, &config.thresholds)),
+            // A vhost that does not exist is a bad argument, not a broker state.
+            Err(e @ crate::broker::client::ApiError::NoSuchVhost { .. }) => return Err(e.into()),
             Err(e) => {
                 let id = if e.is_auth() {
                     "broker.auth"
@@ -52,10 +54,9 @@ pub fn run(g: &Globals, args: &DoctorArgs) -> Result<Outcome, Error> {
             }
         }
     }
-    if wants(Part::Host) && !args.only.is_empty() {
-        eprintln!(
-            "celtool: note: host checks are not available in this version; only broker checks ran"
-        );
+    if wants(Part::Host) {
+        let snap = crate::host::gather(&g.roots, &crate::host::GatherOptions::default());
+        findings.extend(crate::host::host_checks(&snap, &config.thresholds));
     }
 
     findings.retain(|f| !args.skip.iter().any(|s| catalog::matches(s, f.id)));

@@ -5,6 +5,7 @@ pub mod connections;
 pub mod doctor;
 pub mod explain;
 pub mod generate;
+pub mod host;
 pub mod prune_tmp;
 pub mod queues;
 
@@ -24,6 +25,8 @@ pub struct Globals {
     pub config_path: PathBuf,
     /// The config file was named (--config / CELTOOL_CONFIG), so it must exist.
     pub config_explicit: bool,
+    /// Where /proc and /sys are read from.
+    pub roots: crate::host::Roots,
 }
 
 impl Globals {
@@ -38,6 +41,13 @@ impl Globals {
                 timeout: args.timeout,
             },
             config_explicit: args.config.is_some(),
+            roots: {
+                let d = crate::host::Roots::default();
+                crate::host::Roots {
+                    proc: args.proc_root.clone().unwrap_or(d.proc),
+                    sys: args.sys_root.clone().unwrap_or(d.sys),
+                }
+            },
             config_path: args
                 .config
                 .clone()

@@ -49,7 +49,14 @@ fn text(style: &Style, report: &Report, scope: &Scope, show_ok: bool) -> String 
             if area.is_some() {
                 out.push('\n');
             }
-            let _ = writeln!(out, "{}", f.area.name());
+            match (&f.area, &f.host) {
+                (Area::Host, Some(host)) => {
+                    let _ = writeln!(out, "host {}", sanitize(host));
+                }
+                _ => {
+                    let _ = writeln!(out, "{}", f.area.name());
+                }
+            }
             area = Some(f.area);
         }
         let label = format!("{:<7}", f.severity.label());

@@ -109,7 +109,7 @@ fn a_profile_with_a_password_file_connects() {
     // The same profile with a wrong password fails as authentication, naming the profile.
     write(&pw, "wrong\n");
     let r = run(celtool()
-        .args(["doctor", "--profile", "local"])
+        .args(["doctor", "--only", "broker", "--profile", "local"])
         .env("CELTOOL_CONFIG", &cfg));
     assert_eq!(r.code, 3);
     assert!(

@@ -16,7 +16,7 @@ fn vhost_problems(r: &Run) -> Vec<(String, String, String)> {
 fn a_clean_vhost_is_ok_with_exit_0() {
     let v = Vhost::new("clean");
     v.declare("celery", json!({}));
-    let r = run(celtool().args(["doctor", "--vhost", &v.name]));
+    let r = run(celtool().args(["doctor", "--only", "broker", "--vhost", &v.name]));
     assert_eq!(r.code, 0, "{r:#?}");
     assert!(
         r.stdout
@@ -24,7 +24,9 @@ fn a_clean_vhost_is_ok_with_exit_0() {
         "{r:#?}"
     );
     assert!(r.stdout.contains(&format!("vhost {}", v.name)), "{r:#?}");
-    let j = run(celtool().args(["doctor", "--vhost", &v.name, "--format", "json"]));
+    let j = run(celtool().args([
+        "doctor", "--only", "broker", "--vhost", &v.name, "--format", "json",
+    ]));
     assert_eq!(
         (j.code, j.json()["status"].as_str()),
         (0, Some("ok")),
@@ -97,7 +99,7 @@ fn ready_messages_without_consumer_are_critical() {
         vec![p("queues.no-consumers", "crit", &v.subject("celery"))]
     );
     // Human output names it too, with the fix.
-    let t = run(celtool().args(["doctor", "--vhost", &v.name]));
+    let t = run(celtool().args(["doctor", "--only", "broker", "--vhost", &v.name]));
     assert_eq!(t.code, 2);
     assert!(
         t.stdout.contains("CRIT    queues.no-consumers"),
@@ -160,6 +162,8 @@ fn ha_mode_policy_warns_and_skip_silences_it() {
     );
     let r = run(celtool().args([
         "doctor",
+        "--only",
+        "broker",
         "--vhost",
         &v.name,
         "--skip",
@@ -185,7 +189,9 @@ fn thresholds_from_the_config_file_apply() {
         "[thresholds]\n\"queues.no-consumers\" = { crit = 1000000 }\n",
     );
     let r = run(celtool()
-        .args(["doctor", "--vhost", &v.name, "--format", "json"])
+        .args([
+            "doctor", "--only", "broker", "--vhost", &v.name, "--format", "json",
+        ])
         .env("CELTOOL_CONFIG", &cfg));
     assert_eq!((r.code, vhost_problems(&r)), (0, vec![]), "{r:#?}");
 }
@@ -196,7 +202,15 @@ fn prometheus_and_nagios_formats() {
     v.declare("w9@h.celery.pidbox", json!({}));
     let r = v.doctor_until(|r| r.code == 1);
     drop(r);
-    let prom = run(celtool().args(["doctor", "--vhost", &v.name, "--format", "prometheus"]));
+    let prom = run(celtool().args([
+        "doctor",
+        "--only",
+        "broker",
+        "--vhost",
+        &v.name,
+        "--format",
+        "prometheus",
+    ]));
     assert_eq!(prom.code, 1);
     assert!(
         prom.stdout
@@ -212,7 +226,9 @@ fn prometheus_and_nagios_formats() {
         "{}",
         prom.stdout
     );
-    let nag = run(celtool().args(["doctor", "--vhost", &v.name, "--format", "nagios"]));
+    let nag = run(celtool().args([
+        "doctor", "--only", "broker", "--vhost", &v.name, "--format", "nagios",
+    ]));
     assert_eq!(nag.code, 1);
     assert!(
         nag.stdout.starts_with(&format!(
@@ -227,7 +243,13 @@ fn prometheus_and_nagios_formats() {
 
 #[test]
 fn unknown_vhost_is_a_clear_error() {
-    let r = run(celtool().args(["doctor", "--vhost", "celtool-it-no-such-vhost"]));
+    let r = run(celtool().args([
+        "doctor",
+        "--only",
+        "broker",
+        "--vhost",
+        "celtool-it-no-such-vhost",
+    ]));
     assert_eq!(r.code, 3);
     assert_eq!(
         r.stderr.lines().next().unwrap_or(""),

@@ -61,7 +61,15 @@ fn serve_routes(routes: &'static [(&'static str, &'static str)]) -> String {
 
 fn doctor(url: &str) -> Run {
     run(celtool()
-        .args(["doctor", "--url", url, "--timeout", "1s"])
+        .args([
+            "doctor",
+            "--only",
+            "broker",
+            "--url",
+            url,
+            "--timeout",
+            "1s",
+        ])
         .env("CELTOOL_PASSWORD", PASSWORD))
 }
 
@@ -97,7 +105,7 @@ fn forbidden_names_the_monitoring_tag() {
         Duration::ZERO,
     );
     let r = run(celtool()
-        .args(["doctor", "--url", &url, "--user", "app"])
+        .args(["doctor", "--only", "broker", "--url", &url, "--user", "app"])
         .env("CELTOOL_PASSWORD", PASSWORD));
     assert_fault(
         &r,
@@ -183,7 +191,9 @@ fn machine_formats_still_report_unknown() {
         Duration::ZERO,
     );
     let r = run(celtool()
-        .args(["doctor", "--url", &url, "--format", "nagios"])
+        .args([
+            "doctor", "--only", "broker", "--url", &url, "--format", "nagios",
+        ])
         .env("CELTOOL_PASSWORD", PASSWORD));
     assert_eq!(r.code, 3, "{r:#?}");
     assert!(
@@ -192,7 +202,9 @@ fn machine_formats_still_report_unknown() {
         "{r:#?}"
     );
     let r = run(celtool()
-        .args(["doctor", "--url", &url, "--format", "json"])
+        .args([
+            "doctor", "--only", "broker", "--url", &url, "--format", "json",
+        ])
         .env("CELTOOL_PASSWORD", PASSWORD));
     assert_eq!(
         (r.code, r.problems()),
@@ -229,7 +241,9 @@ fn one_failing_endpoint_gives_a_degraded_report() {
         ("/api/policies", "[]"),
     ]);
     let r = run(celtool()
-        .args(["doctor", "--url", &url, "--format", "json"])
+        .args([
+            "doctor", "--only", "broker", "--url", &url, "--format", "json",
+        ])
         .env("CELTOOL_PASSWORD", PASSWORD));
     assert_eq!(r.code, 3, "{r:#?}");
     assert_eq!(r.problems(), vec![p("broker.api", "unknown", "queues")]);
@@ -250,8 +264,54 @@ fn one_failing_endpoint_gives_a_degraded_report() {
     assert_eq!(version["summary"], "RabbitMQ 4.1.0, cluster c1");
     // A terminal gets the report too, since part of it is valid.
     let t = run(celtool()
-        .args(["doctor", "--url", &url])
+        .args(["doctor", "--only", "broker", "--url", &url])
         .env("CELTOOL_PASSWORD", PASSWORD));
     assert_eq!(t.code, 3);
     assert!(t.stdout.contains("UNKNOWN broker.api  queues"), "{t:#?}");
+}
+
+#[test]
+fn with_host_checks_an_unreachable_broker_is_an_unknown_finding_in_the_report() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let r = run(celtool()
+        // Other tests make zombies and full filesystems on this host meanwhile.
+        .args([
+            "doctor",
+            "--skip",
+            "host.inodes,host.workers",
+            "--url",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .env("CELTOOL_PASSWORD", PASSWORD));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stdout
+            .starts_with("broker\n  UNKNOWN broker.unreachable  http://127.0.0.1:"),
+        "{r:#?}"
+    );
+    assert!(
+        r.stdout.contains("cannot connect: Connection refused"),
+        "{r:#?}"
+    );
+    let j = run(celtool()
+        .args([
+            "doctor",
+            "--skip",
+            "host.inodes,host.workers",
+            "--format",
+            "json",
+            "--url",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .env("CELTOOL_PASSWORD", PASSWORD));
+    assert_eq!(j.code, 3);
+    let findings = j.json()["findings"].as_array().cloned().unwrap();
+    assert!(
+        findings.iter().any(|f| f["area"] == "host"),
+        "host checks still ran: {j:#?}"
+    );
 }

@@ -1,8 +1,9 @@
 //! Shared helpers: run the built binary with a clean environment, and make broker state in a
 //! vhost of the test's own that is deleted when the test ends.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -208,7 +209,9 @@ impl Vhost {
     pub fn doctor_until(&self, pred: impl Fn(&Run) -> bool) -> Run {
         let mut last = None;
         let found = wait_for(Duration::from_secs(30), || {
-            let r = run(celtool().args(["doctor", "--format", "json", "--vhost", &self.name]));
+            let r = run(celtool().args([
+                "doctor", "--only", "broker", "--format", "json", "--vhost", &self.name,
+            ]));
             if pred(&r) {
                 Some(r)
             } else {
@@ -257,4 +260,75 @@ pub fn repo_root() -> PathBuf {
 
 pub fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
+}
+
+/// A worker started in its own process group, so the test can end it and its pool children
+/// without touching any process it did not start.
+pub struct Worker {
+    pub child: Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Worker {
+    pub fn start(vhost: &str, node: &str) -> Worker {
+        let venv = std::env::var_os("CELTOOL_TEST_VENV")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo_root().join(".venv"));
+        let celery = venv.join("bin/celery");
+        assert!(
+            celery.exists(),
+            "{} is missing: run ./scripts/test-setup.sh (or ./scripts/test.sh) first",
+            celery.display()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("worker.log");
+        let out = std::fs::File::create(&log).unwrap();
+        let child = Command::new(celery)
+            .args([
+                "-A",
+                "celtool_testapp",
+                "worker",
+                "-n",
+                node,
+                "--pool",
+                "prefork",
+            ])
+            .args(["--concurrency", "2", "-E", "--loglevel", "INFO"])
+            .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
+            .env(
+                "CELTOOL_TEST_BROKER",
+                format!("amqp://guest:guest@127.0.0.1:5672/{vhost}"),
+            )
+            .env("C_FORCE_ROOT", "1")
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .process_group(0)
+            .spawn()
+            .expect("start the celery worker");
+        Worker {
+            child,
+            log,
+            _dir: dir,
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGKILL the whole process group (the worker and its pool), then reap the main process.
+    pub fn kill(&mut self) {
+        let pgid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }

@@ -1,85 +1,11 @@
 //! A real Celery worker (prefork, from the test venv made by scripts/test-setup.sh) on a test
 //! vhost: `connections` and `doctor` must recognise it, and notice when it is gone.
 
-use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::support::*;
-
-/// A worker started in its own process group, so the test can end it and its pool children
-/// without touching any process it did not start.
-struct Worker {
-    child: Child,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Worker {
-    fn start(vhost: &str, node: &str) -> Worker {
-        let venv = std::env::var_os("CELTOOL_TEST_VENV")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo_root().join(".venv"));
-        let celery = venv.join("bin/celery");
-        assert!(
-            celery.exists(),
-            "{} is missing: run ./scripts/test-setup.sh (or ./scripts/test.sh) first",
-            celery.display()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("worker.log");
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(celery)
-            .args([
-                "-A",
-                "celtool_testapp",
-                "worker",
-                "-n",
-                node,
-                "--pool",
-                "prefork",
-            ])
-            .args(["--concurrency", "2", "-E", "--loglevel", "INFO"])
-            .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
-            .env(
-                "CELTOOL_TEST_BROKER",
-                format!("amqp://guest:guest@127.0.0.1:5672/{vhost}"),
-            )
-            .env("C_FORCE_ROOT", "1")
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .process_group(0)
-            .spawn()
-            .expect("start the celery worker");
-        Worker {
-            child,
-            log,
-            _dir: dir,
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGKILL the whole process group (the worker and its pool), then reap the main process.
-    fn kill(&mut self) {
-        let pgid = nix::unistd::Pid::from_raw(self.child.id() as i32);
-        let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 fn connections(vhost: &str) -> Vec<Value> {
     let r = run(celtool().args(["connections", "--vhost", vhost, "--format", "json"]));

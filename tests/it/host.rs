@@ -1,0 +1,434 @@
+//! Host diagnosis: fixture /proc and /sys trees, a real tmpfs run out of inodes, real zombies,
+//! a real Celery worker tree. Nothing here changes a sysctl or signals a process it did not
+//! start.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+fn fixture(name: &str) -> (PathBuf, PathBuf) {
+    let base = repo_root().join("tests/fixtures/host").join(name);
+    (base.join("proc"), base.join("sys"))
+}
+
+fn on_fixture(name: &str, args: &[&str]) -> Run {
+    let (proc_root, sys_root) = fixture(name);
+    run(celtool()
+        .args(args)
+        .env("CELTOOL_PROC_ROOT", proc_root)
+        .env("CELTOOL_SYS_ROOT", sys_root))
+}
+
+fn finding<'a>(doc: &'a Value, id: &str, subject_part: &str) -> Option<&'a Value> {
+    doc["findings"].as_array()?.iter().find(|f| {
+        f["id"] == id
+            && f["subject"]
+                .as_str()
+                .is_some_and(|s| s.contains(subject_part))
+    })
+}
+
+#[test]
+fn fixture_host_with_drops_zombies_and_orphans() {
+    // Mount points of the fixture do not exist here; their inode checks are not the point.
+    let r = on_fixture(
+        "kernel6",
+        &[
+            "doctor",
+            "--only",
+            "host",
+            "--skip",
+            "host.inodes",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 2, "{r:#?}");
+    assert_eq!(
+        r.problems(),
+        vec![
+            p("host.conntrack.drops", "crit", "conntrack"),
+            p("host.conntrack.hashsize", "warn", "conntrack"),
+            p("host.conntrack.usage", "warn", "conntrack"),
+            p("host.fd", "warn", "file-nr"),
+            p("host.tcp.time_wait", "warn", "tcp"),
+            p("host.workers.orphan", "warn", "w0@worker-7 (pid 900)"),
+            p(
+                "host.workers.rss",
+                "warn",
+                "pid 1301 ([celeryd: w1@worker-7:ForkPoolWorker-1])"
+            ),
+            p(
+                "host.workers.stuck",
+                "warn",
+                "pid 1301 ([celeryd: w1@worker-7:ForkPoolWorker-1])"
+            ),
+            p(
+                "host.workers.zombie",
+                "warn",
+                "pid 1200 ([celeryd: w1@worker-7:MainProcess] -active- (worker -A proj -l INFO -n w1@%h))"
+            ),
+        ]
+    );
+    let doc = r.json();
+    let drops = finding(&doc, "host.conntrack.drops", "conntrack").unwrap();
+    assert!(
+        drops["evidence"]["drop"].as_f64().unwrap() > 0.0,
+        "{drops:#}"
+    );
+    assert!(drops["host"].is_string());
+    // The table names the host the findings came from.
+    let t = on_fixture(
+        "kernel6",
+        &["doctor", "--only", "host", "--skip", "host.inodes"],
+    );
+    assert!(t.stdout.starts_with("host "), "{}", t.stdout);
+}
+
+#[test]
+fn conntrack_command_on_several_kernels() {
+    let r = on_fixture("kernel4", &["conntrack", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let j = r.json();
+    assert_eq!(
+        (
+            j["in_use"].as_bool(),
+            j["count"].as_u64(),
+            j["max"].as_u64()
+        ),
+        (Some(true), Some(100), Some(65536))
+    );
+    let r = on_fixture("legacy", &["conntrack", "--format", "json"]);
+    assert_eq!(
+        (r.code, r.json()["legacy"].as_bool()),
+        (0, Some(true)),
+        "{r:#?}"
+    );
+    let r = on_fixture("nomodule", &["conntrack"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (
+            0,
+            "conntrack: not in use here (nf_conntrack module not loaded)\n"
+        )
+    );
+    let r = on_fixture(
+        "nomodule",
+        &[
+            "doctor",
+            "--only",
+            "host",
+            "--skip",
+            "host.inodes",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        r.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| !f["id"].as_str().unwrap().starts_with("host.conntrack"))
+    );
+}
+
+/// (pid, role, flags) of one process in `workers --format json`.
+type ProcSummary = (i64, String, Vec<String>);
+
+#[test]
+fn workers_command_shows_trees_zombies_and_orphans() {
+    let r = on_fixture("kernel6", &["workers", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let trees = r.json();
+    let summary: Vec<(Option<String>, Vec<ProcSummary>)> = trees
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["node"].as_str().map(str::to_string),
+                t["processes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| {
+                        (
+                            p["pid"].as_i64().unwrap(),
+                            p["role"].as_str().unwrap().to_string(),
+                            p["flags"]
+                                .as_array()
+                                .unwrap()
+                                .iter()
+                                .map(|f| f.as_str().unwrap().to_string())
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                Some("w1@worker-7".into()),
+                vec![
+                    (1200, "main".into(), vec![]),
+                    (1301, "pool".into(), s(&["stuck", "big-rss"])),
+                    (1302, "pool".into(), vec![]),
+                    (1303, "child".into(), s(&["zombie"])),
+                ]
+            ),
+            (
+                Some("w0@worker-7".into()),
+                vec![(900, "pool".into(), s(&["orphan"]))]
+            ),
+        ]
+    );
+}
+
+/// A tmpfs of our own with few inodes, unmounted on drop.
+struct SmallTmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl SmallTmpfs {
+    fn mount(inodes: u32) -> SmallTmpfs {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("nr_inodes={inodes},size=4m"),
+                "celtool-it",
+            ])
+            .arg(dir.path())
+            .output()
+            .expect("run mount");
+        assert!(
+            out.status.success(),
+            "this test needs to mount its own tmpfs (run as root, or where mount is permitted); mount said: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        SmallTmpfs { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn fill(&self, files: usize) {
+        for i in 0..files {
+            std::fs::write(self.path().join(format!("f{i}")), b"").unwrap();
+        }
+    }
+}
+
+impl Drop for SmallTmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+fn inode_finding(mount: &Path) -> (i32, Value) {
+    let r = run(celtool().args(["doctor", "--only", "host", "--format", "json"]));
+    let doc = r.json();
+    let f = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "host.inodes.usage" && f["subject"] == mount.display().to_string())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "no host.inodes.usage finding for {}: {r:#?}",
+                mount.display()
+            )
+        });
+    (r.code, f)
+}
+
+#[test]
+fn a_tmpfs_running_out_of_inodes() {
+    let fs = SmallTmpfs::mount(200);
+    // tmpfs counts its root directory as one inode.
+    fs.fill(185);
+    let (_, f) = inode_finding(fs.path());
+    assert_eq!(f["severity"], "warn", "{f:#}");
+    assert_eq!(f["evidence"]["inodes_total"], 200.0, "{f:#}");
+    assert!(
+        f["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("celtool inodes --top"),
+        "{f:#}"
+    );
+    fs.fill(196);
+    let (code, f) = inode_finding(fs.path());
+    assert_eq!((code, f["severity"].as_str()), (2, Some("crit")), "{f:#}");
+    let r = run(celtool().args(["inodes", "--format", "json"]));
+    let mine = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["mount_point"] == fs.path().display().to_string())
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (mine["fs_type"].as_str(), mine["inodes_total"].as_u64()),
+        (Some("tmpfs"), Some(200))
+    );
+    // --top finds the directory holding them.
+    std::fs::create_dir(fs.path().join("spool")).unwrap();
+    let r = run(celtool()
+        .args(["inodes", "--top"])
+        .arg(fs.path())
+        .args(["--limit", "3"]));
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(
+        r.stdout.lines().next().unwrap().starts_with("INODES"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A process of ours that forks `n` children which exit at once and are never reaped.
+struct ZombieMaker {
+    child: std::process::Child,
+}
+
+impl ZombieMaker {
+    fn start(n: usize) -> ZombieMaker {
+        let script = format!(
+            "import os, sys, time\nfor _ in range({n}):\n    if os.fork() == 0:\n        os._exit(0)\nsys.stdout.write('ready\\n'); sys.stdout.flush()\ntime.sleep(120)\n"
+        );
+        let mut child = Command::new("python3")
+            .args(["-c", &script])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start python3");
+        let mut line = String::new();
+        use std::io::BufRead;
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line, "ready\n");
+        ZombieMaker { child }
+    }
+}
+
+impl Drop for ZombieMaker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn real_zombies_are_found_under_their_parent() {
+    let maker = ZombieMaker::start(3);
+    let pid = maker.child.id();
+    let found = wait_for(Duration::from_secs(10), || {
+        let r = run(celtool().args(["doctor", "--only", "host", "--format", "json"]));
+        let doc = r.json();
+        finding(&doc, "host.workers.zombie", &format!("pid {pid} ")).cloned()
+    })
+    .expect("the zombies were not reported");
+    assert_eq!(found["evidence"]["zombies"], 3.0, "{found:#}");
+    assert_eq!(found["severity"], "warn");
+    assert!(
+        found["summary"]
+            .as_str()
+            .unwrap()
+            .contains("not a Celery worker"),
+        "{found:#}"
+    );
+    assert!(
+        found["remedy"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("kill -CHLD {pid}")),
+        "{found:#}"
+    );
+    drop(maker);
+    let r = run(celtool().args(["doctor", "--only", "host", "--format", "json"]));
+    assert!(finding(&r.json(), "host.workers.zombie", &format!("pid {pid} ")).is_none());
+}
+
+fn worker_tree(node: &str) -> Option<Value> {
+    let r = run(celtool().args(["workers", "--format", "json"]));
+    assert_eq!(r.code, 0, "{r:#?}");
+    r.json()
+        .as_array()?
+        .iter()
+        .find(|t| t["node"] == node)
+        .cloned()
+}
+
+#[test]
+fn a_real_celery_worker_is_a_tree_and_killing_its_main_is_noticed() {
+    let v = Vhost::new("hostworker");
+    let node = format!("w{}@celtool-it", std::process::id());
+    let mut worker = Worker::start(&v.name, &node);
+    let main = worker.child.id() as i64;
+    let tree = wait_for(Duration::from_secs(60), || {
+        worker_tree(&node).filter(|t| t["processes"].as_array().is_some_and(|p| p.len() == 3))
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "no worker tree with 2 pool children; log:\n{}",
+            worker.log()
+        )
+    });
+    assert_eq!(tree["main"].as_i64(), Some(main), "{tree:#}");
+    let roles: Vec<&str> = tree["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, vec!["main", "pool", "pool"]);
+    let children: Vec<i64> = tree["processes"].as_array().unwrap()[1..]
+        .iter()
+        .map(|p| p["pid"].as_i64().unwrap())
+        .collect();
+
+    // SIGKILL only the main process (ours); reap it so it is not a zombie of ours.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(main as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let _ = worker.child.wait();
+    // Celery >= 5.2 pool children die with their parent (PR_SET_PDEATHSIG); older ones are
+    // orphaned. Whatever remains must be reported as an orphan, never as a healthy tree.
+    let settled = wait_for(Duration::from_secs(15), || {
+        let t = worker_tree(&node);
+        match &t {
+            None => Some(t),
+            Some(t) if t["main"].is_null() => Some(Some(t.clone())),
+            _ => None,
+        }
+    })
+    .expect("the tree still shows a main process after it was killed");
+    if let Some(orphans) = settled {
+        for p in orphans["processes"].as_array().unwrap() {
+            assert!(
+                children.contains(&p["pid"].as_i64().unwrap()),
+                "{orphans:#}"
+            );
+            assert!(
+                p["flags"].as_array().unwrap().iter().any(|f| f == "orphan"),
+                "{orphans:#}"
+            );
+        }
+    }
+}
