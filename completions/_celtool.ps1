@@ -45,6 +45,8 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('inodes', 'inodes', [CompletionResultType]::ParameterValue, 'Show inode use per filesystem, or with --top the directories holding the most entries')
             [CompletionResult]::new('workers', 'workers', [CompletionResultType]::ParameterValue, 'Show this host''s Celery worker trees: node, main process, pool children, flags')
             [CompletionResult]::new('prune-tmp', 'prune-tmp', [CompletionResultType]::ParameterValue, 'Delete old temporary files, race-safely; silent on success, made for cron')
+            [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo')
+            [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore what a fix changed, from the journal')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write completions/ and man/ (for maintainers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -53,6 +55,7 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
         'celtool;doctor' {
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks (repeat or comma-separate)')
             [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag')
@@ -64,6 +67,10 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read /proc from this directory instead (for tests against fixture trees)')
             [CompletionResult]::new('--sys-root', '--sys-root', [CompletionResultType]::ParameterName, 'Read /sys from this directory instead (for tests against fixture trees)')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also list the checks that are ok')
+            [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Offer the fixes for what was found (event queue policies, stale event queues)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and change nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -214,6 +221,109 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'celtool;fix' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag')
+            [CompletionResult]::new('--vhost', '--vhost', [CompletionResultType]::ParameterName, 'Only look at this vhost (the default vhost is "/")')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of each HTTP request, like 10s or 1m [default: 10s]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/celtool/config.toml]')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read /proc from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--sys-root', '--sys-root', [CompletionResultType]::ParameterName, 'Read /sys from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('event-queues', 'event-queues', [CompletionResultType]::ParameterValue, 'Give Celery event queues (^celeryev\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now')
+            [CompletionResult]::new('stale-event-queues', 'stale-event-queues', [CompletionResultType]::ParameterValue, 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'celtool;fix;event-queues' {
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'Message TTL for event queues')
+            [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'Delete an event queue this long after its last consumer left')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag')
+            [CompletionResult]::new('--vhost', '--vhost', [CompletionResultType]::ParameterName, 'Only look at this vhost (the default vhost is "/")')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of each HTTP request, like 10s or 1m [default: 10s]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/celtool/config.toml]')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read /proc from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--sys-root', '--sys-root', [CompletionResultType]::ParameterName, 'Read /sys from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and change nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'celtool;fix;stale-event-queues' {
+            [CompletionResult]::new('--min-messages', '--min-messages', [CompletionResultType]::ParameterName, 'Only queues holding at least this many messages')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag')
+            [CompletionResult]::new('--vhost', '--vhost', [CompletionResultType]::ParameterName, 'Only look at this vhost (the default vhost is "/")')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of each HTTP request, like 10s or 1m [default: 10s]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/celtool/config.toml]')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read /proc from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--sys-root', '--sys-root', [CompletionResultType]::ParameterName, 'Read /sys from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--without-ttl-only', '--without-ttl-only', [CompletionResultType]::ParameterName, 'Only queues without a message TTL or expiry in force')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and change nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'celtool;fix;help' {
+            [CompletionResult]::new('event-queues', 'event-queues', [CompletionResultType]::ParameterValue, 'Give Celery event queues (^celeryev\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now')
+            [CompletionResult]::new('stale-event-queues', 'stale-event-queues', [CompletionResultType]::ParameterValue, 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'celtool;fix;help;event-queues' {
+            break
+        }
+        'celtool;fix;help;stale-event-queues' {
+            break
+        }
+        'celtool;fix;help;help' {
+            break
+        }
+        'celtool;undo' {
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag')
+            [CompletionResult]::new('--vhost', '--vhost', [CompletionResultType]::ParameterName, 'Only look at this vhost (the default vhost is "/")')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of each HTTP request, like 10s or 1m [default: 10s]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/celtool/config.toml]')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read /proc from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--sys-root', '--sys-root', [CompletionResultType]::ParameterName, 'Read /sys from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--last', '--last', [CompletionResultType]::ParameterName, 'Undo the last run that has not been undone (the default)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and change nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'celtool;completions' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]')
@@ -258,6 +368,8 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('inodes', 'inodes', [CompletionResultType]::ParameterValue, 'Show inode use per filesystem, or with --top the directories holding the most entries')
             [CompletionResult]::new('workers', 'workers', [CompletionResultType]::ParameterValue, 'Show this host''s Celery worker trees: node, main process, pool children, flags')
             [CompletionResult]::new('prune-tmp', 'prune-tmp', [CompletionResultType]::ParameterValue, 'Delete old temporary files, race-safely; silent on success, made for cron')
+            [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo')
+            [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore what a fix changed, from the journal')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write completions/ and man/ (for maintainers)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -285,6 +397,20 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             break
         }
         'celtool;help;prune-tmp' {
+            break
+        }
+        'celtool;help;fix' {
+            [CompletionResult]::new('event-queues', 'event-queues', [CompletionResultType]::ParameterValue, 'Give Celery event queues (^celeryev\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now')
+            [CompletionResult]::new('stale-event-queues', 'stale-event-queues', [CompletionResultType]::ParameterValue, 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)')
+            break
+        }
+        'celtool;help;fix;event-queues' {
+            break
+        }
+        'celtool;help;fix;stale-event-queues' {
+            break
+        }
+        'celtool;help;undo' {
             break
         }
         'celtool;help;completions' {

@@ -42,6 +42,8 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand inodes 'Show inode use per filesystem, or with --top the directories holding the most entries'
             cand workers 'Show this host''s Celery worker trees: node, main process, pool children, flags'
             cand prune-tmp 'Delete old temporary files, race-safely; silent on success, made for cron'
+            cand fix 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
+            cand undo 'Restore what a fix changed, from the journal'
             cand completions 'Print a shell completion script'
             cand generate 'Write completions/ and man/ (for maintainers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -49,6 +51,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;doctor'= {
             cand --only 'Run only these checks (repeat or comma-separate)'
             cand --skip 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable'
+            cand --journal 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]'
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
             cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
             cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'
@@ -60,6 +63,10 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --proc-root 'Read /proc from this directory instead (for tests against fixture trees)'
             cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
             cand --all 'Also list the checks that are ok'
+            cand --fix 'Offer the fixes for what was found (event queue policies, stale event queues)'
+            cand --dry-run 'Show the plan and change nothing'
+            cand -y 'Apply without asking (needed off a terminal, and for irreversible changes)'
+            cand --yes 'Apply without asking (needed off a terminal, and for irreversible changes)'
             cand -q 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
             cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -202,6 +209,101 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'celtool;fix'= {
+            cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
+            cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
+            cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'
+            cand --vhost 'Only look at this vhost (the default vhost is "/")'
+            cand --timeout 'Timeout of each HTTP request, like 10s or 1m [default: 10s]'
+            cand --format 'Output format'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --config 'Config file [default: ~/.config/celtool/config.toml]'
+            cand --proc-root 'Read /proc from this directory instead (for tests against fixture trees)'
+            cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
+            cand -q 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand event-queues 'Give Celery event queues (^celeryev\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'
+            cand stale-event-queues 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'celtool;fix;event-queues'= {
+            cand --ttl 'Message TTL for event queues'
+            cand --expires 'Delete an event queue this long after its last consumer left'
+            cand --journal 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]'
+            cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
+            cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
+            cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'
+            cand --vhost 'Only look at this vhost (the default vhost is "/")'
+            cand --timeout 'Timeout of each HTTP request, like 10s or 1m [default: 10s]'
+            cand --format 'Output format'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --config 'Config file [default: ~/.config/celtool/config.toml]'
+            cand --proc-root 'Read /proc from this directory instead (for tests against fixture trees)'
+            cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
+            cand --dry-run 'Show the plan and change nothing'
+            cand -y 'Apply without asking (needed off a terminal, and for irreversible changes)'
+            cand --yes 'Apply without asking (needed off a terminal, and for irreversible changes)'
+            cand -q 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'celtool;fix;stale-event-queues'= {
+            cand --min-messages 'Only queues holding at least this many messages'
+            cand --journal 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]'
+            cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
+            cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
+            cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'
+            cand --vhost 'Only look at this vhost (the default vhost is "/")'
+            cand --timeout 'Timeout of each HTTP request, like 10s or 1m [default: 10s]'
+            cand --format 'Output format'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --config 'Config file [default: ~/.config/celtool/config.toml]'
+            cand --proc-root 'Read /proc from this directory instead (for tests against fixture trees)'
+            cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
+            cand --without-ttl-only 'Only queues without a message TTL or expiry in force'
+            cand --dry-run 'Show the plan and change nothing'
+            cand -y 'Apply without asking (needed off a terminal, and for irreversible changes)'
+            cand --yes 'Apply without asking (needed off a terminal, and for irreversible changes)'
+            cand -q 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'celtool;fix;help'= {
+            cand event-queues 'Give Celery event queues (^celeryev\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'
+            cand stale-event-queues 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'celtool;fix;help;event-queues'= {
+        }
+        &'celtool;fix;help;stale-event-queues'= {
+        }
+        &'celtool;fix;help;help'= {
+        }
+        &'celtool;undo'= {
+            cand --journal 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]'
+            cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
+            cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
+            cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'
+            cand --vhost 'Only look at this vhost (the default vhost is "/")'
+            cand --timeout 'Timeout of each HTTP request, like 10s or 1m [default: 10s]'
+            cand --format 'Output format'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --config 'Config file [default: ~/.config/celtool/config.toml]'
+            cand --proc-root 'Read /proc from this directory instead (for tests against fixture trees)'
+            cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
+            cand --last 'Undo the last run that has not been undone (the default)'
+            cand --dry-run 'Show the plan and change nothing'
+            cand -y 'Apply without asking (needed off a terminal, and for irreversible changes)'
+            cand --yes 'Apply without asking (needed off a terminal, and for irreversible changes)'
+            cand -q 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'celtool;completions'= {
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
             cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
@@ -244,6 +346,8 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand inodes 'Show inode use per filesystem, or with --top the directories holding the most entries'
             cand workers 'Show this host''s Celery worker trees: node, main process, pool children, flags'
             cand prune-tmp 'Delete old temporary files, race-safely; silent on success, made for cron'
+            cand fix 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
+            cand undo 'Restore what a fix changed, from the journal'
             cand completions 'Print a shell completion script'
             cand generate 'Write completions/ and man/ (for maintainers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -263,6 +367,16 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;help;workers'= {
         }
         &'celtool;help;prune-tmp'= {
+        }
+        &'celtool;help;fix'= {
+            cand event-queues 'Give Celery event queues (^celeryev\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'
+            cand stale-event-queues 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)'
+        }
+        &'celtool;help;fix;event-queues'= {
+        }
+        &'celtool;help;fix;stale-event-queues'= {
+        }
+        &'celtool;help;undo'= {
         }
         &'celtool;help;completions'= {
         }

@@ -50,12 +50,15 @@ complete -c celtool -n "__fish_celtool_needs_command" -f -a "conntrack" -d 'Show
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "inodes" -d 'Show inode use per filesystem, or with --top the directories holding the most entries'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "fix" -d 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "undo" -d 'Restore what a fix changed, from the journal'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l only -d 'Run only these checks (repeat or comma-separate)' -r -f -a "broker\t'The RabbitMQ broker and what Celery created on it, through the management API'
 host\t'This host: conntrack, inodes, file handles, TIME_WAIT sockets, Celery worker processes'"
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l skip -d 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l journal -d 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
@@ -72,6 +75,9 @@ complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l config -d 'Co
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l all -d 'Also list the checks that are ok'
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l fix -d 'Offer the fixes for what was found (event queue policies, stale event queues)'
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l dry-run -d 'Show the plan and change nothing'
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -s y -l yes -d 'Apply without asking (needed off a terminal, and for irreversible changes)'
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l sort -d 'Sort by this column (numbers largest first)' -r -f -a "name\t''
@@ -229,6 +235,94 @@ complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l wait -d 'W
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s v -l verbose -d 'Print the summary line even when not on a terminal'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -f -a "event-queues" -d 'Give Celery event queues (^celeryev\\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -f -a "stale-event-queues" -d 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l ttl -d 'Message TTL for event queues' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l expires -d 'Delete an event queue this long after its last consumer left' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l journal -d 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l dry-run -d 'Show the plan and change nothing'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -s y -l yes -d 'Apply without asking (needed off a terminal, and for irreversible changes)'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l min-messages -d 'Only queues holding at least this many messages' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l journal -d 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l without-ttl-only -d 'Only queues without a message TTL or expiry in force'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l dry-run -d 'Show the plan and change nothing'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -s y -l yes -d 'Apply without asking (needed off a terminal, and for irreversible changes)'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "event-queues" -d 'Give Celery event queues (^celeryev\\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "stale-event-queues" -d 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l journal -d 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l last -d 'Undo the last run that has not been undone (the default)'
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l dry-run -d 'Show the plan and change nothing'
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -s y -l yes -d 'Apply without asking (needed off a terminal, and for irreversible changes)'
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
@@ -264,14 +358,18 @@ complete -c celtool -n "__fish_celtool_using_subcommand generate" -l proc-root -
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "doctor" -d 'Run every check and report findings, worst first; exit code by severity'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "conntrack" -d 'Show this host\'s conntrack table: fill, limit, hash buckets, drop counters'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "inodes" -d 'Show inode use per filesystem, or with --top the directories holding the most entries'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "completions" -d 'Print a shell completion script'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "doctor" -d 'Run every check and report findings, worst first; exit code by severity'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "conntrack" -d 'Show this host\'s conntrack table: fill, limit, hash buckets, drop counters'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "inodes" -d 'Show inode use per filesystem, or with --top the directories holding the most entries'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "fix" -d 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "undo" -d 'Restore what a fix changed, from the journal'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "completions" -d 'Print a shell completion script'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and __fish_seen_subcommand_from fix" -f -a "event-queues" -d 'Give Celery event queues (^celeryev\\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and __fish_seen_subcommand_from fix" -f -a "stale-event-queues" -d 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)'

@@ -114,6 +114,10 @@ pub enum Command {
     Workers,
     /// Delete old temporary files, race-safely; silent on success, made for cron
     PruneTmp(PruneTmpArgs),
+    /// Make a change doctor recommends: show the plan, apply it on request, journal it for undo
+    Fix(FixArgs),
+    /// Restore what a fix changed, from the journal
+    Undo(UndoArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Write completions/ and man/ (for maintainers)
@@ -143,6 +147,88 @@ pub struct DoctorArgs {
     /// Also list the checks that are ok
     #[arg(long)]
     pub all: bool,
+
+    /// Offer the fixes for what was found (event queue policies, stale event queues)
+    #[arg(long)]
+    pub fix: bool,
+
+    #[command(flatten)]
+    pub apply: ApplyArgs,
+}
+
+/// How a fix is applied; shared by every fix, `doctor --fix` and `undo`.
+#[derive(Debug, Clone, Args)]
+pub struct ApplyArgs {
+    /// Show the plan and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Apply without asking (needed off a terminal, and for irreversible changes)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]
+    #[arg(long, env = "CELTOOL_JOURNAL", value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(subcommand)]
+    pub command: FixCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FixCommand {
+    /// Give Celery event queues (^celeryev\.) a message TTL and an expiry through a policy per
+    /// vhost, merged with the policy that applies to them now
+    EventQueues(EventQueuesArgs),
+    /// Delete Celery event queues that nobody consumes (irreversible: needs --yes)
+    StaleEventQueues(StaleEventQueuesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EventQueuesArgs {
+    /// Message TTL for event queues
+    #[arg(long, value_name = "DURATION", default_value = "5s",
+          value_parser = crate::settings::parse_duration)]
+    pub ttl: Duration,
+
+    /// Delete an event queue this long after its last consumer left
+    #[arg(long, value_name = "DURATION", default_value = "60s",
+          value_parser = crate::settings::parse_duration)]
+    pub expires: Duration,
+
+    #[command(flatten)]
+    pub apply: ApplyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StaleEventQueuesArgs {
+    /// Only queues without a message TTL or expiry in force
+    #[arg(long)]
+    pub without_ttl_only: bool,
+
+    /// Only queues holding at least this many messages
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub min_messages: u64,
+
+    #[command(flatten)]
+    pub apply: ApplyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// The run to undo (as printed when it was applied); default: the last one not undone
+    #[arg(value_name = "RUN")]
+    pub run: Option<String>,
+
+    /// Undo the last run that has not been undone (the default)
+    #[arg(long, conflicts_with = "run")]
+    pub last: bool,
+
+    #[command(flatten)]
+    pub apply: ApplyArgs,
 }
 
 /// Sort order of `queues`.

@@ -12,6 +12,8 @@ pub enum Error {
     Settings(#[from] SettingsError),
     #[error(transparent)]
     Prune(#[from] crate::prune::PruneError),
+    #[error(transparent)]
+    Journal(#[from] crate::fix::journal::JournalError),
     /// Bad arguments that clap cannot catch (an invalid regex, an unknown finding ID).
     #[error("{0}")]
     Usage(String),

@@ -9,6 +9,7 @@ pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod fix;
 pub mod host;
 pub mod output;
 pub mod prune;
@@ -54,6 +55,8 @@ fn dispatch(g: &Globals, command: &Command) -> Result<Outcome, error::Error> {
         Command::Inodes(args) => commands::host::inodes(g, args),
         Command::Workers => commands::host::workers(g),
         Command::PruneTmp(args) => commands::prune_tmp::run(g, args),
+        Command::Fix(args) => commands::fix::run(g, args),
+        Command::Undo(args) => commands::fix::undo(g, args),
         Command::Completions(args) => commands::generate::completions(args),
         Command::Generate(args) => commands::generate::run(args),
     }

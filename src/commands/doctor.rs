@@ -21,6 +21,12 @@ pub fn run(g: &Globals, args: &DoctorArgs) -> Result<Outcome, Error> {
             )));
         }
     }
+    if args.fix && g.style.format != Format::Table {
+        return Err(Error::Usage(
+            "doctor --fix works with --format table; scripts use `celtool fix ... --format json`"
+                .into(),
+        ));
+    }
     let wants = |p: Part| args.only.is_empty() || args.only.contains(&p);
     let config = g.config()?;
     let mut findings = Vec::new();
@@ -73,5 +79,81 @@ pub fn run(g: &Globals, args: &DoctorArgs) -> Result<Outcome, Error> {
     if !(g.style.quiet && g.style.format == Format::Table) {
         emit(&render(&g.style, &report, &scope, args.all))?;
     }
+    if args.fix {
+        offer_fixes(g, args, &report)?;
+    }
     Ok(Outcome::Checked(report.status()))
+}
+
+/// The vhost of an event queue's subject (`vhost/celeryev.x`, `/celeryev.x` in the default vhost).
+fn event_queue_vhost(subject: &str) -> String {
+    match subject.rfind("/celeryev.") {
+        Some(0) | None => "/".to_string(),
+        Some(i) => subject[..i].to_string(),
+    }
+}
+
+/// `doctor --fix`: plan and offer the fixes for the findings that have one.
+fn offer_fixes(g: &Globals, args: &DoctorArgs, report: &Report) -> Result<(), Error> {
+    use crate::fix::{event_queues, stale_queues};
+    let with =
+        |id: &str| -> Vec<&Finding> { report.findings.iter().filter(|f| f.id == id).collect() };
+    let no_ttl = with("events.no-ttl");
+    let unconsumed = with("events.no-consumer");
+    if no_ttl.is_empty() && unconsumed.is_empty() {
+        if g.style.format == Format::Table && !g.style.quiet {
+            emit("doctor --fix: no finding here has a fix celtool can apply\n")?;
+        }
+        return Ok(());
+    }
+    let need = Need {
+        queues: true,
+        consumers: true,
+        policies: true,
+        exchanges: true,
+        ..Need::default()
+    };
+    let (client, snap) = super::fix::broker_snapshot(g, need)?;
+    let vhosts: std::collections::BTreeSet<String> = no_ttl
+        .iter()
+        .map(|f| event_queue_vhost(&f.subject))
+        .collect();
+    for vhost in vhosts {
+        let opts = event_queues::Options {
+            ttl_ms: 5000,
+            expires_ms: 60000,
+            vhost: Some(vhost),
+        };
+        let plan = event_queues::plan(&opts, &snap.queues, &snap.policies, &snap.exchanges);
+        super::fix::execute(g, &args.apply, &plan, Some(&client))?;
+    }
+    if !unconsumed.is_empty() {
+        let subjects: std::collections::HashSet<&str> =
+            unconsumed.iter().map(|f| f.subject.as_str()).collect();
+        let mut plan = stale_queues::plan(
+            &stale_queues::Options::default(),
+            &snap.queues,
+            &snap.consumers,
+        );
+        plan.changes.retain(|c| match c {
+            crate::fix::Change::DeleteQueue { vhost, name, .. } => {
+                subjects.contains(crate::broker::model::subject(vhost, name).as_str())
+            }
+            _ => false,
+        });
+        super::fix::execute(g, &args.apply, &plan, Some(&client))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::event_queue_vhost;
+
+    #[test]
+    fn vhosts_of_event_queue_subjects() {
+        assert_eq!(event_queue_vhost("/celeryev.x"), "/");
+        assert_eq!(event_queue_vhost("jobs/celeryev.x"), "jobs");
+        assert_eq!(event_queue_vhost("a/b/celeryev.x"), "a/b");
+    }
 }

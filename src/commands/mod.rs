@@ -4,6 +4,7 @@
 pub mod connections;
 pub mod doctor;
 pub mod explain;
+pub mod fix;
 pub mod generate;
 pub mod host;
 pub mod prune_tmp;
@@ -71,13 +72,20 @@ impl Globals {
     }
 }
 
-/// A single-threaded runtime: the work is waiting on the broker; decoding runs on the blocking
-/// pool, so both cores are still used.
-pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Io(format!("cannot start the async runtime: {e}")))
+/// The process's one async runtime, single-threaded: the work is waiting on the broker, and
+/// decoding runs on the blocking pool, so both cores are still used. One runtime for the whole
+/// process matters: pooled HTTP connections belong to the runtime that opened them.
+pub fn runtime() -> Result<&'static tokio::runtime::Runtime, Error> {
+    static RT: std::sync::OnceLock<Result<tokio::runtime::Runtime, String>> =
+        std::sync::OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    })
+    .as_ref()
+    .map_err(|e| Error::Io(format!("cannot start the async runtime: {e}")))
 }
 
 /// Write rendered output, mapping a write failure to an error.

@@ -4,6 +4,7 @@
 mod cli;
 mod doctor;
 mod faults;
+mod fix;
 mod host;
 mod listing;
 mod prune_tmp;

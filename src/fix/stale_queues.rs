@@ -1,0 +1,105 @@
+//! `celtool fix stale-event-queues`: delete Celery event queues that nobody consumes.
+
+use std::collections::HashSet;
+
+use super::{Change, Plan};
+use crate::broker::celery::is_event_queue;
+use crate::broker::model::{Consumer, Queue};
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Only queues without a message TTL or expiry in force.
+    pub without_ttl_only: bool,
+    /// Only queues holding at least this many messages.
+    pub min_messages: u64,
+}
+
+/// One `DeleteQueue` per event queue with no consumer, per the consumers list (fresher than
+/// the queue's consumer count, which lags by the statistics interval). The deletion itself is
+/// conditional on the queue still being unused.
+pub fn plan(opts: &Options, queues: &[Queue], consumers: &[Consumer]) -> Plan {
+    let consumed: HashSet<(String, String)> = consumers
+        .iter()
+        .filter_map(|c| {
+            let q = c.queue.as_ref()?;
+            Some((
+                q.vhost.clone().unwrap_or_else(|| "/".into()),
+                q.name.clone()?,
+            ))
+        })
+        .collect();
+    let mut plan = Plan {
+        fix: "stale-event-queues",
+        ..Plan::default()
+    };
+    for q in queues.iter().filter(|q| is_event_queue(q.name())) {
+        let messages = q.ready() + q.unacked();
+        let has_ttl = q.message_ttl_ms().is_some() && q.expires_ms().is_some();
+        if q.consumers() > 0.0
+            || consumed.contains(&(q.vhost().to_string(), q.name().to_string()))
+            || (opts.without_ttl_only && has_ttl)
+            || messages < opts.min_messages as f64
+        {
+            continue;
+        }
+        plan.changes.push(Change::DeleteQueue {
+            vhost: q.vhost().to_string(),
+            name: q.name().to_string(),
+            messages,
+        });
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn queue(v: serde_json::Value) -> Queue {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn only_unconsumed_event_queues_matching_the_filters() {
+        let queues = vec![
+            queue(json!({"name": "celeryev.a", "vhost": "v", "consumers": 0, "messages_ready": 5})),
+            queue(json!({"name": "celeryev.b", "vhost": "v", "consumers": 1})),
+            queue(
+                json!({"name": "celeryev.c", "vhost": "v", "consumers": 0, "messages_ready": 1,
+                "arguments": {"x-message-ttl": 5000, "x-expires": 60000}}),
+            ),
+            queue(json!({"name": "celeryev.d", "vhost": "v", "consumers": 0})),
+            queue(json!({"name": "celery", "vhost": "v", "consumers": 0, "messages_ready": 9})),
+        ];
+        let consumers: Vec<Consumer> = vec![
+            serde_json::from_value(json!({
+            "queue": {"name": "celeryev.d", "vhost": "v"}}))
+            .unwrap(),
+        ];
+        let names = |p: Plan| -> Vec<String> {
+            p.changes
+                .iter()
+                .map(|c| match c {
+                    Change::DeleteQueue { name, .. } => name.clone(),
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        assert_eq!(
+            names(plan(&Options::default(), &queues, &consumers)),
+            vec!["celeryev.a", "celeryev.c"]
+        );
+        let only = Options {
+            without_ttl_only: true,
+            min_messages: 0,
+        };
+        assert_eq!(names(plan(&only, &queues, &consumers)), vec!["celeryev.a"]);
+        let big = Options {
+            without_ttl_only: false,
+            min_messages: 2,
+        };
+        assert_eq!(names(plan(&big, &queues, &consumers)), vec!["celeryev.a"]);
+        assert!(plan(&Options::default(), &queues, &consumers).irreversible());
+    }
+}
