@@ -43,7 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs')
             [CompletionResult]::new('conntrack', 'conntrack', [CompletionResultType]::ParameterValue, 'Show this host''s conntrack table: fill, limit, hash buckets, drop counters')
             [CompletionResult]::new('inodes', 'inodes', [CompletionResultType]::ParameterValue, 'Show inode use per filesystem, or with --top the directories holding the most entries')
-            [CompletionResult]::new('workers', 'workers', [CompletionResultType]::ParameterValue, 'Show this host''s Celery worker trees: node, main process, pool children, flags')
+            [CompletionResult]::new('workers', 'workers', [CompletionResultType]::ParameterValue, 'Show this host''s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans')
             [CompletionResult]::new('prune-tmp', 'prune-tmp', [CompletionResultType]::ParameterValue, 'Delete old temporary files, race-safely; silent on success, made for cron')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo')
             [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore what a fix changed, from the journal')
@@ -186,6 +186,43 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('reap', 'reap', [CompletionResultType]::ParameterValue, 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'celtool;workers;reap' {
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long to wait for a process to act on a signal before the next step')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Touch processes whose title (command line) matches this regular expression instead of those recognised as Celery')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag')
+            [CompletionResult]::new('--vhost', '--vhost', [CompletionResultType]::ParameterName, 'Only look at this vhost (the default vhost is "/")')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of each HTTP request, like 10s or 1m [default: 10s]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/celtool/config.toml]')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read /proc from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--sys-root', '--sys-root', [CompletionResultType]::ParameterName, 'Read /sys from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--kill-parents', '--kill-parents', [CompletionResultType]::ParameterName, 'Also end a parent that still does not reap its zombies after SIGCHLD and the grace period')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and change nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'celtool;workers;help' {
+            [CompletionResult]::new('reap', 'reap', [CompletionResultType]::ParameterValue, 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'celtool;workers;help;reap' {
+            break
+        }
+        'celtool;workers;help;help' {
             break
         }
         'celtool;prune-tmp' {
@@ -238,6 +275,7 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('event-queues', 'event-queues', [CompletionResultType]::ParameterValue, 'Give Celery event queues (^celeryev\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now')
             [CompletionResult]::new('stale-event-queues', 'stale-event-queues', [CompletionResultType]::ParameterValue, 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)')
+            [CompletionResult]::new('conntrack', 'conntrack', [CompletionResultType]::ParameterValue, 'Raise nf_conntrack_max (and hashsize to match) now, and persist both in /etc')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -287,9 +325,33 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'celtool;fix;conntrack' {
+            [CompletionResult]::new('--max', '--max', [CompletionResultType]::ParameterName, 'Use this nf_conntrack_max instead of the computed one (twice the larger of the current fill and limit, a power of two, at most what 5 % of RAM holds)')
+            [CompletionResult]::new('--etc-root', '--etc-root', [CompletionResultType]::ParameterName, 'Write the persisted files under this directory instead of /etc (for tests)')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag')
+            [CompletionResult]::new('--vhost', '--vhost', [CompletionResultType]::ParameterName, 'Only look at this vhost (the default vhost is "/")')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of each HTTP request, like 10s or 1m [default: 10s]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/celtool/config.toml]')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read /proc from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--sys-root', '--sys-root', [CompletionResultType]::ParameterName, 'Read /sys from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and change nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'celtool;fix;help' {
             [CompletionResult]::new('event-queues', 'event-queues', [CompletionResultType]::ParameterValue, 'Give Celery event queues (^celeryev\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now')
             [CompletionResult]::new('stale-event-queues', 'stale-event-queues', [CompletionResultType]::ParameterValue, 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)')
+            [CompletionResult]::new('conntrack', 'conntrack', [CompletionResultType]::ParameterValue, 'Raise nf_conntrack_max (and hashsize to match) now, and persist both in /etc')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -297,6 +359,9 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             break
         }
         'celtool;fix;help;stale-event-queues' {
+            break
+        }
+        'celtool;fix;help;conntrack' {
             break
         }
         'celtool;fix;help;help' {
@@ -366,7 +431,7 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs')
             [CompletionResult]::new('conntrack', 'conntrack', [CompletionResultType]::ParameterValue, 'Show this host''s conntrack table: fill, limit, hash buckets, drop counters')
             [CompletionResult]::new('inodes', 'inodes', [CompletionResultType]::ParameterValue, 'Show inode use per filesystem, or with --top the directories holding the most entries')
-            [CompletionResult]::new('workers', 'workers', [CompletionResultType]::ParameterValue, 'Show this host''s Celery worker trees: node, main process, pool children, flags')
+            [CompletionResult]::new('workers', 'workers', [CompletionResultType]::ParameterValue, 'Show this host''s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans')
             [CompletionResult]::new('prune-tmp', 'prune-tmp', [CompletionResultType]::ParameterValue, 'Delete old temporary files, race-safely; silent on success, made for cron')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo')
             [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore what a fix changed, from the journal')
@@ -394,6 +459,10 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             break
         }
         'celtool;help;workers' {
+            [CompletionResult]::new('reap', 'reap', [CompletionResultType]::ParameterValue, 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes')
+            break
+        }
+        'celtool;help;workers;reap' {
             break
         }
         'celtool;help;prune-tmp' {
@@ -402,12 +471,16 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
         'celtool;help;fix' {
             [CompletionResult]::new('event-queues', 'event-queues', [CompletionResultType]::ParameterValue, 'Give Celery event queues (^celeryev\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now')
             [CompletionResult]::new('stale-event-queues', 'stale-event-queues', [CompletionResultType]::ParameterValue, 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)')
+            [CompletionResult]::new('conntrack', 'conntrack', [CompletionResultType]::ParameterValue, 'Raise nf_conntrack_max (and hashsize to match) now, and persist both in /etc')
             break
         }
         'celtool;help;fix;event-queues' {
             break
         }
         'celtool;help;fix;stale-event-queues' {
+            break
+        }
+        'celtool;help;fix;conntrack' {
             break
         }
         'celtool;help;undo' {

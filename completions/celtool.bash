@@ -55,6 +55,9 @@ _celtool() {
             celtool,workers)
                 cmd="celtool__subcmd__workers"
                 ;;
+            celtool__subcmd__fix,conntrack)
+                cmd="celtool__subcmd__fix__subcmd__conntrack"
+                ;;
             celtool__subcmd__fix,event-queues)
                 cmd="celtool__subcmd__fix__subcmd__event__subcmd__queues"
                 ;;
@@ -63,6 +66,9 @@ _celtool() {
                 ;;
             celtool__subcmd__fix,stale-event-queues)
                 cmd="celtool__subcmd__fix__subcmd__stale__subcmd__event__subcmd__queues"
+                ;;
+            celtool__subcmd__fix__subcmd__help,conntrack)
+                cmd="celtool__subcmd__fix__subcmd__help__subcmd__conntrack"
                 ;;
             celtool__subcmd__fix__subcmd__help,event-queues)
                 cmd="celtool__subcmd__fix__subcmd__help__subcmd__event__subcmd__queues"
@@ -112,11 +118,29 @@ _celtool() {
             celtool__subcmd__help,workers)
                 cmd="celtool__subcmd__help__subcmd__workers"
                 ;;
+            celtool__subcmd__help__subcmd__fix,conntrack)
+                cmd="celtool__subcmd__help__subcmd__fix__subcmd__conntrack"
+                ;;
             celtool__subcmd__help__subcmd__fix,event-queues)
                 cmd="celtool__subcmd__help__subcmd__fix__subcmd__event__subcmd__queues"
                 ;;
             celtool__subcmd__help__subcmd__fix,stale-event-queues)
                 cmd="celtool__subcmd__help__subcmd__fix__subcmd__stale__subcmd__event__subcmd__queues"
+                ;;
+            celtool__subcmd__help__subcmd__workers,reap)
+                cmd="celtool__subcmd__help__subcmd__workers__subcmd__reap"
+                ;;
+            celtool__subcmd__workers,help)
+                cmd="celtool__subcmd__workers__subcmd__help"
+                ;;
+            celtool__subcmd__workers,reap)
+                cmd="celtool__subcmd__workers__subcmd__reap"
+                ;;
+            celtool__subcmd__workers__subcmd__help,help)
+                cmd="celtool__subcmd__workers__subcmd__help__subcmd__help"
+                ;;
+            celtool__subcmd__workers__subcmd__help,reap)
+                cmd="celtool__subcmd__workers__subcmd__help__subcmd__reap"
                 ;;
             *)
                 ;;
@@ -469,12 +493,78 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix)
-            opts="-q -h --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help event-queues stale-event-queues help"
+            opts="-q -h --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help event-queues stale-event-queues conntrack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vhost)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proc-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sys-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__fix__subcmd__conntrack)
+            opts="-y -q -h --max --etc-root --dry-run --yes --journal --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --max)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etc-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --journal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -589,8 +679,22 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix__subcmd__help)
-            opts="event-queues stale-event-queues help"
+            opts="event-queues stale-event-queues conntrack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__fix__subcmd__help__subcmd__conntrack)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -849,8 +953,22 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__help__subcmd__fix)
-            opts="event-queues stale-event-queues"
+            opts="event-queues stale-event-queues conntrack"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__help__subcmd__fix__subcmd__conntrack)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -975,8 +1093,22 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__help__subcmd__workers)
-            opts=""
+            opts="reap"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__help__subcmd__workers__subcmd__reap)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1269,12 +1401,120 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__workers)
-            opts="-q -h --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help reap help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vhost)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proc-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sys-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__workers__subcmd__help)
+            opts="reap help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__workers__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__workers__subcmd__help__subcmd__reap)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__workers__subcmd__reap)
+            opts="-y -q -h --kill-parents --grace --match --dry-run --yes --journal --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --match)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --journal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

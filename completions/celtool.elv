@@ -40,7 +40,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand explain 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
             cand conntrack 'Show this host''s conntrack table: fill, limit, hash buckets, drop counters'
             cand inodes 'Show inode use per filesystem, or with --top the directories holding the most entries'
-            cand workers 'Show this host''s Celery worker trees: node, main process, pool children, flags'
+            cand workers 'Show this host''s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans'
             cand prune-tmp 'Delete old temporary files, race-safely; silent on success, made for cron'
             cand fix 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
             cand undo 'Restore what a fix changed, from the journal'
@@ -176,6 +176,39 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand reap 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'celtool;workers;reap'= {
+            cand --grace 'How long to wait for a process to act on a signal before the next step'
+            cand --match 'Touch processes whose title (command line) matches this regular expression instead of those recognised as Celery'
+            cand --journal 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]'
+            cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
+            cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
+            cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'
+            cand --vhost 'Only look at this vhost (the default vhost is "/")'
+            cand --timeout 'Timeout of each HTTP request, like 10s or 1m [default: 10s]'
+            cand --format 'Output format'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --config 'Config file [default: ~/.config/celtool/config.toml]'
+            cand --proc-root 'Read /proc from this directory instead (for tests against fixture trees)'
+            cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
+            cand --kill-parents 'Also end a parent that still does not reap its zombies after SIGCHLD and the grace period'
+            cand --dry-run 'Show the plan and change nothing'
+            cand -y 'Apply without asking (needed off a terminal, and for irreversible changes)'
+            cand --yes 'Apply without asking (needed off a terminal, and for irreversible changes)'
+            cand -q 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'celtool;workers;help'= {
+            cand reap 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'celtool;workers;help;reap'= {
+        }
+        &'celtool;workers;help;help'= {
         }
         &'celtool;prune-tmp'= {
             cand --older-than 'Remove entries older than this, like 90m, 12h or 2d'
@@ -226,6 +259,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand event-queues 'Give Celery event queues (^celeryev\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'
             cand stale-event-queues 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)'
+            cand conntrack 'Raise nf_conntrack_max (and hashsize to match) now, and persist both in /etc'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'celtool;fix;event-queues'= {
@@ -272,14 +306,39 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'celtool;fix;conntrack'= {
+            cand --max 'Use this nf_conntrack_max instead of the computed one (twice the larger of the current fill and limit, a power of two, at most what 5 % of RAM holds)'
+            cand --etc-root 'Write the persisted files under this directory instead of /etc (for tests)'
+            cand --journal 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]'
+            cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
+            cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
+            cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'
+            cand --vhost 'Only look at this vhost (the default vhost is "/")'
+            cand --timeout 'Timeout of each HTTP request, like 10s or 1m [default: 10s]'
+            cand --format 'Output format'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --config 'Config file [default: ~/.config/celtool/config.toml]'
+            cand --proc-root 'Read /proc from this directory instead (for tests against fixture trees)'
+            cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
+            cand --dry-run 'Show the plan and change nothing'
+            cand -y 'Apply without asking (needed off a terminal, and for irreversible changes)'
+            cand --yes 'Apply without asking (needed off a terminal, and for irreversible changes)'
+            cand -q 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'celtool;fix;help'= {
             cand event-queues 'Give Celery event queues (^celeryev\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'
             cand stale-event-queues 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)'
+            cand conntrack 'Raise nf_conntrack_max (and hashsize to match) now, and persist both in /etc'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'celtool;fix;help;event-queues'= {
         }
         &'celtool;fix;help;stale-event-queues'= {
+        }
+        &'celtool;fix;help;conntrack'= {
         }
         &'celtool;fix;help;help'= {
         }
@@ -344,7 +403,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand explain 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
             cand conntrack 'Show this host''s conntrack table: fill, limit, hash buckets, drop counters'
             cand inodes 'Show inode use per filesystem, or with --top the directories holding the most entries'
-            cand workers 'Show this host''s Celery worker trees: node, main process, pool children, flags'
+            cand workers 'Show this host''s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans'
             cand prune-tmp 'Delete old temporary files, race-safely; silent on success, made for cron'
             cand fix 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
             cand undo 'Restore what a fix changed, from the journal'
@@ -365,16 +424,22 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;help;inodes'= {
         }
         &'celtool;help;workers'= {
+            cand reap 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes'
+        }
+        &'celtool;help;workers;reap'= {
         }
         &'celtool;help;prune-tmp'= {
         }
         &'celtool;help;fix'= {
             cand event-queues 'Give Celery event queues (^celeryev\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'
             cand stale-event-queues 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)'
+            cand conntrack 'Raise nf_conntrack_max (and hashsize to match) now, and persist both in /etc'
         }
         &'celtool;help;fix;event-queues'= {
         }
         &'celtool;help;fix;stale-event-queues'= {
+        }
+        &'celtool;help;fix;conntrack'= {
         }
         &'celtool;help;undo'= {
         }

@@ -48,7 +48,7 @@ complete -c celtool -n "__fish_celtool_needs_command" -f -a "connections" -d 'Li
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "conntrack" -d 'Show this host\'s conntrack table: fill, limit, hash buckets, drop counters'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "inodes" -d 'Show inode use per filesystem, or with --top the directories holding the most entries'
-complete -c celtool -n "__fish_celtool_needs_command" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "fix" -d 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "undo" -d 'Restore what a fix changed, from the journal'
@@ -185,23 +185,50 @@ complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l proc-root -d 
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c celtool -n "__fish_celtool_using_subcommand workers" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
-complete -c celtool -n "__fish_celtool_using_subcommand workers" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
-complete -c celtool -n "__fish_celtool_using_subcommand workers" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
-complete -c celtool -n "__fish_celtool_using_subcommand workers" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand workers" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
-complete -c celtool -n "__fish_celtool_using_subcommand workers" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
-complete -c celtool -n "__fish_celtool_using_subcommand workers" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand workers" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
-complete -c celtool -n "__fish_celtool_using_subcommand workers" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
-complete -c celtool -n "__fish_celtool_using_subcommand workers" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
-complete -c celtool -n "__fish_celtool_using_subcommand workers" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
-complete -c celtool -n "__fish_celtool_using_subcommand workers" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -f -a "reap" -d 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes'
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l grace -d 'How long to wait for a process to act on a signal before the next step' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l match -d 'Touch processes whose title (command line) matches this regular expression instead of those recognised as Celery' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l journal -d 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l kill-parents -d 'Also end a parent that still does not reap its zombies after SIGCHLD and the grace period'
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l dry-run -d 'Show the plan and change nothing'
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -s y -l yes -d 'Apply without asking (needed off a terminal, and for irreversible changes)'
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from help" -f -a "reap" -d 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes'
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l older-than -d 'Remove entries older than this, like 90m, 12h or 2d' -r
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l age-by -d 'Timestamps that decide the age; with several, an entry must be older on each' -r -f -a "mtime\t'Last modification'
 atime\t'Last access (meaningless on noatime mounts; relatime updates it at most daily)'
@@ -235,26 +262,27 @@ complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l wait -d 'W
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s v -l verbose -d 'Print the summary line even when not on a terminal'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -f -a "event-queues" -d 'Give Celery event queues (^celeryev\\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -f -a "stale-event-queues" -d 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)'
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -f -a "event-queues" -d 'Give Celery event queues (^celeryev\\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -f -a "stale-event-queues" -d 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -f -a "conntrack" -d 'Raise nf_conntrack_max (and hashsize to match) now, and persist both in /etc'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l ttl -d 'Message TTL for event queues' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l expires -d 'Delete an event queue this long after its last consumer left' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l journal -d 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]' -r -F
@@ -299,8 +327,31 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -s y -l yes -d 'Apply without asking (needed off a terminal, and for irreversible changes)'
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l max -d 'Use this nf_conntrack_max instead of the computed one (twice the larger of the current fill and limit, a power of two, at most what 5 % of RAM holds)' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l etc-root -d 'Write the persisted files under this directory instead of /etc (for tests)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l journal -d 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l dry-run -d 'Show the plan and change nothing'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -s y -l yes -d 'Apply without asking (needed off a terminal, and for irreversible changes)'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "event-queues" -d 'Give Celery event queues (^celeryev\\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "stale-event-queues" -d 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)'
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "conntrack" -d 'Raise nf_conntrack_max (and hashsize to match) now, and persist both in /etc'
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l journal -d 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
@@ -364,12 +415,14 @@ complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_see
 complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "conntrack" -d 'Show this host\'s conntrack table: fill, limit, hash buckets, drop counters'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "inodes" -d 'Show inode use per filesystem, or with --top the directories holding the most entries'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "fix" -d 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "undo" -d 'Restore what a fix changed, from the journal'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "completions" -d 'Print a shell completion script'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and __fish_seen_subcommand_from workers" -f -a "reap" -d 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and __fish_seen_subcommand_from fix" -f -a "event-queues" -d 'Give Celery event queues (^celeryev\\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and __fish_seen_subcommand_from fix" -f -a "stale-event-queues" -d 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and __fish_seen_subcommand_from fix" -f -a "conntrack" -d 'Raise nf_conntrack_max (and hashsize to match) now, and persist both in /etc'

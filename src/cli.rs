@@ -110,8 +110,9 @@ pub enum Command {
     Conntrack,
     /// Show inode use per filesystem, or with --top the directories holding the most entries
     Inodes(InodesArgs),
-    /// Show this host's Celery worker trees: node, main process, pool children, flags
-    Workers,
+    /// Show this host's Celery worker trees: node, main process, pool children, flags; `workers
+    /// reap` ends zombies and orphans
+    Workers(WorkersArgs),
     /// Delete old temporary files, race-safely; silent on success, made for cron
     PruneTmp(PruneTmpArgs),
     /// Make a change doctor recommends: show the plan, apply it on request, journal it for undo
@@ -185,6 +186,57 @@ pub enum FixCommand {
     EventQueues(EventQueuesArgs),
     /// Delete Celery event queues that nobody consumes (irreversible: needs --yes)
     StaleEventQueues(StaleEventQueuesArgs),
+    /// Raise nf_conntrack_max (and hashsize to match) now, and persist both in /etc
+    Conntrack(FixConntrackArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FixConntrackArgs {
+    /// Use this nf_conntrack_max instead of the computed one (twice the larger of the current
+    /// fill and limit, a power of two, at most what 5 % of RAM holds)
+    #[arg(long, value_name = "N")]
+    pub max: Option<u64>,
+
+    /// Write the persisted files under this directory instead of /etc (for tests)
+    #[arg(long, env = "CELTOOL_ETC_ROOT", value_name = "DIR", hide = true)]
+    pub etc_root: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub apply: ApplyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkersArgs {
+    #[command(subcommand)]
+    pub action: Option<WorkersAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkersAction {
+    /// Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM,
+    /// then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan
+    /// lists every pid first. Irreversible: needs --yes.
+    Reap(ReapArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReapArgs {
+    /// Also end a parent that still does not reap its zombies after SIGCHLD and the grace period
+    #[arg(long)]
+    pub kill_parents: bool,
+
+    /// How long to wait for a process to act on a signal before the next step
+    #[arg(long, value_name = "DURATION", default_value = "10s",
+          value_parser = crate::settings::parse_duration)]
+    pub grace: Duration,
+
+    /// Touch processes whose title (command line) matches this regular expression instead of
+    /// those recognised as Celery
+    #[arg(long = "match", value_name = "REGEX")]
+    pub matcher: Option<String>,
+
+    #[command(flatten)]
+    pub apply: ApplyArgs,
 }
 
 #[derive(Debug, Args)]

@@ -53,7 +53,10 @@ fn dispatch(g: &Globals, command: &Command) -> Result<Outcome, error::Error> {
         Command::Explain(args) => commands::explain::run(g, args),
         Command::Conntrack => commands::host::conntrack(g),
         Command::Inodes(args) => commands::host::inodes(g, args),
-        Command::Workers => commands::host::workers(g),
+        Command::Workers(args) => match &args.action {
+            None => commands::host::workers(g),
+            Some(cli::WorkersAction::Reap(reap)) => commands::fix::reap(g, reap),
+        },
         Command::PruneTmp(args) => commands::prune_tmp::run(g, args),
         Command::Fix(args) => commands::fix::run(g, args),
         Command::Undo(args) => commands::fix::undo(g, args),

@@ -1,6 +1,7 @@
 //! Checks: pure functions from a snapshot to findings. One file per concern; no I/O here.
 
 mod broker;
+pub use broker::shell_word;
 mod celery;
 mod connections;
 mod queues;

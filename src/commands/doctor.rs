@@ -62,7 +62,9 @@ pub fn run(g: &Globals, args: &DoctorArgs) -> Result<Outcome, Error> {
     }
     if wants(Part::Host) {
         let snap = crate::host::gather(&g.roots, &crate::host::GatherOptions::default());
-        findings.extend(crate::host::host_checks(&snap, &config.thresholds));
+        let mut host = crate::host::host_checks(&snap, &config.thresholds);
+        name_inode_hogs(&mut host);
+        findings.extend(host);
     }
 
     findings.retain(|f| !args.skip.iter().any(|s| catalog::matches(s, f.id)));
@@ -83,6 +85,33 @@ pub fn run(g: &Globals, args: &DoctorArgs) -> Result<Outcome, Error> {
         offer_fixes(g, args, &report)?;
     }
     Ok(Outcome::Checked(report.status()))
+}
+
+/// For each filesystem running out of inodes, find the directories holding the most entries
+/// (like `celtool inodes --top`) and name the exact prune-tmp command for the largest one.
+fn name_inode_hogs(findings: &mut [Finding]) {
+    use crate::checks::shell_word;
+    for f in findings.iter_mut().filter(|f| {
+        f.id == "host.inodes.usage" && matches!(f.severity, Severity::Warn | Severity::Crit)
+    }) {
+        let Ok(top) = crate::host::top_dirs(std::path::Path::new(&f.subject), 3, None) else {
+            continue;
+        };
+        let Some(first) = top.dirs.first() else {
+            continue;
+        };
+        let list: Vec<String> = top
+            .dirs
+            .iter()
+            .map(|d| format!("{} ({} inodes)", d.path.display(), d.inodes))
+            .collect();
+        f.remedy = format!(
+            "the directories holding the most entries: {}; delete their old files: celtool prune-tmp {} --older-than 2d --rmdir (see what would go with --dry-run -v first); {}",
+            list.join(", "),
+            shell_word(&first.path.display().to_string()),
+            "if tasks leave temp files behind, clean up in the task (tempfile.TemporaryDirectory)"
+        );
+    }
 }
 
 /// The vhost of an event queue's subject (`vhost/celeryev.x`, `/celeryev.x` in the default vhost).

@@ -10,10 +10,10 @@ use super::{Globals, emit, runtime};
 use crate::broker::client::{ApiError, Client};
 use crate::broker::gather::{Need, Snapshot, gather};
 use crate::broker::model::Policy;
-use crate::cli::{ApplyArgs, FixArgs, FixCommand, UndoArgs};
+use crate::cli::{ApplyArgs, FixArgs, FixCommand, ReapArgs, UndoArgs};
 use crate::error::{Error, Outcome};
 use crate::fix::journal::{self, Entry, Journal};
-use crate::fix::{Change, Plan, PolicySpec, event_queues, stale_queues};
+use crate::fix::{Change, Plan, PolicySpec, event_queues, host, stale_queues};
 use crate::output::Format;
 use crate::report::Severity;
 
@@ -25,6 +25,8 @@ pub enum Status {
     DryRun,
     /// Shown but not applied: no --yes off a terminal, declined, or irreversible without --yes.
     NotApplied,
+    /// The fix refused part of the job; the notes say why.
+    Refused,
     Applied,
 }
 
@@ -59,6 +61,24 @@ pub fn run(g: &Globals, args: &FixArgs) -> Result<Outcome, Error> {
             }
             Ok(outcome(status))
         }
+        FixCommand::Conntrack(a) => {
+            let snap = crate::host::gather(
+                &g.roots,
+                &crate::host::GatherOptions {
+                    conntrack: true,
+                    filesystems: false,
+                    processes: false,
+                    ..Default::default()
+                },
+            );
+            let opts = host::ConntrackOptions {
+                max: a.max,
+                roots: g.roots.clone(),
+                etc: a.etc_root.clone().unwrap_or_else(|| "/etc".into()),
+            };
+            let plan = host::plan_conntrack(&snap.conntrack, &opts);
+            Ok(outcome(execute(g, &a.apply, &plan, None)?))
+        }
         FixCommand::StaleEventQueues(a) => {
             let opts = stale_queues::Options {
                 without_ttl_only: a.without_ttl_only,
@@ -85,11 +105,13 @@ fn millis(d: Duration, flag: &str) -> Result<u64, Error> {
     }
 }
 
-/// Exit codes of a fix: 0 applied, nothing to do or dry run; 1 when the plan was only shown.
+/// Exit codes of a fix: 0 applied, nothing to do or dry run; 1 when the plan was only shown;
+/// 3 when the fix refused (a conflict, a read-only tunable).
 fn outcome(status: Status) -> Outcome {
     match status {
         Status::NotApplied => Outcome::Checked(Severity::Warn),
-        _ => Outcome::Done,
+        Status::Refused => Outcome::Checked(Severity::Unknown),
+        Status::NothingToDo | Status::DryRun | Status::Applied => Outcome::Done,
     }
 }
 
@@ -144,7 +166,14 @@ fn execute_as(
     };
     say(&plan.render())?;
     if plan.changes.is_empty() {
-        return finish(Status::NothingToDo, None);
+        return finish(
+            if plan.refused {
+                Status::Refused
+            } else {
+                Status::NothingToDo
+            },
+            None,
+        );
     }
     if apply.dry_run {
         say("dry run: nothing changed\n")?;
@@ -171,7 +200,6 @@ fn execute_as(
     let run = journal::new_run_id();
     let rt = runtime()?;
     for (seq, change) in plan.changes.iter().enumerate() {
-        let client = client.ok_or_else(|| Error::Usage("this fix needs the broker".into()))?;
         if let Err(e) = rt.block_on(change.apply(client)) {
             return Err(Error::Io(format!(
                 "{e}; {seq} of {} change(s) were applied before this one (run {run}{})",
@@ -188,7 +216,9 @@ fn execute_as(
             seq,
             time: journal::now(),
             fix: plan.fix.to_string(),
-            broker: Some(client.base().to_string()),
+            broker: client
+                .filter(|_| change.is_broker())
+                .map(|c| c.base().to_string()),
             undo_of: undo_of.map(str::to_string),
             change: change.clone(),
         })?;
@@ -251,6 +281,42 @@ fn verify_event_queues(
         }
     }
     Ok(())
+}
+
+/// `celtool workers reap`.
+pub fn reap(g: &Globals, args: &ReapArgs) -> Result<Outcome, Error> {
+    let matcher = match &args.matcher {
+        Some(re) => Some(regex::Regex::new(re).map_err(|e| {
+            Error::Usage(format!(
+                "--match '{re}' is not a valid regular expression: {}",
+                e.to_string().lines().last().unwrap_or("")
+            ))
+        })?),
+        None => None,
+    };
+    let snap = crate::host::gather(
+        &g.roots,
+        &crate::host::GatherOptions {
+            conntrack: false,
+            filesystems: false,
+            processes: true,
+            ..Default::default()
+        },
+    );
+    let procs = match snap.processes {
+        crate::host::Reading::Present(p) => p,
+        crate::host::Reading::Absent(why) | crate::host::Reading::Unreadable(why) => {
+            return Err(Error::Io(format!("cannot read the process table: {why}")));
+        }
+    };
+    let opts = host::ReapOptions {
+        kill_parents: args.kill_parents,
+        grace: args.grace,
+        matcher,
+        proc_root: g.roots.proc.clone(),
+    };
+    let plan = host::plan_reap(&procs, &opts);
+    Ok(outcome(execute(g, &args.apply, &plan, None)?))
 }
 
 pub fn undo(g: &Globals, args: &UndoArgs) -> Result<Outcome, Error> {
@@ -316,14 +382,31 @@ pub fn undo(g: &Globals, args: &UndoArgs) -> Result<Outcome, Error> {
     Ok(outcome(status))
 }
 
-/// Why the broker no longer shows the state a change left, or None when it does.
+/// Why the broker or this host no longer shows the state a change left, or None when it does.
 async fn drifted(client: &Client, change: &Change) -> Result<Option<String>, Error> {
+    let read = |path: &str| std::fs::read_to_string(path).ok();
     let (vhost, name, expected) = match change {
         Change::PutPolicy {
             vhost, name, after, ..
         } => (vhost, name, Some(after)),
         Change::DeletePolicy { vhost, name, .. } => (vhost, name, None),
-        Change::DeleteQueue { .. } => return Ok(None),
+        Change::WriteKernel { path, after, .. } => {
+            let now = read(path).unwrap_or_default();
+            return Ok((now.trim() != after.trim())
+                .then(|| format!("{path} is {} now, not {}", now.trim(), after.trim())));
+        }
+        Change::WriteFile { path, after, .. } => {
+            return Ok((read(path).as_deref() != Some(after.as_str()))
+                .then(|| format!("{path} was edited or removed since")));
+        }
+        Change::RemoveFile { path, .. } => {
+            return Ok(std::path::Path::new(path)
+                .exists()
+                .then(|| format!("{path} exists again")));
+        }
+        Change::DeleteQueue { .. } | Change::ReapZombies { .. } | Change::Terminate { .. } => {
+            return Ok(None);
+        }
     };
     let current = match client.get::<Policy>(&["policies", vhost, name], None).await {
         Ok(p) => Some(PolicySpec {

@@ -139,6 +139,7 @@ fn plan_vhost(opts: &Options, vhost: &str, queues: &[Queue], policies: &[Policy]
                     origin[&k],
                     p.name()
                 ));
+                plan.refused = true;
                 return;
             }
             origin.insert(k.clone(), p.name());

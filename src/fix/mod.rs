@@ -2,6 +2,7 @@
 //! change journaled so `celtool undo` can restore what was there.
 
 pub mod event_queues;
+pub mod host;
 pub mod journal;
 pub mod stale_queues;
 
@@ -45,12 +46,48 @@ pub enum Change {
         name: String,
         messages: f64,
     },
+    /// Write a kernel tunable now (/proc/sys, /sys/module parameters).
+    WriteKernel {
+        path: String,
+        before: String,
+        after: String,
+    },
+    /// Create or replace a config file; `before` None: it did not exist (undo removes it).
+    WriteFile {
+        path: String,
+        before: Option<String>,
+        after: String,
+    },
+    /// Remove a file celtool created (the undo of a `WriteFile` without before-state).
+    RemoveFile { path: String, before: String },
+    /// SIGCHLD to a parent that leaves zombies; with `kill_parent`, end it if they stay past the
+    /// grace period so that init reaps them. Irreversible.
+    ReapZombies {
+        proc_root: String,
+        parent: i32,
+        parent_start: u64,
+        title: String,
+        zombies: Vec<i32>,
+        kill_parent: bool,
+        grace_ms: u64,
+    },
+    /// SIGTERM, then SIGKILL after the grace period. Irreversible.
+    Terminate {
+        proc_root: String,
+        pid: i32,
+        start: u64,
+        title: String,
+        grace_ms: u64,
+    },
 }
 
 impl Change {
     /// Whether `celtool undo` can restore the state before this change.
     pub fn reversible(&self) -> bool {
-        !matches!(self, Change::DeleteQueue { .. })
+        !matches!(
+            self,
+            Change::DeleteQueue { .. } | Change::ReapZombies { .. } | Change::Terminate { .. }
+        )
     }
 
     /// One line for a plan: what changes, from what, to what.
@@ -90,6 +127,60 @@ impl Change {
                 crate::output::sanitize(&subject(vhost, name)),
                 crate::output::fmt_count(*messages)
             ),
+            Change::WriteKernel {
+                path,
+                before,
+                after,
+            } => {
+                format!("write {path}: {} -> {}", before.trim(), after.trim())
+            }
+            Change::WriteFile {
+                path,
+                before,
+                after,
+            } => format!(
+                "{} {path} with: {}",
+                if before.is_some() {
+                    "replace"
+                } else {
+                    "create"
+                },
+                after.trim_end().replace('\n', " | ")
+            ),
+            Change::RemoveFile { path, .. } => format!("remove {path}"),
+            Change::ReapZombies {
+                parent,
+                title,
+                zombies,
+                kill_parent,
+                grace_ms,
+                ..
+            } => format!(
+                "send SIGCHLD to pid {parent} ({}) to reap its zombie(s) {}{} (irreversible)",
+                crate::output::sanitize(title),
+                zombies
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if *kill_parent {
+                    format!(
+                        "; if they remain after {} ms, SIGTERM it, then SIGKILL",
+                        grace_ms
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+            Change::Terminate {
+                pid,
+                title,
+                grace_ms,
+                ..
+            } => format!(
+                "SIGTERM pid {pid} ({}), SIGKILL after {grace_ms} ms if still running (irreversible)",
+                crate::output::sanitize(title)
+            ),
         }
     }
 
@@ -127,12 +218,117 @@ impl Change {
                 before: None,
                 after: before.clone(),
             }),
-            Change::DeleteQueue { .. } => None,
+            Change::WriteKernel {
+                path,
+                before,
+                after,
+            } => Some(Change::WriteKernel {
+                path: path.clone(),
+                before: after.clone(),
+                after: before.clone(),
+            }),
+            Change::WriteFile {
+                path,
+                before: None,
+                after,
+            } => Some(Change::RemoveFile {
+                path: path.clone(),
+                before: after.clone(),
+            }),
+            Change::WriteFile {
+                path,
+                before: Some(b),
+                after,
+            } => Some(Change::WriteFile {
+                path: path.clone(),
+                before: Some(after.clone()),
+                after: b.clone(),
+            }),
+            Change::RemoveFile { path, before } => Some(Change::WriteFile {
+                path: path.clone(),
+                before: None,
+                after: before.clone(),
+            }),
+            Change::DeleteQueue { .. } | Change::ReapZombies { .. } | Change::Terminate { .. } => {
+                None
+            }
         }
     }
 
-    /// Make the change on the broker.
-    pub async fn apply(&self, client: &Client) -> Result<(), ApiError> {
+    /// Whether the change is made on the broker (else on this host).
+    pub fn is_broker(&self) -> bool {
+        matches!(
+            self,
+            Change::PutPolicy { .. } | Change::DeletePolicy { .. } | Change::DeleteQueue { .. }
+        )
+    }
+
+    /// What a host change must find before it is made or undone (None: nothing to check).
+    pub fn expected_before(&self) -> Option<(&str, Option<&str>)> {
+        match self {
+            Change::WriteKernel { path, before, .. } => Some((path, Some(before))),
+            Change::WriteFile { path, before, .. } => Some((path, before.as_deref())),
+            Change::RemoveFile { path, before } => Some((path, Some(before))),
+            _ => None,
+        }
+    }
+
+    /// Make the change: on the broker through `client`, or on this host.
+    pub async fn apply(&self, client: Option<&Client>) -> Result<(), ApplyError> {
+        if let Some(result) = self.apply_host() {
+            return result.map_err(ApplyError::Host);
+        }
+        let client =
+            client.ok_or_else(|| ApplyError::Host("this change needs the broker".into()))?;
+        self.apply_broker(client).await.map_err(ApplyError::Api)
+    }
+
+    fn apply_host(&self) -> Option<Result<(), String>> {
+        use std::time::Duration;
+        let write = |path: &str, text: &str| -> Result<(), String> {
+            std::fs::write(path, text).map_err(|e| write_error(path, &e))
+        };
+        Some(match self {
+            Change::WriteKernel { path, after, .. } => write(path, &format!("{after}\n")),
+            Change::WriteFile { path, after, .. } => {
+                if let Some(dir) = std::path::Path::new(path).parent()
+                    && let Err(e) = std::fs::create_dir_all(dir)
+                {
+                    return Some(Err(write_error(&dir.display().to_string(), &e)));
+                }
+                write(path, after)
+            }
+            Change::RemoveFile { path, .. } => {
+                std::fs::remove_file(path).map_err(|e| format!("cannot remove {path}: {e}"))
+            }
+            Change::ReapZombies {
+                proc_root,
+                parent,
+                parent_start,
+                zombies,
+                kill_parent,
+                grace_ms,
+                ..
+            } => host::reap(
+                proc_root,
+                *parent,
+                *parent_start,
+                zombies,
+                *kill_parent,
+                Duration::from_millis(*grace_ms),
+            ),
+            Change::Terminate {
+                proc_root,
+                pid,
+                start,
+                grace_ms,
+                ..
+            } => host::terminate(proc_root, *pid, *start, Duration::from_millis(*grace_ms)),
+            _ => return None,
+        })
+    }
+
+    async fn apply_broker(&self, client: &Client) -> Result<(), ApiError> {
         match self {
             Change::PutPolicy {
                 vhost, name, after, ..
@@ -149,7 +345,33 @@ impl Change {
                     .delete(&["queues", vhost, name], &[("if-unused", "true")])
                     .await
             }
+            _ => Ok(()),
         }
+    }
+}
+
+/// Why a change could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("{0}")]
+    Host(String),
+}
+
+/// A failed write, explained where the cause is known: kernel tunables are read-only inside a
+/// container or a non-initial network namespace.
+fn write_error(path: &str, e: &std::io::Error) -> String {
+    let read_only = matches!(
+        e.raw_os_error(),
+        Some(libc::EACCES | libc::EPERM | libc::EROFS)
+    );
+    if read_only && (path.contains("/sys/net/") || path.contains("/module/")) {
+        format!(
+            "cannot write {path}: {e}; it is read-only here, as inside a container or a non-initial network namespace: make the change on the host"
+        )
+    } else {
+        format!("cannot write {path}: {e}")
     }
 }
 
@@ -170,6 +392,9 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Lines that explain the plan: what was found, what is kept, what is refused.
     pub notes: Vec<String>,
+    /// The fix refused to plan some change it should make (a conflict, a read-only tunable);
+    /// the notes say why.
+    pub refused: bool,
 }
 
 impl Plan {

@@ -258,19 +258,24 @@ fn inode_finding(mount: &Path) -> (i32, Value) {
 #[test]
 fn a_tmpfs_running_out_of_inodes() {
     let fs = SmallTmpfs::mount(200);
-    // tmpfs counts its root directory as one inode.
-    fs.fill(185);
+    // A spool directory with 20 files, then files at the top; tmpfs counts its root too.
+    std::fs::create_dir(fs.path().join("spool")).unwrap();
+    for i in 0..20 {
+        std::fs::write(fs.path().join(format!("spool/t{i}")), b"").unwrap();
+    }
+    fs.fill(165);
     let (_, f) = inode_finding(fs.path());
     assert_eq!(f["severity"], "warn", "{f:#}");
     assert_eq!(f["evidence"]["inodes_total"], 200.0, "{f:#}");
+    // doctor names the directory holding the most entries and the exact prune-tmp command.
+    let spool = fs.path().join("spool").display().to_string();
     assert!(
-        f["remedy"]
-            .as_str()
-            .unwrap()
-            .contains("celtool inodes --top"),
+        f["remedy"].as_str().unwrap().contains(&format!(
+            "celtool prune-tmp {spool} --older-than 2d --rmdir"
+        )),
         "{f:#}"
     );
-    fs.fill(196);
+    fs.fill(175);
     let (code, f) = inode_finding(fs.path());
     assert_eq!((code, f["severity"].as_str()), (2, Some("crit")), "{f:#}");
     let r = run(celtool().args(["inodes", "--format", "json"]));
@@ -286,8 +291,6 @@ fn a_tmpfs_running_out_of_inodes() {
         (mine["fs_type"].as_str(), mine["inodes_total"].as_u64()),
         (Some("tmpfs"), Some(200))
     );
-    // --top finds the directory holding them.
-    std::fs::create_dir(fs.path().join("spool")).unwrap();
     let r = run(celtool()
         .args(["inodes", "--top"])
         .arg(fs.path())
@@ -298,6 +301,14 @@ fn a_tmpfs_running_out_of_inodes() {
         "{}",
         r.stdout
     );
+    let first: Vec<&str> = r
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(first, vec!["21", "20", spool.as_str()], "{}", r.stdout);
 }
 
 /// A process of ours that forks `n` children which exit at once and are never reaped.

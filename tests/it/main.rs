@@ -5,6 +5,7 @@ mod cli;
 mod doctor;
 mod faults;
 mod fix;
+mod fix_host;
 mod host;
 mod listing;
 mod prune_tmp;

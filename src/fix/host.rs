@@ -1,0 +1,438 @@
+//! Host fixes: `fix conntrack` (raise nf_conntrack_max and hashsize, persist them) and
+//! `workers reap` (zombies and orphaned Celery pool processes).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::{Change, Plan};
+use crate::host::celery::recognise_all;
+use crate::host::{Conntrack, Process, Reading, Roots, worker_trees};
+
+pub const SYSCTL_FILE: &str = "sysctl.d/90-celtool-conntrack.conf";
+pub const MODPROBE_FILE: &str = "modprobe.d/90-celtool-conntrack.conf";
+/// Rough kernel memory per conntrack entry and per hash bucket (FACTS.md).
+const ENTRY_BYTES: u64 = 256;
+const BUCKET_BYTES: u64 = 8;
+/// The table may use at most this share of RAM when celtool picks the size.
+const MEMORY_SHARE: f64 = 0.05;
+
+#[derive(Debug, Clone)]
+pub struct ConntrackOptions {
+    /// Use this nf_conntrack_max instead of computing one.
+    pub max: Option<u64>,
+    pub roots: Roots,
+    /// Where /etc is (fixture trees in tests).
+    pub etc: PathBuf,
+}
+
+fn join(root: &Path, rel: &str) -> String {
+    root.join(rel).display().to_string()
+}
+
+/// MemTotal in bytes from `<proc>/meminfo`.
+fn mem_total(proc_root: &Path) -> Option<u64> {
+    let text = std::fs::read_to_string(proc_root.join("meminfo")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// The size the table should have: twice its current fill, as a power of two, at least 65536,
+/// at most what 5 % of RAM holds. It depends on the load, not on the current limit, so a second
+/// run under the same load finds nothing to raise.
+pub fn target_max(ct: &Conntrack, mem_total: Option<u64>) -> u64 {
+    let wanted = (ct.count.saturating_mul(2)).max(65_536).next_power_of_two();
+    match mem_total {
+        Some(mem) => {
+            let cap = (mem as f64 * MEMORY_SHARE / (ENTRY_BYTES + BUCKET_BYTES) as f64) as u64;
+            let cap = if cap.is_power_of_two() {
+                cap
+            } else {
+                cap.next_power_of_two() / 2
+            };
+            wanted.min(cap.max(65_536))
+        }
+        None => wanted,
+    }
+}
+
+/// Plan raising nf_conntrack_max (and hashsize to match) now and persisting both.
+pub fn plan_conntrack(conntrack: &Reading<Conntrack>, opts: &ConntrackOptions) -> Plan {
+    let mut plan = Plan {
+        fix: "conntrack",
+        ..Plan::default()
+    };
+    let ct = match conntrack {
+        Reading::Present(ct) => ct,
+        Reading::Absent(why) => {
+            plan.notes.push(format!(
+                "conntrack is not in use here ({why}): nothing to raise"
+            ));
+            return plan;
+        }
+        Reading::Unreadable(why) => {
+            plan.notes.push(format!("cannot read conntrack: {why}"));
+            return plan;
+        }
+    };
+    let mem = mem_total(&opts.roots.proc);
+    let target = opts.max.unwrap_or_else(|| target_max(ct, mem));
+    if mem.is_none() && opts.max.is_none() {
+        plan.notes
+            .push("MemTotal unknown: the size is not capped by memory".into());
+    }
+    plan.notes.push(format!(
+        "conntrack holds {} of {} entries; target nf_conntrack_max {target} (about {} MiB of kernel memory when full)",
+        ct.count,
+        ct.max,
+        target * (ENTRY_BYTES + BUCKET_BYTES) / (1024 * 1024)
+    ));
+    if target <= ct.max {
+        plan.notes.push(format!(
+            "nf_conntrack_max is already {} (>= {target}): nothing to raise",
+            ct.max
+        ));
+        return plan;
+    }
+    let max_path = if ct.legacy {
+        join(&opts.roots.proc, "sys/net/ipv4/netfilter/ip_conntrack_max")
+    } else {
+        join(&opts.roots.proc, "sys/net/netfilter/nf_conntrack_max")
+    };
+    if read_only(Path::new(&max_path)) {
+        plan.notes.push(format!(
+            "refused: {max_path} is read-only here, as inside a container or a non-initial network namespace; raise it on the host: sysctl -w net.netfilter.nf_conntrack_max={target}, and persist it there in /etc/{SYSCTL_FILE}"
+        ));
+        plan.refused = true;
+        return plan;
+    }
+    plan.changes.push(Change::WriteKernel {
+        path: max_path,
+        before: ct.max.to_string(),
+        after: target.to_string(),
+    });
+    let hash_path = join(&opts.roots.sys, "module/nf_conntrack/parameters/hashsize");
+    if let Some(hashsize) = ct.hashsize.filter(|h| *h < target)
+        && Path::new(&hash_path).exists()
+    {
+        plan.changes.push(Change::WriteKernel {
+            path: hash_path,
+            before: hashsize.to_string(),
+            after: target.to_string(),
+        });
+        plan.changes.extend(write_file(
+            &join(&opts.etc, MODPROBE_FILE),
+            format!("# Written by celtool fix conntrack: hash buckets to match nf_conntrack_max.\noptions nf_conntrack hashsize={target}\n"),
+        ));
+    }
+    let key = if ct.legacy {
+        "net.ipv4.netfilter.ip_conntrack_max"
+    } else {
+        "net.netfilter.nf_conntrack_max"
+    };
+    plan.changes.extend(write_file(
+        &join(&opts.etc, SYSCTL_FILE),
+        format!("# Written by celtool fix conntrack; celtool undo restores the previous state.\n{key} = {target}\n"),
+    ));
+    plan
+}
+
+fn read_only(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o222 == 0)
+}
+
+/// A `WriteFile` change, or nothing when the file already says exactly that.
+fn write_file(path: &str, after: String) -> Option<Change> {
+    let before = std::fs::read_to_string(path).ok();
+    (before.as_deref() != Some(after.as_str())).then(|| Change::WriteFile {
+        path: path.to_string(),
+        before,
+        after,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct ReapOptions {
+    /// Terminate a matching parent that still does not reap its zombies after `grace`.
+    pub kill_parents: bool,
+    pub grace: Duration,
+    /// Touch processes whose title matches this instead of those recognised as Celery.
+    pub matcher: Option<regex::Regex>,
+    pub proc_root: PathBuf,
+}
+
+/// Plan reaping zombies (through their parents) and ending orphaned Celery pool processes.
+pub fn plan_reap(procs: &[Process], opts: &ReapOptions) -> Plan {
+    let mut plan = Plan {
+        fix: "workers-reap",
+        ..Plan::default()
+    };
+    let celery = recognise_all(procs);
+    let by_pid: BTreeMap<i32, &Process> = procs.iter().map(|p| (p.pid, p)).collect();
+    let matches = |p: &Process| match &opts.matcher {
+        Some(re) => re.is_match(&p.title),
+        None => celery.contains_key(&p.pid),
+    };
+    let proc_root = opts.proc_root.display().to_string();
+    let mut zombies: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+    for p in procs.iter().filter(|p| p.state == 'Z') {
+        zombies.entry(p.ppid).or_default().push(p.pid);
+    }
+    for (ppid, kids) in zombies {
+        let Some(parent) = by_pid.get(&ppid) else {
+            continue;
+        };
+        if ppid == 1 {
+            plan.notes.push(format!(
+                "{} zombie(s) under pid 1: init must reap them (in a container, run the worker under an init: docker run --init)",
+                kids.len()
+            ));
+        } else if !matches(parent) {
+            plan.notes.push(format!(
+                "{} zombie(s) under pid {ppid} ({}) left alone: not a Celery process (use --match to include it)",
+                kids.len(),
+                crate::output::sanitize(&parent.title)
+            ));
+        } else {
+            plan.changes.push(Change::ReapZombies {
+                proc_root: proc_root.clone(),
+                parent: ppid,
+                parent_start: parent.start_ticks,
+                title: parent.title.clone(),
+                zombies: kids,
+                kill_parent: opts.kill_parents,
+                grace_ms: opts.grace.as_millis() as u64,
+            });
+        }
+    }
+    for tree in worker_trees(procs).into_iter().filter(|t| t.main.is_none()) {
+        for pid in tree.children {
+            let Some(p) = by_pid.get(&pid) else { continue };
+            if p.state == 'Z' || !matches(p) {
+                continue;
+            }
+            plan.changes.push(Change::Terminate {
+                proc_root: proc_root.clone(),
+                pid,
+                start: p.start_ticks,
+                title: p.title.clone(),
+                grace_ms: opts.grace.as_millis() as u64,
+            });
+        }
+    }
+    if let Some(re) = &opts.matcher {
+        // Matched processes adopted by init whose titles Celery recognition does not know.
+        for p in procs
+            .iter()
+            .filter(|p| p.state != 'Z' && p.ppid == 1 && re.is_match(&p.title))
+        {
+            let planned = plan.changes.iter().any(|c| match c {
+                Change::Terminate { pid, .. } => *pid == p.pid,
+                Change::ReapZombies { parent, .. } => *parent == p.pid,
+                _ => false,
+            });
+            if !planned {
+                plan.changes.push(Change::Terminate {
+                    proc_root: proc_root.clone(),
+                    pid: p.pid,
+                    start: p.start_ticks,
+                    title: p.title.clone(),
+                    grace_ms: opts.grace.as_millis() as u64,
+                });
+            }
+        }
+    }
+    plan
+}
+
+/// The start time of `pid`, or None when it is gone. A pid whose start time changed is another
+/// process that reused the number, and must not be signalled.
+fn start_of(proc_root: &str, pid: i32) -> Option<(u64, char)> {
+    let text =
+        std::fs::read_to_string(Path::new(proc_root).join(pid.to_string()).join("stat")).ok()?;
+    let s = crate::host::procs::parse_stat(&text)?;
+    Some((s.start_ticks, s.state))
+}
+
+fn same_process(proc_root: &str, pid: i32, start: u64) -> bool {
+    start_of(proc_root, pid).is_some_and(|(s, state)| s == start && state != 'Z')
+}
+
+fn signal(pid: i32, sig: nix::sys::signal::Signal) -> Result<(), String> {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig)
+        .map_err(|e| format!("cannot send {sig} to pid {pid}: {e}"))
+}
+
+/// Wait up to `grace` for `done` to hold, polling.
+fn wait_until(grace: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let started = Instant::now();
+    loop {
+        if done() {
+            return true;
+        }
+        if started.elapsed() >= grace {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// SIGTERM, then SIGKILL after the grace period, to the process that the plan saw.
+pub fn terminate(proc_root: &str, pid: i32, start: u64, grace: Duration) -> Result<(), String> {
+    use nix::sys::signal::Signal;
+    if !same_process(proc_root, pid, start) {
+        return Ok(()); // gone already, or the pid now belongs to another process
+    }
+    signal(pid, Signal::SIGTERM)?;
+    if wait_until(grace, || !same_process(proc_root, pid, start)) {
+        return Ok(());
+    }
+    signal(pid, Signal::SIGKILL)?;
+    if wait_until(Duration::from_secs(5), || {
+        !same_process(proc_root, pid, start)
+    }) {
+        Ok(())
+    } else {
+        Err(format!(
+            "pid {pid} is still there after SIGKILL (stuck in the kernel?)"
+        ))
+    }
+}
+
+/// SIGCHLD to the parent; if its zombies stay past the grace period and `kill_parent`, end it
+/// so that init adopts and reaps them.
+pub fn reap(
+    proc_root: &str,
+    parent: i32,
+    parent_start: u64,
+    zombies: &[i32],
+    kill_parent: bool,
+    grace: Duration,
+) -> Result<(), String> {
+    use nix::sys::signal::Signal;
+    let reaped = || {
+        zombies
+            .iter()
+            .all(|z| start_of(proc_root, *z).is_none_or(|(_, state)| state != 'Z'))
+    };
+    if !same_process(proc_root, parent, parent_start) {
+        return Ok(());
+    }
+    signal(parent, Signal::SIGCHLD)?;
+    if wait_until(grace, reaped) {
+        return Ok(());
+    }
+    if !kill_parent {
+        return Err(format!(
+            "pid {parent} did not reap its zombies after SIGCHLD; run again with --kill-parents to end it so init reaps them"
+        ));
+    }
+    terminate(proc_root, parent, parent_start, grace)?;
+    if wait_until(Duration::from_secs(10), reaped) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the zombies of pid {parent} are still there after it ended: their new parent does not reap"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ct(count: u64, max: u64) -> Conntrack {
+        Conntrack {
+            count,
+            max,
+            buckets: Some(max),
+            hashsize: Some(max / 4),
+            stats: Default::default(),
+            legacy: false,
+        }
+    }
+
+    #[test]
+    fn target_doubles_the_fill_within_memory() {
+        assert_eq!(target_max(&ct(100, 1000), None), 65_536);
+        assert_eq!(target_max(&ct(60_000, 65_536), None), 131_072);
+        assert_eq!(target_max(&ct(60_000, 131_072), None), 131_072);
+        // 1 GiB of RAM: 5 % holds about 203 000 entries; the power of two below is 131 072.
+        assert_eq!(target_max(&ct(200_000, 262_144), Some(1 << 30)), 131_072);
+    }
+
+    fn fixture(dir: &Path, count: u64, max: u64) -> ConntrackOptions {
+        let proc_root = dir.join("proc");
+        let sys_root = dir.join("sys");
+        std::fs::create_dir_all(proc_root.join("sys/net/netfilter")).unwrap();
+        std::fs::create_dir_all(sys_root.join("module/nf_conntrack/parameters")).unwrap();
+        std::fs::write(
+            proc_root.join("sys/net/netfilter/nf_conntrack_count"),
+            format!("{count}\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            proc_root.join("sys/net/netfilter/nf_conntrack_max"),
+            format!("{max}\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            sys_root.join("module/nf_conntrack/parameters/hashsize"),
+            format!("{}\n", max / 4),
+        )
+        .unwrap();
+        ConntrackOptions {
+            max: None,
+            roots: Roots {
+                proc: proc_root,
+                sys: sys_root,
+            },
+            etc: dir.join("etc"),
+        }
+    }
+
+    #[test]
+    fn conntrack_plan_writes_now_and_persists() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = fixture(dir.path(), 60_000, 65_536);
+        let reading = Reading::Present(ct(60_000, 65_536));
+        let plan = plan_conntrack(&reading, &opts);
+        let kinds: Vec<String> = plan.changes.iter().map(|c| c.describe()).collect();
+        assert_eq!(kinds.len(), 4, "{kinds:#?}");
+        assert!(
+            kinds[0].ends_with("nf_conntrack_max: 65536 -> 131072"),
+            "{kinds:#?}"
+        );
+        assert!(
+            kinds[1].ends_with("hashsize: 16384 -> 131072"),
+            "{kinds:#?}"
+        );
+        assert!(
+            kinds[2].contains("modprobe.d/90-celtool-conntrack.conf"),
+            "{kinds:#?}"
+        );
+        assert!(
+            kinds[3].contains("sysctl.d/90-celtool-conntrack.conf"),
+            "{kinds:#?}"
+        );
+    }
+
+    #[test]
+    fn read_only_tables_are_refused_with_the_host_command() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let opts = fixture(dir.path(), 60_000, 65_536);
+        let max = opts.roots.proc.join("sys/net/netfilter/nf_conntrack_max");
+        std::fs::set_permissions(&max, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let plan = plan_conntrack(&Reading::Present(ct(60_000, 65_536)), &opts);
+        assert!(plan.changes.is_empty());
+        assert!(
+            plan.notes.iter().any(|n| n.contains("read-only here")
+                && n.contains("sysctl -w net.netfilter.nf_conntrack_max=131072")),
+            "{:?}",
+            plan.notes
+        );
+    }
+}
