@@ -142,13 +142,7 @@ impl Classifier {
         let worker_consumed = consumers
             .iter()
             .filter(|c| mailbox_conns.contains(c.connection_name()))
-            .filter_map(|c| {
-                let q = c.queue.as_ref()?;
-                Some((
-                    q.vhost.clone().unwrap_or_else(|| "/".into()),
-                    q.name.clone()?,
-                ))
-            })
+            .filter_map(Consumer::queue_key)
             .collect();
         let consuming = consumers
             .iter()

@@ -292,6 +292,15 @@ impl Consumer {
             .unwrap_or("")
     }
 
+    /// (vhost, queue name) of the queue consumed, to match against queues.
+    pub fn queue_key(&self) -> Option<(String, String)> {
+        let q = self.queue.as_ref()?;
+        Some((
+            q.vhost.clone().unwrap_or_else(|| "/".into()),
+            q.name.clone()?,
+        ))
+    }
+
     pub fn connection_name(&self) -> &str {
         self.channel_details
             .as_ref()

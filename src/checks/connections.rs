@@ -47,52 +47,74 @@ fn who(ctx: &Ctx, conns: &[&Connection]) -> String {
     names.join(", ")
 }
 
+/// What one connection check selects and says.
+struct Selection<'a> {
+    id: &'static str,
+    /// The severity when the ID has no threshold (blocked connections: always critical).
+    default: Severity,
+    what: &'a str,
+    remedy: &'a str,
+}
+
+/// One finding for the connections of a vhost that a check selected, when their count reaches
+/// the ID's threshold.
+fn report(ctx: &Ctx, vhost: &str, hit: &[&Connection], sel: Selection, out: &mut Vec<Finding>) {
+    if hit.is_empty() {
+        return;
+    }
+    let limits = ctx.thresholds.get(sel.id);
+    let severity = if limits.warn.is_none() && limits.crit.is_none() {
+        sel.default
+    } else {
+        level(&limits, hit.len() as f64)
+    };
+    if severity == Severity::Ok {
+        return;
+    }
+    out.push(
+        Finding::new(sel.id, severity, vhost)
+            .summary(format!(
+                "{} {} in vhost {vhost}: {}",
+                hit.len(),
+                sel.what,
+                who(ctx, hit)
+            ))
+            .evidence("connections", hit.len() as f64)
+            .remedy(sel.remedy),
+    );
+}
+
 fn blocked(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Finding>) {
     let hit: Vec<&Connection> = conns
         .iter()
         .copied()
         .filter(|c| matches!(c.state.as_deref(), Some("blocked" | "blocking")))
         .collect();
-    if hit.is_empty() {
-        return;
-    }
-    out.push(
-        Finding::new("broker.connections.blocked", Severity::Crit, vhost)
-            .summary(format!(
-                "{} connection(s) in vhost {vhost} blocked by a resource alarm: {}",
-                hit.len(),
-                who(ctx, &hit)
-            ))
-            .evidence("connections", hit.len() as f64)
-            .remedy("clear the memory or disk alarm (see broker.alarm.memory / broker.alarm.disk); the connections resume by themselves"),
-    );
+    let sel = Selection {
+        id: "broker.connections.blocked",
+        default: Severity::Crit,
+        what: "connection(s) blocked by a resource alarm",
+        remedy: "clear the memory or disk alarm (see broker.alarm.memory / broker.alarm.disk); the connections resume by themselves",
+    };
+    report(ctx, vhost, &hit, sel, out);
 }
 
 fn flow(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Finding>) {
-    let id = "broker.connections.flow";
     let hit: Vec<&Connection> = conns
         .iter()
         .copied()
         .filter(|c| c.state.as_deref() == Some("flow"))
         .collect();
-    let severity = level(&ctx.thresholds.get(id), hit.len() as f64);
-    if hit.is_empty() || severity == Severity::Ok {
-        return;
-    }
-    out.push(
-        Finding::new(id, severity, vhost)
-            .summary(format!(
-                "{} connection(s) in vhost {vhost} throttled by flow control: {}",
-                hit.len(),
-                who(ctx, &hit)
-            ))
-            .evidence("connections", hit.len() as f64)
-            .remedy("find the queue that cannot keep up (celtool queues --sort publish); cut event traffic (workers without -E, --without-gossip); check the node's disk latency"),
-    );
+    let sel = Selection {
+        id: "broker.connections.flow",
+        default: Severity::Warn,
+        what: "connection(s) throttled by flow control",
+        remedy: "find the queue that cannot keep up (celtool queues --sort publish); cut event traffic (workers without -E, --without-gossip); check the node's disk latency",
+    };
+    report(ctx, vhost, &hit, sel, out);
 }
 
 fn heartbeat(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Finding>) {
-    let id = "broker.connections.heartbeat";
     // A publisher without heartbeats costs a lingering socket when its peer dies; a consumer
     // without heartbeats also keeps its unacknowledged messages (reserved tasks) from every other
     // worker. Celery's own publisher connections run without heartbeats, so only consumers count.
@@ -101,20 +123,13 @@ fn heartbeat(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Findin
         .copied()
         .filter(|c| c.timeout == Some(0.0) && ctx.kinds.is_consuming(c))
         .collect();
-    let severity = level(&ctx.thresholds.get(id), hit.len() as f64);
-    if hit.is_empty() || severity == Severity::Ok {
-        return;
-    }
-    out.push(
-        Finding::new(id, severity, vhost)
-            .summary(format!(
-                "{} consuming connection(s) in vhost {vhost} run without heartbeats (timeout 0): {}",
-                hit.len(),
-                who(ctx, &hit)
-            ))
-            .evidence("connections", hit.len() as f64)
-            .remedy("set broker_heartbeat = 120 (old name BROKER_HEARTBEAT) in the Celery config of these clients; never 0"),
-    );
+    let sel = Selection {
+        id: "broker.connections.heartbeat",
+        default: Severity::Warn,
+        what: "consuming connection(s) run without heartbeats (timeout 0)",
+        remedy: "set broker_heartbeat = 120 (old name BROKER_HEARTBEAT) in the Celery config of these clients; never 0",
+    };
+    report(ctx, vhost, &hit, sel, out);
 }
 
 fn top_talkers(ctx: &Ctx, out: &mut Vec<Finding>) {

@@ -2,14 +2,14 @@
 
 use serde::Serialize;
 
-use super::{Globals, emit, runtime};
+use super::{Globals, emit_listing, runtime};
 use crate::broker::celery::{Classifier, ConnectionKind};
 use crate::broker::gather::{Need, gather};
 use crate::cli::{ConnKindArg, ConnectionsArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
 use crate::output::table::{Align, render};
-use crate::output::{Format, Style, fmt_bytes, fmt_count};
+use crate::output::{Style, fmt_bytes, fmt_count};
 
 /// One row of `celtool connections`; its JSON keys are a scripting contract.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -77,18 +77,7 @@ pub fn run(g: &Globals, args: &ConnectionsArgs) -> Result<Outcome, Error> {
     if let Some(limit) = args.limit {
         rows.truncate(limit);
     }
-    match g.style.format {
-        Format::Table if g.style.quiet => {}
-        Format::Table => emit(&table(&g.style, &rows))?,
-        Format::Json => emit(&(serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"))?,
-        Format::Prometheus => emit(&prometheus(&rows))?,
-        Format::Nagios => {
-            return Err(Error::Usage(
-                "--format nagios is for `celtool doctor`; use table, json or prometheus here"
-                    .into(),
-            ));
-        }
-    }
+    emit_listing(g, &rows, || table(&g.style, &rows), || prometheus(&rows))?;
     Ok(Outcome::Done)
 }
 

@@ -409,17 +409,7 @@ async fn drifted(client: &Client, change: &Change) -> Result<Option<String>, Err
         }
     };
     let current = match client.get::<Policy>(&["policies", vhost, name], None).await {
-        Ok(p) => Some(PolicySpec {
-            pattern: p.pattern.clone().unwrap_or_default(),
-            apply_to: p.apply_to.clone().unwrap_or_else(|| "all".into()),
-            priority: p.priority.unwrap_or(0.0) as i64,
-            definition: p
-                .definition
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .collect(),
-        }),
+        Ok(p) => Some(PolicySpec::from(&p)),
         Err(ApiError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };

@@ -4,13 +4,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Globals, emit};
+use super::{Globals, emit_listing};
 use crate::cli::InodesArgs;
 use crate::error::{Error, Outcome};
 use crate::host::{self, GatherOptions, HostSnapshot, Reading};
 use crate::output::prometheus::Exposition;
 use crate::output::table::{Align, render};
-use crate::output::{Format, Style, fmt_bytes, fmt_duration_secs, fmt_pct};
+use crate::output::{Style, fmt_bytes, fmt_duration_secs, fmt_pct};
 
 fn gather(g: &Globals, conntrack: bool, filesystems: bool, processes: bool) -> HostSnapshot {
     host::gather(
@@ -31,12 +31,6 @@ fn present<T>(r: Reading<T>) -> Result<Option<T>, Error> {
         Reading::Absent(_) => Ok(None),
         Reading::Unreadable(why) => Err(Error::Io(why)),
     }
-}
-
-fn no_nagios() -> Error {
-    Error::Usage(
-        "--format nagios is for `celtool doctor`; use table, json or prometheus here".into(),
-    )
 }
 
 #[derive(Serialize)]
@@ -66,14 +60,12 @@ pub fn conntrack(g: &Globals) -> Result<Outcome, Error> {
         table,
         usage,
     };
-    let text = match g.style.format {
-        Format::Json => serde_json::to_string_pretty(&out).unwrap_or_default() + "\n",
-        Format::Prometheus => conntrack_prometheus(&snap.hostname, &out),
-        Format::Nagios => return Err(no_nagios()),
-        Format::Table if g.style.quiet => String::new(),
-        Format::Table => conntrack_table(&g.style, &out),
-    };
-    emit(&text)?;
+    emit_listing(
+        g,
+        &out,
+        || conntrack_table(&g.style, &out),
+        || conntrack_prometheus(&snap.hostname, &out),
+    )?;
     Ok(Outcome::Done)
 }
 
@@ -183,72 +175,12 @@ pub fn inodes(g: &Globals, args: &InodesArgs) -> Result<Outcome, Error> {
         })
         .collect();
     rows.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
-    let text = match g.style.format {
-        Format::Json => serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n",
-        Format::Prometheus => {
-            let mut e = Exposition::default();
-            for r in &rows {
-                let labels = [
-                    ("host", snap.hostname.as_str()),
-                    ("mount", r.mount_point.as_str()),
-                    ("fstype", r.fs_type.as_str()),
-                ];
-                if let (Some(t), Some(f)) = (r.inodes_total, r.inodes_free) {
-                    e.gauge(
-                        "celtool_inodes_total",
-                        "Inodes of the filesystem (0: no fixed limit, as on btrfs).",
-                        &labels,
-                        t as f64,
-                    );
-                    e.gauge(
-                        "celtool_inodes_free",
-                        "Free inodes of the filesystem.",
-                        &labels,
-                        f as f64,
-                    );
-                }
-            }
-            e.render()
-        }
-        Format::Nagios => return Err(no_nagios()),
-        Format::Table if g.style.quiet => String::new(),
-        Format::Table => {
-            let num = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
-            let cells: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.mount_point.clone(),
-                        r.fs_type.clone(),
-                        num(r.inodes_total),
-                        num(r
-                            .inodes_total
-                            .zip(r.inodes_free)
-                            .map(|(t, f)| t.saturating_sub(f))),
-                        num(r.inodes_free),
-                        match (&r.error, r.used_ratio) {
-                            (Some(e), _) => e.clone(),
-                            (None, Some(u)) => fmt_pct(u),
-                            (None, None) => "no limit".into(),
-                        },
-                    ]
-                })
-                .collect();
-            render(
-                &g.style,
-                &[
-                    ("MOUNT", Align::Left),
-                    ("TYPE", Align::Left),
-                    ("INODES", Align::Right),
-                    ("IUSED", Align::Right),
-                    ("IFREE", Align::Right),
-                    ("IUSE%", Align::Right),
-                ],
-                &cells,
-            )
-        }
-    };
-    emit(&text)?;
+    emit_listing(
+        g,
+        &rows,
+        || mounts_table(&g.style, &rows),
+        || mounts_prometheus(&snap.hostname, &rows),
+    )?;
     Ok(Outcome::Done)
 }
 
@@ -269,59 +201,12 @@ fn inodes_top(g: &Globals, path: &std::path::Path, limit: usize) -> Result<Outco
         b.finish_and_clear();
     }
     let top = top?;
-    let text = match g.style.format {
-        Format::Json => serde_json::to_string_pretty(&top).unwrap_or_default() + "\n",
-        Format::Prometheus => {
-            let mut e = Exposition::default();
-            let root = top.root.display().to_string();
-            for d in &top.dirs {
-                let p = d.path.display().to_string();
-                e.gauge(
-                    "celtool_dir_inodes",
-                    "Inodes under a directory (its subtree, one filesystem).",
-                    &[("root", root.as_str()), ("path", p.as_str())],
-                    d.inodes as f64,
-                );
-            }
-            e.render()
-        }
-        Format::Nagios => return Err(no_nagios()),
-        Format::Table if g.style.quiet => String::new(),
-        Format::Table => {
-            let cells: Vec<Vec<String>> = top
-                .dirs
-                .iter()
-                .map(|d| {
-                    vec![
-                        d.inodes.to_string(),
-                        d.entries.to_string(),
-                        d.path.display().to_string(),
-                    ]
-                })
-                .collect();
-            let mut text = render(
-                &g.style,
-                &[
-                    ("INODES", Align::Right),
-                    ("ENTRIES", Align::Right),
-                    ("DIRECTORY", Align::Left),
-                ],
-                &cells,
-            );
-            text.push_str(&format!(
-                "total {} inodes under {}; {} unreadable directories; {} mount points not entered\n",
-                top.total,
-                crate::output::sanitize(&top.root.display().to_string()),
-                top.errors,
-                top.other_filesystems
-            ));
-            if let Some(e) = &top.first_error {
-                text.push_str(&format!("first error: {}\n", crate::output::sanitize(e)));
-            }
-            text
-        }
-    };
-    emit(&text)?;
+    emit_listing(
+        g,
+        &top,
+        || top_table(&g.style, &top),
+        || top_prometheus(&top),
+    )?;
     Ok(Outcome::Done)
 }
 
@@ -408,41 +293,19 @@ pub fn workers(g: &Globals) -> Result<Outcome, Error> {
             processes: rows,
         });
     }
-    let text = match g.style.format {
-        Format::Json => serde_json::to_string_pretty(&trees).unwrap_or_default() + "\n",
-        Format::Prometheus => {
-            let mut e = Exposition::default();
-            for t in &trees {
-                for p in &t.processes {
-                    let pid = p.pid.to_string();
-                    let labels = [
-                        ("host", snap.hostname.as_str()),
-                        ("node", t.node.as_deref().unwrap_or("")),
-                        ("pid", pid.as_str()),
-                        ("role", p.role),
-                    ];
-                    e.gauge(
-                        "celtool_worker_rss_bytes",
-                        "Resident memory of a Celery worker process.",
-                        &labels,
-                        p.rss_bytes as f64,
-                    );
-                }
-            }
-            e.render()
-        }
-        Format::Nagios => return Err(no_nagios()),
-        Format::Table if g.style.quiet => String::new(),
-        Format::Table if trees.is_empty() => {
-            "no Celery worker processes on this host\n".to_string()
-        }
-        Format::Table => workers_table(&g.style, &trees),
-    };
-    emit(&text)?;
+    emit_listing(
+        g,
+        &trees,
+        || workers_table(&g.style, &trees),
+        || workers_prometheus(&snap.hostname, &trees),
+    )?;
     Ok(Outcome::Done)
 }
 
 fn workers_table(style: &Style, trees: &[TreeRow]) -> String {
+    if trees.is_empty() {
+        return "no Celery worker processes on this host\n".to_string();
+    }
     let mut cells = Vec::new();
     for t in trees {
         let node = t.node.clone().unwrap_or_else(|| "?".into());
@@ -479,4 +342,137 @@ fn workers_table(style: &Style, trees: &[TreeRow]) -> String {
         ],
         &cells,
     )
+}
+
+fn mounts_table(style: &Style, rows: &[MountRow]) -> String {
+    let num = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.mount_point.clone(),
+                r.fs_type.clone(),
+                num(r.inodes_total),
+                num(r
+                    .inodes_total
+                    .zip(r.inodes_free)
+                    .map(|(t, f)| t.saturating_sub(f))),
+                num(r.inodes_free),
+                match (&r.error, r.used_ratio) {
+                    (Some(e), _) => e.clone(),
+                    (None, Some(u)) => fmt_pct(u),
+                    (None, None) => "no limit".into(),
+                },
+            ]
+        })
+        .collect();
+    render(
+        style,
+        &[
+            ("MOUNT", Align::Left),
+            ("TYPE", Align::Left),
+            ("INODES", Align::Right),
+            ("IUSED", Align::Right),
+            ("IFREE", Align::Right),
+            ("IUSE%", Align::Right),
+        ],
+        &cells,
+    )
+}
+
+fn mounts_prometheus(hostname: &str, rows: &[MountRow]) -> String {
+    let mut e = Exposition::default();
+    for r in rows {
+        let labels = [
+            ("host", hostname),
+            ("mount", r.mount_point.as_str()),
+            ("fstype", r.fs_type.as_str()),
+        ];
+        if let (Some(t), Some(f)) = (r.inodes_total, r.inodes_free) {
+            e.gauge(
+                "celtool_inodes_total",
+                "Inodes of the filesystem (0: no fixed limit, as on btrfs).",
+                &labels,
+                t as f64,
+            );
+            e.gauge(
+                "celtool_inodes_free",
+                "Free inodes of the filesystem.",
+                &labels,
+                f as f64,
+            );
+        }
+    }
+    e.render()
+}
+
+fn top_table(style: &Style, top: &host::TopDirs) -> String {
+    let cells: Vec<Vec<String>> = top
+        .dirs
+        .iter()
+        .map(|d| {
+            vec![
+                d.inodes.to_string(),
+                d.entries.to_string(),
+                d.path.display().to_string(),
+            ]
+        })
+        .collect();
+    let mut text = render(
+        style,
+        &[
+            ("INODES", Align::Right),
+            ("ENTRIES", Align::Right),
+            ("DIRECTORY", Align::Left),
+        ],
+        &cells,
+    );
+    text.push_str(&format!(
+        "total {} inodes under {}; {} unreadable directories; {} mount points not entered\n",
+        top.total,
+        crate::output::sanitize(&top.root.display().to_string()),
+        top.errors,
+        top.other_filesystems
+    ));
+    if let Some(e) = &top.first_error {
+        text.push_str(&format!("first error: {}\n", crate::output::sanitize(e)));
+    }
+    text
+}
+
+fn top_prometheus(top: &host::TopDirs) -> String {
+    let mut e = Exposition::default();
+    let root = top.root.display().to_string();
+    for d in &top.dirs {
+        let p = d.path.display().to_string();
+        e.gauge(
+            "celtool_dir_inodes",
+            "Inodes under a directory (its subtree, one filesystem).",
+            &[("root", root.as_str()), ("path", p.as_str())],
+            d.inodes as f64,
+        );
+    }
+    e.render()
+}
+
+fn workers_prometheus(hostname: &str, trees: &[TreeRow]) -> String {
+    let mut e = Exposition::default();
+    for t in trees {
+        for p in &t.processes {
+            let pid = p.pid.to_string();
+            let labels = [
+                ("host", hostname),
+                ("node", t.node.as_deref().unwrap_or("")),
+                ("pid", pid.as_str()),
+                ("role", p.role),
+            ];
+            e.gauge(
+                "celtool_worker_rss_bytes",
+                "Resident memory of a Celery worker process.",
+                &labels,
+                p.rss_bytes as f64,
+            );
+        }
+    }
+    e.render()
 }

@@ -88,6 +88,30 @@ pub fn runtime() -> Result<&'static tokio::runtime::Runtime, Error> {
     .map_err(|e| Error::Io(format!("cannot start the async runtime: {e}")))
 }
 
+/// Print a listing in the chosen format: a table, the rows as JSON, or Prometheus gauges;
+/// Nagios is for doctor. Nothing in table format with -q.
+pub fn emit_listing<T: serde::Serialize + ?Sized>(
+    g: &Globals,
+    rows: &T,
+    table: impl FnOnce() -> String,
+    prometheus: impl FnOnce() -> String,
+) -> Result<(), Error> {
+    use crate::output::Format;
+    let text = match g.style.format {
+        Format::Table if g.style.quiet => return Ok(()),
+        Format::Table => table(),
+        Format::Json => serde_json::to_string_pretty(rows).unwrap_or_default() + "\n",
+        Format::Prometheus => prometheus(),
+        Format::Nagios => {
+            return Err(Error::Usage(
+                "--format nagios is for `celtool doctor`; use table, json or prometheus here"
+                    .into(),
+            ));
+        }
+    };
+    emit(&text)
+}
+
 /// Write rendered output, mapping a write failure to an error.
 pub fn emit(text: &str) -> Result<(), Error> {
     crate::output::emit(text).map_err(|e| Error::Io(format!("cannot write to stdout: {e}")))

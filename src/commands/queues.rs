@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Globals, emit, runtime};
+use super::{Globals, emit_listing, runtime};
 use crate::broker::celery::{Classifier, QueueKind};
 use crate::broker::gather::{Need, gather};
 use crate::broker::model::Queue;
@@ -10,7 +10,7 @@ use crate::cli::{QueueSort, QueuesArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
 use crate::output::table::{Align, render};
-use crate::output::{Format, Style, fmt_count, fmt_rate};
+use crate::output::{Style, fmt_count, fmt_rate};
 
 /// One row of `celtool queues`; its JSON keys are a scripting contract.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -85,18 +85,7 @@ pub fn run(g: &Globals, args: &QueuesArgs) -> Result<Outcome, Error> {
     if let Some(limit) = args.limit {
         rows.truncate(limit);
     }
-    match g.style.format {
-        Format::Table if g.style.quiet => {}
-        Format::Table => emit(&table(&g.style, &rows))?,
-        Format::Json => emit(&(serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"))?,
-        Format::Prometheus => emit(&prometheus(&rows))?,
-        Format::Nagios => {
-            return Err(Error::Usage(
-                "--format nagios is for `celtool doctor`; use table, json or prometheus here"
-                    .into(),
-            ));
-        }
-    }
+    emit_listing(g, &rows, || table(&g.style, &rows), || prometheus(&rows))?;
     Ok(Outcome::Done)
 }
 

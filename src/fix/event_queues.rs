@@ -60,20 +60,6 @@ fn matches_events(pattern: &str) -> (bool, Option<String>) {
     }
 }
 
-fn spec(p: &Policy) -> PolicySpec {
-    PolicySpec {
-        pattern: p.pattern.clone().unwrap_or_default(),
-        apply_to: p.apply_to.clone().unwrap_or_else(|| "all".into()),
-        priority: p.priority.unwrap_or(0.0) as i64,
-        definition: p
-            .definition
-            .clone()
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
-    }
-}
-
 /// Plan the policy for every vhost in scope.
 pub fn plan(opts: &Options, queues: &[Queue], policies: &[Policy], exchanges: &[Exchange]) -> Plan {
     let mut plan = Plan {
@@ -173,7 +159,7 @@ fn plan_vhost(opts: &Options, vhost: &str, queues: &[Queue], policies: &[Policy]
         priority,
         definition: merged,
     };
-    let before = ours.map(spec);
+    let before = ours.map(PolicySpec::from);
     if before.as_ref() == Some(&after) {
         plan.notes.push(format!(
             "vhost {vhost}: policy {POLICY_NAME} is already in place"

@@ -22,6 +22,22 @@ pub struct PolicySpec {
     pub definition: serde_json::Map<String, Value>,
 }
 
+impl From<&crate::broker::model::Policy> for PolicySpec {
+    fn from(p: &crate::broker::model::Policy) -> Self {
+        PolicySpec {
+            pattern: p.pattern.clone().unwrap_or_default(),
+            apply_to: p.apply_to.clone().unwrap_or_else(|| "all".into()),
+            priority: p.priority.unwrap_or(0.0) as i64,
+            definition: p
+                .definition
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+        }
+    }
+}
+
 /// One change a fix makes. The before-state is part of the change, so the journal can undo it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]

@@ -18,16 +18,8 @@ pub struct Options {
 /// the queue's consumer count, which lags by the statistics interval). The deletion itself is
 /// conditional on the queue still being unused.
 pub fn plan(opts: &Options, queues: &[Queue], consumers: &[Consumer]) -> Plan {
-    let consumed: HashSet<(String, String)> = consumers
-        .iter()
-        .filter_map(|c| {
-            let q = c.queue.as_ref()?;
-            Some((
-                q.vhost.clone().unwrap_or_else(|| "/".into()),
-                q.name.clone()?,
-            ))
-        })
-        .collect();
+    let consumed: HashSet<(String, String)> =
+        consumers.iter().filter_map(Consumer::queue_key).collect();
     let mut plan = Plan {
         fix: "stale-event-queues",
         ..Plan::default()

@@ -82,6 +82,7 @@ fn config_errors_name_the_key_and_the_file() {
 
 #[test]
 fn a_profile_with_a_password_file_connects() {
+    let v = Vhost::new("profile");
     let dir = tempfile::tempdir().unwrap();
     let pw = dir.path().join("pw");
     write(&pw, "guest\n");
@@ -89,8 +90,9 @@ fn a_profile_with_a_password_file_connects() {
     write(
         &cfg,
         &format!(
-            "[profiles.local]\nurl = \"http://127.0.0.1:15672\"\nuser = \"guest\"\npassword_file = \"{}\"\n",
-            pw.display()
+            "[profiles.local]\nurl = \"http://127.0.0.1:15672\"\nuser = \"guest\"\npassword_file = \"{}\"\nvhost = \"{}\"\n",
+            pw.display(),
+            v.name
         ),
     );
     let r = run(celtool()
@@ -104,8 +106,9 @@ fn a_profile_with_a_password_file_connects() {
             "json",
         ])
         .env("CELTOOL_CONFIG", &cfg));
-    assert!(r.code == 0 || r.code == 1, "{r:#?}");
+    assert_eq!(r.code, 0, "{r:#?}");
     assert_eq!(r.json()["scope"]["broker"], "http://127.0.0.1:15672/");
+    assert_eq!(r.json()["scope"]["vhost"], v.name.as_str());
     // The same profile with a wrong password fails as authentication, naming the profile.
     write(&pw, "wrong\n");
     let r = run(celtool()
