@@ -67,7 +67,7 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read /proc from this directory instead (for tests against fixture trees)')
             [CompletionResult]::new('--sys-root', '--sys-root', [CompletionResultType]::ParameterName, 'Read /sys from this directory instead (for tests against fixture trees)')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also list the checks that are ok')
-            [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Offer the fixes for what was found (event queue policies, stale event queues)')
+            [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Offer the fixes for what was found: event queue policies, stale event queues, conntrack limits, zombies and orphaned pool processes (same consent rules as `celtool fix`)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and change nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')

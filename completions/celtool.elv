@@ -63,7 +63,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --proc-root 'Read /proc from this directory instead (for tests against fixture trees)'
             cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
             cand --all 'Also list the checks that are ok'
-            cand --fix 'Offer the fixes for what was found (event queue policies, stale event queues)'
+            cand --fix 'Offer the fixes for what was found: event queue policies, stale event queues, conntrack limits, zombies and orphaned pool processes (same consent rules as `celtool fix`)'
             cand --dry-run 'Show the plan and change nothing'
             cand -y 'Apply without asking (needed off a terminal, and for irreversible changes)'
             cand --yes 'Apply without asking (needed off a terminal, and for irreversible changes)'

@@ -75,7 +75,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l config -d 'Co
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l all -d 'Also list the checks that are ok'
-complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l fix -d 'Offer the fixes for what was found (event queue policies, stale event queues)'
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l fix -d 'Offer the fixes for what was found: event queue policies, stale event queues, conntrack limits, zombies and orphaned pool processes (same consent rules as `celtool fix`)'
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l dry-run -d 'Show the plan and change nothing'
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -s y -l yes -d 'Apply without asking (needed off a terminal, and for irreversible changes)'
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'

@@ -149,7 +149,8 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub all: bool,
 
-    /// Offer the fixes for what was found (event queue policies, stale event queues)
+    /// Offer the fixes for what was found: event queue policies, stale event queues, conntrack
+    /// limits, zombies and orphaned pool processes (same consent rules as `celtool fix`)
     #[arg(long)]
     pub fix: bool,
 

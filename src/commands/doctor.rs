@@ -129,10 +129,60 @@ fn offer_fixes(g: &Globals, args: &DoctorArgs, report: &Report) -> Result<(), Er
         |id: &str| -> Vec<&Finding> { report.findings.iter().filter(|f| f.id == id).collect() };
     let no_ttl = with("events.no-ttl");
     let unconsumed = with("events.no-consumer");
-    if no_ttl.is_empty() && unconsumed.is_empty() {
+    let conntrack = report.findings.iter().any(|f| {
+        (f.id == "host.conntrack.usage" && f.severity != Severity::Ok)
+            || f.id == "host.conntrack.drops"
+    });
+    let processes = report
+        .findings
+        .iter()
+        .any(|f| matches!(f.id, "host.workers.zombie" | "host.workers.orphan"));
+    if no_ttl.is_empty() && unconsumed.is_empty() && !conntrack && !processes {
         if g.style.format == Format::Table && !g.style.quiet {
             emit("doctor --fix: no finding here has a fix celtool can apply\n")?;
         }
+        return Ok(());
+    }
+    if conntrack {
+        let snap = crate::host::gather(
+            &g.roots,
+            &crate::host::GatherOptions {
+                filesystems: false,
+                processes: false,
+                ..Default::default()
+            },
+        );
+        let opts = crate::fix::host::ConntrackOptions {
+            max: None,
+            roots: g.roots.clone(),
+            etc: std::env::var_os("CELTOOL_ETC_ROOT")
+                .map(Into::into)
+                .unwrap_or_else(|| "/etc".into()),
+        };
+        let plan = crate::fix::host::plan_conntrack(&snap.conntrack, &opts);
+        super::fix::execute(g, &args.apply, &plan, None)?;
+    }
+    if processes {
+        let snap = crate::host::gather(
+            &g.roots,
+            &crate::host::GatherOptions {
+                conntrack: false,
+                filesystems: false,
+                ..Default::default()
+            },
+        );
+        if let crate::host::Reading::Present(procs) = snap.processes {
+            let opts = crate::fix::host::ReapOptions {
+                kill_parents: false,
+                grace: std::time::Duration::from_secs(10),
+                matcher: None,
+                proc_root: g.roots.proc.clone(),
+            };
+            let plan = crate::fix::host::plan_reap(&procs, &opts);
+            super::fix::execute(g, &args.apply, &plan, None)?;
+        }
+    }
+    if no_ttl.is_empty() && unconsumed.is_empty() {
         return Ok(());
     }
     let need = Need {

@@ -42,7 +42,7 @@ fn mem_total(proc_root: &Path) -> Option<u64> {
 /// at most what 5 % of RAM holds. It depends on the load, not on the current limit, so a second
 /// run under the same load finds nothing to raise.
 pub fn target_max(ct: &Conntrack, mem_total: Option<u64>) -> u64 {
-    let wanted = (ct.count.saturating_mul(2)).max(65_536).next_power_of_two();
+    let wanted = crate::host::checks::suggested_conntrack_max(ct);
     match mem_total {
         Some(mem) => {
             let cap = (mem as f64 * MEMORY_SHARE / (ENTRY_BYTES + BUCKET_BYTES) as f64) as u64;
@@ -169,6 +169,16 @@ pub fn plan_reap(procs: &[Process], opts: &ReapOptions) -> Plan {
         fix: "workers-reap",
         ..Plan::default()
     };
+    // Signals go to real pids: a process table read from anywhere else (a fixture tree) names
+    // processes that are not the ones those pids belong to.
+    if opts.proc_root != Path::new("/proc") {
+        plan.notes.push(format!(
+            "refused: the process table was read from {}, not /proc; signals would reach other processes",
+            opts.proc_root.display()
+        ));
+        plan.refused = true;
+        return plan;
+    }
     let celery = recognise_all(procs);
     let by_pid: BTreeMap<i32, &Process> = procs.iter().map(|p| (p.pid, p)).collect();
     let matches = |p: &Process| match &opts.matcher {

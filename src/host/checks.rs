@@ -65,11 +65,10 @@ fn unreadable_of<T>(r: &Reading<T>) -> Option<&String> {
     }
 }
 
-/// The table size to suggest: twice the larger of what is used and what is allowed, rounded up
-/// to a power of two, at least 65536.
+/// The table size to suggest: twice what is used, rounded up to a power of two, at least 65536.
+/// It follows the load, not the current limit, so raising the limit to it is done once.
 pub fn suggested_conntrack_max(c: &Conntrack) -> u64 {
     c.count
-        .max(c.max)
         .saturating_mul(2)
         .max(65536)
         .checked_next_power_of_two()
@@ -105,7 +104,7 @@ fn conntrack_usage(c: &Conntrack, t: &Thresholds, out: &mut Vec<Finding>) {
             "net.netfilter.nf_conntrack_max"
         };
         f = f.remedy(format!(
-            "raise the limit: sysctl -w {key}={n} and persist it: echo '{key} = {n}' > /etc/sysctl.d/90-celtool-conntrack.conf (about 256 bytes of kernel memory per entry plus 8 per hash bucket); cut connection churn: keep broker connections open (broker_pool_limit, heartbeats) instead of reconnecting, so fewer sockets sit in TIME_WAIT"
+            "raise the limit now and persist it: celtool fix conntrack (or by hand: sysctl -w {key}={n}; echo '{key} = {n}' > /etc/sysctl.d/90-celtool-conntrack.conf; about 256 bytes of kernel memory per entry plus 8 per hash bucket); cut connection churn: keep broker connections open (broker_pool_limit, heartbeats) instead of reconnecting, so fewer sockets sit in TIME_WAIT"
         ));
     }
     out.push(f);
@@ -131,7 +130,7 @@ fn conntrack_drops(c: &Conntrack, out: &mut Vec<Finding>) {
             .evidence("conntrack_count", c.count as f64)
             .evidence("conntrack_max", c.max as f64)
             .remedy(format!(
-                "check dmesg for 'table full'; raise nf_conntrack_max (to {} for instance, see host.conntrack.usage); insert_failed alone points at clashes of parallel UDP lookups (DNS) rather than a full table",
+                "check dmesg for 'table full'; raise nf_conntrack_max (to {} for instance: celtool fix conntrack); insert_failed alone points at clashes of parallel UDP lookups (DNS) rather than a full table",
                 suggested_conntrack_max(c)
             )),
     );
@@ -319,7 +318,7 @@ fn zombies(
             "zombies under pid 1 mean init does not reap: in a container run the worker under an init (docker run --init, tini, dumb-init)".to_string()
         } else {
             format!(
-                "only the parent can reap them: kill -CHLD {ppid}; if they stay, restart the parent (for a Celery main: a warm shutdown with kill -TERM {ppid}, then start it again) and init reaps them"
+                "only the parent can reap them: celtool workers reap (SIGCHLD to pid {ppid}; add --kill-parents to end a Celery parent that still does not reap, and --match REGEX for a parent that is not Celery), or by hand kill -CHLD {ppid}; if they stay, restart the parent (for a Celery main: a warm shutdown with kill -TERM {ppid}) and init reaps them"
             )
         };
         out.push(
@@ -354,7 +353,7 @@ fn orphans(procs: &[Process], by_pid: &BTreeMap<i32, &Process>, out: &mut Vec<Fi
                 ))
                 .evidence("orphans", pids.len() as f64)
                 .remedy(format!(
-                    "stop them: kill -TERM {0} (kill -KILL {0} if they stay); stop workers with TERM on the main process and let it wait for its children; Celery >= 5.2 kills pool children when the main dies",
+                    "stop them: celtool workers reap (SIGTERM, then SIGKILL after a grace period), or by hand kill -TERM {0} (kill -KILL {0} if they stay); stop workers with TERM on the main process and let it wait for its children; Celery >= 5.2 kills pool children when the main dies",
                     pids.join(" ")
                 )),
         );

@@ -210,3 +210,32 @@ fn reap_ends_zombies_and_orphans_and_nothing_else() {
     let _ = bystander.kill();
     let _ = bystander.wait();
 }
+
+#[test]
+fn doctor_fix_offers_the_host_fixes_and_never_signals_from_a_fixture() {
+    let t = Tree::copy_of("kernel6");
+    let r = run(t.celtool().args([
+        "doctor",
+        "--only",
+        "host",
+        "--skip",
+        "host.inodes",
+        "--fix",
+        "--yes",
+    ]));
+    assert_eq!(r.code, 2, "{r:#?}");
+    assert!(
+        r.stdout.contains("celtool fix conntrack: plan"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(t.read(MAX).unwrap(), "65536\n");
+    // The fixture's process table names pids that belong to other processes here.
+    assert!(
+        r.stdout
+            .contains("refused: the process table was read from"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("SIGTERM pid"), "{}", r.stdout);
+}
