@@ -124,67 +124,83 @@ fn event_queue_vhost(subject: &str) -> String {
 
 /// `doctor --fix`: plan and offer the fixes for the findings that have one.
 fn offer_fixes(g: &Globals, args: &DoctorArgs, report: &Report) -> Result<(), Error> {
-    use crate::fix::{event_queues, stale_queues};
-    let with =
-        |id: &str| -> Vec<&Finding> { report.findings.iter().filter(|f| f.id == id).collect() };
-    let no_ttl = with("events.no-ttl");
-    let unconsumed = with("events.no-consumer");
-    let conntrack = report.findings.iter().any(|f| {
+    let has = |pred: &dyn Fn(&Finding) -> bool| report.findings.iter().any(pred);
+    let conntrack = has(&|f| {
         (f.id == "host.conntrack.usage" && f.severity != Severity::Ok)
             || f.id == "host.conntrack.drops"
     });
-    let processes = report
-        .findings
-        .iter()
-        .any(|f| matches!(f.id, "host.workers.zombie" | "host.workers.orphan"));
-    if no_ttl.is_empty() && unconsumed.is_empty() && !conntrack && !processes {
+    let processes = has(&|f| matches!(f.id, "host.workers.zombie" | "host.workers.orphan"));
+    let events = has(&|f| matches!(f.id, "events.no-ttl" | "events.no-consumer"));
+    if !(conntrack || processes || events) {
         if g.style.format == Format::Table && !g.style.quiet {
             emit("doctor --fix: no finding here has a fix celtool can apply\n")?;
         }
         return Ok(());
     }
     if conntrack {
-        let snap = crate::host::gather(
-            &g.roots,
-            &crate::host::GatherOptions {
-                filesystems: false,
-                processes: false,
-                ..Default::default()
-            },
-        );
-        let opts = crate::fix::host::ConntrackOptions {
-            max: None,
-            roots: g.roots.clone(),
-            etc: std::env::var_os("CELTOOL_ETC_ROOT")
-                .map(Into::into)
-                .unwrap_or_else(|| "/etc".into()),
-        };
-        let plan = crate::fix::host::plan_conntrack(&snap.conntrack, &opts);
-        super::fix::execute(g, &args.apply, &plan, None)?;
+        offer_conntrack(g, args)?;
     }
     if processes {
-        let snap = crate::host::gather(
-            &g.roots,
-            &crate::host::GatherOptions {
-                conntrack: false,
-                filesystems: false,
-                ..Default::default()
-            },
-        );
-        if let crate::host::Reading::Present(procs) = snap.processes {
-            let opts = crate::fix::host::ReapOptions {
-                kill_parents: false,
-                grace: std::time::Duration::from_secs(10),
-                matcher: None,
-                proc_root: g.roots.proc.clone(),
-            };
-            let plan = crate::fix::host::plan_reap(&procs, &opts);
-            super::fix::execute(g, &args.apply, &plan, None)?;
-        }
+        offer_reap(g, args)?;
     }
-    if no_ttl.is_empty() && unconsumed.is_empty() {
+    if events {
+        offer_event_fixes(g, args, report)?;
+    }
+    Ok(())
+}
+
+fn offer_conntrack(g: &Globals, args: &DoctorArgs) -> Result<(), Error> {
+    let snap = crate::host::gather(
+        &g.roots,
+        &crate::host::GatherOptions {
+            filesystems: false,
+            processes: false,
+            ..Default::default()
+        },
+    );
+    let opts = crate::fix::host::ConntrackOptions {
+        max: None,
+        roots: g.roots.clone(),
+        etc: std::env::var_os("CELTOOL_ETC_ROOT")
+            .map(Into::into)
+            .unwrap_or_else(|| "/etc".into()),
+    };
+    let plan = crate::fix::host::plan_conntrack(&snap.conntrack, &opts);
+    super::fix::execute(g, &args.apply, &plan, None).map(drop)
+}
+
+fn offer_reap(g: &Globals, args: &DoctorArgs) -> Result<(), Error> {
+    let snap = crate::host::gather(
+        &g.roots,
+        &crate::host::GatherOptions {
+            conntrack: false,
+            filesystems: false,
+            ..Default::default()
+        },
+    );
+    let crate::host::Reading::Present(procs) = snap.processes else {
         return Ok(());
-    }
+    };
+    let opts = crate::fix::host::ReapOptions {
+        kill_parents: false,
+        grace: std::time::Duration::from_secs(10),
+        matcher: None,
+        proc_root: g.roots.proc.clone(),
+    };
+    let plan = crate::fix::host::plan_reap(&procs, &opts);
+    super::fix::execute(g, &args.apply, &plan, None).map(drop)
+}
+
+fn offer_event_fixes(g: &Globals, args: &DoctorArgs, report: &Report) -> Result<(), Error> {
+    use crate::fix::{event_queues, stale_queues};
+    let subjects = |id: &str| -> Vec<&str> {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.id == id)
+            .map(|f| f.subject.as_str())
+            .collect()
+    };
     let need = Need {
         queues: true,
         consumers: true,
@@ -193,9 +209,9 @@ fn offer_fixes(g: &Globals, args: &DoctorArgs, report: &Report) -> Result<(), Er
         ..Need::default()
     };
     let (client, snap) = super::fix::broker_snapshot(g, need)?;
-    let vhosts: std::collections::BTreeSet<String> = no_ttl
-        .iter()
-        .map(|f| event_queue_vhost(&f.subject))
+    let vhosts: std::collections::BTreeSet<String> = subjects("events.no-ttl")
+        .into_iter()
+        .map(event_queue_vhost)
         .collect();
     for vhost in vhosts {
         let opts = event_queues::Options {
@@ -206,9 +222,9 @@ fn offer_fixes(g: &Globals, args: &DoctorArgs, report: &Report) -> Result<(), Er
         let plan = event_queues::plan(&opts, &snap.queues, &snap.policies, &snap.exchanges);
         super::fix::execute(g, &args.apply, &plan, Some(&client))?;
     }
+    let unconsumed: std::collections::HashSet<&str> =
+        subjects("events.no-consumer").into_iter().collect();
     if !unconsumed.is_empty() {
-        let subjects: std::collections::HashSet<&str> =
-            unconsumed.iter().map(|f| f.subject.as_str()).collect();
         let mut plan = stale_queues::plan(
             &stale_queues::Options::default(),
             &snap.queues,
@@ -216,7 +232,7 @@ fn offer_fixes(g: &Globals, args: &DoctorArgs, report: &Report) -> Result<(), Er
         );
         plan.changes.retain(|c| match c {
             crate::fix::Change::DeleteQueue { vhost, name, .. } => {
-                subjects.contains(crate::broker::model::subject(vhost, name).as_str())
+                unconsumed.contains(crate::broker::model::subject(vhost, name).as_str())
             }
             _ => false,
         });
