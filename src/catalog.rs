@@ -348,9 +348,10 @@ or gone, and without x-expires it outlives its consumer: the broker's memory fil
 memory alarm blocks all publishers.
 Why: Celery 3.1 declared event queues without TTL or expiry; custom event consumers still do.
 Neither the queue's arguments nor the policy in force sets message-ttl and expires.
-Fix: a policy on ^celeryev\\. with message-ttl and expires. Only ONE policy applies to a queue
-(the highest priority), so first look for a policy already in force on these queues
-(rabbitmqctl list_policies -p VHOST) and copy its keys into the new definition:
+Fix: celtool fix event-queues [--vhost VHOST] sets a policy on ^celeryev\\. with message-ttl
+and expires. Only ONE policy applies to a queue (the highest priority), so the fix merges the
+keys of the policy in force on these queues into its own, or refuses when they conflict. By
+hand, look for that policy (rabbitmqctl list_policies -p VHOST), copy its keys, then:
   rabbitmqctl set_policy -p VHOST --apply-to queues --priority 10 celeryev '^celeryev\\.' '{\"message-ttl\":5000,\"expires\":60000}'
 and upgrade consumers to Celery >= 4 (event_queue_ttl / CELERY_EVENT_QUEUE_TTL,
 event_queue_expires / CELERY_EVENT_QUEUE_EXPIRES).",
@@ -365,8 +366,8 @@ What breaks: the broker keeps routing every worker event into a queue nobody rea
 memory for nothing.
 Why: the event consumer (Flower, `celery events`, an exporter) went away; with x-expires the
 queue disappears by itself after that delay, without it, it stays.
-Fix: delete the queue (rabbitmqctl delete_queue -p VHOST NAME) and give event queues an expiry
-(see events.no-ttl).",
+Fix: delete the queue (celtool fix stale-event-queues, or rabbitmqctl delete_queue -p VHOST
+NAME) and give event queues an expiry (celtool fix event-queues).",
     },
     Entry {
         id: "events.backlog",
@@ -437,7 +438,8 @@ entry, also for about two minutes after it closed (TIME_WAIT). Tasks that open a
 per call (HTTP without a session, a database connection per task, a broker connection per
 publish with broker_pool_limit = 0) churn through entries; the default limit is sized by RAM.
 Thresholds follow node-mixin (warn at 75 %); critical at 90 %.
-Fix: raise the limit now and persist it:
+Fix: raise the limit now and persist it: celtool fix conntrack (shows the plan, sizes the table
+from its fill and RAM, writes max and hashsize, persists both, undo with celtool undo), or by hand:
   sysctl -w net.netfilter.nf_conntrack_max=N
   echo 'net.netfilter.nf_conntrack_max = N' > /etc/sysctl.d/90-celtool-conntrack.conf
 (each entry costs about 256 bytes of kernel memory plus 8 per hash bucket; inside a container's network namespace the
@@ -516,7 +518,8 @@ that the parent no longer reaps its children: it is hung, or it spawns subproces
 calling subprocess.Popen without wait) and forgets them; enough of them exhaust pid_max.
 Why: a process stays a zombie until its parent calls waitpid. It cannot be killed: it is already
 dead. Zombies under pid 1 in a container mean the container's pid 1 is not an init.
-Fix: only the parent can reap: signal it (kill -CHLD PID); if that does not help, restart the
+Fix: only the parent can reap: celtool workers reap signals it (kill -CHLD PID), and with
+--kill-parents ends a Celery parent that still does not reap; by hand: restart the
 parent (for a Celery main: kill -TERM for a warm shutdown), or kill it so init adopts and reaps
 the zombies. In tasks, wait for subprocesses (subprocess.run, or Popen.wait()). In containers run
 under an init (docker run --init, tini).",
@@ -534,7 +537,8 @@ Why: before Celery 5.2 pool children did not die with their parent: when the mai
 killed with SIGKILL (OOM killer, kill -9, a container stop timeout), the children were
 re-parented to pid 1 or a subreaper (systemd --user, a container's init). Only titled processes
 (setproctitle installed) can be recognised as orphans: without it an orphan looks like a main.
-Fix: kill them (kill -TERM PID, then kill -KILL PID); stop workers with TERM on the main process
+Fix: end them: celtool workers reap (SIGTERM, then SIGKILL after --grace), or kill -TERM PID then
+kill -KILL PID; stop workers with TERM on the main process
 and give them time to finish (systemd TimeoutStopSec, docker stop -t); upgrade to Celery >= 5.2.",
     },
     Entry {

@@ -26,8 +26,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
 
 fn policy_command(vhost: &str) -> String {
     format!(
-        "rabbitmqctl set_policy -p {} --apply-to queues --priority 10 celeryev '^celeryev\\.' '{{\"message-ttl\":5000,\"expires\":60000}}' (first merge in the keys of any policy already applying to these queues: rabbitmqctl list_policies -p {}); Celery >= 4 consumers set event_queue_ttl / CELERY_EVENT_QUEUE_TTL and event_queue_expires / CELERY_EVENT_QUEUE_EXPIRES",
-        shell_word(vhost),
+        "celtool fix event-queues --vhost {0} (a policy with message-ttl and expires, merged with the policy in force), or by hand: rabbitmqctl set_policy -p {0} --apply-to queues --priority 10 celeryev '^celeryev\\.' '{{\"message-ttl\":5000,\"expires\":60000}}' after merging in the keys of any policy already applying to these queues (rabbitmqctl list_policies -p {0}); Celery >= 4 consumers set event_queue_ttl / CELERY_EVENT_QUEUE_TTL and event_queue_expires / CELERY_EVENT_QUEUE_EXPIRES",
         shell_word(vhost)
     )
 }
@@ -85,7 +84,7 @@ fn event_queue(ctx: &Ctx, q: &Queue, out: &mut Vec<Finding>) {
                     expires.unwrap_or(0.0) / 1000.0
                 ))
                 .remedy(format!(
-                    "delete it if its consumer is gone: rabbitmqctl delete_queue -p {} {}",
+                    "delete it if its consumer is gone: celtool fix stale-event-queues --vhost {0} --yes, or rabbitmqctl delete_queue -p {0} {1}",
                     shell_word(q.vhost()),
                     shell_word(q.name())
                 )),
