@@ -63,10 +63,23 @@ disk_free_limit,disk_free_alarm,fd_used,fd_total,proc_used,proc_total";
     }
 }
 
-/// `/api/nodes/{node}/memory`, reduced to what the management-plugin check needs.
+/// `/api/nodes/{node}/memory`, reduced to what the management-plugin check needs. A busy node
+/// answers `{"memory": "not_available"}`: that reads as no breakdown, not as an error.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct NodeMemory {
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub memory: Option<MemoryBreakdown>,
+}
+
+fn struct_or_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    Ok(match Value::deserialize(d)? {
+        v @ Value::Object(_) => serde_json::from_value(v).ok(),
+        _ => None,
+    })
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -390,6 +403,14 @@ mod tests {
         assert_eq!(q.message_ttl_ms(), Some(1000.0));
         assert_eq!(q.expires_ms(), Some(60000.0));
         assert_eq!(q.subject(), "v/celeryev.1");
+    }
+
+    #[test]
+    fn memory_not_available_decodes_as_no_breakdown() {
+        let m: NodeMemory = serde_json::from_str(r#"{"memory":"not_available"}"#).unwrap();
+        assert_eq!(m.memory, None);
+        let m: NodeMemory = serde_json::from_str(r#"{"memory":{"mgmt_db":5}}"#).unwrap();
+        assert_eq!(m.memory.unwrap().mgmt_db, Some(5.0));
     }
 
     #[test]
