@@ -213,3 +213,49 @@ mod tests {
         assert!(parse_stat("").is_empty());
     }
 }
+
+/// Property tests: the per-CPU table's columns differ by kernel, so the parser meets headers and
+/// rows it has never seen; none may panic it, and known columns must sum as documented.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn arbitrary_text_never_panics(text in any::<String>()) {
+            let _ = parse_stat(&text);
+        }
+
+        #[test]
+        fn table_shaped_text_never_panics(
+            header in prop::collection::vec("[a-z_]{1,12}", 0..20),
+            rows in prop::collection::vec(prop::collection::vec("[0-9a-fA-Fx ]{0,17}", 0..24), 0..8),
+        ) {
+            let mut text = header.join(" ");
+            for row in rows {
+                text.push('\n');
+                text.push_str(&row.join(" "));
+            }
+            let _ = parse_stat(&text);
+        }
+
+        #[test]
+        fn counters_sum_over_cpus_and_entries_take_the_largest(
+            rows in prop::collection::vec((any::<u64>(), any::<u64>(), any::<u32>()), 1..16),
+        ) {
+            let mut text = String::from("entries  searched found  drop\n");
+            for (entries, drop, found) in &rows {
+                text.push_str(&format!("{entries:08x}  00000000 {found:08x}  {drop:016x}\n"));
+            }
+            let parsed = parse_stat(&text);
+            let sum = |f: fn(&(u64, u64, u32)) -> u64| rows.iter().map(f).fold(0u64, u64::saturating_add);
+            prop_assert_eq!(parsed.get("entries").copied(), rows.iter().map(|r| r.0).max());
+            prop_assert_eq!(parsed.get("drop").copied(), Some(sum(|r| r.1)));
+            prop_assert_eq!(parsed.get("found").copied(), Some(sum(|r| u64::from(r.2))));
+            prop_assert_eq!(parsed.get("searched").copied(), Some(0));
+        }
+    }
+}

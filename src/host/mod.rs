@@ -391,3 +391,42 @@ mod tests {
         );
     }
 }
+
+/// Property tests: /proc/sys/fs/file-nr and /proc/net/sockstat come from the kernel, but a
+/// container or a fixture tree can hold anything; no input may panic their parsers.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn arbitrary_text_never_panics(text in any::<String>()) {
+            let _ = parse_file_nr(&text);
+            let _ = parse_sockstat(&text);
+        }
+
+        #[test]
+        fn sockstat_shaped_text_never_panics(words in prop::collection::vec("[a-z]{0,6}|[0-9]{1,22}|-1|TCP:|\n", 0..20)) {
+            let _ = parse_sockstat(&format!("TCP: {}", words.join(" ")));
+        }
+
+        #[test]
+        fn file_nr_round_trips(allocated in any::<u64>(), unused in any::<u64>(), max in any::<u64>()) {
+            prop_assert_eq!(
+                parse_file_nr(&format!("{allocated}\t{unused}\t{max}\n")),
+                Some(FileNr { allocated, unused, max })
+            );
+        }
+
+        #[test]
+        fn sockstat_round_trips(inuse in any::<u64>(), orphan in any::<u64>(), tw in any::<u64>(), alloc in any::<u64>(), mem in any::<u64>()) {
+            let text = format!(
+                "sockets: used 290\nTCP: inuse {inuse} orphan {orphan} tw {tw} alloc {alloc} mem {mem}\nUDP: inuse 3 mem 1\n"
+            );
+            prop_assert_eq!(parse_sockstat(&text), Some(Sockstat { inuse, orphan, tw, alloc, mem }));
+        }
+    }
+}

@@ -361,3 +361,85 @@ mod tests {
         assert_eq!(fmt_timeout(Duration::from_secs(2)), "2s");
     }
 }
+
+/// Property tests: mountinfo is read as root from a file any process can shape (mount points are
+/// chosen by whoever mounts), so no input may panic the parser, and escapes must round-trip.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The kernel's escaping of a mountinfo field (fs/proc_namespace.c: space, tab, newline and
+    /// backslash as `\ooo`).
+    fn escape(s: &str) -> String {
+        let mut out = String::new();
+        for c in s.chars() {
+            match c {
+                ' ' | '\t' | '\n' | '\\' => out.push_str(&format!("\\{:03o}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// Mountinfo-like text: lines of tokens that are often numbers, separators and escapes.
+    fn mountinfo_like() -> impl Strategy<Value = String> {
+        let token = prop_oneof![
+            "[0-9]{1,10}",
+            Just("-".to_string()),
+            Just("\\040".to_string()),
+            Just("\\".to_string()),
+            "\\\\[0-9]{0,3}",
+            "[a-z/:,=]{0,12}",
+            any::<String>(),
+        ];
+        let line = prop::collection::vec(token, 0..14).prop_map(|t| t.join(" "));
+        prop::collection::vec(line, 0..6).prop_map(|l| l.join("\n"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn arbitrary_text_never_panics(text in any::<String>()) {
+            let _ = parse_mountinfo(&text);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+            let _ = parse_mountinfo(&String::from_utf8_lossy(&bytes));
+        }
+
+        #[test]
+        fn mountinfo_shaped_text_never_panics(text in mountinfo_like()) {
+            for m in parse_mountinfo(&text) {
+                prop_assert!(!m.device.contains(' '));
+            }
+        }
+
+        /// Root and mount point are absolute paths in mountinfo, so neither can be a lone `-`.
+        #[test]
+        fn escaped_fields_round_trip(
+            root in any::<String>().prop_map(|s| format!("/{s}")),
+            mount_point in any::<String>().prop_map(|s| format!("/{s}")),
+            fs_type in "[a-z0-9.]{1,10}",
+            source in any::<String>(),
+        ) {
+            let line = format!(
+                "36 35 98:0 {} {} rw,noatime master:1 - {} {} rw,errors=continue",
+                escape(&root),
+                escape(&mount_point),
+                escape(&fs_type),
+                escape(&source),
+            );
+            let parsed = parse_mountinfo(&line);
+            prop_assert_eq!(parsed.len(), 1, "{:?}", line);
+            let m = &parsed[0];
+            prop_assert_eq!((m.mount_id, m.parent_id), (36, 35));
+            prop_assert_eq!(&m.root, &root);
+            prop_assert_eq!(&m.mount_point, &PathBuf::from(&mount_point));
+            prop_assert_eq!(&m.fs_type, &fs_type);
+            prop_assert_eq!(&m.source, &source);
+        }
+    }
+}

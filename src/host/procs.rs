@@ -235,3 +235,84 @@ mod tests {
         eprintln!("read {n} processes from /proc in {took:?}");
     }
 }
+
+/// Property tests: /proc/PID/stat carries a command name any process can set (prctl
+/// PR_SET_NAME, up to 15 bytes, parentheses and spaces included), so no input may panic the
+/// parsers and the name must come back whole.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Fields 5..=24 of stat after STATE and PPID, with threads, starttime and rss where proc(5)
+    /// puts them (20, 22, 24).
+    fn stat_line(comm: &str, state: char, ppid: i32, threads: u64, start: u64, rss: u64) -> String {
+        let mut fields: Vec<String> = (5..=52).map(|n| n.to_string()).collect();
+        fields[20 - 5] = threads.to_string();
+        fields[22 - 5] = start.to_string();
+        fields[24 - 5] = rss.to_string();
+        format!("4242 ({comm}) {state} {ppid} {}\n", fields.join(" "))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn arbitrary_stat_text_never_panics(text in any::<String>()) {
+            let _ = parse_stat(&text);
+        }
+
+        #[test]
+        fn stat_shaped_text_never_panics(text in "[0-9]{0,6} ?\\(?[^\\n]{0,20}\\)? ?([A-Za-z0-9()-]{0,6} ){0,30}") {
+            let _ = parse_stat(&text);
+        }
+
+        #[test]
+        fn any_command_name_round_trips(
+            comm in any::<String>(),
+            state in any::<char>().prop_filter("a state is one visible character", |c| !c.is_whitespace() && *c != ')'),
+            ppid in any::<i32>(),
+            threads in any::<u64>(),
+            start in any::<u64>(),
+            rss in any::<u64>(),
+        ) {
+            let parsed = parse_stat(&stat_line(&comm, state, ppid, threads, start, rss));
+            prop_assert_eq!(parsed, Some(Stat { comm, state, ppid, threads, start_ticks: start, rss_pages: rss }));
+        }
+
+        #[test]
+        fn arbitrary_cmdline_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+            let args = parse_cmdline(&bytes);
+            prop_assert!(args.last().is_none_or(|a| !a.is_empty()));
+        }
+
+        #[test]
+        fn cmdline_arguments_round_trip(
+            args in prop::collection::vec("[^\\x00]{0,12}", 0..6).prop_filter("the last argument is not empty", |a| a.last().is_none_or(|l| !l.is_empty())),
+            padding in 0usize..8,
+        ) {
+            let mut bytes = args.join("\0").into_bytes();
+            if !args.is_empty() {
+                bytes.push(0);
+            }
+            bytes.extend(std::iter::repeat_n(0u8, padding));
+            prop_assert_eq!(parse_cmdline(&bytes), args);
+        }
+
+        #[test]
+        fn arbitrary_status_text_never_panics(text in any::<String>(), key in "[A-Za-z]{1,6}:") {
+            let _ = status_field(&text, &key);
+            let _ = status_kib(&text, "VmRSS:");
+            let _ = status_field(&text, "Uid:");
+        }
+
+        #[test]
+        fn status_values_round_trip(kib in any::<u64>(), uid in any::<u32>(), noise in "[A-Za-z]{1,8}:\t[^\\n]{0,20}") {
+            let text = format!("Name:\tcelery\n{noise}\nUid:\t{uid}\t{uid}\t{uid}\t{uid}\nVmRSS:\t {kib} kB\n");
+            prop_assume!(!noise.starts_with("Uid:") && !noise.starts_with("VmRSS:"));
+            prop_assert_eq!(status_kib(&text, "VmRSS:"), Some(kib));
+            let first = status_field(&text, "Uid:").and_then(|v| v.split_whitespace().next()?.parse().ok());
+            prop_assert_eq!(first, Some(uid));
+        }
+    }
+}
