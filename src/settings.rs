@@ -155,14 +155,15 @@ impl Config {
             if let Some(t) = &profile.timeout {
                 parse_duration(t).map_err(|why| SettingsError::File {
                     path: shown.clone(),
-                    message: format!("profiles.{name}.timeout: {why}"),
+                    // Names and values may hold newlines; the error stays one line.
+                    message: crate::output::sanitize(&format!("profiles.{name}.timeout: {why}")),
                 })?;
             }
         }
         let thresholds =
             parse_thresholds(&file.thresholds).map_err(|message| SettingsError::File {
                 path: shown.clone(),
-                message,
+                message: crate::output::sanitize(&message),
             })?;
         Ok(Config {
             path: path.to_path_buf(),
@@ -174,13 +175,16 @@ impl Config {
 }
 
 /// toml's errors span several lines with a source excerpt; keep the first line and the key.
+/// The excerpt (`3 | password = "..."`) is dropped: it may quote a password put in the file.
 fn one_line(message: &str) -> String {
+    let excerpt = |l: &str| {
+        l.split_once('|')
+            .is_some_and(|(n, _)| n.trim().chars().all(|c| c.is_ascii_digit()))
+    };
     let lines: Vec<&str> = message
         .lines()
         .map(str::trim)
-        .filter(|l| {
-            !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^' || c == ' ')
-        })
+        .filter(|l| !l.is_empty() && !excerpt(l) && !l.chars().all(|c| c == '^' || c == ' '))
         .collect();
     lines.join(": ")
 }
@@ -519,5 +523,213 @@ mod tests {
     #[test]
     fn secrets_do_not_debug_print() {
         assert_eq!(format!("{:?}", Secret::new("pw".into())), "Secret(***)");
+    }
+}
+
+/// Property tests: the config file is hand-edited, so any content must give a config or one
+/// line that names the file; never a panic.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn value() -> impl Strategy<Value = toml::Value> {
+        let leaf = prop_oneof![
+            any::<i64>().prop_map(toml::Value::Integer),
+            prop_oneof![
+                any::<f64>(),
+                Just(f64::NAN),
+                Just(f64::INFINITY),
+                Just(-0.5),
+                Just(0.9)
+            ]
+            .prop_map(toml::Value::Float),
+            any::<bool>().prop_map(toml::Value::Boolean),
+            prop_oneof![
+                any::<String>(),
+                Just("10s".to_string()),
+                Just("1h30m".to_string()),
+                Just("18446744073709551615d".to_string()),
+                Just("http://localhost:15672".to_string()),
+                Just("1\nline two".to_string()),
+                "[0-9]{1,25}[a-z]{0,3}",
+            ]
+            .prop_map(toml::Value::String),
+        ];
+        leaf.prop_recursive(2, 8, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3).prop_map(toml::Value::Array),
+                prop::collection::btree_map(key(), inner, 0..3)
+                    .prop_map(|m| toml::Value::Table(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("warn".to_string()),
+            Just("crit".to_string()),
+            Just("url".to_string()),
+            Just("timeout".to_string()),
+            Just("two\nlines".to_string()),
+            any::<String>(),
+        ]
+    }
+
+    fn profile() -> impl Strategy<Value = toml::Table> {
+        let field = prop_oneof![
+            Just("url"),
+            Just("user"),
+            Just("password_file"),
+            Just("vhost"),
+            Just("timeout"),
+            Just("password"),
+        ];
+        prop::collection::btree_map(field, value(), 0..5)
+            .prop_map(|m| m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+
+    fn id() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("queues.backlog".to_string()),
+            Just("broker.fd.headroom".to_string()),
+            Just("broker.disk.headroom".to_string()),
+            Just("host.inodes.usage".to_string()),
+            Just("broker.version".to_string()),
+            Just("queues.nope".to_string()),
+            Just("queues.two\nlines".to_string()),
+            any::<String>(),
+        ]
+    }
+
+    fn limits() -> impl Strategy<Value = toml::Value> {
+        let limit = prop_oneof![Just("warn"), Just("crit"), Just("warm")];
+        prop_oneof![
+            prop::collection::btree_map(limit, value(), 0..3).prop_map(|m| toml::Value::Table(
+                m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            )),
+            value(),
+        ]
+    }
+
+    /// A config document from the keys the file takes, a few it does not, and values of every
+    /// type; thresholds in the flat (`"a.b" = {...}`) and the nested (`[a.b]`) form.
+    fn document() -> impl Strategy<Value = toml::Table> {
+        let profiles = prop::collection::btree_map(
+            prop_oneof![
+                Just("default".to_string()),
+                Just("two\nlines".to_string()),
+                any::<String>()
+            ],
+            profile(),
+            0..3,
+        );
+        let thresholds = prop::collection::btree_map((id(), any::<bool>()), limits(), 0..4);
+        (profiles, thresholds, any::<bool>()).prop_map(|(profiles, thresholds, junk)| {
+            let mut doc = toml::Table::new();
+            let profiles: toml::Table = profiles
+                .into_iter()
+                .map(|(k, v)| (k, toml::Value::Table(v)))
+                .collect();
+            doc.insert("profiles".into(), toml::Value::Table(profiles));
+            let mut t = toml::Table::new();
+            for ((id, nested), limits) in thresholds {
+                if !nested {
+                    t.insert(id, limits);
+                    continue;
+                }
+                // `a.b.c` as `{a = {b = {c = limits}}}`; a later ID with the same first part
+                // replaces an earlier one, which is as good a document as any.
+                let mut parts = id.rsplit('.');
+                let last = parts.next().unwrap_or_default().to_string();
+                let mut value = toml::Value::Table(toml::Table::from_iter([(last, limits)]));
+                let mut first = None;
+                for part in parts {
+                    if let Some(v) = first.take() {
+                        value = toml::Value::Table(toml::Table::from_iter([(v, value)]));
+                    }
+                    first = Some(part.to_string());
+                }
+                match (first, value) {
+                    (Some(head), value) => {
+                        t.insert(head, value);
+                    }
+                    (None, toml::Value::Table(inner)) => t.extend(inner),
+                    (None, _) => {}
+                }
+            }
+            doc.insert("thresholds".into(), toml::Value::Table(t));
+            if junk {
+                doc.insert("colour".into(), toml::Value::Boolean(true));
+            }
+            doc
+        })
+    }
+
+    fn load_text(bytes: &[u8]) -> (PathBuf, Result<Config, SettingsError>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, bytes).unwrap();
+        let result = Config::load(&path, true);
+        (path, result, dir)
+    }
+
+    fn assert_ok_or_one_line(
+        path: &Path,
+        result: &Result<Config, SettingsError>,
+    ) -> Result<(), TestCaseError> {
+        if let Err(e) = result {
+            let message = e.to_string();
+            prop_assert!(
+                !message.contains('\n') && !message.contains('\r'),
+                "not one line: {message:?}"
+            );
+            prop_assert!(
+                message.contains(&path.display().to_string()),
+                "does not name the file: {message:?}"
+            );
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn arbitrary_durations_never_panic(text in any::<String>()) {
+            let _ = parse_duration(&text);
+        }
+
+        #[test]
+        fn duration_shaped_text_never_panics(text in "[ 0-9]{0,22}(ns|us|ms|s|m|h|d|w|y|months|[a-z]{0,3})([0-9]{0,22}[a-z]{0,2}){0,3}") {
+            let _ = parse_duration(&text);
+        }
+
+        #[test]
+        fn bare_seconds_and_units_round_trip(secs in any::<u64>(), minutes in 0u64..1_000_000) {
+            prop_assert_eq!(parse_duration(&secs.to_string()), Ok(Duration::from_secs(secs)));
+            prop_assert_eq!(parse_duration(&format!(" {minutes}m ")), Ok(Duration::from_secs(minutes * 60)));
+        }
+
+        #[test]
+        fn arbitrary_file_content_gives_a_config_or_one_line(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+            let (path, result, _dir) = load_text(&bytes);
+            assert_ok_or_one_line(&path, &result)?;
+        }
+
+        #[test]
+        fn arbitrary_text_gives_a_config_or_one_line(text in any::<String>()) {
+            let (path, result, _dir) = load_text(text.as_bytes());
+            assert_ok_or_one_line(&path, &result)?;
+        }
+
+        #[test]
+        fn generated_toml_gives_a_config_or_one_line(doc in document()) {
+            let Ok(text) = toml::to_string(&doc) else {
+                return Ok(());
+            };
+            let (path, result, _dir) = load_text(text.as_bytes());
+            assert_ok_or_one_line(&path, &result)?;
+        }
     }
 }
