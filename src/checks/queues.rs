@@ -86,7 +86,9 @@ pub fn outlook(q: &Queue) -> (Option<f64>, Option<f64>) {
         (Some(p), None) => Some(p),
         (None, Some(d)) => Some(-d),
         (None, None) => None,
-    };
+    }
+    // Rates of 1e308 or negative ones from a confused broker must not read as "inf msg/s".
+    .filter(|n| n.is_finite());
     let eta = match net {
         Some(n) if n < 0.0 => ratio(Some(q.ready()), Some(-n)),
         _ => None,

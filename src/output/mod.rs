@@ -71,18 +71,25 @@ pub fn emit(text: &str) -> io::Result<()> {
 /// Replace control characters in names that come from outside (queue names, peers) so they
 /// cannot move the cursor or forge lines on a terminal.
 pub fn sanitize(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(is_unsafe) {
         return s.to_string();
     }
     s.chars()
         .map(|c| {
-            if c.is_control() {
+            if is_unsafe(c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()
             }
         })
         .collect()
+}
+
+/// Control characters, and the bidirectional overrides and isolates (U+202E and friends) that
+/// reorder what a terminal shows, so a name cannot disguise itself or the line it is on.
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Bytes in binary units: `512 B`, `1.5 KiB`, `3.2 GiB`.
@@ -157,5 +164,6 @@ mod tests {
     fn sanitize_escapes_control_characters() {
         assert_eq!(sanitize("plain"), "plain");
         assert_eq!(sanitize("a\nb\x1b[31m"), "a\\nb\\u{1b}[31m");
+        assert_eq!(sanitize("txt.\u{202e}exe"), "txt.\\u{202e}exe");
     }
 }

@@ -2,7 +2,9 @@
 //! Every fault must end with exit 3, one specific line, and never the password.
 
 use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::support::*;
@@ -59,6 +61,58 @@ fn serve_routes(routes: &'static [(&'static str, &'static str)]) -> String {
     format!("http://{addr}")
 }
 
+/// Serve every connection with `handler`, which gets the request (line and headers) and writes
+/// the whole raw response itself; for bodies that are streamed, huge or scripted per request.
+pub(crate) fn serve_with(handler: impl Fn(&str, &mut TcpStream) + Send + Sync + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handler = Arc::new(handler);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let handler = Arc::clone(&handler);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16384];
+                let n = s.read(&mut buf).unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+                handler(&request, &mut s);
+                let _ = s.flush();
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// The path (with query) of a raw request.
+pub(crate) fn request_path(request: &str) -> &str {
+    request.split_whitespace().nth(1).unwrap_or("")
+}
+
+/// Write a complete JSON response.
+pub(crate) fn respond(s: &mut TcpStream, status: &str, body: &str) {
+    let _ = write!(
+        s,
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+/// A fake management API: the first route whose prefix matches the path answers 200 with its
+/// body (so put `/api/nodes/N/memory` before `/api/nodes`); anything else is a 500.
+pub(crate) fn fake_broker(routes: Vec<(&'static str, String)>) -> String {
+    serve_with(move |request, s| {
+        let path = request_path(request);
+        match routes.iter().find(|(prefix, _)| path.starts_with(prefix)) {
+            Some((_, body)) => respond(s, "200 OK", body),
+            None => respond(
+                s,
+                "500 Internal Server Error",
+                r#"{"reason":"scripted failure"}"#,
+            ),
+        }
+    })
+}
+
 fn doctor(url: &str) -> Run {
     run(celtool()
         .args([
@@ -74,6 +128,7 @@ fn doctor(url: &str) -> Run {
 }
 
 fn assert_fault(r: &Run, expected: &str) {
+    assert_no_panic(r);
     assert_eq!(r.code, 3, "{r:#?}");
     assert_eq!(r.stdout, "", "{r:#?}");
     let first = r.stderr.lines().next().unwrap_or("");
@@ -82,6 +137,14 @@ fn assert_fault(r: &Run, expected: &str) {
         first.contains(expected),
         "expected {expected:?} in {first:?}"
     );
+    assert!(
+        !r.stderr.contains(PASSWORD) && !r.stdout.contains(PASSWORD),
+        "password leaked: {r:#?}"
+    );
+}
+
+fn assert_no_panic(r: &Run) {
+    assert!(!r.stderr.contains("panicked"), "{r:#?}");
     assert!(
         !r.stderr.contains(PASSWORD) && !r.stdout.contains(PASSWORD),
         "password leaked: {r:#?}"
@@ -313,5 +376,360 @@ fn with_host_checks_an_unreachable_broker_is_an_unknown_finding_in_the_report() 
     assert!(
         findings.iter().any(|f| f["area"] == "host"),
         "host checks still ran: {j:#?}"
+    );
+}
+
+#[test]
+fn unavailable_carries_the_json_reason() {
+    let url = serve_with(|_, s| {
+        respond(
+            s,
+            "503 Service Unavailable",
+            r#"{"error":"service_unavailable","reason":"node rabbit@n1 is booting"}"#,
+        )
+    });
+    let r = doctor(&url);
+    assert_fault(
+        &r,
+        &format!(
+            "GET {url}/api/overview: 503 Service Unavailable: the broker reported a server error: node rabbit@n1 is booting"
+        ),
+    );
+}
+
+#[test]
+fn a_redirect_to_itself_is_too_many_redirects() {
+    let url = serve_with(|request, s| {
+        let _ = write!(
+            s,
+            "HTTP/1.1 301 Moved Permanently\r\nlocation: {}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            request_path(request)
+        );
+    });
+    let r = doctor(&url);
+    assert_fault(
+        &r,
+        &format!(
+            "GET {url}/api/overview: too many redirects (more than 5); point --url at the management API itself"
+        ),
+    );
+}
+
+const HUNDRED_MB: u64 = 100 * 1024 * 1024;
+const MAX_BODY: u64 = 64 * 1024 * 1024;
+
+#[derive(Clone, Copy)]
+enum Framing {
+    Length,
+    Chunked,
+    Close,
+}
+
+/// Serve a 100 MB JSON body on /api/queues (`[`, then whitespace, which a JSON reader skips
+/// without keeping anything) in 64 KiB writes, framed as asked; `[]` elsewhere. Returns the URL
+/// and the count of body bytes the client has taken so far.
+fn serve_huge(framing: Framing) -> (String, Arc<AtomicU64>) {
+    let sent = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&sent);
+    let url = serve_with(move |request, s| {
+        if !request_path(request).starts_with("/api/queues") {
+            respond(s, "200 OK", "[]");
+            return;
+        }
+        let head = match framing {
+            Framing::Length => format!("content-length: {HUNDRED_MB}\r\n"),
+            Framing::Chunked => "transfer-encoding: chunked\r\n".to_string(),
+            Framing::Close => String::new(),
+        };
+        if write!(
+            s,
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{head}connection: close\r\n\r\n"
+        )
+        .is_err()
+        {
+            return;
+        }
+        let mut chunk = vec![b' '; 64 * 1024];
+        chunk[0] = b'[';
+        let mut written = 0u64;
+        while written < HUNDRED_MB {
+            let ok = match framing {
+                Framing::Chunked => write!(s, "{:x}\r\n", chunk.len())
+                    .and_then(|()| s.write_all(&chunk))
+                    .and_then(|()| s.write_all(b"\r\n")),
+                _ => s.write_all(&chunk),
+            };
+            if ok.is_err() {
+                return;
+            }
+            chunk[0] = b' ';
+            written += chunk.len() as u64;
+            counter.store(written, Ordering::SeqCst);
+        }
+    });
+    (url, sent)
+}
+
+#[test]
+fn a_100_mb_body_with_content_length_is_refused_unread() {
+    let (url, sent) = serve_huge(Framing::Length);
+    let r = run(celtool()
+        .args(["queues", "--url", &url, "--timeout", "30s"])
+        .env("CELTOOL_PASSWORD", PASSWORD));
+    assert_fault(
+        &r,
+        &format!(
+            "GET {url}/api/queues: the response body is larger than 67108864 bytes; refusing to read it"
+        ),
+    );
+    // Refused on the header: what the server got out is what fits in socket buffers, far from
+    // the limit, let alone the body.
+    let taken = sent.load(Ordering::SeqCst);
+    assert!(
+        taken < MAX_BODY,
+        "{taken} bytes went out before the refusal"
+    );
+}
+
+#[test]
+fn a_100_mb_body_without_content_length_hits_the_limit_while_streaming() {
+    for framing in [Framing::Chunked, Framing::Close] {
+        let (url, sent) = serve_huge(framing);
+        let r = run(celtool()
+            .args(["queues", "--url", &url, "--timeout", "60s"])
+            .env("CELTOOL_PASSWORD", PASSWORD));
+        assert_fault(
+            &r,
+            &format!(
+                "GET {url}/api/queues: the response body is larger than 67108864 bytes; refusing to read it"
+            ),
+        );
+        // It read up to the limit, then stopped: the server never got the whole body out.
+        let taken = sent.load(Ordering::SeqCst);
+        assert!(
+            (MAX_BODY..HUNDRED_MB).contains(&taken),
+            "{taken} bytes went out"
+        );
+    }
+}
+
+/// The routes of a whole broker, for `doctor --only broker`, `queues` and `connections`.
+fn broker_routes(
+    nodes: &str,
+    memory: &str,
+    queues: &str,
+    connections: &str,
+) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "/api/overview",
+            r#"{"rabbitmq_version":"4.1.0","cluster_name":"c1"}"#.to_string(),
+        ),
+        ("/api/nodes/rabbit%40n1/memory", memory.to_string()),
+        ("/api/nodes", nodes.to_string()),
+        ("/api/queues", queues.to_string()),
+        ("/api/connections", connections.to_string()),
+        ("/api/consumers", "[]".to_string()),
+        ("/api/exchanges", "[]".to_string()),
+        ("/api/policies", "[]".to_string()),
+    ]
+}
+
+fn run_with(url: &str, args: &[&str]) -> Run {
+    run(celtool()
+        .args(args)
+        .args(["--url", url])
+        .env("CELTOOL_PASSWORD", PASSWORD))
+}
+
+#[test]
+fn fields_missing_with_the_metrics_collector_off_give_a_valid_report() {
+    // With management_agent.disable_metrics_collector nodes lose their memory, disk, fd and
+    // process figures and queues their counts and rates; connections keep little but names.
+    let url = fake_broker(broker_routes(
+        r#"[{"name":"rabbit@n1","running":true}]"#,
+        r#"{"memory":{}}"#,
+        r#"[{"name":"celery","vhost":"/"},{"name":"celeryev.1f2e","vhost":"jobs"},{"name":"w1@h.celery.pidbox","vhost":"/"}]"#,
+        r#"[{"name":"10.0.0.5:51234 -> 10.0.0.1:5672","vhost":"/"}]"#,
+    ));
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_no_panic(&r);
+    // Missing counts read as none: the event queue lacks a TTL (warn, as it holds nothing), the
+    // mailbox has no consumer (warn); node checks have nothing to judge and stay silent.
+    assert_eq!(
+        (r.code, r.problems()),
+        (
+            1,
+            vec![
+                p("celery.mailbox.no-consumer", "warn", "/w1@h.celery.pidbox"),
+                p("events.no-ttl", "warn", "jobs/celeryev.1f2e"),
+            ]
+        ),
+        "{r:#?}"
+    );
+    let t = run_with(&url, &["doctor", "--only", "broker"]);
+    assert_no_panic(&t);
+    assert_eq!(t.code, 1, "{t:#?}");
+    assert!(
+        t.stdout.contains(
+            "event queue jobs/celeryev.1f2e has no message TTL or expiry (arguments or policy): 0 message(s) and no consumer"
+        ),
+        "{t:#?}"
+    );
+    assert!(
+        t.stdout.ends_with(&format!(
+            "celtool: WARNING: 0 critical, 2 warning, 0 unknown, 1 ok (broker {url}/, all vhosts)\n"
+        )),
+        "{t:#?}"
+    );
+    for args in [["queues"], ["connections"]] {
+        let l = run_with(&url, &args);
+        assert_no_panic(&l);
+        assert_eq!((l.code, l.stderr.as_str()), (0, ""), "{l:#?}");
+    }
+    let q = run_with(&url, &["queues", "--format", "json"]);
+    let ready: Vec<_> = q
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["ready"].clone())
+        .collect();
+    assert_eq!(ready, vec![serde_json::json!(0.0); 3], "{q:#?}");
+}
+
+/// Words that mean a number was mangled on its way to the output.
+fn nonsense(text: &str) -> Vec<&str> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| ["NaN", "nan", "inf", "Inf", "infinity"].contains(w))
+        .collect()
+}
+
+#[test]
+fn huge_and_negative_numbers_do_not_panic_or_print_nonsense() {
+    let url = fake_broker(broker_routes(
+        r#"[{"name":"rabbit@n1","running":true,"mem_used":1e308,"mem_limit":1e308,
+            "disk_free":-5,"disk_free_limit":0,"fd_used":18446744073709551615,"fd_total":0,
+            "proc_used":-1,"proc_total":-1}]"#,
+        r#"{"memory":{"mgmt_db":1e308,"metrics":1e308,"total":{"rss":0,"allocated":-1,"erlang":1e308}}}"#,
+        r#"[{"name":"celery","vhost":"/","messages_ready":1e308,"messages_unacknowledged":-3,
+             "consumers":18446744073709551615,
+             "message_stats":{"publish_details":{"rate":1e308},"deliver_get_details":{"rate":-1e308},
+                              "redeliver_details":{"rate":1e308}}},
+            {"name":"q2","vhost":"/","messages_ready":-7,"messages_unacknowledged":18446744073709551615,
+             "consumers":0,"message_stats":{"publish_details":{"rate":-1},"deliver_get_details":{"rate":0}}},
+            {"name":"celeryev.x","vhost":"/","messages_ready":18446744073709551615,"consumers":-1,
+             "arguments":{"x-message-ttl":1e308,"x-expires":-5}}]"#,
+        r#"[{"name":"c1","vhost":"/","user":"u","timeout":-1,"channels":1e308,
+             "peer_port":18446744073709551615,"recv_oct_details":{"rate":1e308},
+             "send_oct_details":{"rate":1e308}},
+            {"name":"c2","vhost":"/","user":"u","timeout":0,"channels":-2,
+             "recv_oct_details":{"rate":-1e308},"send_oct_details":{"rate":18446744073709551615}}]"#,
+    ));
+    for format in ["table", "json", "prometheus", "nagios"] {
+        let r = run_with(&url, &["doctor", "--only", "broker", "--format", format]);
+        assert_no_panic(&r);
+        assert_eq!(r.code, 1, "{format}: {r:#?}");
+        assert_eq!(nonsense(&r.stdout), Vec::<&str>::new(), "{format}: {r:#?}");
+    }
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_eq!(
+        r.problems(),
+        vec![
+            p("broker.connections.top-talkers", "warn", "c1"),
+            p("broker.memory.headroom", "warn", "rabbit@n1"),
+            p("events.backlog", "warn", "/celeryev.x"),
+            p("queues.backlog", "warn", "/celery"),
+            p("queues.unacked", "warn", "/q2"),
+        ]
+    );
+    // publish 1e308/s minus deliver -1e308/s overflows; that rate is not one to quote.
+    let t = run_with(&url, &["doctor", "--only", "broker"]);
+    assert!(t.stdout.contains("consumer(s), not moving\n"), "{t:#?}");
+    for command in ["queues", "connections"] {
+        for format in ["table", "json"] {
+            let l = run_with(&url, &[command, "--format", format]);
+            assert_no_panic(&l);
+            assert_eq!(l.code, 0, "{command} {format}: {l:#?}");
+            assert_eq!(nonsense(&l.stdout), Vec::<&str>::new(), "{l:#?}");
+        }
+    }
+}
+
+#[test]
+fn control_characters_in_names_are_escaped_in_tables_and_intact_in_json() {
+    let queue = "ev\u{1b}[31mil\nq\u{7}\u{202e}txt";
+    let vhost = "v\u{1b}]0;title\u{7}h";
+    let user = "us\u{1b}[1m\ner\u{202e}";
+    let enc = |s: &str| serde_json::to_string(s).unwrap();
+    let url = fake_broker(broker_routes(
+        r#"[{"name":"rabbit@n1","running":true}]"#,
+        r#"{"memory":{}}"#,
+        &format!(
+            r#"[{{"name":{},"vhost":{},"messages_ready":5,"consumers":0}}]"#,
+            enc(queue),
+            enc(vhost)
+        ),
+        &format!(
+            r#"[{{"name":"c1","vhost":{},"user":{},"peer_host":"10.0.0.5","timeout":0,"channels":1,
+                 "recv_oct_details":{{"rate":1}}}}]"#,
+            enc(vhost),
+            enc(user)
+        ),
+    ));
+    let queue_shown = "ev\\u{1b}[31mil\\nq\\u{7}\\u{202e}txt";
+    let vhost_shown = "v\\u{1b}]0;title\\u{7}h";
+    let user_shown = "us\\u{1b}[1m\\ner\\u{202e}";
+    let raw = |text: &str| {
+        text.chars()
+            .any(|c| matches!(c, '\u{1b}' | '\u{7}' | '\u{202e}'))
+    };
+    let d = run_with(&url, &["doctor", "--only", "broker", "--all"]);
+    assert_no_panic(&d);
+    assert_eq!(d.code, 2, "{d:#?}");
+    assert!(!raw(&d.stdout), "{d:#?}");
+    assert!(
+        d.stdout.contains(&format!(
+            "  CRIT    queues.no-consumers  {vhost_shown}/{queue_shown}\n"
+        )),
+        "{d:#?}"
+    );
+    assert!(
+        d.stdout
+            .contains(&format!("user {user_shown}, vhost {vhost_shown}")),
+        "{d:#?}"
+    );
+    let q = run_with(&url, &["queues"]);
+    assert!(!raw(&q.stdout), "{q:#?}");
+    assert!(
+        q.stdout
+            .contains(&format!("{vhost_shown}  {queue_shown}  other")),
+        "{q:#?}"
+    );
+    let c = run_with(&url, &["connections"]);
+    assert!(!raw(&c.stdout), "{c:#?}");
+    assert!(
+        c.stdout.contains(&format!("{user_shown}  {vhost_shown}")),
+        "{c:#?}"
+    );
+    // JSON is for programs: the names come back exactly as the broker sent them.
+    let qj = run_with(&url, &["queues", "--format", "json"]).json();
+    assert_eq!(
+        (qj[0]["name"].as_str(), qj[0]["vhost"].as_str()),
+        (Some(queue), Some(vhost))
+    );
+    let cj = run_with(&url, &["connections", "--format", "json"]).json();
+    assert_eq!(
+        (cj[0]["user"].as_str(), cj[0]["vhost"].as_str()),
+        (Some(user), Some(vhost))
+    );
+    let dj = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_eq!(
+        dj.problems(),
+        vec![p(
+            "queues.no-consumers",
+            "crit",
+            &format!("{vhost}/{queue}")
+        )]
     );
 }
