@@ -366,7 +366,9 @@ fn read_password_file(path: &Path, profile: &str) -> Result<String, SettingsErro
         profile: profile.to_string(),
         cause: e.to_string(),
     })?;
-    Ok(text.trim_end_matches(['\n', '\r']).to_string())
+    // The first line is the password (README); what follows may be a comment or a rotation note.
+    let first = text.split('\n').next().unwrap_or_default();
+    Ok(first.trim_end_matches('\r').to_string())
 }
 
 /// A management API base URL: http or https, no credentials (they would end up in logs), no query.
@@ -721,6 +723,19 @@ mod props {
         fn arbitrary_text_gives_a_config_or_one_line(text in any::<String>()) {
             let (path, result, _dir) = load_text(text.as_bytes());
             assert_ok_or_one_line(&path, &result)?;
+        }
+
+        #[test]
+        fn the_first_line_of_a_password_file_is_the_password(
+            password in "[^\r\n]{0,40}",
+            rest in prop::option::of("[^\r]{0,40}"),
+            crlf in any::<bool>(),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("password");
+            let end = if crlf { "\r\n" } else { "\n" };
+            std::fs::write(&path, format!("{password}{end}{}", rest.unwrap_or_default())).unwrap();
+            prop_assert_eq!(read_password_file(&path, "p").unwrap(), password);
         }
 
         #[test]

@@ -9,5 +9,6 @@ mod fix_host;
 mod host;
 mod listing;
 mod prune_tmp;
+mod secrets;
 mod support;
 mod worker;
