@@ -8,6 +8,7 @@ mod fix;
 mod fix_host;
 mod host;
 mod listing;
+mod load;
 mod prune_tmp;
 mod secrets;
 mod support;
