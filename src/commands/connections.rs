@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use super::{Globals, emit_listing, runtime};
+use super::{Globals, complete_snapshot, emit_listing};
 use crate::broker::celery::{Classifier, ConnectionKind};
-use crate::broker::gather::{Need, gather};
+use crate::broker::gather::Need;
 use crate::cli::{ConnKindArg, ConnectionsArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
@@ -29,17 +29,12 @@ pub struct ConnectionRow {
 }
 
 pub fn run(g: &Globals, args: &ConnectionsArgs) -> Result<Outcome, Error> {
-    let config = g.config()?;
-    let (client, vhost) = g.client(&config)?;
     let need = Need {
         connections: true,
         consumers: true,
         ..Need::default()
     };
-    let snap = runtime()?.block_on(gather(&client, vhost.as_deref(), need))?;
-    if let Some(gap) = snap.gaps.into_iter().next() {
-        return Err(gap.error.into());
-    }
+    let (_, snap) = complete_snapshot(g, need)?;
     let kinds = Classifier::new(&snap.connections, &snap.consumers);
     let wanted = |k: ConnectionKind| {
         args.kind.is_empty()

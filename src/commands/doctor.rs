@@ -208,7 +208,7 @@ fn offer_event_fixes(g: &Globals, args: &DoctorArgs, report: &Report) -> Result<
         exchanges: true,
         ..Need::default()
     };
-    let (client, snap) = super::fix::broker_snapshot(g, need)?;
+    let (client, snap) = super::complete_snapshot(g, need)?;
     let vhosts: std::collections::BTreeSet<String> = subjects("events.no-ttl")
         .into_iter()
         .map(event_queue_vhost)

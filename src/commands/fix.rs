@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::{Globals, emit, runtime};
+use super::{Globals, complete_snapshot, emit, flag_regex, runtime};
 use crate::broker::client::{ApiError, Client};
-use crate::broker::gather::{Need, Snapshot, gather};
+use crate::broker::gather::Need;
 use crate::broker::model::Policy;
 use crate::cli::{ApplyArgs, FixArgs, FixCommand, ReapArgs, UndoArgs};
 use crate::error::{Error, Outcome};
@@ -45,7 +45,7 @@ pub fn run(g: &Globals, args: &FixArgs) -> Result<Outcome, Error> {
                 expires_ms: millis(a.expires, "--expires")?,
                 vhost: g.flags.vhost.clone(),
             };
-            let (client, snap) = broker_snapshot(
+            let (client, snap) = complete_snapshot(
                 g,
                 Need {
                     queues: true,
@@ -84,7 +84,7 @@ pub fn run(g: &Globals, args: &FixArgs) -> Result<Outcome, Error> {
                 without_ttl_only: a.without_ttl_only,
                 min_messages: a.min_messages,
             };
-            let (client, snap) = broker_snapshot(
+            let (client, snap) = complete_snapshot(
                 g,
                 Need {
                     queues: true,
@@ -113,22 +113,6 @@ fn outcome(status: Status) -> Outcome {
         Status::Refused => Outcome::Checked(Severity::Unknown),
         Status::NothingToDo | Status::DryRun | Status::Applied => Outcome::Done,
     }
-}
-
-pub(super) fn broker_snapshot(g: &Globals, need: Need) -> Result<(Client, Snapshot), Error> {
-    let config = g.config()?;
-    let (client, vhost) = g.client(&config)?;
-    let snap = runtime()?.block_on(gather(&client, vhost.as_deref(), need))?;
-    if let Some(gap) = snap.gaps.into_iter().next() {
-        return Err(gap.error.into());
-    }
-    Ok((
-        client,
-        Snapshot {
-            gaps: Vec::new(),
-            ..snap
-        },
-    ))
 }
 
 /// Show the plan, get consent, apply and journal each change. Shared by every fix, undo and
@@ -285,15 +269,7 @@ fn verify_event_queues(
 
 /// `celtool workers reap`.
 pub fn reap(g: &Globals, args: &ReapArgs) -> Result<Outcome, Error> {
-    let matcher = match &args.matcher {
-        Some(re) => Some(regex::Regex::new(re).map_err(|e| {
-            Error::Usage(format!(
-                "--match '{re}' is not a valid regular expression: {}",
-                e.to_string().lines().last().unwrap_or("")
-            ))
-        })?),
-        None => None,
-    };
+    let matcher = flag_regex("--match", args.matcher.as_deref())?;
     let snap = crate::host::gather(
         &g.roots,
         &crate::host::GatherOptions {

@@ -72,6 +72,40 @@ impl Globals {
     }
 }
 
+/// Fetch what `need` names from the broker of the settings; a part that could not be read is
+/// the command's error (listing and fix commands need every part they ask for; doctor, which
+/// reports gaps instead, calls `gather` itself).
+pub fn complete_snapshot(
+    g: &Globals,
+    need: crate::broker::gather::Need,
+) -> Result<(Client, crate::broker::gather::Snapshot), Error> {
+    let config = g.config()?;
+    let (client, vhost) = g.client(&config)?;
+    let mut snap = runtime()?.block_on(crate::broker::gather::gather(
+        &client,
+        vhost.as_deref(),
+        need,
+    ))?;
+    if !snap.gaps.is_empty() {
+        return Err(snap.gaps.swap_remove(0).error.into());
+    }
+    Ok((client, snap))
+}
+
+/// A regular expression from a flag, or a one-line usage error naming the flag.
+pub fn flag_regex(flag: &str, pattern: Option<&str>) -> Result<Option<regex::Regex>, Error> {
+    pattern
+        .map(|re| {
+            regex::Regex::new(re).map_err(|e| {
+                Error::Usage(format!(
+                    "{flag} '{re}' is not a valid regular expression: {}",
+                    e.to_string().lines().last().unwrap_or("")
+                ))
+            })
+        })
+        .transpose()
+}
+
 /// The process's one async runtime, single-threaded: the work is waiting on the broker, and
 /// decoding runs on the blocking pool, so both cores are still used. One runtime for the whole
 /// process matters: pooled HTTP connections belong to the runtime that opened them.

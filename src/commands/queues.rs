@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use super::{Globals, emit_listing, runtime};
+use super::{Globals, complete_snapshot, emit_listing, flag_regex};
 use crate::broker::celery::{Classifier, QueueKind};
-use crate::broker::gather::{Need, gather};
+use crate::broker::gather::Need;
 use crate::broker::model::Queue;
 use crate::cli::{QueueSort, QueuesArgs};
 use crate::error::{Error, Outcome};
@@ -49,26 +49,13 @@ impl QueueRow {
 }
 
 pub fn run(g: &Globals, args: &QueuesArgs) -> Result<Outcome, Error> {
-    let name_filter = match &args.name {
-        Some(re) => Some(regex::Regex::new(re).map_err(|e| {
-            Error::Usage(format!(
-                "--name '{re}' is not a valid regular expression: {}",
-                e.to_string().lines().last().unwrap_or("")
-            ))
-        })?),
-        None => None,
-    };
-    let config = g.config()?;
-    let (client, vhost) = g.client(&config)?;
+    let name_filter = flag_regex("--name", args.name.as_deref())?;
     let need = Need {
         queues: true,
         consumers: true,
         ..Need::default()
     };
-    let mut snap = runtime()?.block_on(gather(&client, vhost.as_deref(), need))?;
-    if let Some(gap) = snap.gaps.into_iter().next() {
-        return Err(gap.error.into());
-    }
+    let (_, mut snap) = complete_snapshot(g, need)?;
     let kinds = Classifier::new(&[], &snap.consumers);
     let queues = std::mem::take(&mut snap.queues);
     let mut rows: Vec<QueueRow> = queues

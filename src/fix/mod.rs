@@ -279,16 +279,6 @@ impl Change {
         )
     }
 
-    /// What a host change must find before it is made or undone (None: nothing to check).
-    pub fn expected_before(&self) -> Option<(&str, Option<&str>)> {
-        match self {
-            Change::WriteKernel { path, before, .. } => Some((path, Some(before))),
-            Change::WriteFile { path, before, .. } => Some((path, before.as_deref())),
-            Change::RemoveFile { path, before } => Some((path, Some(before))),
-            _ => None,
-        }
-    }
-
     /// Make the change: on the broker through `client`, or on this host.
     pub async fn apply(&self, client: Option<&Client>) -> Result<(), ApplyError> {
         if let Some(result) = self.apply_host() {
