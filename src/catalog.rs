@@ -626,6 +626,188 @@ exist is not an error: no conntrack module loaded simply means conntrack is not 
 Fix: read the path and error in the message; run celtool as a user that can read it, or on the
 host rather than inside a restricted container.",
     },
+    Entry {
+        id: "redis.unreachable",
+        area: Area::Broker,
+        title: "the Redis broker could not be reached",
+        limits: None,
+        explain: "\
+What breaks: nothing about the Redis broker can be checked; celtool exits 3 (UNKNOWN).
+Why: the connection was refused or timed out, TLS failed (rediss://), or the server answered
+something other than Redis. The message names the server (never a password) and the cause.
+Fix: check that Redis runs and listens where --url points (redis://HOST:6379/DB, rediss:// for
+TLS); check bind and protected-mode in redis.conf; raise --timeout on a slow link.",
+    },
+    Entry {
+        id: "redis.auth",
+        area: Area::Broker,
+        title: "Redis refused the credentials",
+        limits: None,
+        explain: "\
+What breaks: nothing about the Redis broker can be checked; celtool exits 3 (UNKNOWN).
+Why: WRONGPASS or NOAUTH: the password is wrong or missing, or the ACL user does not exist;
+NOPERM: the ACL user may not run the commands celtool reads with.
+Fix: give the password in CELTOOL_PASSWORD or a profile's password_file, the user in the URL
+(redis://USER@host:6379/0). A read-only ACL user needs: +info +client|list +config|get +scan
++dbsize +llen +hlen +smembers +zrange +zcount +ttl +object|idletime +time +psubscribe.",
+    },
+    Entry {
+        id: "redis.read",
+        area: Area::Broker,
+        title: "one part of the Redis broker could not be read",
+        limits: None,
+        explain: "\
+What breaks: the checks that need that part did not run; the rest of the report is valid.
+celtool exits 3 unless something is critical.
+Why: one command failed while the others answered: CONFIG renamed or disabled (rename-command
+CONFIG \"\" in redis.conf, or a managed Redis): then maxmemory and its policy come from INFO and
+the pub/sub buffer limit is unknown; an ACL that refuses a command; a timeout.
+Fix: read the message; allow the command for celtool's user, or accept the gap.",
+    },
+    Entry {
+        id: "redis.info",
+        area: Area::Broker,
+        title: "Redis version, memory, clients and how far the key scan went",
+        limits: None,
+        explain: "\
+Informational: the Redis version, used memory, connected clients, the queues found, and how far
+the bounded key scan went. celtool never runs KEYS: it walks the keyspace once with SCAN COUNT 1000
+and stops after 1,000,000 keys; past that cap some queues and result keys are not seen, and the
+summary says so. Sentinel and Cluster are not supported yet: point --url at the master.",
+    },
+    Entry {
+        id: "redis.maxmemory-policy",
+        area: Area::Broker,
+        title: "eviction policy can drop queued tasks",
+        limits: None,
+        explain: "\
+What breaks: with any maxmemory-policy other than noeviction, Redis deletes keys when memory
+reaches maxmemory; Celery's queues are keys (lists), so whole queues of tasks vanish without an
+error. Critical when memory is near maxmemory (the redis.memory.headroom crit threshold),
+a warning otherwise. Results and queues in one database make allkeys-* policies likely to hit.
+Fix: redis-cli CONFIG SET maxmemory-policy noeviction (celtool doctor --url redis://... --fix --yes:
+journaled, undo restores the old value), and persist it in redis.conf: maxmemory-policy noeviction.
+With noeviction Redis refuses writes when full instead: give it memory and keep results small.",
+    },
+    Entry {
+        id: "redis.evicted-keys",
+        area: Area::Broker,
+        title: "Redis has evicted keys",
+        limits: None,
+        explain: "\
+What breaks: INFO stats evicted_keys counts keys Redis deleted for maxmemory since it started;
+if the database holds Celery queues, tasks may be among them, lost without a trace.
+Fix: maxmemory-policy noeviction, enough maxmemory, results with a TTL (result_expires) or in
+another database or backend.",
+    },
+    Entry {
+        id: "redis.memory.headroom",
+        area: Area::Broker,
+        title: "Redis memory use against maxmemory",
+        limits: above(Some(0.8), Some(0.9), "used_memory / maxmemory"),
+        explain: "\
+What breaks: at maxmemory Redis evicts keys (see redis.maxmemory-policy) or, with noeviction,
+refuses writes: publishers get OOM errors and workers cannot store results.
+Why: a backlog, result keys without TTL (redis.results.no-ttl), leaked reply lists.
+Fix: remove what holds the memory, then raise maxmemory in redis.conf if the load is real.",
+    },
+    Entry {
+        id: "redis.events.fanout",
+        area: Area::Broker,
+        title: "event fan-out: Celery's own pub/sub traffic against the network card",
+        limits: above(Some(0.5), Some(0.8), "output bytes / link speed"),
+        explain: "\
+What breaks: Celery events and heartbeats are PUBLISH on /DB.celeryev/..., and Redis copies each
+to every pattern subscriber: every worker with gossip and every monitor. Idle heartbeat output
+is about N x (N + M) x 370 B/s for N worker nodes and M monitors (measured: 8 workers + 3
+monitors = 33.7 kB/s); heartbeats alone fill 1 Gbit near 580 nodes, and task events add more.
+celtool measures the output rate from two INFO samples (total_net_output_bytes), what one
+subscriber of /DB.celeryev/* receives meanwhile, counts the receivers in CLIENT LIST, and
+forecasts the fleet size at which the link saturates. The link speed is read from
+/sys/class/net/IF/speed when the broker is this host, else from CELTOOL_REDIS_LINK_MBIT.
+Thresholds apply to output / link speed.
+Fix: --without-gossip --without-mingle --without-heartbeat on workers that need none of them;
+no -E / worker_send_task_events=False unless a monitor reads task events; fewer monitors.",
+    },
+    Entry {
+        id: "redis.pubsub.output-buffer",
+        area: Area::Broker,
+        title: "a pub/sub client near client-output-buffer-limit pubsub",
+        limits: above(Some(0.5), Some(0.8), "omem / pubsub hard limit"),
+        explain: "\
+What breaks: Redis buffers what a subscriber has not read yet (CLIENT LIST omem); at the
+pubsub hard limit (default 32 MB), or above the soft limit (8 MB) for 60 s, Redis disconnects
+it. A monitor (flower, celery events) that stalls loses its events and reconnects; the buffer
+meanwhile is Redis memory (a stalled subscriber was seen at 18.9 MB before the drop).
+Fix: fix or restart the slow subscriber; cut the event stream (redis.events.fanout); raise
+client-output-buffer-limit pubsub in redis.conf only for a subscriber that keeps up on average.",
+    },
+    Entry {
+        id: "redis.unacked.visibility",
+        area: Area::Celery,
+        title: "unacked messages older than the visibility timeout are delivered again",
+        limits: above(Some(0.5), Some(1.0), "oldest unacked age / visibility_timeout"),
+        explain: "\
+What breaks: kombu's Redis transport keeps delivered, unacknowledged messages in the unacked
+hash and unacked_index sorted set; one older than visibility_timeout (default 1 h) is put back
+in its queue and delivered to another worker. ETA/countdown tasks are held unacked until they
+run, and acks_late tasks until they finish: past the timeout they run twice or more
+(reproduced: visibility 120 s, countdown 600 s: executed 3 times).
+celtool reads the oldest entry of unacked_index; tell it your timeout with
+CELTOOL_REDIS_VISIBILITY_TIMEOUT (seconds).
+Fix: broker_transport_options = {'visibility_timeout': SECONDS} above the longest ETA,
+countdown and acks_late run time, on workers and producers; avoid long ETAs (use a scheduler).",
+    },
+    Entry {
+        id: "redis.results.no-ttl",
+        area: Area::Celery,
+        title: "result keys without TTL",
+        limits: above(Some(1.0), None, "sampled result keys without TTL"),
+        explain: "\
+What breaks: celery-task-meta-* keys without a TTL stay until someone deletes them; they fill
+memory and, under an allkeys-* eviction policy, push out queues.
+Why: result_expires = None (Celery stores with SET instead of SETEX), or keys written by an old
+Celery. celtool reads the TTL of a bounded sample (1,000 keys from the bounded scan) and says
+how many of how many have none.
+Fix: result_expires (default 1 day) or task_ignore_result=True where nobody reads results;
+celtool doctor --url redis://... --fix gives the existing keys a TTL (EXPIRE, in batches, journaled).",
+    },
+    Entry {
+        id: "redis.reply.leaked",
+        area: Area::Celery,
+        title: "leaked remote-control reply lists",
+        limits: above(Some(1.0), None, "reply lists idle 5 min without TTL"),
+        explain: "\
+What breaks: each `celery inspect` / control call creates a UUID.reply.celery.pidbox list for the
+replies; a client that dies before reading them leaves the list and its messages behind for ever.
+Many of them are memory nobody frees and a sign of killed monitoring scripts.
+Fix: delete lists untouched for minutes (redis-cli -n DB DEL KEY); let inspect calls finish.",
+    },
+    Entry {
+        id: "redis.rejected-connections",
+        area: Area::Broker,
+        title: "connections refused for maxclients",
+        limits: None,
+        explain: "\
+What breaks: INFO stats rejected_connections counts clients Redis refused because maxclients
+was reached: workers and publishers fail to connect (ConnectionError: max number of clients
+reached). Critical when the connected clients are at maxclients now.
+Fix: raise maxclients in redis.conf and the file-descriptor limit; lower broker_pool_limit and
+worker processes; find clients that leak connections (redis-cli CLIENT LIST).",
+    },
+    Entry {
+        id: "host.nic.saturation",
+        area: Area::Host,
+        title: "a network interface near its link speed",
+        limits: above(Some(0.7), Some(0.9), "throughput / link speed"),
+        explain: "\
+What breaks: a saturated network card drops and delays packets: broker clients time out,
+heartbeats are missed, workers reconnect and the traffic grows further. The field report's Redis
+broker saturated its 1 Gbit card with Celery's own event traffic (see redis.events.fanout).
+celtool reads /proc/net/dev twice a moment apart and compares each interface's receive and
+transmit rate with /sys/class/net/IF/speed (interfaces without a speed, like lo, are skipped).
+Fix: cut the traffic (event fan-out flags, results elsewhere), or move to a faster link.",
+    },
 ];
 
 /// The catalog entry for an ID.

@@ -5,6 +5,7 @@
 
 pub mod broker;
 pub mod catalog;
+pub mod celery_model;
 pub mod checks;
 pub mod cli;
 pub mod commands;
@@ -13,6 +14,7 @@ pub mod fix;
 pub mod host;
 pub mod output;
 pub mod prune;
+pub mod redis_broker;
 pub mod report;
 pub mod settings;
 

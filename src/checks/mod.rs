@@ -3,8 +3,10 @@
 mod broker;
 pub use broker::shell_word;
 mod celery;
+pub mod celery_model;
 mod connections;
 mod queues;
+pub mod redis;
 
 use crate::broker::celery::Classifier;
 use crate::broker::gather::Snapshot;

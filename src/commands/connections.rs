@@ -29,6 +29,9 @@ pub struct ConnectionRow {
 }
 
 pub fn run(g: &Globals, args: &ConnectionsArgs) -> Result<Outcome, Error> {
+    if let Some(url) = super::redis::redis_url(g, &g.config()?) {
+        return super::redis::connections(g, args, &url);
+    }
     let need = Need {
         connections: true,
         consumers: true,

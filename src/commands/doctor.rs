@@ -11,6 +11,9 @@ use crate::output::report::{Scope, render};
 use crate::report::{Finding, Report, Severity};
 
 pub fn run(g: &Globals, args: &DoctorArgs) -> Result<Outcome, Error> {
+    if let Some(url) = super::redis::redis_url(g, &g.config()?) {
+        return super::redis::doctor(g, args, &url);
+    }
     for pattern in &args.skip {
         if !catalog::CATALOG
             .iter()

@@ -126,7 +126,7 @@ pub(super) fn execute(
     execute_as(g, apply, plan, client, None)
 }
 
-fn execute_as(
+pub(super) fn execute_as(
     g: &Globals,
     apply: &ApplyArgs,
     plan: &Plan,
@@ -326,6 +326,9 @@ pub fn undo(g: &Globals, args: &UndoArgs) -> Result<Outcome, Error> {
         )));
     }
     of_run.sort_by_key(|e| std::cmp::Reverse(e.seq));
+    if of_run.iter().any(|e| matches!(e.change, Change::Redis(_))) {
+        return super::redis_fix::undo(g, &args.apply, &run, &of_run);
+    }
     let config = g.config()?;
     let (client, _) = g.client(&config)?;
     let mut plan = Plan {
@@ -380,7 +383,10 @@ async fn drifted(client: &Client, change: &Change) -> Result<Option<String>, Err
                 .exists()
                 .then(|| format!("{path} exists again")));
         }
-        Change::DeleteQueue { .. } | Change::ReapZombies { .. } | Change::Terminate { .. } => {
+        Change::DeleteQueue { .. }
+        | Change::ReapZombies { .. }
+        | Change::Terminate { .. }
+        | Change::Redis(_) => {
             return Ok(None);
         }
     };

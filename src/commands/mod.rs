@@ -9,6 +9,8 @@ pub mod generate;
 pub mod host;
 pub mod prune_tmp;
 pub mod queues;
+pub mod redis;
+pub mod redis_fix;
 
 use std::path::PathBuf;
 

@@ -49,6 +49,9 @@ impl QueueRow {
 }
 
 pub fn run(g: &Globals, args: &QueuesArgs) -> Result<Outcome, Error> {
+    if let Some(url) = super::redis::redis_url(g, &g.config()?) {
+        return super::redis::queues(g, args, &url);
+    }
     let name_filter = flag_regex("--name", args.name.as_deref())?;
     let need = Need {
         queues: true,

@@ -4,6 +4,7 @@
 pub mod event_queues;
 pub mod host;
 pub mod journal;
+pub mod redis;
 pub mod stale_queues;
 
 use serde::{Deserialize, Serialize};
@@ -95,6 +96,8 @@ pub enum Change {
         title: String,
         grace_ms: u64,
     },
+    /// A change on a Redis server (CONFIG SET, EXPIRE / PERSIST); see `fix::redis`.
+    Redis(redis::RedisChange),
 }
 
 impl Change {
@@ -197,6 +200,7 @@ impl Change {
                 "SIGTERM pid {pid} ({}), SIGKILL after {grace_ms} ms if still running (irreversible)",
                 crate::output::sanitize(title)
             ),
+            Change::Redis(c) => c.describe(),
         }
     }
 
@@ -268,6 +272,7 @@ impl Change {
             Change::DeleteQueue { .. } | Change::ReapZombies { .. } | Change::Terminate { .. } => {
                 None
             }
+            Change::Redis(c) => Some(Change::Redis(c.inverse())),
         }
     }
 
@@ -281,6 +286,9 @@ impl Change {
 
     /// Make the change: on the broker through `client`, or on this host.
     pub async fn apply(&self, client: Option<&Client>) -> Result<(), ApplyError> {
+        if let Change::Redis(c) = self {
+            return redis::apply(c).await.map_err(ApplyError::Host);
+        }
         if let Some(result) = self.apply_host() {
             return result.map_err(ApplyError::Host);
         }

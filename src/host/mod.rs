@@ -10,6 +10,7 @@ pub mod checks;
 pub mod conntrack;
 pub mod inodes;
 pub mod mounts;
+pub mod nic;
 pub mod procs;
 
 use std::io;

@@ -1,0 +1,250 @@
+//! The broker-neutral Celery model: what a Celery fleet looks like from any broker (queues with
+//! their depth, consumers, TTL and kind; clients and what they are; event traffic; results).
+//! Brokers map their own facts onto it (`redis_broker::model`; RabbitMQ to follow) and the
+//! Celery checks in `checks::celery_model` run on it once for every broker.
+//!
+//! Conventions for a mapping:
+//! - a number the broker cannot tell is `None`, never 0: checks skip what is unknown
+//!   (Redis cannot say which list a client waits on, so per-queue consumers are `None` there
+//!   unless no consumer at all is connected);
+//! - `scope` is where names live: the vhost on RabbitMQ, `db5` on Redis; `subject()` joins it
+//!   with the name the way findings show it;
+//! - rates are per second over the broker's own sampling window (RabbitMQ's message_stats) or
+//!   celtool's two samples a moment apart (Redis).
+
+use serde::Serialize;
+
+/// Which broker a model came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BrokerKind {
+    RabbitMq,
+    Redis,
+}
+
+/// What Celery uses a queue for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Task messages for workers.
+    Task,
+    /// Celery events (`celeryev.*`): monitors and worker gossip.
+    Event,
+    /// A worker's remote-control mailbox (`NODE.celery.pidbox`).
+    Mailbox,
+    /// Task results kept as messages (rpc:// or amqp:// result queues).
+    Result,
+    /// Replies to remote-control commands (`UUID.reply.celery.pidbox`).
+    Reply,
+    Other,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Task => "task",
+            Kind::Event => "event",
+            Kind::Mailbox => "mailbox",
+            Kind::Result => "result",
+            Kind::Reply => "reply",
+            Kind::Other => "other",
+        }
+    }
+}
+
+/// Messages waiting at one priority. On Redis, kombu keeps priorities in separate lists
+/// (steps 0, 3, 6, 9; 0 is served first); on RabbitMQ a priority queue has one depth.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Bucket {
+    pub priority: u8,
+    pub messages: u64,
+}
+
+/// One queue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Queue {
+    pub scope: String,
+    pub name: String,
+    pub kind: Kind,
+    /// Messages waiting, every priority bucket summed.
+    pub ready: u64,
+    /// Per-priority depths; empty when the broker keeps one depth.
+    pub buckets: Vec<Bucket>,
+    /// Delivered, not yet acknowledged; `None` when the broker does not count it per queue
+    /// (Redis keeps one `unacked` hash for the database).
+    pub unacked: Option<u64>,
+    /// `None`: the broker cannot tell.
+    pub consumers: Option<u64>,
+    pub message_ttl_ms: Option<u64>,
+    pub expires_ms: Option<u64>,
+    pub publish_rate: Option<f64>,
+    pub deliver_rate: Option<f64>,
+    /// Change of `ready` per second (positive: growing), when measured directly.
+    pub net_rate: Option<f64>,
+}
+
+impl Queue {
+    pub fn subject(&self) -> String {
+        format!("{}/{}", self.scope, self.name)
+    }
+
+    /// The growth per second: measured directly, or publish minus deliver.
+    pub fn growth(&self) -> Option<f64> {
+        self.net_rate
+            .or(match (self.publish_rate, self.deliver_rate) {
+                (Some(p), Some(d)) => Some(p - d),
+                _ => None,
+            })
+            .filter(|n| n.is_finite())
+    }
+}
+
+/// What a client connection is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// A worker's task consumer or its mailbox.
+    Worker,
+    /// An event consumer that is not a worker (flower, celery events, an exporter).
+    Monitor,
+    /// Receives events, but the broker cannot tell a worker's gossip from a monitor (Redis).
+    EventSubscriber,
+    /// Publishes tasks or events and consumes nothing.
+    Publisher,
+    Other,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Worker => "worker",
+            Role::Monitor => "monitor",
+            Role::EventSubscriber => "event-subscriber",
+            Role::Publisher => "publisher",
+            Role::Other => "other",
+        }
+    }
+}
+
+/// One client connection.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Client {
+    /// The broker's name for it (a connection name, a Redis client id).
+    pub id: String,
+    pub peer: String,
+    pub role: Role,
+    /// Bytes per second sent to it, when the broker measures that.
+    pub send_rate: Option<f64>,
+    /// Bytes the broker holds for it, not yet written (Redis omem).
+    pub pending_bytes: Option<u64>,
+    pub idle_seconds: Option<u64>,
+    /// What it last did or is doing (`brpop`, `psubscribe`, a connection state).
+    pub state: Option<String>,
+}
+
+/// Celery's event traffic: heartbeats, task events and gossip.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Events {
+    /// Worker nodes sending heartbeats (N).
+    pub worker_nodes: u64,
+    /// Event receivers that are not workers (M), estimated where the broker cannot tell.
+    pub monitors: u64,
+    /// Every receiver of the event stream (workers with gossip plus monitors).
+    pub subscribers: u64,
+    /// Bytes per second one receiver of every event gets.
+    pub per_subscriber_bytes: Option<f64>,
+    /// Event messages per second published.
+    pub publish_rate: Option<f64>,
+    /// The broker's whole output, bytes per second.
+    pub broker_output_bytes: Option<f64>,
+    /// Estimated output for the event stream, bytes per second.
+    pub event_output_bytes: Option<f64>,
+}
+
+impl Events {
+    /// Share of the broker's output that is event traffic.
+    pub fn share(&self) -> Option<f64> {
+        match (self.event_output_bytes, self.broker_output_bytes) {
+            (Some(e), Some(t)) if t > 0.0 => Some((e / t).min(1.0)),
+            _ => None,
+        }
+    }
+
+    /// Bytes per second per worker node per receiver: the c in output = N x (N + M) x c.
+    pub fn cost_per_pair(&self) -> Option<f64> {
+        let per = self.per_subscriber_bytes?;
+        (self.worker_nodes > 0).then(|| per / self.worker_nodes as f64)
+    }
+}
+
+/// Task results kept by the broker.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Results {
+    /// Result keys or queues seen.
+    pub seen: u64,
+    /// How many had their expiry read.
+    pub sampled: u64,
+    /// Of the sampled, how many never expire.
+    pub without_expiry: u64,
+}
+
+/// A whole fleet as one broker shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fleet {
+    pub broker: BrokerKind,
+    /// The broker's host, for findings.
+    pub host: String,
+    pub queues: Vec<Queue>,
+    pub clients: Vec<Client>,
+    pub events: Option<Events>,
+    pub results: Option<Results>,
+}
+
+/// The fleet size at which the event stream fills `link_bytes` per second, from
+/// output = N x (N + M) x c (gossip on: every worker receives every worker's heartbeat).
+pub fn saturating_nodes(link_bytes: f64, monitors: u64, cost: f64) -> Option<f64> {
+    if !(link_bytes > 0.0 && cost > 0.0) {
+        return None;
+    }
+    let m = monitors as f64;
+    Some((-m + (m * m + 4.0 * link_bytes / cost).sqrt()) / 2.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_measured_fan_out_model_saturates_a_gigabit_near_580_nodes() {
+        let n = saturating_nodes(125_000_000.0, 0, 370.0).unwrap();
+        assert!((n - 581.0).abs() < 1.0, "{n}");
+        // 8 workers and 3 monitors: 8 x 11 x 370 = 32.6 kB/s; more monitors, fewer nodes.
+        assert!(saturating_nodes(125e6, 100, 370.0).unwrap() < n);
+        assert_eq!(saturating_nodes(0.0, 0, 370.0), None);
+    }
+
+    #[test]
+    fn growth_prefers_the_direct_measure() {
+        let q = Queue {
+            scope: "db5".into(),
+            name: "celery".into(),
+            kind: Kind::Task,
+            ready: 10,
+            buckets: vec![],
+            unacked: None,
+            consumers: None,
+            message_ttl_ms: None,
+            expires_ms: None,
+            publish_rate: Some(5.0),
+            deliver_rate: Some(1.0),
+            net_rate: None,
+        };
+        assert_eq!(q.growth(), Some(4.0));
+        let q = Queue {
+            net_rate: Some(-2.0),
+            ..q
+        };
+        assert_eq!(q.growth(), Some(-2.0));
+        assert_eq!(q.subject(), "db5/celery");
+    }
+}

@@ -1,0 +1,482 @@
+//! `doctor`, `queues` and `connections` against a Redis broker (`--url redis://...`): the URL
+//! scheme picks the broker. The seam for the settings rework: [`resolve`] turns the globals into
+//! [`RedisSettings`]; everything after it takes only those.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{Globals, emit, emit_listing, flag_regex, runtime};
+use crate::catalog;
+use crate::celery_model::{Fleet, Kind};
+use crate::cli::{ConnectionsArgs, DoctorArgs, Part, QueuesArgs};
+use crate::error::{Error, Outcome};
+use crate::output::report::Scope;
+use crate::output::table::{Align, render};
+use crate::output::{Format, fmt_bytes, fmt_count, fmt_rate};
+use crate::redis_broker::{self, RedisClient, RedisError, RedisSnapshot, Target};
+use crate::report::{Finding, Report, Severity};
+use crate::settings::{Config, Secret, Thresholds, parse_duration};
+
+/// Everything a Redis run needs, resolved once.
+#[derive(Debug, Clone)]
+pub struct RedisSettings {
+    pub target: Target,
+    pub password: Option<Secret>,
+    pub timeout: Duration,
+    pub gather: redis_broker::Options,
+    /// A configured link speed (CELTOOL_REDIS_LINK_MBIT), bytes per second.
+    pub link_bytes: Option<f64>,
+}
+
+/// The Redis URL in force (flag, env, then the profile's url) when its scheme is redis/rediss.
+pub fn redis_url(g: &Globals, config: &Config) -> Option<String> {
+    let profile = g.flags.profile.as_deref().unwrap_or("default");
+    g.flags
+        .url
+        .clone()
+        .or_else(|| config.profiles.get(profile).and_then(|p| p.url.clone()))
+        .filter(|u| redis_broker::is_redis_url(u))
+}
+
+/// Resolve the Redis settings: URL, password (CELTOOL_PASSWORD, else the profile's
+/// password_file, else none), timeout, and the CELTOOL_REDIS_* knobs until they move to the
+/// config file.
+pub fn resolve(g: &Globals, config: &Config, url: &str) -> Result<RedisSettings, Error> {
+    let target = Target::parse(url).map_err(|e| Error::Usage(e.to_string()))?;
+    let profile_name = g.flags.profile.as_deref().unwrap_or("default");
+    let profile = config.profiles.get(profile_name);
+    let password = match (
+        std::env::var("CELTOOL_PASSWORD").ok(),
+        profile.and_then(|p| p.password_file.as_ref()),
+    ) {
+        (Some(p), _) => Some(Secret::new(p)),
+        (None, Some(file)) => {
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                Error::Settings(crate::settings::SettingsError::PasswordFile {
+                    path: file.display().to_string(),
+                    profile: profile_name.to_string(),
+                    cause: e.to_string(),
+                })
+            })?;
+            let first = text.split('\n').next().unwrap_or_default();
+            Some(Secret::new(first.trim_end_matches('\r').to_string()))
+        }
+        (None, None) => None,
+    };
+    let timeout = g
+        .flags
+        .timeout
+        .or_else(|| {
+            profile
+                .and_then(|p| p.timeout.as_deref())
+                .and_then(|t| parse_duration(t).ok())
+        })
+        .unwrap_or(crate::settings::DEFAULT_TIMEOUT);
+    let mut gather = redis_broker::Options::default();
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    if let Some(v) = env("CELTOOL_REDIS_VISIBILITY_TIMEOUT") {
+        gather.visibility_timeout = parse_duration(&v)
+            .map_err(|why| Error::Usage(format!("CELTOOL_REDIS_VISIBILITY_TIMEOUT: {why}")))?
+            .as_secs_f64()
+            .max(1.0);
+    }
+    if let Some(v) = env("CELTOOL_REDIS_INTERVAL") {
+        gather.interval = parse_duration(&v)
+            .map_err(|why| Error::Usage(format!("CELTOOL_REDIS_INTERVAL: {why}")))?;
+    }
+    let link_bytes = match env("CELTOOL_REDIS_LINK_MBIT") {
+        Some(v) => Some(
+            v.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|m| *m > 0.0 && m.is_finite())
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "CELTOOL_REDIS_LINK_MBIT '{v}': expected Mbit/s, like 1000"
+                    ))
+                })?
+                * 1e6
+                / 8.0,
+        ),
+        None => None,
+    };
+    Ok(RedisSettings {
+        target,
+        password,
+        timeout,
+        gather,
+        link_bytes,
+    })
+}
+
+/// Connect and read one snapshot. Only connecting can fail; the rest becomes gaps.
+pub async fn snapshot(s: &RedisSettings) -> Result<(RedisClient, RedisSnapshot), RedisError> {
+    let client = RedisClient::connect(&s.target, s.password.as_ref(), s.timeout).await?;
+    let snap = redis_broker::gather(&client, &s.gather).await;
+    Ok((client, snap))
+}
+
+/// The link speed for the fan-out forecast: configured, else this host's fastest interface
+/// when the broker runs here (a loopback address or this host's name).
+pub fn link_for(s: &RedisSettings, roots: &crate::host::Roots) -> Option<(f64, String)> {
+    if let Some(b) = s.link_bytes {
+        return Some((b, "CELTOOL_REDIS_LINK_MBIT".into()));
+    }
+    let host = s.target.host.as_str();
+    let local = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+        || std::fs::read_to_string(roots.proc.join("sys/kernel/hostname"))
+            .is_ok_and(|h| h.trim().eq_ignore_ascii_case(host));
+    if !local {
+        return None;
+    }
+    crate::host::nic::fastest_link(roots)
+        .map(|(iface, b)| (b, format!("/sys/class/net/{iface}/speed on this host")))
+}
+
+/// Every Redis and Celery finding for one snapshot.
+pub fn findings(snap: &RedisSnapshot, t: &Thresholds, link: Option<(f64, String)>) -> Vec<Finding> {
+    let fleet = redis_broker::model::fleet(snap);
+    let mut out = crate::checks::celery_model::check(&fleet, t);
+    out.extend(crate::checks::redis::check(
+        snap,
+        &fleet,
+        t,
+        &crate::checks::redis::Options { link },
+    ));
+    out
+}
+
+/// `celtool doctor --url redis://...`.
+pub fn doctor(g: &Globals, args: &DoctorArgs, url: &str) -> Result<Outcome, Error> {
+    for pattern in &args.skip {
+        if !catalog::CATALOG
+            .iter()
+            .any(|e| catalog::matches(pattern, e.id))
+        {
+            return Err(Error::Usage(format!(
+                "--skip {pattern}: no finding ID is or starts with '{pattern}'; list them with `celtool explain`"
+            )));
+        }
+    }
+    let config = g.config()?;
+    let s = resolve(g, &config, url)?;
+    let wants = |p: Part| args.only.is_empty() || args.only.contains(&p);
+    let mut findings = Vec::new();
+    let mut failed = None;
+    let mut snap_kept = None;
+    if wants(Part::Broker) {
+        match runtime()?.block_on(snapshot(&s)) {
+            Ok((_, snap)) => {
+                findings.extend(self::findings(
+                    &snap,
+                    &config.thresholds,
+                    link_for(&s, &g.roots),
+                ));
+                snap_kept = Some(snap);
+            }
+            Err(e) => {
+                let id = if e.is_auth() {
+                    "redis.auth"
+                } else {
+                    "redis.unreachable"
+                };
+                let mut f = Finding::new(id, Severity::Unknown, s.target.to_string())
+                    .summary(e.to_string())
+                    .remedy(format!("see `celtool explain {id}`"));
+                f.host = Some(s.target.host.clone());
+                findings.push(f);
+                failed = Some(e);
+            }
+        }
+    }
+    if wants(Part::Host) {
+        findings.extend(host_findings(g, &config.thresholds));
+    }
+    findings.retain(|f| !args.skip.iter().any(|p| catalog::matches(p, f.id)));
+    let report = Report::new(findings);
+    if let Some(e) = failed
+        && g.style.format == Format::Table
+        && report.findings.len() == 1
+    {
+        return Err(Error::Io(e.to_string()));
+    }
+    let scope = Scope {
+        broker: Some(s.target.server()),
+        vhost: Some(format!("db{}", s.target.db)),
+    };
+    if !(g.style.quiet && g.style.format == Format::Table) {
+        emit(&crate::output::report::render(
+            &g.style, &report, &scope, args.all,
+        ))?;
+    }
+    if args.fix
+        && let Some(snap) = &snap_kept
+    {
+        super::redis_fix::offer(g, &args.apply, &s, snap, &report)?;
+    }
+    Ok(Outcome::Checked(report.status()))
+}
+
+/// The host part of doctor, with `host.nic.saturation`.
+pub fn host_findings(g: &Globals, t: &Thresholds) -> Vec<Finding> {
+    let snap = crate::host::gather(&g.roots, &crate::host::GatherOptions::default());
+    let mut out = crate::host::host_checks(&snap, t);
+    let nic = crate::host::nic::sample(&g.roots, Duration::from_secs(1));
+    out.extend(crate::host::nic::check(&nic, t));
+    out
+}
+
+/// One row of `celtool queues` on Redis; JSON keys are a scripting contract.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct QueueRow {
+    pub db: i64,
+    pub name: String,
+    pub kind: Kind,
+    /// Every priority bucket summed.
+    pub ready: u64,
+    /// Messages per priority step (0, 3, 6, 9), when the queue has buckets.
+    pub priorities: std::collections::BTreeMap<String, u64>,
+    /// `null`: Redis cannot say which list a client waits on.
+    pub consumers: Option<u64>,
+    pub growth_per_second: Option<f64>,
+    pub ttl_ms: Option<u64>,
+}
+
+pub fn queue_rows(fleet: &Fleet, db: i64) -> Vec<QueueRow> {
+    fleet
+        .queues
+        .iter()
+        .map(|q| QueueRow {
+            db,
+            name: q.name.clone(),
+            kind: q.kind,
+            ready: q.ready,
+            priorities: q
+                .buckets
+                .iter()
+                .map(|b| (b.priority.to_string(), b.messages))
+                .collect(),
+            consumers: q.consumers,
+            growth_per_second: q.growth(),
+            ttl_ms: q.expires_ms,
+        })
+        .collect()
+}
+
+fn cli_kind(k: Kind) -> crate::broker::celery::QueueKind {
+    use crate::broker::celery::QueueKind as Q;
+    match k {
+        Kind::Task => Q::Task,
+        Kind::Event => Q::Event,
+        Kind::Mailbox | Kind::Reply => Q::Mailbox,
+        Kind::Result => Q::Result,
+        Kind::Other => Q::Other,
+    }
+}
+
+/// `celtool queues --url redis://...`.
+pub fn queues(g: &Globals, args: &QueuesArgs, url: &str) -> Result<Outcome, Error> {
+    let name_filter = flag_regex("--name", args.name.as_deref())?;
+    let (snap, fleet) = read_fleet(g, url)?;
+    let mut rows: Vec<QueueRow> = queue_rows(&fleet, snap.db)
+        .into_iter()
+        .filter(|r| args.kind.is_empty() || args.kind.contains(&cli_kind(r.kind)))
+        .filter(|r| r.ready >= args.min_ready)
+        .filter(|r| name_filter.as_ref().is_none_or(|re| re.is_match(&r.name)))
+        .collect();
+    use crate::cli::QueueSort as S;
+    rows.sort_by(|a, b| {
+        let key = |r: &QueueRow| match args.sort {
+            S::Ready | S::Unacked | S::Publish | S::Deliver => r.ready as f64,
+            S::Consumers => r.consumers.unwrap_or(0) as f64,
+            S::Name => 0.0,
+        };
+        key(b).total_cmp(&key(a)).then_with(|| a.name.cmp(&b.name))
+    });
+    if let Some(limit) = args.limit {
+        rows.truncate(limit);
+    }
+    emit_listing(
+        g,
+        &rows,
+        || queue_table(g, &rows),
+        || queue_prometheus(&rows),
+    )?;
+    Ok(Outcome::Done)
+}
+
+fn read_fleet(g: &Globals, url: &str) -> Result<(RedisSnapshot, Fleet), Error> {
+    let config = g.config()?;
+    let mut s = resolve(g, &config, url)?;
+    // Listings need no rates: a short interval keeps them quick.
+    s.gather.interval = s.gather.interval.min(Duration::from_millis(500));
+    let (_, snap) = runtime()?
+        .block_on(snapshot(&s))
+        .map_err(|e| Error::Io(e.to_string()))?;
+    if let Some(gap) = snap
+        .gaps
+        .iter()
+        .find(|g| matches!(g.what, "scan" | "queues" | "clients"))
+    {
+        return Err(Error::Io(gap.error.clone()));
+    }
+    let fleet = redis_broker::model::fleet(&snap);
+    Ok((snap, fleet))
+}
+
+fn queue_table(g: &Globals, rows: &[QueueRow]) -> String {
+    let headers = [
+        ("DB", Align::Right),
+        ("NAME", Align::Left),
+        ("KIND", Align::Left),
+        ("READY", Align::Right),
+        ("PRIORITIES 0/3/6/9", Align::Right),
+        ("CONSUMERS", Align::Right),
+        ("GROWTH/S", Align::Right),
+    ];
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let p = |k: &str| {
+                r.priorities
+                    .get(k)
+                    .map_or("-".into(), |n| fmt_count(*n as f64))
+            };
+            vec![
+                r.db.to_string(),
+                r.name.clone(),
+                r.kind.name().to_string(),
+                fmt_count(r.ready as f64),
+                if r.priorities.is_empty() {
+                    "-".into()
+                } else {
+                    format!("{}/{}/{}/{}", p("0"), p("3"), p("6"), p("9"))
+                },
+                r.consumers.map_or("?".into(), |c| c.to_string()),
+                fmt_rate(r.growth_per_second),
+            ]
+        })
+        .collect();
+    render(&g.style, &headers, &cells)
+}
+
+fn queue_prometheus(rows: &[QueueRow]) -> String {
+    let mut e = crate::output::prometheus::Exposition::default();
+    for r in rows {
+        let db = r.db.to_string();
+        for (prio, n) in &r.priorities {
+            e.gauge(
+                "celtool_redis_queue_messages",
+                "Messages waiting in the queue's priority bucket.",
+                &[
+                    ("db", db.as_str()),
+                    ("queue", r.name.as_str()),
+                    ("kind", r.kind.name()),
+                    ("priority", prio.as_str()),
+                ],
+                *n as f64,
+            );
+        }
+    }
+    e.render()
+}
+
+/// One row of `celtool connections` on Redis.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ClientRow {
+    pub id: String,
+    pub peer: String,
+    pub role: crate::celery_model::Role,
+    pub command: Option<String>,
+    pub idle_seconds: Option<u64>,
+    /// Output buffer Redis holds for it (omem).
+    pub output_buffer_bytes: Option<u64>,
+}
+
+pub fn connection_rows(fleet: &Fleet) -> Vec<ClientRow> {
+    fleet
+        .clients
+        .iter()
+        .map(|c| ClientRow {
+            id: c.id.clone(),
+            peer: c.peer.clone(),
+            role: c.role,
+            command: c.state.clone(),
+            idle_seconds: c.idle_seconds,
+            output_buffer_bytes: c.pending_bytes,
+        })
+        .collect()
+}
+
+/// `celtool connections --url redis://...`: the clients of the URL's database.
+pub fn connections(g: &Globals, args: &ConnectionsArgs, url: &str) -> Result<Outcome, Error> {
+    use crate::celery_model::Role;
+    use crate::cli::ConnKindArg as A;
+    let (_, fleet) = read_fleet(g, url)?;
+    let mut rows: Vec<ClientRow> = connection_rows(&fleet)
+        .into_iter()
+        .filter(|r| {
+            args.kind.is_empty()
+                || args.kind.iter().any(|k| match k {
+                    A::CeleryWorker => r.role == Role::Worker,
+                    A::EventConsumer => matches!(r.role, Role::Monitor | Role::EventSubscriber),
+                    A::Other => matches!(r.role, Role::Publisher | Role::Other),
+                })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.output_buffer_bytes
+            .cmp(&a.output_buffer_bytes)
+            .then_with(|| a.peer.cmp(&b.peer))
+    });
+    if let Some(limit) = args.limit {
+        rows.truncate(limit);
+    }
+    let table = || {
+        let headers = [
+            ("ID", Align::Right),
+            ("PEER", Align::Left),
+            ("ROLE", Align::Left),
+            ("COMMAND", Align::Left),
+            ("IDLE", Align::Right),
+            ("OUT BUFFER", Align::Right),
+        ];
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.id.clone(),
+                    r.peer.clone(),
+                    r.role.name().to_string(),
+                    r.command.clone().unwrap_or_else(|| "-".into()),
+                    r.idle_seconds.map_or("-".into(), |s| format!("{s}s")),
+                    r.output_buffer_bytes
+                        .map_or("-".into(), |b| fmt_bytes(b as f64)),
+                ]
+            })
+            .collect();
+        render(&g.style, &headers, &cells)
+    };
+    let prometheus = || {
+        let mut e = crate::output::prometheus::Exposition::default();
+        let mut by_role: std::collections::BTreeMap<&str, f64> = Default::default();
+        for r in &rows {
+            *by_role.entry(r.role.name()).or_default() += 1.0;
+        }
+        for (role, n) in by_role {
+            e.gauge(
+                "celtool_redis_clients",
+                "Clients of the database by role.",
+                &[("role", role)],
+                n,
+            );
+        }
+        e.render()
+    };
+    emit_listing(g, &rows, table, prometheus)?;
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,175 @@
+//! The Redis connection: connect with a timeout, run one command or a pipeline, and turn the
+//! redis crate's errors into one-line errors that name the server (never a password).
+
+use std::time::Duration;
+
+use redis::aio::MultiplexedConnection;
+
+use super::target::Target;
+use crate::settings::Secret;
+
+/// Why talking to Redis failed. The server is shown without credentials.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RedisError {
+    #[error("{server}: cannot connect: {cause}; check that Redis runs there and --url is right")]
+    Unreachable { server: String, cause: String },
+    #[error(
+        "{server}: authentication failed ({cause}); give the password in CELTOOL_PASSWORD or a profile's password_file, and the user in the URL (redis://USER@host)"
+    )]
+    Auth { server: String, cause: String },
+    #[error("{server}: {what}: {cause}")]
+    Command {
+        server: String,
+        what: String,
+        cause: String,
+    },
+    #[error("{server}: {what}: no answer within {secs} s; raise --timeout")]
+    Timeout {
+        server: String,
+        what: String,
+        secs: u64,
+    },
+}
+
+impl RedisError {
+    pub fn is_auth(&self) -> bool {
+        matches!(self, RedisError::Auth { .. })
+    }
+}
+
+fn is_auth_error(e: &redis::RedisError) -> bool {
+    let text = e.to_string();
+    e.kind() == redis::ErrorKind::AuthenticationFailed
+        || ["WRONGPASS", "NOAUTH", "NOPERM"]
+            .iter()
+            .any(|c| e.code() == Some(c) || text.contains(c))
+}
+
+/// One connection to one database, with the timeout applied to every command.
+#[derive(Clone)]
+pub struct RedisClient {
+    pub target: Target,
+    client: redis::Client,
+    con: MultiplexedConnection,
+    pub timeout: Duration,
+}
+
+impl RedisClient {
+    /// Connect and authenticate. `password` None or empty: no AUTH.
+    pub async fn connect(
+        target: &Target,
+        password: Option<&Secret>,
+        timeout: Duration,
+    ) -> Result<RedisClient, RedisError> {
+        // rustls needs a process-wide crypto provider; installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let server = target.to_string();
+        let client = redis::Client::open(target.connection_info(password)).map_err(|e| {
+            RedisError::Unreachable {
+                server: server.clone(),
+                cause: one_line(&e),
+            }
+        })?;
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout));
+        let con = match tokio::time::timeout(
+            timeout + Duration::from_secs(1),
+            client.get_multiplexed_async_connection_with_config(&config),
+        )
+        .await
+        {
+            Ok(Ok(con)) => con,
+            Ok(Err(e)) if is_auth_error(&e) => {
+                return Err(RedisError::Auth {
+                    server,
+                    cause: one_line(&e),
+                });
+            }
+            Ok(Err(e)) => {
+                return Err(RedisError::Unreachable {
+                    server,
+                    cause: one_line(&e),
+                });
+            }
+            Err(_) => {
+                return Err(RedisError::Timeout {
+                    server,
+                    what: "connect".into(),
+                    secs: timeout.as_secs(),
+                });
+            }
+        };
+        Ok(RedisClient {
+            target: target.clone(),
+            client,
+            con,
+            timeout,
+        })
+    }
+
+    fn err(&self, what: &str, e: redis::RedisError) -> RedisError {
+        let server = self.target.to_string();
+        if e.is_timeout() {
+            RedisError::Timeout {
+                server,
+                what: what.to_string(),
+                secs: self.timeout.as_secs(),
+            }
+        } else if is_auth_error(&e) {
+            RedisError::Auth {
+                server,
+                cause: one_line(&e),
+            }
+        } else {
+            RedisError::Command {
+                server,
+                what: what.to_string(),
+                cause: one_line(&e),
+            }
+        }
+    }
+
+    /// Run one command; `what` names it in errors (`INFO`, `CONFIG GET maxmemory`).
+    pub async fn query<T: redis::FromRedisValue>(
+        &self,
+        what: &str,
+        cmd: &redis::Cmd,
+    ) -> Result<T, RedisError> {
+        let mut con = self.con.clone();
+        cmd.query_async(&mut con)
+            .await
+            .map_err(|e| self.err(what, e))
+    }
+
+    /// Run a pipeline; one reply per command.
+    pub async fn pipe<T: redis::FromRedisValue>(
+        &self,
+        what: &str,
+        pipe: &redis::Pipeline,
+    ) -> Result<T, RedisError> {
+        let mut con = self.con.clone();
+        pipe.query_async(&mut con)
+            .await
+            .map_err(|e| self.err(what, e))
+    }
+
+    /// A separate connection for a pattern subscription.
+    pub async fn pubsub(&self) -> Result<redis::aio::PubSub, RedisError> {
+        match tokio::time::timeout(self.timeout, self.client.get_async_pubsub()).await {
+            Ok(Ok(p)) => Ok(p),
+            Ok(Err(e)) => Err(self.err("PSUBSCRIBE connection", e)),
+            Err(_) => Err(RedisError::Timeout {
+                server: self.target.to_string(),
+                what: "PSUBSCRIBE connection".into(),
+                secs: self.timeout.as_secs(),
+            }),
+        }
+    }
+}
+
+/// The redis crate's message, on one line.
+fn one_line(e: &redis::RedisError) -> String {
+    let text = e.to_string();
+    crate::output::sanitize(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+}

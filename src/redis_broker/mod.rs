@@ -1,0 +1,16 @@
+//! The Redis broker: where it is ([`target`]), the connection ([`client`]), what one run reads
+//! ([`gather`] into a [`snapshot::RedisSnapshot`]) and how that maps onto the broker-neutral
+//! Celery model ([`model`]).
+//!
+//! Sentinel and Cluster are not supported yet: celtool reads one server and one database.
+
+pub mod client;
+pub mod gather;
+pub mod model;
+pub mod snapshot;
+pub mod target;
+
+pub use client::{RedisClient, RedisError};
+pub use gather::{Options, gather};
+pub use snapshot::RedisSnapshot;
+pub use target::{Target, is_redis_url};

@@ -1,0 +1,167 @@
+//! Redis onto the broker-neutral Celery model: binding sets and lists become queues (priority
+//! buckets kept), CLIENT LIST lines become clients with a role, the event sample becomes the
+//! event traffic, the result-key sample becomes results.
+
+use super::snapshot::{ClientEntry, RedisSnapshot};
+use crate::celery_model::{BrokerKind, Bucket, Client, Events, Fleet, Kind, Queue, Results, Role};
+
+/// A pattern subscriber that heard something this recently is on the event stream; mailbox
+/// subscribers stay silent until someone sends a control command.
+const EVENT_IDLE_SECONDS: u64 = 10;
+
+pub fn fleet(snap: &RedisSnapshot) -> Fleet {
+    let clients: Vec<Client> = snap.db_clients().map(|c| client(snap, c)).collect();
+    let consumers = snap.db_clients().filter(|c| is_consumer(c)).count();
+    let scope = format!("db{}", snap.db);
+    let mut queues: Vec<Queue> = snap
+        .queues
+        .iter()
+        .map(|q| {
+            let kind = kind_of(&q.name, &q.exchanges);
+            let ready = q.depth();
+            Queue {
+                scope: scope.clone(),
+                name: q.name.clone(),
+                kind,
+                ready,
+                buckets: q
+                    .buckets
+                    .iter()
+                    .map(|&(priority, messages)| Bucket { priority, messages })
+                    .collect(),
+                unacked: None,
+                // Redis does not say which list a blocked client waits on: only "nobody at all".
+                consumers: (kind == Kind::Task && consumers == 0).then_some(0),
+                message_ttl_ms: None,
+                expires_ms: None,
+                publish_rate: None,
+                deliver_rate: None,
+                net_rate: q.depth_later.and_then(|later| {
+                    (snap.interval_seconds > 0.0)
+                        .then(|| (later as f64 - ready as f64) / snap.interval_seconds)
+                }),
+            }
+        })
+        .collect();
+    for r in &snap.reply_lists {
+        if !queues.iter().any(|q| q.name == r.key) {
+            queues.push(Queue {
+                scope: scope.clone(),
+                name: r.key.clone(),
+                kind: Kind::Reply,
+                ready: r.len,
+                buckets: vec![],
+                unacked: None,
+                consumers: None,
+                message_ttl_ms: None,
+                expires_ms: (r.ttl > 0).then_some(r.ttl as u64 * 1000),
+                publish_rate: None,
+                deliver_rate: None,
+                net_rate: None,
+            });
+        }
+    }
+    Fleet {
+        broker: BrokerKind::Redis,
+        host: snap.host.clone(),
+        events: events(snap, &clients),
+        results: snap.results.as_ref().map(|r| Results {
+            seen: r.seen,
+            sampled: r.sampled,
+            without_expiry: r.without_ttl,
+        }),
+        queues,
+        clients,
+    }
+}
+
+/// What Celery uses a queue for, from its name and the exchanges that bind it.
+pub fn kind_of(name: &str, exchanges: &[String]) -> Kind {
+    let ex = |n: &str| exchanges.iter().any(|e| e == n);
+    if name.ends_with(".reply.celery.pidbox") || ex("reply.celery.pidbox") {
+        Kind::Reply
+    } else if name.ends_with(".celery.pidbox") || ex("celery.pidbox") {
+        Kind::Mailbox
+    } else if name.starts_with("celeryev.") || ex("celeryev") {
+        Kind::Event
+    } else {
+        Kind::Task
+    }
+}
+
+fn is_consumer(c: &ClientEntry) -> bool {
+    c.cmd == "brpop" || c.flags.contains('b')
+}
+
+fn is_event_subscriber(snap: &RedisSnapshot, c: &ClientEntry) -> bool {
+    let heard = snap.events.as_ref().is_some_and(|e| e.messages > 0);
+    c.psub > 0 && heard && c.idle <= EVENT_IDLE_SECONDS.max(2 * snap.interval_seconds as u64)
+}
+
+fn client(snap: &RedisSnapshot, c: &ClientEntry) -> Client {
+    let worker_ip = |ip: &str| snap.db_clients().any(|o| is_consumer(o) && o.ip() == ip);
+    let role = if is_consumer(c) {
+        Role::Worker
+    } else if is_event_subscriber(snap, c) {
+        Role::EventSubscriber
+    } else if c.psub > 0 && worker_ip(c.ip()) {
+        Role::Worker
+    } else if c.psub > 0 || c.sub > 0 {
+        Role::Monitor
+    } else if matches!(
+        c.cmd.as_str(),
+        "publish" | "evalsha" | "eval" | "lpush" | "rpush" | "setex" | "set" | "multi" | "exec"
+    ) {
+        Role::Publisher
+    } else {
+        Role::Other
+    };
+    Client {
+        id: c.id.to_string(),
+        peer: c.addr.clone(),
+        role,
+        send_rate: None,
+        pending_bytes: Some(c.omem),
+        idle_seconds: Some(c.idle),
+        state: Some(c.cmd.clone()),
+    }
+}
+
+/// N worker nodes from the heartbeats heard; S receivers from CLIENT LIST; M = S - N when the
+/// workers gossip (S >= N), else S.
+fn events(snap: &RedisSnapshot, clients: &[Client]) -> Option<Events> {
+    let ev = snap.events.as_ref()?;
+    let n = ev.heartbeat_hosts.len() as u64;
+    let s = clients
+        .iter()
+        .filter(|c| c.role == Role::EventSubscriber)
+        .count() as u64;
+    let m = if s >= n { s - n } else { s };
+    let per = (ev.seconds > 0.0).then(|| ev.bytes as f64 / ev.seconds);
+    Some(Events {
+        worker_nodes: n,
+        monitors: m,
+        subscribers: s,
+        per_subscriber_bytes: per,
+        publish_rate: (ev.seconds > 0.0).then(|| ev.messages as f64 / ev.seconds),
+        broker_output_bytes: snap.output_rate(),
+        event_output_bytes: per.map(|p| p * s as f64),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_follow_celery_names() {
+        let none: Vec<String> = vec![];
+        assert_eq!(kind_of("celery", &none), Kind::Task);
+        assert_eq!(
+            kind_of("w1@h.celery.pidbox", &["celery.pidbox".into()]),
+            Kind::Mailbox
+        );
+        assert_eq!(kind_of("abc.reply.celery.pidbox", &none), Kind::Reply);
+        assert_eq!(kind_of("celeryev.1234", &["celeryev".into()]), Kind::Event);
+    }
+}
