@@ -100,12 +100,15 @@ impl RedisClient {
                 });
             }
         };
-        Ok(RedisClient {
+        let client = RedisClient {
             target: target.clone(),
             client,
             con,
             timeout,
-        })
+        };
+        // Without a password the handshake succeeds and every command fails NOAUTH: ask once.
+        client.query::<String>("PING", &redis::cmd("PING")).await?;
+        Ok(client)
     }
 
     fn err(&self, what: &str, e: redis::RedisError) -> RedisError {

@@ -10,6 +10,7 @@ mod host;
 mod listing;
 mod load;
 mod prune_tmp;
+mod redis;
 mod secrets;
 mod support;
 mod worker;

@@ -1,0 +1,501 @@
+//! Celery on Redis: the built binary against the machine's Redis (each test in its own database,
+//! flushed before and after) with real Celery workers, monitors and producers; tests that change
+//! server settings start a private redis-server on a free port.
+
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+const SHARED_PORT: u16 = 6379;
+
+fn redis_cli(port: u16, db: u32, args: &[&str]) -> String {
+    let out = Command::new("redis-cli")
+        .args(["-p", &port.to_string(), "-n", &db.to_string()])
+        .args(args)
+        .output()
+        .expect("redis-cli");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn url(port: u16, db: u32) -> String {
+    format!("redis://127.0.0.1:{port}/{db}")
+}
+
+/// A database of the shared Redis for one test, empty before and after.
+struct Db(u32);
+
+impl Db {
+    fn new(n: u32) -> Db {
+        redis_cli(SHARED_PORT, n, &["FLUSHDB"]);
+        Db(n)
+    }
+    fn url(&self) -> String {
+        url(SHARED_PORT, self.0)
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        redis_cli(SHARED_PORT, self.0, &["FLUSHDB"]);
+    }
+}
+
+/// A process of the test's own, in its own process group; killed with its children on drop.
+struct Proc {
+    child: Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Proc {
+    fn spawn(cmd: &mut Command) -> Proc {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        let out = std::fs::File::create(&log).unwrap();
+        let child = cmd
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .process_group(0)
+            .spawn()
+            .expect("spawn");
+        Proc {
+            child,
+            log,
+            _dir: dir,
+        }
+    }
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+    fn signal(&self, sig: nix::sys::signal::Signal) {
+        let pgid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::killpg(pgid, sig);
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.signal(nix::sys::signal::Signal::SIGCONT);
+        self.signal(nix::sys::signal::Signal::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
+fn venv() -> PathBuf {
+    std::env::var_os("CELTOOL_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".venv"))
+}
+
+fn celery_cmd(program: &str, broker: &str, env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(venv().join("bin").join(program));
+    cmd.env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
+        .env("CELTOOL_TEST_BROKER", broker)
+        .env("C_FORCE_ROOT", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// `celery worker` (solo pool: one process per node) on the Redis app.
+fn worker(broker: &str, node: &str, extra: &[&str], env: &[(&str, &str)]) -> Proc {
+    Proc::spawn(
+        celery_cmd("celery", broker, env)
+            .args([
+                "-A",
+                "celtool_redisapp",
+                "worker",
+                "-n",
+                node,
+                "--pool",
+                "solo",
+            ])
+            .args(["--loglevel", "INFO"])
+            .args(extra),
+    )
+}
+
+/// Run Python against the app to completion (a producer).
+fn python(broker: &str, code: &str, env: &[(&str, &str)]) {
+    let out = celery_cmd("python", broker, env)
+        .args(["-c", code])
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A redis-server of the test's own on a free port, stopped on drop.
+struct PrivateRedis {
+    port: u16,
+    _proc: Proc,
+}
+
+impl PrivateRedis {
+    fn start(extra: &[&str]) -> PrivateRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let proc = Proc::spawn(
+            Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no"])
+                .args(extra),
+        );
+        wait_for(Duration::from_secs(60), || {
+            let pong = redis_cli(port, 0, &["PING"]);
+            (pong == "PONG" || pong.contains("NOAUTH")).then_some(())
+        })
+        .unwrap_or_else(|| panic!("private redis did not start: {}", proc.log()));
+        PrivateRedis { port, _proc: proc }
+    }
+}
+
+fn doctor(url: &str, env: &[(&str, &str)], extra: &[&str]) -> Run {
+    let mut cmd = celtool();
+    cmd.args([
+        "doctor", "--url", url, "--only", "broker", "--format", "json",
+    ])
+    .args(extra);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let r = run(&mut cmd);
+    assert!(r.code >= 0 && r.code <= 2, "{r:#?}");
+    r
+}
+
+fn finding(r: &Run, id: &str) -> Option<Value> {
+    r.json()["findings"]
+        .as_array()?
+        .iter()
+        .find(|f| f["id"] == id)
+        .cloned()
+}
+
+fn evidence(f: &Value, name: &str) -> f64 {
+    f["evidence"][name].as_f64().unwrap_or(f64::NAN)
+}
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+#[test]
+fn a_backlog_with_priority_buckets_is_summed_and_shown() {
+    let db = Db::new(5);
+    let broker = db.url();
+    python(
+        &broker,
+        "from celtool_redisapp import add\n\
+         for i in range(700): add.apply_async((i, i), priority=0)\n\
+         for i in range(500): add.apply_async((i, i), priority=9)\n",
+        &[],
+    );
+    let r = doctor(&broker, &[], &[]);
+    let f = finding(&r, "queues.no-consumers").unwrap_or_else(|| panic!("{}", r.stdout));
+    assert_eq!(f["subject"], "db5/celery");
+    assert_eq!(f["severity"], "crit");
+    assert_eq!(evidence(&f, "messages_ready"), 1200.0);
+    assert_eq!(evidence(&f, "priority_0_messages"), 700.0);
+    assert_eq!(evidence(&f, "priority_9_messages"), 500.0);
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .contains("1200 (priority 0: 700, 9: 500)"),
+        "{f}"
+    );
+    assert_eq!(r.code, 2);
+
+    let q = run(celtool().args(["queues", "--url", &broker, "--format", "json"]));
+    assert_eq!(q.code, 0, "{q:#?}");
+    let rows = q.json();
+    let celery = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "celery")
+        .unwrap()
+        .clone();
+    assert_eq!(celery["ready"], 1200);
+    assert_eq!(celery["priorities"]["0"], 700);
+    assert_eq!(celery["priorities"]["9"], 500);
+    assert_eq!(celery["kind"], "task");
+
+    // With a worker connected (consuming another queue), Redis cannot say who consumes what:
+    // the same depth is a backlog, not "no consumer".
+    let w = worker(&broker, "w1@celtool-it-redis", &["-Q", "other"], &[]);
+    let r = wait_for(MINUTE, || {
+        let r = doctor(&broker, &[], &[]);
+        finding(&r, "queues.backlog").map(|_| r)
+    })
+    .unwrap_or_else(|| panic!("no backlog finding; worker log:\n{}", w.log()));
+    let f = finding(&r, "queues.backlog").unwrap();
+    assert_eq!(
+        (f["severity"].as_str(), f["subject"].as_str()),
+        (Some("warn"), Some("db5/celery"))
+    );
+}
+
+#[test]
+fn event_fan_out_of_workers_and_a_monitor_is_measured() {
+    let db = Db::new(6);
+    let broker = db.url();
+    let workers: Vec<Proc> = (1..=3)
+        .map(|i| worker(&broker, &format!("w{i}@celtool-it-fanout"), &["-E"], &[]))
+        .collect();
+    let monitor = Proc::spawn(celery_cmd("celery", &broker, &[]).args([
+        "-A",
+        "celtool_redisapp",
+        "events",
+        "--dump",
+    ]));
+    let env = [
+        ("CELTOOL_REDIS_INTERVAL", "6s"),
+        ("CELTOOL_REDIS_LINK_MBIT", "1000"),
+    ];
+    let f = wait_for(Duration::from_secs(120), || {
+        let r = doctor(&broker, &env, &[]);
+        finding(&r, "redis.events.fanout")
+            .filter(|f| evidence(f, "worker_nodes") == 3.0 && evidence(f, "event_receivers") == 4.0)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "fan-out never showed 3 workers and 4 receivers; worker log:\n{}\nmonitor log:\n{}",
+            workers[0].log(),
+            monitor.log()
+        )
+    });
+    // Measured on this machine: about 370 B/s per worker node per receiver (heartbeat 675 B every
+    // 2 s plus framing); the model's N x (N + M) x 370 B/s is 3 x 4 x 370 = 4440 B/s.
+    let cost = evidence(&f, "bytes_per_node_per_receiver");
+    assert!((150.0..900.0).contains(&cost), "{f}");
+    let events = evidence(&f, "event_bytes_per_second");
+    assert!((1500.0..12000.0).contains(&events), "{f}");
+    let nodes = evidence(&f, "saturating_worker_nodes");
+    assert!((200.0..1200.0).contains(&nodes), "{f}");
+    assert_eq!(f["severity"], "ok");
+}
+
+#[test]
+fn results_without_ttl_are_counted_from_the_sample() {
+    let db = Db::new(7);
+    let broker = db.url();
+    let env = [
+        ("CELTOOL_TEST_RESULTS", "redis"),
+        ("CELTOOL_TEST_RESULT_EXPIRES", "none"),
+    ];
+    let w = worker(&broker, "w1@celtool-it-results", &[], &env);
+    python(
+        &broker,
+        "from celtool_redisapp import add\n\
+         rs = [add.delay(i, i) for i in range(5)]\n\
+         print([r.get(timeout=120) for r in rs])\n",
+        &env,
+    );
+    let r = doctor(&broker, &[], &[]);
+    let f =
+        finding(&r, "redis.results.no-ttl").unwrap_or_else(|| panic!("{}\n{}", r.stdout, w.log()));
+    assert_eq!(f["severity"], "warn");
+    assert_eq!(
+        (evidence(&f, "without_ttl"), evidence(&f, "sampled")),
+        (5.0, 5.0)
+    );
+    assert!(
+        f["summary"].as_str().unwrap().starts_with("5 of 5 sampled"),
+        "{f}"
+    );
+}
+
+#[test]
+fn an_eta_task_held_past_the_visibility_timeout_is_critical() {
+    let db = Db::new(8);
+    let broker = db.url();
+    let w = worker(&broker, "w1@celtool-it-eta", &[], &[]);
+    python(
+        &broker,
+        "from celtool_redisapp import add\nadd.apply_async((1, 2), countdown=600)\n",
+        &[],
+    );
+    let env = [("CELTOOL_REDIS_VISIBILITY_TIMEOUT", "5s")];
+    let f = wait_for(Duration::from_secs(120), || {
+        let r = doctor(&broker, &env, &[]);
+        finding(&r, "redis.unacked.visibility").filter(|f| f["severity"] == "crit")
+    })
+    .unwrap_or_else(|| panic!("no crit visibility finding; worker log:\n{}", w.log()));
+    assert_eq!(evidence(&f, "unacked"), 1.0);
+    assert!(evidence(&f, "oldest_age_seconds") >= 5.0, "{f}");
+    assert_eq!(evidence(&f, "visibility_timeout_seconds"), 5.0);
+    assert!(
+        f["remedy"].as_str().unwrap().contains("visibility_timeout"),
+        "{f}"
+    );
+}
+
+#[test]
+fn a_stalled_monitor_near_the_pubsub_output_buffer_limit_is_found() {
+    let server = PrivateRedis::start(&["--client-output-buffer-limit", "pubsub 4mb 0 0"]);
+    let broker = url(server.port, 0);
+    let monitor = Proc::spawn(celery_cmd("celery", &broker, &[]).args([
+        "-A",
+        "celtool_redisapp",
+        "events",
+        "--dump",
+    ]));
+    wait_for(MINUTE, || {
+        redis_cli(server.port, 0, &["CLIENT", "LIST"])
+            .contains("psub=1")
+            .then_some(())
+    })
+    .unwrap_or_else(|| panic!("the monitor never subscribed: {}", monitor.log()));
+    monitor.signal(nix::sys::signal::Signal::SIGSTOP);
+    // Publish 64 KiB events until Redis holds more than 60% of the hard limit for the monitor.
+    let payload = "x".repeat(64 * 1024);
+    let omem = || -> u64 {
+        let list = redis_cli(server.port, 0, &["CLIENT", "LIST"]);
+        list.lines()
+            .filter(|l| l.contains("psub=1"))
+            .filter_map(|l| l.split(' ').find_map(|kv| kv.strip_prefix("omem=")))
+            .filter_map(|n| n.parse().ok())
+            .max()
+            .unwrap_or(0)
+    };
+    wait_for(Duration::from_secs(120), || {
+        if omem() > 4 * 1024 * 1024 * 6 / 10 {
+            return Some(());
+        }
+        redis_cli(
+            server.port,
+            0,
+            &["PUBLISH", "/0.celeryev/worker.heartbeat", &payload],
+        );
+        None
+    })
+    .expect("the output buffer never filled");
+    let r = doctor(&broker, &[], &[]);
+    let f = finding(&r, "redis.pubsub.output-buffer").unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(
+        matches!(f["severity"].as_str(), Some("warn" | "crit")),
+        "{f}"
+    );
+    assert_eq!(evidence(&f, "limit_bytes"), 4.0 * 1024.0 * 1024.0);
+    // Past the limit Redis drops it.
+    for _ in 0..40 {
+        redis_cli(
+            server.port,
+            0,
+            &["PUBLISH", "/0.celeryev/worker.heartbeat", &payload],
+        );
+    }
+    wait_for(MINUTE, || {
+        (!redis_cli(server.port, 0, &["CLIENT", "LIST"]).contains("psub=1")).then_some(())
+    })
+    .expect("Redis never disconnected the stalled subscriber");
+}
+
+#[test]
+fn fixes_set_noeviction_and_result_ttls_and_undo_restores_them() {
+    let server = PrivateRedis::start(&["--maxmemory-policy", "allkeys-lru"]);
+    let broker = url(server.port, 3);
+    python(
+        &broker,
+        "from celtool_redisapp import add\nadd.delay(1, 2)\n",
+        &[],
+    );
+    for i in 0..1200 {
+        redis_cli(
+            server.port,
+            3,
+            &["SET", &format!("celery-task-meta-{i}"), "{}"],
+        );
+    }
+    let journal = tempfile::tempdir().unwrap();
+    let jpath = journal.path().join("journal.jsonl");
+    let jarg = jpath.to_str().unwrap();
+    let before = doctor(&broker, &[], &[]);
+    let policy = finding(&before, "redis.maxmemory-policy").unwrap();
+    assert_eq!(policy["severity"], "warn", "{policy}");
+
+    let r = run(celtool().args([
+        "doctor",
+        "--url",
+        &broker,
+        "--only",
+        "broker",
+        "--fix",
+        "--yes",
+        "--journal",
+        jarg,
+    ]));
+    assert!(r.stdout.contains("EXPIRE 500 result key(s)"), "{r:#?}");
+    assert!(
+        r.stdout.contains("CONFIG SET maxmemory-policy noeviction"),
+        "{r:#?}"
+    );
+    assert_eq!(
+        redis_cli(server.port, 0, &["CONFIG", "GET", "maxmemory-policy"]),
+        "maxmemory-policy\nnoeviction"
+    );
+    let with_ttl = (0..1200)
+        .filter(|i| redis_cli(server.port, 3, &["TTL", &format!("celery-task-meta-{i}")]) != "-1")
+        .count();
+    assert_eq!(with_ttl, 1000, "the sample is 1000 keys");
+
+    // Undo the last run (the CONFIG SET), then the TTL run.
+    for _ in 0..2 {
+        let u = run(celtool().args(["undo", "--url", &broker, "--yes", "--journal", jarg]));
+        assert_eq!(u.code, 0, "{u:#?}");
+    }
+    assert_eq!(
+        redis_cli(server.port, 0, &["CONFIG", "GET", "maxmemory-policy"]),
+        "maxmemory-policy\nallkeys-lru"
+    );
+    let with_ttl = (0..1200)
+        .filter(|i| redis_cli(server.port, 3, &["TTL", &format!("celery-task-meta-{i}")]) != "-1")
+        .count();
+    assert_eq!(with_ttl, 0);
+}
+
+#[test]
+fn passwords_are_never_printed_and_bad_urls_are_usage_errors() {
+    let server = PrivateRedis::start(&["--requirepass", "s3cret-celtool"]);
+    let u = url(server.port, 0);
+    let r = run(celtool().args(["doctor", "--url", &u, "--only", "broker"]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stderr.contains("authentication") || r.stderr.contains("NOAUTH"),
+        "{r:#?}"
+    );
+    let r = run(celtool()
+        .args([
+            "doctor", "--url", &u, "--only", "broker", "--format", "json",
+        ])
+        .env("CELTOOL_PASSWORD", "wrong"));
+    assert_eq!(finding(&r, "redis.auth").unwrap()["severity"], "unknown");
+    let r = run(celtool()
+        .args([
+            "doctor", "--url", &u, "--only", "broker", "--format", "json", "--all",
+        ])
+        .env("CELTOOL_PASSWORD", "s3cret-celtool"));
+    assert!(finding(&r, "redis.info").is_some(), "{r:#?}");
+    assert!(!r.stdout.contains("s3cret") && !r.stderr.contains("s3cret"));
+    let r = run(celtool().args([
+        "queues",
+        "--url",
+        &format!("redis://u:s3cret-celtool@127.0.0.1:{}/0", server.port),
+    ]));
+    assert_eq!(r.code, 3);
+    assert!(!r.stderr.contains("s3cret"), "{r:#?}");
+}
