@@ -327,3 +327,7 @@ fn rejected(snap: &RedisSnapshot, out: &mut Vec<Finding>) {
         .remedy("raise maxclients in redis.conf (and the file-descriptor limit); lower broker_pool_limit or the number of worker processes; find clients that leak connections (redis-cli CLIENT LIST)"),
     );
 }
+
+#[cfg(test)]
+#[path = "redis_tests.rs"]
+mod tests;

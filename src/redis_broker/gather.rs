@@ -383,7 +383,7 @@ async fn sample(client: &RedisClient, opts: &Options, snap: &mut RedisSnapshot) 
 }
 
 /// Bytes of a RESP bulk string of `n` bytes: `$n\r\n` + data + `\r\n`.
-fn resp_bulk_len(n: usize) -> u64 {
+pub(crate) fn resp_bulk_len(n: usize) -> u64 {
     (1 + n.to_string().len() + 2 + n + 2) as u64
 }
 

@@ -54,7 +54,7 @@ pub fn fleet(snap: &RedisSnapshot) -> Fleet {
                 unacked: None,
                 consumers: None,
                 message_ttl_ms: None,
-                expires_ms: (r.ttl > 0).then_some(r.ttl as u64 * 1000),
+                expires_ms: (r.ttl > 0).then(|| r.ttl as u64 * 1000),
                 publish_rate: None,
                 deliver_rate: None,
                 net_rate: None,
@@ -94,8 +94,7 @@ fn is_consumer(c: &ClientEntry) -> bool {
 }
 
 fn is_event_subscriber(snap: &RedisSnapshot, c: &ClientEntry) -> bool {
-    let heard = snap.events.as_ref().is_some_and(|e| e.messages > 0);
-    c.psub > 0 && heard && c.idle <= EVENT_IDLE_SECONDS.max(2 * snap.interval_seconds as u64)
+    c.psub > 0 && c.idle <= EVENT_IDLE_SECONDS.max(2 * snap.interval_seconds as u64)
 }
 
 fn client(snap: &RedisSnapshot, c: &ClientEntry) -> Client {

@@ -308,47 +308,154 @@ impl RedisSnapshot {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
+    //! Snapshots built from the recorded replies under tests/fixtures/redis/.
     use super::*;
 
-    fn fixture(name: &str) -> String {
+    pub fn read(name: &str) -> String {
         let path = format!("{}/tests/fixtures/redis/{name}", env!("CARGO_MANIFEST_DIR"));
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
+    /// `redis-cli CONFIG GET` output: name and value on alternate lines.
+    pub fn config(text: &str) -> BTreeMap<String, String> {
+        let lines: Vec<&str> = text.lines().collect();
+        lines
+            .chunks(2)
+            .filter_map(|kv| match kv {
+                [k, v] => Some((k.to_string(), v.to_string())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `redis-cli psubscribe` output: `pmessage`, pattern, channel, payload, four lines each.
+    pub fn events(text: &str, seconds: f64) -> EventSample {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut ev = EventSample {
+            seconds,
+            ..EventSample::default()
+        };
+        let mut i = 0;
+        while i + 3 < lines.len() {
+            if lines[i] != "pmessage" {
+                i += 1;
+                continue;
+            }
+            let (pattern, channel, payload) = (lines[i + 1], lines[i + 2], lines[i + 3]);
+            ev.messages += 1;
+            ev.bytes += 18
+                + super::super::gather::resp_bulk_len(pattern.len())
+                + super::super::gather::resp_bulk_len(channel.len())
+                + super::super::gather::resp_bulk_len(payload.len());
+            let kind = channel.rsplit_once('/').map_or("", |(_, k)| k).to_string();
+            if kind == "worker.heartbeat"
+                && let Ok(v) = serde_json::from_str::<serde_json::Value>(payload)
+                && let Some(h) = v["headers"]["hostname"].as_str()
+            {
+                ev.heartbeat_hosts.insert(h.to_string());
+            }
+            *ev.by_type.entry(kind).or_default() += 1;
+            i += 4;
+        }
+        ev
+    }
+
+    /// The idle fleet: three workers and a monitor on database 13.
+    pub fn fleet() -> RedisSnapshot {
+        RedisSnapshot {
+            target: "redis://127.0.0.1:6379/13".into(),
+            host: "127.0.0.1".into(),
+            db: 13,
+            info: Info::parse(&read("fleet-info.txt")),
+            info_later: Some(Info::parse(&read("fleet-info-later.txt"))),
+            interval_seconds: 6.0,
+            config: config(&read("fleet-config.txt")),
+            clients: parse_client_list(&read("fleet-client-list.txt")),
+            events: Some(events(&read("fleet-events.txt"), 6.0)),
+            visibility_timeout: 3600.0,
+            queues: vec![RedisQueue {
+                name: "celery".into(),
+                exchanges: vec!["celery".into()],
+                buckets: PRIORITY_STEPS.iter().map(|&s| (s, 0)).collect(),
+                depth_later: Some(0),
+            }],
+            ..RedisSnapshot::default()
+        }
+    }
+
+    /// The troubled private server: allkeys-lru at maxmemory, a stalled subscriber, refusals.
+    pub fn trouble() -> RedisSnapshot {
+        RedisSnapshot {
+            target: "redis://127.0.0.1:6391/0".into(),
+            host: "127.0.0.1".into(),
+            db: 0,
+            info: Info::parse(&read("trouble-info.txt")),
+            config: config(&read("trouble-config.txt")),
+            clients: parse_client_list(&read("trouble-client-list.txt")),
+            visibility_timeout: 3600.0,
+            queues: vec![RedisQueue {
+                name: "celery".into(),
+                exchanges: vec!["celery".into()],
+                buckets: vec![(0, 3), (3, 0), (6, 0), (9, 0)],
+                depth_later: None,
+            }],
+            ..RedisSnapshot::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::*;
+    use super::*;
+
     #[test]
     fn info_parses_sections_and_keyspace() {
-        let info = Info::parse(&fixture("info.txt"));
+        let info = Info::parse(&read("fleet-info.txt"));
         assert_eq!(info.get("redis_version"), Some("7.0.15"));
         assert!(info.num("used_memory").unwrap() > 0.0);
         assert_eq!(info.get("maxmemory_policy"), Some("noeviction"));
-        assert!(info.keyspace(14).is_some());
         assert_eq!(info.keyspace(99), None);
+        assert_eq!(
+            Info::parse("# Keyspace\ndb5:keys=10,expires=2,avg_ttl=0\n").keyspace(5),
+            Some((10, 2))
+        );
     }
 
     #[test]
     fn client_list_parses_recorded_reply() {
-        let clients = parse_client_list(&fixture("client-list.txt"));
-        assert!(clients.len() >= 10, "{}", clients.len());
+        let clients = parse_client_list(&read("fleet-client-list.txt"));
         let brpop = clients.iter().filter(|c| c.cmd == "brpop").count();
         let psub = clients.iter().filter(|c| c.psub > 0).count();
-        assert_eq!((brpop, psub), (2, 5));
-        assert!(clients.iter().all(|c| c.ip() == "127.0.0.1"));
+        // Three workers: one BRPOP consumer, one gossip and one mailbox subscriber each; one monitor.
+        assert_eq!((brpop, psub), (3, 7));
+        assert!(clients.iter().all(|c| c.ip() == "127.0.0.1" && c.db == 13));
+        let stalled = parse_client_list(&read("trouble-client-list.txt"));
+        assert_eq!(stalled.iter().map(|c| c.omem).max(), Some(3007568));
     }
 
     #[test]
     fn pubsub_limits_parse_in_bytes_and_units() {
-        let l = parse_pubsub_limit(
-            "normal 0 0 0 replica 268435456 67108864 60 pubsub 33554432 8388608 60",
-        )
-        .unwrap();
+        let snap = trouble();
+        let l = snap.pubsub_limit().unwrap();
         assert_eq!(
             (l.hard_bytes, l.soft_bytes, l.soft_seconds),
-            (33554432, 8388608, 60)
+            (4194304, 0, 0)
         );
         let l = parse_pubsub_limit("pubsub 32mb 8mb 60").unwrap();
         assert_eq!(l.hard_bytes, 32 * 1024 * 1024);
         assert_eq!(parse_pubsub_limit("normal 0 0 0"), None);
+        assert_eq!(snap.maxmemory(), Some(8388608.0));
+        assert_eq!(snap.maxmemory_policy(), Some("allkeys-lru"));
+    }
+
+    #[test]
+    fn the_recorded_event_stream_names_three_heartbeating_workers() {
+        let ev = fleet().events.unwrap();
+        assert_eq!(ev.heartbeat_hosts.len(), 3, "{:?}", ev.heartbeat_hosts);
+        assert_eq!(ev.messages, 9);
+        assert_eq!(ev.by_type.get("worker.heartbeat"), Some(&9));
     }
 
     #[test]
