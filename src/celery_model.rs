@@ -11,6 +11,21 @@
 //!   with the name the way findings show it;
 //! - rates are per second over the broker's own sampling window (RabbitMQ's message_stats) or
 //!   celtool's two samples a moment apart (Redis).
+//!
+//! How each broker fills it:
+//!
+//! | field | Redis (`redis_broker::model`) | RabbitMQ (to be mapped from `broker::gather::Snapshot`) |
+//! |---|---|---|
+//! | `Queue.kind` | binding exchange / name: `celeryev` event, `celery.pidbox` mailbox, `*.reply.celery.pidbox` reply, else task | `broker::celery::Classifier::queue_kind` (its Mailbox covers mailbox and reply) |
+//! | `Queue.ready` / `buckets` | LLEN of `NAME` + `NAME\x06\x16{3,6,9}`, one bucket each | messages_ready, no buckets |
+//! | `Queue.unacked` | None (one `unacked` hash per database) | messages_unacknowledged |
+//! | `Queue.consumers` | Some(0) only when no client is blocked in BRPOP, else None | consumers |
+//! | `Queue.message_ttl_ms` / `expires_ms` | None / reply-list TTL | x-message-ttl / x-expires from arguments or effective policy |
+//! | `Queue.publish_rate` / `deliver_rate` / `net_rate` | None / None / LLEN change over the sample | message_stats publish / deliver_get rates / None |
+//! | `Client.role` | BRPOP or mailbox subscriber: worker; pattern subscriber heard recently: event-subscriber | Classifier: celery-worker: worker, event-consumer: monitor, else publisher/other |
+//! | `Client.pending_bytes` / `send_rate` | omem / None | None / send_oct rate |
+//! | `Events` | heartbeat hostnames (N), receivers in CLIENT LIST, a PSUBSCRIBE sample, INFO output delta | celeryev exchange publish_in/out rates; receivers = celeryev.* queue consumers |
+//! | `Results` | sampled `celery-task-meta-*` TTLs | result queues (rpc/amqp backends) with or without x-expires |
 
 use serde::Serialize;
 

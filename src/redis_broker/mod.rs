@@ -1,5 +1,5 @@
 //! The Redis broker: where it is ([`target`]), the connection ([`client`]), what one run reads
-//! ([`gather`] into a [`snapshot::RedisSnapshot`]) and how that maps onto the broker-neutral
+//! ([`gather::gather`] into a [`snapshot::RedisSnapshot`]) and how that maps onto the broker-neutral
 //! Celery model ([`model`]).
 //!
 //! Sentinel and Cluster are not supported yet: celtool reads one server and one database.
