@@ -188,7 +188,7 @@ fn fanout(
             f = f.evidence("link_ratio", used).evidence("link_bytes_per_second", *link);
         }
         None => summary.push_str(
-            "; link speed unknown (not on the broker host): set CELTOOL_REDIS_LINK_MBIT to forecast when the network card saturates",
+            "; link speed unknown (celtool reads /sys/class/net/IF/speed only on the broker host): set CELTOOL_REDIS_LINK_MBIT to forecast when the network card saturates",
         ),
     }
     out.push(f.summary(summary).remedy(

@@ -499,3 +499,116 @@ fn passwords_are_never_printed_and_bad_urls_are_usage_errors() {
     assert_eq!(r.code, 3);
     assert!(!r.stderr.contains("s3cret"), "{r:#?}");
 }
+
+/// rediss:// with rustls: a server whose certificate is signed by a CA of the test's own,
+/// trusted through SSL_CERT_FILE (rustls-native-certs reads it), and refused without it.
+#[test]
+fn rediss_connects_with_a_trusted_certificate_and_refuses_an_unknown_issuer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=celtool-test-ca",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "srv.key",
+        "-out",
+        "srv.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    write(
+        &d.join("ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    );
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "srv.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "srv.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "ext",
+    ]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let path = |f: &str| d.join(f).to_str().unwrap().to_string();
+    let server = Proc::spawn(
+        Command::new("redis-server")
+            .args([
+                "--port",
+                "0",
+                "--tls-port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .args([
+                "--tls-cert-file",
+                &path("srv.crt"),
+                "--tls-key-file",
+                &path("srv.key"),
+            ])
+            .args([
+                "--tls-ca-cert-file",
+                &path("ca.crt"),
+                "--tls-auth-clients",
+                "no",
+            ])
+            .args(["--save", "", "--appendonly", "no"]),
+    );
+    let u = format!("rediss://localhost:{port}/0");
+    let r = wait_for(MINUTE, || {
+        let r = run(celtool()
+            .args([
+                "doctor", "--url", &u, "--only", "broker", "--format", "json", "--all",
+            ])
+            .env("SSL_CERT_FILE", path("ca.crt"))
+            .env("CELTOOL_REDIS_INTERVAL", "0s"));
+        finding(&r, "redis.info").map(|_| r)
+    })
+    .unwrap_or_else(|| panic!("no TLS connection; server log:\n{}", server.log()));
+    assert_eq!(r.code, 0, "{r:#?}");
+    let r = run(celtool().args(["queues", "--url", &u]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(r.stderr.contains("UnknownIssuer"), "{r:#?}");
+}
