@@ -52,11 +52,17 @@ pub fn default_path() -> PathBuf {
     PathBuf::from(home).join(".local/state/celtool/journal.jsonl")
 }
 
-/// A run ID: UTC time and pid, unique enough for one host and easy to type.
+/// A run ID: UTC time and pid, unique enough for one host and easy to type. A second run in the
+/// same process (`doctor --fix` applying two plans within a second) gets `-2`, `-3`, ...
 pub fn new_run_id() -> String {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let t = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let compact: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    format!("{}-{}", compact.trim_end_matches('Z'), std::process::id())
+    let id = format!("{}-{}", compact.trim_end_matches('Z'), std::process::id());
+    match RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) {
+        0 => id,
+        n => format!("{id}-{}", n + 1),
+    }
 }
 
 pub fn now() -> String {

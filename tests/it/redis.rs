@@ -22,6 +22,37 @@ fn redis_cli(port: u16, db: u32, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// Many commands on one redis-cli connection, one per line; the replies, one per line.
+fn redis_batch(port: u16, db: u32, commands: &[String]) -> Vec<String> {
+    use std::io::Write;
+    let mut child = Command::new("redis-cli")
+        .args(["-p", &port.to_string(), "-n", &db.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("redis-cli");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(commands.join("\n").as_bytes()).unwrap();
+    stdin.write_all(b"\n").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// How many of `celery-task-meta-0..n` have a TTL.
+fn keys_with_ttl(port: u16, db: u32, n: usize) -> usize {
+    let ttl: Vec<String> = (0..n)
+        .map(|i| format!("TTL celery-task-meta-{i}"))
+        .collect();
+    redis_batch(port, db, &ttl)
+        .iter()
+        .filter(|r| r.as_str() != "-1")
+        .count()
+}
+
 fn url(port: u16, db: u32) -> String {
     format!("redis://127.0.0.1:{port}/{db}")
 }
@@ -414,13 +445,11 @@ fn fixes_set_noeviction_and_result_ttls_and_undo_restores_them() {
         "from celtool_redisapp import add\nadd.delay(1, 2)\n",
         &[],
     );
-    for i in 0..1200 {
-        redis_cli(
-            server.port,
-            3,
-            &["SET", &format!("celery-task-meta-{i}"), "{}"],
-        );
-    }
+    let sets: Vec<String> = (0..1200)
+        .map(|i| format!("SET celery-task-meta-{i} {{}}"))
+        .collect();
+    redis_batch(server.port, 3, &sets);
+    assert_eq!(keys_with_ttl(server.port, 3, 1200), 0);
     let journal = tempfile::tempdir().unwrap();
     let jpath = journal.path().join("journal.jsonl");
     let jarg = jpath.to_str().unwrap();
@@ -448,9 +477,7 @@ fn fixes_set_noeviction_and_result_ttls_and_undo_restores_them() {
         redis_cli(server.port, 0, &["CONFIG", "GET", "maxmemory-policy"]),
         "maxmemory-policy\nnoeviction"
     );
-    let with_ttl = (0..1200)
-        .filter(|i| redis_cli(server.port, 3, &["TTL", &format!("celery-task-meta-{i}")]) != "-1")
-        .count();
+    let with_ttl = keys_with_ttl(server.port, 3, 1200);
     assert_eq!(with_ttl, 1000, "the sample is 1000 keys");
 
     // Undo the last run (the CONFIG SET), then the TTL run.
@@ -462,9 +489,7 @@ fn fixes_set_noeviction_and_result_ttls_and_undo_restores_them() {
         redis_cli(server.port, 0, &["CONFIG", "GET", "maxmemory-policy"]),
         "maxmemory-policy\nallkeys-lru"
     );
-    let with_ttl = (0..1200)
-        .filter(|i| redis_cli(server.port, 3, &["TTL", &format!("celery-task-meta-{i}")]) != "-1")
-        .count();
+    let with_ttl = keys_with_ttl(server.port, 3, 1200);
     assert_eq!(with_ttl, 0);
 }
 
