@@ -796,6 +796,21 @@ Fix: raise maxclients in redis.conf and the file-descriptor limit; lower broker_
 worker processes; find clients that leak connections (redis-cli CLIENT LIST).",
     },
     Entry {
+        id: "redis.persistence",
+        area: Area::Broker,
+        title: "a failed RDB snapshot or AOF write stops Redis accepting writes",
+        limits: None,
+        explain: "\
+What breaks: when the last background save failed (INFO persistence rdb_last_bgsave_status:err)
+and stop-writes-on-bgsave-error is yes (the default), Redis refuses every write with MISCONF:
+publishers cannot send tasks, workers cannot acknowledge them or store results. A failed AOF
+write (aof_last_write_status:err) refuses writes as well.
+Why: the disk under `dir` is full or not writable, or fork() failed for lack of memory
+(vm.overcommit_memory = 0 on a big instance).
+Fix: read the Redis log, free the disk or fix permissions, set vm.overcommit_memory = 1, then
+redis-cli BGSAVE and check INFO persistence.",
+    },
+    Entry {
         id: "host.nic.saturation",
         area: Area::Host,
         title: "a network interface near its link speed",

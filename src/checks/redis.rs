@@ -34,6 +34,7 @@ pub fn check(snap: &RedisSnapshot, fleet: &Fleet, t: &Thresholds, opts: &Options
         );
     }
     info(snap, &mut out);
+    persistence(snap, &mut out);
     eviction(snap, fleet, t, &mut out);
     fanout(snap, fleet, t, opts, &mut out);
     output_buffers(snap, t, &mut out);
@@ -81,6 +82,31 @@ fn info(snap: &RedisSnapshot, out: &mut Vec<Finding>) {
             )
             .evidence("keys_examined", scan.keys_examined as f64)
             .evidence("scan_complete", if scan.complete { 1.0 } else { 0.0 }),
+    );
+}
+
+/// A failed RDB save makes Redis refuse writes (stop-writes-on-bgsave-error, on by default):
+/// publishers get MISCONF and no task can be sent. A failed AOF write refuses writes too.
+fn persistence(snap: &RedisSnapshot, out: &mut Vec<Finding>) {
+    let i = &snap.info;
+    let rdb_failed = i.get("rdb_last_bgsave_status") == Some("err");
+    let aof_failed =
+        i.get("aof_enabled") == Some("1") && i.get("aof_last_write_status") == Some("err");
+    if !(rdb_failed || aof_failed) {
+        return;
+    }
+    let what = match (rdb_failed, aof_failed) {
+        (true, true) => "the last RDB snapshot and the last AOF write failed",
+        (true, false) => "the last RDB snapshot (BGSAVE) failed",
+        _ => "the last AOF write failed",
+    };
+    out.push(
+        Finding::new("redis.persistence", Severity::Crit, snap.target.as_str())
+            .summary(format!(
+                "{what}: with stop-writes-on-bgsave-error (the default) Redis refuses every write with MISCONF, so no task can be published or acknowledged"
+            ))
+            .evidence("rdb_changes_since_last_save", i.num("rdb_changes_since_last_save").unwrap_or(0.0))
+            .remedy("read the Redis log for the cause (disk full, permissions on dir, fork failing for memory: vm.overcommit_memory = 1); then redis-cli BGSAVE and check INFO persistence"),
     );
 }
 

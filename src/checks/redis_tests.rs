@@ -188,3 +188,16 @@ fn only_idle_reply_lists_without_ttl_are_leaked() {
     let r = get(&f, "redis.reply.leaked");
     assert_eq!((r.severity, r.evidence["lists"]), (Severity::Warn, 1.0));
 }
+
+#[test]
+fn a_failed_snapshot_that_stops_writes_is_critical() {
+    let mut snap = fixtures::fleet();
+    assert!(run(&snap, None).iter().all(|x| x.id != "redis.persistence"));
+    snap.info
+        .0
+        .insert("rdb_last_bgsave_status".into(), "err".into());
+    let f = run(&snap, None);
+    let p = get(&f, "redis.persistence");
+    assert_eq!(p.severity, Severity::Crit);
+    assert!(p.summary.contains("MISCONF"), "{}", p.summary);
+}

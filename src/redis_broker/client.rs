@@ -107,8 +107,13 @@ impl RedisClient {
             timeout,
         };
         // Without a password the handshake succeeds and every command fails NOAUTH: ask once.
-        client.query::<String>("PING", &redis::cmd("PING")).await?;
-        Ok(client)
+        // MISCONF (a failed RDB save) refuses even PING, yet the server answers reads: go on,
+        // and let the persistence check report it.
+        match client.query::<String>("PING", &redis::cmd("PING")).await {
+            Err(RedisError::Command { cause, .. }) if cause.contains("MISCONF") => Ok(client),
+            Err(e) => Err(e),
+            Ok(_) => Ok(client),
+        }
     }
 
     fn err(&self, what: &str, e: redis::RedisError) -> RedisError {

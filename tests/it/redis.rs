@@ -637,3 +637,29 @@ fn rediss_connects_with_a_trusted_certificate_and_refuses_an_unknown_issuer() {
     assert_eq!(r.code, 3, "{r:#?}");
     assert!(r.stderr.contains("UnknownIssuer"), "{r:#?}");
 }
+
+/// A failed RDB save (its directory removed under it) makes Redis refuse writes with MISCONF,
+/// even PING: celtool still reads the server and reports it critical.
+#[test]
+fn a_failed_snapshot_that_stops_writes_is_reported_not_mistaken_for_an_outage() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let server = PrivateRedis::start(&["--dir", data.to_str().unwrap()]);
+    std::fs::remove_dir(&data).unwrap();
+    redis_cli(server.port, 0, &["BGSAVE"]);
+    wait_for(MINUTE, || {
+        redis_cli(server.port, 0, &["INFO", "persistence"])
+            .contains("rdb_last_bgsave_status:err")
+            .then_some(())
+    })
+    .expect("BGSAVE never failed");
+    let r = doctor(
+        &url(server.port, 0),
+        &[("CELTOOL_REDIS_INTERVAL", "0s")],
+        &[],
+    );
+    let f = finding(&r, "redis.persistence").unwrap_or_else(|| panic!("{r:#?}"));
+    assert_eq!(f["severity"], "crit");
+    assert_eq!(r.code, 2);
+}
