@@ -83,6 +83,7 @@ pub async fn gather(client: &RedisClient, opts: &Options) -> RedisSnapshot {
             Found::default()
         }
     };
+    let lengths_read = std::time::Instant::now();
     match queues(client, &found.bindings).await {
         Ok(q) => snap.queues = q,
         Err(e) => gap(&mut snap, "queues", e),
@@ -95,11 +96,12 @@ pub async fn gather(client: &RedisClient, opts: &Options) -> RedisSnapshot {
         Ok(r) => snap.reply_lists = r,
         Err(e) => gap(&mut snap, "reply lists", e),
     }
-    match results(client, &found, opts.result_sample).await {
+    match results(client, &found).await {
         Ok(r) => snap.results = r,
         Err(e) => gap(&mut snap, "results", e),
     }
     sample(client, opts, &mut snap).await;
+    snap.depth_seconds = lengths_read.elapsed().as_secs_f64();
     snap
 }
 
@@ -306,7 +308,6 @@ async fn reply_lists(
 async fn results(
     client: &RedisClient,
     found: &Found,
-    _cap: usize,
 ) -> Result<Option<ResultSample>, RedisError> {
     if found.results_seen == 0 {
         return Ok(None);

@@ -37,8 +37,8 @@ pub fn fleet(snap: &RedisSnapshot) -> Fleet {
                 publish_rate: None,
                 deliver_rate: None,
                 net_rate: q.depth_later.and_then(|later| {
-                    (snap.interval_seconds > 0.0)
-                        .then(|| (later as f64 - ready as f64) / snap.interval_seconds)
+                    (snap.depth_seconds > 0.0)
+                        .then(|| (later as f64 - ready as f64) / snap.depth_seconds)
                 }),
             }
         })

@@ -254,6 +254,8 @@ pub struct RedisSnapshot {
     /// INFO stats again after `interval_seconds`, for rates.
     pub info_later: Option<Info>,
     pub interval_seconds: f64,
+    /// Seconds between the two passes of queue lengths (`RedisQueue::depth_later`).
+    pub depth_seconds: f64,
     /// Bytes of our own replies and subscription inside the interval, taken off the output rate.
     pub own_output_bytes: u64,
     /// CONFIG GET results; empty when CONFIG is renamed or refused (a gap says so).
@@ -370,6 +372,7 @@ pub(crate) mod fixtures {
             info: Info::parse(&read("fleet-info.txt")),
             info_later: Some(Info::parse(&read("fleet-info-later.txt"))),
             interval_seconds: 6.0,
+            depth_seconds: 6.5,
             config: config(&read("fleet-config.txt")),
             clients: parse_client_list(&read("fleet-client-list.txt")),
             events: Some(events(&read("fleet-events.txt"), 6.0)),
