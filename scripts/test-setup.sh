@@ -2,7 +2,8 @@
 # Prepare this machine for celtool's integration tests:
 #   1. a running RabbitMQ node (started with `rabbitmq-server -detached` if needed),
 #   2. the management plugin answering on http://127.0.0.1:15672 (guest/guest),
-#   3. a Python virtualenv (default: <repo>/.venv, override with CELTOOL_TEST_VENV)
+#   3. Redis answering on 127.0.0.1:6379 (started with redis-server --daemonize yes if needed),
+#   4. a Python virtualenv (default: <repo>/.venv, override with CELTOOL_TEST_VENV)
 #      holding the pinned Celery set from scripts/requirements-test.txt.
 #
 # Idempotent and fast when everything is already in place. Works non-interactively
@@ -54,6 +55,17 @@ if ! mgmt_up; then
     log "management API is up at $MGMT_URL"
 fi
 
+# ------------------------------------------------------------------ Redis
+# The Redis tests use databases 5-8 of the server on 127.0.0.1:6379 (and private servers of
+# their own); start the machine's one if it is not running.
+if command -v redis-server >/dev/null && ! redis-cli -p 6379 ping >/dev/null 2>&1; then
+    log "starting redis-server on 127.0.0.1:6379"
+    redis-server --bind 127.0.0.1 --port 6379 --daemonize yes >/dev/null \
+        || die "redis-server did not start"
+    for _ in $(seq 50); do redis-cli -p 6379 ping >/dev/null 2>&1 && break; sleep 0.2; done
+fi
+redis-cli -p 6379 ping >/dev/null 2>&1 || die "no Redis on 127.0.0.1:6379 (apt-get install redis-server)"
+
 # -------------------------------------------------------------- Python venv
 [[ -f "$REQUIREMENTS" ]] || die "missing $REQUIREMENTS"
 command -v "$PYTHON" >/dev/null || die "$PYTHON not found"
@@ -101,7 +113,7 @@ if ! venv_ok; then
     make_venv
     "${VENV_PIP[@]}" install -q -r "$REQUIREMENTS" </dev/null \
         || die "pip install -r $REQUIREMENTS into $VENV failed"
-    "$VENV/bin/python" -c 'import celery, kombu, setproctitle' \
+    "$VENV/bin/python" -c 'import celery, kombu, setproctitle, redis' \
         || die "celery/setproctitle not importable in $VENV after install"
     echo "$want_hash" >"$stamp"
 fi
