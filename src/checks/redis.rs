@@ -284,7 +284,7 @@ fn visibility(snap: &RedisSnapshot, t: &Thresholds, out: &mut Vec<Finding>) {
             .evidence("oldest_age_seconds", age)
             .evidence("visibility_timeout_seconds", vt)
             .evidence("past_visibility", u.past_visibility as f64)
-            .remedy("raise broker_transport_options = {'visibility_timeout': SECONDS} above the longest ETA/countdown and task run time (on workers and producers alike; celtool reads it with --visibility-timeout / CELTOOL_REDIS_VISIBILITY_TIMEOUT); or keep long delays out of ETA tasks"),
+            .remedy("raise broker_transport_options = {'visibility_timeout': SECONDS} above the longest ETA/countdown and task run time (on workers and producers alike; tell celtool with CELTOOL_REDIS_VISIBILITY_TIMEOUT); or keep long delays out of ETA tasks"),
     );
 }
 

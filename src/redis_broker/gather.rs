@@ -305,10 +305,7 @@ async fn reply_lists(
     Ok(out)
 }
 
-async fn results(
-    client: &RedisClient,
-    found: &Found,
-) -> Result<Option<ResultSample>, RedisError> {
+async fn results(client: &RedisClient, found: &Found) -> Result<Option<ResultSample>, RedisError> {
     if found.results_seen == 0 {
         return Ok(None);
     }
