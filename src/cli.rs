@@ -8,6 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::broker::celery::QueueKind;
 use crate::output::{ColorChoice, Format};
 
+/// Defaults that `doctor --fix` applies too, so they are stated once.
+pub const DEFAULT_GRACE: &str = "10s";
+pub const DEFAULT_EVENT_TTL: &str = "5s";
+pub const DEFAULT_EVENT_EXPIRES: &str = "60s";
+
 const EXIT_CODES: &str = "\
 Exit codes (the monitoring-plugin convention):
   0  everything checked is ok
@@ -227,7 +232,7 @@ pub struct ReapArgs {
     pub kill_parents: bool,
 
     /// How long to wait for a process to act on a signal before the next step
-    #[arg(long, value_name = "DURATION", default_value = "10s",
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_GRACE,
           value_parser = crate::settings::parse_duration)]
     pub grace: Duration,
 
@@ -243,12 +248,12 @@ pub struct ReapArgs {
 #[derive(Debug, Args)]
 pub struct EventQueuesArgs {
     /// Message TTL for event queues
-    #[arg(long, value_name = "DURATION", default_value = "5s",
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_EVENT_TTL,
           value_parser = crate::settings::parse_duration)]
     pub ttl: Duration,
 
     /// Delete an event queue this long after its last consumer left
-    #[arg(long, value_name = "DURATION", default_value = "60s",
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_EVENT_EXPIRES,
           value_parser = crate::settings::parse_duration)]
     pub expires: Duration,
 

@@ -1,5 +1,9 @@
 //! Settings: the config file (profiles and thresholds), environment and flags, resolved once
-//! before dispatch with the precedence flag > env > file > default.
+//! before dispatch with the precedence flag > env > file > default. [`Settings`] is the
+//! resolved value a run works from.
+
+mod resolve;
+pub use resolve::{BrokerSettings, Needs, Settings};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -283,45 +287,52 @@ pub struct ConnectionFlags {
     pub timeout: Option<Duration>,
 }
 
+/// The profile the flags select: `--profile NAME` (which must exist), else `[profiles.default]`
+/// if there is one. Returns its name and its table.
+pub fn select_profile(
+    name: Option<&str>,
+    config: &Config,
+) -> Result<(Option<String>, Profile), SettingsError> {
+    let config_path = config.path.display().to_string();
+    let Some(name) = name else {
+        return Ok(match config.profiles.get("default") {
+            Some(p) => (Some("default".to_string()), p.clone()),
+            None => (None, Profile::default()),
+        });
+    };
+    if !config.exists {
+        return Err(SettingsError::NoConfigForProfile {
+            name: name.to_string(),
+            path: config_path,
+        });
+    }
+    let p = config
+        .profiles
+        .get(name)
+        .ok_or_else(|| SettingsError::NoSuchProfile {
+            name: name.to_string(),
+            path: config_path.clone(),
+            known: if config.profiles.is_empty() {
+                "(none)".into()
+            } else {
+                config
+                    .profiles
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        })?;
+    Ok((Some(name.to_string()), p.clone()))
+}
+
 /// Resolve where and as whom to connect, and which vhost to look at.
 pub fn resolve_endpoint(
     flags: &ConnectionFlags,
     config: &Config,
     password_env: Option<String>,
 ) -> Result<(Endpoint, Option<String>), SettingsError> {
-    let config_path = config.path.display().to_string();
-    let (profile_name, profile) = match &flags.profile {
-        Some(name) => {
-            if !config.exists {
-                return Err(SettingsError::NoConfigForProfile {
-                    name: name.clone(),
-                    path: config_path,
-                });
-            }
-            let p = config
-                .profiles
-                .get(name)
-                .ok_or_else(|| SettingsError::NoSuchProfile {
-                    name: name.clone(),
-                    path: config_path.clone(),
-                    known: if config.profiles.is_empty() {
-                        "(none)".into()
-                    } else {
-                        config
-                            .profiles
-                            .keys()
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    },
-                })?;
-            (Some(name.clone()), p.clone())
-        }
-        None => match config.profiles.get("default") {
-            Some(p) => (Some("default".to_string()), p.clone()),
-            None => (None, Profile::default()),
-        },
-    };
+    let (profile_name, profile) = select_profile(flags.profile.as_deref(), config)?;
     let url_text = flags
         .url
         .clone()

@@ -11,8 +11,9 @@ use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::settings::Secret;
 
-/// Largest response body celtool reads. 50 000 queues with the columns celtool asks for are about
-/// 8 MB; a body past this limit is a misconfigured proxy or a broker celtool must not try to swallow.
+/// Largest response body celtool reads: 64 MiB. For scale, 50 000 queues with the columns celtool
+/// asks for are a body of about 8 MB; one past 64 MiB is a misconfigured proxy or a broker
+/// celtool must not try to swallow.
 pub const MAX_BODY: u64 = 64 * 1024 * 1024;
 
 /// Everything that can go wrong talking to the management API. Each message names the URL and

@@ -1,5 +1,6 @@
 //! Node-level checks: version, nodes down, alarms, headroom, management plugin memory, policies.
 
+use super::shell_word;
 use super::{Ctx, level, ratio};
 use crate::output::{fmt_bytes, fmt_pct};
 use crate::report::{Finding, Severity};
@@ -197,18 +198,6 @@ fn ha_policies(ctx: &Ctx, out: &mut Vec<Finding>) {
                     shell_word(p.name())
                 )),
         );
-    }
-}
-
-/// Quote a word for a shell command line when it needs it.
-pub fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./@:%+=,".contains(&b))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::broker::shell_word;
+use super::shell_word;
 use super::{Ctx, level, ratio};
 use crate::broker::celery::{self, QueueKind};
 use crate::broker::model::Queue;

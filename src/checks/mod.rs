@@ -1,9 +1,9 @@
 //! Checks: pure functions from a snapshot to findings. One file per concern; no I/O here.
 
 mod broker;
-pub use broker::shell_word;
 mod celery;
 mod connections;
+pub mod host;
 mod queues;
 
 use crate::broker::celery::Classifier;
@@ -57,6 +57,18 @@ pub fn level(limits: &Limits, value: f64) -> Severity {
         Severity::Warn
     } else {
         Severity::Ok
+    }
+}
+
+/// Quote a word for a POSIX shell command line when it needs it (remedies print commands).
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./@:%+=,".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
     }
 }
 

@@ -2,7 +2,7 @@
 //! redeliveries, queues that are not running. Event, mailbox and result queues are left to the
 //! Celery checks.
 
-use super::broker::shell_word;
+use super::shell_word;
 use super::{Ctx, level, ratio};
 use crate::broker::celery::QueueKind;
 use crate::broker::model::Queue;

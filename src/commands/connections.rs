@@ -2,14 +2,15 @@
 
 use serde::Serialize;
 
-use super::{Globals, complete_snapshot, emit_listing};
+use super::{complete_snapshot, emit_listing};
 use crate::broker::celery::{Classifier, ConnectionKind};
 use crate::broker::gather::Need;
 use crate::cli::{ConnKindArg, ConnectionsArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
 use crate::output::table::{Align, render};
-use crate::output::{Style, fmt_bytes, fmt_count};
+use crate::output::{Printer, Style, fmt_bytes, fmt_count};
+use crate::settings::Settings;
 
 /// One row of `celtool connections`; its JSON keys are a scripting contract.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -28,13 +29,13 @@ pub struct ConnectionRow {
     pub product: Option<String>,
 }
 
-pub fn run(g: &Globals, args: &ConnectionsArgs) -> Result<Outcome, Error> {
+pub fn run(s: &Settings, p: &Printer, args: &ConnectionsArgs) -> Result<Outcome, Error> {
     let need = Need {
         connections: true,
         consumers: true,
         ..Need::default()
     };
-    let (_, snap) = complete_snapshot(g, need)?;
+    let (_, snap) = complete_snapshot(s, need)?;
     let kinds = Classifier::new(&snap.connections, &snap.consumers);
     let wanted = |k: ConnectionKind| {
         args.kind.is_empty()
@@ -72,7 +73,7 @@ pub fn run(g: &Globals, args: &ConnectionsArgs) -> Result<Outcome, Error> {
     if let Some(limit) = args.limit {
         rows.truncate(limit);
     }
-    emit_listing(g, &rows, || table(&g.style, &rows), || prometheus(&rows))?;
+    emit_listing(p, &rows, || table(&p.style, &rows), || prometheus(&rows))?;
     Ok(Outcome::Done)
 }
 

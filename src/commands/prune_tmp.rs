@@ -1,16 +1,15 @@
 //! `celtool prune-tmp`: lock, prune, summarise. The deletion engine is `crate::prune`.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use super::{Globals, emit};
 use crate::cli::{AgeBy, PruneTmpArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
-use crate::output::{Format, fmt_bytes, sanitize};
+use crate::output::{Format, Printer, fmt_bytes, sanitize};
 use crate::prune::{self, PruneOptions, PruneSummary};
 use crate::report::Severity;
 
@@ -32,7 +31,7 @@ struct JsonSummary<'a> {
     seconds: f64,
 }
 
-pub fn run(g: &Globals, args: &PruneTmpArgs) -> Result<Outcome, Error> {
+pub fn run(p: &Printer, args: &PruneTmpArgs) -> Result<Outcome, Error> {
     let opts = options(args);
     // Hold every lock before touching anything; released when the guards drop at the end.
     let _locks = match &args.lock_file {
@@ -43,27 +42,22 @@ pub fn run(g: &Globals, args: &PruneTmpArgs) -> Result<Outcome, Error> {
             .map(|p| prune::lock(p, args.wait))
             .collect::<Result<Vec<_>, _>>()?,
     };
-    let bar = progress_bar(g);
-    let tick = |seen: u64| {
-        if let Some(b) = &bar {
-            b.set_message(format!("{seen} entries looked at"));
-        }
-    };
-    let summary = prune::prune(&opts, Some(&tick))?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    report_errors(&summary);
+    let spinner = p.spinner("pruning");
+    let tick = |seen: u64| spinner.set(format!("{seen} entries looked at"));
+    let summary = prune::prune(&opts, Some(&tick));
+    drop(spinner);
+    let summary = summary?;
+    report_errors(p, &summary);
     let paths: Vec<String> = args.paths.iter().map(|p| display(p)).collect();
     if let Some(file) = &args.textfile {
         write_atomically(file, &prometheus(&paths, &summary))?;
     }
-    match g.style.format {
-        Format::Json => emit(&(json(&paths, &summary) + "\n"))?,
-        Format::Prometheus => emit(&prometheus(&paths, &summary))?,
+    match p.style.format {
+        Format::Json => p.json(&json(&paths, &summary))?,
+        Format::Prometheus => p.out(&prometheus(&paths, &summary))?,
         Format::Table | Format::Nagios => {
-            if !g.style.quiet && (args.verbose || g.style.tty) {
-                emit(&(summary_line(&summary) + "\n"))?;
+            if !p.style.quiet && (args.verbose || p.style.tty) {
+                p.out(&(summary_line(&summary) + "\n"))?;
             }
         }
     }
@@ -96,30 +90,18 @@ fn options(args: &PruneTmpArgs) -> PruneOptions {
     opts
 }
 
-/// A spinner on stderr, only when stderr is a terminal and output is not quiet.
-fn progress_bar(g: &Globals) -> Option<indicatif::ProgressBar> {
-    if g.style.quiet || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar.set_message("pruning");
-    Some(bar)
-}
-
 fn display(p: &Path) -> String {
     sanitize(&p.to_string_lossy())
 }
 
 /// Per-entry errors go to stderr whatever the format: cron mails them, and only them.
-fn report_errors(s: &PruneSummary) {
-    let mut err = std::io::stderr().lock();
+fn report_errors(p: &Printer, s: &PruneSummary) {
     for sample in &s.error_samples {
-        let _ = writeln!(err, "celtool: warning: {sample}");
+        p.warn(sample);
     }
     let more = s.errors.saturating_sub(s.error_samples.len() as u64);
     if more > 0 {
-        let _ = writeln!(err, "celtool: warning: ... and {more} more errors");
+        p.warn(&format!("... and {more} more errors"));
     }
 }
 
@@ -140,8 +122,8 @@ pub fn summary_line(s: &PruneSummary) -> String {
     )
 }
 
-fn json(paths: &[String], s: &PruneSummary) -> String {
-    let doc = JsonSummary {
+fn json<'a>(paths: &[String], s: &'a PruneSummary) -> JsonSummary<'a> {
+    JsonSummary {
         paths: paths.to_vec(),
         dry_run: s.dry_run,
         files_removed: s.files_removed,
@@ -155,8 +137,7 @@ fn json(paths: &[String], s: &PruneSummary) -> String {
         errors: s.errors,
         error_samples: &s.error_samples,
         seconds: s.elapsed.as_secs_f64(),
-    };
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
+    }
 }
 
 fn prometheus(paths: &[String], s: &PruneSummary) -> String {

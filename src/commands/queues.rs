@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Globals, complete_snapshot, emit_listing, flag_regex};
+use super::{complete_snapshot, emit_listing, flag_regex};
 use crate::broker::celery::{Classifier, QueueKind};
 use crate::broker::gather::Need;
 use crate::broker::model::Queue;
@@ -10,7 +10,8 @@ use crate::cli::{QueueSort, QueuesArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
 use crate::output::table::{Align, render};
-use crate::output::{Style, fmt_count, fmt_rate};
+use crate::output::{Printer, Style, fmt_count, fmt_rate};
+use crate::settings::Settings;
 
 /// One row of `celtool queues`; its JSON keys are a scripting contract.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -48,14 +49,14 @@ impl QueueRow {
     }
 }
 
-pub fn run(g: &Globals, args: &QueuesArgs) -> Result<Outcome, Error> {
+pub fn run(s: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, Error> {
     let name_filter = flag_regex("--name", args.name.as_deref())?;
     let need = Need {
         queues: true,
         consumers: true,
         ..Need::default()
     };
-    let (_, mut snap) = complete_snapshot(g, need)?;
+    let (_, mut snap) = complete_snapshot(s, need)?;
     let kinds = Classifier::new(&[], &snap.consumers);
     let queues = std::mem::take(&mut snap.queues);
     let mut rows: Vec<QueueRow> = queues
@@ -72,7 +73,7 @@ pub fn run(g: &Globals, args: &QueuesArgs) -> Result<Outcome, Error> {
     if let Some(limit) = args.limit {
         rows.truncate(limit);
     }
-    emit_listing(g, &rows, || table(&g.style, &rows), || prometheus(&rows))?;
+    emit_listing(p, &rows, || table(&p.style, &rows), || prometheus(&rows))?;
     Ok(Outcome::Done)
 }
 

@@ -1,11 +1,15 @@
-//! Output: the one place that writes to stdout, the formats, and number formatting.
+//! Output: the one place that writes to stdout and stderr (through [`Printer`]), the formats,
+//! and number formatting.
 //! Commands return data; the renderers here turn it into table, JSON, Prometheus or Nagios text.
 
+pub mod printer;
 pub mod prometheus;
 pub mod report;
 pub mod table;
 
-use std::io::{self, IsTerminal, Write};
+pub use printer::{Printer, Spinner};
+
+use std::io::{self, IsTerminal};
 
 /// Output format, chosen with `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -55,16 +59,6 @@ impl Style {
             color,
             quiet,
         }
-    }
-}
-
-/// Write a rendered document to stdout. A closed pipe (`celtool queues | head`) ends output
-/// quietly rather than as an error.
-pub fn emit(text: &str) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
     }
 }
 
