@@ -61,6 +61,8 @@ pub struct Snapshot {
 /// Fetch everything `need` names at once. The first failure of the overview (or, without it,
 /// of any part) is returned as the error: a refused connection or bad credentials fail every
 /// request alike and deserve one message, not seven. Later failures of single parts become gaps.
+/// Each node's memory breakdown is asked for as soon as the node list has arrived, while the
+/// other parts are still on their way.
 pub async fn gather(
     client: &Client,
     vhost: Option<&str>,
@@ -89,7 +91,7 @@ pub async fn gather(
             &["overview"],
             Some(Overview::COLUMNS)
         ),
-        fetch_if::<Vec<Node>>(client, need.nodes, &["nodes"], Some(Node::COLUMNS)),
+        nodes_and_memory(client, need.nodes),
         fetch_if::<Vec<Queue>>(client, need.queues, &queues_path, Some(Queue::COLUMNS)),
         fetch_if::<Vec<Connection>>(
             client,
@@ -111,7 +113,6 @@ pub async fn gather(
         ),
         fetch_if::<Vec<Policy>>(client, need.policies, &policies_path, None),
     );
-
     if let Some(Err(e)) = vhost_check {
         return Err(match e {
             ApiError::NotFound { .. } => ApiError::NoSuchVhost {
@@ -121,23 +122,32 @@ pub async fn gather(
             other => other,
         });
     }
-
+    let (nodes, node_memory, memory_gaps) = nodes;
+    let mut gaps = Vec::new();
     let mut snap = Snapshot {
         host: client.base().host_str().unwrap_or("broker").to_string(),
         vhost: vhost.map(str::to_string),
-        ..Snapshot::default()
+        overview: take(overview, "overview", &mut gaps),
+        nodes: take(nodes, "nodes", &mut gaps).unwrap_or_default(),
+        node_memory,
+        queues: take(queues, "queues", &mut gaps).unwrap_or_default(),
+        connections: take(connections, "connections", &mut gaps).unwrap_or_default(),
+        consumers: take(consumers, "consumers", &mut gaps).unwrap_or_default(),
+        exchanges: take(exchanges, "exchanges", &mut gaps).unwrap_or_default(),
+        policies: take(policies, "policies", &mut gaps).unwrap_or_default(),
+        gaps: Vec::new(),
     };
-    let mut gaps = Vec::new();
-    snap.overview = take(overview, "overview", &mut gaps);
-    snap.nodes = take(nodes, "nodes", &mut gaps).unwrap_or_default();
-    snap.queues = take(queues, "queues", &mut gaps).unwrap_or_default();
-    snap.connections = take(connections, "connections", &mut gaps).unwrap_or_default();
-    snap.consumers = take(consumers, "consumers", &mut gaps).unwrap_or_default();
-    snap.exchanges = take(exchanges, "exchanges", &mut gaps).unwrap_or_default();
-    snap.policies = take(policies, "policies", &mut gaps).unwrap_or_default();
+    if let Some(e) = failed_as_a_whole(&need, &mut gaps) {
+        return Err(e);
+    }
+    gaps.extend(memory_gaps);
+    snap.gaps = gaps;
+    Ok(snap)
+}
 
-    // A failing overview means nothing else is worth reporting; without an overview, the first
-    // failure stands for all of them when every part failed.
+/// A failing overview means nothing else is worth reporting; without an overview, the first
+/// failure stands for all of them when every part failed or the credentials were refused.
+fn failed_as_a_whole(need: &Need, gaps: &mut Vec<Gap>) -> Option<ApiError> {
     let fetched = [
         need.overview,
         need.nodes,
@@ -151,17 +161,29 @@ pub async fn gather(
     .filter(|n| **n)
     .count();
     if let Some(pos) = gaps.iter().position(|g| g.what == "overview") {
-        return Err(gaps.swap_remove(pos).error);
+        return Some(gaps.swap_remove(pos).error);
     }
     if !gaps.is_empty() && (gaps.len() == fetched || gaps.iter().any(|g| g.error.is_auth())) {
-        return Err(gaps.swap_remove(0).error);
+        return Some(gaps.swap_remove(0).error);
     }
+    None
+}
 
-    if need.nodes {
-        snap.node_memory = node_memory(client, &snap.nodes, &mut gaps).await;
-    }
-    snap.gaps = gaps;
-    Ok(snap)
+type NodesAnswer = (
+    Option<Result<Vec<Node>, ApiError>>,
+    Vec<(String, NodeMemory)>,
+    Vec<Gap>,
+);
+
+/// The node list, then at once each running node's memory breakdown.
+async fn nodes_and_memory(client: &Client, wanted: bool) -> NodesAnswer {
+    let nodes = fetch_if::<Vec<Node>>(client, wanted, &["nodes"], Some(Node::COLUMNS)).await;
+    let mut gaps = Vec::new();
+    let memory = match &nodes {
+        Some(Ok(list)) => node_memory(client, list, &mut gaps).await,
+        _ => Vec::new(),
+    };
+    (nodes, memory, gaps)
 }
 
 async fn node_memory(

@@ -101,6 +101,50 @@ pub(crate) mod testing {
         broker_checks(snap, &Thresholds::default())
     }
 
+    /// The snapshot of a scenario recorded from the real broker (tests/fixtures/api, recorded
+    /// by tests/it/record.rs): each endpoint's answer decoded as the client decodes it.
+    pub fn recorded(scenario: &str) -> Snapshot {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/fixtures/api/{scenario}.json"));
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let bodies: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&text).expect("fixture JSON");
+        fn de<T: serde::de::DeserializeOwned>(v: Option<&serde_json::Value>) -> T {
+            let v = v.cloned().unwrap_or_else(|| serde_json::json!([]));
+            serde_json::from_value(v).expect("recorded answer")
+        }
+        let find =
+            |pred: &dyn Fn(&str) -> bool| bodies.iter().find(|(k, _)| pred(k)).map(|(_, v)| v);
+        let list = |what: &str| {
+            let (all, scoped) = (format!("/api/{what}"), format!("/api/{what}/"));
+            find(&|k: &str| k == all || (k.starts_with(&scoped) && k.matches('/').count() == 3))
+        };
+        let node_memory = bodies
+            .iter()
+            .filter_map(|(k, v)| {
+                let node = k.strip_prefix("/api/nodes/")?.strip_suffix("/memory")?;
+                let node = percent_encoding::percent_decode_str(node).decode_utf8_lossy();
+                Some((node.into_owned(), de(Some(v))))
+            })
+            .collect();
+        Snapshot {
+            host: "127.0.0.1".into(),
+            vhost: None,
+            overview: Some(de(find(&|k: &str| k == "/api/overview"))),
+            nodes: de(find(&|k: &str| k == "/api/nodes")),
+            node_memory,
+            queues: de(list("queues")),
+            connections: de(find(&|k: &str| {
+                k == "/api/connections"
+                    || (k.starts_with("/api/vhosts/") && k.ends_with("/connections"))
+            })),
+            consumers: de(list("consumers")),
+            exchanges: de(list("exchanges")),
+            policies: de(list("policies")),
+            gaps: Vec::new(),
+        }
+    }
+
     /// (id, severity, subject) of the findings that are not ok, for exact assertions.
     pub fn problems(findings: &[Finding]) -> Vec<(&'static str, Severity, String)> {
         let mut v: Vec<_> = findings
@@ -147,8 +191,45 @@ mod tests {
     }
 
     #[test]
+    fn recorded_celery_scenario() {
+        let snap = testing::recorded("celery");
+        assert_eq!(snap.queues.len(), 126);
+        assert_eq!(snap.connections.len(), 3);
+        let v = |q: &str| format!("celtool-fixture/{q}");
+        assert_eq!(
+            testing::problems(&testing::run(&snap)),
+            vec![
+                ("broker.policy.ha-mode", Severity::Warn, v("ha-all")),
+                (
+                    "celery.mailbox.no-consumer",
+                    Severity::Warn,
+                    v("w9@gone.celery.pidbox")
+                ),
+                (
+                    "events.no-ttl",
+                    Severity::Crit,
+                    v("celeryev.5b1c7a0e-0000-4000-8000-00000000beef")
+                ),
+                ("queues.no-consumers", Severity::Crit, v("jobs")),
+                ("results.flood", Severity::Warn, "celtool-fixture".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn recorded_clean_scenario_is_ok() {
+        let snap = testing::recorded("clean");
+        assert!(!snap.nodes.is_empty());
+        assert_eq!(testing::problems(&testing::run(&snap)), vec![]);
+    }
+
+    #[test]
     fn an_empty_snapshot_gives_no_problems() {
         let snap = testing::snapshot();
         assert_eq!(testing::problems(&testing::run(&snap)), vec![]);
     }
 }
+
+#[cfg(test)]
+#[path = "broker_tests.rs"]
+mod broker_tests;

@@ -177,23 +177,7 @@ impl Change {
                 kill_parent,
                 grace_ms,
                 ..
-            } => format!(
-                "send SIGCHLD to pid {parent} ({}) to reap its zombie(s) {}{} (irreversible)",
-                crate::output::sanitize(title),
-                zombies
-                    .iter()
-                    .map(i32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if *kill_parent {
-                    format!(
-                        "; if they remain after {} ms, SIGTERM it, then SIGKILL",
-                        grace_ms
-                    )
-                } else {
-                    String::new()
-                }
-            ),
+            } => describe_reap(*parent, title, zombies, *kill_parent, *grace_ms),
             Change::Terminate {
                 pid,
                 title,
@@ -383,6 +367,20 @@ fn write_error(path: &str, e: &std::io::Error) -> String {
     } else {
         format!("cannot write {path}: {e}")
     }
+}
+
+fn describe_reap(parent: i32, title: &str, zombies: &[i32], kill: bool, grace_ms: u64) -> String {
+    let pids: Vec<String> = zombies.iter().map(i32::to_string).collect();
+    let then = if kill {
+        format!("; if they remain after {grace_ms} ms, SIGTERM it, then SIGKILL")
+    } else {
+        String::new()
+    };
+    format!(
+        "send SIGCHLD to pid {parent} ({}) to reap its zombie(s) {}{then} (irreversible)",
+        crate::output::sanitize(title),
+        pids.join(", ")
+    )
 }
 
 fn policy_text(p: &PolicySpec) -> String {

@@ -518,7 +518,7 @@ fn mount_points_under(root: &Path) -> HashSet<(u64, u64)> {
         let Some(field) = line.split(|&b| b == b' ').nth(4) else {
             continue;
         };
-        let mp = unescape_mountinfo(field);
+        let mp = crate::host::mounts::unescape_mountinfo(field);
         if mp.starts_with(&prefix) && mp.len() > prefix.len() {
             let p = Path::new(std::ffi::OsStr::from_bytes(&mp));
             if let Ok(md) = std::fs::symlink_metadata(p) {
@@ -527,44 +527,4 @@ fn mount_points_under(root: &Path) -> HashSet<(u64, u64)> {
         }
     }
     out
-}
-
-/// Undoes mountinfo's octal escapes (`\040` for a space, `\012` for a newline, ...).
-fn unescape_mountinfo(field: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(field.len());
-    let mut i = 0;
-    while i < field.len() {
-        if field[i] == b'\\' && i + 4 <= field.len() {
-            let oct = &field[i + 1..i + 4];
-            if oct.iter().all(|c| (b'0'..=b'7').contains(c)) {
-                let v = (oct[0] - b'0') as u32 * 64
-                    + (oct[1] - b'0') as u32 * 8
-                    + (oct[2] - b'0') as u32;
-                out.push(v as u8);
-                i += 4;
-                continue;
-            }
-        }
-        out.push(field[i]);
-        i += 1;
-    }
-    out
-}
-
-#[cfg(test)]
-mod unit {
-    use super::unescape_mountinfo;
-
-    #[test]
-    fn mountinfo_octal_escapes_are_undone() {
-        assert_eq!(
-            unescape_mountinfo(br"/tmp/a\040b\012c\134d"),
-            b"/tmp/a b\nc\\d"
-        );
-        assert_eq!(
-            unescape_mountinfo(br"/x\04"),
-            br"/x\04",
-            "truncated escape kept as is"
-        );
-    }
 }

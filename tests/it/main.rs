@@ -10,6 +10,7 @@ mod host;
 mod listing;
 mod load;
 mod prune_tmp;
+mod record;
 mod secrets;
 mod support;
 mod worker;

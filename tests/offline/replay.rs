@@ -1,0 +1,133 @@
+//! The replay server: answers each request path (query ignored: the recording was made with
+//! the same `columns=`) with the body recorded for it, 404 like RabbitMQ for anything else, and
+//! counts what was asked.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde_json::Value;
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The celtool command with a clean environment and a HOME without a config file.
+pub fn celtool() -> Command {
+    static HOME: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let home = HOME.get_or_init(|| tempfile::tempdir().expect("temp home"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_celtool"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(cmd: &mut Command) -> Run {
+    let out: Output = cmd.output().expect("run celtool");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// (id, severity, subject) of every finding that is not ok, sorted.
+    pub fn problems(&self) -> Vec<(String, String, String)> {
+        let mut out: Vec<(String, String, String)> = self.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["severity"] != "ok")
+            .map(|f| {
+                let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+                (s("id"), s("severity"), s("subject"))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+/// A running replay of one recorded scenario.
+pub struct Replay {
+    pub url: String,
+    requests: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl Replay {
+    pub fn start(scenario: &str) -> Replay {
+        let path = repo_root().join(format!("tests/fixtures/api/{scenario}.json"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        let bodies: BTreeMap<String, Value> = serde_json::from_str(&text).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+        let log = Arc::clone(&requests);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut s) = stream else { continue };
+                let mut buf = [0u8; 16384];
+                let n = s.read(&mut buf).unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let mut words = request.split_whitespace();
+                let method = words.next().unwrap_or("").to_string();
+                let target = words.next().unwrap_or("");
+                let path = target.split('?').next().unwrap_or("").to_string();
+                log.lock().unwrap().push((method, path.clone()));
+                let (status, body) = match bodies.get(&path) {
+                    Some(b) => ("200 OK", b.to_string()),
+                    None => (
+                        "404 Not Found",
+                        r#"{"error":"Object Not Found","reason":"Not Found"}"#.to_string(),
+                    ),
+                };
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Replay { url, requests }
+    }
+
+    /// How often each (method, path) was asked.
+    pub fn counts(&self) -> BTreeMap<(String, String), usize> {
+        let mut out = BTreeMap::new();
+        for r in self.requests.lock().unwrap().iter() {
+            *out.entry(r.clone()).or_insert(0) += 1;
+        }
+        out
+    }
+
+    /// celtool pointed at this replay.
+    pub fn celtool(&self, args: &[&str]) -> Run {
+        run(celtool().arg("--url").arg(&self.url).args(args))
+    }
+}
+
+pub fn p(id: &str, sev: &str, subject: &str) -> (String, String, String) {
+    (id.into(), sev.into(), subject.into())
+}

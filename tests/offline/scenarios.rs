@@ -1,0 +1,150 @@
+//! The broker checks and listings on recorded answers of the real broker.
+
+use serde_json::Value;
+
+use crate::replay::{Replay, p};
+
+const V: &str = "celtool-fixture";
+
+fn sub(name: &str) -> String {
+    format!("{V}/{name}")
+}
+
+#[test]
+fn a_clean_vhost_is_ok() {
+    let r = Replay::start("clean");
+    let run = r.celtool(&[
+        "doctor",
+        "--only",
+        "broker",
+        "--vhost",
+        "celtool-fixture-clean",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.problems(), vec![], "{run:#?}");
+    assert_eq!(run.code, 0, "{run:#?}");
+}
+
+#[test]
+fn the_celery_scenario_finds_every_planted_problem() {
+    let r = Replay::start("celery");
+    let run = r.celtool(&[
+        "doctor", "--only", "broker", "--vhost", V, "--format", "json",
+    ]);
+    assert_eq!(
+        run.problems(),
+        vec![
+            p("broker.policy.ha-mode", "warn", &sub("ha-all")),
+            p(
+                "celery.mailbox.no-consumer",
+                "warn",
+                &sub("w9@gone.celery.pidbox")
+            ),
+            p(
+                "events.no-ttl",
+                "crit",
+                &sub("celeryev.5b1c7a0e-0000-4000-8000-00000000beef")
+            ),
+            p("queues.no-consumers", "crit", &sub("jobs")),
+            p("results.flood", "warn", V),
+        ]
+    );
+    assert_eq!(run.code, 2, "{run:#?}");
+    // The worker's own queues, consumed, are no problem; the table says the same in words.
+    let table = r.celtool(&["doctor", "--only", "broker", "--vhost", V]);
+    assert_eq!(table.code, 2);
+    for needle in ["events.no-ttl", "queues.no-consumers", "results.flood"] {
+        assert!(
+            table.stdout.contains(needle),
+            "{needle} in {}",
+            table.stdout
+        );
+    }
+}
+
+#[test]
+fn doctor_fix_reads_each_endpoint_once() {
+    let r = Replay::start("celery");
+    let run = r.celtool(&["doctor", "--only", "broker", "--fix", "--vhost", V]);
+    assert!(
+        run.stdout.contains("celtool fix event-queues: plan"),
+        "{run:#?}"
+    );
+    let counts = r.counts();
+    let not_once: Vec<_> = counts.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(not_once.is_empty(), "{counts:#?}");
+    assert!(counts.keys().all(|(m, _)| m == "GET"), "{counts:#?}");
+    assert_eq!(counts.len(), 9, "{counts:#?}");
+}
+
+fn rows(run: &crate::replay::Run) -> Vec<Value> {
+    assert_eq!(run.code, 0, "{run:#?}");
+    run.json().as_array().cloned().unwrap()
+}
+
+#[test]
+fn queues_lists_kinds_and_counts() {
+    let r = Replay::start("celery");
+    let all = rows(&r.celtool(&["queues", "--vhost", V, "--format", "json", "--sort", "name"]));
+    assert_eq!(all.len(), 126);
+    let kind = |name: &str| {
+        let row = all.iter().find(|q| q["name"] == name).unwrap();
+        row["kind"].as_str().unwrap().to_string()
+    };
+    assert_eq!(kind("celery"), "task");
+    // Nothing consumes "jobs", so nothing says it is a Celery task queue.
+    assert_eq!(kind("jobs"), "other");
+    assert_eq!(kind("w1@celtool-fixture.celery.pidbox"), "mailbox");
+    assert_eq!(
+        kind("celeryev.5b1c7a0e-0000-4000-8000-00000000beef"),
+        "event"
+    );
+    assert_eq!(kind(&format!("{:032x}", 7)), "result");
+    let jobs = all.iter().find(|q| q["name"] == "jobs").unwrap();
+    assert_eq!(jobs["ready"], 25.0);
+    assert_eq!(jobs["consumers"], 0.0);
+    let results = rows(&r.celtool(&[
+        "queues", "--vhost", V, "--format", "json", "--kind", "result",
+    ]));
+    assert_eq!(results.len(), 120);
+    let busy = rows(&r.celtool(&[
+        "queues",
+        "--vhost",
+        V,
+        "--format",
+        "json",
+        "--min-ready",
+        "1",
+        "--sort",
+        "ready",
+    ]));
+    let names: Vec<&str> = busy.iter().map(|q| q["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["jobs", "celeryev.5b1c7a0e-0000-4000-8000-00000000beef"]
+    );
+}
+
+#[test]
+fn connections_recognise_the_worker() {
+    let r = Replay::start("celery");
+    let conns = rows(&r.celtool(&["connections", "--vhost", V, "--format", "json"]));
+    assert_eq!(conns.len(), 3, "{conns:#?}");
+    assert!(
+        conns
+            .iter()
+            .all(|c| c["kind"] == "celery-worker" && c["product"] == "py-amqp"),
+        "{conns:#?}"
+    );
+    let table = r.celtool(&["connections", "--vhost", V]);
+    assert!(table.stdout.contains("celery-worker"), "{}", table.stdout);
+}
+
+#[test]
+fn a_vhost_the_recording_does_not_have_is_a_clear_error() {
+    let r = Replay::start("celery");
+    let run = r.celtool(&["doctor", "--only", "broker", "--vhost", "nope"]);
+    assert_eq!(run.code, 3, "{run:#?}");
+    assert!(run.stderr.contains("nope"), "{}", run.stderr);
+}
