@@ -28,15 +28,7 @@ pub fn run(s: &Settings, p: &Printer, args: &InodesArgs) -> Result<Outcome, Erro
     if let Some(path) = &args.top {
         return inodes_top(p, path, args.limit);
     }
-    let snap = host_snapshot(
-        s,
-        GatherOptions {
-            conntrack: false,
-            filesystems: true,
-            processes: false,
-            ..GatherOptions::default()
-        },
-    );
+    let snap = host_snapshot(s, GatherOptions::only(false, true, false));
     let filesystems = present(snap.filesystems)?.unwrap_or_default();
     let mut rows: Vec<MountRow> = filesystems
         .into_iter()

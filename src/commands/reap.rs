@@ -10,15 +10,7 @@ use crate::settings::Settings;
 
 pub fn run(s: &Settings, p: &Printer, args: &ReapArgs) -> Result<Outcome, Error> {
     let matcher = flag_regex("--match", args.matcher.as_deref())?;
-    let snap = host_snapshot(
-        s,
-        GatherOptions {
-            conntrack: false,
-            filesystems: false,
-            processes: true,
-            ..GatherOptions::default()
-        },
-    );
+    let snap = host_snapshot(s, GatherOptions::only(false, false, true));
     let procs = match snap.processes {
         Reading::Present(p) => p,
         Reading::Absent(why) | Reading::Unreadable(why) => {

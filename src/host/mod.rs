@@ -90,6 +90,18 @@ pub struct GatherOptions {
     pub fix_inputs: Option<PathBuf>,
 }
 
+impl GatherOptions {
+    /// Only the parts named; file-nr, sockstat and uptime as always.
+    pub fn only(conntrack: bool, filesystems: bool, processes: bool) -> Self {
+        GatherOptions {
+            conntrack,
+            filesystems,
+            processes,
+            ..GatherOptions::default()
+        }
+    }
+}
+
 impl Default for GatherOptions {
     fn default() -> Self {
         GatherOptions {

@@ -2,72 +2,20 @@
 //! the same `columns=`) with the body recorded for it, 404 like RabbitMQ for anything else, and
 //! counts what was asked.
 
+#[path = "../common/run.rs"]
+mod run;
+pub use run::*;
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The celtool command with a clean environment and a HOME without a config file.
-pub fn celtool() -> Command {
-    static HOME: OnceLock<tempfile::TempDir> = OnceLock::new();
-    let home = HOME.get_or_init(|| tempfile::tempdir().expect("temp home"));
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_celtool"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("NO_COLOR", "1");
-    cmd
-}
-
-#[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-pub fn run(cmd: &mut Command) -> Run {
-    let out: Output = cmd.output().expect("run celtool");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-impl Run {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr: {}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-
-    /// (id, severity, subject) of every finding that is not ok, sorted.
-    pub fn problems(&self) -> Vec<(String, String, String)> {
-        let mut out: Vec<(String, String, String)> = self.json()["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .filter(|f| f["severity"] != "ok")
-            .map(|f| {
-                let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
-                (s("id"), s("severity"), s("subject"))
-            })
-            .collect();
-        out.sort();
-        out
-    }
 }
 
 /// A running replay of one recorded scenario.
@@ -126,8 +74,4 @@ impl Replay {
     pub fn celtool(&self, args: &[&str]) -> Run {
         run(celtool().arg("--url").arg(&self.url).args(args))
     }
-}
-
-pub fn p(id: &str, sev: &str, subject: &str) -> (String, String, String) {
-    (id.into(), sev.into(), subject.into())
 }
