@@ -5,6 +5,8 @@ use futures_util::future::join_all;
 use serde::de::DeserializeOwned;
 
 use super::client::{ApiError, Client};
+use super::cluster::{ClusterFacts, gather_cluster};
+use super::lenient::{MergedList, merged_list};
 use super::model::{Connection, Consumer, Exchange, Node, NodeMemory, Overview, Policy, Queue};
 
 /// Which parts of the API a command reads.
@@ -56,6 +58,8 @@ pub struct Snapshot {
     pub exchanges: Vec<Exchange>,
     pub policies: Vec<Policy>,
     pub gaps: Vec<Gap>,
+    /// Health checks, deprecated features in use, channel QoS (read with the nodes).
+    pub cluster: ClusterFacts,
 }
 
 /// Fetch everything `need` names at once. The first failure of the overview (or, without it,
@@ -89,8 +93,8 @@ pub async fn gather(
             &["overview"],
             Some(Overview::COLUMNS)
         ),
-        fetch_if::<Vec<Node>>(client, need.nodes, &["nodes"], Some(Node::COLUMNS)),
-        fetch_if::<Vec<Queue>>(client, need.queues, &queues_path, Some(Queue::COLUMNS)),
+        fetch_if::<MergedList<Node>>(client, need.nodes, &["nodes"], Some(Node::COLUMNS)),
+        fetch_if::<MergedList<Queue>>(client, need.queues, &queues_path, Some(Queue::COLUMNS)),
         fetch_if::<Vec<Connection>>(
             client,
             need.connections,
@@ -129,8 +133,8 @@ pub async fn gather(
     };
     let mut gaps = Vec::new();
     snap.overview = take(overview, "overview", &mut gaps);
-    snap.nodes = take(nodes, "nodes", &mut gaps).unwrap_or_default();
-    snap.queues = take(queues, "queues", &mut gaps).unwrap_or_default();
+    snap.nodes = merged_list(take(nodes, "nodes", &mut gaps).unwrap_or_default());
+    snap.queues = merged_list(take(queues, "queues", &mut gaps).unwrap_or_default());
     snap.connections = take(connections, "connections", &mut gaps).unwrap_or_default();
     snap.consumers = take(consumers, "consumers", &mut gaps).unwrap_or_default();
     snap.exchanges = take(exchanges, "exchanges", &mut gaps).unwrap_or_default();
@@ -158,7 +162,12 @@ pub async fn gather(
     }
 
     if need.nodes {
-        snap.node_memory = node_memory(client, &snap.nodes, &mut gaps).await;
+        let (memory, cluster) = tokio::join!(
+            node_memory(client, &snap.nodes, &mut gaps),
+            gather_cluster(client, snap.overview.as_ref(), vhost)
+        );
+        snap.node_memory = memory;
+        snap.cluster = cluster;
     }
     snap.gaps = gaps;
     Ok(snap)
