@@ -3,8 +3,10 @@
 mod broker;
 pub use broker::shell_word;
 mod celery;
+mod cluster;
 mod connections;
 mod queues;
+mod rabbitmq4;
 
 use crate::broker::celery::Classifier;
 use crate::broker::gather::Snapshot;
@@ -38,6 +40,9 @@ pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
     connections::check(&ctx, &mut out);
     queues::check(&ctx, &mut out);
     celery::check(&ctx, &mut out);
+    // Last: they refine findings made above (a queue's node down, connections behind a proxy).
+    cluster::check(&ctx, &mut out);
+    rabbitmq4::check(&ctx, &mut out);
     for f in &mut out {
         f.host.get_or_insert_with(|| snap.host.clone());
     }
