@@ -12,6 +12,8 @@ use super::model::Overview;
 
 /// How many days ahead a TLS certificate counts as expiring.
 pub const CERT_WARN_DAYS: u32 = 30;
+/// How long to wait before asking a failed virtual-hosts check again.
+const VHOST_RECHECK: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// One health check's answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -165,16 +167,21 @@ pub async fn gather_cluster(
 ) -> ClusterFacts {
     let paths = health_paths(overview);
     let checks = join_all(paths.iter().map(|(name, path)| async move {
-        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let mut segments = segments;
+        let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         // The leader check's route ends in a slash; an empty last segment keeps it.
         if path.ends_with('/') {
             segments.push("");
         }
+        let mut result = outcome(client.get_status(&segments).await);
+        // A vhost being created or deleted counts as "down" for a moment: ask once more.
+        if *name == "virtual-hosts" && matches!(result, Outcome::Fail { .. }) {
+            tokio::time::sleep(VHOST_RECHECK).await;
+            result = outcome(client.get_status(&segments).await);
+        }
         HealthCheck {
             name,
             path: path.clone(),
-            outcome: outcome(client.get_status(&segments).await),
+            outcome: result,
         }
     }));
     let channels_path: Vec<&str> = match vhost {

@@ -285,6 +285,9 @@ fn health(ctx: &Ctx, out: &mut Vec<Finding>) {
             }
         }
     }
+    if passed == 0 {
+        return;
+    }
     out.push(
         Finding::new("cluster.health", Severity::Ok, node)
             .summary(format!(
@@ -371,6 +374,7 @@ fn failed(
             }
         }
         "certificate-expiration" => certificates(ctx, body, out),
+        "virtual-hosts" => down_vhosts(ctx, node, reason, body, out),
         _ => out.push(
             Finding::new("cluster.health", Severity::Crit, h.name)
                 .summary(format!("health check {} failed on {node}: {reason}", h.path))
@@ -379,13 +383,44 @@ fn failed(
     }
 }
 
+/// The vhosts the virtual-hosts check names as down; a run limited to one vhost reports only
+/// that one (other vhosts are other people's).
+fn down_vhosts(ctx: &Ctx, node: &str, reason: &str, body: &Value, out: &mut Vec<Finding>) {
+    let listed: Option<Vec<&str>> = body
+        .get("virtual-hosts")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect());
+    let down: Vec<&str> = match (&listed, ctx.snap.vhost.as_deref()) {
+        (Some(list), Some(scope)) => list.iter().copied().filter(|v| *v == scope).collect(),
+        (Some(list), None) => list.clone(),
+        (None, _) => Vec::new(),
+    };
+    if listed.is_some() && down.is_empty() {
+        return;
+    }
+    let what = if down.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", names(&down))
+    };
+    let vhost = match down.as_slice() {
+        [one] => shell_word(one),
+        _ => "VHOST".into(),
+    };
+    out.push(
+        Finding::new("cluster.health", Severity::Crit, "virtual-hosts")
+            .summary(format!("health check virtual-hosts failed on {node}: {reason}{what}"))
+            .evidence("vhosts_down", down.len() as f64)
+            .remedy(format!(
+                "a virtual host is down on {node}: it takes and delivers nothing; rabbitmq-diagnostics -n {node} check_virtual_hosts, read the node's log, then rabbitmqctl -n {node} restart_vhost -p {vhost}"
+            )),
+    );
+}
+
 fn health_remedy(name: &str, node: &str) -> String {
     match name {
         "alarms" | "local-alarms" => format!(
             "a resource alarm blocks publishers: rabbitmq-diagnostics -n {node} alarms; see `celtool explain broker.alarm.memory` and `celtool explain broker.alarm.disk`"
-        ),
-        "virtual-hosts" => format!(
-            "a virtual host is down on {node}: rabbitmq-diagnostics -n {node} check_virtual_hosts, read the node's log, then rabbitmqctl -n {node} restart_vhost -p VHOST"
         ),
         "port-listener" | "protocol-listener" => format!(
             "{node} does not accept AMQP connections: check listeners.tcp.* in its rabbitmq.conf and rabbitmq-diagnostics -n {node} listeners"

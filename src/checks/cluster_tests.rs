@@ -371,6 +371,9 @@ fn a_failed_vhost_check_is_critical_and_alarms_are_not_reported_twice() {
         },
     };
     snap.cluster.health = vec![fail("virtual-hosts"), fail("alarms"), fail("local-alarms")];
+    if let Outcome::Fail { body, .. } = &mut snap.cluster.health[0].outcome {
+        *body = json!({"status": "failed", "virtual-hosts": ["billing", "other-team"]});
+    }
     snap.nodes = vec![
         serde_json::from_value(json!({"name": "rabbit@a", "running": true, "mem_alarm": true}))
             .unwrap(),
@@ -390,5 +393,19 @@ fn a_failed_vhost_check_is_critical_and_alarms_are_not_reported_twice() {
                 "virtual-hosts".to_string()
             ),
         ]
+    );
+    let f = testing::run(&snap);
+    let v = find(&f, "cluster.health", "virtual-hosts");
+    assert!(v.summary.contains("(billing, other-team)"), "{}", v.summary);
+    // A run limited to a vhost that is up does not report other vhosts.
+    snap.vhost = Some("jobs".into());
+    assert!(testing::run(&snap).iter().all(|f| f.id != "cluster.health"));
+    snap.vhost = Some("billing".into());
+    let f = testing::run(&snap);
+    let v = find(&f, "cluster.health", "virtual-hosts");
+    assert!(
+        v.remedy.ends_with("restart_vhost -p billing"),
+        "{}",
+        v.remedy
     );
 }

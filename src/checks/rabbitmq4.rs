@@ -308,25 +308,6 @@ struct Pending {
 
 /// The "ready for RabbitMQ 4" verdict of a 3.x broker: what must change first.
 fn readiness(ctx: &Ctx, version: (u32, u32), p: &Pending, out: &mut Vec<Finding>) {
-    let mut must = Vec::new();
-    if version < (3, 13) {
-        must.push(format!(
-            "upgrade to 3.13 first: 4.0 upgrades in place only from 3.13 with all feature flags enabled (this is {}.{})",
-            version.0, version.1
-        ));
-    }
-    if p.ha > 0 {
-        must.push(format!(
-            "{} policy(ies) mirror classic queues (ha-*), which 4.0 drops silently: move those queues to quorum queues",
-            p.ha
-        ));
-    }
-    if p.transient.1 > 0 {
-        must.push(format!(
-            "{} transient non-exclusive queue(s) ({} of them Celery's event/control queues) would be refused by 4.3: Celery >= 5.7, or control_queue_exclusive = True and event_queue_exclusive = True on 5.6",
-            p.transient.1, p.transient.0
-        ));
-    }
     let global = ctx
         .snap
         .cluster
@@ -335,26 +316,7 @@ fn readiness(ctx: &Ctx, version: (u32, u32), p: &Pending, out: &mut Vec<Finding>
         .flatten()
         .filter(|c| c.uses_global_qos())
         .count();
-    if global > 0 {
-        must.push(format!(
-            "{global} channel(s) use global QoS (Celery workers on classic queues), which 4.3 turns into per-consumer prefetch: quorum task queues with Celery >= 5.5 stop using it"
-        ));
-    }
-    if p.unlimited > 0 {
-        must.push(format!(
-            "{} Celery quorum task queue(s) have no delivery limit and get 20 on 4.0 (then tasks are dropped): add a dead-letter target or a higher limit by policy",
-            p.unlimited
-        ));
-    }
-    if let DeprecatedUse::Used(list) = &ctx.snap.cluster.deprecated {
-        let used: BTreeSet<&str> = list.iter().filter_map(|f| f.name.as_deref()).collect();
-        if !used.is_empty() {
-            must.push(format!(
-                "deprecated features in use: {}",
-                names(&used.into_iter().collect::<Vec<_>>())
-            ));
-        }
-    }
+    let must = must_change(ctx, version, p, global);
     let cluster = ctx
         .snap
         .overview
@@ -397,6 +359,50 @@ fn readiness(ctx: &Ctx, version: (u32, u32), p: &Pending, out: &mut Vec<Finding>
                 "see `celtool explain rabbitmq4.readiness`"
             }),
     );
+}
+
+/// What a 3.x broker must change before RabbitMQ 4, in the order to do it.
+fn must_change(ctx: &Ctx, version: (u32, u32), p: &Pending, global: usize) -> Vec<String> {
+    let mut must = Vec::new();
+    if version < (3, 13) {
+        must.push(format!(
+            "upgrade to 3.13 first: 4.0 upgrades in place only from 3.13 with all feature flags enabled (this is {}.{})",
+            version.0, version.1
+        ));
+    }
+    if p.ha > 0 {
+        must.push(format!(
+            "{} policy(ies) mirror classic queues (ha-*), which 4.0 drops silently: move those queues to quorum queues",
+            p.ha
+        ));
+    }
+    if p.transient.1 > 0 {
+        must.push(format!(
+            "{} transient non-exclusive queue(s) ({} of them Celery's event/control queues) would be refused by 4.3: Celery >= 5.7, or control_queue_exclusive = True and event_queue_exclusive = True on 5.6",
+            p.transient.1, p.transient.0
+        ));
+    }
+    if global > 0 {
+        must.push(format!(
+            "{global} channel(s) use global QoS (Celery workers on classic queues), which 4.3 turns into per-consumer prefetch: quorum task queues with Celery >= 5.5 stop using it"
+        ));
+    }
+    if p.unlimited > 0 {
+        must.push(format!(
+            "{} Celery quorum task queue(s) have no delivery limit and get 20 on 4.0 (then tasks are dropped): add a dead-letter target or a higher limit by policy",
+            p.unlimited
+        ));
+    }
+    if let DeprecatedUse::Used(list) = &ctx.snap.cluster.deprecated {
+        let used: BTreeSet<&str> = list.iter().filter_map(|f| f.name.as_deref()).collect();
+        if !used.is_empty() {
+            must.push(format!(
+                "deprecated features in use: {}",
+                names(&used.into_iter().collect::<Vec<_>>())
+            ));
+        }
+    }
+    must
 }
 
 /// Connections that all come from one peer are behind a proxy or load balancer: per-peer
