@@ -645,8 +645,9 @@ RabbitMQ on every node of the other side, one at a time:
   rabbitmqctl -n NODE stop_app && rabbitmqctl -n NODE start_app
 Messages published only to the restarted side are lost. To avoid manual healing on 3 or more
 nodes set cluster_partition_handling = pause_minority in rabbitmq.conf (a 2-node cluster cannot
-have a majority side; use 3 nodes). RabbitMQ 4.3 keeps its metadata in Khepri (Raft) and no longer
-has partition handling strategies.",
+have a majority side; use 3 nodes). RabbitMQ 4.3 keeps its metadata in Khepri (Raft), has no partition
+handling strategies and always reports `partitions` empty: there a partition shows only as
+nodes that are not running (broker.node.down, cluster.quorum.minority).",
     },
     Entry {
         id: "cluster.mirror.unsynchronised",
