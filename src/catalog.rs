@@ -626,6 +626,276 @@ exist is not an error: no conntrack module loaded simply means conntrack is not 
 Fix: read the path and error in the message; run celtool as a user that can read it, or on the
 host rather than inside a restricted container.",
     },
+    Entry {
+        id: "cluster.partition",
+        area: Area::Broker,
+        title: "network partition between cluster nodes",
+        limits: None,
+        explain: "\
+What breaks: the nodes on each side believe the others are down and go on alone: each side
+accepts publishes and deliveries for the queues it holds, mirrors and masters diverge, and when
+the partition heals RabbitMQ 3.x does not merge them (with the default partition handling,
+ignore). Celery clients connected to different sides see different queues; tasks are lost or run
+twice.
+Why: the Erlang distribution link between the nodes was cut for longer than net_ticktime (60 s):
+a network outage, a firewall dropping the distribution port (25672 by default), a VM paused or a
+node swapping. /api/nodes lists the nodes a node is partitioned from in `partitions`.
+Fix: decide which side to keep (the one with the most clients and messages), then restart
+RabbitMQ on every node of the other side, one at a time:
+  rabbitmqctl -n NODE stop_app && rabbitmqctl -n NODE start_app
+Messages published only to the restarted side are lost. To avoid manual healing on 3 or more
+nodes set cluster_partition_handling = pause_minority in rabbitmq.conf (a 2-node cluster cannot
+have a majority side; use 3 nodes). RabbitMQ 4.3 keeps its metadata in Khepri (Raft), has no partition
+handling strategies and always reports `partitions` empty: there a partition shows only as
+nodes that are not running (broker.node.down, cluster.quorum.minority).",
+    },
+    Entry {
+        id: "cluster.mirror.unsynchronised",
+        area: Area::Broker,
+        title: "a mirrored classic queue has mirrors missing some of its messages",
+        limits: None,
+        explain: "\
+What breaks: a mirror that is not synchronised lacks messages the master holds. If the master's
+node fails, an unsynchronised mirror is promoted (ha-promote-on-failure = always, the default)
+and the messages it lacks are lost, or no mirror is promoted (when-synced) and the queue is down
+until the node returns. Critical when no mirror is synchronised and the queue holds messages.
+Why: a mirror that joins (its node restarted, a new node) starts empty; with ha-sync-mode manual
+(the default) it only catches up as the old messages are consumed. /api/queues shows the mirror
+in slave_nodes but not in synchronised_slave_nodes.
+Fix: celtool never synchronises by itself, because synchronising blocks the queue: publishers and
+consumers wait until every message is copied, which for a large queue is minutes. Either let
+consumers drain the queue (the mirror catches up as old messages are consumed), or synchronise in
+a quiet moment:
+  rabbitmqctl sync_queue -p VHOST QUEUE
+  rabbitmqctl cancel_sync_queue -p VHOST QUEUE   (to stop it)
+ha-sync-mode = automatic does the same after every restart; only for small queues. Mirroring is
+removed in RabbitMQ 4.0: see `celtool explain rabbitmq4.mirroring-removed`.",
+    },
+    Entry {
+        id: "cluster.mirror.sync-critical",
+        area: Area::Broker,
+        title: "stopping this node would lose messages of mirrored queues",
+        limits: None,
+        explain: "\
+What breaks: nothing yet. The broker's own check node-is-mirror-sync-critical says some mirrored
+classic queues have no synchronised mirror on another node, so stopping the node serving the
+API (an upgrade, a reboot) loses their messages.
+Fix: synchronise the mirrors first (see cluster.mirror.unsynchronised) or drain the queues, then
+stop the node. The check exists on 3.x only.",
+    },
+    Entry {
+        id: "cluster.queue.node-down",
+        area: Area::Broker,
+        title: "a classic queue lives on a node that is down",
+        limits: None,
+        explain: "\
+What breaks: a classic queue has one master; while its node is down the queue takes and delivers
+nothing: publishes routed only to it are dropped (or returned with mandatory), consumers get
+nothing, and a durable queue cannot be declared again elsewhere. A mirrored queue stays down
+when none of its mirrors was synchronised (ha-promote-on-shutdown = when-synced, the default).
+Fix: start RabbitMQ on that node again. If the node is lost for good, so are the messages of
+queues that were not replicated: remove it from the cluster (rabbitmqctl forget_cluster_node
+NODE on a running node) and declare the queues again. For queues that must survive a node, use
+quorum queues.",
+    },
+    Entry {
+        id: "cluster.quorum.minority",
+        area: Area::Broker,
+        title: "a quorum queue has lost the majority of its members",
+        limits: None,
+        explain: "\
+What breaks: a quorum queue needs a majority of its members (2 of 3, 3 of 5, 2 of 2) online to
+accept or deliver anything; below that it is unavailable. Celery publishers get errors or block
+(with confirm_publish), workers consuming it get nothing.
+Why: the nodes of the missing members are stopped, crashed or partitioned away. A quorum queue
+on a 2-node cluster has 2 members: either node down takes it below its majority.
+Fix: start RabbitMQ on the missing members' nodes; never delete their data directories (that
+destroys the member for good). Watch recovery with:
+  rabbitmq-queues quorum_status -p VHOST QUEUE
+If a majority is lost for good the queue cannot recover by itself: see the quorum queue
+documentation (rabbitmq.com/docs/quorum-queues, replica management). Run at least 3 nodes.",
+    },
+    Entry {
+        id: "cluster.quorum.no-leader",
+        area: Area::Broker,
+        title: "a quorum queue has no elected leader",
+        limits: None,
+        explain: "\
+What breaks: without a leader a quorum queue takes and delivers nothing, even when a majority
+of its members runs.
+Why: an election is in progress (seconds after a node stopped), the leader's node is down, or
+the members cannot elect one. celtool reads the queue's leader and online members; 4.x brokers
+also answer /api/health/checks/quorum-queues-without-elected-leaders.
+Fix: rabbitmq-queues quorum_status -p VHOST QUEUE; start members' nodes that are down; if every
+member runs and none leads, restart RabbitMQ on the members' nodes one at a time.",
+    },
+    Entry {
+        id: "cluster.quorum.critical",
+        area: Area::Broker,
+        title: "stopping this node would take quorum queues below their majority",
+        limits: None,
+        explain: "\
+What breaks: nothing yet. The broker's check node-is-quorum-critical says that some quorum queues
+would lose their majority if the node serving the API stopped: a rolling upgrade or a reboot of
+that node now makes them unavailable.
+Why: the queues' other members are down or behind, or the queues have only 2 members (always
+critical on a 2-node cluster).
+Fix: wait until the other members are back and caught up; run at least 3 nodes and grow the
+queues onto them (rabbitmq-queues grow NODE all). Check before each node restart:
+  rabbitmq-queues check_if_node_is_quorum_critical",
+    },
+    Entry {
+        id: "cluster.health",
+        area: Area::Broker,
+        title: "the broker's own health checks",
+        limits: None,
+        explain: "\
+What breaks: depends on the check: alarms / local-alarms (publishers blocked), virtual-hosts (a
+vhost is down on the node), port-listener / protocol-listener (the node does not accept AMQP
+connections), is-in-service (the node is booting, stopping or drained for maintenance).
+Why: celtool asks /api/health/checks/* on the node serving the management API: 200 is a pass,
+503 a failure with the broker's reason. Checks this version does not have (404, 400: 3.10 has
+no is-in-service or quorum-queues-without-elected-leaders) are left out quietly; the ok finding
+counts what passed, what is not offered and what could not be read.
+Fix: the remedy names the rabbitmq-diagnostics command for the failed check.",
+    },
+    Entry {
+        id: "cluster.cert.expiry",
+        area: Area::Broker,
+        title: "a TLS listener's certificate expires soon or has expired",
+        limits: None,
+        explain: "\
+What breaks: once the certificate (or its CA bundle) has expired, TLS clients refuse to connect:
+Celery workers cannot reconnect after any network blip.
+Why: /api/health/checks/certificate-expiration/30/days lists listeners whose certfile or
+cacertfile expires within 30 days. Critical when the date has passed.
+Fix: install the renewed files at the same paths, then make the node read them:
+  rabbitmqctl -n NODE eval 'ssl:clear_pem_cache().'
+  rabbitmq-diagnostics -n NODE certificates",
+    },
+    Entry {
+        id: "rabbitmq4.deprecated-feature",
+        area: Area::Broker,
+        title: "a deprecated RabbitMQ feature is in use",
+        limits: None,
+        explain: "\
+What breaks: a deprecated feature goes through phases: permitted by default, denied by default
+(works only if rabbitmq.conf says deprecated_features.permit.NAME = true), removed. RabbitMQ 4.3
+denies global_qos, transient_nonexcl_queues, queue_master_locator and amqp_address_v1 by default;
+4.0 removed classic_queue_mirroring.
+Why: GET /api/deprecated-features/used (RabbitMQ 3.13 and later, administrator tag) lists what
+the cluster uses. What each means for Celery:
+- classic_queue_mirroring: see rabbitmq4.mirroring-removed.
+- transient_nonexcl_queues: Celery <= 5.6 declares its event and control queues so; see
+  rabbitmq4.transient-queues.
+- global_qos: Celery workers on classic queues ask for it; 4.3 turns it into a per-consumer
+  prefetch. Celery >= 5.5 on quorum task queues stops asking (worker_detect_quorum_queues).
+- management_metrics_collection: the management API's statistics are on their way out; plan
+  monitoring on the Prometheus plugin.
+- ram_node_type: change RAM nodes to disk nodes.
+Fix: the remedy of each finding says what to change.",
+    },
+    Entry {
+        id: "rabbitmq4.transient-queues",
+        area: Area::Broker,
+        title: "transient non-exclusive queues, refused by RabbitMQ 4.3",
+        limits: None,
+        explain: "\
+What breaks: RabbitMQ 4.3 refuses to declare a queue that is both non-durable and non-exclusive
+(deprecated feature transient_nonexcl_queues, denied by default): the declaration fails with
+541 INTERNAL_ERROR and Celery workers fail at start-up; Flower and `celery events` cannot
+subscribe.
+Why: Celery up to 5.6 declares its event queues (celeryev.<uuid>) and worker mailboxes
+(<node>.celery.pidbox) durable false, exclusive false. Celery 5.6 added control_queue_exclusive
+and event_queue_exclusive (default False); Celery 5.7 made both default True. A warning on 4.x and
+3.13, information on older brokers (see rabbitmq4.readiness).
+Fix: upgrade Celery to 5.7 on every worker and monitor, or on Celery 5.6 set
+  control_queue_exclusive = True
+  event_queue_exclusive = True
+(old-style names CELERY_CONTROL_QUEUE_EXCLUSIVE, CELERY_EVENT_QUEUE_EXCLUSIVE). Declare other
+applications' queues durable (with x-expires for cleanup) or exclusive. As a stopgap, every node
+of a 4.3 cluster can permit them: deprecated_features.permit.transient_nonexcl_queues = true in
+rabbitmq.conf, set on all nodes before the upgrade.",
+    },
+    Entry {
+        id: "rabbitmq4.delivery-limit",
+        area: Area::Broker,
+        title: "a Celery quorum queue drops tasks after 20 redeliveries (RabbitMQ 4)",
+        limits: None,
+        explain: "\
+What breaks: since RabbitMQ 4.0 every quorum queue has a delivery limit (20 unless set): a
+message delivered that many times is dead-lettered, or dropped when the queue has no dead-letter
+target. With task_acks_late a task whose worker dies or is killed mid-task (OOM, a time limit,
+a poison payload) is redelivered each time and then silently disappears.
+Why: the queue is a Celery task queue of type quorum; on 4.x the queue reports its limit as
+delivery_limit; 3.x brokers have no limit until the upgrade (see rabbitmq4.readiness).
+Fix: give the task queues a dead-letter target, and a limit that suits them, by policy:
+  rabbitmqctl set_policy -p VHOST --apply-to quorum_queues celery-dlx '^celery$' \\
+    '{\"dead-letter-exchange\":\"celery.dlx\",\"delivery-limit\":50}'
+and bind a queue to the celery.dlx exchange to keep what was given up. A limit of -1 disables it;
+the RabbitMQ team advises against that (a requeue loop grows the Raft log until the disk fills).",
+    },
+    Entry {
+        id: "rabbitmq4.mirroring-removed",
+        area: Area::Broker,
+        title: "ha-* policy on RabbitMQ 4: the queues are not replicated",
+        limits: None,
+        explain: "\
+What breaks: RabbitMQ 4.0 removed classic queue mirroring: ha-mode, ha-params, ha-sync-mode and
+the other ha-* policy keys have no effect. The queues they named keep working on one node only;
+when that node is lost, so are their messages, and nothing says so.
+Migrating a Celery fleet from mirrored classic queues to quorum queues (do it on 3.13 before the
+upgrade, or now):
+1. Celery >= 5.5 on every worker and producer (quorum queue support, task_default_queue_type,
+   worker_detect_quorum_queues, native delayed delivery for ETA/countdown tasks).
+2. A queue's type cannot change in place (redeclaring gives PRECONDITION_FAILED): make new ones,
+   most simply in a new vhost (blue-green): rabbitmqctl add_vhost celery-qq; set permissions.
+3. Celery settings for the new vhost:
+     task_default_queue_type = 'quorum'           # the default queue (celery)
+     task_queues = [Queue('name', queue_arguments={'x-queue-type': 'quorum'}), ...]
+     broker_transport_options = {'confirm_publish': True}
+     worker_detect_quorum_queues = True          # the default: turns global QoS off
+   Quorum queues do not support global QoS: worker autoscaling and prefetch reduction stop
+   working, and ETA/countdown tasks go through native delayed delivery (Celery 5.5+).
+4. Start workers on the new vhost, switch producers to it, let the old workers drain the old
+   queues, then stop them.
+5. Give the quorum task queues a dead-letter target (see rabbitmq4.delivery-limit).
+6. Event and control queues (celeryev.*, *.celery.pidbox) stay classic and unreplicated; make
+   them exclusive (see rabbitmq4.transient-queues).
+7. Remove the ha-* keys: rabbitmqctl clear_policy -p VHOST NAME.
+See rabbitmq.com/docs/migrate-mcq-to-qq.",
+    },
+    Entry {
+        id: "rabbitmq4.readiness",
+        area: Area::Broker,
+        title: "ready for RabbitMQ 4? (on a 3.x broker)",
+        limits: None,
+        explain: "\
+What it says: for a RabbitMQ 3.x broker, what must change before an upgrade to 4.x keeps the
+Celery fleet working: the path (4.0 upgrades in place only from 3.13 with every feature flag
+enabled), ha-* policies (replication silently gone, rabbitmq4.mirroring-removed), transient
+non-exclusive queues (refused by 4.3, rabbitmq4.transient-queues), channels using global QoS
+(per-consumer from 4.3), Celery quorum task queues without a delivery limit (20 from 4.0,
+rabbitmq4.delivery-limit), and the deprecated features the broker reports in use (3.13+, needs
+the administrator tag).
+Severity: information (ok) on brokers before 3.13, a warning on 3.13, whose next upgrade is 4.0.
+celtool's 4.x checks are tested on answers recorded from the RabbitMQ 4.x sources and release
+notes (tests/fixtures/rabbitmq4), not on a live 4.x broker.",
+    },
+    Entry {
+        id: "broker.connections.proxy",
+        area: Area::Broker,
+        title: "all connections come from one peer (a proxy or load balancer)",
+        limits: None,
+        explain: "\
+What it says: every connection the broker has comes from the same peer address, as behind HAProxy,
+an ELB or another TCP load balancer (or when every client runs on one host). The broker then
+sees the proxy, not the clients: findings that name peers (top talkers, connections in flow or
+without heartbeat) name the proxy, and celtool cannot tell Celery worker hosts apart.
+Fix: to see the real clients, read the proxy's logs, or enable the PROXY protocol on both ends
+(proxy_protocol = true in rabbitmq.conf, send-proxy on the HAProxy server line; then every
+client must come through the proxy).",
+    },
 ];
 
 /// The catalog entry for an ID.
@@ -716,7 +986,13 @@ mod tests {
                         && literal.chars().all(|c| {
                             c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c)
                         });
-                    if shaped && !not_ids.contains(&literal) && entry(literal).is_none() {
+                    // A literal ending in '.' is a prefix (`starts_with`): some ID must have it.
+                    let known = if literal.ends_with('.') {
+                        CATALOG.iter().any(|e| e.id.starts_with(literal))
+                    } else {
+                        entry(literal).is_some()
+                    };
+                    if shaped && !not_ids.contains(&literal) && !known {
                         unknown.push(format!("{}: {literal}", path.display()));
                     }
                 }

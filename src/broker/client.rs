@@ -183,6 +183,44 @@ impl Client {
         }
     }
 
+    /// GET a small JSON answer whose status carries the meaning (health checks: 200 pass, 503
+    /// fail with a JSON reason). Returns the status and the body (`Null` when it is not JSON);
+    /// statuses other than 2xx and 503 become the usual errors. Reads at most 1 MiB.
+    pub async fn get_status(
+        &self,
+        segments: &[&str],
+    ) -> Result<(u16, serde_json::Value), ApiError> {
+        let url = self.url(segments, None);
+        let shown = format!("GET {url}");
+        let mut response = self
+            .http
+            .get(url)
+            .basic_auth(&self.endpoint.user, Some(self.endpoint.password.expose()))
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&shown, &e))?;
+        let status = response.status();
+        if !status.is_success() && status != StatusCode::SERVICE_UNAVAILABLE {
+            return Err(self.status_error(shown, status, response).await);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(&shown, &e))?
+        {
+            body.extend_from_slice(&chunk);
+            if body.len() > 1 << 20 {
+                return Err(ApiError::TooLarge {
+                    url: shown,
+                    limit: 1 << 20,
+                });
+            }
+        }
+        let value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+        Ok((status.as_u16(), value))
+    }
+
     /// PUT a JSON body (declare a policy, a queue). 201 and 204 both mean done.
     pub async fn put(&self, segments: &[&str], body: &serde_json::Value) -> Result<(), ApiError> {
         self.write(reqwest::Method::PUT, segments, &[], Some(body))

@@ -5,6 +5,8 @@ use futures_util::future::join_all;
 use serde::de::DeserializeOwned;
 
 use super::client::{ApiError, Client};
+use super::cluster::{ClusterFacts, gather_cluster};
+use super::lenient::{MergedList, merged_list};
 use super::model::{Connection, Consumer, Exchange, Node, NodeMemory, Overview, Policy, Queue};
 
 /// Which parts of the API a command reads.
@@ -56,6 +58,8 @@ pub struct Snapshot {
     pub exchanges: Vec<Exchange>,
     pub policies: Vec<Policy>,
     pub gaps: Vec<Gap>,
+    /// Health checks, deprecated features in use, channel QoS (read with the nodes).
+    pub cluster: ClusterFacts,
 }
 
 /// Fetch everything `need` names at once. The first failure of the overview (or, without it,
@@ -85,14 +89,9 @@ pub async fn gather(
     let vhost_path = ["vhosts", vhost.unwrap_or("")];
     let (vhost_check, overview, nodes, queues, connections, consumers, exchanges, policies) = tokio::join!(
         fetch_if::<serde_json::Value>(client, vhost.is_some(), &vhost_path, Some("name")),
-        fetch_if::<Overview>(
-            client,
-            need.overview,
-            &["overview"],
-            Some(Overview::COLUMNS)
-        ),
+        overview_and_cluster(client, need, vhost),
         nodes_and_memory(client, need.nodes),
-        fetch_if::<Vec<Queue>>(client, need.queues, &queues_path, Some(Queue::COLUMNS)),
+        fetch_if::<MergedList<Queue>>(client, need.queues, &queues_path, Some(Queue::COLUMNS)),
         fetch_if::<Vec<Connection>>(
             client,
             need.connections,
@@ -123,6 +122,7 @@ pub async fn gather(
         });
     }
     let (nodes, node_memory, memory_gaps) = nodes;
+    let (overview, cluster) = overview;
     let mut gaps = Vec::new();
     let mut snap = Snapshot {
         host: client.base().host_str().unwrap_or("broker").to_string(),
@@ -130,12 +130,13 @@ pub async fn gather(
         overview: take(overview, "overview", &mut gaps),
         nodes: take(nodes, "nodes", &mut gaps).unwrap_or_default(),
         node_memory,
-        queues: take(queues, "queues", &mut gaps).unwrap_or_default(),
+        queues: merged_list(take(queues, "queues", &mut gaps).unwrap_or_default()),
         connections: take(connections, "connections", &mut gaps).unwrap_or_default(),
         consumers: take(consumers, "consumers", &mut gaps).unwrap_or_default(),
         exchanges: take(exchanges, "exchanges", &mut gaps).unwrap_or_default(),
         policies: take(policies, "policies", &mut gaps).unwrap_or_default(),
         gaps: Vec::new(),
+        cluster,
     };
     if let Some(e) = failed_as_a_whole(&need, &mut gaps) {
         return Err(e);
@@ -169,15 +170,41 @@ fn failed_as_a_whole(need: &Need, gaps: &mut Vec<Gap>) -> Option<ApiError> {
     None
 }
 
+/// The overview, then at once (when the nodes are asked for) the cluster's health checks and
+/// deprecated features, which depend on the version and node it names.
+async fn overview_and_cluster(
+    client: &Client,
+    need: Need,
+    vhost: Option<&str>,
+) -> (Option<Result<Overview, ApiError>>, ClusterFacts) {
+    let overview = fetch_if::<Overview>(
+        client,
+        need.overview,
+        &["overview"],
+        Some(Overview::COLUMNS),
+    )
+    .await;
+    let cluster = if need.nodes {
+        let known = overview.as_ref().and_then(|o| o.as_ref().ok());
+        gather_cluster(client, known, vhost).await
+    } else {
+        ClusterFacts::default()
+    };
+    (overview, cluster)
+}
+
 type NodesAnswer = (
     Option<Result<Vec<Node>, ApiError>>,
     Vec<(String, NodeMemory)>,
     Vec<Gap>,
 );
 
-/// The node list, then at once each running node's memory breakdown.
+/// The node list (repeated keys merged, see `lenient`), then at once each running node's
+/// memory breakdown.
 async fn nodes_and_memory(client: &Client, wanted: bool) -> NodesAnswer {
-    let nodes = fetch_if::<Vec<Node>>(client, wanted, &["nodes"], Some(Node::COLUMNS)).await;
+    let nodes = fetch_if::<MergedList<Node>>(client, wanted, &["nodes"], Some(Node::COLUMNS))
+        .await
+        .map(|r| r.map(merged_list));
     let mut gaps = Vec::new();
     let memory = match &nodes {
         Some(Ok(list)) => node_memory(client, list, &mut gaps).await,

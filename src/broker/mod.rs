@@ -3,5 +3,7 @@
 
 pub mod celery;
 pub mod client;
+pub mod cluster;
 pub mod gather;
+pub mod lenient;
 pub mod model;

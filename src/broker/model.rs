@@ -24,11 +24,20 @@ pub struct Overview {
     pub product_version: Option<String>,
     pub cluster_name: Option<String>,
     pub node: Option<String>,
+    /// Listeners of every node (cluster reads: which AMQP port to ask port-listener about).
+    pub listeners: Option<Vec<Listener>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct Listener {
+    pub node: Option<String>,
+    pub protocol: Option<String>,
+    pub port: Option<f64>,
 }
 
 impl Overview {
     pub const COLUMNS: &'static str =
-        "rabbitmq_version,management_version,product_version,cluster_name,node";
+        "rabbitmq_version,management_version,product_version,cluster_name,node,listeners";
 
     pub fn version(&self) -> Option<&str> {
         self.rabbitmq_version
@@ -52,11 +61,13 @@ pub struct Node {
     pub fd_total: Option<f64>,
     pub proc_used: Option<f64>,
     pub proc_total: Option<f64>,
+    /// Nodes this node cannot reach although they are cluster members (a network partition).
+    pub partitions: Option<Vec<String>>,
 }
 
 impl Node {
     pub const COLUMNS: &'static str = "name,running,mem_used,mem_limit,mem_alarm,disk_free,\
-disk_free_limit,disk_free_alarm,fd_used,fd_total,proc_used,proc_total";
+disk_free_limit,disk_free_alarm,fd_used,fd_total,proc_used,proc_total,partitions";
 
     pub fn name(&self) -> &str {
         self.name.as_deref().unwrap_or("(unnamed node)")
@@ -120,13 +131,30 @@ pub struct Queue {
     #[serde(default, deserialize_with = "object_or_none")]
     pub effective_policy_definition: Option<BTreeMap<String, Value>>,
     pub message_stats: Option<QueueStats>,
+    // Replication and declaration (cluster checks; see broker::cluster and checks::cluster).
+    /// The node of a classic queue's master (or a quorum queue's leader).
+    pub node: Option<String>,
+    /// Classic mirrors (3.x only) and the subset that holds every message.
+    pub slave_nodes: Option<Vec<String>>,
+    pub synchronised_slave_nodes: Option<Vec<String>>,
+    /// Quorum queue members, the members that answer, and the elected leader (null without one).
+    pub members: Option<Vec<String>>,
+    pub online: Option<Vec<String>>,
+    pub leader: Option<String>,
+    /// 4.x quorum queues: the delivery limit in force, a number or "unlimited".
+    pub delivery_limit: Option<Value>,
+    pub durable: Option<bool>,
+    pub exclusive: Option<bool>,
+    pub auto_delete: Option<bool>,
 }
 
 impl Queue {
     pub const COLUMNS: &'static str = "name,vhost,state,type,messages_ready,\
 messages_unacknowledged,consumers,arguments,policy,effective_policy_definition,\
 message_stats.publish_details.rate,message_stats.deliver_get_details.rate,\
-message_stats.redeliver_details.rate,message_stats.ack_details.rate";
+message_stats.redeliver_details.rate,message_stats.ack_details.rate,\
+node,slave_nodes,synchronised_slave_nodes,members,online,leader,delivery_limit,durable,exclusive,\
+auto_delete";
 
     pub fn name(&self) -> &str {
         self.name.as_deref().unwrap_or("")

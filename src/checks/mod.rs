@@ -2,9 +2,11 @@
 
 mod broker;
 mod celery;
+mod cluster;
 mod connections;
 pub mod host;
 mod queues;
+mod rabbitmq4;
 
 use crate::broker::celery::Classifier;
 use crate::broker::gather::Snapshot;
@@ -38,6 +40,9 @@ pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
     connections::check(&ctx, &mut out);
     queues::check(&ctx, &mut out);
     celery::check(&ctx, &mut out);
+    // Last: they refine findings made above (a queue's node down, connections behind a proxy).
+    cluster::check(&ctx, &mut out);
+    rabbitmq4::check(&ctx, &mut out);
     for f in &mut out {
         f.host.get_or_insert_with(|| snap.host.clone());
     }
@@ -142,6 +147,8 @@ pub(crate) mod testing {
             exchanges: de(list("exchanges")),
             policies: de(list("policies")),
             gaps: Vec::new(),
+            // The health-check answers are replayed by tests/offline, through the client.
+            cluster: Default::default(),
         }
     }
 

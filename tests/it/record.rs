@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 use crate::faults::{request_path, serve_with};
 use crate::support::*;
 
-/// What went through the proxy: request path (query stripped) -> (count, last body).
-type Log = Arc<Mutex<BTreeMap<String, (usize, String)>>>;
+/// What went through the proxy: request path (query stripped) -> (count, last status, body).
+type Log = Arc<Mutex<BTreeMap<String, (usize, u16, String)>>>;
 
 /// A proxy to the real API on a random port; returns its URL and its log.
 fn proxy() -> (String, Log) {
@@ -32,10 +32,16 @@ fn proxy() -> (String, Log) {
         let (status, body) = forward(&method, &target);
         let path = target.split('?').next().unwrap_or("").to_string();
         if method == "GET" {
+            let code = status
+                .split(' ')
+                .next()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0);
             let mut log = seen.lock().unwrap();
-            let e = log.entry(path).or_insert((0, String::new()));
+            let e = log.entry(path).or_insert((0, 0, String::new()));
             e.0 += 1;
-            e.1 = body.clone();
+            e.1 = code;
+            e.2 = body.clone();
         }
         let _ = write!(
             s,
@@ -67,6 +73,7 @@ fn forward(method: &str, target: &str) -> (String, String) {
         "200" => "200 OK".to_string(),
         "204" => "204 No Content".to_string(),
         "404" => "404 Not Found".to_string(),
+        "503" => "503 Service Unavailable".to_string(),
         other => format!("{other} Scripted"),
     };
     (status, body.to_string())
@@ -76,7 +83,7 @@ fn gets(log: &Log) -> BTreeMap<String, usize> {
     log.lock()
         .unwrap()
         .iter()
-        .map(|(k, (n, _))| (k.clone(), *n))
+        .map(|(k, (n, _, _))| (k.clone(), *n))
         .collect()
 }
 
@@ -107,7 +114,8 @@ fn doctor_fix_reads_each_endpoint_once() {
 }
 
 /// Build the scenarios on the real broker and record what `doctor` reads into
-/// tests/fixtures/api/<scenario>.json (path -> body).
+/// tests/fixtures/api/<scenario>.json (path -> body, or `{"__status": N, "body": ...}` for an
+/// answer other than 200).
 #[test]
 #[ignore = "re-records the committed fixtures; run with CELTOOL_RECORD=1"]
 fn record_api_fixtures() {
@@ -189,11 +197,15 @@ fn record(scenario: &str, vhost: &str, setup: impl FnOnce(&str) -> Option<Worker
         .lock()
         .unwrap()
         .iter()
-        .map(|(k, (_, body))| {
-            (
-                k.clone(),
-                serde_json::from_str(body).unwrap_or(Value::String(body.clone())),
-            )
+        .map(|(k, (_, status, body))| {
+            let body = serde_json::from_str(body).unwrap_or(Value::String(body.clone()));
+            // Answers other than 200 keep their status, so the replay gives it back.
+            let value = if *status == 200 {
+                body
+            } else {
+                json!({"__status": status, "body": body})
+            };
+            (k.clone(), value)
         })
         .collect();
     let path = repo_root().join(format!("tests/fixtures/api/{scenario}.json"));

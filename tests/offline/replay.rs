@@ -1,5 +1,6 @@
 //! The replay server: answers each request path (query ignored: the recording was made with
-//! the same `columns=`) with the body recorded for it, 404 like RabbitMQ for anything else, and
+//! the same `columns=`) with the status and body recorded for it, 404 like RabbitMQ for anything
+//! else, and
 //! counts what was asked.
 
 #[path = "../common/run.rs"]
@@ -16,6 +17,14 @@ use serde_json::Value;
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The paths a scenario's recording holds.
+pub fn recorded_paths(scenario: &str) -> Vec<String> {
+    let path = repo_root().join(format!("tests/fixtures/api/{scenario}.json"));
+    let bodies: BTreeMap<String, Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    bodies.into_keys().collect()
 }
 
 /// A running replay of one recorded scenario.
@@ -45,7 +54,12 @@ impl Replay {
                 let path = target.split('?').next().unwrap_or("").to_string();
                 log.lock().unwrap().push((method, path.clone()));
                 let (status, body) = match bodies.get(&path) {
-                    Some(b) => ("200 OK", b.to_string()),
+                    Some(b) => match b.get("__status").and_then(Value::as_u64) {
+                        Some(404) => ("404 Not Found", b["body"].to_string()),
+                        Some(503) => ("503 Service Unavailable", b["body"].to_string()),
+                        Some(_) => ("500 Internal Server Error", b["body"].to_string()),
+                        None => ("200 OK", b.to_string()),
+                    },
                     None => (
                         "404 Not Found",
                         r#"{"error":"Object Not Found","reason":"Not Found"}"#.to_string(),
