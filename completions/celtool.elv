@@ -176,12 +176,12 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand reap 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes'
+            cand reap 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only processes that are themselves Celery are touched; the plan lists every pid first. Irreversible: needs --yes'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'celtool;workers;reap'= {
             cand --grace 'How long to wait for a process to act on a signal before the next step'
-            cand --match 'Touch processes whose title (command line) matches this regular expression instead of those recognised as Celery'
+            cand --match 'Touch only the Celery processes whose title (command line) matches this regular expression. It narrows, never widens: a process that is not itself Celery (a Python program running celery, or a `[celeryd: ...]` title) is listed and left alone even if it matches, like a `timeout ... celery worker` wrapper'
             cand --journal 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]'
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
             cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
@@ -203,7 +203,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'celtool;workers;help'= {
-            cand reap 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes'
+            cand reap 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only processes that are themselves Celery are touched; the plan lists every pid first. Irreversible: needs --yes'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'celtool;workers;help;reap'= {
@@ -424,7 +424,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;help;inodes'= {
         }
         &'celtool;help;workers'= {
-            cand reap 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes'
+            cand reap 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only processes that are themselves Celery are touched; the plan lists every pid first. Irreversible: needs --yes'
         }
         &'celtool;help;workers;reap'= {
         }

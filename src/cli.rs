@@ -215,7 +215,7 @@ pub struct WorkersArgs {
 #[derive(Debug, Subcommand)]
 pub enum WorkersAction {
     /// Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM,
-    /// then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan
+    /// then SIGKILL after --grace). Only processes that are themselves Celery are touched; the plan
     /// lists every pid first. Irreversible: needs --yes.
     Reap(ReapArgs),
 }
@@ -231,8 +231,10 @@ pub struct ReapArgs {
           value_parser = crate::settings::parse_duration)]
     pub grace: Duration,
 
-    /// Touch processes whose title (command line) matches this regular expression instead of
-    /// those recognised as Celery
+    /// Touch only the Celery processes whose title (command line) matches this regular
+    /// expression. It narrows, never widens: a process that is not itself Celery (a Python
+    /// program running celery, or a `[celeryd: ...]` title) is listed and left alone even if it
+    /// matches, like a `timeout ... celery worker` wrapper
     #[arg(long = "match", value_name = "REGEX")]
     pub matcher: Option<String>,
 

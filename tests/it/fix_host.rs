@@ -128,44 +128,86 @@ fn exists(pid: u32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
 }
 
-#[test]
-fn reap_ends_zombies_and_orphans_and_nothing_else() {
-    let marker = format!("celtool-it-reap-{}", std::process::id());
-    // A parent that never reaps its three children.
-    let script = "import os, sys, time\nkids = []\nfor _ in range(3):\n    pid = os.fork()\n    if pid == 0:\n        os._exit(0)\n    kids.append(pid)\nprint(' '.join(map(str, kids)), flush=True)\ntime.sleep(300)\n";
-    let mut parent = Command::new("python3")
-        .args(["-c", script, &format!("{marker}-zombie-parent")])
+/// A python program named `celery`, so that `python3 DIR/celery worker -n NODE` is a Celery
+/// worker by its own command line. With `zombies` it forks three children that exit at once and
+/// never reaps them; either way it prints its children's pids and sleeps.
+const FAKE_CELERY: &str = "import os, sys, time\nkids = []\nif 'zombies' in sys.argv:\n    for _ in range(3):\n        pid = os.fork()\n        if pid == 0:\n            os._exit(0)\n        kids.append(pid)\nprint(' '.join(map(str, kids)), flush=True)\ntime.sleep(300)\n";
+
+/// The real interpreter (not a pyenv shim, which would lose an `exec -a` title).
+fn python() -> String {
+    let out = Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Starts `python3 DIR/celery worker -n NODE zombies` as our child; returns it and its zombies.
+fn zombie_parent(dir: &Path, node: &str) -> (std::process::Child, Vec<u32>) {
+    let mut child = Command::new(python())
+        .arg(dir.join("celery"))
+        .args(["worker", "-n", node, "zombies"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let mut line = String::new();
     use std::io::BufRead;
-    std::io::BufReader::new(parent.stdout.take().unwrap())
+    std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let zombies: Vec<u32> = line
+    let zombies = line
         .split_whitespace()
         .map(|p| p.parse().unwrap())
         .collect();
-    // An orphan: its shell parent exits at once, so init adopts it.
+    (child, zombies)
+}
+
+/// Runs `script` in the background of a shell that exits at once, so init adopts it; its pid.
+fn adopted(script: &str) -> u32 {
     let out = Command::new("bash")
-        .args([
-            "-c",
-            &format!("(exec -a '{marker}-orphan' sleep 300) >/dev/null 2>&1 & echo $!"),
-        ])
+        .args(["-c", &format!("({script}) >/dev/null 2>&1 & echo $!")])
         .output()
         .unwrap();
-    let orphan: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
-    // An unrelated process of ours that must survive.
-    let mut bystander = Command::new("sleep").arg("300").spawn().unwrap();
-
-    wait_for(Duration::from_secs(5), || {
-        std::fs::read_to_string(format!("/proc/{orphan}/stat"))
+    let pid: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    wait_for(Duration::from_secs(60), || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
             .ok()
             .and_then(|s| celtool::host::procs::parse_stat(&s))
             .filter(|s| s.ppid == 1)
     })
-    .expect("the orphan was not adopted by init");
+    .unwrap_or_else(|| panic!("pid {pid} was not adopted by init"));
+    pid
+}
+
+/// Ends a process this test started (and that another may have adopted).
+fn end(pid: u32) {
+    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+}
+
+#[test]
+fn reap_signals_only_processes_that_are_themselves_celery() {
+    let marker = format!("celtool-it-reap-{}", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("celery"), FAKE_CELERY).unwrap();
+    let fake = dir.path().join("celery").display().to_string();
+    let py = python();
+    // A Celery worker of ours that never reaps its children: signalled.
+    let (mut parent, zombies) = zombie_parent(dir.path(), &format!("{marker}-a@h"));
+    // Another Celery worker with zombies, excluded by --match: "not matched".
+    let other = format!("celtool-it-other-{}@h", std::process::id());
+    let (mut unmatched, kept_zombies) = zombie_parent(dir.path(), &other);
+    // An orphaned pool child (setproctitle title, python): ended.
+    let orphan = adopted(&format!(
+        "exec -a '[celeryd: {marker}-o@h:ForkPoolWorker-1]' {py} -c 'import time; time.sleep(300)'"
+    ));
+    // A `timeout` wrapper adopted by init whose argv names Celery: not Celery itself.
+    let wrapper = adopted(&format!(
+        "exec timeout 900 {py} {fake} worker -n {marker}-w@h"
+    ));
+    // A Celery title on a program that is not Python: not Celery either.
+    let impostor = adopted(&format!(
+        "exec -a '[celeryd: {marker}-s@h:ForkPoolWorker-2]' sleep 300"
+    ));
 
     let args = [
         "workers",
@@ -178,14 +220,27 @@ fn reap_ends_zombies_and_orphans_and_nothing_else() {
     ];
     let r = run(celtool().args(args));
     assert_eq!(r.code, 1, "{r:#?}");
+    let has = |s: &str| r.stdout.contains(s);
     assert!(
-        r.stdout
-            .contains(&format!("send SIGCHLD to pid {} ", parent.id())),
+        has(&format!("send SIGCHLD to pid {} ", parent.id())),
         "{}",
         r.stdout
     );
+    assert!(has(&format!("SIGTERM pid {orphan} ")), "{}", r.stdout);
+    for pid in [wrapper, impostor] {
+        assert!(!has(&format!("SIGTERM pid {pid} ")), "{}", r.stdout);
+        assert!(
+            r.stdout.lines().any(|l| l.contains(&format!("pid {pid} "))
+                && l.contains("left alone: not a Celery process")),
+            "pid {pid} must be listed as not Celery:\n{}",
+            r.stdout
+        );
+    }
     assert!(
-        r.stdout.contains(&format!("SIGTERM pid {orphan} ")),
+        r.stdout
+            .lines()
+            .any(|l| l.contains(&format!("pid {} ", unmatched.id()))
+                && l.contains("left alone: not matched by --match")),
         "{}",
         r.stdout
     );
@@ -199,16 +254,33 @@ fn reap_ends_zombies_and_orphans_and_nothing_else() {
     let r = run(celtool().args(args).arg("--yes"));
     assert_eq!(r.code, 0, "{r:#?}");
     let _ = parent.wait();
-    let gone = wait_for(Duration::from_secs(15), || {
+    let gone = wait_for(Duration::from_secs(60), || {
         (!alive(orphan) && zombies.iter().all(|z| !exists(*z))).then_some(())
     });
+    let survivors = (
+        alive(wrapper),
+        alive(impostor),
+        alive(unmatched.id()),
+        kept_zombies.iter().all(|z| exists(*z)),
+    );
+    let wrapped = std::fs::read_to_string(format!("/proc/{wrapper}/task/{wrapper}/children"))
+        .unwrap_or_default();
+    for pid in [orphan, wrapper, impostor, unmatched.id()] {
+        end(pid);
+    }
+    for pid in wrapped.split_whitespace().filter_map(|p| p.parse().ok()) {
+        end(pid);
+    }
+    let _ = unmatched.wait();
     assert!(
         gone.is_some(),
         "zombies {zombies:?} or orphan {orphan} remain"
     );
-    assert!(alive(bystander.id()), "an unrelated process was touched");
-    let _ = bystander.kill();
-    let _ = bystander.wait();
+    assert_eq!(
+        survivors,
+        (true, true, true, true),
+        "(wrapper, impostor, unmatched worker, its zombies) must be left alone"
+    );
 }
 
 #[test]
