@@ -38,6 +38,11 @@ struct JsonResult<'a> {
 }
 
 pub fn run(g: &Globals, args: &FixArgs) -> Result<Outcome, Error> {
+    let _lock = lock_journal(match &args.command {
+        FixCommand::EventQueues(a) => &a.apply,
+        FixCommand::Conntrack(a) => &a.apply,
+        FixCommand::StaleEventQueues(a) => &a.apply,
+    })?;
     match &args.command {
         FixCommand::EventQueues(a) => {
             let opts = event_queues::Options {
@@ -96,6 +101,19 @@ pub fn run(g: &Globals, args: &FixArgs) -> Result<Outcome, Error> {
             Ok(outcome(execute(g, &a.apply, &plan, Some(&client))?))
         }
     }
+}
+
+/// Fixes and undo never overlap, and never start on a journal they could not append to: lock
+/// and check the journal before reading the state a plan is made from (not for a dry run,
+/// which writes nothing).
+fn lock_journal(apply: &ApplyArgs) -> Result<Option<journal::JournalLock>, Error> {
+    if apply.dry_run {
+        return Ok(None);
+    }
+    let journal = Journal::new(apply.journal.clone().unwrap_or_else(journal::default_path));
+    let lock = journal.lock()?;
+    journal.check()?;
+    Ok(Some(lock))
 }
 
 fn millis(d: Duration, flag: &str) -> Result<u64, Error> {
@@ -163,6 +181,9 @@ fn execute_as(
         say("dry run: nothing changed\n")?;
         return finish(Status::DryRun, None);
     }
+    let journal = Journal::new(apply.journal.clone().unwrap_or_else(journal::default_path));
+    let _lock = journal.lock()?;
+    journal.check()?;
     if !apply.yes {
         let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
         if plan.irreversible() {
@@ -180,7 +201,6 @@ fn execute_as(
             return finish(Status::NotApplied, None);
         }
     }
-    let journal = Journal::new(apply.journal.clone().unwrap_or_else(journal::default_path));
     let run = journal::new_run_id();
     let rt = runtime()?;
     for (seq, change) in plan.changes.iter().enumerate() {
@@ -269,6 +289,7 @@ fn verify_event_queues(
 
 /// `celtool workers reap`.
 pub fn reap(g: &Globals, args: &ReapArgs) -> Result<Outcome, Error> {
+    let _lock = lock_journal(&args.apply)?;
     let matcher = flag_regex("--match", args.matcher.as_deref())?;
     let snap = crate::host::gather(
         &g.roots,
@@ -296,6 +317,7 @@ pub fn reap(g: &Globals, args: &ReapArgs) -> Result<Outcome, Error> {
 }
 
 pub fn undo(g: &Globals, args: &UndoArgs) -> Result<Outcome, Error> {
+    let _lock = lock_journal(&args.apply)?;
     let journal = Journal::new(
         args.apply
             .journal

@@ -311,3 +311,116 @@ fn doctor_fix_offers_the_host_fixes_and_never_signals_from_a_fixture() {
     );
     assert!(!r.stdout.contains("SIGTERM pid"), "{}", r.stdout);
 }
+
+/// One applied `fix conntrack` on a fresh tree, to get a journal with a real entry in it.
+fn tree_with_a_journal() -> Tree {
+    let t = Tree::copy_of("kernel6");
+    let r = run(t
+        .celtool()
+        .args(["fix", "conntrack", "--yes", "--max", "70000"]));
+    assert_eq!(r.code, 0, "{r:#?}");
+    t
+}
+
+#[test]
+fn a_truncated_journal_is_refused_before_anything_is_applied() {
+    let t = tree_with_a_journal();
+    let journal = t.path("journal.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let lines = text.lines().count();
+    // A write cut short: half of a copy of the first entry, without its newline.
+    let first = text.lines().next().unwrap();
+    let mut cut = text.clone();
+    cut.push_str(&first[..first.len() / 2]);
+    std::fs::write(&journal, &cut).unwrap();
+    let max = t.read(MAX).unwrap();
+
+    let r = run(t
+        .celtool()
+        .args(["fix", "conntrack", "--yes", "--max", "80000"]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert_eq!(t.read(MAX).unwrap(), max, "nothing may be applied");
+    assert_eq!(
+        std::fs::read_to_string(&journal).unwrap(),
+        cut,
+        "the journal is untouched"
+    );
+    let err = r.stderr.trim_end();
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(
+        err.starts_with(&format!(
+            "celtool: error: journal {}, line {}: the last line is incomplete",
+            journal.display(),
+            lines + 1
+        )),
+        "{err}"
+    );
+    assert!(err.contains("remove that line"), "{err}");
+
+    let r = run(t.celtool().args(["undo", "--dry-run"]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(r.stderr.contains("the last line is incomplete"), "{r:#?}");
+}
+
+#[test]
+fn a_journal_others_can_write_or_another_user_owns_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tree_with_a_journal();
+    let journal = t.path("journal.jsonl");
+    // A forged entry: the same change, claiming a different before-state.
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let forged = text.replace("\"before\":\"6000\"", "\"before\":\"1\"");
+    assert_ne!(
+        forged, text,
+        "the entry has a before-state to forge: {text}"
+    );
+    std::fs::write(&journal, &forged).unwrap();
+    let max = t.read(MAX).unwrap();
+    let mode = |m| std::fs::Permissions::from_mode(m);
+
+    std::fs::set_permissions(&journal, mode(0o666)).unwrap();
+    for args in [
+        &["undo", "--dry-run"][..],
+        &["undo", "--yes"],
+        &["fix", "conntrack", "--yes", "--max", "90000"],
+    ] {
+        let r = run(t.celtool().args(args));
+        assert_eq!(r.code, 3, "{args:?}: {r:#?}");
+        assert!(
+            r.stderr.starts_with(&format!(
+                "celtool: error: refusing the journal {}: it is writable by group or others (mode 0666)",
+                journal.display()
+            )),
+            "{args:?}: {r:#?}"
+        );
+        assert!(
+            !r.stdout.contains("write "),
+            "no plan from a forged journal: {r:#?}"
+        );
+    }
+    assert_eq!(t.read(MAX).unwrap(), max, "nothing may be applied");
+
+    std::fs::set_permissions(&journal, mode(0o600)).unwrap();
+    std::fs::set_permissions(t.dir.path(), mode(0o777)).unwrap();
+    let r = run(t.celtool().args(["undo", "--dry-run"]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stderr.contains(&format!(
+            "refusing the journal {}: its directory {} is writable by group or others (mode 0777)",
+            journal.display(),
+            t.dir.path().display()
+        )),
+        "{r:#?}"
+    );
+    std::fs::set_permissions(t.dir.path(), mode(0o700)).unwrap();
+
+    // Owned by another user (this test runs as root, as celtool does from cron).
+    std::os::unix::fs::chown(&journal, Some(65534), None).unwrap();
+    let r = run(t.celtool().args(["undo", "--dry-run"]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stderr.contains("it is owned by uid 65534, not by uid"),
+        "{r:#?}"
+    );
+    assert_eq!(t.read(MAX).unwrap(), max);
+}
