@@ -368,7 +368,10 @@ pub enum AgeBy {
 /// terminal; per-entry errors are reported on stderr and give exit code 1.
 #[derive(Debug, Args)]
 pub struct PruneTmpArgs {
-    /// Directories to prune (their contents; never the directory itself)
+    /// Directories to prune (their contents; never the directory itself). A PATH that does not
+    /// exist, or that is a symlink (with or without a trailing slash: give the directory
+    /// itself, a link can be re-pointed between runs), is refused with exit 3 and nothing is
+    /// created
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 

@@ -40,7 +40,7 @@ pub fn run(g: &Globals, args: &PruneTmpArgs) -> Result<Outcome, Error> {
         None => args
             .paths
             .iter()
-            .map(|p| prune::lock(p, args.wait))
+            .map(|p| prune::lock_root(p, args.wait))
             .collect::<Result<Vec<_>, _>>()?,
     };
     let bar = progress_bar(g);

@@ -604,7 +604,7 @@ fn prune_refuses_system_roots_and_tricks() {
     ));
     let missing = d.path().join("missing");
     let e = prune(&opts(&missing), None).unwrap_err();
-    assert!(matches!(e, PruneError::RootOpen { .. }), "{e:?}");
+    assert!(matches!(e, PruneError::RootMissing { .. }), "{e:?}");
     assert!(e.to_string().contains("missing"), "{e}");
     // A refused root is checked before any other root is touched.
     file(&d.path().join("old"), 3 * DAY);
@@ -678,25 +678,31 @@ fn prune_include_exclude_and_depth_limits() {
     assert_eq!(run(&o).files_removed, 4, "only depth <= 2");
     o.include = vec!["[".into()];
     assert!(matches!(prune(&o, None), Err(PruneError::BadGlob { .. })));
-    // A root given as a symlink is followed once (like find -H); max_depth 1 with rmdir
-    // removes the old files at depth 1 and tries, without entering, the directory there.
+    // A root given as a symlink is refused, with or without a trailing slash or `/.`.
     let elsewhere = tmp();
     let link = elsewhere.path().join("root-link");
     symlink(r, &link).unwrap();
-    fs::create_dir(r.join("empty")).unwrap();
-    let mut o = opts(&link);
-    o.now = SystemTime::now() + 3 * DAY;
-    o.rmdir = true;
-    o.max_depth = Some(1);
-    let s = run(&o);
-    assert_eq!(
-        (s.files_removed, s.dirs_removed, s.errors),
-        (2, 1, 0),
-        "{s:?}"
-    );
-    assert!(!r.join("empty").exists(), "empty dir at depth 1 removed");
-    assert!(r.join("sub/b.tmp").exists(), "depth 2 untouched");
-    assert!(link.exists(), "root link kept");
+    let shown = link.display().to_string();
+    for p in [shown.clone(), format!("{shown}/"), format!("{shown}/.")] {
+        let mut o = opts(Path::new(&p));
+        o.now = SystemTime::now() + 3 * DAY;
+        match prune(&o, None) {
+            Err(PruneError::RootSymlink { path, target }) => {
+                assert_eq!(
+                    (path.as_str(), target),
+                    (p.as_str(), r.display().to_string())
+                );
+            }
+            other => panic!("{p} must be refused as a symlink, got {other:?}"),
+        }
+    }
+    assert!(r.join("a.tmp").exists(), "nothing removed through the link");
+    // A missing root is named as such.
+    let gone = elsewhere.path().join("gone");
+    assert!(matches!(
+        prune(&opts(&gone), None),
+        Err(PruneError::RootMissing { .. })
+    ));
 }
 
 #[test]

@@ -214,3 +214,78 @@ fn textfile_is_written_for_node_exporter() {
         "no temp file left behind"
     );
 }
+
+#[test]
+fn a_missing_path_is_reported_and_nothing_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir");
+    let parent_missing = dir.path().join("gone");
+    for path in [&missing, &parent_missing] {
+        for dry in [false, true] {
+            let mut cmd = celtool();
+            cmd.args(["prune-tmp", "--older-than", "1d"]).arg(path);
+            if dry {
+                cmd.arg("--dry-run");
+            }
+            let r = run(&mut cmd);
+            assert_eq!(r.code, 3, "{r:#?}");
+            assert_eq!(
+                r.stderr.trim_end(),
+                format!(
+                    "celtool: error: cannot prune {}: it does not exist; give the directory that holds the temp files",
+                    path.display()
+                )
+            );
+            assert!(
+                std::fs::symlink_metadata(path).is_err(),
+                "{} was created",
+                path.display()
+            );
+        }
+    }
+    assert_eq!(names(dir.path()), Vec::<String>::new(), "nothing created");
+}
+
+#[test]
+fn a_symlink_path_is_refused_with_or_without_a_trailing_slash() {
+    let dir = tree();
+    let before = names(dir.path());
+    let links = tempfile::tempdir().unwrap();
+    let link = links.path().join("tmp-link");
+    std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+    let shown = link.display().to_string();
+    for path in [
+        shown.clone(),
+        format!("{shown}/"),
+        format!("{shown}//"),
+        format!("{shown}/."),
+    ] {
+        for dry in [false, true] {
+            let mut cmd = celtool();
+            cmd.args(["prune-tmp", "--older-than", "2d", "--rmdir", &path]);
+            if dry {
+                cmd.arg("--dry-run");
+            }
+            let r = run(&mut cmd);
+            assert_eq!(r.code, 3, "{path}: {r:#?}");
+            assert!(
+                r.stderr.starts_with(&format!(
+                    "celtool: error: refusing to prune {path}: it is a symbolic link to {}",
+                    dir.path().display()
+                )),
+                "{path}: {r:#?}"
+            );
+            assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
+        }
+    }
+    assert_eq!(
+        names(dir.path()),
+        before,
+        "nothing removed through the link"
+    );
+    assert_eq!(
+        names(links.path()),
+        vec!["tmp-link"],
+        "no lock file created beside it"
+    );
+}
