@@ -25,6 +25,21 @@
 //! - A directory's age is judged from the `statx` taken just before entering it, i.e. before its
 //!   children were removed (removing children updates its mtime/ctime).
 //!
+//! The race with writers, and what remains of it:
+//! - A file is judged from the `statx` the walk takes when it reads the directory; right before
+//!   `unlinkat` it is `statx`ed again on the same directory fd, and removed only if the name is
+//!   still the same inode (device, inode, type) and still old by every `age_by` timestamp; else
+//!   it is skipped (left for the next run). So a file touched, rewritten or replaced at any time
+//!   before that second `statx` stays.
+//! - What remains is the gap between the second `statx` and `unlinkat`: two consecutive system
+//!   calls, microseconds. Linux has no "unlink if unchanged" (no conditional or fd-based
+//!   unlink), so a touch landing exactly there still loses the file; so does data written by a
+//!   process that keeps an OLD file open and writes to it after the unlink (the inode lives on,
+//!   unnamed, until it closes it). Temp files in active use should be young, or excluded.
+//! - Directories: only empty ones are removed (`rmdir` fails on a directory that gained an
+//!   entry), after checking the name is still the directory that was judged; its timestamps are
+//!   not compared again, since removing its children changed them.
+//!
 //! Other behaviour worth knowing:
 //! - A dry run counts what it would remove; a directory counts as "would be removed" when it is
 //!   removable and every child would be removed too. A directory at `max_depth` is not looked

@@ -736,3 +736,43 @@ fn prune_lock_is_exclusive_and_wait_proceeds_after_release() {
         Err(PruneError::Locked { .. })
     ));
 }
+
+/// The racing toucher at the worst moment: after the walk has judged a file old and just
+/// before it removes it, a writer touches it (makes it young) or replaces it with a new file
+/// under the same name. Neither may be removed.
+#[test]
+fn prune_keeps_a_file_made_young_or_replaced_just_before_the_unlink() {
+    let d = tmp();
+    let r = d.path().to_path_buf();
+    for i in 0..30 {
+        file(&r.join(format!("f{i:02}")), 3 * DAY);
+    }
+    let hook_root = r.clone();
+    walk::BEFORE_UNLINK.set(Some(Box::new(move |name: &std::ffi::CStr| {
+        let name = name.to_str().unwrap();
+        let i: usize = name[1..].parse().unwrap();
+        let p = hook_root.join(name);
+        match i % 3 {
+            0 => set_times(&p, SystemTime::now(), SystemTime::now()),
+            1 => {
+                fs::remove_file(&p).unwrap();
+                fs::write(&p, b"new").unwrap();
+            }
+            _ => {}
+        }
+    })));
+    let s = run(&opts(&r));
+    walk::BEFORE_UNLINK.set(None);
+    let left: Vec<String> = fs::read_dir(&r)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let expected: Vec<String> = (0..30)
+        .filter(|i| i % 3 != 2)
+        .map(|i| format!("f{i:02}"))
+        .collect();
+    assert_eq!(left, expected, "touched and replaced files must stay");
+    assert_eq!((s.files_removed, s.skipped, s.errors), (10, 20, 0), "{s:?}");
+}

@@ -22,6 +22,16 @@ thread_local! {
     pub(crate) static IGNORE_MNT_ID: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+/// Hook for the race tests: runs with each name just before the walk re-checks and removes it.
+#[cfg(test)]
+type UnlinkHook = Option<Box<dyn FnMut(&CStr)>>;
+
+#[cfg(test)]
+thread_local! {
+    pub(crate) static BEFORE_UNLINK: std::cell::RefCell<UnlinkHook> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// One directory on the current path from the root.
 struct Frame {
     /// Name in the parent (empty for the root).
@@ -245,22 +255,33 @@ impl Walker<'_> {
             self.keep();
             return;
         }
-        if !self.opts.dry_run
-            && let Err(e) = sys::unlink_at(dir, name, false)
-        {
-            match e.raw_os_error() {
-                Some(libc::ENOENT) => self.sum.vanished += 1,
-                Some(libc::EISDIR) => {
-                    // Replaced by a directory since the stat: leave it for the next run.
-                    self.sum.skipped += 1;
-                    self.keep();
+        let mut m = *m;
+        if !self.opts.dry_run {
+            #[cfg(test)]
+            BEFORE_UNLINK.with_borrow_mut(|h| {
+                if let Some(h) = h.as_mut() {
+                    h(name)
                 }
-                _ => {
-                    self.fail(Some(name), format!("cannot remove: {e}"));
-                    self.keep();
-                }
+            });
+            match self.recheck(dir, name, &m) {
+                Some(now) => m = now,
+                None => return,
             }
-            return;
+            if let Err(e) = sys::unlink_at(dir, name, false) {
+                match e.raw_os_error() {
+                    Some(libc::ENOENT) => self.sum.vanished += 1,
+                    Some(libc::EISDIR) => {
+                        // Replaced by a directory since the stat: leave it for the next run.
+                        self.sum.skipped += 1;
+                        self.keep();
+                    }
+                    _ => {
+                        self.fail(Some(name), format!("cannot remove: {e}"));
+                        self.keep();
+                    }
+                }
+                return;
+            }
         }
         match m.kind {
             Kind::Symlink => self.sum.symlinks_removed += 1,
@@ -269,6 +290,33 @@ impl Walker<'_> {
         if m.nlink <= 1 {
             self.sum.inodes_freed += 1;
             self.sum.bytes_freed += m.blocks * 512;
+        }
+    }
+
+    /// The last look before `unlinkat`: `statx` the name again on the same directory fd, the
+    /// system call right before the removal, so the time a writer has to make the file young
+    /// (or put another file under the name) after the age check is as short as the kernel
+    /// allows; Linux has no "unlink if unchanged". The fresh metadata when the name is still
+    /// the inode that was judged and still old; else None, counted as skipped (or vanished).
+    fn recheck(&mut self, dir: BorrowedFd<'_>, name: &CStr, judged: &Meta) -> Option<Meta> {
+        match sys::statx_at(dir, name) {
+            Ok(now)
+                if now.dev == judged.dev
+                    && now.ino == judged.ino
+                    && now.kind == judged.kind
+                    && self.filter.is_old(&now) =>
+            {
+                Some(now)
+            }
+            Ok(_) => {
+                self.sum.skipped += 1;
+                self.keep();
+                None
+            }
+            Err(e) => {
+                self.stat_failed(name, e);
+                None
+            }
         }
     }
 
