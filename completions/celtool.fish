@@ -259,7 +259,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s n -l dry-r
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l all-types -d 'Also remove sockets, FIFOs and device nodes'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l force-root -d 'Allow a system directory (/, /usr, /etc, /home, /var, ...) as PATH'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l wait -d 'When another run holds the lock, wait for it instead of exiting with code 3'
-complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s v -l verbose -d 'Print the summary line even when not on a terminal'
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s v -l verbose -d 'Print the summary line even when not on a terminal; with --dry-run, first list every path that would go, one per line (control characters escaped)'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r

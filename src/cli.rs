@@ -431,7 +431,8 @@ pub struct PruneTmpArgs {
     #[arg(long, value_name = "FILE")]
     pub lock_file: Option<PathBuf>,
 
-    /// Print the summary line even when not on a terminal
+    /// Print the summary line even when not on a terminal; with --dry-run, first list every
+    /// path that would go, one per line (control characters escaped)
     #[arg(short, long)]
     pub verbose: bool,
 

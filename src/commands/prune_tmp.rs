@@ -49,7 +49,21 @@ pub fn run(g: &Globals, args: &PruneTmpArgs) -> Result<Outcome, Error> {
             b.set_message(format!("{seen} entries looked at"));
         }
     };
-    let summary = prune::prune(&opts, Some(&tick))?;
+    // `--dry-run -v` lists what would go, one escaped path per line, as the walk finds it.
+    let list = args.dry_run && args.verbose && !g.style.quiet && g.style.format == Format::Table;
+    let mut list_error: Option<Error> = None;
+    let mut print_path = |path: &str| {
+        if list_error.is_none()
+            && let Err(e) = emit(&(sanitize(path) + "\n"))
+        {
+            list_error = Some(e);
+        }
+    };
+    let listed: Option<&mut dyn FnMut(&str)> = if list { Some(&mut print_path) } else { None };
+    let summary = prune::prune_listing(&opts, Some(&tick), listed)?;
+    if let Some(e) = list_error {
+        return Err(e);
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -61,7 +75,8 @@ pub fn run(g: &Globals, args: &PruneTmpArgs) -> Result<Outcome, Error> {
     match g.style.format {
         Format::Json => emit(&(json(&paths, &summary) + "\n"))?,
         Format::Prometheus => emit(&prometheus(&paths, &summary))?,
-        Format::Table | Format::Nagios => {
+        Format::Nagios => emit(&(nagios_line(&summary) + "\n"))?,
+        Format::Table => {
             if !g.style.quiet && (args.verbose || g.style.tty) {
                 emit(&(summary_line(&summary) + "\n"))?;
             }
@@ -137,6 +152,38 @@ pub fn summary_line(s: &PruneSummary) -> String {
         s.errors,
         s.vanished,
         s.elapsed.as_secs_f64()
+    )
+}
+
+/// A Monitoring Plugins status line: `PRUNE-TMP OK - removed 3 entries (...) | 'removed'=3;;;0
+/// ...`. WARNING (exit 1) when some entries could not be handled: the `errors` perf value has
+/// the warning range `0` (alert above 0). Counts have no unit, bytes `B`, time `s`.
+pub fn nagios_line(s: &PruneSummary) -> String {
+    let status = if s.errors > 0 { "WARNING" } else { "OK" };
+    let (removed, freed) = if s.dry_run {
+        ("dry run: would remove", "would free")
+    } else {
+        ("removed", "freed")
+    };
+    format!(
+        "PRUNE-TMP {status} - {removed} {} entries ({} files, {} directories, {} symlinks), {freed} {} and {} inodes, {} errors, {} vanished | 'removed'={};;;0 'files'={};;;0 'directories'={};;;0 'symlinks'={};;;0 'bytes_freed'={}B;;;0 'inodes_freed'={};;;0 'errors'={};0;;0 'vanished'={};;;0 'time'={:.3}s;;;0",
+        s.removed(),
+        s.files_removed,
+        s.dirs_removed,
+        s.symlinks_removed,
+        fmt_bytes(s.bytes_freed as f64),
+        s.inodes_freed,
+        s.errors,
+        s.vanished,
+        s.removed(),
+        s.files_removed,
+        s.dirs_removed,
+        s.symlinks_removed,
+        s.bytes_freed,
+        s.inodes_freed,
+        s.errors,
+        s.vanished,
+        s.elapsed.as_secs_f64(),
     )
 }
 
@@ -259,6 +306,23 @@ mod tests {
         assert!(
             summary_line(&s).starts_with("celtool prune-tmp: would remove 3 files, 0 directories")
         );
+    }
+
+    #[test]
+    fn nagios_line_warns_on_errors_and_says_dry_run() {
+        let s = PruneSummary {
+            files_removed: 2,
+            errors: 1,
+            dry_run: true,
+            ..Default::default()
+        };
+        let line = nagios_line(&s);
+        assert!(
+            line.starts_with("PRUNE-TMP WARNING - dry run: would remove 2 entries (2 files, 0 directories, 0 symlinks), would free 0 B and 0 inodes, 1 errors, 0 vanished | 'removed'=2;;;0 "),
+            "{line}"
+        );
+        assert!(line.contains(" 'errors'=1;0;;0 "), "{line}");
+        assert!(line.ends_with(" 'time'=0.000s;;;0"), "{line}");
     }
 
     #[test]

@@ -240,6 +240,17 @@ pub fn prune(
     opts: &PruneOptions,
     progress: Option<&dyn Fn(u64)>,
 ) -> Result<PruneSummary, PruneError> {
+    prune_listing(opts, progress, None)
+}
+
+/// [`prune`], telling `listed` the path of every entry it removes (in a dry run: would
+/// remove), as it goes: escaped (control characters, non-UTF-8 bytes), one path, directories
+/// with a trailing `/` and after their children.
+pub fn prune_listing(
+    opts: &PruneOptions,
+    progress: Option<&dyn Fn(u64)>,
+    mut listed: Option<&mut dyn FnMut(&str)>,
+) -> Result<PruneSummary, PruneError> {
     let started = Instant::now();
     if opts.roots.is_empty() {
         return Err(PruneError::NoRoots);
@@ -255,7 +266,14 @@ pub fn prune(
         ..Default::default()
     };
     for root in &roots {
-        walk::walk_root(root, opts, &filter, &mut summary, progress);
+        walk::walk_root(
+            root,
+            opts,
+            &filter,
+            &mut summary,
+            progress,
+            listed.as_deref_mut(),
+        );
     }
     if let Some(cb) = progress {
         cb(summary.entries_seen);

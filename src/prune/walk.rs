@@ -50,12 +50,14 @@ struct Frame {
     path_len: usize,
 }
 
-struct Walker<'a> {
+struct Walker<'a, 'l> {
     root: &'a OpenRoot,
     opts: &'a PruneOptions,
     filter: &'a Filter,
     sum: &'a mut PruneSummary,
     progress: Option<&'a dyn Fn(u64)>,
+    /// Told the path of each entry removed (or that a dry run would remove).
+    listed: Option<&'a mut (dyn FnMut(&str) + 'l)>,
     root_mnt: Option<u64>,
     /// (dev, ino) of mount points strictly under the root, from /proc/self/mountinfo.
     mount_points: HashSet<(u64, u64)>,
@@ -68,12 +70,13 @@ struct Walker<'a> {
 }
 
 /// Prunes one opened root, adding to `sum`.
-pub(crate) fn walk_root(
+pub(crate) fn walk_root<'l>(
     root: &OpenRoot,
     opts: &PruneOptions,
     filter: &Filter,
     sum: &mut PruneSummary,
     progress: Option<&dyn Fn(u64)>,
+    listed: Option<&mut (dyn FnMut(&str) + 'l)>,
 ) {
     let root_fd = match root.fd.try_clone() {
         Ok(fd) => fd,
@@ -99,6 +102,7 @@ pub(crate) fn walk_root(
         filter,
         sum,
         progress,
+        listed,
         root_mnt,
         mount_points: mount_points_under(&root.canonical),
         relpath: Vec::new(),
@@ -120,7 +124,7 @@ pub(crate) fn walk_root(
     w.run();
 }
 
-impl Walker<'_> {
+impl Walker<'_, '_> {
     fn run(&mut self) {
         loop {
             let top = self
@@ -283,6 +287,7 @@ impl Walker<'_> {
                 return;
             }
         }
+        self.list(name, false);
         match m.kind {
             Kind::Symlink => self.sum.symlinks_removed += 1,
             _ => self.sum.files_removed += 1,
@@ -475,6 +480,7 @@ impl Walker<'_> {
         }
         if self.opts.dry_run {
             if frame.kept == 0 {
+                self.list(&frame.name, true);
                 self.count_dir(&frame.meta);
             } else {
                 self.keep();
@@ -492,7 +498,10 @@ impl Walker<'_> {
             Err(e) => return self.stat_failed(&frame.name, e),
         }
         match sys::unlink_at(self.top_fd(), &frame.name, true) {
-            Ok(()) => self.count_dir(&frame.meta),
+            Ok(()) => {
+                self.list(&frame.name, true);
+                self.count_dir(&frame.meta)
+            }
             Err(e) => match e.raw_os_error() {
                 Some(libc::ENOTEMPTY | libc::EEXIST) => self.keep(),
                 Some(libc::ENOENT) => self.sum.vanished += 1,
@@ -521,9 +530,23 @@ impl Walker<'_> {
         }
     }
 
-    /// The path of the top directory (or of its child `name`) for a message: escaped, and
-    /// shortened in the middle when very deep.
-    fn shown(&self, name: Option<&CStr>) -> String {
+    /// Hands the full path of the top frame's child `name` (escaped, directories with a
+    /// trailing `/`) to the `listed` callback, if any.
+    fn list(&mut self, name: &CStr, dir: bool) {
+        if self.listed.is_none() {
+            return;
+        }
+        let mut path = sys::escape_bytes(&self.raw_path(Some(name)));
+        if dir {
+            path.push('/');
+        }
+        if let Some(cb) = self.listed.as_mut() {
+            cb(&path);
+        }
+    }
+
+    /// The path of the top directory (or of its child `name`), raw bytes.
+    fn raw_path(&self, name: Option<&CStr>) -> Vec<u8> {
         let mut raw = self.root.canonical.as_os_str().as_bytes().to_vec();
         for part in [Some(self.relpath.as_slice()), name.map(CStr::to_bytes)]
             .into_iter()
@@ -536,6 +559,13 @@ impl Walker<'_> {
                 raw.extend_from_slice(part);
             }
         }
+        raw
+    }
+
+    /// The path of the top directory (or of its child `name`) for a message: escaped, and
+    /// shortened in the middle when very deep.
+    fn shown(&self, name: Option<&CStr>) -> String {
+        let raw = self.raw_path(name);
         if raw.len() > MAX_SHOWN_PATH {
             let head = &raw[..MAX_SHOWN_PATH / 3];
             let tail = &raw[raw.len() - MAX_SHOWN_PATH / 2..];

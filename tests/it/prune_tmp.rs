@@ -289,3 +289,97 @@ fn a_symlink_path_is_refused_with_or_without_a_trailing_slash() {
         "no lock file created beside it"
     );
 }
+
+#[test]
+fn nagios_format_prints_one_monitoring_plugins_line() {
+    let dir = tree();
+    let r = run(celtool()
+        .args([
+            "prune-tmp",
+            "--older-than",
+            "2d",
+            "--rmdir",
+            "--format",
+            "nagios",
+        ])
+        .arg(dir.path()));
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert_eq!(r.stdout.lines().count(), 1, "{r:#?}");
+    let line = r.stdout.trim_end();
+    assert!(
+        line.starts_with(
+            "PRUNE-TMP OK - removed 3 entries (2 files, 1 directories, 0 symlinks), freed "
+        ),
+        "{line}"
+    );
+    let (_, perf) = line.split_once(" | ").expect("perfdata");
+    let labels: Vec<&str> = perf
+        .split(' ')
+        .map(|p| p.split_once('=').unwrap().0)
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "'removed'",
+            "'files'",
+            "'directories'",
+            "'symlinks'",
+            "'bytes_freed'",
+            "'inodes_freed'",
+            "'errors'",
+            "'vanished'",
+            "'time'"
+        ]
+    );
+    assert!(
+        perf.starts_with(
+            "'removed'=3;;;0 'files'=2;;;0 'directories'=1;;;0 'symlinks'=0;;;0 'bytes_freed'="
+        ),
+        "{perf}"
+    );
+    assert!(perf.contains(" 'errors'=0;0;;0 "), "{perf}");
+}
+
+#[test]
+fn dry_run_verbose_lists_what_would_go_one_escaped_path_per_line() {
+    let dir = tree();
+    let odd = dir.path().join("evil\u{1b}[31m\nname.tmp");
+    std::fs::write(&odd, b"x").unwrap();
+    age(&odd, Duration::from_secs(3 * 86400));
+    let before = names(dir.path());
+    let r = run(celtool()
+        .args([
+            "prune-tmp",
+            "--older-than",
+            "2d",
+            "--rmdir",
+            "--dry-run",
+            "-v",
+        ])
+        .arg(dir.path()));
+    assert_eq!(r.code, 0, "{r:#?}");
+    let d = dir.path().display();
+    let mut lines: Vec<&str> = r.stdout.lines().collect();
+    let summary = lines.pop().unwrap();
+    assert!(
+        summary.starts_with("celtool prune-tmp: would remove 3 files, 1 directories"),
+        "{}",
+        r.stdout
+    );
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            format!("{d}/evil\\u{{1b}}[31m\\nname.tmp"),
+            format!("{d}/job-1/"),
+            format!("{d}/job-1/old.part"),
+            format!("{d}/old.tmp"),
+        ]
+    );
+    assert_eq!(names(dir.path()), before, "a dry run removes nothing");
+    // Without -v a dry run off a terminal stays silent; a real run with -v prints the summary only.
+    let r = run(celtool()
+        .args(["prune-tmp", "--older-than", "2d", "--dry-run"])
+        .arg(dir.path()));
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""));
+}
