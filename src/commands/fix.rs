@@ -225,6 +225,13 @@ fn execute_as(
                 .map(|c| c.base().to_string()),
             undo_of: undo_of.map(str::to_string),
             change: change.clone(),
+        })
+        .map_err(|e| {
+            Error::Io(format!(
+                "{e}; change {} ({}) WAS applied but is not journaled, so undo cannot restore it; no further change was made",
+                seq + 1,
+                crate::output::sanitize(&change.describe())
+            ))
         })?;
     }
     let undo_hint = if undo_of.is_none() && plan.changes.iter().any(Change::reversible) {

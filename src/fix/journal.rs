@@ -276,9 +276,15 @@ impl Journal {
             }
             line.insert(0, '\n'); // a complete entry that lost only its newline
         }
-        file.write_all(line.as_bytes())
-            .map_err(|e| self.write_error(e))?;
-        file.sync_data().map_err(|e| self.write_error(e))
+        if let Err(e) = file
+            .write_all(line.as_bytes())
+            .and_then(|()| file.sync_data())
+        {
+            // A short write (a full disk) must not leave a partial line behind.
+            let _ = file.set_len(text.len() as u64);
+            return Err(self.write_error(e));
+        }
+        Ok(())
     }
 
     /// Every entry, oldest first, from a journal that passed the ownership and mode checks.

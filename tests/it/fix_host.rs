@@ -424,3 +424,90 @@ fn a_journal_others_can_write_or_another_user_owns_is_refused() {
     );
     assert_eq!(t.read(MAX).unwrap(), max);
 }
+
+/// A tiny tmpfs of the test's own, unmounted on drop.
+struct SmallTmpfs(tempfile::TempDir);
+
+impl SmallTmpfs {
+    fn new(size: &str) -> SmallTmpfs {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(ok.success(), "mount tmpfs (this test needs root)");
+        SmallTmpfs(dir)
+    }
+}
+
+impl Drop for SmallTmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+#[test]
+fn a_full_disk_leaves_no_partial_line_and_names_the_unjournaled_change() {
+    let t = tree_with_a_journal();
+    let text = std::fs::read_to_string(t.path("journal.jsonl")).unwrap();
+    // A journal of valid entries just under one page, on a filesystem of two pages with the
+    // other page taken: the next entry crosses into a page there is no room for.
+    let mut full = String::new();
+    for line in text.lines().cycle() {
+        if full.len() + line.len() + 1 > 4000 {
+            break;
+        }
+        full.push_str(line);
+        full.push('\n');
+    }
+    let fs = SmallTmpfs::new("8k");
+    let journal = fs.0.path().join("journal.jsonl");
+    std::fs::write(&journal, &full).unwrap();
+    std::fs::write(fs.0.path().join("filler"), vec![0u8; 4096]).unwrap();
+    let r = run(t.celtool().env("CELTOOL_JOURNAL", &journal).args([
+        "fix",
+        "conntrack",
+        "--yes",
+        "--max",
+        "90000",
+    ]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stderr
+            .contains("WAS applied but is not journaled, so undo cannot restore it"),
+        "{r:#?}"
+    );
+    let n: usize = r
+        .stderr
+        .split_once("; change ")
+        .and_then(|(_, rest)| rest.split_once(' '))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or_else(|| panic!("which change: {r:#?}"));
+    assert_eq!(
+        t.read(MAX).unwrap(),
+        "90000\n",
+        "the first change was applied"
+    );
+    let after = std::fs::read_to_string(&journal).unwrap();
+    assert!(
+        after.starts_with(&full) && after.ends_with('\n'),
+        "no partial line: {after}"
+    );
+    assert_eq!(
+        after.lines().count(),
+        full.lines().count() + n - 1,
+        "the changes before the failing one are journaled"
+    );
+    let r = run(t
+        .celtool()
+        .env("CELTOOL_JOURNAL", &journal)
+        .args(["undo", "--dry-run"]));
+    assert_eq!(r.code, 0, "the journal still reads: {r:#?}");
+}
