@@ -33,6 +33,17 @@ struct JsonSummary<'a> {
 }
 
 pub fn run(g: &Globals, args: &PruneTmpArgs) -> Result<Outcome, Error> {
+    let result = prune_and_report(g, args);
+    if g.style.format == Format::Nagios
+        && let Err(e) = &result
+    {
+        // A plugin's status goes to stdout, even when it could not check (exit 3).
+        let _ = emit(&format!("PRUNE-TMP UNKNOWN - {e}\n"));
+    }
+    result
+}
+
+fn prune_and_report(g: &Globals, args: &PruneTmpArgs) -> Result<Outcome, Error> {
     let opts = options(args);
     // Hold every lock before touching anything; released when the guards drop at the end.
     let _locks = match &args.lock_file {

@@ -338,6 +338,19 @@ fn nagios_format_prints_one_monitoring_plugins_line() {
         "{perf}"
     );
     assert!(perf.contains(" 'errors'=0;0;;0 "), "{perf}");
+    // Could not check: UNKNOWN on stdout (the error on stderr as always), exit 3.
+    let missing = dir.path().join("missing");
+    let r = run(celtool()
+        .args(["prune-tmp", "--older-than", "2d", "--format", "nagios"])
+        .arg(&missing));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert_eq!(
+        r.stdout,
+        format!(
+            "PRUNE-TMP UNKNOWN - cannot prune {}: it does not exist; give the directory that holds the temp files\n",
+            missing.display()
+        )
+    );
 }
 
 #[test]
