@@ -215,8 +215,8 @@ pub struct WorkersArgs {
 #[derive(Debug, Subcommand)]
 pub enum WorkersAction {
     /// Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM,
-    /// then SIGKILL after --grace). Only processes that are themselves Celery are touched; the plan
-    /// lists every pid first. Irreversible: needs --yes.
+    /// then SIGKILL after --grace). Only processes that are themselves Celery are touched; the
+    /// plan lists every pid first. Irreversible: needs --yes.
     Reap(ReapArgs),
 }
 
