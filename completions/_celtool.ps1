@@ -186,13 +186,13 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('reap', 'reap', [CompletionResultType]::ParameterValue, 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes')
+            [CompletionResult]::new('reap', 'reap', [CompletionResultType]::ParameterValue, 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only processes that are themselves Celery are touched; the plan lists every pid first. Irreversible: needs --yes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'celtool;workers;reap' {
             [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long to wait for a process to act on a signal before the next step')
-            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Touch processes whose title (command line) matches this regular expression instead of those recognised as Celery')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Touch only the Celery processes whose title (command line) matches this regular expression. It narrows, never widens: a process that is not itself Celery (a Python program running celery, or a `[celeryd: ...]` title) is listed and left alone even if it matches, like a `timeout ... celery worker` wrapper')
             [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]')
@@ -215,7 +215,7 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             break
         }
         'celtool;workers;help' {
-            [CompletionResult]::new('reap', 'reap', [CompletionResultType]::ParameterValue, 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes')
+            [CompletionResult]::new('reap', 'reap', [CompletionResultType]::ParameterValue, 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only processes that are themselves Celery are touched; the plan lists every pid first. Irreversible: needs --yes')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -250,8 +250,8 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('--all-types', '--all-types', [CompletionResultType]::ParameterName, 'Also remove sockets, FIFOs and device nodes')
             [CompletionResult]::new('--force-root', '--force-root', [CompletionResultType]::ParameterName, 'Allow a system directory (/, /usr, /etc, /home, /var, ...) as PATH')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'When another run holds the lock, wait for it instead of exiting with code 3')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print the summary line even when not on a terminal')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print the summary line even when not on a terminal')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print the summary line even when not on a terminal; with --dry-run, first list every path that would go, one per line (control characters escaped)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print the summary line even when not on a terminal; with --dry-run, first list every path that would go, one per line (control characters escaped)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -459,7 +459,7 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             break
         }
         'celtool;help;workers' {
-            [CompletionResult]::new('reap', 'reap', [CompletionResultType]::ParameterValue, 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes')
+            [CompletionResult]::new('reap', 'reap', [CompletionResultType]::ParameterValue, 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only processes that are themselves Celery are touched; the plan lists every pid first. Irreversible: needs --yes')
             break
         }
         'celtool;help;workers;reap' {

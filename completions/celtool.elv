@@ -176,12 +176,12 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand reap 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes'
+            cand reap 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only processes that are themselves Celery are touched; the plan lists every pid first. Irreversible: needs --yes'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'celtool;workers;reap'= {
             cand --grace 'How long to wait for a process to act on a signal before the next step'
-            cand --match 'Touch processes whose title (command line) matches this regular expression instead of those recognised as Celery'
+            cand --match 'Touch only the Celery processes whose title (command line) matches this regular expression. It narrows, never widens: a process that is not itself Celery (a Python program running celery, or a `[celeryd: ...]` title) is listed and left alone even if it matches, like a `timeout ... celery worker` wrapper'
             cand --journal 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]'
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
             cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
@@ -203,7 +203,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'celtool;workers;help'= {
-            cand reap 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes'
+            cand reap 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only processes that are themselves Celery are touched; the plan lists every pid first. Irreversible: needs --yes'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'celtool;workers;help;reap'= {
@@ -235,8 +235,8 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --all-types 'Also remove sockets, FIFOs and device nodes'
             cand --force-root 'Allow a system directory (/, /usr, /etc, /home, /var, ...) as PATH'
             cand --wait 'When another run holds the lock, wait for it instead of exiting with code 3'
-            cand -v 'Print the summary line even when not on a terminal'
-            cand --verbose 'Print the summary line even when not on a terminal'
+            cand -v 'Print the summary line even when not on a terminal; with --dry-run, first list every path that would go, one per line (control characters escaped)'
+            cand --verbose 'Print the summary line even when not on a terminal; with --dry-run, first list every path that would go, one per line (control characters escaped)'
             cand -q 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
             cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -424,7 +424,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;help;inodes'= {
         }
         &'celtool;help;workers'= {
-            cand reap 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes'
+            cand reap 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only processes that are themselves Celery are touched; the plan lists every pid first. Irreversible: needs --yes'
         }
         &'celtool;help;workers;reap'= {
         }

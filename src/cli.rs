@@ -220,8 +220,8 @@ pub struct WorkersArgs {
 #[derive(Debug, Subcommand)]
 pub enum WorkersAction {
     /// Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM,
-    /// then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan
-    /// lists every pid first. Irreversible: needs --yes.
+    /// then SIGKILL after --grace). Only processes that are themselves Celery are touched; the
+    /// plan lists every pid first. Irreversible: needs --yes.
     Reap(ReapArgs),
 }
 
@@ -236,8 +236,10 @@ pub struct ReapArgs {
           value_parser = crate::settings::parse_duration)]
     pub grace: Duration,
 
-    /// Touch processes whose title (command line) matches this regular expression instead of
-    /// those recognised as Celery
+    /// Touch only the Celery processes whose title (command line) matches this regular
+    /// expression. It narrows, never widens: a process that is not itself Celery (a Python
+    /// program running celery, or a `[celeryd: ...]` title) is listed and left alone even if it
+    /// matches, like a `timeout ... celery worker` wrapper
     #[arg(long = "match", value_name = "REGEX")]
     pub matcher: Option<String>,
 
@@ -371,7 +373,10 @@ pub enum AgeBy {
 /// terminal; per-entry errors are reported on stderr and give exit code 1.
 #[derive(Debug, Args)]
 pub struct PruneTmpArgs {
-    /// Directories to prune (their contents; never the directory itself)
+    /// Directories to prune (their contents; never the directory itself). A PATH that does not
+    /// exist, or that is a symlink (with or without a trailing slash: give the directory
+    /// itself, a link can be re-pointed between runs), is refused with exit 3 and nothing is
+    /// created
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -431,7 +436,8 @@ pub struct PruneTmpArgs {
     #[arg(long, value_name = "FILE")]
     pub lock_file: Option<PathBuf>,
 
-    /// Print the summary line even when not on a terminal
+    /// Print the summary line even when not on a terminal; with --dry-run, first list every
+    /// path that would go, one per line (control characters escaped)
     #[arg(short, long)]
     pub verbose: bool,
 

@@ -345,7 +345,7 @@ fn zombies(
             "zombies under pid 1 mean init does not reap: in a container run the worker under an init (docker run --init, tini, dumb-init)".to_string()
         } else {
             format!(
-                "only the parent can reap them: celtool workers reap (SIGCHLD to pid {ppid}; add --kill-parents to end a Celery parent that still does not reap, and --match REGEX for a parent that is not Celery), or by hand kill -CHLD {ppid}; if they stay, restart the parent (for a Celery main: a warm shutdown with kill -TERM {ppid}) and init reaps them"
+                "only the parent can reap them: celtool workers reap for a Celery parent (SIGCHLD to pid {ppid}; add --kill-parents to end one that still does not reap; it never signals other programs), or by hand kill -CHLD {ppid}; if they stay, restart the parent (for a Celery main: a warm shutdown with kill -TERM {ppid}) and init reaps them"
             )
         };
         out.push(

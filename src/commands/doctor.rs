@@ -20,6 +20,12 @@ use crate::settings::{Settings, parse_duration};
 
 pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
     validate(p, args)?;
+    // With --fix, hold the journal lock before reading the state the fixes are planned from.
+    let _lock = if args.fix {
+        crate::fix::lock_journal(&args.apply)?
+    } else {
+        None
+    };
     let wants = |part: Part| args.only.is_empty() || args.only.contains(&part);
     let client = if wants(Part::Broker) {
         Some(s.client()?)

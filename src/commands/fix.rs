@@ -7,12 +7,17 @@ use super::{complete_snapshot, host_snapshot};
 use crate::broker::gather::Need;
 use crate::cli::{FixArgs, FixCommand};
 use crate::error::{Error, Outcome};
-use crate::fix::{Applier, Status, event_queues, host, outcome, stale_queues, verify};
+use crate::fix::{Applier, Status, event_queues, host, lock_journal, outcome, stale_queues, verify};
 use crate::host::GatherOptions;
 use crate::output::Printer;
 use crate::settings::Settings;
 
 pub fn run(s: &Settings, p: &Printer, args: &FixArgs) -> Result<Outcome, Error> {
+    let _lock = lock_journal(match &args.command {
+        FixCommand::EventQueues(a) => &a.apply,
+        FixCommand::Conntrack(a) => &a.apply,
+        FixCommand::StaleEventQueues(a) => &a.apply,
+    })?;
     match &args.command {
         FixCommand::EventQueues(a) => {
             let opts = event_queues::Options {

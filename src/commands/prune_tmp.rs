@@ -32,6 +32,17 @@ struct JsonSummary<'a> {
 }
 
 pub fn run(p: &Printer, args: &PruneTmpArgs) -> Result<Outcome, Error> {
+    let result = prune_and_report(p, args);
+    if p.style.format == Format::Nagios
+        && let Err(e) = &result
+    {
+        // A plugin's status goes to stdout, even when it could not check (exit 3).
+        let _ = p.out(&format!("PRUNE-TMP UNKNOWN - {e}\n"));
+    }
+    result
+}
+
+fn prune_and_report(p: &Printer, args: &PruneTmpArgs) -> Result<Outcome, Error> {
     let opts = options(args);
     // Hold every lock before touching anything; released when the guards drop at the end.
     let _locks = match &args.lock_file {
@@ -39,14 +50,28 @@ pub fn run(p: &Printer, args: &PruneTmpArgs) -> Result<Outcome, Error> {
         None => args
             .paths
             .iter()
-            .map(|p| prune::lock(p, args.wait))
+            .map(|p| prune::lock_root(p, args.wait))
             .collect::<Result<Vec<_>, _>>()?,
     };
     let spinner = p.spinner("pruning");
     let tick = |seen: u64| spinner.set(format!("{seen} entries looked at"));
-    let summary = prune::prune(&opts, Some(&tick));
+    // `--dry-run -v` lists what would go, one escaped path per line, as the walk finds it.
+    let list = args.dry_run && args.verbose && !p.style.quiet && p.style.format == Format::Table;
+    let mut list_error: Option<Error> = None;
+    let mut print_path = |path: &str| {
+        if list_error.is_none()
+            && let Err(e) = p.out(&(sanitize(path) + "\n"))
+        {
+            list_error = Some(e);
+        }
+    };
+    let listed: Option<&mut dyn FnMut(&str)> = if list { Some(&mut print_path) } else { None };
+    let summary = prune::prune_listing(&opts, Some(&tick), listed);
     drop(spinner);
     let summary = summary?;
+    if let Some(e) = list_error {
+        return Err(e);
+    }
     report_errors(p, &summary);
     let paths: Vec<String> = args.paths.iter().map(|p| display(p)).collect();
     if let Some(file) = &args.textfile {
@@ -55,7 +80,8 @@ pub fn run(p: &Printer, args: &PruneTmpArgs) -> Result<Outcome, Error> {
     match p.style.format {
         Format::Json => p.json(&json(&paths, &summary))?,
         Format::Prometheus => p.out(&prometheus(&paths, &summary))?,
-        Format::Table | Format::Nagios => {
+        Format::Nagios => p.out(&(nagios_line(&summary) + "\n"))?,
+        Format::Table => {
             if !p.style.quiet && (args.verbose || p.style.tty) {
                 p.out(&(summary_line(&summary) + "\n"))?;
             }
@@ -119,6 +145,38 @@ pub fn summary_line(s: &PruneSummary) -> String {
         s.errors,
         s.vanished,
         s.elapsed.as_secs_f64()
+    )
+}
+
+/// A Monitoring Plugins status line: `PRUNE-TMP OK - removed 3 entries (...) | 'removed'=3;;;0
+/// ...`. WARNING (exit 1) when some entries could not be handled: the `errors` perf value has
+/// the warning range `0` (alert above 0). Counts have no unit, bytes `B`, time `s`.
+pub fn nagios_line(s: &PruneSummary) -> String {
+    let status = if s.errors > 0 { "WARNING" } else { "OK" };
+    let (removed, freed) = if s.dry_run {
+        ("dry run: would remove", "would free")
+    } else {
+        ("removed", "freed")
+    };
+    format!(
+        "PRUNE-TMP {status} - {removed} {} entries ({} files, {} directories, {} symlinks), {freed} {} and {} inodes, {} errors, {} vanished | 'removed'={};;;0 'files'={};;;0 'directories'={};;;0 'symlinks'={};;;0 'bytes_freed'={}B;;;0 'inodes_freed'={};;;0 'errors'={};0;;0 'vanished'={};;;0 'time'={:.3}s;;;0",
+        s.removed(),
+        s.files_removed,
+        s.dirs_removed,
+        s.symlinks_removed,
+        fmt_bytes(s.bytes_freed as f64),
+        s.inodes_freed,
+        s.errors,
+        s.vanished,
+        s.removed(),
+        s.files_removed,
+        s.dirs_removed,
+        s.symlinks_removed,
+        s.bytes_freed,
+        s.inodes_freed,
+        s.errors,
+        s.vanished,
+        s.elapsed.as_secs_f64(),
     )
 }
 
@@ -240,6 +298,23 @@ mod tests {
         assert!(
             summary_line(&s).starts_with("celtool prune-tmp: would remove 3 files, 0 directories")
         );
+    }
+
+    #[test]
+    fn nagios_line_warns_on_errors_and_says_dry_run() {
+        let s = PruneSummary {
+            files_removed: 2,
+            errors: 1,
+            dry_run: true,
+            ..Default::default()
+        };
+        let line = nagios_line(&s);
+        assert!(
+            line.starts_with("PRUNE-TMP WARNING - dry run: would remove 2 entries (2 files, 0 directories, 0 symlinks), would free 0 B and 0 inodes, 1 errors, 0 vanished | 'removed'=2;;;0 "),
+            "{line}"
+        );
+        assert!(line.contains(" 'errors'=1;0;;0 "), "{line}");
+        assert!(line.ends_with(" 'time'=0.000s;;;0"), "{line}");
     }
 
     #[test]

@@ -3,12 +3,13 @@
 use super::{flag_regex, host_snapshot};
 use crate::cli::ReapArgs;
 use crate::error::{Error, Outcome};
-use crate::fix::{Applier, host, outcome};
+use crate::fix::{Applier, host, lock_journal, outcome};
 use crate::host::{GatherOptions, Reading};
 use crate::output::Printer;
 use crate::settings::Settings;
 
 pub fn run(s: &Settings, p: &Printer, args: &ReapArgs) -> Result<Outcome, Error> {
+    let _lock = lock_journal(&args.apply)?;
     let matcher = flag_regex("--match", args.matcher.as_deref())?;
     let snap = host_snapshot(s, GatherOptions::only(false, false, true));
     let procs = match snap.processes {

@@ -3,11 +3,12 @@
 use crate::cli::UndoArgs;
 use crate::error::{Error, Outcome};
 use crate::fix::journal::{self, Journal};
-use crate::fix::{Applier, outcome, undo};
+use crate::fix::{Applier, lock_journal, outcome, undo};
 use crate::output::Printer;
 use crate::settings::Settings;
 
 pub fn run(s: &Settings, p: &Printer, args: &UndoArgs) -> Result<Outcome, Error> {
+    let _lock = lock_journal(&args.apply)?;
     let journal = Journal::new(
         args.apply
             .journal

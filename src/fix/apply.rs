@@ -41,6 +41,20 @@ pub fn outcome(status: Status) -> Outcome {
     }
 }
 
+/// Fixes and undo never overlap, and never start on a journal they could not append to: lock
+/// and check the journal before reading the state a plan is made from (not for a dry run,
+/// which writes nothing). The lock is re-entrant within the process, so the apply step's own
+/// lock is harmless.
+pub fn lock_journal(args: &ApplyArgs) -> Result<Option<journal::JournalLock>, Error> {
+    if args.dry_run {
+        return Ok(None);
+    }
+    let journal = Journal::new(args.journal.clone().unwrap_or_else(journal::default_path));
+    let lock = journal.lock()?;
+    journal.check()?;
+    Ok(Some(lock))
+}
+
 /// How a plan is applied: where to print, the consent flags, the broker for broker changes.
 pub struct Applier<'a> {
     pub printer: &'a Printer,
@@ -77,20 +91,23 @@ impl Applier<'_> {
             };
             return self.finish(plan, status, None);
         }
-        if let Some(refusal) = self.consent(plan)? {
-            say(refusal)?;
-            return self.finish(plan, Status::NotApplied, None);
-        }
         if self.args.dry_run {
             say("dry run: nothing changed\n")?;
             return self.finish(plan, Status::DryRun, None);
         }
+        // Never ask for consent to a change that could not be journaled.
         let journal = Journal::new(
             self.args
                 .journal
                 .clone()
                 .unwrap_or_else(journal::default_path),
         );
+        let _lock = journal.lock()?;
+        journal.check()?;
+        if let Some(refusal) = self.consent(plan)? {
+            say(refusal)?;
+            return self.finish(plan, Status::NotApplied, None);
+        }
         let run = journal::new_run_id();
         self.apply_all(plan, &journal, &run, undo_of)?;
         let undo_hint = if undo_of.is_none() && plan.changes.iter().any(Change::reversible) {
@@ -108,7 +125,7 @@ impl Applier<'_> {
 
     /// None when the plan may be applied; else the line that says why it is not.
     fn consent(&self, plan: &Plan) -> Result<Option<&'static str>, Error> {
-        if self.args.yes || self.args.dry_run {
+        if self.args.yes {
             return Ok(None);
         }
         if plan.irreversible() {
@@ -156,6 +173,13 @@ impl Applier<'_> {
                     .map(|c| c.base().to_string()),
                 undo_of: undo_of.map(str::to_string),
                 change: change.clone(),
+            })
+            .map_err(|e| {
+                Error::Io(format!(
+                    "{e}; change {} ({}) WAS applied but is not journaled, so undo cannot restore it; no further change was made",
+                    seq + 1,
+                    crate::output::sanitize(&change.describe())
+                ))
             })?;
         }
         Ok(())

@@ -132,12 +132,52 @@ pub struct ReapOptions {
     /// Terminate a matching parent that still does not reap its zombies after `grace`.
     pub kill_parents: bool,
     pub grace: Duration,
-    /// Touch processes whose title matches this instead of those recognised as Celery.
+    /// Of the Celery processes, touch only those whose title matches this.
     pub matcher: Option<regex::Regex>,
     pub proc_root: PathBuf,
 }
 
+/// Whether a process may be signalled.
+enum Verdict {
+    Act,
+    /// Not itself a Celery process (why).
+    NotCelery(String),
+    /// A Celery process that --match leaves out.
+    NotMatched,
+}
+
+impl Verdict {
+    /// `left alone: ...` for a note, or None when the process may be signalled.
+    fn left_alone(&self) -> Option<String> {
+        match self {
+            Verdict::Act => None,
+            Verdict::NotCelery(why) => Some(format!("left alone: not a Celery process ({why})")),
+            Verdict::NotMatched => Some("left alone: not matched by --match".into()),
+        }
+    }
+}
+
+/// Only a process that is itself Celery (its own command line or setproctitle title, and a
+/// Python program) may be signalled; --match narrows those down, it never adds others.
+fn verdict(
+    p: &Process,
+    celery: &BTreeMap<i32, crate::host::celery::Celery>,
+    opts: &ReapOptions,
+) -> Verdict {
+    if !celery.contains_key(&p.pid) {
+        return Verdict::NotCelery("its command line does not run Celery".into());
+    }
+    if let Err(why) = crate::host::celery::runs_python(&opts.proc_root, p.pid) {
+        return Verdict::NotCelery(why);
+    }
+    match &opts.matcher {
+        Some(re) if !re.is_match(&p.title) => Verdict::NotMatched,
+        _ => Verdict::Act,
+    }
+}
+
 /// Plan reaping zombies (through their parents) and ending orphaned Celery pool processes.
+/// Everything else that would have qualified is listed in the notes and left alone.
 pub fn plan_reap(procs: &[Process], opts: &ReapOptions) -> Plan {
     let mut plan = Plan {
         fix: "workers-reap",
@@ -155,11 +195,9 @@ pub fn plan_reap(procs: &[Process], opts: &ReapOptions) -> Plan {
     }
     let celery = recognise_all(procs);
     let by_pid: BTreeMap<i32, &Process> = procs.iter().map(|p| (p.pid, p)).collect();
-    let matches = |p: &Process| match &opts.matcher {
-        Some(re) => re.is_match(&p.title),
-        None => celery.contains_key(&p.pid),
-    };
+    let shown = |p: &Process| crate::output::sanitize(&p.title);
     let proc_root = opts.proc_root.display().to_string();
+    let grace_ms = opts.grace.as_millis() as u64;
     let mut zombies: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
     for p in procs.iter().filter(|p| p.state == 'Z') {
         zombies.entry(p.ppid).or_default().push(p.pid);
@@ -173,11 +211,11 @@ pub fn plan_reap(procs: &[Process], opts: &ReapOptions) -> Plan {
                 "{} zombie(s) under pid 1: init must reap them (in a container, run the worker under an init: docker run --init)",
                 kids.len()
             ));
-        } else if !matches(parent) {
+        } else if let Some(why) = verdict(parent, &celery, opts).left_alone() {
             plan.notes.push(format!(
-                "{} zombie(s) under pid {ppid} ({}) left alone: not a Celery process (use --match to include it)",
+                "{} zombie(s) under pid {ppid} ({}) {why}",
                 kids.len(),
-                crate::output::sanitize(&parent.title)
+                shown(parent)
             ));
         } else {
             plan.changes.push(Change::ReapZombies {
@@ -187,14 +225,18 @@ pub fn plan_reap(procs: &[Process], opts: &ReapOptions) -> Plan {
                 title: parent.title.clone(),
                 zombies: kids,
                 kill_parent: opts.kill_parents,
-                grace_ms: opts.grace.as_millis() as u64,
+                grace_ms,
             });
         }
     }
     for tree in worker_trees(procs).into_iter().filter(|t| t.main.is_none()) {
         for pid in tree.children {
-            let Some(p) = by_pid.get(&pid) else { continue };
-            if p.state == 'Z' || !matches(p) {
+            let Some(p) = by_pid.get(&pid).filter(|p| p.state != 'Z') else {
+                continue;
+            };
+            if let Some(why) = verdict(p, &celery, opts).left_alone() {
+                plan.notes
+                    .push(format!("orphan pid {pid} ({}) {why}", shown(p)));
                 continue;
             }
             plan.changes.push(Change::Terminate {
@@ -202,30 +244,23 @@ pub fn plan_reap(procs: &[Process], opts: &ReapOptions) -> Plan {
                 pid,
                 start: p.start_ticks,
                 title: p.title.clone(),
-                grace_ms: opts.grace.as_millis() as u64,
+                grace_ms,
             });
         }
     }
     if let Some(re) = &opts.matcher {
-        // Matched processes adopted by init whose titles Celery recognition does not know.
+        // Processes adopted by init whose command line matches but that are not Celery
+        // themselves (a `timeout ... celery worker` wrapper): say why they are left alone.
         for p in procs
             .iter()
             .filter(|p| p.state != 'Z' && p.ppid == 1 && re.is_match(&p.title))
+            .filter(|p| !celery.contains_key(&p.pid))
         {
-            let planned = plan.changes.iter().any(|c| match c {
-                Change::Terminate { pid, .. } => *pid == p.pid,
-                Change::ReapZombies { parent, .. } => *parent == p.pid,
-                _ => false,
-            });
-            if !planned {
-                plan.changes.push(Change::Terminate {
-                    proc_root: proc_root.clone(),
-                    pid: p.pid,
-                    start: p.start_ticks,
-                    title: p.title.clone(),
-                    grace_ms: opts.grace.as_millis() as u64,
-                });
-            }
+            plan.notes.push(format!(
+                "pid {} ({}) matches --match but is left alone: not a Celery process (its command line does not run Celery)",
+                p.pid,
+                shown(p)
+            ));
         }
     }
     plan

@@ -13,7 +13,7 @@ pub mod stale_queues;
 pub mod undo;
 pub mod verify;
 
-pub use apply::{Applier, Status, outcome};
+pub use apply::{Applier, Status, lock_journal, outcome};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -99,6 +99,27 @@ fn node_option(args: &[String]) -> Option<String> {
     None
 }
 
+/// Whether `pid` itself runs a Python interpreter, what every Celery process is, from the
+/// program the kernel says it executes (`<proc_root>/PID/exe`), not from its command line or
+/// title, which any process can set. `Err` names the program, or why it could not be read.
+/// An interpreter replaced by an upgrade (`... (deleted)`) still counts: old pool children are
+/// exactly what reaping is for.
+pub fn runs_python(proc_root: &std::path::Path, pid: i32) -> Result<(), String> {
+    let exe = std::fs::read_link(proc_root.join(pid.to_string()).join("exe"))
+        .map_err(|e| format!("its program cannot be read: {e}"))?;
+    let shown = exe.to_string_lossy();
+    let path = shown.strip_suffix(" (deleted)").unwrap_or(&shown);
+    let base = path.rsplit('/').next().unwrap_or(path);
+    if base.starts_with("python") || base.starts_with("pypy") {
+        Ok(())
+    } else {
+        Err(format!(
+            "its program is {}, not Python",
+            crate::output::sanitize(&shown)
+        ))
+    }
+}
+
 /// A recognised Celery process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Celery {

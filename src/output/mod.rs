@@ -81,7 +81,7 @@ pub fn sanitize(s: &str) -> String {
 
 /// Control characters, and the bidirectional overrides and isolates (U+202E and friends) that
 /// reorder what a terminal shows, so a name cannot disguise itself or the line it is on.
-fn is_unsafe(c: char) -> bool {
+pub(crate) fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
