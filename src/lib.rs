@@ -15,6 +15,7 @@ pub mod output;
 pub mod prune;
 pub mod report;
 pub mod settings;
+pub mod workers;
 
 use std::process::ExitCode;
 
@@ -58,6 +59,8 @@ fn dispatch(g: &Globals, command: &Command) -> Result<Outcome, error::Error> {
             Some(cli::WorkersAction::Reap(reap)) => commands::fix::reap(g, reap),
         },
         Command::PruneTmp(args) => commands::prune_tmp::run(g, args),
+        Command::Fleet(args) => commands::fleet::fleet(g, args),
+        Command::Ping(args) => commands::fleet::ping(g, args),
         Command::Fix(args) => commands::fix::run(g, args),
         Command::Undo(args) => commands::fix::undo(g, args),
         Command::Completions(args) => commands::generate::completions(args),

@@ -5,6 +5,7 @@ pub use broker::shell_word;
 mod celery;
 mod connections;
 mod queues;
+pub mod workers;
 
 use crate::broker::celery::Classifier;
 use crate::broker::gather::Snapshot;

@@ -5,6 +5,7 @@ pub mod connections;
 pub mod doctor;
 pub mod explain;
 pub mod fix;
+pub mod fleet;
 pub mod generate;
 pub mod host;
 pub mod prune_tmp;

@@ -1,6 +1,7 @@
 //! Output: the one place that writes to stdout, the formats, and number formatting.
 //! Commands return data; the renderers here turn it into table, JSON, Prometheus or Nagios text.
 
+pub mod fleet;
 pub mod prometheus;
 pub mod report;
 pub mod table;
