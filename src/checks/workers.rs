@@ -459,3 +459,7 @@ fn mixed_queues(v: &VhostReport, t: &Thresholds, out: &mut Vec<Finding>) {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "workers_tests.rs"]
+mod tests;

@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::protocol::Method;
 
 /// Everything one probe learnt, per vhost.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FleetSnapshot {
     pub vhosts: Vec<VhostReport>,
     /// The reply timeout used, in milliseconds.
@@ -23,7 +23,7 @@ impl FleetSnapshot {
 }
 
 /// One vhost's answers.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct VhostReport {
     pub vhost: String,
     /// The vhost has the `celery.pidbox` exchange; without it no worker can be asked.
@@ -37,7 +37,7 @@ pub struct VhostReport {
 
 /// What one worker told us. Each method's reply is kept raw (as captured in the fixtures) and
 /// read through the accessors below.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct WorkerReport {
     pub node: String,
     pub vhost: String,

@@ -182,12 +182,52 @@ impl Request {
 }
 
 /// Decode one reply body `{hostname: result}` (kombu's `_publish_reply` sends one node per
-/// message). A body that is not a JSON object yields nothing.
+/// message). Python's json writes `Infinity` and `NaN` (conf has `result_backend_max_retries:
+/// Infinity`); those become null. A body that is not a JSON object yields nothing.
 pub fn decode_reply(body: &[u8]) -> Vec<(String, Value)> {
-    match serde_json::from_slice::<Value>(body) {
+    let parsed = serde_json::from_slice::<Value>(body).or_else(|_| {
+        let text = String::from_utf8_lossy(body);
+        serde_json::from_str::<Value>(&python_constants_to_null(&text))
+    });
+    match parsed {
         Ok(Value::Object(map)) => map.into_iter().collect(),
         _ => Vec::new(),
     }
+}
+
+/// Replace the bare tokens `NaN`, `Infinity` and `-Infinity` outside strings with `null`.
+fn python_constants_to_null(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        if let Some(token) = ["-Infinity", "Infinity", "NaN"]
+            .into_iter()
+            .find(|t| rest.starts_with(t))
+        {
+            out.push_str("null");
+            rest = &rest[token.len()..];
+            continue;
+        }
+        if c == '"' {
+            in_string = true;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 #[cfg(test)]
@@ -306,6 +346,15 @@ mod tests {
             vec![("w1@h".to_string(), json!({"ok": "pong"}))]
         );
         assert!(decode_reply(b"[1]").is_empty());
+        assert_eq!(
+            decode_reply(
+                br#"{"w": {"a": Infinity, "b": -Infinity, "c": NaN, "d": "NaN \" Infinity"}}"#
+            ),
+            vec![(
+                "w".to_string(),
+                json!({"a": null, "b": null, "c": null, "d": "NaN \" Infinity"})
+            )]
+        );
         assert!(decode_reply(b"\xff").is_empty());
         assert_eq!(reply_queue("x"), "x.reply.celery.pidbox");
     }

@@ -144,11 +144,21 @@ pub fn discover_vhosts(snap: &Snapshot, explicit: Option<&str>) -> Vec<VhostPlan
     vhosts
         .into_iter()
         .map(|vhost| {
+            // The queue's consumer count lags by a statistics interval; the consumer list does
+            // not, so either one makes the mailbox's node known.
             let mut known_nodes: Vec<String> = snap
                 .queues
                 .iter()
                 .filter(|q| q.vhost() == vhost && q.consumers() > 0.0)
-                .filter_map(|q| celery::mailbox_node(q.name()).map(str::to_string))
+                .map(|q| q.name().to_string())
+                .chain(
+                    snap.consumers
+                        .iter()
+                        .filter_map(|c| c.queue_key())
+                        .filter(|(v, _)| *v == vhost)
+                        .map(|(_, q)| q),
+                )
+                .filter_map(|q| celery::mailbox_node(&q).map(str::to_string))
                 .collect();
             known_nodes.sort();
             known_nodes.dedup();

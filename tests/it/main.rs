@@ -13,3 +13,4 @@ mod prune_tmp;
 mod secrets;
 mod support;
 mod worker;
+mod workers;
