@@ -45,12 +45,16 @@ pub async fn observe(
     opts: &ProbeOptions,
 ) -> Result<(Snapshot, FleetSnapshot, Option<Error>), Error> {
     let (snap, api_error) = match gather(&inputs.client, inputs.vhost.as_deref(), NEED).await {
+        // Refused credentials would be refused over AMQP too: say so once, from the API.
+        Ok(mut s) if s.gaps.iter().any(|g| g.error.is_auth()) => {
+            return Err(s.gaps.swap_remove(0).error.into());
+        }
         Ok(mut s) if s.gaps.is_empty() || inputs.vhost.is_some() => {
             let e = (!s.gaps.is_empty()).then(|| s.gaps.swap_remove(0).error.into());
             (s, e)
         }
         Ok(mut s) => return Err(s.gaps.swap_remove(0).error.into()),
-        Err(e) if inputs.vhost.is_some() => (Snapshot::default(), Some(e.into())),
+        Err(e) if inputs.vhost.is_some() && !e.is_auth() => (Snapshot::default(), Some(e.into())),
         Err(e) => return Err(e.into()),
     };
     let mut plans = workers::discover_vhosts(&snap, inputs.vhost.as_deref());

@@ -121,10 +121,10 @@ async fn connect(
         ))),
         Ok(Err(e)) => {
             let text = e.to_string();
-            if text.contains("ACCESS_REFUSED")
-                || text.contains("NOT_ALLOWED")
-                || text.contains("403")
-            {
+            // RabbitMQ closes the socket after a refused login unless the client asks for
+            // authentication_failure_close: a reset during the handshake is a refusal.
+            let refused = ["ACCESS_REFUSED", "NOT_ALLOWED", "403", "reset by peer"];
+            if refused.iter().any(|r| text.contains(r)) {
                 Err(WorkerError::Refused {
                     endpoint: endpoint.to_string(),
                     vhost: vhost.to_string(),

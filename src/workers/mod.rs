@@ -31,7 +31,7 @@ pub enum WorkerError {
         cause: String,
     },
     #[error(
-        "{endpoint} vhost '{vhost}': the broker refused user '{user}': check the user, the password and its permissions on the vhost (rabbitmqctl set_permissions -p VHOST USER '^$' '^(celery|reply\\.celery)\\.pidbox$' '.*pidbox$')"
+        "{endpoint} vhost '{vhost}': the broker refused user '{user}' (or closed the connection at login): check the user, the password (CELTOOL_PASSWORD or the profile's password_file) and its permissions on the vhost: rabbitmqctl set_permissions -p VHOST USER '.*pidbox$' '.*pidbox$' '.*pidbox$'"
     )]
     Refused {
         endpoint: String,

@@ -456,3 +456,47 @@ fn two_idle_workers_with_celery_defaults_give_nothing_above_ok() {
         r.stdout
     );
 }
+
+#[test]
+fn refused_credentials_exit_3_in_one_line_without_the_password() {
+    let v = Vhost::new("wk-secret");
+    let secret = "celtool-secret-5c4b3a";
+    let r = run(celtool()
+        .args(["ping", "--vhost", &v.name])
+        .env("CELTOOL_PASSWORD", secret));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(r.stderr.contains("401 Unauthorized"), "{}", r.stderr);
+    assert!(
+        !format!("{}{}", r.stdout, r.stderr).contains(secret),
+        "{r:#?}"
+    );
+    // The API answers (guest is an administrator); AMQP access to the vhost is refused.
+    api("DELETE", &["permissions", &v.name, "guest"], None);
+    let r = run(celtool()
+        .args(["ping", "--vhost", &v.name])
+        .env("CELTOOL_PASSWORD", "guest"));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stderr.contains("the broker refused user 'guest'"),
+        "{}",
+        r.stderr
+    );
+    let r = run(celtool().args([
+        "fleet",
+        "--vhost",
+        &v.name,
+        "--amqp-url",
+        &format!("amqp://guest:{secret}@127.0.0.1:5672"),
+    ]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stderr.contains("do not put credentials in the URL"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !format!("{}{}", r.stdout, r.stderr).contains(secret),
+        "{r:#?}"
+    );
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+}
