@@ -201,10 +201,11 @@ pub fn ping_result(
     }
 }
 
-/// Exit 0 when everyone expected answered, 2 when some did not, 3 when a vhost could not be
-/// asked (and nothing is critical).
+/// Exit 0 when everyone expected answered, 2 when some did not (or nobody answered at all: a
+/// probe of no worker is not a pass), 3 when a vhost could not be asked (and nothing is
+/// critical).
 pub fn ping_severity(r: &PingResult, failed: bool) -> Severity {
-    if r.answered < r.expected || !r.silent.is_empty() {
+    if r.answered < r.expected || !r.silent.is_empty() || (r.answered == 0 && !failed) {
         Severity::Crit
     } else if failed {
         Severity::Unknown
@@ -261,5 +262,8 @@ mod tests {
         let r = ping_result(&fleet(&["a@h", "web@h"], &[]), Some(1), Some("web@*"));
         assert_eq!((r.answered, r.expected), (1, 1));
         assert_eq!(r.nodes[0].node, "web@h");
+        let r = ping_result(&fleet(&[], &[]), None, None);
+        assert_eq!(ping_severity(&r, false), Severity::Crit);
+        assert_eq!(ping_severity(&r, true), Severity::Unknown);
     }
 }
