@@ -275,13 +275,27 @@ async fn publish(ctx: &Ctx<'_>, chan: &Channel, req: &Request) -> Result<(), Wor
     .map_err(|e| ctx.err("publish a request", e))
 }
 
-/// Replies gathered so far, by node then method.
+/// Replies gathered so far, by node then method: the reply and, for ping, its round trip in ms,
+/// for the others the epoch second it arrived (to age active tasks).
 type Replies = BTreeMap<String, BTreeMap<Method, (Value, f64)>>;
+
+type Rx = tokio::sync::mpsc::UnboundedReceiver<amqprs::channel::ConsumerMessage>;
+
+/// One probe's state on one channel: the tickets sent (kept across rounds, so a late answer to
+/// the first ping still counts) and the replies.
+struct Gatherer<'a> {
+    ctx: &'a Ctx<'a>,
+    chan: &'a Channel,
+    rx: &'a mut Rx,
+    oid: &'a str,
+    tickets: BTreeMap<String, (Method, Instant)>,
+    replies: Replies,
+}
 
 async fn gather(
     ctx: &Ctx<'_>,
     chan: &Channel,
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<amqprs::channel::ConsumerMessage>,
+    rx: &mut Rx,
     oid: &str,
     plan: &VhostPlan,
     opts: &ProbeOptions,
@@ -295,64 +309,45 @@ async fn gather(
         })
         .cloned()
         .collect();
-    let mut replies: Replies = BTreeMap::new();
-    let started = round(
+    let mut g = Gatherer {
         ctx,
         chan,
         rx,
         oid,
-        &opts.methods,
-        &opts.target,
-        &known,
-        opts.timeout,
-        &mut replies,
-    )
-    .await?;
+        tickets: BTreeMap::new(),
+        replies: BTreeMap::new(),
+    };
+    let started = g
+        .round(&opts.methods, &opts.target, &known, opts.timeout)
+        .await?;
     let mut retried = BTreeSet::new();
     let mut silent: Vec<String> = Vec::new();
     if opts.methods.contains(&Method::Ping) {
         let missing: BTreeSet<String> = known
             .iter()
-            .filter(|n| {
-                !replies
-                    .get(*n)
-                    .is_some_and(|r| r.contains_key(&Method::Ping))
-            })
+            .filter(|n| !g.answered(n, Method::Ping))
             .cloned()
             .collect();
         if !missing.is_empty() {
             let target = Target::Nodes(missing.iter().cloned().collect());
-            round(
-                ctx,
-                chan,
-                rx,
-                oid,
-                &[Method::Ping],
-                &target,
-                &missing,
-                opts.timeout,
-                &mut replies,
-            )
-            .await?;
-            retried = missing.clone();
+            g.round(&[Method::Ping], &target, &missing, opts.timeout)
+                .await?;
             silent = missing
-                .into_iter()
-                .filter(|n| {
-                    !replies
-                        .get(n)
-                        .is_some_and(|r| r.contains_key(&Method::Ping))
-                })
+                .iter()
+                .filter(|n| !g.answered(n, Method::Ping))
+                .cloned()
                 .collect();
+            retried = missing;
         }
     }
-    let workers = replies
+    let workers = g
+        .replies
         .into_iter()
         .map(|(node, by_method)| {
             let ping_ms = by_method.get(&Method::Ping).map(|(_, ms)| *ms);
             let received_at = by_method
-                .iter()
-                .find(|(m, _)| **m == Method::Active)
-                .map(|(_, (_, at))| *at)
+                .get(&Method::Active)
+                .map(|(_, at)| *at)
                 .unwrap_or(started);
             WorkerReport {
                 ping_retried: retried.contains(&node) && ping_ms.is_some(),
@@ -370,71 +365,69 @@ async fn gather(
     Ok((workers, silent))
 }
 
-/// One round: publish one request per method, then read replies until `timeout` has passed or
-/// every node of `expect` has answered every method. Ping replies record their round trip in
-/// ms; the others record the epoch second they arrived (to age active tasks). Returns the epoch
-/// second the round started.
-#[allow(clippy::too_many_arguments)]
-async fn round(
-    ctx: &Ctx<'_>,
-    chan: &Channel,
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<amqprs::channel::ConsumerMessage>,
-    oid: &str,
-    methods: &[Method],
-    target: &Target,
-    expect: &BTreeSet<String>,
-    timeout: Duration,
-    replies: &mut Replies,
-) -> Result<f64, WorkerError> {
-    let start_epoch = epoch_now();
-    let start = Instant::now();
-    let secs = timeout.as_secs_f64();
-    let mut tickets: BTreeMap<String, Method> = BTreeMap::new();
-    for m in methods {
-        let req = Request::new(*m, target, oid, start_epoch, secs);
-        tickets.insert(req.ticket().to_string(), *m);
-        publish(ctx, chan, &req).await?;
+impl Gatherer<'_> {
+    fn answered(&self, node: &str, m: Method) -> bool {
+        self.replies.get(node).is_some_and(|r| r.contains_key(&m))
     }
-    let deadline = start + timeout;
-    let complete = |replies: &Replies| {
-        !expect.is_empty()
-            && expect.iter().all(|n| {
-                replies
-                    .get(n)
-                    .is_some_and(|r| methods.iter().all(|m| r.contains_key(m)))
-            })
-    };
-    while !complete(replies) {
-        let msg = match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Err(_) => break,
-            Ok(None) => return Err(ctx.err("read replies", "the channel closed")),
-            Ok(Some(msg)) => msg,
-        };
-        let ticket = msg
-            .basic_properties
-            .as_ref()
-            .and_then(|p| p.headers())
-            .and_then(|h| h.get(&"ticket".try_into().expect("short name")))
-            .and_then(|v| match v {
-                FieldValue::S(s) => Some(s.to_string()),
-                _ => None,
-            });
-        // Replies to another ticket (an earlier round, another client's OID reused) are dropped.
-        let Some(method) = ticket.and_then(|t| tickets.get(&t).copied()) else {
-            continue;
-        };
-        let at = if method == Method::Ping {
-            start.elapsed().as_secs_f64() * 1000.0
-        } else {
-            epoch_now()
-        };
-        for (node, value) in protocol::decode_reply(msg.content.as_deref().unwrap_or_default()) {
-            replies
-                .entry(node)
-                .or_default()
-                .entry(method)
-                .or_insert((value, at));
+
+    /// One round: publish one request per method, then read replies until `timeout` has passed
+    /// or every node of `expect` has answered every method. Returns the epoch second it started.
+    async fn round(
+        &mut self,
+        methods: &[Method],
+        target: &Target,
+        expect: &BTreeSet<String>,
+        timeout: Duration,
+    ) -> Result<f64, WorkerError> {
+        let start_epoch = epoch_now();
+        let start = Instant::now();
+        for m in methods {
+            let req = Request::new(*m, target, self.oid, start_epoch, timeout.as_secs_f64());
+            self.tickets
+                .insert(req.ticket().to_string(), (*m, Instant::now()));
+            publish(self.ctx, self.chan, &req).await?;
         }
+        let deadline = start + timeout;
+        let complete = |g: &Self| {
+            !expect.is_empty()
+                && expect
+                    .iter()
+                    .all(|n| methods.iter().all(|m| g.answered(n, *m)))
+        };
+        while !complete(self) {
+            let msg = match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Err(_) => break,
+                Ok(None) => return Err(self.ctx.err("read replies", "the channel closed")),
+                Ok(Some(msg)) => msg,
+            };
+            let ticket = msg
+                .basic_properties
+                .as_ref()
+                .and_then(|p| p.headers())
+                .and_then(|h| h.get(&"ticket".try_into().expect("short name")))
+                .and_then(|v| match v {
+                    FieldValue::S(s) => Some(s.to_string()),
+                    _ => None,
+                });
+            // Replies to a ticket celtool did not send (another client reusing the OID) are
+            // dropped, as kombu does.
+            let Some((method, sent)) = ticket.and_then(|t| self.tickets.get(&t).copied()) else {
+                continue;
+            };
+            let at = if method == Method::Ping {
+                sent.elapsed().as_secs_f64() * 1000.0
+            } else {
+                epoch_now()
+            };
+            for (node, value) in protocol::decode_reply(msg.content.as_deref().unwrap_or_default())
+            {
+                self.replies
+                    .entry(node)
+                    .or_default()
+                    .entry(method)
+                    .or_insert((value, at));
+            }
+        }
+        Ok(start_epoch)
     }
-    Ok(start_epoch)
 }
