@@ -5,15 +5,22 @@
 
 Declares N mailboxes `simI@bench.celery.pidbox` on the fanout exchange celery.pidbox as Celery 5.7
 does (kombu Mailbox('celery', type='fanout'), exclusive, auto-delete, x-expires 10 s, x-message-ttl
-300 s), consumes them all on one channel, and answers `ping` ({"ok": "pong"}) and `stats` as
-each node, through kombu.pidbox.Node.handle_message (so destination, pattern and matcher are
-honoured exactly as a worker honours them). K further nodes consume their mailbox and never answer
-(hung workers). Writes FILE when every mailbox is consumed; runs until killed.
+300 s), consumes them all on one connection, and answers `ping` ({"ok": "pong"}) and `stats` as
+each node, through kombu.pidbox.Node.handle_message and Node.reply (so destination, pattern,
+matcher, the ticket and clock headers are exactly a worker's). K further nodes consume their
+mailbox and never answer (hung workers). Writes FILE when every mailbox is consumed; runs until
+killed.
+
+Requests are handled outside the delivery callback: py-amqp drains the connection inside every
+publish and declare, and with N nodes on one connection handling them inline would recurse once
+per node (a real worker has a connection of its own).
 """
 
 import argparse
+import collections
 import os
 import pathlib
+import socket
 import sys
 
 from kombu import Connection
@@ -34,6 +41,7 @@ def main() -> int:
     def stats(state, **kwargs):
         return {"pid": os.getpid(), "pool": {"max-concurrency": 1, "processes": []}, "total": {}}
 
+    pending = collections.deque()
     with Connection(a.url) as conn:
         chan = conn.channel()
         mailbox = Mailbox(
@@ -48,22 +56,29 @@ def main() -> int:
         )(conn)
         consumers = []
         for i in range(a.n + a.silent):
-            hostname = f"sim{i}@bench"
-            handlers = {"ping": ping, "stats": stats} if i < a.n else {}
-            node = mailbox.Node(hostname, handlers=handlers, channel=chan)
+            answering = i < a.n
+            handlers = {"ping": ping, "stats": stats} if answering else {}
+            node = mailbox.Node(f"sim{i}@bench", handlers=handlers, channel=chan)
 
-            def on_message(body, message, node=node):
-                try:
-                    node.handle_message(body, message)
-                except KeyError:
-                    pass  # a silent node has no handlers
+            def on_message(body, message, node=node, answering=answering):
+                if answering:
+                    pending.append((node, body, message))
 
             consumers.append(node.listen(channel=chan, callback=on_message))
         if a.ready:
             pathlib.Path(a.ready).write_text(f"{a.n + a.silent}\n")
         print(f"simulating {a.n} answering and {a.silent} silent nodes", file=sys.stderr, flush=True)
         while True:
-            conn.drain_events()
+            try:
+                conn.drain_events(timeout=0.05)
+            except socket.timeout:
+                pass
+            while pending:
+                node, body, message = pending.popleft()
+                try:
+                    node.handle_message(body, message)
+                except KeyError:
+                    pass  # a method the simulator does not implement: no reply, like a worker
 
 
 if __name__ == "__main__":
