@@ -228,12 +228,23 @@ fn push_group(
     );
 }
 
+/// Settings read from `conf`: one finding per rule and vhost, naming the workers.
 fn settings(v: &VhostReport, broker: &Snapshot, t: &Thresholds, out: &mut Vec<Finding>) {
     let conf: Vec<&WorkerReport> = v
         .workers
         .iter()
         .filter(|w| w.reply(crate::workers::Method::Conf).is_some())
         .collect();
+    acks_and_memory(v, &conf, t, out);
+    traffic(v, &conf, broker, t, out);
+}
+
+fn acks_and_memory(
+    v: &VhostReport,
+    conf: &[&WorkerReport],
+    t: &Thresholds,
+    out: &mut Vec<Finding>,
+) {
     let multiplier = |w: &WorkerReport| w.conf_num("worker_prefetch_multiplier").unwrap_or(4.0);
     let acks_late: Vec<&WorkerReport> = conf
         .iter()
@@ -268,7 +279,15 @@ fn settings(v: &VhostReport, broker: &Snapshot, t: &Thresholds, out: &mut Vec<Fi
         "peak RSS is high and neither worker_max_tasks_per_child nor worker_max_memory_per_child is set",
         "set worker_max_memory_per_child (KiB, e.g. 512000) or worker_max_tasks_per_child (e.g. 1000) so a leaking pool process is replaced before it eats the host",
     );
+}
 
+fn traffic(
+    v: &VhostReport,
+    conf: &[&WorkerReport],
+    broker: &Snapshot,
+    t: &Thresholds,
+    out: &mut Vec<Finding>,
+) {
     let events: Vec<&WorkerReport> = conf
         .iter()
         .copied()
