@@ -5,7 +5,7 @@
 //! can reuse it; `fleet` and `ping` only resolve those inputs from the globals.
 
 use super::{Globals, emit_listing, runtime};
-use crate::broker::client::Client;
+use crate::broker::client::{ApiError, Client};
 use crate::broker::gather::{Need, Snapshot, gather};
 use crate::cli::{AmqpArgs, FleetArgs, PingArgs};
 use crate::error::{Error, Outcome};
@@ -54,7 +54,9 @@ pub async fn observe(
             (s, e)
         }
         Ok(mut s) => return Err(s.gaps.swap_remove(0).error.into()),
-        Err(e) if inputs.vhost.is_some() && !e.is_auth() => (Snapshot::default(), Some(e.into())),
+        Err(e) if inputs.vhost.is_some() && probe_without_api(&e) => {
+            (Snapshot::default(), Some(e.into()))
+        }
         Err(e) => return Err(e.into()),
     };
     let mut plans = workers::discover_vhosts(&snap, inputs.vhost.as_deref());
@@ -65,6 +67,12 @@ pub async fn observe(
     }
     let fleet = workers::probe(&inputs.amqp, &plans, opts).await?;
     Ok((snap, fleet, api_error))
+}
+
+/// API failures after which asking the workers still makes sense: the API is down or slow, not
+/// the credentials or the vhost wrong.
+fn probe_without_api(e: &ApiError) -> bool {
+    !e.is_auth() && !matches!(e, ApiError::NoSuchVhost { .. })
 }
 
 fn profile(g: &Globals, config: &crate::settings::Config) -> Profile {
