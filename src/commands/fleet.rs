@@ -37,9 +37,9 @@ pub const NEED: Need = Need {
     policies: false,
 };
 
-/// Read the broker snapshot, plan the vhosts and ask their workers. When the management API
-/// cannot be read but a vhost is named, the probe goes on without known mailboxes (no second
-/// ping, no hung detection) and the API error is returned beside the result.
+/// Read the broker snapshot, plan the vhosts and ask their workers. When a part of the API
+/// cannot be read, or none of it but a vhost is named, the probe goes on (without the known
+/// mailboxes: no second ping, no hung detection) and the API error is returned beside the result.
 pub async fn observe(
     inputs: &Inputs,
     opts: &ProbeOptions,
@@ -49,11 +49,11 @@ pub async fn observe(
         Ok(mut s) if s.gaps.iter().any(|g| g.error.is_auth()) => {
             return Err(s.gaps.swap_remove(0).error.into());
         }
-        Ok(mut s) if s.gaps.is_empty() || inputs.vhost.is_some() => {
+        // One part missing (consumers, connections) costs the checks some detail, not the probe.
+        Ok(mut s) => {
             let e = (!s.gaps.is_empty()).then(|| s.gaps.swap_remove(0).error.into());
             (s, e)
         }
-        Ok(mut s) => return Err(s.gaps.swap_remove(0).error.into()),
         Err(e) if inputs.vhost.is_some() && probe_without_api(&e) => {
             (Snapshot::default(), Some(e.into()))
         }
