@@ -45,6 +45,8 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('inodes', 'inodes', [CompletionResultType]::ParameterValue, 'Show inode use per filesystem, or with --top the directories holding the most entries')
             [CompletionResult]::new('workers', 'workers', [CompletionResultType]::ParameterValue, 'Show this host''s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans')
             [CompletionResult]::new('prune-tmp', 'prune-tmp', [CompletionResultType]::ParameterValue, 'Delete old temporary files, race-safely; silent on success, made for cron')
+            [CompletionResult]::new('fleet', 'fleet', [CompletionResultType]::ParameterValue, 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues')
+            [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo')
             [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore what a fix changed, from the journal')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -55,6 +57,8 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
         'celtool;doctor' {
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks (repeat or comma-separate)')
             [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable')
+            [CompletionResult]::new('--amqp-url', '--amqp-url', [CompletionResultType]::ParameterName, 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]')
+            [CompletionResult]::new('--reply-timeout', '--reply-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer')
             [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]')
@@ -68,6 +72,7 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('--sys-root', '--sys-root', [CompletionResultType]::ParameterName, 'Read /sys from this directory instead (for tests against fixture trees)')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also list the checks that are ok')
             [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Offer the fixes for what was found: event queue policies, stale event queues, conntrack limits, zombies and orphaned pool processes (same consent rules as `celtool fix`)')
+            [CompletionResult]::new('--no-workers', '--no-workers', [CompletionResultType]::ParameterName, 'Do not ask the Celery workers themselves over AMQP (remote control: ping, stats, conf, active, reserved); by default doctor asks them in every vhost where Celery is seen')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and change nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply without asking (needed off a terminal, and for irreversible changes)')
@@ -258,6 +263,46 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'celtool;fleet' {
+            [CompletionResult]::new('--amqp-url', '--amqp-url', [CompletionResultType]::ParameterName, 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]')
+            [CompletionResult]::new('--reply-timeout', '--reply-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag')
+            [CompletionResult]::new('--vhost', '--vhost', [CompletionResultType]::ParameterName, 'Only look at this vhost (the default vhost is "/")')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of each HTTP request, like 10s or 1m [default: 10s]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/celtool/config.toml]')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read /proc from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--sys-root', '--sys-root', [CompletionResultType]::ParameterName, 'Read /sys from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'celtool;ping' {
+            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'At least this many workers must answer [default: the profile''s expect_workers, else every worker whose mailbox has a consumer]')
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Only ping workers whose node name matches this glob, like ''web*@*'' (kombu''s glob matcher)')
+            [CompletionResult]::new('--amqp-url', '--amqp-url', [CompletionResultType]::ParameterName, 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]')
+            [CompletionResult]::new('--reply-timeout', '--reply-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag')
+            [CompletionResult]::new('--vhost', '--vhost', [CompletionResultType]::ParameterName, 'Only look at this vhost (the default vhost is "/")')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of each HTTP request, like 10s or 1m [default: 10s]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/celtool/config.toml]')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read /proc from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--sys-root', '--sys-root', [CompletionResultType]::ParameterName, 'Read /sys from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'celtool;fix' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]')
@@ -433,6 +478,8 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('inodes', 'inodes', [CompletionResultType]::ParameterValue, 'Show inode use per filesystem, or with --top the directories holding the most entries')
             [CompletionResult]::new('workers', 'workers', [CompletionResultType]::ParameterValue, 'Show this host''s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans')
             [CompletionResult]::new('prune-tmp', 'prune-tmp', [CompletionResultType]::ParameterValue, 'Delete old temporary files, race-safely; silent on success, made for cron')
+            [CompletionResult]::new('fleet', 'fleet', [CompletionResultType]::ParameterValue, 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues')
+            [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo')
             [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore what a fix changed, from the journal')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -466,6 +513,12 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             break
         }
         'celtool;help;prune-tmp' {
+            break
+        }
+        'celtool;help;fleet' {
+            break
+        }
+        'celtool;help;ping' {
             break
         }
         'celtool;help;fix' {

@@ -34,6 +34,9 @@ _celtool() {
             celtool,fix)
                 cmd="celtool__subcmd__fix"
                 ;;
+            celtool,fleet)
+                cmd="celtool__subcmd__fleet"
+                ;;
             celtool,generate)
                 cmd="celtool__subcmd__generate"
                 ;;
@@ -42,6 +45,9 @@ _celtool() {
                 ;;
             celtool,inodes)
                 cmd="celtool__subcmd__inodes"
+                ;;
+            celtool,ping)
+                cmd="celtool__subcmd__ping"
                 ;;
             celtool,prune-tmp)
                 cmd="celtool__subcmd__prune__subcmd__tmp"
@@ -97,6 +103,9 @@ _celtool() {
             celtool__subcmd__help,fix)
                 cmd="celtool__subcmd__help__subcmd__fix"
                 ;;
+            celtool__subcmd__help,fleet)
+                cmd="celtool__subcmd__help__subcmd__fleet"
+                ;;
             celtool__subcmd__help,generate)
                 cmd="celtool__subcmd__help__subcmd__generate"
                 ;;
@@ -105,6 +114,9 @@ _celtool() {
                 ;;
             celtool__subcmd__help,inodes)
                 cmd="celtool__subcmd__help__subcmd__inodes"
+                ;;
+            celtool__subcmd__help,ping)
+                cmd="celtool__subcmd__help__subcmd__ping"
                 ;;
             celtool__subcmd__help,prune-tmp)
                 cmd="celtool__subcmd__help__subcmd__prune__subcmd__tmp"
@@ -149,7 +161,7 @@ _celtool() {
 
     case "${cmd}" in
         celtool)
-            opts="-q -h -V --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help --version doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help"
+            opts="-q -h -V --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help --version doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -373,7 +385,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__doctor)
-            opts="-y -q -h --only --skip --all --fix --dry-run --yes --journal --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --only --skip --all --fix --no-workers --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,6 +396,14 @@ _celtool() {
                     return 0
                     ;;
                 --skip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --amqp-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reply-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -810,6 +830,68 @@ _celtool() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        celtool__subcmd__fleet)
+            opts="-q -h --amqp-url --reply-timeout --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --amqp-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reply-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vhost)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proc-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sys-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         celtool__subcmd__generate)
             opts="-q -h --out-dir --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -869,7 +951,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__help)
-            opts="doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help"
+            opts="doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1008,6 +1090,20 @@ _celtool() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        celtool__subcmd__help__subcmd__fleet)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         celtool__subcmd__help__subcmd__generate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1037,6 +1133,20 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__help__subcmd__inodes)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__help__subcmd__ping)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1132,6 +1242,76 @@ _celtool() {
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vhost)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proc-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sys-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__ping)
+            opts="-q -h --expect --match --amqp-url --reply-timeout --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --expect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --match)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --amqp-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reply-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

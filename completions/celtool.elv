@@ -42,6 +42,8 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand inodes 'Show inode use per filesystem, or with --top the directories holding the most entries'
             cand workers 'Show this host''s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans'
             cand prune-tmp 'Delete old temporary files, race-safely; silent on success, made for cron'
+            cand fleet 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues'
+            cand ping 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check'
             cand fix 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
             cand undo 'Restore what a fix changed, from the journal'
             cand completions 'Print a shell completion script'
@@ -51,6 +53,8 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;doctor'= {
             cand --only 'Run only these checks (repeat or comma-separate)'
             cand --skip 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable'
+            cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]'
+            cand --reply-timeout 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer'
             cand --journal 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]'
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
             cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
@@ -64,6 +68,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
             cand --all 'Also list the checks that are ok'
             cand --fix 'Offer the fixes for what was found: event queue policies, stale event queues, conntrack limits, zombies and orphaned pool processes (same consent rules as `celtool fix`)'
+            cand --no-workers 'Do not ask the Celery workers themselves over AMQP (remote control: ping, stats, conf, active, reserved); by default doctor asks them in every vhost where Celery is seen'
             cand --dry-run 'Show the plan and change nothing'
             cand -y 'Apply without asking (needed off a terminal, and for irreversible changes)'
             cand --yes 'Apply without asking (needed off a terminal, and for irreversible changes)'
@@ -242,6 +247,44 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'celtool;fleet'= {
+            cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]'
+            cand --reply-timeout 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer'
+            cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
+            cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
+            cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'
+            cand --vhost 'Only look at this vhost (the default vhost is "/")'
+            cand --timeout 'Timeout of each HTTP request, like 10s or 1m [default: 10s]'
+            cand --format 'Output format'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --config 'Config file [default: ~/.config/celtool/config.toml]'
+            cand --proc-root 'Read /proc from this directory instead (for tests against fixture trees)'
+            cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
+            cand -q 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'celtool;ping'= {
+            cand --expect 'At least this many workers must answer [default: the profile''s expect_workers, else every worker whose mailbox has a consumer]'
+            cand --match 'Only ping workers whose node name matches this glob, like ''web*@*'' (kombu''s glob matcher)'
+            cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]'
+            cand --reply-timeout 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer'
+            cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
+            cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
+            cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'
+            cand --vhost 'Only look at this vhost (the default vhost is "/")'
+            cand --timeout 'Timeout of each HTTP request, like 10s or 1m [default: 10s]'
+            cand --format 'Output format'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --config 'Config file [default: ~/.config/celtool/config.toml]'
+            cand --proc-root 'Read /proc from this directory instead (for tests against fixture trees)'
+            cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
+            cand -q 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'celtool;fix'= {
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
             cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
@@ -405,6 +448,8 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand inodes 'Show inode use per filesystem, or with --top the directories holding the most entries'
             cand workers 'Show this host''s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans'
             cand prune-tmp 'Delete old temporary files, race-safely; silent on success, made for cron'
+            cand fleet 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues'
+            cand ping 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check'
             cand fix 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
             cand undo 'Restore what a fix changed, from the journal'
             cand completions 'Print a shell completion script'
@@ -429,6 +474,10 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;help;workers;reap'= {
         }
         &'celtool;help;prune-tmp'= {
+        }
+        &'celtool;help;fleet'= {
+        }
+        &'celtool;help;ping'= {
         }
         &'celtool;help;fix'= {
             cand event-queues 'Give Celery event queues (^celeryev\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'

@@ -896,6 +896,203 @@ Fix: to see the real clients, read the proxy's logs, or enable the PROXY protoco
 (proxy_protocol = true in rabbitmq.conf, send-proxy on the HAProxy server line; then every
 client must come through the proxy).",
     },
+    Entry {
+        id: "workers.unreachable",
+        area: Area::Celery,
+        title: "the workers of a vhost could not be asked over AMQP",
+        limits: None,
+        explain: "\
+What breaks: hung, missing and misconfigured workers of that vhost cannot be seen; the other
+vhosts' results stand. celtool exits 3 unless something is critical.
+Why: celtool asks the workers through Celery's remote control (the celery.pidbox exchange) over
+AMQP, which needs the AMQP port (5672, or 5671 with TLS), not only the management port. The
+connection was refused, timed out, or the user may not use the vhost.
+Fix: give the AMQP URL when it is not the management host: --amqp-url amqp://HOST:5672 (or
+CELTOOL_AMQP_URL, or amqp_url in the profile); the management user and password are used. The
+user needs configure, write and read on the pidbox exchanges and its reply queue:
+  rabbitmqctl set_permissions -p VHOST USER '.*pidbox$' '.*pidbox$' '.*pidbox$'",
+    },
+    Entry {
+        id: "workers.hung",
+        area: Area::Celery,
+        title: "a worker keeps its connection but does not answer ping",
+        limits: None,
+        explain: "\
+What breaks: the worker holds its prefetched and running tasks and takes no new ones; its
+connection stays \"running\" for minutes (a stopped process does not miss heartbeats at once), so
+nothing on the broker side looks wrong. A queue it serves alone stops moving.
+Why: Celery's main process answers remote control between tasks and I/O; it does not answer when
+it is stopped (SIGSTOP, a debugger, heavy swapping), blocked in C code holding the GIL, or in a
+deadlock. celtool pings the nodes whose mailbox (NODE.celery.pidbox) has a consumer; a node that
+answers neither the first ping nor a second one aimed at it is hung. (A worker that exits between
+the broker listing and the ping can look hung once; run again.)
+Fix: on the worker's host, find where it is stuck: py-spy dump --pid PID (the main process;
+`celtool workers` there lists it), then restart the worker. Bound every task with task_time_limit
+and task_soft_time_limit so one blocked task cannot hold a process forever.",
+    },
+    Entry {
+        id: "workers.missing",
+        area: Area::Celery,
+        title: "fewer workers answer than expected",
+        limits: None,
+        explain: "\
+What breaks: the work of the missing workers is not done, or is done by fewer processes than
+planned. Celery 5 declares a worker's mailbox auto-delete and exclusive: a worker killed with -9
+vanishes from the broker without a trace, so only a count of who answers shows it.
+Why: the profile's expect_workers says how many workers (a number) or which (node name globs)
+should answer ping, or `celtool ping --expect N --match GLOB` says so for one run.
+Fix: start the missing workers (check their supervisor, systemd unit or pod); correct
+expect_workers when the fleet was resized on purpose.",
+    },
+    Entry {
+        id: "workers.queue-unserved",
+        area: Area::Celery,
+        title: "a task queue's consumers are none of the workers that answer",
+        limits: None,
+        explain: "\
+What breaks: the queue holds ready messages and shows consumers, so broker-side checks see a
+served queue, but every consumer is a worker that does not answer (hung) or something that is
+not a Celery worker. The messages wait.
+Why: the queue's consumers (their connections) are matched to the workers that answered ping, by
+their mailbox's connection and by the queues each worker reports consuming (active_queues).
+Fix: see the workers.hung findings and restart those workers; `celtool connections` shows who
+consumes the queue.",
+    },
+    Entry {
+        id: "workers.acks-late",
+        area: Area::Celery,
+        title: "late acks without prefetch 1 or reject_on_worker_lost",
+        limits: None,
+        explain: "\
+What breaks: with task_acks_late a message is acknowledged after the task ran. With
+worker_prefetch_multiplier > 1 a worker holds several unacknowledged messages; when it dies they
+all run again elsewhere (duplicates), and long tasks hold fast ones in its prefetch. Without
+task_reject_on_worker_lost a task whose pool process was killed (OOM, SIGKILL) is acknowledged
+anyway and silently lost, which is what acks_late was meant to prevent.
+Why: read from each worker's configuration (conf, with defaults).
+Fix: task_acks_late = True together with worker_prefetch_multiplier = 1 and
+task_reject_on_worker_lost = True, and idempotent tasks.",
+    },
+    Entry {
+        id: "workers.no-recycle",
+        area: Area::Celery,
+        title: "high RSS and no max-tasks or max-memory per child",
+        limits: above(Some(1024.0), None, "MiB peak RSS of the worker's main process (getrusage maxrss)"),
+        explain: "\
+What breaks: a task that leaks memory grows its pool process until the host swaps or the OOM
+killer ends a random process; nothing replaces the process before.
+Why: neither worker_max_tasks_per_child nor worker_max_memory_per_child is set, and the worker's
+peak RSS (stats rusage maxrss, the main process; pool children are seen by the host half) is over
+the threshold.
+Fix: worker_max_memory_per_child = 512000 (KiB) or worker_max_tasks_per_child = 1000: Celery
+replaces a pool process past the limit after its current task.",
+    },
+    Entry {
+        id: "workers.task-events",
+        area: Area::Celery,
+        title: "task events are on across many workers",
+        limits: above(Some(10.0), None, "workers with task events on in a vhost"),
+        explain: "\
+What breaks: every task then sends several event messages (received, started, succeeded...) to
+the celeryev exchange: on a busy fleet this is most of the broker's traffic, and event queues
+that nobody drains fill memory.
+Why: worker_send_task_events (or -E, or Flower's enable_events every few seconds) is on.
+Fix: turn task events on only while something watches them; drop -E and set
+worker_send_task_events = False; start Flower with --enable-events=False where it is not needed.",
+    },
+    Entry {
+        id: "workers.results-unread",
+        area: Area::Celery,
+        title: "results are stored and nobody reads them",
+        limits: None,
+        explain: "\
+What breaks: each task's result is written to the backend; with the rpc:// backend on RabbitMQ
+they pile up in reply queues nobody consumes (memory, then the broker's alarm).
+Why: task_ignore_result is False and a result_backend is set, while result queues in the vhost
+hold ready messages and have no consumer.
+Fix: task_ignore_result = True, and ignore_result=False only on tasks whose result is read; set
+result_expires to bound what is kept.",
+    },
+    Entry {
+        id: "workers.event-queue-ttl",
+        area: Area::Celery,
+        title: "event_queue_ttl is unset",
+        limits: None,
+        explain: "\
+What breaks: the event queues these workers and their monitors declare keep every event until
+someone reads it: an event queue whose consumer went away grows without bound.
+Why: event_queue_ttl is None or 0 (Celery 3.1 behaviour; Celery >= 4 defaults to 5 s).
+Fix: event_queue_ttl = 5.0 and event_queue_expires = 60.0; `celtool fix event-queues` puts a
+policy on queues that exist already.",
+    },
+    Entry {
+        id: "workers.heartbeat-off",
+        area: Area::Celery,
+        title: "broker heartbeats are off on workers",
+        limits: None,
+        explain: "\
+What breaks: a connection whose peer died (a host gone, a NAT timeout) is noticed only by TCP,
+which can take hours; the broker keeps its unacknowledged messages and consumers meanwhile.
+Why: broker_heartbeat = 0 in the worker's configuration.
+Fix: leave broker_heartbeat at its default (120 s) or set a value like 60.",
+    },
+    Entry {
+        id: "workers.no-time-limit",
+        area: Area::Celery,
+        title: "tasks run long and no time limit is set",
+        limits: above(Some(300.0), None, "seconds the oldest active task has run"),
+        explain: "\
+What breaks: a task that hangs (a network call without timeout, a lock) holds its pool process
+forever; enough of them and the worker stops working without dying.
+Why: no task_time_limit / task_soft_time_limit and no pool timeouts, while an active task has run
+past the threshold. Per-task limits (time_limit= on the task) are not visible remotely.
+Fix: task_soft_time_limit (raises SoftTimeLimitExceeded in the task) and task_time_limit (kills
+the process) a little above the longest legitimate runtime.",
+    },
+    Entry {
+        id: "workers.prefetch-long-tasks",
+        area: Area::Celery,
+        title: "a worker prefetches several messages while running long tasks",
+        limits: above(Some(60.0), None, "seconds the oldest active task has run"),
+        explain: "\
+What breaks: the messages a worker prefetched wait until its long task ends, while other workers
+may be idle: latency for everything behind it.
+Why: worker_prefetch_multiplier > 1 (the default is 4: 4 messages per pool process) and an
+active task has run past the threshold.
+Fix: worker_prefetch_multiplier = 1 on workers that run long tasks, ideally on a queue of their
+own.",
+    },
+    Entry {
+        id: "workers.consumer-timeout",
+        area: Area::Celery,
+        title: "a delivery may outlive RabbitMQ's consumer_timeout",
+        limits: Some(Limits { warn: Some(1440.0), crit: Some(1800.0), direction: Direction::Above, unit: "seconds the oldest active task has run (consumer_timeout default 1800)" }),
+        explain: "\
+What breaks: RabbitMQ (>= 3.8.15) closes a channel that holds a delivery unacknowledged longer
+than consumer_timeout (30 min by default): the worker reconnects, and every message it held is
+redelivered, so tasks run twice.
+Why: an active task has run past the threshold while the worker holds unacknowledged deliveries
+(a late-acked active task, or prefetched reserved messages waiting behind it). Set the
+thresholds to your broker's consumer_timeout when it is not the default; the management API does
+not show it.
+Fix: keep tasks well under consumer_timeout (task_time_limit), give long tasks their own queue
+and workers with worker_prefetch_multiplier = 1, or raise consumer_timeout (rabbitmq.conf, or
+the x-consumer-timeout queue argument / policy key in RabbitMQ >= 3.12).",
+    },
+    Entry {
+        id: "workers.mixed-queue",
+        area: Area::Celery,
+        title: "slow and fast tasks share one queue",
+        limits: above(Some(2.0), None, "seconds a task has run to count as slow"),
+        explain: "\
+What breaks: fast tasks queued behind slow ones wait for them, in the queue and in every
+worker's prefetch: a 2 ms task takes as long as the slowest task it is stuck behind.
+Why: in one queue, some task names are seen running past the threshold (active) while the same
+workers also run other names (active, reserved, or completed since start). This is a sample:
+run it while the slow tasks run.
+Fix: route the slow task names to a queue of their own with task_routes (the finding gives the
+line), start workers for that queue, and set worker_prefetch_multiplier = 1.",
+    },
 ];
 
 /// The catalog entry for an ID.

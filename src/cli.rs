@@ -120,6 +120,12 @@ pub enum Command {
     Workers(WorkersArgs),
     /// Delete old temporary files, race-safely; silent on success, made for cron
     PruneTmp(PruneTmpArgs),
+    /// Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits,
+    /// memory, tasks done, active and reserved tasks, queues
+    Fleet(FleetArgs),
+    /// Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not
+    /// (or fewer than --expect), 3 could not check
+    Ping(PingArgs),
     /// Make a change doctor recommends: show the plan, apply it on request, journal it for undo
     Fix(FixArgs),
     /// Restore what a fix changed, from the journal
@@ -158,6 +164,14 @@ pub struct DoctorArgs {
     /// limits, zombies and orphaned pool processes (same consent rules as `celtool fix`)
     #[arg(long)]
     pub fix: bool,
+
+    /// Do not ask the Celery workers themselves over AMQP (remote control: ping, stats, conf,
+    /// active, reserved); by default doctor asks them in every vhost where Celery is seen
+    #[arg(long)]
+    pub no_workers: bool,
+
+    #[command(flatten)]
+    pub amqp: AmqpArgs,
 
     #[command(flatten)]
     pub apply: ApplyArgs,
@@ -474,4 +488,41 @@ pub struct GenerateArgs {
     /// Directory that receives completions/ and man/
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out_dir: PathBuf,
+}
+
+/// How to reach the workers over AMQP; shared by `fleet` and `ping`.
+#[derive(Debug, Clone, Args)]
+pub struct AmqpArgs {
+    /// The broker's AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the
+    /// management user and password are used); a path names the vhost [default: the management
+    /// URL's host on 5672, or 5671 with TLS when it is https]
+    #[arg(long, env = "CELTOOL_AMQP_URL", value_name = "URL")]
+    pub amqp_url: Option<String>,
+
+    /// How long to wait for the workers' replies; ping is asked a second time of the nodes
+    /// whose mailbox has a consumer but did not answer
+    #[arg(long, value_name = "DURATION", default_value = "1s",
+          value_parser = crate::settings::parse_duration)]
+    pub reply_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    #[command(flatten)]
+    pub amqp: AmqpArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PingArgs {
+    /// At least this many workers must answer [default: the profile's expect_workers, else
+    /// every worker whose mailbox has a consumer]
+    #[arg(long, value_name = "N")]
+    pub expect: Option<usize>,
+
+    /// Only ping workers whose node name matches this glob, like 'web*@*' (kombu's glob matcher)
+    #[arg(long = "match", value_name = "GLOB")]
+    pub matcher: Option<String>,
+
+    #[command(flatten)]
+    pub amqp: AmqpArgs,
 }

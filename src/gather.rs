@@ -21,11 +21,20 @@ use crate::broker::gather as rabbit;
 use crate::host::{self, HostSnapshot};
 use crate::settings::Thresholds;
 
+/// Asking the Celery workers themselves over AMQP, in the vhosts where the broker shows Celery.
+#[derive(Debug, Clone)]
+pub struct WorkersNeed {
+    pub endpoint: crate::workers::AmqpEndpoint,
+    pub opts: crate::workers::ProbeOptions,
+}
+
 /// What a run reads.
 #[derive(Debug, Clone, Default)]
 pub struct Need {
     /// The broker's parts to read, if any.
     pub broker: Option<rabbit::Need>,
+    /// The workers' own answers (needs the broker: it names the vhosts and mailboxes).
+    pub workers: Option<WorkersNeed>,
     /// This host's parts to read, if any.
     pub host: Option<host::GatherOptions>,
     /// Count the entries on the filesystems the inode check finds short of inodes.
@@ -45,6 +54,8 @@ pub struct Snapshot {
     /// None: not asked for. `Err`: the broker could not be read at all (unreachable, refused
     /// credentials); a part that failed alone is a gap inside the broker's snapshot.
     pub broker: Option<Result<BrokerPart, ApiError>>,
+    /// None: not asked for (or no broker snapshot to plan from). `Err`: no vhost could be asked.
+    pub workers: Option<Result<crate::workers::FleetSnapshot, String>>,
     pub host: Option<HostSnapshot>,
 }
 
@@ -81,13 +92,27 @@ pub fn gather(
         ),
         _ => None,
     };
+    let workers = match (&broker, &need.workers) {
+        (Some(Ok(BrokerPart::RabbitMq(snap))), Some(w)) => {
+            let plans = crate::workers::discover_vhosts(snap, vhost);
+            (!plans.is_empty()).then(|| {
+                rt.block_on(crate::workers::probe(&w.endpoint, &plans, &w.opts))
+                    .map_err(|e| e.to_string())
+            })
+        }
+        _ => None,
+    };
     let host = match host_job {
         Some(job) => Some(rt.block_on(job).map_err(|e| {
             crate::error::Error::Io(format!("reading this host failed unexpectedly: {e}"))
         })?),
         None => None,
     };
-    Ok(Snapshot { broker, host })
+    Ok(Snapshot {
+        broker,
+        workers,
+        host,
+    })
 }
 
 /// This host, and the hot spots of the filesystems its inode check will name.

@@ -17,6 +17,7 @@ pub mod output;
 pub mod prune;
 pub mod report;
 pub mod settings;
+pub mod workers;
 
 use std::process::ExitCode;
 
@@ -59,6 +60,7 @@ fn needs(command: &Command) -> Needs {
             FixCommand::EventQueues(_) | FixCommand::StaleEventQueues(_) => (true, true),
             FixCommand::Conntrack(_) => (false, false),
         },
+        Command::Fleet(_) | Command::Ping(_) => (true, true),
         Command::Workers(a) => match a.action {
             None => (true, false),
             Some(WorkersAction::Reap(_)) => (false, false),
@@ -86,6 +88,8 @@ fn dispatch(s: &Settings, p: &Printer, command: &Command) -> Result<Outcome, err
             Some(WorkersAction::Reap(reap)) => commands::reap::run(s, p, reap),
         },
         Command::PruneTmp(args) => commands::prune_tmp::run(p, args),
+        Command::Fleet(args) => commands::fleet::fleet(s, p, args),
+        Command::Ping(args) => commands::fleet::ping(s, p, args),
         Command::Fix(args) => commands::fix::run(s, p, args),
         Command::Undo(args) => commands::undo::run(s, p, args),
         Command::Completions(args) => commands::generate::completions(p, args),

@@ -81,6 +81,10 @@ pub struct Profile {
     pub password_file: Option<PathBuf>,
     pub vhost: Option<String>,
     pub timeout: Option<String>,
+    /// AMQP URL for asking the workers (`celtool fleet`, `ping`).
+    pub amqp_url: Option<String>,
+    /// How many workers (a number) or which (node globs) should answer ping.
+    pub expect_workers: Option<crate::workers::settings::ExpectWorkers>,
 }
 
 /// Per-ID thresholds: the catalog's defaults with the config file's overrides.

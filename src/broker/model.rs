@@ -236,6 +236,19 @@ where
     })
 }
 
+/// A nested object that the API sends as `[]` when it has no details (a consumer whose channel
+/// just closed: `"channel_details": []`): anything but an object of the right shape is `None`.
+fn details_or_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    Ok(match Value::deserialize(d)? {
+        v @ Value::Object(_) => serde_json::from_value(v).ok(),
+        _ => None,
+    })
+}
+
 fn min_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -319,7 +332,9 @@ pub struct ChannelDetails {
 /// One consumer: which queue it reads and on which connection. Links connections to queues.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct Consumer {
+    #[serde(default, deserialize_with = "details_or_none")]
     pub queue: Option<ConsumerQueue>,
+    #[serde(default, deserialize_with = "details_or_none")]
     pub channel_details: Option<ChannelDetails>,
 }
 
@@ -457,6 +472,14 @@ mod tests {
         assert_eq!(q.ready(), 1e300);
         assert_eq!(q.consumers(), 0.0);
         assert_eq!(q.publish_rate(), None);
+    }
+
+    #[test]
+    fn a_consumer_without_channel_details_decodes() {
+        let c: Consumer =
+            serde_json::from_str(r#"{"queue":{"name":"celery","vhost":"v"},"channel_details":[]}"#)
+                .unwrap();
+        assert_eq!((c.queue_name(), c.connection_name()), ("celery", ""));
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod connections;
 pub mod host;
 mod queues;
 mod rabbitmq4;
+pub mod workers;
 
 use crate::broker::celery::Classifier;
 use crate::broker::gather::Snapshot;

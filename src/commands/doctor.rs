@@ -32,8 +32,13 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     } else {
         None
     };
+    let workers = match (&client, args.no_workers) {
+        (Some(_), false) => Some(workers_need(s, args)?),
+        _ => None,
+    };
     let need = Need {
         broker: wants(Part::Broker).then_some(BrokerNeed::ALL),
+        workers,
         host: wants(Part::Host).then(|| GatherOptions {
             fix_inputs: args.fix.then(|| s.etc.clone()),
             ..GatherOptions::default()
@@ -124,10 +129,44 @@ fn check(
         f.host = client.base().host_str().map(str::to_string);
         findings.push(f);
     }
+    match (&snap.workers, snap.rabbitmq()) {
+        (Some(Ok(fleet)), Some(b)) => {
+            let expect = s
+                .profile
+                .expect_workers
+                .as_ref()
+                .map(crate::workers::settings::Expect::from)
+                .unwrap_or_default();
+            findings.extend(checks::workers::check(fleet, b, &s.config.thresholds, &expect));
+        }
+        (Some(Err(e)), _) => findings.push(
+            Finding::new("workers.unreachable", Severity::Unknown, "workers")
+                .summary(e.clone())
+                .remedy("see `celtool explain workers.unreachable`; --amqp-url sets where celtool connects, --no-workers skips asking the workers"),
+        ),
+        _ => {}
+    }
     if let Some(host) = &snap.host {
         findings.extend(checks::host::host_checks(host, &s.config.thresholds));
     }
     findings
+}
+
+/// Where and how to ask the workers: the AMQP endpoint from --amqp-url, the profile's
+/// amqp_url, or the management URL's host.
+fn workers_need(s: &Settings, args: &DoctorArgs) -> Result<gather::WorkersNeed, Error> {
+    let endpoint = &s.broker()?.endpoint;
+    let url = args.amqp.amqp_url.clone().or(s.profile.amqp_url.clone());
+    let amqp = crate::workers::amqp_endpoint(
+        &endpoint.url,
+        &endpoint.user,
+        &endpoint.password,
+        url.as_deref(),
+    )?;
+    Ok(gather::WorkersNeed {
+        endpoint: amqp,
+        opts: crate::workers::ProbeOptions::full(args.amqp.reply_timeout),
+    })
 }
 
 /// The vhost of an event queue's subject (`vhost/celeryev.x`, `/celeryev.x` in the default vhost).

@@ -7,7 +7,9 @@ use super::{complete_snapshot, host_snapshot};
 use crate::broker::gather::Need;
 use crate::cli::{FixArgs, FixCommand};
 use crate::error::{Error, Outcome};
-use crate::fix::{Applier, Status, event_queues, host, lock_journal, outcome, stale_queues, verify};
+use crate::fix::{
+    Applier, Status, event_queues, host, lock_journal, outcome, stale_queues, verify,
+};
 use crate::host::GatherOptions;
 use crate::output::Printer;
 use crate::settings::Settings;

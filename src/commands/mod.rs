@@ -6,6 +6,7 @@ pub mod conntrack;
 pub mod doctor;
 pub mod explain;
 pub mod fix;
+pub mod fleet;
 pub mod generate;
 pub mod inodes;
 pub mod prune_tmp;

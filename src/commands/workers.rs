@@ -88,7 +88,14 @@ pub fn run(s: &Settings, p: &Printer) -> Result<Outcome, Error> {
             rows.push(row(p, "child", false));
         }
         trees.push(TreeRow {
-            node: t.node,
+            // Expanded as the worker expands it (`w1@%h`); orphans keep what their title says.
+            node: match t.main {
+                Some(_) => Some(host::celery::expand_node_name(
+                    t.node.as_deref(),
+                    &snap.hostname,
+                )),
+                None => t.node,
+            },
             main: t.main,
             orphans_of: t.orphans_of,
             processes: rows,

@@ -208,6 +208,46 @@ pub fn worker_trees(procs: &[Process]) -> Vec<WorkerTree> {
     out
 }
 
+/// A node name as the worker itself uses it: Celery's `host_format(default_nodename(NAME))` with
+/// this host's name. `w1` becomes `w1@HOST`; `%h` is the host name, `%n` its first label, `%d`
+/// the rest (the domain), `%%` a percent sign; `%i`/`%I` (the pool process index) are `0`/empty
+/// for the main process. Without -n the node is `celery@HOST`.
+pub fn expand_node_name(raw: Option<&str>, hostname: &str) -> String {
+    let raw = raw.unwrap_or("");
+    let full = match raw.split_once('@') {
+        Some((name, host)) => format!(
+            "{}@{}",
+            if name.is_empty() { "celery" } else { name },
+            if host.is_empty() { hostname } else { host }
+        ),
+        None if raw.is_empty() => format!("celery@{hostname}"),
+        None => format!("{raw}@{hostname}"),
+    };
+    let (short, domain) = hostname.split_once('.').unwrap_or((hostname, ""));
+    let mut out = String::with_capacity(full.len());
+    let mut chars = full.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('h') => out.push_str(hostname),
+            Some('n') => out.push_str(short),
+            Some('d') => out.push_str(domain),
+            Some('i') => out.push('0'),
+            Some('I') => {}
+            Some('%') => out.push('%'),
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,5 +418,20 @@ mod tests {
         assert_eq!(trees.len(), 1);
         assert_eq!((trees[0].main, trees[0].orphans_of), (None, Some(50)));
         assert_eq!(trees[0].children, vec![60, 61]);
+    }
+
+    #[test]
+    fn node_names_expand_as_celery_does() {
+        let h = "worker-7.example.com";
+        assert_eq!(
+            expand_node_name(Some("w1@%h"), h),
+            "w1@worker-7.example.com"
+        );
+        assert_eq!(expand_node_name(Some("%n@%d"), h), "worker-7@example.com");
+        assert_eq!(expand_node_name(Some("w1"), h), "w1@worker-7.example.com");
+        assert_eq!(expand_node_name(None, h), "celery@worker-7.example.com");
+        assert_eq!(expand_node_name(Some("w%i@box"), "b"), "w0@box");
+        assert_eq!(expand_node_name(Some("w%%1@%h"), "b"), "w%1@b");
+        assert_eq!(expand_node_name(Some("@x"), "b"), "celery@x");
     }
 }

@@ -2,6 +2,7 @@
 //! and number formatting.
 //! Commands return data; the renderers here turn it into table, JSON, Prometheus or Nagios text.
 
+pub mod fleet;
 pub mod printer;
 pub mod prometheus;
 pub mod report;

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{Config, ConnectionFlags, default_config_path, resolve_endpoint};
+use super::{Config, ConnectionFlags, Profile, default_config_path, resolve_endpoint};
 use crate::broker::client::{Client, Endpoint};
 use crate::cli::GlobalArgs;
 use crate::error::Error;
@@ -38,6 +38,8 @@ pub struct Settings {
     pub etc: PathBuf,
     /// The config file as loaded; empty when the command does not read it.
     pub config: Config,
+    /// The profile in force (`--profile`, else `[profiles.default]`, else empty).
+    pub profile: Profile,
     broker: Option<BrokerSettings>,
 }
 
@@ -54,13 +56,13 @@ impl Settings {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("/etc"));
-        let config = if needs.config || needs.broker {
+        let (config, profile) = if needs.config || needs.broker {
             let path = args.config.clone().unwrap_or_else(default_config_path);
             let config = Config::load(&path, args.config.is_some())?;
-            super::select_profile(args.profile.as_deref(), &config)?;
-            config
+            let (_, profile) = super::select_profile(args.profile.as_deref(), &config)?;
+            (config, profile)
         } else {
-            Config::default()
+            (Config::default(), Profile::default())
         };
         let broker = if needs.broker {
             let flags = ConnectionFlags {
@@ -81,6 +83,7 @@ impl Settings {
             roots,
             etc,
             config,
+            profile,
             broker,
         })
     }
@@ -92,6 +95,7 @@ impl Settings {
             roots: Roots::default(),
             etc: PathBuf::from("/etc"),
             config: Config::default(),
+            profile: Profile::default(),
             broker,
         }
     }

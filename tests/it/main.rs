@@ -14,3 +14,4 @@ mod record;
 mod secrets;
 mod support;
 mod worker;
+mod workers;

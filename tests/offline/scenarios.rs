@@ -15,6 +15,7 @@ fn a_clean_vhost_is_ok() {
     let r = Replay::start("clean");
     let run = r.celtool(&[
         "doctor",
+        "--no-workers",
         "--only",
         "broker",
         "--vhost",
@@ -30,7 +31,14 @@ fn a_clean_vhost_is_ok() {
 fn the_celery_scenario_finds_every_planted_problem() {
     let r = Replay::start("celery");
     let run = r.celtool(&[
-        "doctor", "--only", "broker", "--vhost", V, "--format", "json",
+        "doctor",
+        "--no-workers",
+        "--only",
+        "broker",
+        "--vhost",
+        V,
+        "--format",
+        "json",
     ]);
     assert_eq!(
         run.problems(),
@@ -52,7 +60,7 @@ fn the_celery_scenario_finds_every_planted_problem() {
     );
     assert_eq!(run.code, 2, "{run:#?}");
     // The worker's own queues, consumed, are no problem; the table says the same in words.
-    let table = r.celtool(&["doctor", "--only", "broker", "--vhost", V]);
+    let table = r.celtool(&["doctor", "--no-workers", "--only", "broker", "--vhost", V]);
     assert_eq!(table.code, 2);
     for needle in ["events.no-ttl", "queues.no-consumers", "results.flood"] {
         assert!(
@@ -66,7 +74,15 @@ fn the_celery_scenario_finds_every_planted_problem() {
 #[test]
 fn doctor_fix_reads_each_endpoint_once() {
     let r = Replay::start("celery");
-    let run = r.celtool(&["doctor", "--only", "broker", "--fix", "--vhost", V]);
+    let run = r.celtool(&[
+        "doctor",
+        "--no-workers",
+        "--only",
+        "broker",
+        "--fix",
+        "--vhost",
+        V,
+    ]);
     assert!(
         run.stdout.contains("celtool fix event-queues: plan"),
         "{run:#?}"
@@ -149,7 +165,14 @@ fn connections_recognise_the_worker() {
 #[test]
 fn a_vhost_the_recording_does_not_have_is_a_clear_error() {
     let r = Replay::start("celery");
-    let run = r.celtool(&["doctor", "--only", "broker", "--vhost", "nope"]);
+    let run = r.celtool(&[
+        "doctor",
+        "--no-workers",
+        "--only",
+        "broker",
+        "--vhost",
+        "nope",
+    ]);
     assert_eq!(run.code, 3, "{run:#?}");
     assert!(run.stderr.contains("nope"), "{}", run.stderr);
 }
