@@ -87,8 +87,9 @@ Fix: read the message; retry with a larger --timeout; check the node named in it
         title: "RabbitMQ version and cluster",
         limits: None,
         explain: "\
-Informational: the RabbitMQ and management versions celtool read. celtool works with 3.8 to 4.x.
-Versions before 3.8 are not supported and reported as a warning. Classic queue mirroring
+Informational: the RabbitMQ and management versions celtool read, with the node that answered
+as subject (rabbit@host, as the node findings name it). celtool works with 3.8 to 4.x.
+An overview without a version is broker.api.value (unknown). Versions before 3.8 are not supported and reported as a warning. Classic queue mirroring
 (ha-mode) is gone in 4.0: see broker.policy.ha-mode before upgrading.",
     },
     Entry {
@@ -222,11 +223,16 @@ latency on the node.",
 What breaks: when a peer dies without closing TCP (a host lost, a NAT or conntrack entry expired),
 the broker keeps the connection and its unacked messages until TCP notices, which can be hours:
 tasks stay reserved by a dead worker.
-Why: a connection that consumes from a queue negotiated heartbeat timeout 0. Celery 3.1
-defaulted to no heartbeat. (Celery's own publisher connections run without heartbeats; they
-hold no messages, so celtool does not count them.)
-Fix: set broker_heartbeat = 120 (old name BROKER_HEARTBEAT) in the Celery config, or lower the
-server default `heartbeat` in rabbitmq.conf; never set it to 0.",
+Why: a worker (or a non-Celery consumer) negotiated heartbeat timeout 0. Celery 3.1 defaulted
+to no heartbeat. Only workers and other consumers count: Celery applies broker_heartbeat to
+workers only, so its publishers, rpc:// result consumers, `celery inspect` and monitors (Flower,
+`celery events`) run without heartbeats by design and hold no task messages; that is normal, and
+celtool says nothing about them. (If dead client sockets linger, tcp_listen_options.keepalive =
+true in rabbitmq.conf lets the kernel close them; the server's `heartbeat` setting cannot
+override a client that asks for 0.)
+Fix: workers: broker_heartbeat = 120 (old name BROKER_HEARTBEAT) in their Celery config, never
+0. Other consumers: turn heartbeats on in their AMQP client (pika heartbeat=60, kombu
+Connection(heartbeat=60) with heartbeat_check calls).",
     },
     Entry {
         id: "broker.connections.top-talkers",
@@ -253,8 +259,12 @@ connections and channels and with the rates it keeps; on busy brokers it can tak
 of the node's memory and push it into the memory alarm.
 Why: mgmt_db + metrics in /api/nodes/NODE/memory is the plugin's own cost; rates_mode = detailed
 and long sample retention multiply it; so do thousands of short-lived queues (results.flood).
-Fix: in rabbitmq.conf set management.rates_mode = basic (or none),
-collect_statistics_interval = 30000, shorter management.sample_retention_policies; consider
+The summary names the node's biggest memory users with their share of its total, as
+`rabbitmq-diagnostics memory_breakdown` does: queue_procs (queue processes and their messages),
+binary (message bodies), connections (connection_readers/writers/channels/other), management
+(mgmt_db+metrics), code, plugins, ...
+Fix: in rabbitmq.conf set management.rates_mode = basic (or none; celtool does not suggest what
+/api/overview shows already in force), collect_statistics_interval = 30000, shorter management.sample_retention_policies; consider
 management_agent.disable_metrics_collector = true and Prometheus (rabbitmq_prometheus) instead.
 Then restart the plugin: rabbitmq-plugins disable rabbitmq_management && rabbitmq-plugins enable
 rabbitmq_management.",
@@ -384,18 +394,22 @@ CELERY_SEND_EVENTS); give the queue a TTL (see events.no-ttl).",
     Entry {
         id: "events.traffic-share",
         area: Area::Celery,
-        title: "Celery's own events dominate broker traffic",
-        limits: above(Some(0.5), None, "event msgs/s / (event + task msgs/s)"),
+        title: "task events dominate broker traffic",
+        limits: above(Some(0.5), None, "task-event deliveries/s / all messages/s"),
         explain: "\
-What breaks: broker bandwidth and CPU go to Celery's monitoring traffic instead of tasks; on large
-fleets this saturates the broker's network.
-Why: every worker sends worker.heartbeat every 2 s even without -E, task events with -E, and each
-worker with gossip consumes every other worker's events: deliveries grow with the square of the
-number of workers. The share is events routed to queues by the celeryev exchange against messages
-published to task queues.
-Fix: run workers with --without-gossip --without-mingle (and --without-heartbeat if nothing needs
-worker heartbeats); drop -E / worker_send_task_events (old name CELERY_SEND_EVENTS) unless a
-monitor needs task events; give event queues a TTL (see events.no-ttl).",
+What breaks: broker bandwidth and CPU go to Celery's task events (task-received, -started,
+-succeeded... for every task) instead of tasks.
+Why: workers run with -E or worker_send_task_events = True, or Flower turned events on (it does
+every 5 s by default). Worker heartbeats are not counted here (see events.heartbeats).
+How it is measured: the celeryev exchange's publish rate beyond the worker events (a gossip
+queue's rate, or 0.5/s per worker) is task events; each is copied to every monitor queue
+(bound to #). It warns when those copies reach the share threshold of the vhost's messages AND
+at least 10 deliveries/s (a share of almost nothing is nothing); and when workers publish 10 or
+more task events/s that no queue takes (routed nowhere). The finding is ok, and says so, when no
+task events are sent: then -E is not what to turn off.
+Fix: turn task events off where nothing needs them: workers without -E and
+worker_send_task_events = False (old name CELERY_SEND_EVENTS); start Flower with
+--enable_events=False so it does not turn them back on.",
     },
     Entry {
         id: "celery.mailbox.no-consumer",
@@ -625,6 +639,97 @@ hidepid, a container with a masked /proc/sys), or an unexpected format. A file t
 exist is not an error: no conntrack module loaded simply means conntrack is not in use.
 Fix: read the path and error in the message; run celtool as a user that can read it, or on the
 host rather than inside a restricted container.",
+    },
+    Entry {
+        id: "events.heartbeats",
+        area: Area::Celery,
+        title: "worker heartbeats and gossip dominate broker traffic",
+        limits: above(Some(200.0), None, "worker-event deliveries/s"),
+        explain: "\
+What breaks: at scale, broker CPU and bandwidth go to workers telling each other they are alive.
+Why: every worker publishes worker.heartbeat every 2 s (0.5/s), with or without -E, unless it
+runs --without-heartbeat. With gossip (the default) every worker consumes every other worker's
+worker events through its own celeryev queue bound to worker.#: N workers cost N x N/2
+deliveries/s, plus N/2 per monitor queue (Flower, `celery events`). Two workers: 2/s, nothing to
+act on; 40 workers: about 800/s.
+How it is measured: a gossip queue's publish rate (or 0.5/s per worker mailbox), times the event
+queues it is copied to. It warns at the threshold AND when worker events are at least half of
+the vhost's messages.
+Fix (only what applies is suggested): --without-gossip on the workers removes the N x N part;
+--without-mingle stops the start-up sync with the same peers; --without-heartbeat stops the
+events themselves, but monitors then show the workers as offline.",
+    },
+    Entry {
+        id: "broker.publish.confirms",
+        area: Area::Broker,
+        title: "channels in publisher-confirm mode",
+        limits: above(Some(500.0), None, "confirms/s in one vhost"),
+        explain: "\
+Informational below the threshold: the channels in confirm mode (/api/channels: confirm), on
+which connection, with their confirm and publish rates and messages still unconfirmed.
+What it costs: the broker confirms every message (CPU, and a disk sync for persistent messages
+on durable queues); kombu's confirm_publish waits for each confirm, so a Celery publisher pays
+a round trip per task. It warns at the threshold of confirms/s, or when 10 000 or more messages
+wait for their confirm (the broker is not keeping up).
+What it buys: the publisher knows the broker has the message; without confirms a broker restart
+or a blocked connection can lose tasks silently.
+Fix: keep confirms for tasks that must not be lost; elsewhere turn them off in the publishers'
+Celery config: broker_transport_options = {'confirm_publish': False}.",
+    },
+    Entry {
+        id: "broker.api.value",
+        area: Area::Broker,
+        title: "the broker sent a missing or impossible value",
+        limits: None,
+        explain: "\
+What breaks: the checks of that figure did not run, so celtool says unknown (exit 3 unless
+something is critical) rather than a silent ok.
+Why: a field every healthy broker sends is missing (an overview without rabbitmq_version, a node
+without name, a node with mem_used but no mem_limit), or a value cannot be real: a limit of 0
+(mem_limit, fd_total, proc_total), a negative or fractional count (consumers: -1), a count past
+10^15 or bytes past 10^18 (1e308). The finding names the record and the field. A proxy or an
+exporter rewriting the API, or a broken plugin, are the usual causes.
+Not this finding: a broker whose statistics are turned off leaves the figures out on purpose;
+that is broker.stats.off (ok), and a healthy broker configured so still exits 0.
+Fix: read the record (curl -u USER URL/api/nodes) and the broker's log; check what sits between
+celtool and the management API.",
+    },
+    Entry {
+        id: "broker.stats.off",
+        area: Area::Broker,
+        title: "figures not published by this broker",
+        limits: None,
+        explain: "\
+Informational: the broker leaves these figures out on purpose, so the checks that need them were
+skipped: a node without any memory, disk, descriptor or process figures has its metrics
+collector off (management_agent.disable_metrics_collector = true); management.rates_mode = none
+publishes no message rates. This is ok, not unknown: nothing is wrong with the broker.
+Fix: none needed; to have celtool check them, turn the collector on, or use rates_mode = basic.",
+    },
+    Entry {
+        id: "broker.api.skipped",
+        area: Area::Broker,
+        title: "records of a listing that could not be read",
+        limits: None,
+        explain: "\
+What breaks: those records (queues, connections, consumers...) are left out of the checks; the
+rest of the listing was checked. One odd record never fails a whole listing.
+Why: a record whose fields do not have the types the management API documents (a name that is a
+number, a count that is a string). RabbitMQ writes an empty Erlang proplist as [] where an object
+is expected: celtool reads that as empty, so it is not counted here.
+Fix: read the listing (curl -u USER URL/api/queues) for the odd record and report it to celtool
+with the broker version.",
+    },
+    Entry {
+        id: "broker.vhost",
+        area: Area::Broker,
+        title: "the vhost asked for does not exist",
+        limits: None,
+        explain: "\
+What breaks: nothing in that vhost can be checked; celtool exits 3 (UNKNOWN). In a terminal this
+is one error line; --format json, nagios and prometheus still get a report with this finding.
+Fix: list the vhosts (rabbitmqctl list_vhosts, or curl -u USER URL/api/vhosts) and give --vhost
+one of them; the name is case-sensitive, and the default vhost is /.",
     },
 ];
 

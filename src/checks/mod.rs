@@ -2,9 +2,12 @@
 
 mod broker;
 mod celery;
+mod confirms;
 mod connections;
+mod events;
 pub mod host;
 mod queues;
+mod sanity;
 
 use crate::broker::celery::Classifier;
 use crate::broker::gather::Snapshot;
@@ -38,6 +41,9 @@ pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
     connections::check(&ctx, &mut out);
     queues::check(&ctx, &mut out);
     celery::check(&ctx, &mut out);
+    events::check(&ctx, &mut out);
+    confirms::check(&ctx, &mut out);
+    sanity::check(&ctx, &mut out);
     for f in &mut out {
         f.host.get_or_insert_with(|| snap.host.clone());
     }
@@ -141,7 +147,11 @@ pub(crate) mod testing {
             consumers: de(list("consumers")),
             exchanges: de(list("exchanges")),
             policies: de(list("policies")),
+            channels: de(find(&|k: &str| {
+                k == "/api/channels" || (k.starts_with("/api/vhosts/") && k.ends_with("/channels"))
+            })),
             gaps: Vec::new(),
+            skipped: Vec::new(),
         }
     }
 
