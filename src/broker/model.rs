@@ -182,7 +182,7 @@ impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Listing<T> {
         impl<'de, T: serde::de::DeserializeOwned> Visitor<'de> for V<T> {
             type Value = Listing<T>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a list of records")
+                f.write_str("a sequence")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut out = Listing::default();

@@ -121,7 +121,7 @@ fn headroom(ctx: &Ctx, node: &Node, out: &mut Vec<Finding>) {
         ),
     ];
     if node.mem_alarm == Some(true)
-        || ratio(node.mem_used, node.mem_limit).is_some_and(|r| r >= 1.0)
+        || ratio(bytes(node.mem_used), bytes(node.mem_limit)).is_some_and(|r| r >= 1.0)
     {
         out.push(memory_alarm_headroom(ctx, node));
     }

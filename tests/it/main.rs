@@ -13,4 +13,5 @@ mod prune_tmp;
 mod record;
 mod secrets;
 mod support;
+mod truthful;
 mod worker;
