@@ -159,8 +159,9 @@ where
 }
 
 /// A list answer that survives odd records: each element that does not decode as `T` is
-/// skipped and counted instead of failing the whole listing. Elements are decoded one at a time,
-/// so no more than one record is held as a generic value.
+/// skipped and counted instead of failing the whole listing. Each element is first taken as its
+/// raw JSON text (a scan and one copy, no tree of values) and then decoded, so no more than one
+/// record is held twice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Listing<T> {
     pub items: Vec<T>,
@@ -186,8 +187,8 @@ impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Listing<T> {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut out = Listing::default();
-                while let Some(v) = seq.next_element::<Value>()? {
-                    match T::deserialize(v) {
+                while let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? {
+                    match serde_json::from_str::<T>(raw.get()) {
                         Ok(item) => out.items.push(item),
                         Err(_) => out.skipped += 1,
                     }

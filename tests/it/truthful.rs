@@ -429,3 +429,67 @@ fn one_odd_record_never_fails_a_listing() {
         "{d:#?}"
     );
 }
+
+fn routes(overview: &str, nodes: &str, queues: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("/api/overview", overview.to_string()),
+        (
+            "/api/nodes/rabbit%40n1/memory",
+            r#"{"memory":"not_available"}"#.to_string(),
+        ),
+        ("/api/nodes", nodes.to_string()),
+        ("/api/queues", queues.to_string()),
+        ("/api/connections", "[]".to_string()),
+        ("/api/consumers", "[]".to_string()),
+        ("/api/exchanges", "[]".to_string()),
+        ("/api/policies", "[]".to_string()),
+        ("/api/channels", "[]".to_string()),
+    ]
+}
+
+#[test]
+fn missing_and_impossible_values_are_said_and_statistics_off_is_not_unknown() {
+    let json = |url: &str| {
+        run(celtool().args([
+            "doctor", "--only", "broker", "--format", "json", "--url", url,
+        ]))
+    };
+    // overview {} and nodes [{}]: unknown, naming what is missing, not a quiet WARNING.
+    let r = json(&fake_broker(routes("{}", "[{}]", "[]")));
+    assert_eq!(r.code, 3, "{r:#?}");
+    let summaries: Vec<String> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "broker.api.value")
+        .map(|f| f["summary"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(summaries.len(), 2, "{r:#?}");
+    assert!(
+        summaries.iter().any(|s| s.contains("no rabbitmq_version")),
+        "{summaries:?}"
+    );
+    assert!(
+        summaries.iter().any(|s| s.contains("has no name")),
+        "{summaries:?}"
+    );
+    // Limits of 0 and consumers -1 are named.
+    let r = json(&fake_broker(routes(
+        r#"{"rabbitmq_version":"3.10.8","node":"rabbit@n1"}"#,
+        r#"[{"name":"rabbit@n1","running":true,"mem_used":100,"mem_limit":0,"fd_used":5,
+            "fd_total":0,"proc_used":9,"proc_total":0,"disk_free":100,"disk_free_limit":10}]"#,
+        r#"[{"name":"celery","vhost":"/","consumers":-1,"messages_ready":0}]"#,
+    )));
+    assert_eq!(r.code, 3, "{r:#?}");
+    for said in ["mem_limit 0", "fd_total 0", "proc_total 0", "consumers=-1"] {
+        assert!(r.stdout.contains(said), "{said}: {r:#?}");
+    }
+    // Statistics off: said as not published, and a healthy broker still exits 0.
+    let r = json(&fake_broker(routes(
+        r#"{"rabbitmq_version":"3.10.8","node":"rabbit@n1","rates_mode":"none"}"#,
+        r#"[{"name":"rabbit@n1","running":true}]"#,
+        r#"[{"name":"celery","vhost":"/"}]"#,
+    )));
+    assert_eq!((r.code, r.problems()), (0, vec![]), "{r:#?}");
+    assert!(r.stdout.contains("not published by this broker"), "{r:#?}");
+}
