@@ -493,3 +493,58 @@ fn missing_and_impossible_values_are_said_and_statistics_off_is_not_unknown() {
     assert_eq!((r.code, r.problems()), (0, vec![]), "{r:#?}");
     assert!(r.stdout.contains("not published by this broker"), "{r:#?}");
 }
+
+const FAST_PUBLISHER: &str = "
+import time
+from celtool_testapp import app
+while True:
+    app.send_task('celtool_testapp.add', (1, 2), ignore_result=True)
+    time.sleep(0.05)
+";
+
+#[test]
+fn task_events_to_a_monitor_are_judged_apart_from_heartbeats() {
+    let v = Vhost::new("taskevents");
+    // -E and a monitor (`celery events --dump`, a real event consumer bound to #): the task
+    // events of about 20 tasks/s are copied to the monitor's queue.
+    let worker = Worker::start_with(&v.name, "w1@taskevents", &["-E"], &[]);
+    let monitor = Py::spawn(
+        &v.name,
+        "celery",
+        &["-A", "celtool_testapp", "events", "--dump"],
+        &[],
+    );
+    let publisher = Py::spawn(&v.name, "python", &["-c", FAST_PUBLISHER], &[]);
+    let mut last = None;
+    let r = wait_for(Duration::from_secs(150), || {
+        let r = doctor(&v.name);
+        let warned = finding(&r, "events.traffic-share").is_some_and(|f| f["severity"] == "warn");
+        if warned {
+            Some(r)
+        } else {
+            last = Some(r);
+            None
+        }
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "task events never warned; last: {last:#?}\nworker: {}\nmonitor: {}\npublisher: {}",
+            worker.log(),
+            monitor.log(),
+            publisher.log()
+        )
+    });
+    let te = finding(&r, "events.traffic-share").unwrap();
+    assert!(
+        te["summary"].as_str().unwrap().contains("monitor queue"),
+        "{te:#}"
+    );
+    let remedy = te["remedy"].as_str().unwrap();
+    assert!(remedy.contains("without -E"), "{te:#}");
+    assert!(!remedy.contains("--without-gossip"), "{te:#}");
+    // One worker's heartbeats are nothing to act on.
+    let hb = finding(&r, "events.heartbeats").unwrap();
+    assert_eq!(hb["severity"], "ok", "{hb:#}");
+    let kinds = kinds(&connections(&v.name));
+    assert!(kinds.iter().any(|k| k == "monitor"), "{kinds:?}");
+}
