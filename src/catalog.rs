@@ -402,8 +402,9 @@ What breaks: broker bandwidth and CPU go to Celery's task events (task-received,
 Why: workers run with -E or worker_send_task_events = True, or Flower turned events on (it does
 every 5 s by default). Worker heartbeats are not counted here (see events.heartbeats).
 How it is measured: the celeryev exchange's publish rate beyond the worker events (a gossip
-queue's rate, or 0.5/s per worker) is task events; each is copied to every monitor queue
-(bound to #). It warns when those copies reach the share threshold of the vhost's messages AND
+queue's rate, or 0.5/s per worker) is task events; the event queues that take them show it in
+their own publish rate beyond the worker events (monitors bound to # or task.#; a consumer bound
+to worker.# only takes none). It warns when those copies reach the share threshold of the vhost's messages AND
 at least 10 deliveries/s (a share of almost nothing is nothing); and when workers publish 10 or
 more task events/s that no queue takes (routed nowhere). The finding is ok, and says so, when no
 task events are sent: then -E is not what to turn off.

@@ -9,7 +9,8 @@
 //! by the worker's connection) is bound to `worker.#` and so receives worker events only; a
 //! monitor's queue (Flower, `celery events`) is bound to `#` and receives everything. Worker
 //! events published = a gossip queue's rate (or 0.5/s per worker mailbox without gossip); task
-//! events published = what the exchange took in beyond that.
+//! events published = what the exchange took in beyond that; the queues that take them are those
+//! whose own rate exceeds the worker events.
 
 use std::collections::BTreeMap;
 
@@ -45,6 +46,8 @@ struct Split {
     task_events: f64,
     worker_deliveries: f64,
     task_deliveries: f64,
+    /// Event queues that receive task events (monitors bound to # or task.#).
+    task_event_queues: usize,
     /// Every message of the vhost: task publishes and routed events.
     total: f64,
 }
@@ -60,14 +63,24 @@ fn split(t: &Traffic) -> Split {
         (t.workers as f64 * HEARTBEATS_PER_WORKER).min(published.max(max_other))
     };
     // Rates are 5-second averages of events sent every 2 s: a small excess is noise.
+    let noise = (0.2 * worker_events).max(0.5);
     let excess = (published - worker_events).max(0.0);
-    let task_events = if excess >= (0.2 * worker_events).max(0.5) {
-        excess
-    } else {
-        0.0
-    };
+    let task_events = if excess >= noise { excess } else { 0.0 };
     let worker_deliveries = worker_events * (gossip + monitors);
-    let task_deliveries = task_events * monitors;
+    // Which event queues take task events shows in their own rates: beyond the worker events,
+    // what a queue receives is task events (a queue bound to worker.# only receives none).
+    let (task_deliveries, task_event_queues) =
+        if task_events > 0.0 && t.other_event_rates.iter().any(|r| *r > 0.0) {
+            let excesses: Vec<f64> = t
+                .other_event_rates
+                .iter()
+                .map(|r| (r - worker_events).max(0.0))
+                .filter(|x| *x >= noise)
+                .collect();
+            (excesses.iter().sum(), excesses.len())
+        } else {
+            (task_events * monitors, t.other_event_queues)
+        };
     let routed = t
         .routed
         .filter(|r| *r > 0.0)
@@ -77,6 +90,7 @@ fn split(t: &Traffic) -> Split {
         task_events,
         worker_deliveries,
         task_deliveries,
+        task_event_queues,
         total: routed + t.task_rate,
     }
 }
@@ -167,7 +181,7 @@ fn heartbeats(ctx: &Ctx, vhost: &str, t: &Traffic, s: &Split, out: &mut Vec<Find
 
 fn task_events(ctx: &Ctx, vhost: &str, t: &Traffic, s: &Split, out: &mut Vec<Finding>) {
     let id = "events.traffic-share";
-    let monitors = t.other_event_queues;
+    let monitors = s.task_event_queues;
     let cost = if monitors > 0 {
         s.task_deliveries
     } else {
@@ -189,8 +203,9 @@ fn task_events(ctx: &Ctx, vhost: &str, t: &Traffic, s: &Split, out: &mut Vec<Fin
         )
     } else if monitors == 0 {
         format!(
-            "in vhost {vhost}, workers send about {:.1} task events/s (-E or worker_send_task_events) and no event queue but the workers' gossip (bound to worker.#) takes them: they are routed nowhere",
-            s.task_events
+            "in vhost {vhost}, workers send about {:.1} task events/s (-E or worker_send_task_events) and no event queue takes them ({} event queue(s), all bound to worker events only): they are routed nowhere",
+            s.task_events,
+            t.gossip_rates.len() + t.other_event_queues
         )
     } else {
         format!(
@@ -309,6 +324,22 @@ mod tests {
     #[test]
     fn task_events_routed_nowhere_warn() {
         let f = run(&fleet(2, 0, 40.0));
+        let te = finding(&f, "events.traffic-share");
+        assert_eq!(te.severity, Severity::Warn);
+        assert!(te.summary.contains("routed nowhere"), "{}", te.summary);
+    }
+
+    #[test]
+    fn a_consumer_of_worker_events_only_takes_no_task_events() {
+        // A heartbeat exporter bound to worker.#: its queue gets the worker events only.
+        let mut snap = fleet(2, 1, 40.0);
+        let q = snap
+            .queues
+            .iter_mut()
+            .find(|q| q.name() == "celeryev.m0")
+            .unwrap();
+        q.message_stats = serde_json::from_value(json!({"publish_details": {"rate": 1.0}})).ok();
+        let f = run(&snap);
         let te = finding(&f, "events.traffic-share");
         assert_eq!(te.severity, Severity::Warn);
         assert!(te.summary.contains("routed nowhere"), "{}", te.summary);
