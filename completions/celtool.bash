@@ -276,7 +276,7 @@ _celtool() {
             fi
             case "${prev}" in
                 --kind)
-                    COMPREPLY=($(compgen -W "celery-worker event-consumer other" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "celery-worker monitor client publisher other" -- "${cur}"))
                     return 0
                     ;;
                 --limit)

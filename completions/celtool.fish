@@ -116,9 +116,11 @@ complete -c celtool -n "__fish_celtool_using_subcommand queues" -l proc-root -d 
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c celtool -n "__fish_celtool_using_subcommand connections" -l kind -d 'Only connections of these kinds (repeat or comma-separate)' -r -f -a "celery-worker\t''
-event-consumer\t''
-other\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l kind -d 'Only connections of these kinds (repeat or comma-separate)' -r -f -a "celery-worker\t'Consumes a worker mailbox (or gossip and task queues together)'
+monitor\t'Consumes event queues only: Flower, `celery events` (old name: event-consumer)'
+client\t'Consumes only reply or result queues: rpc:// results, `celery inspect`'
+publisher\t'Consumes nothing: task publishers, and workers\' and monitors\' publishing connections'
+other\t'Consumes other queues'"
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l limit -d 'Show at most this many connections' -r
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r

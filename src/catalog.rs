@@ -3,6 +3,9 @@
 
 use crate::report::Area;
 
+#[path = "catalog_texts.rs"]
+mod texts;
+
 /// Which way a threshold points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -87,8 +90,9 @@ Fix: read the message; retry with a larger --timeout; check the node named in it
         title: "RabbitMQ version and cluster",
         limits: None,
         explain: "\
-Informational: the RabbitMQ and management versions celtool read. celtool works with 3.8 to 4.x.
-Versions before 3.8 are not supported and reported as a warning. Classic queue mirroring
+Informational: the RabbitMQ and management versions celtool read, with the node that answered
+as subject (rabbit@host, as the node findings name it). celtool works with 3.8 to 4.x.
+An overview without a version is broker.api.value (unknown). Versions before 3.8 are not supported and reported as a warning. Classic queue mirroring
 (ha-mode) is gone in 4.0: see broker.policy.ha-mode before upgrading.",
     },
     Entry {
@@ -222,11 +226,16 @@ latency on the node.",
 What breaks: when a peer dies without closing TCP (a host lost, a NAT or conntrack entry expired),
 the broker keeps the connection and its unacked messages until TCP notices, which can be hours:
 tasks stay reserved by a dead worker.
-Why: a connection that consumes from a queue negotiated heartbeat timeout 0. Celery 3.1
-defaulted to no heartbeat. (Celery's own publisher connections run without heartbeats; they
-hold no messages, so celtool does not count them.)
-Fix: set broker_heartbeat = 120 (old name BROKER_HEARTBEAT) in the Celery config, or lower the
-server default `heartbeat` in rabbitmq.conf; never set it to 0.",
+Why: a worker (or a non-Celery consumer) negotiated heartbeat timeout 0. Celery 3.1 defaulted
+to no heartbeat. Only workers and other consumers count: Celery applies broker_heartbeat to
+workers only, so its publishers, rpc:// result consumers, `celery inspect` and monitors (Flower,
+`celery events`) run without heartbeats by design and hold no task messages; that is normal, and
+celtool says nothing about them. (If dead client sockets linger, tcp_listen_options.keepalive =
+true in rabbitmq.conf lets the kernel close them; the server's `heartbeat` setting cannot
+override a client that asks for 0.)
+Fix: workers: broker_heartbeat = 120 (old name BROKER_HEARTBEAT) in their Celery config, never
+0. Other consumers: turn heartbeats on in their AMQP client (pika heartbeat=60, kombu
+Connection(heartbeat=60) with heartbeat_check calls).",
     },
     Entry {
         id: "broker.connections.top-talkers",
@@ -253,8 +262,12 @@ connections and channels and with the rates it keeps; on busy brokers it can tak
 of the node's memory and push it into the memory alarm.
 Why: mgmt_db + metrics in /api/nodes/NODE/memory is the plugin's own cost; rates_mode = detailed
 and long sample retention multiply it; so do thousands of short-lived queues (results.flood).
-Fix: in rabbitmq.conf set management.rates_mode = basic (or none),
-collect_statistics_interval = 30000, shorter management.sample_retention_policies; consider
+The summary names the node's biggest memory users with their share of its total, as
+`rabbitmq-diagnostics memory_breakdown` does: queue_procs (queue processes and their messages),
+binary (message bodies), connections (connection_readers/writers/channels/other), management
+(mgmt_db+metrics), code, plugins, ...
+Fix: in rabbitmq.conf set management.rates_mode = basic (or none; celtool does not suggest what
+/api/overview shows already in force), collect_statistics_interval = 30000, shorter management.sample_retention_policies; consider
 management_agent.disable_metrics_collector = true and Prometheus (rabbitmq_prometheus) instead.
 Then restart the plugin: rabbitmq-plugins disable rabbitmq_management && rabbitmq-plugins enable
 rabbitmq_management.",
@@ -384,18 +397,23 @@ CELERY_SEND_EVENTS); give the queue a TTL (see events.no-ttl).",
     Entry {
         id: "events.traffic-share",
         area: Area::Celery,
-        title: "Celery's own events dominate broker traffic",
-        limits: above(Some(0.5), None, "event msgs/s / (event + task msgs/s)"),
+        title: "task events dominate broker traffic",
+        limits: above(Some(0.5), None, "task-event deliveries/s / all messages/s"),
         explain: "\
-What breaks: broker bandwidth and CPU go to Celery's monitoring traffic instead of tasks; on large
-fleets this saturates the broker's network.
-Why: every worker sends worker.heartbeat every 2 s even without -E, task events with -E, and each
-worker with gossip consumes every other worker's events: deliveries grow with the square of the
-number of workers. The share is events routed to queues by the celeryev exchange against messages
-published to task queues.
-Fix: run workers with --without-gossip --without-mingle (and --without-heartbeat if nothing needs
-worker heartbeats); drop -E / worker_send_task_events (old name CELERY_SEND_EVENTS) unless a
-monitor needs task events; give event queues a TTL (see events.no-ttl).",
+What breaks: broker bandwidth and CPU go to Celery's task events (task-received, -started,
+-succeeded... for every task) instead of tasks.
+Why: workers run with -E or worker_send_task_events = True, or Flower turned events on (it does
+every 5 s by default). Worker heartbeats are not counted here (see events.heartbeats).
+How it is measured: the celeryev exchange's publish rate beyond the worker events (a gossip
+queue's rate, or 0.5/s per worker) is task events; the event queues that take them show it in
+their own publish rate beyond the worker events (monitors bound to # or task.#; a consumer bound
+to worker.# only takes none). It warns when those copies reach the share threshold of the vhost's messages AND
+at least 10 deliveries/s (a share of almost nothing is nothing); and when workers publish 10 or
+more task events/s that no queue takes (routed nowhere). The finding is ok, and says so, when no
+task events are sent: then -E is not what to turn off.
+Fix: turn task events off where nothing needs them: workers without -E and
+worker_send_task_events = False (old name CELERY_SEND_EVENTS); start Flower with
+--enable_events=False so it does not turn them back on.",
     },
     Entry {
         id: "celery.mailbox.no-consumer",
@@ -1092,6 +1110,48 @@ workers also run other names (active, reserved, or completed since start). This 
 run it while the slow tasks run.
 Fix: route the slow task names to a queue of their own with task_routes (the finding gives the
 line), start workers for that queue, and set worker_prefetch_multiplier = 1.",
+    },
+    Entry {
+        id: "events.heartbeats",
+        area: Area::Celery,
+        title: "worker heartbeats and gossip dominate broker traffic",
+        limits: above(Some(200.0), None, "worker-event deliveries/s"),
+        explain: texts::EVENTS_HEARTBEATS,
+    },
+    Entry {
+        id: "broker.publish.confirms",
+        area: Area::Broker,
+        title: "channels in publisher-confirm mode",
+        limits: above(Some(500.0), None, "confirms/s in one vhost"),
+        explain: texts::BROKER_PUBLISH_CONFIRMS,
+    },
+    Entry {
+        id: "broker.api.value",
+        area: Area::Broker,
+        title: "the broker sent a missing or impossible value",
+        limits: None,
+        explain: texts::BROKER_API_VALUE,
+    },
+    Entry {
+        id: "broker.stats.off",
+        area: Area::Broker,
+        title: "figures not published by this broker",
+        limits: None,
+        explain: texts::BROKER_STATS_OFF,
+    },
+    Entry {
+        id: "broker.api.skipped",
+        area: Area::Broker,
+        title: "records of a listing that could not be read",
+        limits: None,
+        explain: texts::BROKER_API_SKIPPED,
+    },
+    Entry {
+        id: "broker.vhost",
+        area: Area::Broker,
+        title: "the vhost asked for does not exist",
+        limits: None,
+        explain: texts::BROKER_VHOST,
     },
 ];
 

@@ -342,8 +342,16 @@ pub struct QueuesArgs {
 /// Connection kinds for `connections --kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ConnKindArg {
+    /// Consumes a worker mailbox (or gossip and task queues together)
     CeleryWorker,
-    EventConsumer,
+    /// Consumes event queues only: Flower, `celery events` (old name: event-consumer)
+    #[value(alias = "event-consumer")]
+    Monitor,
+    /// Consumes only reply or result queues: rpc:// results, `celery inspect`
+    Client,
+    /// Consumes nothing: task publishers, and workers' and monitors' publishing connections
+    Publisher,
+    /// Consumes other queues
     Other,
 }
 

@@ -78,6 +78,21 @@ pub struct ChannelQos {
     pub connection_details: Option<ChannelConnection>,
 }
 
+impl From<&crate::broker::model::Channel> for ChannelQos {
+    fn from(c: &crate::broker::model::Channel) -> Self {
+        ChannelQos {
+            name: c.name.clone(),
+            vhost: c.vhost.clone(),
+            prefetch_count: c.prefetch_count,
+            global_prefetch_count: c.global_prefetch_count,
+            connection_details: c.connection_details.as_ref().map(|d| ChannelConnection {
+                name: d.name.clone(),
+                peer_host: d.peer_host.clone(),
+            }),
+        }
+    }
+}
+
 impl ChannelQos {
     pub const COLUMNS: &'static str = "name,vhost,prefetch_count,global_prefetch_count,\
 connection_details.name,connection_details.peer_host";
@@ -184,14 +199,10 @@ pub async fn gather_cluster(
             outcome: result,
         }
     }));
-    let channels_path: Vec<&str> = match vhost {
-        Some(v) => vec!["vhosts", v, "channels"],
-        None => vec!["channels"],
-    };
-    let (health, deprecated, channels) = tokio::join!(
+    let _ = vhost;
+    let (health, deprecated) = tokio::join!(
         checks,
         client.get::<Vec<DeprecatedFeature>>(&["deprecated-features", "used"], None),
-        client.get::<Vec<ChannelQos>>(&channels_path, Some(ChannelQos::COLUMNS)),
     );
     ClusterFacts {
         node: overview.and_then(|o| o.node.clone()),
@@ -202,7 +213,8 @@ pub async fn gather_cluster(
             Err(e) if e.is_auth() => DeprecatedUse::Forbidden,
             Err(e) => DeprecatedUse::Unreadable(e.to_string()),
         },
-        channels: channels.ok(),
+        // Filled from the snapshot's one channel listing (see broker::gather).
+        channels: None,
         now_unix: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)

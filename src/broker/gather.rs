@@ -5,9 +5,11 @@ use futures_util::future::join_all;
 use serde::de::DeserializeOwned;
 
 use super::client::{ApiError, Client};
-use super::cluster::{ClusterFacts, gather_cluster};
-use super::lenient::{MergedList, merged_list};
-use super::model::{Connection, Consumer, Exchange, Node, NodeMemory, Overview, Policy, Queue};
+use super::cluster::{ChannelQos, ClusterFacts, gather_cluster};
+use super::lenient::{Merged, MergedList, merged_list};
+use super::model::{
+    Channel, Connection, Consumer, Exchange, Listing, Node, NodeMemory, Overview, Policy, Queue,
+};
 
 /// Which parts of the API a command reads.
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,6 +21,8 @@ pub struct Need {
     pub consumers: bool,
     pub exchanges: bool,
     pub policies: bool,
+    /// `/api/channels`: publisher confirms.
+    pub channels: bool,
 }
 
 impl Need {
@@ -30,6 +34,7 @@ impl Need {
         consumers: true,
         exchanges: true,
         policies: true,
+        channels: true,
     };
 }
 
@@ -57,7 +62,10 @@ pub struct Snapshot {
     pub consumers: Vec<Consumer>,
     pub exchanges: Vec<Exchange>,
     pub policies: Vec<Policy>,
+    pub channels: Vec<Channel>,
     pub gaps: Vec<Gap>,
+    /// Records of a listing that did not decode and were left out: (listing, how many).
+    pub skipped: Vec<(&'static str, usize)>,
     /// Health checks, deprecated features in use, channel QoS (read with the nodes).
     pub cluster: ClusterFacts,
 }
@@ -74,7 +82,7 @@ pub async fn gather(
 ) -> Result<Snapshot, ApiError> {
     let scoped = |what: &'static str| -> Vec<&str> {
         match vhost {
-            Some(v) if what == "connections" => vec!["vhosts", v, "connections"],
+            Some(v) if what == "connections" || what == "channels" => vec!["vhosts", v, what],
             Some(v) => vec![what, v],
             None => vec![what],
         }
@@ -86,31 +94,48 @@ pub async fn gather(
         scoped("exchanges"),
         scoped("policies"),
     );
+    let channels_path = scoped("channels");
     let vhost_path = ["vhosts", vhost.unwrap_or("")];
-    let (vhost_check, overview, nodes, queues, connections, consumers, exchanges, policies) = tokio::join!(
+    let (
+        vhost_check,
+        overview,
+        nodes,
+        queues,
+        connections,
+        consumers,
+        exchanges,
+        policies,
+        channels,
+    ) = tokio::join!(
         fetch_if::<serde_json::Value>(client, vhost.is_some(), &vhost_path, Some("name")),
         overview_and_cluster(client, need, vhost),
         nodes_and_memory(client, need.nodes),
-        fetch_if::<MergedList<Queue>>(client, need.queues, &queues_path, Some(Queue::COLUMNS)),
-        fetch_if::<Vec<Connection>>(
+        fetch_if::<Listing<Merged<Queue>>>(client, need.queues, &queues_path, Some(Queue::COLUMNS)),
+        fetch_if::<Listing<Connection>>(
             client,
             need.connections,
             &conns_path,
             Some(Connection::COLUMNS)
         ),
-        fetch_if::<Vec<Consumer>>(
+        fetch_if::<Listing<Consumer>>(
             client,
             need.consumers,
             &consumers_path,
             Some(Consumer::COLUMNS)
         ),
-        fetch_if::<Vec<Exchange>>(
+        fetch_if::<Listing<Exchange>>(
             client,
             need.exchanges,
             &exchanges_path,
             Some(Exchange::COLUMNS)
         ),
-        fetch_if::<Vec<Policy>>(client, need.policies, &policies_path, None),
+        fetch_if::<Listing<Policy>>(client, need.policies, &policies_path, None),
+        fetch_if::<Listing<Channel>>(
+            client,
+            need.channels,
+            &channels_path,
+            Some(Channel::COLUMNS)
+        ),
     );
     if let Some(Err(e)) = vhost_check {
         return Err(match e {
@@ -124,22 +149,37 @@ pub async fn gather(
     let (nodes, node_memory, memory_gaps) = nodes;
     let (overview, cluster) = overview;
     let mut gaps = Vec::new();
+    let mut skipped = Vec::new();
+    let (g, k) = (&mut gaps, &mut skipped);
+    let (queues, connections, consumers, exchanges, policies, channels) = (
+        take_list(queues, "queues", g, k),
+        take_list(connections, "connections", g, k),
+        take_list(consumers, "consumers", g, k),
+        take_list(exchanges, "exchanges", g, k),
+        take_list(policies, "policies", g, k),
+        take_list(channels, "channels", g, k),
+    );
     let mut snap = Snapshot {
         host: client.base().host_str().unwrap_or("broker").to_string(),
         vhost: vhost.map(str::to_string),
         overview: take(overview, "overview", &mut gaps),
         nodes: take(nodes, "nodes", &mut gaps).unwrap_or_default(),
         node_memory,
-        queues: merged_list(take(queues, "queues", &mut gaps).unwrap_or_default()),
-        connections: take(connections, "connections", &mut gaps).unwrap_or_default(),
-        consumers: take(consumers, "consumers", &mut gaps).unwrap_or_default(),
-        exchanges: take(exchanges, "exchanges", &mut gaps).unwrap_or_default(),
-        policies: take(policies, "policies", &mut gaps).unwrap_or_default(),
+        queues: merged_list(queues),
+        connections,
+        consumers,
+        exchanges,
+        policies,
+        channels,
         gaps: Vec::new(),
+        skipped,
         cluster,
     };
     if let Some(e) = failed_as_a_whole(&need, &mut gaps) {
         return Err(e);
+    }
+    if need.nodes && need.channels && !gaps.iter().any(|g| g.what == "channels") {
+        snap.cluster.channels = Some(snap.channels.iter().map(ChannelQos::from).collect());
     }
     gaps.extend(memory_gaps);
     snap.gaps = gaps;
@@ -157,6 +197,7 @@ fn failed_as_a_whole(need: &Need, gaps: &mut Vec<Gap>) -> Option<ApiError> {
         need.consumers,
         need.exchanges,
         need.policies,
+        need.channels,
     ]
     .iter()
     .filter(|n| **n)
@@ -256,6 +297,20 @@ where
     } else {
         None
     }
+}
+
+/// A listing's records, counting the odd ones left out.
+fn take_list<T>(
+    answer: Option<Result<Listing<T>, ApiError>>,
+    what: &'static str,
+    gaps: &mut Vec<Gap>,
+    skipped: &mut Vec<(&'static str, usize)>,
+) -> Vec<T> {
+    let listing = take(answer, what, gaps).unwrap_or_default();
+    if listing.skipped > 0 {
+        skipped.push((what, listing.skipped));
+    }
+    listing.items
 }
 
 fn take<T>(

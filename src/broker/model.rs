@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 /// `{"rate": 1.5}` as found under `*_details`.
@@ -14,7 +15,42 @@ pub struct Rate {
 }
 
 fn rate(r: &Option<Rate>) -> Option<f64> {
-    r.as_ref().and_then(|r| r.rate).filter(|v| v.is_finite())
+    r.as_ref()
+        .and_then(|r| r.rate)
+        .filter(|v| plausible_rate(*v))
+}
+
+/// The largest count (messages, consumers, descriptors...) a broker can really report; above it,
+/// or below zero, or not a whole number, the value is impossible.
+pub const MAX_COUNT: f64 = 1e15;
+/// The largest byte figure (memory, disk) taken as real: an exabyte.
+pub const MAX_BYTES: f64 = 1e18;
+/// The largest rate (messages or bytes per second) taken as real.
+pub const MAX_RATE: f64 = 1e12;
+
+/// A count the broker could have sent: whole, from 0 to [`MAX_COUNT`].
+pub fn plausible_count(v: f64) -> bool {
+    v.is_finite() && (0.0..=MAX_COUNT).contains(&v) && v.fract() == 0.0
+}
+
+/// A byte figure the broker could have sent: from 0 to [`MAX_BYTES`].
+pub fn plausible_bytes(v: f64) -> bool {
+    v.is_finite() && (0.0..=MAX_BYTES).contains(&v)
+}
+
+/// A rate the broker could have sent: from 0 to [`MAX_RATE`].
+pub fn plausible_rate(v: f64) -> bool {
+    v.is_finite() && (0.0..=MAX_RATE).contains(&v)
+}
+
+/// `v` when it is a plausible count, else `None`.
+pub fn count(v: Option<f64>) -> Option<f64> {
+    v.filter(|v| plausible_count(*v))
+}
+
+/// `v` when it is a plausible byte figure, else `None`.
+pub fn bytes(v: Option<f64>) -> Option<f64> {
+    v.filter(|v| plausible_bytes(*v))
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -26,6 +62,8 @@ pub struct Overview {
     pub node: Option<String>,
     /// Listeners of every node (cluster reads: which AMQP port to ask port-listener about).
     pub listeners: Option<Vec<Listener>>,
+    /// The management plugin's `rates_mode`: basic, detailed or none.
+    pub rates_mode: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -36,8 +74,7 @@ pub struct Listener {
 }
 
 impl Overview {
-    pub const COLUMNS: &'static str =
-        "rabbitmq_version,management_version,product_version,cluster_name,node,listeners";
+    pub const COLUMNS: &'static str = "rabbitmq_version,management_version,product_version,cluster_name,node,listeners,rates_mode";
 
     pub fn version(&self) -> Option<&str> {
         self.rabbitmq_version
@@ -82,22 +119,156 @@ pub struct NodeMemory {
     pub memory: Option<MemoryBreakdown>,
 }
 
-fn struct_or_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+/// An object field, or `None` for RabbitMQ's other spellings of "nothing": an empty Erlang
+/// proplist is written as `[]`, a busy node's breakdown as `"not_available"`, a missing one as
+/// `null`. A malformed object is still an error (for its record; see [`Listing`]).
+pub(crate) fn struct_or_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
+    T: Deserialize<'de>,
 {
-    Ok(match Value::deserialize(d)? {
-        v @ Value::Object(_) => serde_json::from_value(v).ok(),
-        _ => None,
-    })
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object, or [] for an empty one")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V(std::marker::PhantomData))
+}
+
+/// A list answer that survives odd records: each element that does not decode as `T` is
+/// skipped and counted instead of failing the whole listing. Each element is first taken as its
+/// raw JSON text (a scan and one copy, no tree of values) and then decoded, so no more than one
+/// record is held twice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    pub skipped: usize,
+}
+
+impl<T> Default for Listing<T> {
+    fn default() -> Self {
+        Listing {
+            items: Vec::new(),
+            skipped: 0,
+        }
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Listing<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::de::DeserializeOwned> Visitor<'de> for V<T> {
+            type Value = Listing<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Listing::default();
+                while let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? {
+                    match serde_json::from_str::<T>(raw.get()) {
+                        Ok(item) => out.items.push(item),
+                        Err(_) => out.skipped += 1,
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(V(std::marker::PhantomData))
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct MemoryBreakdown {
     pub mgmt_db: Option<f64>,
     pub metrics: Option<f64>,
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub total: Option<MemoryTotal>,
+    /// Every other category the node reports (queue_procs, binary, connection_readers, code,
+    /// plugins, ...), as `rabbitmq-diagnostics memory_breakdown` lists them; non-numbers dropped.
+    #[serde(flatten, deserialize_with = "numbers_only")]
+    pub parts: BTreeMap<String, f64>,
+}
+
+fn numbers_only<'de, D>(d: D) -> Result<BTreeMap<String, f64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let all = BTreeMap::<String, Value>::deserialize(d)?;
+    Ok(all
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v.as_f64().filter(|n| n.is_finite() && *n >= 0.0)?)))
+        .collect())
+}
+
+impl MemoryBreakdown {
+    /// The total the shares are taken of: what the node counts against its watermark.
+    pub fn total(&self) -> Option<f64> {
+        self.total
+            .as_ref()
+            .and_then(|t| t.erlang.or(t.allocated).or(t.rss))
+    }
+
+    /// The biggest users of the node's memory, largest first: `connection_*` summed as
+    /// "connections", `mgmt_db + metrics` as "management (mgmt_db+metrics)", the rest by the
+    /// names the node gives them; unused allocator space is not a user.
+    pub fn top_users(&self, n: usize) -> Vec<(String, f64)> {
+        let mut groups: BTreeMap<String, f64> = BTreeMap::new();
+        let mgmt = self.mgmt_db.unwrap_or(0.0) + self.metrics.unwrap_or(0.0);
+        if mgmt > 0.0 {
+            groups.insert("management (mgmt_db+metrics)".into(), mgmt);
+        }
+        for (k, v) in &self.parts {
+            if matches!(
+                k.as_str(),
+                "allocated_unused" | "reserved_unallocated" | "strategy" | "total"
+            ) {
+                continue;
+            }
+            let key = if k.starts_with("connection_") {
+                "connections"
+            } else {
+                k.as_str()
+            };
+            *groups.entry(key.to_string()).or_default() += v;
+        }
+        let mut v: Vec<(String, f64)> = groups.into_iter().filter(|(_, b)| *b > 0.0).collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.truncate(n);
+        v
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -109,10 +280,17 @@ pub struct MemoryTotal {
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct QueueStats {
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub publish_details: Option<Rate>,
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub deliver_get_details: Option<Rate>,
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub redeliver_details: Option<Rate>,
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub ack_details: Option<Rate>,
+    /// Totals since the queue's statistics began (not rates).
+    pub redeliver: Option<f64>,
+    pub deliver_get: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -125,11 +303,12 @@ pub struct Queue {
     pub messages_ready: Option<f64>,
     pub messages_unacknowledged: Option<f64>,
     pub consumers: Option<f64>,
-    #[serde(default, deserialize_with = "object_or_none")]
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub arguments: Option<BTreeMap<String, Value>>,
     pub policy: Option<String>,
-    #[serde(default, deserialize_with = "object_or_none")]
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub effective_policy_definition: Option<BTreeMap<String, Value>>,
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub message_stats: Option<QueueStats>,
     // Replication and declaration (cluster checks; see broker::cluster and checks::cluster).
     /// The node of a classic queue's master (or a quorum queue's leader).
@@ -152,9 +331,9 @@ impl Queue {
     pub const COLUMNS: &'static str = "name,vhost,state,type,messages_ready,\
 messages_unacknowledged,consumers,arguments,policy,effective_policy_definition,\
 message_stats.publish_details.rate,message_stats.deliver_get_details.rate,\
-message_stats.redeliver_details.rate,message_stats.ack_details.rate,\
-node,slave_nodes,synchronised_slave_nodes,members,online,leader,delivery_limit,durable,exclusive,\
-auto_delete";
+message_stats.redeliver_details.rate,message_stats.ack_details.rate,message_stats.redeliver,\
+message_stats.deliver_get,node,slave_nodes,synchronised_slave_nodes,members,online,leader,\
+delivery_limit,durable,exclusive,auto_delete";
 
     pub fn name(&self) -> &str {
         self.name.as_deref().unwrap_or("")
@@ -169,16 +348,23 @@ auto_delete";
         subject(self.vhost(), self.name())
     }
 
+    /// Ready messages; 0 when missing or impossible (the sanity check names those).
     pub fn ready(&self) -> f64 {
-        self.messages_ready.unwrap_or(0.0)
+        count(self.messages_ready).unwrap_or(0.0)
     }
 
     pub fn unacked(&self) -> f64 {
-        self.messages_unacknowledged.unwrap_or(0.0)
+        count(self.messages_unacknowledged).unwrap_or(0.0)
     }
 
     pub fn consumers(&self) -> f64 {
-        self.consumers.unwrap_or(0.0)
+        count(self.consumers).unwrap_or(0.0)
+    }
+
+    /// (redelivered, delivered) totals since the queue's statistics began.
+    pub fn redeliver_totals(&self) -> Option<(f64, f64)> {
+        let s = self.message_stats.as_ref()?;
+        Some((count(s.redeliver)?, count(s.deliver_get)?))
     }
 
     pub fn publish_rate(&self) -> Option<f64> {
@@ -225,30 +411,6 @@ auto_delete";
     }
 }
 
-/// Older brokers send an empty list instead of an empty object for arguments and definitions.
-fn object_or_none<'de, D>(d: D) -> Result<Option<BTreeMap<String, Value>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    Ok(match Value::deserialize(d)? {
-        Value::Object(map) => Some(map.into_iter().collect()),
-        _ => None,
-    })
-}
-
-/// A nested object that the API sends as `[]` when it has no details (a consumer whose channel
-/// just closed: `"channel_details": []`): anything but an object of the right shape is `None`.
-fn details_or_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    Ok(match Value::deserialize(d)? {
-        v @ Value::Object(_) => serde_json::from_value(v).ok(),
-        _ => None,
-    })
-}
-
 fn min_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -282,8 +444,11 @@ pub struct Connection {
     pub peer_port: Option<f64>,
     pub timeout: Option<f64>,
     pub channels: Option<f64>,
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub recv_oct_details: Option<Rate>,
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub send_oct_details: Option<Rate>,
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub client_properties: Option<ClientProperties>,
 }
 
@@ -332,9 +497,9 @@ pub struct ChannelDetails {
 /// One consumer: which queue it reads and on which connection. Links connections to queues.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct Consumer {
-    #[serde(default, deserialize_with = "details_or_none")]
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub queue: Option<ConsumerQueue>,
-    #[serde(default, deserialize_with = "details_or_none")]
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub channel_details: Option<ChannelDetails>,
 }
 
@@ -367,7 +532,9 @@ impl Consumer {
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct ExchangeStats {
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub publish_in_details: Option<Rate>,
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub publish_out_details: Option<Rate>,
 }
 
@@ -377,6 +544,7 @@ pub struct Exchange {
     pub vhost: Option<String>,
     #[serde(rename = "type")]
     pub kind: Option<String>,
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub message_stats: Option<ExchangeStats>,
 }
 
@@ -402,6 +570,71 @@ message_stats.publish_out_details.rate";
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct ChannelStats {
+    #[serde(default, deserialize_with = "struct_or_none")]
+    pub confirm_details: Option<Rate>,
+    #[serde(default, deserialize_with = "struct_or_none")]
+    pub publish_details: Option<Rate>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct ConnectionDetails {
+    pub name: Option<String>,
+    pub peer_host: Option<String>,
+    pub peer_port: Option<f64>,
+}
+
+/// One channel of `/api/channels`: whether it is in publisher-confirm mode and how busy.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct Channel {
+    pub name: Option<String>,
+    pub vhost: Option<String>,
+    pub user: Option<String>,
+    pub confirm: Option<bool>,
+    pub messages_unconfirmed: Option<f64>,
+    /// QoS: a global prefetch (`global_prefetch_count > 0`) is deprecated in 4.x.
+    pub prefetch_count: Option<f64>,
+    pub global_prefetch_count: Option<f64>,
+    #[serde(default, deserialize_with = "struct_or_none")]
+    pub connection_details: Option<ConnectionDetails>,
+    #[serde(default, deserialize_with = "struct_or_none")]
+    pub message_stats: Option<ChannelStats>,
+}
+
+impl Channel {
+    pub const COLUMNS: &'static str = "name,vhost,user,confirm,messages_unconfirmed,\
+prefetch_count,global_prefetch_count,connection_details.name,connection_details.peer_host,connection_details.peer_port,\
+message_stats.confirm_details.rate,message_stats.publish_details.rate";
+
+    pub fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or("")
+    }
+
+    pub fn connection_name(&self) -> &str {
+        self.connection_details
+            .as_ref()
+            .and_then(|c| c.name.as_deref())
+            .unwrap_or("")
+    }
+
+    pub fn confirm_rate(&self) -> Option<f64> {
+        self.message_stats
+            .as_ref()
+            .and_then(|s| rate(&s.confirm_details))
+    }
+
+    pub fn publish_rate(&self) -> Option<f64> {
+        self.message_stats
+            .as_ref()
+            .and_then(|s| rate(&s.publish_details))
+    }
+
+    pub fn unconfirmed(&self) -> f64 {
+        count(self.messages_unconfirmed).unwrap_or(0.0)
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct Policy {
     pub name: Option<String>,
     pub vhost: Option<String>,
@@ -409,7 +642,7 @@ pub struct Policy {
     #[serde(rename = "apply-to")]
     pub apply_to: Option<String>,
     pub priority: Option<f64>,
-    #[serde(default, deserialize_with = "object_or_none")]
+    #[serde(default, deserialize_with = "struct_or_none")]
     pub definition: Option<BTreeMap<String, Value>>,
 }
 
@@ -469,17 +702,62 @@ mod tests {
             r#"{"messages_ready":1e300,"consumers":null,"message_stats":{"publish_details":{"rate":null}}}"#,
         )
         .unwrap();
-        assert_eq!(q.ready(), 1e300);
+        // Impossible counts read as none; the sanity check names them.
+        assert_eq!(q.ready(), 0.0);
+        assert_eq!(q.messages_ready, Some(1e300));
         assert_eq!(q.consumers(), 0.0);
         assert_eq!(q.publish_rate(), None);
     }
 
     #[test]
-    fn a_consumer_without_channel_details_decodes() {
-        let c: Consumer =
-            serde_json::from_str(r#"{"queue":{"name":"celery","vhost":"v"},"channel_details":[]}"#)
-                .unwrap();
-        assert_eq!((c.queue_name(), c.connection_name()), ("celery", ""));
+    fn every_object_field_accepts_an_empty_proplist() {
+        let c: Consumer = serde_json::from_str(r#"{"queue":[],"channel_details":[]}"#).unwrap();
+        assert_eq!((c.queue_name(), c.connection_name()), ("", ""));
+        let q: Queue = serde_json::from_str(
+            r#"{"message_stats":{"publish_details":[],"redeliver":2,"deliver_get":9}}"#,
+        )
+        .unwrap();
+        assert_eq!(q.publish_rate(), None);
+        assert_eq!(q.redeliver_totals(), Some((2.0, 9.0)));
+        let q: Queue = serde_json::from_str(r#"{"message_stats":[]}"#).unwrap();
+        assert_eq!(q.message_stats, None);
+        let c: Connection =
+            serde_json::from_str(r#"{"client_properties":[],"recv_oct_details":[]}"#).unwrap();
+        assert_eq!(c.product(), None);
+        let ch: Channel =
+            serde_json::from_str(r#"{"connection_details":[],"message_stats":[]}"#).unwrap();
+        assert_eq!(ch.connection_name(), "");
+    }
+
+    #[test]
+    fn one_odd_record_is_skipped_and_counted() {
+        let l: Listing<Consumer> = serde_json::from_str(
+            r#"[{"queue":{"name":"a"}},{"queue":{"name":5}},{"channel_details":[]}]"#,
+        )
+        .unwrap();
+        assert_eq!((l.items.len(), l.skipped), (2, 1));
+        assert!(serde_json::from_str::<Listing<Consumer>>("{}").is_err());
+    }
+
+    #[test]
+    fn memory_breakdown_names_the_biggest_users() {
+        let m: NodeMemory = serde_json::from_str(
+            r#"{"memory":{"mgmt_db":10,"metrics":5,"binary":400,"queue_procs":300,
+                "connection_readers":20,"connection_other":30,"code":35,"allocated_unused":900,
+                "strategy":"rss","total":{"erlang":1000,"rss":1200,"allocated":1900}}}"#,
+        )
+        .unwrap();
+        let b = m.memory.unwrap();
+        assert_eq!(b.total(), Some(1000.0));
+        assert_eq!(
+            b.top_users(4),
+            vec![
+                ("binary".to_string(), 400.0),
+                ("queue_procs".to_string(), 300.0),
+                ("connections".to_string(), 50.0),
+                ("code".to_string(), 35.0),
+            ]
+        );
     }
 
     #[test]

@@ -388,6 +388,11 @@ fn a_failed_vhost_check_is_critical_and_alarms_are_not_reported_twice() {
                 "rabbit@a".to_string()
             ),
             (
+                "broker.memory.headroom",
+                Severity::Crit,
+                "rabbit@a".to_string()
+            ),
+            (
                 "cluster.health",
                 Severity::Crit,
                 "virtual-hosts".to_string()

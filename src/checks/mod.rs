@@ -3,10 +3,13 @@
 mod broker;
 mod celery;
 mod cluster;
+mod confirms;
 mod connections;
+mod events;
 pub mod host;
 mod queues;
 mod rabbitmq4;
+mod sanity;
 pub mod workers;
 
 use crate::broker::celery::Classifier;
@@ -41,6 +44,9 @@ pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
     connections::check(&ctx, &mut out);
     queues::check(&ctx, &mut out);
     celery::check(&ctx, &mut out);
+    events::check(&ctx, &mut out);
+    confirms::check(&ctx, &mut out);
+    sanity::check(&ctx, &mut out);
     // Last: they refine findings made above (a queue's node down, connections behind a proxy).
     cluster::check(&ctx, &mut out);
     rabbitmq4::check(&ctx, &mut out);
@@ -147,9 +153,13 @@ pub(crate) mod testing {
             consumers: de(list("consumers")),
             exchanges: de(list("exchanges")),
             policies: de(list("policies")),
+            channels: de(find(&|k: &str| {
+                k == "/api/channels" || (k.starts_with("/api/vhosts/") && k.ends_with("/channels"))
+            })),
             gaps: Vec::new(),
             // The health-check answers are replayed by tests/offline, through the client.
             cluster: Default::default(),
+            skipped: Vec::new(),
         }
     }
 

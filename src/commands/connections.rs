@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{complete_snapshot, emit_listing};
+use super::{complete_snapshot, emit_listing, warn_skipped};
 use crate::broker::celery::{Classifier, ConnectionKind};
 use crate::broker::gather::Need;
 use crate::cli::{ConnKindArg, ConnectionsArgs};
@@ -36,6 +36,7 @@ pub fn run(s: &Settings, p: &Printer, args: &ConnectionsArgs) -> Result<Outcome,
         ..Need::default()
     };
     let (_, snap) = complete_snapshot(s, need)?;
+    warn_skipped(p, &snap);
     let kinds = Classifier::new(&snap.connections, &snap.consumers);
     let wanted = |k: ConnectionKind| {
         args.kind.is_empty()
@@ -43,7 +44,9 @@ pub fn run(s: &Settings, p: &Printer, args: &ConnectionsArgs) -> Result<Outcome,
                 matches!(
                     (a, k),
                     (ConnKindArg::CeleryWorker, ConnectionKind::CeleryWorker)
-                        | (ConnKindArg::EventConsumer, ConnectionKind::EventConsumer)
+                        | (ConnKindArg::Monitor, ConnectionKind::Monitor)
+                        | (ConnKindArg::Client, ConnectionKind::Client)
+                        | (ConnKindArg::Publisher, ConnectionKind::Publisher)
                         | (ConnKindArg::Other, ConnectionKind::Other)
                 )
             })

@@ -53,8 +53,11 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         &need,
     )?;
     let broker_error = match snap.broker.take() {
-        // A vhost that does not exist is a bad argument, not a broker state.
-        Some(Err(e @ ApiError::NoSuchVhost { .. })) => return Err(e.into()),
+        // A vhost that does not exist is a bad argument, not a broker state: one error line in
+        // a terminal; machine formats still get their report (an unknown finding).
+        Some(Err(e @ ApiError::NoSuchVhost { .. })) if p.style.format == Format::Table => {
+            return Err(e.into());
+        }
         Some(Err(e)) => Some(e),
         other => {
             snap.broker = other;
@@ -120,6 +123,8 @@ fn check(
     if let (Some(e), Some(client)) = (broker_error, client) {
         let id = if e.is_auth() {
             "broker.auth"
+        } else if matches!(e, ApiError::NoSuchVhost { .. }) {
+            "broker.vhost"
         } else {
             "broker.unreachable"
         };

@@ -36,6 +36,7 @@ pub const NEED: Need = Need {
     consumers: true,
     exchanges: true,
     policies: false,
+    channels: false,
 };
 
 /// Read the broker snapshot, plan the vhosts and ask their workers. When a part of the API

@@ -34,6 +34,16 @@ pub fn complete_snapshot(s: &Settings, need: Need) -> Result<(Client, Snapshot),
     Ok((client, snap))
 }
 
+/// Say on stderr how many records of each listing were left out because they did not decode
+/// (one odd record never fails a whole listing).
+pub fn warn_skipped(p: &Printer, snap: &Snapshot) {
+    for (what, n) in &snap.skipped {
+        p.warn(&format!(
+            "{n} record(s) of the {what} listing were not the JSON expected and are left out"
+        ));
+    }
+}
+
 /// Read this host's parts that `opts` names.
 pub fn host_snapshot(s: &Settings, opts: GatherOptions) -> HostSnapshot {
     crate::host::gather(&s.roots, &opts)

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{complete_snapshot, emit_listing, flag_regex};
+use super::{complete_snapshot, emit_listing, flag_regex, warn_skipped};
 use crate::broker::celery::{Classifier, QueueKind};
 use crate::broker::gather::Need;
 use crate::broker::model::Queue;
@@ -57,6 +57,7 @@ pub fn run(s: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, Erro
         ..Need::default()
     };
     let (_, mut snap) = complete_snapshot(s, need)?;
+    warn_skipped(p, &snap);
     let kinds = Classifier::new(&[], &snap.consumers);
     let queues = std::mem::take(&mut snap.queues);
     let mut rows: Vec<QueueRow> = queues

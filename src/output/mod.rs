@@ -115,6 +115,9 @@ pub fn fmt_pct(ratio: f64) -> String {
 pub fn fmt_count(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{n:.0}")
+    } else if n.abs() >= 1e15 {
+        // 1e308 as a 309-digit number helps nobody.
+        format!("{n:e}")
     } else {
         format!("{n}")
     }

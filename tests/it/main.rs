@@ -13,5 +13,6 @@ mod prune_tmp;
 mod record;
 mod secrets;
 mod support;
+mod truthful;
 mod worker;
 mod workers;

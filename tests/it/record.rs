@@ -96,7 +96,16 @@ fn doctor_fix_reads_each_endpoint_once() {
     v.publish("celeryev.0c0a1e5e-0000-4000-8000-000000000001", 3);
     v.wait_ready("celeryev.0c0a1e5e-0000-4000-8000-000000000001", 3);
     let (url, log) = proxy();
-    let r = run(celtool().args(["doctor", "--fix", "--url", &url, "--vhost", &v.name]));
+    let r = run(celtool().args([
+        "doctor",
+        "--fix",
+        "--timeout",
+        "120s",
+        "--url",
+        &url,
+        "--vhost",
+        &v.name,
+    ]));
     assert!(
         r.stdout.contains("celtool fix event-queues: plan"),
         "doctor --fix offered no event-queue fix: {r:#?}"
@@ -190,7 +199,16 @@ fn record(scenario: &str, vhost: &str, setup: impl FnOnce(&str) -> Option<Worker
     std::thread::sleep(Duration::from_secs(if worker.is_some() { 20 } else { 6 }));
     let (url, log) = proxy();
     let r = run(celtool().args([
-        "doctor", "--url", &url, "--vhost", vhost, "--format", "json",
+        "doctor",
+        "--no-workers",
+        "--timeout",
+        "120s",
+        "--url",
+        &url,
+        "--vhost",
+        vhost,
+        "--format",
+        "json",
     ]));
     assert!(r.code <= 2, "{r:#?}");
     let bodies: BTreeMap<String, Value> = log

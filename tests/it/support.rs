@@ -211,7 +211,13 @@ pub struct Worker {
 }
 
 impl Worker {
+    /// A worker with task events on (-E).
     pub fn start(vhost: &str, node: &str) -> Worker {
+        Worker::start_with(vhost, node, &["-E"], &[])
+    }
+
+    /// A worker with these extra arguments (none: Celery's defaults, no -E) and environment.
+    pub fn start_with(vhost: &str, node: &str, args: &[&str], envs: &[(&str, &str)]) -> Worker {
         let venv = std::env::var_os("CELTOOL_TEST_VENV")
             .map(PathBuf::from)
             .unwrap_or_else(|| repo_root().join(".venv"));
@@ -234,7 +240,9 @@ impl Worker {
                 "--pool",
                 "prefork",
             ])
-            .args(["--concurrency", "2", "-E", "--loglevel", "INFO"])
+            .args(["--concurrency", "2", "--loglevel", "INFO"])
+            .args(args)
+            .envs(envs.iter().copied())
             .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
             .env(
                 "CELTOOL_TEST_BROKER",
