@@ -85,12 +85,7 @@ pub async fn gather(
     let vhost_path = ["vhosts", vhost.unwrap_or("")];
     let (vhost_check, overview, nodes, queues, connections, consumers, exchanges, policies) = tokio::join!(
         fetch_if::<serde_json::Value>(client, vhost.is_some(), &vhost_path, Some("name")),
-        fetch_if::<Overview>(
-            client,
-            need.overview,
-            &["overview"],
-            Some(Overview::COLUMNS)
-        ),
+        sized_overview(client, &need),
         nodes_and_memory(client, need.nodes),
         fetch_if::<Vec<Queue>>(client, need.queues, &queues_path, Some(Queue::COLUMNS)),
         fetch_if::<Vec<Connection>>(
@@ -123,6 +118,8 @@ pub async fn gather(
         });
     }
     let (nodes, node_memory, memory_gaps) = nodes;
+    // An overview asked for only to size the waits is no part whose failure counts.
+    let overview = overview.filter(|o| need.overview || o.is_ok());
     let mut gaps = Vec::new();
     let mut snap = Snapshot {
         host: client.base().host_str().unwrap_or("broker").to_string(),
@@ -167,6 +164,25 @@ fn failed_as_a_whole(need: &Need, gaps: &mut Vec<Gap>) -> Option<ApiError> {
         return Some(gaps.swap_remove(0).error);
     }
     None
+}
+
+/// The overview, which sizes the wait for the other answers to start as soon as it arrives
+/// (they are already on their way). Listings ask for it for that alone.
+async fn sized_overview(client: &Client, need: &Need) -> Option<Result<Overview, ApiError>> {
+    let lists = need.queues || need.connections || need.consumers || need.exchanges;
+    let overview = fetch_if::<Overview>(
+        client,
+        need.overview || lists,
+        &["overview"],
+        Some(Overview::COLUMNS),
+    )
+    .await;
+    if let Some(Ok(o)) = &overview
+        && let Some(totals) = &o.object_totals
+    {
+        client.budget().scale_to(totals.sum());
+    }
+    overview
 }
 
 type NodesAnswer = (

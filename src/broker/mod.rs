@@ -5,3 +5,4 @@ pub mod celery;
 pub mod client;
 pub mod gather;
 pub mod model;
+pub mod wait;

@@ -13,7 +13,7 @@ use crate::error::{Error, Outcome};
 use crate::fix::{Applier, Change, event_queues, host as host_fix, stale_queues};
 use crate::gather::{self, Need, Snapshot};
 use crate::host::{GatherOptions, Reading};
-use crate::output::report::{Scope, render};
+use crate::output::report::{Scope, print};
 use crate::output::{Format, Printer};
 use crate::report::{Finding, Report, Severity};
 use crate::settings::{Settings, parse_duration};
@@ -34,6 +34,7 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         }),
         inode_hot_spots: true,
     };
+    let waiting = client.as_ref().map(|c| super::waiting(p, c));
     let mut snap = gather::gather(
         client.as_ref(),
         s.vhost(),
@@ -41,6 +42,7 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         &s.config.thresholds,
         &need,
     )?;
+    drop(waiting);
     let broker_error = match snap.broker.take() {
         // A vhost that does not exist is a bad argument, not a broker state.
         Some(Err(e @ ApiError::NoSuchVhost { .. })) => return Err(e.into()),
@@ -53,6 +55,10 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     let mut findings = check(s, client.as_ref(), &snap, broker_error.as_ref());
     findings.retain(|f| !args.skip.iter().any(|id| catalog::matches(id, f.id)));
     let report = Report::new(findings);
+    if !args.fix {
+        // Only fixes read the snapshot after the checks: free its queues before rendering.
+        snap = Snapshot::default();
+    }
 
     // In a terminal a broker that cannot be read is one error line; machine formats still get a
     // report, so a monitoring system sees UNKNOWN rather than nothing.
@@ -67,7 +73,7 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         vhost: s.vhost().map(str::to_string),
     };
     if !(p.style.quiet && p.style.format == Format::Table) {
-        p.out(&render(&p.style, &report, &scope, args.all))?;
+        print(p, &report, &scope, args.all)?;
     }
     if args.fix {
         offer_fixes(s, p, args, &report, &snap, client.as_ref())?;

@@ -5,6 +5,7 @@
 pub mod printer;
 pub mod prometheus;
 pub mod report;
+pub mod stream;
 pub mod table;
 
 pub use printer::{Printer, Spinner};

@@ -159,7 +159,7 @@ fn reap_ends_zombies_and_orphans_and_nothing_else() {
     // An unrelated process of ours that must survive.
     let mut bystander = Command::new("sleep").arg("300").spawn().unwrap();
 
-    wait_for(Duration::from_secs(5), || {
+    wait_for(Duration::from_secs(60), || {
         std::fs::read_to_string(format!("/proc/{orphan}/stat"))
             .ok()
             .and_then(|s| celtool::host::procs::parse_stat(&s))
@@ -199,7 +199,7 @@ fn reap_ends_zombies_and_orphans_and_nothing_else() {
     let r = run(celtool().args(args).arg("--yes"));
     assert_eq!(r.code, 0, "{r:#?}");
     let _ = parent.wait();
-    let gone = wait_for(Duration::from_secs(15), || {
+    let gone = wait_for(Duration::from_secs(60), || {
         (!alive(orphan) && zombies.iter().all(|z| !exists(*z))).then_some(())
     });
     assert!(

@@ -12,5 +12,6 @@ mod load;
 mod prune_tmp;
 mod record;
 mod secrets;
+mod slow;
 mod support;
 mod worker;
