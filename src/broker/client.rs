@@ -161,6 +161,36 @@ impl Client {
     where
         T: DeserializeOwned + Send + 'static,
     {
+        self.fetch(segments, columns, |r| {
+            serde_json::from_reader::<_, T>(r).map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    /// GET a JSON array and decode it item by item as it streams in (`super::list`): the
+    /// listings, where the bytes are.
+    pub async fn get_list<E>(
+        &self,
+        segments: &[&str],
+        columns: Option<&str>,
+    ) -> Result<Vec<E>, ApiError>
+    where
+        E: DeserializeOwned + Send + 'static,
+    {
+        self.fetch(segments, columns, |r| super::list::decode_list::<E>(r))
+            .await
+    }
+
+    async fn fetch<T, D>(
+        &self,
+        segments: &[&str],
+        columns: Option<&str>,
+        decode: D,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        D: FnOnce(BufReader<&mut dyn Read>) -> Result<T, String> + Send + 'static,
+    {
         let url = self.url(segments, columns);
         // Errors name the endpoint without the long columns= list.
         let mut shown_url = url.clone();
@@ -197,18 +227,14 @@ impl Client {
             // byte at a time, and std's `Bytes` over a `BufReader` takes them from its buffer
             // (half of doctor's instructions went to byte-sized reads through `Limited`).
             let mut limited = Limited::new(bridge, limit);
-            let result =
-                serde_json::from_reader::<_, T>(BufReader::with_capacity(64 * 1024, &mut limited));
+            let result = decode(BufReader::with_capacity(64 * 1024, &mut limited));
             (result, limited.failure)
         })
         .await;
         match decoded {
             Ok((Ok(value), _)) => Ok(value),
             Ok((Err(_), Some(failure))) => Err(self.read_error(shown, failure)),
-            Ok((Err(e), None)) => Err(ApiError::Decode {
-                url: shown,
-                cause: e.to_string(),
-            }),
+            Ok((Err(cause), None)) => Err(ApiError::Decode { url: shown, cause }),
             Err(join) => Err(ApiError::Transport {
                 url: shown,
                 cause: format!("decoding task failed: {join}"),

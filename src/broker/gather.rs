@@ -87,20 +87,20 @@ pub async fn gather(
         fetch_if::<serde_json::Value>(client, vhost.is_some(), &vhost_path, Some("name")),
         sized_overview(client, &need),
         nodes_and_memory(client, need.nodes),
-        fetch_if::<Vec<Queue>>(client, need.queues, &queues_path, Some(Queue::COLUMNS)),
-        fetch_if::<Vec<Connection>>(
+        list_if::<Queue>(client, need.queues, &queues_path, Some(Queue::COLUMNS)),
+        list_if::<Connection>(
             client,
             need.connections,
             &conns_path,
             Some(Connection::COLUMNS)
         ),
-        fetch_if::<Vec<Consumer>>(
+        list_if::<Consumer>(
             client,
             need.consumers,
             &consumers_path,
             Some(Consumer::COLUMNS)
         ),
-        fetch_if::<Vec<Exchange>>(
+        list_if::<Exchange>(
             client,
             need.exchanges,
             &exchanges_path,
@@ -242,6 +242,23 @@ where
 {
     if wanted {
         Some(client.get::<T>(path, columns).await)
+    } else {
+        None
+    }
+}
+
+/// A listing, decoded item by item.
+async fn list_if<E>(
+    client: &Client,
+    wanted: bool,
+    path: &[&str],
+    columns: Option<&str>,
+) -> Option<Result<Vec<E>, ApiError>>
+where
+    E: DeserializeOwned + Send + 'static,
+{
+    if wanted {
+        Some(client.get_list::<E>(path, columns).await)
     } else {
         None
     }

@@ -4,5 +4,6 @@
 pub mod celery;
 pub mod client;
 pub mod gather;
+pub mod list;
 pub mod model;
 pub mod wait;
