@@ -6,7 +6,7 @@
 
 use std::future::Future;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// The wait for an answer to start is this many times `--timeout`, plus [`PER_OBJECT`] per
@@ -42,6 +42,9 @@ pub enum Cut {
 pub struct Budget {
     idle: Duration,
     deadline: Option<(Instant, Duration)>,
+    /// The deadline bounds reading the snapshot; a fix's reads after the consent prompt are
+    /// not the broker's slowness.
+    deadline_on: AtomicBool,
     extra_ms: AtomicU64,
     next_id: AtomicU64,
     waiting: Mutex<Vec<(u64, String, Instant)>>,
@@ -53,6 +56,7 @@ impl Budget {
         Budget {
             idle,
             deadline: deadline.map(|d| (Instant::now() + d, d)),
+            deadline_on: AtomicBool::new(true),
             extra_ms: AtomicU64::new(0),
             next_id: AtomicU64::new(0),
             waiting: Mutex::new(Vec::new()),
@@ -78,7 +82,14 @@ impl Budget {
         self.idle * START_FACTOR + Duration::from_millis(self.extra_ms.load(Ordering::Relaxed))
     }
 
+    /// The snapshot is in: later requests (a fix's, after its prompt) are not bound by the
+    /// run's deadline.
+    pub fn lift_deadline(&self) {
+        self.deadline_on.store(false, Ordering::Relaxed);
+    }
+
     fn cap(&self, at: Instant, cut: Cut, deadline: bool) -> (Instant, Cut) {
+        let deadline = deadline && self.deadline_on.load(Ordering::Relaxed);
         match self.deadline {
             Some((end, len)) if deadline && end <= at => (end, Cut::Deadline(len)),
             _ => (at, cut),
@@ -195,6 +206,11 @@ mod tests {
             Cut::NoStart(Duration::from_secs(30))
         );
         assert_eq!(b.idle_limit(5).1, Cut::Deadline(Duration::from_secs(2)));
+        b.lift_deadline();
+        assert_eq!(
+            b.start_limit(now, true).1,
+            Cut::NoStart(Duration::from_secs(30))
+        );
         let b = Budget::new(Duration::from_secs(1), None);
         assert_eq!(
             b.idle_limit(5).1,

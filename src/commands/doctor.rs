@@ -43,6 +43,9 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         &need,
     )?;
     drop(waiting);
+    if let Some(c) = &client {
+        c.budget().lift_deadline();
+    }
     let broker_error = match snap.broker.take() {
         // A vhost that does not exist is a bad argument, not a broker state.
         Some(Err(e @ ApiError::NoSuchVhost { .. })) => return Err(e.into()),

@@ -30,8 +30,10 @@ pub fn complete_snapshot(
     need: Need,
 ) -> Result<(Client, Snapshot), Error> {
     let client = s.client()?;
-    let _waiting = waiting(p, &client);
+    let waiting = waiting(p, &client);
     let mut snap = runtime()?.block_on(crate::broker::gather::gather(&client, s.vhost(), need))?;
+    drop(waiting);
+    client.budget().lift_deadline();
     if !snap.gaps.is_empty() {
         return Err(snap.gaps.swap_remove(0).error.into());
     }
