@@ -161,7 +161,7 @@ _celtool() {
 
     case "${cmd}" in
         celtool)
-            opts="-q -h -V --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help --version doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help"
+            opts="-q -h -V --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help --version doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -184,6 +184,10 @@ _celtool() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -215,7 +219,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__completions)
-            opts="-q -h --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help bash zsh fish elvish powershell"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help bash zsh fish elvish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -238,6 +242,10 @@ _celtool() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -269,7 +277,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__connections)
-            opts="-q -h --kind --limit --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --kind --limit --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -303,6 +311,10 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
@@ -331,7 +343,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__conntrack)
-            opts="-q -h --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -354,6 +366,10 @@ _celtool() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -385,7 +401,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__doctor)
-            opts="-y -q -h --only --skip --all --fix --no-workers --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --only --skip --all --fix --no-workers --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -431,6 +447,10 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
@@ -459,7 +479,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__explain)
-            opts="-q -h --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -482,6 +502,10 @@ _celtool() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -513,7 +537,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix)
-            opts="-q -h --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help event-queues stale-event-queues conntrack help"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help event-queues stale-event-queues conntrack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,6 +560,10 @@ _celtool() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -567,7 +595,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix__subcmd__conntrack)
-            opts="-y -q -h --max --etc-root --dry-run --yes --journal --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --max --etc-root --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -605,6 +633,10 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
@@ -633,7 +665,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix__subcmd__event__subcmd__queues)
-            opts="-y -q -h --ttl --expires --dry-run --yes --journal --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --ttl --expires --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -668,6 +700,10 @@ _celtool() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -769,7 +805,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix__subcmd__stale__subcmd__event__subcmd__queues)
-            opts="-y -q -h --without-ttl-only --min-messages --dry-run --yes --journal --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --without-ttl-only --min-messages --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -803,6 +839,10 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
@@ -831,7 +871,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fleet)
-            opts="-q -h --amqp-url --reply-timeout --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --amqp-url --reply-timeout --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -865,6 +905,10 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
@@ -893,7 +937,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__generate)
-            opts="-q -h --out-dir --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --out-dir --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -920,6 +964,10 @@ _celtool() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1231,7 +1279,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__inodes)
-            opts="-q -h --top --limit --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --top --limit --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1265,6 +1313,10 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
@@ -1293,7 +1345,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__ping)
-            opts="-q -h --expect --match --amqp-url --reply-timeout --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --expect --match --amqp-url --reply-timeout --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1335,6 +1387,10 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
@@ -1363,7 +1419,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__prune__subcmd__tmp)
-            opts="-n -v -q -h --older-than --age-by --rmdir --dry-run --include --exclude --min-depth --max-depth --all-types --force-root --wait --lock-file --verbose --textfile --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-n -v -q -h --older-than --age-by --rmdir --dry-run --include --exclude --min-depth --max-depth --all-types --force-root --wait --lock-file --verbose --textfile --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1421,6 +1477,10 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
@@ -1449,7 +1509,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__queues)
-            opts="-q -h --sort --kind --min-ready --name --limit --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --sort --kind --min-ready --name --limit --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1495,6 +1555,10 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
@@ -1523,7 +1587,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__undo)
-            opts="-y -q -h --last --dry-run --yes --journal --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --last --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1550,6 +1614,10 @@ _celtool() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1581,7 +1649,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__workers)
-            opts="-q -h --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help reap help"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help reap help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1604,6 +1672,10 @@ _celtool() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1677,7 +1749,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__workers__subcmd__reap)
-            opts="-y -q -h --kill-parents --grace --match --dry-run --yes --journal --profile --url --user --vhost --timeout --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --kill-parents --grace --match --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1712,6 +1784,10 @@ _celtool() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

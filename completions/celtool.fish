@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_celtool_global_optspecs
-    string join \n profile= url= user= vhost= timeout= format= color= q/quiet config= proc-root= sys-root= h/help V/version
+    string join \n profile= url= user= vhost= timeout= deadline= format= color= q/quiet config= proc-root= sys-root= h/help V/version
 end
 
 function __fish_celtool_needs_command
@@ -28,7 +28,8 @@ complete -c celtool -n "__fish_celtool_needs_command" -l profile -d 'Use the nam
 complete -c celtool -n "__fish_celtool_needs_command" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_needs_command" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_needs_command" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_needs_command" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_needs_command" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_needs_command" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -67,7 +68,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l profile -d 'U
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -103,7 +105,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand queues" -l profile -d 'U
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand queues" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -126,7 +129,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand connections" -l profile 
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand connections" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -143,7 +147,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand explain" -l profile -d '
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand explain" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -160,7 +165,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l profile -d
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -179,7 +185,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l profile -d 'U
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -196,7 +203,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -218,7 +226,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -250,7 +259,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l profile -d
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -275,7 +285,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l profile -d 'Us
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -296,7 +307,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand ping" -l profile -d 'Use
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand ping" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -313,7 +325,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -337,7 +350,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -358,7 +372,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -381,7 +396,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -405,7 +421,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand undo" -l profile -d 'Use
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand undo" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -425,7 +442,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand completions" -l profile 
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand completions" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -443,7 +461,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand generate" -l profile -d 
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand generate" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'

@@ -80,9 +80,10 @@ monitoring tag:
         explain: "\
 What breaks: the checks that need that part (queues, connections, a node's memory breakdown...)
 did not run; the rest of the report is valid. celtool exits 3 unless something is critical.
-Why: one endpoint failed while the others answered: a node down in a cluster, a timeout on a
-large list, a server error.
-Fix: read the message; retry with a larger --timeout; check the node named in it.",
+Why: one endpoint failed while the others answered: a node down in a cluster, a timeout or a
+stall on a large list, the run's --deadline passing before it arrived, a server error.
+Fix: read the message; retry with a larger --timeout (or --deadline, when it names the deadline);
+check the node named in it.",
     },
     Entry {
         id: "broker.version",

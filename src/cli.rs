@@ -59,10 +59,19 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "CELTOOL_VHOST", value_name = "VHOST")]
     pub vhost: Option<String>,
 
-    /// Timeout of each HTTP request, like 10s or 1m [default: 10s]
+    /// Longest silence of the broker: connecting, and any pause once an answer has started (a
+    /// stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s
+    /// per 1 000 queues, connections, channels, consumers and exchanges the broker counts.
     #[arg(long, global = true, env = "CELTOOL_TIMEOUT", value_name = "DURATION",
           value_parser = crate::settings::parse_duration)]
     pub timeout: Option<Duration>,
+
+    /// Longest the whole run waits for the broker, like 9s for Nagios/NRPE's 10 s; what has not
+    /// arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m;
+    /// 0: none]
+    #[arg(long, global = true, env = "CELTOOL_DEADLINE", value_name = "DURATION",
+          value_parser = crate::settings::parse_duration)]
+    pub deadline: Option<Duration>,
 
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]

@@ -289,6 +289,8 @@ pub struct ConnectionFlags {
     pub user: Option<String>,
     pub vhost: Option<String>,
     pub timeout: Option<Duration>,
+    /// `--deadline`: None for the default, zero for none.
+    pub deadline: Option<Duration>,
 }
 
 /// The profile the flags select: `--profile NAME` (which must exist), else `[profiles.default]`
@@ -370,6 +372,11 @@ pub fn resolve_endpoint(
             password: Secret::new(password),
             timeout,
             profile: profile_name,
+            deadline: match flags.deadline {
+                Some(d) if d.is_zero() => None,
+                Some(d) => Some(d),
+                None => Some(crate::broker::wait::DEFAULT_DEADLINE),
+            },
         },
         vhost,
     ))

@@ -93,7 +93,7 @@ fn memory_alarm_is_critical_and_clears_after_restore() {
         .to_string();
     {
         let _restore = Watermark::lower_to_trip_the_alarm();
-        let seen = until(Duration::from_secs(30), || {
+        let seen = until(Duration::from_secs(90), || {
             let (code, json) = doctor_json();
             has(&json, "broker.alarm.memory", "crit").map(|subject| (code, subject, json))
         });
@@ -130,7 +130,7 @@ fn memory_alarm_is_critical_and_clears_after_restore() {
             "{json:#}"
         );
     }
-    let cleared = until(Duration::from_secs(30), || {
+    let cleared = until(Duration::from_secs(90), || {
         let (_, json) = doctor_json();
         has(&json, "broker.alarm.memory", "crit")
             .is_none()

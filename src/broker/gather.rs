@@ -110,31 +110,41 @@ pub async fn gather(
         fetch_if::<serde_json::Value>(client, vhost.is_some(), &vhost_path, Some("name")),
         overview_and_cluster(client, need, vhost),
         nodes_and_memory(client, need.nodes),
-        fetch_if::<Listing<Merged<Queue>>>(client, need.queues, &queues_path, Some(Queue::COLUMNS)),
-        fetch_if::<Listing<Connection>>(
+        list_if::<Queue>(
+            client,
+            need.queues,
+            &queues_path,
+            Some(Queue::COLUMNS),
+            lenient
+        ),
+        list_if::<Connection>(
             client,
             need.connections,
             &conns_path,
-            Some(Connection::COLUMNS)
+            Some(Connection::COLUMNS),
+            plain,
         ),
-        fetch_if::<Listing<Consumer>>(
+        list_if::<Consumer>(
             client,
             need.consumers,
             &consumers_path,
-            Some(Consumer::COLUMNS)
+            Some(Consumer::COLUMNS),
+            plain,
         ),
-        fetch_if::<Listing<Exchange>>(
+        list_if::<Exchange>(
             client,
             need.exchanges,
             &exchanges_path,
-            Some(Exchange::COLUMNS)
+            Some(Exchange::COLUMNS),
+            plain,
         ),
-        fetch_if::<Listing<Policy>>(client, need.policies, &policies_path, None),
-        fetch_if::<Listing<Channel>>(
+        list_if::<Policy>(client, need.policies, &policies_path, None, plain),
+        list_if::<Channel>(
             client,
             need.channels,
             &channels_path,
-            Some(Channel::COLUMNS)
+            Some(Channel::COLUMNS),
+            plain,
         ),
     );
     if let Some(Err(e)) = vhost_check {
@@ -148,6 +158,8 @@ pub async fn gather(
     }
     let (nodes, node_memory, memory_gaps) = nodes;
     let (overview, cluster) = overview;
+    // An overview asked for only to size the waits is no part whose failure counts.
+    let overview = overview.filter(|o| need.overview || o.is_ok());
     let mut gaps = Vec::new();
     let mut skipped = Vec::new();
     let (g, k) = (&mut gaps, &mut skipped);
@@ -165,7 +177,7 @@ pub async fn gather(
         overview: take(overview, "overview", &mut gaps),
         nodes: take(nodes, "nodes", &mut gaps).unwrap_or_default(),
         node_memory,
-        queues: merged_list(queues),
+        queues,
         connections,
         consumers,
         exchanges,
@@ -211,20 +223,28 @@ fn failed_as_a_whole(need: &Need, gaps: &mut Vec<Gap>) -> Option<ApiError> {
     None
 }
 
-/// The overview, then at once (when the nodes are asked for) the cluster's health checks and
-/// deprecated features, which depend on the version and node it names.
+/// The overview, which sizes the wait for the other answers to start as soon as it arrives
+/// (they are already on their way; listings ask for it for that alone), then at once (when the
+/// nodes are asked for) the cluster's health checks and deprecated features, which depend on
+/// the version and node it names.
 async fn overview_and_cluster(
     client: &Client,
     need: Need,
     vhost: Option<&str>,
 ) -> (Option<Result<Overview, ApiError>>, ClusterFacts) {
+    let lists = need.queues || need.connections || need.consumers || need.exchanges;
     let overview = fetch_if::<Overview>(
         client,
-        need.overview,
+        need.overview || lists,
         &["overview"],
         Some(Overview::COLUMNS),
     )
     .await;
+    if let Some(Ok(o)) = &overview
+        && let Some(totals) = &o.object_totals
+    {
+        client.budget().scale_to(totals.sum());
+    }
     let cluster = if need.nodes {
         let known = overview.as_ref().and_then(|o| o.as_ref().ok());
         gather_cluster(client, known, vhost).await
@@ -311,6 +331,35 @@ fn take_list<T>(
         skipped.push((what, listing.skipped));
     }
     listing.items
+}
+
+/// An item decoded as it is, else with repeated keys merged (RabbitMQ 3.10 repeats `online` or
+/// `slave_nodes` in one queue object for a few seconds after a node stops or starts).
+fn lenient<E: DeserializeOwned>(text: &str) -> Result<E, serde_json::Error> {
+    serde_json::from_str(text)
+        .or_else(|_| serde_json::from_str::<Merged<E>>(text).map(Merged::into_inner))
+}
+
+fn plain<E: DeserializeOwned>(text: &str) -> Result<E, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
+/// A listing, decoded item by item; odd items are counted, not fatal.
+async fn list_if<E>(
+    client: &Client,
+    wanted: bool,
+    path: &[&str],
+    columns: Option<&str>,
+    decode: crate::broker::list::ItemDecoder<E>,
+) -> Option<Result<Listing<E>, ApiError>>
+where
+    E: DeserializeOwned + Send + 'static,
+{
+    if wanted {
+        Some(client.get_listing::<E>(path, columns, decode).await)
+    } else {
+        None
+    }
 }
 
 fn take<T>(

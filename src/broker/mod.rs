@@ -6,4 +6,6 @@ pub mod client;
 pub mod cluster;
 pub mod gather;
 pub mod lenient;
+pub mod list;
 pub mod model;
+pub mod wait;

@@ -367,7 +367,7 @@ fn failed(
                     .cloned()
                     .unwrap_or_else(|| Queue {
                         name: Some(name.clone()),
-                        vhost: Some(vhost.clone()),
+                        vhost: Some(vhost.as_str().into()),
                         ..Queue::default()
                     });
                 out.push(no_leader(&q, "no elected leader (the broker's own leader health check)"));

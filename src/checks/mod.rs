@@ -37,7 +37,7 @@ pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
         out.push(
             Finding::new("broker.api", Severity::Unknown, gap.what)
                 .summary(gap.error.to_string())
-                .remedy("retry with a larger --timeout; see `celtool explain broker.api`"),
+                .remedy("retry with a larger --timeout (--deadline when the message names it); see `celtool explain broker.api`"),
         );
     }
     broker::check(&ctx, &mut out);

@@ -35,7 +35,7 @@ pub fn run(s: &Settings, p: &Printer, args: &ConnectionsArgs) -> Result<Outcome,
         consumers: true,
         ..Need::default()
     };
-    let (_, snap) = complete_snapshot(s, need)?;
+    let (_, snap) = complete_snapshot(s, p, need)?;
     warn_skipped(p, &snap);
     let kinds = Classifier::new(&snap.connections, &snap.consumers);
     let wanted = |k: ConnectionKind| {

@@ -13,7 +13,7 @@ use crate::error::{Error, Outcome};
 use crate::fix::{Applier, Change, event_queues, host as host_fix, stale_queues};
 use crate::gather::{self, Need, Snapshot};
 use crate::host::{GatherOptions, Reading};
-use crate::output::report::{Scope, render};
+use crate::output::report::{Scope, print};
 use crate::output::{Format, Printer};
 use crate::report::{Finding, Report, Severity};
 use crate::settings::{Settings, parse_duration};
@@ -45,6 +45,7 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         }),
         inode_hot_spots: true,
     };
+    let waiting = client.as_ref().map(|c| super::waiting(p, c));
     let mut snap = gather::gather(
         client.as_ref(),
         s.vhost(),
@@ -52,6 +53,10 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         &s.config.thresholds,
         &need,
     )?;
+    drop(waiting);
+    if let Some(c) = &client {
+        c.budget().lift_deadline();
+    }
     let broker_error = match snap.broker.take() {
         // A vhost that does not exist is a bad argument, not a broker state: one error line in
         // a terminal; machine formats still get their report (an unknown finding).
@@ -67,6 +72,10 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     let mut findings = check(s, client.as_ref(), &snap, broker_error.as_ref());
     findings.retain(|f| !args.skip.iter().any(|id| catalog::matches(id, f.id)));
     let report = Report::new(findings);
+    if !args.fix {
+        // Only fixes read the snapshot after the checks: free its queues before rendering.
+        snap = Snapshot::default();
+    }
 
     // In a terminal a broker that cannot be read is one error line; machine formats still get a
     // report, so a monitoring system sees UNKNOWN rather than nothing.
@@ -81,7 +90,7 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         vhost: s.vhost().map(str::to_string),
     };
     if !(p.style.quiet && p.style.format == Format::Table) {
-        p.out(&render(&p.style, &report, &scope, args.all))?;
+        print(p, &report, &scope, args.all)?;
     }
     if args.fix {
         offer_fixes(s, p, args, &report, &snap, client.as_ref())?;

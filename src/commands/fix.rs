@@ -33,7 +33,7 @@ pub fn run(s: &Settings, p: &Printer, args: &FixArgs) -> Result<Outcome, Error> 
                 exchanges: true,
                 ..Need::default()
             };
-            let (client, snap) = complete_snapshot(s, need)?;
+            let (client, snap) = complete_snapshot(s, p, need)?;
             let plan = event_queues::plan(&opts, &snap.queues, &snap.policies, &snap.exchanges);
             let applier = Applier {
                 printer: p,
@@ -79,7 +79,7 @@ pub fn run(s: &Settings, p: &Printer, args: &FixArgs) -> Result<Outcome, Error> 
                 consumers: true,
                 ..Need::default()
             };
-            let (client, snap) = complete_snapshot(s, need)?;
+            let (client, snap) = complete_snapshot(s, p, need)?;
             let plan = stale_queues::plan(&opts, &snap.queues, &snap.consumers);
             let applier = Applier {
                 printer: p,

@@ -25,9 +25,16 @@ use crate::settings::Settings;
 /// Fetch what `need` names from the broker of the settings; a part that could not be read is
 /// the command's error (listing and fix commands need every part they ask for; doctor, which
 /// reports gaps instead, reads the snapshot's parts itself).
-pub fn complete_snapshot(s: &Settings, need: Need) -> Result<(Client, Snapshot), Error> {
+pub fn complete_snapshot(
+    s: &Settings,
+    p: &Printer,
+    need: Need,
+) -> Result<(Client, Snapshot), Error> {
     let client = s.client()?;
+    let waiting = waiting(p, &client);
     let mut snap = runtime()?.block_on(crate::broker::gather::gather(&client, s.vhost(), need))?;
+    drop(waiting);
+    client.budget().lift_deadline();
     if !snap.gaps.is_empty() {
         return Err(snap.gaps.swap_remove(0).error.into());
     }
@@ -42,6 +49,12 @@ pub fn warn_skipped(p: &Printer, snap: &Snapshot) {
             "{n} record(s) of the {what} listing were not the JSON expected and are left out"
         ));
     }
+}
+
+/// The terminal's spinner for what `client` is waiting for.
+pub fn waiting(p: &Printer, client: &Client) -> crate::output::printer::Waiting {
+    let budget = std::sync::Arc::clone(client.budget());
+    p.waiting(move || budget.status())
 }
 
 /// Read this host's parts that `opts` names.

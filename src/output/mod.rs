@@ -6,6 +6,7 @@ pub mod fleet;
 pub mod printer;
 pub mod prometheus;
 pub mod report;
+pub mod stream;
 pub mod table;
 
 pub use printer::{Printer, Spinner};

@@ -3,6 +3,8 @@
 //! line in `lib.rs` aside), so a stray line can never corrupt `--format json` or a cron mail.
 
 use std::io::{self, BufRead, IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -64,6 +66,26 @@ impl Printer {
         self.out(&(to_json(value)? + "\n"))
     }
 
+    /// A long listing as pretty JSON on stdout, written as it is serialised (the same text as
+    /// [`Printer::json`]).
+    pub fn json_stream<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), Error> {
+        super::stream::write_json(io::stdout().lock(), value)
+    }
+
+    /// A long listing as a piped (borderless) table on stdout, written row by row; `rows` is
+    /// walked twice, to measure and to write.
+    pub fn plain_table<F, I>(
+        &self,
+        headers: &[(&str, super::table::Align)],
+        rows: F,
+    ) -> Result<(), Error>
+    where
+        F: Fn() -> I,
+        I: Iterator<Item = Vec<String>>,
+    {
+        super::stream::write_plain_table(io::stdout().lock(), headers, rows)
+    }
+
     /// `celtool: warning: ...` on stderr, whatever the format: cron mails it, and only it.
     pub fn warn(&self, text: &str) {
         let _ = writeln!(io::stderr().lock(), "celtool: warning: {text}");
@@ -98,6 +120,56 @@ impl Printer {
         bar.enable_steady_tick(Duration::from_millis(120));
         bar.set_message(message.to_string());
         Spinner(Some(bar))
+    }
+}
+
+impl Printer {
+    /// A spinner on stderr that shows what `status` says the run is waiting for ("waiting for
+    /// /api/queues (12 s)"), asked five times a second on a thread of its own, and nothing while
+    /// it says nothing. Only when stderr is a terminal and output is not quiet.
+    pub fn waiting(&self, status: impl Fn() -> Option<String> + Send + 'static) -> Waiting {
+        if self.style.quiet || !self.stderr_tty {
+            return Waiting(None);
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut bar: Option<indicatif::ProgressBar> = None;
+            while !flag.load(Ordering::Relaxed) {
+                match status() {
+                    Some(text) => bar
+                        .get_or_insert_with(|| {
+                            let b = indicatif::ProgressBar::new_spinner();
+                            b.enable_steady_tick(Duration::from_millis(120));
+                            b
+                        })
+                        .set_message(text),
+                    None => {
+                        if let Some(b) = bar.take() {
+                            b.finish_and_clear();
+                        }
+                    }
+                }
+                std::thread::park_timeout(Duration::from_millis(200));
+            }
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+        });
+        Waiting(Some((stop, thread)))
+    }
+}
+
+/// The spinner of [`Printer::waiting`]: stopped and cleared when dropped.
+pub struct Waiting(Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if let Some((stop, thread)) = self.0.take() {
+            stop.store(true, Ordering::Relaxed);
+            thread.thread().unpark();
+            let _ = thread.join();
+        }
     }
 }
 

@@ -71,6 +71,7 @@ impl Settings {
                 user: args.user.clone(),
                 vhost: args.vhost.clone(),
                 timeout: args.timeout,
+                deadline: args.deadline,
             };
             let password = std::env::var("CELTOOL_PASSWORD").ok();
             let (endpoint, vhost) = resolve_endpoint(&flags, &config, password)?;

@@ -43,7 +43,7 @@ fn event_queue_policy_keeps_the_existing_policy_expires_messages_and_undoes_exac
     v.policy("limits", ".*", json!({"max-length": 1000}), 0);
     let q = "celeryev.5b1f3c2a-0d4e-4f6a-9b8c-7d6e5f4a3b2c";
     v.declare(q, json!({}));
-    wait_for(Duration::from_secs(20), || {
+    wait_for(Duration::from_secs(60), || {
         (api("GET", &["queues", &v.name, q], None)["policy"] == "limits").then_some(())
     })
     .expect("the pre-existing policy never applied");
@@ -88,7 +88,7 @@ fn event_queue_policy_keeps_the_existing_policy_expires_messages_and_undoes_exac
     // Messages in the event queue now expire.
     v.publish(q, 3);
     assert_eq!(peek(&v, q), 3);
-    let gone = wait_for(Duration::from_secs(10), || (peek(&v, q) == 0).then_some(()));
+    let gone = wait_for(Duration::from_secs(60), || (peek(&v, q) == 0).then_some(()));
     assert!(gone.is_some(), "messages did not expire");
 
     // A second run changes nothing.

@@ -12,6 +12,7 @@ mod load;
 mod prune_tmp;
 mod record;
 mod secrets;
+mod slow;
 mod support;
 mod truthful;
 mod worker;

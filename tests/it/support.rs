@@ -45,7 +45,7 @@ fn http() -> &'static reqwest::Client {
     C.get_or_init(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
         reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
+            .timeout(Duration::from_secs(120))
             .build()
             .unwrap()
     })
@@ -148,7 +148,7 @@ impl Vhost {
     /// Run `celtool doctor --vhost V --format json` until `pred` holds for its problems.
     pub fn doctor_until(&self, pred: impl Fn(&Run) -> bool) -> Run {
         let mut last = None;
-        let found = wait_for(Duration::from_secs(30), || {
+        let found = wait_for(Duration::from_secs(90), || {
             let r = run(celtool().args([
                 "doctor", "--only", "broker", "--format", "json", "--vhost", &self.name,
             ]));
@@ -166,7 +166,7 @@ impl Vhost {
 
     /// Wait until the API shows `ready` ready messages in `queue` (statistics lag by up to 5 s).
     pub fn wait_ready(&self, queue: &str, ready: u64) {
-        let ok = wait_for(Duration::from_secs(30), || {
+        let ok = wait_for(Duration::from_secs(90), || {
             let q = api("GET", &["queues", &self.name, queue], None);
             (q["messages_ready"].as_u64() == Some(ready)).then_some(())
         });

@@ -84,7 +84,7 @@ fn a_celery_worker_is_recognised_and_its_death_is_noticed() {
 
     // Gone: its connections close (its mailbox and event queue are exclusive and vanish with
     // them), and a task sent now waits in a queue that nobody consumes.
-    let gone = wait_for(Duration::from_secs(30), || {
+    let gone = wait_for(Duration::from_secs(90), || {
         connections(&v.name).is_empty().then_some(())
     });
     assert!(gone.is_some(), "the worker's connections did not close");

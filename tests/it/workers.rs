@@ -128,6 +128,7 @@ fn inputs(vhost: &str, expect: Expect) -> Inputs {
         password: Secret::new("guest".into()),
         timeout: Duration::from_secs(30),
         profile: None,
+        deadline: None,
     };
     Inputs {
         amqp: amqp_endpoint(&endpoint.url, "guest", &endpoint.password, None).unwrap(),
