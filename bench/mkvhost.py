@@ -5,7 +5,7 @@
     mkvhost.py settle VHOST QUEUES MESSAGES CONSUMERS   wait until the stats show all of them
     mkvhost.py delete VHOST                   delete the vhost (and everything in it)
 
-The queues come in one POST /api/definitions/VHOST (one request for all of them, seconds for
+The queues come in POST /api/definitions/VHOST (one request per 25 000 queues, seconds for
 10 000); messages are published with POST /api/exchanges/VHOST/amq.default/publish over one
 keep-alive connection. The mix looks like a Celery vhost with a result flood: task queues,
 worker mailboxes, celeryev.* event queues (half with TTL/expiry) and 32-hex result queues.
@@ -14,6 +14,8 @@ worker mailboxes, celeryev.* event queues (half with TTL/expiry) and 32-hex resu
 import base64
 import http.client
 import json
+import shutil
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -79,9 +81,14 @@ def create(vhost: str, n: int, msgs: int) -> None:
             args = {"x-message-ttl": 300000}
         queues.append({"name": name, "vhost": vhost, "durable": False, "auto_delete": False, "arguments": args})
     t0 = time.time()
-    st, body = api.call("POST", f"definitions/{q(vhost)}", {"queues": queues})
-    assert st in (201, 204), f"POST definitions: {st} {body}"
-    print(f"  {n} queues declared in {time.time() - t0:.1f} s (one definitions import)")
+    # The management API refuses request bodies over its max_body_size (20 MB by default):
+    # 100 000 queue definitions are more, so they go in batches.
+    batch = 25000
+    for start in range(0, len(queues), batch):
+        st, body = api.call("POST", f"definitions/{q(vhost)}", {"queues": queues[start:start + batch]})
+        assert st in (201, 204), f"POST definitions: {st} {body}"
+    imports = (len(queues) + batch - 1) // batch
+    print(f"  {n} queues declared in {time.time() - t0:.1f} s ({imports} definitions import(s))")
     # Messages: spread over task, event (no-TTL ones keep them) and result queues.
     targets = [nm for nm in names if not nm.endswith(".celery.pidbox")]
     targets = [targets[(i * 7919) % len(targets)] for i in range(msgs)] if msgs else []
@@ -102,9 +109,18 @@ def settle(vhost: str, n: int, msgs: int, consumers: int) -> None:
     collection intervals (5 s each by default) so rates and counts are stable."""
     api = Api()
     deadline = time.time() + 600
+    have_q = have_m = have_c = 0
     while True:
-        _, qs = api.call("GET", f"queues/{q(vhost)}?columns=name,messages")
-        _, cs = api.call("GET", f"consumers/{q(vhost)}?columns=consumer_tag")
+        try:
+            _, qs = api.call("GET", f"queues/{q(vhost)}?columns=name,messages")
+            _, cs = api.call("GET", f"consumers/{q(vhost)}?columns=consumer_tag")
+        except (http.client.HTTPException, OSError) as e:
+            # A broker busy with 100 000 queues may close a slow listing: ask again.
+            print(f"  (settle: {e!r}; asking again)", file=sys.stderr)
+            if time.time() > deadline:
+                break
+            time.sleep(5)
+            continue
         have_q = len(qs or [])
         have_m = sum((x.get("messages") or 0) for x in (qs or []))
         have_c = len(cs or [])
@@ -122,8 +138,19 @@ def settle(vhost: str, n: int, msgs: int, consumers: int) -> None:
 def delete(vhost: str) -> None:
     assert vhost.startswith("celtool-bench-"), "refusing to delete a vhost not named celtool-bench-*"
     api = Api()
-    st, _ = api.call("DELETE", f"vhosts/{q(vhost)}")
-    print(f"  vhost {vhost} deleted (HTTP {st})")
+    try:
+        st, _ = api.call("DELETE", f"vhosts/{q(vhost)}")
+        print(f"  vhost {vhost} deleted (HTTP {st})")
+        return
+    except (http.client.HTTPException, OSError) as e:
+        # Deleting 100 000 queues outlasts the API's request timeout on a busy node, which
+        # then closes the connection: finish with the CLI, which waits.
+        print(f"  DELETE vhosts/{vhost}: {e!r}; trying rabbitmqctl delete_vhost", file=sys.stderr)
+    if shutil.which("rabbitmqctl") is None:
+        print(f"WARNING: vhost {vhost} may remain: rabbitmqctl delete_vhost {vhost}", file=sys.stderr)
+        return
+    r = subprocess.run(["rabbitmqctl", "delete_vhost", vhost], check=False)
+    print(f"  vhost {vhost} deleted by rabbitmqctl (exit {r.returncode})")
 
 
 def main() -> int:

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_celtool_global_optspecs
-    string join \n profile= url= user= vhost= timeout= format= color= q/quiet config= proc-root= sys-root= h/help V/version
+    string join \n profile= url= user= vhost= timeout= deadline= format= color= q/quiet config= proc-root= sys-root= h/help V/version
 end
 
 function __fish_celtool_needs_command
@@ -28,7 +28,8 @@ complete -c celtool -n "__fish_celtool_needs_command" -l profile -d 'Use the nam
 complete -c celtool -n "__fish_celtool_needs_command" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_needs_command" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_needs_command" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_needs_command" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_needs_command" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_needs_command" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -50,6 +51,8 @@ complete -c celtool -n "__fish_celtool_needs_command" -f -a "conntrack" -d 'Show
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "inodes" -d 'Show inode use per filesystem, or with --top the directories holding the most entries'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "fleet" -d 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "ping" -d 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "fix" -d 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "undo" -d 'Restore what a fix changed, from the journal'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -58,12 +61,15 @@ complete -c celtool -n "__fish_celtool_needs_command" -f -a "help" -d 'Print thi
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l only -d 'Run only these checks (repeat or comma-separate)' -r -f -a "broker\t'The RabbitMQ broker and what Celery created on it, through the management API'
 host\t'This host: conntrack, inodes, file handles, TIME_WAIT sockets, Celery worker processes'"
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l skip -d 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l amqp-url -d 'The broker\'s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL\'s host on 5672, or 5671 with TLS when it is https]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l reply-timeout -d 'How long to wait for the workers\' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l journal -d 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -76,6 +82,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l proc-root -d 
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l all -d 'Also list the checks that are ok'
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l fix -d 'Offer the fixes for what was found: event queue policies, stale event queues, conntrack limits, zombies and orphaned pool processes (same consent rules as `celtool fix`)'
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l no-workers -d 'Do not ask the Celery workers themselves over AMQP (remote control: ping, stats, conf, active, reserved); by default doctor asks them in every vhost where Celery is seen'
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l dry-run -d 'Show the plan and change nothing'
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -s y -l yes -d 'Apply without asking (needed off a terminal, and for irreversible changes)'
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
@@ -98,7 +105,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand queues" -l profile -d 'U
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand queues" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -111,15 +119,18 @@ complete -c celtool -n "__fish_celtool_using_subcommand queues" -l proc-root -d 
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c celtool -n "__fish_celtool_using_subcommand connections" -l kind -d 'Only connections of these kinds (repeat or comma-separate)' -r -f -a "celery-worker\t''
-event-consumer\t''
-other\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l kind -d 'Only connections of these kinds (repeat or comma-separate)' -r -f -a "celery-worker\t'Consumes a worker mailbox (or gossip and task queues together)'
+monitor\t'Consumes event queues only: Flower, `celery events` (old name: event-consumer)'
+client\t'Consumes only reply or result queues: rpc:// results, `celery inspect`'
+publisher\t'Consumes nothing: task publishers, and workers\' and monitors\' publishing connections'
+other\t'Consumes other queues'"
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l limit -d 'Show at most this many connections' -r
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand connections" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -136,7 +147,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand explain" -l profile -d '
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand explain" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -153,7 +165,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l profile -d
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -172,7 +185,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l profile -d 'U
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -189,7 +203,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -202,16 +217,17 @@ complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -f -a "reap" -d 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes'
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -f -a "reap" -d 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only processes that are themselves Celery are touched; the plan lists every pid first. Irreversible: needs --yes'
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l grace -d 'How long to wait for a process to act on a signal before the next step' -r
-complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l match -d 'Touch processes whose title (command line) matches this regular expression instead of those recognised as Celery' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l match -d 'Touch only the Celery processes whose title (command line) matches this regular expression. It narrows, never widens: a process that is not itself Celery (a Python program running celery, or a `[celeryd: ...]` title) is listed and left alone even if it matches, like a `timeout ... celery worker` wrapper' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l journal -d 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -227,7 +243,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -s y -l yes -d 'Apply without asking (needed off a terminal, and for irreversible changes)'
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from help" -f -a "reap" -d 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes'
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from help" -f -a "reap" -d 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only processes that are themselves Celery are touched; the plan lists every pid first. Irreversible: needs --yes'
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l older-than -d 'Remove entries older than this, like 90m, 12h or 2d' -r
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l age-by -d 'Timestamps that decide the age; with several, an entry must be older on each' -r -f -a "mtime\t'Last modification'
@@ -243,7 +259,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l profile -d
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -259,14 +276,57 @@ complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s n -l dry-r
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l all-types -d 'Also remove sockets, FIFOs and device nodes'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l force-root -d 'Allow a system directory (/, /usr, /etc, /home, /var, ...) as PATH'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l wait -d 'When another run holds the lock, wait for it instead of exiting with code 3'
-complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s v -l verbose -d 'Print the summary line even when not on a terminal'
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s v -l verbose -d 'Print the summary line even when not on a terminal; with --dry-run, first list every path that would go, one per line (control characters escaped)'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l amqp-url -d 'The broker\'s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL\'s host on 5672, or 5671 with TLS when it is https]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l reply-timeout -d 'How long to wait for the workers\' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l expect -d 'At least this many workers must answer [default: the profile\'s expect_workers, else every worker whose mailbox has a consumer]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l match -d 'Only ping workers whose node name matches this glob, like \'web*@*\' (kombu\'s glob matcher)' -r
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l amqp-url -d 'The broker\'s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL\'s host on 5672, or 5671 with TLS when it is https]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l reply-timeout -d 'How long to wait for the workers\' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer' -r
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -290,7 +350,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -311,7 +372,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -334,7 +396,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -358,7 +421,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand undo" -l profile -d 'Use
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand undo" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -378,7 +442,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand completions" -l profile 
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand completions" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -396,7 +461,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand generate" -l profile -d 
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l url -d 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
-complete -c celtool -n "__fish_celtool_using_subcommand generate" -l timeout -d 'Timeout of each HTTP request, like 10s or 1m [default: 10s]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -409,20 +475,22 @@ complete -c celtool -n "__fish_celtool_using_subcommand generate" -l proc-root -
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "doctor" -d 'Run every check and report findings, worst first; exit code by severity'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "conntrack" -d 'Show this host\'s conntrack table: fill, limit, hash buckets, drop counters'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "inodes" -d 'Show inode use per filesystem, or with --top the directories holding the most entries'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "fix" -d 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "undo" -d 'Restore what a fix changed, from the journal'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "completions" -d 'Print a shell completion script'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fix undo completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and __fish_seen_subcommand_from workers" -f -a "reap" -d 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan lists every pid first. Irreversible: needs --yes'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "doctor" -d 'Run every check and report findings, worst first; exit code by severity'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "conntrack" -d 'Show this host\'s conntrack table: fill, limit, hash buckets, drop counters'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "inodes" -d 'Show inode use per filesystem, or with --top the directories holding the most entries'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "fleet" -d 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "ping" -d 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "fix" -d 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "undo" -d 'Restore what a fix changed, from the journal'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "completions" -d 'Print a shell completion script'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and __fish_seen_subcommand_from workers" -f -a "reap" -d 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only processes that are themselves Celery are touched; the plan lists every pid first. Irreversible: needs --yes'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and __fish_seen_subcommand_from fix" -f -a "event-queues" -d 'Give Celery event queues (^celeryev\\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and __fish_seen_subcommand_from fix" -f -a "stale-event-queues" -d 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and __fish_seen_subcommand_from fix" -f -a "conntrack" -d 'Raise nf_conntrack_max (and hashsize to match) now, and persist both in /etc'

@@ -3,6 +3,9 @@
 
 use crate::report::Area;
 
+#[path = "catalog_texts.rs"]
+mod texts;
+
 /// Which way a threshold points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -77,9 +80,10 @@ monitoring tag:
         explain: "\
 What breaks: the checks that need that part (queues, connections, a node's memory breakdown...)
 did not run; the rest of the report is valid. celtool exits 3 unless something is critical.
-Why: one endpoint failed while the others answered: a node down in a cluster, a timeout on a
-large list, a server error.
-Fix: read the message; retry with a larger --timeout; check the node named in it.",
+Why: one endpoint failed while the others answered: a node down in a cluster, a timeout or a
+stall on a large list, the run's --deadline passing before it arrived, a server error.
+Fix: read the message; retry with a larger --timeout (or --deadline, when it names the deadline);
+check the node named in it.",
     },
     Entry {
         id: "broker.version",
@@ -87,8 +91,9 @@ Fix: read the message; retry with a larger --timeout; check the node named in it
         title: "RabbitMQ version and cluster",
         limits: None,
         explain: "\
-Informational: the RabbitMQ and management versions celtool read. celtool works with 3.8 to 4.x.
-Versions before 3.8 are not supported and reported as a warning. Classic queue mirroring
+Informational: the RabbitMQ and management versions celtool read, with the node that answered
+as subject (rabbit@host, as the node findings name it). celtool works with 3.8 to 4.x.
+An overview without a version is broker.api.value (unknown). Versions before 3.8 are not supported and reported as a warning. Classic queue mirroring
 (ha-mode) is gone in 4.0: see broker.policy.ha-mode before upgrading.",
     },
     Entry {
@@ -222,11 +227,16 @@ latency on the node.",
 What breaks: when a peer dies without closing TCP (a host lost, a NAT or conntrack entry expired),
 the broker keeps the connection and its unacked messages until TCP notices, which can be hours:
 tasks stay reserved by a dead worker.
-Why: a connection that consumes from a queue negotiated heartbeat timeout 0. Celery 3.1
-defaulted to no heartbeat. (Celery's own publisher connections run without heartbeats; they
-hold no messages, so celtool does not count them.)
-Fix: set broker_heartbeat = 120 (old name BROKER_HEARTBEAT) in the Celery config, or lower the
-server default `heartbeat` in rabbitmq.conf; never set it to 0.",
+Why: a worker (or a non-Celery consumer) negotiated heartbeat timeout 0. Celery 3.1 defaulted
+to no heartbeat. Only workers and other consumers count: Celery applies broker_heartbeat to
+workers only, so its publishers, rpc:// result consumers, `celery inspect` and monitors (Flower,
+`celery events`) run without heartbeats by design and hold no task messages; that is normal, and
+celtool says nothing about them. (If dead client sockets linger, tcp_listen_options.keepalive =
+true in rabbitmq.conf lets the kernel close them; the server's `heartbeat` setting cannot
+override a client that asks for 0.)
+Fix: workers: broker_heartbeat = 120 (old name BROKER_HEARTBEAT) in their Celery config, never
+0. Other consumers: turn heartbeats on in their AMQP client (pika heartbeat=60, kombu
+Connection(heartbeat=60) with heartbeat_check calls).",
     },
     Entry {
         id: "broker.connections.top-talkers",
@@ -253,8 +263,12 @@ connections and channels and with the rates it keeps; on busy brokers it can tak
 of the node's memory and push it into the memory alarm.
 Why: mgmt_db + metrics in /api/nodes/NODE/memory is the plugin's own cost; rates_mode = detailed
 and long sample retention multiply it; so do thousands of short-lived queues (results.flood).
-Fix: in rabbitmq.conf set management.rates_mode = basic (or none),
-collect_statistics_interval = 30000, shorter management.sample_retention_policies; consider
+The summary names the node's biggest memory users with their share of its total, as
+`rabbitmq-diagnostics memory_breakdown` does: queue_procs (queue processes and their messages),
+binary (message bodies), connections (connection_readers/writers/channels/other), management
+(mgmt_db+metrics), code, plugins, ...
+Fix: in rabbitmq.conf set management.rates_mode = basic (or none; celtool does not suggest what
+/api/overview shows already in force), collect_statistics_interval = 30000, shorter management.sample_retention_policies; consider
 management_agent.disable_metrics_collector = true and Prometheus (rabbitmq_prometheus) instead.
 Then restart the plugin: rabbitmq-plugins disable rabbitmq_management && rabbitmq-plugins enable
 rabbitmq_management.",
@@ -384,18 +398,23 @@ CELERY_SEND_EVENTS); give the queue a TTL (see events.no-ttl).",
     Entry {
         id: "events.traffic-share",
         area: Area::Celery,
-        title: "Celery's own events dominate broker traffic",
-        limits: above(Some(0.5), None, "event msgs/s / (event + task msgs/s)"),
+        title: "task events dominate broker traffic",
+        limits: above(Some(0.5), None, "task-event deliveries/s / all messages/s"),
         explain: "\
-What breaks: broker bandwidth and CPU go to Celery's monitoring traffic instead of tasks; on large
-fleets this saturates the broker's network.
-Why: every worker sends worker.heartbeat every 2 s even without -E, task events with -E, and each
-worker with gossip consumes every other worker's events: deliveries grow with the square of the
-number of workers. The share is events routed to queues by the celeryev exchange against messages
-published to task queues.
-Fix: run workers with --without-gossip --without-mingle (and --without-heartbeat if nothing needs
-worker heartbeats); drop -E / worker_send_task_events (old name CELERY_SEND_EVENTS) unless a
-monitor needs task events; give event queues a TTL (see events.no-ttl).",
+What breaks: broker bandwidth and CPU go to Celery's task events (task-received, -started,
+-succeeded... for every task) instead of tasks.
+Why: workers run with -E or worker_send_task_events = True, or Flower turned events on (it does
+every 5 s by default). Worker heartbeats are not counted here (see events.heartbeats).
+How it is measured: the celeryev exchange's publish rate beyond the worker events (a gossip
+queue's rate, or 0.5/s per worker) is task events; the event queues that take them show it in
+their own publish rate beyond the worker events (monitors bound to # or task.#; a consumer bound
+to worker.# only takes none). It warns when those copies reach the share threshold of the vhost's messages AND
+at least 10 deliveries/s (a share of almost nothing is nothing); and when workers publish 10 or
+more task events/s that no queue takes (routed nowhere). The finding is ok, and says so, when no
+task events are sent: then -E is not what to turn off.
+Fix: turn task events off where nothing needs them: workers without -E and
+worker_send_task_events = False (old name CELERY_SEND_EVENTS); start Flower with
+--enable_events=False so it does not turn them back on.",
     },
     Entry {
         id: "celery.mailbox.no-consumer",
@@ -823,6 +842,515 @@ celtool reads /proc/net/dev twice a moment apart and compares each interface's r
 transmit rate with /sys/class/net/IF/speed (interfaces without a speed, like lo, are skipped).
 Fix: cut the traffic (event fan-out flags, results elsewhere), or move to a faster link.",
     },
+    Entry {
+        id: "cluster.partition",
+        area: Area::Broker,
+        title: "network partition between cluster nodes",
+        limits: None,
+        explain: "\
+What breaks: the nodes on each side believe the others are down and go on alone: each side
+accepts publishes and deliveries for the queues it holds, mirrors and masters diverge, and when
+the partition heals RabbitMQ 3.x does not merge them (with the default partition handling,
+ignore). Celery clients connected to different sides see different queues; tasks are lost or run
+twice.
+Why: the Erlang distribution link between the nodes was cut for longer than net_ticktime (60 s):
+a network outage, a firewall dropping the distribution port (25672 by default), a VM paused or a
+node swapping. /api/nodes lists the nodes a node is partitioned from in `partitions`.
+Fix: decide which side to keep (the one with the most clients and messages), then restart
+RabbitMQ on every node of the other side, one at a time:
+  rabbitmqctl -n NODE stop_app && rabbitmqctl -n NODE start_app
+Messages published only to the restarted side are lost. To avoid manual healing on 3 or more
+nodes set cluster_partition_handling = pause_minority in rabbitmq.conf (a 2-node cluster cannot
+have a majority side; use 3 nodes). RabbitMQ 4.3 keeps its metadata in Khepri (Raft), has no partition
+handling strategies and always reports `partitions` empty: there a partition shows only as
+nodes that are not running (broker.node.down, cluster.quorum.minority).",
+    },
+    Entry {
+        id: "cluster.mirror.unsynchronised",
+        area: Area::Broker,
+        title: "a mirrored classic queue has mirrors missing some of its messages",
+        limits: None,
+        explain: "\
+What breaks: a mirror that is not synchronised lacks messages the master holds. If the master's
+node fails, an unsynchronised mirror is promoted (ha-promote-on-failure = always, the default)
+and the messages it lacks are lost, or no mirror is promoted (when-synced) and the queue is down
+until the node returns. Critical when no mirror is synchronised and the queue holds messages.
+Why: a mirror that joins (its node restarted, a new node) starts empty; with ha-sync-mode manual
+(the default) it only catches up as the old messages are consumed. /api/queues shows the mirror
+in slave_nodes but not in synchronised_slave_nodes.
+Fix: celtool never synchronises by itself, because synchronising blocks the queue: publishers and
+consumers wait until every message is copied, which for a large queue is minutes. Either let
+consumers drain the queue (the mirror catches up as old messages are consumed), or synchronise in
+a quiet moment:
+  rabbitmqctl sync_queue -p VHOST QUEUE
+  rabbitmqctl cancel_sync_queue -p VHOST QUEUE   (to stop it)
+ha-sync-mode = automatic does the same after every restart; only for small queues. Mirroring is
+removed in RabbitMQ 4.0: see `celtool explain rabbitmq4.mirroring-removed`.",
+    },
+    Entry {
+        id: "cluster.mirror.sync-critical",
+        area: Area::Broker,
+        title: "stopping this node would lose messages of mirrored queues",
+        limits: None,
+        explain: "\
+What breaks: nothing yet. The broker's own check node-is-mirror-sync-critical says some mirrored
+classic queues have no synchronised mirror on another node, so stopping the node serving the
+API (an upgrade, a reboot) loses their messages.
+Fix: synchronise the mirrors first (see cluster.mirror.unsynchronised) or drain the queues, then
+stop the node. The check exists on 3.x only.",
+    },
+    Entry {
+        id: "cluster.queue.node-down",
+        area: Area::Broker,
+        title: "a classic queue lives on a node that is down",
+        limits: None,
+        explain: "\
+What breaks: a classic queue has one master; while its node is down the queue takes and delivers
+nothing: publishes routed only to it are dropped (or returned with mandatory), consumers get
+nothing, and a durable queue cannot be declared again elsewhere. A mirrored queue stays down
+when none of its mirrors was synchronised (ha-promote-on-shutdown = when-synced, the default).
+Fix: start RabbitMQ on that node again. If the node is lost for good, so are the messages of
+queues that were not replicated: remove it from the cluster (rabbitmqctl forget_cluster_node
+NODE on a running node) and declare the queues again. For queues that must survive a node, use
+quorum queues.",
+    },
+    Entry {
+        id: "cluster.quorum.minority",
+        area: Area::Broker,
+        title: "a quorum queue has lost the majority of its members",
+        limits: None,
+        explain: "\
+What breaks: a quorum queue needs a majority of its members (2 of 3, 3 of 5, 2 of 2) online to
+accept or deliver anything; below that it is unavailable. Celery publishers get errors or block
+(with confirm_publish), workers consuming it get nothing.
+Why: the nodes of the missing members are stopped, crashed or partitioned away. A quorum queue
+on a 2-node cluster has 2 members: either node down takes it below its majority.
+Fix: start RabbitMQ on the missing members' nodes; never delete their data directories (that
+destroys the member for good). Watch recovery with:
+  rabbitmq-queues quorum_status -p VHOST QUEUE
+If a majority is lost for good the queue cannot recover by itself: see the quorum queue
+documentation (rabbitmq.com/docs/quorum-queues, replica management). Run at least 3 nodes.",
+    },
+    Entry {
+        id: "cluster.quorum.no-leader",
+        area: Area::Broker,
+        title: "a quorum queue has no elected leader",
+        limits: None,
+        explain: "\
+What breaks: without a leader a quorum queue takes and delivers nothing, even when a majority
+of its members runs.
+Why: an election is in progress (seconds after a node stopped), the leader's node is down, or
+the members cannot elect one. celtool reads the queue's leader and online members; 4.x brokers
+also answer /api/health/checks/quorum-queues-without-elected-leaders.
+Fix: rabbitmq-queues quorum_status -p VHOST QUEUE; start members' nodes that are down; if every
+member runs and none leads, restart RabbitMQ on the members' nodes one at a time.",
+    },
+    Entry {
+        id: "cluster.quorum.critical",
+        area: Area::Broker,
+        title: "stopping this node would take quorum queues below their majority",
+        limits: None,
+        explain: "\
+What breaks: nothing yet. The broker's check node-is-quorum-critical says that some quorum queues
+would lose their majority if the node serving the API stopped: a rolling upgrade or a reboot of
+that node now makes them unavailable.
+Why: the queues' other members are down or behind, or the queues have only 2 members (always
+critical on a 2-node cluster).
+Fix: wait until the other members are back and caught up; run at least 3 nodes and grow the
+queues onto them (rabbitmq-queues grow NODE all). Check before each node restart:
+  rabbitmq-queues check_if_node_is_quorum_critical",
+    },
+    Entry {
+        id: "cluster.health",
+        area: Area::Broker,
+        title: "the broker's own health checks",
+        limits: None,
+        explain: "\
+What breaks: depends on the check: alarms / local-alarms (publishers blocked), virtual-hosts (a
+vhost is down on the node), port-listener / protocol-listener (the node does not accept AMQP
+connections), is-in-service (the node is booting, stopping or drained for maintenance).
+Why: celtool asks /api/health/checks/* on the node serving the management API: 200 is a pass,
+503 a failure with the broker's reason. Checks this version does not have (404, 400: 3.10 has
+no is-in-service or quorum-queues-without-elected-leaders) are left out quietly; the ok finding
+counts what passed, what is not offered and what could not be read.
+Fix: the remedy names the rabbitmq-diagnostics command for the failed check.",
+    },
+    Entry {
+        id: "cluster.cert.expiry",
+        area: Area::Broker,
+        title: "a TLS listener's certificate expires soon or has expired",
+        limits: None,
+        explain: "\
+What breaks: once the certificate (or its CA bundle) has expired, TLS clients refuse to connect:
+Celery workers cannot reconnect after any network blip.
+Why: /api/health/checks/certificate-expiration/30/days lists listeners whose certfile or
+cacertfile expires within 30 days. Critical when the date has passed.
+Fix: install the renewed files at the same paths, then make the node read them:
+  rabbitmqctl -n NODE eval 'ssl:clear_pem_cache().'
+  rabbitmq-diagnostics -n NODE certificates",
+    },
+    Entry {
+        id: "rabbitmq4.deprecated-feature",
+        area: Area::Broker,
+        title: "a deprecated RabbitMQ feature is in use",
+        limits: None,
+        explain: "\
+What breaks: a deprecated feature goes through phases: permitted by default, denied by default
+(works only if rabbitmq.conf says deprecated_features.permit.NAME = true), removed. RabbitMQ 4.3
+denies global_qos, transient_nonexcl_queues, queue_master_locator and amqp_address_v1 by default;
+4.0 removed classic_queue_mirroring.
+Why: GET /api/deprecated-features/used (RabbitMQ 3.13 and later, administrator tag) lists what
+the cluster uses. What each means for Celery:
+- classic_queue_mirroring: see rabbitmq4.mirroring-removed.
+- transient_nonexcl_queues: Celery <= 5.6 declares its event and control queues so; see
+  rabbitmq4.transient-queues.
+- global_qos: Celery workers on classic queues ask for it; 4.3 turns it into a per-consumer
+  prefetch. Celery >= 5.5 on quorum task queues stops asking (worker_detect_quorum_queues).
+- management_metrics_collection: the management API's statistics are on their way out; plan
+  monitoring on the Prometheus plugin.
+- ram_node_type: change RAM nodes to disk nodes.
+Fix: the remedy of each finding says what to change.",
+    },
+    Entry {
+        id: "rabbitmq4.transient-queues",
+        area: Area::Broker,
+        title: "transient non-exclusive queues, refused by RabbitMQ 4.3",
+        limits: None,
+        explain: "\
+What breaks: RabbitMQ 4.3 refuses to declare a queue that is both non-durable and non-exclusive
+(deprecated feature transient_nonexcl_queues, denied by default): the declaration fails with
+541 INTERNAL_ERROR and Celery workers fail at start-up; Flower and `celery events` cannot
+subscribe.
+Why: Celery up to 5.6 declares its event queues (celeryev.<uuid>) and worker mailboxes
+(<node>.celery.pidbox) durable false, exclusive false. Celery 5.6 added control_queue_exclusive
+and event_queue_exclusive (default False); Celery 5.7 made both default True. A warning on 4.x and
+3.13, information on older brokers (see rabbitmq4.readiness).
+Fix: upgrade Celery to 5.7 on every worker and monitor, or on Celery 5.6 set
+  control_queue_exclusive = True
+  event_queue_exclusive = True
+(old-style names CELERY_CONTROL_QUEUE_EXCLUSIVE, CELERY_EVENT_QUEUE_EXCLUSIVE). Declare other
+applications' queues durable (with x-expires for cleanup) or exclusive. As a stopgap, every node
+of a 4.3 cluster can permit them: deprecated_features.permit.transient_nonexcl_queues = true in
+rabbitmq.conf, set on all nodes before the upgrade.",
+    },
+    Entry {
+        id: "rabbitmq4.delivery-limit",
+        area: Area::Broker,
+        title: "a Celery quorum queue drops tasks after 20 redeliveries (RabbitMQ 4)",
+        limits: None,
+        explain: "\
+What breaks: since RabbitMQ 4.0 every quorum queue has a delivery limit (20 unless set): a
+message delivered that many times is dead-lettered, or dropped when the queue has no dead-letter
+target. With task_acks_late a task whose worker dies or is killed mid-task (OOM, a time limit,
+a poison payload) is redelivered each time and then silently disappears.
+Why: the queue is a Celery task queue of type quorum; on 4.x the queue reports its limit as
+delivery_limit; 3.x brokers have no limit until the upgrade (see rabbitmq4.readiness).
+Fix: give the task queues a dead-letter target, and a limit that suits them, by policy:
+  rabbitmqctl set_policy -p VHOST --apply-to quorum_queues celery-dlx '^celery$' \\
+    '{\"dead-letter-exchange\":\"celery.dlx\",\"delivery-limit\":50}'
+and bind a queue to the celery.dlx exchange to keep what was given up. A limit of -1 disables it;
+the RabbitMQ team advises against that (a requeue loop grows the Raft log until the disk fills).",
+    },
+    Entry {
+        id: "rabbitmq4.mirroring-removed",
+        area: Area::Broker,
+        title: "ha-* policy on RabbitMQ 4: the queues are not replicated",
+        limits: None,
+        explain: "\
+What breaks: RabbitMQ 4.0 removed classic queue mirroring: ha-mode, ha-params, ha-sync-mode and
+the other ha-* policy keys have no effect. The queues they named keep working on one node only;
+when that node is lost, so are their messages, and nothing says so.
+Migrating a Celery fleet from mirrored classic queues to quorum queues (do it on 3.13 before the
+upgrade, or now):
+1. Celery >= 5.5 on every worker and producer (quorum queue support, task_default_queue_type,
+   worker_detect_quorum_queues, native delayed delivery for ETA/countdown tasks).
+2. A queue's type cannot change in place (redeclaring gives PRECONDITION_FAILED): make new ones,
+   most simply in a new vhost (blue-green): rabbitmqctl add_vhost celery-qq; set permissions.
+3. Celery settings for the new vhost:
+     task_default_queue_type = 'quorum'           # the default queue (celery)
+     task_queues = [Queue('name', queue_arguments={'x-queue-type': 'quorum'}), ...]
+     broker_transport_options = {'confirm_publish': True}
+     worker_detect_quorum_queues = True          # the default: turns global QoS off
+   Quorum queues do not support global QoS: worker autoscaling and prefetch reduction stop
+   working, and ETA/countdown tasks go through native delayed delivery (Celery 5.5+).
+4. Start workers on the new vhost, switch producers to it, let the old workers drain the old
+   queues, then stop them.
+5. Give the quorum task queues a dead-letter target (see rabbitmq4.delivery-limit).
+6. Event and control queues (celeryev.*, *.celery.pidbox) stay classic and unreplicated; make
+   them exclusive (see rabbitmq4.transient-queues).
+7. Remove the ha-* keys: rabbitmqctl clear_policy -p VHOST NAME.
+See rabbitmq.com/docs/migrate-mcq-to-qq.",
+    },
+    Entry {
+        id: "rabbitmq4.readiness",
+        area: Area::Broker,
+        title: "ready for RabbitMQ 4? (on a 3.x broker)",
+        limits: None,
+        explain: "\
+What it says: for a RabbitMQ 3.x broker, what must change before an upgrade to 4.x keeps the
+Celery fleet working: the path (4.0 upgrades in place only from 3.13 with every feature flag
+enabled), ha-* policies (replication silently gone, rabbitmq4.mirroring-removed), transient
+non-exclusive queues (refused by 4.3, rabbitmq4.transient-queues), channels using global QoS
+(per-consumer from 4.3), Celery quorum task queues without a delivery limit (20 from 4.0,
+rabbitmq4.delivery-limit), and the deprecated features the broker reports in use (3.13+, needs
+the administrator tag).
+Severity: information (ok) on brokers before 3.13, a warning on 3.13, whose next upgrade is 4.0.
+celtool's 4.x checks are tested on answers recorded from the RabbitMQ 4.x sources and release
+notes (tests/fixtures/rabbitmq4), not on a live 4.x broker.",
+    },
+    Entry {
+        id: "broker.connections.proxy",
+        area: Area::Broker,
+        title: "all connections come from one peer (a proxy or load balancer)",
+        limits: None,
+        explain: "\
+What it says: every connection the broker has comes from the same peer address, as behind HAProxy,
+an ELB or another TCP load balancer (or when every client runs on one host). The broker then
+sees the proxy, not the clients: findings that name peers (top talkers, connections in flow or
+without heartbeat) name the proxy, and celtool cannot tell Celery worker hosts apart.
+Fix: to see the real clients, read the proxy's logs, or enable the PROXY protocol on both ends
+(proxy_protocol = true in rabbitmq.conf, send-proxy on the HAProxy server line; then every
+client must come through the proxy).",
+    },
+    Entry {
+        id: "workers.unreachable",
+        area: Area::Celery,
+        title: "the workers of a vhost could not be asked over AMQP",
+        limits: None,
+        explain: "\
+What breaks: hung, missing and misconfigured workers of that vhost cannot be seen; the other
+vhosts' results stand. celtool exits 3 unless something is critical.
+Why: celtool asks the workers through Celery's remote control (the celery.pidbox exchange) over
+AMQP, which needs the AMQP port (5672, or 5671 with TLS), not only the management port. The
+connection was refused, timed out, or the user may not use the vhost.
+Fix: give the AMQP URL when it is not the management host: --amqp-url amqp://HOST:5672 (or
+CELTOOL_AMQP_URL, or amqp_url in the profile); the management user and password are used. The
+user needs configure, write and read on the pidbox exchanges and its reply queue:
+  rabbitmqctl set_permissions -p VHOST USER '.*pidbox$' '.*pidbox$' '.*pidbox$'",
+    },
+    Entry {
+        id: "workers.hung",
+        area: Area::Celery,
+        title: "a worker keeps its connection but does not answer ping",
+        limits: None,
+        explain: "\
+What breaks: the worker holds its prefetched and running tasks and takes no new ones; its
+connection stays \"running\" for minutes (a stopped process does not miss heartbeats at once), so
+nothing on the broker side looks wrong. A queue it serves alone stops moving.
+Why: Celery's main process answers remote control between tasks and I/O; it does not answer when
+it is stopped (SIGSTOP, a debugger, heavy swapping), blocked in C code holding the GIL, or in a
+deadlock. celtool pings the nodes whose mailbox (NODE.celery.pidbox) has a consumer; a node that
+answers neither the first ping nor a second one aimed at it is hung. (A worker that exits between
+the broker listing and the ping can look hung once; run again.)
+Fix: on the worker's host, find where it is stuck: py-spy dump --pid PID (the main process;
+`celtool workers` there lists it), then restart the worker. Bound every task with task_time_limit
+and task_soft_time_limit so one blocked task cannot hold a process forever.",
+    },
+    Entry {
+        id: "workers.missing",
+        area: Area::Celery,
+        title: "fewer workers answer than expected",
+        limits: None,
+        explain: "\
+What breaks: the work of the missing workers is not done, or is done by fewer processes than
+planned. Celery 5 declares a worker's mailbox auto-delete and exclusive: a worker killed with -9
+vanishes from the broker without a trace, so only a count of who answers shows it.
+Why: the profile's expect_workers says how many workers (a number) or which (node name globs)
+should answer ping, or `celtool ping --expect N --match GLOB` says so for one run.
+Fix: start the missing workers (check their supervisor, systemd unit or pod); correct
+expect_workers when the fleet was resized on purpose.",
+    },
+    Entry {
+        id: "workers.queue-unserved",
+        area: Area::Celery,
+        title: "a task queue's consumers are none of the workers that answer",
+        limits: None,
+        explain: "\
+What breaks: the queue holds ready messages and shows consumers, so broker-side checks see a
+served queue, but every consumer is a worker that does not answer (hung) or something that is
+not a Celery worker. The messages wait.
+Why: the queue's consumers (their connections) are matched to the workers that answered ping, by
+their mailbox's connection and by the queues each worker reports consuming (active_queues).
+Fix: see the workers.hung findings and restart those workers; `celtool connections` shows who
+consumes the queue.",
+    },
+    Entry {
+        id: "workers.acks-late",
+        area: Area::Celery,
+        title: "late acks without prefetch 1 or reject_on_worker_lost",
+        limits: None,
+        explain: "\
+What breaks: with task_acks_late a message is acknowledged after the task ran. With
+worker_prefetch_multiplier > 1 a worker holds several unacknowledged messages; when it dies they
+all run again elsewhere (duplicates), and long tasks hold fast ones in its prefetch. Without
+task_reject_on_worker_lost a task whose pool process was killed (OOM, SIGKILL) is acknowledged
+anyway and silently lost, which is what acks_late was meant to prevent.
+Why: read from each worker's configuration (conf, with defaults).
+Fix: task_acks_late = True together with worker_prefetch_multiplier = 1 and
+task_reject_on_worker_lost = True, and idempotent tasks.",
+    },
+    Entry {
+        id: "workers.no-recycle",
+        area: Area::Celery,
+        title: "high RSS and no max-tasks or max-memory per child",
+        limits: above(Some(1024.0), None, "MiB peak RSS of the worker's main process (getrusage maxrss)"),
+        explain: "\
+What breaks: a task that leaks memory grows its pool process until the host swaps or the OOM
+killer ends a random process; nothing replaces the process before.
+Why: neither worker_max_tasks_per_child nor worker_max_memory_per_child is set, and the worker's
+peak RSS (stats rusage maxrss, the main process; pool children are seen by the host half) is over
+the threshold.
+Fix: worker_max_memory_per_child = 512000 (KiB) or worker_max_tasks_per_child = 1000: Celery
+replaces a pool process past the limit after its current task.",
+    },
+    Entry {
+        id: "workers.task-events",
+        area: Area::Celery,
+        title: "task events are on across many workers",
+        limits: above(Some(10.0), None, "workers with task events on in a vhost"),
+        explain: "\
+What breaks: every task then sends several event messages (received, started, succeeded...) to
+the celeryev exchange: on a busy fleet this is most of the broker's traffic, and event queues
+that nobody drains fill memory.
+Why: worker_send_task_events (or -E, or Flower's enable_events every few seconds) is on.
+Fix: turn task events on only while something watches them; drop -E and set
+worker_send_task_events = False; start Flower with --enable-events=False where it is not needed.",
+    },
+    Entry {
+        id: "workers.results-unread",
+        area: Area::Celery,
+        title: "results are stored and nobody reads them",
+        limits: None,
+        explain: "\
+What breaks: each task's result is written to the backend; with the rpc:// backend on RabbitMQ
+they pile up in reply queues nobody consumes (memory, then the broker's alarm).
+Why: task_ignore_result is False and a result_backend is set, while result queues in the vhost
+hold ready messages and have no consumer.
+Fix: task_ignore_result = True, and ignore_result=False only on tasks whose result is read; set
+result_expires to bound what is kept.",
+    },
+    Entry {
+        id: "workers.event-queue-ttl",
+        area: Area::Celery,
+        title: "event_queue_ttl is unset",
+        limits: None,
+        explain: "\
+What breaks: the event queues these workers and their monitors declare keep every event until
+someone reads it: an event queue whose consumer went away grows without bound.
+Why: event_queue_ttl is None or 0 (Celery 3.1 behaviour; Celery >= 4 defaults to 5 s).
+Fix: event_queue_ttl = 5.0 and event_queue_expires = 60.0; `celtool fix event-queues` puts a
+policy on queues that exist already.",
+    },
+    Entry {
+        id: "workers.heartbeat-off",
+        area: Area::Celery,
+        title: "broker heartbeats are off on workers",
+        limits: None,
+        explain: "\
+What breaks: a connection whose peer died (a host gone, a NAT timeout) is noticed only by TCP,
+which can take hours; the broker keeps its unacknowledged messages and consumers meanwhile.
+Why: broker_heartbeat = 0 in the worker's configuration.
+Fix: leave broker_heartbeat at its default (120 s) or set a value like 60.",
+    },
+    Entry {
+        id: "workers.no-time-limit",
+        area: Area::Celery,
+        title: "tasks run long and no time limit is set",
+        limits: above(Some(300.0), None, "seconds the oldest active task has run"),
+        explain: "\
+What breaks: a task that hangs (a network call without timeout, a lock) holds its pool process
+forever; enough of them and the worker stops working without dying.
+Why: no task_time_limit / task_soft_time_limit and no pool timeouts, while an active task has run
+past the threshold. Per-task limits (time_limit= on the task) are not visible remotely.
+Fix: task_soft_time_limit (raises SoftTimeLimitExceeded in the task) and task_time_limit (kills
+the process) a little above the longest legitimate runtime.",
+    },
+    Entry {
+        id: "workers.prefetch-long-tasks",
+        area: Area::Celery,
+        title: "a worker prefetches several messages while running long tasks",
+        limits: above(Some(60.0), None, "seconds the oldest active task has run"),
+        explain: "\
+What breaks: the messages a worker prefetched wait until its long task ends, while other workers
+may be idle: latency for everything behind it.
+Why: worker_prefetch_multiplier > 1 (the default is 4: 4 messages per pool process) and an
+active task has run past the threshold.
+Fix: worker_prefetch_multiplier = 1 on workers that run long tasks, ideally on a queue of their
+own.",
+    },
+    Entry {
+        id: "workers.consumer-timeout",
+        area: Area::Celery,
+        title: "a delivery may outlive RabbitMQ's consumer_timeout",
+        limits: Some(Limits { warn: Some(1440.0), crit: Some(1800.0), direction: Direction::Above, unit: "seconds the oldest active task has run (consumer_timeout default 1800)" }),
+        explain: "\
+What breaks: RabbitMQ (>= 3.8.15) closes a channel that holds a delivery unacknowledged longer
+than consumer_timeout (30 min by default): the worker reconnects, and every message it held is
+redelivered, so tasks run twice.
+Why: an active task has run past the threshold while the worker holds unacknowledged deliveries
+(a late-acked active task, or prefetched reserved messages waiting behind it). Set the
+thresholds to your broker's consumer_timeout when it is not the default; the management API does
+not show it.
+Fix: keep tasks well under consumer_timeout (task_time_limit), give long tasks their own queue
+and workers with worker_prefetch_multiplier = 1, or raise consumer_timeout (rabbitmq.conf, or
+the x-consumer-timeout queue argument / policy key in RabbitMQ >= 3.12).",
+    },
+    Entry {
+        id: "workers.mixed-queue",
+        area: Area::Celery,
+        title: "slow and fast tasks share one queue",
+        limits: above(Some(2.0), None, "seconds a task has run to count as slow"),
+        explain: "\
+What breaks: fast tasks queued behind slow ones wait for them, in the queue and in every
+worker's prefetch: a 2 ms task takes as long as the slowest task it is stuck behind.
+Why: in one queue, some task names are seen running past the threshold (active) while the same
+workers also run other names (active, reserved, or completed since start). This is a sample:
+run it while the slow tasks run.
+Fix: route the slow task names to a queue of their own with task_routes (the finding gives the
+line), start workers for that queue, and set worker_prefetch_multiplier = 1.",
+    },
+    Entry {
+        id: "events.heartbeats",
+        area: Area::Celery,
+        title: "worker heartbeats and gossip dominate broker traffic",
+        limits: above(Some(200.0), None, "worker-event deliveries/s"),
+        explain: texts::EVENTS_HEARTBEATS,
+    },
+    Entry {
+        id: "broker.publish.confirms",
+        area: Area::Broker,
+        title: "channels in publisher-confirm mode",
+        limits: above(Some(500.0), None, "confirms/s in one vhost"),
+        explain: texts::BROKER_PUBLISH_CONFIRMS,
+    },
+    Entry {
+        id: "broker.api.value",
+        area: Area::Broker,
+        title: "the broker sent a missing or impossible value",
+        limits: None,
+        explain: texts::BROKER_API_VALUE,
+    },
+    Entry {
+        id: "broker.stats.off",
+        area: Area::Broker,
+        title: "figures not published by this broker",
+        limits: None,
+        explain: texts::BROKER_STATS_OFF,
+    },
+    Entry {
+        id: "broker.api.skipped",
+        area: Area::Broker,
+        title: "records of a listing that could not be read",
+        limits: None,
+        explain: texts::BROKER_API_SKIPPED,
+    },
+    Entry {
+        id: "broker.vhost",
+        area: Area::Broker,
+        title: "the vhost asked for does not exist",
+        limits: None,
+        explain: texts::BROKER_VHOST,
+    },
 ];
 
 /// The catalog entry for an ID.
@@ -830,9 +1358,16 @@ pub fn entry(id: &str) -> Option<&'static Entry> {
     CATALOG.iter().find(|e| e.id == id)
 }
 
-/// The area of a finding ID; every ID used in code is in the catalog (a unit test holds that).
+/// The area of a finding ID. Every ID the code emits is in the catalog: a unit test scans the
+/// sources for them, and debug builds (the tests) stop on an unknown one here.
 pub fn area_of(id: &str) -> Area {
-    entry(id).map(|e| e.area).unwrap_or(Area::Broker)
+    match entry(id) {
+        Some(e) => e.area,
+        None => {
+            debug_assert!(false, "finding ID {id} is not in the catalog");
+            Area::Broker
+        }
+    }
 }
 
 /// True when `pattern` names this ID exactly or a dotted prefix of it (`events` skips `events.*`).
@@ -864,5 +1399,61 @@ mod tests {
         assert!(matches("events", "events.no-ttl"));
         assert!(!matches("event", "events.no-ttl"));
         assert!(!matches("events.no", "events.no-ttl"));
+    }
+
+    /// Every string in the sources shaped like a finding ID (an area prefix, a dot, a name)
+    /// outside test code must be a catalog ID with an explanation: a check cannot emit an ID
+    /// that `celtool explain` and `--skip` do not know.
+    #[test]
+    fn every_id_in_the_code_is_in_the_catalog() {
+        let prefixes: std::collections::BTreeSet<&str> = CATALOG
+            .iter()
+            .filter_map(|e| e.id.split('.').next())
+            .collect();
+        // Names of that shape that are not finding IDs.
+        let not_ids = ["celery.pidbox", "reply.celery.pidbox", "celery.py"];
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut stack = vec![src];
+        let mut unknown = Vec::new();
+        let mut files = 0;
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let path = e.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().to_string();
+                if path.is_dir() {
+                    if name != "tests" {
+                        stack.push(path);
+                    }
+                    continue;
+                }
+                if !name.ends_with(".rs") || name.ends_with("tests.rs") {
+                    continue;
+                }
+                files += 1;
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or("");
+                for literal in code.split('"').skip(1).step_by(2) {
+                    let Some((prefix, rest)) = literal.split_once('.') else {
+                        continue;
+                    };
+                    let shaped = prefixes.contains(prefix)
+                        && !rest.is_empty()
+                        && literal.chars().all(|c| {
+                            c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c)
+                        });
+                    // A literal ending in '.' is a prefix (`starts_with`): some ID must have it.
+                    let known = if literal.ends_with('.') {
+                        CATALOG.iter().any(|e| e.id.starts_with(literal))
+                    } else {
+                        entry(literal).is_some()
+                    };
+                    if shaped && !not_ids.contains(&literal) && !known {
+                        unknown.push(format!("{}: {literal}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(files > 40, "scanned only {files} files");
+        assert!(unknown.is_empty(), "IDs not in the catalog: {unknown:#?}");
     }
 }

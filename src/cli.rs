@@ -8,6 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::broker::celery::QueueKind;
 use crate::output::{ColorChoice, Format};
 
+/// Defaults that `doctor --fix` applies too, so they are stated once.
+pub const DEFAULT_GRACE: &str = "10s";
+pub const DEFAULT_EVENT_TTL: &str = "5s";
+pub const DEFAULT_EVENT_EXPIRES: &str = "60s";
+
 const EXIT_CODES: &str = "\
 Exit codes (the monitoring-plugin convention):
   0  everything checked is ok
@@ -54,10 +59,19 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "CELTOOL_VHOST", value_name = "VHOST")]
     pub vhost: Option<String>,
 
-    /// Timeout of each HTTP request, like 10s or 1m [default: 10s]
+    /// Longest silence of the broker: connecting, and any pause once an answer has started (a
+    /// stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s
+    /// per 1 000 queues, connections, channels, consumers and exchanges the broker counts.
     #[arg(long, global = true, env = "CELTOOL_TIMEOUT", value_name = "DURATION",
           value_parser = crate::settings::parse_duration)]
     pub timeout: Option<Duration>,
+
+    /// Longest the whole run waits for the broker, like 9s for Nagios/NRPE's 10 s; what has not
+    /// arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m;
+    /// 0: none]
+    #[arg(long, global = true, env = "CELTOOL_DEADLINE", value_name = "DURATION",
+          value_parser = crate::settings::parse_duration)]
+    pub deadline: Option<Duration>,
 
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
@@ -115,6 +129,12 @@ pub enum Command {
     Workers(WorkersArgs),
     /// Delete old temporary files, race-safely; silent on success, made for cron
     PruneTmp(PruneTmpArgs),
+    /// Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits,
+    /// memory, tasks done, active and reserved tasks, queues
+    Fleet(FleetArgs),
+    /// Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not
+    /// (or fewer than --expect), 3 could not check
+    Ping(PingArgs),
     /// Make a change doctor recommends: show the plan, apply it on request, journal it for undo
     Fix(FixArgs),
     /// Restore what a fix changed, from the journal
@@ -153,6 +173,14 @@ pub struct DoctorArgs {
     /// limits, zombies and orphaned pool processes (same consent rules as `celtool fix`)
     #[arg(long)]
     pub fix: bool,
+
+    /// Do not ask the Celery workers themselves over AMQP (remote control: ping, stats, conf,
+    /// active, reserved); by default doctor asks them in every vhost where Celery is seen
+    #[arg(long)]
+    pub no_workers: bool,
+
+    #[command(flatten)]
+    pub amqp: AmqpArgs,
 
     #[command(flatten)]
     pub apply: ApplyArgs,
@@ -215,8 +243,8 @@ pub struct WorkersArgs {
 #[derive(Debug, Subcommand)]
 pub enum WorkersAction {
     /// Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM,
-    /// then SIGKILL after --grace). Only Celery processes (or --match) are touched; the plan
-    /// lists every pid first. Irreversible: needs --yes.
+    /// then SIGKILL after --grace). Only processes that are themselves Celery are touched; the
+    /// plan lists every pid first. Irreversible: needs --yes.
     Reap(ReapArgs),
 }
 
@@ -227,12 +255,14 @@ pub struct ReapArgs {
     pub kill_parents: bool,
 
     /// How long to wait for a process to act on a signal before the next step
-    #[arg(long, value_name = "DURATION", default_value = "10s",
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_GRACE,
           value_parser = crate::settings::parse_duration)]
     pub grace: Duration,
 
-    /// Touch processes whose title (command line) matches this regular expression instead of
-    /// those recognised as Celery
+    /// Touch only the Celery processes whose title (command line) matches this regular
+    /// expression. It narrows, never widens: a process that is not itself Celery (a Python
+    /// program running celery, or a `[celeryd: ...]` title) is listed and left alone even if it
+    /// matches, like a `timeout ... celery worker` wrapper
     #[arg(long = "match", value_name = "REGEX")]
     pub matcher: Option<String>,
 
@@ -243,12 +273,12 @@ pub struct ReapArgs {
 #[derive(Debug, Args)]
 pub struct EventQueuesArgs {
     /// Message TTL for event queues
-    #[arg(long, value_name = "DURATION", default_value = "5s",
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_EVENT_TTL,
           value_parser = crate::settings::parse_duration)]
     pub ttl: Duration,
 
     /// Delete an event queue this long after its last consumer left
-    #[arg(long, value_name = "DURATION", default_value = "60s",
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_EVENT_EXPIRES,
           value_parser = crate::settings::parse_duration)]
     pub expires: Duration,
 
@@ -321,8 +351,16 @@ pub struct QueuesArgs {
 /// Connection kinds for `connections --kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ConnKindArg {
+    /// Consumes a worker mailbox (or gossip and task queues together)
     CeleryWorker,
-    EventConsumer,
+    /// Consumes event queues only: Flower, `celery events` (old name: event-consumer)
+    #[value(alias = "event-consumer")]
+    Monitor,
+    /// Consumes only reply or result queues: rpc:// results, `celery inspect`
+    Client,
+    /// Consumes nothing: task publishers, and workers' and monitors' publishing connections
+    Publisher,
+    /// Consumes other queues
     Other,
 }
 
@@ -366,7 +404,10 @@ pub enum AgeBy {
 /// terminal; per-entry errors are reported on stderr and give exit code 1.
 #[derive(Debug, Args)]
 pub struct PruneTmpArgs {
-    /// Directories to prune (their contents; never the directory itself)
+    /// Directories to prune (their contents; never the directory itself). A PATH that does not
+    /// exist, or that is a symlink (with or without a trailing slash: give the directory
+    /// itself, a link can be re-pointed between runs), is refused with exit 3 and nothing is
+    /// created
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -426,7 +467,8 @@ pub struct PruneTmpArgs {
     #[arg(long, value_name = "FILE")]
     pub lock_file: Option<PathBuf>,
 
-    /// Print the summary line even when not on a terminal
+    /// Print the summary line even when not on a terminal; with --dry-run, first list every
+    /// path that would go, one per line (control characters escaped)
     #[arg(short, long)]
     pub verbose: bool,
 
@@ -463,4 +505,41 @@ pub struct GenerateArgs {
     /// Directory that receives completions/ and man/
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out_dir: PathBuf,
+}
+
+/// How to reach the workers over AMQP; shared by `fleet` and `ping`.
+#[derive(Debug, Clone, Args)]
+pub struct AmqpArgs {
+    /// The broker's AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the
+    /// management user and password are used); a path names the vhost [default: the management
+    /// URL's host on 5672, or 5671 with TLS when it is https]
+    #[arg(long, env = "CELTOOL_AMQP_URL", value_name = "URL")]
+    pub amqp_url: Option<String>,
+
+    /// How long to wait for the workers' replies; ping is asked a second time of the nodes
+    /// whose mailbox has a consumer but did not answer
+    #[arg(long, value_name = "DURATION", default_value = "1s",
+          value_parser = crate::settings::parse_duration)]
+    pub reply_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    #[command(flatten)]
+    pub amqp: AmqpArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PingArgs {
+    /// At least this many workers must answer [default: the profile's expect_workers, else
+    /// every worker whose mailbox has a consumer]
+    #[arg(long, value_name = "N")]
+    pub expect: Option<usize>,
+
+    /// Only ping workers whose node name matches this glob, like 'web*@*' (kombu's glob matcher)
+    #[arg(long = "match", value_name = "GLOB")]
+    pub matcher: Option<String>,
+
+    #[command(flatten)]
+    pub amqp: AmqpArgs,
 }

@@ -14,6 +14,8 @@ pub enum Error {
     Prune(#[from] crate::prune::PruneError),
     #[error(transparent)]
     Journal(#[from] crate::fix::journal::JournalError),
+    #[error(transparent)]
+    Workers(#[from] crate::workers::WorkerError),
     /// Bad arguments that clap cannot catch (an invalid regex, an unknown finding ID).
     #[error("{0}")]
     Usage(String),

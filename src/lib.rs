@@ -1,7 +1,8 @@
 //! celtool: diagnose and fix the failures of Celery fleets on RabbitMQ.
 //!
-//! The flow is one-way: gather (I/O) -> snapshot (plain data) -> checks (pure functions) ->
-//! report -> render.
+//! The flow is one-way: settings (resolved once, `settings`) -> gather (all I/O, once,
+//! `gather`) -> snapshot (plain data) -> checks (pure functions, `checks`) -> report ->
+//! render (`output`, the only place that prints). Fixes plan from the same snapshot (`fix`).
 
 pub mod broker;
 pub mod catalog;
@@ -11,31 +12,36 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod fix;
+pub mod gather;
 pub mod host;
 pub mod output;
 pub mod prune;
 pub mod redis_broker;
 pub mod report;
 pub mod settings;
+pub mod workers;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
 
-use crate::cli::{Cli, Command};
-use crate::commands::Globals;
+use crate::cli::{Cli, Command, FixCommand, Part, WorkersAction};
 use crate::error::{Outcome, exit_code};
+use crate::output::{Printer, Style};
+use crate::settings::{Needs, Settings};
 
-/// Parse the command line, run the command, print any error once, and return the exit code.
+/// Parse the command line, resolve the settings once, run the command, print any error once,
+/// and return the exit code.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return ExitCode::from(usage_error(e)),
     };
-    let globals = Globals::from_args(&cli.global);
-    let outcome = match dispatch(&globals, &cli.command) {
-        Ok(outcome) => outcome,
+    let g = &cli.global;
+    let printer = Printer::new(Style::detect(g.format, g.color, g.quiet));
+    let outcome = match Settings::resolve(g, printer.style, needs(&cli.command)) {
+        Ok(settings) => dispatch(&settings, &printer, &cli.command).unwrap_or_else(Outcome::Failed),
         Err(e) => Outcome::Failed(e),
     };
     if let Outcome::Failed(e) = &outcome {
@@ -47,22 +53,48 @@ pub fn main() -> ExitCode {
     ExitCode::from(exit_code(&outcome))
 }
 
-fn dispatch(g: &Globals, command: &Command) -> Result<Outcome, error::Error> {
-    match command {
-        Command::Doctor(args) => commands::doctor::run(g, args),
-        Command::Queues(args) => commands::queues::run(g, args),
-        Command::Connections(args) => commands::connections::run(g, args),
-        Command::Explain(args) => commands::explain::run(g, args),
-        Command::Conntrack => commands::host::conntrack(g),
-        Command::Inodes(args) => commands::host::inodes(g, args),
-        Command::Workers(args) => match &args.action {
-            None => commands::host::workers(g),
-            Some(cli::WorkersAction::Reap(reap)) => commands::fix::reap(g, reap),
+/// What each command reads, so that only that is resolved before dispatch.
+fn needs(command: &Command) -> Needs {
+    let (config, broker) = match command {
+        Command::Doctor(a) => (true, a.only.is_empty() || a.only.contains(&Part::Broker)),
+        Command::Queues(_) | Command::Connections(_) | Command::Undo(_) => (true, true),
+        Command::Fix(a) => match a.command {
+            FixCommand::EventQueues(_) | FixCommand::StaleEventQueues(_) => (true, true),
+            FixCommand::Conntrack(_) => (false, false),
         },
-        Command::PruneTmp(args) => commands::prune_tmp::run(g, args),
-        Command::Fix(args) => commands::fix::run(g, args),
-        Command::Undo(args) => commands::fix::undo(g, args),
-        Command::Completions(args) => commands::generate::completions(args),
+        Command::Fleet(_) | Command::Ping(_) => (true, true),
+        Command::Workers(a) => match a.action {
+            None => (true, false),
+            Some(WorkersAction::Reap(_)) => (false, false),
+        },
+        Command::Explain(_)
+        | Command::Conntrack
+        | Command::Inodes(_)
+        | Command::PruneTmp(_)
+        | Command::Completions(_)
+        | Command::Generate(_) => (false, false),
+    };
+    Needs { config, broker }
+}
+
+fn dispatch(s: &Settings, p: &Printer, command: &Command) -> Result<Outcome, error::Error> {
+    match command {
+        Command::Doctor(args) => commands::doctor::run(s, p, args),
+        Command::Queues(args) => commands::queues::run(s, p, args),
+        Command::Connections(args) => commands::connections::run(s, p, args),
+        Command::Explain(args) => commands::explain::run(p, args),
+        Command::Conntrack => commands::conntrack::run(s, p),
+        Command::Inodes(args) => commands::inodes::run(s, p, args),
+        Command::Workers(args) => match &args.action {
+            None => commands::workers::run(s, p),
+            Some(WorkersAction::Reap(reap)) => commands::reap::run(s, p, reap),
+        },
+        Command::PruneTmp(args) => commands::prune_tmp::run(p, args),
+        Command::Fleet(args) => commands::fleet::fleet(s, p, args),
+        Command::Ping(args) => commands::fleet::ping(s, p, args),
+        Command::Fix(args) => commands::fix::run(s, p, args),
+        Command::Undo(args) => commands::undo::run(s, p, args),
+        Command::Completions(args) => commands::generate::completions(p, args),
         Command::Generate(args) => commands::generate::run(args),
     }
 }
@@ -71,7 +103,8 @@ fn dispatch(g: &Globals, command: &Command) -> Result<Outcome, error::Error> {
 fn usage_error(e: clap::Error) -> u8 {
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = output::emit(&e.render().to_string());
+            let style = Style::detect(output::Format::Table, output::ColorChoice::Never, false);
+            let _ = Printer::new(style).out(&e.render().to_string());
             0
         }
         _ => {

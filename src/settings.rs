@@ -1,5 +1,9 @@
 //! Settings: the config file (profiles and thresholds), environment and flags, resolved once
-//! before dispatch with the precedence flag > env > file > default.
+//! before dispatch with the precedence flag > env > file > default. [`Settings`] is the
+//! resolved value a run works from.
+
+mod resolve;
+pub use resolve::{BrokerSettings, Needs, Settings};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -77,6 +81,10 @@ pub struct Profile {
     pub password_file: Option<PathBuf>,
     pub vhost: Option<String>,
     pub timeout: Option<String>,
+    /// AMQP URL for asking the workers (`celtool fleet`, `ping`).
+    pub amqp_url: Option<String>,
+    /// How many workers (a number) or which (node globs) should answer ping.
+    pub expect_workers: Option<crate::workers::settings::ExpectWorkers>,
 }
 
 /// Per-ID thresholds: the catalog's defaults with the config file's overrides.
@@ -281,6 +289,47 @@ pub struct ConnectionFlags {
     pub user: Option<String>,
     pub vhost: Option<String>,
     pub timeout: Option<Duration>,
+    /// `--deadline`: None for the default, zero for none.
+    pub deadline: Option<Duration>,
+}
+
+/// The profile the flags select: `--profile NAME` (which must exist), else `[profiles.default]`
+/// if there is one. Returns its name and its table.
+pub fn select_profile(
+    name: Option<&str>,
+    config: &Config,
+) -> Result<(Option<String>, Profile), SettingsError> {
+    let config_path = config.path.display().to_string();
+    let Some(name) = name else {
+        return Ok(match config.profiles.get("default") {
+            Some(p) => (Some("default".to_string()), p.clone()),
+            None => (None, Profile::default()),
+        });
+    };
+    if !config.exists {
+        return Err(SettingsError::NoConfigForProfile {
+            name: name.to_string(),
+            path: config_path,
+        });
+    }
+    let p = config
+        .profiles
+        .get(name)
+        .ok_or_else(|| SettingsError::NoSuchProfile {
+            name: name.to_string(),
+            path: config_path.clone(),
+            known: if config.profiles.is_empty() {
+                "(none)".into()
+            } else {
+                config
+                    .profiles
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        })?;
+    Ok((Some(name.to_string()), p.clone()))
 }
 
 /// Resolve where and as whom to connect, and which vhost to look at.
@@ -289,39 +338,7 @@ pub fn resolve_endpoint(
     config: &Config,
     password_env: Option<String>,
 ) -> Result<(Endpoint, Option<String>), SettingsError> {
-    let config_path = config.path.display().to_string();
-    let (profile_name, profile) = match &flags.profile {
-        Some(name) => {
-            if !config.exists {
-                return Err(SettingsError::NoConfigForProfile {
-                    name: name.clone(),
-                    path: config_path,
-                });
-            }
-            let p = config
-                .profiles
-                .get(name)
-                .ok_or_else(|| SettingsError::NoSuchProfile {
-                    name: name.clone(),
-                    path: config_path.clone(),
-                    known: if config.profiles.is_empty() {
-                        "(none)".into()
-                    } else {
-                        config
-                            .profiles
-                            .keys()
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    },
-                })?;
-            (Some(name.clone()), p.clone())
-        }
-        None => match config.profiles.get("default") {
-            Some(p) => (Some("default".to_string()), p.clone()),
-            None => (None, Profile::default()),
-        },
-    };
+    let (profile_name, profile) = select_profile(flags.profile.as_deref(), config)?;
     let url_text = flags
         .url
         .clone()
@@ -355,6 +372,11 @@ pub fn resolve_endpoint(
             password: Secret::new(password),
             timeout,
             profile: profile_name,
+            deadline: match flags.deadline {
+                Some(d) if d.is_zero() => None,
+                Some(d) => Some(d),
+                None => Some(crate::broker::wait::DEFAULT_DEADLINE),
+            },
         },
         vhost,
     ))

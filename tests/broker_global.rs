@@ -93,7 +93,7 @@ fn memory_alarm_is_critical_and_clears_after_restore() {
         .to_string();
     {
         let _restore = Watermark::lower_to_trip_the_alarm();
-        let seen = until(Duration::from_secs(30), || {
+        let seen = until(Duration::from_secs(90), || {
             let (code, json) = doctor_json();
             has(&json, "broker.alarm.memory", "crit").map(|subject| (code, subject, json))
         });
@@ -112,8 +112,25 @@ fn memory_alarm_is_critical_and_clears_after_restore() {
                 .contains("publishers are blocked cluster-wide")
         );
         assert!(f["evidence"]["mem_used_bytes"].as_f64().unwrap() > 0.0);
+        // The headroom says it as an alarm with both figures, critical (not "uses 263424%").
+        let h = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == "broker.memory.headroom")
+            .unwrap();
+        assert_eq!(h["severity"], "crit", "{h:#}");
+        let summary = h["summary"].as_str().unwrap();
+        assert!(summary.starts_with("memory alarm: "), "{h:#}");
+        assert!(summary.contains("(vm_memory_high_watermark)"), "{h:#}");
+        // One naming: the version finding names the node as the node findings do.
+        assert_eq!(
+            has(&json, "broker.version", "ok"),
+            Some(node.clone()),
+            "{json:#}"
+        );
     }
-    let cleared = until(Duration::from_secs(30), || {
+    let cleared = until(Duration::from_secs(90), || {
         let (_, json) = doctor_json();
         has(&json, "broker.alarm.memory", "crit")
             .is_none()

@@ -34,11 +34,20 @@ impl QueueKind {
     }
 }
 
+/// What a connection is, from what it consumes (py-amqp sends no hostname or program name, and
+/// a worker, Flower and a publisher on one host look alike otherwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConnectionKind {
+    /// Consumes a worker mailbox (`NODE.celery.pidbox`), or event and task queues together.
     CeleryWorker,
-    EventConsumer,
+    /// Consumes event queues only: Flower, `celery events`, an exporter. Was `event-consumer`.
+    Monitor,
+    /// Consumes only reply or result queues: rpc:// result consumers, `celery inspect`/control.
+    Client,
+    /// Consumes nothing: a task publisher, or a worker's or monitor's publishing connection.
+    Publisher,
+    /// Consumes other queues: not recognisably Celery.
     Other,
 }
 
@@ -46,8 +55,37 @@ impl ConnectionKind {
     pub fn name(self) -> &'static str {
         match self {
             ConnectionKind::CeleryWorker => "celery-worker",
-            ConnectionKind::EventConsumer => "event-consumer",
+            ConnectionKind::Monitor => "monitor",
+            ConnectionKind::Client => "client",
+            ConnectionKind::Publisher => "publisher",
             ConnectionKind::Other => "other",
+        }
+    }
+}
+
+/// What one connection consumes, by queue kind.
+#[derive(Debug, Default, Clone, Copy)]
+struct Consumes {
+    mailbox: bool,
+    events: bool,
+    replies: bool,
+    other: bool,
+}
+
+impl Consumes {
+    fn kind(self) -> ConnectionKind {
+        match self {
+            Consumes { mailbox: true, .. } => ConnectionKind::CeleryWorker,
+            // Gossip and tasks on one connection: a worker without remote control.
+            Consumes {
+                events: true,
+                other: true,
+                ..
+            } => ConnectionKind::CeleryWorker,
+            Consumes { events: true, .. } => ConnectionKind::Monitor,
+            Consumes { other: true, .. } => ConnectionKind::Other,
+            Consumes { replies: true, .. } => ConnectionKind::Client,
+            _ => ConnectionKind::Publisher,
         }
     }
 }
@@ -105,43 +143,34 @@ pub struct Classifier {
 
 impl Classifier {
     pub fn new(connections: &[Connection], consumers: &[Consumer]) -> Self {
-        let mut mailbox_conns = HashSet::new();
-        let mut event_conns = HashSet::new();
+        let mut consumes: HashMap<&str, Consumes> = HashMap::new();
         for c in consumers {
             let q = c.queue_name();
+            let e = consumes.entry(c.connection_name()).or_default();
             if is_worker_mailbox(q) {
-                mailbox_conns.insert(c.connection_name().to_string());
+                e.mailbox = true;
             } else if is_event_queue(q) {
-                event_conns.insert(c.connection_name().to_string());
+                e.events = true;
+            } else if is_reply_queue(q) || is_task_result_queue(q) || is_uuid_queue(q) {
+                e.replies = true;
+            } else {
+                e.other = true;
             }
         }
-        let worker_hosts: HashSet<&str> = connections
+        let connection_kinds: HashMap<String, ConnectionKind> = connections
             .iter()
-            .filter(|c| mailbox_conns.contains(c.name()))
-            .filter_map(|c| c.peer_host.as_deref())
+            .map(|c| {
+                let kind = consumes.get(c.name()).copied().unwrap_or_default().kind();
+                (c.name().to_string(), kind)
+            })
             .collect();
-        let mut connection_kinds = HashMap::new();
-        for c in connections {
-            let kind = if mailbox_conns.contains(c.name()) {
-                ConnectionKind::CeleryWorker
-            } else if event_conns.contains(c.name()) {
-                ConnectionKind::EventConsumer
-            } else if c.product() == Some("py-amqp")
-                && c.peer_host
-                    .as_deref()
-                    .is_some_and(|h| worker_hosts.contains(h))
-            {
-                // A worker's other connections (event dispatcher, producer pool) come from the
-                // same host with the same client library.
-                ConnectionKind::CeleryWorker
-            } else {
-                ConnectionKind::Other
-            };
-            connection_kinds.insert(c.name().to_string(), kind);
-        }
         let worker_consumed = consumers
             .iter()
-            .filter(|c| mailbox_conns.contains(c.connection_name()))
+            .filter(|c| {
+                consumes
+                    .get(c.connection_name())
+                    .is_some_and(|k| k.kind() == ConnectionKind::CeleryWorker)
+            })
             .filter_map(Consumer::queue_key)
             .collect();
         let consuming = consumers
@@ -153,6 +182,13 @@ impl Classifier {
             connection_kinds,
             consuming,
         }
+    }
+
+    /// True when a Celery worker's connection consumes the queue (for an event queue: the
+    /// worker's gossip queue, bound to `worker.#` only).
+    pub fn is_worker_consumed(&self, q: &Queue) -> bool {
+        self.worker_consumed
+            .contains(&(q.vhost().to_string(), q.name().to_string()))
     }
 
     /// True when the connection consumes from at least one queue.
@@ -254,14 +290,48 @@ mod tests {
             QueueKind::Result
         );
         let kinds: Vec<_> = conns.iter().map(|c| k.connection_kind(c)).collect();
+        // c2 shares the worker's host and library but consumes nothing: it may as well be a
+        // task publisher on that host, so it is called what it is seen doing.
         assert_eq!(
             kinds,
             vec![
                 ConnectionKind::CeleryWorker,
-                ConnectionKind::CeleryWorker,
-                ConnectionKind::EventConsumer,
+                ConnectionKind::Publisher,
+                ConnectionKind::Monitor,
                 ConnectionKind::Other
             ]
         );
+    }
+
+    #[test]
+    fn monitors_clients_and_publishers_are_not_workers() {
+        let conns: Vec<Connection> = ["w", "flower", "rpc", "inspect", "pub", "gossip"]
+            .iter()
+            .map(|n| connection(n, "10.0.0.5", "py-amqp"))
+            .collect();
+        let consumers = vec![
+            consumer("w1@a.celery.pidbox", "w"),
+            consumer("celeryev.1", "w"),
+            consumer("celeryev.2", "flower"),
+            consumer("0d5c4a9e-3b0c-4f7e-9a1d-2b3c4d5e6f70", "rpc"),
+            consumer("6f1e.reply.celery.pidbox", "inspect"),
+            consumer("celeryev.3", "gossip"),
+            consumer("celery", "gossip"),
+        ];
+        let k = Classifier::new(&conns, &consumers);
+        let kinds: Vec<_> = conns.iter().map(|c| k.connection_kind(c).name()).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                "celery-worker",
+                "monitor",
+                "client",
+                "client",
+                "publisher",
+                "celery-worker"
+            ]
+        );
+        assert!(k.is_worker_consumed(&queue("v", "celeryev.1")));
+        assert!(!k.is_worker_consumed(&queue("v", "celeryev.2")));
     }
 }

@@ -1,18 +1,22 @@
-//! The management HTTP API client: one reqwest client, basic auth, per-request timeout, and JSON
-//! bodies decoded while they stream in (no whole-body buffer), with specific errors.
+//! The management HTTP API client: one reqwest client, basic auth, the waits of
+//! [`super::wait`] (connect and stall timeout, a wait for answers to start scaled to the
+//! broker's size, the run's deadline), and JSON bodies decoded while they stream in (no
+//! whole-body buffer), with specific errors.
 
 use std::io::{self, BufReader, Read};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use futures_util::TryStreamExt;
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
+use super::wait::{Budget, Cut};
 use crate::settings::Secret;
 
-/// Largest response body celtool reads. 50 000 queues with the columns celtool asks for are about
-/// 8 MB; a body past this limit is a misconfigured proxy or a broker celtool must not try to swallow.
+/// Largest response body celtool reads: 64 MiB. For scale, 50 000 queues with the columns celtool
+/// asks for are a body of about 8 MB; one past 64 MiB is a misconfigured proxy or a broker
+/// celtool must not try to swallow.
 pub const MAX_BODY: u64 = 64 * 1024 * 1024;
 
 /// Everything that can go wrong talking to the management API. Each message names the URL and
@@ -23,8 +27,18 @@ pub enum ApiError {
         "{url}: cannot connect: {cause}; is RabbitMQ running with the management plugin enabled (rabbitmq-plugins enable rabbitmq_management) and is --url right?"
     )]
     Connect { url: String, cause: String },
-    #[error("{url}: no complete answer within {secs}s; raise --timeout or check the broker's load")]
+    #[error(
+        "{url}: no answer within {secs}s (3 x --timeout, plus 1 s per 1 000 objects on the broker); raise --timeout or check the broker's load"
+    )]
     Timeout { url: String, secs: u64 },
+    #[error(
+        "{url}: the answer stalled: nothing for {secs}s after {bytes} bytes; the broker or a proxy stopped sending (raise --timeout if it is only slow)"
+    )]
+    Stalled { url: String, secs: u64, bytes: u64 },
+    #[error(
+        "{url}: no answer before the run's deadline ({secs}s); raise --deadline or check the broker's load"
+    )]
+    Deadline { url: String, secs: u64 },
     #[error(
         "{url}: 401 Unauthorized: the broker refused user '{user}'{profile}; check the user and the password (CELTOOL_PASSWORD or the profile's password_file)"
     )]
@@ -86,6 +100,8 @@ pub struct Endpoint {
     pub timeout: Duration,
     /// The profile the settings came from, named in authentication errors.
     pub profile: Option<String>,
+    /// How long the whole run may wait for the broker (`--deadline`); None: no limit.
+    pub deadline: Option<Duration>,
 }
 
 /// A management API client. Cheap to clone (the connection pool is shared).
@@ -94,14 +110,15 @@ pub struct Client {
     http: reqwest::Client,
     endpoint: Endpoint,
     max_body: u64,
+    budget: Arc<Budget>,
 }
 
 impl Client {
     pub fn new(endpoint: Endpoint) -> Result<Self, ApiError> {
         // rustls needs a process-wide crypto provider; installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        // No total timeout: the waits of `wait::Budget` bound each phase of a request instead.
         let http = reqwest::Client::builder()
-            .timeout(endpoint.timeout)
             .connect_timeout(endpoint.timeout)
             .redirect(reqwest::redirect::Policy::limited(5))
             .user_agent(concat!("celtool/", env!("CARGO_PKG_VERSION")))
@@ -110,11 +127,18 @@ impl Client {
                 url: endpoint.url.to_string(),
                 why: root_cause(&e),
             })?;
+        let budget = Arc::new(Budget::new(endpoint.timeout, endpoint.deadline));
         Ok(Client {
             http,
             endpoint,
             max_body: MAX_BODY,
+            budget,
         })
+    }
+
+    /// The waits of this client's run (shared by its clones).
+    pub fn budget(&self) -> &Arc<Budget> {
+        &self.budget
     }
 
     pub fn base(&self) -> &Url {
@@ -137,17 +161,70 @@ impl Client {
     where
         T: DeserializeOwned + Send + 'static,
     {
+        self.fetch(segments, columns, |r| {
+            serde_json::from_reader::<_, T>(r).map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    /// GET a JSON array and decode it item by item as it streams in (`super::list`): the
+    /// listings, where the bytes are.
+    pub async fn get_list<E>(
+        &self,
+        segments: &[&str],
+        columns: Option<&str>,
+    ) -> Result<Vec<E>, ApiError>
+    where
+        E: DeserializeOwned + Send + 'static,
+    {
+        self.fetch(segments, columns, |r| super::list::decode_list::<E>(r))
+            .await
+    }
+
+    /// A listing decoded item by item with `decode`; items that do not decode are counted in
+    /// `skipped`, not an error.
+    pub async fn get_listing<E>(
+        &self,
+        segments: &[&str],
+        columns: Option<&str>,
+        decode: super::list::ItemDecoder<E>,
+    ) -> Result<crate::broker::model::Listing<E>, ApiError>
+    where
+        E: DeserializeOwned + Send + 'static,
+    {
+        self.fetch(segments, columns, move |r| {
+            super::list::decode_list_by::<E>(r, decode)
+        })
+        .await
+    }
+
+    async fn fetch<T, D>(
+        &self,
+        segments: &[&str],
+        columns: Option<&str>,
+        decode: D,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        D: FnOnce(BufReader<&mut dyn Read>) -> Result<T, String> + Send + 'static,
+    {
         let url = self.url(segments, columns);
         // Errors name the endpoint without the long columns= list.
         let mut shown_url = url.clone();
         shown_url.set_query(None);
         let shown = format!("GET {shown_url}");
-        let response = self
+        let since = Instant::now();
+        let _waiting = self.budget.waiting(shown_url.path().to_string());
+        let send = self
             .http
             .get(url)
             .basic_auth(&self.endpoint.user, Some(self.endpoint.password.expose()))
-            .send()
+            .send();
+        let response = self
+            .budget
+            .until(|| self.budget.start_limit(since, true), send)
             .await
+            .map_err(|cut| self.cut_error(shown.clone(), cut))?
             .map_err(|e| self.transport_error(&shown, &e))?;
         let status = response.status();
         if !status.is_success() {
@@ -159,27 +236,65 @@ impl Client {
                 limit: self.max_body,
             });
         }
-        let stream = response.bytes_stream().map_err(io::Error::other);
+        let stream = Box::pin(body_stream(response, Arc::clone(&self.budget), since));
         let bridge = SyncIoBridge::new(StreamReader::new(stream));
         let limit = self.max_body;
         let decoded = tokio::task::spawn_blocking(move || {
-            let mut reader = Limited::new(BufReader::with_capacity(64 * 1024, bridge), limit);
-            let result = serde_json::from_reader::<_, T>(&mut reader);
-            (result, reader.failure)
+            // The buffer sits outside the limit, and is passed by value: serde_json reads a
+            // byte at a time, and std's `Bytes` over a `BufReader` takes them from its buffer
+            // (half of doctor's instructions went to byte-sized reads through `Limited`).
+            let mut limited = Limited::new(bridge, limit);
+            let result = decode(BufReader::with_capacity(64 * 1024, &mut limited));
+            (result, limited.failure)
         })
         .await;
         match decoded {
             Ok((Ok(value), _)) => Ok(value),
             Ok((Err(_), Some(failure))) => Err(self.read_error(shown, failure)),
-            Ok((Err(e), None)) => Err(ApiError::Decode {
-                url: shown,
-                cause: e.to_string(),
-            }),
+            Ok((Err(cause), None)) => Err(ApiError::Decode { url: shown, cause }),
             Err(join) => Err(ApiError::Transport {
                 url: shown,
                 cause: format!("decoding task failed: {join}"),
             }),
         }
+    }
+
+    /// GET a small JSON answer whose status carries the meaning (health checks: 200 pass, 503
+    /// fail with a JSON reason). Returns the status and the body (`Null` when it is not JSON);
+    /// statuses other than 2xx and 503 become the usual errors. Reads at most 1 MiB.
+    pub async fn get_status(
+        &self,
+        segments: &[&str],
+    ) -> Result<(u16, serde_json::Value), ApiError> {
+        let url = self.url(segments, None);
+        let shown = format!("GET {url}");
+        let mut response = self
+            .http
+            .get(url)
+            .basic_auth(&self.endpoint.user, Some(self.endpoint.password.expose()))
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&shown, &e))?;
+        let status = response.status();
+        if !status.is_success() && status != StatusCode::SERVICE_UNAVAILABLE {
+            return Err(self.status_error(shown, status, response).await);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(&shown, &e))?
+        {
+            body.extend_from_slice(&chunk);
+            if body.len() > 1 << 20 {
+                return Err(ApiError::TooLarge {
+                    url: shown,
+                    limit: 1 << 20,
+                });
+            }
+        }
+        let value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+        Ok((status.as_u16(), value))
     }
 
     /// PUT a JSON body (declare a policy, a queue). 201 and 204 both mean done.
@@ -215,9 +330,13 @@ impl Client {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.to_string());
         }
-        let response = request
-            .send()
+        // A change asked for after the report is not bound by the run's deadline.
+        let since = Instant::now();
+        let response = self
+            .budget
+            .until(|| self.budget.start_limit(since, false), request.send())
             .await
+            .map_err(|cut| self.cut_error(shown.clone(), cut))?
             .map_err(|e| self.transport_error(&shown, &e))?;
         let status = response.status();
         if status.is_success() {
@@ -261,6 +380,24 @@ impl Client {
         }
     }
 
+    fn cut_error(&self, url: String, cut: Cut) -> ApiError {
+        match cut {
+            Cut::NoStart(wait) => ApiError::Timeout {
+                url,
+                secs: wait.as_secs().max(1),
+            },
+            Cut::Stalled { bytes, idle } => ApiError::Stalled {
+                url,
+                secs: idle.as_secs().max(1),
+                bytes,
+            },
+            Cut::Deadline(len) => ApiError::Deadline {
+                url,
+                secs: len.as_secs().max(1),
+            },
+        }
+    }
+
     fn read_error(&self, url: String, failure: ReadFailure) -> ApiError {
         match failure {
             ReadFailure::TooLarge => ApiError::TooLarge {
@@ -268,6 +405,9 @@ impl Client {
                 limit: self.max_body,
             },
             ReadFailure::Io(e) => {
+                if let Some(cut) = e.get_ref().and_then(|i| i.downcast_ref::<Cut>()) {
+                    return self.cut_error(url, *cut);
+                }
                 let timed_out = e
                     .get_ref()
                     .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
@@ -310,7 +450,7 @@ impl Client {
             s if s.is_server_error() => ApiError::Server {
                 url,
                 status: s.to_string(),
-                reason: error_reason(response).await,
+                reason: error_reason(response, self.budget.idle()).await,
             },
             s => ApiError::Status {
                 url,
@@ -318,6 +458,40 @@ impl Client {
             },
         }
     }
+}
+
+/// The body of `response` as a stream of chunks, each awaited within the budget: the first
+/// within the wait for an answer to start (counted from `since`), each later one within the
+/// idle timeout; a wait that runs out ends the stream with an error carrying its [`Cut`].
+fn body_stream(
+    response: reqwest::Response,
+    budget: Arc<Budget>,
+    since: Instant,
+) -> impl futures_util::Stream<Item = io::Result<tokio_util::bytes::Bytes>> + Send + 'static {
+    futures_util::stream::unfold((Some(response), 0u64), move |(response, bytes)| {
+        let budget = Arc::clone(&budget);
+        async move {
+            let mut response = response?;
+            let chunk = if bytes == 0 {
+                budget
+                    .until(|| budget.start_limit(since, true), response.chunk())
+                    .await
+            } else {
+                // Fixed when the wait starts: silence counts from the last bytes.
+                let limit = budget.idle_limit(bytes);
+                budget.until(|| limit, response.chunk()).await
+            };
+            match chunk {
+                Ok(Ok(Some(b))) => {
+                    let n = bytes + b.len() as u64;
+                    Some((Ok(b), (Some(response), n)))
+                }
+                Ok(Ok(None)) => None,
+                Ok(Err(e)) => Some((Err(io::Error::other(e)), (None, bytes))),
+                Err(cut) => Some((Err(io::Error::other(cut)), (None, bytes))),
+            }
+        }
+    })
 }
 
 /// Everything but RFC 3986's unreserved characters is escaped in a path segment: the management
@@ -340,12 +514,12 @@ pub fn api_path(prefix: &str, segments: &[&str]) -> String {
 }
 
 /// The `reason` of a RabbitMQ error body (`{"error": ..., "reason": ...}`), read from at most
-/// 4 KiB of the body and stripped of control characters.
-async fn error_reason(mut response: reqwest::Response) -> String {
+/// 4 KiB of the body (each piece within `idle`) and stripped of control characters.
+async fn error_reason(mut response: reqwest::Response, idle: Duration) -> String {
     let mut body = Vec::new();
     while body.len() < 4096 {
-        match response.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+        match tokio::time::timeout(idle, response.chunk()).await {
+            Ok(Ok(Some(chunk))) => body.extend_from_slice(&chunk),
             _ => break,
         }
     }
@@ -440,6 +614,7 @@ mod tests {
             password: Secret::new("guest".into()),
             timeout: Duration::from_secs(1),
             profile: None,
+            deadline: None,
         })
         .unwrap()
     }

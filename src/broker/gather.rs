@@ -5,7 +5,11 @@ use futures_util::future::join_all;
 use serde::de::DeserializeOwned;
 
 use super::client::{ApiError, Client};
-use super::model::{Connection, Consumer, Exchange, Node, NodeMemory, Overview, Policy, Queue};
+use super::cluster::{ChannelQos, ClusterFacts, gather_cluster};
+use super::lenient::{Merged, MergedList, merged_list};
+use super::model::{
+    Channel, Connection, Consumer, Exchange, Listing, Node, NodeMemory, Overview, Policy, Queue,
+};
 
 /// Which parts of the API a command reads.
 #[derive(Debug, Clone, Copy, Default)]
@@ -17,6 +21,8 @@ pub struct Need {
     pub consumers: bool,
     pub exchanges: bool,
     pub policies: bool,
+    /// `/api/channels`: publisher confirms.
+    pub channels: bool,
 }
 
 impl Need {
@@ -28,6 +34,7 @@ impl Need {
         consumers: true,
         exchanges: true,
         policies: true,
+        channels: true,
     };
 }
 
@@ -55,12 +62,19 @@ pub struct Snapshot {
     pub consumers: Vec<Consumer>,
     pub exchanges: Vec<Exchange>,
     pub policies: Vec<Policy>,
+    pub channels: Vec<Channel>,
     pub gaps: Vec<Gap>,
+    /// Records of a listing that did not decode and were left out: (listing, how many).
+    pub skipped: Vec<(&'static str, usize)>,
+    /// Health checks, deprecated features in use, channel QoS (read with the nodes).
+    pub cluster: ClusterFacts,
 }
 
 /// Fetch everything `need` names at once. The first failure of the overview (or, without it,
 /// of any part) is returned as the error: a refused connection or bad credentials fail every
 /// request alike and deserve one message, not seven. Later failures of single parts become gaps.
+/// Each node's memory breakdown is asked for as soon as the node list has arrived, while the
+/// other parts are still on their way.
 pub async fn gather(
     client: &Client,
     vhost: Option<&str>,
@@ -68,7 +82,7 @@ pub async fn gather(
 ) -> Result<Snapshot, ApiError> {
     let scoped = |what: &'static str| -> Vec<&str> {
         match vhost {
-            Some(v) if what == "connections" => vec!["vhosts", v, "connections"],
+            Some(v) if what == "connections" || what == "channels" => vec!["vhosts", v, what],
             Some(v) => vec![what, v],
             None => vec![what],
         }
@@ -80,38 +94,59 @@ pub async fn gather(
         scoped("exchanges"),
         scoped("policies"),
     );
+    let channels_path = scoped("channels");
     let vhost_path = ["vhosts", vhost.unwrap_or("")];
-    let (vhost_check, overview, nodes, queues, connections, consumers, exchanges, policies) = tokio::join!(
+    let (
+        vhost_check,
+        overview,
+        nodes,
+        queues,
+        connections,
+        consumers,
+        exchanges,
+        policies,
+        channels,
+    ) = tokio::join!(
         fetch_if::<serde_json::Value>(client, vhost.is_some(), &vhost_path, Some("name")),
-        fetch_if::<Overview>(
+        overview_and_cluster(client, need, vhost),
+        nodes_and_memory(client, need.nodes),
+        list_if::<Queue>(
             client,
-            need.overview,
-            &["overview"],
-            Some(Overview::COLUMNS)
+            need.queues,
+            &queues_path,
+            Some(Queue::COLUMNS),
+            lenient
         ),
-        fetch_if::<Vec<Node>>(client, need.nodes, &["nodes"], Some(Node::COLUMNS)),
-        fetch_if::<Vec<Queue>>(client, need.queues, &queues_path, Some(Queue::COLUMNS)),
-        fetch_if::<Vec<Connection>>(
+        list_if::<Connection>(
             client,
             need.connections,
             &conns_path,
-            Some(Connection::COLUMNS)
+            Some(Connection::COLUMNS),
+            plain,
         ),
-        fetch_if::<Vec<Consumer>>(
+        list_if::<Consumer>(
             client,
             need.consumers,
             &consumers_path,
-            Some(Consumer::COLUMNS)
+            Some(Consumer::COLUMNS),
+            plain,
         ),
-        fetch_if::<Vec<Exchange>>(
+        list_if::<Exchange>(
             client,
             need.exchanges,
             &exchanges_path,
-            Some(Exchange::COLUMNS)
+            Some(Exchange::COLUMNS),
+            plain,
         ),
-        fetch_if::<Vec<Policy>>(client, need.policies, &policies_path, None),
+        list_if::<Policy>(client, need.policies, &policies_path, None, plain),
+        list_if::<Channel>(
+            client,
+            need.channels,
+            &channels_path,
+            Some(Channel::COLUMNS),
+            plain,
+        ),
     );
-
     if let Some(Err(e)) = vhost_check {
         return Err(match e {
             ApiError::NotFound { .. } => ApiError::NoSuchVhost {
@@ -121,23 +156,51 @@ pub async fn gather(
             other => other,
         });
     }
-
+    let (nodes, node_memory, memory_gaps) = nodes;
+    let (overview, cluster) = overview;
+    // An overview asked for only to size the waits is no part whose failure counts.
+    let overview = overview.filter(|o| need.overview || o.is_ok());
+    let mut gaps = Vec::new();
+    let mut skipped = Vec::new();
+    let (g, k) = (&mut gaps, &mut skipped);
+    let (queues, connections, consumers, exchanges, policies, channels) = (
+        take_list(queues, "queues", g, k),
+        take_list(connections, "connections", g, k),
+        take_list(consumers, "consumers", g, k),
+        take_list(exchanges, "exchanges", g, k),
+        take_list(policies, "policies", g, k),
+        take_list(channels, "channels", g, k),
+    );
     let mut snap = Snapshot {
         host: client.base().host_str().unwrap_or("broker").to_string(),
         vhost: vhost.map(str::to_string),
-        ..Snapshot::default()
+        overview: take(overview, "overview", &mut gaps),
+        nodes: take(nodes, "nodes", &mut gaps).unwrap_or_default(),
+        node_memory,
+        queues,
+        connections,
+        consumers,
+        exchanges,
+        policies,
+        channels,
+        gaps: Vec::new(),
+        skipped,
+        cluster,
     };
-    let mut gaps = Vec::new();
-    snap.overview = take(overview, "overview", &mut gaps);
-    snap.nodes = take(nodes, "nodes", &mut gaps).unwrap_or_default();
-    snap.queues = take(queues, "queues", &mut gaps).unwrap_or_default();
-    snap.connections = take(connections, "connections", &mut gaps).unwrap_or_default();
-    snap.consumers = take(consumers, "consumers", &mut gaps).unwrap_or_default();
-    snap.exchanges = take(exchanges, "exchanges", &mut gaps).unwrap_or_default();
-    snap.policies = take(policies, "policies", &mut gaps).unwrap_or_default();
+    if let Some(e) = failed_as_a_whole(&need, &mut gaps) {
+        return Err(e);
+    }
+    if need.nodes && need.channels && !gaps.iter().any(|g| g.what == "channels") {
+        snap.cluster.channels = Some(snap.channels.iter().map(ChannelQos::from).collect());
+    }
+    gaps.extend(memory_gaps);
+    snap.gaps = gaps;
+    Ok(snap)
+}
 
-    // A failing overview means nothing else is worth reporting; without an overview, the first
-    // failure stands for all of them when every part failed.
+/// A failing overview means nothing else is worth reporting; without an overview, the first
+/// failure stands for all of them when every part failed or the credentials were refused.
+fn failed_as_a_whole(need: &Need, gaps: &mut Vec<Gap>) -> Option<ApiError> {
     let fetched = [
         need.overview,
         need.nodes,
@@ -146,22 +209,69 @@ pub async fn gather(
         need.consumers,
         need.exchanges,
         need.policies,
+        need.channels,
     ]
     .iter()
     .filter(|n| **n)
     .count();
     if let Some(pos) = gaps.iter().position(|g| g.what == "overview") {
-        return Err(gaps.swap_remove(pos).error);
+        return Some(gaps.swap_remove(pos).error);
     }
     if !gaps.is_empty() && (gaps.len() == fetched || gaps.iter().any(|g| g.error.is_auth())) {
-        return Err(gaps.swap_remove(0).error);
+        return Some(gaps.swap_remove(0).error);
     }
+    None
+}
 
-    if need.nodes {
-        snap.node_memory = node_memory(client, &snap.nodes, &mut gaps).await;
+/// The overview, which sizes the wait for the other answers to start as soon as it arrives
+/// (they are already on their way; listings ask for it for that alone), then at once (when the
+/// nodes are asked for) the cluster's health checks and deprecated features, which depend on
+/// the version and node it names.
+async fn overview_and_cluster(
+    client: &Client,
+    need: Need,
+    vhost: Option<&str>,
+) -> (Option<Result<Overview, ApiError>>, ClusterFacts) {
+    let lists = need.queues || need.connections || need.consumers || need.exchanges;
+    let overview = fetch_if::<Overview>(
+        client,
+        need.overview || lists,
+        &["overview"],
+        Some(Overview::COLUMNS),
+    )
+    .await;
+    if let Some(Ok(o)) = &overview
+        && let Some(totals) = &o.object_totals
+    {
+        client.budget().scale_to(totals.sum());
     }
-    snap.gaps = gaps;
-    Ok(snap)
+    let cluster = if need.nodes {
+        let known = overview.as_ref().and_then(|o| o.as_ref().ok());
+        gather_cluster(client, known, vhost).await
+    } else {
+        ClusterFacts::default()
+    };
+    (overview, cluster)
+}
+
+type NodesAnswer = (
+    Option<Result<Vec<Node>, ApiError>>,
+    Vec<(String, NodeMemory)>,
+    Vec<Gap>,
+);
+
+/// The node list (repeated keys merged, see `lenient`), then at once each running node's
+/// memory breakdown.
+async fn nodes_and_memory(client: &Client, wanted: bool) -> NodesAnswer {
+    let nodes = fetch_if::<MergedList<Node>>(client, wanted, &["nodes"], Some(Node::COLUMNS))
+        .await
+        .map(|r| r.map(merged_list));
+    let mut gaps = Vec::new();
+    let memory = match &nodes {
+        Some(Ok(list)) => node_memory(client, list, &mut gaps).await,
+        _ => Vec::new(),
+    };
+    (nodes, memory, gaps)
 }
 
 async fn node_memory(
@@ -204,6 +314,49 @@ where
 {
     if wanted {
         Some(client.get::<T>(path, columns).await)
+    } else {
+        None
+    }
+}
+
+/// A listing's records, counting the odd ones left out.
+fn take_list<T>(
+    answer: Option<Result<Listing<T>, ApiError>>,
+    what: &'static str,
+    gaps: &mut Vec<Gap>,
+    skipped: &mut Vec<(&'static str, usize)>,
+) -> Vec<T> {
+    let listing = take(answer, what, gaps).unwrap_or_default();
+    if listing.skipped > 0 {
+        skipped.push((what, listing.skipped));
+    }
+    listing.items
+}
+
+/// An item decoded as it is, else with repeated keys merged (RabbitMQ 3.10 repeats `online` or
+/// `slave_nodes` in one queue object for a few seconds after a node stops or starts).
+fn lenient<E: DeserializeOwned>(text: &str) -> Result<E, serde_json::Error> {
+    serde_json::from_str(text)
+        .or_else(|_| serde_json::from_str::<Merged<E>>(text).map(Merged::into_inner))
+}
+
+fn plain<E: DeserializeOwned>(text: &str) -> Result<E, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
+/// A listing, decoded item by item; odd items are counted, not fatal.
+async fn list_if<E>(
+    client: &Client,
+    wanted: bool,
+    path: &[&str],
+    columns: Option<&str>,
+    decode: crate::broker::list::ItemDecoder<E>,
+) -> Option<Result<Listing<E>, ApiError>>
+where
+    E: DeserializeOwned + Send + 'static,
+{
+    if wanted {
+        Some(client.get_listing::<E>(path, columns, decode).await)
     } else {
         None
     }

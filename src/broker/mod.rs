@@ -3,5 +3,9 @@
 
 pub mod celery;
 pub mod client;
+pub mod cluster;
 pub mod gather;
+pub mod lenient;
+pub mod list;
 pub mod model;
+pub mod wait;

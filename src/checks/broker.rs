@@ -1,6 +1,8 @@
 //! Node-level checks: version, nodes down, alarms, headroom, management plugin memory, policies.
 
+use super::shell_word;
 use super::{Ctx, level, ratio};
+use crate::broker::model::{MemoryBreakdown, Node, bytes, count};
 use crate::output::{fmt_bytes, fmt_pct};
 use crate::report::{Finding, Severity};
 
@@ -27,11 +29,19 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
 
 fn version(ctx: &Ctx, out: &mut Vec<Finding>) {
     let Some(ov) = &ctx.snap.overview else { return };
-    let version = ov.version().unwrap_or("unknown");
+    // No version at all is the sanity check's unknown (broker.api.value), not a guess here.
+    let Some(version) = ov.version() else { return };
     let old = parse_major_minor(version).is_some_and(|v| v < (3, 8));
     let severity = if old { Severity::Warn } else { Severity::Ok };
     let cluster = ov.cluster_name.as_deref().unwrap_or("?");
-    let mut f = Finding::new("broker.version", severity, cluster).summary(format!(
+    // The node answering, named as the node findings name it (rabbit@localhost), not the
+    // cluster name (which defaults to the node's FQDN-based name and may differ).
+    let node = ov
+        .node
+        .as_deref()
+        .or(ctx.snap.nodes.first().and_then(|n| n.name.as_deref()))
+        .unwrap_or(cluster);
+    let mut f = Finding::new("broker.version", severity, node).summary(format!(
         "RabbitMQ {version}, cluster {cluster}{}",
         if old {
             "; versions before 3.8 are not supported by celtool and long out of support"
@@ -55,7 +65,7 @@ fn parse_major_minor(v: &str) -> Option<(u32, u32)> {
     Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }
 
-fn alarms(node: &crate::broker::model::Node, out: &mut Vec<Finding>) {
+fn alarms(node: &Node, out: &mut Vec<Finding>) {
     let name = node.name();
     if node.mem_alarm == Some(true) {
         out.push(
@@ -87,31 +97,39 @@ fn alarms(node: &crate::broker::model::Node, out: &mut Vec<Finding>) {
     }
 }
 
-fn headroom(ctx: &Ctx, node: &crate::broker::model::Node, out: &mut Vec<Finding>) {
+fn headroom(ctx: &Ctx, node: &Node, out: &mut Vec<Finding>) {
     let name = node.name();
     let t = ctx.thresholds;
     let cases = [
         (
             "broker.memory.headroom",
             "memory",
-            ratio(node.mem_used, node.mem_limit),
+            ratio(bytes(node.mem_used), bytes(node.mem_limit)),
             "find what holds the memory before the alarm blocks publishers: see `celtool explain broker.alarm.memory`",
         ),
         (
             "broker.fd.headroom",
             "file descriptors",
-            ratio(node.fd_used, node.fd_total),
+            ratio(count(node.fd_used), count(node.fd_total)),
             "raise LimitNOFILE for rabbitmq-server (systemctl edit rabbitmq-server: [Service] LimitNOFILE=65536) and look for connection leaks (celtool connections)",
         ),
         (
             "broker.proc.headroom",
             "Erlang processes",
-            ratio(node.proc_used, node.proc_total),
+            ratio(count(node.proc_used), count(node.proc_total)),
             "remove what multiplies queues and connections (results.flood, leaked connections) before raising +P",
         ),
     ];
+    if node.mem_alarm == Some(true)
+        || ratio(bytes(node.mem_used), bytes(node.mem_limit)).is_some_and(|r| r >= 1.0)
+    {
+        out.push(memory_alarm_headroom(ctx, node));
+    }
     for (id, what, value, remedy) in cases {
         let Some(value) = value else { continue };
+        if id == "broker.memory.headroom" && (node.mem_alarm == Some(true) || value >= 1.0) {
+            continue;
+        }
         let severity = level(&t.get(id), value);
         let mut f = Finding::new(id, severity, name)
             .summary(format!(
@@ -124,7 +142,7 @@ fn headroom(ctx: &Ctx, node: &crate::broker::model::Node, out: &mut Vec<Finding>
         }
         out.push(f);
     }
-    if let Some(value) = ratio(node.disk_free, node.disk_free_limit) {
+    if let Some(value) = ratio(bytes(node.disk_free), bytes(node.disk_free_limit)) {
         let id = "broker.disk.headroom";
         let severity = level(&t.get(id), value);
         let mut f = Finding::new(id, severity, name)
@@ -144,6 +162,84 @@ fn headroom(ctx: &Ctx, node: &crate::broker::model::Node, out: &mut Vec<Finding>
     }
 }
 
+/// The memory headroom on a node past its watermark: a tripped alarm, said as such.
+fn memory_alarm_headroom(ctx: &Ctx, node: &Node) -> Finding {
+    let name = node.name();
+    let (used, limit) = (bytes(node.mem_used), bytes(node.mem_limit));
+    let show = |v: Option<f64>| v.map(fmt_bytes).unwrap_or_else(|| "?".into());
+    // A limit far below what any node needs to run is a watermark set by mistake (an absolute
+    // vm_memory_high_watermark in the wrong unit, or a relative one on a tiny container).
+    let tiny = limit.is_some_and(|l| l < 64.0 * 1024.0 * 1024.0);
+    let mut f = Finding::new("broker.memory.headroom", Severity::Crit, name)
+        .summary(format!(
+            "memory alarm: {} used, limit {} (vm_memory_high_watermark){}{}",
+            show(used),
+            show(limit),
+            if tiny {
+                "; that limit is too small for any node: the watermark looks misconfigured"
+            } else {
+                ""
+            },
+            biggest_users(ctx, name)
+        ))
+        .remedy(if tiny {
+            "check vm_memory_high_watermark in rabbitmq.conf (relative, e.g. 0.4, or absolute with a unit, e.g. 2GB); at runtime: rabbitmqctl set_vm_memory_high_watermark 0.4"
+        } else {
+            "find what holds the memory and drain or delete it: see `celtool explain broker.alarm.memory`"
+        });
+    if let (Some(u), Some(l)) = (used, limit) {
+        f = f
+            .evidence("mem_used_bytes", u)
+            .evidence("mem_limit_bytes", l);
+        if let Some(r) = ratio(Some(u), Some(l)) {
+            f = f.evidence("used_ratio", r);
+        }
+    }
+    f
+}
+
+/// "; biggest: binary 40%, queue_procs 30%, ..." from the node's memory breakdown, if read.
+fn biggest_users(ctx: &Ctx, node: &str) -> String {
+    let Some(b) = breakdown(ctx, node) else {
+        return String::new();
+    };
+    let Some(total) = b.total() else {
+        return String::new();
+    };
+    let parts: Vec<String> = b
+        .top_users(4)
+        .into_iter()
+        .filter_map(|(k, v)| Some(format!("{k} {}", fmt_pct(ratio(Some(v), Some(total))?))))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; biggest: {}", parts.join(", "))
+    }
+}
+
+fn breakdown<'a>(ctx: &'a Ctx, node: &str) -> Option<&'a MemoryBreakdown> {
+    ctx.snap
+        .node_memory
+        .iter()
+        .find(|(n, _)| n == node)
+        .and_then(|(_, m)| m.memory.as_ref())
+}
+
+/// What to change about the management plugin, given the rates_mode already in force.
+fn mgmt_remedy(rates_mode: Option<&str>) -> String {
+    const RESTART: &str = "then: rabbitmq-plugins disable rabbitmq_management && rabbitmq-plugins enable rabbitmq_management";
+    match rates_mode {
+        Some("basic") | Some("none") => format!(
+            "rates_mode is already {}: set collect_statistics_interval = 30000 in rabbitmq.conf, or turn the plugin's statistics off (management_agent.disable_metrics_collector = true) and monitor through rabbitmq_prometheus; {RESTART}",
+            rates_mode.unwrap_or_default()
+        ),
+        _ => format!(
+            "set management.rates_mode = basic and collect_statistics_interval = 30000 in rabbitmq.conf, {RESTART}"
+        ),
+    }
+}
+
 fn mgmt_memory(ctx: &Ctx, out: &mut Vec<Finding>) {
     let id = "broker.mgmt.memory";
     for (node, mem) in &ctx.snap.node_memory {
@@ -154,24 +250,27 @@ fn mgmt_memory(ctx: &Ctx, out: &mut Vec<Finding>) {
             (None, None) => continue,
             (a, b) => a.unwrap_or(0.0) + b.unwrap_or(0.0),
         };
-        let total = breakdown
-            .total
-            .as_ref()
-            .and_then(|t| t.erlang.or(t.allocated).or(t.rss));
+        let total = breakdown.total();
         let Some(share) = ratio(Some(own), total) else {
             continue;
         };
         let severity = level(&ctx.thresholds.get(id), share);
         let mut f = Finding::new(id, severity, node.as_str())
             .summary(format!(
-                "the management plugin holds {} ({}) of {node}'s memory",
+                "the management plugin holds {} ({}) of {node}'s memory{}",
                 fmt_bytes(own),
-                fmt_pct(share)
+                fmt_pct(share),
+                biggest_users(ctx, node)
             ))
             .evidence("mgmt_bytes", own)
             .evidence("share", share);
         if severity != Severity::Ok {
-            f = f.remedy("set management.rates_mode = basic and collect_statistics_interval = 30000 in rabbitmq.conf, then: rabbitmq-plugins disable rabbitmq_management && rabbitmq-plugins enable rabbitmq_management");
+            let mode = ctx
+                .snap
+                .overview
+                .as_ref()
+                .and_then(|o| o.rates_mode.as_deref());
+            f = f.remedy(mgmt_remedy(mode));
         }
         out.push(f);
     }
@@ -197,18 +296,6 @@ fn ha_policies(ctx: &Ctx, out: &mut Vec<Finding>) {
                     shell_word(p.name())
                 )),
         );
-    }
-}
-
-/// Quote a word for a shell command line when it needs it.
-pub fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./@:%+=,".contains(&b))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
     }
 }
 
@@ -242,8 +329,12 @@ mod tests {
             vec![
                 ("broker.alarm.disk", Severity::Crit, "rabbit@b".into()),
                 ("broker.alarm.memory", Severity::Crit, "rabbit@a".into()),
+                // These hand-made nodes lack the disk or the memory figures a node sends.
+                ("broker.api.value", Severity::Unknown, "rabbit@a".into()),
+                ("broker.api.value", Severity::Unknown, "rabbit@b".into()),
                 ("broker.disk.headroom", Severity::Warn, "rabbit@b".into()),
-                ("broker.memory.headroom", Severity::Warn, "rabbit@a".into()),
+                // A tripped alarm is no headroom at all.
+                ("broker.memory.headroom", Severity::Crit, "rabbit@a".into()),
                 ("broker.node.down", Severity::Crit, "rabbit@c".into()),
                 ("broker.proc.headroom", Severity::Crit, "rabbit@b".into()),
             ]

@@ -1,13 +1,13 @@
-//! Celery checks: event queues (TTL, consumers, backlog), event traffic share, worker mailboxes
-//! without a consumer, result floods.
+//! Celery checks: event queues (TTL, consumers, backlog), worker mailboxes without a consumer,
+//! result floods. Event traffic is judged in `events.rs`.
 
 use std::collections::BTreeMap;
 
-use super::broker::shell_word;
-use super::{Ctx, level, ratio};
+use super::shell_word;
+use super::{Ctx, level};
 use crate::broker::celery::{self, QueueKind};
 use crate::broker::model::Queue;
-use crate::output::{fmt_count, fmt_pct};
+use crate::output::fmt_count;
 use crate::report::{Finding, Severity};
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -20,7 +20,6 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             mailbox(q, node, out);
         }
     }
-    traffic_share(ctx, out);
     results(ctx, out);
 }
 
@@ -119,83 +118,6 @@ fn mailbox(q: &Queue, node: &str, out: &mut Vec<Finding>) {
                 shell_word(q.name())
             )),
     );
-}
-
-#[derive(Default)]
-struct VhostTraffic {
-    has_celeryev: bool,
-    event_rate: f64,
-    event_queue_rate: f64,
-    task_rate: f64,
-    workers: usize,
-}
-
-fn traffic_share(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let id = "events.traffic-share";
-    let mut by_vhost: BTreeMap<&str, VhostTraffic> = BTreeMap::new();
-    for e in &ctx.snap.exchanges {
-        if e.name() == "celeryev" {
-            let t = by_vhost
-                .entry(e.vhost.as_deref().unwrap_or("/"))
-                .or_default();
-            t.has_celeryev = true;
-            t.event_rate += e.publish_out_rate().unwrap_or(0.0);
-        }
-    }
-    for q in &ctx.snap.queues {
-        let kind = ctx.kinds.queue_kind(q);
-        let t = by_vhost.entry(q.vhost()).or_default();
-        match kind {
-            QueueKind::Event => t.event_queue_rate += q.publish_rate().unwrap_or(0.0),
-            QueueKind::Task => t.task_rate += q.publish_rate().unwrap_or(0.0),
-            QueueKind::Mailbox if celery::is_worker_mailbox(q.name()) => t.workers += 1,
-            _ => {}
-        }
-    }
-    for (vhost, t) in by_vhost {
-        if !t.has_celeryev {
-            continue;
-        }
-        // The exchange's publish_out counts every copy routed to the event queues; without rates
-        // on the exchange, the event queues' own publish rates add up to the same.
-        let events = if t.event_rate > 0.0 {
-            t.event_rate
-        } else {
-            t.event_queue_rate
-        };
-        let Some(share) = ratio(Some(events), Some(events + t.task_rate)) else {
-            continue;
-        };
-        // Below one event per second the share says nothing worth acting on.
-        let severity = if events < 1.0 {
-            Severity::Ok
-        } else {
-            level(&ctx.thresholds.get(id), share)
-        };
-        let mut f = Finding::new(id, severity, vhost)
-            .summary(format!(
-                "in vhost {vhost}, Celery events are {} of messages ({events:.1} event msg/s routed vs {:.1} task msg/s){}",
-                fmt_pct(share),
-                t.task_rate,
-                if t.workers > 1 {
-                    format!(
-                        "; {} workers: with gossip each receives every other's heartbeats ({} deliveries per round)",
-                        t.workers,
-                        t.workers * (t.workers - 1)
-                    )
-                } else {
-                    String::new()
-                }
-            ))
-            .evidence("event_messages_per_second", events)
-            .evidence("task_messages_per_second", t.task_rate)
-            .evidence("share", share)
-            .evidence("workers", t.workers as f64);
-        if severity != Severity::Ok {
-            f = f.remedy("run workers with --without-gossip --without-mingle; drop -E / worker_send_task_events (old name CELERY_SEND_EVENTS) unless a monitor needs task events; give event queues a TTL (see events.no-ttl)");
-        }
-        out.push(f);
-    }
 }
 
 fn results(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -341,30 +263,5 @@ mod tests {
         let flood = findings.iter().find(|f| f.id == "results.flood").unwrap();
         assert_eq!(flood.evidence["per_task_queues"], 150.0);
         assert!(flood.summary.contains("celeryresults"));
-    }
-
-    #[test]
-    fn event_share_compares_routed_events_with_task_publishes() {
-        let mut snap = snapshot();
-        snap.exchanges = vec![
-            serde_json::from_value(json!({"name": "celeryev", "vhost": "/",
-            "message_stats": {"publish_out_details": {"rate": 90.0}}}))
-            .unwrap(),
-        ];
-        snap.queues = vec![queue(
-            json!({"name": "celery", "vhost": "/", "consumers": 1,
-            "message_stats": {"publish_details": {"rate": 10.0}}}),
-        )];
-        let findings = run(&snap);
-        let f = findings
-            .iter()
-            .find(|f| f.id == "events.traffic-share")
-            .unwrap();
-        assert_eq!((f.severity, f.evidence["share"]), (Severity::Warn, 0.9));
-        // No traffic at all: no division by zero, no finding.
-        snap.exchanges =
-            vec![serde_json::from_value(json!({"name": "celeryev", "vhost": "/"})).unwrap()];
-        snap.queues.clear();
-        assert!(run(&snap).iter().all(|f| f.id != "events.traffic-share"));
     }
 }

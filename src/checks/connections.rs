@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{Ctx, level};
+use crate::broker::celery::ConnectionKind;
 use crate::broker::model::Connection;
 use crate::output::fmt_bytes;
 use crate::report::{Finding, Severity};
@@ -115,22 +116,45 @@ fn flow(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Finding>) {
 }
 
 fn heartbeat(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Finding>) {
-    // A publisher without heartbeats costs a lingering socket when its peer dies; a consumer
-    // without heartbeats also keeps its unacknowledged messages (reserved tasks) from every other
-    // worker. Celery's own publisher connections run without heartbeats, so only consumers count.
+    // A consumer without heartbeats keeps its unacknowledged messages (reserved tasks) from
+    // every other consumer when its peer dies unseen. Only workers and other consumers count:
+    // Celery applies broker_heartbeat to workers only, so its publishers, rpc:// result
+    // consumers, `celery inspect` and monitors (Flower, `celery events`) run without heartbeats
+    // by design and hold no task messages.
     let hit: Vec<&Connection> = conns
         .iter()
         .copied()
-        .filter(|c| c.timeout == Some(0.0) && ctx.kinds.is_consuming(c))
+        .filter(|c| {
+            c.timeout == Some(0.0)
+                && ctx.kinds.is_consuming(c)
+                && matches!(
+                    ctx.kinds.connection_kind(c),
+                    ConnectionKind::CeleryWorker | ConnectionKind::Other
+                )
+        })
         .collect();
+    let workers = hit
+        .iter()
+        .any(|c| ctx.kinds.connection_kind(c) == ConnectionKind::CeleryWorker);
+    let others = hit
+        .iter()
+        .any(|c| ctx.kinds.connection_kind(c) == ConnectionKind::Other);
+    let remedy = match (workers, others) {
+        (true, false) => WORKER_HEARTBEAT.to_string(),
+        (false, true) => OTHER_HEARTBEAT.to_string(),
+        _ => format!("celery-worker: {WORKER_HEARTBEAT}; other: {OTHER_HEARTBEAT}"),
+    };
     let sel = Selection {
         id: "broker.connections.heartbeat",
         default: Severity::Warn,
         what: "consuming connection(s) run without heartbeats (timeout 0)",
-        remedy: "set broker_heartbeat = 120 (old name BROKER_HEARTBEAT) in the Celery config of these clients; never 0",
+        remedy: &remedy,
     };
     report(ctx, vhost, &hit, sel, out);
 }
+
+const WORKER_HEARTBEAT: &str = "set broker_heartbeat = 120 (old name BROKER_HEARTBEAT) in these workers' Celery config (Celery applies it to workers only); never 0";
+const OTHER_HEARTBEAT: &str = "turn on heartbeats in these consumers' AMQP client (e.g. pika ConnectionParameters(heartbeat=60), kombu Connection(heartbeat=60) with heartbeat_check calls); the server's heartbeat setting cannot override a client that asks for 0";
 
 fn top_talkers(ctx: &Ctx, out: &mut Vec<Finding>) {
     let id = "broker.connections.top-talkers";
@@ -196,6 +220,46 @@ mod tests {
                 ("broker.connections.flow", Severity::Warn, "w".into()),
                 ("broker.connections.heartbeat", Severity::Warn, "v".into()),
             ]
+        );
+    }
+
+    #[test]
+    fn heartbeat_remedies_fit_the_kind_and_clients_are_left_alone() {
+        let mut snap = snapshot();
+        snap.connections = ["w", "rpc", "flower", "java"]
+            .iter()
+            .map(|n| conn(serde_json::json!({"name": n, "vhost": "v", "timeout": 0})))
+            .collect();
+        let consumer = |q: &str, c: &str| {
+            serde_json::from_value(serde_json::json!({"queue": {"name": q, "vhost": "v"},
+                "channel_details": {"connection_name": c}}))
+            .unwrap()
+        };
+        snap.consumers = vec![
+            consumer("w1@h.celery.pidbox", "w"),
+            consumer("0d5c4a9e-3b0c-4f7e-9a1d-2b3c4d5e6f70", "rpc"),
+            consumer("celeryev.1", "flower"),
+        ];
+        let findings = run(&snap);
+        let f = findings
+            .iter()
+            .find(|f| f.id == "broker.connections.heartbeat")
+            .unwrap();
+        assert_eq!(f.evidence["connections"], 1.0);
+        assert!(f.remedy.starts_with("set broker_heartbeat"), "{}", f.remedy);
+        assert!(!f.summary.contains("client") && !f.summary.contains("monitor"));
+        // A non-Celery consumer gets the client-library remedy, not broker_heartbeat alone.
+        snap.consumers.push(consumer("billing", "java"));
+        let findings = run(&snap);
+        let f = findings
+            .iter()
+            .find(|f| f.id == "broker.connections.heartbeat")
+            .unwrap();
+        assert_eq!(f.evidence["connections"], 2.0);
+        assert!(
+            f.remedy.contains("other: turn on heartbeats"),
+            "{}",
+            f.remedy
         );
     }
 

@@ -2,7 +2,7 @@
 //! redeliveries, queues that are not running. Event, mailbox and result queues are left to the
 //! Celery checks.
 
-use super::broker::shell_word;
+use super::shell_word;
 use super::{Ctx, level, ratio};
 use crate::broker::celery::QueueKind;
 use crate::broker::model::Queue;
@@ -156,29 +156,54 @@ fn unacked(ctx: &Ctx, q: &Queue, out: &mut Vec<Finding>) {
     out.push(f);
 }
 
+/// Deliveries a queue's totals need before their redelivered share means anything.
+const MIN_DELIVERIES: f64 = 20.0;
+
+/// Redeliveries, judged on the last seconds' rates, and on the totals since the queue's
+/// statistics began when the rates show none (workers killed half a minute ago leave no rate,
+/// but their redeliveries stay in the totals).
 fn redeliveries(ctx: &Ctx, q: &Queue, out: &mut Vec<Finding>) {
     let id = "queues.redeliveries";
-    let Some(redeliver) = q.redeliver_rate().filter(|r| *r > 0.0) else {
+    let limits = ctx.thresholds.get(id);
+    let by_rate = q.redeliver_rate().filter(|r| *r > 0.0).and_then(|redeliver| {
+        let share = ratio(Some(redeliver), q.deliver_rate())?;
+        let severity = level(&limits, share);
+        (severity != Severity::Ok).then(|| {
+            Finding::new(id, severity, q.subject())
+                .summary(format!(
+                    "{redeliver:.2} msg/s redelivered in {} ({:.0}% of deliveries, last seconds' rates): tasks run more than once",
+                    q.subject(),
+                    share * 100.0
+                ))
+                .evidence("redeliver_per_second", redeliver)
+                .evidence("redeliver_share", share)
+        })
+    });
+    let by_total = || {
+        let (redelivered, delivered) = q.redeliver_totals()?;
+        if redelivered <= 0.0 || delivered < MIN_DELIVERIES {
+            return None;
+        }
+        let share = ratio(Some(redelivered), Some(delivered))?;
+        let severity = level(&limits, share);
+        (severity != Severity::Ok).then(|| {
+            Finding::new(id, severity, q.subject())
+                .summary(format!(
+                    "{} of {} deliveries in {} were redeliveries ({:.0}%, totals since the queue's statistics began; none in the last seconds' rates): tasks ran more than once",
+                    fmt_count(redelivered),
+                    fmt_count(delivered),
+                    q.subject(),
+                    share * 100.0
+                ))
+                .evidence("redelivered_total", redelivered)
+                .evidence("delivered_total", delivered)
+                .evidence("redeliver_share", share)
+        })
+    };
+    let Some(f) = by_rate.or_else(by_total) else {
         return;
     };
-    let Some(share) = ratio(Some(redeliver), q.deliver_rate()) else {
-        return;
-    };
-    let severity = level(&ctx.thresholds.get(id), share);
-    if severity == Severity::Ok {
-        return;
-    }
-    out.push(
-        Finding::new(id, severity, q.subject())
-            .summary(format!(
-                "{redeliver:.2} msg/s redelivered in {} ({:.0}% of deliveries): tasks run more than once",
-                q.subject(),
-                share * 100.0
-            ))
-            .evidence("redeliver_per_second", redeliver)
-            .evidence("redeliver_share", share)
-            .remedy("make these tasks idempotent; with task_acks_late (old name CELERY_ACKS_LATE) find why workers die mid-task (OOM kills, worker_max_memory_per_child); set task_reject_on_worker_lost deliberately"),
-    );
+    out.push(f.remedy("make these tasks idempotent; with task_acks_late (old name CELERY_ACKS_LATE) find why workers die mid-task (OOM kills, worker_max_memory_per_child); set task_reject_on_worker_lost deliberately"));
 }
 
 #[cfg(test)]
@@ -186,6 +211,24 @@ mod tests {
     use super::super::testing::*;
     use crate::report::Severity;
     use serde_json::json;
+
+    #[test]
+    fn redeliveries_in_the_totals_are_reported_when_the_rates_are_quiet() {
+        let mut snap = snapshot();
+        snap.queues = vec![queue(
+            json!({"name": "celery", "vhost": "v", "consumers": 1,
+            "message_stats": {"redeliver": 14, "deliver_get": 202,
+                "redeliver_details": {"rate": 0.0}, "deliver_get_details": {"rate": 0.0}}}),
+        )];
+        let f = run(&snap);
+        let r = f.iter().find(|f| f.id == "queues.redeliveries").unwrap();
+        assert_eq!(r.severity, Severity::Warn);
+        assert!(r.summary.contains("14 of 202"), "{}", r.summary);
+        assert!(r.summary.contains("totals"), "{}", r.summary);
+        // Too few deliveries to judge.
+        snap.queues[0].message_stats.as_mut().unwrap().deliver_get = Some(10.0);
+        assert!(run(&snap).iter().all(|f| f.id != "queues.redeliveries"));
+    }
 
     #[test]
     fn ready_without_consumers_is_critical_and_not_also_a_backlog() {

@@ -2,14 +2,15 @@
 
 use serde::Serialize;
 
-use super::{Globals, complete_snapshot, emit_listing};
+use super::{complete_snapshot, emit_listing, warn_skipped};
 use crate::broker::celery::{Classifier, ConnectionKind};
 use crate::broker::gather::Need;
 use crate::cli::{ConnKindArg, ConnectionsArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
 use crate::output::table::{Align, render};
-use crate::output::{Style, fmt_bytes, fmt_count};
+use crate::output::{Printer, Style, fmt_bytes, fmt_count};
+use crate::settings::Settings;
 
 /// One row of `celtool connections`; its JSON keys are a scripting contract.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -28,16 +29,17 @@ pub struct ConnectionRow {
     pub product: Option<String>,
 }
 
-pub fn run(g: &Globals, args: &ConnectionsArgs) -> Result<Outcome, Error> {
-    if let Some(url) = super::redis::redis_url(g, &g.config()?) {
-        return super::redis::connections(g, args, &url);
+pub fn run(s: &Settings, p: &Printer, args: &ConnectionsArgs) -> Result<Outcome, Error> {
+    if let Some(url) = &s.redis_url {
+        return super::redis::connections(s, p, args, url);
     }
     let need = Need {
         connections: true,
         consumers: true,
         ..Need::default()
     };
-    let (_, snap) = complete_snapshot(g, need)?;
+    let (_, snap) = complete_snapshot(s, p, need)?;
+    warn_skipped(p, &snap);
     let kinds = Classifier::new(&snap.connections, &snap.consumers);
     let wanted = |k: ConnectionKind| {
         args.kind.is_empty()
@@ -45,7 +47,9 @@ pub fn run(g: &Globals, args: &ConnectionsArgs) -> Result<Outcome, Error> {
                 matches!(
                     (a, k),
                     (ConnKindArg::CeleryWorker, ConnectionKind::CeleryWorker)
-                        | (ConnKindArg::EventConsumer, ConnectionKind::EventConsumer)
+                        | (ConnKindArg::Monitor, ConnectionKind::Monitor)
+                        | (ConnKindArg::Client, ConnectionKind::Client)
+                        | (ConnKindArg::Publisher, ConnectionKind::Publisher)
                         | (ConnKindArg::Other, ConnectionKind::Other)
                 )
             })
@@ -75,7 +79,7 @@ pub fn run(g: &Globals, args: &ConnectionsArgs) -> Result<Outcome, Error> {
     if let Some(limit) = args.limit {
         rows.truncate(limit);
     }
-    emit_listing(g, &rows, || table(&g.style, &rows), || prometheus(&rows))?;
+    emit_listing(p, &rows, || table(&p.style, &rows), || prometheus(&rows))?;
     Ok(Outcome::Done)
 }
 

@@ -1,19 +1,107 @@
-//! `celtool doctor`: gather, check, report; exit code by the worst severity.
+//! `celtool doctor`: gather once, check, report; exit code by the worst severity. With --fix,
+//! the fixes are planned from the same snapshot the report came from.
 
-use super::{Globals, emit, runtime};
-use crate::broker::gather::{Need, gather};
+use std::collections::{BTreeSet, HashSet};
+use std::time::Duration;
+
+use crate::broker::client::{ApiError, Client};
+use crate::broker::gather::Need as BrokerNeed;
 use crate::catalog;
 use crate::checks;
-use crate::cli::{DoctorArgs, Part};
+use crate::cli::{self, DoctorArgs, Part};
 use crate::error::{Error, Outcome};
-use crate::output::Format;
-use crate::output::report::{Scope, render};
+use crate::fix::{Applier, Change, event_queues, host as host_fix, stale_queues};
+use crate::gather::{self, Need, Snapshot};
+use crate::host::{GatherOptions, Reading};
+use crate::output::report::{Scope, print};
+use crate::output::{Format, Printer};
 use crate::report::{Finding, Report, Severity};
+use crate::settings::{Settings, parse_duration};
 
-pub fn run(g: &Globals, args: &DoctorArgs) -> Result<Outcome, Error> {
-    if let Some(url) = super::redis::redis_url(g, &g.config()?) {
-        return super::redis::doctor(g, args, &url);
+pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
+    if let Some(url) = &s.redis_url {
+        return super::redis::doctor(s, p, args, url);
     }
+    validate(p, args)?;
+    // With --fix, hold the journal lock before reading the state the fixes are planned from.
+    let _lock = if args.fix {
+        crate::fix::lock_journal(&args.apply)?
+    } else {
+        None
+    };
+    let wants = |part: Part| args.only.is_empty() || args.only.contains(&part);
+    let client = if wants(Part::Broker) {
+        Some(s.client()?)
+    } else {
+        None
+    };
+    let workers = match (&client, args.no_workers) {
+        (Some(_), false) => Some(workers_need(s, args)?),
+        _ => None,
+    };
+    let need = Need {
+        broker: wants(Part::Broker).then_some(BrokerNeed::ALL),
+        workers,
+        host: wants(Part::Host).then(|| GatherOptions {
+            fix_inputs: args.fix.then(|| s.etc.clone()),
+            ..GatherOptions::default()
+        }),
+        inode_hot_spots: true,
+    };
+    let waiting = client.as_ref().map(|c| super::waiting(p, c));
+    let mut snap = gather::gather(
+        client.as_ref(),
+        s.vhost(),
+        &s.roots,
+        &s.config.thresholds,
+        &need,
+    )?;
+    drop(waiting);
+    if let Some(c) = &client {
+        c.budget().lift_deadline();
+    }
+    let broker_error = match snap.broker.take() {
+        // A vhost that does not exist is a bad argument, not a broker state: one error line in
+        // a terminal; machine formats still get their report (an unknown finding).
+        Some(Err(e @ ApiError::NoSuchVhost { .. })) if p.style.format == Format::Table => {
+            return Err(e.into());
+        }
+        Some(Err(e)) => Some(e),
+        other => {
+            snap.broker = other;
+            None
+        }
+    };
+    let mut findings = check(s, client.as_ref(), &snap, broker_error.as_ref());
+    findings.retain(|f| !args.skip.iter().any(|id| catalog::matches(id, f.id)));
+    let report = Report::new(findings);
+    if !args.fix {
+        // Only fixes read the snapshot after the checks: free its queues before rendering.
+        snap = Snapshot::default();
+    }
+
+    // In a terminal a broker that cannot be read is one error line; machine formats still get a
+    // report, so a monitoring system sees UNKNOWN rather than nothing.
+    if let Some(e) = broker_error
+        && p.style.format == Format::Table
+        && report.findings.len() == 1
+    {
+        return Err(e.into());
+    }
+    let scope = Scope {
+        broker: client.as_ref().map(|c| c.base().to_string()),
+        vhost: s.vhost().map(str::to_string),
+    };
+    if !(p.style.quiet && p.style.format == Format::Table) {
+        print(p, &report, &scope, args.all)?;
+    }
+    if args.fix {
+        offer_fixes(s, p, args, &report, &snap, client.as_ref())?;
+    }
+    Ok(Outcome::Checked(report.status()))
+}
+
+fn validate(p: &Printer, args: &DoctorArgs) -> Result<(), Error> {
     for pattern in &args.skip {
         if !catalog::CATALOG
             .iter()
@@ -24,97 +112,78 @@ pub fn run(g: &Globals, args: &DoctorArgs) -> Result<Outcome, Error> {
             )));
         }
     }
-    if args.fix && g.style.format != Format::Table {
+    if args.fix && p.style.format != Format::Table {
         return Err(Error::Usage(
             "doctor --fix works with --format table; scripts use `celtool fix ... --format json`"
                 .into(),
         ));
     }
-    let wants = |p: Part| args.only.is_empty() || args.only.contains(&p);
-    let config = g.config()?;
-    let mut findings = Vec::new();
-    let mut scope = Scope {
-        broker: None,
-        vhost: None,
-    };
-    let mut broker_error = None;
-
-    if wants(Part::Broker) {
-        let (client, vhost) = g.client(&config)?;
-        scope.broker = Some(client.base().to_string());
-        scope.vhost = vhost.clone();
-        let snapshot = runtime()?.block_on(gather(&client, vhost.as_deref(), Need::ALL));
-        match snapshot {
-            Ok(snap) => findings.extend(checks::broker_checks(&snap, &config.thresholds)),
-            // A vhost that does not exist is a bad argument, not a broker state.
-            Err(e @ crate::broker::client::ApiError::NoSuchVhost { .. }) => return Err(e.into()),
-            Err(e) => {
-                let id = if e.is_auth() {
-                    "broker.auth"
-                } else {
-                    "broker.unreachable"
-                };
-                let mut f = Finding::new(id, Severity::Unknown, client.base().as_str())
-                    .summary(e.to_string())
-                    .remedy(format!("see `celtool explain {id}`"));
-                f.host = client.base().host_str().map(str::to_string);
-                findings.push(f);
-                broker_error = Some(e);
-            }
-        }
-    }
-    if wants(Part::Host) {
-        let snap = crate::host::gather(&g.roots, &crate::host::GatherOptions::default());
-        let mut host = crate::host::host_checks(&snap, &config.thresholds);
-        name_inode_hogs(&mut host);
-        findings.extend(host);
-    }
-
-    findings.retain(|f| !args.skip.iter().any(|s| catalog::matches(s, f.id)));
-    let report = Report::new(findings);
-
-    // In a terminal a broker that cannot be read is one error line; machine formats still get a
-    // report, so a monitoring system sees UNKNOWN rather than nothing.
-    if let Some(e) = broker_error
-        && g.style.format == Format::Table
-        && report.findings.len() == 1
-    {
-        return Err(e.into());
-    }
-    if !(g.style.quiet && g.style.format == Format::Table) {
-        emit(&render(&g.style, &report, &scope, args.all))?;
-    }
-    if args.fix {
-        offer_fixes(g, args, &report)?;
-    }
-    Ok(Outcome::Checked(report.status()))
+    Ok(())
 }
 
-/// For each filesystem running out of inodes, find the directories holding the most entries
-/// (like `celtool inodes --top`) and name the exact prune-tmp command for the largest one.
-fn name_inode_hogs(findings: &mut [Finding]) {
-    use crate::checks::shell_word;
-    for f in findings.iter_mut().filter(|f| {
-        f.id == "host.inodes.usage" && matches!(f.severity, Severity::Warn | Severity::Crit)
-    }) {
-        let Ok(top) = crate::host::top_dirs(std::path::Path::new(&f.subject), 3, None) else {
-            continue;
-        };
-        let Some(first) = top.dirs.first() else {
-            continue;
-        };
-        let list: Vec<String> = top
-            .dirs
-            .iter()
-            .map(|d| format!("{} ({} inodes)", d.path.display(), d.inodes))
-            .collect();
-        f.remedy = format!(
-            "the directories holding the most entries: {}; delete their old files: celtool prune-tmp {} --older-than 2d --rmdir (see what would go with --dry-run -v first); {}",
-            list.join(", "),
-            shell_word(&first.path.display().to_string()),
-            "if tasks leave temp files behind, clean up in the task (tempfile.TemporaryDirectory)"
-        );
+/// Every check on the snapshot; a broker that could not be read at all is an unknown finding.
+fn check(
+    s: &Settings,
+    client: Option<&Client>,
+    snap: &Snapshot,
+    broker_error: Option<&ApiError>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Some(b) = snap.rabbitmq() {
+        findings.extend(checks::broker_checks(b, &s.config.thresholds));
     }
+    if let (Some(e), Some(client)) = (broker_error, client) {
+        let id = if e.is_auth() {
+            "broker.auth"
+        } else if matches!(e, ApiError::NoSuchVhost { .. }) {
+            "broker.vhost"
+        } else {
+            "broker.unreachable"
+        };
+        let mut f = Finding::new(id, Severity::Unknown, client.base().as_str())
+            .summary(e.to_string())
+            .remedy(format!("see `celtool explain {id}`"));
+        f.host = client.base().host_str().map(str::to_string);
+        findings.push(f);
+    }
+    match (&snap.workers, snap.rabbitmq()) {
+        (Some(Ok(fleet)), Some(b)) => {
+            let expect = s
+                .profile
+                .expect_workers
+                .as_ref()
+                .map(crate::workers::settings::Expect::from)
+                .unwrap_or_default();
+            findings.extend(checks::workers::check(fleet, b, &s.config.thresholds, &expect));
+        }
+        (Some(Err(e)), _) => findings.push(
+            Finding::new("workers.unreachable", Severity::Unknown, "workers")
+                .summary(e.clone())
+                .remedy("see `celtool explain workers.unreachable`; --amqp-url sets where celtool connects, --no-workers skips asking the workers"),
+        ),
+        _ => {}
+    }
+    if let Some(host) = &snap.host {
+        findings.extend(checks::host::host_checks(host, &s.config.thresholds));
+    }
+    findings
+}
+
+/// Where and how to ask the workers: the AMQP endpoint from --amqp-url, the profile's
+/// amqp_url, or the management URL's host.
+fn workers_need(s: &Settings, args: &DoctorArgs) -> Result<gather::WorkersNeed, Error> {
+    let endpoint = &s.broker()?.endpoint;
+    let url = args.amqp.amqp_url.clone().or(s.profile.amqp_url.clone());
+    let amqp = crate::workers::amqp_endpoint(
+        &endpoint.url,
+        &endpoint.user,
+        &endpoint.password,
+        url.as_deref(),
+    )?;
+    Ok(gather::WorkersNeed {
+        endpoint: amqp,
+        opts: crate::workers::ProbeOptions::full(args.amqp.reply_timeout),
+    })
 }
 
 /// The vhost of an event queue's subject (`vhost/celeryev.x`, `/celeryev.x` in the default vhost).
@@ -125,8 +194,16 @@ fn event_queue_vhost(subject: &str) -> String {
     }
 }
 
-/// `doctor --fix`: plan and offer the fixes for the findings that have one.
-fn offer_fixes(g: &Globals, args: &DoctorArgs, report: &Report) -> Result<(), Error> {
+/// `doctor --fix`: plan and offer the fixes for the findings that have one, from the snapshot
+/// the report came from.
+fn offer_fixes(
+    s: &Settings,
+    p: &Printer,
+    args: &DoctorArgs,
+    report: &Report,
+    snap: &Snapshot,
+    client: Option<&Client>,
+) -> Result<(), Error> {
     let has = |pred: &dyn Fn(&Finding) -> bool| report.findings.iter().any(pred);
     let conntrack = has(&|f| {
         (f.id == "host.conntrack.usage" && f.severity != Severity::Ok)
@@ -135,67 +212,47 @@ fn offer_fixes(g: &Globals, args: &DoctorArgs, report: &Report) -> Result<(), Er
     let processes = has(&|f| matches!(f.id, "host.workers.zombie" | "host.workers.orphan"));
     let events = has(&|f| matches!(f.id, "events.no-ttl" | "events.no-consumer"));
     if !(conntrack || processes || events) {
-        if g.style.format == Format::Table && !g.style.quiet {
-            emit("doctor --fix: no finding here has a fix celtool can apply\n")?;
-        }
-        return Ok(());
+        return p.say("doctor --fix: no finding here has a fix celtool can apply\n");
     }
-    if conntrack {
-        offer_conntrack(g, args)?;
+    let host = snap.host.as_ref();
+    let applier = Applier {
+        printer: p,
+        args: &args.apply,
+        client,
+    };
+    if conntrack
+        && let Some(h) = host
+        && let Some(inputs) = &h.conntrack_fix
+    {
+        applier.execute(&host_fix::plan_conntrack(&h.conntrack, inputs, None))?;
     }
-    if processes {
-        offer_reap(g, args)?;
+    if processes
+        && let Some(h) = host
+        && let Reading::Present(procs) = &h.processes
+    {
+        let opts = host_fix::ReapOptions {
+            kill_parents: false,
+            grace: default_duration(cli::DEFAULT_GRACE),
+            matcher: None,
+            proc_root: s.roots.proc.clone(),
+        };
+        applier.execute(&host_fix::plan_reap(procs, &opts))?;
     }
-    if events {
-        offer_event_fixes(g, args, report)?;
+    if events && let Some(b) = snap.rabbitmq() {
+        offer_event_fixes(&applier, report, b)?;
     }
     Ok(())
 }
 
-fn offer_conntrack(g: &Globals, args: &DoctorArgs) -> Result<(), Error> {
-    let snap = crate::host::gather(
-        &g.roots,
-        &crate::host::GatherOptions {
-            filesystems: false,
-            processes: false,
-            ..Default::default()
-        },
-    );
-    let opts = crate::fix::host::ConntrackOptions {
-        max: None,
-        roots: g.roots.clone(),
-        etc: std::env::var_os("CELTOOL_ETC_ROOT")
-            .map(Into::into)
-            .unwrap_or_else(|| "/etc".into()),
-    };
-    let plan = crate::fix::host::plan_conntrack(&snap.conntrack, &opts);
-    super::fix::execute(g, &args.apply, &plan, None).map(drop)
+fn default_duration(text: &str) -> Duration {
+    parse_duration(text).unwrap_or_default()
 }
 
-fn offer_reap(g: &Globals, args: &DoctorArgs) -> Result<(), Error> {
-    let snap = crate::host::gather(
-        &g.roots,
-        &crate::host::GatherOptions {
-            conntrack: false,
-            filesystems: false,
-            ..Default::default()
-        },
-    );
-    let crate::host::Reading::Present(procs) = snap.processes else {
-        return Ok(());
-    };
-    let opts = crate::fix::host::ReapOptions {
-        kill_parents: false,
-        grace: std::time::Duration::from_secs(10),
-        matcher: None,
-        proc_root: g.roots.proc.clone(),
-    };
-    let plan = crate::fix::host::plan_reap(&procs, &opts);
-    super::fix::execute(g, &args.apply, &plan, None).map(drop)
-}
-
-fn offer_event_fixes(g: &Globals, args: &DoctorArgs, report: &Report) -> Result<(), Error> {
-    use crate::fix::{event_queues, stale_queues};
+fn offer_event_fixes(
+    applier: &Applier,
+    report: &Report,
+    snap: &crate::broker::gather::Snapshot,
+) -> Result<(), Error> {
     let subjects = |id: &str| -> Vec<&str> {
         report
             .findings
@@ -204,29 +261,20 @@ fn offer_event_fixes(g: &Globals, args: &DoctorArgs, report: &Report) -> Result<
             .map(|f| f.subject.as_str())
             .collect()
     };
-    let need = Need {
-        queues: true,
-        consumers: true,
-        policies: true,
-        exchanges: true,
-        ..Need::default()
-    };
-    let (client, snap) = super::complete_snapshot(g, need)?;
-    let vhosts: std::collections::BTreeSet<String> = subjects("events.no-ttl")
+    let vhosts: BTreeSet<String> = subjects("events.no-ttl")
         .into_iter()
         .map(event_queue_vhost)
         .collect();
     for vhost in vhosts {
         let opts = event_queues::Options {
-            ttl_ms: 5000,
-            expires_ms: 60000,
+            ttl_ms: default_duration(cli::DEFAULT_EVENT_TTL).as_millis() as u64,
+            expires_ms: default_duration(cli::DEFAULT_EVENT_EXPIRES).as_millis() as u64,
             vhost: Some(vhost),
         };
         let plan = event_queues::plan(&opts, &snap.queues, &snap.policies, &snap.exchanges);
-        super::fix::execute(g, &args.apply, &plan, Some(&client))?;
+        applier.execute(&plan)?;
     }
-    let unconsumed: std::collections::HashSet<&str> =
-        subjects("events.no-consumer").into_iter().collect();
+    let unconsumed: HashSet<&str> = subjects("events.no-consumer").into_iter().collect();
     if !unconsumed.is_empty() {
         let mut plan = stale_queues::plan(
             &stale_queues::Options::default(),
@@ -234,24 +282,47 @@ fn offer_event_fixes(g: &Globals, args: &DoctorArgs, report: &Report) -> Result<
             &snap.consumers,
         );
         plan.changes.retain(|c| match c {
-            crate::fix::Change::DeleteQueue { vhost, name, .. } => {
+            Change::DeleteQueue { vhost, name, .. } => {
                 unconsumed.contains(crate::broker::model::subject(vhost, name).as_str())
             }
-            _ => false,
+            Change::PutPolicy { .. }
+            | Change::DeletePolicy { .. }
+            | Change::WriteKernel { .. }
+            | Change::WriteFile { .. }
+            | Change::RemoveFile { .. }
+            | Change::ReapZombies { .. }
+            | Change::Terminate { .. }
+            | Change::Redis(_) => false,
         });
-        super::fix::execute(g, &args.apply, &plan, Some(&client))?;
+        applier.execute(&plan)?;
     }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::event_queue_vhost;
+    use super::*;
 
     #[test]
     fn vhosts_of_event_queue_subjects() {
         assert_eq!(event_queue_vhost("/celeryev.x"), "/");
         assert_eq!(event_queue_vhost("jobs/celeryev.x"), "jobs");
         assert_eq!(event_queue_vhost("a/b/celeryev.x"), "a/b");
+    }
+
+    #[test]
+    fn the_fix_defaults_parse() {
+        assert_eq!(
+            default_duration(cli::DEFAULT_GRACE),
+            Duration::from_secs(10)
+        );
+        assert_eq!(
+            default_duration(cli::DEFAULT_EVENT_TTL),
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            default_duration(cli::DEFAULT_EVENT_EXPIRES),
+            Duration::from_secs(60)
+        );
     }
 }

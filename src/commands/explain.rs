@@ -2,12 +2,12 @@
 
 use serde::Serialize;
 
-use super::{Globals, emit};
 use crate::catalog::{self, CATALOG, Direction, Entry};
 use crate::cli::ExplainArgs;
 use crate::error::{Error, Outcome};
-use crate::output::Format;
+use crate::output::printer::to_json;
 use crate::output::table::{Align, render};
+use crate::output::{Format, Printer};
 
 #[derive(Serialize)]
 struct JsonEntry {
@@ -50,12 +50,12 @@ fn thresholds(e: &Entry) -> String {
     }
 }
 
-pub fn run(g: &Globals, args: &ExplainArgs) -> Result<Outcome, Error> {
+pub fn run(p: &Printer, args: &ExplainArgs) -> Result<Outcome, Error> {
     let Some(id) = &args.id else {
-        let text = match g.style.format {
+        let text = match p.style.format {
             Format::Json => {
                 let all: Vec<JsonEntry> = CATALOG.iter().map(json_entry).collect();
-                serde_json::to_string_pretty(&all).unwrap_or_default() + "\n"
+                to_json(&all)? + "\n"
             }
             _ => {
                 let rows: Vec<Vec<String>> = CATALOG
@@ -69,7 +69,7 @@ pub fn run(g: &Globals, args: &ExplainArgs) -> Result<Outcome, Error> {
                     })
                     .collect();
                 render(
-                    &g.style,
+                    &p.style,
                     &[
                         ("ID", Align::Left),
                         ("AREA", Align::Left),
@@ -79,7 +79,7 @@ pub fn run(g: &Globals, args: &ExplainArgs) -> Result<Outcome, Error> {
                 )
             }
         };
-        emit(&text)?;
+        p.out(&text)?;
         return Ok(Outcome::Done);
     };
     let Some(e) = catalog::entry(id) else {
@@ -97,8 +97,8 @@ pub fn run(g: &Globals, args: &ExplainArgs) -> Result<Outcome, Error> {
             }
         )));
     };
-    let text = match g.style.format {
-        Format::Json => serde_json::to_string_pretty(&json_entry(e)).unwrap_or_default() + "\n",
+    let text = match p.style.format {
+        Format::Json => to_json(&json_entry(e))? + "\n",
         _ => format!(
             "{} ({}): {}\n\n{}\n\nThresholds: {}\nSilence it: celtool doctor --skip {}\n",
             e.id,
@@ -109,6 +109,6 @@ pub fn run(g: &Globals, args: &ExplainArgs) -> Result<Outcome, Error> {
             e.id
         ),
     };
-    emit(&text)?;
+    p.out(&text)?;
     Ok(Outcome::Done)
 }

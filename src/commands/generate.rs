@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 use clap_complete::Shell as CompleteShell;
 
-use super::emit;
 use crate::cli::{Cli, CompletionsArgs, GenerateArgs, Shell};
 use crate::error::{Error, Outcome};
+use crate::output::Printer;
 
 fn complete_shell(s: Shell) -> CompleteShell {
     match s {
@@ -31,8 +31,8 @@ fn completion(shell: Shell) -> Vec<u8> {
     buf
 }
 
-pub fn completions(args: &CompletionsArgs) -> Result<Outcome, Error> {
-    emit(&String::from_utf8_lossy(&completion(args.shell)))?;
+pub fn completions(p: &Printer, args: &CompletionsArgs) -> Result<Outcome, Error> {
+    p.out(&String::from_utf8_lossy(&completion(args.shell)))?;
     Ok(Outcome::Done)
 }
 

@@ -1,97 +1,67 @@
-//! One file per subcommand. Each takes the validated globals and its own args, returns an
-//! outcome, and leaves rendering to `output`.
+//! One file per subcommand. Each takes the run's resolved settings, the printer and its own
+//! args, reads what it needs through `crate::gather`, and leaves rendering to `crate::output`.
 
 pub mod connections;
+pub mod conntrack;
 pub mod doctor;
 pub mod explain;
 pub mod fix;
+pub mod fleet;
 pub mod generate;
-pub mod host;
+pub mod inodes;
 pub mod prune_tmp;
 pub mod queues;
+pub mod reap;
 pub mod redis;
 pub mod redis_fix;
+pub mod undo;
+pub mod workers;
 
-use std::path::PathBuf;
-
-use crate::broker::client::{Client, Endpoint};
-use crate::cli::GlobalArgs;
+use crate::broker::client::Client;
+use crate::broker::gather::{Need, Snapshot};
 use crate::error::Error;
-use crate::output::Style;
-use crate::settings::{self, Config, ConnectionFlags};
-
-/// The global options, validated once before dispatch.
-#[derive(Debug)]
-pub struct Globals {
-    pub style: Style,
-    pub flags: ConnectionFlags,
-    pub config_path: PathBuf,
-    /// The config file was named (--config / CELTOOL_CONFIG), so it must exist.
-    pub config_explicit: bool,
-    /// Where /proc and /sys are read from.
-    pub roots: crate::host::Roots,
-}
-
-impl Globals {
-    pub fn from_args(args: &GlobalArgs) -> Self {
-        Globals {
-            style: Style::detect(args.format, args.color, args.quiet),
-            flags: ConnectionFlags {
-                profile: args.profile.clone(),
-                url: args.url.clone(),
-                user: args.user.clone(),
-                vhost: args.vhost.clone(),
-                timeout: args.timeout,
-            },
-            config_explicit: args.config.is_some(),
-            roots: {
-                let d = crate::host::Roots::default();
-                crate::host::Roots {
-                    proc: args.proc_root.clone().unwrap_or(d.proc),
-                    sys: args.sys_root.clone().unwrap_or(d.sys),
-                }
-            },
-            config_path: args
-                .config
-                .clone()
-                .unwrap_or_else(settings::default_config_path),
-        }
-    }
-
-    pub fn config(&self) -> Result<Config, Error> {
-        Ok(Config::load(&self.config_path, self.config_explicit)?)
-    }
-
-    /// The endpoint and vhost to use, with the password from CELTOOL_PASSWORD or the profile.
-    pub fn endpoint(&self, config: &Config) -> Result<(Endpoint, Option<String>), Error> {
-        let password = std::env::var("CELTOOL_PASSWORD").ok();
-        Ok(settings::resolve_endpoint(&self.flags, config, password)?)
-    }
-
-    pub fn client(&self, config: &Config) -> Result<(Client, Option<String>), Error> {
-        let (endpoint, vhost) = self.endpoint(config)?;
-        Ok((Client::new(endpoint)?, vhost))
-    }
-}
+use crate::host::{GatherOptions, HostSnapshot};
+use crate::output::{Format, Printer};
+use crate::settings::Settings;
 
 /// Fetch what `need` names from the broker of the settings; a part that could not be read is
 /// the command's error (listing and fix commands need every part they ask for; doctor, which
-/// reports gaps instead, calls `gather` itself).
+/// reports gaps instead, reads the snapshot's parts itself).
 pub fn complete_snapshot(
-    g: &Globals,
-    need: crate::broker::gather::Need,
-) -> Result<(Client, crate::broker::gather::Snapshot), Error> {
-    let config = g.config()?;
-    let (client, vhost) = g.client(&config)?;
-    let mut snap = runtime()?.block_on(crate::broker::gather::gather(
-        &client,
-        vhost.as_deref(),
-        need,
-    ))?;
+    s: &Settings,
+    p: &Printer,
+    need: Need,
+) -> Result<(Client, Snapshot), Error> {
+    let client = s.client()?;
+    let waiting = waiting(p, &client);
+    let mut snap = runtime()?.block_on(crate::broker::gather::gather(&client, s.vhost(), need))?;
+    drop(waiting);
+    client.budget().lift_deadline();
     if !snap.gaps.is_empty() {
         return Err(snap.gaps.swap_remove(0).error.into());
     }
     Ok((client, snap))
+}
+
+/// Say on stderr how many records of each listing were left out because they did not decode
+/// (one odd record never fails a whole listing).
+pub fn warn_skipped(p: &Printer, snap: &Snapshot) {
+    for (what, n) in &snap.skipped {
+        p.warn(&format!(
+            "{n} record(s) of the {what} listing were not the JSON expected and are left out"
+        ));
+    }
+}
+
+/// The terminal's spinner for what `client` is waiting for.
+pub fn waiting(p: &Printer, client: &Client) -> crate::output::printer::Waiting {
+    let budget = std::sync::Arc::clone(client.budget());
+    p.waiting(move || budget.status())
+}
+
+/// Read this host's parts that `opts` names.
+pub fn host_snapshot(s: &Settings, opts: GatherOptions) -> HostSnapshot {
+    crate::host::gather(&s.roots, &opts)
 }
 
 /// A regular expression from a flag, or a one-line usage error naming the flag.
@@ -127,28 +97,27 @@ pub fn runtime() -> Result<&'static tokio::runtime::Runtime, Error> {
 /// Print a listing in the chosen format: a table, the rows as JSON, or Prometheus gauges;
 /// Nagios is for doctor. Nothing in table format with -q.
 pub fn emit_listing<T: serde::Serialize + ?Sized>(
-    g: &Globals,
+    p: &Printer,
     rows: &T,
     table: impl FnOnce() -> String,
     prometheus: impl FnOnce() -> String,
 ) -> Result<(), Error> {
-    use crate::output::Format;
-    let text = match g.style.format {
-        Format::Table if g.style.quiet => return Ok(()),
-        Format::Table => table(),
-        Format::Json => serde_json::to_string_pretty(rows).unwrap_or_default() + "\n",
-        Format::Prometheus => prometheus(),
-        Format::Nagios => {
-            return Err(Error::Usage(
-                "--format nagios is for `celtool doctor`; use table, json or prometheus here"
-                    .into(),
-            ));
-        }
-    };
-    emit(&text)
+    match p.style.format {
+        Format::Table if p.style.quiet => Ok(()),
+        Format::Table => p.out(&table()),
+        Format::Json => p.json(rows),
+        Format::Prometheus => p.out(&prometheus()),
+        Format::Nagios => Err(Error::Usage(
+            "--format nagios is for `celtool doctor`; use table, json or prometheus here".into(),
+        )),
+    }
 }
 
-/// Write rendered output, mapping a write failure to an error.
-pub fn emit(text: &str) -> Result<(), Error> {
-    crate::output::emit(text).map_err(|e| Error::Io(format!("cannot write to stdout: {e}")))
+/// The value of a host reading, "not in use" as None, or the error that it could not be read.
+pub fn present<T>(r: crate::host::Reading<T>) -> Result<Option<T>, Error> {
+    match r {
+        crate::host::Reading::Present(v) => Ok(Some(v)),
+        crate::host::Reading::Absent(_) => Ok(None),
+        crate::host::Reading::Unreadable(why) => Err(Error::Io(why)),
+    }
 }

@@ -1,16 +1,15 @@
 //! `celtool prune-tmp`: lock, prune, summarise. The deletion engine is `crate::prune`.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use super::{Globals, emit};
 use crate::cli::{AgeBy, PruneTmpArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
-use crate::output::{Format, fmt_bytes, sanitize};
+use crate::output::{Format, Printer, fmt_bytes, sanitize};
 use crate::prune::{self, PruneOptions, PruneSummary};
 use crate::report::Severity;
 
@@ -32,7 +31,18 @@ struct JsonSummary<'a> {
     seconds: f64,
 }
 
-pub fn run(g: &Globals, args: &PruneTmpArgs) -> Result<Outcome, Error> {
+pub fn run(p: &Printer, args: &PruneTmpArgs) -> Result<Outcome, Error> {
+    let result = prune_and_report(p, args);
+    if p.style.format == Format::Nagios
+        && let Err(e) = &result
+    {
+        // A plugin's status goes to stdout, even when it could not check (exit 3).
+        let _ = p.out(&format!("PRUNE-TMP UNKNOWN - {e}\n"));
+    }
+    result
+}
+
+fn prune_and_report(p: &Printer, args: &PruneTmpArgs) -> Result<Outcome, Error> {
     let opts = options(args);
     // Hold every lock before touching anything; released when the guards drop at the end.
     let _locks = match &args.lock_file {
@@ -40,30 +50,40 @@ pub fn run(g: &Globals, args: &PruneTmpArgs) -> Result<Outcome, Error> {
         None => args
             .paths
             .iter()
-            .map(|p| prune::lock(p, args.wait))
+            .map(|p| prune::lock_root(p, args.wait))
             .collect::<Result<Vec<_>, _>>()?,
     };
-    let bar = progress_bar(g);
-    let tick = |seen: u64| {
-        if let Some(b) = &bar {
-            b.set_message(format!("{seen} entries looked at"));
+    let spinner = p.spinner("pruning");
+    let tick = |seen: u64| spinner.set(format!("{seen} entries looked at"));
+    // `--dry-run -v` lists what would go, one escaped path per line, as the walk finds it.
+    let list = args.dry_run && args.verbose && !p.style.quiet && p.style.format == Format::Table;
+    let mut list_error: Option<Error> = None;
+    let mut print_path = |path: &str| {
+        if list_error.is_none()
+            && let Err(e) = p.out(&(sanitize(path) + "\n"))
+        {
+            list_error = Some(e);
         }
     };
-    let summary = prune::prune(&opts, Some(&tick))?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
+    let listed: Option<&mut dyn FnMut(&str)> = if list { Some(&mut print_path) } else { None };
+    let summary = prune::prune_listing(&opts, Some(&tick), listed);
+    drop(spinner);
+    let summary = summary?;
+    if let Some(e) = list_error {
+        return Err(e);
     }
-    report_errors(&summary);
+    report_errors(p, &summary);
     let paths: Vec<String> = args.paths.iter().map(|p| display(p)).collect();
     if let Some(file) = &args.textfile {
         write_atomically(file, &prometheus(&paths, &summary))?;
     }
-    match g.style.format {
-        Format::Json => emit(&(json(&paths, &summary) + "\n"))?,
-        Format::Prometheus => emit(&prometheus(&paths, &summary))?,
-        Format::Table | Format::Nagios => {
-            if !g.style.quiet && (args.verbose || g.style.tty) {
-                emit(&(summary_line(&summary) + "\n"))?;
+    match p.style.format {
+        Format::Json => p.json(&json(&paths, &summary))?,
+        Format::Prometheus => p.out(&prometheus(&paths, &summary))?,
+        Format::Nagios => p.out(&(nagios_line(&summary) + "\n"))?,
+        Format::Table => {
+            if !p.style.quiet && (args.verbose || p.style.tty) {
+                p.out(&(summary_line(&summary) + "\n"))?;
             }
         }
     }
@@ -96,30 +116,18 @@ fn options(args: &PruneTmpArgs) -> PruneOptions {
     opts
 }
 
-/// A spinner on stderr, only when stderr is a terminal and output is not quiet.
-fn progress_bar(g: &Globals) -> Option<indicatif::ProgressBar> {
-    if g.style.quiet || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar.set_message("pruning");
-    Some(bar)
-}
-
 fn display(p: &Path) -> String {
     sanitize(&p.to_string_lossy())
 }
 
 /// Per-entry errors go to stderr whatever the format: cron mails them, and only them.
-fn report_errors(s: &PruneSummary) {
-    let mut err = std::io::stderr().lock();
+fn report_errors(p: &Printer, s: &PruneSummary) {
     for sample in &s.error_samples {
-        let _ = writeln!(err, "celtool: warning: {sample}");
+        p.warn(sample);
     }
     let more = s.errors.saturating_sub(s.error_samples.len() as u64);
     if more > 0 {
-        let _ = writeln!(err, "celtool: warning: ... and {more} more errors");
+        p.warn(&format!("... and {more} more errors"));
     }
 }
 
@@ -140,8 +148,40 @@ pub fn summary_line(s: &PruneSummary) -> String {
     )
 }
 
-fn json(paths: &[String], s: &PruneSummary) -> String {
-    let doc = JsonSummary {
+/// A Monitoring Plugins status line: `PRUNE-TMP OK - removed 3 entries (...) | 'removed'=3;;;0
+/// ...`. WARNING (exit 1) when some entries could not be handled: the `errors` perf value has
+/// the warning range `0` (alert above 0). Counts have no unit, bytes `B`, time `s`.
+pub fn nagios_line(s: &PruneSummary) -> String {
+    let status = if s.errors > 0 { "WARNING" } else { "OK" };
+    let (removed, freed) = if s.dry_run {
+        ("dry run: would remove", "would free")
+    } else {
+        ("removed", "freed")
+    };
+    format!(
+        "PRUNE-TMP {status} - {removed} {} entries ({} files, {} directories, {} symlinks), {freed} {} and {} inodes, {} errors, {} vanished | 'removed'={};;;0 'files'={};;;0 'directories'={};;;0 'symlinks'={};;;0 'bytes_freed'={}B;;;0 'inodes_freed'={};;;0 'errors'={};0;;0 'vanished'={};;;0 'time'={:.3}s;;;0",
+        s.removed(),
+        s.files_removed,
+        s.dirs_removed,
+        s.symlinks_removed,
+        fmt_bytes(s.bytes_freed as f64),
+        s.inodes_freed,
+        s.errors,
+        s.vanished,
+        s.removed(),
+        s.files_removed,
+        s.dirs_removed,
+        s.symlinks_removed,
+        s.bytes_freed,
+        s.inodes_freed,
+        s.errors,
+        s.vanished,
+        s.elapsed.as_secs_f64(),
+    )
+}
+
+fn json<'a>(paths: &[String], s: &'a PruneSummary) -> JsonSummary<'a> {
+    JsonSummary {
         paths: paths.to_vec(),
         dry_run: s.dry_run,
         files_removed: s.files_removed,
@@ -155,8 +195,7 @@ fn json(paths: &[String], s: &PruneSummary) -> String {
         errors: s.errors,
         error_samples: &s.error_samples,
         seconds: s.elapsed.as_secs_f64(),
-    };
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
+    }
 }
 
 fn prometheus(paths: &[String], s: &PruneSummary) -> String {
@@ -259,6 +298,23 @@ mod tests {
         assert!(
             summary_line(&s).starts_with("celtool prune-tmp: would remove 3 files, 0 directories")
         );
+    }
+
+    #[test]
+    fn nagios_line_warns_on_errors_and_says_dry_run() {
+        let s = PruneSummary {
+            files_removed: 2,
+            errors: 1,
+            dry_run: true,
+            ..Default::default()
+        };
+        let line = nagios_line(&s);
+        assert!(
+            line.starts_with("PRUNE-TMP WARNING - dry run: would remove 2 entries (2 files, 0 directories, 0 symlinks), would free 0 B and 0 inodes, 1 errors, 0 vanished | 'removed'=2;;;0 "),
+            "{line}"
+        );
+        assert!(line.contains(" 'errors'=1;0;;0 "), "{line}");
+        assert!(line.ends_with(" 'time'=0.000s;;;0"), "{line}");
     }
 
     #[test]

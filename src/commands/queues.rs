@@ -1,16 +1,22 @@
 //! `celtool queues`: every queue with its Celery kind, depth, consumers, rates and TTL in force.
+//! The queue list is filtered, sorted and cut in place, and rows are made as they are written
+//! (JSON and piped tables): 100 000 queues are held once, never as rows and a document too.
+
+use std::cmp::Ordering;
 
 use serde::Serialize;
 
-use super::{Globals, complete_snapshot, emit_listing, flag_regex};
+use super::{complete_snapshot, emit_listing, flag_regex, warn_skipped};
 use crate::broker::celery::{Classifier, QueueKind};
 use crate::broker::gather::Need;
 use crate::broker::model::Queue;
 use crate::cli::{QueueSort, QueuesArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
+use crate::output::stream::LazyRows;
 use crate::output::table::{Align, render};
-use crate::output::{Style, fmt_count, fmt_rate};
+use crate::output::{Format, Printer, Style, fmt_count, fmt_rate};
+use crate::settings::Settings;
 
 /// One row of `celtool queues`; its JSON keys are a scripting contract.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -30,7 +36,7 @@ pub struct QueueRow {
 }
 
 impl QueueRow {
-    fn new(q: Queue, kind: QueueKind) -> Self {
+    fn new(q: &Queue, kind: QueueKind) -> Self {
         QueueRow {
             vhost: q.vhost().to_string(),
             name: q.name().to_string(),
@@ -42,15 +48,15 @@ impl QueueRow {
             deliver_rate: q.deliver_rate(),
             message_ttl_ms: q.message_ttl_ms(),
             expires_ms: q.expires_ms(),
-            state: q.state,
-            policy: q.policy,
+            state: q.state.as_deref().map(str::to_string),
+            policy: q.policy.clone(),
         }
     }
 }
 
-pub fn run(g: &Globals, args: &QueuesArgs) -> Result<Outcome, Error> {
-    if let Some(url) = super::redis::redis_url(g, &g.config()?) {
-        return super::redis::queues(g, args, &url);
+pub fn run(s: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, Error> {
+    if let Some(url) = &s.redis_url {
+        return super::redis::queues(s, p, args, url);
     }
     let name_filter = flag_regex("--name", args.name.as_deref())?;
     let need = Need {
@@ -58,44 +64,62 @@ pub fn run(g: &Globals, args: &QueuesArgs) -> Result<Outcome, Error> {
         consumers: true,
         ..Need::default()
     };
-    let (_, mut snap) = complete_snapshot(g, need)?;
+    let (_, mut snap) = complete_snapshot(s, p, need)?;
+    warn_skipped(p, &snap);
     let kinds = Classifier::new(&[], &snap.consumers);
-    let queues = std::mem::take(&mut snap.queues);
-    let mut rows: Vec<QueueRow> = queues
-        .into_iter()
-        .map(|q| {
-            let kind = kinds.queue_kind(&q);
-            QueueRow::new(q, kind)
-        })
-        .filter(|r| args.kind.is_empty() || args.kind.contains(&r.kind))
-        .filter(|r| r.ready >= args.min_ready as f64)
-        .filter(|r| name_filter.as_ref().is_none_or(|re| re.is_match(&r.name)))
-        .collect();
-    sort(&mut rows, args.sort);
-    if let Some(limit) = args.limit {
-        rows.truncate(limit);
+    let mut queues = std::mem::take(&mut snap.queues);
+    queues.retain(|q| {
+        (args.kind.is_empty() || args.kind.contains(&kinds.queue_kind(q)))
+            && q.ready() >= args.min_ready as f64
+            && name_filter.as_ref().is_none_or(|re| re.is_match(q.name()))
+    });
+    top(&mut queues, args.sort, args.limit);
+    let rows = || queues.iter().map(|q| QueueRow::new(q, kinds.queue_kind(q)));
+    match p.style.format {
+        // Streamed: the rows are made as they are written.
+        Format::Json => p.json_stream(&LazyRows(rows))?,
+        Format::Table if !p.style.quiet && !p.style.tty => {
+            p.plain_table(&HEADERS, || rows().map(|r| cells(&r)))?;
+        }
+        _ => {
+            let rows: Vec<QueueRow> = rows().collect();
+            emit_listing(p, &rows, || table(&p.style, &rows), || prometheus(&rows))?;
+        }
     }
-    emit_listing(g, &rows, || table(&g.style, &rows), || prometheus(&rows))?;
     Ok(Outcome::Done)
 }
 
-fn sort(rows: &mut [QueueRow], by: QueueSort) {
-    let key = |r: &QueueRow| -> f64 {
+/// Sort the queues in place, largest first by `by`, then by vhost and name (which together
+/// are unique, so an unstable sort gives one order), and keep the first `limit`: with a limit
+/// only those are sorted.
+fn top(queues: &mut Vec<Queue>, by: QueueSort, limit: Option<usize>) {
+    let key = |q: &Queue| -> f64 {
         match by {
             QueueSort::Name => 0.0,
-            QueueSort::Ready => r.ready,
-            QueueSort::Unacked => r.unacked,
-            QueueSort::Consumers => r.consumers,
-            QueueSort::Publish => r.publish_rate.unwrap_or(0.0),
-            QueueSort::Deliver => r.deliver_rate.unwrap_or(0.0),
+            QueueSort::Ready => q.ready(),
+            QueueSort::Unacked => q.unacked(),
+            QueueSort::Consumers => q.consumers(),
+            QueueSort::Publish => q.publish_rate().unwrap_or(0.0),
+            QueueSort::Deliver => q.deliver_rate().unwrap_or(0.0),
         }
     };
-    rows.sort_by(|a, b| {
+    let order = |a: &Queue, b: &Queue| -> Ordering {
         key(b)
             .total_cmp(&key(a))
-            .then_with(|| a.vhost.cmp(&b.vhost))
-            .then_with(|| a.name.cmp(&b.name))
-    });
+            .then_with(|| a.vhost().cmp(b.vhost()))
+            .then_with(|| a.name().cmp(b.name()))
+    };
+    if let Some(limit) = limit
+        && limit < queues.len()
+    {
+        if limit == 0 {
+            queues.clear();
+            return;
+        }
+        queues.select_nth_unstable_by(limit - 1, order);
+        queues.truncate(limit);
+    }
+    queues.sort_unstable_by(order);
 }
 
 fn ms(v: Option<f64>) -> String {
@@ -106,37 +130,37 @@ fn ms(v: Option<f64>) -> String {
     }
 }
 
+const HEADERS: [(&str, Align); 10] = [
+    ("VHOST", Align::Left),
+    ("NAME", Align::Left),
+    ("KIND", Align::Left),
+    ("READY", Align::Right),
+    ("UNACKED", Align::Right),
+    ("CONSUMERS", Align::Right),
+    ("PUBLISH/S", Align::Right),
+    ("DELIVER/S", Align::Right),
+    ("TTL", Align::Right),
+    ("EXPIRES", Align::Right),
+];
+
+fn cells(r: &QueueRow) -> Vec<String> {
+    vec![
+        r.vhost.clone(),
+        r.name.clone(),
+        r.kind.name().to_string(),
+        fmt_count(r.ready),
+        fmt_count(r.unacked),
+        fmt_count(r.consumers),
+        fmt_rate(r.publish_rate),
+        fmt_rate(r.deliver_rate),
+        ms(r.message_ttl_ms),
+        ms(r.expires_ms),
+    ]
+}
+
 fn table(style: &Style, rows: &[QueueRow]) -> String {
-    let headers = [
-        ("VHOST", Align::Left),
-        ("NAME", Align::Left),
-        ("KIND", Align::Left),
-        ("READY", Align::Right),
-        ("UNACKED", Align::Right),
-        ("CONSUMERS", Align::Right),
-        ("PUBLISH/S", Align::Right),
-        ("DELIVER/S", Align::Right),
-        ("TTL", Align::Right),
-        ("EXPIRES", Align::Right),
-    ];
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.vhost.clone(),
-                r.name.clone(),
-                r.kind.name().to_string(),
-                fmt_count(r.ready),
-                fmt_count(r.unacked),
-                fmt_count(r.consumers),
-                fmt_rate(r.publish_rate),
-                fmt_rate(r.deliver_rate),
-                ms(r.message_ttl_ms),
-                ms(r.expires_ms),
-            ]
-        })
-        .collect();
-    render(style, &headers, &cells)
+    let cells: Vec<Vec<String>> = rows.iter().map(cells).collect();
+    render(style, &HEADERS, &cells)
 }
 
 fn prometheus(rows: &[QueueRow]) -> String {
@@ -189,32 +213,40 @@ fn prometheus(rows: &[QueueRow]) -> String {
 mod tests {
     use super::*;
 
-    fn row(name: &str, ready: f64) -> QueueRow {
-        QueueRow {
-            vhost: "/".into(),
-            name: name.into(),
-            kind: QueueKind::Other,
-            state: None,
-            ready,
-            unacked: 0.0,
-            consumers: 0.0,
-            publish_rate: None,
-            deliver_rate: None,
-            message_ttl_ms: Some(5000.0),
-            expires_ms: None,
-            policy: None,
-        }
+    fn queue(name: &str, ready: f64) -> Queue {
+        serde_json::from_value(
+            serde_json::json!({"name": name, "vhost": "/", "messages_ready": ready}),
+        )
+        .unwrap()
+    }
+
+    fn names(queues: &[Queue]) -> Vec<&str> {
+        queues.iter().map(|q| q.name()).collect()
     }
 
     #[test]
     fn sorts_numbers_largest_first_then_by_name() {
-        let mut rows = vec![row("b", 1.0), row("a", 1.0), row("c", 9.0)];
-        sort(&mut rows, QueueSort::Ready);
-        let names: Vec<_> = rows.iter().map(|r| r.name.as_str()).collect();
-        assert_eq!(names, vec!["c", "a", "b"]);
-        sort(&mut rows, QueueSort::Name);
-        let names: Vec<_> = rows.iter().map(|r| r.name.as_str()).collect();
-        assert_eq!(names, vec!["a", "b", "c"]);
+        let mut queues = vec![queue("b", 1.0), queue("a", 1.0), queue("c", 9.0)];
+        top(&mut queues, QueueSort::Ready, None);
+        assert_eq!(names(&queues), vec!["c", "a", "b"]);
+        top(&mut queues, QueueSort::Name, None);
+        assert_eq!(names(&queues), vec!["a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_limit_keeps_the_top_in_order() {
+        let make = || -> Vec<Queue> {
+            (0..50)
+                .map(|i| queue(&format!("q{i:02}"), ((i * 37) % 11) as f64))
+                .collect()
+        };
+        let mut all = make();
+        top(&mut all, QueueSort::Ready, None);
+        for limit in [0, 1, 7, 49, 50, 80] {
+            let mut some = make();
+            top(&mut some, QueueSort::Ready, Some(limit));
+            assert_eq!(names(&some), names(&all[..limit.min(50)]), "limit {limit}");
+        }
     }
 
     #[test]

@@ -6,17 +6,19 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{Globals, emit, emit_listing, flag_regex, runtime};
+use super::{emit_listing, flag_regex, runtime};
 use crate::catalog;
 use crate::celery_model::{Fleet, Kind};
 use crate::cli::{ConnectionsArgs, DoctorArgs, Part, QueuesArgs};
 use crate::error::{Error, Outcome};
+use crate::output::Printer;
 use crate::output::report::Scope;
 use crate::output::table::{Align, render};
 use crate::output::{Format, fmt_bytes, fmt_count, fmt_rate};
 use crate::redis_broker::{self, RedisClient, RedisError, RedisSnapshot, Target};
 use crate::report::{Finding, Report, Severity};
-use crate::settings::{Config, Secret, Thresholds, parse_duration};
+use crate::settings::Settings;
+use crate::settings::{Secret, Thresholds, parse_duration};
 
 /// Everything a Redis run needs, resolved once.
 #[derive(Debug, Clone)]
@@ -29,23 +31,13 @@ pub struct RedisSettings {
     pub link_bytes: Option<f64>,
 }
 
-/// The Redis URL in force (flag, env, then the profile's url) when its scheme is redis/rediss.
-pub fn redis_url(g: &Globals, config: &Config) -> Option<String> {
-    let profile = g.flags.profile.as_deref().unwrap_or("default");
-    g.flags
-        .url
-        .clone()
-        .or_else(|| config.profiles.get(profile).and_then(|p| p.url.clone()))
-        .filter(|u| redis_broker::is_redis_url(u))
-}
-
 /// Resolve the Redis settings: URL, password (CELTOOL_PASSWORD, else the profile's
 /// password_file, else none), timeout, and the CELTOOL_REDIS_* knobs until they move to the
 /// config file.
-pub fn resolve(g: &Globals, config: &Config, url: &str) -> Result<RedisSettings, Error> {
+pub fn resolve(st: &Settings, url: &str) -> Result<RedisSettings, Error> {
     let target = Target::parse(url).map_err(|e| Error::Usage(e.to_string()))?;
-    let profile_name = g.flags.profile.as_deref().unwrap_or("default");
-    let profile = config.profiles.get(profile_name);
+    let profile_name = st.profile_name.as_str();
+    let profile = Some(&st.profile);
     let password = match (
         std::env::var("CELTOOL_PASSWORD").ok(),
         profile.and_then(|p| p.password_file.as_ref()),
@@ -64,15 +56,7 @@ pub fn resolve(g: &Globals, config: &Config, url: &str) -> Result<RedisSettings,
         }
         (None, None) => None,
     };
-    let timeout = g
-        .flags
-        .timeout
-        .or_else(|| {
-            profile
-                .and_then(|p| p.timeout.as_deref())
-                .and_then(|t| parse_duration(t).ok())
-        })
-        .unwrap_or(crate::settings::DEFAULT_TIMEOUT);
+    let timeout = st.timeout;
     let mut gather = redis_broker::Options::default();
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     if let Some(v) = env("CELTOOL_REDIS_VISIBILITY_TIMEOUT") {
@@ -151,7 +135,7 @@ pub fn findings(snap: &RedisSnapshot, t: &Thresholds, link: Option<(f64, String)
 }
 
 /// `celtool doctor --url redis://...`.
-pub fn doctor(g: &Globals, args: &DoctorArgs, url: &str) -> Result<Outcome, Error> {
+pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs, url: &str) -> Result<Outcome, Error> {
     for pattern in &args.skip {
         if !catalog::CATALOG
             .iter()
@@ -162,9 +146,9 @@ pub fn doctor(g: &Globals, args: &DoctorArgs, url: &str) -> Result<Outcome, Erro
             )));
         }
     }
-    let config = g.config()?;
-    let s = resolve(g, &config, url)?;
-    let wants = |p: Part| args.only.is_empty() || args.only.contains(&p);
+    let config = &st.config;
+    let s = resolve(st, url)?;
+    let wants = |part: Part| args.only.is_empty() || args.only.contains(&part);
     let mut findings = Vec::new();
     let mut failed = None;
     let mut snap_kept = None;
@@ -174,7 +158,7 @@ pub fn doctor(g: &Globals, args: &DoctorArgs, url: &str) -> Result<Outcome, Erro
                 findings.extend(self::findings(
                     &snap,
                     &config.thresholds,
-                    link_for(&s, &g.roots),
+                    link_for(&s, &st.roots),
                 ));
                 snap_kept = Some(snap);
             }
@@ -194,12 +178,12 @@ pub fn doctor(g: &Globals, args: &DoctorArgs, url: &str) -> Result<Outcome, Erro
         }
     }
     if wants(Part::Host) {
-        findings.extend(host_findings(g, &config.thresholds));
+        findings.extend(host_findings(st, &config.thresholds));
     }
     findings.retain(|f| !args.skip.iter().any(|p| catalog::matches(p, f.id)));
     let report = Report::new(findings);
     if let Some(e) = failed
-        && g.style.format == Format::Table
+        && p.style.format == Format::Table
         && report.findings.len() == 1
     {
         return Err(Error::Io(e.to_string()));
@@ -208,24 +192,22 @@ pub fn doctor(g: &Globals, args: &DoctorArgs, url: &str) -> Result<Outcome, Erro
         broker: Some(s.target.server()),
         vhost: Some(format!("db{}", s.target.db)),
     };
-    if !(g.style.quiet && g.style.format == Format::Table) {
-        emit(&crate::output::report::render(
-            &g.style, &report, &scope, args.all,
-        ))?;
+    if !(p.style.quiet && p.style.format == Format::Table) {
+        crate::output::report::print(p, &report, &scope, args.all)?;
     }
     if args.fix
         && let Some(snap) = &snap_kept
     {
-        super::redis_fix::offer(g, &args.apply, &s, snap, &report)?;
+        super::redis_fix::offer(p, &args.apply, &s, snap, &report)?;
     }
     Ok(Outcome::Checked(report.status()))
 }
 
 /// The host part of doctor, with `host.nic.saturation`.
-pub fn host_findings(g: &Globals, t: &Thresholds) -> Vec<Finding> {
-    let snap = crate::host::gather(&g.roots, &crate::host::GatherOptions::default());
-    let mut out = crate::host::host_checks(&snap, t);
-    let nic = crate::host::nic::sample(&g.roots, Duration::from_secs(1));
+pub fn host_findings(st: &Settings, t: &Thresholds) -> Vec<Finding> {
+    let snap = crate::host::gather(&st.roots, &crate::host::GatherOptions::default());
+    let mut out = crate::checks::host::host_checks(&snap, t);
+    let nic = crate::host::nic::sample(&st.roots, Duration::from_secs(1));
     out.extend(crate::host::nic::check(&nic, t));
     out
 }
@@ -279,9 +261,9 @@ fn cli_kind(k: Kind) -> crate::broker::celery::QueueKind {
 }
 
 /// `celtool queues --url redis://...`.
-pub fn queues(g: &Globals, args: &QueuesArgs, url: &str) -> Result<Outcome, Error> {
+pub fn queues(st: &Settings, p: &Printer, args: &QueuesArgs, url: &str) -> Result<Outcome, Error> {
     let name_filter = flag_regex("--name", args.name.as_deref())?;
-    let (snap, fleet) = read_fleet(g, url)?;
+    let (snap, fleet) = read_fleet(st, url)?;
     let mut rows: Vec<QueueRow> = queue_rows(&fleet, snap.db)
         .into_iter()
         .filter(|r| args.kind.is_empty() || args.kind.contains(&cli_kind(r.kind)))
@@ -301,17 +283,16 @@ pub fn queues(g: &Globals, args: &QueuesArgs, url: &str) -> Result<Outcome, Erro
         rows.truncate(limit);
     }
     emit_listing(
-        g,
+        p,
         &rows,
-        || queue_table(g, &rows),
+        || queue_table(p, &rows),
         || queue_prometheus(&rows),
     )?;
     Ok(Outcome::Done)
 }
 
-fn read_fleet(g: &Globals, url: &str) -> Result<(RedisSnapshot, Fleet), Error> {
-    let config = g.config()?;
-    let mut s = resolve(g, &config, url)?;
+fn read_fleet(st: &Settings, url: &str) -> Result<(RedisSnapshot, Fleet), Error> {
+    let mut s = resolve(st, url)?;
     // Listings need no rates: a short interval keeps them quick.
     s.gather.interval = s.gather.interval.min(Duration::from_millis(500));
     let (_, snap) = runtime()?
@@ -328,7 +309,7 @@ fn read_fleet(g: &Globals, url: &str) -> Result<(RedisSnapshot, Fleet), Error> {
     Ok((snap, fleet))
 }
 
-fn queue_table(g: &Globals, rows: &[QueueRow]) -> String {
+fn queue_table(p: &Printer, rows: &[QueueRow]) -> String {
     let headers = [
         ("DB", Align::Right),
         ("NAME", Align::Left),
@@ -361,7 +342,7 @@ fn queue_table(g: &Globals, rows: &[QueueRow]) -> String {
             ]
         })
         .collect();
-    render(&g.style, &headers, &cells)
+    render(&p.style, &headers, &cells)
 }
 
 fn queue_prometheus(rows: &[QueueRow]) -> String {
@@ -413,18 +394,24 @@ pub fn connection_rows(fleet: &Fleet) -> Vec<ClientRow> {
 }
 
 /// `celtool connections --url redis://...`: the clients of the URL's database.
-pub fn connections(g: &Globals, args: &ConnectionsArgs, url: &str) -> Result<Outcome, Error> {
+pub fn connections(
+    st: &Settings,
+    p: &Printer,
+    args: &ConnectionsArgs,
+    url: &str,
+) -> Result<Outcome, Error> {
     use crate::celery_model::Role;
     use crate::cli::ConnKindArg as A;
-    let (_, fleet) = read_fleet(g, url)?;
+    let (_, fleet) = read_fleet(st, url)?;
     let mut rows: Vec<ClientRow> = connection_rows(&fleet)
         .into_iter()
         .filter(|r| {
             args.kind.is_empty()
                 || args.kind.iter().any(|k| match k {
                     A::CeleryWorker => r.role == Role::Worker,
-                    A::EventConsumer => matches!(r.role, Role::Monitor | Role::EventSubscriber),
-                    A::Other => matches!(r.role, Role::Publisher | Role::Other),
+                    A::Monitor => matches!(r.role, Role::Monitor | Role::EventSubscriber),
+                    A::Publisher => r.role == Role::Publisher,
+                    A::Client | A::Other => r.role == Role::Other,
                 })
         })
         .collect();
@@ -459,7 +446,7 @@ pub fn connections(g: &Globals, args: &ConnectionsArgs, url: &str) -> Result<Out
                 ]
             })
             .collect();
-        render(&g.style, &headers, &cells)
+        render(&p.style, &headers, &cells)
     };
     let prometheus = || {
         let mut e = crate::output::prometheus::Exposition::default();
@@ -477,6 +464,6 @@ pub fn connections(g: &Globals, args: &ConnectionsArgs, url: &str) -> Result<Out
         }
         e.render()
     };
-    emit_listing(g, &rows, table, prometheus)?;
+    emit_listing(p, &rows, table, prometheus)?;
     Ok(Outcome::Done)
 }

@@ -1,15 +1,18 @@
 //! The Redis fixes through the one plan / apply / journal / undo flow: offered by
 //! `doctor --fix --url redis://...`, undone by `celtool undo RUN --url redis://...`.
 
-use super::redis::{RedisSettings, redis_url, resolve};
-use super::{Globals, runtime};
+use super::redis::{RedisSettings, resolve};
+use super::runtime;
 use crate::cli::ApplyArgs;
 use crate::error::Error;
 use crate::fix::journal::Entry;
 use crate::fix::redis as fixes;
+use crate::fix::{Applier, outcome};
 use crate::fix::{Change, Plan};
+use crate::output::Printer;
 use crate::redis_broker::{RedisClient, RedisSnapshot};
 use crate::report::{Report, Severity};
+use crate::settings::Settings;
 
 fn connect(s: &RedisSettings) -> Result<RedisClient, Error> {
     let client = runtime()?
@@ -27,7 +30,7 @@ fn connect(s: &RedisSettings) -> Result<RedisClient, Error> {
 /// noeviction, for the findings that call for them. CONFIG SET needs --yes: it is shown, then
 /// applied only with it.
 pub fn offer(
-    g: &Globals,
+    p: &Printer,
     apply: &ApplyArgs,
     s: &RedisSettings,
     snap: &RedisSnapshot,
@@ -53,8 +56,8 @@ pub fn offer(
     if bad("redis.maxmemory-policy") {
         let plan = fixes::plan_noeviction(snap, &s.target.server());
         if !apply.yes && !plan.changes.is_empty() {
-            super::emit(&plan.render())?;
-            super::emit(
+            p.say(&plan.render())?;
+            p.say(
                 "not applied: CONFIG SET changes the whole server; run again with --yes to apply it\n",
             )?;
         } else {
@@ -65,20 +68,25 @@ pub fn offer(
         return Ok(());
     }
     connect(s)?;
+    let applier = Applier {
+        printer: p,
+        args: apply,
+        client: None,
+    };
     for plan in &plans {
-        super::fix::execute(g, apply, plan, None)?;
+        applier.execute(plan)?;
     }
     Ok(())
 }
 
 /// Undo a run of Redis changes on the server named by --url (it must be the one they were made on).
 pub fn undo(
-    g: &Globals,
+    st: &Settings,
+    p: &Printer,
     apply: &ApplyArgs,
     run: &str,
     of_run: &[&Entry],
 ) -> Result<crate::error::Outcome, Error> {
-    let config = g.config()?;
     let server = of_run
         .iter()
         .find_map(|e| match &e.change {
@@ -86,10 +94,10 @@ pub fn undo(
             _ => None,
         })
         .unwrap_or_default();
-    let url = redis_url(g, &config).ok_or_else(|| {
+    let url = st.redis_url.clone().ok_or_else(|| {
         Error::Usage(format!("run {run} changed the Redis server {server}; run undo with --url {server}/DB (and its password)"))
     })?;
-    let s = resolve(g, &config, &url)?;
+    let s = resolve(st, &url)?;
     connect(&s)?;
     let mut plan = Plan {
         fix: "undo",
@@ -112,10 +120,10 @@ pub fn undo(
         plan.changes.push(Change::Redis(c.inverse()));
     }
     plan.notes.insert(0, format!("undo run {run}"));
-    let status = super::fix::execute_as(g, apply, &plan, None, Some(run))?;
-    Ok(match status {
-        super::fix::Status::NotApplied => crate::error::Outcome::Checked(Severity::Warn),
-        super::fix::Status::Refused => crate::error::Outcome::Checked(Severity::Unknown),
-        _ => crate::error::Outcome::Done,
-    })
+    let applier = Applier {
+        printer: p,
+        args: apply,
+        client: None,
+    };
+    Ok(outcome(applier.execute_undo(&plan, run)?))
 }

@@ -76,6 +76,39 @@ pub fn plan(opts: &Options, queues: &[Queue], policies: &[Policy], exchanges: &[
     plan
 }
 
+/// A merged definition and, per key, the policy it came from.
+type Merged<'a> = (serde_json::Map<String, Value>, BTreeMap<String, &'a str>);
+
+/// The merged definitions of the policies that apply to event queues, with the policy each
+/// key came from; None (and a refusal in the plan) when two set one key differently: only one
+/// policy can apply to a queue, so they cannot be merged honestly.
+fn merge<'a>(
+    vhost: &str,
+    relevant: &BTreeMap<&'a str, &'a Policy>,
+    plan: &mut Plan,
+) -> Option<Merged<'a>> {
+    let mut merged = serde_json::Map::new();
+    let mut origin: BTreeMap<String, &str> = BTreeMap::new();
+    for p in relevant.values() {
+        for (k, v) in p.definition.clone().unwrap_or_default() {
+            if let Some(existing) = merged.get(&k)
+                && existing != &v
+            {
+                plan.notes.push(format!(
+                    "vhost {vhost}: refused: policies '{}' and '{}' both apply to event queues and set {k} differently ({existing} vs {v}); only one policy can apply to a queue, so decide which value the event queues should keep and align the policies, then run this fix again",
+                    origin[&k],
+                    p.name()
+                ));
+                plan.refused = true;
+                return None;
+            }
+            origin.insert(k.clone(), p.name());
+            merged.insert(k, v);
+        }
+    }
+    Some((merged, origin))
+}
+
 fn plan_vhost(opts: &Options, vhost: &str, queues: &[Queue], policies: &[Policy], plan: &mut Plan) {
     let in_vhost: Vec<&Policy> = policies
         .iter()
@@ -112,26 +145,9 @@ fn plan_vhost(opts: &Options, vhost: &str, queues: &[Queue], policies: &[Policy]
         }
     }
 
-    // Merge their definitions; two that set one key differently cannot be merged honestly.
-    let mut merged = serde_json::Map::new();
-    let mut origin: BTreeMap<String, &str> = BTreeMap::new();
-    for p in relevant.values() {
-        for (k, v) in p.definition.clone().unwrap_or_default() {
-            if let Some(existing) = merged.get(&k)
-                && existing != &v
-            {
-                plan.notes.push(format!(
-                    "vhost {vhost}: refused: policies '{}' and '{}' both apply to event queues and set {k} differently ({existing} vs {v}); only one policy can apply to a queue, so decide which value the event queues should keep and align the policies, then run this fix again",
-                    origin[&k],
-                    p.name()
-                ));
-                plan.refused = true;
-                return;
-            }
-            origin.insert(k.clone(), p.name());
-            merged.insert(k, v);
-        }
-    }
+    let Some((mut merged, origin)) = merge(vhost, &relevant, plan) else {
+        return;
+    };
     for (key, value) in [("message-ttl", opts.ttl_ms), ("expires", opts.expires_ms)] {
         if let Some(old) = merged.get(key).filter(|old| old.as_u64() != Some(value)) {
             plan.notes.push(format!(

@@ -7,42 +7,20 @@ use std::time::{Duration, Instant};
 
 use super::{Change, Plan};
 use crate::host::celery::recognise_all;
-use crate::host::{Conntrack, Process, Reading, Roots, worker_trees};
+use crate::host::{Conntrack, ConntrackFixInputs, Process, Reading, worker_trees};
 
-pub const SYSCTL_FILE: &str = "sysctl.d/90-celtool-conntrack.conf";
-pub const MODPROBE_FILE: &str = "modprobe.d/90-celtool-conntrack.conf";
+pub use crate::host::conntrack::{MODPROBE_FILE, SYSCTL_FILE};
 /// Rough kernel memory per conntrack entry and per hash bucket (FACTS.md).
 const ENTRY_BYTES: u64 = 256;
 const BUCKET_BYTES: u64 = 8;
 /// The table may use at most this share of RAM when celtool picks the size.
 const MEMORY_SHARE: f64 = 0.05;
 
-#[derive(Debug, Clone)]
-pub struct ConntrackOptions {
-    /// Use this nf_conntrack_max instead of computing one.
-    pub max: Option<u64>,
-    pub roots: Roots,
-    /// Where /etc is (fixture trees in tests).
-    pub etc: PathBuf,
-}
-
-fn join(root: &Path, rel: &str) -> String {
-    root.join(rel).display().to_string()
-}
-
-/// MemTotal in bytes from `<proc>/meminfo`.
-fn mem_total(proc_root: &Path) -> Option<u64> {
-    let text = std::fs::read_to_string(proc_root.join("meminfo")).ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
 /// The size the table should have: twice its current fill, as a power of two, at least 65536,
 /// at most what 5 % of RAM holds. It depends on the load, not on the current limit, so a second
 /// run under the same load finds nothing to raise.
 pub fn target_max(ct: &Conntrack, mem_total: Option<u64>) -> u64 {
-    let wanted = crate::host::checks::suggested_conntrack_max(ct);
+    let wanted = crate::checks::host::suggested_conntrack_max(ct);
     match mem_total {
         Some(mem) => {
             let cap = (mem as f64 * MEMORY_SHARE / (ENTRY_BYTES + BUCKET_BYTES) as f64) as u64;
@@ -57,8 +35,13 @@ pub fn target_max(ct: &Conntrack, mem_total: Option<u64>) -> u64 {
     }
 }
 
-/// Plan raising nf_conntrack_max (and hashsize to match) now and persisting both.
-pub fn plan_conntrack(conntrack: &Reading<Conntrack>, opts: &ConntrackOptions) -> Plan {
+/// Plan raising nf_conntrack_max (and hashsize to match) now and persisting both: a pure
+/// function of the table and of the inputs the gather step read (`max` overrides the size).
+pub fn plan_conntrack(
+    conntrack: &Reading<Conntrack>,
+    inputs: &ConntrackFixInputs,
+    max: Option<u64>,
+) -> Plan {
     let mut plan = Plan {
         fix: "conntrack",
         ..Plan::default()
@@ -76,9 +59,9 @@ pub fn plan_conntrack(conntrack: &Reading<Conntrack>, opts: &ConntrackOptions) -
             return plan;
         }
     };
-    let mem = mem_total(&opts.roots.proc);
-    let target = opts.max.unwrap_or_else(|| target_max(ct, mem));
-    if mem.is_none() && opts.max.is_none() {
+    let mem = inputs.mem_total;
+    let target = max.unwrap_or_else(|| target_max(ct, mem));
+    if mem.is_none() && max.is_none() {
         plan.notes
             .push("MemTotal unknown: the size is not capped by memory".into());
     }
@@ -95,12 +78,8 @@ pub fn plan_conntrack(conntrack: &Reading<Conntrack>, opts: &ConntrackOptions) -
         ));
         return plan;
     }
-    let max_path = if ct.legacy {
-        join(&opts.roots.proc, "sys/net/ipv4/netfilter/ip_conntrack_max")
-    } else {
-        join(&opts.roots.proc, "sys/net/netfilter/nf_conntrack_max")
-    };
-    if read_only(Path::new(&max_path)) {
+    let max_path = inputs.max_path.display().to_string();
+    if inputs.max_read_only {
         plan.notes.push(format!(
             "refused: {max_path} is read-only here, as inside a container or a non-initial network namespace; raise it on the host: sysctl -w net.netfilter.nf_conntrack_max={target}, and persist it there in /etc/{SYSCTL_FILE}"
         ));
@@ -112,17 +91,17 @@ pub fn plan_conntrack(conntrack: &Reading<Conntrack>, opts: &ConntrackOptions) -
         before: ct.max.to_string(),
         after: target.to_string(),
     });
-    let hash_path = join(&opts.roots.sys, "module/nf_conntrack/parameters/hashsize");
     if let Some(hashsize) = ct.hashsize.filter(|h| *h < target)
-        && Path::new(&hash_path).exists()
+        && let Some(hash_path) = &inputs.hashsize_path
     {
         plan.changes.push(Change::WriteKernel {
-            path: hash_path,
+            path: hash_path.display().to_string(),
             before: hashsize.to_string(),
             after: target.to_string(),
         });
         plan.changes.extend(write_file(
-            &join(&opts.etc, MODPROBE_FILE),
+            &inputs.modprobe_path,
+            inputs.modprobe_now.as_deref(),
             format!("# Written by celtool fix conntrack: hash buckets to match nf_conntrack_max.\noptions nf_conntrack hashsize={target}\n"),
         ));
     }
@@ -132,23 +111,18 @@ pub fn plan_conntrack(conntrack: &Reading<Conntrack>, opts: &ConntrackOptions) -
         "net.netfilter.nf_conntrack_max"
     };
     plan.changes.extend(write_file(
-        &join(&opts.etc, SYSCTL_FILE),
+        &inputs.sysctl_path,
+        inputs.sysctl_now.as_deref(),
         format!("# Written by celtool fix conntrack; celtool undo restores the previous state.\n{key} = {target}\n"),
     ));
     plan
 }
 
-fn read_only(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o222 == 0)
-}
-
 /// A `WriteFile` change, or nothing when the file already says exactly that.
-fn write_file(path: &str, after: String) -> Option<Change> {
-    let before = std::fs::read_to_string(path).ok();
-    (before.as_deref() != Some(after.as_str())).then(|| Change::WriteFile {
-        path: path.to_string(),
-        before,
+fn write_file(path: &Path, now: Option<&str>, after: String) -> Option<Change> {
+    (now != Some(after.as_str())).then(|| Change::WriteFile {
+        path: path.display().to_string(),
+        before: now.map(str::to_string),
         after,
     })
 }
@@ -158,12 +132,52 @@ pub struct ReapOptions {
     /// Terminate a matching parent that still does not reap its zombies after `grace`.
     pub kill_parents: bool,
     pub grace: Duration,
-    /// Touch processes whose title matches this instead of those recognised as Celery.
+    /// Of the Celery processes, touch only those whose title matches this.
     pub matcher: Option<regex::Regex>,
     pub proc_root: PathBuf,
 }
 
+/// Whether a process may be signalled.
+enum Verdict {
+    Act,
+    /// Not itself a Celery process (why).
+    NotCelery(String),
+    /// A Celery process that --match leaves out.
+    NotMatched,
+}
+
+impl Verdict {
+    /// `left alone: ...` for a note, or None when the process may be signalled.
+    fn left_alone(&self) -> Option<String> {
+        match self {
+            Verdict::Act => None,
+            Verdict::NotCelery(why) => Some(format!("left alone: not a Celery process ({why})")),
+            Verdict::NotMatched => Some("left alone: not matched by --match".into()),
+        }
+    }
+}
+
+/// Only a process that is itself Celery (its own command line or setproctitle title, and a
+/// Python program) may be signalled; --match narrows those down, it never adds others.
+fn verdict(
+    p: &Process,
+    celery: &BTreeMap<i32, crate::host::celery::Celery>,
+    opts: &ReapOptions,
+) -> Verdict {
+    if !celery.contains_key(&p.pid) {
+        return Verdict::NotCelery("its command line does not run Celery".into());
+    }
+    if let Err(why) = crate::host::celery::runs_python(&opts.proc_root, p.pid) {
+        return Verdict::NotCelery(why);
+    }
+    match &opts.matcher {
+        Some(re) if !re.is_match(&p.title) => Verdict::NotMatched,
+        _ => Verdict::Act,
+    }
+}
+
 /// Plan reaping zombies (through their parents) and ending orphaned Celery pool processes.
+/// Everything else that would have qualified is listed in the notes and left alone.
 pub fn plan_reap(procs: &[Process], opts: &ReapOptions) -> Plan {
     let mut plan = Plan {
         fix: "workers-reap",
@@ -181,11 +195,9 @@ pub fn plan_reap(procs: &[Process], opts: &ReapOptions) -> Plan {
     }
     let celery = recognise_all(procs);
     let by_pid: BTreeMap<i32, &Process> = procs.iter().map(|p| (p.pid, p)).collect();
-    let matches = |p: &Process| match &opts.matcher {
-        Some(re) => re.is_match(&p.title),
-        None => celery.contains_key(&p.pid),
-    };
+    let shown = |p: &Process| crate::output::sanitize(&p.title);
     let proc_root = opts.proc_root.display().to_string();
+    let grace_ms = opts.grace.as_millis() as u64;
     let mut zombies: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
     for p in procs.iter().filter(|p| p.state == 'Z') {
         zombies.entry(p.ppid).or_default().push(p.pid);
@@ -199,11 +211,11 @@ pub fn plan_reap(procs: &[Process], opts: &ReapOptions) -> Plan {
                 "{} zombie(s) under pid 1: init must reap them (in a container, run the worker under an init: docker run --init)",
                 kids.len()
             ));
-        } else if !matches(parent) {
+        } else if let Some(why) = verdict(parent, &celery, opts).left_alone() {
             plan.notes.push(format!(
-                "{} zombie(s) under pid {ppid} ({}) left alone: not a Celery process (use --match to include it)",
+                "{} zombie(s) under pid {ppid} ({}) {why}",
                 kids.len(),
-                crate::output::sanitize(&parent.title)
+                shown(parent)
             ));
         } else {
             plan.changes.push(Change::ReapZombies {
@@ -213,14 +225,18 @@ pub fn plan_reap(procs: &[Process], opts: &ReapOptions) -> Plan {
                 title: parent.title.clone(),
                 zombies: kids,
                 kill_parent: opts.kill_parents,
-                grace_ms: opts.grace.as_millis() as u64,
+                grace_ms,
             });
         }
     }
     for tree in worker_trees(procs).into_iter().filter(|t| t.main.is_none()) {
         for pid in tree.children {
-            let Some(p) = by_pid.get(&pid) else { continue };
-            if p.state == 'Z' || !matches(p) {
+            let Some(p) = by_pid.get(&pid).filter(|p| p.state != 'Z') else {
+                continue;
+            };
+            if let Some(why) = verdict(p, &celery, opts).left_alone() {
+                plan.notes
+                    .push(format!("orphan pid {pid} ({}) {why}", shown(p)));
                 continue;
             }
             plan.changes.push(Change::Terminate {
@@ -228,30 +244,23 @@ pub fn plan_reap(procs: &[Process], opts: &ReapOptions) -> Plan {
                 pid,
                 start: p.start_ticks,
                 title: p.title.clone(),
-                grace_ms: opts.grace.as_millis() as u64,
+                grace_ms,
             });
         }
     }
     if let Some(re) = &opts.matcher {
-        // Matched processes adopted by init whose titles Celery recognition does not know.
+        // Processes adopted by init whose command line matches but that are not Celery
+        // themselves (a `timeout ... celery worker` wrapper): say why they are left alone.
         for p in procs
             .iter()
             .filter(|p| p.state != 'Z' && p.ppid == 1 && re.is_match(&p.title))
+            .filter(|p| !celery.contains_key(&p.pid))
         {
-            let planned = plan.changes.iter().any(|c| match c {
-                Change::Terminate { pid, .. } => *pid == p.pid,
-                Change::ReapZombies { parent, .. } => *parent == p.pid,
-                _ => false,
-            });
-            if !planned {
-                plan.changes.push(Change::Terminate {
-                    proc_root: proc_root.clone(),
-                    pid: p.pid,
-                    start: p.start_ticks,
-                    title: p.title.clone(),
-                    grace_ms: opts.grace.as_millis() as u64,
-                });
-            }
+            plan.notes.push(format!(
+                "pid {} ({}) matches --match but is left alone: not a Celery process (its command line does not run Celery)",
+                p.pid,
+                shown(p)
+            ));
         }
     }
     plan
@@ -373,7 +382,7 @@ mod tests {
         assert_eq!(target_max(&ct(200_000, 262_144), Some(1 << 30)), 131_072);
     }
 
-    fn fixture(dir: &Path, count: u64, max: u64) -> ConntrackOptions {
+    fn fixture(dir: &Path, count: u64, max: u64) -> ConntrackFixInputs {
         let proc_root = dir.join("proc");
         let sys_root = dir.join("sys");
         std::fs::create_dir_all(proc_root.join("sys/net/netfilter")).unwrap();
@@ -393,22 +402,19 @@ mod tests {
             format!("{}\n", max / 4),
         )
         .unwrap();
-        ConntrackOptions {
-            max: None,
-            roots: Roots {
-                proc: proc_root,
-                sys: sys_root,
-            },
-            etc: dir.join("etc"),
-        }
+        let roots = crate::host::Roots {
+            proc: proc_root,
+            sys: sys_root,
+        };
+        crate::host::conntrack::read_fix_inputs(&roots, &dir.join("etc"), false)
     }
 
     #[test]
     fn conntrack_plan_writes_now_and_persists() {
         let dir = tempfile::tempdir().unwrap();
-        let opts = fixture(dir.path(), 60_000, 65_536);
+        let inputs = fixture(dir.path(), 60_000, 65_536);
         let reading = Reading::Present(ct(60_000, 65_536));
-        let plan = plan_conntrack(&reading, &opts);
+        let plan = plan_conntrack(&reading, &inputs, None);
         let kinds: Vec<String> = plan.changes.iter().map(|c| c.describe()).collect();
         assert_eq!(kinds.len(), 4, "{kinds:#?}");
         assert!(
@@ -429,14 +435,23 @@ mod tests {
         );
     }
 
+    fn fixture_read(dir: &Path) -> ConntrackFixInputs {
+        let roots = crate::host::Roots {
+            proc: dir.join("proc"),
+            sys: dir.join("sys"),
+        };
+        crate::host::conntrack::read_fix_inputs(&roots, &dir.join("etc"), false)
+    }
+
     #[test]
     fn read_only_tables_are_refused_with_the_host_command() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let opts = fixture(dir.path(), 60_000, 65_536);
-        let max = opts.roots.proc.join("sys/net/netfilter/nf_conntrack_max");
+        let max = dir.path().join("proc/sys/net/netfilter/nf_conntrack_max");
+        fixture(dir.path(), 60_000, 65_536);
         std::fs::set_permissions(&max, std::fs::Permissions::from_mode(0o444)).unwrap();
-        let plan = plan_conntrack(&Reading::Present(ct(60_000, 65_536)), &opts);
+        let inputs = fixture_read(dir.path());
+        let plan = plan_conntrack(&Reading::Present(ct(60_000, 65_536)), &inputs, None);
         assert!(plan.changes.is_empty());
         assert!(
             plan.notes.iter().any(|n| n.contains("read-only here")

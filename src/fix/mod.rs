@@ -1,11 +1,20 @@
 //! Fixes: a plan of changes (each with its before-state), applied only on request, each applied
 //! change journaled so `celtool undo` can restore what was there.
+//!
+//! Planners (`event_queues`, `stale_queues`, `host`) are pure functions of the run's snapshot;
+//! `apply` is the engine (plan, consent, change, journal), `undo` plans the inverse of a run,
+//! `verify` waits for the broker to show a change.
 
+pub mod apply;
 pub mod event_queues;
 pub mod host;
 pub mod journal;
 pub mod redis;
 pub mod stale_queues;
+pub mod undo;
+pub mod verify;
+
+pub use apply::{Applier, Status, lock_journal, outcome};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -88,6 +97,8 @@ pub enum Change {
         kill_parent: bool,
         grace_ms: u64,
     },
+    /// A change on a Redis server (CONFIG SET, EXPIRE / PERSIST); see `fix::redis`.
+    Redis(redis::RedisChange),
     /// SIGTERM, then SIGKILL after the grace period. Irreversible.
     Terminate {
         proc_root: String,
@@ -96,17 +107,12 @@ pub enum Change {
         title: String,
         grace_ms: u64,
     },
-    /// A change on a Redis server (CONFIG SET, EXPIRE / PERSIST); see `fix::redis`.
-    Redis(redis::RedisChange),
 }
 
 impl Change {
     /// Whether `celtool undo` can restore the state before this change.
     pub fn reversible(&self) -> bool {
-        !matches!(
-            self,
-            Change::DeleteQueue { .. } | Change::ReapZombies { .. } | Change::Terminate { .. }
-        )
+        self.inverse().is_some()
     }
 
     /// One line for a plan: what changes, from what, to what.
@@ -174,23 +180,8 @@ impl Change {
                 kill_parent,
                 grace_ms,
                 ..
-            } => format!(
-                "send SIGCHLD to pid {parent} ({}) to reap its zombie(s) {}{} (irreversible)",
-                crate::output::sanitize(title),
-                zombies
-                    .iter()
-                    .map(i32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if *kill_parent {
-                    format!(
-                        "; if they remain after {} ms, SIGTERM it, then SIGKILL",
-                        grace_ms
-                    )
-                } else {
-                    String::new()
-                }
-            ),
+            } => describe_reap(*parent, title, zombies, *kill_parent, *grace_ms),
+            Change::Redis(c) => c.describe(),
             Change::Terminate {
                 pid,
                 title,
@@ -200,7 +191,6 @@ impl Change {
                 "SIGTERM pid {pid} ({}), SIGKILL after {grace_ms} ms if still running (irreversible)",
                 crate::output::sanitize(title)
             ),
-            Change::Redis(c) => c.describe(),
         }
     }
 
@@ -269,51 +259,62 @@ impl Change {
                 before: None,
                 after: before.clone(),
             }),
+            Change::Redis(c) => Some(Change::Redis(c.inverse())),
             Change::DeleteQueue { .. } | Change::ReapZombies { .. } | Change::Terminate { .. } => {
                 None
             }
-            Change::Redis(c) => Some(Change::Redis(c.inverse())),
         }
     }
 
     /// Whether the change is made on the broker (else on this host).
     pub fn is_broker(&self) -> bool {
-        matches!(
-            self,
-            Change::PutPolicy { .. } | Change::DeletePolicy { .. } | Change::DeleteQueue { .. }
-        )
+        match self {
+            Change::PutPolicy { .. } | Change::DeletePolicy { .. } | Change::DeleteQueue { .. } => {
+                true
+            }
+            Change::WriteKernel { .. }
+            | Change::WriteFile { .. }
+            | Change::RemoveFile { .. }
+            | Change::ReapZombies { .. }
+            | Change::Terminate { .. } => false,
+            // Made on a Redis server through its own connection (see fix::redis), not the API.
+            Change::Redis(_) => false,
+        }
     }
 
-    /// Make the change: on the broker through `client`, or on this host.
+    /// Make the change: on the broker through `client`, or on this host. One exhaustive
+    /// match, so a new kind of change cannot compile without saying how it is applied.
     pub async fn apply(&self, client: Option<&Client>) -> Result<(), ApplyError> {
-        if let Change::Redis(c) = self {
-            return redis::apply(c).await.map_err(ApplyError::Host);
-        }
-        if let Some(result) = self.apply_host() {
-            return result.map_err(ApplyError::Host);
-        }
-        let client =
-            client.ok_or_else(|| ApplyError::Host("this change needs the broker".into()))?;
-        self.apply_broker(client).await.map_err(ApplyError::Api)
-    }
-
-    fn apply_host(&self) -> Option<Result<(), String>> {
         use std::time::Duration;
-        let write = |path: &str, text: &str| -> Result<(), String> {
-            std::fs::write(path, text).map_err(|e| write_error(path, &e))
-        };
-        Some(match self {
-            Change::WriteKernel { path, after, .. } => write(path, &format!("{after}\n")),
+        let broker =
+            || client.ok_or_else(|| ApplyError::Host("this change needs the broker".into()));
+        let host = |r: Result<(), String>| r.map_err(ApplyError::Host);
+        match self {
+            Change::Redis(c) => redis::apply(c).await.map_err(ApplyError::Host),
+            Change::PutPolicy {
+                vhost, name, after, ..
+            } => {
+                let body = serde_json::to_value(after).unwrap_or(Value::Null);
+                Ok(broker()?.put(&["policies", vhost, name], &body).await?)
+            }
+            Change::DeletePolicy { vhost, name, .. } => {
+                Ok(broker()?.delete(&["policies", vhost, name], &[]).await?)
+            }
+            // Only if still unused: a consumer that came back since the plan keeps its queue.
+            Change::DeleteQueue { vhost, name, .. } => Ok(broker()?
+                .delete(&["queues", vhost, name], &[("if-unused", "true")])
+                .await?),
+            Change::WriteKernel { path, after, .. } => host(write(path, &format!("{after}\n"))),
             Change::WriteFile { path, after, .. } => {
-                if let Some(dir) = std::path::Path::new(path).parent()
-                    && let Err(e) = std::fs::create_dir_all(dir)
-                {
-                    return Some(Err(write_error(&dir.display().to_string(), &e)));
+                if let Some(dir) = std::path::Path::new(path).parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        ApplyError::Host(write_error(&dir.display().to_string(), &e))
+                    })?;
                 }
-                write(path, after)
+                host(write(path, after))
             }
             Change::RemoveFile { path, .. } => {
-                std::fs::remove_file(path).map_err(|e| format!("cannot remove {path}: {e}"))
+                host(std::fs::remove_file(path).map_err(|e| format!("cannot remove {path}: {e}")))
             }
             Change::ReapZombies {
                 proc_root,
@@ -323,45 +324,32 @@ impl Change {
                 kill_parent,
                 grace_ms,
                 ..
-            } => host::reap(
+            } => host(host::reap(
                 proc_root,
                 *parent,
                 *parent_start,
                 zombies,
                 *kill_parent,
                 Duration::from_millis(*grace_ms),
-            ),
+            )),
             Change::Terminate {
                 proc_root,
                 pid,
                 start,
                 grace_ms,
                 ..
-            } => host::terminate(proc_root, *pid, *start, Duration::from_millis(*grace_ms)),
-            _ => return None,
-        })
-    }
-
-    async fn apply_broker(&self, client: &Client) -> Result<(), ApiError> {
-        match self {
-            Change::PutPolicy {
-                vhost, name, after, ..
-            } => {
-                let body = serde_json::to_value(after).unwrap_or(Value::Null);
-                client.put(&["policies", vhost, name], &body).await
-            }
-            Change::DeletePolicy { vhost, name, .. } => {
-                client.delete(&["policies", vhost, name], &[]).await
-            }
-            Change::DeleteQueue { vhost, name, .. } => {
-                // Only if still unused: a consumer that came back since the plan keeps its queue.
-                client
-                    .delete(&["queues", vhost, name], &[("if-unused", "true")])
-                    .await
-            }
-            _ => Ok(()),
+            } => host(host::terminate(
+                proc_root,
+                *pid,
+                *start,
+                Duration::from_millis(*grace_ms),
+            )),
         }
     }
+}
+
+fn write(path: &str, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| write_error(path, &e))
 }
 
 /// Why a change could not be made.
@@ -387,6 +375,20 @@ fn write_error(path: &str, e: &std::io::Error) -> String {
     } else {
         format!("cannot write {path}: {e}")
     }
+}
+
+fn describe_reap(parent: i32, title: &str, zombies: &[i32], kill: bool, grace_ms: u64) -> String {
+    let pids: Vec<String> = zombies.iter().map(i32::to_string).collect();
+    let then = if kill {
+        format!("; if they remain after {grace_ms} ms, SIGTERM it, then SIGKILL")
+    } else {
+        String::new()
+    };
+    format!(
+        "send SIGCHLD to pid {parent} ({}) to reap its zombie(s) {}{then} (irreversible)",
+        crate::output::sanitize(title),
+        pids.join(", ")
+    )
 }
 
 fn policy_text(p: &PolicySpec) -> String {

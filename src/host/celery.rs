@@ -99,6 +99,27 @@ fn node_option(args: &[String]) -> Option<String> {
     None
 }
 
+/// Whether `pid` itself runs a Python interpreter, what every Celery process is, from the
+/// program the kernel says it executes (`<proc_root>/PID/exe`), not from its command line or
+/// title, which any process can set. `Err` names the program, or why it could not be read.
+/// An interpreter replaced by an upgrade (`... (deleted)`) still counts: old pool children are
+/// exactly what reaping is for.
+pub fn runs_python(proc_root: &std::path::Path, pid: i32) -> Result<(), String> {
+    let exe = std::fs::read_link(proc_root.join(pid.to_string()).join("exe"))
+        .map_err(|e| format!("its program cannot be read: {e}"))?;
+    let shown = exe.to_string_lossy();
+    let path = shown.strip_suffix(" (deleted)").unwrap_or(&shown);
+    let base = path.rsplit('/').next().unwrap_or(path);
+    if base.starts_with("python") || base.starts_with("pypy") {
+        Ok(())
+    } else {
+        Err(format!(
+            "its program is {}, not Python",
+            crate::output::sanitize(&shown)
+        ))
+    }
+}
+
 /// A recognised Celery process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Celery {
@@ -184,6 +205,46 @@ pub fn worker_trees(procs: &[Process]) -> Vec<WorkerTree> {
                 orphans_of: Some(ppid),
             }),
     );
+    out
+}
+
+/// A node name as the worker itself uses it: Celery's `host_format(default_nodename(NAME))` with
+/// this host's name. `w1` becomes `w1@HOST`; `%h` is the host name, `%n` its first label, `%d`
+/// the rest (the domain), `%%` a percent sign; `%i`/`%I` (the pool process index) are `0`/empty
+/// for the main process. Without -n the node is `celery@HOST`.
+pub fn expand_node_name(raw: Option<&str>, hostname: &str) -> String {
+    let raw = raw.unwrap_or("");
+    let full = match raw.split_once('@') {
+        Some((name, host)) => format!(
+            "{}@{}",
+            if name.is_empty() { "celery" } else { name },
+            if host.is_empty() { hostname } else { host }
+        ),
+        None if raw.is_empty() => format!("celery@{hostname}"),
+        None => format!("{raw}@{hostname}"),
+    };
+    let (short, domain) = hostname.split_once('.').unwrap_or((hostname, ""));
+    let mut out = String::with_capacity(full.len());
+    let mut chars = full.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('h') => out.push_str(hostname),
+            Some('n') => out.push_str(short),
+            Some('d') => out.push_str(domain),
+            Some('i') => out.push('0'),
+            Some('I') => {}
+            Some('%') => out.push('%'),
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
+        }
+    }
     out
 }
 
@@ -357,5 +418,20 @@ mod tests {
         assert_eq!(trees.len(), 1);
         assert_eq!((trees[0].main, trees[0].orphans_of), (None, Some(50)));
         assert_eq!(trees[0].children, vec![60, 61]);
+    }
+
+    #[test]
+    fn node_names_expand_as_celery_does() {
+        let h = "worker-7.example.com";
+        assert_eq!(
+            expand_node_name(Some("w1@%h"), h),
+            "w1@worker-7.example.com"
+        );
+        assert_eq!(expand_node_name(Some("%n@%d"), h), "worker-7@example.com");
+        assert_eq!(expand_node_name(Some("w1"), h), "w1@worker-7.example.com");
+        assert_eq!(expand_node_name(None, h), "celery@worker-7.example.com");
+        assert_eq!(expand_node_name(Some("w%i@box"), "b"), "w0@box");
+        assert_eq!(expand_node_name(Some("w%%1@%h"), "b"), "w%1@b");
+        assert_eq!(expand_node_name(Some("@x"), "b"), "celery@x");
     }
 }

@@ -2,7 +2,7 @@
 //! that count dropped packets.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -115,6 +115,61 @@ pub fn parse_stat(text: &str) -> BTreeMap<String, u64> {
         }
     }
     out
+}
+
+/// The files `fix conntrack` persists its limits in, relative to /etc.
+pub const SYSCTL_FILE: &str = "sysctl.d/90-celtool-conntrack.conf";
+pub const MODPROBE_FILE: &str = "modprobe.d/90-celtool-conntrack.conf";
+
+/// What the conntrack fix plans from besides the table itself: read while gathering, so the
+/// planner is a pure function of the snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConntrackFixInputs {
+    /// MemTotal in bytes, which caps the size celtool picks.
+    pub mem_total: Option<u64>,
+    /// The tunable that holds the limit, and whether it is read-only here (a container, a
+    /// non-initial network namespace).
+    pub max_path: PathBuf,
+    pub max_read_only: bool,
+    /// The hashsize module parameter, when the module exposes it.
+    pub hashsize_path: Option<PathBuf>,
+    /// The persisted files and what they say now (None: they do not exist).
+    pub sysctl_path: PathBuf,
+    pub sysctl_now: Option<String>,
+    pub modprobe_path: PathBuf,
+    pub modprobe_now: Option<String>,
+}
+
+/// Read the inputs of the conntrack fix under `roots` and `etc`.
+pub fn read_fix_inputs(roots: &Roots, etc: &Path, legacy: bool) -> ConntrackFixInputs {
+    use std::os::unix::fs::PermissionsExt;
+    let max_path = if legacy {
+        roots.proc.join("sys/net/ipv4/netfilter/ip_conntrack_max")
+    } else {
+        roots.proc.join("sys/net/netfilter/nf_conntrack_max")
+    };
+    let hashsize_path = roots.sys.join("module/nf_conntrack/parameters/hashsize");
+    let sysctl_path = etc.join(SYSCTL_FILE);
+    let modprobe_path = etc.join(MODPROBE_FILE);
+    ConntrackFixInputs {
+        mem_total: mem_total(&roots.proc),
+        max_read_only: std::fs::metadata(&max_path)
+            .is_ok_and(|m| m.permissions().mode() & 0o222 == 0),
+        max_path,
+        hashsize_path: hashsize_path.exists().then_some(hashsize_path),
+        sysctl_now: std::fs::read_to_string(&sysctl_path).ok(),
+        sysctl_path,
+        modprobe_now: std::fs::read_to_string(&modprobe_path).ok(),
+        modprobe_path,
+    }
+}
+
+/// MemTotal in bytes from `<proc>/meminfo`.
+fn mem_total(proc_root: &Path) -> Option<u64> {
+    let text = std::fs::read_to_string(proc_root.join("meminfo")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
-//! The host half: what celtool reads from /proc and /sys about one machine (conntrack, mounts,
-//! processes, file handles, sockets) as plain data, and the pure checks on it.
+//! The host half's readers: what celtool reads from /proc, /sys and /etc about one machine
+//! (conntrack, mounts, processes, file handles, sockets, the inode hot spots of a filesystem,
+//! the files a host fix would replace) as plain data. The checks on it are in
+//! `crate::checks::host`; this module only reads.
 //!
 //! Everything is read under [`Roots`], so tests point it at fixture trees. Reading is I/O and
 //! never fails as a whole: each part is a [`Reading`] that says whether it was there, absent (a
 //! module not loaded: not an error) or unreadable (an error the checks report as UNKNOWN).
 
 pub mod celery;
-pub mod checks;
 pub mod conntrack;
 pub mod inodes;
 pub mod mounts;
@@ -20,8 +21,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 pub use celery::{Role, WorkerTree, recognise, worker_trees};
-pub use checks::host_checks;
-pub use conntrack::Conntrack;
+pub use conntrack::{Conntrack, ConntrackFixInputs};
 pub use inodes::{DirCount, TopDirs, top_dirs};
 pub use mounts::{Filesystem, Mount, Usage, parse_mountinfo};
 pub use procs::Process;
@@ -86,6 +86,21 @@ pub struct GatherOptions {
     pub processes: bool,
     /// How long one mount's statvfs may take before it is given up (a dead NFS server hangs it).
     pub statvfs_timeout: Duration,
+    /// Read what `fix conntrack` would change (MemTotal, the files under this /etc), so that
+    /// its planner reads the snapshot instead of the disk.
+    pub fix_inputs: Option<PathBuf>,
+}
+
+impl GatherOptions {
+    /// Only the parts named; file-nr, sockstat and uptime as always.
+    pub fn only(conntrack: bool, filesystems: bool, processes: bool) -> Self {
+        GatherOptions {
+            conntrack,
+            filesystems,
+            processes,
+            ..GatherOptions::default()
+        }
+    }
 }
 
 impl Default for GatherOptions {
@@ -95,6 +110,7 @@ impl Default for GatherOptions {
             filesystems: true,
             processes: true,
             statvfs_timeout: Duration::from_secs(2),
+            fix_inputs: None,
         }
     }
 }
@@ -129,6 +145,32 @@ pub struct HostSnapshot {
     pub sockstat: Reading<Sockstat>,
     /// Seconds since boot, to turn a process's start_ticks into an age.
     pub uptime_secs: Option<f64>,
+    /// The directories holding the most entries on filesystems short of inodes (filled by the
+    /// gather step for the mounts the inode check names; see `crate::gather`).
+    pub inode_hot_spots: Vec<HotSpot>,
+    /// What `fix conntrack` plans from, when [`GatherOptions::fix_inputs`] asked for it.
+    pub conntrack_fix: Option<ConntrackFixInputs>,
+}
+
+/// The largest directories of one filesystem, or why they could not be counted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HotSpot {
+    pub mount: PathBuf,
+    pub top: Result<TopDirs, String>,
+}
+
+/// How many directories a hot-spot walk names.
+pub const HOT_SPOTS: usize = 3;
+
+/// Count the entries under each mount (like `celtool inodes --top`), on its filesystem only.
+pub fn hot_spots(mounts: &[PathBuf]) -> Vec<HotSpot> {
+    mounts
+        .iter()
+        .map(|m| HotSpot {
+            mount: m.clone(),
+            top: top_dirs(m, HOT_SPOTS, None).map_err(|e| e.to_string()),
+        })
+        .collect()
 }
 
 impl HostSnapshot {
@@ -142,6 +184,8 @@ impl HostSnapshot {
             file_nr: not_gathered(),
             sockstat: not_gathered(),
             uptime_secs: None,
+            inode_hot_spots: Vec::new(),
+            conntrack_fix: None,
         }
     }
 }
@@ -163,13 +207,18 @@ fn not_gathered<T>() -> Reading<T> {
 
 /// Read everything the options ask for. Never fails: each part carries its own outcome.
 pub fn gather(roots: &Roots, opts: &GatherOptions) -> HostSnapshot {
+    let conntrack = if opts.conntrack {
+        conntrack::read(roots)
+    } else {
+        not_gathered()
+    };
+    let conntrack_fix = opts.fix_inputs.as_ref().map(|etc| {
+        let legacy = conntrack.present().is_some_and(|c| c.legacy);
+        conntrack::read_fix_inputs(roots, etc, legacy)
+    });
     HostSnapshot {
         hostname: hostname(roots),
-        conntrack: if opts.conntrack {
-            conntrack::read(roots)
-        } else {
-            not_gathered()
-        },
+        conntrack,
         filesystems: if opts.filesystems {
             mounts::read(roots, opts.statvfs_timeout)
         } else {
@@ -191,6 +240,8 @@ pub fn gather(roots: &Roots, opts: &GatherOptions) -> HostSnapshot {
         uptime_secs: std::fs::read_to_string(roots.proc.join("uptime"))
             .ok()
             .and_then(|t| t.split_whitespace().next()?.parse().ok()),
+        inode_hot_spots: Vec::new(),
+        conntrack_fix,
     }
 }
 

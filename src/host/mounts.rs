@@ -148,12 +148,18 @@ fn parse_line(line: &str) -> Option<Mount> {
 
 /// The kernel escapes space, tab, newline and backslash in mountinfo as `\ooo` octal.
 fn unescape(field: &str) -> String {
-    let bytes = field.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
+    String::from_utf8_lossy(&unescape_mountinfo(field.as_bytes())).into_owned()
+}
+
+/// Undo mountinfo's `\ooo` escapes on raw bytes. An escape that is cut short, or whose value is
+/// not a byte (over `\377`), is kept as written. Shared by the mount reader and prune's
+/// mount-point detection, so both read a path the same way.
+pub fn unescape_mountinfo(field: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(field.len());
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\' && i + 3 < bytes.len() {
-            let oct = &bytes[i + 1..i + 4];
+    while i < field.len() {
+        if field[i] == b'\\' && i + 4 <= field.len() {
+            let oct = &field[i + 1..i + 4];
             if oct.iter().all(|b| (b'0'..=b'7').contains(b)) {
                 let v = oct
                     .iter()
@@ -165,10 +171,10 @@ fn unescape(field: &str) -> String {
                 }
             }
         }
-        out.push(bytes[i]);
+        out.push(field[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 fn statvfs_one(path: &Path) -> Result<Usage, String> {
@@ -314,6 +320,11 @@ mod tests {
         assert_eq!(unescape("a\\040b"), "a b");
         assert_eq!(unescape("a\\9b\\"), "a\\9b\\");
         assert_eq!(unescape("end\\04"), "end\\04");
+        assert_eq!(unescape("big\\777"), "big\\777", "not a byte: kept");
+        assert_eq!(
+            unescape_mountinfo(br"/tmp/a\040b\012c\134d"),
+            b"/tmp/a b\nc\\d"
+        );
     }
 
     #[test]

@@ -1,11 +1,17 @@
-//! Output: the one place that writes to stdout, the formats, and number formatting.
+//! Output: the one place that writes to stdout and stderr (through [`Printer`]), the formats,
+//! and number formatting.
 //! Commands return data; the renderers here turn it into table, JSON, Prometheus or Nagios text.
 
+pub mod fleet;
+pub mod printer;
 pub mod prometheus;
 pub mod report;
+pub mod stream;
 pub mod table;
 
-use std::io::{self, IsTerminal, Write};
+pub use printer::{Printer, Spinner};
+
+use std::io::{self, IsTerminal};
 
 /// Output format, chosen with `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -58,16 +64,6 @@ impl Style {
     }
 }
 
-/// Write a rendered document to stdout. A closed pipe (`celtool queues | head`) ends output
-/// quietly rather than as an error.
-pub fn emit(text: &str) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
-    }
-}
-
 /// Replace control characters in names that come from outside (queue names, peers) so they
 /// cannot move the cursor or forge lines on a terminal.
 pub fn sanitize(s: &str) -> String {
@@ -87,7 +83,7 @@ pub fn sanitize(s: &str) -> String {
 
 /// Control characters, and the bidirectional overrides and isolates (U+202E and friends) that
 /// reorder what a terminal shows, so a name cannot disguise itself or the line it is on.
-fn is_unsafe(c: char) -> bool {
+pub(crate) fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
@@ -120,6 +116,9 @@ pub fn fmt_pct(ratio: f64) -> String {
 pub fn fmt_count(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{n:.0}")
+    } else if n.abs() >= 1e15 {
+        // 1e308 as a 309-digit number helps nobody.
+        format!("{n:e}")
     } else {
         format!("{n}")
     }

@@ -1,4 +1,5 @@
-//! Prometheus text exposition: metric families grouped, labels escaped, names sanitized.
+//! Prometheus text exposition: metric families grouped, labels escaped (control characters made
+//! visible as `\xNN`), names sanitized.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -70,10 +71,29 @@ pub fn metric_name(name: &str) -> String {
     s
 }
 
+/// A label value as the exposition format wants it: `\\`, `\"` and `\n` escaped. The format has
+/// no escape for other characters, and raw ESC, NUL or CR bytes (queue names can hold them)
+/// corrupt terminals and confuse parsers, so control characters (C0, DEL, C1) become the
+/// visible text `\xNN` (NN: the code point in hex) and bidirectional overrides `\u{NNNN}`, as
+/// in the table output; the backslash of that text is itself escaped, so a scraper reads
+/// `\x1b`. A name that literally contains `\x1b` reads the same: a rare, visible ambiguity.
 fn escape_label(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\\\x{:02x}", c as u32);
+            }
+            c if super::is_unsafe(c) => {
+                let _ = write!(out, "\\\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -93,5 +113,22 @@ mod tests {
              # HELP celtool_b B.\n# TYPE celtool_b gauge\nceltool_b 2\n"
         );
         assert_eq!(metric_name("9a.b-c"), "_9a_b_c");
+    }
+
+    #[test]
+    fn label_values_never_carry_raw_control_characters() {
+        let mut e = Exposition::default();
+        let name = "q\u{1b}[31m\0\r\\\"\n\u{7f}\u{9b}x\u{202e}";
+        e.gauge("celtool_q", "Q.", &[("queue", name)], 1.0);
+        let text = e.render();
+        let sample = text.lines().last().unwrap();
+        assert_eq!(
+            sample,
+            r#"celtool_q{queue="q\\x1b[31m\\x00\\x0d\\\"\n\\x7f\\x9bx\\u{202e}"} 1"#
+        );
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
     }
 }

@@ -129,6 +129,26 @@ fn json(report: &Report, scope: &Scope) -> String {
     s
 }
 
+/// Print the report on stdout. JSON is written as it is serialised (the same text as
+/// [`render`] gives): a report on 100 000 queues can hold 10 000 findings, megabytes of text.
+pub fn print(
+    p: &super::Printer,
+    report: &Report,
+    scope: &Scope,
+    show_ok: bool,
+) -> Result<(), crate::error::Error> {
+    match p.style.format {
+        Format::Json => p.json_stream(&JsonReport {
+            status: report.status(),
+            exit_code: report.status().exit_code(),
+            summary: report.tally(),
+            scope,
+            findings: &report.findings,
+        }),
+        _ => p.out(&render(&p.style, report, scope, show_ok)),
+    }
+}
+
 fn prometheus(report: &Report) -> String {
     let mut e = Exposition::default();
     e.gauge(

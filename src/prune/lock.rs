@@ -23,6 +23,29 @@ impl LockGuard {
     }
 }
 
+/// Takes an exclusive `flock` on the root directory `path` itself, creating nothing: a missing
+/// root is [`PruneError::RootMissing`], a symlink (with or without a trailing slash)
+/// [`PruneError::RootSymlink`], anything else but a directory [`PruneError::RootNotDirectory`].
+/// `wait` as for [`lock`].
+pub fn lock_root(path: &Path, wait: bool) -> Result<LockGuard, PruneError> {
+    let display = sys::escape_os(path.as_os_str());
+    let meta = super::check_root_path(path)?;
+    if !meta.is_dir() {
+        return Err(PruneError::RootNotDirectory { path: display });
+    }
+    let given = super::as_given(path);
+    let cpath = CString::new(given.as_os_str().as_bytes()).map_err(|_| PruneError::LockOpen {
+        path: display.clone(),
+        source: io::ErrorKind::InvalidInput.into(),
+    })?;
+    // No trailing slash here, so O_NOFOLLOW refuses a link swapped in since the check.
+    let fd = sys::open_dir_path(&cpath).map_err(|source| PruneError::LockOpen {
+        path: display.clone(),
+        source,
+    })?;
+    flock(fd, path, display, wait)
+}
+
 /// Takes an exclusive `flock` on `path`. A directory (normally the root itself) is locked
 /// directly, so no lock file is ever created inside a temp root where it could be pruned; any
 /// other path is a lock file, created (mode 0600) if missing and never followed if a symlink.
@@ -52,6 +75,10 @@ pub fn lock(path: &Path, wait: bool) -> Result<LockGuard, PruneError> {
         }
         Err(e) => return Err(open_err(e)),
     };
+    flock(fd, path, display, wait)
+}
+
+fn flock(fd: OwnedFd, path: &Path, display: String, wait: bool) -> Result<LockGuard, PruneError> {
     match sys::flock_exclusive(fd.as_fd(), wait) {
         Ok(()) => Ok(LockGuard {
             _fd: fd,
@@ -60,6 +87,9 @@ pub fn lock(path: &Path, wait: bool) -> Result<LockGuard, PruneError> {
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
             Err(PruneError::Locked { path: display })
         }
-        Err(e) => Err(open_err(e)),
+        Err(source) => Err(PruneError::LockOpen {
+            path: display,
+            source,
+        }),
     }
 }

@@ -25,12 +25,30 @@
 //! - A directory's age is judged from the `statx` taken just before entering it, i.e. before its
 //!   children were removed (removing children updates its mtime/ctime).
 //!
+//! The race with writers, and what remains of it:
+//! - A file is judged from the `statx` the walk takes when it reads the directory; right before
+//!   `unlinkat` it is `statx`ed again on the same directory fd, and removed only if the name is
+//!   still the same inode (device, inode, type) and still old by every `age_by` timestamp; else
+//!   it is skipped (left for the next run). So a file touched, rewritten or replaced at any time
+//!   before that second `statx` stays.
+//! - What remains is the gap between the second `statx` and `unlinkat`: two consecutive system
+//!   calls, microseconds. Linux has no "unlink if unchanged" (no conditional or fd-based
+//!   unlink), so a touch landing exactly there still loses the file; so does data written by a
+//!   process that keeps an OLD file open and writes to it after the unlink (the inode lives on,
+//!   unnamed, until it closes it). Temp files in active use should be young, or excluded.
+//! - Directories: only empty ones are removed (`rmdir` fails on a directory that gained an
+//!   entry), after checking the name is still the directory that was judged; its timestamps are
+//!   not compared again, since removing its children changed them.
+//!
 //! Other behaviour worth knowing:
 //! - A dry run counts what it would remove; a directory counts as "would be removed" when it is
 //!   removable and every child would be removed too. A directory at `max_depth` is not looked
 //!   into, so a dry run assumes it is not empty (a real run tries `rmdir` and may remove it).
-//! - A root given as a symlink (to a non-refused directory) is followed once, at the start, like
-//!   `find -H`; nothing under the root is ever followed.
+//! - A root given as a symlink is refused, with or without a trailing slash (or `/.`): whoever
+//!   can change the link (a link in /tmp: anyone) could point a cron job running as root at
+//!   another directory between two runs. Symlinks in the components above it are resolved once,
+//!   at the start; nothing under the root is ever followed. A missing root is refused before
+//!   anything is created or locked.
 //! - A directory that someone moves out of the root while the walk is inside it is still pruned
 //!   through the fd the walk holds (like systemd-tmpfiles and `rm -r`); the walk notices when it
 //!   climbs back (`..` is no longer the recorded parent) and abandons the rest of that branch.
@@ -54,7 +72,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-pub use lock::{LockGuard, lock};
+pub use lock::{LockGuard, lock, lock_root};
 
 /// Directory fds one walk keeps open at most, its root's included; [`prune`] also holds one fd
 /// per root for the whole run.
@@ -177,6 +195,14 @@ pub enum PruneError {
     RefusedRoot { path: String, why: String },
     #[error("cannot prune {path}: not a directory; give the directory that holds the temp files")]
     RootNotDirectory { path: String },
+    #[error("cannot prune {path}: it does not exist; give the directory that holds the temp files")]
+    RootMissing { path: String },
+    #[error(
+        "refusing to prune {path}: it is a symbolic link to {target}, which whoever can change the link could point elsewhere; give the directory itself"
+    )]
+    RootSymlink { path: String, target: String },
+    #[error("refusing to prune {path}: it changed while being opened; run again")]
+    RootChanged { path: String },
     #[error("cannot open root {path}: {source}; check that it exists and is readable")]
     RootOpen {
         path: String,
@@ -214,6 +240,17 @@ pub fn prune(
     opts: &PruneOptions,
     progress: Option<&dyn Fn(u64)>,
 ) -> Result<PruneSummary, PruneError> {
+    prune_listing(opts, progress, None)
+}
+
+/// [`prune`], telling `listed` the path of every entry it removes (in a dry run: would
+/// remove), as it goes: escaped (control characters, non-UTF-8 bytes), one path, directories
+/// with a trailing `/` and after their children.
+pub fn prune_listing(
+    opts: &PruneOptions,
+    progress: Option<&dyn Fn(u64)>,
+    mut listed: Option<&mut dyn FnMut(&str)>,
+) -> Result<PruneSummary, PruneError> {
     let started = Instant::now();
     if opts.roots.is_empty() {
         return Err(PruneError::NoRoots);
@@ -229,7 +266,14 @@ pub fn prune(
         ..Default::default()
     };
     for root in &roots {
-        walk::walk_root(root, opts, &filter, &mut summary, progress);
+        walk::walk_root(
+            root,
+            opts,
+            &filter,
+            &mut summary,
+            progress,
+            listed.as_deref_mut(),
+        );
     }
     if let Some(cb) = progress {
         cb(summary.entries_seen);
@@ -238,11 +282,52 @@ pub fn prune(
     Ok(summary)
 }
 
-/// Canonicalises, refuses system directories, opens with `O_NOFOLLOW`, and re-checks the opened
-/// directory's identity against the refused list (a path component could be swapped between the
-/// canonicalisation and the open).
+/// The root as given, without trailing slashes or `.` components, so that `link/` and `link/.`
+/// name the link itself rather than what it points to.
+pub(crate) fn as_given(root: &Path) -> PathBuf {
+    let p: PathBuf = root.components().collect();
+    if p.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        p
+    }
+}
+
+/// `lstat` of the root as given: it must exist and not be a symlink (see the module docs).
+pub(crate) fn check_root_path(root: &Path) -> Result<std::fs::Metadata, PruneError> {
+    let display = sys::escape_os(root.as_os_str());
+    let given = as_given(root);
+    match std::fs::symlink_metadata(&given) {
+        Ok(m) if m.file_type().is_symlink() => Err(PruneError::RootSymlink {
+            path: display,
+            target: std::fs::canonicalize(&given)
+                .or_else(|_| std::fs::read_link(&given))
+                .map(|t| sys::escape_os(t.as_os_str()))
+                .unwrap_or_else(|_| "an unreadable target".into()),
+        }),
+        Ok(m) => Ok(m),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(PruneError::RootMissing { path: display })
+        }
+        Err(source) => Err(PruneError::RootOpen {
+            path: display,
+            source,
+        }),
+    }
+}
+
+/// Refuses a missing or symlinked root, canonicalises, refuses system directories, opens with
+/// `O_NOFOLLOW`, and re-checks the opened directory's identity against what `lstat` saw and
+/// against the refused list (a path component could be swapped between the checks and the
+/// open).
 pub(crate) fn open_root(root: &Path, force: bool) -> Result<OpenRoot, PruneError> {
     let display = sys::escape_os(root.as_os_str());
+    let seen = match check_root_path(root) {
+        // A link to a system directory is refused as that, the more telling reason.
+        Err(PruneError::RootSymlink { .. }) if !force && resolves_to_refused(root) => None,
+        Err(e) => return Err(e),
+        Ok(m) => Some(m),
+    };
     let canonical = std::fs::canonicalize(root).map_err(|source| PruneError::RootOpen {
         path: display.clone(),
         source,
@@ -255,6 +340,12 @@ pub(crate) fn open_root(root: &Path, force: bool) -> Result<OpenRoot, PruneError
             format!("it resolves to the system directory {r}")
         };
         return Err(PruneError::RefusedRoot { path: display, why });
+    }
+    let Some(seen) = seen else {
+        return Err(check_root_path(root).expect_err("a symlink"));
+    };
+    if !seen.is_dir() {
+        return Err(PruneError::RootNotDirectory { path: display });
     }
     let cpath =
         CString::new(canonical.as_os_str().as_bytes()).map_err(|_| PruneError::RootOpen {
@@ -279,6 +370,12 @@ pub(crate) fn open_root(root: &Path, force: bool) -> Result<OpenRoot, PruneError
             source,
         }
     })?;
+    {
+        use std::os::unix::fs::MetadataExt;
+        if seen.dev() != meta.dev || seen.ino() != meta.ino {
+            return Err(PruneError::RootChanged { path: display });
+        }
+    }
     if !force {
         for r in REFUSED_ROOTS {
             if let Ok(m) = std::fs::metadata(r) {
@@ -298,4 +395,8 @@ pub(crate) fn open_root(root: &Path, force: bool) -> Result<OpenRoot, PruneError
         fd,
         meta,
     })
+}
+
+fn resolves_to_refused(root: &Path) -> bool {
+    std::fs::canonicalize(root).is_ok_and(|c| REFUSED_ROOTS.iter().any(|r| Path::new(r) == c))
 }

@@ -604,7 +604,7 @@ fn prune_refuses_system_roots_and_tricks() {
     ));
     let missing = d.path().join("missing");
     let e = prune(&opts(&missing), None).unwrap_err();
-    assert!(matches!(e, PruneError::RootOpen { .. }), "{e:?}");
+    assert!(matches!(e, PruneError::RootMissing { .. }), "{e:?}");
     assert!(e.to_string().contains("missing"), "{e}");
     // A refused root is checked before any other root is touched.
     file(&d.path().join("old"), 3 * DAY);
@@ -678,25 +678,31 @@ fn prune_include_exclude_and_depth_limits() {
     assert_eq!(run(&o).files_removed, 4, "only depth <= 2");
     o.include = vec!["[".into()];
     assert!(matches!(prune(&o, None), Err(PruneError::BadGlob { .. })));
-    // A root given as a symlink is followed once (like find -H); max_depth 1 with rmdir
-    // removes the old files at depth 1 and tries, without entering, the directory there.
+    // A root given as a symlink is refused, with or without a trailing slash or `/.`.
     let elsewhere = tmp();
     let link = elsewhere.path().join("root-link");
     symlink(r, &link).unwrap();
-    fs::create_dir(r.join("empty")).unwrap();
-    let mut o = opts(&link);
-    o.now = SystemTime::now() + 3 * DAY;
-    o.rmdir = true;
-    o.max_depth = Some(1);
-    let s = run(&o);
-    assert_eq!(
-        (s.files_removed, s.dirs_removed, s.errors),
-        (2, 1, 0),
-        "{s:?}"
-    );
-    assert!(!r.join("empty").exists(), "empty dir at depth 1 removed");
-    assert!(r.join("sub/b.tmp").exists(), "depth 2 untouched");
-    assert!(link.exists(), "root link kept");
+    let shown = link.display().to_string();
+    for p in [shown.clone(), format!("{shown}/"), format!("{shown}/.")] {
+        let mut o = opts(Path::new(&p));
+        o.now = SystemTime::now() + 3 * DAY;
+        match prune(&o, None) {
+            Err(PruneError::RootSymlink { path, target }) => {
+                assert_eq!(
+                    (path.as_str(), target),
+                    (p.as_str(), r.display().to_string())
+                );
+            }
+            other => panic!("{p} must be refused as a symlink, got {other:?}"),
+        }
+    }
+    assert!(r.join("a.tmp").exists(), "nothing removed through the link");
+    // A missing root is named as such.
+    let gone = elsewhere.path().join("gone");
+    assert!(matches!(
+        prune(&opts(&gone), None),
+        Err(PruneError::RootMissing { .. })
+    ));
 }
 
 #[test]
@@ -729,4 +735,44 @@ fn prune_lock_is_exclusive_and_wait_proceeds_after_release() {
         lock(&lockfile, false),
         Err(PruneError::Locked { .. })
     ));
+}
+
+/// The racing toucher at the worst moment: after the walk has judged a file old and just
+/// before it removes it, a writer touches it (makes it young) or replaces it with a new file
+/// under the same name. Neither may be removed.
+#[test]
+fn prune_keeps_a_file_made_young_or_replaced_just_before_the_unlink() {
+    let d = tmp();
+    let r = d.path().to_path_buf();
+    for i in 0..30 {
+        file(&r.join(format!("f{i:02}")), 3 * DAY);
+    }
+    let hook_root = r.clone();
+    walk::BEFORE_UNLINK.set(Some(Box::new(move |name: &std::ffi::CStr| {
+        let name = name.to_str().unwrap();
+        let i: usize = name[1..].parse().unwrap();
+        let p = hook_root.join(name);
+        match i % 3 {
+            0 => set_times(&p, SystemTime::now(), SystemTime::now()),
+            1 => {
+                fs::remove_file(&p).unwrap();
+                fs::write(&p, b"new").unwrap();
+            }
+            _ => {}
+        }
+    })));
+    let s = run(&opts(&r));
+    walk::BEFORE_UNLINK.set(None);
+    let left: Vec<String> = fs::read_dir(&r)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let expected: Vec<String> = (0..30)
+        .filter(|i| i % 3 != 2)
+        .map(|i| format!("f{i:02}"))
+        .collect();
+    assert_eq!(left, expected, "touched and replaced files must stay");
+    assert_eq!((s.files_removed, s.skipped, s.errors), (10, 20, 0), "{s:?}");
 }

@@ -22,6 +22,16 @@ thread_local! {
     pub(crate) static IGNORE_MNT_ID: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+/// Hook for the race tests: runs with each name just before the walk re-checks and removes it.
+#[cfg(test)]
+type UnlinkHook = Option<Box<dyn FnMut(&CStr)>>;
+
+#[cfg(test)]
+thread_local! {
+    pub(crate) static BEFORE_UNLINK: std::cell::RefCell<UnlinkHook> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// One directory on the current path from the root.
 struct Frame {
     /// Name in the parent (empty for the root).
@@ -40,12 +50,14 @@ struct Frame {
     path_len: usize,
 }
 
-struct Walker<'a> {
+struct Walker<'a, 'l> {
     root: &'a OpenRoot,
     opts: &'a PruneOptions,
     filter: &'a Filter,
     sum: &'a mut PruneSummary,
     progress: Option<&'a dyn Fn(u64)>,
+    /// Told the path of each entry removed (or that a dry run would remove).
+    listed: Option<&'a mut (dyn FnMut(&str) + 'l)>,
     root_mnt: Option<u64>,
     /// (dev, ino) of mount points strictly under the root, from /proc/self/mountinfo.
     mount_points: HashSet<(u64, u64)>,
@@ -58,12 +70,13 @@ struct Walker<'a> {
 }
 
 /// Prunes one opened root, adding to `sum`.
-pub(crate) fn walk_root(
+pub(crate) fn walk_root<'l>(
     root: &OpenRoot,
     opts: &PruneOptions,
     filter: &Filter,
     sum: &mut PruneSummary,
     progress: Option<&dyn Fn(u64)>,
+    listed: Option<&mut (dyn FnMut(&str) + 'l)>,
 ) {
     let root_fd = match root.fd.try_clone() {
         Ok(fd) => fd,
@@ -89,6 +102,7 @@ pub(crate) fn walk_root(
         filter,
         sum,
         progress,
+        listed,
         root_mnt,
         mount_points: mount_points_under(&root.canonical),
         relpath: Vec::new(),
@@ -110,7 +124,7 @@ pub(crate) fn walk_root(
     w.run();
 }
 
-impl Walker<'_> {
+impl Walker<'_, '_> {
     fn run(&mut self) {
         loop {
             let top = self
@@ -245,23 +259,35 @@ impl Walker<'_> {
             self.keep();
             return;
         }
-        if !self.opts.dry_run
-            && let Err(e) = sys::unlink_at(dir, name, false)
-        {
-            match e.raw_os_error() {
-                Some(libc::ENOENT) => self.sum.vanished += 1,
-                Some(libc::EISDIR) => {
-                    // Replaced by a directory since the stat: leave it for the next run.
-                    self.sum.skipped += 1;
-                    self.keep();
+        let mut m = *m;
+        if !self.opts.dry_run {
+            #[cfg(test)]
+            BEFORE_UNLINK.with_borrow_mut(|h| {
+                if let Some(h) = h.as_mut() {
+                    h(name)
                 }
-                _ => {
-                    self.fail(Some(name), format!("cannot remove: {e}"));
-                    self.keep();
-                }
+            });
+            match self.recheck(dir, name, &m) {
+                Some(now) => m = now,
+                None => return,
             }
-            return;
+            if let Err(e) = sys::unlink_at(dir, name, false) {
+                match e.raw_os_error() {
+                    Some(libc::ENOENT) => self.sum.vanished += 1,
+                    Some(libc::EISDIR) => {
+                        // Replaced by a directory since the stat: leave it for the next run.
+                        self.sum.skipped += 1;
+                        self.keep();
+                    }
+                    _ => {
+                        self.fail(Some(name), format!("cannot remove: {e}"));
+                        self.keep();
+                    }
+                }
+                return;
+            }
         }
+        self.list(name, false);
         match m.kind {
             Kind::Symlink => self.sum.symlinks_removed += 1,
             _ => self.sum.files_removed += 1,
@@ -269,6 +295,33 @@ impl Walker<'_> {
         if m.nlink <= 1 {
             self.sum.inodes_freed += 1;
             self.sum.bytes_freed += m.blocks * 512;
+        }
+    }
+
+    /// The last look before `unlinkat`: `statx` the name again on the same directory fd, the
+    /// system call right before the removal, so the time a writer has to make the file young
+    /// (or put another file under the name) after the age check is as short as the kernel
+    /// allows; Linux has no "unlink if unchanged". The fresh metadata when the name is still
+    /// the inode that was judged and still old; else None, counted as skipped (or vanished).
+    fn recheck(&mut self, dir: BorrowedFd<'_>, name: &CStr, judged: &Meta) -> Option<Meta> {
+        match sys::statx_at(dir, name) {
+            Ok(now)
+                if now.dev == judged.dev
+                    && now.ino == judged.ino
+                    && now.kind == judged.kind
+                    && self.filter.is_old(&now) =>
+            {
+                Some(now)
+            }
+            Ok(_) => {
+                self.sum.skipped += 1;
+                self.keep();
+                None
+            }
+            Err(e) => {
+                self.stat_failed(name, e);
+                None
+            }
         }
     }
 
@@ -427,6 +480,7 @@ impl Walker<'_> {
         }
         if self.opts.dry_run {
             if frame.kept == 0 {
+                self.list(&frame.name, true);
                 self.count_dir(&frame.meta);
             } else {
                 self.keep();
@@ -444,7 +498,10 @@ impl Walker<'_> {
             Err(e) => return self.stat_failed(&frame.name, e),
         }
         match sys::unlink_at(self.top_fd(), &frame.name, true) {
-            Ok(()) => self.count_dir(&frame.meta),
+            Ok(()) => {
+                self.list(&frame.name, true);
+                self.count_dir(&frame.meta)
+            }
             Err(e) => match e.raw_os_error() {
                 Some(libc::ENOTEMPTY | libc::EEXIST) => self.keep(),
                 Some(libc::ENOENT) => self.sum.vanished += 1,
@@ -473,9 +530,23 @@ impl Walker<'_> {
         }
     }
 
-    /// The path of the top directory (or of its child `name`) for a message: escaped, and
-    /// shortened in the middle when very deep.
-    fn shown(&self, name: Option<&CStr>) -> String {
+    /// Hands the full path of the top frame's child `name` (escaped, directories with a
+    /// trailing `/`) to the `listed` callback, if any.
+    fn list(&mut self, name: &CStr, dir: bool) {
+        if self.listed.is_none() {
+            return;
+        }
+        let mut path = sys::escape_bytes(&self.raw_path(Some(name)));
+        if dir {
+            path.push('/');
+        }
+        if let Some(cb) = self.listed.as_mut() {
+            cb(&path);
+        }
+    }
+
+    /// The path of the top directory (or of its child `name`), raw bytes.
+    fn raw_path(&self, name: Option<&CStr>) -> Vec<u8> {
         let mut raw = self.root.canonical.as_os_str().as_bytes().to_vec();
         for part in [Some(self.relpath.as_slice()), name.map(CStr::to_bytes)]
             .into_iter()
@@ -488,6 +559,13 @@ impl Walker<'_> {
                 raw.extend_from_slice(part);
             }
         }
+        raw
+    }
+
+    /// The path of the top directory (or of its child `name`) for a message: escaped, and
+    /// shortened in the middle when very deep.
+    fn shown(&self, name: Option<&CStr>) -> String {
+        let raw = self.raw_path(name);
         if raw.len() > MAX_SHOWN_PATH {
             let head = &raw[..MAX_SHOWN_PATH / 3];
             let tail = &raw[raw.len() - MAX_SHOWN_PATH / 2..];
@@ -518,7 +596,7 @@ fn mount_points_under(root: &Path) -> HashSet<(u64, u64)> {
         let Some(field) = line.split(|&b| b == b' ').nth(4) else {
             continue;
         };
-        let mp = unescape_mountinfo(field);
+        let mp = crate::host::mounts::unescape_mountinfo(field);
         if mp.starts_with(&prefix) && mp.len() > prefix.len() {
             let p = Path::new(std::ffi::OsStr::from_bytes(&mp));
             if let Ok(md) = std::fs::symlink_metadata(p) {
@@ -527,44 +605,4 @@ fn mount_points_under(root: &Path) -> HashSet<(u64, u64)> {
         }
     }
     out
-}
-
-/// Undoes mountinfo's octal escapes (`\040` for a space, `\012` for a newline, ...).
-fn unescape_mountinfo(field: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(field.len());
-    let mut i = 0;
-    while i < field.len() {
-        if field[i] == b'\\' && i + 4 <= field.len() {
-            let oct = &field[i + 1..i + 4];
-            if oct.iter().all(|c| (b'0'..=b'7').contains(c)) {
-                let v = (oct[0] - b'0') as u32 * 64
-                    + (oct[1] - b'0') as u32 * 8
-                    + (oct[2] - b'0') as u32;
-                out.push(v as u8);
-                i += 4;
-                continue;
-            }
-        }
-        out.push(field[i]);
-        i += 1;
-    }
-    out
-}
-
-#[cfg(test)]
-mod unit {
-    use super::unescape_mountinfo;
-
-    #[test]
-    fn mountinfo_octal_escapes_are_undone() {
-        assert_eq!(
-            unescape_mountinfo(br"/tmp/a\040b\012c\134d"),
-            b"/tmp/a b\nc\\d"
-        );
-        assert_eq!(
-            unescape_mountinfo(br"/x\04"),
-            br"/x\04",
-            "truncated escape kept as is"
-        );
-    }
 }

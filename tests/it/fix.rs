@@ -43,7 +43,7 @@ fn event_queue_policy_keeps_the_existing_policy_expires_messages_and_undoes_exac
     v.policy("limits", ".*", json!({"max-length": 1000}), 0);
     let q = "celeryev.5b1f3c2a-0d4e-4f6a-9b8c-7d6e5f4a3b2c";
     v.declare(q, json!({}));
-    wait_for(Duration::from_secs(20), || {
+    wait_for(Duration::from_secs(60), || {
         (api("GET", &["queues", &v.name, q], None)["policy"] == "limits").then_some(())
     })
     .expect("the pre-existing policy never applied");
@@ -88,7 +88,7 @@ fn event_queue_policy_keeps_the_existing_policy_expires_messages_and_undoes_exac
     // Messages in the event queue now expire.
     v.publish(q, 3);
     assert_eq!(peek(&v, q), 3);
-    let gone = wait_for(Duration::from_secs(10), || (peek(&v, q) == 0).then_some(()));
+    let gone = wait_for(Duration::from_secs(60), || (peek(&v, q) == 0).then_some(()));
     assert!(gone.is_some(), "messages did not expire");
 
     // A second run changes nothing.
@@ -230,4 +230,77 @@ fn doctor_fix_applies_the_event_queue_policy() {
     assert!(r.stdout.contains("applied 1 change(s)"), "{}", r.stdout);
     let r = v.doctor_until(|r| !r.problems().iter().any(|(id, _, _)| id == "events.no-ttl"));
     assert!(r.problems().iter().all(|(id, _, _)| id != "events.no-ttl"));
+}
+
+#[test]
+fn two_fixes_at_once_apply_the_change_once() {
+    let v = Vhost::new("fixrace");
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    v.declare("celeryev.race", json!({}));
+    // While another run holds the journal lock, a fix refuses at once and changes nothing.
+    let held = celtool::fix::journal::Journal::new(journal.clone())
+        .lock()
+        .unwrap();
+    let r = fix(&v, &journal, &["event-queues", "--yes"]);
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert_eq!(
+        r.stderr.trim_end(),
+        format!(
+            "celtool: error: another celtool fix or undo holds the journal lock {}.lock: run again when it has finished",
+            journal.display()
+        )
+    );
+    assert_eq!(policies(&v), json!([]));
+    let r = run(celtool().args(["undo", "--yes", "--journal"]).arg(&journal));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(r.stderr.contains("holds the journal lock"), "{r:#?}");
+    drop(held);
+
+    let start = || {
+        celtool()
+            .args([
+                "fix",
+                "event-queues",
+                "--yes",
+                "--vhost",
+                &v.name,
+                "--journal",
+            ])
+            .arg(&journal)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (start(), start());
+    let runs: Vec<Run> = [a, b]
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            Run {
+                code: out.status.code().unwrap_or(-1),
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            }
+        })
+        .collect();
+    let applied = runs
+        .iter()
+        .filter(|r| r.code == 0 && r.stdout.contains("applied 1 change(s)"))
+        .count();
+    assert_eq!(applied, 1, "{runs:#?}");
+    for r in &runs {
+        let ok = r.stdout.contains("applied 1 change(s)")
+            || (r.code == 0 && r.stdout.contains("nothing to change"))
+            || (r.code == 3
+                && r.stderr
+                    .contains("another celtool fix or undo holds the journal lock"));
+        assert!(ok, "{runs:#?}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&journal).unwrap().lines().count(),
+        1,
+        "{runs:#?}"
+    );
 }

@@ -347,7 +347,7 @@ impl Drop for ZombieMaker {
 fn real_zombies_are_found_under_their_parent() {
     let maker = ZombieMaker::start(3);
     let pid = maker.child.id();
-    let found = wait_for(Duration::from_secs(10), || {
+    let found = wait_for(Duration::from_secs(60), || {
         let r = run(celtool().args(["doctor", "--only", "host", "--format", "json"]));
         let doc = r.json();
         finding(&doc, "host.workers.zombie", &format!("pid {pid} ")).cloned()
@@ -421,7 +421,7 @@ fn a_real_celery_worker_is_a_tree_and_killing_its_main_is_noticed() {
     let _ = worker.child.wait();
     // Celery >= 5.2 pool children die with their parent (PR_SET_PDEATHSIG); older ones are
     // orphaned. Whatever remains must be reported as an orphan, never as a healthy tree.
-    let settled = wait_for(Duration::from_secs(15), || {
+    let settled = wait_for(Duration::from_secs(60), || {
         let t = worker_tree(&node);
         match &t {
             None => Some(t),

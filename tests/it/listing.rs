@@ -129,3 +129,41 @@ fn unicode_and_control_characters_in_queue_names_are_escaped() {
     assert!(r.stdout.contains("tâches\\u{1b}[31mfake"), "{}", r.stdout);
     assert!(!r.stdout.contains('\u{1b}'));
 }
+
+#[test]
+fn prometheus_label_values_carry_no_raw_control_characters() {
+    let v = Vhost::new("promnames");
+    v.declare("evil\u{1b}[31m\u{0}q\"\\", json!({}));
+    let r = run(celtool().args(["queues", "--vhost", &v.name, "--format", "prometheus"]));
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(
+        r.stdout.contains(r#"queue="evil\\x1b[31m\\x00q\"\\""#),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.chars().any(|c| c.is_control() && c != '\n'),
+        "{:?}",
+        r.stdout
+    );
+    // The exposition parses (promtool, Debian package `prometheus`).
+    let mut check = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool (apt-get install prometheus)");
+    use std::io::Write;
+    check
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(r.stdout.as_bytes())
+        .unwrap();
+    let out = check.wait_with_output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("parsing error"),
+        "{out:?}"
+    );
+}

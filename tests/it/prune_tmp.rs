@@ -214,3 +214,185 @@ fn textfile_is_written_for_node_exporter() {
         "no temp file left behind"
     );
 }
+
+#[test]
+fn a_missing_path_is_reported_and_nothing_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir");
+    let parent_missing = dir.path().join("gone");
+    for path in [&missing, &parent_missing] {
+        for dry in [false, true] {
+            let mut cmd = celtool();
+            cmd.args(["prune-tmp", "--older-than", "1d"]).arg(path);
+            if dry {
+                cmd.arg("--dry-run");
+            }
+            let r = run(&mut cmd);
+            assert_eq!(r.code, 3, "{r:#?}");
+            assert_eq!(
+                r.stderr.trim_end(),
+                format!(
+                    "celtool: error: cannot prune {}: it does not exist; give the directory that holds the temp files",
+                    path.display()
+                )
+            );
+            assert!(
+                std::fs::symlink_metadata(path).is_err(),
+                "{} was created",
+                path.display()
+            );
+        }
+    }
+    assert_eq!(names(dir.path()), Vec::<String>::new(), "nothing created");
+}
+
+#[test]
+fn a_symlink_path_is_refused_with_or_without_a_trailing_slash() {
+    let dir = tree();
+    let before = names(dir.path());
+    let links = tempfile::tempdir().unwrap();
+    let link = links.path().join("tmp-link");
+    std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+    let shown = link.display().to_string();
+    for path in [
+        shown.clone(),
+        format!("{shown}/"),
+        format!("{shown}//"),
+        format!("{shown}/."),
+    ] {
+        for dry in [false, true] {
+            let mut cmd = celtool();
+            cmd.args(["prune-tmp", "--older-than", "2d", "--rmdir", &path]);
+            if dry {
+                cmd.arg("--dry-run");
+            }
+            let r = run(&mut cmd);
+            assert_eq!(r.code, 3, "{path}: {r:#?}");
+            assert!(
+                r.stderr.starts_with(&format!(
+                    "celtool: error: refusing to prune {path}: it is a symbolic link to {}",
+                    dir.path().display()
+                )),
+                "{path}: {r:#?}"
+            );
+            assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
+        }
+    }
+    assert_eq!(
+        names(dir.path()),
+        before,
+        "nothing removed through the link"
+    );
+    assert_eq!(
+        names(links.path()),
+        vec!["tmp-link"],
+        "no lock file created beside it"
+    );
+}
+
+#[test]
+fn nagios_format_prints_one_monitoring_plugins_line() {
+    let dir = tree();
+    let r = run(celtool()
+        .args([
+            "prune-tmp",
+            "--older-than",
+            "2d",
+            "--rmdir",
+            "--format",
+            "nagios",
+        ])
+        .arg(dir.path()));
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert_eq!(r.stdout.lines().count(), 1, "{r:#?}");
+    let line = r.stdout.trim_end();
+    assert!(
+        line.starts_with(
+            "PRUNE-TMP OK - removed 3 entries (2 files, 1 directories, 0 symlinks), freed "
+        ),
+        "{line}"
+    );
+    let (_, perf) = line.split_once(" | ").expect("perfdata");
+    let labels: Vec<&str> = perf
+        .split(' ')
+        .map(|p| p.split_once('=').unwrap().0)
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "'removed'",
+            "'files'",
+            "'directories'",
+            "'symlinks'",
+            "'bytes_freed'",
+            "'inodes_freed'",
+            "'errors'",
+            "'vanished'",
+            "'time'"
+        ]
+    );
+    assert!(
+        perf.starts_with(
+            "'removed'=3;;;0 'files'=2;;;0 'directories'=1;;;0 'symlinks'=0;;;0 'bytes_freed'="
+        ),
+        "{perf}"
+    );
+    assert!(perf.contains(" 'errors'=0;0;;0 "), "{perf}");
+    // Could not check: UNKNOWN on stdout (the error on stderr as always), exit 3.
+    let missing = dir.path().join("missing");
+    let r = run(celtool()
+        .args(["prune-tmp", "--older-than", "2d", "--format", "nagios"])
+        .arg(&missing));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert_eq!(
+        r.stdout,
+        format!(
+            "PRUNE-TMP UNKNOWN - cannot prune {}: it does not exist; give the directory that holds the temp files\n",
+            missing.display()
+        )
+    );
+}
+
+#[test]
+fn dry_run_verbose_lists_what_would_go_one_escaped_path_per_line() {
+    let dir = tree();
+    let odd = dir.path().join("evil\u{1b}[31m\nname.tmp");
+    std::fs::write(&odd, b"x").unwrap();
+    age(&odd, Duration::from_secs(3 * 86400));
+    let before = names(dir.path());
+    let r = run(celtool()
+        .args([
+            "prune-tmp",
+            "--older-than",
+            "2d",
+            "--rmdir",
+            "--dry-run",
+            "-v",
+        ])
+        .arg(dir.path()));
+    assert_eq!(r.code, 0, "{r:#?}");
+    let d = dir.path().display();
+    let mut lines: Vec<&str> = r.stdout.lines().collect();
+    let summary = lines.pop().unwrap();
+    assert!(
+        summary.starts_with("celtool prune-tmp: would remove 3 files, 1 directories"),
+        "{}",
+        r.stdout
+    );
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            format!("{d}/evil\\u{{1b}}[31m\\nname.tmp"),
+            format!("{d}/job-1/"),
+            format!("{d}/job-1/old.part"),
+            format!("{d}/old.tmp"),
+        ]
+    );
+    assert_eq!(names(dir.path()), before, "a dry run removes nothing");
+    // Without -v a dry run off a terminal stays silent; a real run with -v prints the summary only.
+    let r = run(celtool()
+        .args(["prune-tmp", "--older-than", "2d", "--dry-run"])
+        .arg(dir.path()));
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""));
+}

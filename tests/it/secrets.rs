@@ -59,7 +59,7 @@ fn proxy() -> String {
 }
 
 fn forward(client: TcpStream, expected: &str) -> std::io::Result<()> {
-    client.set_read_timeout(Some(Duration::from_secs(30)))?;
+    client.set_read_timeout(Some(Duration::from_secs(120)))?;
     let mut reader = BufReader::new(client.try_clone()?);
     let mut head = Vec::new();
     let mut length = 0usize;

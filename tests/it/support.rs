@@ -3,77 +3,17 @@
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 pub const API: &str = "http://127.0.0.1:15672";
-/// The celtool command with a clean environment: no CELTOOL_* from the developer's shell, a HOME
-/// without a config file.
-pub fn celtool() -> Command {
-    static HOME: OnceLock<tempfile::TempDir> = OnceLock::new();
-    let home = HOME.get_or_init(|| tempfile::tempdir().expect("temp home"));
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_celtool"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("NO_COLOR", "1");
-    cmd
-}
 
-/// Run celtool and capture what it printed.
-pub fn run(cmd: &mut Command) -> Run {
-    let out: Output = cmd.output().expect("run celtool");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-#[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr: {}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-
-    /// (id, severity, subject) of every finding that is not ok, sorted.
-    pub fn problems(&self) -> Vec<(String, String, String)> {
-        let v = self.json();
-        let mut out: Vec<(String, String, String)> = v["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .filter(|f| f["severity"] != "ok")
-            .map(|f| {
-                (
-                    f["id"].as_str().unwrap().to_string(),
-                    f["severity"].as_str().unwrap().to_string(),
-                    f["subject"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
-        out.sort();
-        out
-    }
-}
-
-pub fn p(id: &str, sev: &str, subject: &str) -> (String, String, String) {
-    (id.into(), sev.into(), subject.into())
-}
+#[path = "../common/run.rs"]
+mod run;
+pub use run::*;
 
 /// Poll `f` until it returns Some, at most `limit`; statistics reach the API every 5 s.
 pub fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
@@ -105,7 +45,7 @@ fn http() -> &'static reqwest::Client {
     C.get_or_init(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
         reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
+            .timeout(Duration::from_secs(120))
             .build()
             .unwrap()
     })
@@ -208,7 +148,7 @@ impl Vhost {
     /// Run `celtool doctor --vhost V --format json` until `pred` holds for its problems.
     pub fn doctor_until(&self, pred: impl Fn(&Run) -> bool) -> Run {
         let mut last = None;
-        let found = wait_for(Duration::from_secs(30), || {
+        let found = wait_for(Duration::from_secs(90), || {
             let r = run(celtool().args([
                 "doctor", "--only", "broker", "--format", "json", "--vhost", &self.name,
             ]));
@@ -226,7 +166,7 @@ impl Vhost {
 
     /// Wait until the API shows `ready` ready messages in `queue` (statistics lag by up to 5 s).
     pub fn wait_ready(&self, queue: &str, ready: u64) {
-        let ok = wait_for(Duration::from_secs(30), || {
+        let ok = wait_for(Duration::from_secs(90), || {
             let q = api("GET", &["queues", &self.name, queue], None);
             (q["messages_ready"].as_u64() == Some(ready)).then_some(())
         });
@@ -271,7 +211,13 @@ pub struct Worker {
 }
 
 impl Worker {
+    /// A worker with task events on (-E).
     pub fn start(vhost: &str, node: &str) -> Worker {
+        Worker::start_with(vhost, node, &["-E"], &[])
+    }
+
+    /// A worker with these extra arguments (none: Celery's defaults, no -E) and environment.
+    pub fn start_with(vhost: &str, node: &str, args: &[&str], envs: &[(&str, &str)]) -> Worker {
         let venv = std::env::var_os("CELTOOL_TEST_VENV")
             .map(PathBuf::from)
             .unwrap_or_else(|| repo_root().join(".venv"));
@@ -294,7 +240,9 @@ impl Worker {
                 "--pool",
                 "prefork",
             ])
-            .args(["--concurrency", "2", "-E", "--loglevel", "INFO"])
+            .args(["--concurrency", "2", "--loglevel", "INFO"])
+            .args(args)
+            .envs(envs.iter().copied())
             .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
             .env(
                 "CELTOOL_TEST_BROKER",

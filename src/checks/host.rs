@@ -1,11 +1,15 @@
-//! Host checks: pure functions from a [`HostSnapshot`] to findings. No I/O here.
+//! Host checks: pure functions from a [`HostSnapshot`] to findings. No I/O here: the
+//! directories behind an inode finding were counted by the gather step (see
+//! [`inode_hot_spot_targets`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::celery::{Role, recognise_all, worker_trees};
-use super::{Conntrack, FileNr, Filesystem, HostSnapshot, Process, Reading, Sockstat};
+use super::{level, ratio, shell_word};
 use crate::catalog;
-use crate::checks::{level, ratio};
+use crate::host::celery::{Role, recognise_all, worker_trees};
+use crate::host::{
+    Conntrack, FileNr, Filesystem, HostSnapshot, HotSpot, Process, Reading, Sockstat,
+};
 use crate::output::{fmt_bytes, fmt_count, fmt_pct};
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
@@ -23,7 +27,7 @@ pub fn host_checks(snap: &HostSnapshot, t: &Thresholds) -> Vec<Finding> {
         conntrack_hashsize(c, t, &mut out);
     }
     if let Reading::Present(fs) = &snap.filesystems {
-        inodes(fs, t, &mut out);
+        inodes(fs, &snap.inode_hot_spots, t, &mut out);
     }
     if let Reading::Present(procs) = &snap.processes {
         workers(procs, t, &mut out);
@@ -168,19 +172,44 @@ fn conntrack_hashsize(c: &Conntrack, t: &Thresholds, out: &mut Vec<Finding>) {
     );
 }
 
-/// Quote a word for a POSIX shell when it needs it.
-fn shell_word(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-@%+=:,".contains(c));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
+/// The mounts whose inode finding is a warning or worse: the gather step counts the entries
+/// under them, so the finding can name the directories to prune.
+pub fn inode_hot_spot_targets(fs: &[Filesystem], t: &Thresholds) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    inodes(fs, &[], t, &mut found);
+    found
+        .into_iter()
+        .filter(|f| matches!(f.severity, Severity::Warn | Severity::Crit))
+        .map(|f| std::path::PathBuf::from(f.subject))
+        .collect()
 }
 
-fn inodes(fs: &[Filesystem], t: &Thresholds, out: &mut Vec<Finding>) {
+/// The remedy of an inode finding: the directories holding the most entries and the exact
+/// prune-tmp command for the largest, when the gather step counted them.
+fn inode_remedy(mount: &str, hot: Option<&HotSpot>) -> String {
+    let tail = "if tasks leave temp files behind, clean up in the task (tempfile.TemporaryDirectory) or a periodic task";
+    let top = hot
+        .and_then(|h| h.top.as_ref().ok())
+        .filter(|t| !t.dirs.is_empty());
+    let Some(top) = top else {
+        return format!(
+            "find the directories holding the files: celtool inodes --top {}; delete old temp files: celtool prune-tmp DIR --older-than 2d; {tail}",
+            shell_word(mount)
+        );
+    };
+    let list: Vec<String> = top
+        .dirs
+        .iter()
+        .map(|d| format!("{} ({} inodes)", d.path.display(), d.inodes))
+        .collect();
+    format!(
+        "the directories holding the most entries: {}; delete their old files: celtool prune-tmp {} --older-than 2d --rmdir (see what would go with --dry-run -v first); {tail}",
+        list.join(", "),
+        shell_word(&top.dirs[0].path.display().to_string()),
+    )
+}
+
+fn inodes(fs: &[Filesystem], hot: &[HotSpot], t: &Thresholds, out: &mut Vec<Finding>) {
     let id = "host.inodes.usage";
     let limits = t.get(id);
     // Bind mounts show one filesystem several times: report each device once, at its own root.
@@ -228,10 +257,8 @@ fn inodes(fs: &[Filesystem], t: &Thresholds, out: &mut Vec<Finding>) {
             .evidence("inodes_free", u.inodes_free as f64)
             .evidence("used_ratio", 1.0 - free);
         if severity != Severity::Ok {
-            let m = shell_word(&mount);
-            finding = finding.remedy(format!(
-                "find the directories holding the files: celtool inodes --top {m}; delete old temp files: celtool prune-tmp DIR --older-than 2d; if tasks leave temp files behind, clean up in the task (tempfile.TemporaryDirectory) or a periodic task"
-            ));
+            let spot = hot.iter().find(|h| h.mount == f.mount_point);
+            finding = finding.remedy(inode_remedy(&mount, spot));
         }
         out.push(finding);
     }
@@ -284,7 +311,7 @@ fn workers(procs: &[Process], t: &Thresholds, out: &mut Vec<Finding>) {
 fn zombies(
     procs: &[Process],
     by_pid: &BTreeMap<i32, &Process>,
-    celery: &BTreeMap<i32, super::celery::Celery>,
+    celery: &BTreeMap<i32, crate::host::celery::Celery>,
     t: &Thresholds,
     out: &mut Vec<Finding>,
 ) {
@@ -318,7 +345,7 @@ fn zombies(
             "zombies under pid 1 mean init does not reap: in a container run the worker under an init (docker run --init, tini, dumb-init)".to_string()
         } else {
             format!(
-                "only the parent can reap them: celtool workers reap (SIGCHLD to pid {ppid}; add --kill-parents to end a Celery parent that still does not reap, and --match REGEX for a parent that is not Celery), or by hand kill -CHLD {ppid}; if they stay, restart the parent (for a Celery main: a warm shutdown with kill -TERM {ppid}) and init reaps them"
+                "only the parent can reap them: celtool workers reap for a Celery parent (SIGCHLD to pid {ppid}; add --kill-parents to end one that still does not reap; it never signals other programs), or by hand kill -CHLD {ppid}; if they stay, restart the parent (for a Celery main: a warm shutdown with kill -TERM {ppid}) and init reaps them"
             )
         };
         out.push(
@@ -422,5 +449,5 @@ fn time_wait(s: &Sockstat, conntrack: Option<&Conntrack>, t: &Thresholds, out: &
 }
 
 #[cfg(test)]
-#[path = "checks_tests.rs"]
+#[path = "host_tests.rs"]
 mod tests;

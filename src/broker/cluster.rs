@@ -1,0 +1,292 @@
+//! Cluster reads beyond the lists: the `/api/health/checks/*` endpoints, the deprecated
+//! features in use (3.13+), and the channels' QoS mode, gathered into plain `ClusterFacts`.
+//! Brokers without an endpoint (404, 400: 3.10 has no `is-in-service`, no deprecated features)
+//! are passed over quietly; no read here ever fails the run.
+
+use futures_util::future::join_all;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::client::{ApiError, Client};
+use super::model::Overview;
+
+/// How many days ahead a TLS certificate counts as expiring.
+pub const CERT_WARN_DAYS: u32 = 30;
+/// How long to wait before asking a failed virtual-hosts check again.
+const VHOST_RECHECK: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// One health check's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Pass,
+    /// 503: the check failed; `reason` is the broker's sentence, `body` the whole answer
+    /// (queues, alarms or listeners named by the check).
+    Fail {
+        reason: String,
+        body: Value,
+    },
+    /// 404 or 400: this broker version does not have the check.
+    Unsupported,
+    /// Anything else (timeout, 401, 5xx): not counted as a pass or a failure.
+    Unreadable(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthCheck {
+    /// The check's stable name, e.g. `node-is-quorum-critical`.
+    pub name: &'static str,
+    /// The path asked, e.g. `health/checks/port-listener/5672`.
+    pub path: String,
+    pub outcome: Outcome,
+}
+
+/// One entry of `/api/deprecated-features/used`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct DeprecatedFeature {
+    pub name: Option<String>,
+    pub deprecation_phase: Option<String>,
+    pub desc: Option<String>,
+    pub doc_url: Option<String>,
+}
+
+/// What `/api/deprecated-features/used` said.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum DeprecatedUse {
+    /// Not asked (no overview) or not there (before 3.13).
+    #[default]
+    Unsupported,
+    /// The endpoint needs the administrator tag.
+    Forbidden,
+    Unreadable(String),
+    Used(Vec<DeprecatedFeature>),
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct ChannelConnection {
+    pub name: Option<String>,
+    pub peer_host: Option<String>,
+}
+
+/// A channel's prefetch settings: `global_prefetch_count > 0` is global QoS, deprecated and
+/// ignored (turned per-consumer) from RabbitMQ 4.3 on. Celery workers use it on classic queues.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct ChannelQos {
+    pub name: Option<String>,
+    pub vhost: Option<String>,
+    pub prefetch_count: Option<f64>,
+    pub global_prefetch_count: Option<f64>,
+    pub connection_details: Option<ChannelConnection>,
+}
+
+impl From<&crate::broker::model::Channel> for ChannelQos {
+    fn from(c: &crate::broker::model::Channel) -> Self {
+        ChannelQos {
+            name: c.name.clone(),
+            vhost: c.vhost.clone(),
+            prefetch_count: c.prefetch_count,
+            global_prefetch_count: c.global_prefetch_count,
+            connection_details: c.connection_details.as_ref().map(|d| ChannelConnection {
+                name: d.name.clone(),
+                peer_host: d.peer_host.clone(),
+            }),
+        }
+    }
+}
+
+impl ChannelQos {
+    pub const COLUMNS: &'static str = "name,vhost,prefetch_count,global_prefetch_count,\
+connection_details.name,connection_details.peer_host";
+
+    pub fn uses_global_qos(&self) -> bool {
+        self.global_prefetch_count.is_some_and(|n| n > 0.0)
+    }
+}
+
+/// Everything the cluster checks read besides the snapshot's lists.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusterFacts {
+    /// The node that answered the health checks (they test the node serving the API).
+    pub node: Option<String>,
+    pub health: Vec<HealthCheck>,
+    pub deprecated: DeprecatedUse,
+    /// `None` when the channel list could not be read.
+    pub channels: Option<Vec<ChannelQos>>,
+    /// Unix time of the gathering, to tell an expired certificate from one that will expire.
+    pub now_unix: i64,
+}
+
+impl ClusterFacts {
+    pub fn check(&self, name: &str) -> Option<&HealthCheck> {
+        self.health.iter().find(|h| h.name == name)
+    }
+}
+
+/// The health checks asked, by stable name and path. The listener checks need the node's AMQP
+/// port, found in the overview's listeners.
+pub fn health_paths(overview: Option<&Overview>) -> Vec<(&'static str, String)> {
+    let mut v = vec![
+        ("alarms", "health/checks/alarms".to_string()),
+        ("local-alarms", "health/checks/local-alarms".to_string()),
+        (
+            "certificate-expiration",
+            format!("health/checks/certificate-expiration/{CERT_WARN_DAYS}/days"),
+        ),
+        (
+            "protocol-listener",
+            "health/checks/protocol-listener/amqp".to_string(),
+        ),
+        ("virtual-hosts", "health/checks/virtual-hosts".to_string()),
+        (
+            "node-is-quorum-critical",
+            "health/checks/node-is-quorum-critical".to_string(),
+        ),
+        (
+            "node-is-mirror-sync-critical",
+            "health/checks/node-is-mirror-sync-critical".to_string(),
+        ),
+        (
+            "quorum-queues-without-elected-leaders",
+            "health/checks/quorum-queues-without-elected-leaders/all-vhosts/".to_string(),
+        ),
+        ("is-in-service", "health/checks/is-in-service".to_string()),
+    ];
+    if let Some(port) = amqp_port(overview) {
+        v.push((
+            "port-listener",
+            format!("health/checks/port-listener/{port}"),
+        ));
+    }
+    v
+}
+
+/// The AMQP port of the node serving the API.
+fn amqp_port(overview: Option<&Overview>) -> Option<u64> {
+    let ov = overview?;
+    let listeners = ov.listeners.as_ref()?;
+    let local = |l: &&super::model::Listener| ov.node.is_none() || l.node == ov.node;
+    listeners
+        .iter()
+        .filter(local)
+        .find(|l| l.protocol.as_deref() == Some("amqp"))
+        .and_then(|l| l.port)
+        .filter(|p| *p > 0.0 && *p < 65536.0)
+        .map(|p| p as u64)
+}
+
+/// Gather the cluster facts: every health check, the deprecated features in use and the
+/// channels' QoS, all at once. Never fails: what cannot be read is recorded as such.
+pub async fn gather_cluster(
+    client: &Client,
+    overview: Option<&Overview>,
+    vhost: Option<&str>,
+) -> ClusterFacts {
+    let paths = health_paths(overview);
+    let checks = join_all(paths.iter().map(|(name, path)| async move {
+        let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        // The leader check's route ends in a slash; an empty last segment keeps it.
+        if path.ends_with('/') {
+            segments.push("");
+        }
+        let mut result = outcome(client.get_status(&segments).await);
+        // A vhost being created or deleted counts as "down" for a moment: ask once more.
+        if *name == "virtual-hosts" && matches!(result, Outcome::Fail { .. }) {
+            tokio::time::sleep(VHOST_RECHECK).await;
+            result = outcome(client.get_status(&segments).await);
+        }
+        HealthCheck {
+            name,
+            path: path.clone(),
+            outcome: result,
+        }
+    }));
+    let _ = vhost;
+    let (health, deprecated) = tokio::join!(
+        checks,
+        client.get::<Vec<DeprecatedFeature>>(&["deprecated-features", "used"], None),
+    );
+    ClusterFacts {
+        node: overview.and_then(|o| o.node.clone()),
+        health,
+        deprecated: match deprecated {
+            Ok(list) => DeprecatedUse::Used(list),
+            Err(ApiError::NotFound { .. } | ApiError::Status { .. }) => DeprecatedUse::Unsupported,
+            Err(e) if e.is_auth() => DeprecatedUse::Forbidden,
+            Err(e) => DeprecatedUse::Unreadable(e.to_string()),
+        },
+        // Filled from the snapshot's one channel listing (see broker::gather).
+        channels: None,
+        now_unix: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0),
+    }
+}
+
+/// Map a health check's HTTP answer to its outcome.
+pub fn outcome(answer: Result<(u16, Value), ApiError>) -> Outcome {
+    match answer {
+        Ok((503, body)) => Outcome::Fail {
+            reason: body
+                .get("reason")
+                .and_then(Value::as_str)
+                .map(crate::output::sanitize)
+                .unwrap_or_else(|| "the check failed".into()),
+            body,
+        },
+        Ok((_, body)) if body.get("status").and_then(Value::as_str) == Some("failed") => {
+            Outcome::Fail {
+                reason: "the check failed".into(),
+                body,
+            }
+        }
+        Ok(_) => Outcome::Pass,
+        Err(ApiError::NotFound { .. } | ApiError::Status { .. }) => Outcome::Unsupported,
+        Err(e) => Outcome::Unreadable(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_outcomes() {
+        assert_eq!(
+            outcome(Ok((200, serde_json::json!({"status": "ok"})))),
+            Outcome::Pass
+        );
+        let failed = outcome(Ok((
+            503,
+            serde_json::json!({"status": "failed", "reason": "There are alarms"}),
+        )));
+        assert!(matches!(failed, Outcome::Fail { ref reason, .. } if reason == "There are alarms"));
+        assert_eq!(
+            outcome(Err(ApiError::NotFound { url: "u".into() })),
+            Outcome::Unsupported
+        );
+        assert_eq!(
+            outcome(Err(ApiError::Status {
+                url: "u".into(),
+                status: "400 Bad Request".into()
+            })),
+            Outcome::Unsupported
+        );
+    }
+
+    #[test]
+    fn the_amqp_port_is_the_serving_nodes() {
+        let ov: Overview = serde_json::from_value(serde_json::json!({
+            "node": "b@h",
+            "listeners": [
+                {"node": "a@h", "protocol": "amqp", "port": 5672},
+                {"node": "b@h", "protocol": "clustering", "port": 25672},
+                {"node": "b@h", "protocol": "amqp", "port": 5673}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(amqp_port(Some(&ov)), Some(5673));
+        let paths = health_paths(Some(&ov));
+        assert!(paths.contains(&("port-listener", "health/checks/port-listener/5673".into())));
+        assert_eq!(amqp_port(None), None);
+    }
+}

@@ -1,0 +1,63 @@
+//! The long explanations of the findings added for issue 11 (truthful findings), kept apart so
+//! that `catalog.rs` stays short; `catalog::CATALOG` refers to them.
+
+pub const EVENTS_HEARTBEATS: &str = "\
+What breaks: at scale, broker CPU and bandwidth go to workers telling each other they are alive.
+Why: every worker publishes worker.heartbeat every 2 s (0.5/s), with or without -E, unless it
+runs --without-heartbeat. With gossip (the default) every worker consumes every other worker's
+worker events through its own celeryev queue bound to worker.#: N workers cost N x N/2
+deliveries/s, plus N/2 per monitor queue (Flower, `celery events`). Two workers: 2/s, nothing to
+act on; 40 workers: about 800/s.
+How it is measured: a gossip queue's publish rate (or 0.5/s per worker mailbox), times the event
+queues it is copied to. It warns at the threshold AND when worker events are at least half of
+the vhost's messages.
+Fix (only what applies is suggested): --without-gossip on the workers removes the N x N part;
+--without-mingle stops the start-up sync with the same peers; --without-heartbeat stops the
+events themselves, but monitors then show the workers as offline.";
+
+pub const BROKER_PUBLISH_CONFIRMS: &str = "\
+Informational below the threshold: the channels in confirm mode (/api/channels: confirm), on
+which connection, with their confirm and publish rates and messages still unconfirmed.
+What it costs: the broker confirms every message (CPU, and a disk sync for persistent messages
+on durable queues); kombu's confirm_publish waits for each confirm, so a Celery publisher pays
+a round trip per task. It warns at the threshold of confirms/s, or when 10 000 or more messages
+wait for their confirm (the broker is not keeping up).
+What it buys: the publisher knows the broker has the message; without confirms a broker restart
+or a blocked connection can lose tasks silently.
+Fix: keep confirms for tasks that must not be lost; elsewhere turn them off in the publishers'
+Celery config: broker_transport_options = {'confirm_publish': False}.";
+
+pub const BROKER_API_VALUE: &str = "\
+What breaks: the checks of that figure did not run, so celtool says unknown (exit 3 unless
+something is critical) rather than a silent ok.
+Why: a field every healthy broker sends is missing (an overview without rabbitmq_version, a node
+without name, a node with mem_used but no mem_limit), or a value cannot be real: a limit of 0
+(mem_limit, fd_total, proc_total), a negative or fractional count (consumers: -1), a count past
+10^15 or bytes past 10^18 (1e308). The finding names the record and the field. A proxy or an
+exporter rewriting the API, or a broken plugin, are the usual causes.
+Not this finding: a broker whose statistics are turned off leaves the figures out on purpose;
+that is broker.stats.off (ok), and a healthy broker configured so still exits 0.
+Fix: read the record (curl -u USER URL/api/nodes) and the broker's log; check what sits between
+celtool and the management API.";
+
+pub const BROKER_STATS_OFF: &str = "\
+Informational: the broker leaves these figures out on purpose, so the checks that need them were
+skipped: a node without any memory, disk, descriptor or process figures has its metrics
+collector off (management_agent.disable_metrics_collector = true); management.rates_mode = none
+publishes no message rates. This is ok, not unknown: nothing is wrong with the broker.
+Fix: none needed; to have celtool check them, turn the collector on, or use rates_mode = basic.";
+
+pub const BROKER_API_SKIPPED: &str = "\
+What breaks: those records (queues, connections, consumers...) are left out of the checks; the
+rest of the listing was checked. One odd record never fails a whole listing.
+Why: a record whose fields do not have the types the management API documents (a name that is a
+number, a count that is a string). RabbitMQ writes an empty Erlang proplist as [] where an object
+is expected: celtool reads that as empty, so it is not counted here.
+Fix: read the listing (curl -u USER URL/api/queues) for the odd record and report it to celtool
+with the broker version.";
+
+pub const BROKER_VHOST: &str = "\
+What breaks: nothing in that vhost can be checked; celtool exits 3 (UNKNOWN). In a terminal this
+is one error line; --format json, nagios and prometheus still get a report with this finding.
+Fix: list the vhosts (rabbitmqctl list_vhosts, or curl -u USER URL/api/vhosts) and give --vhost
+one of them; the name is case-sensitive, and the default vhost is /.";

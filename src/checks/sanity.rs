@@ -1,0 +1,287 @@
+//! Missing and impossible values: what the broker should have sent and did not, or sent as a
+//! number no broker can have (a node without mem_limit, `consumers: -1`, `1e308` messages), is
+//! said as an unknown finding naming the field, never a silent ok; figures a broker leaves out
+//! on purpose (its statistics turned off) are said as "not published", which is ok: a healthy
+//! broker configured that way must not exit 3. Records that did not decode at all are counted.
+
+use super::Ctx;
+use crate::broker::model::{Node, plausible_bytes, plausible_count};
+use crate::report::{Finding, Severity};
+
+/// How many records a summary names before "and N more".
+const NAMED: usize = 5;
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    overview(ctx, out);
+    for node in &ctx.snap.nodes {
+        node_values(node, out);
+    }
+    queues(ctx, out);
+    connections(ctx, out);
+    for (what, n) in &ctx.snap.skipped {
+        out.push(
+            Finding::new("broker.api.skipped", Severity::Warn, *what)
+                .summary(format!(
+                    "{n} record(s) of the {what} listing were not the JSON expected and were left out; the checks ran on the rest"
+                ))
+                .evidence("records_skipped", *n as f64)
+                .remedy("see `celtool explain broker.api.skipped`; report the broker version and the record (curl -u USER URL/api/...) to celtool"),
+        );
+    }
+}
+
+/// A number as the broker sent it, short: `-7`, `0.5`, `1e308`.
+fn show(v: f64) -> String {
+    if v.abs() < 1e15 {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+fn unknown(subject: &str, summary: String) -> Finding {
+    Finding::new("broker.api.value", Severity::Unknown, subject)
+        .summary(summary)
+        .remedy("see `celtool explain broker.api.value`: the checks of these figures were skipped")
+}
+
+fn overview(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let Some(ov) = &ctx.snap.overview else { return };
+    let subject = ov.node.as_deref().unwrap_or(ctx.snap.host.as_str());
+    if ov.version().is_none() {
+        out.push(unknown(
+            subject,
+            "the overview (/api/overview) has no rabbitmq_version: the broker should always send it; the version check was skipped".into(),
+        ));
+    }
+    if ov.rates_mode.as_deref() == Some("none") {
+        out.push(
+            Finding::new("broker.stats.off", Severity::Ok, subject)
+                .summary("message rates are not published by this broker (management.rates_mode = none): drain, redelivery and event-traffic checks use totals or are skipped"),
+        );
+    }
+}
+
+/// The node's figures that are missing, zero where they cannot be, or impossible.
+fn node_values(node: &Node, out: &mut Vec<Finding>) {
+    let Some(name) = node.name.as_deref() else {
+        out.push(unknown(
+            "(unnamed node)",
+            "a node record (/api/nodes) has no name: the broker should always send it; its checks were skipped".into(),
+        ));
+        return;
+    };
+    if node.running == Some(false) {
+        return;
+    }
+    let pairs = [
+        ("mem_used", node.mem_used, "mem_limit", node.mem_limit, true),
+        ("fd_used", node.fd_used, "fd_total", node.fd_total, false),
+        (
+            "proc_used",
+            node.proc_used,
+            "proc_total",
+            node.proc_total,
+            false,
+        ),
+        (
+            "disk_free",
+            node.disk_free,
+            "disk_free_limit",
+            node.disk_free_limit,
+            true,
+        ),
+    ];
+    if pairs
+        .iter()
+        .all(|(_, u, _, l, _)| u.is_none() && l.is_none())
+    {
+        out.push(
+            Finding::new("broker.stats.off", Severity::Ok, name)
+                .summary(format!(
+                    "{name} publishes no memory, disk, descriptor or process figures: not published by this broker (the management metrics collector is off); their headroom checks were skipped"
+                )),
+        );
+        return;
+    }
+    let mut wrong = Vec::new();
+    for (used_name, used, limit_name, limit, is_bytes) in pairs {
+        let ok = |v: f64| {
+            if is_bytes {
+                plausible_bytes(v)
+            } else {
+                plausible_count(v)
+            }
+        };
+        match (used, limit) {
+            (None, None) => wrong.push(format!("no {used_name} nor {limit_name}")),
+            (Some(_), None) => wrong.push(format!("no {limit_name}")),
+            (None, Some(_)) => wrong.push(format!("no {used_name}")),
+            (Some(_), Some(_)) => {}
+        }
+        if let Some(u) = used.filter(|v| !ok(*v)) {
+            wrong.push(format!("{used_name} {} (impossible)", show(u)));
+        }
+        if let Some(l) = limit {
+            // A node always has a memory limit, descriptors and processes; a disk limit of 0
+            // is a (bad) setting, not an impossible value.
+            if !ok(l) || (l == 0.0 && limit_name != "disk_free_limit") {
+                wrong.push(format!("{limit_name} {} (impossible)", show(l)));
+            }
+        }
+    }
+    if !wrong.is_empty() {
+        out.push(unknown(
+            name,
+            format!(
+                "{name} sent {}: its headroom checks for those were skipped",
+                wrong.join(", ")
+            ),
+        ));
+    }
+}
+
+/// Names and wrong fields of the records of one listing, summed into one finding.
+fn listing(what: &str, bad: Vec<(String, Vec<String>)>, out: &mut Vec<Finding>) {
+    let Some((first, _)) = bad.first() else {
+        return;
+    };
+    let subject = first.clone();
+    let mut named: Vec<String> = bad
+        .iter()
+        .take(NAMED)
+        .map(|(name, fields)| format!("{name} {}", fields.join(", ")))
+        .collect();
+    if bad.len() > NAMED {
+        named.push(format!("and {} more", bad.len() - NAMED));
+    }
+    out.push(
+        unknown(
+            &subject,
+            format!(
+                "{} {what} record(s) with impossible values: {}; those figures were not used",
+                bad.len(),
+                named.join("; ")
+            ),
+        )
+        .evidence("records", bad.len() as f64),
+    );
+}
+
+fn field(name: &str, v: Option<f64>, ok: impl Fn(f64) -> bool, into: &mut Vec<String>) {
+    if let Some(v) = v.filter(|v| !ok(*v)) {
+        into.push(format!("{name}={}", show(v)));
+    }
+}
+
+fn queues(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let mut bad = Vec::new();
+    for q in &ctx.snap.queues {
+        let mut fields = Vec::new();
+        field(
+            "messages_ready",
+            q.messages_ready,
+            plausible_count,
+            &mut fields,
+        );
+        field(
+            "messages_unacknowledged",
+            q.messages_unacknowledged,
+            plausible_count,
+            &mut fields,
+        );
+        field("consumers", q.consumers, plausible_count, &mut fields);
+        if !fields.is_empty() {
+            bad.push((q.subject(), fields));
+        }
+    }
+    listing("queue", bad, out);
+}
+
+fn connections(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let mut bad = Vec::new();
+    for c in &ctx.snap.connections {
+        let mut fields = Vec::new();
+        field("timeout", c.timeout, plausible_count, &mut fields);
+        field("channels", c.channels, plausible_count, &mut fields);
+        if !fields.is_empty() {
+            bad.push((c.peer(), fields));
+        }
+    }
+    listing("connection", bad, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::report::Severity;
+    use serde_json::json;
+
+    fn node(v: serde_json::Value) -> crate::broker::model::Node {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn empty_overview_and_node_are_unknown_not_silent() {
+        let mut snap = snapshot();
+        snap.overview = Some(Default::default());
+        snap.nodes = vec![node(json!({}))];
+        let p = problems(&run(&snap));
+        assert_eq!(
+            p,
+            vec![
+                (
+                    "broker.api.value",
+                    Severity::Unknown,
+                    "(unnamed node)".into()
+                ),
+                ("broker.api.value", Severity::Unknown, "broker.test".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn zero_limits_are_named() {
+        let mut snap = snapshot();
+        snap.nodes = vec![node(json!({"name": "rabbit@n", "running": true,
+            "mem_used": 5, "mem_limit": 0, "fd_used": 3, "fd_total": 0, "proc_used": 9,
+            "proc_total": 0, "disk_free": 9, "disk_free_limit": 5}))];
+        let f = run(&snap);
+        let u = f.iter().find(|f| f.id == "broker.api.value").unwrap();
+        assert_eq!(u.subject, "rabbit@n");
+        for name in ["mem_limit 0", "fd_total 0", "proc_total 0"] {
+            assert!(u.summary.contains(name), "{}", u.summary);
+        }
+    }
+
+    #[test]
+    fn statistics_off_is_said_and_stays_ok() {
+        let mut snap = snapshot();
+        snap.nodes = vec![node(json!({"name": "rabbit@n", "running": true}))];
+        let f = run(&snap);
+        let s = f.iter().find(|f| f.id == "broker.stats.off").unwrap();
+        assert_eq!(s.severity, Severity::Ok);
+        assert!(s.summary.contains("not published by this broker"));
+        assert_eq!(problems(&f), vec![]);
+    }
+
+    #[test]
+    fn impossible_queue_values_are_unknown_and_printed_short() {
+        let mut snap = snapshot();
+        snap.queues = vec![
+            queue(json!({"name": "celery", "vhost": "/", "consumers": -1,
+                "messages_ready": 1e308})),
+            queue(json!({"name": "fine", "vhost": "/", "consumers": 1})),
+        ];
+        let f = run(&snap);
+        let u = f.iter().find(|f| f.id == "broker.api.value").unwrap();
+        assert_eq!(u.subject, "/celery");
+        assert!(u.summary.contains("consumers=-1"), "{}", u.summary);
+        assert!(u.summary.contains("messages_ready=1e308"), "{}", u.summary);
+        // The impossible figures feed no other check.
+        assert_eq!(
+            problems(&f),
+            vec![("broker.api.value", Severity::Unknown, "/celery".into())]
+        );
+    }
+}

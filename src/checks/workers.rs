@@ -1,0 +1,484 @@
+//! Checks over what the workers told us (remote control) beside the broker snapshot: hung and
+//! missing workers, queues nobody answering serves, settings that fail in the field, and slow
+//! tasks sharing a queue with fast ones. Pure functions; no I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::level;
+use crate::broker::celery::Classifier;
+use crate::broker::gather::Snapshot;
+use crate::broker::model::subject as queue_subject;
+use crate::output::fmt_duration_secs;
+use crate::report::{Finding, Severity};
+use crate::settings::Thresholds;
+use crate::workers::settings::{Expect, glob_matches};
+use crate::workers::{FleetSnapshot, VhostReport, WorkerReport};
+
+/// Every workers.* finding for one probe and the broker snapshot it was planned from.
+pub fn check(
+    fleet: &FleetSnapshot,
+    broker: &Snapshot,
+    thresholds: &Thresholds,
+    expect: &Expect,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for v in &fleet.vhosts {
+        if let Some(e) = &v.error {
+            out.push(
+                Finding::new("workers.unreachable", Severity::Unknown, vhost_label(&v.vhost))
+                    .summary(e.clone())
+                    .remedy("see `celtool explain workers.unreachable`; --amqp-url sets where celtool connects"),
+            );
+            continue;
+        }
+        hung(v, broker, fleet.timeout_ms, &mut out);
+        unserved(v, broker, &mut out);
+        settings(v, broker, thresholds, &mut out);
+        long_tasks(v, thresholds, &mut out);
+        mixed_queues(v, thresholds, &mut out);
+    }
+    missing(fleet, expect, &mut out);
+    let answered = fleet.workers().filter(|w| w.answered_ping()).count();
+    if !out.iter().any(|f| f.severity != Severity::Ok) {
+        out.push(
+            Finding::new("workers.hung", Severity::Ok, "workers")
+                .summary(format!("{answered} worker(s) answered ping"))
+                .evidence("workers", answered as f64),
+        );
+    }
+    for f in &mut out {
+        f.host.get_or_insert_with(|| broker.host.clone());
+    }
+    out
+}
+
+fn vhost_label(vhost: &str) -> String {
+    format!("vhost {vhost}")
+}
+
+/// Node names, at most five, then "and N more".
+fn names<'a>(nodes: impl IntoIterator<Item = &'a str>) -> String {
+    let all: Vec<&str> = nodes.into_iter().collect();
+    let mut s = all.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+    if all.len() > 5 {
+        s.push_str(&format!(" and {} more", all.len() - 5));
+    }
+    s
+}
+
+/// The subject of a finding about several workers of a vhost: the node when there is one.
+fn group_subject(vhost: &str, nodes: &[&WorkerReport]) -> String {
+    match nodes {
+        [one] => one.node.clone(),
+        _ => format!("{} ({} workers)", vhost_label(vhost), nodes.len()),
+    }
+}
+
+/// The connections that consume a queue, by name, with their peer host and state.
+fn consumers_of<'a>(broker: &'a Snapshot, vhost: &str, queue: &str) -> Vec<&'a str> {
+    broker
+        .consumers
+        .iter()
+        .filter(|c| c.queue_key().is_some_and(|(v, q)| v == vhost && q == queue))
+        .map(|c| c.connection_name())
+        .collect()
+}
+
+fn hung(v: &VhostReport, broker: &Snapshot, timeout_ms: u64, out: &mut Vec<Finding>) {
+    for node in &v.silent {
+        let mailbox = format!("{node}.celery.pidbox");
+        let conns = consumers_of(broker, &v.vhost, &mailbox);
+        let conn = conns
+            .first()
+            .and_then(|name| broker.connections.iter().find(|c| c.name() == *name));
+        let (conn_name, host, state) = match conn {
+            Some(c) => (
+                c.name().to_string(),
+                c.peer_host.clone().unwrap_or_else(|| "?".into()),
+                c.state.clone().unwrap_or_else(|| "?".into()),
+            ),
+            None => (
+                conns
+                    .first()
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "?".into()),
+                "?".into(),
+                "?".into(),
+            ),
+        };
+        out.push(
+            Finding::new("workers.hung", Severity::Crit, node.clone())
+                .summary(format!(
+                    "worker {node} does not answer ping (asked twice, {} each) although its mailbox {} has a consumer on connection {conn_name} from host {host} (state {state})",
+                    fmt_duration_secs(timeout_ms as f64 / 1000.0),
+                    queue_subject(&v.vhost, &mailbox),
+                ))
+                .evidence("timeout_ms", timeout_ms as f64)
+                .evidence("mailbox_consumers", conns.len().max(1) as f64)
+                .remedy(format!(
+                    "usually a task blocked without a time limit (a socket read, a lock) or a stopped process: on {host} see where it is stuck with `py-spy dump --pid PID` (the worker's main process, listed by `celtool workers`), then restart the worker; set task_time_limit / task_soft_time_limit so one task cannot hang it again"
+                )),
+        );
+    }
+}
+
+fn missing(fleet: &FleetSnapshot, expect: &Expect, out: &mut Vec<Finding>) {
+    let answering: Vec<&str> = fleet
+        .workers()
+        .filter(|w| w.answered_ping())
+        .map(|w| w.node.as_str())
+        .collect();
+    let silent: Vec<&str> = fleet
+        .vhosts
+        .iter()
+        .flat_map(|v| v.silent.iter().map(String::as_str))
+        .collect();
+    if let Some(n) = expect.count
+        && answering.len() < n
+    {
+        let also = if silent.is_empty() {
+            String::new()
+        } else {
+            format!("; silent: {}", names(silent.iter().copied()))
+        };
+        out.push(
+            Finding::new("workers.missing", Severity::Crit, "workers")
+                .summary(format!(
+                    "{} of {n} expected worker(s) answered ping{also}",
+                    answering.len()
+                ))
+                .evidence("answered", answering.len() as f64)
+                .evidence("expected", n as f64)
+                .remedy("start the missing workers (check their supervisor: systemctl status, kubectl get pods); a worker killed with -9 leaves no trace on the broker, so only this count shows it"),
+        );
+    }
+    for p in &expect.patterns {
+        if !answering.iter().any(|n| glob_matches(p, n)) {
+            out.push(
+                Finding::new("workers.missing", Severity::Crit, p.clone())
+                    .summary(format!("no answering worker matches {p}"))
+                    .evidence("answered", 0.0)
+                    .remedy("start a worker with a node name matching it (celery worker -n NAME@%h), or correct expect_workers in the profile"),
+            );
+        }
+    }
+}
+
+/// Task queues with ready messages whose consumers are none of the workers that answered.
+fn unserved(v: &VhostReport, broker: &Snapshot, out: &mut Vec<Finding>) {
+    if broker.consumers.is_empty() && v.workers.iter().all(|w| w.queues().is_empty()) {
+        return;
+    }
+    let kinds = Classifier::new(&broker.connections, &broker.consumers);
+    let answering: Vec<&WorkerReport> = v.workers.iter().filter(|w| w.answered_ping()).collect();
+    let answering_conns: BTreeSet<&str> = answering
+        .iter()
+        .flat_map(|w| consumers_of(broker, &v.vhost, &format!("{}.celery.pidbox", w.node)))
+        .collect();
+    for q in broker.queues.iter().filter(|q| q.vhost() == v.vhost) {
+        if kinds.queue_kind(q) != crate::broker::celery::QueueKind::Task
+            || q.ready() <= 0.0
+            || q.consumers() <= 0.0
+        {
+            continue;
+        }
+        let by_listing = answering
+            .iter()
+            .any(|w| w.queues().iter().any(|n| n == q.name()));
+        let by_conn = consumers_of(broker, &v.vhost, q.name())
+            .iter()
+            .any(|c| answering_conns.contains(c));
+        if by_listing || by_conn {
+            continue;
+        }
+        out.push(
+            Finding::new("workers.queue-unserved", Severity::Crit, q.subject())
+                .summary(format!(
+                    "task queue {} holds {} ready message(s) and has {} consumer(s), but none of them is a worker that answers ping",
+                    q.subject(),
+                    q.ready(),
+                    q.consumers()
+                ))
+                .evidence("messages_ready", q.ready())
+                .evidence("consumers", q.consumers())
+                .remedy("its consumers are hung or are not Celery workers: see the workers.hung findings, restart those workers, and check `celtool connections` for who consumes it"),
+        );
+    }
+}
+
+fn push_group(
+    out: &mut Vec<Finding>,
+    id: &'static str,
+    vhost: &str,
+    nodes: &[&WorkerReport],
+    summary: &str,
+    remedy: &str,
+) {
+    if nodes.is_empty() {
+        return;
+    }
+    out.push(
+        Finding::new(id, Severity::Warn, group_subject(vhost, nodes))
+            .summary(format!(
+                "{summary}: {}",
+                names(nodes.iter().map(|w| w.node.as_str()))
+            ))
+            .evidence("workers", nodes.len() as f64)
+            .remedy(remedy),
+    );
+}
+
+/// Settings read from `conf`: one finding per rule and vhost, naming the workers.
+fn settings(v: &VhostReport, broker: &Snapshot, t: &Thresholds, out: &mut Vec<Finding>) {
+    let conf: Vec<&WorkerReport> = v
+        .workers
+        .iter()
+        .filter(|w| w.reply(crate::workers::Method::Conf).is_some())
+        .collect();
+    acks_and_memory(v, &conf, t, out);
+    traffic(v, &conf, broker, t, out);
+}
+
+fn acks_and_memory(
+    v: &VhostReport,
+    conf: &[&WorkerReport],
+    t: &Thresholds,
+    out: &mut Vec<Finding>,
+) {
+    let multiplier = |w: &WorkerReport| w.conf_num("worker_prefetch_multiplier").unwrap_or(4.0);
+    let acks_late: Vec<&WorkerReport> = conf
+        .iter()
+        .copied()
+        .filter(|w| w.conf_true("task_acks_late"))
+        .filter(|w| multiplier(w) > 1.0 || !w.conf_true("task_reject_on_worker_lost"))
+        .collect();
+    push_group(
+        out,
+        "workers.acks-late",
+        &v.vhost,
+        &acks_late,
+        "task_acks_late is on with worker_prefetch_multiplier > 1 or without task_reject_on_worker_lost",
+        "set worker_prefetch_multiplier = 1 and task_reject_on_worker_lost = True beside task_acks_late = True, and make the tasks idempotent: a late-acked task runs again after a crash or a lost connection",
+    );
+
+    let rss_limits = t.get("workers.no-recycle");
+    let leaky: Vec<&WorkerReport> = conf
+        .iter()
+        .copied()
+        .filter(|w| w.max_tasks_per_child().is_none() && w.max_memory_per_child_kib().is_none())
+        .filter(|w| {
+            w.max_rss_bytes()
+                .is_some_and(|b| level(&rss_limits, b / 1_048_576.0) != Severity::Ok)
+        })
+        .collect();
+    push_group(
+        out,
+        "workers.no-recycle",
+        &v.vhost,
+        &leaky,
+        "peak RSS is high and neither worker_max_tasks_per_child nor worker_max_memory_per_child is set",
+        "set worker_max_memory_per_child (KiB, e.g. 512000) or worker_max_tasks_per_child (e.g. 1000) so a leaking pool process is replaced before it eats the host",
+    );
+}
+
+fn traffic(
+    v: &VhostReport,
+    conf: &[&WorkerReport],
+    broker: &Snapshot,
+    t: &Thresholds,
+    out: &mut Vec<Finding>,
+) {
+    let events: Vec<&WorkerReport> = conf
+        .iter()
+        .copied()
+        .filter(|w| w.conf_true("worker_send_task_events"))
+        .collect();
+    if level(&t.get("workers.task-events"), events.len() as f64) != Severity::Ok {
+        push_group(
+            out,
+            "workers.task-events",
+            &v.vhost,
+            &events,
+            "task events are on (worker_send_task_events / -E) on many workers",
+            "turn task events off where nobody watches them (drop -E, worker_send_task_events = False; Flower turns them on again every few seconds unless started with --enable-events=False); each task then costs no event messages",
+        );
+    }
+
+    let result_queues_unread = broker.queues.iter().any(|q| {
+        q.vhost() == v.vhost
+            && crate::broker::celery::is_uuid_queue(q.name())
+            && q.ready() > 0.0
+            && q.consumers() == 0.0
+    });
+    let results: Vec<&WorkerReport> = conf
+        .iter()
+        .copied()
+        .filter(|w| !w.conf_true("task_ignore_result") && w.conf_true("result_backend"))
+        .filter(|_| result_queues_unread)
+        .collect();
+    push_group(
+        out,
+        "workers.results-unread",
+        &v.vhost,
+        &results,
+        "results are stored (a result_backend, task_ignore_result False) and result queues fill up with nobody reading them",
+        "set task_ignore_result = True (or @app.task(ignore_result=True) on tasks whose result nobody reads), and result_expires to bound what is kept",
+    );
+
+    let no_ttl: Vec<&WorkerReport> = conf
+        .iter()
+        .copied()
+        .filter(|w| w.conf_num("event_queue_ttl").is_none_or(|n| n <= 0.0))
+        .collect();
+    push_group(
+        out,
+        "workers.event-queue-ttl",
+        &v.vhost,
+        &no_ttl,
+        "event_queue_ttl is unset, so event queues these workers declare keep messages forever",
+        "set event_queue_ttl = 5.0 and event_queue_expires = 60.0 (Celery's defaults since 4.0); `celtool fix event-queues` covers queues that exist already",
+    );
+
+    let hb_off: Vec<&WorkerReport> = v
+        .workers
+        .iter()
+        .filter(|w| w.broker_heartbeat().is_some_and(|h| h <= 0.0))
+        .collect();
+    push_group(
+        out,
+        "workers.heartbeat-off",
+        &v.vhost,
+        &hb_off,
+        "broker_heartbeat is 0: a dead connection is noticed only by TCP, minutes or hours later",
+        "remove broker_heartbeat = 0 (Celery's default is 120 s) so broker and worker notice a dead peer",
+    );
+}
+
+fn oldest(w: &WorkerReport) -> Option<(f64, String)> {
+    w.active()
+        .iter()
+        .filter_map(|t| Some((w.runtime(t)?, t.name.clone())))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+}
+
+fn long_tasks(v: &VhostReport, t: &Thresholds, out: &mut Vec<Finding>) {
+    for w in &v.workers {
+        let Some((secs, task)) = oldest(w) else {
+            continue;
+        };
+        let limited = w.conf_true("task_time_limit")
+            || w.conf_true("task_soft_time_limit")
+            || w.pool_time_limits() != (None, None);
+        let sev = level(&t.get("workers.no-time-limit"), secs);
+        if !limited && sev != Severity::Ok && w.reply(crate::workers::Method::Conf).is_some() {
+            out.push(
+                Finding::new("workers.no-time-limit", sev, w.node.clone())
+                    .summary(format!("{task} has run for {} on {} and no time limit is set", fmt_duration_secs(secs), w.node))
+                    .evidence("oldest_active_seconds", secs.round())
+                    .remedy(format!("set task_time_limit and task_soft_time_limit (or time_limit= on {task}) so a task that hangs is ended instead of holding a pool process forever")),
+            );
+        }
+        let mult = w.conf_num("worker_prefetch_multiplier");
+        let sev = level(&t.get("workers.prefetch-long-tasks"), secs);
+        if mult.is_some_and(|m| m > 1.0) && sev != Severity::Ok {
+            out.push(
+                Finding::new("workers.prefetch-long-tasks", sev, w.node.clone())
+                    .summary(format!(
+                        "{} prefetches {} message(s) (multiplier {}) while {task} runs for {}: prefetched tasks wait behind it",
+                        w.node,
+                        w.prefetch_count().unwrap_or(0),
+                        mult.unwrap_or(0.0),
+                        fmt_duration_secs(secs)
+                    ))
+                    .evidence("oldest_active_seconds", secs.round())
+                    .evidence("prefetch_count", w.prefetch_count().unwrap_or(0) as f64)
+                    .remedy("set worker_prefetch_multiplier = 1 for workers of long tasks (and start them with -O fair on Celery < 4)"),
+            );
+        }
+        let unacked =
+            w.active().iter().any(|t| t.acknowledged == Some(false)) || !w.reserved().is_empty();
+        let sev = level(&t.get("workers.consumer-timeout"), secs);
+        if unacked && sev != Severity::Ok {
+            out.push(
+                Finding::new("workers.consumer-timeout", sev, w.node.clone())
+                    .summary(format!(
+                        "{task} has run for {} on {} while the worker holds unacknowledged deliveries; RabbitMQ closes the channel of a delivery unacked past consumer_timeout (30 min by default) and redelivers",
+                        fmt_duration_secs(secs),
+                        w.node
+                    ))
+                    .evidence("oldest_active_seconds", secs.round())
+                    .remedy("give long tasks their own queue and workers with worker_prefetch_multiplier = 1, keep them under consumer_timeout with task_time_limit, or raise consumer_timeout on the broker (rabbitmq.conf consumer_timeout, or the x-consumer-timeout queue argument / policy key)"),
+            );
+        }
+    }
+}
+
+/// Slow tasks (running now past the threshold) in a queue whose workers also run other tasks.
+fn mixed_queues(v: &VhostReport, t: &Thresholds, out: &mut Vec<Finding>) {
+    let limits = t.get("workers.mixed-queue");
+    let mut by_queue: BTreeMap<String, (BTreeMap<String, f64>, BTreeSet<String>)> = BTreeMap::new();
+    for w in &v.workers {
+        let queues = w.queues();
+        let queue_of = |rk: &Option<String>| match (rk, queues.as_slice()) {
+            (Some(rk), _) if queues.contains(rk) => Some(rk.clone()),
+            (_, [only]) => Some(only.clone()),
+            _ => None,
+        };
+        for task in w.active() {
+            let (Some(q), Some(secs)) = (queue_of(&task.routing_key), w.runtime(&task)) else {
+                continue;
+            };
+            let entry = by_queue.entry(q).or_default();
+            if level(&limits, secs) != Severity::Ok {
+                let slowest = entry.0.entry(task.name.clone()).or_insert(0.0);
+                *slowest = slowest.max(secs);
+            } else {
+                entry.1.insert(task.name.clone());
+            }
+        }
+        for task in w.reserved() {
+            if let Some(q) = queue_of(&task.routing_key) {
+                by_queue.entry(q).or_default().1.insert(task.name.clone());
+            }
+        }
+        if let [only] = queues.as_slice() {
+            by_queue
+                .entry(only.clone())
+                .or_default()
+                .1
+                .extend(w.totals().into_keys());
+        }
+    }
+    for (queue, (slow, others)) in by_queue {
+        let fast: Vec<&String> = others.iter().filter(|n| !slow.contains_key(*n)).collect();
+        if slow.is_empty() || fast.is_empty() {
+            continue;
+        }
+        let slow_names: Vec<&str> = slow.keys().map(String::as_str).collect();
+        let longest = slow.values().copied().fold(0.0, f64::max);
+        let routes = slow_names
+            .iter()
+            .map(|n| format!("'{n}': {{'queue': '{queue}_slow'}}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push(
+            Finding::new("workers.mixed-queue", Severity::Warn, queue_subject(&v.vhost, &queue))
+                .summary(format!(
+                    "queue {queue} mixes slow tasks ({}, running up to {}) with fast ones ({}): fast tasks wait behind slow ones",
+                    slow_names.join(", "),
+                    fmt_duration_secs(longest),
+                    names(fast.iter().map(|s| s.as_str()))
+                ))
+                .evidence("slowest_active_seconds", longest.round())
+                .evidence("slow_task_names", slow.len() as f64)
+                .evidence("fast_task_names", fast.len() as f64)
+                .remedy(format!(
+                    "route the slow tasks to a queue of their own: task_routes = {{{routes}}}, start a worker for it (celery -A PROJ worker -Q {queue}_slow), and set worker_prefetch_multiplier = 1 so no worker holds fast tasks behind a slow one"
+                )),
+        );
+    }
+}
+
+#[cfg(test)]
+#[path = "workers_tests.rs"]
+mod tests;

@@ -1,0 +1,276 @@
+//! `celtool fleet` and `celtool ping`: ask the Celery workers themselves over AMQP (read-only
+//! remote control) and list what they say, or check that they all answer.
+//!
+//! The work is done by [`observe`] from plain inputs, so a caller with its own settings (doctor)
+//! can reuse it; `fleet` and `ping` only resolve those inputs from the globals.
+
+use super::{emit_listing, runtime};
+use crate::broker::client::{ApiError, Client};
+use crate::broker::gather::{Need, Snapshot, gather};
+use crate::cli::{AmqpArgs, FleetArgs, PingArgs};
+use crate::error::{Error, Outcome};
+use crate::output::Printer;
+use crate::output::fleet::{self, PingResult, PingRow};
+use crate::report::Severity;
+use crate::settings::Settings;
+use crate::workers::settings::{Expect, glob_matches};
+use crate::workers::{self, AmqpEndpoint, FleetSnapshot, Matcher, ProbeOptions, Target};
+
+/// What a probe needs, resolved from settings.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub client: Client,
+    /// The vhost to probe (flag, profile or AMQP URL path); without it, every vhost where
+    /// Celery is seen.
+    pub vhost: Option<String>,
+    pub amqp: AmqpEndpoint,
+    pub expect: Expect,
+}
+
+/// The broker parts a probe plans from and the checks read.
+pub const NEED: Need = Need {
+    overview: false,
+    nodes: false,
+    queues: true,
+    connections: true,
+    consumers: true,
+    exchanges: true,
+    policies: false,
+    channels: false,
+};
+
+/// Read the broker snapshot, plan the vhosts and ask their workers. When a part of the API
+/// cannot be read, or none of it but a vhost is named, the probe goes on (without the known
+/// mailboxes: no second ping, no hung detection) and the API error is returned beside the result.
+pub async fn observe(
+    inputs: &Inputs,
+    opts: &ProbeOptions,
+) -> Result<(Snapshot, FleetSnapshot, Option<Error>), Error> {
+    let (snap, api_error) = match gather(&inputs.client, inputs.vhost.as_deref(), NEED).await {
+        // Refused credentials would be refused over AMQP too: say so once, from the API.
+        Ok(mut s) if s.gaps.iter().any(|g| g.error.is_auth()) => {
+            return Err(s.gaps.swap_remove(0).error.into());
+        }
+        // One part missing (consumers, connections) costs the checks some detail, not the probe.
+        Ok(mut s) => {
+            let e = (!s.gaps.is_empty()).then(|| s.gaps.swap_remove(0).error.into());
+            (s, e)
+        }
+        Err(e) if inputs.vhost.is_some() && probe_without_api(&e) => {
+            (Snapshot::default(), Some(e.into()))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut plans = workers::discover_vhosts(&snap, inputs.vhost.as_deref());
+    if let Target::Pattern { pattern, .. } = &opts.target {
+        for p in &mut plans {
+            p.known_nodes.retain(|n| glob_matches(pattern, n));
+        }
+    }
+    let fleet = workers::probe(&inputs.amqp, &plans, opts).await?;
+    Ok((snap, fleet, api_error))
+}
+
+/// API failures after which asking the workers still makes sense: the API is down or slow, not
+/// the credentials or the vhost wrong.
+fn probe_without_api(e: &ApiError) -> bool {
+    !e.is_auth() && !matches!(e, ApiError::NoSuchVhost { .. })
+}
+
+/// Resolve the inputs: the management endpoint as every command does, the AMQP endpoint from
+/// --amqp-url / CELTOOL_AMQP_URL / the profile's amqp_url, else from the management URL.
+pub fn inputs(s: &Settings, amqp: &AmqpArgs) -> Result<Inputs, Error> {
+    let endpoint = &s.broker()?.endpoint;
+    let url = amqp.amqp_url.clone().or(s.profile.amqp_url.clone());
+    let amqp_endpoint = workers::amqp_endpoint(
+        &endpoint.url,
+        &endpoint.user,
+        &endpoint.password,
+        url.as_deref(),
+    )?;
+    let vhost = s
+        .vhost()
+        .map(str::to_string)
+        .or(amqp_endpoint.vhost.clone());
+    Ok(Inputs {
+        client: s.client()?,
+        vhost,
+        amqp: amqp_endpoint,
+        expect: s
+            .profile
+            .expect_workers
+            .as_ref()
+            .map(Expect::from)
+            .unwrap_or_default(),
+    })
+}
+
+fn warn_errors(p: &Printer, fleet: &FleetSnapshot, api_error: &Option<Error>) -> bool {
+    if let Some(e) = api_error {
+        p.warn(&format!(
+            "{e} (probed the named vhost without the broker's mailbox list)"
+        ));
+    }
+    let mut any = false;
+    for v in &fleet.vhosts {
+        if let Some(e) = &v.error {
+            p.warn(&format!("vhost {} could not be probed: {e}", v.vhost));
+            any = true;
+        }
+    }
+    any
+}
+
+pub fn fleet(s: &Settings, p: &Printer, args: &FleetArgs) -> Result<Outcome, Error> {
+    let inputs = inputs(s, &args.amqp)?;
+    let opts = ProbeOptions::full(args.amqp.reply_timeout);
+    let (_, fleet, api_error) = runtime()?.block_on(observe(&inputs, &opts))?;
+    let failed = warn_errors(p, &fleet, &api_error);
+    let rows = fleet::rows(&fleet);
+    emit_listing(
+        p,
+        &rows,
+        || fleet::table(&p.style, &rows),
+        || fleet::prometheus(&rows),
+    )?;
+    Ok(if failed {
+        Outcome::Checked(Severity::Unknown)
+    } else {
+        Outcome::Done
+    })
+}
+
+pub fn ping(s: &Settings, p: &Printer, args: &PingArgs) -> Result<Outcome, Error> {
+    let inputs = inputs(s, &args.amqp)?;
+    let target = match &args.matcher {
+        Some(p) => Target::Pattern {
+            pattern: p.clone(),
+            matcher: Matcher::Glob,
+        },
+        None => Target::All,
+    };
+    let opts = ProbeOptions::ping(args.amqp.reply_timeout, target);
+    let (_, fleet, api_error) = runtime()?.block_on(observe(&inputs, &opts))?;
+    let failed = warn_errors(p, &fleet, &api_error);
+    let expect = args.expect.or(inputs.expect.count);
+    let result = ping_result(&fleet, expect, args.matcher.as_deref());
+    emit_listing(
+        p,
+        &result,
+        || fleet::ping_table(&p.style, &result),
+        || fleet::ping_prometheus(&result),
+    )?;
+    Ok(Outcome::Checked(ping_severity(&result, failed)))
+}
+
+/// Answered and silent nodes, and how many were expected: the larger of `expect` and the
+/// answered + silent nodes (every mailbox with a consumer should answer).
+pub fn ping_result(
+    fleet: &FleetSnapshot,
+    expect: Option<usize>,
+    matcher: Option<&str>,
+) -> PingResult {
+    let keep = |n: &str| matcher.is_none_or(|p| glob_matches(p, n));
+    let mut nodes: Vec<PingRow> = fleet
+        .workers()
+        .filter(|w| keep(&w.node))
+        .map(|w| PingRow {
+            node: w.node.clone(),
+            vhost: w.vhost.clone(),
+            answered: w.answered_ping(),
+            ping_ms: w.ping_ms.map(|ms| (ms * 10.0).round() / 10.0),
+            ping_retried: w.ping_retried,
+        })
+        .collect();
+    let silent: Vec<String> = fleet
+        .vhosts
+        .iter()
+        .flat_map(|v| v.silent.iter().map(move |n| (v, n)))
+        .filter(|(_, n)| keep(n))
+        .map(|(v, n)| {
+            nodes.push(PingRow {
+                node: n.clone(),
+                vhost: v.vhost.clone(),
+                answered: false,
+                ping_ms: None,
+                ping_retried: true,
+            });
+            n.clone()
+        })
+        .collect();
+    nodes.sort_by(|a, b| (&a.vhost, &a.node).cmp(&(&b.vhost, &b.node)));
+    let answered = nodes.iter().filter(|n| n.answered).count();
+    PingResult {
+        answered,
+        expected: expect.unwrap_or(0).max(answered + silent.len()),
+        silent,
+        nodes,
+    }
+}
+
+/// Exit 0 when everyone expected answered, 2 when some did not (or nobody answered at all: a
+/// probe of no worker is not a pass), 3 when a vhost could not be asked (and nothing is
+/// critical).
+pub fn ping_severity(r: &PingResult, failed: bool) -> Severity {
+    if r.answered < r.expected || !r.silent.is_empty() || (r.answered == 0 && !failed) {
+        Severity::Crit
+    } else if failed {
+        Severity::Unknown
+    } else {
+        Severity::Ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workers::{VhostReport, WorkerReport};
+
+    fn fleet(answered: &[&str], silent: &[&str]) -> FleetSnapshot {
+        let workers = answered
+            .iter()
+            .map(|n| {
+                let mut w = WorkerReport::from_replies(
+                    n,
+                    "v",
+                    [("ping".to_string(), serde_json::json!({"ok": "pong"}))].into(),
+                    0.0,
+                );
+                w.ping_ms = Some(3.0);
+                w
+            })
+            .collect();
+        FleetSnapshot {
+            vhosts: vec![VhostReport {
+                vhost: "v".into(),
+                mailbox_exchange: true,
+                error: None,
+                silent: silent.iter().map(|s| s.to_string()).collect(),
+                workers,
+            }],
+            timeout_ms: 1000,
+        }
+    }
+
+    #[test]
+    fn ping_exits_by_who_answered() {
+        let r = ping_result(&fleet(&["a@h", "b@h"], &[]), None, None);
+        assert_eq!((r.answered, r.expected), (2, 2));
+        assert_eq!(ping_severity(&r, false), Severity::Ok);
+        assert_eq!(ping_severity(&r, true), Severity::Unknown);
+        let r = ping_result(&fleet(&["a@h"], &["b@h"]), None, None);
+        assert_eq!(
+            (r.answered, r.expected, r.silent.clone()),
+            (1, 2, vec!["b@h".to_string()])
+        );
+        assert_eq!(ping_severity(&r, false), Severity::Crit);
+        let r = ping_result(&fleet(&["a@h", "b@h"], &[]), Some(3), None);
+        assert_eq!(ping_severity(&r, false), Severity::Crit);
+        let r = ping_result(&fleet(&["a@h", "web@h"], &[]), Some(1), Some("web@*"));
+        assert_eq!((r.answered, r.expected), (1, 1));
+        assert_eq!(r.nodes[0].node, "web@h");
+        let r = ping_result(&fleet(&[], &[]), None, None);
+        assert_eq!(ping_severity(&r, false), Severity::Crit);
+        assert_eq!(ping_severity(&r, true), Severity::Unknown);
+    }
+}

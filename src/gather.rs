@@ -1,0 +1,131 @@
+//! Gather: the one I/O step of a run. Each source fills its part of one [`Snapshot`], once;
+//! the checks, the listings and the fix planners read that snapshot and nothing else, so one
+//! `celtool doctor --fix` asks the broker for each endpoint exactly once.
+//!
+//! Sources and their seams:
+//! - the broker ([`BrokerPart`]): today RabbitMQ's management API (`crate::broker::gather`).
+//!   A second broker (Redis) is a second variant of [`BrokerPart`] with its own reader module;
+//!   the URL scheme in the settings picks it, and the Celery-level checks read either.
+//! - this host (`crate::host::gather`), plus the reads that depend on what it found: the inode
+//!   hot-spot walk for the filesystems the inode check will name, and the files and limits the
+//!   host fix planners compare against.
+//! - the Celery workers themselves, over AMQP (remote control: ping, stats, ...): another
+//!   optional part of [`Snapshot`], filled here beside the broker read, concurrently, from the
+//!   same endpoint settings.
+//!
+//! Broker and host are read at the same time: the broker's requests are awaited on the async
+//! runtime while the host is read on the blocking pool.
+
+use crate::broker::client::{ApiError, Client};
+use crate::broker::gather as rabbit;
+use crate::host::{self, HostSnapshot};
+use crate::settings::Thresholds;
+
+/// Asking the Celery workers themselves over AMQP, in the vhosts where the broker shows Celery.
+#[derive(Debug, Clone)]
+pub struct WorkersNeed {
+    pub endpoint: crate::workers::AmqpEndpoint,
+    pub opts: crate::workers::ProbeOptions,
+}
+
+/// What a run reads.
+#[derive(Debug, Clone, Default)]
+pub struct Need {
+    /// The broker's parts to read, if any.
+    pub broker: Option<rabbit::Need>,
+    /// The workers' own answers (needs the broker: it names the vhosts and mailboxes).
+    pub workers: Option<WorkersNeed>,
+    /// This host's parts to read, if any.
+    pub host: Option<host::GatherOptions>,
+    /// Count the entries on the filesystems the inode check finds short of inodes.
+    pub inode_hot_spots: bool,
+}
+
+/// The broker's part of a snapshot.
+#[derive(Debug)]
+pub enum BrokerPart {
+    /// RabbitMQ through the management API.
+    RabbitMq(rabbit::Snapshot),
+}
+
+/// Everything one run read.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// None: not asked for. `Err`: the broker could not be read at all (unreachable, refused
+    /// credentials); a part that failed alone is a gap inside the broker's snapshot.
+    pub broker: Option<Result<BrokerPart, ApiError>>,
+    /// None: not asked for (or no broker snapshot to plan from). `Err`: no vhost could be asked.
+    pub workers: Option<Result<crate::workers::FleetSnapshot, String>>,
+    pub host: Option<HostSnapshot>,
+}
+
+impl Snapshot {
+    /// The RabbitMQ snapshot, when it was read.
+    pub fn rabbitmq(&self) -> Option<&rabbit::Snapshot> {
+        match &self.broker {
+            Some(Ok(BrokerPart::RabbitMq(s))) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Read what `need` names, every source at once. Never fails as a whole: each part carries
+/// its own outcome.
+pub fn gather(
+    client: Option<&Client>,
+    vhost: Option<&str>,
+    roots: &host::Roots,
+    thresholds: &Thresholds,
+    need: &Need,
+) -> Result<Snapshot, crate::error::Error> {
+    let rt = crate::commands::runtime()?;
+    let host_job = need.host.clone().map(|opts| {
+        let roots = roots.clone();
+        let thresholds = thresholds.clone();
+        let hot_spots = need.inode_hot_spots;
+        rt.spawn_blocking(move || read_host(&roots, &opts, &thresholds, hot_spots))
+    });
+    let broker = match (client, need.broker) {
+        (Some(client), Some(parts)) => Some(
+            rt.block_on(rabbit::gather(client, vhost, parts))
+                .map(BrokerPart::RabbitMq),
+        ),
+        _ => None,
+    };
+    let workers = match (&broker, &need.workers) {
+        (Some(Ok(BrokerPart::RabbitMq(snap))), Some(w)) => {
+            let plans = crate::workers::discover_vhosts(snap, vhost);
+            (!plans.is_empty()).then(|| {
+                rt.block_on(crate::workers::probe(&w.endpoint, &plans, &w.opts))
+                    .map_err(|e| e.to_string())
+            })
+        }
+        _ => None,
+    };
+    let host = match host_job {
+        Some(job) => Some(rt.block_on(job).map_err(|e| {
+            crate::error::Error::Io(format!("reading this host failed unexpectedly: {e}"))
+        })?),
+        None => None,
+    };
+    Ok(Snapshot {
+        broker,
+        workers,
+        host,
+    })
+}
+
+/// This host, and the hot spots of the filesystems its inode check will name.
+fn read_host(
+    roots: &host::Roots,
+    opts: &host::GatherOptions,
+    thresholds: &Thresholds,
+    hot_spots: bool,
+) -> HostSnapshot {
+    let mut snap = host::gather(roots, opts);
+    if hot_spots && let host::Reading::Present(fs) = &snap.filesystems {
+        let targets = crate::checks::host::inode_hot_spot_targets(fs, thresholds);
+        snap.inode_hot_spots = host::hot_spots(&targets);
+    }
+    snap
+}

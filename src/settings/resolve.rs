@@ -1,0 +1,231 @@
+//! The settings of one run: flags, environment, config file and password resolved once, in
+//! `main`, before dispatch (ripgrep's low-args -> high-args step). Commands read this value;
+//! nothing after dispatch reads the environment or the config file again.
+
+use std::path::PathBuf;
+
+use super::{Config, ConnectionFlags, Profile, default_config_path, resolve_endpoint};
+use crate::broker::client::{Client, Endpoint};
+use crate::cli::GlobalArgs;
+use crate::error::Error;
+use crate::host::Roots;
+use crate::output::Style;
+
+/// What a command reads, so that only that is resolved (and can fail): `celtool prune-tmp` in
+/// cron never fails over a config file it does not use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// The config file (thresholds, profiles); a `--profile` that is not there is an error.
+    pub config: bool,
+    /// The broker's endpoint: URL, user, password, timeout, vhost.
+    pub broker: bool,
+}
+
+/// Where the broker is and which vhost to look at.
+#[derive(Debug, Clone)]
+pub struct BrokerSettings {
+    pub endpoint: Endpoint,
+    pub vhost: Option<String>,
+}
+
+/// The validated settings of a run.
+#[derive(Debug)]
+pub struct Settings {
+    pub style: Style,
+    /// Where /proc and /sys are read from.
+    pub roots: Roots,
+    /// Where /etc is for the files host fixes write (`CELTOOL_ETC_ROOT` in tests).
+    pub etc: PathBuf,
+    /// The config file as loaded; empty when the command does not read it.
+    pub config: Config,
+    /// The profile in force (`--profile`, else `[profiles.default]`, else empty).
+    pub profile: Profile,
+    /// A `redis://` or `rediss://` broker URL (flag, env or profile): the scheme picks the
+    /// broker, and the management API settings are then not resolved.
+    pub redis_url: Option<String>,
+    /// The profile's name, for messages (`default` when none was named).
+    pub profile_name: String,
+    /// The per-request timeout in force (flag > profile > default).
+    pub timeout: std::time::Duration,
+    broker: Option<BrokerSettings>,
+}
+
+impl Settings {
+    /// Resolve what `needs` names. The password comes from `CELTOOL_PASSWORD` or the profile's
+    /// password_file, read here and nowhere else.
+    pub fn resolve(args: &GlobalArgs, style: Style, needs: Needs) -> Result<Settings, Error> {
+        let defaults = Roots::default();
+        let roots = Roots {
+            proc: args.proc_root.clone().unwrap_or(defaults.proc),
+            sys: args.sys_root.clone().unwrap_or(defaults.sys),
+        };
+        let etc = std::env::var_os("CELTOOL_ETC_ROOT")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/etc"));
+        let (config, profile) = if needs.config || needs.broker {
+            let path = args.config.clone().unwrap_or_else(default_config_path);
+            let config = Config::load(&path, args.config.is_some())?;
+            let (_, profile) = super::select_profile(args.profile.as_deref(), &config)?;
+            (config, profile)
+        } else {
+            (Config::default(), Profile::default())
+        };
+        let timeout = args
+            .timeout
+            .or_else(|| {
+                profile
+                    .timeout
+                    .as_deref()
+                    .and_then(|t| super::parse_duration(t).ok())
+            })
+            .unwrap_or(super::DEFAULT_TIMEOUT);
+        let profile_name = args.profile.clone().unwrap_or_else(|| "default".into());
+        let url = args.url.clone().or(profile.url.clone());
+        let redis_url = url
+            .filter(|u| u.starts_with("redis://") || u.starts_with("rediss://"))
+            .filter(|_| needs.broker);
+        let broker = if needs.broker && redis_url.is_none() {
+            let flags = ConnectionFlags {
+                profile: args.profile.clone(),
+                url: args.url.clone(),
+                user: args.user.clone(),
+                vhost: args.vhost.clone(),
+                timeout: args.timeout,
+                deadline: args.deadline,
+            };
+            let password = std::env::var("CELTOOL_PASSWORD").ok();
+            let (endpoint, vhost) = resolve_endpoint(&flags, &config, password)?;
+            Some(BrokerSettings { endpoint, vhost })
+        } else {
+            None
+        };
+        Ok(Settings {
+            style,
+            roots,
+            etc,
+            config,
+            profile,
+            redis_url,
+            profile_name,
+            timeout,
+            broker,
+        })
+    }
+
+    /// Settings for unit tests: defaults, nothing resolved from the environment.
+    pub fn for_tests(style: Style, broker: Option<BrokerSettings>) -> Settings {
+        Settings {
+            style,
+            roots: Roots::default(),
+            etc: PathBuf::from("/etc"),
+            config: Config::default(),
+            profile: Profile::default(),
+            redis_url: None,
+            profile_name: "default".into(),
+            timeout: super::DEFAULT_TIMEOUT,
+            broker,
+        }
+    }
+
+    /// The broker settings. Only a command whose `Needs` left the broker out can miss them,
+    /// which is a bug in celtool, reported as such rather than as a panic.
+    pub fn broker(&self) -> Result<&BrokerSettings, Error> {
+        self.broker.as_ref().ok_or_else(|| {
+            Error::Io("internal error: this command did not resolve the broker settings".into())
+        })
+    }
+
+    /// The vhost the view is limited to, if any.
+    pub fn vhost(&self) -> Option<&str> {
+        self.broker.as_ref().and_then(|b| b.vhost.as_deref())
+    }
+
+    /// A management API client for the resolved broker (no I/O yet).
+    pub fn client(&self) -> Result<Client, Error> {
+        Ok(Client::new(self.broker()?.endpoint.clone())?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn parse(args: &[&str]) -> GlobalArgs {
+        let mut argv = vec!["celtool"];
+        argv.extend_from_slice(args);
+        argv.push("conntrack");
+        crate::cli::Cli::try_parse_from(argv).unwrap().global
+    }
+
+    fn style() -> Style {
+        Style {
+            format: crate::output::Format::Json,
+            tty: false,
+            color: false,
+            quiet: false,
+        }
+    }
+
+    #[test]
+    fn only_what_the_command_needs_is_resolved() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.toml");
+        let args = parse(&["--config", missing.to_str().unwrap()]);
+        // A command that reads no config does not fail over a missing one...
+        assert!(Settings::resolve(&args, style(), Needs::default()).is_ok());
+        // ...one that reads it does, naming the file.
+        let needs = Needs {
+            config: true,
+            broker: false,
+        };
+        let e = Settings::resolve(&args, style(), needs).unwrap_err();
+        assert!(e.to_string().contains("nope.toml"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_profile_is_an_error_even_without_the_broker() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[profiles.prod]\nurl = \"http://h:15672\"\n").unwrap();
+        let args = parse(&["--config", path.to_str().unwrap(), "--profile", "stage"]);
+        let needs = Needs {
+            config: true,
+            broker: false,
+        };
+        let e = Settings::resolve(&args, style(), needs).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "profile 'stage' is not in {}; profiles there: prod",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn the_broker_is_resolved_with_flags_over_the_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[profiles.default]\nurl = \"http://h:15672\"\nvhost = \"jobs\"\n",
+        )
+        .unwrap();
+        let args = parse(&["--config", path.to_str().unwrap(), "--vhost", "other"]);
+        let s = Settings::resolve(
+            &args,
+            style(),
+            Needs {
+                config: true,
+                broker: true,
+            },
+        )
+        .unwrap();
+        assert_eq!(s.broker().unwrap().endpoint.url.as_str(), "http://h:15672/");
+        assert_eq!(s.vhost(), Some("other"));
+        let none = Settings::resolve(&args, style(), Needs::default()).unwrap();
+        assert!(none.broker().is_err());
+    }
+}

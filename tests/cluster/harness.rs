@@ -1,0 +1,333 @@
+//! A private RabbitMQ cluster for the tests: nodes started from the Debian package's own scripts
+//! (lib/rabbitmq/bin, not the sbin wrappers that switch user) on free ports, with their data,
+//! logs, config and Erlang cookie under one temporary directory, clustered with each other only.
+//! The machine's own node (rabbit@..., ports 5672/15672/25672) is never addressed: every node
+//! name starts with `celtool-c` and carries this process's id, and every port is checked.
+//! Dropping the cluster kills every node's process group and removes the directory, also when a
+//! test panics; a node also dies with the test thread that started it (PR_SET_PDEATHSIG).
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+const CTL: &str = "/usr/lib/rabbitmq/bin/rabbitmqctl";
+/// Ports of the machine's own node and epmd, which no private node may take.
+const RESERVED: &[u16] = &[4369, 5672, 15672, 25672];
+/// A node boots in ~10 s on an idle machine; a busy 2-core machine is far slower.
+pub const BOOT: Duration = Duration::from_secs(300);
+
+pub struct Node {
+    pub name: String,
+    pub amqp: u16,
+    pub dist: u16,
+    pub mgmt: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl Node {
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.mgmt)
+    }
+}
+
+pub struct Cluster {
+    pub nodes: Vec<Node>,
+    home: PathBuf,
+    env_file: PathBuf,
+    http: reqwest::Client,
+    rt: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+/// A free TCP port on 127.0.0.1 that is none of the machine's own RabbitMQ ports.
+fn free_port(taken: &[u16]) -> u16 {
+    loop {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        let port = l.local_addr().unwrap().port();
+        if !RESERVED.contains(&port) && !taken.contains(&port) {
+            return port;
+        }
+    }
+}
+
+impl Cluster {
+    /// Start `n` nodes at once and cluster nodes 2..n with node 1.
+    pub fn start(n: usize) -> Cluster {
+        assert!(
+            Path::new(SERVER).exists(),
+            "{SERVER} is missing: install the rabbitmq-server package"
+        );
+        let dir = tempfile::Builder::new()
+            .prefix("celtool-cluster-")
+            .tempdir()
+            .unwrap();
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let cookie = home.join(".erlang.cookie");
+        std::fs::write(&cookie, format!("CELTOOLTEST{}", std::process::id())).unwrap();
+        std::fs::set_permissions(&cookie, std::os::unix::fs::PermissionsExt::from_mode(0o400))
+            .unwrap();
+        // Our own (empty) rabbitmq-env.conf: the machine's sets NODENAME=rabbit@localhost.
+        let env_file = dir.path().join("rabbitmq-env.conf");
+        std::fs::write(&env_file, "").unwrap();
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut cluster = Cluster {
+            nodes: Vec::new(),
+            home,
+            env_file,
+            http,
+            rt,
+            _dir: dir,
+        };
+        let mut taken = Vec::new();
+        for i in 1..=n {
+            let ports = [free_port(&taken), free_port(&taken), free_port(&taken)];
+            taken.extend(ports);
+            let node = cluster.spawn(i, ports);
+            cluster.nodes.push(node);
+        }
+        for i in 0..n {
+            cluster.wait_booted(i);
+        }
+        for i in 1..n {
+            let first = cluster.nodes[0].name.clone();
+            cluster.ctl(i, &["stop_app"]);
+            cluster.ctl(i, &["join_cluster", &first]);
+            cluster.ctl(i, &["start_app"]);
+        }
+        cluster.wait_all_running();
+        cluster
+    }
+
+    fn base_env(&self, cmd: &mut Command) {
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("LC_ALL", "C.UTF-8")
+            .env("RABBITMQ_CONF_ENV_FILE", &self.env_file);
+    }
+
+    fn spawn(&self, i: usize, [amqp, dist, mgmt]: [u16; 3]) -> Node {
+        let name = format!("celtool-c{i}-{}@localhost", std::process::id());
+        assert!(name.starts_with("celtool-c") && !name.starts_with("rabbit@"));
+        let dir = self._dir.path().join(format!("n{i}"));
+        for sub in ["mnesia", "log"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        let conf = dir.join("rabbitmq.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "listeners.tcp.default = 127.0.0.1:{amqp}\nmanagement.tcp.ip = 127.0.0.1\n\
+                 management.tcp.port = {mgmt}\nloopback_users = none\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(dir.join("enabled_plugins"), "[rabbitmq_management].\n").unwrap();
+        let out = std::fs::File::create(dir.join("stdout.log")).unwrap();
+        let mut cmd = Command::new(SERVER);
+        self.base_env(&mut cmd);
+        cmd.env("RABBITMQ_NODENAME", &name)
+            .env("RABBITMQ_NODE_PORT", amqp.to_string())
+            .env("RABBITMQ_DIST_PORT", dist.to_string())
+            .env("RABBITMQ_MNESIA_BASE", dir.join("mnesia"))
+            .env("RABBITMQ_LOG_BASE", dir.join("log"))
+            .env("RABBITMQ_CONFIG_FILE", &conf)
+            .env("RABBITMQ_ADVANCED_CONFIG_FILE", dir.join("advanced.config"))
+            .env("RABBITMQ_ENABLED_PLUGINS_FILE", dir.join("enabled_plugins"))
+            .env("RABBITMQ_ENABLED_PLUGINS", "rabbitmq_management")
+            // Run the VM in place of the script (no proxy shell), so PDEATHSIG reaches it.
+            .env("RABBITMQ_ALLOW_INPUT", "1")
+            .env(
+                "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS",
+                "-noinput -kernel inet_dist_use_interface {127,0,0,1}",
+            )
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .process_group(0);
+        // SAFETY: prctl is async-signal-safe; it only marks this child to be killed with us.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("start rabbitmq-server");
+        Node {
+            name,
+            amqp,
+            dist,
+            mgmt,
+            dir,
+            child: Some(child),
+        }
+    }
+
+    /// The last lines of a node's logs, for failure messages.
+    pub fn log_tail(&self, i: usize) -> String {
+        let n = &self.nodes[i];
+        let mut text = std::fs::read_to_string(n.dir.join("stdout.log")).unwrap_or_default();
+        let log = n.dir.join("log").join(format!("{}.log", n.name));
+        text.push_str(&std::fs::read_to_string(log).unwrap_or_default());
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+
+    fn wait_booted(&mut self, i: usize) {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.nodes[i]
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!(
+                    "node {} exited ({status}):\n{}",
+                    self.nodes[i].name,
+                    self.log_tail(i)
+                );
+            }
+            if self.get(i, &["overview"]).0 == 200 {
+                return;
+            }
+            assert!(
+                start.elapsed() < BOOT,
+                "node {} did not boot:\n{}",
+                self.nodes[i].name,
+                self.log_tail(i)
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
+    /// Wait until node 1's API shows every node running.
+    pub fn wait_all_running(&self) {
+        let ok = until(BOOT, || {
+            let (status, nodes) = self.get(0, &["nodes"]);
+            let running = nodes
+                .as_array()
+                .map(|a| a.iter().filter(|n| n["running"] == true).count());
+            (status == 200 && running == Some(self.nodes.len())).then_some(())
+        });
+        assert!(
+            ok.is_some(),
+            "the cluster never showed all nodes running:\n{}",
+            self.log_tail(0)
+        );
+    }
+
+    /// `rabbitmqctl -n NODE args...` against node `i`; panics with its output on failure.
+    pub fn ctl(&self, i: usize, args: &[&str]) -> String {
+        let name = &self.nodes[i].name;
+        assert!(name.starts_with("celtool-c"), "refusing to address {name}");
+        let mut cmd = Command::new(CTL);
+        self.base_env(&mut cmd);
+        let out = cmd
+            .arg("-n")
+            .arg(name)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run rabbitmqctl");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success(),
+            "rabbitmqctl -n {name} {args:?}: {text}"
+        );
+        text
+    }
+
+    fn url(&self, i: usize, segments: &[&str], query: Option<&str>) -> reqwest::Url {
+        let mut u = reqwest::Url::parse(&self.nodes[i].url()).unwrap();
+        u.set_path(&celtool::broker::client::api_path("", segments));
+        u.set_query(query);
+        u
+    }
+
+    /// GET from node `i`'s management API: (status, body as text).
+    pub fn get_text(&self, i: usize, segments: &[&str], query: Option<&str>) -> (u16, String) {
+        let u = self.url(i, segments, query);
+        self.rt.block_on(async {
+            match self
+                .http
+                .get(u)
+                .basic_auth("guest", Some("guest"))
+                .send()
+                .await
+            {
+                Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
+                Err(_) => (0, String::new()),
+            }
+        })
+    }
+
+    pub fn get(&self, i: usize, segments: &[&str]) -> (u16, Value) {
+        let (status, text) = self.get_text(i, segments, None);
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// A write to node `i`'s API; panics unless it succeeds.
+    pub fn send(&self, i: usize, method: &str, segments: &[&str], body: Value) -> Value {
+        let u = self.url(i, segments, None);
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let (status, text) = self.rt.block_on(async {
+            let r = self
+                .http
+                .request(m, u.clone())
+                .basic_auth("guest", Some("guest"))
+                .header("content-type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{method} {u}: {e}"));
+            (r.status(), r.text().await.unwrap_or_default())
+        });
+        assert!(status.is_success(), "{method} {u}: {status}: {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for n in &mut self.nodes {
+            if let Some(mut child) = n.child.take() {
+                let pgid = nix::unistd::Pid::from_raw(child.id() as i32);
+                let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
+                let _ = child.wait();
+            }
+        }
+    }
+}
+
+/// Poll `f` until it returns Some, at most `limit`.
+pub fn until<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if start.elapsed() > limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}

@@ -1,0 +1,295 @@
+//! Big and slow brokers, scripted by an in-process server: a listing held back for 15 s, a
+//! body that stalls after its first bytes, the run's deadline, and the wait scaled to the
+//! object counts of the overview. Nothing here depends on the real broker's speed.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use crate::faults::{request_path, respond, serve_with};
+use crate::support::*;
+
+const PASSWORD: &str = "celtool-slow-pw-5c1d";
+
+/// A broker whose node is in a memory alarm (a critical finding from /api/nodes) and whose
+/// task queue `jobs` holds 40 messages without a consumer (a critical finding from
+/// /api/queues), with `/api/queues` answered after `hold`, and `queues` objects counted.
+fn slow_broker(hold: Duration, queues: u64) -> String {
+    let overview = format!(
+        r#"{{"rabbitmq_version":"3.10.8","cluster_name":"c1","node":"rabbit@n1",
+            "object_totals":{{"queues":{queues},"connections":0,"channels":0,"consumers":0,"exchanges":7}}}}"#
+    );
+    serve_with(move |request, s| {
+        let path = request_path(request);
+        let body = if path.starts_with("/api/overview") {
+            overview.clone()
+        } else if path.starts_with("/api/nodes/rabbit%40n1/memory") {
+            r#"{"memory":{"mgmt_db":1000,"metrics":1000,"total":{"erlang":100000000}}}"#.into()
+        } else if path.starts_with("/api/nodes") {
+            r#"[{"name":"rabbit@n1","running":true,"mem_used":3000000000,"mem_limit":2000000000,
+                 "mem_alarm":true,"disk_free":90000000000,"disk_free_limit":50000000,
+                 "disk_free_alarm":false,"fd_used":50,"fd_total":1024,"proc_used":500,
+                 "proc_total":1048576}]"#
+                .into()
+        } else if path.starts_with("/api/queues") {
+            std::thread::sleep(hold);
+            r#"[{"name":"jobs","vhost":"/","state":"running","type":"classic","messages_ready":40,
+                 "messages_unacknowledged":0,"consumers":0,"arguments":{},"policy":null,
+                 "effective_policy_definition":{}}]"#
+                .into()
+        } else {
+            "[]".to_string()
+        };
+        respond(s, "200 OK", &body);
+    })
+}
+
+fn celtool_at(url: &str, args: &[&str]) -> Run {
+    run(celtool()
+        .args(args)
+        .args(["--url", url])
+        .env("CELTOOL_PASSWORD", PASSWORD))
+}
+
+fn has(r: &Run, id: &str, severity: &str, subject: &str) -> bool {
+    r.problems()
+        .iter()
+        .any(|p| p.0 == id && p.1 == severity && p.2 == subject)
+}
+
+fn finding_summary(r: &Run, id: &str) -> String {
+    r.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["id"] == id)
+        .map(|f| f["summary"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn defaults_wait_through_a_queue_listing_held_back_for_15_s() {
+    let url = slow_broker(Duration::from_secs(15), 1);
+    let r = celtool_at(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert!(!r.stderr.contains("panicked"), "{r:#?}");
+    assert_eq!(r.code, 2, "{r:#?}");
+    // Both critical findings: the one from the nodes and the one from the late queue list.
+    assert!(
+        has(&r, "queues.no-consumers", "crit", "/jobs"),
+        "{:#?}",
+        r.problems()
+    );
+    assert!(
+        has(&r, "broker.alarm.memory", "crit", "rabbit@n1"),
+        "{:#?}",
+        r.problems()
+    );
+    assert!(
+        !r.problems().iter().any(|p| p.0 == "broker.api"),
+        "{:#?}",
+        r.problems()
+    );
+    // `queues` with defaults waits as long.
+    let r = celtool_at(&url, &["queues", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert_eq!(r.json().as_array().map(Vec::len), Some(1), "{}", r.stdout);
+}
+
+#[test]
+fn the_deadline_reports_what_arrived_and_the_gap() {
+    let url = slow_broker(Duration::from_secs(60), 1);
+    let started = Instant::now();
+    let r = celtool_at(
+        &url,
+        &[
+            "doctor",
+            "--only",
+            "broker",
+            "--format",
+            "json",
+            "--deadline",
+            "3s",
+        ],
+    );
+    let took = started.elapsed();
+    assert!(!r.stderr.contains("panicked"), "{r:#?}");
+    // The node's critical finding stays; the queue list is an unknown gap; crit wins the code.
+    assert_eq!(r.code, 2, "{r:#?}");
+    assert!(
+        has(&r, "broker.api", "unknown", "queues"),
+        "{:#?}",
+        r.problems()
+    );
+    assert!(
+        has(&r, "broker.alarm.memory", "crit", "rabbit@n1"),
+        "{:#?}",
+        r.problems()
+    );
+    assert!(
+        finding_summary(&r, "broker.api").ends_with(
+            "/api/queues: no answer before the run's deadline (3s); raise --deadline or check the broker's load"
+        ),
+        "{}",
+        finding_summary(&r, "broker.api")
+    );
+    // It did not wait for the held-back answer (60 s).
+    assert!(took < Duration::from_secs(50), "took {took:?}");
+
+    // Nagios: one UNKNOWN-or-worse line on stdout, same code.
+    let r = celtool_at(
+        &url,
+        &[
+            "doctor",
+            "--only",
+            "broker",
+            "--format",
+            "nagios",
+            "--deadline",
+            "3s",
+        ],
+    );
+    assert_eq!(r.code, 2, "{r:#?}");
+    assert!(r.stdout.starts_with("CELTOOL CRITICAL: "), "{r:#?}");
+}
+
+#[test]
+fn a_deadline_before_anything_arrives_is_unknown_in_every_format() {
+    // Every answer is held back: nothing arrives before the deadline.
+    let url = serve_with(|_, s| {
+        std::thread::sleep(Duration::from_secs(60));
+        respond(s, "200 OK", "{}");
+    });
+    let r = celtool_at(&url, &["queues", "--deadline", "2s"]);
+    assert_eq!(r.code, 3, "{r:#?}");
+    let first = r.stderr.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with("celtool: error: GET ")
+            && first.ends_with(": no answer before the run's deadline (2s); raise --deadline or check the broker's load"),
+        "{r:#?}"
+    );
+    let r = celtool_at(
+        &url,
+        &[
+            "doctor",
+            "--only",
+            "broker",
+            "--format",
+            "json",
+            "--deadline",
+            "2s",
+        ],
+    );
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        has(&r, "broker.unreachable", "unknown", &format!("{url}/")),
+        "{:#?}",
+        r.problems()
+    );
+    assert!(!r.stdout.contains(PASSWORD) && !r.stderr.contains(PASSWORD));
+}
+
+#[test]
+fn a_body_that_stalls_after_its_first_bytes_is_a_stall_not_bad_json() {
+    let url = serve_with(|request, s| {
+        let path = request_path(request);
+        if path.starts_with("/api/overview") {
+            respond(s, "200 OK", r#"{"rabbitmq_version":"3.10.8"}"#);
+            return;
+        }
+        if path.starts_with("/api/nodes/") {
+            respond(s, "200 OK", r#"{"memory":"not_available"}"#);
+            return;
+        }
+        if path.starts_with("/api/nodes") {
+            respond(
+                s,
+                "200 OK",
+                r#"[{"name":"rabbit@n1","running":true,"mem_alarm":true}]"#,
+            );
+            return;
+        }
+        if !path.starts_with("/api/queues") {
+            respond(s, "200 OK", "[]");
+            return;
+        }
+        let _ = s.write_all(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 5000\r\nconnection: close\r\n\r\n[{\"name\":\"jobs\",",
+        );
+        let _ = s.flush();
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let r = celtool_at(&url, &["queues", "--timeout", "1s"]);
+    assert_eq!(r.code, 3, "{r:#?}");
+    let first = r.stderr.lines().next().unwrap_or("");
+    assert_eq!(
+        first,
+        format!(
+            "celtool: error: GET {url}/api/queues: the answer stalled: nothing for 1s after 16 bytes; the broker or a proxy stopped sending (raise --timeout if it is only slow)"
+        ),
+        "{r:#?}"
+    );
+    // In doctor it is a gap: the stall is named, the node's critical finding stays.
+    let r = celtool_at(
+        &url,
+        &[
+            "doctor",
+            "--only",
+            "broker",
+            "--timeout",
+            "1s",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 2, "{r:#?}");
+    assert!(
+        has(&r, "broker.alarm.memory", "crit", "rabbit@n1"),
+        "{:#?}",
+        r.problems()
+    );
+    assert!(
+        has(&r, "broker.api", "unknown", "queues"),
+        "{:#?}",
+        r.problems()
+    );
+    assert!(
+        finding_summary(&r, "broker.api")
+            .contains("the answer stalled: nothing for 1s after 16 bytes"),
+        "{}",
+        finding_summary(&r, "broker.api")
+    );
+}
+
+#[test]
+fn the_wait_for_an_answer_grows_with_the_objects_the_overview_counts() {
+    // --timeout 1s: 3 s for an answer to start, plus 1 s per 1 000 objects. A queue list held
+    // back 5 s fails on a small broker and passes on one that counts 8 000 queues.
+    let small = slow_broker(Duration::from_secs(5), 1);
+    let r = celtool_at(&small, &["queues", "--timeout", "1s"]);
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stderr.contains(
+            "/api/queues: no answer within 3s (3 x --timeout, plus 1 s per 1 000 objects on the broker); raise --timeout"
+        ),
+        "{r:#?}"
+    );
+    let big = slow_broker(Duration::from_secs(5), 8000);
+    let r = celtool_at(&big, &["queues", "--timeout", "1s", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let r = celtool_at(
+        &big,
+        &[
+            "doctor",
+            "--only",
+            "broker",
+            "--timeout",
+            "1s",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        has(&r, "queues.no-consumers", "crit", "/jobs"),
+        "{:#?}",
+        r.problems()
+    );
+}

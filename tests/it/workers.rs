@@ -1,0 +1,503 @@
+//! Asking real Celery 5.7 workers over AMQP: `celtool fleet` and `celtool ping` against workers
+//! this module starts (each test in its own vhost), and the workers.* checks over what they say.
+//! With CELTOOL_WRITE_FIXTURES=1 the probes are also written to tests/fixtures/workers/, the
+//! captured replies the checks' unit tests read.
+
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use celtool::broker::client::{Client, Endpoint};
+use celtool::broker::gather::Snapshot;
+use celtool::commands::fleet::{Inputs, observe};
+use celtool::report::{Finding, Severity};
+use celtool::settings::{Secret, Thresholds};
+use celtool::workers::settings::Expect;
+use celtool::workers::{FleetSnapshot, ProbeOptions, amqp_endpoint};
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::unistd::Pid;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const LONG: Duration = Duration::from_secs(90);
+
+fn venv() -> PathBuf {
+    std::env::var_os("CELTOOL_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".venv"))
+}
+
+fn broker_url(vhost: &str) -> String {
+    format!("amqp://guest:guest@127.0.0.1:5672/{vhost}")
+}
+
+/// A Celery worker in its own process group with settings from CELTOOL_TEST_CONF.
+struct CeleryWorker {
+    child: Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl CeleryWorker {
+    fn start(vhost: &str, node: &str, conf: Value, events: bool) -> CeleryWorker {
+        let celery = venv().join("bin/celery");
+        assert!(
+            celery.exists(),
+            "{} is missing: run ./scripts/test-setup.sh",
+            celery.display()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("worker.log");
+        let out = std::fs::File::create(&log).unwrap();
+        let mut cmd = Command::new(celery);
+        cmd.args([
+            "-A",
+            "celtool_testapp",
+            "worker",
+            "-n",
+            node,
+            "--pool",
+            "prefork",
+        ])
+        .args(["--concurrency", "2", "--loglevel", "INFO"]);
+        if events {
+            cmd.arg("-E");
+        }
+        let child = cmd
+            .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
+            .env("CELTOOL_TEST_BROKER", broker_url(vhost))
+            .env("CELTOOL_TEST_CONF", conf.to_string())
+            .env("C_FORCE_ROOT", "1")
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .process_group(0)
+            .spawn()
+            .expect("start the celery worker");
+        CeleryWorker {
+            child,
+            log,
+            _dir: dir,
+        }
+    }
+
+    fn pid(&self) -> Pid {
+        Pid::from_raw(self.child.id() as i32)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn signal(&self, s: Signal) {
+        kill(self.pid(), s).expect("signal the worker");
+    }
+
+    fn kill(&mut self) {
+        let _ = killpg(self.pid(), Signal::SIGCONT);
+        let _ = killpg(self.pid(), Signal::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for CeleryWorker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn rt() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+fn inputs(vhost: &str, expect: Expect) -> Inputs {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let endpoint = Endpoint {
+        url: API.parse().unwrap(),
+        user: "guest".into(),
+        password: Secret::new("guest".into()),
+        timeout: Duration::from_secs(30),
+        profile: None,
+        deadline: None,
+    };
+    Inputs {
+        amqp: amqp_endpoint(&endpoint.url, "guest", &endpoint.password, None).unwrap(),
+        client: Client::new(endpoint).unwrap(),
+        vhost: Some(vhost.to_string()),
+        expect,
+    }
+}
+
+/// Probe the vhost with the library (what doctor will call) and run the workers checks.
+fn check(vhost: &str, expect: &Expect) -> (FleetSnapshot, Snapshot, Vec<Finding>) {
+    let (snap, fleet, err) = rt()
+        .block_on(observe(
+            &inputs(vhost, expect.clone()),
+            &ProbeOptions::full(Duration::from_secs(1)),
+        ))
+        .expect("probe");
+    assert!(err.is_none(), "{err:?}");
+    let findings = celtool::checks::workers::check(&fleet, &snap, &Thresholds::default(), expect);
+    (fleet, snap, findings)
+}
+
+fn problems(findings: &[Finding]) -> Vec<(&'static str, Severity, String)> {
+    let mut v: Vec<_> = findings
+        .iter()
+        .filter(|f| f.severity != Severity::Ok)
+        .map(|f| (f.id, f.severity, f.subject.clone()))
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(b.0).then(a.2.cmp(&b.2)));
+    v
+}
+
+/// Write a probe as a fixture when CELTOOL_WRITE_FIXTURES is set.
+fn capture(name: &str, fleet: &FleetSnapshot) {
+    if std::env::var_os("CELTOOL_WRITE_FIXTURES").is_none() {
+        return;
+    }
+    let dir = repo_root().join("tests/fixtures/workers");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = serde_json::to_string_pretty(fleet).unwrap() + "\n";
+    // Fixtures are committed: no machine-specific vhost names in them.
+    let text = text.replace(&fleet.vhosts[0].vhost, "fixture");
+    std::fs::write(dir.join(format!("{name}.json")), text).unwrap();
+}
+
+fn ping(vhost: &str, extra: &[&str]) -> Run {
+    run(celtool()
+        .args(["ping", "--vhost", vhost, "--format", "json"])
+        .args(extra))
+}
+
+/// Wait until every node answers `celtool ping --vhost V`.
+fn wait_answering(vhost: &str, nodes: &[&str], workers: &[&CeleryWorker]) {
+    let ok = wait_for(LONG, || {
+        let r = ping(vhost, &[]);
+        let answered: Vec<String> = r.json()["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["answered"] == true)
+            .map(|n| n["node"].as_str().unwrap().to_string())
+            .collect();
+        nodes
+            .iter()
+            .all(|n| answered.iter().any(|a| a == n))
+            .then_some(())
+    });
+    if ok.is_none() {
+        let logs: Vec<String> = workers.iter().map(|w| w.log()).collect();
+        panic!(
+            "workers {nodes:?} never answered ping; logs:\n{}",
+            logs.join("\n----\n")
+        );
+    }
+}
+
+fn queue_names(vhost: &str) -> Vec<String> {
+    let mut v: Vec<String> = api("GET", &["queues", vhost], None)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["name"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+fn celery_json(vhost: &str, args: &[&str]) -> Value {
+    let out = Command::new(venv().join("bin/celery"))
+        .args(["-A", "celtool_testapp"])
+        .args(args)
+        .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
+        .env("CELTOOL_TEST_BROKER", broker_url(vhost))
+        .output()
+        .expect("run celery");
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("celery {args:?}: {e}: {text}"))
+}
+
+fn send_tasks(vhost: &str, python: &str) {
+    let status = Command::new(venv().join("bin/python"))
+        .args(["-c", &format!("import celtool_testapp as m\n{python}")])
+        .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
+        .env("CELTOOL_TEST_BROKER", broker_url(vhost))
+        .status()
+        .expect("run python");
+    assert!(status.success());
+}
+
+#[test]
+fn the_listing_matches_celery_inspect_stats_and_the_probe_leaves_no_queue() {
+    let v = Vhost::new("wk-list");
+    let node = "w1@celtool-it";
+    let w = CeleryWorker::start(&v.name, node, json!({}), true);
+    wait_answering(&v.name, &[node], &[&w]);
+
+    let before = queue_names(&v.name);
+    let r = run(celtool().args(["fleet", "--vhost", &v.name, "--format", "json"]));
+    assert_eq!(r.code, 0, "{r:#?}");
+    let after = queue_names(&v.name);
+    assert_eq!(before, after, "the probe left or removed queues");
+    assert!(
+        !after.iter().any(|q| q.ends_with(".reply.celery.pidbox")),
+        "{after:?}"
+    );
+
+    let rows = r.json();
+    let row = &rows.as_array().unwrap()[0];
+    let stats = &celery_json(&v.name, &["inspect", "stats", "--json", "-d", node])[node];
+    assert_eq!(row["node"], node);
+    assert_eq!(row["answered"], true);
+    assert_eq!(row["pid"], stats["pid"]);
+    assert_eq!(row["pool"], "prefork");
+    assert_eq!(row["concurrency"], stats["pool"]["max-concurrency"]);
+    assert_eq!(row["processes"], stats["pool"]["processes"]);
+    assert_eq!(row["prefetch_count"], stats["prefetch_count"]);
+    assert_eq!(row["max_tasks_per_child"], Value::Null);
+    assert_eq!(row["queues"], json!(["celery"]));
+    assert!(row["ping_ms"].as_f64().is_some(), "{row}");
+    assert!(row["max_rss_bytes"].as_u64().unwrap() > 1_000_000, "{row}");
+
+    let table = run(celtool().args(["fleet", "--vhost", &v.name]));
+    assert!(
+        table.stdout.contains(node) && table.stdout.contains("prefork"),
+        "{}",
+        table.stdout
+    );
+    drop(w);
+}
+
+#[test]
+fn a_stopped_worker_is_hung_and_answers_again_when_continued() {
+    let v = Vhost::new("wk-hung");
+    let node = "w1@celtool-it";
+    let w = CeleryWorker::start(&v.name, node, json!({}), false);
+    wait_answering(&v.name, &[node], &[&w]);
+
+    // A worker that has run for a while: the API shows its mailbox's consumer.
+    let seen = wait_for(LONG, || {
+        let q = api(
+            "GET",
+            &["queues", &v.name, &format!("{node}.celery.pidbox")],
+            None,
+        );
+        (q["consumers"].as_u64() == Some(1)).then_some(())
+    });
+    assert!(seen.is_some(), "the mailbox never showed its consumer");
+    w.signal(Signal::SIGSTOP);
+    let r = ping(&v.name, &[]);
+    assert_eq!(r.code, 2, "{r:#?}");
+    assert_eq!(r.json()["silent"], json!([node]));
+    let (fleet, _, findings) = check(&v.name, &Expect::default());
+    capture("hung", &fleet);
+    assert_eq!(
+        problems(&findings),
+        vec![("workers.hung", Severity::Crit, node.to_string())]
+    );
+    let hung = findings.iter().find(|f| f.id == "workers.hung").unwrap();
+    assert!(
+        hung.summary.contains("127.0.0.1") && hung.summary.contains("connection 127.0.0.1:"),
+        "{}",
+        hung.summary
+    );
+    assert!(hung.remedy.contains("py-spy dump"), "{}", hung.remedy);
+
+    w.signal(Signal::SIGCONT);
+    wait_answering(&v.name, &[node], &[&w]);
+    let (_, _, findings) = check(&v.name, &Expect::default());
+    assert_eq!(problems(&findings), vec![]);
+}
+
+#[test]
+fn a_killed_worker_is_missing_against_the_expected_count() {
+    let v = Vhost::new("wk-missing");
+    let (a, b) = ("w1@celtool-it", "w2@celtool-it");
+    let wa = CeleryWorker::start(&v.name, a, json!({}), false);
+    let mut wb = CeleryWorker::start(&v.name, b, json!({}), false);
+    wait_answering(&v.name, &[a, b], &[&wa, &wb]);
+    assert_eq!(ping(&v.name, &["--expect", "2"]).code, 0);
+
+    wb.kill();
+    // Its exclusive mailbox vanishes with its connection: no trace but the count.
+    let gone = wait_for(LONG, || {
+        (!queue_names(&v.name).contains(&format!("{b}.celery.pidbox"))).then_some(())
+    });
+    assert!(gone.is_some(), "the killed worker's mailbox stayed");
+    let r = ping(&v.name, &["--expect", "2"]);
+    assert_eq!(r.code, 2, "{r:#?}");
+    assert_eq!(
+        (r.json()["answered"].clone(), r.json()["expected"].clone()),
+        (json!(1), json!(2))
+    );
+    let expect = Expect {
+        count: Some(2),
+        patterns: vec!["w2@*".into()],
+    };
+    let (_, _, findings) = check(&v.name, &expect);
+    assert_eq!(
+        problems(&findings),
+        vec![
+            ("workers.missing", Severity::Crit, "w2@*".to_string()),
+            ("workers.missing", Severity::Crit, "workers".to_string()),
+        ]
+    );
+    drop(wa);
+}
+
+#[test]
+fn acks_late_with_prefetch_4_is_flagged_and_the_safe_setup_is_not() {
+    let risky = Vhost::new("wk-ackslate");
+    let safe = Vhost::new("wk-ackssafe");
+    let node = "w1@celtool-it";
+    let wr = CeleryWorker::start(
+        &risky.name,
+        node,
+        json!({"task_acks_late": true, "worker_prefetch_multiplier": 4}),
+        false,
+    );
+    let ws = CeleryWorker::start(
+        &safe.name,
+        node,
+        json!({"task_acks_late": true, "worker_prefetch_multiplier": 1, "task_reject_on_worker_lost": true}),
+        false,
+    );
+    wait_answering(&risky.name, &[node], &[&wr]);
+    wait_answering(&safe.name, &[node], &[&ws]);
+    let (fleet, _, findings) = check(&risky.name, &Expect::default());
+    capture("acks-late-prefetch-4", &fleet);
+    assert_eq!(
+        problems(&findings),
+        vec![("workers.acks-late", Severity::Warn, node.to_string())]
+    );
+    let (fleet, _, findings) = check(&safe.name, &Expect::default());
+    capture("acks-late-safe", &fleet);
+    assert_eq!(problems(&findings), vec![]);
+}
+
+#[test]
+fn slow_and_fast_tasks_in_one_queue_name_the_slow_task() {
+    let v = Vhost::new("wk-mixed");
+    let node = "w1@celtool-it";
+    let w = CeleryWorker::start(&v.name, node, json!({}), false);
+    wait_answering(&v.name, &[node], &[&w]);
+    send_tasks(
+        &v.name,
+        "for _ in range(10): m.add.delay(1, 2)\nfor _ in range(4): m.sleep.delay(20)\nfor _ in range(10): m.add.delay(1, 2)",
+    );
+    let found = wait_for(LONG, || {
+        let (fleet, _, findings) = check(&v.name, &Expect::default());
+        let f = findings
+            .iter()
+            .find(|f| f.id == "workers.mixed-queue")
+            .cloned()?;
+        Some((fleet, f))
+    });
+    let (fleet, f) = found.unwrap_or_else(|| panic!("no workers.mixed-queue; log:\n{}", w.log()));
+    capture("mixed-queue", &fleet);
+    assert_eq!(
+        (f.severity, f.subject.as_str()),
+        (Severity::Warn, format!("{}/celery", v.name).as_str())
+    );
+    assert!(
+        f.summary.contains("slow tasks (celtool_testapp.sleep,"),
+        "{}",
+        f.summary
+    );
+    assert!(
+        f.summary.contains("fast ones (celtool_testapp.add)"),
+        "{}",
+        f.summary
+    );
+    assert!(
+        f.remedy
+            .contains("task_routes = {'celtool_testapp.sleep': {'queue': 'celery_slow'}}")
+            && f.remedy.contains("worker_prefetch_multiplier = 1"),
+        "{}",
+        f.remedy
+    );
+}
+
+#[test]
+fn two_idle_workers_with_celery_defaults_give_nothing_above_ok() {
+    let v = Vhost::new("wk-idle");
+    // The test app's own settings undone: Celery's defaults.
+    let defaults = json!({"worker_prefetch_multiplier": 4, "task_ignore_result": false});
+    let (a, b) = ("w1@celtool-it", "w2@celtool-it");
+    let wa = CeleryWorker::start(&v.name, a, defaults.clone(), false);
+    let wb = CeleryWorker::start(&v.name, b, defaults, false);
+    wait_answering(&v.name, &[a, b], &[&wa, &wb]);
+    let (fleet, _, findings) = check(
+        &v.name,
+        &Expect {
+            count: Some(2),
+            patterns: vec![],
+        },
+    );
+    capture("idle-defaults", &fleet);
+    assert_eq!(problems(&findings), vec![]);
+    assert_eq!(fleet.workers().count(), 2);
+    let r = ping(&v.name, &["--match", "w1@*"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert_eq!(
+        r.json()["nodes"].as_array().unwrap().len(),
+        1,
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn refused_credentials_exit_3_in_one_line_without_the_password() {
+    let v = Vhost::new("wk-secret");
+    let secret = "celtool-secret-5c4b3a";
+    let r = run(celtool()
+        .args(["ping", "--vhost", &v.name])
+        .env("CELTOOL_PASSWORD", secret));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(r.stderr.contains("401 Unauthorized"), "{}", r.stderr);
+    assert!(
+        !format!("{}{}", r.stdout, r.stderr).contains(secret),
+        "{r:#?}"
+    );
+    // The API answers (guest is an administrator); AMQP access to the vhost is refused.
+    api("DELETE", &["permissions", &v.name, "guest"], None);
+    let r = run(celtool()
+        .args(["ping", "--vhost", &v.name])
+        .env("CELTOOL_PASSWORD", "guest"));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stderr.contains("the broker refused user 'guest'"),
+        "{}",
+        r.stderr
+    );
+    let r = run(celtool().args([
+        "fleet",
+        "--vhost",
+        &v.name,
+        "--amqp-url",
+        &format!("amqp://guest:{secret}@127.0.0.1:5672"),
+    ]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stderr.contains("do not put credentials in the URL"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !format!("{}{}", r.stdout, r.stderr).contains(secret),
+        "{r:#?}"
+    );
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+}

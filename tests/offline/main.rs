@@ -1,0 +1,8 @@
+//! Tests that need no broker: the broker checks and listings against management-API answers
+//! recorded from the real RabbitMQ (tests/fixtures/api, re-recorded by tests/it/record.rs) and
+//! replayed by an in-process server, the catalog, and the generated files. They pass with
+//! RabbitMQ stopped.
+
+mod generated;
+mod replay;
+mod scenarios;
