@@ -69,7 +69,17 @@ fn finding_summary(r: &Run, id: &str) -> String {
 #[test]
 fn defaults_wait_through_a_queue_listing_held_back_for_15_s() {
     let url = slow_broker(Duration::from_secs(15), 1);
-    let r = celtool_at(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    let r = celtool_at(
+        &url,
+        &[
+            "doctor",
+            "--no-workers",
+            "--only",
+            "broker",
+            "--format",
+            "json",
+        ],
+    );
     assert!(!r.stderr.contains("panicked"), "{r:#?}");
     assert_eq!(r.code, 2, "{r:#?}");
     // Both critical findings: the one from the nodes and the one from the late queue list.
@@ -102,6 +112,7 @@ fn the_deadline_reports_what_arrived_and_the_gap() {
         &url,
         &[
             "doctor",
+            "--no-workers",
             "--only",
             "broker",
             "--format",
@@ -139,6 +150,7 @@ fn the_deadline_reports_what_arrived_and_the_gap() {
         &url,
         &[
             "doctor",
+            "--no-workers",
             "--only",
             "broker",
             "--format",
@@ -170,6 +182,7 @@ fn a_deadline_before_anything_arrives_is_unknown_in_every_format() {
         &url,
         &[
             "doctor",
+            "--no-workers",
             "--only",
             "broker",
             "--format",
@@ -232,6 +245,7 @@ fn a_body_that_stalls_after_its_first_bytes_is_a_stall_not_bad_json() {
         &url,
         &[
             "doctor",
+            "--no-workers",
             "--only",
             "broker",
             "--timeout",
@@ -279,6 +293,7 @@ fn the_wait_for_an_answer_grows_with_the_objects_the_overview_counts() {
         &big,
         &[
             "doctor",
+            "--no-workers",
             "--only",
             "broker",
             "--timeout",

@@ -143,7 +143,7 @@ fn check(vhost: &str, expect: &Expect) -> (FleetSnapshot, Snapshot, Vec<Finding>
     let (snap, fleet, err) = rt()
         .block_on(observe(
             &inputs(vhost, expect.clone()),
-            &ProbeOptions::full(Duration::from_secs(1)),
+            &ProbeOptions::full(Duration::from_secs(5)),
         ))
         .expect("probe");
     assert!(err.is_none(), "{err:?}");
@@ -176,7 +176,16 @@ fn capture(name: &str, fleet: &FleetSnapshot) {
 
 fn ping(vhost: &str, extra: &[&str]) -> Run {
     run(celtool()
-        .args(["ping", "--vhost", vhost, "--format", "json"])
+        // Generous replies: a busy test machine is no hung worker (the hung tests stop theirs).
+        .args([
+            "ping",
+            "--vhost",
+            vhost,
+            "--format",
+            "json",
+            "--reply-timeout",
+            "5s",
+        ])
         .args(extra))
 }
 
