@@ -1749,7 +1749,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__workers__subcmd__reap)
-            opts="-y -q -h --kill-parents --grace --match --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --kill-parents --grace --match --hung --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1760,6 +1760,14 @@ _celtool() {
                     return 0
                     ;;
                 --match)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --amqp-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reply-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

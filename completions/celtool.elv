@@ -195,6 +195,8 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;workers;reap'= {
             cand --grace 'How long to wait for a process to act on a signal before the next step'
             cand --match 'Touch only the Celery processes whose title (command line) matches this regular expression. It narrows, never widens: a process that is not itself Celery (a Python program running celery, or a `[celeryd: ...]` title) is listed and left alone even if it matches, like a `timeout ... celery worker` wrapper'
+            cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]'
+            cand --reply-timeout 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer'
             cand --journal 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]'
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
             cand --url 'Base URL of the management API (https supported; keep any path prefix) [default: http://localhost:15672]'
@@ -208,6 +210,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --proc-root 'Read /proc from this directory instead (for tests against fixture trees)'
             cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
             cand --kill-parents 'Also end a parent that still does not reap its zombies after SIGCHLD and the grace period'
+            cand --hung 'Also end the main process of each worker on this host that is hung: its mailbox has a consumer on the broker but it answers no ping (asked twice, over AMQP). SIGTERM, then SIGKILL after --grace, so that its supervisor (systemd, supervisord, Kubernetes) starts a fresh one. Reads the broker (--url, --vhost, --amqp-url as for `celtool ping`)'
             cand --dry-run 'Show the plan and change nothing'
             cand -y 'Apply without asking (needed off a terminal, and for irreversible changes)'
             cand --yes 'Apply without asking (needed off a terminal, and for irreversible changes)'

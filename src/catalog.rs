@@ -1143,7 +1143,9 @@ deadlock. celtool pings the nodes whose mailbox (NODE.celery.pidbox) has a consu
 answers neither the first ping nor a second one aimed at it is hung. (A worker that exits between
 the broker listing and the ping can look hung once; run again.)
 Fix: on the worker's host, find where it is stuck: py-spy dump --pid PID (the main process;
-`celtool workers` there lists it), then restart the worker. Bound every task with task_time_limit
+`celtool workers` there lists it), then restart the worker: `celtool workers reap --hung --yes` on
+that host ends exactly the hung workers (SIGTERM, SIGKILL after --grace; journaled) so their
+supervisor starts fresh ones, as a cron restart would, but only for those. Bound every task with task_time_limit
 and task_soft_time_limit so one blocked task cannot hold a process forever.",
     },
     Entry {

@@ -266,6 +266,16 @@ pub struct ReapArgs {
     #[arg(long = "match", value_name = "REGEX")]
     pub matcher: Option<String>,
 
+    /// Also end the main process of each worker on this host that is hung: its mailbox has a
+    /// consumer on the broker but it answers no ping (asked twice, over AMQP). SIGTERM, then
+    /// SIGKILL after --grace, so that its supervisor (systemd, supervisord, Kubernetes) starts a
+    /// fresh one. Reads the broker (--url, --vhost, --amqp-url as for `celtool ping`)
+    #[arg(long)]
+    pub hung: bool,
+
+    #[command(flatten)]
+    pub amqp: AmqpArgs,
+
     #[command(flatten)]
     pub apply: ApplyArgs,
 }

@@ -63,9 +63,9 @@ fn needs(command: &Command) -> Needs {
             FixCommand::Conntrack(_) => (false, false),
         },
         Command::Fleet(_) | Command::Ping(_) => (true, true),
-        Command::Workers(a) => match a.action {
+        Command::Workers(a) => match &a.action {
             None => (true, false),
-            Some(WorkersAction::Reap(_)) => (false, false),
+            Some(WorkersAction::Reap(r)) => (r.hung, r.hung),
         },
         Command::Explain(_)
         | Command::Conntrack

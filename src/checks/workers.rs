@@ -116,7 +116,7 @@ fn hung(v: &VhostReport, broker: &Snapshot, timeout_ms: u64, out: &mut Vec<Findi
                 .evidence("timeout_ms", timeout_ms as f64)
                 .evidence("mailbox_consumers", conns.len().max(1) as f64)
                 .remedy(format!(
-                    "usually a task blocked without a time limit (a socket read, a lock) or a stopped process: on {host} see where it is stuck with `py-spy dump --pid PID` (the worker's main process, listed by `celtool workers`), then restart the worker; set task_time_limit / task_soft_time_limit so one task cannot hang it again"
+                    "usually a task blocked without a time limit (a socket read, a lock) or a stopped process: on {host} see where it is stuck with `py-spy dump --pid PID` (the worker's main process, listed by `celtool workers`), then restart the worker (on that host `celtool workers reap --hung --yes` ends it so its supervisor starts a fresh one); set task_time_limit / task_soft_time_limit so one task cannot hang it again"
                 )),
         );
     }

@@ -12,8 +12,8 @@ pub fn run(s: &Settings, p: &Printer, args: &ReapArgs) -> Result<Outcome, Error>
     let _lock = lock_journal(&args.apply)?;
     let matcher = flag_regex("--match", args.matcher.as_deref())?;
     let snap = host_snapshot(s, GatherOptions::only(false, false, true));
-    let procs = match snap.processes {
-        Reading::Present(p) => p,
+    let procs = match &snap.processes {
+        Reading::Present(p) => p.clone(),
         Reading::Absent(why) | Reading::Unreadable(why) => {
             return Err(Error::Io(format!("cannot read the process table: {why}")));
         }
@@ -24,11 +24,37 @@ pub fn run(s: &Settings, p: &Printer, args: &ReapArgs) -> Result<Outcome, Error>
         matcher,
         proc_root: s.roots.proc.clone(),
     };
-    let plan = host::plan_reap(&procs, &opts);
+    let mut plan = host::plan_reap(&procs, &opts);
+    if args.hung {
+        let hung = hung_nodes(s, p, args)?;
+        host::plan_hung(&procs, &snap.hostname, &hung, &opts, &mut plan);
+    }
     let applier = Applier {
         printer: p,
         args: &args.apply,
         client: None,
     };
     Ok(outcome(applier.execute(&plan)?))
+}
+
+/// The workers that answer no ping (asked twice) while their mailbox has a consumer.
+fn hung_nodes(s: &Settings, p: &Printer, args: &ReapArgs) -> Result<Vec<String>, Error> {
+    use crate::workers::{ProbeOptions, Target};
+    let inputs = super::fleet::inputs(s, &args.amqp)?;
+    let opts = ProbeOptions::ping(args.amqp.reply_timeout, Target::All);
+    let (_, fleet, api_error) =
+        super::runtime()?.block_on(super::fleet::observe(&inputs, &opts))?;
+    if let Some(e) = api_error {
+        return Err(e);
+    }
+    for v in &fleet.vhosts {
+        if let Some(e) = &v.error {
+            p.warn(&format!("vhost {} could not be probed: {e}", v.vhost));
+        }
+    }
+    Ok(fleet
+        .vhosts
+        .iter()
+        .flat_map(|v| v.silent.iter().cloned())
+        .collect())
 }

@@ -266,6 +266,59 @@ pub fn plan_reap(procs: &[Process], opts: &ReapOptions) -> Plan {
     plan
 }
 
+/// Plan ending the main process of each worker on this host whose node is in `hung` (its
+/// mailbox has a consumer, it answers no ping): SIGTERM, then SIGKILL after the grace period, so
+/// that its supervisor starts a fresh one. Node names are matched as the worker expands them
+/// (`w1@%h` is `w1@HOSTNAME`). The same rules as for orphans decide what may be signalled.
+pub fn plan_hung(
+    procs: &[Process],
+    hostname: &str,
+    hung: &[String],
+    opts: &ReapOptions,
+    plan: &mut Plan,
+) {
+    if opts.proc_root != Path::new("/proc") {
+        return; // plan_reap has said why already
+    }
+    let celery = recognise_all(procs);
+    let by_pid: BTreeMap<i32, &Process> = procs.iter().map(|p| (p.pid, p)).collect();
+    let mut here = Vec::new();
+    for tree in worker_trees(procs) {
+        let Some(main) = tree.main.and_then(|pid| by_pid.get(&pid)) else {
+            continue;
+        };
+        let node = crate::host::celery::expand_node_name(tree.node.as_deref(), hostname);
+        if !hung.contains(&node) {
+            continue;
+        }
+        here.push(node.clone());
+        if let Some(why) = verdict(main, &celery, opts).left_alone() {
+            plan.notes.push(format!(
+                "hung worker {node}, pid {} ({}) {why}",
+                main.pid,
+                crate::output::sanitize(&main.title)
+            ));
+            continue;
+        }
+        plan.notes.push(format!(
+            "worker {node} (pid {}) answers no ping while its mailbox has a consumer: hung",
+            main.pid
+        ));
+        plan.changes.push(Change::Terminate {
+            proc_root: opts.proc_root.display().to_string(),
+            pid: main.pid,
+            start: main.start_ticks,
+            title: main.title.clone(),
+            grace_ms: opts.grace.as_millis() as u64,
+        });
+    }
+    for node in hung.iter().filter(|n| !here.contains(n)) {
+        plan.notes.push(format!(
+            "hung worker {node} does not run on this host ({hostname}): run this on its host"
+        ));
+    }
+}
+
 /// The start time of `pid`, or None when it is gone. A pid whose start time changed is another
 /// process that reused the number, and must not be signalled.
 fn start_of(proc_root: &str, pid: i32) -> Option<(u64, char)> {

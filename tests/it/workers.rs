@@ -510,3 +510,70 @@ fn refused_credentials_exit_3_in_one_line_without_the_password() {
     );
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
 }
+
+#[test]
+fn reap_hung_ends_only_the_hung_worker_and_journals_it() {
+    let v = Vhost::new("wk-reap");
+    let tag = format!("celtool-reap-{}", std::process::id());
+    let (a, b) = (format!("w1@{tag}"), format!("w2@{tag}"));
+    let mut wa = CeleryWorker::start(&v.name, &a, json!({}), false);
+    let mut wb = CeleryWorker::start(&v.name, &b, json!({}), false);
+    wait_answering(&v.name, &[&a, &b], &[&wa, &wb]);
+    let seen = wait_for(LONG, || {
+        let both = [&a, &b].iter().all(|n| {
+            let q = api(
+                "GET",
+                &["queues", &v.name, &format!("{n}.celery.pidbox")],
+                None,
+            );
+            q["consumers"].as_u64() == Some(1)
+        });
+        both.then_some(())
+    });
+    assert!(seen.is_some(), "the mailboxes never showed their consumers");
+    wa.signal(Signal::SIGSTOP);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    // --match keeps the run to this test's workers (reap also handles zombies and orphans).
+    let r = run(celtool().args([
+        "workers",
+        "reap",
+        "--hung",
+        "--vhost",
+        &v.name,
+        "--match",
+        &tag,
+        "--reply-timeout",
+        "3s",
+        "--grace",
+        "2s",
+        "--yes",
+        "--journal",
+        journal.to_str().unwrap(),
+    ]));
+    assert_eq!(r.code, 0, "{r:#?}");
+    let main = wa.child.id();
+    assert!(
+        r.stdout.contains(&format!("SIGTERM pid {main} ")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(&format!("worker {a} (pid {main})")),
+        "{}",
+        r.stdout
+    );
+    // A stopped process acts on no SIGTERM: the SIGKILL after the grace ends it.
+    let ended = wait_for(LONG, || wa.child.try_wait().ok().flatten().map(|_| ()));
+    assert!(ended.is_some(), "the hung worker is still running");
+    assert_eq!(
+        wb.child.try_wait().unwrap(),
+        None,
+        "the answering worker was touched"
+    );
+    let lines = std::fs::read_to_string(&journal).unwrap();
+    assert!(
+        lines.contains("\"kind\":\"terminate\"") && lines.contains(&format!("\"pid\":{main}")),
+        "{lines}"
+    );
+}
