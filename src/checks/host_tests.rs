@@ -512,3 +512,23 @@ fn the_kernel6_fixture_end_to_end() {
     );
     assert!(f.iter().all(|f| f.host.as_deref() == Some("worker-7")));
 }
+
+#[test]
+fn a_network_card_near_its_link_speed_is_found_by_the_host_checks() {
+    let mut s = snap();
+    let sample = |name: &str, tx: f64| crate::host::nic::NicSample {
+        name: name.into(),
+        rx_bytes_per_second: 1_000.0,
+        tx_bytes_per_second: tx,
+        speed_mbit: Some(1000),
+    };
+    // 1 Gbit/s is 125 MB/s: the field report's card, 95 % full on the way out.
+    s.nic = Reading::Present(vec![sample("eth0", 118_750_000.0), sample("eth1", 1_000.0)]);
+    let found = problems(&run(&s));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].0, found[0].2.as_str()),
+        ("host.nic.saturation", "eth0")
+    );
+    assert_ne!(found[0].1, Severity::Ok);
+}

@@ -18,6 +18,9 @@ use crate::output::{Format, Printer};
 use crate::report::{Finding, Report, Severity};
 use crate::settings::{Settings, parse_duration};
 
+/// How long doctor samples each network interface's throughput (host.nic.saturation).
+pub const NIC_INTERVAL: Duration = Duration::from_secs(1);
+
 pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
     if let Some(url) = &s.redis_url {
         return super::redis::doctor(s, p, args, url);
@@ -44,6 +47,7 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         workers,
         host: wants(Part::Host).then(|| GatherOptions {
             fix_inputs: args.fix.then(|| s.etc.clone()),
+            nic: Some(NIC_INTERVAL),
             ..GatherOptions::default()
         }),
         inode_hot_spots: true,

@@ -205,11 +205,12 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs, url: &str) -> Resul
 
 /// The host part of doctor, with `host.nic.saturation`.
 pub fn host_findings(st: &Settings, t: &Thresholds) -> Vec<Finding> {
-    let snap = crate::host::gather(&st.roots, &crate::host::GatherOptions::default());
-    let mut out = crate::checks::host::host_checks(&snap, t);
-    let nic = crate::host::nic::sample(&st.roots, Duration::from_secs(1));
-    out.extend(crate::host::nic::check(&nic, t));
-    out
+    let opts = crate::host::GatherOptions {
+        nic: Some(super::doctor::NIC_INTERVAL),
+        ..crate::host::GatherOptions::default()
+    };
+    let snap = crate::host::gather(&st.roots, &opts);
+    crate::checks::host::host_checks(&snap, t)
 }
 
 /// One row of `celtool queues` on Redis; JSON keys are a scripting contract.

@@ -89,6 +89,9 @@ pub struct GatherOptions {
     /// Read what `fix conntrack` would change (MemTotal, the files under this /etc), so that
     /// its planner reads the snapshot instead of the disk.
     pub fix_inputs: Option<PathBuf>,
+    /// Sample each network interface's throughput over this interval (two reads of
+    /// /proc/net/dev), against its link speed in /sys/class/net.
+    pub nic: Option<Duration>,
 }
 
 impl GatherOptions {
@@ -111,6 +114,7 @@ impl Default for GatherOptions {
             processes: true,
             statvfs_timeout: Duration::from_secs(2),
             fix_inputs: None,
+            nic: None,
         }
     }
 }
@@ -150,6 +154,8 @@ pub struct HostSnapshot {
     pub inode_hot_spots: Vec<HotSpot>,
     /// What `fix conntrack` plans from, when [`GatherOptions::fix_inputs`] asked for it.
     pub conntrack_fix: Option<ConntrackFixInputs>,
+    /// Interface throughput against link speed, when [`GatherOptions::nic`] asked for it.
+    pub nic: Reading<Vec<nic::NicSample>>,
 }
 
 /// The largest directories of one filesystem, or why they could not be counted.
@@ -186,6 +192,7 @@ impl HostSnapshot {
             uptime_secs: None,
             inode_hot_spots: Vec::new(),
             conntrack_fix: None,
+            nic: not_gathered(),
         }
     }
 }
@@ -242,6 +249,10 @@ pub fn gather(roots: &Roots, opts: &GatherOptions) -> HostSnapshot {
             .and_then(|t| t.split_whitespace().next()?.parse().ok()),
         inode_hot_spots: Vec::new(),
         conntrack_fix,
+        nic: match opts.nic {
+            Some(interval) => nic::sample(roots, interval),
+            None => not_gathered(),
+        },
     }
 }
 
