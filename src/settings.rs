@@ -382,7 +382,8 @@ pub fn resolve_endpoint(
     ))
 }
 
-fn read_password_file(path: &Path, profile: &str) -> Result<String, SettingsError> {
+/// The first line of a password file (what follows may be a comment or a rotation note).
+pub(crate) fn read_password_file(path: &Path, profile: &str) -> Result<String, SettingsError> {
     let text = std::fs::read_to_string(path).map_err(|e| SettingsError::PasswordFile {
         path: path.display().to_string(),
         profile: profile.to_string(),

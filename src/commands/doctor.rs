@@ -176,16 +176,8 @@ fn check(
 /// Where and how to ask the workers: the AMQP endpoint from --amqp-url, the profile's
 /// amqp_url, or the management URL's host.
 fn workers_need(s: &Settings, args: &DoctorArgs) -> Result<gather::WorkersNeed, Error> {
-    let endpoint = &s.broker()?.endpoint;
-    let url = args.amqp.amqp_url.clone().or(s.profile.amqp_url.clone());
-    let amqp = crate::workers::amqp_endpoint(
-        &endpoint.url,
-        &endpoint.user,
-        &endpoint.password,
-        url.as_deref(),
-    )?;
     Ok(gather::WorkersNeed {
-        endpoint: amqp,
+        endpoint: super::fleet::amqp_endpoint(s, &args.amqp)?,
         opts: crate::workers::ProbeOptions::full(args.amqp.reply_timeout),
     })
 }

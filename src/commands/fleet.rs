@@ -77,17 +77,23 @@ fn probe_without_api(e: &ApiError) -> bool {
     !e.is_auth() && !matches!(e, ApiError::NoSuchVhost { .. })
 }
 
-/// Resolve the inputs: the management endpoint as every command does, the AMQP endpoint from
-/// --amqp-url / CELTOOL_AMQP_URL / the profile's amqp_url, else from the management URL.
-pub fn inputs(s: &Settings, amqp: &AmqpArgs) -> Result<Inputs, Error> {
+/// The AMQP endpoint: --amqp-url / CELTOOL_AMQP_URL, the profile's amqp_url, else the
+/// management URL's host, with the management user and password.
+pub fn amqp_endpoint(s: &Settings, amqp: &AmqpArgs) -> Result<AmqpEndpoint, Error> {
     let endpoint = &s.broker()?.endpoint;
     let url = amqp.amqp_url.clone().or(s.profile.amqp_url.clone());
-    let amqp_endpoint = workers::amqp_endpoint(
+    Ok(workers::amqp_endpoint(
         &endpoint.url,
         &endpoint.user,
         &endpoint.password,
         url.as_deref(),
-    )?;
+    )?)
+}
+
+/// Resolve the inputs: the management endpoint as every command does, the AMQP endpoint from
+/// --amqp-url / CELTOOL_AMQP_URL / the profile's amqp_url, else from the management URL.
+pub fn inputs(s: &Settings, amqp: &AmqpArgs) -> Result<Inputs, Error> {
+    let amqp_endpoint = amqp_endpoint(s, amqp)?;
     let vhost = s
         .vhost()
         .map(str::to_string)

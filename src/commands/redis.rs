@@ -43,17 +43,10 @@ pub fn resolve(st: &Settings, url: &str) -> Result<RedisSettings, Error> {
         profile.and_then(|p| p.password_file.as_ref()),
     ) {
         (Some(p), _) => Some(Secret::new(p)),
-        (None, Some(file)) => {
-            let text = std::fs::read_to_string(file).map_err(|e| {
-                Error::Settings(crate::settings::SettingsError::PasswordFile {
-                    path: file.display().to_string(),
-                    profile: profile_name.to_string(),
-                    cause: e.to_string(),
-                })
-            })?;
-            let first = text.split('\n').next().unwrap_or_default();
-            Some(Secret::new(first.trim_end_matches('\r').to_string()))
-        }
+        (None, Some(file)) => Some(Secret::new(crate::settings::read_password_file(
+            file,
+            profile_name,
+        )?)),
         (None, None) => None,
     };
     let timeout = st.timeout;
