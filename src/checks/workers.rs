@@ -52,6 +52,18 @@ pub fn check(
     out
 }
 
+/// Drops `celery.mailbox.no-consumer` for the workers that answered: a reply proves their
+/// mailbox is consumed, while the queue's consumer count in the management API lags (it is
+/// refreshed every statistics interval, 5 s by default) and says 0 for a worker just started.
+pub fn drop_answered_mailboxes(fleet: &FleetSnapshot, findings: &mut Vec<Finding>) {
+    let answered: BTreeSet<String> = fleet
+        .workers()
+        .filter(|w| w.answered_ping())
+        .map(|w| queue_subject(&w.vhost, &format!("{}.celery.pidbox", w.node)))
+        .collect();
+    findings.retain(|f| f.id != "celery.mailbox.no-consumer" || !answered.contains(&f.subject));
+}
+
 fn vhost_label(vhost: &str) -> String {
     format!("vhost {vhost}")
 }

@@ -344,3 +344,20 @@ fn an_unreachable_vhost_is_unknown() {
         vec![("workers.unreachable", Severity::Unknown, "vhost v".into())]
     );
 }
+
+#[test]
+fn a_mailbox_whose_worker_answered_is_not_reported_without_consumer() {
+    let fleet = fixture("idle-defaults");
+    let answered: Vec<&WorkerReport> = fleet.workers().collect();
+    let subject = |w: &WorkerReport| queue_subject(&w.vhost, &format!("{}.celery.pidbox", w.node));
+    // The queue list said 0 consumers (its stats lag); a gone worker's mailbox stays reported.
+    let mut findings: Vec<Finding> = answered
+        .iter()
+        .map(|w| subject(w))
+        .chain(["fixture/gone@host.celery.pidbox".to_string()])
+        .map(|s| Finding::new("celery.mailbox.no-consumer", Severity::Warn, s))
+        .collect();
+    drop_answered_mailboxes(&fleet, &mut findings);
+    let left: Vec<&str> = findings.iter().map(|f| f.subject.as_str()).collect();
+    assert_eq!(left, vec!["fixture/gone@host.celery.pidbox"]);
+}

@@ -158,6 +158,7 @@ fn check(
                 .as_ref()
                 .map(crate::workers::settings::Expect::from)
                 .unwrap_or_default();
+            checks::workers::drop_answered_mailboxes(fleet, &mut findings);
             findings.extend(checks::workers::check(fleet, b, &s.config.thresholds, &expect));
         }
         (Some(Err(e)), _) => findings.push(
