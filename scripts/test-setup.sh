@@ -4,7 +4,8 @@
 #   2. the management plugin answering on http://127.0.0.1:15672 (guest/guest),
 #   3. Redis answering on 127.0.0.1:6379 (started with redis-server --daemonize yes if needed),
 #   4. a Python virtualenv (default: <repo>/.venv, override with CELTOOL_TEST_VENV)
-#      holding the pinned Celery set from scripts/requirements-test.txt.
+#      holding the pinned Celery set from scripts/requirements-test.txt,
+#   4. promtool (Debian package prometheus), which the tests use to lint Prometheus output.
 #
 # Idempotent and fast when everything is already in place. Works non-interactively
 # (CI=true, no stdin), as root on a fresh Debian machine with python3 and RabbitMQ.
@@ -65,6 +66,20 @@ if command -v redis-server >/dev/null && ! redis-cli -p 6379 ping >/dev/null 2>&
     for _ in $(seq 50); do redis-cli -p 6379 ping >/dev/null 2>&1 && break; sleep 0.2; done
 fi
 redis-cli -p 6379 ping >/dev/null 2>&1 || die "no Redis on 127.0.0.1:6379 (apt-get install redis-server)"
+
+# ------------------------------------------------------------------ promtool
+# The tests lint Prometheus expositions with `promtool check metrics` (Debian ships promtool in
+# the prometheus package; its recommends are not needed, and no server is started here).
+if ! command -v promtool >/dev/null; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        log "installing promtool (apt-get install --no-install-recommends prometheus)"
+        { apt-get install -y -q --no-install-recommends prometheus \
+            || { apt-get update -q && apt-get install -y -q --no-install-recommends prometheus; }; } \
+            </dev/null >/dev/null 2>&1 || die "could not install promtool: apt-get install prometheus failed"
+    else
+        die "promtool not found: install it (Debian: apt-get install --no-install-recommends prometheus)"
+    fi
+fi
 
 # -------------------------------------------------------------- Python venv
 [[ -f "$REQUIREMENTS" ]] || die "missing $REQUIREMENTS"
