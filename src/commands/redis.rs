@@ -116,15 +116,7 @@ pub fn link_for(s: &RedisSettings, roots: &crate::host::Roots) -> Option<(f64, S
 
 /// Every Redis and Celery finding for one snapshot.
 pub fn findings(snap: &RedisSnapshot, t: &Thresholds, link: Option<(f64, String)>) -> Vec<Finding> {
-    let fleet = redis_broker::model::fleet(snap);
-    let mut out = crate::checks::celery_model::check(&fleet, t);
-    out.extend(crate::checks::redis::check(
-        snap,
-        &fleet,
-        t,
-        &crate::checks::redis::Options { link },
-    ));
-    out
+    crate::checks::redis_checks(snap, t, &crate::checks::redis::Options { link })
 }
 
 /// `celtool doctor --url redis://...`.

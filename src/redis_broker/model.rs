@@ -3,7 +3,9 @@
 //! event traffic, the result-key sample becomes results.
 
 use super::snapshot::{ClientEntry, RedisSnapshot};
-use crate::celery_model::{BrokerKind, Bucket, Client, Events, Fleet, Kind, Queue, Results, Role};
+use crate::celery_model::{
+    BrokerKind, Bucket, Client, EventTransport, Events, Fleet, Kind, Queue, Results, Role,
+};
 
 /// A pattern subscriber that heard something this recently is on the event stream; mailbox
 /// subscribers stay silent until someone sends a control command.
@@ -40,6 +42,7 @@ pub fn fleet(snap: &RedisSnapshot) -> Fleet {
                     (snap.depth_seconds > 0.0)
                         .then(|| (later as f64 - ready as f64) / snap.depth_seconds)
                 }),
+                worker_consumed: false,
             }
         })
         .collect();
@@ -58,17 +61,21 @@ pub fn fleet(snap: &RedisSnapshot) -> Fleet {
                 publish_rate: None,
                 deliver_rate: None,
                 net_rate: None,
+                worker_consumed: false,
             });
         }
     }
     Fleet {
         broker: BrokerKind::Redis,
         host: snap.host.clone(),
+        scope,
+        event_transport: EventTransport::PubSub,
         events: events(snap, &clients),
         results: snap.results.as_ref().map(|r| Results {
             seen: r.seen,
             sampled: r.sampled,
             without_expiry: r.without_ttl,
+            ..Results::default()
         }),
         queues,
         clients,
@@ -143,6 +150,7 @@ fn events(snap: &RedisSnapshot, clients: &[Client]) -> Option<Events> {
         subscribers: s,
         per_subscriber_bytes: per,
         publish_rate: (ev.seconds > 0.0).then(|| ev.messages as f64 / ev.seconds),
+        routed_rate: None,
         broker_output_bytes: snap.output_rate(),
         event_output_bytes: per.map(|p| p * s as f64),
     })
