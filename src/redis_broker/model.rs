@@ -171,4 +171,32 @@ mod tests {
         assert_eq!(kind_of("abc.reply.celery.pidbox", &none), Kind::Reply);
         assert_eq!(kind_of("celeryev.1234", &["celeryev".into()]), Kind::Event);
     }
+
+    #[test]
+    fn the_recorded_idle_fleet_maps_onto_the_model() {
+        let f = fleet(&crate::redis_broker::snapshot::fixtures::fleet());
+        assert_eq!(
+            (f.broker, f.event_transport, f.scope.as_str()),
+            (BrokerKind::Redis, EventTransport::PubSub, "db13")
+        );
+        // One task queue, its four priority lists empty, measured twice: not moving. Three
+        // workers block in BRPOP, so "no consumer" cannot be claimed, nor a count given.
+        assert_eq!(f.queues.len(), 1);
+        let q = &f.queues[0];
+        assert_eq!(
+            (q.kind, q.ready, q.buckets.len(), q.consumers, q.unacked),
+            (Kind::Task, 0, 4, None, None)
+        );
+        assert_eq!(q.subject(), "db13/celery");
+        assert_eq!(q.growth(), Some(0.0));
+        // Three heartbeating workers, each with a gossip subscription, and one monitor.
+        let ev = f.events.as_ref().expect("the event sample");
+        assert_eq!((ev.worker_nodes, ev.subscribers, ev.monitors), (3, 4, 1));
+        assert!(ev.per_subscriber_bytes.is_some_and(|b| b > 0.0), "{ev:?}");
+        let role = |r: Role| f.clients.iter().filter(|c| c.role == r).count();
+        assert_eq!(role(Role::EventSubscriber), 4);
+        assert!(role(Role::Worker) >= 3, "{:?}", f.clients);
+        assert!(f.clients.iter().all(|c| c.pending_bytes.is_some()));
+        assert_eq!(f.results, None);
+    }
 }
