@@ -743,8 +743,8 @@ monitors = 33.7 kB/s); heartbeats alone fill 1 Gbit near 580 nodes, and task eve
 celtool measures the output rate from two INFO samples (total_net_output_bytes), what one
 subscriber of /DB.celeryev/* receives meanwhile, counts the receivers in CLIENT LIST, and
 forecasts the fleet size at which the link saturates. The link speed is read from
-/sys/class/net/IF/speed when the broker is this host, else from CELTOOL_REDIS_LINK_MBIT.
-Thresholds apply to output / link speed.
+/sys/class/net/IF/speed when the broker is this host, else from CELTOOL_REDIS_LINK_MBIT (or
+the profile's redis_link_mbit). Thresholds apply to output / link speed.
 Fix: --without-gossip --without-mingle --without-heartbeat on workers that need none of them;
 no -E / worker_send_task_events=False unless a monitor reads task events; fewer monitors.",
     },
@@ -773,7 +773,8 @@ in its queue and delivered to another worker. ETA/countdown tasks are held unack
 run, and acks_late tasks until they finish: past the timeout they run twice or more
 (reproduced: visibility 120 s, countdown 600 s: executed 3 times).
 celtool reads the oldest entry of unacked_index; tell it your timeout with
-CELTOOL_REDIS_VISIBILITY_TIMEOUT (seconds).
+CELTOOL_REDIS_VISIBILITY_TIMEOUT or the profile's redis_visibility_timeout (a duration: 3600,
+1h).
 Fix: broker_transport_options = {'visibility_timeout': SECONDS} above the longest ETA,
 countdown and acks_late run time, on workers and producers; avoid long ETAs (use a scheduler).",
     },
