@@ -3,23 +3,19 @@
 //! - `celery/`: the Celery checks, on the broker-neutral model (`crate::celery_model`), run
 //!   once per fleet for RabbitMQ and Redis alike: task queues, event queues and mailboxes,
 //!   result floods, event traffic.
-//! - RabbitMQ only, on its snapshot: `broker.rs` (nodes, alarms, headroom, policies),
-//!   `connections.rs` (blocked, flow, heartbeats, top talkers), `queues.rs` (queue state,
-//!   unacked, redeliveries), `confirms.rs`, `sanity.rs`, `cluster.rs`, `rabbitmq4.rs`.
+//! - `rabbitmq/`: RabbitMQ only, on its snapshot: `broker.rs` (nodes, alarms, headroom,
+//!   policies), `connections.rs` (blocked, flow, heartbeats, top talkers), `queues.rs` (queue
+//!   state, unacked, redeliveries), `confirms.rs`, `sanity.rs`, `cluster.rs`, `rabbitmq4.rs`.
 //! - Redis only, on its snapshot: `redis.rs`.
 //! - This host: `host.rs`; the workers' own answers: `workers.rs`.
 
-mod broker;
 pub mod celery;
-mod cluster;
-mod confirms;
-mod connections;
 pub mod host;
-mod queues;
-mod rabbitmq4;
+mod rabbitmq;
 pub mod redis;
-mod sanity;
 pub mod workers;
+
+use rabbitmq::{broker, cluster, confirms, connections, queues, rabbitmq4, sanity};
 
 use crate::broker::celery::Classifier;
 use crate::broker::gather::Snapshot;
@@ -273,5 +269,5 @@ mod tests {
 }
 
 #[cfg(test)]
-#[path = "broker_tests.rs"]
+#[path = "rabbitmq/broker_tests.rs"]
 mod broker_tests;
