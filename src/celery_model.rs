@@ -37,6 +37,8 @@
 //! Redis's INFO, CONFIG, output buffers, the unacked hash, result-key TTLs and reply lists
 //! (`checks::redis`).
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 /// Which broker a model came from.
@@ -85,11 +87,12 @@ pub struct Bucket {
     pub messages: u64,
 }
 
-/// One queue.
+/// One queue. Its names borrow from the broker's snapshot where they can: a fleet of 100 000
+/// queues must not hold every name twice.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Queue {
-    pub scope: String,
-    pub name: String,
+pub struct Queue<'a> {
+    pub scope: Cow<'a, str>,
+    pub name: Cow<'a, str>,
     pub kind: Kind,
     /// Messages waiting, every priority bucket summed.
     pub ready: u64,
@@ -111,7 +114,7 @@ pub struct Queue {
     pub worker_consumed: bool,
 }
 
-impl Queue {
+impl Queue<'_> {
     /// `scope/name`; `/name` in RabbitMQ's default vhost `/`.
     pub fn subject(&self) -> String {
         if self.scope == "/" {
@@ -253,14 +256,16 @@ pub struct Results {
 
 /// A whole fleet as one broker shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Fleet {
+pub struct Fleet<'a> {
     pub broker: BrokerKind,
     /// The broker's host, for findings.
     pub host: String,
     /// Where its names live: a vhost, `db5`.
     pub scope: String,
     pub event_transport: EventTransport,
-    pub queues: Vec<Queue>,
+    /// Every queue but result queues, which `results` counts (a result flood is the one case
+    /// of 100 000 queues, and no check reads them one by one).
+    pub queues: Vec<Queue<'a>>,
     pub clients: Vec<Client>,
     pub events: Option<Events>,
     pub results: Option<Results>,

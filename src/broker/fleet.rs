@@ -17,13 +17,13 @@ use crate::celery_model::{
 
 /// The snapshot's fleets, one per vhost that has queues, connections or Celery's exchanges,
 /// in vhost order.
-pub fn fleets(snap: &Snapshot, kinds: &Classifier) -> Vec<Fleet> {
-    let mut by_vhost: BTreeMap<String, Fleet> = BTreeMap::new();
-    fn fleet<'a>(
-        by_vhost: &'a mut BTreeMap<String, Fleet>,
+pub fn fleets<'a>(snap: &'a Snapshot, kinds: &Classifier) -> Vec<Fleet<'a>> {
+    let mut by_vhost: BTreeMap<String, Fleet<'a>> = BTreeMap::new();
+    fn fleet<'m, 'a>(
+        by_vhost: &'m mut BTreeMap<String, Fleet<'a>>,
         host: &str,
         vhost: &str,
-    ) -> &'a mut Fleet {
+    ) -> &'m mut Fleet<'a> {
         by_vhost.entry(vhost.to_string()).or_insert_with(|| Fleet {
             broker: BrokerKind::RabbitMq,
             host: host.to_string(),
@@ -36,10 +36,18 @@ pub fn fleets(snap: &Snapshot, kinds: &Classifier) -> Vec<Fleet> {
         })
     }
     let host = snap.host.as_str();
+    // Result queues are counted, not listed (the model's `Fleet.queues`).
+    let mut result_queues: BTreeMap<&str, Vec<Queue<'a>>> = BTreeMap::new();
     for q in &snap.queues {
-        fleet(&mut by_vhost, host, q.vhost())
-            .queues
-            .push(queue(q, kinds));
+        let mapped = queue(q, kinds);
+        if mapped.kind == Kind::Result {
+            result_queues.entry(q.vhost()).or_default().push(mapped);
+        } else {
+            fleet(&mut by_vhost, host, q.vhost()).queues.push(mapped);
+        }
+    }
+    for (vhost, queues) in &result_queues {
+        count_results(fleet(&mut by_vhost, host, vhost), queues);
     }
     for c in &snap.connections {
         let vhost = c.vhost.as_deref().unwrap_or("/");
@@ -71,7 +79,6 @@ pub fn fleets(snap: &Snapshot, kinds: &Classifier) -> Vec<Fleet> {
         if let Some(ev) = &mut f.events {
             count_receivers(ev, &f.queues);
         }
-        count_results(f);
     }
     out
 }
@@ -89,13 +96,13 @@ pub fn kind(q: &model::Queue, kinds: &Classifier) -> Kind {
     }
 }
 
-fn queue(q: &model::Queue, kinds: &Classifier) -> Queue {
+fn queue<'a>(q: &'a model::Queue, kinds: &Classifier) -> Queue<'a> {
     // Missing counts are 0, as the RabbitMQ checks have always read them (the sanity check
     // names the impossible ones); the management API counts every one of them per queue.
     let ms = |v: Option<f64>| v.map(|v| v.max(0.0).round() as u64);
     Queue {
-        scope: q.vhost().to_string(),
-        name: q.name().to_string(),
+        scope: q.vhost().into(),
+        name: q.name().into(),
         kind: kind(q, kinds),
         ready: q.ready() as u64,
         buckets: Vec::new(),
@@ -136,11 +143,7 @@ fn count_receivers(ev: &mut Events, queues: &[Queue]) {
     ev.worker_nodes = queues.iter().filter(|q| q.kind == Kind::Mailbox).count() as u64;
 }
 
-fn count_results(f: &mut Fleet) {
-    let result_queues: Vec<&Queue> = f.queues.iter().filter(|q| q.kind == Kind::Result).collect();
-    if result_queues.is_empty() && f.results.is_none() {
-        return;
-    }
+fn count_results(f: &mut Fleet, result_queues: &[Queue]) {
     let r = f.results.get_or_insert_with(Results::default);
     r.queues = result_queues.len() as u64;
     r.seen = r.queues;
@@ -164,28 +167,26 @@ mod tests {
     use super::*;
     use crate::checks::testing::recorded;
 
-    fn of<'a>(fleets: &'a [Fleet], vhost: &str) -> &'a Fleet {
+    fn of<'a, 'b>(fleets: &'a [Fleet<'b>], vhost: &str) -> &'a Fleet<'b> {
         fleets
             .iter()
             .find(|f| f.scope == vhost)
             .unwrap_or_else(|| panic!("no fleet {vhost}"))
     }
 
-    fn map(scenario: &str) -> Vec<Fleet> {
-        let snap = recorded(scenario);
-        let kinds = Classifier::new(&snap.connections, &snap.consumers);
-        fleets(&snap, &kinds)
-    }
-
     #[test]
     fn the_recorded_celery_vhost_maps_queues_clients_events_and_results() {
-        let fleets = map("celery");
+        let snap = recorded("celery");
+        let kinds = Classifier::new(&snap.connections, &snap.consumers);
+        let fleets = fleets(&snap, &kinds);
         let f = of(&fleets, "celtool-fixture");
         assert_eq!(
             (f.broker, f.event_transport),
             (BrokerKind::RabbitMq, EventTransport::Queues)
         );
-        assert_eq!(f.queues.len(), 126);
+        // 126 queues: 120 result queues counted in `results`, six listed.
+        assert_eq!(f.queues.len(), 6);
+        assert!(f.queues.iter().all(|q| q.kind != Kind::Result));
         let q = |name: &str| {
             f.queues
                 .iter()
@@ -231,7 +232,9 @@ mod tests {
 
     #[test]
     fn the_recorded_clean_vhost_maps_without_problems_to_find() {
-        let fleets = map("clean");
+        let snap = recorded("clean");
+        let kinds = Classifier::new(&snap.connections, &snap.consumers);
+        let fleets = fleets(&snap, &kinds);
         for f in &fleets {
             assert!(
                 f.queues

@@ -152,7 +152,7 @@ pub fn queue_rows(fleet: &Fleet, db: i64) -> Vec<QueueRow> {
         .iter()
         .map(|q| QueueRow {
             db,
-            name: q.name.clone(),
+            name: q.name.to_string(),
             kind: q.kind,
             ready: q.ready,
             priorities: q
@@ -181,7 +181,8 @@ fn cli_kind(k: Kind) -> crate::broker::celery::QueueKind {
 /// `celtool queues --url redis://...`.
 pub fn queues(st: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, Error> {
     let name_filter = flag_regex("--name", args.name.as_deref())?;
-    let (snap, fleet) = read_fleet(st)?;
+    let snap = read_listing(st)?;
+    let fleet = redis_broker::model::fleet(&snap);
     let mut rows: Vec<QueueRow> = queue_rows(&fleet, snap.db)
         .into_iter()
         .filter(|r| args.kind.is_empty() || args.kind.contains(&cli_kind(r.kind)))
@@ -209,7 +210,8 @@ pub fn queues(st: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, 
     Ok(Outcome::Done)
 }
 
-fn read_fleet(st: &Settings) -> Result<(RedisSnapshot, Fleet), Error> {
+/// The snapshot a listing maps onto the model.
+fn read_listing(st: &Settings) -> Result<RedisSnapshot, Error> {
     let s = st.redis()?;
     let mut opts = s.gather.clone();
     // Listings need no rates: a short interval keeps them quick.
@@ -229,8 +231,7 @@ fn read_fleet(st: &Settings) -> Result<(RedisSnapshot, Fleet), Error> {
     {
         return Err(Error::Io(gap.error.clone()));
     }
-    let fleet = redis_broker::model::fleet(&snap);
-    Ok((snap, fleet))
+    Ok(snap)
 }
 
 fn queue_table(p: &Printer, rows: &[QueueRow]) -> String {
@@ -321,7 +322,8 @@ pub fn connection_rows(fleet: &Fleet) -> Vec<ClientRow> {
 pub fn connections(st: &Settings, p: &Printer, args: &ConnectionsArgs) -> Result<Outcome, Error> {
     use crate::celery_model::Role;
     use crate::cli::ConnKindArg as A;
-    let (_, fleet) = read_fleet(st)?;
+    let snap = read_listing(st)?;
+    let fleet = redis_broker::model::fleet(&snap);
     let mut rows: Vec<ClientRow> = connection_rows(&fleet)
         .into_iter()
         .filter(|r| {

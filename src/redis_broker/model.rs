@@ -11,7 +11,7 @@ use crate::celery_model::{
 /// subscribers stay silent until someone sends a control command.
 const EVENT_IDLE_SECONDS: u64 = 10;
 
-pub fn fleet(snap: &RedisSnapshot) -> Fleet {
+pub fn fleet(snap: &RedisSnapshot) -> Fleet<'_> {
     let clients: Vec<Client> = snap.db_clients().map(|c| client(snap, c)).collect();
     let consumers = snap.db_clients().filter(|c| is_consumer(c)).count();
     let scope = format!("db{}", snap.db);
@@ -22,8 +22,8 @@ pub fn fleet(snap: &RedisSnapshot) -> Fleet {
             let kind = kind_of(&q.name, &q.exchanges);
             let ready = q.depth();
             Queue {
-                scope: scope.clone(),
-                name: q.name.clone(),
+                scope: scope.clone().into(),
+                name: q.name.as_str().into(),
                 kind,
                 ready,
                 buckets: q
@@ -49,8 +49,8 @@ pub fn fleet(snap: &RedisSnapshot) -> Fleet {
     for r in &snap.reply_lists {
         if !queues.iter().any(|q| q.name == r.key) {
             queues.push(Queue {
-                scope: scope.clone(),
-                name: r.key.clone(),
+                scope: scope.clone().into(),
+                name: r.key.as_str().into(),
                 kind: Kind::Reply,
                 ready: r.len,
                 buckets: vec![],
@@ -174,7 +174,8 @@ mod tests {
 
     #[test]
     fn the_recorded_idle_fleet_maps_onto_the_model() {
-        let f = fleet(&crate::redis_broker::snapshot::fixtures::fleet());
+        let snap = crate::redis_broker::snapshot::fixtures::fleet();
+        let f = fleet(&snap);
         assert_eq!(
             (f.broker, f.event_transport, f.scope.as_str()),
             (BrokerKind::Redis, EventTransport::PubSub, "db13")

@@ -177,7 +177,7 @@ mod tests {
     use super::*;
     use crate::celery_model::Bucket;
 
-    fn queue(buckets: &[(u8, u64)], consumers: Option<u64>, net: Option<f64>) -> Queue {
+    fn queue(buckets: &[(u8, u64)], consumers: Option<u64>, net: Option<f64>) -> Queue<'static> {
         Queue {
             scope: "db5".into(),
             name: "celery".into(),
