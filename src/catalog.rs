@@ -306,6 +306,9 @@ Fix: bring the nodes holding the queue's members back; see rabbitmq-queues quoru
 What breaks: the messages in this queue are processed by nobody: tasks wait forever.
 Why: no worker consumes the queue: workers are down, or they run with -Q naming other queues, or
 a route sends tasks to a queue nobody was told about (task_routes / CELERY_ROUTES).
+On Redis the depth sums the queue's priority lists (NAME and kombu's buckets 3, 6, 9), and \"no
+consumer\" is said only when no client at all waits in BRPOP: Redis cannot tell which list a
+blocked client waits on. Same ID, thresholds and severity on both brokers.
 Fix: start a worker for the queue (celery -A PROJ worker -Q QUEUE), or fix the routing; purge a
 queue that is obsolete (rabbitmqctl purge_queue -p VHOST QUEUE).",
     },
@@ -318,7 +321,8 @@ queue that is obsolete (rabbitmqctl purge_queue -p VHOST QUEUE).",
 What breaks: tasks wait longer and longer; when the backlog keeps growing the broker's memory and
 disk follow.
 Why: consumers are slower than publishers. The summary says whether the queue is growing
-(publish rate above deliver rate) and, if it drains, in about how long.
+(publish rate above deliver rate) and, if it drains, in about how long. On Redis the depth
+sums the priority lists (each shown) and the growth is the change between two reads.
 Fix: add workers or concurrency for this queue; route heavy tasks to their own queue; check for
 slow tasks (task time limits: task_time_limit / CELERYD_TASK_TIME_LIMIT).",
     },
@@ -439,6 +443,8 @@ thousands of them exhaust the broker (memory alarm, process limit, a slow manage
 Why: the old amqp:// result backend (removed in Celery 5.0; exchange celeryresults) creates one
 queue per task, named by the task id; the rpc:// backend one per client. Results nobody reads
 stay until result_expires (1 day by default).
+Results kept as keys (a Redis broker or backend) are no queues: their missing TTLs are
+redis.results.no-ttl.
 Fix: set task_ignore_result = True (old name CELERY_IGNORE_RESULT) for tasks whose result nobody
 reads; use a result backend outside the broker (Redis, a database); shorten result_expires (old
 name CELERY_TASK_RESULT_EXPIRES).",
@@ -788,7 +794,8 @@ What breaks: celery-task-meta-* keys without a TTL stay until someone deletes th
 memory and, under an allkeys-* eviction policy, push out queues.
 Why: result_expires = None (Celery stores with SET instead of SETEX), or keys written by an old
 Celery. celtool reads the TTL of a bounded sample (1,000 keys from the bounded scan) and says
-how many of how many have none.
+how many of how many have none. Results kept as queues (RabbitMQ's rpc:// and amqp://
+backends) are results.flood.
 Fix: result_expires (default 1 day) or task_ignore_result=True where nobody reads results;
 celtool doctor --url redis://... --fix gives the existing keys a TTL (EXPIRE, in batches, journaled).",
     },
