@@ -29,7 +29,7 @@
 //! | `Client.pending_bytes` / `send_rate` | omem / None | None / send_oct rate |
 //! | `Fleet.event_transport` | pub/sub (PUBLISH on `/DB.celeryev/...`) | queues (`celeryev.*`, one per receiver) |
 //! | `Events` | heartbeat hostnames (N), receivers in CLIENT LIST, a PSUBSCRIBE sample, INFO output delta | when the vhost has the celeryev exchange: worker mailboxes (N), non-worker event queues (M), the exchange's publish_in / publish_out rates |
-//! | `Results` | sampled `celery-task-meta-*` TTLs; no result queues | result queues (rpc/amqp backends) with or without x-expires, per-task ones, the celeryresults exchange |
+//! | `Results` | sampled `celery-task-meta-*` TTLs; no result queues | result queues (rpc/amqp backends) with or without x-expires, per-task ones, the celeryresults exchange; counted here, not listed in `queues` |
 //!
 //! What stays beside the model, read only by one broker's own checks: RabbitMQ's node alarms,
 //! policies, connection states (flow, blocked), heartbeats, unacked and redelivery counts per

@@ -18,13 +18,13 @@ use crate::celery_model::{
 /// The snapshot's fleets, one per vhost that has queues, connections or Celery's exchanges,
 /// in vhost order.
 pub fn fleets<'a>(snap: &'a Snapshot, kinds: &Classifier) -> Vec<Fleet<'a>> {
-    let mut by_vhost: BTreeMap<String, Fleet<'a>> = BTreeMap::new();
+    let mut by_vhost: BTreeMap<&'a str, Fleet<'a>> = BTreeMap::new();
     fn fleet<'m, 'a>(
-        by_vhost: &'m mut BTreeMap<String, Fleet<'a>>,
+        by_vhost: &'m mut BTreeMap<&'a str, Fleet<'a>>,
         host: &str,
-        vhost: &str,
+        vhost: &'a str,
     ) -> &'m mut Fleet<'a> {
-        by_vhost.entry(vhost.to_string()).or_insert_with(|| Fleet {
+        by_vhost.entry(vhost).or_insert_with(|| Fleet {
             broker: BrokerKind::RabbitMq,
             host: host.to_string(),
             scope: vhost.to_string(),
@@ -36,18 +36,15 @@ pub fn fleets<'a>(snap: &'a Snapshot, kinds: &Classifier) -> Vec<Fleet<'a>> {
         })
     }
     let host = snap.host.as_str();
-    // Result queues are counted, not listed (the model's `Fleet.queues`).
-    let mut result_queues: BTreeMap<&str, Vec<Queue<'a>>> = BTreeMap::new();
+    // Result queues are counted, not listed (`Fleet.queues`).
     for q in &snap.queues {
         let mapped = queue(q, kinds);
+        let f = fleet(&mut by_vhost, host, q.vhost());
         if mapped.kind == Kind::Result {
-            result_queues.entry(q.vhost()).or_default().push(mapped);
+            count_result(f, &mapped);
         } else {
-            fleet(&mut by_vhost, host, q.vhost()).queues.push(mapped);
+            f.queues.push(mapped);
         }
-    }
-    for (vhost, queues) in &result_queues {
-        count_results(fleet(&mut by_vhost, host, vhost), queues);
     }
     for c in &snap.connections {
         let vhost = c.vhost.as_deref().unwrap_or("/");
@@ -143,23 +140,14 @@ fn count_receivers(ev: &mut Events, queues: &[Queue]) {
     ev.worker_nodes = queues.iter().filter(|q| q.kind == Kind::Mailbox).count() as u64;
 }
 
-fn count_results(f: &mut Fleet, result_queues: &[Queue]) {
+fn count_result(f: &mut Fleet, q: &Queue) {
     let r = f.results.get_or_insert_with(Results::default);
-    r.queues = result_queues.len() as u64;
+    r.queues += 1;
     r.seen = r.queues;
     r.sampled = r.queues;
-    r.without_expiry = result_queues
-        .iter()
-        .filter(|q| q.expires_ms.is_none())
-        .count() as u64;
-    r.per_task_queues = result_queues
-        .iter()
-        .filter(|q| celery::is_task_result_queue(&q.name))
-        .count() as u64;
-    r.messages = result_queues
-        .iter()
-        .map(|q| q.ready + q.unacked.unwrap_or(0))
-        .sum();
+    r.without_expiry += u64::from(q.expires_ms.is_none());
+    r.per_task_queues += u64::from(celery::is_task_result_queue(&q.name));
+    r.messages += q.ready + q.unacked.unwrap_or(0);
 }
 
 #[cfg(test)]

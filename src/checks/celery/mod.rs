@@ -19,8 +19,6 @@ use crate::celery_model::Fleet;
 use crate::report::Finding;
 use crate::settings::Thresholds;
 
-pub use queues::depth_text;
-
 /// Every Celery finding for one fleet; each carries the broker's host.
 pub fn check(fleet: &Fleet, thresholds: &Thresholds) -> Vec<Finding> {
     let mut out = Vec::new();

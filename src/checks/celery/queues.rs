@@ -21,7 +21,7 @@ pub fn check(fleet: &Fleet, thresholds: &Thresholds, out: &mut Vec<Finding>) {
 }
 
 /// `1200 (priority 0: 1000, 6: 200)`: the non-empty buckets, when there is more than one list.
-pub fn depth_text(q: &Queue) -> String {
+fn depth_text(q: &Queue) -> String {
     let parts: Vec<String> = q
         .buckets
         .iter()
