@@ -58,8 +58,12 @@ pub struct Need {
 pub enum BrokerPart {
     /// RabbitMQ through the management API.
     RabbitMq(rabbit::Snapshot),
-    /// One Redis database and its server.
-    Redis(RedisSnapshot),
+    /// One Redis database and its server, with the broker's link speed in bytes per second
+    /// and where it came from, when known (for the event fan-out forecast).
+    Redis {
+        snap: RedisSnapshot,
+        link: Option<(f64, String)>,
+    },
 }
 
 /// Why the broker could not be read at all.
@@ -94,7 +98,7 @@ impl Snapshot {
     /// The Redis snapshot, when it was read.
     pub fn redis(&self) -> Option<&RedisSnapshot> {
         match &self.broker {
-            Some(Ok(BrokerPart::Redis(s))) => Some(s),
+            Some(Ok(BrokerPart::Redis { snap, .. })) => Some(snap),
             _ => None,
         }
     }
@@ -129,7 +133,10 @@ pub fn gather(
                 s.timeout,
                 &s.gather,
             ))
-            .map(BrokerPart::Redis)
+            .map(|snap| BrokerPart::Redis {
+                snap,
+                link: redis_link(s, roots),
+            })
             .map_err(BrokerError::from),
         ),
         _ => None,
@@ -155,6 +162,26 @@ pub fn gather(
         workers,
         host,
     })
+}
+
+/// The Redis broker's link speed: configured, else this host's fastest interface when the
+/// broker runs here (a loopback address or this host's name).
+fn redis_link(s: &RedisSettings, roots: &host::Roots) -> Option<(f64, String)> {
+    if let Some((b, from)) = s.link {
+        return Some((b, from.into()));
+    }
+    let name = s.target.host.as_str();
+    let local = name == "localhost"
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+        || std::fs::read_to_string(roots.proc.join("sys/kernel/hostname"))
+            .is_ok_and(|h| h.trim().eq_ignore_ascii_case(name));
+    if !local {
+        return None;
+    }
+    host::nic::fastest_link(roots)
+        .map(|(iface, b)| (b, format!("/sys/class/net/{iface}/speed on this host")))
 }
 
 /// This host, and the hot spots of the filesystems its inode check will name.

@@ -1,7 +1,7 @@
 //! `doctor`, `queues` and `connections` against a Redis broker (`--url redis://...`): the URL
 //! scheme picks the broker. The settings resolve the URL, password and `CELTOOL_REDIS_*` knobs
-//! once ([`RedisSettings`]); doctor reads Redis and this host through the one I/O step
-//! (`crate::gather`), as it does RabbitMQ.
+//! once (`settings::RedisSettings`); doctor reads Redis, its link speed and this host through
+//! the one I/O step (`crate::gather`), as it does RabbitMQ.
 
 use std::time::Duration;
 
@@ -19,27 +19,7 @@ use crate::output::table::{Align, render};
 use crate::output::{Format, fmt_bytes, fmt_count, fmt_rate};
 use crate::redis_broker::{self, RedisSnapshot};
 use crate::report::{Finding, Report, Severity};
-use crate::settings::{RedisSettings, Settings, Thresholds};
-
-/// The link speed for the fan-out forecast: configured, else this host's fastest interface
-/// when the broker runs here (a loopback address or this host's name).
-pub fn link_for(s: &RedisSettings, roots: &crate::host::Roots) -> Option<(f64, String)> {
-    if let Some((b, from)) = s.link {
-        return Some((b, from.into()));
-    }
-    let host = s.target.host.as_str();
-    let local = host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-        || std::fs::read_to_string(roots.proc.join("sys/kernel/hostname"))
-            .is_ok_and(|h| h.trim().eq_ignore_ascii_case(host));
-    if !local {
-        return None;
-    }
-    crate::host::nic::fastest_link(roots)
-        .map(|(iface, b)| (b, format!("/sys/class/net/{iface}/speed on this host")))
-}
+use crate::settings::{Settings, Thresholds};
 
 /// Every Redis and Celery finding for one snapshot.
 pub fn findings(snap: &RedisSnapshot, t: &Thresholds, link: Option<(f64, String)>) -> Vec<Finding> {
@@ -78,20 +58,15 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
         }),
         inode_hot_spots: true,
     };
-    let mut snap = gather::gather(None, None, &st.roots, &config.thresholds, &need)?;
+    let snap = gather::gather(None, None, &st.roots, &config.thresholds, &need)?;
     let mut findings = Vec::new();
     let mut failed = None;
-    match snap.broker.take() {
-        Some(Ok(BrokerPart::Redis(rs))) => {
-            findings.extend(self::findings(
-                &rs,
-                &config.thresholds,
-                link_for(s, &st.roots),
-            ));
-            snap.broker = Some(Ok(BrokerPart::Redis(rs)));
+    match &snap.broker {
+        Some(Ok(BrokerPart::Redis { snap: rs, link })) => {
+            findings.extend(self::findings(rs, &config.thresholds, link.clone()));
         }
         Some(Err(e)) => {
-            let id = match &e {
+            let id = match e {
                 BrokerError::Redis(r) if r.is_auth() => "redis.auth",
                 _ => "redis.unreachable",
             };
@@ -100,7 +75,7 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
                 .remedy(format!("see `celtool explain {id}`"));
             f.host = Some(s.target.host.clone());
             findings.push(f);
-            failed = Some(e);
+            failed = Some(e.to_string());
         }
         Some(Ok(BrokerPart::RabbitMq(_))) | None => {}
     }
@@ -113,7 +88,7 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
         && p.style.format == Format::Table
         && report.findings.len() == 1
     {
-        return Err(Error::Io(e.to_string()));
+        return Err(Error::Io(e));
     }
     let scope = Scope {
         broker: Some(s.target.server()),
