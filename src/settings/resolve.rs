@@ -85,7 +85,7 @@ impl Settings {
         let profile_name = args.profile.clone().unwrap_or_else(|| "default".into());
         let url = args.url.clone().or(profile.url.clone());
         let redis_url = url
-            .filter(|u| u.starts_with("redis://") || u.starts_with("rediss://"))
+            .filter(|u| crate::redis_broker::is_redis_url(u))
             .filter(|_| needs.broker);
         let redis = match &redis_url {
             Some(url) => Some(super::redis::resolve(
