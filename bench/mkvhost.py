@@ -5,6 +5,10 @@
     mkvhost.py settle VHOST QUEUES MESSAGES CONSUMERS   wait until the stats show all of them
     mkvhost.py delete VHOST                   delete the vhost (and everything in it)
 
+Env: BENCH_MGMT_PORT (management port, default 15672); BENCH_SKIP (create: the vhost already
+has SKIP queues of this mix; add QUEUES - SKIP more in the same mix, without the fixed names:
+`create V 50000 300` then `BENCH_SKIP=50000 create V 100000 300` gives 100 000 queues).
+
 The queues come in POST /api/definitions/VHOST (one request per 25 000 queues, seconds for
 10 000); messages are published with POST /api/exchanges/VHOST/amq.default/publish over one
 keep-alive connection. The mix looks like a Celery vhost with a result flood: task queues,
@@ -14,6 +18,7 @@ worker mailboxes, celeryev.* event queues (half with TTL/expiry) and 32-hex resu
 import base64
 import http.client
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,7 +26,8 @@ import time
 import urllib.parse
 import uuid
 
-HOST, PORT = "127.0.0.1", 15672
+# BENCH_MGMT_PORT: the management port of a private node (bench/bignode.sh); default the machine's.
+HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_MGMT_PORT", "15672"))
 AUTH = "Basic " + base64.b64encode(b"guest:guest").decode()
 
 
@@ -71,11 +77,13 @@ def create(vhost: str, n: int, msgs: int) -> None:
     assert st in (201, 204), f"PUT vhost: {st}"
     st, _ = api.call("PUT", f"permissions/{q(vhost)}/guest", {"configure": ".*", "write": ".*", "read": ".*"})
     assert st in (201, 204), f"PUT permissions: {st}"
-    names = queue_names(n)
+    skip = int(os.environ.get("BENCH_SKIP", "0"))
+    # Growing a vhost: n - skip more queues in the same mix, without the 30 fixed names.
+    names = queue_names(n - skip + 30)[30:] if skip else queue_names(n)
     queues = []
-    for i, name in enumerate(names):
+    for name in names:
         args = {}
-        if name.startswith("celeryev.") and i % 2 == 0:
+        if name.startswith("celeryev.") and int(name[-1], 16) % 2 == 0:
             args = {"x-message-ttl": 5000, "x-expires": 6000000}
         elif name.endswith(".celery.pidbox"):
             args = {"x-message-ttl": 300000}
