@@ -308,3 +308,67 @@ fn the_wait_for_an_answer_grows_with_the_objects_the_overview_counts() {
         r.problems()
     );
 }
+
+#[test]
+fn a_listing_the_broker_closes_unanswered_names_the_broker_s_idle_timeout() {
+    // RabbitMQ's management listener closes a request it has not answered within its
+    // idle_timeout (60 s by default) while it still gathers a big listing: here after 2 s.
+    let url = serve_with(|request, s| {
+        let path = request_path(request);
+        if path.starts_with("/api/overview") {
+            respond(s, "200 OK", r#"{"rabbitmq_version":"3.10.8","node":"rabbit@n1"}"#);
+        } else if path.starts_with("/api/nodes/") {
+            respond(s, "200 OK", r#"{"memory":"not_available"}"#);
+        } else if path.starts_with("/api/nodes") {
+            respond(
+                s,
+                "200 OK",
+                r#"[{"name":"rabbit@n1","running":true,"mem_alarm":true}]"#,
+            );
+        } else if path.starts_with("/api/queues") {
+            std::thread::sleep(Duration::from_secs(2));
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        } else {
+            respond(s, "200 OK", "[]");
+        }
+    });
+    let closed = "s without answering; RabbitMQ's management listener gives up on a request after management.tcp.idle_timeout (60000 ms by default): raise it in rabbitmq.conf (e.g. management.tcp.idle_timeout = 300000) or ask for less (--vhost)";
+    let r = celtool_at(&url, &["queues"]);
+    assert_eq!(r.code, 3, "{r:#?}");
+    let first = r.stderr.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with(&format!(
+            "celtool: error: GET {url}/api/queues: the broker closed the connection after "
+        )) && first.ends_with(closed),
+        "{r:#?}"
+    );
+    // doctor says the same as a gap and keeps what did arrive: the node's critical finding.
+    let r = celtool_at(
+        &url,
+        &[
+            "doctor",
+            "--no-workers",
+            "--only",
+            "broker",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 2, "{r:#?}");
+    assert!(
+        has(&r, "broker.alarm.memory", "crit", "rabbit@n1"),
+        "{:#?}",
+        r.problems()
+    );
+    assert!(
+        has(&r, "broker.api", "unknown", "queues"),
+        "{:#?}",
+        r.problems()
+    );
+    assert!(
+        finding_summary(&r, "broker.api").contains("the broker closed the connection after ")
+            && finding_summary(&r, "broker.api").ends_with(closed),
+        "{}",
+        finding_summary(&r, "broker.api")
+    );
+}
