@@ -11,7 +11,9 @@
 # Env: CELTOOL (binary, default target/release/celtool under $CARGO_TARGET_DIR or ./target),
 #      BENCH_MESSAGES (messages per size, default 300), BENCH_WATERMARK (the private node's
 #      vm_memory_high_watermark.absolute, default 12GB), BENCH_IDLE_TIMEOUT (the private node's
-#      management.tcp.idle_timeout in ms; default: not set, RabbitMQ's own), BENCH_JSON (append
+#      management.tcp.idle_timeout in ms; default: not set, RabbitMQ's own: 60000),
+#      BENCH_RAISED_IDLE_TIMEOUT (ms: after the rounds at each size, raise the running node's
+#      idle_timeout to this and time one more round, *-idle), BENCH_JSON (append
 #      one JSON line per run to this file), BENCH_KEEP_OUTPUT (a directory for the reports).
 # The node's data, logs, config and cookie live in one temporary directory; the node is stopped
 # and the directory deleted on exit (also on INT/TERM). Reports; exits 0 when a target is missed.
@@ -129,7 +131,7 @@ err = open(base + ".err", "rb").read().decode(errors="replace").strip().splitlin
 rec = {"name": name, "queues": size, "round": rnd, "wall_s": round(secs, 2), "rc": rc,
        "peak_rss_kib": rss, "cpu_s": round(cpu, 2), "stdout_bytes": len(out)}
 note = ""
-if name == "doctor":
+if name.startswith("doctor"):
     try:
         rep = json.loads(out)
         fs = rep.get("findings", [])
@@ -141,14 +143,14 @@ if name == "doctor":
         note = f" findings {len(fs)}, crit {crit}, unknown {unk[:3]}"
     except Exception as e:
         note = f" (report not JSON: {e})"
-elif name == "queues":
+elif name.startswith("queues"):
     try:
         rows = json.loads(out)
         rec["rows"] = len(rows)
         note = f" rows {len(rows)}"
     except Exception as e:
         note = f" (not JSON: {e})"
-elif name == "curl":
+elif name.startswith("curl"):
     rec["body_bytes"] = len(out)
 if err and rc != 0:
     rec["stderr"] = err[0][:300]
@@ -181,6 +183,20 @@ for size in "${SIZES[@]}"; do
             esac
         done
     done
+    # RabbitMQ's management listener (Cowboy) closes a request it has not answered within its
+    # idle_timeout (60 s by default): raise it on the running node (new connections get it) and
+    # time one more round, to see what the listing costs past that limit.
+    if [[ -n ${BENCH_RAISED_IDLE_TIMEOUT:-} ]]; then
+        raised=$(timeout 120 "$CTL" -n "$NODE" eval "[begin ranch:set_protocol_options(R, maps:put(idle_timeout, $BENCH_RAISED_IDLE_TIMEOUT, ranch:get_protocol_options(R))), maps:get(idle_timeout, ranch:get_protocol_options(R)) end || {R = {acceptor, _, $MGMT}, _} <- maps:to_list(ranch:info())]." 2>&1 | tr -d '\n')
+        echo "   management listener idle_timeout raised on the running node: $raised ms"
+        for n in curl doctor queues; do
+            case $n in
+                curl) measure curl-idle "$size" 1 "${CURL[@]}" ;;
+                doctor) measure doctor-idle "$size" 1 "${DOCTOR[@]}" ;;
+                queues) measure queues-idle "$size" 1 "${QUEUESCMD[@]}" ;;
+            esac
+        done
+    fi
     # The human report once: how big is it for a person to read?
     set +e
     "$CELTOOL" doctor --vhost "$VHOST" >"$OUT/doctor-human-$size.txt" 2>&1

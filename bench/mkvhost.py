@@ -59,7 +59,7 @@ def q(s: str) -> str:
     return urllib.parse.quote(s, safe="")
 
 
-def queue_names(n: int) -> list:
+def queue_names(n: int, other_from: int = 0) -> list:
     names = ["celery"] + [f"tasks.q{i}" for i in range(19)]
     names += [f"w{i}@benchhost.celery.pidbox" for i in range(10)]
     rest = n - len(names)
@@ -67,7 +67,7 @@ def queue_names(n: int) -> list:
     n_res = rest * 6 // 10
     names += [f"celeryev.{uuid.uuid4()}" for _ in range(n_ev)]
     names += [uuid.uuid4().hex for _ in range(n_res)]
-    names += [f"bench.other.{i}" for i in range(n - len(names))]
+    names += [f"bench.other.{other_from + i}" for i in range(n - len(names))]
     return names[:n]
 
 
@@ -79,7 +79,8 @@ def create(vhost: str, n: int, msgs: int) -> None:
     assert st in (201, 204), f"PUT permissions: {st}"
     skip = int(os.environ.get("BENCH_SKIP", "0"))
     # Growing a vhost: n - skip more queues in the same mix, without the 30 fixed names.
-    names = queue_names(n - skip + 30)[30:] if skip else queue_names(n)
+    # (the numbered bench.other.* names continue after the first SKIP, not again from 0).
+    names = queue_names(n - skip + 30, other_from=skip)[30:] if skip else queue_names(n)
     queues = []
     for name in names:
         args = {}
