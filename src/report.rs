@@ -226,9 +226,10 @@ impl Report {
                 findings.push(f);
                 continue;
             }
-            let e = left_out
-                .entry(f.id)
-                .or_insert((Tally::default(), Severity::Ok, f.host.clone()));
+            let e =
+                left_out
+                    .entry(f.id)
+                    .or_insert((Tally::default(), Severity::Ok, f.host.clone()));
             e.0.add(f.severity);
             self.hidden.add(f.severity);
             if f.severity.rank() > e.1.rank() {
@@ -238,7 +239,12 @@ impl Report {
         for (id, (t, worst, host)) in left_out {
             let n = t.total();
             let mut parts = Vec::new();
-            for (k, label) in [(t.crit, "critical"), (t.unknown, "unknown"), (t.warn, "warning"), (t.ok, "ok")] {
+            for (k, label) in [
+                (t.crit, "critical"),
+                (t.unknown, "unknown"),
+                (t.warn, "warning"),
+                (t.ok, "ok"),
+            ] {
                 if k > 0 {
                     parts.push(format!("{k} {label}"));
                 }
@@ -401,7 +407,11 @@ mod tests {
         let more = r.findings.iter().find(|f| f.more.is_some()).unwrap();
         assert_eq!(more.severity, Severity::Crit);
         assert_eq!(more.more, Some(3));
-        assert!(more.summary.contains("(1 critical, 2 warning)"), "{}", more.summary);
+        assert!(
+            more.summary.contains("(1 critical, 2 warning)"),
+            "{}",
+            more.summary
+        );
         assert_eq!(r.tally().crit, 2);
         assert_eq!(r.tally().warn, 2);
     }

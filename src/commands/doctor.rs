@@ -105,7 +105,14 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         print(p, &report, &scope, args.all)?;
     }
     if args.fix {
-        offer_fixes(s, p, args, full.as_ref().unwrap_or(&report), &snap, client.as_ref())?;
+        offer_fixes(
+            s,
+            p,
+            args,
+            full.as_ref().unwrap_or(&report),
+            &snap,
+            client.as_ref(),
+        )?;
     }
     Ok(Outcome::Checked(report.status()))
 }

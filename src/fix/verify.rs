@@ -59,19 +59,23 @@ pub fn event_queues(
         };
         let started = Instant::now();
         let mut left: Vec<String> = Vec::new();
-        let settled = until(started, || settle_wait(client), || {
-            let queues: Vec<crate::broker::model::Queue> = rt.block_on(client.get(
-                &["queues", vhost],
-                Some("name,vhost,effective_policy_definition"),
-            ))?;
-            // A big vhost takes the broker longer to apply a policy to: wait in proportion.
-            client.budget().scale_to(queues.len() as f64);
-            left = event_queues::unsettled(vhost, &queues, opts)
-                .iter()
-                .map(|q| q.name().to_string())
-                .collect();
-            Ok(left.is_empty().then_some(()))
-        })?;
+        let settled = until(
+            started,
+            || settle_wait(client),
+            || {
+                let queues: Vec<crate::broker::model::Queue> = rt.block_on(client.get(
+                    &["queues", vhost],
+                    Some("name,vhost,effective_policy_definition"),
+                ))?;
+                // A big vhost takes the broker longer to apply a policy to: wait in proportion.
+                client.budget().scale_to(queues.len() as f64);
+                left = event_queues::unsettled(vhost, &queues, opts)
+                    .iter()
+                    .map(|q| q.name().to_string())
+                    .collect();
+                Ok(left.is_empty().then_some(()))
+            },
+        )?;
         if settled.is_none() {
             return Err(Error::Io(format!(
                 "the policy was applied, but {} event queue(s) in vhost {vhost} (e.g. {}) still do not show it after {} s (the wait is 6 x --timeout plus 2 s per 1 000 queues); check `rabbitmqctl list_queues -p {vhost} name policy`, or raise --timeout",
@@ -93,10 +97,14 @@ mod tests {
     fn until_looks_again_until_the_condition_holds() {
         let looks = Cell::new(0);
         let started = Instant::now();
-        let r = until(started, || Duration::from_secs(30), || {
-            looks.set(looks.get() + 1);
-            Ok((looks.get() == 3).then_some("done"))
-        })
+        let r = until(
+            started,
+            || Duration::from_secs(30),
+            || {
+                looks.set(looks.get() + 1);
+                Ok((looks.get() == 3).then_some("done"))
+            },
+        )
         .unwrap();
         assert_eq!(r, Some("done"));
         assert_eq!(looks.get(), 3);
@@ -110,10 +118,14 @@ mod tests {
     fn until_gives_up_at_its_limit_with_one_last_look() {
         let looks = Cell::new(0);
         let started = Instant::now();
-        let r: Option<()> = until(started, || Duration::from_millis(1000), || {
-            looks.set(looks.get() + 1);
-            Ok(None)
-        })
+        let r: Option<()> = until(
+            started,
+            || Duration::from_millis(1000),
+            || {
+                looks.set(looks.get() + 1);
+                Ok(None)
+            },
+        )
         .unwrap();
         assert_eq!(r, None);
         let took = started.elapsed();
@@ -122,10 +134,11 @@ mod tests {
         assert!(took < Duration::from_millis(1900), "{took:?}");
         assert_eq!(looks.get(), 4);
         // An error ends the wait at once.
-        let r: Result<Option<()>, Error> =
-            until(Instant::now(), || Duration::from_secs(30), || {
-                Err(Error::Io("gone".into()))
-            });
+        let r: Result<Option<()>, Error> = until(
+            Instant::now(),
+            || Duration::from_secs(30),
+            || Err(Error::Io("gone".into())),
+        );
         assert!(r.is_err());
     }
 

@@ -316,7 +316,11 @@ fn a_listing_the_broker_closes_unanswered_names_the_broker_s_idle_timeout() {
     let url = serve_with(|request, s| {
         let path = request_path(request);
         if path.starts_with("/api/overview") {
-            respond(s, "200 OK", r#"{"rabbitmq_version":"3.10.8","node":"rabbit@n1"}"#);
+            respond(
+                s,
+                "200 OK",
+                r#"{"rabbitmq_version":"3.10.8","node":"rabbit@n1"}"#,
+            );
         } else if path.starts_with("/api/nodes/") {
             respond(s, "200 OK", r#"{"memory":"not_available"}"#);
         } else if path.starts_with("/api/nodes") {
@@ -390,7 +394,11 @@ fn a_long_report_lists_the_worst_findings_of_each_id_and_counts_them_all() {
     let url = serve_with(move |request, s| {
         let path = request_path(request);
         if path.starts_with("/api/overview") {
-            respond(s, "200 OK", r#"{"rabbitmq_version":"3.10.8","node":"rabbit@n1"}"#);
+            respond(
+                s,
+                "200 OK",
+                r#"{"rabbitmq_version":"3.10.8","node":"rabbit@n1"}"#,
+            );
         } else if path.starts_with("/api/queues") {
             respond(s, "200 OK", &body);
         } else {
@@ -398,7 +406,14 @@ fn a_long_report_lists_the_worst_findings_of_each_id_and_counts_them_all() {
         }
     });
     let doctor = |extra: &[&str]| {
-        let mut args = vec!["doctor", "--no-workers", "--only", "broker", "--format", "json"];
+        let mut args = vec![
+            "doctor",
+            "--no-workers",
+            "--only",
+            "broker",
+            "--format",
+            "json",
+        ];
         args.extend_from_slice(extra);
         celtool_at(&url, &args)
     };
@@ -441,12 +456,23 @@ fn a_long_report_lists_the_worst_findings_of_each_id_and_counts_them_all() {
     let n = |r: &Run| {
         r.json()["findings"]
             .as_array()
-            .map(|a| a.iter().filter(|f| f["id"] == "queues.no-consumers").count())
+            .map(|a| {
+                a.iter()
+                    .filter(|f| f["id"] == "queues.no-consumers")
+                    .count()
+            })
             .unwrap_or(0)
     };
     assert_eq!(n(&r), 6, "{}", r.stdout);
     let r = run(celtool()
-        .args(["doctor", "--no-workers", "--only", "broker", "--format", "json"])
+        .args([
+            "doctor",
+            "--no-workers",
+            "--only",
+            "broker",
+            "--format",
+            "json",
+        ])
         .args(["--url", &url])
         .env("CELTOOL_PASSWORD", PASSWORD)
         .env("CELTOOL_MAX_PER_ID", "0"));
@@ -479,7 +505,11 @@ fn lagging_policy_broker(lag: usize) -> String {
                 ),
             );
         } else if path.starts_with("/api/exchanges") {
-            respond(s, "200 OK", r#"[{"name":"celeryev","vhost":"v","type":"topic"}]"#);
+            respond(
+                s,
+                "200 OK",
+                r#"[{"name":"celeryev","vhost":"v","type":"topic"}]"#,
+            );
         } else if path.starts_with("/api/vhosts") {
             respond(s, "200 OK", r#"{"name":"v"}"#);
         } else if path.starts_with("/api/overview") {
