@@ -43,7 +43,7 @@ pub enum ApiError {
     /// (Cowboy) ends a request that has been silent for its idle_timeout, 60 s by default,
     /// while the broker is still gathering a big listing.
     #[error(
-        "{url}: the broker closed the connection after {secs}s without answering; RabbitMQ's management listener gives up on a request after management.tcp.idle_timeout (60000 ms by default): raise it in rabbitmq.conf (e.g. management.tcp.idle_timeout = 300000) or ask for less (--vhost)"
+        "{url}: the broker closed the connection after {secs}s without answering; RabbitMQ's management listener gives up on a request after management.tcp.idle_timeout (60000 ms by default): raise it in rabbitmq.conf (e.g. management.tcp.idle_timeout = 300000; management.ssl.idle_timeout for https) or ask for less (--vhost)"
     )]
     Closed { url: String, secs: u64 },
     #[error(

@@ -336,7 +336,7 @@ fn a_listing_the_broker_closes_unanswered_names_the_broker_s_idle_timeout() {
             respond(s, "200 OK", "[]");
         }
     });
-    let closed = "s without answering; RabbitMQ's management listener gives up on a request after management.tcp.idle_timeout (60000 ms by default): raise it in rabbitmq.conf (e.g. management.tcp.idle_timeout = 300000) or ask for less (--vhost)";
+    let closed = "s without answering; RabbitMQ's management listener gives up on a request after management.tcp.idle_timeout (60000 ms by default): raise it in rabbitmq.conf (e.g. management.tcp.idle_timeout = 300000; management.ssl.idle_timeout for https) or ask for less (--vhost)";
     let r = celtool_at(&url, &["queues"]);
     assert_eq!(r.code, 3, "{r:#?}");
     let first = r.stderr.lines().next().unwrap_or("");
