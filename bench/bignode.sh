@@ -197,7 +197,8 @@ for size in "${SIZES[@]}"; do
             esac
         done
         # Back to the node's own setting, so the next size starts from it again.
-        timeout 120 "$CTL" -n "$NODE" eval "[ranch:set_protocol_options(R, maps:put(idle_timeout, ${BENCH_IDLE_TIMEOUT:-60000}, ranch:get_protocol_options(R))) || {R = {acceptor, _, $MGMT}, _} <- maps:to_list(ranch:info())]." >/dev/null 2>&1 || true
+        back=$(timeout 120 "$CTL" -n "$NODE" eval "[begin ranch:set_protocol_options(R, maps:put(idle_timeout, ${BENCH_IDLE_TIMEOUT:-60000}, ranch:get_protocol_options(R))), maps:get(idle_timeout, ranch:get_protocol_options(R)) end || {R = {acceptor, _, $MGMT}, _} <- maps:to_list(ranch:info())]." 2>&1 | tr -d '\n')
+        echo "   management listener idle_timeout set back: $back ms"
     fi
     # The human report once: how big is it for a person to read?
     set +e
