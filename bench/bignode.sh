@@ -15,6 +15,9 @@
 #      BENCH_RAISED_IDLE_TIMEOUT (ms: after the rounds at each size, raise the running node's
 #      idle_timeout to this and time one more round, *-idle), BENCH_JSON (append
 #      one JSON line per run to this file), BENCH_KEEP_OUTPUT (a directory for the reports).
+# On a busy machine the 100 000-queue listing can outlast the broker's 60 s idle_timeout, and
+# mkvhost.py's settle step then asks again for up to 10 minutes: BENCH_IDLE_TIMEOUT=300000
+# avoids that (and measures a broker configured for its size).
 # The node's data, logs, config and cookie live in one temporary directory; the node is stopped
 # and the directory deleted on exit (also on INT/TERM). Reports; exits 0 when a target is missed.
 set -euo pipefail
