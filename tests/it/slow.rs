@@ -369,6 +369,15 @@ fn a_listing_the_broker_closes_unanswered_names_the_broker_s_idle_timeout() {
         "{:#?}",
         r.problems()
     );
+    let remedy = r.json()["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["id"] == "broker.api"))
+        .map(|f| f["remedy"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    assert!(
+        remedy.starts_with("raise the broker's management.tcp.idle_timeout"),
+        "{remedy}"
+    );
     assert!(
         finding_summary(&r, "broker.api").contains("the broker closed the connection after ")
             && finding_summary(&r, "broker.api").ends_with(closed),
