@@ -2,7 +2,9 @@
 # Broker benchmark: celtool doctor / queues against the floor (curl fetching the same endpoints
 # with the same columns=, concurrently) and the naive full /api/queues, on a scratch vhost with
 # QUEUES queues (default 10000; 50000 and 100000 are the big options: 100000 takes the broker
-# about 3 minutes to declare and as long to delete; run it with ROUNDS 1).
+# about 3 minutes to declare and as long to delete; run it with ROUNDS 1; never on a broker
+# others use: a 100 000-queue vhost put the shared node into a memory alarm. bench/bignode.sh
+# measures the big sizes on a private node).
 #
 #   bench/broker.sh [QUEUES] [ROUNDS]
 #

@@ -5,6 +5,10 @@
     mkvhost.py settle VHOST QUEUES MESSAGES CONSUMERS   wait until the stats show all of them
     mkvhost.py delete VHOST                   delete the vhost (and everything in it)
 
+Env: BENCH_MGMT_PORT (management port, default 15672); BENCH_SKIP (create: the vhost already
+has SKIP queues of this mix; add QUEUES - SKIP more in the same mix, without the fixed names:
+`create V 50000 300` then `BENCH_SKIP=50000 create V 100000 300` gives 100 000 queues).
+
 The queues come in POST /api/definitions/VHOST (one request per 25 000 queues, seconds for
 10 000); messages are published with POST /api/exchanges/VHOST/amq.default/publish over one
 keep-alive connection. The mix looks like a Celery vhost with a result flood: task queues,
@@ -14,6 +18,7 @@ worker mailboxes, celeryev.* event queues (half with TTL/expiry) and 32-hex resu
 import base64
 import http.client
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,7 +26,8 @@ import time
 import urllib.parse
 import uuid
 
-HOST, PORT = "127.0.0.1", 15672
+# BENCH_MGMT_PORT: the management port of a private node (bench/bignode.sh); default the machine's.
+HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_MGMT_PORT", "15672"))
 AUTH = "Basic " + base64.b64encode(b"guest:guest").decode()
 
 
@@ -53,7 +59,7 @@ def q(s: str) -> str:
     return urllib.parse.quote(s, safe="")
 
 
-def queue_names(n: int) -> list:
+def queue_names(n: int, other_from: int = 0) -> list:
     names = ["celery"] + [f"tasks.q{i}" for i in range(19)]
     names += [f"w{i}@benchhost.celery.pidbox" for i in range(10)]
     rest = n - len(names)
@@ -61,7 +67,7 @@ def queue_names(n: int) -> list:
     n_res = rest * 6 // 10
     names += [f"celeryev.{uuid.uuid4()}" for _ in range(n_ev)]
     names += [uuid.uuid4().hex for _ in range(n_res)]
-    names += [f"bench.other.{i}" for i in range(n - len(names))]
+    names += [f"bench.other.{other_from + i}" for i in range(n - len(names))]
     return names[:n]
 
 
@@ -71,11 +77,14 @@ def create(vhost: str, n: int, msgs: int) -> None:
     assert st in (201, 204), f"PUT vhost: {st}"
     st, _ = api.call("PUT", f"permissions/{q(vhost)}/guest", {"configure": ".*", "write": ".*", "read": ".*"})
     assert st in (201, 204), f"PUT permissions: {st}"
-    names = queue_names(n)
+    skip = int(os.environ.get("BENCH_SKIP", "0"))
+    # Growing a vhost: n - skip more queues in the same mix, without the 30 fixed names.
+    # (the numbered bench.other.* names continue after the first SKIP, not again from 0).
+    names = queue_names(n - skip + 30, other_from=skip)[30:] if skip else queue_names(n)
     queues = []
-    for i, name in enumerate(names):
+    for name in names:
         args = {}
-        if name.startswith("celeryev.") and i % 2 == 0:
+        if name.startswith("celeryev.") and int(name[-1], 16) % 2 == 0:
             args = {"x-message-ttl": 5000, "x-expires": 6000000}
         elif name.endswith(".celery.pidbox"):
             args = {"x-message-ttl": 300000}

@@ -54,6 +54,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;doctor'= {
             cand --only 'Run only these checks (repeat or comma-separate)'
             cand --skip 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable'
+            cand --max-per-id 'List at most N findings of each ID, the worst, and one "and K more like this" for the rest (status, exit code and counts include them all); 0 lists every finding'
             cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]'
             cand --reply-timeout 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer'
             cand --journal 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]'

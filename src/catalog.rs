@@ -81,9 +81,13 @@ monitoring tag:
 What breaks: the checks that need that part (queues, connections, a node's memory breakdown...)
 did not run; the rest of the report is valid. celtool exits 3 unless something is critical.
 Why: one endpoint failed while the others answered: a node down in a cluster, a timeout or a
-stall on a large list, the run's --deadline passing before it arrived, a server error.
+stall on a large list, the run's --deadline passing before it arrived, a server error, or the
+broker closing a listing it took longer than its management.tcp.idle_timeout (60 s by default)
+to gather, which it does before sending the first byte (tens of thousands of queues).
 Fix: read the message; retry with a larger --timeout (or --deadline, when it names the deadline);
-check the node named in it.",
+when the broker closed the connection, raise management.tcp.idle_timeout in rabbitmq.conf
+(e.g. 300000 ms; management.ssl.idle_timeout for https) and restart the node; check the node
+named in it.",
     },
     Entry {
         id: "broker.version",

@@ -95,6 +95,10 @@ pub struct Finding {
     /// The host the finding came from (the broker's URL host for broker findings).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// On the one finding that stands for those of its ID left out of a long report
+    /// ([`Report::cap_per_id`]): how many it stands for. Absent on every other finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more: Option<usize>,
 }
 
 impl Finding {
@@ -109,7 +113,17 @@ impl Finding {
             evidence: BTreeMap::new(),
             remedy: String::new(),
             host: None,
+            more: None,
         }
+    }
+
+    /// The largest evidence value: within one ID and severity, the bigger number is the worse
+    /// finding (more messages, more queues, a higher rate).
+    fn weight(&self) -> f64 {
+        self.evidence
+            .values()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max)
     }
 
     pub fn summary(mut self, text: impl Into<String>) -> Self {
@@ -130,10 +144,19 @@ impl Finding {
     }
 }
 
+/// How many findings of one ID a report lists by default before it says "and K more like
+/// this" (`doctor --max-per-id`): a broker with 50 000 queues can have thousands of findings
+/// of one kind, megabytes no one reads.
+pub const DEFAULT_MAX_PER_ID: usize = 20;
+
 /// The outcome of a diagnosis: every finding, sorted worst first within each area.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
     pub findings: Vec<Finding>,
+    /// The findings left out by [`Report::cap_per_id`], by severity: still counted in the
+    /// tally and the status.
+    #[serde(skip)]
+    pub hidden: Tally,
 }
 
 /// Counts of findings by severity, for the one-line summary.
@@ -152,9 +175,96 @@ impl Report {
                 .cmp(&b.area)
                 .then(b.severity.rank().cmp(&a.severity.rank()))
                 .then(a.id.cmp(b.id))
+                // The finding that stands for those left out comes after the ones listed.
+                .then(a.more.is_some().cmp(&b.more.is_some()))
                 .then(a.subject.cmp(&b.subject))
         });
-        Report { findings }
+        Report {
+            findings,
+            hidden: Tally::default(),
+        }
+    }
+
+    /// List at most `max` findings of each ID (0: no limit): the worst (highest severity, then
+    /// the biggest evidence value), and in place of the rest one finding of the same ID whose
+    /// severity is the worst of those left out, saying how many they are. The status, the exit
+    /// code and the tally still count every finding.
+    pub fn cap_per_id(mut self, max: usize) -> Report {
+        if max == 0 {
+            return self;
+        }
+        let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for f in &self.findings {
+            *counts.entry(f.id).or_default() += 1;
+        }
+        if counts.values().all(|&n| n <= max) {
+            return self;
+        }
+        // Rank each over-full ID's findings worst first and keep the first `max`.
+        let mut keep = vec![true; self.findings.len()];
+        for (&id, _) in counts.iter().filter(|(_, n)| **n > max) {
+            let mut idx: Vec<usize> = (0..self.findings.len())
+                .filter(|&i| self.findings[i].id == id)
+                .collect();
+            idx.sort_by(|&a, &b| {
+                let (fa, fb) = (&self.findings[a], &self.findings[b]);
+                fb.severity
+                    .rank()
+                    .cmp(&fa.severity.rank())
+                    .then(fb.weight().total_cmp(&fa.weight()))
+                    .then(fa.subject.cmp(&fb.subject))
+            });
+            for &i in &idx[max..] {
+                keep[i] = false;
+            }
+        }
+        let mut left_out: BTreeMap<&'static str, (Tally, Severity, Option<String>)> =
+            BTreeMap::new();
+        let mut findings = Vec::with_capacity(self.findings.len());
+        for (f, keep) in self.findings.into_iter().zip(keep) {
+            if keep {
+                findings.push(f);
+                continue;
+            }
+            let e =
+                left_out
+                    .entry(f.id)
+                    .or_insert((Tally::default(), Severity::Ok, f.host.clone()));
+            e.0.add(f.severity);
+            self.hidden.add(f.severity);
+            if f.severity.rank() > e.1.rank() {
+                e.1 = f.severity;
+            }
+        }
+        for (id, (t, worst, host)) in left_out {
+            let n = t.total();
+            let mut parts = Vec::new();
+            for (k, label) in [
+                (t.crit, "critical"),
+                (t.unknown, "unknown"),
+                (t.warn, "warning"),
+                (t.ok, "ok"),
+            ] {
+                if k > 0 {
+                    parts.push(format!("{k} {label}"));
+                }
+            }
+            let mut f = Finding::new(id, worst, format!("(+{n} more)"))
+                .summary(format!(
+                    "and {n} more like this ({}), not listed: the worst {max} {id} findings are shown",
+                    parts.join(", ")
+                ))
+                .remedy(
+                    "the same as above; list every one with doctor --max-per-id 0 (or CELTOOL_MAX_PER_ID=0)",
+                );
+            f.host = host;
+            f.more = Some(n);
+            findings.push(f);
+        }
+        Report {
+            hidden: self.hidden,
+            ..Report::new(findings)
+        }
     }
 
     /// The worst severity in the report; `Ok` when it is empty.
@@ -166,17 +276,29 @@ impl Report {
             .unwrap_or(Severity::Ok)
     }
 
+    /// Counts by severity of every finding, those left out of a capped report included (the
+    /// findings that stand for them are not counted themselves).
     pub fn tally(&self) -> Tally {
-        let mut t = Tally::default();
-        for f in &self.findings {
-            match f.severity {
-                Severity::Crit => t.crit += 1,
-                Severity::Unknown => t.unknown += 1,
-                Severity::Warn => t.warn += 1,
-                Severity::Ok => t.ok += 1,
-            }
+        let mut t = self.hidden;
+        for f in self.findings.iter().filter(|f| f.more.is_none()) {
+            t.add(f.severity);
         }
         t
+    }
+}
+
+impl Tally {
+    fn add(&mut self, s: Severity) {
+        match s {
+            Severity::Crit => self.crit += 1,
+            Severity::Unknown => self.unknown += 1,
+            Severity::Warn => self.warn += 1,
+            Severity::Ok => self.ok += 1,
+        }
+    }
+
+    fn total(&self) -> usize {
+        self.crit + self.unknown + self.warn + self.ok
     }
 }
 
@@ -224,6 +346,74 @@ mod tests {
                 ("events.no-ttl", "a"),
             ]
         );
+    }
+
+    #[test]
+    fn cap_per_id_keeps_the_worst_and_counts_every_finding() {
+        let mut fs: Vec<Finding> = (0..30)
+            .map(|i| {
+                Finding::new("queues.backlog", Severity::Warn, format!("/q{i:02}"))
+                    .evidence("messages_ready", i as f64)
+            })
+            .collect();
+        fs.push(Finding::new("queues.backlog", Severity::Crit, "/big"));
+        fs.push(Finding::new("broker.alarm.memory", Severity::Crit, "n"));
+        let full = Report::new(fs);
+        assert_eq!(full.tally().warn, 30);
+        let r = full.clone().cap_per_id(5);
+        let backlog: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.id == "queues.backlog")
+            .collect();
+        // The critical one, then the four biggest backlogs, then one for the other 26.
+        let subjects: Vec<&str> = backlog.iter().map(|f| f.subject.as_str()).collect();
+        assert_eq!(
+            subjects,
+            vec!["/big", "/q26", "/q27", "/q28", "/q29", "(+26 more)"]
+        );
+        let more = backlog[5];
+        assert_eq!(more.severity, Severity::Warn);
+        assert_eq!(more.more, Some(26));
+        assert_eq!(
+            more.summary,
+            "and 26 more like this (26 warning), not listed: the worst 5 queues.backlog findings are shown"
+        );
+        // Status and tally count every finding, left out or not.
+        assert_eq!(r.status(), Severity::Crit);
+        assert_eq!(r.tally(), full.tally());
+        // JSON: `more` only on the finding that stands for the others.
+        let v = serde_json::to_value(&r).unwrap();
+        let with_more: Vec<_> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f.get("more").is_some())
+            .collect();
+        assert_eq!(with_more.len(), 1);
+        assert_eq!(with_more[0]["more"], 26);
+        // 0 and a roomy limit change nothing.
+        assert_eq!(full.clone().cap_per_id(0).findings, full.findings);
+        assert_eq!(full.clone().cap_per_id(31).findings, full.findings);
+    }
+
+    #[test]
+    fn the_left_out_finding_has_the_worst_severity_of_those_it_stands_for() {
+        let mut fs = vec![Finding::new("queues.no-consumers", Severity::Warn, "/a")];
+        fs.push(Finding::new("queues.no-consumers", Severity::Warn, "/b"));
+        fs.push(Finding::new("queues.no-consumers", Severity::Crit, "/c"));
+        fs.push(Finding::new("queues.no-consumers", Severity::Crit, "/d"));
+        let r = Report::new(fs).cap_per_id(1);
+        let more = r.findings.iter().find(|f| f.more.is_some()).unwrap();
+        assert_eq!(more.severity, Severity::Crit);
+        assert_eq!(more.more, Some(3));
+        assert!(
+            more.summary.contains("(1 critical, 2 warning)"),
+            "{}",
+            more.summary
+        );
+        assert_eq!(r.tally().crit, 2);
+        assert_eq!(r.tally().warn, 2);
     }
 
     #[test]

@@ -39,6 +39,13 @@ pub enum ApiError {
         "{url}: no answer before the run's deadline ({secs}s); raise --deadline or check the broker's load"
     )]
     Deadline { url: String, secs: u64 },
+    /// The server closed the connection before it answered: RabbitMQ's management listener
+    /// (Cowboy) ends a request that has been silent for its idle_timeout, 60 s by default,
+    /// while the broker is still gathering a big listing.
+    #[error(
+        "{url}: the broker closed the connection after {secs}s without answering; RabbitMQ's management listener gives up on a request after management.tcp.idle_timeout (60000 ms by default): raise it in rabbitmq.conf (e.g. management.tcp.idle_timeout = 300000; management.ssl.idle_timeout for https) or ask for less (--vhost)"
+    )]
+    Closed { url: String, secs: u64 },
     #[error(
         "{url}: 401 Unauthorized: the broker refused user '{user}'{profile}; check the user and the password (CELTOOL_PASSWORD or the profile's password_file)"
     )]
@@ -225,7 +232,13 @@ impl Client {
             .until(|| self.budget.start_limit(since, true), send)
             .await
             .map_err(|cut| self.cut_error(shown.clone(), cut))?
-            .map_err(|e| self.transport_error(&shown, &e))?;
+            .map_err(|e| match closed_unanswered(&e) {
+                true => ApiError::Closed {
+                    url: shown.clone(),
+                    secs: since.elapsed().as_secs(),
+                },
+                false => self.transport_error(&shown, &e),
+            })?;
         let status = response.status();
         if !status.is_success() {
             return Err(self.status_error(shown, status, response).await);
@@ -535,6 +548,14 @@ async fn error_reason(mut response: reqwest::Response, idle: Duration) -> String
         Some(r) if !r.is_empty() => format!(": {}", crate::output::sanitize(&r)),
         _ => String::new(),
     }
+}
+
+/// True when the server closed the connection before any answer (hyper's "connection closed
+/// before message completed"), as RabbitMQ's management listener does after its idle_timeout.
+fn closed_unanswered(e: &reqwest::Error) -> bool {
+    !e.is_timeout()
+        && !e.is_connect()
+        && root_cause(e).contains("connection closed before message completed")
 }
 
 /// The innermost cause of an error chain, which is the part that names the real problem

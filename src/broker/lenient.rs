@@ -92,9 +92,12 @@ mod tests {
             "online":["a@h"],"online":["a@h","b@h"],"state":"running","state":"down"}]"#;
         let qs: MergedList<Queue> = serde_json::from_str(body).unwrap();
         let q = &merged_list(qs)[0];
-        assert_eq!(q.slave_nodes, Some(vec!["b@h".to_string()]));
-        assert_eq!(q.synchronised_slave_nodes, Some(vec![]));
-        assert_eq!(q.online, Some(vec!["a@h".to_string(), "b@h".to_string()]));
+        assert_eq!(q.slave_nodes(), &Some(vec!["b@h".to_string()]));
+        assert_eq!(q.synchronised_slave_nodes(), &Some(vec![]));
+        assert_eq!(
+            q.online(),
+            &Some(vec!["a@h".to_string(), "b@h".to_string()])
+        );
         assert_eq!(q.state.as_deref(), Some("running"));
     }
 

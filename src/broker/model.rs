@@ -326,29 +326,37 @@ pub struct QueueStats {
     pub deliver_get: Option<f64>,
 }
 
+/// A queue of a listing. Held by the hundred thousand, so kept small: the replication fields,
+/// present on mirrored classic and quorum queues only, are boxed together, and so are the
+/// statistics (472 bytes a queue inline before, 232 now; BENCHMARKS.md, section 1c).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(from = "QueueWire")]
 pub struct Queue {
     pub name: Option<String>,
     /// Vhost, state and type repeat across a listing: each distinct value is held once.
-    #[serde(default, deserialize_with = "shared")]
     pub vhost: Option<Arc<str>>,
-    #[serde(default, deserialize_with = "shared")]
     pub state: Option<Arc<str>>,
-    #[serde(rename = "type", default, deserialize_with = "shared")]
     pub kind: Option<Arc<str>>,
     pub messages_ready: Option<f64>,
     pub messages_unacknowledged: Option<f64>,
     pub consumers: Option<f64>,
-    #[serde(default, deserialize_with = "fields_or_none")]
     pub arguments: Option<Fields>,
     pub policy: Option<String>,
-    #[serde(default, deserialize_with = "fields_or_none")]
     pub effective_policy_definition: Option<Fields>,
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub message_stats: Option<QueueStats>,
-    // Replication and declaration (cluster checks; see broker::cluster and checks::rabbitmq::cluster).
-    /// The node of a classic queue's master (or a quorum queue's leader).
-    pub node: Option<String>,
+    pub message_stats: Option<Box<QueueStats>>,
+    /// The node of a classic queue's master (or a quorum queue's leader): one of a few, held once.
+    pub node: Option<Arc<str>>,
+    /// Mirrors, quorum members, leader, delivery limit: see [`Replication`].
+    pub replication: Option<Box<Replication>>,
+    pub durable: Option<bool>,
+    pub exclusive: Option<bool>,
+    pub auto_delete: Option<bool>,
+}
+
+/// The replication and quorum fields of a queue (cluster checks; see broker::cluster and
+/// checks::rabbitmq::cluster). Absent on most queues, so boxed in [`Queue`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Replication {
     /// Classic mirrors (3.x only) and the subset that holds every message.
     pub slave_nodes: Option<Vec<String>>,
     pub synchronised_slave_nodes: Option<Vec<String>>,
@@ -358,12 +366,113 @@ pub struct Queue {
     pub leader: Option<String>,
     /// 4.x quorum queues: the delivery limit in force, a number or "unlimited".
     pub delivery_limit: Option<Value>,
-    pub durable: Option<bool>,
-    pub exclusive: Option<bool>,
-    pub auto_delete: Option<bool>,
 }
 
+impl From<QueueWire> for Queue {
+    fn from(w: QueueWire) -> Queue {
+        let r = Replication {
+            slave_nodes: w.slave_nodes,
+            synchronised_slave_nodes: w.synchronised_slave_nodes,
+            members: w.members,
+            online: w.online,
+            leader: w.leader,
+            delivery_limit: w.delivery_limit,
+        };
+        Queue {
+            name: w.name,
+            vhost: w.vhost,
+            state: w.state,
+            kind: w.kind,
+            messages_ready: w.messages_ready,
+            messages_unacknowledged: w.messages_unacknowledged,
+            consumers: w.consumers,
+            arguments: w.arguments,
+            policy: w.policy,
+            effective_policy_definition: w.effective_policy_definition,
+            message_stats: w.message_stats,
+            node: w.node,
+            replication: (r != Replication::default()).then(|| Box::new(r)),
+            durable: w.durable,
+            exclusive: w.exclusive,
+            auto_delete: w.auto_delete,
+        }
+    }
+}
+
+/// A queue as the API sends it; decoded one item at a time and turned into the compact
+/// [`Queue`] at once.
+#[derive(Deserialize)]
+struct QueueWire {
+    name: Option<String>,
+    /// Vhost, state, type and node repeat across a listing: each distinct value is held once.
+    #[serde(default, deserialize_with = "shared")]
+    vhost: Option<Arc<str>>,
+    #[serde(default, deserialize_with = "shared")]
+    state: Option<Arc<str>>,
+    #[serde(rename = "type", default, deserialize_with = "shared")]
+    kind: Option<Arc<str>>,
+    messages_ready: Option<f64>,
+    messages_unacknowledged: Option<f64>,
+    consumers: Option<f64>,
+    #[serde(default, deserialize_with = "fields_or_none")]
+    arguments: Option<Fields>,
+    policy: Option<String>,
+    #[serde(default, deserialize_with = "fields_or_none")]
+    effective_policy_definition: Option<Fields>,
+    /// Boxed: most queues of a big vhost have no statistics (96 bytes inline).
+    #[serde(default, deserialize_with = "boxed_struct_or_none")]
+    message_stats: Option<Box<QueueStats>>,
+    #[serde(default, deserialize_with = "shared")]
+    node: Option<Arc<str>>,
+    slave_nodes: Option<Vec<String>>,
+    synchronised_slave_nodes: Option<Vec<String>>,
+    members: Option<Vec<String>>,
+    online: Option<Vec<String>>,
+    leader: Option<String>,
+    delivery_limit: Option<Value>,
+    durable: Option<bool>,
+    exclusive: Option<bool>,
+    auto_delete: Option<bool>,
+}
+
+const NO_NAMES: &Option<Vec<String>> = &None;
+
 impl Queue {
+    pub fn slave_nodes(&self) -> &Option<Vec<String>> {
+        self.replication
+            .as_ref()
+            .map_or(NO_NAMES, |r| &r.slave_nodes)
+    }
+
+    pub fn synchronised_slave_nodes(&self) -> &Option<Vec<String>> {
+        self.replication
+            .as_ref()
+            .map_or(NO_NAMES, |r| &r.synchronised_slave_nodes)
+    }
+
+    pub fn members(&self) -> &Option<Vec<String>> {
+        self.replication.as_ref().map_or(NO_NAMES, |r| &r.members)
+    }
+
+    pub fn online(&self) -> &Option<Vec<String>> {
+        self.replication.as_ref().map_or(NO_NAMES, |r| &r.online)
+    }
+
+    pub fn leader(&self) -> Option<&str> {
+        self.replication.as_ref().and_then(|r| r.leader.as_deref())
+    }
+
+    pub fn delivery_limit(&self) -> Option<&Value> {
+        self.replication
+            .as_ref()
+            .and_then(|r| r.delivery_limit.as_ref())
+    }
+
+    /// The replication fields to change (tests), created empty when absent.
+    pub fn replication_mut(&mut self) -> &mut Replication {
+        self.replication.get_or_insert_with(Box::default)
+    }
+
     pub const COLUMNS: &'static str = "name,vhost,state,type,messages_ready,\
 messages_unacknowledged,consumers,arguments,policy,effective_policy_definition,\
 message_stats.publish_details.rate,message_stats.deliver_get_details.rate,\
@@ -447,7 +556,16 @@ delivery_limit,durable,exclusive,auto_delete";
     }
 }
 
-/// A string that recurs across a listing (vhost, state, type), shared with its earlier
+/// [`struct_or_none`] for a field held in a box.
+fn boxed_struct_or_none<'de, D, T>(d: D) -> Result<Option<Box<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(struct_or_none::<D, T>(d)?.map(Box::new))
+}
+
+/// A string that recurs across a listing (vhost, state, type, node), shared with its earlier
 /// occurrences on this thread: at 100 000 queues that is 10 MB of copies not made.
 fn shared<'de, D>(d: D) -> Result<Option<Arc<str>>, D::Error>
 where
@@ -851,6 +969,31 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_queue_stays_small_and_replication_is_boxed_only_when_present() {
+        // 100 000 of them are held at once: see BENCHMARKS.md before letting this grow.
+        assert!(
+            std::mem::size_of::<Queue>() <= 232,
+            "{}",
+            std::mem::size_of::<Queue>()
+        );
+        let q: Queue = serde_json::from_str(r#"{"name":"a","node":"rabbit@a"}"#).unwrap();
+        assert!(q.replication.is_none());
+        assert_eq!(q.members(), &None);
+        assert_eq!(q.node.as_deref(), Some("rabbit@a"));
+        let q: Queue = serde_json::from_str(
+            r#"{"name":"q","members":["a@h","b@h"],"online":["a@h"],"leader":"a@h","delivery_limit":20}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            q.members(),
+            &Some(vec!["a@h".to_string(), "b@h".to_string()])
+        );
+        assert_eq!(q.online(), &Some(vec!["a@h".to_string()]));
+        assert_eq!(q.leader(), Some("a@h"));
+        assert_eq!(q.delivery_limit().and_then(Value::as_u64), Some(20));
+    }
 
     #[test]
     fn queue_decodes_with_every_field_missing() {

@@ -43,7 +43,11 @@ pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
         out.push(
             Finding::new("broker.api", Severity::Unknown, gap.what)
                 .summary(gap.error.to_string())
-                .remedy("retry with a larger --timeout (--deadline when the message names it); see `celtool explain broker.api`"),
+                .remedy(match gap.error {
+                    // The broker's own limit: a longer wait on this side changes nothing.
+                    crate::broker::client::ApiError::Closed { .. } => "raise the broker's management.tcp.idle_timeout (management.ssl.idle_timeout for https) in rabbitmq.conf, e.g. 300000, and restart the node; or ask for less (--vhost); see `celtool explain broker.api`",
+                    _ => "retry with a larger --timeout (--deadline when the message names it); see `celtool explain broker.api`",
+                }),
         );
     }
     broker::check(&ctx, &mut out);

@@ -80,6 +80,11 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     let mut findings = check(s, client.as_ref(), &snap, broker_error.as_ref());
     findings.retain(|f| !args.skip.iter().any(|id| catalog::matches(id, f.id)));
     let report = Report::new(findings);
+    // A long report lists the worst findings of each ID; fixes still see every finding.
+    let (report, full) = match args.fix {
+        true => (report.clone().cap_per_id(args.max_per_id), Some(report)),
+        false => (report.cap_per_id(args.max_per_id), None),
+    };
     if !args.fix {
         // Only fixes read the snapshot after the checks: free its queues before rendering.
         snap = Snapshot::default();
@@ -101,7 +106,14 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         print(p, &report, &scope, args.all)?;
     }
     if args.fix {
-        offer_fixes(s, p, args, &report, &snap, client.as_ref())?;
+        offer_fixes(
+            s,
+            p,
+            args,
+            full.as_ref().unwrap_or(&report),
+            &snap,
+            client.as_ref(),
+        )?;
     }
     Ok(Outcome::Checked(report.status()))
 }

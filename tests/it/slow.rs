@@ -308,3 +308,260 @@ fn the_wait_for_an_answer_grows_with_the_objects_the_overview_counts() {
         r.problems()
     );
 }
+
+#[test]
+fn a_listing_the_broker_closes_unanswered_names_the_broker_s_idle_timeout() {
+    // RabbitMQ's management listener closes a request it has not answered within its
+    // idle_timeout (60 s by default) while it still gathers a big listing: here after 2 s.
+    let url = serve_with(|request, s| {
+        let path = request_path(request);
+        if path.starts_with("/api/overview") {
+            respond(
+                s,
+                "200 OK",
+                r#"{"rabbitmq_version":"3.10.8","node":"rabbit@n1"}"#,
+            );
+        } else if path.starts_with("/api/nodes/") {
+            respond(s, "200 OK", r#"{"memory":"not_available"}"#);
+        } else if path.starts_with("/api/nodes") {
+            respond(
+                s,
+                "200 OK",
+                r#"[{"name":"rabbit@n1","running":true,"mem_alarm":true}]"#,
+            );
+        } else if path.starts_with("/api/queues") {
+            std::thread::sleep(Duration::from_secs(2));
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        } else {
+            respond(s, "200 OK", "[]");
+        }
+    });
+    let closed = "s without answering; RabbitMQ's management listener gives up on a request after management.tcp.idle_timeout (60000 ms by default): raise it in rabbitmq.conf (e.g. management.tcp.idle_timeout = 300000; management.ssl.idle_timeout for https) or ask for less (--vhost)";
+    let r = celtool_at(&url, &["queues"]);
+    assert_eq!(r.code, 3, "{r:#?}");
+    let first = r.stderr.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with(&format!(
+            "celtool: error: GET {url}/api/queues: the broker closed the connection after "
+        )) && first.ends_with(closed),
+        "{r:#?}"
+    );
+    // doctor says the same as a gap and keeps what did arrive: the node's critical finding.
+    let r = celtool_at(
+        &url,
+        &[
+            "doctor",
+            "--no-workers",
+            "--only",
+            "broker",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 2, "{r:#?}");
+    assert!(
+        has(&r, "broker.alarm.memory", "crit", "rabbit@n1"),
+        "{:#?}",
+        r.problems()
+    );
+    assert!(
+        has(&r, "broker.api", "unknown", "queues"),
+        "{:#?}",
+        r.problems()
+    );
+    let remedy = r.json()["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["id"] == "broker.api"))
+        .map(|f| f["remedy"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    assert!(
+        remedy.starts_with("raise the broker's management.tcp.idle_timeout"),
+        "{remedy}"
+    );
+    assert!(
+        finding_summary(&r, "broker.api").contains("the broker closed the connection after ")
+            && finding_summary(&r, "broker.api").ends_with(closed),
+        "{}",
+        finding_summary(&r, "broker.api")
+    );
+}
+
+#[test]
+fn a_long_report_lists_the_worst_findings_of_each_id_and_counts_them_all() {
+    // 60 task queues holding messages without a consumer: 60 critical queues.no-consumers.
+    let queues: Vec<String> = (0..60)
+        .map(|i| {
+            format!(
+                r#"{{"name":"jobs{i:02}","vhost":"/","state":"running","type":"classic","messages_ready":{},
+                    "messages_unacknowledged":0,"consumers":0,"arguments":{{}},"policy":null,
+                    "effective_policy_definition":{{}}}}"#,
+                100 + i
+            )
+        })
+        .collect();
+    let body = format!("[{}]", queues.join(","));
+    let url = serve_with(move |request, s| {
+        let path = request_path(request);
+        if path.starts_with("/api/overview") {
+            respond(
+                s,
+                "200 OK",
+                r#"{"rabbitmq_version":"3.10.8","node":"rabbit@n1"}"#,
+            );
+        } else if path.starts_with("/api/queues") {
+            respond(s, "200 OK", &body);
+        } else {
+            respond(s, "200 OK", "[]");
+        }
+    });
+    let doctor = |extra: &[&str]| {
+        let mut args = vec![
+            "doctor",
+            "--no-workers",
+            "--only",
+            "broker",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        celtool_at(&url, &args)
+    };
+    let r = doctor(&[]);
+    assert_eq!(r.code, 2, "{r:#?}");
+    let v = r.json();
+    let listed: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["id"] == "queues.no-consumers")
+        .collect();
+    // The 20 biggest backlogs, then one finding for the other 40.
+    assert_eq!(listed.len(), 21, "{}", r.stdout);
+    let kept: Vec<String> = (40..60).map(|i| format!("/jobs{i}")).collect();
+    assert_eq!(
+        listed[..20]
+            .iter()
+            .map(|f| f["subject"].as_str().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        kept,
+        "{}",
+        r.stdout
+    );
+    let more = listed[20];
+    assert_eq!(more["subject"], "(+40 more)");
+    assert_eq!(more["severity"], "crit");
+    assert_eq!(more["more"], 40);
+    assert!(
+        more["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("and 40 more like this (40 critical), not listed"),
+        "{more}"
+    );
+    // The counts are of every finding.
+    assert_eq!(v["summary"]["crit"], 60, "{}", v["summary"]);
+    // Configurable, and 0 lists them all.
+    let r = doctor(&["--max-per-id", "5"]);
+    let n = |r: &Run| {
+        r.json()["findings"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter(|f| f["id"] == "queues.no-consumers")
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(n(&r), 6, "{}", r.stdout);
+    let r = run(celtool()
+        .args([
+            "doctor",
+            "--no-workers",
+            "--only",
+            "broker",
+            "--format",
+            "json",
+        ])
+        .args(["--url", &url])
+        .env("CELTOOL_PASSWORD", PASSWORD)
+        .env("CELTOOL_MAX_PER_ID", "0"));
+    assert_eq!(n(&r), 60, "{}", r.stdout);
+    assert_eq!(r.code, 2);
+}
+
+/// A broker that takes `lag` queue listings after the first to show a new policy on its event
+/// queue (RabbitMQ applies policies asynchronously; a busy one takes long). `usize::MAX`: never.
+fn lagging_policy_broker(lag: usize) -> String {
+    let listings = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    serve_with(move |request, s| {
+        let path = request_path(request);
+        let method = request.split_whitespace().next().unwrap_or("");
+        if method == "PUT" || method == "DELETE" {
+            let _ = s.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n");
+        } else if path.starts_with("/api/queues") {
+            let n = listings.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let def = if n > lag {
+                r#"{"message-ttl":5000,"expires":60000}"#
+            } else {
+                "{}"
+            };
+            respond(
+                s,
+                "200 OK",
+                &format!(
+                    r#"[{{"name":"celeryev.5b1f3c2a-0d4e-4f6a-9b8c-7d6e5f4a3b2c","vhost":"v","state":"running",
+                        "messages_ready":0,"consumers":0,"arguments":{{}},"effective_policy_definition":{def}}}]"#
+                ),
+            );
+        } else if path.starts_with("/api/exchanges") {
+            respond(
+                s,
+                "200 OK",
+                r#"[{"name":"celeryev","vhost":"v","type":"topic"}]"#,
+            );
+        } else if path.starts_with("/api/vhosts") {
+            respond(s, "200 OK", r#"{"name":"v"}"#);
+        } else if path.starts_with("/api/overview") {
+            respond(s, "200 OK", r#"{"rabbitmq_version":"3.10.8"}"#);
+        } else {
+            respond(s, "200 OK", "[]");
+        }
+    })
+}
+
+#[test]
+fn a_fix_waits_for_a_slow_broker_to_show_the_policy_then_gives_up_at_a_scaled_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let fix = |url: &str, journal: &str| {
+        celtool_at(
+            url,
+            &[
+                "fix",
+                "event-queues",
+                "--vhost",
+                "v",
+                "--yes",
+                "--timeout",
+                "1s",
+                "--journal",
+                dir.path().join(journal).to_str().unwrap(),
+            ],
+        )
+    };
+    // Shown on the fourth look after the change: the fix looks again, with growing pauses.
+    let r = fix(&lagging_policy_broker(4), "a.jsonl");
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(r.stdout.contains("applied 1 change(s)"), "{r:#?}");
+    // Never shown: it gives up after 6 x --timeout (6 s here), says so, and how to check.
+    let started = Instant::now();
+    let r = fix(&lagging_policy_broker(usize::MAX), "b.jsonl");
+    let took = started.elapsed();
+    assert_ne!(r.code, 0, "{r:#?}");
+    assert!(
+        r.stderr.contains("the policy was applied, but 1 event queue(s) in vhost v (e.g. celeryev.5b1f3c2a-0d4e-4f6a-9b8c-7d6e5f4a3b2c) still do not show it after ")
+            && r.stderr.contains(" s (the wait is 6 x --timeout plus 2 s per 1 000 queues)"),
+        "{r:#?}"
+    );
+    assert!(took >= Duration::from_secs(6), "{took:?}");
+    assert!(took < Duration::from_secs(40), "{took:?}");
+}

@@ -119,11 +119,11 @@ fn messages(q: &Queue) -> f64 {
 
 /// A classic queue mirrored to nodes that lack some of its messages.
 fn mirrors(q: &Queue, nodes: &NodeView, out: &mut Vec<Finding>) {
-    let slaves = nodes.alive(&q.slave_nodes);
+    let slaves = nodes.alive(q.slave_nodes());
     if slaves.is_empty() {
         return;
     }
-    let synced = nodes.alive(&q.synchronised_slave_nodes);
+    let synced = nodes.alive(q.synchronised_slave_nodes());
     let unsynced: Vec<&str> = slaves
         .iter()
         .copied()
@@ -169,7 +169,7 @@ fn node_down(q: &Queue, nodes: &NodeView, out: &mut Vec<Finding>) -> bool {
     let Some(node) = q.node.as_deref().filter(|n| nodes.down.contains(n)) else {
         return false;
     };
-    let mirrored = !q.slave_nodes.as_ref().is_none_or(|s| s.is_empty())
+    let mirrored = !q.slave_nodes().as_ref().is_none_or(|s| s.is_empty())
         || q.effective_policy_definition
             .as_ref()
             .is_some_and(|d| d.contains_key("ha-mode"));
@@ -194,18 +194,18 @@ fn node_down(q: &Queue, nodes: &NodeView, out: &mut Vec<Finding>) -> bool {
 
 /// Quorum queues below their majority or without a leader. Returns true when it reported one.
 fn quorum(q: &Queue, nodes: &NodeView, out: &mut Vec<Finding>) -> bool {
-    let members: Vec<&str> = q.members.iter().flatten().map(String::as_str).collect();
+    let members: Vec<&str> = q.members().iter().flatten().map(String::as_str).collect();
     if members.is_empty() {
         return false;
     }
     let majority = members.len() / 2 + 1;
     let online: Vec<&str> = nodes
-        .alive(&q.online)
+        .alive(q.online())
         .into_iter()
         .filter(|n| members.contains(n))
         .collect();
     let (vhost, name) = (shell_word(q.vhost()), shell_word(q.name()));
-    if (q.online.is_some() && online.len() < majority) || q.state.as_deref() == Some("minority") {
+    if (q.online().is_some() && online.len() < majority) || q.state.as_deref() == Some("minority") {
         let missing: Vec<&str> = members
             .iter()
             .copied()
@@ -230,8 +230,8 @@ fn quorum(q: &Queue, nodes: &NodeView, out: &mut Vec<Finding>) -> bool {
         );
         return true;
     }
-    let leader_down = q.leader.as_deref().is_some_and(|l| !nodes.is_running(l));
-    if q.online.is_some() && (q.leader.is_none() || leader_down) {
+    let leader_down = q.leader().is_some_and(|l| !nodes.is_running(l));
+    if q.online().is_some() && (q.leader().is_none() || leader_down) {
         out.push(no_leader(q, "no elected leader among its online members"));
         return true;
     }

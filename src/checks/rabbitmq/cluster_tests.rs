@@ -331,7 +331,7 @@ fn a_synchronised_mirror_or_an_empty_cluster_is_quiet() {
             .all(|f| !f.id.starts_with("cluster.") || f.severity == Severity::Ok)
     );
     // A mirror on a node that is down is no mirror: nothing to synchronise.
-    snap.queues[0].synchronised_slave_nodes = Some(vec![]);
+    snap.queues[0].replication_mut().synchronised_slave_nodes = Some(vec![]);
     snap.nodes = vec![
         serde_json::from_value(json!({"name": "a", "running": true})).unwrap(),
         serde_json::from_value(json!({"name": "b", "running": false})).unwrap(),

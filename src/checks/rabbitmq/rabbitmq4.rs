@@ -194,7 +194,7 @@ fn transient_queues(
 /// The delivery limit in force on a quorum queue: the queue's own report (4.x), else the lower of
 /// argument and policy; `None` when nothing sets one. Negative or "unlimited" means no limit.
 fn configured_limit(q: &Queue) -> Option<f64> {
-    if let Some(v) = &q.delivery_limit {
+    if let Some(v) = q.delivery_limit() {
         return Some(v.as_f64().unwrap_or(-1.0));
     }
     let arg = q
