@@ -532,3 +532,35 @@ fn a_network_card_near_its_link_speed_is_found_by_the_host_checks() {
     );
     assert_ne!(found[0].1, Severity::Ok);
 }
+
+#[test]
+fn a_busy_network_card_without_a_link_speed_is_said_not_judged() {
+    let mut s = snap();
+    let sample = |name: &str, tx: f64| crate::host::nic::NicSample {
+        name: name.into(),
+        rx_bytes_per_second: 0.0,
+        tx_bytes_per_second: tx,
+        speed_mbit: None,
+    };
+    // virtio reads -1: eth0 carries traffic, ifb0 is idle, lo is never reported.
+    s.nic = Reading::Present(vec![
+        sample("eth0", 5_000_000.0),
+        sample("ifb0", 0.0),
+        sample("lo", 9_000.0),
+    ]);
+    let all = run(&s);
+    let nic: Vec<_> = all
+        .iter()
+        .filter(|f| f.id == "host.nic.saturation")
+        .collect();
+    assert_eq!(nic.len(), 1, "{nic:?}");
+    assert_eq!(
+        (nic[0].subject.as_str(), nic[0].severity),
+        ("eth0", Severity::Ok)
+    );
+    assert!(
+        nic[0].summary.contains("publishes no link speed"),
+        "{}",
+        nic[0].summary
+    );
+}

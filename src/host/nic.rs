@@ -136,7 +136,10 @@ pub fn check(reading: &Reading<Vec<NicSample>>, t: &Thresholds) -> Vec<Finding> 
     samples
         .iter()
         .filter_map(|s| {
-            let link = s.speed_mbit? as f64 * 1e6 / 8.0;
+            let Some(speed) = s.speed_mbit else {
+                return unjudged(s);
+            };
+            let link = speed as f64 * 1e6 / 8.0;
             let busiest = s.rx_bytes_per_second.max(s.tx_bytes_per_second);
             let r = busiest / link;
             Some(
@@ -147,7 +150,7 @@ pub fn check(reading: &Reading<Vec<NicSample>>, t: &Thresholds) -> Vec<Finding> 
                         fmt_bytes(s.rx_bytes_per_second),
                         fmt_bytes(s.tx_bytes_per_second),
                         fmt_pct(r),
-                        s.speed_mbit.unwrap_or(0)
+                        speed
                     ))
                     .evidence("rx_bytes_per_second", s.rx_bytes_per_second)
                     .evidence("tx_bytes_per_second", s.tx_bytes_per_second)
@@ -157,6 +160,27 @@ pub fn check(reading: &Reading<Vec<NicSample>>, t: &Thresholds) -> Vec<Finding> 
             )
         })
         .collect()
+}
+
+/// An interface that carries traffic but whose driver publishes no link speed (virtio and other
+/// virtual NICs read -1): its throughput is said, as ok, with why it cannot be judged, rather
+/// than nothing. Loopback and idle speedless interfaces (ifb, dummy) say nothing.
+fn unjudged(s: &NicSample) -> Option<Finding> {
+    if s.name == "lo" || (s.rx_bytes_per_second == 0.0 && s.tx_bytes_per_second == 0.0) {
+        return None;
+    }
+    Some(
+        Finding::new("host.nic.saturation", Severity::Ok, s.name.as_str())
+            .summary(format!(
+                "{}: in {}/s, out {}/s; its driver publishes no link speed (/sys/class/net/{}/speed, usual for a virtual NIC), so how full it is cannot be judged here: compare with the bandwidth of the instance or port",
+                s.name,
+                fmt_bytes(s.rx_bytes_per_second),
+                fmt_bytes(s.tx_bytes_per_second),
+                s.name
+            ))
+            .evidence("rx_bytes_per_second", s.rx_bytes_per_second)
+            .evidence("tx_bytes_per_second", s.tx_bytes_per_second),
+    )
 }
 
 #[cfg(test)]
