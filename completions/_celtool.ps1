@@ -58,6 +58,7 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
         'celtool;doctor' {
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks (repeat or comma-separate)')
             [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable')
+            [CompletionResult]::new('--textfile', '--textfile', [CompletionResultType]::ParameterName, 'Also write the report as Prometheus metrics to FILE, atomically, for node_exporter''s textfile collector (the name must end in .prom); a run that fails writes celtool_doctor_success 0')
             [CompletionResult]::new('--amqp-url', '--amqp-url', [CompletionResultType]::ParameterName, 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]')
             [CompletionResult]::new('--reply-timeout', '--reply-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer')
             [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]')

@@ -401,7 +401,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__doctor)
-            opts="-y -q -h --only --skip --all --fix --no-workers --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --only --skip --all --fix --no-workers --textfile --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -412,6 +412,10 @@ _celtool() {
                     return 0
                     ;;
                 --skip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --textfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

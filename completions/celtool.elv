@@ -54,6 +54,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;doctor'= {
             cand --only 'Run only these checks (repeat or comma-separate)'
             cand --skip 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable'
+            cand --textfile 'Also write the report as Prometheus metrics to FILE, atomically, for node_exporter''s textfile collector (the name must end in .prom); a run that fails writes celtool_doctor_success 0'
             cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]'
             cand --reply-timeout 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer'
             cand --journal 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]'

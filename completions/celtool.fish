@@ -61,6 +61,7 @@ complete -c celtool -n "__fish_celtool_needs_command" -f -a "help" -d 'Print thi
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l only -d 'Run only these checks (repeat or comma-separate)' -r -f -a "broker\t'The RabbitMQ broker and what Celery created on it, through the management API'
 host\t'This host: conntrack, inodes, file handles, TIME_WAIT sockets, Celery worker processes'"
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l skip -d 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l textfile -d 'Also write the report as Prometheus metrics to FILE, atomically, for node_exporter\'s textfile collector (the name must end in .prom); a run that fails writes celtool_doctor_success 0' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l amqp-url -d 'The broker\'s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL\'s host on 5672, or 5671 with TLS when it is https]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l reply-timeout -d 'How long to wait for the workers\' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l journal -d 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]' -r -F

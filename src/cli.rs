@@ -179,6 +179,12 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub no_workers: bool,
 
+    /// Also write the report as Prometheus metrics to FILE, atomically, for node_exporter's
+    /// textfile collector (the name must end in .prom); a run that fails writes
+    /// celtool_doctor_success 0
+    #[arg(long, value_name = "FILE")]
+    pub textfile: Option<PathBuf>,
+
     #[command(flatten)]
     pub amqp: AmqpArgs,
 

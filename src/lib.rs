@@ -40,10 +40,22 @@ pub fn main() -> ExitCode {
     };
     let g = &cli.global;
     let printer = Printer::new(Style::detect(g.format, g.color, g.quiet));
+    let textfile = match &cli.command {
+        Command::Doctor(a) => a.textfile.as_deref(),
+        _ => None,
+    };
+    if let Some(warning) = textfile.and_then(output::textfile::name_warning) {
+        printer.warn(&warning);
+    }
     let outcome = match Settings::resolve(g, printer.style, needs(&cli.command)) {
         Ok(settings) => dispatch(&settings, &printer, &cli.command).unwrap_or_else(Outcome::Failed),
         Err(e) => Outcome::Failed(e),
     };
+    if let (Outcome::Failed(_), Some(file)) = (&outcome, textfile)
+        && let Err(e) = output::textfile::record_failure(file)
+    {
+        printer.warn(&e.to_string());
+    }
     if let Outcome::Failed(e) = &outcome {
         eprintln!("celtool: error: {e}");
         if let Some(hint) = e.hint() {

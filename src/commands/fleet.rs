@@ -160,13 +160,18 @@ pub fn ping(s: &Settings, p: &Printer, args: &PingArgs) -> Result<Outcome, Error
     let failed = warn_errors(p, &fleet, &api_error);
     let expect = args.expect.or(inputs.expect.count);
     let result = ping_result(&fleet, expect, args.matcher.as_deref());
-    emit_listing(
-        p,
-        &result,
-        || fleet::ping_table(&p.style, &result),
-        || fleet::ping_prometheus(&result),
-    )?;
-    Ok(Outcome::Checked(ping_severity(&result, failed)))
+    let severity = ping_severity(&result, failed);
+    if p.style.format == crate::output::Format::Nagios {
+        p.out(&fleet::ping_nagios(&result, severity))?;
+    } else {
+        emit_listing(
+            p,
+            &result,
+            || fleet::ping_table(&p.style, &result),
+            || fleet::ping_prometheus(&result),
+        )?;
+    }
+    Ok(Outcome::Checked(severity))
 }
 
 /// Answered and silent nodes, and how many were expected: the larger of `expect` and the
