@@ -2,7 +2,9 @@
 //! before dispatch with the precedence flag > env > file > default. [`Settings`] is the
 //! resolved value a run works from.
 
+mod password;
 mod resolve;
+pub use password::take_warnings;
 pub use resolve::{BrokerSettings, Needs, Settings};
 
 use std::collections::BTreeMap;
@@ -391,7 +393,18 @@ pub(crate) fn read_password_file(path: &Path, profile: &str) -> Result<String, S
     })?;
     // The first line is the password (README); what follows may be a comment or a rotation note.
     let first = text.split('\n').next().unwrap_or_default();
-    Ok(first.trim_end_matches('\r').to_string())
+    let password = first.trim_end_matches('\r').to_string();
+    if let Some(why) = password::empty_reason(&password) {
+        return Err(SettingsError::PasswordFile {
+            path: path.display().to_string(),
+            profile: profile.to_string(),
+            cause: why.to_string(),
+        });
+    }
+    if let Some(warning) = password::mode_warning(path, profile) {
+        password::warn(warning);
+    }
+    Ok(password)
 }
 
 /// A management API base URL: http or https, no credentials (they would end up in logs), no query.
@@ -758,7 +771,11 @@ mod props {
             let path = dir.path().join("password");
             let end = if crlf { "\r\n" } else { "\n" };
             std::fs::write(&path, format!("{password}{end}{}", rest.unwrap_or_default())).unwrap();
-            prop_assert_eq!(read_password_file(&path, "p").unwrap(), password);
+            match read_password_file(&path, "p") {
+                Ok(read) => prop_assert_eq!(read, password),
+                // An empty first line is refused, naming the file.
+                Err(e) => prop_assert!(password.is_empty() && e.to_string().contains("first line is empty"), "{}", e),
+            }
         }
 
         #[test]

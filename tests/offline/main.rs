@@ -6,4 +6,5 @@
 mod formats;
 mod generated;
 mod replay;
+mod safety;
 mod scenarios;
