@@ -12,6 +12,7 @@ pub mod report_prom;
 pub mod stream;
 pub mod table;
 pub mod textfile;
+pub mod width;
 
 pub use printer::{Printer, Spinner};
 

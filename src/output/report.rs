@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use super::width::wrap;
 use super::{Format, Style, report_nagios, report_prom, sanitize};
 use crate::report::{Area, Finding, Report, Severity, Tally};
 use crate::settings::Thresholds;
@@ -58,9 +59,13 @@ fn text(style: &Style, report: &Report, scope: &Scope, show_ok: bool) -> String 
             f.id,
             sanitize(&f.subject)
         );
-        let _ = writeln!(out, "          {}", sanitize(&f.summary));
+        let width = super::width::width(style.tty);
+        let indent = "          ";
+        out.push_str(&wrap(&sanitize(&f.summary), width, indent, indent));
         if !f.remedy.is_empty() {
-            let _ = writeln!(out, "          fix: {}", sanitize(&f.remedy));
+            let fix = format!("{indent}fix: ");
+            let hang = " ".repeat(fix.len());
+            out.push_str(&wrap(&sanitize(&f.remedy), width, &fix, &hang));
         }
     }
     if area.is_some() {

@@ -8,3 +8,4 @@ mod generated;
 mod replay;
 mod safety;
 mod scenarios;
+mod tables;
