@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_celtool_global_optspecs
-    string join \n profile= url= user= vhost= timeout= deadline= format= color= q/quiet config= proc-root= sys-root= h/help V/version
+    string join \n profile= url= user= vhost= timeout= deadline= ca-file= format= color= q/quiet config= proc-root= sys-root= h/help V/version
 end
 
 function __fish_celtool_needs_command
@@ -30,6 +30,7 @@ complete -c celtool -n "__fish_celtool_needs_command" -l user -d 'Management API
 complete -c celtool -n "__fish_celtool_needs_command" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_needs_command" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_needs_command" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_needs_command" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -71,6 +72,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l user -d 'Mana
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -108,6 +110,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand queues" -l user -d 'Mana
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -132,6 +135,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand connections" -l user -d 
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -150,6 +154,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand explain" -l user -d 'Man
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -168,6 +173,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l user -d 'M
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -188,6 +194,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l user -d 'Mana
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -206,6 +213,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -231,6 +239,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -265,6 +274,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l user -d 'M
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -291,6 +301,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l user -d 'Manag
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -313,6 +324,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand ping" -l user -d 'Manage
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -331,6 +343,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -356,6 +369,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -378,6 +392,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -402,6 +417,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -427,6 +443,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand undo" -l user -d 'Manage
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -448,6 +465,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand completions" -l user -d 
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -467,6 +485,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand generate" -l user -d 'Ma
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'

@@ -73,6 +73,11 @@ pub struct GlobalArgs {
           value_parser = crate::settings::parse_duration)]
     pub deadline: Option<Duration>,
 
+    /// Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate)
+    /// besides the system's, for an https --url and the amqps:// connection to the workers
+    #[arg(long, global = true, env = "CELTOOL_CA_FILE", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,

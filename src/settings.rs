@@ -83,6 +83,8 @@ pub struct Profile {
     pub password_file: Option<PathBuf>,
     pub vhost: Option<String>,
     pub timeout: Option<String>,
+    /// PEM file of the CA (or self-signed certificate) to trust for an https url (and amqps).
+    pub ca_file: Option<PathBuf>,
     /// AMQP URL for asking the workers (`celtool fleet`, `ping`).
     pub amqp_url: Option<String>,
     /// How many workers (a number) or which (node globs) should answer ping.
@@ -293,6 +295,8 @@ pub struct ConnectionFlags {
     pub timeout: Option<Duration>,
     /// `--deadline`: None for the default, zero for none.
     pub deadline: Option<Duration>,
+    /// `--ca-file`.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// The profile the flags select: `--profile NAME` (which must exist), else `[profiles.default]`
@@ -374,6 +378,7 @@ pub fn resolve_endpoint(
             password: Secret::new(password),
             timeout,
             profile: profile_name,
+            ca_file: flags.ca_file.clone().or(profile.ca_file.clone()),
             deadline: match flags.deadline {
                 Some(d) if d.is_zero() => None,
                 Some(d) => Some(d),

@@ -82,12 +82,14 @@ fn probe_without_api(e: &ApiError) -> bool {
 pub fn amqp_endpoint(s: &Settings, amqp: &AmqpArgs) -> Result<AmqpEndpoint, Error> {
     let endpoint = &s.broker()?.endpoint;
     let url = amqp.amqp_url.clone().or(s.profile.amqp_url.clone());
-    Ok(workers::amqp_endpoint(
+    let mut amqp = workers::amqp_endpoint(
         &endpoint.url,
         &endpoint.user,
         &endpoint.password,
         url.as_deref(),
-    )?)
+    )?;
+    amqp.ca_file = endpoint.ca_file.clone();
+    Ok(amqp)
 }
 
 /// Resolve the inputs: the management endpoint as every command does, the AMQP endpoint from

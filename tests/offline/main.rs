@@ -9,3 +9,4 @@ mod replay;
 mod safety;
 mod scenarios;
 mod tables;
+mod tls;
