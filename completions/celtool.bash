@@ -223,7 +223,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__completions)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help bash zsh fish elvish powershell"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help bash zsh fish elvish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -257,16 +257,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -285,7 +285,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__connections)
-            opts="-q -h --kind --limit --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --kind --limit --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -327,16 +327,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -355,7 +355,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__conntrack)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -389,16 +389,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -417,7 +417,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__doctor)
-            opts="-y -q -h --only --skip --all --fix --no-workers --textfile --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --only --skip --all --fix --no-workers --textfile --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -428,7 +428,7 @@ _celtool() {
                     return 0
                     ;;
                 --skip)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "broker broker.alarm broker.alarm.disk broker.alarm.memory broker.api broker.api.skipped broker.api.value broker.auth broker.connections broker.connections.blocked broker.connections.flow broker.connections.heartbeat broker.connections.proxy broker.connections.top-talkers broker.disk broker.disk.headroom broker.fd broker.fd.headroom broker.memory broker.memory.headroom broker.mgmt broker.mgmt.memory broker.node broker.node.down broker.policy broker.policy.ha-mode broker.proc broker.proc.headroom broker.publish broker.publish.confirms broker.queue broker.queue.state broker.stats broker.stats.off broker.unreachable broker.version broker.vhost celery celery.mailbox celery.mailbox.no-consumer cluster cluster.cert cluster.cert.expiry cluster.health cluster.mirror cluster.mirror.sync-critical cluster.mirror.unsynchronised cluster.partition cluster.queue cluster.queue.node-down cluster.quorum cluster.quorum.critical cluster.quorum.minority cluster.quorum.no-leader events events.backlog events.heartbeats events.no-consumer events.no-ttl events.traffic-share host host.conntrack host.conntrack.drops host.conntrack.hashsize host.conntrack.usage host.fd host.inodes host.inodes.usage host.nic host.nic.saturation host.tcp host.tcp.time_wait host.unreadable host.workers host.workers.orphan host.workers.rss host.workers.stuck host.workers.zombie queues queues.backlog queues.no-consumers queues.redeliveries queues.unacked rabbitmq4 rabbitmq4.delivery-limit rabbitmq4.deprecated-feature rabbitmq4.mirroring-removed rabbitmq4.readiness rabbitmq4.transient-queues redis redis.auth redis.events redis.events.fanout redis.evicted-keys redis.info redis.maxmemory-policy redis.memory redis.memory.headroom redis.persistence redis.pubsub redis.pubsub.output-buffer redis.read redis.rejected-connections redis.reply redis.reply.leaked redis.results redis.results.no-ttl redis.unacked redis.unacked.visibility redis.unreachable results results.flood workers workers.acks-late workers.consumer-timeout workers.event-queue-ttl workers.heartbeat-off workers.hung workers.missing workers.mixed-queue workers.no-recycle workers.no-time-limit workers.prefetch-long-tasks workers.queue-unserved workers.results-unread workers.task-events workers.unreachable" -- "${cur}"))
                     return 0
                     ;;
                 --textfile)
@@ -475,16 +475,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -503,7 +503,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__explain)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help broker broker.alarm broker.alarm.disk broker.alarm.memory broker.api broker.api.skipped broker.api.value broker.auth broker.connections broker.connections.blocked broker.connections.flow broker.connections.heartbeat broker.connections.proxy broker.connections.top-talkers broker.disk broker.disk.headroom broker.fd broker.fd.headroom broker.memory broker.memory.headroom broker.mgmt broker.mgmt.memory broker.node broker.node.down broker.policy broker.policy.ha-mode broker.proc broker.proc.headroom broker.publish broker.publish.confirms broker.queue broker.queue.state broker.stats broker.stats.off broker.unreachable broker.version broker.vhost celery celery.mailbox celery.mailbox.no-consumer cluster cluster.cert cluster.cert.expiry cluster.health cluster.mirror cluster.mirror.sync-critical cluster.mirror.unsynchronised cluster.partition cluster.queue cluster.queue.node-down cluster.quorum cluster.quorum.critical cluster.quorum.minority cluster.quorum.no-leader events events.backlog events.heartbeats events.no-consumer events.no-ttl events.traffic-share host host.conntrack host.conntrack.drops host.conntrack.hashsize host.conntrack.usage host.fd host.inodes host.inodes.usage host.nic host.nic.saturation host.tcp host.tcp.time_wait host.unreadable host.workers host.workers.orphan host.workers.rss host.workers.stuck host.workers.zombie queues queues.backlog queues.no-consumers queues.redeliveries queues.unacked rabbitmq4 rabbitmq4.delivery-limit rabbitmq4.deprecated-feature rabbitmq4.mirroring-removed rabbitmq4.readiness rabbitmq4.transient-queues redis redis.auth redis.events redis.events.fanout redis.evicted-keys redis.info redis.maxmemory-policy redis.memory redis.memory.headroom redis.persistence redis.pubsub redis.pubsub.output-buffer redis.read redis.rejected-connections redis.reply redis.reply.leaked redis.results redis.results.no-ttl redis.unacked redis.unacked.visibility redis.unreachable results results.flood workers workers.acks-late workers.consumer-timeout workers.event-queue-ttl workers.heartbeat-off workers.hung workers.missing workers.mixed-queue workers.no-recycle workers.no-time-limit workers.prefetch-long-tasks workers.queue-unserved workers.results-unread workers.task-events workers.unreachable"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -537,16 +537,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -565,7 +565,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help event-queues stale-event-queues conntrack help"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help event-queues stale-event-queues conntrack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -599,16 +599,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -627,7 +627,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix__subcmd__conntrack)
-            opts="-y -q -h --max --etc-root --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --max --etc-root --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -673,16 +673,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -701,7 +701,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix__subcmd__event__subcmd__queues)
-            opts="-y -q -h --ttl --expires --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --ttl --expires --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -747,16 +747,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -845,7 +845,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix__subcmd__stale__subcmd__event__subcmd__queues)
-            opts="-y -q -h --without-ttl-only --min-messages --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --without-ttl-only --min-messages --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -887,16 +887,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -915,7 +915,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fleet)
-            opts="-q -h --amqp-url --reply-timeout --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --amqp-url --reply-timeout --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -957,16 +957,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -985,7 +985,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__generate)
-            opts="-q -h --out-dir --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --out-dir --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1023,16 +1023,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -1331,7 +1331,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__inodes)
-            opts="-q -h --top --limit --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --top --limit --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1373,16 +1373,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -1401,7 +1401,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__ping)
-            opts="-q -h --expect --match --amqp-url --reply-timeout --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --expect --match --amqp-url --reply-timeout --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1451,16 +1451,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -1479,7 +1479,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__prune__subcmd__tmp)
-            opts="-n -v -q -h --older-than --age-by --rmdir --dry-run --include --exclude --min-depth --max-depth --all-types --force-root --wait --lock-file --verbose --textfile --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-n -v -q -h --older-than --age-by --rmdir --dry-run --include --exclude --min-depth --max-depth --all-types --force-root --wait --lock-file --verbose --textfile --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1545,16 +1545,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -1573,7 +1573,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__queues)
-            opts="-q -h --sort --kind --min-ready --name --limit --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --sort --kind --min-ready --name --limit --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1627,16 +1627,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -1655,7 +1655,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__undo)
-            opts="-y -q -h --last --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --last --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1693,16 +1693,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -1721,7 +1721,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__workers)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help reap help"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help reap help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1755,16 +1755,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -1825,7 +1825,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__workers__subcmd__reap)
-            opts="-y -q -h --kill-parents --grace --match --hung --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --kill-parents --grace --match --hung --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1879,16 +1879,16 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)

@@ -42,7 +42,8 @@ pub struct Cli {
 pub struct GlobalArgs {
     /// Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default]
     /// if there is one.
-    #[arg(long, global = true, env = "CELTOOL_PROFILE", value_name = "NAME")]
+    #[arg(long, global = true, env = "CELTOOL_PROFILE", value_name = "NAME",
+          add = clap_complete::ArgValueCompleter::new(crate::help::profile_names))]
     pub profile: Option<String>,
 
     /// Base URL of the management API (https supported; keep any path prefix)
@@ -167,7 +168,8 @@ pub struct DoctorArgs {
     pub only: Vec<Part>,
 
     /// Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable
-    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    #[arg(long, value_name = "ID", value_delimiter = ',', value_parser = crate::help::FindingIds,
+          hide_possible_values = true)]
     pub skip: Vec<String>,
 
     /// Also list the checks that are ok
@@ -502,6 +504,7 @@ pub struct PruneTmpArgs {
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The finding ID, like events.no-ttl
+    #[arg(value_parser = crate::help::FindingIds, hide_possible_values = true)]
     pub id: Option<String>,
 }
 

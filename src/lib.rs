@@ -13,6 +13,7 @@ pub mod commands;
 pub mod error;
 pub mod fix;
 pub mod gather;
+pub mod help;
 pub mod host;
 pub mod output;
 pub mod prune;
@@ -24,7 +25,7 @@ pub mod workers;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use crate::cli::{Cli, Command, FixCommand, Part, WorkersAction};
 use crate::error::{Outcome, exit_code};
@@ -34,7 +35,13 @@ use crate::settings::{Needs, Settings};
 /// Parse the command line, resolve the settings once, run the command, print any error once,
 /// and return the exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    clap_complete::CompleteEnv::with_factory(help::command)
+        .completer("celtool")
+        .complete();
+    let cli = match help::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => return ExitCode::from(usage::report(e)),
     };
