@@ -154,6 +154,10 @@ pub fn evidence_metric(id: &str, evidence: &str, value: f64) -> (String, f64, bo
     if let Some(stem) = evidence.strip_suffix("_ms") {
         return (format!("{base}_{stem}_seconds"), value / 1000.0, false);
     }
+    // Seconds are the base unit of time: a certificate's days left become seconds.
+    if evidence == "days_left" {
+        return (format!("{base}_remaining_seconds"), value * 86_400.0, false);
+    }
     if COUNTERS.contains(&evidence) {
         return (format!("{base}_{evidence}_total"), value, true);
     }
@@ -304,6 +308,30 @@ mod tests {
                 "celtool_host_conntrack_usage_conntrack_entries".into(),
                 5.0,
                 false
+            )
+        );
+        assert_eq!(
+            evidence_metric("cluster.cert.expiry", "days_left", 2.0),
+            (
+                "celtool_cluster_cert_expiry_remaining_seconds".into(),
+                172_800.0,
+                false
+            )
+        );
+        assert_eq!(
+            evidence_metric("redis.evicted-keys", "evicted_keys", 3.0),
+            (
+                "celtool_redis_evicted_keys_evicted_keys_total".into(),
+                3.0,
+                true
+            )
+        );
+        assert_eq!(
+            evidence_metric("queues.redeliveries", "redelivered_total", 3.0),
+            (
+                "celtool_queues_redeliveries_redelivered_total".into(),
+                3.0,
+                true
             )
         );
         assert_eq!(peer_host("[::1]:5672"), "::1");
