@@ -306,6 +306,9 @@ Fix: bring the nodes holding the queue's members back; see rabbitmq-queues quoru
 What breaks: the messages in this queue are processed by nobody: tasks wait forever.
 Why: no worker consumes the queue: workers are down, or they run with -Q naming other queues, or
 a route sends tasks to a queue nobody was told about (task_routes / CELERY_ROUTES).
+On Redis the depth sums the queue's priority lists (NAME and kombu's buckets 3, 6, 9), and \"no
+consumer\" is said only when no client at all waits in BRPOP: Redis cannot tell which list a
+blocked client waits on. Same ID, thresholds and severity on both brokers.
 Fix: start a worker for the queue (celery -A PROJ worker -Q QUEUE), or fix the routing; purge a
 queue that is obsolete (rabbitmqctl purge_queue -p VHOST QUEUE).",
     },
@@ -318,7 +321,8 @@ queue that is obsolete (rabbitmqctl purge_queue -p VHOST QUEUE).",
 What breaks: tasks wait longer and longer; when the backlog keeps growing the broker's memory and
 disk follow.
 Why: consumers are slower than publishers. The summary says whether the queue is growing
-(publish rate above deliver rate) and, if it drains, in about how long.
+(publish rate above deliver rate) and, if it drains, in about how long. On Redis the depth
+sums the priority lists (each shown) and the growth is the change between two reads.
 Fix: add workers or concurrency for this queue; route heavy tasks to their own queue; check for
 slow tasks (task time limits: task_time_limit / CELERYD_TASK_TIME_LIMIT).",
     },
@@ -439,6 +443,8 @@ thousands of them exhaust the broker (memory alarm, process limit, a slow manage
 Why: the old amqp:// result backend (removed in Celery 5.0; exchange celeryresults) creates one
 queue per task, named by the task id; the rpc:// backend one per client. Results nobody reads
 stay until result_expires (1 day by default).
+Results kept as keys (a Redis broker or backend) are no queues: their missing TTLs are
+redis.results.no-ttl.
 Fix: set task_ignore_result = True (old name CELERY_IGNORE_RESULT) for tasks whose result nobody
 reads; use a result backend outside the broker (Redis, a database); shorten result_expires (old
 name CELERY_TASK_RESULT_EXPIRES).",
@@ -743,8 +749,8 @@ monitors = 33.7 kB/s); heartbeats alone fill 1 Gbit near 580 nodes, and task eve
 celtool measures the output rate from two INFO samples (total_net_output_bytes), what one
 subscriber of /DB.celeryev/* receives meanwhile, counts the receivers in CLIENT LIST, and
 forecasts the fleet size at which the link saturates. The link speed is read from
-/sys/class/net/IF/speed when the broker is this host, else from CELTOOL_REDIS_LINK_MBIT.
-Thresholds apply to output / link speed.
+/sys/class/net/IF/speed when the broker is this host, else from CELTOOL_REDIS_LINK_MBIT (or
+the profile's redis_link_mbit). Thresholds apply to output / link speed.
 Fix: --without-gossip --without-mingle --without-heartbeat on workers that need none of them;
 no -E / worker_send_task_events=False unless a monitor reads task events; fewer monitors.",
     },
@@ -773,7 +779,8 @@ in its queue and delivered to another worker. ETA/countdown tasks are held unack
 run, and acks_late tasks until they finish: past the timeout they run twice or more
 (reproduced: visibility 120 s, countdown 600 s: executed 3 times).
 celtool reads the oldest entry of unacked_index; tell it your timeout with
-CELTOOL_REDIS_VISIBILITY_TIMEOUT (seconds).
+CELTOOL_REDIS_VISIBILITY_TIMEOUT or the profile's redis_visibility_timeout (a duration: 3600,
+1h).
 Fix: broker_transport_options = {'visibility_timeout': SECONDS} above the longest ETA,
 countdown and acks_late run time, on workers and producers; avoid long ETAs (use a scheduler).",
     },
@@ -787,7 +794,8 @@ What breaks: celery-task-meta-* keys without a TTL stay until someone deletes th
 memory and, under an allkeys-* eviction policy, push out queues.
 Why: result_expires = None (Celery stores with SET instead of SETEX), or keys written by an old
 Celery. celtool reads the TTL of a bounded sample (1,000 keys from the bounded scan) and says
-how many of how many have none.
+how many of how many have none. Results kept as queues (RabbitMQ's rpc:// and amqp://
+backends) are results.flood.
 Fix: result_expires (default 1 day) or task_ignore_result=True where nobody reads results;
 celtool doctor --url redis://... --fix gives the existing keys a TTL (EXPIRE, in batches, journaled).",
     },

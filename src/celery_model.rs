@@ -1,20 +1,22 @@
 //! The broker-neutral Celery model: what a Celery fleet looks like from any broker (queues with
 //! their depth, consumers, TTL and kind; clients and what they are; event traffic; results).
-//! Brokers map their own facts onto it (`redis_broker::model`; RabbitMQ to follow) and the
-//! Celery checks in `checks::celery_model` run on it once for every broker.
+//! Brokers map their own facts onto it (`redis_broker::model`, `broker::fleet`) and the
+//! Celery checks in `checks::celery` run on it once for every broker. What only one broker
+//! knows stays in its own snapshot, beside the model, for its own checks.
 //!
 //! Conventions for a mapping:
 //! - a number the broker cannot tell is `None`, never 0: checks skip what is unknown
 //!   (Redis cannot say which list a client waits on, so per-queue consumers are `None` there
 //!   unless no consumer at all is connected);
 //! - `scope` is where names live: the vhost on RabbitMQ, `db5` on Redis; `subject()` joins it
-//!   with the name the way findings show it;
+//!   with the name the way findings show it. A RabbitMQ snapshot maps onto one [`Fleet`] per
+//!   vhost (a Celery app lives in one), a Redis one onto the fleet of its database;
 //! - rates are per second over the broker's own sampling window (RabbitMQ's message_stats) or
 //!   celtool's two samples a moment apart (Redis).
 //!
 //! How each broker fills it:
 //!
-//! | field | Redis (`redis_broker::model`) | RabbitMQ (to be mapped from `broker::gather::Snapshot`) |
+//! | field | Redis (`redis_broker::model`) | RabbitMQ (`broker::fleet`, from `broker::gather::Snapshot`) |
 //! |---|---|---|
 //! | `Queue.kind` | binding exchange / name: `celeryev` event, `celery.pidbox` mailbox, `*.reply.celery.pidbox` reply, else task | `broker::celery::Classifier::queue_kind` (its Mailbox covers mailbox and reply) |
 //! | `Queue.ready` / `buckets` | LLEN of `NAME` + `NAME\x06\x16{3,6,9}`, one bucket each | messages_ready, no buckets |
@@ -22,10 +24,20 @@
 //! | `Queue.consumers` | Some(0) only when no client is blocked in BRPOP, else None | consumers |
 //! | `Queue.message_ttl_ms` / `expires_ms` | None / reply-list TTL | x-message-ttl / x-expires from arguments or effective policy |
 //! | `Queue.publish_rate` / `deliver_rate` / `net_rate` | None / None / LLEN change over the sample | message_stats publish / deliver_get rates / None |
-//! | `Client.role` | BRPOP or mailbox subscriber: worker; pattern subscriber heard recently: event-subscriber | Classifier: celery-worker: worker, event-consumer: monitor, else publisher/other |
+//! | `Queue.worker_consumed` | false (Redis cannot tell) | a Celery worker's connection consumes it (a gossip queue, for an event queue) |
+//! | `Client.role` | BRPOP or mailbox subscriber: worker; pattern subscriber heard recently: event-subscriber | Classifier: celery-worker: worker, monitor, client, publisher, other |
 //! | `Client.pending_bytes` / `send_rate` | omem / None | None / send_oct rate |
-//! | `Events` | heartbeat hostnames (N), receivers in CLIENT LIST, a PSUBSCRIBE sample, INFO output delta | celeryev exchange publish_in/out rates; receivers = celeryev.* queue consumers |
-//! | `Results` | sampled `celery-task-meta-*` TTLs | result queues (rpc/amqp backends) with or without x-expires |
+//! | `Fleet.event_transport` | pub/sub (PUBLISH on `/DB.celeryev/...`) | queues (`celeryev.*`, one per receiver) |
+//! | `Events` | heartbeat hostnames (N), receivers in CLIENT LIST, a PSUBSCRIBE sample, INFO output delta | when the vhost has the celeryev exchange: worker mailboxes (N), non-worker event queues (M), the exchange's publish_in / publish_out rates |
+//! | `Results` | sampled `celery-task-meta-*` TTLs; no result queues | result queues (rpc/amqp backends) with or without x-expires, per-task ones, the celeryresults exchange; counted here, not listed in `queues` |
+//!
+//! What stays beside the model, read only by one broker's own checks: RabbitMQ's node alarms,
+//! policies, connection states (flow, blocked), heartbeats, unacked and redelivery counts per
+//! queue, cluster and 4.x facts (`checks::broker`, `connections`, `queues`, `cluster`, ...);
+//! Redis's INFO, CONFIG, output buffers, the unacked hash, result-key TTLs and reply lists
+//! (`checks::redis`).
+
+use std::borrow::Cow;
 
 use serde::Serialize;
 
@@ -75,11 +87,12 @@ pub struct Bucket {
     pub messages: u64,
 }
 
-/// One queue.
+/// One queue. Its names borrow from the broker's snapshot where they can: a fleet of 100 000
+/// queues must not hold every name twice.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Queue {
-    pub scope: String,
-    pub name: String,
+pub struct Queue<'a> {
+    pub scope: Cow<'a, str>,
+    pub name: Cow<'a, str>,
     pub kind: Kind,
     /// Messages waiting, every priority bucket summed.
     pub ready: u64,
@@ -96,20 +109,32 @@ pub struct Queue {
     pub deliver_rate: Option<f64>,
     /// Change of `ready` per second (positive: growing), when measured directly.
     pub net_rate: Option<f64>,
+    /// A Celery worker's connection consumes it (for an event queue: the worker's own gossip
+    /// queue, bound to `worker.#`); false when the broker cannot tell.
+    pub worker_consumed: bool,
 }
 
-impl Queue {
+impl Queue<'_> {
+    /// `scope/name`; `/name` in RabbitMQ's default vhost `/`.
     pub fn subject(&self) -> String {
-        format!("{}/{}", self.scope, self.name)
+        if self.scope == "/" {
+            format!("/{}", self.name)
+        } else {
+            format!("{}/{}", self.scope, self.name)
+        }
     }
 
-    /// The growth per second: measured directly, or publish minus deliver.
+    /// The growth per second: measured directly, or publish minus deliver (a missing side
+    /// counts as 0: a queue only published to grows by its publish rate).
     pub fn growth(&self) -> Option<f64> {
         self.net_rate
             .or(match (self.publish_rate, self.deliver_rate) {
                 (Some(p), Some(d)) => Some(p - d),
-                _ => None,
+                (Some(p), None) => Some(p),
+                (None, Some(d)) => Some(-d),
+                (None, None) => None,
             })
+            // Rates of 1e308 from a confused broker must not read as "inf msg/s".
             .filter(|n| n.is_finite())
     }
 }
@@ -126,6 +151,8 @@ pub enum Role {
     EventSubscriber,
     /// Publishes tasks or events and consumes nothing.
     Publisher,
+    /// Consumes only replies or results: rpc:// result consumers, `celery inspect`/control.
+    Client,
     Other,
 }
 
@@ -136,6 +163,7 @@ impl Role {
             Role::Monitor => "monitor",
             Role::EventSubscriber => "event-subscriber",
             Role::Publisher => "publisher",
+            Role::Client => "client",
             Role::Other => "other",
         }
     }
@@ -157,6 +185,19 @@ pub struct Client {
     pub state: Option<String>,
 }
 
+/// How Celery events reach their receivers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventTransport {
+    /// Routed into one queue per receiver (`celeryev.<uuid>`, RabbitMQ): the queues have a
+    /// depth, consumers and TTL, and their publish rates split the traffic.
+    Queues,
+    /// Published on a channel and copied to every pattern subscriber (Redis): no queue holds
+    /// them; the cost shows in the broker's output bytes.
+    #[default]
+    PubSub,
+}
+
 /// Celery's event traffic: heartbeats, task events and gossip.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Events {
@@ -170,6 +211,8 @@ pub struct Events {
     pub per_subscriber_bytes: Option<f64>,
     /// Event messages per second published.
     pub publish_rate: Option<f64>,
+    /// Event copies per second delivered to receivers' queues (RabbitMQ's publish_out).
+    pub routed_rate: Option<f64>,
     /// The broker's whole output, bytes per second.
     pub broker_output_bytes: Option<f64>,
     /// Estimated output for the event stream, bytes per second.
@@ -201,15 +244,28 @@ pub struct Results {
     pub sampled: u64,
     /// Of the sampled, how many never expire.
     pub without_expiry: u64,
+    /// Results kept as queues (rpc:// and the old amqp:// backend); 0 on Redis.
+    pub queues: u64,
+    /// Of those, one queue per task (amqp://: a task id without dashes).
+    pub per_task_queues: u64,
+    /// Messages held in result queues.
+    pub messages: u64,
+    /// The `celeryresults` exchange of the old amqp:// backend exists.
+    pub legacy_exchange: bool,
 }
 
 /// A whole fleet as one broker shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Fleet {
+pub struct Fleet<'a> {
     pub broker: BrokerKind,
     /// The broker's host, for findings.
     pub host: String,
-    pub queues: Vec<Queue>,
+    /// Where its names live: a vhost, `db5`.
+    pub scope: String,
+    pub event_transport: EventTransport,
+    /// Every queue but result queues, which `results` counts (a result flood is the one case
+    /// of 100 000 queues, and no check reads them one by one).
+    pub queues: Vec<Queue<'a>>,
     pub clients: Vec<Client>,
     pub events: Option<Events>,
     pub results: Option<Results>,
@@ -253,6 +309,7 @@ mod tests {
             publish_rate: Some(5.0),
             deliver_rate: Some(1.0),
             net_rate: None,
+            worker_consumed: false,
         };
         assert_eq!(q.growth(), Some(4.0));
         let q = Queue {
@@ -261,5 +318,17 @@ mod tests {
         };
         assert_eq!(q.growth(), Some(-2.0));
         assert_eq!(q.subject(), "db5/celery");
+        let q = Queue {
+            net_rate: None,
+            publish_rate: None,
+            deliver_rate: Some(3.0),
+            ..q
+        };
+        assert_eq!(q.growth(), Some(-3.0));
+        let q = Queue {
+            deliver_rate: Some(f64::INFINITY),
+            ..q
+        };
+        assert_eq!(q.growth(), None);
     }
 }

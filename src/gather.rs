@@ -3,9 +3,10 @@
 //! `celtool doctor --fix` asks the broker for each endpoint exactly once.
 //!
 //! Sources and their seams:
-//! - the broker ([`BrokerPart`]): today RabbitMQ's management API (`crate::broker::gather`).
-//!   A second broker (Redis) is a second variant of [`BrokerPart`] with its own reader module;
-//!   the URL scheme in the settings picks it, and the Celery-level checks read either.
+//! - the broker ([`BrokerPart`]): RabbitMQ's management API (`crate::broker::gather`) or a
+//!   Redis server (`crate::redis_broker`); the URL scheme in the settings picks it
+//!   ([`BrokerNeed`]), and the Celery-level checks read either through the broker-neutral
+//!   model (`crate::celery_model`).
 //! - this host (`crate::host::gather`), plus the reads that depend on what it found: the inode
 //!   hot-spot walk for the filesystems the inode check will name, and the files and limits the
 //!   host fix planners compare against.
@@ -13,13 +14,15 @@
 //!   optional part of [`Snapshot`], filled here beside the broker read, concurrently, from the
 //!   same endpoint settings.
 //!
-//! Broker and host are read at the same time: the broker's requests are awaited on the async
-//! runtime while the host is read on the blocking pool.
+//! Broker and host are read at the same time: the broker's requests (or Redis commands and its
+//! two-sample interval) are awaited on the async runtime while the host is read on the
+//! blocking pool.
 
 use crate::broker::client::{ApiError, Client};
 use crate::broker::gather as rabbit;
 use crate::host::{self, HostSnapshot};
-use crate::settings::Thresholds;
+use crate::redis_broker::{RedisError, RedisSnapshot};
+use crate::settings::{RedisSettings, Thresholds};
 
 /// Asking the Celery workers themselves over AMQP, in the vhosts where the broker shows Celery.
 #[derive(Debug, Clone)]
@@ -28,11 +31,20 @@ pub struct WorkersNeed {
     pub opts: crate::workers::ProbeOptions,
 }
 
+/// Which broker to read, and what of it.
+#[derive(Debug, Clone)]
+pub enum BrokerNeed {
+    /// These parts of the management API (through the client passed to [`gather`]).
+    RabbitMq(rabbit::Need),
+    /// The Redis server these settings name: one snapshot of its database.
+    Redis(RedisSettings),
+}
+
 /// What a run reads.
 #[derive(Debug, Clone, Default)]
 pub struct Need {
-    /// The broker's parts to read, if any.
-    pub broker: Option<rabbit::Need>,
+    /// The broker to read, if any.
+    pub broker: Option<BrokerNeed>,
     /// The workers' own answers (needs the broker: it names the vhosts and mailboxes).
     pub workers: Option<WorkersNeed>,
     /// This host's parts to read, if any.
@@ -46,6 +58,21 @@ pub struct Need {
 pub enum BrokerPart {
     /// RabbitMQ through the management API.
     RabbitMq(rabbit::Snapshot),
+    /// One Redis database and its server, with the broker's link speed in bytes per second
+    /// and where it came from, when known (for the event fan-out forecast).
+    Redis {
+        snap: RedisSnapshot,
+        link: Option<(f64, String)>,
+    },
+}
+
+/// Why the broker could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    #[error(transparent)]
+    RabbitMq(#[from] ApiError),
+    #[error(transparent)]
+    Redis(#[from] RedisError),
 }
 
 /// Everything one run read.
@@ -53,7 +80,7 @@ pub enum BrokerPart {
 pub struct Snapshot {
     /// None: not asked for. `Err`: the broker could not be read at all (unreachable, refused
     /// credentials); a part that failed alone is a gap inside the broker's snapshot.
-    pub broker: Option<Result<BrokerPart, ApiError>>,
+    pub broker: Option<Result<BrokerPart, BrokerError>>,
     /// None: not asked for (or no broker snapshot to plan from). `Err`: no vhost could be asked.
     pub workers: Option<Result<crate::workers::FleetSnapshot, String>>,
     pub host: Option<HostSnapshot>,
@@ -67,10 +94,18 @@ impl Snapshot {
             _ => None,
         }
     }
+
+    /// The Redis snapshot, when it was read.
+    pub fn redis(&self) -> Option<&RedisSnapshot> {
+        match &self.broker {
+            Some(Ok(BrokerPart::Redis { snap, .. })) => Some(snap),
+            _ => None,
+        }
+    }
 }
 
 /// Read what `need` names, every source at once. Never fails as a whole: each part carries
-/// its own outcome.
+/// its own outcome. `client` is the management API client a RabbitMQ need reads through.
 pub fn gather(
     client: Option<&Client>,
     vhost: Option<&str>,
@@ -85,10 +120,24 @@ pub fn gather(
         let hot_spots = need.inode_hot_spots;
         rt.spawn_blocking(move || read_host(&roots, &opts, &thresholds, hot_spots))
     });
-    let broker = match (client, need.broker) {
-        (Some(client), Some(parts)) => Some(
-            rt.block_on(rabbit::gather(client, vhost, parts))
-                .map(BrokerPart::RabbitMq),
+    let broker = match (&need.broker, client) {
+        (Some(BrokerNeed::RabbitMq(parts)), Some(client)) => Some(
+            rt.block_on(rabbit::gather(client, vhost, *parts))
+                .map(BrokerPart::RabbitMq)
+                .map_err(BrokerError::from),
+        ),
+        (Some(BrokerNeed::Redis(s)), _) => Some(
+            rt.block_on(crate::redis_broker::read(
+                &s.target,
+                s.password.as_ref(),
+                s.timeout,
+                &s.gather,
+            ))
+            .map(|snap| BrokerPart::Redis {
+                snap,
+                link: redis_link(s, roots),
+            })
+            .map_err(BrokerError::from),
         ),
         _ => None,
     };
@@ -113,6 +162,26 @@ pub fn gather(
         workers,
         host,
     })
+}
+
+/// The Redis broker's link speed: configured, else this host's fastest interface when the
+/// broker runs here (a loopback address or this host's name).
+fn redis_link(s: &RedisSettings, roots: &host::Roots) -> Option<(f64, String)> {
+    if let Some((b, from)) = s.link {
+        return Some((b, from.into()));
+    }
+    let name = s.target.host.as_str();
+    let local = name == "localhost"
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+        || std::fs::read_to_string(roots.proc.join("sys/kernel/hostname"))
+            .is_ok_and(|h| h.trim().eq_ignore_ascii_case(name));
+    if !local {
+        return None;
+    }
+    host::nic::fastest_link(roots)
+        .map(|(iface, b)| (b, format!("/sys/class/net/{iface}/speed on this host")))
 }
 
 /// This host, and the hot spots of the filesystems its inode check will name.

@@ -3,8 +3,10 @@
 //! resolved value a run works from.
 
 mod password;
+mod redis;
 mod resolve;
 pub use password::take_warnings;
+pub use redis::{DEFAULT_RESULT_EXPIRES, RedisSettings};
 pub use resolve::{BrokerSettings, Needs, Settings};
 
 use std::collections::BTreeMap;
@@ -89,6 +91,14 @@ pub struct Profile {
     pub amqp_url: Option<String>,
     /// How many workers (a number) or which (node globs) should answer ping.
     pub expect_workers: Option<crate::workers::settings::ExpectWorkers>,
+    /// Redis: Celery's broker_transport_options visibility_timeout (`CELTOOL_REDIS_VISIBILITY_TIMEOUT`).
+    pub redis_visibility_timeout: Option<String>,
+    /// Redis: the sample between the two INFO reads (`CELTOOL_REDIS_INTERVAL`).
+    pub redis_interval: Option<String>,
+    /// Redis: the broker's link speed in Mbit/s (`CELTOOL_REDIS_LINK_MBIT`).
+    pub redis_link_mbit: Option<u64>,
+    /// Redis: the TTL doctor --fix gives result keys (`CELTOOL_REDIS_RESULT_EXPIRES`).
+    pub redis_result_expires: Option<String>,
 }
 
 /// Per-ID thresholds: the catalog's defaults with the config file's overrides.

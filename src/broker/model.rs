@@ -346,7 +346,7 @@ pub struct Queue {
     pub effective_policy_definition: Option<Fields>,
     #[serde(default, deserialize_with = "struct_or_none")]
     pub message_stats: Option<QueueStats>,
-    // Replication and declaration (cluster checks; see broker::cluster and checks::cluster).
+    // Replication and declaration (cluster checks; see broker::cluster and checks::rabbitmq::cluster).
     /// The node of a classic queue's master (or a quorum queue's leader).
     pub node: Option<String>,
     /// Classic mirrors (3.x only) and the subset that holds every message.

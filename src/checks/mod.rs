@@ -1,18 +1,21 @@
 //! Checks: pure functions from a snapshot to findings. One file per concern; no I/O here.
+//!
+//! - `celery/`: the Celery checks, on the broker-neutral model (`crate::celery_model`), run
+//!   once per fleet for RabbitMQ and Redis alike: task queues, event queues and mailboxes,
+//!   result floods, event traffic.
+//! - `rabbitmq/`: RabbitMQ only, on its snapshot: `broker.rs` (nodes, alarms, headroom,
+//!   policies), `connections.rs` (blocked, flow, heartbeats, top talkers), `queues.rs` (queue
+//!   state, unacked, redeliveries), `confirms.rs`, `sanity.rs`, `cluster.rs`, `rabbitmq4.rs`.
+//! - Redis only, on its snapshot: `redis.rs`.
+//! - This host: `host.rs`; the workers' own answers: `workers.rs`.
 
-mod broker;
-mod celery;
-pub mod celery_model;
-mod cluster;
-mod confirms;
-mod connections;
-mod events;
+pub mod celery;
 pub mod host;
-mod queues;
-mod rabbitmq4;
+mod rabbitmq;
 pub mod redis;
-mod sanity;
 pub mod workers;
+
+use rabbitmq::{broker, cluster, confirms, connections, queues, rabbitmq4, sanity};
 
 use crate::broker::celery::Classifier;
 use crate::broker::gather::Snapshot;
@@ -27,7 +30,8 @@ pub struct Ctx<'a> {
     pub kinds: Classifier,
 }
 
-/// Run every broker and Celery check on a snapshot.
+/// Run every RabbitMQ and Celery check on a RabbitMQ snapshot: the Celery checks on its
+/// fleets (one per vhost), the RabbitMQ-only checks on the snapshot itself.
 pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
     let ctx = Ctx {
         snap,
@@ -45,8 +49,9 @@ pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
     broker::check(&ctx, &mut out);
     connections::check(&ctx, &mut out);
     queues::check(&ctx, &mut out);
-    celery::check(&ctx, &mut out);
-    events::check(&ctx, &mut out);
+    for fleet in crate::broker::fleet::fleets(snap, &ctx.kinds) {
+        out.extend(celery::check(&fleet, thresholds));
+    }
     confirms::check(&ctx, &mut out);
     sanity::check(&ctx, &mut out);
     // Last: they refine findings made above (a queue's node down, connections behind a proxy).
@@ -55,6 +60,19 @@ pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
     for f in &mut out {
         f.host.get_or_insert_with(|| snap.host.clone());
     }
+    out
+}
+
+/// Run every Redis and Celery check on a Redis snapshot: the Celery checks on the fleet of
+/// its database, the Redis-only checks on the snapshot itself.
+pub fn redis_checks(
+    snap: &crate::redis_broker::RedisSnapshot,
+    thresholds: &Thresholds,
+    opts: &redis::Options,
+) -> Vec<Finding> {
+    let fleet = crate::redis_broker::model::fleet(snap);
+    let mut out = celery::check(&fleet, thresholds);
+    out.extend(redis::check(snap, &fleet, thresholds, opts));
     out
 }
 
@@ -251,5 +269,5 @@ mod tests {
 }
 
 #[cfg(test)]
-#[path = "broker_tests.rs"]
+#[path = "rabbitmq/broker_tests.rs"]
 mod broker_tests;

@@ -30,8 +30,8 @@ pub struct ConnectionRow {
 }
 
 pub fn run(s: &Settings, p: &Printer, args: &ConnectionsArgs) -> Result<Outcome, Error> {
-    if let Some(url) = &s.redis_url {
-        return super::redis::connections(s, p, args, url);
+    if s.redis.is_some() {
+        return super::redis::connections(s, p, args);
     }
     let need = Need {
         connections: true,

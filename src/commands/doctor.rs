@@ -11,19 +11,16 @@ use crate::checks;
 use crate::cli::{self, DoctorArgs, Part};
 use crate::error::{Error, Outcome};
 use crate::fix::{Applier, Change, event_queues, host as host_fix, stale_queues};
-use crate::gather::{self, Need, Snapshot};
+use crate::gather::{self, BrokerError, Need, Snapshot};
 use crate::host::{GatherOptions, Reading};
 use crate::output::report::{Scope, print};
 use crate::output::{Format, Printer};
 use crate::report::{Finding, Report, Severity};
 use crate::settings::{Settings, parse_duration};
 
-/// How long doctor samples each network interface's throughput (host.nic.saturation).
-pub const NIC_INTERVAL: Duration = Duration::from_secs(1);
-
 pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
-    if let Some(url) = &s.redis_url {
-        return super::redis::doctor(s, p, args, url);
+    if s.redis.is_some() {
+        return super::redis::doctor(s, p, args);
     }
     validate(p, args)?;
     // With --fix, hold the journal lock before reading the state the fixes are planned from.
@@ -43,11 +40,11 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         _ => None,
     };
     let need = Need {
-        broker: wants(Part::Broker).then_some(BrokerNeed::ALL),
+        broker: wants(Part::Broker).then_some(gather::BrokerNeed::RabbitMq(BrokerNeed::ALL)),
         workers,
         host: wants(Part::Host).then(|| GatherOptions {
             fix_inputs: args.fix.then(|| s.etc.clone()),
-            nic: Some(NIC_INTERVAL),
+            nic: Some(crate::host::nic::DOCTOR_INTERVAL),
             ..GatherOptions::default()
         }),
         inode_hot_spots: true,
@@ -67,10 +64,14 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     let broker_error = match snap.broker.take() {
         // A vhost that does not exist is a bad argument, not a broker state: one error line in
         // a terminal; machine formats still get their report (an unknown finding).
-        Some(Err(e @ ApiError::NoSuchVhost { .. })) if p.style.format == Format::Table => {
+        Some(Err(BrokerError::RabbitMq(e @ ApiError::NoSuchVhost { .. })))
+            if p.style.format == Format::Table =>
+        {
             return Err(e.into());
         }
-        Some(Err(e)) => Some(e),
+        Some(Err(BrokerError::RabbitMq(e))) => Some(e),
+        // A RabbitMQ need is never answered by Redis.
+        Some(Err(e @ BrokerError::Redis(_))) => return Err(Error::Io(e.to_string())),
         other => {
             snap.broker = other;
             None

@@ -55,8 +55,8 @@ impl QueueRow {
 }
 
 pub fn run(s: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, Error> {
-    if let Some(url) = &s.redis_url {
-        return super::redis::queues(s, p, args, url);
+    if s.redis.is_some() {
+        return super::redis::queues(s, p, args);
     }
     let name_filter = flag_regex("--name", args.name.as_deref())?;
     let need = Need {

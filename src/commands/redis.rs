@@ -1,6 +1,7 @@
 //! `doctor`, `queues` and `connections` against a Redis broker (`--url redis://...`): the URL
-//! scheme picks the broker. The seam for the settings rework: [`resolve`] turns the globals into
-//! [`RedisSettings`]; everything after it takes only those.
+//! scheme picks the broker. The settings resolve the URL, password and `CELTOOL_REDIS_*` knobs
+//! once (`settings::RedisSettings`); doctor reads Redis, its link speed and this host through
+//! the one I/O step (`crate::gather`), as it does RabbitMQ.
 
 use std::time::Duration;
 
@@ -11,124 +12,23 @@ use crate::catalog;
 use crate::celery_model::{Fleet, Kind};
 use crate::cli::{ConnectionsArgs, DoctorArgs, Part, QueuesArgs};
 use crate::error::{Error, Outcome};
+use crate::gather::{self, BrokerError, BrokerNeed, BrokerPart, Need};
 use crate::output::Printer;
 use crate::output::report::Scope;
 use crate::output::table::{Align, render};
 use crate::output::{Format, fmt_bytes, fmt_count, fmt_rate};
-use crate::redis_broker::{self, RedisClient, RedisError, RedisSnapshot, Target};
+use crate::redis_broker::{self, RedisSnapshot};
 use crate::report::{Finding, Report, Severity};
-use crate::settings::Settings;
-use crate::settings::{Secret, Thresholds, parse_duration};
-
-/// Everything a Redis run needs, resolved once.
-#[derive(Debug, Clone)]
-pub struct RedisSettings {
-    pub target: Target,
-    pub password: Option<Secret>,
-    pub timeout: Duration,
-    pub gather: redis_broker::Options,
-    /// A configured link speed (CELTOOL_REDIS_LINK_MBIT), bytes per second.
-    pub link_bytes: Option<f64>,
-}
-
-/// Resolve the Redis settings: URL, password (CELTOOL_PASSWORD, else the profile's
-/// password_file, else none), timeout, and the CELTOOL_REDIS_* knobs until they move to the
-/// config file.
-pub fn resolve(st: &Settings, url: &str) -> Result<RedisSettings, Error> {
-    let target = Target::parse(url).map_err(|e| Error::Usage(e.to_string()))?;
-    let profile_name = st.profile_name.as_str();
-    let profile = Some(&st.profile);
-    let password = match (
-        std::env::var("CELTOOL_PASSWORD").ok(),
-        profile.and_then(|p| p.password_file.as_ref()),
-    ) {
-        (Some(p), _) => Some(Secret::new(p)),
-        (None, Some(file)) => Some(Secret::new(crate::settings::read_password_file(
-            file,
-            profile_name,
-        )?)),
-        (None, None) => None,
-    };
-    let timeout = st.timeout;
-    let mut gather = redis_broker::Options::default();
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    if let Some(v) = env("CELTOOL_REDIS_VISIBILITY_TIMEOUT") {
-        gather.visibility_timeout = parse_duration(&v)
-            .map_err(|why| Error::Usage(format!("CELTOOL_REDIS_VISIBILITY_TIMEOUT: {why}")))?
-            .as_secs_f64()
-            .max(1.0);
-    }
-    if let Some(v) = env("CELTOOL_REDIS_INTERVAL") {
-        gather.interval = parse_duration(&v)
-            .map_err(|why| Error::Usage(format!("CELTOOL_REDIS_INTERVAL: {why}")))?;
-    }
-    let link_bytes = match env("CELTOOL_REDIS_LINK_MBIT") {
-        Some(v) => Some(
-            v.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|m| *m > 0.0 && m.is_finite())
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "CELTOOL_REDIS_LINK_MBIT '{v}': expected Mbit/s, like 1000"
-                    ))
-                })?
-                * 1e6
-                / 8.0,
-        ),
-        None => None,
-    };
-    Ok(RedisSettings {
-        target,
-        password,
-        timeout,
-        gather,
-        link_bytes,
-    })
-}
-
-/// Connect and read one snapshot. Only connecting can fail; the rest becomes gaps.
-pub async fn snapshot(s: &RedisSettings) -> Result<(RedisClient, RedisSnapshot), RedisError> {
-    let client = RedisClient::connect(&s.target, s.password.as_ref(), s.timeout).await?;
-    let snap = redis_broker::gather(&client, &s.gather).await;
-    Ok((client, snap))
-}
-
-/// The link speed for the fan-out forecast: configured, else this host's fastest interface
-/// when the broker runs here (a loopback address or this host's name).
-pub fn link_for(s: &RedisSettings, roots: &crate::host::Roots) -> Option<(f64, String)> {
-    if let Some(b) = s.link_bytes {
-        return Some((b, "CELTOOL_REDIS_LINK_MBIT".into()));
-    }
-    let host = s.target.host.as_str();
-    let local = host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-        || std::fs::read_to_string(roots.proc.join("sys/kernel/hostname"))
-            .is_ok_and(|h| h.trim().eq_ignore_ascii_case(host));
-    if !local {
-        return None;
-    }
-    crate::host::nic::fastest_link(roots)
-        .map(|(iface, b)| (b, format!("/sys/class/net/{iface}/speed on this host")))
-}
+use crate::settings::{Settings, Thresholds};
 
 /// Every Redis and Celery finding for one snapshot.
 pub fn findings(snap: &RedisSnapshot, t: &Thresholds, link: Option<(f64, String)>) -> Vec<Finding> {
-    let fleet = redis_broker::model::fleet(snap);
-    let mut out = crate::checks::celery_model::check(&fleet, t);
-    out.extend(crate::checks::redis::check(
-        snap,
-        &fleet,
-        t,
-        &crate::checks::redis::Options { link },
-    ));
-    out
+    crate::checks::redis_checks(snap, t, &crate::checks::redis::Options { link })
 }
 
-/// `celtool doctor --url redis://...`.
-pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs, url: &str) -> Result<Outcome, Error> {
+/// `celtool doctor --url redis://...`: Redis and this host read at once (`crate::gather`),
+/// the Celery checks on the database's fleet, the Redis and host checks beside them.
+pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
     for pattern in &args.skip {
         if !catalog::CATALOG
             .iter()
@@ -140,38 +40,47 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs, url: &str) -> Resul
         }
     }
     let config = &st.config;
-    let s = resolve(st, url)?;
+    let s = st.redis()?;
+    // With --fix, hold the journal lock before reading the state the fixes are planned from:
+    // two runs never plan from the same state.
+    let _lock = if args.fix {
+        crate::fix::lock_journal(&args.apply)?
+    } else {
+        None
+    };
     let wants = |part: Part| args.only.is_empty() || args.only.contains(&part);
+    let need = Need {
+        broker: wants(Part::Broker).then(|| BrokerNeed::Redis(s.clone())),
+        workers: None,
+        host: wants(Part::Host).then(|| crate::host::GatherOptions {
+            nic: Some(crate::host::nic::DOCTOR_INTERVAL),
+            ..crate::host::GatherOptions::default()
+        }),
+        inode_hot_spots: true,
+    };
+    let snap = gather::gather(None, None, &st.roots, &config.thresholds, &need)?;
     let mut findings = Vec::new();
     let mut failed = None;
-    let mut snap_kept = None;
-    if wants(Part::Broker) {
-        match runtime()?.block_on(snapshot(&s)) {
-            Ok((_, snap)) => {
-                findings.extend(self::findings(
-                    &snap,
-                    &config.thresholds,
-                    link_for(&s, &st.roots),
-                ));
-                snap_kept = Some(snap);
-            }
-            Err(e) => {
-                let id = if e.is_auth() {
-                    "redis.auth"
-                } else {
-                    "redis.unreachable"
-                };
-                let mut f = Finding::new(id, Severity::Unknown, s.target.to_string())
-                    .summary(e.to_string())
-                    .remedy(format!("see `celtool explain {id}`"));
-                f.host = Some(s.target.host.clone());
-                findings.push(f);
-                failed = Some(e);
-            }
+    match &snap.broker {
+        Some(Ok(BrokerPart::Redis { snap: rs, link })) => {
+            findings.extend(self::findings(rs, &config.thresholds, link.clone()));
         }
+        Some(Err(e)) => {
+            let id = match e {
+                BrokerError::Redis(r) if r.is_auth() => "redis.auth",
+                _ => "redis.unreachable",
+            };
+            let mut f = Finding::new(id, Severity::Unknown, s.target.to_string())
+                .summary(e.to_string())
+                .remedy(format!("see `celtool explain {id}`"));
+            f.host = Some(s.target.host.clone());
+            findings.push(f);
+            failed = Some(e.to_string());
+        }
+        Some(Ok(BrokerPart::RabbitMq(_))) | None => {}
     }
-    if wants(Part::Host) {
-        findings.extend(host_findings(st, &config.thresholds));
+    if let Some(host) = &snap.host {
+        findings.extend(crate::checks::host::host_checks(host, &config.thresholds));
     }
     findings.retain(|f| !args.skip.iter().any(|p| catalog::matches(p, f.id)));
     let report = Report::new(findings);
@@ -179,7 +88,7 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs, url: &str) -> Resul
         && p.style.format == Format::Table
         && report.findings.len() == 1
     {
-        return Err(Error::Io(e.to_string()));
+        return Err(Error::Io(e));
     }
     let scope = Scope {
         broker: Some(s.target.server()),
@@ -194,21 +103,11 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs, url: &str) -> Resul
         args.textfile.as_deref(),
     )?;
     if args.fix
-        && let Some(snap) = &snap_kept
+        && let Some(rs) = snap.redis()
     {
-        super::redis_fix::offer(p, &args.apply, &s, snap, &report)?;
+        super::redis_fix::offer(p, &args.apply, s, rs, &report)?;
     }
     Ok(Outcome::Checked(report.status()))
-}
-
-/// The host part of doctor, with `host.nic.saturation`.
-pub fn host_findings(st: &Settings, t: &Thresholds) -> Vec<Finding> {
-    let opts = crate::host::GatherOptions {
-        nic: Some(super::doctor::NIC_INTERVAL),
-        ..crate::host::GatherOptions::default()
-    };
-    let snap = crate::host::gather(&st.roots, &opts);
-    crate::checks::host::host_checks(&snap, t)
 }
 
 /// One row of `celtool queues` on Redis; JSON keys are a scripting contract.
@@ -233,7 +132,7 @@ pub fn queue_rows(fleet: &Fleet, db: i64) -> Vec<QueueRow> {
         .iter()
         .map(|q| QueueRow {
             db,
-            name: q.name.clone(),
+            name: q.name.to_string(),
             kind: q.kind,
             ready: q.ready,
             priorities: q
@@ -260,9 +159,10 @@ fn cli_kind(k: Kind) -> crate::broker::celery::QueueKind {
 }
 
 /// `celtool queues --url redis://...`.
-pub fn queues(st: &Settings, p: &Printer, args: &QueuesArgs, url: &str) -> Result<Outcome, Error> {
+pub fn queues(st: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, Error> {
     let name_filter = flag_regex("--name", args.name.as_deref())?;
-    let (snap, fleet) = read_fleet(st, url)?;
+    let snap = read_listing(st)?;
+    let fleet = redis_broker::model::fleet(&snap);
     let mut rows: Vec<QueueRow> = queue_rows(&fleet, snap.db)
         .into_iter()
         .filter(|r| args.kind.is_empty() || args.kind.contains(&cli_kind(r.kind)))
@@ -290,12 +190,19 @@ pub fn queues(st: &Settings, p: &Printer, args: &QueuesArgs, url: &str) -> Resul
     Ok(Outcome::Done)
 }
 
-fn read_fleet(st: &Settings, url: &str) -> Result<(RedisSnapshot, Fleet), Error> {
-    let mut s = resolve(st, url)?;
+/// The snapshot a listing maps onto the model.
+fn read_listing(st: &Settings) -> Result<RedisSnapshot, Error> {
+    let s = st.redis()?;
+    let mut opts = s.gather.clone();
     // Listings need no rates: a short interval keeps them quick.
-    s.gather.interval = s.gather.interval.min(Duration::from_millis(500));
-    let (_, snap) = runtime()?
-        .block_on(snapshot(&s))
+    opts.interval = opts.interval.min(Duration::from_millis(500));
+    let snap = runtime()?
+        .block_on(redis_broker::read(
+            &s.target,
+            s.password.as_ref(),
+            s.timeout,
+            &opts,
+        ))
         .map_err(|e| Error::Io(e.to_string()))?;
     if let Some(gap) = snap
         .gaps
@@ -304,8 +211,7 @@ fn read_fleet(st: &Settings, url: &str) -> Result<(RedisSnapshot, Fleet), Error>
     {
         return Err(Error::Io(gap.error.clone()));
     }
-    let fleet = redis_broker::model::fleet(&snap);
-    Ok((snap, fleet))
+    Ok(snap)
 }
 
 fn queue_table(p: &Printer, rows: &[QueueRow]) -> String {
@@ -393,15 +299,11 @@ pub fn connection_rows(fleet: &Fleet) -> Vec<ClientRow> {
 }
 
 /// `celtool connections --url redis://...`: the clients of the URL's database.
-pub fn connections(
-    st: &Settings,
-    p: &Printer,
-    args: &ConnectionsArgs,
-    url: &str,
-) -> Result<Outcome, Error> {
+pub fn connections(st: &Settings, p: &Printer, args: &ConnectionsArgs) -> Result<Outcome, Error> {
     use crate::celery_model::Role;
     use crate::cli::ConnKindArg as A;
-    let (_, fleet) = read_fleet(st, url)?;
+    let snap = read_listing(st)?;
+    let fleet = redis_broker::model::fleet(&snap);
     let mut rows: Vec<ClientRow> = connection_rows(&fleet)
         .into_iter()
         .filter(|r| {

@@ -1,7 +1,6 @@
 //! The Redis fixes through the one plan / apply / journal / undo flow: offered by
 //! `doctor --fix --url redis://...`, undone by `celtool undo RUN --url redis://...`.
 
-use super::redis::{RedisSettings, resolve};
 use super::runtime;
 use crate::cli::ApplyArgs;
 use crate::error::Error;
@@ -12,7 +11,7 @@ use crate::fix::{Change, Plan};
 use crate::output::Printer;
 use crate::redis_broker::{RedisClient, RedisSnapshot};
 use crate::report::{Report, Severity};
-use crate::settings::Settings;
+use crate::settings::{RedisSettings, Settings};
 
 fn connect(s: &RedisSettings) -> Result<RedisClient, Error> {
     let client = runtime()?
@@ -26,7 +25,8 @@ fn connect(s: &RedisSettings) -> Result<RedisClient, Error> {
     Ok(client)
 }
 
-/// Result TTLs (result_expires from CELTOOL_REDIS_RESULT_EXPIRES, default 1 day) and
+/// Result TTLs (result_expires from CELTOOL_REDIS_RESULT_EXPIRES or the profile's
+/// redis_result_expires, default 1 day) and
 /// noeviction, for the findings that call for them. CONFIG SET needs --yes: it is shown, then
 /// applied only with it.
 pub fn offer(
@@ -44,14 +44,11 @@ pub fn offer(
     };
     let mut plans = Vec::new();
     if bad("redis.results.no-ttl") {
-        let expires = match std::env::var("CELTOOL_REDIS_RESULT_EXPIRES") {
-            Ok(v) if !v.trim().is_empty() => crate::settings::parse_duration(&v)
-                .map_err(|why| Error::Usage(format!("CELTOOL_REDIS_RESULT_EXPIRES: {why}")))?
-                .as_secs()
-                .max(1),
-            _ => fixes::DEFAULT_RESULT_EXPIRES,
-        };
-        plans.push(fixes::plan_result_ttl(snap, &s.target.server(), expires));
+        plans.push(fixes::plan_result_ttl(
+            snap,
+            &s.target.server(),
+            s.result_expires,
+        ));
     }
     if bad("redis.maxmemory-policy") {
         let plan = fixes::plan_noeviction(snap, &s.target.server());
@@ -94,11 +91,10 @@ pub fn undo(
             _ => None,
         })
         .unwrap_or_default();
-    let url = st.redis_url.clone().ok_or_else(|| {
+    let s = st.redis.as_ref().ok_or_else(|| {
         Error::Usage(format!("run {run} changed the Redis server {server}; run undo with --url {server}/DB (and its password)"))
     })?;
-    let s = resolve(st, &url)?;
-    connect(&s)?;
+    connect(s)?;
     let mut plan = Plan {
         fix: "undo",
         ..Plan::default()

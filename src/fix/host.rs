@@ -193,77 +193,119 @@ pub fn plan_reap(procs: &[Process], opts: &ReapOptions) -> Plan {
         plan.refused = true;
         return plan;
     }
-    let celery = recognise_all(procs);
-    let by_pid: BTreeMap<i32, &Process> = procs.iter().map(|p| (p.pid, p)).collect();
-    let shown = |p: &Process| crate::output::sanitize(&p.title);
-    let proc_root = opts.proc_root.display().to_string();
-    let grace_ms = opts.grace.as_millis() as u64;
-    let mut zombies: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
-    for p in procs.iter().filter(|p| p.state == 'Z') {
-        zombies.entry(p.ppid).or_default().push(p.pid);
+    let table = Table {
+        procs,
+        celery: recognise_all(procs),
+        by_pid: procs.iter().map(|p| (p.pid, p)).collect(),
+        opts,
+    };
+    table.zombies(&mut plan);
+    table.orphans(&mut plan);
+    table.matching_wrappers(&mut plan);
+    plan
+}
+
+/// The process table a reap is planned from, with what was recognised as Celery.
+struct Table<'a> {
+    procs: &'a [Process],
+    celery: BTreeMap<i32, crate::host::celery::Celery>,
+    by_pid: BTreeMap<i32, &'a Process>,
+    opts: &'a ReapOptions,
+}
+
+impl Table<'_> {
+    fn shown(p: &Process) -> String {
+        crate::output::sanitize(&p.title)
     }
-    for (ppid, kids) in zombies {
-        let Some(parent) = by_pid.get(&ppid) else {
-            continue;
-        };
-        if ppid == 1 {
-            plan.notes.push(format!(
-                "{} zombie(s) under pid 1: init must reap them (in a container, run the worker under an init: docker run --init)",
-                kids.len()
-            ));
-        } else if let Some(why) = verdict(parent, &celery, opts).left_alone() {
-            plan.notes.push(format!(
-                "{} zombie(s) under pid {ppid} ({}) {why}",
-                kids.len(),
-                shown(parent)
-            ));
-        } else {
-            plan.changes.push(Change::ReapZombies {
-                proc_root: proc_root.clone(),
-                parent: ppid,
-                parent_start: parent.start_ticks,
-                title: parent.title.clone(),
-                zombies: kids,
-                kill_parent: opts.kill_parents,
-                grace_ms,
-            });
+
+    fn proc_root(&self) -> String {
+        self.opts.proc_root.display().to_string()
+    }
+
+    fn grace_ms(&self) -> u64 {
+        self.opts.grace.as_millis() as u64
+    }
+
+    /// Zombies are reaped through their parent, when the parent may be signalled.
+    fn zombies(&self, plan: &mut Plan) {
+        let mut zombies: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+        for p in self.procs.iter().filter(|p| p.state == 'Z') {
+            zombies.entry(p.ppid).or_default().push(p.pid);
         }
-    }
-    for tree in worker_trees(procs).into_iter().filter(|t| t.main.is_none()) {
-        for pid in tree.children {
-            let Some(p) = by_pid.get(&pid).filter(|p| p.state != 'Z') else {
+        for (ppid, kids) in zombies {
+            let Some(parent) = self.by_pid.get(&ppid) else {
                 continue;
             };
-            if let Some(why) = verdict(p, &celery, opts).left_alone() {
-                plan.notes
-                    .push(format!("orphan pid {pid} ({}) {why}", shown(p)));
-                continue;
+            if ppid == 1 {
+                plan.notes.push(format!(
+                    "{} zombie(s) under pid 1: init must reap them (in a container, run the worker under an init: docker run --init)",
+                    kids.len()
+                ));
+            } else if let Some(why) = verdict(parent, &self.celery, self.opts).left_alone() {
+                plan.notes.push(format!(
+                    "{} zombie(s) under pid {ppid} ({}) {why}",
+                    kids.len(),
+                    Self::shown(parent)
+                ));
+            } else {
+                plan.changes.push(Change::ReapZombies {
+                    proc_root: self.proc_root(),
+                    parent: ppid,
+                    parent_start: parent.start_ticks,
+                    title: parent.title.clone(),
+                    zombies: kids,
+                    kill_parent: self.opts.kill_parents,
+                    grace_ms: self.grace_ms(),
+                });
             }
-            plan.changes.push(Change::Terminate {
-                proc_root: proc_root.clone(),
-                pid,
-                start: p.start_ticks,
-                title: p.title.clone(),
-                grace_ms,
-            });
         }
     }
-    if let Some(re) = &opts.matcher {
-        // Processes adopted by init whose command line matches but that are not Celery
-        // themselves (a `timeout ... celery worker` wrapper): say why they are left alone.
-        for p in procs
+
+    /// Pool children whose worker main process is gone are ended.
+    fn orphans(&self, plan: &mut Plan) {
+        for tree in worker_trees(self.procs)
+            .into_iter()
+            .filter(|t| t.main.is_none())
+        {
+            for pid in tree.children {
+                let Some(p) = self.by_pid.get(&pid).filter(|p| p.state != 'Z') else {
+                    continue;
+                };
+                if let Some(why) = verdict(p, &self.celery, self.opts).left_alone() {
+                    plan.notes
+                        .push(format!("orphan pid {pid} ({}) {why}", Self::shown(p)));
+                    continue;
+                }
+                plan.changes.push(Change::Terminate {
+                    proc_root: self.proc_root(),
+                    pid,
+                    start: p.start_ticks,
+                    title: p.title.clone(),
+                    grace_ms: self.grace_ms(),
+                });
+            }
+        }
+    }
+
+    /// Processes adopted by init whose command line matches --match but that are not Celery
+    /// themselves (a `timeout ... celery worker` wrapper): say why they are left alone.
+    fn matching_wrappers(&self, plan: &mut Plan) {
+        let Some(re) = &self.opts.matcher else {
+            return;
+        };
+        for p in self
+            .procs
             .iter()
             .filter(|p| p.state != 'Z' && p.ppid == 1 && re.is_match(&p.title))
-            .filter(|p| !celery.contains_key(&p.pid))
+            .filter(|p| !self.celery.contains_key(&p.pid))
         {
             plan.notes.push(format!(
                 "pid {} ({}) matches --match but is left alone: not a Celery process (its command line does not run Celery)",
                 p.pid,
-                shown(p)
+                Self::shown(p)
             ));
         }
     }
-    plan
 }
 
 /// Plan ending the main process of each worker on this host whose node is in `hung` (its

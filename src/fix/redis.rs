@@ -14,8 +14,8 @@ use crate::redis_broker::snapshot::RedisSnapshot;
 
 /// Keys per EXPIRE batch: one journal line and one pipeline each.
 pub const BATCH: usize = 500;
-/// Celery's default result_expires.
-pub const DEFAULT_RESULT_EXPIRES: u64 = 86_400;
+/// Celery's default result_expires, seconds.
+pub const DEFAULT_RESULT_EXPIRES: u64 = crate::settings::DEFAULT_RESULT_EXPIRES.as_secs();
 
 /// One change on a Redis server; `server` (no credentials) and `db` say where.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -80,32 +80,13 @@ pub fn top_dirs(
     counted += stack[0].entries;
     while let Some(top) = stack.last_mut() {
         if let Some(name) = top.pending.pop() {
-            let child_path = top.path.join(&name);
-            let opened = Dir::openat(
-                &top.dir,
-                name.as_os_str(),
-                flags | OFlag::O_NOFOLLOW,
-                Mode::empty(),
-            );
-            let child = match opened {
-                Ok(d) => d,
-                Err(e) => {
-                    note_error(&mut out, &child_path, e);
-                    continue;
+            if let Some(frame) = descend(top, &name, dev, &mut out) {
+                let before = counted / 4096;
+                counted += frame.entries;
+                if let Some(report) = progress.filter(|_| counted / 4096 != before) {
+                    report(counted);
                 }
-            };
-            match fstat(&child) {
-                Ok(st) if st.st_dev != dev => out.other_filesystems += 1,
-                Ok(_) => {
-                    let frame = scan(child, child_path, &mut out);
-                    let before = counted / 4096;
-                    counted += frame.entries;
-                    if let Some(report) = progress.filter(|_| counted / 4096 != before) {
-                        report(counted);
-                    }
-                    stack.push(frame);
-                }
-                Err(e) => note_error(&mut out, &child_path, e),
+                stack.push(frame);
             }
             continue;
         }
@@ -127,6 +108,37 @@ pub fn top_dirs(
     if let Some(report) = progress {
         report(counted);
     }
+    out.dirs = largest_first(heap);
+    Ok(out)
+}
+
+/// Open a subdirectory of `top` on the same filesystem (no symlinks) and read it; failures and
+/// other filesystems are counted in `out`.
+fn descend(top: &Frame, name: &OsString, dev: u64, out: &mut TopDirs) -> Option<Frame> {
+    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW;
+    let child_path = top.path.join(name);
+    let child = match Dir::openat(&top.dir, name.as_os_str(), flags, Mode::empty()) {
+        Ok(d) => d,
+        Err(e) => {
+            note_error(out, &child_path, e);
+            return None;
+        }
+    };
+    match fstat(&child) {
+        Ok(st) if st.st_dev != dev => {
+            out.other_filesystems += 1;
+            None
+        }
+        Ok(_) => Some(scan(child, child_path, out)),
+        Err(e) => {
+            note_error(out, &child_path, e);
+            None
+        }
+    }
+}
+
+/// The kept directories, most inodes first (then by path).
+fn largest_first(heap: BinaryHeap<Reverse<(u64, PathBuf, u64)>>) -> Vec<DirCount> {
     let mut dirs: Vec<DirCount> = heap
         .into_iter()
         .map(|Reverse((inodes, path, entries))| DirCount {
@@ -136,8 +148,7 @@ pub fn top_dirs(
         })
         .collect();
     dirs.sort_by(|a, b| b.inodes.cmp(&a.inodes).then_with(|| a.path.cmp(&b.path)));
-    out.dirs = dirs;
-    Ok(out)
+    dirs
 }
 
 /// Read one directory: count its entries and note its subdirectories.

@@ -73,6 +73,10 @@ pub fn fastest_link(roots: &Roots) -> Option<(String, f64)> {
         .map(|(n, s)| (n, s as f64 * 1e6 / 8.0))
 }
 
+/// How long doctor samples each network interface's throughput (host.nic.saturation), on
+/// either broker.
+pub const DOCTOR_INTERVAL: Duration = Duration::from_secs(1);
+
 /// Read the counters twice, `interval` apart.
 pub fn sample(roots: &Roots, interval: Duration) -> Reading<Vec<NicSample>> {
     let path = roots.proc.join("net/dev");

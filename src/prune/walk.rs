@@ -367,40 +367,9 @@ impl Walker<'_, '_> {
             self.remove_dir_or_keep(frame);
             return;
         }
-        let fd = match sys::open_dir_at(self.top_fd(), &name) {
-            Ok(fd) => fd,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                self.sum.vanished += 1;
-                return;
-            }
-            Err(e) => {
-                let why = match e.raw_os_error() {
-                    Some(libc::ELOOP | libc::ENOTDIR) => {
-                        "replaced by a non-directory while being examined; not entered".to_string()
-                    }
-                    _ => format!("cannot open directory: {e}"),
-                };
-                self.fail(Some(&name), why);
-                self.keep();
-                return;
-            }
+        let Some(fd) = self.open_verified(&name, &m) else {
+            return;
         };
-        match sys::statx_at(fd.as_fd(), c"") {
-            Ok(now) if now.dev == m.dev && now.ino == m.ino && self.same_mount(&now) => {}
-            Ok(_) => {
-                self.fail(
-                    Some(&name),
-                    "replaced between stat and open (race); not entered".to_string(),
-                );
-                self.keep();
-                return;
-            }
-            Err(e) => {
-                self.fail(Some(&name), format!("cannot stat opened directory: {e}"));
-                self.keep();
-                return;
-            }
-        }
         let path_len = self.relpath.len();
         if !self.relpath.is_empty() {
             self.relpath.push(b'/');
@@ -418,6 +387,47 @@ impl Walker<'_, '_> {
         });
         self.enforce_fd_budget();
         self.scan_top();
+    }
+
+    /// Opens the subdirectory `name` that was stat'ed as `m`, and checks that what was opened is
+    /// that same directory on the same mount; None (counted as vanished or failed, and kept)
+    /// when it is gone, cannot be opened or was replaced in between.
+    fn open_verified(&mut self, name: &CStr, m: &Meta) -> Option<OwnedFd> {
+        let fd = match sys::open_dir_at(self.top_fd(), name) {
+            Ok(fd) => fd,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                self.sum.vanished += 1;
+                return None;
+            }
+            Err(e) => {
+                let why = match e.raw_os_error() {
+                    Some(libc::ELOOP | libc::ENOTDIR) => {
+                        "replaced by a non-directory while being examined; not entered".to_string()
+                    }
+                    _ => format!("cannot open directory: {e}"),
+                };
+                self.fail(Some(name), why);
+                self.keep();
+                return None;
+            }
+        };
+        match sys::statx_at(fd.as_fd(), c"") {
+            Ok(now) if now.dev == m.dev && now.ino == m.ino && self.same_mount(&now) => {}
+            Ok(_) => {
+                self.fail(
+                    Some(name),
+                    "replaced between stat and open (race); not entered".to_string(),
+                );
+                self.keep();
+                return None;
+            }
+            Err(e) => {
+                self.fail(Some(name), format!("cannot stat opened directory: {e}"));
+                self.keep();
+                return None;
+            }
+        }
+        Some(fd)
     }
 
     /// Closes the oldest open ancestor (never the root) while more than FD_BUDGET are open.

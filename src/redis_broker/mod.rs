@@ -14,3 +14,15 @@ pub use client::{RedisClient, RedisError};
 pub use gather::{Options, gather};
 pub use snapshot::RedisSnapshot;
 pub use target::{Target, is_redis_url};
+
+/// Connect and read one snapshot: the Redis part of a run's one I/O step
+/// (`crate::gather`), and of the listings. Only connecting can fail; the rest becomes gaps.
+pub async fn read(
+    target: &Target,
+    password: Option<&crate::settings::Secret>,
+    timeout: std::time::Duration,
+    opts: &Options,
+) -> Result<RedisSnapshot, RedisError> {
+    let client = RedisClient::connect(target, password, timeout).await?;
+    Ok(gather(&client, opts).await)
+}

@@ -3,13 +3,15 @@
 //! event traffic, the result-key sample becomes results.
 
 use super::snapshot::{ClientEntry, RedisSnapshot};
-use crate::celery_model::{BrokerKind, Bucket, Client, Events, Fleet, Kind, Queue, Results, Role};
+use crate::celery_model::{
+    BrokerKind, Bucket, Client, EventTransport, Events, Fleet, Kind, Queue, Results, Role,
+};
 
 /// A pattern subscriber that heard something this recently is on the event stream; mailbox
 /// subscribers stay silent until someone sends a control command.
 const EVENT_IDLE_SECONDS: u64 = 10;
 
-pub fn fleet(snap: &RedisSnapshot) -> Fleet {
+pub fn fleet(snap: &RedisSnapshot) -> Fleet<'_> {
     let clients: Vec<Client> = snap.db_clients().map(|c| client(snap, c)).collect();
     let consumers = snap.db_clients().filter(|c| is_consumer(c)).count();
     let scope = format!("db{}", snap.db);
@@ -20,8 +22,8 @@ pub fn fleet(snap: &RedisSnapshot) -> Fleet {
             let kind = kind_of(&q.name, &q.exchanges);
             let ready = q.depth();
             Queue {
-                scope: scope.clone(),
-                name: q.name.clone(),
+                scope: scope.clone().into(),
+                name: q.name.as_str().into(),
                 kind,
                 ready,
                 buckets: q
@@ -40,14 +42,15 @@ pub fn fleet(snap: &RedisSnapshot) -> Fleet {
                     (snap.depth_seconds > 0.0)
                         .then(|| (later as f64 - ready as f64) / snap.depth_seconds)
                 }),
+                worker_consumed: false,
             }
         })
         .collect();
     for r in &snap.reply_lists {
         if !queues.iter().any(|q| q.name == r.key) {
             queues.push(Queue {
-                scope: scope.clone(),
-                name: r.key.clone(),
+                scope: scope.clone().into(),
+                name: r.key.as_str().into(),
                 kind: Kind::Reply,
                 ready: r.len,
                 buckets: vec![],
@@ -58,17 +61,21 @@ pub fn fleet(snap: &RedisSnapshot) -> Fleet {
                 publish_rate: None,
                 deliver_rate: None,
                 net_rate: None,
+                worker_consumed: false,
             });
         }
     }
     Fleet {
         broker: BrokerKind::Redis,
         host: snap.host.clone(),
+        scope,
+        event_transport: EventTransport::PubSub,
         events: events(snap, &clients),
         results: snap.results.as_ref().map(|r| Results {
             seen: r.seen,
             sampled: r.sampled,
             without_expiry: r.without_ttl,
+            ..Results::default()
         }),
         queues,
         clients,
@@ -143,6 +150,7 @@ fn events(snap: &RedisSnapshot, clients: &[Client]) -> Option<Events> {
         subscribers: s,
         per_subscriber_bytes: per,
         publish_rate: (ev.seconds > 0.0).then(|| ev.messages as f64 / ev.seconds),
+        routed_rate: None,
         broker_output_bytes: snap.output_rate(),
         event_output_bytes: per.map(|p| p * s as f64),
     })
@@ -162,5 +170,34 @@ mod tests {
         );
         assert_eq!(kind_of("abc.reply.celery.pidbox", &none), Kind::Reply);
         assert_eq!(kind_of("celeryev.1234", &["celeryev".into()]), Kind::Event);
+    }
+
+    #[test]
+    fn the_recorded_idle_fleet_maps_onto_the_model() {
+        let snap = crate::redis_broker::snapshot::fixtures::fleet();
+        let f = fleet(&snap);
+        assert_eq!(
+            (f.broker, f.event_transport, f.scope.as_str()),
+            (BrokerKind::Redis, EventTransport::PubSub, "db13")
+        );
+        // One task queue, its four priority lists empty, measured twice: not moving. Three
+        // workers block in BRPOP, so "no consumer" cannot be claimed, nor a count given.
+        assert_eq!(f.queues.len(), 1);
+        let q = &f.queues[0];
+        assert_eq!(
+            (q.kind, q.ready, q.buckets.len(), q.consumers, q.unacked),
+            (Kind::Task, 0, 4, None, None)
+        );
+        assert_eq!(q.subject(), "db13/celery");
+        assert_eq!(q.growth(), Some(0.0));
+        // Three heartbeating workers, each with a gossip subscription, and one monitor.
+        let ev = f.events.as_ref().expect("the event sample");
+        assert_eq!((ev.worker_nodes, ev.subscribers, ev.monitors), (3, 4, 1));
+        assert!(ev.per_subscriber_bytes.is_some_and(|b| b > 0.0), "{ev:?}");
+        let role = |r: Role| f.clients.iter().filter(|c| c.role == r).count();
+        assert_eq!(role(Role::EventSubscriber), 4);
+        assert!(role(Role::Worker) >= 3, "{:?}", f.clients);
+        assert!(f.clients.iter().all(|c| c.pending_bytes.is_some()));
+        assert_eq!(f.results, None);
     }
 }

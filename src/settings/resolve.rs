@@ -43,6 +43,8 @@ pub struct Settings {
     /// A `redis://` or `rediss://` broker URL (flag, env or profile): the scheme picks the
     /// broker, and the management API settings are then not resolved.
     pub redis_url: Option<String>,
+    /// The Redis settings resolved from that URL, the profile and `CELTOOL_REDIS_*`.
+    pub redis: Option<super::RedisSettings>,
     /// The profile's name, for messages (`default` when none was named).
     pub profile_name: String,
     /// The per-request timeout in force (flag > profile > default).
@@ -83,8 +85,18 @@ impl Settings {
         let profile_name = args.profile.clone().unwrap_or_else(|| "default".into());
         let url = args.url.clone().or(profile.url.clone());
         let redis_url = url
-            .filter(|u| u.starts_with("redis://") || u.starts_with("rediss://"))
+            .filter(|u| crate::redis_broker::is_redis_url(u))
             .filter(|_| needs.broker);
+        let redis = match &redis_url {
+            Some(url) => Some(super::redis::resolve(
+                url,
+                &profile,
+                &profile_name,
+                timeout,
+                &|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()),
+            )?),
+            None => None,
+        };
         let broker = if needs.broker && redis_url.is_none() {
             let flags = ConnectionFlags {
                 profile: args.profile.clone(),
@@ -108,6 +120,7 @@ impl Settings {
             config,
             profile,
             redis_url,
+            redis,
             profile_name,
             timeout,
             broker,
@@ -123,6 +136,7 @@ impl Settings {
             config: Config::default(),
             profile: Profile::default(),
             redis_url: None,
+            redis: None,
             profile_name: "default".into(),
             timeout: super::DEFAULT_TIMEOUT,
             broker,
@@ -134,6 +148,13 @@ impl Settings {
     pub fn broker(&self) -> Result<&BrokerSettings, Error> {
         self.broker.as_ref().ok_or_else(|| {
             Error::Io("internal error: this command did not resolve the broker settings".into())
+        })
+    }
+
+    /// The Redis settings, for a run whose URL is `redis://` or `rediss://`.
+    pub fn redis(&self) -> Result<&super::RedisSettings, Error> {
+        self.redis.as_ref().ok_or_else(|| {
+            Error::Io("internal error: this command did not resolve the Redis settings".into())
         })
     }
 

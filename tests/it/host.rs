@@ -347,12 +347,16 @@ impl Drop for ZombieMaker {
 fn real_zombies_are_found_under_their_parent() {
     let maker = ZombieMaker::start(3);
     let pid = maker.child.id();
+    // A child that has called _exit is a zombie only once the kernel has finished it: wait
+    // until all three are.
     let found = wait_for(Duration::from_secs(60), || {
         let r = run(celtool().args(["doctor", "--only", "host", "--format", "json"]));
         let doc = r.json();
-        finding(&doc, "host.workers.zombie", &format!("pid {pid} ")).cloned()
+        finding(&doc, "host.workers.zombie", &format!("pid {pid} "))
+            .filter(|f| f["evidence"]["zombies"] == 3.0)
+            .cloned()
     })
-    .expect("the zombies were not reported");
+    .expect("the three zombies were not reported");
     assert_eq!(found["evidence"]["zombies"], 3.0, "{found:#}");
     assert_eq!(found["severity"], "warn");
     assert!(

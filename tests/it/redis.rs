@@ -494,6 +494,83 @@ fn fixes_set_noeviction_and_result_ttls_and_undo_restores_them() {
 }
 
 #[test]
+fn doctor_fix_takes_the_journal_lock_before_it_reads_the_broker() {
+    // While another run holds the lock, doctor --fix stops before reading anything: against a
+    // port nobody listens on, the lock error (not redis.unreachable) proves the order.
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let held = celtool::fix::journal::Journal::new(journal.clone())
+        .lock()
+        .unwrap();
+    let r = run(celtool()
+        .args([
+            "doctor",
+            "--url",
+            "redis://127.0.0.1:1/0",
+            "--only",
+            "broker",
+            "--fix",
+            "--yes",
+            "--journal",
+        ])
+        .arg(&journal));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert_eq!(
+        r.stderr.trim_end(),
+        format!(
+            "celtool: error: another celtool fix or undo holds the journal lock {}.lock: run again when it has finished",
+            journal.display()
+        )
+    );
+    drop(held);
+    // Without the other run, the same command reads and reports the unreachable server.
+    let r = run(celtool()
+        .args([
+            "doctor",
+            "--url",
+            "redis://127.0.0.1:1/0",
+            "--only",
+            "broker",
+            "--fix",
+            "--yes",
+            "--journal",
+        ])
+        .arg(&journal));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(r.stderr.contains("127.0.0.1:1"), "{r:#?}");
+    assert!(!r.stderr.contains("journal lock"), "{r:#?}");
+}
+
+#[test]
+fn redis_knobs_come_from_the_environment_over_the_profile() {
+    // Resolved once at start-up, before anything is read: a bad value is a usage error that
+    // names where it came from, and the environment wins over the profile.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[profiles.default]\nredis_interval = \"soon\"\nredis_link_mbit = 1000\n",
+    )
+    .unwrap();
+    let cmd = || {
+        let mut c = celtool();
+        c.args(["queues", "--url", "redis://127.0.0.1:1/0", "--config"])
+            .arg(&config);
+        c
+    };
+    let r = run(&mut cmd());
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stderr.starts_with("celtool: error: redis_interval: "),
+        "{r:#?}"
+    );
+    let r = run(cmd().env("CELTOOL_REDIS_INTERVAL", "1s"));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(!r.stderr.contains("redis_interval"), "{r:#?}");
+    assert!(r.stderr.contains("127.0.0.1:1"), "{r:#?}");
+}
+
+#[test]
 fn passwords_are_never_printed_and_bad_urls_are_usage_errors() {
     let server = PrivateRedis::start(&["--requirepass", "s3cret-celtool"]);
     let u = url(server.port, 0);

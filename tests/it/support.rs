@@ -202,45 +202,40 @@ pub fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
-/// A worker started in its own process group, so the test can end it and its pool children
-/// without touching any process it did not start.
-pub struct Worker {
+/// A program of the test venv (python, celery, celery worker) talking to the test's vhost, in
+/// its own process group, so the test can end it and its children without touching any process
+/// it did not start. Killed with its children when dropped.
+pub struct VenvProcess {
     pub child: Child,
     log: PathBuf,
     _dir: tempfile::TempDir,
 }
 
-impl Worker {
-    /// A worker with task events on (-E).
-    pub fn start(vhost: &str, node: &str) -> Worker {
-        Worker::start_with(vhost, node, &["-E"], &[])
-    }
+/// A Celery worker is a venv process; `Worker::start` and `Worker::start_with` make one.
+pub type Worker = VenvProcess;
 
-    /// A worker with these extra arguments (none: Celery's defaults, no -E) and environment.
-    pub fn start_with(vhost: &str, node: &str, args: &[&str], envs: &[(&str, &str)]) -> Worker {
-        let venv = std::env::var_os("CELTOOL_TEST_VENV")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo_root().join(".venv"));
-        let celery = venv.join("bin/celery");
+/// A program of the test venv's bin directory.
+pub fn venv_bin(program: &str) -> PathBuf {
+    std::env::var_os("CELTOOL_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".venv"))
+        .join("bin")
+        .join(program)
+}
+
+impl VenvProcess {
+    /// `program` of the venv with these arguments and environment, its output in a log file.
+    pub fn spawn(vhost: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> VenvProcess {
+        let bin = venv_bin(program);
         assert!(
-            celery.exists(),
+            bin.exists(),
             "{} is missing: run ./scripts/test-setup.sh (or ./scripts/test.sh) first",
-            celery.display()
+            bin.display()
         );
         let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("worker.log");
+        let log = dir.path().join("out.log");
         let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(celery)
-            .args([
-                "-A",
-                "celtool_testapp",
-                "worker",
-                "-n",
-                node,
-                "--pool",
-                "prefork",
-            ])
-            .args(["--concurrency", "2", "--loglevel", "INFO"])
+        let child = Command::new(bin)
             .args(args)
             .envs(envs.iter().copied())
             .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
@@ -255,27 +250,65 @@ impl Worker {
             .stderr(out)
             .process_group(0)
             .spawn()
-            .expect("start the celery worker");
-        Worker {
+            .unwrap_or_else(|e| panic!("start {program} of the test venv: {e}"));
+        VenvProcess {
             child,
             log,
             _dir: dir,
         }
     }
 
+    /// A worker with task events on (-E).
+    pub fn start(vhost: &str, node: &str) -> Worker {
+        Worker::start_with(vhost, node, &["-E"], &[])
+    }
+
+    /// A worker with these extra arguments (none: Celery's defaults, no -E) and environment.
+    pub fn start_with(vhost: &str, node: &str, args: &[&str], envs: &[(&str, &str)]) -> Worker {
+        let mut all = vec![
+            "-A",
+            "celtool_testapp",
+            "worker",
+            "-n",
+            node,
+            "--pool",
+            "prefork",
+        ];
+        all.extend(["--concurrency", "2", "--loglevel", "INFO"]);
+        all.extend(args);
+        VenvProcess::spawn(vhost, "celery", &all, envs)
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// SIGKILL the whole process group (the worker and its pool), then reap the main process.
+    pub fn pid(&self) -> nix::unistd::Pid {
+        nix::unistd::Pid::from_raw(self.child.id() as i32)
+    }
+
+    /// A signal to the main process only (SIGSTOP makes a worker hang).
+    pub fn signal(&self, s: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(self.pid(), s).expect("signal the test's own process");
+    }
+
+    /// Wait for a one-shot script to end; true when it exited 0.
+    pub fn finish(&mut self, limit: Duration) -> bool {
+        let done = wait_for(limit, || self.child.try_wait().ok().flatten());
+        done.is_some_and(|s| s.success())
+    }
+
+    /// SIGCONT (a stopped process group cannot die otherwise), SIGKILL the whole process group
+    /// (the program and its children, a worker's pool), then reap the main process.
     pub fn kill(&mut self) {
-        let pgid = nix::unistd::Pid::from_raw(self.child.id() as i32);
-        let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
+        use nix::sys::signal::{Signal, killpg};
+        let _ = killpg(self.pid(), Signal::SIGCONT);
+        let _ = killpg(self.pid(), Signal::SIGKILL);
         let _ = self.child.wait();
     }
 }
 
-impl Drop for Worker {
+impl Drop for VenvProcess {
     fn drop(&mut self) {
         self.kill();
     }

@@ -3,83 +3,12 @@
 //! is reported; redeliveries of killed acks_late workers are found in the totals; a missing vhost
 //! still gets a JSON report; one odd record does not fail a listing.
 
-use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::faults::fake_broker;
 use crate::support::*;
-
-fn venv_bin(program: &str) -> PathBuf {
-    std::env::var_os("CELTOOL_TEST_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".venv"))
-        .join("bin")
-        .join(program)
-}
-
-/// A program of the test venv (python, celery) talking to the test's vhost, in its own process
-/// group, killed with its children when dropped.
-struct Py {
-    child: Child,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Py {
-    fn spawn(vhost: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Py {
-        let bin = venv_bin(program);
-        assert!(
-            bin.exists(),
-            "{} is missing: run ./scripts/test-setup.sh",
-            bin.display()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("out.log");
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(bin)
-            .args(args)
-            .envs(envs.iter().copied())
-            .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
-            .env(
-                "CELTOOL_TEST_BROKER",
-                format!("amqp://guest:guest@127.0.0.1:5672/{vhost}"),
-            )
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .process_group(0)
-            .spawn()
-            .expect("start a python process of the test venv");
-        Py {
-            child,
-            log,
-            _dir: dir,
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Wait for a one-shot script to end; true when it exited 0.
-    fn finish(&mut self, limit: Duration) -> bool {
-        let done = wait_for(limit, || self.child.try_wait().ok().flatten());
-        done.is_some_and(|s| s.success())
-    }
-}
-
-impl Drop for Py {
-    fn drop(&mut self) {
-        let pgid = nix::unistd::Pid::from_raw(self.child.id() as i32);
-        let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
-        let _ = self.child.wait();
-    }
-}
 
 fn doctor(vhost: &str) -> Run {
     run(celtool().args([
@@ -181,7 +110,7 @@ fn flower_rpc_clients_and_publishers_are_not_workers() {
         .unwrap()
         .port()
         .to_string();
-    let flower = Py::spawn(
+    let flower = VenvProcess::spawn(
         &v.name,
         "celery",
         &[
@@ -193,8 +122,8 @@ fn flower_rpc_clients_and_publishers_are_not_workers() {
         ],
         &[],
     );
-    let client = Py::spawn(&v.name, "python", &["-c", RPC_CLIENT], &rpc);
-    let publisher = Py::spawn(&v.name, "python", &["-c", PUBLISHER], &[]);
+    let client = VenvProcess::spawn(&v.name, "python", &["-c", RPC_CLIENT], &rpc);
+    let publisher = VenvProcess::spawn(&v.name, "python", &["-c", PUBLISHER], &[]);
     let conns = wait_for(Duration::from_secs(120), || {
         let c = connections(&v.name);
         let k = kinds(&c);
@@ -269,7 +198,7 @@ with Connection(os.environ['CELTOOL_TEST_BROKER'], transport_options={'confirm_p
 #[test]
 fn a_confirm_publisher_is_reported_with_its_connection() {
     let v = Vhost::new("confirms");
-    let publisher = Py::spawn(&v.name, "python", &["-c", CONFIRM_PUBLISHER], &[]);
+    let publisher = VenvProcess::spawn(&v.name, "python", &["-c", CONFIRM_PUBLISHER], &[]);
     let mut last = None;
     let f = wait_for(Duration::from_secs(120), || {
         let r = doctor(&v.name);
@@ -325,7 +254,7 @@ fn redeliveries_of_killed_acks_late_workers_are_found_in_the_totals() {
     let v = Vhost::new("redeliver");
     let acks_late = [("CELTOOL_TEST_ACKS_LATE", "1")];
     let mut a = Worker::start_with(&v.name, "wa@redeliver", &["--concurrency", "4"], &acks_late);
-    let mut send = Py::spawn(&v.name, "python", &["-c", SEND_TASKS], &[]);
+    let mut send = VenvProcess::spawn(&v.name, "python", &["-c", SEND_TASKS], &[]);
     assert!(send.finish(Duration::from_secs(120)), "{}", send.log());
     // Worker a runs four sleeping tasks, unacknowledged under acks_late.
     let held = wait_for(Duration::from_secs(120), || {
@@ -508,13 +437,13 @@ fn task_events_to_a_monitor_are_judged_apart_from_heartbeats() {
     // -E and a monitor (`celery events --dump`, a real event consumer bound to #): the task
     // events of about 20 tasks/s are copied to the monitor's queue.
     let worker = Worker::start_with(&v.name, "w1@taskevents", &["-E"], &[]);
-    let monitor = Py::spawn(
+    let monitor = VenvProcess::spawn(
         &v.name,
         "celery",
         &["-A", "celtool_testapp", "events", "--dump"],
         &[],
     );
-    let publisher = Py::spawn(&v.name, "python", &["-c", FAST_PUBLISHER], &[]);
+    let publisher = VenvProcess::spawn(&v.name, "python", &["-c", FAST_PUBLISHER], &[]);
     let mut last = None;
     let r = wait_for(Duration::from_secs(150), || {
         let r = doctor(&v.name);

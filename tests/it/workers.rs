@@ -3,9 +3,7 @@
 //! With CELTOOL_WRITE_FIXTURES=1 the probes are also written to tests/fixtures/workers/, the
 //! captured replies the checks' unit tests read.
 
-use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -16,98 +14,26 @@ use celtool::report::{Finding, Severity};
 use celtool::settings::{Secret, Thresholds};
 use celtool::workers::settings::Expect;
 use celtool::workers::{FleetSnapshot, ProbeOptions, amqp_endpoint};
-use nix::sys::signal::{Signal, kill, killpg};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use serde_json::{Value, json};
 
 use crate::support::*;
 
 const LONG: Duration = Duration::from_secs(90);
 
-fn venv() -> PathBuf {
-    std::env::var_os("CELTOOL_TEST_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".venv"))
+/// A worker with settings from CELTOOL_TEST_CONF (read by the test app), task events on or off.
+fn celery_worker(vhost: &str, node: &str, conf: Value, events: bool) -> Worker {
+    let args: &[&str] = if events { &["-E"] } else { &[] };
+    Worker::start_with(
+        vhost,
+        node,
+        args,
+        &[("CELTOOL_TEST_CONF", &conf.to_string())],
+    )
 }
 
 fn broker_url(vhost: &str) -> String {
     format!("amqp://guest:guest@127.0.0.1:5672/{vhost}")
-}
-
-/// A Celery worker in its own process group with settings from CELTOOL_TEST_CONF.
-struct CeleryWorker {
-    child: Child,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl CeleryWorker {
-    fn start(vhost: &str, node: &str, conf: Value, events: bool) -> CeleryWorker {
-        let celery = venv().join("bin/celery");
-        assert!(
-            celery.exists(),
-            "{} is missing: run ./scripts/test-setup.sh",
-            celery.display()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("worker.log");
-        let out = std::fs::File::create(&log).unwrap();
-        let mut cmd = Command::new(celery);
-        cmd.args([
-            "-A",
-            "celtool_testapp",
-            "worker",
-            "-n",
-            node,
-            "--pool",
-            "prefork",
-        ])
-        .args(["--concurrency", "2", "--loglevel", "INFO"]);
-        if events {
-            cmd.arg("-E");
-        }
-        let child = cmd
-            .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
-            .env("CELTOOL_TEST_BROKER", broker_url(vhost))
-            .env("CELTOOL_TEST_CONF", conf.to_string())
-            .env("C_FORCE_ROOT", "1")
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .process_group(0)
-            .spawn()
-            .expect("start the celery worker");
-        CeleryWorker {
-            child,
-            log,
-            _dir: dir,
-        }
-    }
-
-    fn pid(&self) -> Pid {
-        Pid::from_raw(self.child.id() as i32)
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn signal(&self, s: Signal) {
-        kill(self.pid(), s).expect("signal the worker");
-    }
-
-    fn kill(&mut self) {
-        let _ = killpg(self.pid(), Signal::SIGCONT);
-        let _ = killpg(self.pid(), Signal::SIGKILL);
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for CeleryWorker {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }
 
 fn rt() -> &'static tokio::runtime::Runtime {
@@ -191,7 +117,7 @@ fn ping(vhost: &str, extra: &[&str]) -> Run {
 }
 
 /// Wait until every node answers `celtool ping --vhost V`.
-fn wait_answering(vhost: &str, nodes: &[&str], workers: &[&CeleryWorker]) {
+fn wait_answering(vhost: &str, nodes: &[&str], workers: &[&Worker]) {
     let ok = wait_for(LONG, || {
         let r = ping(vhost, &[]);
         let answered: Vec<String> = r.json()["nodes"]
@@ -227,7 +153,7 @@ fn queue_names(vhost: &str) -> Vec<String> {
 }
 
 fn celery_json(vhost: &str, args: &[&str]) -> Value {
-    let out = Command::new(venv().join("bin/celery"))
+    let out = Command::new(venv_bin("celery"))
         .args(["-A", "celtool_testapp"])
         .args(args)
         .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
@@ -239,7 +165,7 @@ fn celery_json(vhost: &str, args: &[&str]) -> Value {
 }
 
 fn send_tasks(vhost: &str, python: &str) {
-    let status = Command::new(venv().join("bin/python"))
+    let status = Command::new(venv_bin("python"))
         .args(["-c", &format!("import celtool_testapp as m\n{python}")])
         .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
         .env("CELTOOL_TEST_BROKER", broker_url(vhost))
@@ -252,7 +178,7 @@ fn send_tasks(vhost: &str, python: &str) {
 fn the_listing_matches_celery_inspect_stats_and_the_probe_leaves_no_queue() {
     let v = Vhost::new("wk-list");
     let node = "w1@celtool-it";
-    let w = CeleryWorker::start(&v.name, node, json!({}), true);
+    let w = celery_worker(&v.name, node, json!({}), true);
     wait_answering(&v.name, &[node], &[&w]);
 
     let before = queue_names(&v.name);
@@ -293,7 +219,7 @@ fn the_listing_matches_celery_inspect_stats_and_the_probe_leaves_no_queue() {
 fn a_stopped_worker_is_hung_and_answers_again_when_continued() {
     let v = Vhost::new("wk-hung");
     let node = "w1@celtool-it";
-    let w = CeleryWorker::start(&v.name, node, json!({}), false);
+    let w = celery_worker(&v.name, node, json!({}), false);
     wait_answering(&v.name, &[node], &[&w]);
 
     // A worker that has run for a while: the API shows its mailbox's consumer.
@@ -334,8 +260,8 @@ fn a_stopped_worker_is_hung_and_answers_again_when_continued() {
 fn a_killed_worker_is_missing_against_the_expected_count() {
     let v = Vhost::new("wk-missing");
     let (a, b) = ("w1@celtool-it", "w2@celtool-it");
-    let wa = CeleryWorker::start(&v.name, a, json!({}), false);
-    let mut wb = CeleryWorker::start(&v.name, b, json!({}), false);
+    let wa = celery_worker(&v.name, a, json!({}), false);
+    let mut wb = celery_worker(&v.name, b, json!({}), false);
     wait_answering(&v.name, &[a, b], &[&wa, &wb]);
     assert_eq!(ping(&v.name, &["--expect", "2"]).code, 0);
 
@@ -371,13 +297,13 @@ fn acks_late_with_prefetch_4_is_flagged_and_the_safe_setup_is_not() {
     let risky = Vhost::new("wk-ackslate");
     let safe = Vhost::new("wk-ackssafe");
     let node = "w1@celtool-it";
-    let wr = CeleryWorker::start(
+    let wr = celery_worker(
         &risky.name,
         node,
         json!({"task_acks_late": true, "worker_prefetch_multiplier": 4}),
         false,
     );
-    let ws = CeleryWorker::start(
+    let ws = celery_worker(
         &safe.name,
         node,
         json!({"task_acks_late": true, "worker_prefetch_multiplier": 1, "task_reject_on_worker_lost": true}),
@@ -400,7 +326,7 @@ fn acks_late_with_prefetch_4_is_flagged_and_the_safe_setup_is_not() {
 fn slow_and_fast_tasks_in_one_queue_name_the_slow_task() {
     let v = Vhost::new("wk-mixed");
     let node = "w1@celtool-it";
-    let w = CeleryWorker::start(&v.name, node, json!({}), false);
+    let w = celery_worker(&v.name, node, json!({}), false);
     wait_answering(&v.name, &[node], &[&w]);
     send_tasks(
         &v.name,
@@ -445,8 +371,8 @@ fn two_idle_workers_with_celery_defaults_give_nothing_above_ok() {
     // The test app's own settings undone: Celery's defaults.
     let defaults = json!({"worker_prefetch_multiplier": 4, "task_ignore_result": false});
     let (a, b) = ("w1@celtool-it", "w2@celtool-it");
-    let wa = CeleryWorker::start(&v.name, a, defaults.clone(), false);
-    let wb = CeleryWorker::start(&v.name, b, defaults, false);
+    let wa = celery_worker(&v.name, a, defaults.clone(), false);
+    let wb = celery_worker(&v.name, b, defaults, false);
     wait_answering(&v.name, &[a, b], &[&wa, &wb]);
     let (fleet, _, findings) = check(
         &v.name,
@@ -517,8 +443,8 @@ fn reap_hung_ends_only_the_hung_worker_and_journals_it() {
     let v = Vhost::new("wk-reap");
     let tag = format!("celtool-reap-{}", std::process::id());
     let (a, b) = (format!("w1@{tag}"), format!("w2@{tag}"));
-    let mut wa = CeleryWorker::start(&v.name, &a, json!({}), false);
-    let mut wb = CeleryWorker::start(&v.name, &b, json!({}), false);
+    let mut wa = celery_worker(&v.name, &a, json!({}), false);
+    let mut wb = celery_worker(&v.name, &b, json!({}), false);
     wait_answering(&v.name, &[&a, &b], &[&wa, &wb]);
     let seen = wait_for(LONG, || {
         let both = [&a, &b].iter().all(|n| {

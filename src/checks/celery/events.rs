@@ -1,4 +1,5 @@
-//! Celery event traffic, split in its two sources: worker events (worker.heartbeat every 2 s
+//! Celery event traffic routed into queues (`EventTransport::Queues`: RabbitMQ), on the
+//! broker-neutral model, split in its two sources: worker events (worker.heartbeat every 2 s
 //! from every worker, with or without -E) and task events (task.* with -E or
 //! worker_send_task_events, or turned on by Flower). Each is judged on its absolute cost
 //! (deliveries per second) as well as its share of the vhost's messages, and the remedy names
@@ -10,14 +11,18 @@
 //! monitor's queue (Flower, `celery events`) is bound to `#` and receives everything. Worker
 //! events published = a gossip queue's rate (or 0.5/s per worker mailbox without gossip); task
 //! events published = what the exchange took in beyond that; the queues that take them are those
-//! whose own rate exceeds the worker events.
+//! whose own rate exceeds the worker events. In the model: the fleet's `Events` (present when
+//! the vhost has the `celeryev` exchange) carry the exchange's rates, each event queue its
+//! publish rate and whether a worker consumes it, each mailbox one worker.
+//!
+//! Events on pub/sub (Redis) reach no queue: their cost is the broker's output, judged with the
+//! link speed by `redis.events.fanout` from the same `Events`.
 
-use std::collections::BTreeMap;
-
-use super::{Ctx, level, ratio};
-use crate::broker::celery::{self, QueueKind};
+use crate::celery_model::{EventTransport, Fleet, Kind};
+use crate::checks::{level, ratio};
 use crate::output::fmt_pct;
 use crate::report::{Finding, Severity};
+use crate::settings::Thresholds;
 
 /// Worker events one worker publishes per second by default (worker.heartbeat every 2 s).
 const HEARTBEATS_PER_WORKER: f64 = 0.5;
@@ -95,52 +100,59 @@ fn split(t: &Traffic) -> Split {
     }
 }
 
-fn gather<'a>(ctx: &'a Ctx) -> BTreeMap<&'a str, Traffic> {
-    let mut by_vhost: BTreeMap<&str, Traffic> = BTreeMap::new();
-    for e in &ctx.snap.exchanges {
-        if e.name() == "celeryev" {
-            let t = by_vhost
-                .entry(e.vhost.as_deref().unwrap_or("/"))
-                .or_default();
-            t.has_celeryev = true;
-            t.published = e.publish_in_rate();
-            t.routed = e.publish_out_rate();
-        }
+/// The traffic of one fleet, when its events are routed into queues and it has the exchange.
+fn traffic(fleet: &Fleet) -> Option<Traffic> {
+    if fleet.event_transport != EventTransport::Queues {
+        return None;
     }
-    for q in &ctx.snap.queues {
-        let t = by_vhost.entry(q.vhost()).or_default();
-        match ctx.kinds.queue_kind(q) {
-            QueueKind::Event if ctx.kinds.is_worker_consumed(q) => {
-                t.gossip_rates.push(q.publish_rate().unwrap_or(0.0));
+    let ev = fleet.events.as_ref()?;
+    let mut t = Traffic {
+        has_celeryev: true,
+        published: ev.publish_rate,
+        routed: ev.routed_rate,
+        ..Traffic::default()
+    };
+    for q in &fleet.queues {
+        match q.kind {
+            Kind::Event if q.worker_consumed => {
+                t.gossip_rates.push(q.publish_rate.unwrap_or(0.0));
             }
-            QueueKind::Event => {
+            Kind::Event => {
                 t.other_event_queues += 1;
-                t.other_event_rates.push(q.publish_rate().unwrap_or(0.0));
+                t.other_event_rates.push(q.publish_rate.unwrap_or(0.0));
             }
-            QueueKind::Task => t.task_rate += q.publish_rate().unwrap_or(0.0),
-            QueueKind::Mailbox if celery::is_worker_mailbox(q.name()) => t.workers += 1,
+            Kind::Task => t.task_rate += q.publish_rate.unwrap_or(0.0),
+            Kind::Mailbox => t.workers += 1,
             _ => {}
         }
     }
-    by_vhost
+    Some(t)
 }
 
-pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
-    for (vhost, t) in gather(ctx) {
-        if !t.has_celeryev {
-            continue;
-        }
-        let s = split(&t);
-        heartbeats(ctx, vhost, &t, &s, out);
-        task_events(ctx, vhost, &t, &s, out);
+pub fn check(fleet: &Fleet, thresholds: &Thresholds, out: &mut Vec<Finding>) {
+    let Some(t) = traffic(fleet) else {
+        return;
+    };
+    if !t.has_celeryev {
+        return;
     }
+    let vhost = fleet.scope.as_str();
+    let s = split(&t);
+    heartbeats(thresholds, vhost, &t, &s, out);
+    task_events(thresholds, vhost, &t, &s, out);
 }
 
-fn heartbeats(ctx: &Ctx, vhost: &str, t: &Traffic, s: &Split, out: &mut Vec<Finding>) {
+fn heartbeats(
+    thresholds: &Thresholds,
+    vhost: &str,
+    t: &Traffic,
+    s: &Split,
+    out: &mut Vec<Finding>,
+) {
     let id = "events.heartbeats";
     let share = ratio(Some(s.worker_deliveries), Some(s.total)).unwrap_or(0.0);
     let severity = if share >= HEARTBEAT_SHARE {
-        level(&ctx.thresholds.get(id), s.worker_deliveries)
+        level(&thresholds.get(id), s.worker_deliveries)
     } else {
         Severity::Ok
     };
@@ -179,7 +191,13 @@ fn heartbeats(ctx: &Ctx, vhost: &str, t: &Traffic, s: &Split, out: &mut Vec<Find
     out.push(f);
 }
 
-fn task_events(ctx: &Ctx, vhost: &str, t: &Traffic, s: &Split, out: &mut Vec<Finding>) {
+fn task_events(
+    thresholds: &Thresholds,
+    vhost: &str,
+    t: &Traffic,
+    s: &Split,
+    out: &mut Vec<Finding>,
+) {
     let id = "events.traffic-share";
     let monitors = s.task_event_queues;
     let cost = if monitors > 0 {
@@ -194,7 +212,7 @@ fn task_events(ctx: &Ctx, vhost: &str, t: &Traffic, s: &Split, out: &mut Vec<Fin
         // Published and routed nowhere: pure cost.
         Severity::Warn
     } else {
-        level(&ctx.thresholds.get(id), share)
+        level(&thresholds.get(id), share)
     };
     let summary = if s.task_events <= 0.0 {
         format!(
@@ -234,7 +252,7 @@ fn task_events(ctx: &Ctx, vhost: &str, t: &Traffic, s: &Split, out: &mut Vec<Fin
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::*;
+    use crate::checks::testing::*;
     use crate::report::Severity;
     use serde_json::json;
 

@@ -1,26 +1,25 @@
-//! Celery checks: event queues (TTL, consumers, backlog), worker mailboxes without a consumer,
-//! result floods. Event traffic is judged in `events.rs`.
+//! Event queues (TTL and expiry, consumers, backlog) and worker mailboxes without a consumer,
+//! on the broker-neutral model. Event queues exist where events are routed into queues
+//! (RabbitMQ); on pub/sub (Redis) no list holds events, and the fan-out is judged by the Redis
+//! checks from the broker's output. A mailbox is judged only where the broker counts its
+//! consumers.
 
-use std::collections::BTreeMap;
-
-use super::shell_word;
-use super::{Ctx, level};
-use crate::broker::celery::{self, QueueKind};
-use crate::broker::model::Queue;
+use crate::celery_model::{EventTransport, Fleet, Kind, Queue};
+use crate::checks::{level, shell_word};
 use crate::output::fmt_count;
 use crate::report::{Finding, Severity};
+use crate::settings::Thresholds;
 
-pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
-    for q in &ctx.snap.queues {
-        if celery::is_event_queue(q.name()) {
-            event_queue(ctx, q, out);
-        } else if let Some(node) = celery::mailbox_node(q.name())
-            && q.consumers() == 0.0
-        {
-            mailbox(q, node, out);
+pub fn check(fleet: &Fleet, thresholds: &Thresholds, out: &mut Vec<Finding>) {
+    for q in &fleet.queues {
+        match q.kind {
+            Kind::Event if fleet.event_transport == EventTransport::Queues => {
+                event_queue(q, thresholds, out)
+            }
+            Kind::Mailbox if q.consumers == Some(0) => mailbox(q, out),
+            _ => {}
         }
     }
-    results(ctx, out);
 }
 
 fn policy_command(vhost: &str) -> String {
@@ -30,11 +29,12 @@ fn policy_command(vhost: &str) -> String {
     )
 }
 
-fn event_queue(ctx: &Ctx, q: &Queue, out: &mut Vec<Finding>) {
-    let ttl = q.message_ttl_ms();
-    let expires = q.expires_ms();
-    let ready = q.ready();
-    let consumers = q.consumers();
+fn event_queue(q: &Queue, thresholds: &Thresholds, out: &mut Vec<Finding>) {
+    let ttl = q.message_ttl_ms.map(|t| t as f64);
+    let expires = q.expires_ms.map(|e| e as f64);
+    let ready = q.ready as f64;
+    // Event queues live where consumers are counted per queue (EventTransport::Queues).
+    let consumers = q.consumers.unwrap_or(0) as f64;
     let evidence = |f: Finding| {
         let mut f = f
             .evidence("messages_ready", ready)
@@ -69,7 +69,7 @@ fn event_queue(ctx: &Ctx, q: &Queue, out: &mut Vec<Finding>) {
                     "event queue {} has no {missing} (arguments or policy): {state}",
                     q.subject()
                 ))
-                .remedy(policy_command(q.vhost())),
+                .remedy(policy_command(&q.scope)),
         ));
         return;
     }
@@ -84,14 +84,14 @@ fn event_queue(ctx: &Ctx, q: &Queue, out: &mut Vec<Finding>) {
                 ))
                 .remedy(format!(
                     "delete it if its consumer is gone: celtool fix stale-event-queues --vhost {0} --yes, or rabbitmqctl delete_queue -p {0} {1}",
-                    shell_word(q.vhost()),
-                    shell_word(q.name())
+                    shell_word(&q.scope),
+                    shell_word(&q.name)
                 )),
         ));
         return;
     }
     let id = "events.backlog";
-    let severity = level(&ctx.thresholds.get(id), ready);
+    let severity = level(&thresholds.get(id), ready);
     if severity != Severity::Ok {
         out.push(evidence(
             Finding::new(id, severity, q.subject())
@@ -105,82 +105,27 @@ fn event_queue(ctx: &Ctx, q: &Queue, out: &mut Vec<Finding>) {
     }
 }
 
-fn mailbox(q: &Queue, node: &str, out: &mut Vec<Finding>) {
+/// A worker's mailbox nobody consumes. Only RabbitMQ counts a mailbox's consumers (a Redis
+/// mailbox is a pub/sub channel: its `consumers` is `None`), so the remedy speaks rabbitmqctl.
+fn mailbox(q: &Queue, out: &mut Vec<Finding>) {
+    let node = q.name.strip_suffix(".celery.pidbox").unwrap_or(&q.name);
     out.push(
         Finding::new("celery.mailbox.no-consumer", Severity::Warn, q.subject())
             .summary(format!(
                 "worker {node} has a mailbox but nothing consumes it: the worker is gone or hung"
             ))
-            .evidence("messages_ready", q.ready())
+            .evidence("messages_ready", q.ready as f64)
             .remedy(format!(
                 "check the worker {node} on its host and restart it; delete the mailbox of a retired worker: rabbitmqctl delete_queue -p {} {}",
-                shell_word(q.vhost()),
-                shell_word(q.name())
+                shell_word(&q.scope),
+                shell_word(&q.name)
             )),
     );
 }
 
-fn results(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let id = "results.flood";
-    #[derive(Default)]
-    struct Counts {
-        per_task: usize,
-        per_client: usize,
-        messages: f64,
-        celeryresults: bool,
-    }
-    let mut by_vhost: BTreeMap<&str, Counts> = BTreeMap::new();
-    for q in &ctx.snap.queues {
-        if ctx.kinds.queue_kind(q) != QueueKind::Result {
-            continue;
-        }
-        let c = by_vhost.entry(q.vhost()).or_default();
-        if celery::is_task_result_queue(q.name()) {
-            c.per_task += 1;
-        } else {
-            c.per_client += 1;
-        }
-        c.messages += q.ready() + q.unacked();
-    }
-    for e in &ctx.snap.exchanges {
-        if e.name() == "celeryresults" {
-            by_vhost
-                .entry(e.vhost.as_deref().unwrap_or("/"))
-                .or_default()
-                .celeryresults = true;
-        }
-    }
-    for (vhost, c) in by_vhost {
-        let total = (c.per_task + c.per_client) as f64;
-        let severity = level(&ctx.thresholds.get(id), total);
-        if severity == Severity::Ok {
-            continue;
-        }
-        out.push(
-            Finding::new(id, severity, vhost)
-                .summary(format!(
-                    "vhost {vhost} has {} result queues ({} per task, {} per client) holding {} message(s){}",
-                    total,
-                    c.per_task,
-                    c.per_client,
-                    fmt_count(c.messages),
-                    if c.celeryresults {
-                        "; the celeryresults exchange shows the old amqp:// result backend"
-                    } else {
-                        ""
-                    }
-                ))
-                .evidence("result_queues", total)
-                .evidence("per_task_queues", c.per_task as f64)
-                .evidence("messages", c.messages)
-                .remedy("set task_ignore_result = True (old name CELERY_IGNORE_RESULT) for tasks whose result nobody reads; move results to Redis or a database (result_backend); shorten result_expires (old name CELERY_TASK_RESULT_EXPIRES)"),
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::testing::*;
+    use crate::checks::testing::*;
     use crate::report::Severity;
     use serde_json::json;
 

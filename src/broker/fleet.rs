@@ -1,0 +1,267 @@
+//! RabbitMQ onto the broker-neutral Celery model (`crate::celery_model`): one [`Fleet`] per
+//! vhost. Queues keep their depth, consumers, TTL and expiry (argument or effective policy) and
+//! rates, with the kind the [`Classifier`] gives them; connections become clients with a role;
+//! the `celeryev` exchange and the event queues become the event traffic; result queues and
+//! the `celeryresults` exchange become the results. Everything else (nodes, alarms, policies,
+//! connection states, unacked and redelivery counts, cluster facts) stays in the snapshot for
+//! the RabbitMQ-only checks.
+
+use std::collections::BTreeMap;
+
+use super::celery::{self, Classifier, ConnectionKind, QueueKind};
+use super::gather::Snapshot;
+use super::model;
+use crate::celery_model::{
+    BrokerKind, Client, EventTransport, Events, Fleet, Kind, Queue, Results, Role,
+};
+
+/// The snapshot's fleets, one per vhost that has queues, connections or Celery's exchanges,
+/// in vhost order.
+pub fn fleets<'a>(snap: &'a Snapshot, kinds: &Classifier) -> Vec<Fleet<'a>> {
+    let mut by_vhost: BTreeMap<&'a str, Fleet<'a>> = BTreeMap::new();
+    fn fleet<'m, 'a>(
+        by_vhost: &'m mut BTreeMap<&'a str, Fleet<'a>>,
+        host: &str,
+        vhost: &'a str,
+    ) -> &'m mut Fleet<'a> {
+        by_vhost.entry(vhost).or_insert_with(|| Fleet {
+            broker: BrokerKind::RabbitMq,
+            host: host.to_string(),
+            scope: vhost.to_string(),
+            event_transport: EventTransport::Queues,
+            queues: Vec::new(),
+            clients: Vec::new(),
+            events: None,
+            results: None,
+        })
+    }
+    let host = snap.host.as_str();
+    // Result queues are counted, not listed (`Fleet.queues`).
+    for q in &snap.queues {
+        let mapped = queue(q, kinds);
+        let f = fleet(&mut by_vhost, host, q.vhost());
+        if mapped.kind == Kind::Result {
+            count_result(f, &mapped);
+        } else {
+            f.queues.push(mapped);
+        }
+    }
+    for c in &snap.connections {
+        let vhost = c.vhost.as_deref().unwrap_or("/");
+        fleet(&mut by_vhost, host, vhost)
+            .clients
+            .push(client(c, kinds));
+    }
+    for e in &snap.exchanges {
+        let vhost = e.vhost.as_deref().unwrap_or("/");
+        match e.name() {
+            "celeryev" => {
+                fleet(&mut by_vhost, host, vhost).events = Some(Events {
+                    publish_rate: e.publish_in_rate(),
+                    routed_rate: e.publish_out_rate(),
+                    ..Events::default()
+                });
+            }
+            "celeryresults" => {
+                fleet(&mut by_vhost, host, vhost)
+                    .results
+                    .get_or_insert_with(Results::default)
+                    .legacy_exchange = true;
+            }
+            _ => {}
+        }
+    }
+    let mut out: Vec<Fleet> = by_vhost.into_values().collect();
+    for f in &mut out {
+        if let Some(ev) = &mut f.events {
+            count_receivers(ev, &f.queues);
+        }
+    }
+    out
+}
+
+/// What Celery uses a queue for: the classifier's kind, its mailboxes split into a worker's own
+/// mailbox and the reply queues of remote-control clients.
+pub fn kind(q: &model::Queue, kinds: &Classifier) -> Kind {
+    match kinds.queue_kind(q) {
+        QueueKind::Task => Kind::Task,
+        QueueKind::Event => Kind::Event,
+        QueueKind::Mailbox if celery::is_reply_queue(q.name()) => Kind::Reply,
+        QueueKind::Mailbox => Kind::Mailbox,
+        QueueKind::Result => Kind::Result,
+        QueueKind::Other => Kind::Other,
+    }
+}
+
+fn queue<'a>(q: &'a model::Queue, kinds: &Classifier) -> Queue<'a> {
+    // Missing counts are 0, as the RabbitMQ checks have always read them (the sanity check
+    // names the impossible ones); the management API counts every one of them per queue.
+    let ms = |v: Option<f64>| v.map(|v| v.max(0.0).round() as u64);
+    Queue {
+        scope: q.vhost().into(),
+        name: q.name().into(),
+        kind: kind(q, kinds),
+        ready: q.ready() as u64,
+        buckets: Vec::new(),
+        unacked: Some(q.unacked() as u64),
+        consumers: Some(q.consumers() as u64),
+        message_ttl_ms: ms(q.message_ttl_ms()),
+        expires_ms: ms(q.expires_ms()),
+        publish_rate: q.publish_rate(),
+        deliver_rate: q.deliver_rate(),
+        net_rate: None,
+        worker_consumed: kinds.is_worker_consumed(q),
+    }
+}
+
+fn client(c: &model::Connection, kinds: &Classifier) -> Client {
+    Client {
+        id: c.name().to_string(),
+        peer: c.peer(),
+        role: match kinds.connection_kind(c) {
+            ConnectionKind::CeleryWorker => Role::Worker,
+            ConnectionKind::Monitor => Role::Monitor,
+            ConnectionKind::Client => Role::Client,
+            ConnectionKind::Publisher => Role::Publisher,
+            ConnectionKind::Other => Role::Other,
+        },
+        send_rate: Some(c.send_rate()),
+        pending_bytes: None,
+        idle_seconds: None,
+        state: c.state.clone(),
+    }
+}
+
+/// N = worker mailboxes, M = event queues no worker consumes, every event queue a receiver.
+fn count_receivers(ev: &mut Events, queues: &[Queue]) {
+    let events = queues.iter().filter(|q| q.kind == Kind::Event);
+    ev.subscribers = events.clone().count() as u64;
+    ev.monitors = events.filter(|q| !q.worker_consumed).count() as u64;
+    ev.worker_nodes = queues.iter().filter(|q| q.kind == Kind::Mailbox).count() as u64;
+}
+
+fn count_result(f: &mut Fleet, q: &Queue) {
+    let r = f.results.get_or_insert_with(Results::default);
+    r.queues += 1;
+    r.seen = r.queues;
+    r.sampled = r.queues;
+    r.without_expiry += u64::from(q.expires_ms.is_none());
+    r.per_task_queues += u64::from(celery::is_task_result_queue(&q.name));
+    r.messages += q.ready + q.unacked.unwrap_or(0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::recorded;
+
+    fn of<'a, 'b>(fleets: &'a [Fleet<'b>], vhost: &str) -> &'a Fleet<'b> {
+        fleets
+            .iter()
+            .find(|f| f.scope == vhost)
+            .unwrap_or_else(|| panic!("no fleet {vhost}"))
+    }
+
+    #[test]
+    fn the_recorded_celery_vhost_maps_queues_clients_events_and_results() {
+        let snap = recorded("celery");
+        let kinds = Classifier::new(&snap.connections, &snap.consumers);
+        let fleets = fleets(&snap, &kinds);
+        let f = of(&fleets, "celtool-fixture");
+        assert_eq!(
+            (f.broker, f.event_transport),
+            (BrokerKind::RabbitMq, EventTransport::Queues)
+        );
+        // 126 queues: 120 result queues counted in `results`, six listed.
+        assert_eq!(f.queues.len(), 6);
+        assert!(f.queues.iter().all(|q| q.kind != Kind::Result));
+        let q = |name: &str| {
+            f.queues
+                .iter()
+                .find(|q| q.name == name)
+                .unwrap_or_else(|| panic!("no queue {name}"))
+        };
+        // The planted problems: a task queue nobody consumes, a gone worker's mailbox, an
+        // event queue without TTL, 120 per-task result queues.
+        let jobs = q("jobs");
+        assert_eq!((jobs.kind, jobs.consumers), (Kind::Other, Some(0)));
+        assert!(jobs.ready > 0, "{jobs:?}");
+        assert_eq!(jobs.subject(), "celtool-fixture/jobs");
+        let gone = q("w9@gone.celery.pidbox");
+        assert_eq!((gone.kind, gone.consumers), (Kind::Mailbox, Some(0)));
+        let ev = q("celeryev.5b1c7a0e-0000-4000-8000-00000000beef");
+        assert_eq!(
+            (ev.kind, ev.message_ttl_ms, ev.expires_ms),
+            (Kind::Event, None, None)
+        );
+        // The real worker: its celery queue, its mailbox and its gossip queue (TTL 5 s,
+        // expiry 60 s) are consumed by its connection.
+        let celery = q("celery");
+        assert_eq!((celery.kind, celery.worker_consumed), (Kind::Task, true));
+        let gossip: Vec<&Queue> = f
+            .queues
+            .iter()
+            .filter(|q| q.kind == Kind::Event && q.worker_consumed)
+            .collect();
+        assert_eq!(gossip.len(), 1, "{gossip:?}");
+        assert_eq!(
+            (gossip[0].message_ttl_ms, gossip[0].expires_ms),
+            (Some(5000), Some(60000))
+        );
+        let workers = f.clients.iter().filter(|c| c.role == Role::Worker).count();
+        assert_eq!((f.clients.len(), workers), (3, 1));
+        let ev = f.events.as_ref().expect("the celeryev exchange");
+        // Two mailboxes (w1 and the gone w9), the gossip queue and the planted one.
+        assert_eq!((ev.worker_nodes, ev.subscribers, ev.monitors), (2, 2, 1));
+        let r = f.results.as_ref().expect("result queues");
+        assert_eq!((r.queues, r.per_task_queues, r.seen), (120, 120, 120));
+        assert!(r.legacy_exchange);
+    }
+
+    #[test]
+    fn the_recorded_clean_vhost_maps_without_problems_to_find() {
+        let snap = recorded("clean");
+        let kinds = Classifier::new(&snap.connections, &snap.consumers);
+        let fleets = fleets(&snap, &kinds);
+        for f in &fleets {
+            assert!(
+                f.queues
+                    .iter()
+                    .all(|q| q.consumers.is_some() && q.unacked.is_some()),
+                "{f:?}"
+            );
+        }
+        assert!(
+            fleets
+                .iter()
+                .flat_map(|f| &f.results)
+                .all(|r| r.queues == 0 || r.without_expiry == 0)
+        );
+    }
+
+    #[test]
+    fn reply_queues_are_not_mailboxes_and_the_default_vhost_keeps_its_subjects() {
+        let mut snap = crate::checks::testing::snapshot();
+        snap.queues = vec![
+            crate::checks::testing::queue(
+                serde_json::json!({"name": "w1@h.celery.pidbox", "vhost": "/"}),
+            ),
+            crate::checks::testing::queue(
+                serde_json::json!({"name": "abc.reply.celery.pidbox", "vhost": "/"}),
+            ),
+        ];
+        let fleets = fleets(&snap, &Classifier::default());
+        let kinds: Vec<(Kind, String)> = fleets[0]
+            .queues
+            .iter()
+            .map(|q| (q.kind, q.subject()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (Kind::Mailbox, "/w1@h.celery.pidbox".to_string()),
+                (Kind::Reply, "/abc.reply.celery.pidbox".to_string())
+            ]
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! The Redis side of a run's settings, resolved once with the others when the URL's scheme is
+//! `redis://` or `rediss://`: the target, the password (`CELTOOL_PASSWORD`, else the profile's
+//! password_file), the timeout, and the Redis knobs, each `CELTOOL_REDIS_*` > the profile's
+//! `redis_*` key > default.
+
+use std::time::Duration;
+
+use super::{Profile, Secret, parse_duration, read_password_file};
+use crate::error::Error;
+use crate::redis_broker::{self, Target};
+
+/// How long doctor --fix gives result keys without a TTL (Celery's result_expires default).
+pub const DEFAULT_RESULT_EXPIRES: Duration = Duration::from_secs(86_400);
+
+/// Everything a Redis run needs.
+#[derive(Debug, Clone)]
+pub struct RedisSettings {
+    pub target: Target,
+    pub password: Option<Secret>,
+    pub timeout: Duration,
+    /// What one read takes and how long it samples (visibility_timeout, interval).
+    pub gather: redis_broker::Options,
+    /// A configured link speed (`CELTOOL_REDIS_LINK_MBIT` / `redis_link_mbit`), bytes per
+    /// second, and which of the two said it.
+    pub link: Option<(f64, &'static str)>,
+    /// The TTL doctor --fix gives result keys that have none, seconds.
+    pub result_expires: u64,
+}
+
+/// Resolve the Redis settings from the URL, the profile and the environment (`env` reads one
+/// variable; empty counts as unset).
+pub(super) fn resolve(
+    url: &str,
+    profile: &Profile,
+    profile_name: &str,
+    timeout: Duration,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<RedisSettings, Error> {
+    let target = Target::parse(url).map_err(|e| Error::Usage(e.to_string()))?;
+    let password = match (env("CELTOOL_PASSWORD"), profile.password_file.as_ref()) {
+        (Some(p), _) => Some(Secret::new(p)),
+        (None, Some(file)) => Some(Secret::new(read_password_file(file, profile_name)?)),
+        (None, None) => None,
+    };
+    // One knob: the environment's value, else the profile's, named for the error message.
+    let knob = |var: &'static str, key: &'static str, file: Option<String>| {
+        env(var)
+            .map(|v| (v, var))
+            .or_else(|| file.map(|v| (v, key)))
+    };
+    let duration = |(v, from): (String, &str)| {
+        parse_duration(&v).map_err(|why| Error::Usage(format!("{from}: {why}")))
+    };
+    let mut gather = redis_broker::Options::default();
+    if let Some(v) = knob(
+        "CELTOOL_REDIS_VISIBILITY_TIMEOUT",
+        "redis_visibility_timeout",
+        profile.redis_visibility_timeout.clone(),
+    ) {
+        gather.visibility_timeout = duration(v)?.as_secs_f64().max(1.0);
+    }
+    if let Some(v) = knob(
+        "CELTOOL_REDIS_INTERVAL",
+        "redis_interval",
+        profile.redis_interval.clone(),
+    ) {
+        gather.interval = duration(v)?;
+    }
+    let link = match knob(
+        "CELTOOL_REDIS_LINK_MBIT",
+        "redis_link_mbit",
+        profile.redis_link_mbit.map(|m| m.to_string()),
+    ) {
+        Some((v, from)) => Some((
+            v.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|m| *m > 0.0 && m.is_finite())
+                .ok_or_else(|| Error::Usage(format!("{from} '{v}': expected Mbit/s, like 1000")))?
+                * 1e6
+                / 8.0,
+            from,
+        )),
+        None => None,
+    };
+    let result_expires = match knob(
+        "CELTOOL_REDIS_RESULT_EXPIRES",
+        "redis_result_expires",
+        profile.redis_result_expires.clone(),
+    ) {
+        Some(v) => duration(v)?.as_secs().max(1),
+        None => DEFAULT_RESULT_EXPIRES.as_secs(),
+    };
+    Ok(RedisSettings {
+        target,
+        password,
+        timeout,
+        gather,
+        link,
+        result_expires,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    const URL: &str = "redis://cache.internal:6380/2";
+
+    #[test]
+    fn defaults_without_env_or_profile() {
+        let s = resolve(
+            URL,
+            &Profile::default(),
+            "default",
+            Duration::from_secs(3),
+            &env(&[]),
+        )
+        .unwrap();
+        assert_eq!((s.target.host.as_str(), s.target.db), ("cache.internal", 2));
+        assert!(s.password.is_none());
+        assert_eq!(s.gather.visibility_timeout, 3600.0);
+        assert_eq!(s.gather.interval, Duration::from_secs(2));
+        assert_eq!(s.link, None);
+        assert_eq!(s.result_expires, 86_400);
+        assert_eq!(s.timeout, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn the_environment_beats_the_profile_which_beats_the_default() {
+        let profile = Profile {
+            redis_visibility_timeout: Some("2h".into()),
+            redis_interval: Some("500ms".into()),
+            redis_link_mbit: Some(1000),
+            redis_result_expires: Some("1h".into()),
+            ..Profile::default()
+        };
+        let s = resolve(URL, &profile, "p", Duration::from_secs(1), &env(&[])).unwrap();
+        assert_eq!(s.gather.visibility_timeout, 7200.0);
+        assert_eq!(s.gather.interval, Duration::from_millis(500));
+        assert_eq!(s.link, Some((125e6, "redis_link_mbit")));
+        assert_eq!(s.result_expires, 3600);
+        let vars = env(&[
+            ("CELTOOL_REDIS_VISIBILITY_TIMEOUT", "120s"),
+            ("CELTOOL_REDIS_INTERVAL", "0s"),
+            ("CELTOOL_REDIS_LINK_MBIT", "100"),
+            ("CELTOOL_REDIS_RESULT_EXPIRES", "10m"),
+            ("CELTOOL_PASSWORD", "s3cret"),
+        ]);
+        let s = resolve(URL, &profile, "p", Duration::from_secs(1), &vars).unwrap();
+        assert_eq!(s.gather.visibility_timeout, 120.0);
+        assert_eq!(s.gather.interval, Duration::ZERO);
+        assert_eq!(s.link, Some((12.5e6, "CELTOOL_REDIS_LINK_MBIT")));
+        assert_eq!(s.result_expires, 600);
+        assert_eq!(s.password.as_ref().map(Secret::expose), Some("s3cret"));
+    }
+
+    #[test]
+    fn bad_values_name_where_they_came_from() {
+        let err = |vars: &'static [(&'static str, &'static str)], profile: Profile| {
+            resolve(URL, &profile, "p", Duration::from_secs(1), &env(vars))
+                .unwrap_err()
+                .to_string()
+        };
+        let e = err(&[("CELTOOL_REDIS_LINK_MBIT", "fast")], Profile::default());
+        assert!(e.contains("CELTOOL_REDIS_LINK_MBIT 'fast'"), "{e}");
+        let e = err(
+            &[],
+            Profile {
+                redis_interval: Some("soon".into()),
+                ..Profile::default()
+            },
+        );
+        assert!(e.starts_with("redis_interval: "), "{e}");
+        let e = err(
+            &[("CELTOOL_REDIS_VISIBILITY_TIMEOUT", "-1")],
+            Profile::default(),
+        );
+        assert!(e.starts_with("CELTOOL_REDIS_VISIBILITY_TIMEOUT: "), "{e}");
+    }
+}
