@@ -161,7 +161,7 @@ _celtool() {
 
     case "${cmd}" in
         celtool)
-            opts="-q -h -V --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help --version doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help"
+            opts="-q -h -V --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help --version doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -188,6 +188,10 @@ _celtool() {
                     return 0
                     ;;
                 --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -219,7 +223,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__completions)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help bash zsh fish elvish powershell"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help bash zsh fish elvish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -249,16 +253,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -277,7 +285,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__connections)
-            opts="-q -h --kind --limit --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --kind --limit --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -315,16 +323,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -343,7 +355,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__conntrack)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -373,16 +385,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -401,7 +417,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__doctor)
-            opts="-y -q -h --only --skip --all --max-per-id --fix --no-workers --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --only --skip --all --max-per-id --fix --no-workers --textfile --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -412,10 +428,14 @@ _celtool() {
                     return 0
                     ;;
                 --skip)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "broker broker.alarm broker.alarm.disk broker.alarm.memory broker.api broker.api.skipped broker.api.value broker.auth broker.connections broker.connections.blocked broker.connections.flow broker.connections.heartbeat broker.connections.proxy broker.connections.top-talkers broker.disk broker.disk.headroom broker.fd broker.fd.headroom broker.memory broker.memory.headroom broker.mgmt broker.mgmt.memory broker.node broker.node.down broker.policy broker.policy.ha-mode broker.proc broker.proc.headroom broker.publish broker.publish.confirms broker.queue broker.queue.state broker.stats broker.stats.off broker.unreachable broker.version broker.vhost celery celery.mailbox celery.mailbox.no-consumer cluster cluster.cert cluster.cert.expiry cluster.health cluster.mirror cluster.mirror.sync-critical cluster.mirror.unsynchronised cluster.partition cluster.queue cluster.queue.node-down cluster.quorum cluster.quorum.critical cluster.quorum.minority cluster.quorum.no-leader events events.backlog events.heartbeats events.no-consumer events.no-ttl events.traffic-share host host.conntrack host.conntrack.drops host.conntrack.hashsize host.conntrack.usage host.fd host.inodes host.inodes.usage host.nic host.nic.saturation host.tcp host.tcp.time_wait host.unreadable host.workers host.workers.orphan host.workers.rss host.workers.stuck host.workers.zombie queues queues.backlog queues.no-consumers queues.redeliveries queues.unacked rabbitmq4 rabbitmq4.delivery-limit rabbitmq4.deprecated-feature rabbitmq4.mirroring-removed rabbitmq4.readiness rabbitmq4.transient-queues redis redis.auth redis.events redis.events.fanout redis.evicted-keys redis.info redis.maxmemory-policy redis.memory redis.memory.headroom redis.persistence redis.pubsub redis.pubsub.output-buffer redis.read redis.rejected-connections redis.reply redis.reply.leaked redis.results redis.results.no-ttl redis.unacked redis.unacked.visibility redis.unreachable results results.flood workers workers.acks-late workers.consumer-timeout workers.event-queue-ttl workers.heartbeat-off workers.hung workers.missing workers.mixed-queue workers.no-recycle workers.no-time-limit workers.prefetch-long-tasks workers.queue-unserved workers.results-unread workers.task-events workers.unreachable" -- "${cur}"))
                     return 0
                     ;;
                 --max-per-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --textfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -455,16 +475,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -483,7 +507,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__explain)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help broker broker.alarm broker.alarm.disk broker.alarm.memory broker.api broker.api.skipped broker.api.value broker.auth broker.connections broker.connections.blocked broker.connections.flow broker.connections.heartbeat broker.connections.proxy broker.connections.top-talkers broker.disk broker.disk.headroom broker.fd broker.fd.headroom broker.memory broker.memory.headroom broker.mgmt broker.mgmt.memory broker.node broker.node.down broker.policy broker.policy.ha-mode broker.proc broker.proc.headroom broker.publish broker.publish.confirms broker.queue broker.queue.state broker.stats broker.stats.off broker.unreachable broker.version broker.vhost celery celery.mailbox celery.mailbox.no-consumer cluster cluster.cert cluster.cert.expiry cluster.health cluster.mirror cluster.mirror.sync-critical cluster.mirror.unsynchronised cluster.partition cluster.queue cluster.queue.node-down cluster.quorum cluster.quorum.critical cluster.quorum.minority cluster.quorum.no-leader events events.backlog events.heartbeats events.no-consumer events.no-ttl events.traffic-share host host.conntrack host.conntrack.drops host.conntrack.hashsize host.conntrack.usage host.fd host.inodes host.inodes.usage host.nic host.nic.saturation host.tcp host.tcp.time_wait host.unreadable host.workers host.workers.orphan host.workers.rss host.workers.stuck host.workers.zombie queues queues.backlog queues.no-consumers queues.redeliveries queues.unacked rabbitmq4 rabbitmq4.delivery-limit rabbitmq4.deprecated-feature rabbitmq4.mirroring-removed rabbitmq4.readiness rabbitmq4.transient-queues redis redis.auth redis.events redis.events.fanout redis.evicted-keys redis.info redis.maxmemory-policy redis.memory redis.memory.headroom redis.persistence redis.pubsub redis.pubsub.output-buffer redis.read redis.rejected-connections redis.reply redis.reply.leaked redis.results redis.results.no-ttl redis.unacked redis.unacked.visibility redis.unreachable results results.flood workers workers.acks-late workers.consumer-timeout workers.event-queue-ttl workers.heartbeat-off workers.hung workers.missing workers.mixed-queue workers.no-recycle workers.no-time-limit workers.prefetch-long-tasks workers.queue-unserved workers.results-unread workers.task-events workers.unreachable"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,16 +537,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -541,7 +569,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help event-queues stale-event-queues conntrack help"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help event-queues stale-event-queues conntrack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -571,16 +599,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -599,7 +631,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix__subcmd__conntrack)
-            opts="-y -q -h --max --etc-root --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --max --etc-root --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -641,16 +673,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -669,7 +705,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix__subcmd__event__subcmd__queues)
-            opts="-y -q -h --ttl --expires --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --ttl --expires --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -711,16 +747,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -809,7 +849,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix__subcmd__stale__subcmd__event__subcmd__queues)
-            opts="-y -q -h --without-ttl-only --min-messages --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --without-ttl-only --min-messages --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -847,16 +887,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -875,7 +919,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fleet)
-            opts="-q -h --amqp-url --reply-timeout --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --amqp-url --reply-timeout --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -913,16 +957,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -941,7 +989,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__generate)
-            opts="-q -h --out-dir --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --out-dir --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -975,16 +1023,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -1283,7 +1335,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__inodes)
-            opts="-q -h --top --limit --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --top --limit --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1321,16 +1373,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -1349,7 +1405,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__ping)
-            opts="-q -h --expect --match --amqp-url --reply-timeout --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --expect --match --amqp-url --reply-timeout --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1395,16 +1451,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -1423,7 +1483,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__prune__subcmd__tmp)
-            opts="-n -v -q -h --older-than --age-by --rmdir --dry-run --include --exclude --min-depth --max-depth --all-types --force-root --wait --lock-file --verbose --textfile --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-n -v -q -h --older-than --age-by --rmdir --dry-run --include --exclude --min-depth --max-depth --all-types --force-root --wait --lock-file --verbose --textfile --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1485,16 +1545,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -1513,7 +1577,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__queues)
-            opts="-q -h --sort --kind --min-ready --name --limit --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-q -h --sort --kind --min-ready --name --limit --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1563,16 +1627,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -1591,7 +1659,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__undo)
-            opts="-y -q -h --last --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --last --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1625,16 +1693,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -1653,7 +1725,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__workers)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help reap help"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help reap help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1683,16 +1755,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)
@@ -1753,7 +1829,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__workers__subcmd__reap)
-            opts="-y -q -h --kill-parents --grace --match --hung --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --format --color --quiet --config --proc-root --sys-root --help"
+            opts="-y -q -h --kill-parents --grace --match --hung --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1803,16 +1879,20 @@ _celtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --proc-root)

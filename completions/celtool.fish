@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_celtool_global_optspecs
-    string join \n profile= url= user= vhost= timeout= deadline= format= color= q/quiet config= proc-root= sys-root= h/help V/version
+    string join \n profile= url= user= vhost= timeout= deadline= ca-file= format= color= q/quiet config= proc-root= sys-root= h/help V/version
 end
 
 function __fish_celtool_needs_command
@@ -30,6 +30,7 @@ complete -c celtool -n "__fish_celtool_needs_command" -l user -d 'Management API
 complete -c celtool -n "__fish_celtool_needs_command" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_needs_command" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_needs_command" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_needs_command" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
 complete -c celtool -n "__fish_celtool_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -60,8 +61,135 @@ complete -c celtool -n "__fish_celtool_needs_command" -f -a "generate" -d 'Write
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l only -d 'Run only these checks (repeat or comma-separate)' -r -f -a "broker\t'The RabbitMQ broker and what Celery created on it, through the management API'
 host\t'This host: conntrack, inodes, file handles, TIME_WAIT sockets, Celery worker processes'"
-complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l skip -d 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l skip -d 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable' -r -f -a "broker\t''
+broker.alarm\t''
+broker.alarm.disk\t''
+broker.alarm.memory\t''
+broker.api\t''
+broker.api.skipped\t''
+broker.api.value\t''
+broker.auth\t''
+broker.connections\t''
+broker.connections.blocked\t''
+broker.connections.flow\t''
+broker.connections.heartbeat\t''
+broker.connections.proxy\t''
+broker.connections.top-talkers\t''
+broker.disk\t''
+broker.disk.headroom\t''
+broker.fd\t''
+broker.fd.headroom\t''
+broker.memory\t''
+broker.memory.headroom\t''
+broker.mgmt\t''
+broker.mgmt.memory\t''
+broker.node\t''
+broker.node.down\t''
+broker.policy\t''
+broker.policy.ha-mode\t''
+broker.proc\t''
+broker.proc.headroom\t''
+broker.publish\t''
+broker.publish.confirms\t''
+broker.queue\t''
+broker.queue.state\t''
+broker.stats\t''
+broker.stats.off\t''
+broker.unreachable\t''
+broker.version\t''
+broker.vhost\t''
+celery\t''
+celery.mailbox\t''
+celery.mailbox.no-consumer\t''
+cluster\t''
+cluster.cert\t''
+cluster.cert.expiry\t''
+cluster.health\t''
+cluster.mirror\t''
+cluster.mirror.sync-critical\t''
+cluster.mirror.unsynchronised\t''
+cluster.partition\t''
+cluster.queue\t''
+cluster.queue.node-down\t''
+cluster.quorum\t''
+cluster.quorum.critical\t''
+cluster.quorum.minority\t''
+cluster.quorum.no-leader\t''
+events\t''
+events.backlog\t''
+events.heartbeats\t''
+events.no-consumer\t''
+events.no-ttl\t''
+events.traffic-share\t''
+host\t''
+host.conntrack\t''
+host.conntrack.drops\t''
+host.conntrack.hashsize\t''
+host.conntrack.usage\t''
+host.fd\t''
+host.inodes\t''
+host.inodes.usage\t''
+host.nic\t''
+host.nic.saturation\t''
+host.tcp\t''
+host.tcp.time_wait\t''
+host.unreadable\t''
+host.workers\t''
+host.workers.orphan\t''
+host.workers.rss\t''
+host.workers.stuck\t''
+host.workers.zombie\t''
+queues\t''
+queues.backlog\t''
+queues.no-consumers\t''
+queues.redeliveries\t''
+queues.unacked\t''
+rabbitmq4\t''
+rabbitmq4.delivery-limit\t''
+rabbitmq4.deprecated-feature\t''
+rabbitmq4.mirroring-removed\t''
+rabbitmq4.readiness\t''
+rabbitmq4.transient-queues\t''
+redis\t''
+redis.auth\t''
+redis.events\t''
+redis.events.fanout\t''
+redis.evicted-keys\t''
+redis.info\t''
+redis.maxmemory-policy\t''
+redis.memory\t''
+redis.memory.headroom\t''
+redis.persistence\t''
+redis.pubsub\t''
+redis.pubsub.output-buffer\t''
+redis.read\t''
+redis.rejected-connections\t''
+redis.reply\t''
+redis.reply.leaked\t''
+redis.results\t''
+redis.results.no-ttl\t''
+redis.unacked\t''
+redis.unacked.visibility\t''
+redis.unreachable\t''
+results\t''
+results.flood\t''
+workers\t''
+workers.acks-late\t''
+workers.consumer-timeout\t''
+workers.event-queue-ttl\t''
+workers.heartbeat-off\t''
+workers.hung\t''
+workers.missing\t''
+workers.mixed-queue\t''
+workers.no-recycle\t''
+workers.no-time-limit\t''
+workers.prefetch-long-tasks\t''
+workers.queue-unserved\t''
+workers.results-unread\t''
+workers.task-events\t''
+workers.unreachable\t''"
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l max-per-id -d 'List at most N findings of each ID, the worst, and one "and K more like this" for the rest (status, exit code and counts include them all); 0 lists every finding' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l textfile -d 'Also write the report as Prometheus metrics to FILE, atomically, for node_exporter\'s textfile collector (the name must end in .prom); a run that fails writes celtool_doctor_success 0' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l amqp-url -d 'The broker\'s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL\'s host on 5672, or 5671 with TLS when it is https]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l reply-timeout -d 'How long to wait for the workers\' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l journal -d 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]' -r -F
@@ -71,6 +199,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l user -d 'Mana
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -78,7 +208,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l all -d 'Also list the checks that are ok'
@@ -108,6 +237,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand queues" -l user -d 'Mana
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -115,7 +246,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
@@ -132,6 +262,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand connections" -l user -d 
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand connections" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -139,7 +271,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand connections" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
@@ -150,6 +281,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand explain" -l user -d 'Man
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand explain" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -157,7 +290,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand explain" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
@@ -168,6 +300,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l user -d 'M
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -175,7 +309,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
@@ -188,6 +321,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l user -d 'Mana
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -195,7 +330,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
@@ -206,6 +340,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -213,7 +349,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
@@ -231,6 +366,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -238,7 +375,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l kill-parents -d 'Also end a parent that still does not reap its zombies after SIGCHLD and the grace period'
@@ -265,6 +401,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l user -d 'M
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -272,7 +410,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l rmdir -d 'Also remove directories that are old and empty once pruned'
@@ -291,6 +428,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l user -d 'Manag
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -298,7 +437,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
@@ -313,6 +451,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand ping" -l user -d 'Manage
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand ping" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -320,7 +460,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand ping" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
@@ -331,6 +470,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -338,7 +479,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
@@ -356,6 +496,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -363,7 +505,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l dry-run -d 'Show the plan and change nothing'
@@ -378,6 +519,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -385,7 +528,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l without-ttl-only -d 'Only queues without a message TTL or expiry in force'
@@ -402,6 +544,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -409,7 +553,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l dry-run -d 'Show the plan and change nothing'
@@ -427,6 +570,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand undo" -l user -d 'Manage
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand undo" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -434,7 +579,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand undo" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l last -d 'Undo the last run that has not been undone (the default)'
@@ -448,6 +592,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand completions" -l user -d 
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand completions" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -455,7 +601,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand completions" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
@@ -467,6 +612,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand generate" -l user -d 'Ma
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts' -r
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l deadline -d 'Longest the whole run waits for the broker, like 9s for Nagios/NRPE\'s 10 s; what has not arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand generate" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
@@ -474,7 +621,6 @@ nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand generate" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'

@@ -3,9 +3,9 @@
 #   1. a running RabbitMQ node (started with `rabbitmq-server -detached` if needed),
 #   2. the management plugin answering on http://127.0.0.1:15672 (guest/guest),
 #   3. Redis answering on 127.0.0.1:6379 (started with redis-server --daemonize yes if needed),
-#   4. a Python virtualenv (default: <repo>/.venv, override with CELTOOL_TEST_VENV)
-#      holding the pinned Celery set from scripts/requirements-test.txt,
-#   4. promtool (Debian package prometheus), which the tests use to lint Prometheus output.
+#   4. promtool (Debian package prometheus, installed with apt-get when missing),
+#   5. a Python virtualenv (default: <repo>/.venv, override with CELTOOL_TEST_VENV)
+#      holding the pinned Celery set from scripts/requirements-test.txt.
 #
 # Idempotent and fast when everything is already in place. Works non-interactively
 # (CI=true, no stdin), as root on a fresh Debian machine with python3 and RabbitMQ.
@@ -57,7 +57,7 @@ if ! mgmt_up; then
 fi
 
 # ------------------------------------------------------------------ Redis
-# The Redis tests use databases 5-8 of the server on 127.0.0.1:6379 (and private servers of
+# The Redis tests use databases 5-8 and 12 of the server on 127.0.0.1:6379 (and private servers of
 # their own); start the machine's one if it is not running.
 if command -v redis-server >/dev/null && ! redis-cli -p 6379 ping >/dev/null 2>&1; then
     log "starting redis-server on 127.0.0.1:6379"
@@ -68,16 +68,17 @@ fi
 redis-cli -p 6379 ping >/dev/null 2>&1 || die "no Redis on 127.0.0.1:6379 (apt-get install redis-server)"
 
 # ------------------------------------------------------------------ promtool
-# The tests lint Prometheus expositions with `promtool check metrics` (Debian ships promtool in
-# the prometheus package; its recommends are not needed, and no server is started here).
+# The tests lint every Prometheus exposition with `promtool check metrics` and run the alerting
+# rules' unit tests with `promtool test rules` (Debian ships promtool in the prometheus package;
+# its recommends are not needed). The format tests fail without it.
 if ! command -v promtool >/dev/null; then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
         log "installing promtool (apt-get install --no-install-recommends prometheus)"
         { apt-get install -y -q --no-install-recommends prometheus \
             || { apt-get update -q && apt-get install -y -q --no-install-recommends prometheus; }; } \
-            </dev/null >/dev/null 2>&1 || die "could not install promtool: apt-get install prometheus failed"
+            </dev/null >/dev/null 2>&1 || die "could not install prometheus (promtool): apt-get install prometheus"
     else
-        die "promtool not found: install it (Debian: apt-get install --no-install-recommends prometheus)"
+        die "promtool not found: apt-get install prometheus"
     fi
 fi
 

@@ -42,7 +42,8 @@ pub struct Cli {
 pub struct GlobalArgs {
     /// Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default]
     /// if there is one.
-    #[arg(long, global = true, env = "CELTOOL_PROFILE", value_name = "NAME")]
+    #[arg(long, global = true, env = "CELTOOL_PROFILE", value_name = "NAME",
+          add = clap_complete::ArgValueCompleter::new(crate::help::profile_names))]
     pub profile: Option<String>,
 
     /// Base URL of the management API (https supported; keep any path prefix)
@@ -72,6 +73,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "CELTOOL_DEADLINE", value_name = "DURATION",
           value_parser = crate::settings::parse_duration)]
     pub deadline: Option<Duration>,
+
+    /// Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate)
+    /// besides the system's, for an https --url and the amqps:// connection to the workers
+    #[arg(long, global = true, env = "CELTOOL_CA_FILE", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
@@ -162,7 +168,8 @@ pub struct DoctorArgs {
     pub only: Vec<Part>,
 
     /// Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable
-    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    #[arg(long, value_name = "ID", value_delimiter = ',', value_parser = crate::help::FindingIds,
+          hide_possible_values = true)]
     pub skip: Vec<String>,
 
     /// Also list the checks that are ok
@@ -184,6 +191,12 @@ pub struct DoctorArgs {
     /// active, reserved); by default doctor asks them in every vhost where Celery is seen
     #[arg(long)]
     pub no_workers: bool,
+
+    /// Also write the report as Prometheus metrics to FILE, atomically, for node_exporter's
+    /// textfile collector (the name must end in .prom); a run that fails writes
+    /// celtool_doctor_success 0
+    #[arg(long, value_name = "FILE")]
+    pub textfile: Option<PathBuf>,
 
     #[command(flatten)]
     pub amqp: AmqpArgs,
@@ -497,6 +510,7 @@ pub struct PruneTmpArgs {
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The finding ID, like events.no-ttl
+    #[arg(value_parser = crate::help::FindingIds, hide_possible_values = true)]
     pub id: Option<String>,
 }
 

@@ -13,18 +13,19 @@ pub mod commands;
 pub mod error;
 pub mod fix;
 pub mod gather;
+pub mod help;
 pub mod host;
 pub mod output;
 pub mod prune;
 pub mod redis_broker;
 pub mod report;
 pub mod settings;
+pub mod usage;
 pub mod workers;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use clap::error::ErrorKind;
+use clap::FromArgMatches;
 
 use crate::cli::{Cli, Command, FixCommand, Part, WorkersAction};
 use crate::error::{Outcome, exit_code};
@@ -34,16 +35,42 @@ use crate::settings::{Needs, Settings};
 /// Parse the command line, resolve the settings once, run the command, print any error once,
 /// and return the exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    clap_complete::CompleteEnv::with_factory(help::command)
+        .completer("celtool")
+        .complete();
+    let cli = match help::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
-        Err(e) => return ExitCode::from(usage_error(e)),
+        Err(e) => return ExitCode::from(usage::report(e)),
     };
     let g = &cli.global;
     let printer = Printer::new(Style::detect(g.format, g.color, g.quiet));
+    let textfile = match &cli.command {
+        Command::Doctor(a) => a.textfile.as_deref(),
+        _ => None,
+    };
+    if let Some(warning) = textfile.and_then(output::textfile::name_warning) {
+        printer.warn(&warning);
+    }
     let outcome = match Settings::resolve(g, printer.style, needs(&cli.command)) {
-        Ok(settings) => dispatch(&settings, &printer, &cli.command).unwrap_or_else(Outcome::Failed),
+        Ok(settings) => {
+            for warning in settings::take_warnings() {
+                printer.warn(&warning);
+            }
+            dispatch(&settings, &printer, &cli.command).unwrap_or_else(Outcome::Failed)
+        }
         Err(e) => Outcome::Failed(e),
     };
+    for warning in settings::take_warnings() {
+        printer.warn(&warning);
+    }
+    if let (Outcome::Failed(_), Some(file)) = (&outcome, textfile)
+        && let Err(e) = output::textfile::record_failure(file)
+    {
+        printer.warn(&e.to_string());
+    }
     if let Outcome::Failed(e) = &outcome {
         eprintln!("celtool: error: {e}");
         if let Some(hint) = e.hint() {
@@ -96,33 +123,5 @@ fn dispatch(s: &Settings, p: &Printer, command: &Command) -> Result<Outcome, err
         Command::Undo(args) => commands::undo::run(s, p, args),
         Command::Completions(args) => commands::generate::completions(p, args),
         Command::Generate(args) => commands::generate::run(args),
-    }
-}
-
-/// Help and version go to stdout with exit 0; a usage error is one line on stderr, exit 3.
-fn usage_error(e: clap::Error) -> u8 {
-    match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let style = Style::detect(output::Format::Table, output::ColorChoice::Never, false);
-            let _ = Printer::new(style).out(&e.render().to_string());
-            0
-        }
-        _ => {
-            let rendered = e.render().to_string();
-            let mut lines = rendered.lines().filter(|l| !l.trim().is_empty());
-            let first = lines.next().unwrap_or("invalid arguments");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            let tips: Vec<&str> = lines
-                .map(str::trim)
-                .filter(|l| l.starts_with("tip:"))
-                .collect();
-            let mut msg = format!("celtool: error: {first}");
-            for tip in tips {
-                msg.push_str("; ");
-                msg.push_str(tip);
-            }
-            eprintln!("{msg} (see celtool --help)");
-            3
-        }
     }
 }

@@ -2,8 +2,10 @@
 //! before dispatch with the precedence flag > env > file > default. [`Settings`] is the
 //! resolved value a run works from.
 
+mod password;
 mod redis;
 mod resolve;
+pub use password::take_warnings;
 pub use redis::{DEFAULT_RESULT_EXPIRES, RedisSettings};
 pub use resolve::{BrokerSettings, Needs, Settings};
 
@@ -83,6 +85,8 @@ pub struct Profile {
     pub password_file: Option<PathBuf>,
     pub vhost: Option<String>,
     pub timeout: Option<String>,
+    /// PEM file of the CA (or self-signed certificate) to trust for an https url (and amqps).
+    pub ca_file: Option<PathBuf>,
     /// AMQP URL for asking the workers (`celtool fleet`, `ping`).
     pub amqp_url: Option<String>,
     /// How many workers (a number) or which (node globs) should answer ping.
@@ -301,6 +305,8 @@ pub struct ConnectionFlags {
     pub timeout: Option<Duration>,
     /// `--deadline`: None for the default, zero for none.
     pub deadline: Option<Duration>,
+    /// `--ca-file`.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// The profile the flags select: `--profile NAME` (which must exist), else `[profiles.default]`
@@ -382,6 +388,7 @@ pub fn resolve_endpoint(
             password: Secret::new(password),
             timeout,
             profile: profile_name,
+            ca_file: flags.ca_file.clone().or(profile.ca_file.clone()),
             deadline: match flags.deadline {
                 Some(d) if d.is_zero() => None,
                 Some(d) => Some(d),
@@ -401,7 +408,18 @@ pub(crate) fn read_password_file(path: &Path, profile: &str) -> Result<String, S
     })?;
     // The first line is the password (README); what follows may be a comment or a rotation note.
     let first = text.split('\n').next().unwrap_or_default();
-    Ok(first.trim_end_matches('\r').to_string())
+    let password = first.trim_end_matches('\r').to_string();
+    if let Some(why) = password::empty_reason(&password) {
+        return Err(SettingsError::PasswordFile {
+            path: path.display().to_string(),
+            profile: profile.to_string(),
+            cause: why.to_string(),
+        });
+    }
+    if let Some(warning) = password::mode_warning(path, profile) {
+        password::warn(warning);
+    }
+    Ok(password)
 }
 
 /// A management API base URL: http or https, no credentials (they would end up in logs), no query.
@@ -768,7 +786,11 @@ mod props {
             let path = dir.path().join("password");
             let end = if crlf { "\r\n" } else { "\n" };
             std::fs::write(&path, format!("{password}{end}{}", rest.unwrap_or_default())).unwrap();
-            prop_assert_eq!(read_password_file(&path, "p").unwrap(), password);
+            match read_password_file(&path, "p") {
+                Ok(read) => prop_assert_eq!(read, password),
+                // An empty first line is refused, naming the file.
+                Err(e) => prop_assert!(password.is_empty() && e.to_string().contains("first line is empty"), "{}", e),
+            }
         }
 
         #[test]

@@ -86,6 +86,11 @@ pub enum ApiError {
     Transport { url: String, cause: String },
     #[error("invalid management API URL '{url}': {why}")]
     BadUrl { url: String, why: String },
+    /// TLS or protocol trouble that says what to do; no "is RabbitMQ running" guess.
+    #[error("{url}: {what}")]
+    WrongServer { url: String, what: String },
+    #[error("cannot use the CA file {path}: {why}")]
+    CaFile { path: String, why: String },
 }
 
 impl ApiError {
@@ -109,6 +114,8 @@ pub struct Endpoint {
     pub profile: Option<String>,
     /// How long the whole run may wait for the broker (`--deadline`); None: no limit.
     pub deadline: Option<Duration>,
+    /// PEM certificates to trust besides the system's roots (a private CA, a self-signed cert).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// A management API client. Cheap to clone (the connection pool is shared).
@@ -125,7 +132,15 @@ impl Client {
         // rustls needs a process-wide crypto provider; installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         // No total timeout: the waits of `wait::Budget` bound each phase of a request instead.
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(path) = &endpoint.ca_file {
+            let certs = super::tls::load_ca_file(path).map_err(|why| ApiError::CaFile {
+                path: crate::output::sanitize(&path.display().to_string()),
+                why,
+            })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let http = builder
             .connect_timeout(endpoint.timeout)
             .redirect(reqwest::redirect::Policy::limited(5))
             .user_agent(concat!("celtool/", env!("CARGO_PKG_VERSION")))
@@ -371,6 +386,8 @@ impl Client {
                 url,
                 secs: self.endpoint.timeout.as_secs().max(1),
             }
+        } else if let Some(what) = wrong_server(&self.endpoint.url, e) {
+            ApiError::WrongServer { url, what }
         } else if e.is_connect() {
             let mut cause = root_cause(e);
             if cause.contains("InvalidContentType") || cause.contains("corrupt message") {
@@ -558,6 +575,13 @@ fn closed_unanswered(e: &reqwest::Error) -> bool {
         && root_cause(e).contains("connection closed before message completed")
 }
 
+/// A TLS or protocol failure that `tls` can put in words: an untrusted certificate, TLS at a
+/// plain port, the AMQP port.
+fn wrong_server(base: &Url, e: &reqwest::Error) -> Option<String> {
+    let cause = root_cause(e);
+    super::tls::certificate_problem(&cause).or_else(|| super::tls::protocol_problem(base, &cause))
+}
+
 /// The innermost cause of an error chain, which is the part that names the real problem
 /// ("Connection refused (os error 111)" rather than "error sending request").
 pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
@@ -636,6 +660,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             profile: None,
             deadline: None,
+            ca_file: None,
         })
         .unwrap()
     }

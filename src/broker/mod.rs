@@ -9,4 +9,5 @@ pub mod gather;
 pub mod lenient;
 pub mod list;
 pub mod model;
+pub mod tls;
 pub mod wait;

@@ -119,33 +119,59 @@ fn table(style: &Style, rows: &[ConnectionRow]) -> String {
     render(style, &headers, &cells)
 }
 
+/// Per peer host, user, vhost and kind (never per client port, which changes with every
+/// reconnect): how many connections, their traffic summed, and the lowest heartbeat.
 fn prometheus(rows: &[ConnectionRow]) -> String {
-    let mut e = Exposition::default();
+    type Key<'a> = (&'a str, &'a str, &'a str, &'static str);
+    let mut groups: std::collections::BTreeMap<Key, (f64, f64, f64, Option<f64>)> =
+        std::collections::BTreeMap::new();
     for r in rows {
+        let key = (
+            crate::output::report_prom::peer_host(&r.peer),
+            r.user.as_deref().unwrap_or(""),
+            r.vhost.as_deref().unwrap_or(""),
+            r.kind.name(),
+        );
+        let g = groups.entry(key).or_default();
+        g.0 += 1.0;
+        g.1 += r.recv_bytes_per_second;
+        g.2 += r.send_bytes_per_second;
+        if let Some(h) = r.heartbeat {
+            g.3 = Some(g.3.map_or(h, |m| m.min(h)));
+        }
+    }
+    let mut e = Exposition::default();
+    for ((peer, user, vhost, kind), (count, recv, send, heartbeat)) in &groups {
         let labels = [
-            ("peer", r.peer.as_str()),
-            ("user", r.user.as_deref().unwrap_or("")),
-            ("vhost", r.vhost.as_deref().unwrap_or("")),
-            ("kind", r.kind.name()),
+            ("peer", *peer),
+            ("user", *user),
+            ("vhost", *vhost),
+            ("kind", *kind),
         ];
         e.gauge(
-            "celtool_connection_recv_bytes_per_second",
-            "Bytes per second received from the peer.",
+            "celtool_connections",
+            "Open connections by peer host, user, vhost and kind.",
             &labels,
-            r.recv_bytes_per_second,
+            *count,
+        );
+        e.gauge(
+            "celtool_connection_recv_bytes_per_second",
+            "Bytes per second received from the peer's connections, summed.",
+            &labels,
+            *recv,
         );
         e.gauge(
             "celtool_connection_send_bytes_per_second",
-            "Bytes per second sent to the peer.",
+            "Bytes per second sent to the peer's connections, summed.",
             &labels,
-            r.send_bytes_per_second,
+            *send,
         );
-        if let Some(h) = r.heartbeat {
+        if let Some(h) = heartbeat {
             e.gauge(
                 "celtool_connection_heartbeat_seconds",
-                "Negotiated heartbeat timeout; 0 is off.",
+                "Lowest negotiated heartbeat timeout of the peer's connections; 0 is off.",
                 &labels,
-                h,
+                *h,
             );
         }
     }

@@ -89,21 +89,31 @@ fn conntrack_prometheus(hostname: &str, out: &ConntrackOut) -> String {
     if let Some(c) = &out.table {
         e.gauge(
             "celtool_conntrack_entries",
-            "Entries in the conntrack table.",
+            "Entries in the conntrack table (nf_conntrack_count).",
             &labels,
             c.count as f64,
         );
         e.gauge(
-            "celtool_conntrack_max",
-            "nf_conntrack_max.",
+            "celtool_conntrack_entries_limit",
+            "Most entries the conntrack table takes (nf_conntrack_max).",
             &labels,
             c.max as f64,
         );
-        for (name, value) in &c.stats {
+        if let Some(b) = c.buckets {
             e.gauge(
-                "celtool_conntrack_stat",
-                "Counters of /proc/net/stat/nf_conntrack, summed over CPUs.",
-                &[("host", hostname), ("counter", name)],
+                "celtool_conntrack_buckets",
+                "Hash buckets of the conntrack table (nf_conntrack_buckets).",
+                &labels,
+                b as f64,
+            );
+        }
+        // Every column of /proc/net/stat/nf_conntrack but `entries` (a gauge, the same on each
+        // CPU) counts events since boot: a counter each, summed over CPUs.
+        for (name, value) in c.stats.iter().filter(|(n, _)| n.as_str() != "entries") {
+            e.counter(
+                &format!("celtool_conntrack_{name}_total"),
+                &format!("Conntrack '{name}' events since boot, summed over CPUs (/proc/net/stat/nf_conntrack)."),
+                &labels,
                 *value as f64,
             );
         }

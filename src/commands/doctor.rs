@@ -102,9 +102,14 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         broker: client.as_ref().map(|c| c.base().to_string()),
         vhost: s.vhost().map(str::to_string),
     };
-    if !(p.style.quiet && p.style.format == Format::Table) {
-        print(p, &report, &scope, args.all)?;
-    }
+    print(
+        p,
+        &report,
+        &scope,
+        args.all,
+        &s.config.thresholds,
+        args.textfile.as_deref(),
+    )?;
     if args.fix {
         offer_fixes(
             s,

@@ -82,12 +82,14 @@ fn probe_without_api(e: &ApiError) -> bool {
 pub fn amqp_endpoint(s: &Settings, amqp: &AmqpArgs) -> Result<AmqpEndpoint, Error> {
     let endpoint = &s.broker()?.endpoint;
     let url = amqp.amqp_url.clone().or(s.profile.amqp_url.clone());
-    Ok(workers::amqp_endpoint(
+    let mut amqp = workers::amqp_endpoint(
         &endpoint.url,
         &endpoint.user,
         &endpoint.password,
         url.as_deref(),
-    )?)
+    )?;
+    amqp.ca_file = endpoint.ca_file.clone();
+    Ok(amqp)
 }
 
 /// Resolve the inputs: the management endpoint as every command does, the AMQP endpoint from
@@ -160,13 +162,18 @@ pub fn ping(s: &Settings, p: &Printer, args: &PingArgs) -> Result<Outcome, Error
     let failed = warn_errors(p, &fleet, &api_error);
     let expect = args.expect.or(inputs.expect.count);
     let result = ping_result(&fleet, expect, args.matcher.as_deref());
-    emit_listing(
-        p,
-        &result,
-        || fleet::ping_table(&p.style, &result),
-        || fleet::ping_prometheus(&result),
-    )?;
-    Ok(Outcome::Checked(ping_severity(&result, failed)))
+    let severity = ping_severity(&result, failed);
+    if p.style.format == crate::output::Format::Nagios {
+        p.out(&fleet::ping_nagios(&result, severity))?;
+    } else {
+        emit_listing(
+            p,
+            &result,
+            || fleet::ping_table(&p.style, &result),
+            || fleet::ping_prometheus(&result),
+        )?;
+    }
+    Ok(Outcome::Checked(severity))
 }
 
 /// Answered and silent nodes, and how many were expected: the larger of `expect` and the

@@ -3,10 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::CommandFactory;
 use clap_complete::Shell as CompleteShell;
 
-use crate::cli::{Cli, CompletionsArgs, GenerateArgs, Shell};
+use crate::cli::{CompletionsArgs, GenerateArgs, Shell};
 use crate::error::{Error, Outcome};
 use crate::output::Printer;
 
@@ -24,7 +23,7 @@ fn completion(shell: Shell) -> Vec<u8> {
     let mut buf = Vec::new();
     clap_complete::generate(
         complete_shell(shell),
-        &mut Cli::command(),
+        &mut crate::help::command(),
         "celtool",
         &mut buf,
     );
@@ -48,19 +47,19 @@ pub fn files() -> Result<Vec<(PathBuf, Vec<u8>)>, Error> {
     ] {
         out.push((Path::new("completions").join(name), completion(shell)));
     }
-    let cmd = Cli::command();
-    let mut pages = vec![("celtool.1".to_string(), cmd.clone())];
+    let cmd = crate::help::command();
+    let mut pages = vec![("celtool.1".to_string(), "celtool".to_string(), cmd.clone())];
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = format!("celtool-{}", sub.get_name());
         pages.push((
             format!("{name}.1"),
+            sub.get_name().to_string(),
             sub.clone().name(name.clone()).bin_name(name),
         ));
     }
-    for (file, page) in pages {
+    for (file, examples_of, page) in pages {
         let mut buf = Vec::new();
-        clap_mangen::Man::new(page)
-            .render(&mut buf)
+        super::man::render(page, &examples_of, &mut buf)
             .map_err(|e| Error::Io(format!("cannot render man page {file}: {e}")))?;
         out.push((Path::new("man").join(file), buf));
     }

@@ -122,13 +122,13 @@ fn mounts_prometheus(hostname: &str, rows: &[MountRow]) -> String {
         ];
         if let (Some(t), Some(f)) = (r.inodes_total, r.inodes_free) {
             e.gauge(
-                "celtool_inodes_total",
+                "celtool_filesystem_inodes",
                 "Inodes of the filesystem (0: no fixed limit, as on btrfs).",
                 &labels,
                 t as f64,
             );
             e.gauge(
-                "celtool_inodes_free",
+                "celtool_filesystem_inodes_free",
                 "Free inodes of the filesystem.",
                 &labels,
                 f as f64,

@@ -9,6 +9,7 @@ pub mod fix;
 pub mod fleet;
 pub mod generate;
 pub mod inodes;
+pub mod man;
 pub mod prune_tmp;
 pub mod queues;
 pub mod reap;

@@ -94,9 +94,14 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
         broker: Some(s.target.server()),
         vhost: Some(format!("db{}", s.target.db)),
     };
-    if !(p.style.quiet && p.style.format == Format::Table) {
-        crate::output::report::print(p, &report, &scope, args.all)?;
-    }
+    crate::output::report::print(
+        p,
+        &report,
+        &scope,
+        args.all,
+        &config.thresholds,
+        args.textfile.as_deref(),
+    )?;
     if args.fix
         && let Some(rs) = snap.redis()
     {

@@ -152,24 +152,47 @@ fn workers_table(style: &Style, trees: &[TreeRow]) -> String {
     )
 }
 
+/// Per host, node and role (never per pid, which changes with every restart): how many
+/// processes, their memory, and how many are zombies or orphans.
 fn workers_prometheus(hostname: &str, trees: &[TreeRow]) -> String {
-    let mut e = Exposition::default();
+    let mut groups: BTreeMap<(String, &str), [f64; 4]> = BTreeMap::new();
     for t in trees {
+        let node = t.node.clone().unwrap_or_default();
         for p in &t.processes {
-            let pid = p.pid.to_string();
-            let labels = [
-                ("host", hostname),
-                ("node", t.node.as_deref().unwrap_or("")),
-                ("pid", pid.as_str()),
-                ("role", p.role),
-            ];
-            e.gauge(
-                "celtool_worker_rss_bytes",
-                "Resident memory of a Celery worker process.",
-                &labels,
-                p.rss_bytes as f64,
-            );
+            let g = groups.entry((node.clone(), p.role)).or_default();
+            g[0] += 1.0;
+            g[1] += p.rss_bytes as f64;
+            g[2] += f64::from(u8::from(p.flags.contains(&"zombie")));
+            g[3] += f64::from(u8::from(p.flags.contains(&"orphan")));
         }
+    }
+    let mut e = Exposition::default();
+    for ((node, role), [count, rss, zombies, orphans]) in &groups {
+        let labels = [("host", hostname), ("node", node.as_str()), ("role", *role)];
+        e.gauge(
+            "celtool_worker_processes",
+            "Celery worker processes by node and role.",
+            &labels,
+            *count,
+        );
+        e.gauge(
+            "celtool_worker_rss_bytes",
+            "Resident memory of the Celery worker processes of a node and role, summed.",
+            &labels,
+            *rss,
+        );
+        e.gauge(
+            "celtool_worker_zombie_processes",
+            "Celery worker processes that are zombies, by node and role.",
+            &labels,
+            *zombies,
+        );
+        e.gauge(
+            "celtool_worker_orphan_processes",
+            "Celery pool processes whose main process is gone, by node and role.",
+            &labels,
+            *orphans,
+        );
     }
     e.render()
 }

@@ -152,6 +152,7 @@ mod tests {
                 timeout: Duration::from_secs(secs),
                 profile: None,
                 deadline: None,
+                ca_file: None,
             })
             .unwrap()
         };

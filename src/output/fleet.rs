@@ -170,14 +170,14 @@ pub fn prometheus(rows: &[FleetRow]) -> String {
         let l = [("node", r.node.as_str()), ("vhost", r.vhost.as_str())];
         e.gauge(
             "celtool_worker_up",
-            "1 when the worker answered ping",
+            "1 when the worker answered ping.",
             &l,
             if r.answered { 1.0 } else { 0.0 },
         );
         if let Some(ms) = r.ping_ms {
             e.gauge(
                 "celtool_worker_ping_seconds",
-                "Round trip of the worker's ping",
+                "Round trip of the worker's ping.",
                 &l,
                 ms / 1000.0,
             );
@@ -187,20 +187,20 @@ pub fn prometheus(rows: &[FleetRow]) -> String {
         }
         e.gauge(
             "celtool_worker_active_tasks",
-            "Tasks the worker runs now",
+            "Tasks the worker runs now.",
             &l,
             r.active as f64,
         );
         e.gauge(
             "celtool_worker_reserved_tasks",
-            "Tasks the worker holds prefetched",
+            "Tasks the worker holds prefetched.",
             &l,
             r.reserved as f64,
         );
         if let Some(b) = r.max_rss_bytes {
             e.gauge(
                 "celtool_worker_max_rss_bytes",
-                "Peak RSS of the worker's main process",
+                "Peak RSS of the worker's main process.",
                 &l,
                 b as f64,
             );
@@ -208,16 +208,16 @@ pub fn prometheus(rows: &[FleetRow]) -> String {
         if let Some(s) = r.oldest_active_seconds {
             e.gauge(
                 "celtool_worker_oldest_active_seconds",
-                "Runtime of the worker's oldest active task",
+                "Runtime of the worker's oldest active task.",
                 &l,
                 s as f64,
             );
         }
         for (task, n) in &r.tasks_done {
             let lt = [l[0], l[1], ("task", task.as_str())];
-            e.gauge(
-                "celtool_worker_tasks_done",
-                "Tasks completed since the worker started, by name",
+            e.counter(
+                "celtool_worker_tasks_done_total",
+                "Tasks completed since the worker started, by name.",
                 &lt,
                 *n as f64,
             );
@@ -287,13 +287,13 @@ pub fn ping_prometheus(r: &PingResult) -> String {
     let mut e = Exposition::default();
     e.gauge(
         "celtool_workers_answered",
-        "Workers that answered ping",
+        "Workers that answered ping.",
         &[],
         r.answered as f64,
     );
     e.gauge(
         "celtool_workers_expected",
-        "Workers expected to answer ping",
+        "Workers expected to answer ping.",
         &[],
         r.expected as f64,
     );
@@ -301,10 +301,84 @@ pub fn ping_prometheus(r: &PingResult) -> String {
         let l = [("node", n.node.as_str()), ("vhost", n.vhost.as_str())];
         e.gauge(
             "celtool_worker_up",
-            "1 when the worker answered ping",
+            "1 when the worker answered ping.",
             &l,
             if n.answered { 1.0 } else { 0.0 },
         );
     }
     e.render()
+}
+
+/// `celtool ping --format nagios`: one status line, then perfdata by the Monitoring Plugins
+/// guidelines: `answered` goes critical below `expected` (range `N:`), and each node's round
+/// trip in seconds.
+pub fn ping_nagios(r: &PingResult, severity: crate::report::Severity) -> String {
+    let mut text = format!(
+        "CELTOOL PING {}: {} of {} expected worker(s) answered",
+        severity.nagios_word(),
+        r.answered,
+        r.expected
+    );
+    if !r.silent.is_empty() {
+        let named: Vec<String> = r
+            .silent
+            .iter()
+            .take(5)
+            .map(|n| super::sanitize(n))
+            .collect();
+        text.push_str(&format!("; silent: {}", named.join(", ").replace('|', "/")));
+        if r.silent.len() > 5 {
+            text.push_str(&format!(" and {} more", r.silent.len() - 5));
+        }
+    }
+    let crit = if r.expected > 0 {
+        format!("{}:", r.expected)
+    } else {
+        "1:".into()
+    };
+    let mut perf = vec![
+        format!("'answered'={};;{crit};0", r.answered),
+        format!("'expected'={};;;0", r.expected),
+    ];
+    for n in r.nodes.iter().filter(|n| n.answered) {
+        if let Some(ms) = n.ping_ms {
+            let label = super::sanitize(&n.node).replace(['\'', '='], "_");
+            perf.push(format!("'{label}:ping'={}s;;;0", ms / 1000.0));
+        }
+    }
+    format!("{text} | {}\n", perf.join(" "))
+}
+
+#[cfg(test)]
+mod nagios_tests {
+    use super::*;
+
+    #[test]
+    fn ping_nagios_goes_critical_below_expected() {
+        let r = PingResult {
+            answered: 1,
+            expected: 2,
+            silent: vec!["b@h".into()],
+            nodes: vec![
+                PingRow {
+                    node: "a@h".into(),
+                    vhost: "/".into(),
+                    answered: true,
+                    ping_ms: Some(3.5),
+                    ping_retried: false,
+                },
+                PingRow {
+                    node: "b@h".into(),
+                    vhost: "/".into(),
+                    answered: false,
+                    ping_ms: None,
+                    ping_retried: true,
+                },
+            ],
+        };
+        assert_eq!(
+            ping_nagios(&r, crate::report::Severity::Crit),
+            "CELTOOL PING CRITICAL: 1 of 2 expected worker(s) answered; silent: b@h | 'answered'=1;;2:;0 'expected'=2;;;0 'a@h:ping'=0.0035s;;;0\n"
+        );
+    }
 }

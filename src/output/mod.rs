@@ -3,11 +3,16 @@
 //! Commands return data; the renderers here turn it into table, JSON, Prometheus or Nagios text.
 
 pub mod fleet;
+pub mod json;
 pub mod printer;
 pub mod prometheus;
 pub mod report;
+pub mod report_nagios;
+pub mod report_prom;
 pub mod stream;
 pub mod table;
+pub mod textfile;
+pub mod width;
 
 pub use printer::{Printer, Spinner};
 

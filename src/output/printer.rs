@@ -192,9 +192,13 @@ impl Drop for Spinner {
     }
 }
 
-/// Pretty JSON, or an error naming why the value could not be serialised.
+/// Pretty JSON with whole numbers as integers, or an error naming why the value could not be
+/// serialised.
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
-    serde_json::to_string_pretty(value)
+    let mut out = Vec::new();
+    super::json::write(&mut out, value)
+        .map_err(|e| Error::Io(format!("cannot serialise the output as JSON: {e}")))?;
+    String::from_utf8(out)
         .map_err(|e| Error::Io(format!("cannot serialise the output as JSON: {e}")))
 }
 

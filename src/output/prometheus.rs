@@ -4,20 +4,65 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+/// The metric types celtool writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Gauge,
+    /// Only for values that only go up (kernel drop counters, tasks done); the name ends in
+    /// `_total`.
+    Counter,
+}
+
+impl Kind {
+    fn word(self) -> &'static str {
+        match self {
+            Kind::Gauge => "gauge",
+            Kind::Counter => "counter",
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Family {
+    help: String,
+    kind: Kind,
+    /// Rendered label set -> value. One sample per label set: a second one with the same labels
+    /// keeps the larger value, so a scrape never sees a duplicate series.
+    samples: BTreeMap<String, f64>,
+    /// Label sets in the order first added.
+    order: Vec<String>,
+}
+
 /// Collects samples and writes them grouped by metric family, each with its HELP and TYPE.
 #[derive(Debug, Default)]
 pub struct Exposition {
-    families: BTreeMap<String, (String, Vec<String>)>,
+    families: BTreeMap<String, Family>,
 }
 
 impl Exposition {
     /// Add a gauge sample. `name` is sanitized to `[a-zA-Z0-9_]`.
     pub fn gauge(&mut self, name: &str, help: &str, labels: &[(&str, &str)], value: f64) {
+        self.sample(Kind::Gauge, name, help, labels, value);
+    }
+
+    /// Add a counter sample; `name` must end in `_total`.
+    pub fn counter(&mut self, name: &str, help: &str, labels: &[(&str, &str)], value: f64) {
+        debug_assert!(name.ends_with("_total"), "counter {name} without _total");
+        self.sample(Kind::Counter, name, help, labels, value);
+    }
+
+    /// An `_info` gauge: value 1, the facts in its labels.
+    pub fn info(&mut self, name: &str, help: &str, labels: &[(&str, &str)]) {
+        debug_assert!(name.ends_with("_info"), "info metric {name} without _info");
+        self.sample(Kind::Gauge, name, help, labels, 1.0);
+    }
+
+    fn sample(&mut self, kind: Kind, name: &str, help: &str, labels: &[(&str, &str)], value: f64) {
         if !value.is_finite() {
             return;
         }
         let name = metric_name(name);
-        let mut line = name.clone();
+        let mut line = String::new();
         if !labels.is_empty() {
             line.push('{');
             for (i, (k, v)) in labels.iter().enumerate() {
@@ -28,26 +73,32 @@ impl Exposition {
             }
             line.push('}');
         }
-        let _ = write!(line, " {value}");
-        self.families
-            .entry(name)
-            .or_insert_with(|| (help.to_string(), Vec::new()))
-            .1
-            .push(line);
+        let family = self.families.entry(name).or_insert_with(|| Family {
+            help: help.to_string(),
+            kind,
+            samples: BTreeMap::new(),
+            order: Vec::new(),
+        });
+        match family.samples.get_mut(&line) {
+            Some(v) => *v = v.max(value),
+            None => {
+                family.samples.insert(line.clone(), value);
+                family.order.push(line);
+            }
+        }
     }
 
     pub fn render(&self) -> String {
         let mut out = String::new();
-        for (name, (help, samples)) in &self.families {
+        for (name, family) in &self.families {
             let _ = writeln!(
                 out,
                 "# HELP {name} {}",
-                help.replace('\\', "\\\\").replace('\n', "\\n")
+                family.help.replace('\\', "\\\\").replace('\n', "\\n")
             );
-            let _ = writeln!(out, "# TYPE {name} gauge");
-            for s in samples {
-                out.push_str(s);
-                out.push('\n');
+            let _ = writeln!(out, "# TYPE {name} {}", family.kind.word());
+            for labels in &family.order {
+                let _ = writeln!(out, "{name}{labels} {}", family.samples[labels]);
             }
         }
         out
@@ -113,6 +164,22 @@ mod tests {
              # HELP celtool_b B.\n# TYPE celtool_b gauge\nceltool_b 2\n"
         );
         assert_eq!(metric_name("9a.b-c"), "_9a_b_c");
+    }
+
+    #[test]
+    fn counters_info_and_one_sample_per_label_set() {
+        let mut e = Exposition::default();
+        e.counter("celtool_x_total", "X.", &[("a", "1")], 5.0);
+        e.info("celtool_info", "I.", &[("version", "1.2")]);
+        e.gauge("celtool_y", "Y.", &[("a", "1")], 1.0);
+        e.gauge("celtool_y", "Y.", &[("a", "1")], 3.0);
+        e.gauge("celtool_y", "Y.", &[("a", "1")], 2.0);
+        assert_eq!(
+            e.render(),
+            "# HELP celtool_info I.\n# TYPE celtool_info gauge\nceltool_info{version=\"1.2\"} 1\n\
+             # HELP celtool_x_total X.\n# TYPE celtool_x_total counter\nceltool_x_total{a=\"1\"} 5\n\
+             # HELP celtool_y Y.\n# TYPE celtool_y gauge\nceltool_y{a=\"1\"} 3\n"
+        );
     }
 
     #[test]

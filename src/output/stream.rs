@@ -29,7 +29,7 @@ where
 /// the reader's choice, not an error.
 pub fn write_json<T: Serialize + ?Sized>(out: impl Write, value: &T) -> Result<(), Error> {
     let mut out = io::BufWriter::with_capacity(64 * 1024, out);
-    let done = serde_json::to_writer_pretty(&mut out, value)
+    let done = super::json::write(&mut out, value)
         .map_err(io::Error::from)
         .and_then(|()| out.write_all(b"\n"))
         .and_then(|()| out.flush());

@@ -1,6 +1,6 @@
 //! Tables: comfy-table with borders on a terminal, plain aligned columns when piped.
 
-use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table, Width, presets};
 
 use super::{Style, sanitize};
 
@@ -11,13 +11,58 @@ pub enum Align {
     Right,
 }
 
+/// The narrowest a text column is squeezed to before the table gives up fitting the width.
+const MIN_TEXT: usize = 20;
+
 /// Render rows under headers. Cell text is sanitized here, so callers pass raw names.
+///
+/// On a terminal of known width (COLUMNS, else the terminal's size) a table that fits gets
+/// borders and is wrapped to the width: numbers are never split, text columns keep at least
+/// [`MIN_TEXT`] characters. One that cannot fit that way, and every table when stdout is not a
+/// terminal, is plain aligned columns without wrapping (one line per row, for grep and awk). On
+/// a terminal of unknown width (a pty of size 0) nothing is wrapped either.
 pub fn render(style: &Style, headers: &[(&str, Align)], rows: &[Vec<String>]) -> String {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| sanitize(c)).collect())
+        .collect();
+    let widest: Vec<usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, (h, _))| {
+            cells
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .chain([h.chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let least = |i: usize| match headers[i].1 {
+        Align::Right => widest[i],
+        Align::Left => widest[i].min(MIN_TEXT),
+    };
+    let width = if style.tty {
+        super::width::width(true)
+    } else {
+        None
+    };
+    let needed: usize = (0..headers.len()).map(|i| least(i) + 3).sum::<usize>() + 1;
+    let bordered = style.tty && width.is_none_or(|w| needed <= w);
     let mut table = Table::new();
-    if style.tty {
-        table
-            .load_style(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic);
+    if bordered {
+        table.load_style(presets::UTF8_FULL_CONDENSED);
+        match width {
+            Some(w) => {
+                table
+                    .set_content_arrangement(ContentArrangement::Dynamic)
+                    .set_width(u16::try_from(w).unwrap_or(u16::MAX));
+            }
+            None => {
+                table.set_content_arrangement(ContentArrangement::Disabled);
+            }
+        }
     } else {
         table
             .load_style(presets::NOTHING)
@@ -29,8 +74,8 @@ pub fn render(style: &Style, headers: &[(&str, Align)], rows: &[Vec<String>]) ->
         table.enforce_styling();
     }
     table.set_header(headers.iter().map(|(h, _)| *h));
-    for row in rows {
-        table.add_row(row.iter().map(|c| sanitize(c)));
+    for row in cells {
+        table.add_row(row);
     }
     for (i, (_, align)) in headers.iter().enumerate() {
         if let Some(col) = table.column_mut(i) {
@@ -38,10 +83,16 @@ pub fn render(style: &Style, headers: &[(&str, Align)], rows: &[Vec<String>]) ->
                 Align::Left => CellAlignment::Left,
                 Align::Right => CellAlignment::Right,
             });
+            col.set_constraint(match align {
+                Align::Right => ColumnConstraint::ContentWidth,
+                Align::Left => ColumnConstraint::LowerBoundary(Width::Fixed(
+                    u16::try_from(least(i)).unwrap_or(u16::MAX),
+                )),
+            });
         }
     }
     let mut text = table.to_string();
-    if !style.tty {
+    if !bordered {
         // Without borders comfy-table pads every line to the table's width; trailing blanks
         // only get in the way of grep and awk.
         text = text

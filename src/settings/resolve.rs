@@ -105,6 +105,7 @@ impl Settings {
                 vhost: args.vhost.clone(),
                 timeout: args.timeout,
                 deadline: args.deadline,
+                ca_file: args.ca_file.clone(),
             };
             let password = std::env::var("CELTOOL_PASSWORD").ok();
             let (endpoint, vhost) = resolve_endpoint(&flags, &config, password)?;

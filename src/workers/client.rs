@@ -140,9 +140,7 @@ async fn connect(
 
 /// TLS with rustls and the platform's trust store, as the management client uses over https.
 fn tls_adaptor(endpoint: &AmqpEndpoint) -> Result<amqprs::tls::TlsAdaptor, WorkerError> {
-    use rustls_platform_verifier::ConfigVerifierExt;
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let config = rustls::ClientConfig::with_platform_verifier()
+    let config = crate::broker::tls::rustls_config(endpoint.ca_file.as_deref())
         .map_err(|e| WorkerError::Settings(format!("{endpoint}: cannot set up TLS: {e}")))?;
     Ok(amqprs::tls::TlsAdaptor::new(
         tokio_rustls::TlsConnector::from(Arc::new(config)),

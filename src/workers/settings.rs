@@ -22,6 +22,8 @@ pub struct AmqpEndpoint {
     pub password: Secret,
     /// The vhost named in an explicit AMQP URL's path, if any.
     pub vhost: Option<String>,
+    /// PEM certificates to trust besides the platform's (`--ca-file`), for amqps.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl fmt::Display for AmqpEndpoint {
@@ -64,6 +66,7 @@ pub fn amqp_endpoint(
             user: user.to_string(),
             password: password.clone(),
             vhost: None,
+            ca_file: None,
         });
     };
     let bad =
@@ -93,6 +96,7 @@ pub fn amqp_endpoint(
         user: user.to_string(),
         password: password.clone(),
         vhost,
+        ca_file: None,
     })
 }
 

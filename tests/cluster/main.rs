@@ -332,7 +332,7 @@ fn node_stopped(c: &Cluster, n2: &str) {
             &f["evidence"]["online"],
             &f["evidence"]["majority"]
         ),
-        (&json!(2.0), &json!(1.0), &json!(2.0)),
+        (&json!(2), &json!(1), &json!(2)),
         "{f:#}"
     );
     assert!(

@@ -6,6 +6,7 @@ mod doctor;
 mod faults;
 mod fix;
 mod fix_host;
+mod formats;
 mod host;
 mod listing;
 mod load;

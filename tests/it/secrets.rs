@@ -209,6 +209,12 @@ fn the_password_never_appears_in_any_output_journal_or_metrics_file() {
         &password_file,
         &format!("{PASSWORD}\nsecond line ignored\n"),
     );
+    // As a careful operator keeps it (0644 would draw a warning on stderr).
+    std::fs::set_permissions(
+        &password_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
     let config = dir.path().join("config.toml");
     write(
         &config,

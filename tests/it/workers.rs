@@ -55,6 +55,7 @@ fn inputs(vhost: &str, expect: Expect) -> Inputs {
         timeout: Duration::from_secs(30),
         profile: None,
         deadline: None,
+        ca_file: None,
     };
     Inputs {
         amqp: amqp_endpoint(&endpoint.url, "guest", &endpoint.password, None).unwrap(),

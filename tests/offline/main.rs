@@ -3,6 +3,12 @@
 //! replayed by an in-process server, the catalog, and the generated files. They pass with
 //! RabbitMQ stopped.
 
+mod cli_help;
+mod contrib;
+mod formats;
 mod generated;
 mod replay;
+mod safety;
 mod scenarios;
+mod tables;
+mod tls;

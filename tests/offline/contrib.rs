@@ -1,0 +1,131 @@
+//! contrib/ is tested: the alerting rules pass `promtool check rules` and their unit tests
+//! (`promtool test rules`; promtool is required), and every celtool metric the rules and
+//! the Grafana dashboard use is one celtool really writes (names taken from real output).
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use crate::replay::{Replay, celtool, repo_root, run};
+
+fn promtool(args: &[&str]) -> Option<String> {
+    let out = Command::new("promtool")
+        .args(args)
+        .current_dir(repo_root().join("contrib/prometheus"))
+        .output()
+        .unwrap_or_else(|e| panic!("promtool: {e}: install it (apt-get install prometheus)"));
+    let said =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "promtool {args:?}:\n{said}");
+    Some(said)
+}
+
+#[test]
+fn the_alerting_rules_pass_their_promtool_tests() {
+    if let Some(said) = promtool(&["check", "rules", "celtool.rules.yml"]) {
+        assert!(said.contains("SUCCESS"), "{said}");
+    }
+    if let Some(said) = promtool(&["test", "rules", "celtool.rules.test.yml"]) {
+        assert!(said.contains("SUCCESS"), "{said}");
+    }
+}
+
+/// Metric names in celtool's real expositions: doctor on the recorded broker and on the host
+/// fixture trees.
+fn written_metrics() -> BTreeSet<String> {
+    let r = Replay::start("celery");
+    let mut texts = vec![
+        r.celtool(&[
+            "doctor",
+            "--only",
+            "broker",
+            "--vhost",
+            "celtool-fixture",
+            "--format",
+            "prometheus",
+        ])
+        .stdout,
+    ];
+    let clean = Replay::start("clean");
+    texts.push(
+        clean
+            .celtool(&["doctor", "--only", "broker", "--format", "prometheus"])
+            .stdout,
+    );
+    for tree in ["kernel4", "kernel6"] {
+        let root = repo_root().join("tests/fixtures/host").join(tree);
+        texts.push(
+            run(celtool()
+                .env("CELTOOL_PROC_ROOT", root.join("proc"))
+                .env("CELTOOL_SYS_ROOT", root.join("sys"))
+                .args(["doctor", "--only", "host", "--format", "prometheus"]))
+            .stdout,
+        );
+    }
+    texts
+        .iter()
+        .flat_map(|t| t.lines())
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split(' ').next())
+        .map(str::to_string)
+        .collect()
+}
+
+fn used_metrics(text: &str) -> BTreeSet<String> {
+    let re = regex::Regex::new(r"celtool_[a-z0-9_]+").unwrap();
+    re.find_iter(text)
+        .map(|m| m.as_str().to_string())
+        // Words of the annotations, not metrics.
+        .filter(|m| !m.starts_with("celtool_profile") && !m.starts_with("celtool_vhost"))
+        .collect()
+}
+
+#[test]
+fn rules_and_dashboard_use_only_metrics_celtool_writes() {
+    let written = written_metrics();
+    assert!(written.contains("celtool_finding_severity"), "{written:?}");
+    let contrib = repo_root().join("contrib");
+    let rules = std::fs::read_to_string(contrib.join("prometheus/celtool.rules.yml")).unwrap();
+    let dashboard = std::fs::read_to_string(contrib.join("grafana/celtool.json")).unwrap();
+    let parsed: serde_json::Value = serde_json::from_str(&dashboard).expect("dashboard is JSON");
+    assert!(parsed["panels"].as_array().is_some_and(|p| !p.is_empty()));
+    let exprs: Vec<String> = parsed["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["targets"].as_array().cloned().unwrap_or_default())
+        .map(|t| t["expr"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let mut used = used_metrics(&rules);
+    used.extend(used_metrics(&exprs.join("\n")));
+    let unknown: Vec<&String> = used.iter().filter(|m| !written.contains(*m)).collect();
+    assert!(
+        unknown.is_empty(),
+        "metrics celtool does not write: {unknown:?}\nwritten: {written:?}"
+    );
+}
+
+#[test]
+fn the_units_and_cron_entry_run_doctor_into_the_debian_textfile_directory() {
+    let contrib = repo_root().join("contrib");
+    let dir = "/var/lib/prometheus/node-exporter/";
+    for f in ["systemd/celtool-doctor.service", "cron/celtool-doctor"] {
+        let text = std::fs::read_to_string(contrib.join(f)).unwrap();
+        assert!(
+            text.contains(&format!(
+                "doctor --only host --quiet --textfile {dir}celtool.prom"
+            )),
+            "{f}"
+        );
+    }
+    // The command lines parse: celtool accepts exactly these arguments.
+    let r = run(celtool().args([
+        "doctor",
+        "--only",
+        "host",
+        "--quiet",
+        "--textfile",
+        "/nonexistent/x.prom",
+        "--help",
+    ]));
+    assert_eq!(r.code, 0, "{r:#?}");
+}

@@ -1,0 +1,188 @@
+//! Tables and doctor's text on a real terminal: a pty (util-linux `script`) of size 0, one
+//! sized with stty, and COLUMNS. Numbers are never split, text is not squeezed below 20
+//! characters, nothing wraps when the width is unknown, prose wraps at word boundaries.
+
+use std::process::Command;
+
+use crate::replay::{Replay, Run, celtool, run};
+
+const V: &str = "celtool-fixture";
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// Run celtool on a pty; `cols` sizes it first (None: the pty keeps size 0).
+fn on_pty(url: &str, cols: Option<u16>, env: &[(&str, &str)], args: &[&str]) -> Option<Run> {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("note: util-linux script not found; pty test skipped");
+        return None;
+    }
+    let mut line = String::new();
+    if let Some(c) = cols {
+        line.push_str(&format!("stty cols {c} rows 50; "));
+    }
+    line.push_str(&quote(env!("CARGO_BIN_EXE_celtool")));
+    for a in ["--url", url, "--color", "never"].iter().chain(args) {
+        line.push(' ');
+        line.push_str(&quote(a));
+    }
+    // The clean environment of celtool(); the pty runs the binary through script.
+    let cmd = celtool();
+    let mut script = Command::new("script");
+    script.args(["-qec", &line, "/dev/null"]);
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            script.env(k, v);
+        }
+    }
+    script.env_remove("COLUMNS");
+    for (k, v) in env {
+        script.env(k, v);
+    }
+    let mut r = run(script.env_clear_except_set());
+    r.stdout = r.stdout.replace("\r\n", "\n");
+    Some(r)
+}
+
+trait EnvClear {
+    fn env_clear_except_set(&mut self) -> &mut Self;
+}
+
+impl EnvClear for Command {
+    /// The command keeps only what was set on it (no COLUMNS or TERM from the test's shell).
+    fn env_clear_except_set(&mut self) -> &mut Self {
+        let set: Vec<(std::ffi::OsString, std::ffi::OsString)> = self
+            .get_envs()
+            .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned())))
+            .collect();
+        self.env_clear();
+        for (k, v) in set {
+            self.env(k, v);
+        }
+        self
+    }
+}
+
+/// The ready counts that the JSON gives, as the table must show them whole.
+fn ready_counts(r: &Replay) -> Vec<String> {
+    let q = r
+        .celtool(&["queues", "--vhost", V, "--format", "json"])
+        .json();
+    q.as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["ready"].to_string())
+        .collect()
+}
+
+#[test]
+fn a_pty_of_size_0_does_not_wrap() {
+    let r = Replay::start("celery");
+    let Some(out) = on_pty(&r.url, None, &[], &["queues", "--vhost", V]) else {
+        return;
+    };
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert!(
+        out.stdout
+            .contains("┆ celeryev.5b1c7a0e-0000-4000-8000-00000000beef ┆"),
+        "the event queue's name whole on one line:\n{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains('│'),
+        "borders on a terminal:\n{}",
+        out.stdout
+    );
+    for n in ready_counts(&r) {
+        assert!(
+            out.stdout.contains(&format!(" {n} ")),
+            "{n} whole in\n{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn a_sized_pty_wraps_text_but_never_numbers() {
+    let r = Replay::start("celery");
+    // 140 columns: the table (149 wide unwrapped) fits once the name column wraps.
+    let Some(out) = on_pty(&r.url, Some(140), &[], &["queues", "--vhost", V]) else {
+        return;
+    };
+    assert_eq!(out.code, 0, "{out:#?}");
+    for l in out.stdout.lines() {
+        assert!(
+            l.chars().count() <= 140,
+            "{} columns: {l}",
+            l.chars().count()
+        );
+    }
+    assert!(out.stdout.contains('│'), "{}", out.stdout);
+    let name_lines = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("celeryev.5b1c7a0e"))
+        .count();
+    assert_eq!(name_lines, 1, "the name starts once:\n{}", out.stdout);
+    assert!(
+        !out.stdout
+            .contains("celeryev.5b1c7a0e-0000-4000-8000-00000000beef"),
+        "wrapped:\n{}",
+        out.stdout
+    );
+    for n in ready_counts(&r) {
+        assert!(
+            out.stdout.contains(&format!(" {n} ")),
+            "{n} whole in\n{}",
+            out.stdout
+        );
+    }
+    // 80 columns cannot hold ten columns with borders: plain columns, one line per row.
+    let narrow = on_pty(&r.url, Some(80), &[], &["queues", "--vhost", V]).unwrap();
+    assert!(!narrow.stdout.contains('│'), "{}", narrow.stdout);
+    let rows = narrow.stdout.lines().count();
+    let queues = ready_counts(&r).len();
+    assert_eq!(rows, queues + 1, "one line per queue:\n{}", narrow.stdout);
+}
+
+#[test]
+fn columns_is_honoured_and_prose_wraps_at_words() {
+    let r = Replay::start("celery");
+    let Some(out) = on_pty(
+        &r.url,
+        Some(200),
+        &[("COLUMNS", "70")],
+        &["doctor", "--only", "broker", "--vhost", V],
+    ) else {
+        return;
+    };
+    assert_eq!(out.code, 2, "{out:#?}");
+    for l in out.stdout.lines().filter(|l| l.starts_with("          ")) {
+        let long = l.chars().count() > 70;
+        assert!(
+            !long || !l.trim().contains(' '),
+            "over 70 columns with a space to break at: {l}"
+        );
+    }
+    let json = r
+        .celtool(&[
+            "doctor", "--only", "broker", "--vhost", V, "--format", "json",
+        ])
+        .json();
+    let words: Vec<&str> = out.stdout.split_whitespace().collect();
+    let text = words.join(" ");
+    for f in json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] != "ok")
+    {
+        let remedy: Vec<&str> = f["remedy"].as_str().unwrap().split_whitespace().collect();
+        assert!(
+            text.contains(&remedy.join(" ")),
+            "remedy whole, words unsplit: {remedy:?}\n{}",
+            out.stdout
+        );
+    }
+}
