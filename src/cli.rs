@@ -75,7 +75,8 @@ pub struct GlobalArgs {
     pub deadline: Option<Duration>,
 
     /// Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate)
-    /// besides the system's, for an https --url and the amqps:// connection to the workers
+    /// besides the system's, for an https --url and the amqps:// connection to the workers;
+    /// for a rediss:// --url, instead of the system's (as redis-cli --cacert)
     #[arg(long, global = true, env = "CELTOOL_CA_FILE", value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
 

@@ -131,6 +131,7 @@ pub fn gather(
                 &s.target,
                 s.password.as_ref(),
                 s.timeout,
+                s.ca_file.as_deref(),
                 &s.gather,
             ))
             .map(|snap| BrokerPart::Redis {

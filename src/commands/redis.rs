@@ -201,6 +201,7 @@ fn read_listing(st: &Settings) -> Result<RedisSnapshot, Error> {
             &s.target,
             s.password.as_ref(),
             s.timeout,
+            s.ca_file.as_deref(),
             &opts,
         ))
         .map_err(|e| Error::Io(e.to_string()))?;

@@ -19,6 +19,7 @@ fn connect(s: &RedisSettings) -> Result<RedisClient, Error> {
             &s.target,
             s.password.as_ref(),
             s.timeout,
+            s.ca_file.as_deref(),
         ))
         .map_err(|e| Error::Io(e.to_string()))?;
     fixes::use_connection(client.clone());

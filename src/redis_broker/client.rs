@@ -29,6 +29,13 @@ pub enum RedisError {
         what: String,
         secs: u64,
     },
+    #[error(
+        "cannot use the CA file {path}: {why}; give a PEM file of the CA that signed the Redis server's certificate (--ca-file, CELTOOL_CA_FILE or the profile's ca_file)"
+    )]
+    CaFile { path: String, why: String },
+    /// A certificate rustls refused, in words (untrusted CA, self-signed, wrong name, expired).
+    #[error("{server}: {what}")]
+    Tls { server: String, what: String },
 }
 
 impl RedisError {
@@ -55,20 +62,46 @@ pub struct RedisClient {
 }
 
 impl RedisClient {
-    /// Connect and authenticate. `password` None or empty: no AUTH.
+    /// Connect and authenticate. `password` None or empty: no AUTH. `ca_file`: for rediss://,
+    /// trust the certificates of this PEM file instead of the system's roots (as `redis-cli
+    /// --cacert` does).
     pub async fn connect(
         target: &Target,
         password: Option<&Secret>,
         timeout: Duration,
+        ca_file: Option<&std::path::Path>,
     ) -> Result<RedisClient, RedisError> {
         // rustls needs a process-wide crypto provider; installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let server = target.to_string();
-        let client = redis::Client::open(target.connection_info(password)).map_err(|e| {
-            RedisError::Unreachable {
-                server: server.clone(),
-                cause: one_line(&e),
+        let info = target.connection_info(password);
+        let opened = match ca_file.filter(|_| target.tls) {
+            Some(path) => {
+                let shown = crate::output::sanitize(&path.display().to_string());
+                let pem = std::fs::read(path).map_err(|e| RedisError::CaFile {
+                    path: shown.clone(),
+                    why: e.to_string(),
+                })?;
+                if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+                    return Err(RedisError::CaFile {
+                        path: shown,
+                        why: "no certificate in it (expected PEM: -----BEGIN CERTIFICATE-----)"
+                            .into(),
+                    });
+                }
+                redis::Client::build_with_tls(
+                    info,
+                    redis::TlsCertificates {
+                        client_tls: None,
+                        root_cert: Some(pem),
+                    },
+                )
             }
+            None => redis::Client::open(info),
+        };
+        let client = opened.map_err(|e| RedisError::Unreachable {
+            server: server.clone(),
+            cause: one_line(&e),
         })?;
         let config = redis::AsyncConnectionConfig::new()
             .set_connection_timeout(Some(timeout))
@@ -87,9 +120,10 @@ impl RedisClient {
                 });
             }
             Ok(Err(e)) => {
-                return Err(RedisError::Unreachable {
-                    server,
-                    cause: one_line(&e),
+                let cause = one_line(&e);
+                return Err(match crate::broker::tls::certificate_problem(&cause) {
+                    Some(what) => RedisError::Tls { server, what },
+                    None => RedisError::Unreachable { server, cause },
                 });
             }
             Err(_) => {

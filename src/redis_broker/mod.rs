@@ -21,8 +21,9 @@ pub async fn read(
     target: &Target,
     password: Option<&crate::settings::Secret>,
     timeout: std::time::Duration,
+    ca_file: Option<&std::path::Path>,
     opts: &Options,
 ) -> Result<RedisSnapshot, RedisError> {
-    let client = RedisClient::connect(target, password, timeout).await?;
+    let client = RedisClient::connect(target, password, timeout, ca_file).await?;
     Ok(gather(&client, opts).await)
 }

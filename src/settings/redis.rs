@@ -25,6 +25,9 @@ pub struct RedisSettings {
     pub link: Option<(f64, &'static str)>,
     /// The TTL doctor --fix gives result keys that have none, seconds.
     pub result_expires: u64,
+    /// For rediss://: the PEM file of the CA to trust instead of the system's roots
+    /// (`--ca-file`, `CELTOOL_CA_FILE`, the profile's `ca_file`).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// Resolve the Redis settings from the URL, the profile and the environment (`env` reads one
@@ -34,6 +37,7 @@ pub(super) fn resolve(
     profile: &Profile,
     profile_name: &str,
     timeout: Duration,
+    ca_file: Option<std::path::PathBuf>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<RedisSettings, Error> {
     let target = Target::parse(url).map_err(|e| Error::Usage(e.to_string()))?;
@@ -98,6 +102,7 @@ pub(super) fn resolve(
         gather,
         link,
         result_expires,
+        ca_file: ca_file.or_else(|| profile.ca_file.clone()),
     })
 }
 
@@ -122,6 +127,7 @@ mod tests {
             &Profile::default(),
             "default",
             Duration::from_secs(3),
+            None,
             &env(&[]),
         )
         .unwrap();
@@ -143,7 +149,7 @@ mod tests {
             redis_result_expires: Some("1h".into()),
             ..Profile::default()
         };
-        let s = resolve(URL, &profile, "p", Duration::from_secs(1), &env(&[])).unwrap();
+        let s = resolve(URL, &profile, "p", Duration::from_secs(1), None, &env(&[])).unwrap();
         assert_eq!(s.gather.visibility_timeout, 7200.0);
         assert_eq!(s.gather.interval, Duration::from_millis(500));
         assert_eq!(s.link, Some((125e6, "redis_link_mbit")));
@@ -155,7 +161,7 @@ mod tests {
             ("CELTOOL_REDIS_RESULT_EXPIRES", "10m"),
             ("CELTOOL_PASSWORD", "s3cret"),
         ]);
-        let s = resolve(URL, &profile, "p", Duration::from_secs(1), &vars).unwrap();
+        let s = resolve(URL, &profile, "p", Duration::from_secs(1), None, &vars).unwrap();
         assert_eq!(s.gather.visibility_timeout, 120.0);
         assert_eq!(s.gather.interval, Duration::ZERO);
         assert_eq!(s.link, Some((12.5e6, "CELTOOL_REDIS_LINK_MBIT")));
@@ -166,7 +172,7 @@ mod tests {
     #[test]
     fn bad_values_name_where_they_came_from() {
         let err = |vars: &'static [(&'static str, &'static str)], profile: Profile| {
-            resolve(URL, &profile, "p", Duration::from_secs(1), &env(vars))
+            resolve(URL, &profile, "p", Duration::from_secs(1), None, &env(vars))
                 .unwrap_err()
                 .to_string()
         };

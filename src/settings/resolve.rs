@@ -93,6 +93,7 @@ impl Settings {
                 &profile,
                 &profile_name,
                 timeout,
+                args.ca_file.clone(),
                 &|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()),
             )?),
             None => None,

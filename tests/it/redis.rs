@@ -740,3 +740,68 @@ fn a_failed_snapshot_that_stops_writes_is_reported_not_mistaken_for_an_outage() 
     assert_eq!(f["severity"], "crit");
     assert_eq!(r.code, 2);
 }
+
+/// A CA (PEM) and a certificate and key for localhost signed by it, written under `dir`.
+fn tls_files(
+    dir: &std::path::Path,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let (ca_pem, cert, key_pem) = (dir.join("ca.pem"), dir.join("srv.pem"), dir.join("srv.key"));
+    std::fs::write(&ca_pem, ca.pem()).unwrap();
+    std::fs::write(&cert, leaf.pem()).unwrap();
+    std::fs::write(&key_pem, key.serialize_pem()).unwrap();
+    (ca_pem, cert, key_pem)
+}
+
+#[test]
+fn rediss_with_a_private_ca_is_trusted_through_the_ca_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = tls_files(dir.path());
+    let tls_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let tls_port_s = tls_port.to_string();
+    // The plain port answers the start-up PING; celtool talks TLS to the other one.
+    let _server = PrivateRedis::start(&[
+        "--tls-port",
+        &tls_port_s,
+        "--tls-cert-file",
+        cert.to_str().unwrap(),
+        "--tls-key-file",
+        key.to_str().unwrap(),
+        "--tls-ca-cert-file",
+        ca.to_str().unwrap(),
+        "--tls-auth-clients",
+        "no",
+    ]);
+    let url = format!("rediss://localhost:{tls_port}/0");
+    // The system's roots do not know this CA: one line that says what to do, exit 3.
+    let r = run(celtool().args(["queues", "--url", &url]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(r.stderr.contains("--ca-file"), "{r:#?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
+    // With the CA file (flag or environment) the listing and doctor read the server.
+    let r = run(celtool().args(["queues", "--url", &url, "--ca-file", ca.to_str().unwrap()]));
+    assert_eq!(r.code, 0, "{r:#?}");
+    let r = run(celtool()
+        .args([
+            "doctor", "--url", &url, "--only", "broker", "--format", "json",
+        ])
+        .env("CELTOOL_CA_FILE", &ca));
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert_eq!(r.json()["status"], "ok", "{}", r.stdout);
+    // A file without certificates is named as such.
+    let r = run(celtool().args(["queues", "--url", &url, "--ca-file", key.to_str().unwrap()]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(r.stderr.contains("no certificate in it"), "{r:#?}");
+}
