@@ -36,8 +36,9 @@ pub struct WorkersNeed {
 pub enum BrokerNeed {
     /// These parts of the management API (through the client passed to [`gather`]).
     RabbitMq(rabbit::Need),
-    /// The Redis server these settings name: one snapshot of its database.
-    Redis(RedisSettings),
+    /// The Redis server these settings name: one snapshot of its database (boxed: the
+    /// settings are much bigger than the RabbitMQ parts).
+    Redis(Box<RedisSettings>),
 }
 
 /// What a run reads.

@@ -50,7 +50,7 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
     };
     let wants = |part: Part| args.only.is_empty() || args.only.contains(&part);
     let need = Need {
-        broker: wants(Part::Broker).then(|| BrokerNeed::Redis(s.clone())),
+        broker: wants(Part::Broker).then(|| BrokerNeed::Redis(Box::new(s.clone()))),
         workers: None,
         host: wants(Part::Host).then(|| crate::host::GatherOptions {
             nic: Some(crate::host::nic::DOCTOR_INTERVAL),
