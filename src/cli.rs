@@ -24,10 +24,11 @@ Configuration: flags > CELTOOL_* environment > config file ($CELTOOL_CONFIG or
 ~/.config/celtool/config.toml) > defaults. The password comes only from CELTOOL_PASSWORD or a
 profile's password_file (default: guest).";
 
-/// Diagnose and fix the failures of Celery fleets on RabbitMQ.
+/// Diagnose and fix the failures of Celery fleets on RabbitMQ and Redis.
 ///
-/// celtool reads the RabbitMQ management HTTP API, finds what Celery fleets are known to suffer
-/// (event queues nobody consumes, alarms blocking publishers, backlogs, result floods, dead
+/// celtool reads the RabbitMQ management HTTP API (or a Redis broker), asks the Celery workers
+/// themselves and looks at this host, finds what Celery fleets are known to suffer (event
+/// queues nobody consumes, alarms blocking publishers, backlogs, result floods, hung or dead
 /// workers...), explains each finding and names the exact fix.
 #[derive(Debug, Parser)]
 #[command(name = "celtool", version, after_long_help = EXIT_CODES, after_help = EXIT_CODES)]
@@ -46,8 +47,8 @@ pub struct GlobalArgs {
           add = clap_complete::ArgValueCompleter::new(crate::help::profile_names))]
     pub profile: Option<String>,
 
-    /// Base URL of the management API (https supported; keep any path prefix)
-    /// [default: http://localhost:15672]
+    /// Base URL of the management API (https supported; keep any path prefix), or a Redis
+    /// broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]
     #[arg(long, global = true, env = "CELTOOL_URL", value_name = "URL")]
     pub url: Option<String>,
 
