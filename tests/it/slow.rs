@@ -50,6 +50,25 @@ fn celtool_at(url: &str, args: &[&str]) -> Run {
         .env("CELTOOL_PASSWORD", PASSWORD))
 }
 
+/// `doctor --no-workers --only broker --format json` against `url`, with `extra` arguments.
+fn broker_doctor(url: &str, extra: &[&str]) -> Run {
+    broker_doctor_as(url, "json", extra)
+}
+
+/// The same in another `--format`.
+fn broker_doctor_as(url: &str, format: &str, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "doctor",
+        "--no-workers",
+        "--only",
+        "broker",
+        "--format",
+        format,
+    ];
+    args.extend_from_slice(extra);
+    celtool_at(url, &args)
+}
+
 fn has(r: &Run, id: &str, severity: &str, subject: &str) -> bool {
     r.problems()
         .iter()
@@ -69,17 +88,7 @@ fn finding_summary(r: &Run, id: &str) -> String {
 #[test]
 fn defaults_wait_through_a_queue_listing_held_back_for_15_s() {
     let url = slow_broker(Duration::from_secs(15), 1);
-    let r = celtool_at(
-        &url,
-        &[
-            "doctor",
-            "--no-workers",
-            "--only",
-            "broker",
-            "--format",
-            "json",
-        ],
-    );
+    let r = broker_doctor(&url, &[]);
     assert!(!r.stderr.contains("panicked"), "{r:#?}");
     assert_eq!(r.code, 2, "{r:#?}");
     // Both critical findings: the one from the nodes and the one from the late queue list.
@@ -108,19 +117,7 @@ fn defaults_wait_through_a_queue_listing_held_back_for_15_s() {
 fn the_deadline_reports_what_arrived_and_the_gap() {
     let url = slow_broker(Duration::from_secs(60), 1);
     let started = Instant::now();
-    let r = celtool_at(
-        &url,
-        &[
-            "doctor",
-            "--no-workers",
-            "--only",
-            "broker",
-            "--format",
-            "json",
-            "--deadline",
-            "3s",
-        ],
-    );
+    let r = broker_doctor(&url, &["--deadline", "3s"]);
     let took = started.elapsed();
     assert!(!r.stderr.contains("panicked"), "{r:#?}");
     // The node's critical finding stays; the queue list is an unknown gap; crit wins the code.
@@ -146,19 +143,7 @@ fn the_deadline_reports_what_arrived_and_the_gap() {
     assert!(took < Duration::from_secs(50), "took {took:?}");
 
     // Nagios: one UNKNOWN-or-worse line on stdout, same code.
-    let r = celtool_at(
-        &url,
-        &[
-            "doctor",
-            "--no-workers",
-            "--only",
-            "broker",
-            "--format",
-            "nagios",
-            "--deadline",
-            "3s",
-        ],
-    );
+    let r = broker_doctor_as(&url, "nagios", &["--deadline", "3s"]);
     assert_eq!(r.code, 2, "{r:#?}");
     assert!(r.stdout.starts_with("CELTOOL CRITICAL: "), "{r:#?}");
 }
@@ -178,19 +163,7 @@ fn a_deadline_before_anything_arrives_is_unknown_in_every_format() {
             && first.ends_with(": no answer before the run's deadline (2s); raise --deadline or check the broker's load"),
         "{r:#?}"
     );
-    let r = celtool_at(
-        &url,
-        &[
-            "doctor",
-            "--no-workers",
-            "--only",
-            "broker",
-            "--format",
-            "json",
-            "--deadline",
-            "2s",
-        ],
-    );
+    let r = broker_doctor(&url, &["--deadline", "2s"]);
     assert_eq!(r.code, 3, "{r:#?}");
     assert!(
         has(&r, "broker.unreachable", "unknown", &format!("{url}/")),
@@ -241,19 +214,7 @@ fn a_body_that_stalls_after_its_first_bytes_is_a_stall_not_bad_json() {
         "{r:#?}"
     );
     // In doctor it is a gap: the stall is named, the node's critical finding stays.
-    let r = celtool_at(
-        &url,
-        &[
-            "doctor",
-            "--no-workers",
-            "--only",
-            "broker",
-            "--timeout",
-            "1s",
-            "--format",
-            "json",
-        ],
-    );
+    let r = broker_doctor(&url, &["--timeout", "1s"]);
     assert_eq!(r.code, 2, "{r:#?}");
     assert!(
         has(&r, "broker.alarm.memory", "crit", "rabbit@n1"),
@@ -289,19 +250,7 @@ fn the_wait_for_an_answer_grows_with_the_objects_the_overview_counts() {
     let big = slow_broker(Duration::from_secs(5), 8000);
     let r = celtool_at(&big, &["queues", "--timeout", "1s", "--format", "json"]);
     assert_eq!(r.code, 0, "{r:#?}");
-    let r = celtool_at(
-        &big,
-        &[
-            "doctor",
-            "--no-workers",
-            "--only",
-            "broker",
-            "--timeout",
-            "1s",
-            "--format",
-            "json",
-        ],
-    );
+    let r = broker_doctor(&big, &["--timeout", "1s"]);
     assert!(
         has(&r, "queues.no-consumers", "crit", "/jobs"),
         "{:#?}",
@@ -347,17 +296,7 @@ fn a_listing_the_broker_closes_unanswered_names_the_broker_s_idle_timeout() {
         "{r:#?}"
     );
     // doctor says the same as a gap and keeps what did arrive: the node's critical finding.
-    let r = celtool_at(
-        &url,
-        &[
-            "doctor",
-            "--no-workers",
-            "--only",
-            "broker",
-            "--format",
-            "json",
-        ],
-    );
+    let r = broker_doctor(&url, &[]);
     assert_eq!(r.code, 2, "{r:#?}");
     assert!(
         has(&r, "broker.alarm.memory", "crit", "rabbit@n1"),
@@ -414,18 +353,7 @@ fn a_long_report_lists_the_worst_findings_of_each_id_and_counts_them_all() {
             respond(s, "200 OK", "[]");
         }
     });
-    let doctor = |extra: &[&str]| {
-        let mut args = vec![
-            "doctor",
-            "--no-workers",
-            "--only",
-            "broker",
-            "--format",
-            "json",
-        ];
-        args.extend_from_slice(extra);
-        celtool_at(&url, &args)
-    };
+    let doctor = |extra: &[&str]| broker_doctor(&url, extra);
     let r = doctor(&[]);
     assert_eq!(r.code, 2, "{r:#?}");
     // The long report, with its `more` finding, is what the schema says.
@@ -489,30 +417,10 @@ fn a_long_report_lists_the_worst_findings_of_each_id_and_counts_them_all() {
     assert_eq!(n(&r), 60, "{}", r.stdout);
     assert_eq!(r.code, 2);
     // The other machine formats of a long report are as exact.
-    let r = celtool_at(
-        &url,
-        &[
-            "doctor",
-            "--no-workers",
-            "--only",
-            "broker",
-            "--format",
-            "prometheus",
-        ],
-    );
+    let r = broker_doctor_as(&url, "prometheus", &[]);
     assert_eq!(r.code, 2, "{r:#?}");
     crate::formats::check::valid_prometheus("long doctor report", &r.stdout);
-    let r = celtool_at(
-        &url,
-        &[
-            "doctor",
-            "--no-workers",
-            "--only",
-            "broker",
-            "--format",
-            "nagios",
-        ],
-    );
+    let r = broker_doctor_as(&url, "nagios", &[]);
     assert_eq!(r.code, 2, "{r:#?}");
     crate::formats::check::valid_nagios("long doctor report", &r.stdout);
 }
