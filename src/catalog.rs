@@ -851,7 +851,9 @@ What breaks: a saturated network card drops and delays packets: broker clients t
 heartbeats are missed, workers reconnect and the traffic grows further. The field report's Redis
 broker saturated its 1 Gbit card with Celery's own event traffic (see redis.events.fanout).
 celtool reads /proc/net/dev twice a moment apart and compares each interface's receive and
-transmit rate with /sys/class/net/IF/speed (an interface whose driver publishes no speed, as virtio NICs do, is listed as ok with its throughput and the reason it cannot be judged; lo and idle speedless interfaces are skipped).
+transmit rate with /sys/class/net/IF/speed. An interface whose driver publishes no speed (virtio
+NICs read -1) is listed as ok with its throughput and the reason it cannot be judged; lo and
+idle interfaces without a speed are skipped.
 Fix: cut the traffic (event fan-out flags, results elsewhere), or move to a faster link.",
     },
     Entry {
