@@ -394,7 +394,7 @@ fn a_real_celery_worker_is_a_tree_and_killing_its_main_is_noticed() {
     let node = format!("w{}@celtool-it", std::process::id());
     let mut worker = Worker::start(&v.name, &node);
     let main = worker.child.id() as i64;
-    let tree = wait_for(Duration::from_secs(60), || {
+    let tree = wait_for(CELERY_WAIT, || {
         worker_tree(&node).filter(|t| t["processes"].as_array().is_some_and(|p| p.len() == 3))
     })
     .unwrap_or_else(|| {

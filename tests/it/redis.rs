@@ -297,7 +297,7 @@ fn event_fan_out_of_workers_and_a_monitor_is_measured() {
         ("CELTOOL_REDIS_INTERVAL", "6s"),
         ("CELTOOL_REDIS_LINK_MBIT", "1000"),
     ];
-    let f = wait_for(Duration::from_secs(120), || {
+    let f = wait_for(CELERY_WAIT, || {
         let r = doctor(&broker, &env, &[]);
         finding(&r, "redis.events.fanout")
             .filter(|f| evidence(f, "worker_nodes") == 3.0 && evidence(f, "event_receivers") == 4.0)
@@ -361,7 +361,7 @@ fn an_eta_task_held_past_the_visibility_timeout_is_critical() {
         &[],
     );
     let env = [("CELTOOL_REDIS_VISIBILITY_TIMEOUT", "5s")];
-    let f = wait_for(Duration::from_secs(120), || {
+    let f = wait_for(CELERY_WAIT, || {
         let r = doctor(&broker, &env, &[]);
         finding(&r, "redis.unacked.visibility").filter(|f| f["severity"] == "crit")
     })
@@ -403,7 +403,7 @@ fn a_stalled_monitor_near_the_pubsub_output_buffer_limit_is_found() {
             .max()
             .unwrap_or(0)
     };
-    wait_for(Duration::from_secs(120), || {
+    wait_for(CELERY_WAIT, || {
         if omem() > 4 * 1024 * 1024 * 6 / 10 {
             return Some(());
         }

@@ -15,6 +15,11 @@ pub const API: &str = "http://127.0.0.1:15672";
 mod run;
 pub use run::*;
 
+/// How long a test waits for real Celery processes to start and show on the broker: a few
+/// seconds on an idle machine, minutes on a busy 2-core one (CI runs six tests at once). A wait
+/// that succeeds returns as soon as it does, so the limit costs nothing on a healthy run.
+pub const CELERY_WAIT: Duration = Duration::from_secs(300);
+
 /// Poll `f` until it returns Some, at most `limit`; statistics reach the API every 5 s.
 pub fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
     let start = Instant::now();

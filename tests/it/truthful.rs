@@ -46,7 +46,7 @@ fn two_idle_default_workers_give_exit_0() {
     let w1 = Worker::start_with(&v.name, "w1@idle", &[], &[]);
     let w2 = Worker::start_with(&v.name, "w2@idle", &[], &[]);
     let mut last = None;
-    let seen = wait_for(Duration::from_secs(150), || {
+    let seen = wait_for(CELERY_WAIT, || {
         let r = doctor(&v.name);
         let hb = finding(&r, "events.heartbeats");
         let ready = hb.as_ref().is_some_and(|hb| {
@@ -124,7 +124,7 @@ fn flower_rpc_clients_and_publishers_are_not_workers() {
     );
     let client = VenvProcess::spawn(&v.name, "python", &["-c", RPC_CLIENT], &rpc);
     let publisher = VenvProcess::spawn(&v.name, "python", &["-c", PUBLISHER], &[]);
-    let conns = wait_for(Duration::from_secs(120), || {
+    let conns = wait_for(CELERY_WAIT, || {
         let c = connections(&v.name);
         let k = kinds(&c);
         let has = |kind: &str| k.iter().any(|x| x == kind);
@@ -200,7 +200,7 @@ fn a_confirm_publisher_is_reported_with_its_connection() {
     let v = Vhost::new("confirms");
     let publisher = VenvProcess::spawn(&v.name, "python", &["-c", CONFIRM_PUBLISHER], &[]);
     let mut last = None;
-    let f = wait_for(Duration::from_secs(120), || {
+    let f = wait_for(CELERY_WAIT, || {
         let r = doctor(&v.name);
         let f = finding(&r, "broker.publish.confirms").filter(|f| {
             f["evidence"]["confirms_per_second"]
@@ -257,7 +257,7 @@ fn redeliveries_of_killed_acks_late_workers_are_found_in_the_totals() {
     let mut send = VenvProcess::spawn(&v.name, "python", &["-c", SEND_TASKS], &[]);
     assert!(send.finish(Duration::from_secs(120)), "{}", send.log());
     // Worker a runs four sleeping tasks, unacknowledged under acks_late.
-    let held = wait_for(Duration::from_secs(120), || {
+    let held = wait_for(CELERY_WAIT, || {
         let q = api("GET", &["queues", &v.name, "celery"], None);
         (q["messages_unacknowledged"].as_u64() >= Some(4)).then_some(())
     });
@@ -445,7 +445,7 @@ fn task_events_to_a_monitor_are_judged_apart_from_heartbeats() {
     );
     let publisher = VenvProcess::spawn(&v.name, "python", &["-c", FAST_PUBLISHER], &[]);
     let mut last = None;
-    let r = wait_for(Duration::from_secs(150), || {
+    let r = wait_for(CELERY_WAIT, || {
         let r = doctor(&v.name);
         let warned = finding(&r, "events.traffic-share").is_some_and(|f| f["severity"] == "warn");
         if warned {

@@ -20,7 +20,7 @@ fn a_celery_worker_is_recognised_and_its_death_is_noticed() {
     let mut worker = Worker::start(&v.name, node);
 
     // The worker consumes its mailbox within a few seconds of starting.
-    let conns = wait_for(Duration::from_secs(60), || {
+    let conns = wait_for(CELERY_WAIT, || {
         let c = connections(&v.name);
         c.iter().any(|c| c["kind"] == "celery-worker").then_some(c)
     })

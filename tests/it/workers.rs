@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-const LONG: Duration = Duration::from_secs(90);
+const LONG: Duration = CELERY_WAIT;
 
 /// A worker with settings from CELTOOL_TEST_CONF (read by the test app), task events on or off.
 fn celery_worker(vhost: &str, node: &str, conf: Value, events: bool) -> Worker {
