@@ -3,7 +3,11 @@
 //! restore what they changed, even when an assertion fails.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+#[path = "common/wait.rs"]
+mod wait;
+use wait::wait_for;
 
 fn rabbitmqctl(args: &[&str]) -> String {
     let out = Command::new("rabbitmqctl")
@@ -75,17 +79,6 @@ fn has(json: &serde_json::Value, id: &str, severity: &str) -> Option<String> {
         .map(|f| f["subject"].as_str().unwrap_or("").to_string())
 }
 
-fn until<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if let Some(v) = f() {
-            return Some(v);
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    None
-}
-
 #[test]
 fn memory_alarm_is_critical_and_clears_after_restore() {
     let node = rabbitmqctl(&["eval", "node()."])
@@ -93,7 +86,7 @@ fn memory_alarm_is_critical_and_clears_after_restore() {
         .to_string();
     {
         let _restore = Watermark::lower_to_trip_the_alarm();
-        let seen = until(Duration::from_secs(90), || {
+        let seen = wait_for(Duration::from_secs(90), || {
             let (code, json) = doctor_json();
             has(&json, "broker.alarm.memory", "crit").map(|subject| (code, subject, json))
         });
@@ -130,7 +123,7 @@ fn memory_alarm_is_critical_and_clears_after_restore() {
             "{json:#}"
         );
     }
-    let cleared = until(Duration::from_secs(90), || {
+    let cleared = wait_for(Duration::from_secs(90), || {
         let (_, json) = doctor_json();
         has(&json, "broker.alarm.memory", "crit")
             .is_none()

@@ -13,6 +13,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "../common/wait.rs"]
+mod wait;
+pub use wait::wait_for;
+
 const SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 const CTL: &str = "/usr/lib/rabbitmq/bin/rabbitmqctl";
 /// Ports of the machine's own node and epmd, which no private node may take.
@@ -217,7 +221,7 @@ impl Cluster {
 
     /// Wait until node 1's API shows every node running.
     pub fn wait_all_running(&self) {
-        let ok = until(BOOT, || {
+        let ok = wait_for(BOOT, || {
             let (status, nodes) = self.get(0, &["nodes"]);
             let running = nodes
                 .as_array()
@@ -315,19 +319,5 @@ impl Drop for Cluster {
                 let _ = child.wait();
             }
         }
-    }
-}
-
-/// Poll `f` until it returns Some, at most `limit`.
-pub fn until<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return Some(v);
-        }
-        if start.elapsed() > limit {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(500));
     }
 }

@@ -13,7 +13,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use celtool::broker::model::{Node, Overview, Queue};
-use harness::{Cluster, until};
+use harness::{Cluster, wait_for};
 use serde_json::{Value, json};
 
 const VHOST: &str = "celery-cluster";
@@ -79,7 +79,7 @@ fn finding<'a>(json: &'a Value, id: &str) -> Option<&'a Value> {
 /// Run doctor against node `i` until `pred` holds; panics with the last answer otherwise.
 fn doctor_until(c: &Cluster, i: usize, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
     let mut last = Value::Null;
-    let found = until(STATE, || {
+    let found = wait_for(STATE, || {
         let (_, json) = doctor(c, i);
         if pred(&json) {
             Some(json)
@@ -297,7 +297,7 @@ fn partition(c: &Cluster, n1: &str, n2: &str) {
     record(c, 0, "partition");
     c.ctl(1, &["stop_app"]);
     c.ctl(1, &["start_app"]);
-    let healed = until(STATE, || {
+    let healed = wait_for(STATE, || {
         let (_, nodes) = c.get(0, &["nodes"]);
         let all_clear = nodes.as_array()?.iter().all(|n| {
             n["running"] == true && n["partitions"].as_array().is_none_or(|p| p.is_empty())

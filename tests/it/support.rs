@@ -5,7 +5,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -14,25 +14,14 @@ pub const API: &str = "http://127.0.0.1:15672";
 #[path = "../common/run.rs"]
 mod run;
 pub use run::*;
+#[path = "../common/wait.rs"]
+mod wait;
+pub use wait::wait_for;
 
 /// How long a test waits for real Celery processes to start and show on the broker: a few
 /// seconds on an idle machine, minutes on a busy 2-core one (CI runs six tests at once). A wait
 /// that succeeds returns as soon as it does, so the limit costs nothing on a healthy run.
 pub const CELERY_WAIT: Duration = Duration::from_secs(300);
-
-/// Poll `f` until it returns Some, at most `limit`; statistics reach the API every 5 s.
-pub fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return Some(v);
-        }
-        if start.elapsed() > limit {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-}
 
 fn rt() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
