@@ -123,7 +123,8 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     Ok(Outcome::Checked(report.status()))
 }
 
-fn validate(p: &Printer, args: &DoctorArgs) -> Result<(), Error> {
+/// Every --skip names a finding ID or a prefix of some (on either broker).
+pub(super) fn validate_skip(args: &DoctorArgs) -> Result<(), Error> {
     for pattern in &args.skip {
         if !catalog::CATALOG
             .iter()
@@ -134,6 +135,11 @@ fn validate(p: &Printer, args: &DoctorArgs) -> Result<(), Error> {
             )));
         }
     }
+    Ok(())
+}
+
+fn validate(p: &Printer, args: &DoctorArgs) -> Result<(), Error> {
+    validate_skip(args)?;
     if args.fix && p.style.format != Format::Table {
         return Err(Error::Usage(
             "doctor --fix works with --format table; scripts use `celtool fix ... --format json`"

@@ -29,16 +29,7 @@ pub fn findings(snap: &RedisSnapshot, t: &Thresholds, link: Option<(f64, String)
 /// `celtool doctor --url redis://...`: Redis and this host read at once (`crate::gather`),
 /// the Celery checks on the database's fleet, the Redis and host checks beside them.
 pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
-    for pattern in &args.skip {
-        if !catalog::CATALOG
-            .iter()
-            .any(|e| catalog::matches(pattern, e.id))
-        {
-            return Err(Error::Usage(format!(
-                "--skip {pattern}: no finding ID is or starts with '{pattern}'; list them with `celtool explain`"
-            )));
-        }
-    }
+    super::doctor::validate_skip(args)?;
     let config = &st.config;
     let s = st.redis()?;
     // With --fix, hold the journal lock before reading the state the fixes are planned from:

@@ -119,14 +119,8 @@ impl Drop for Proc {
     }
 }
 
-fn venv() -> PathBuf {
-    std::env::var_os("CELTOOL_TEST_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".venv"))
-}
-
 fn celery_cmd(program: &str, broker: &str, env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(venv().join("bin").join(program));
+    let mut cmd = Command::new(venv_bin(program));
     cmd.env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
         .env("CELTOOL_TEST_BROKER", broker)
         .env("C_FORCE_ROOT", "1");
@@ -607,110 +601,16 @@ fn passwords_are_never_printed_and_bad_urls_are_usage_errors() {
 #[test]
 fn rediss_connects_with_a_trusted_certificate_and_refuses_an_unknown_issuer() {
     let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(d)
-            .output()
-            .expect("openssl");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.crt",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=celtool-test-ca",
-    ]);
-    openssl(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "srv.key",
-        "-out",
-        "srv.csr",
-        "-subj",
-        "/CN=localhost",
-    ]);
-    write(
-        &d.join("ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
-    );
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "srv.csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "srv.crt",
-        "-days",
-        "2",
-        "-extfile",
-        "ext",
-    ]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let path = |f: &str| d.join(f).to_str().unwrap().to_string();
-    let server = Proc::spawn(
-        Command::new("redis-server")
-            .args([
-                "--port",
-                "0",
-                "--tls-port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-            ])
-            .args([
-                "--tls-cert-file",
-                &path("srv.crt"),
-                "--tls-key-file",
-                &path("srv.key"),
-            ])
-            .args([
-                "--tls-ca-cert-file",
-                &path("ca.crt"),
-                "--tls-auth-clients",
-                "no",
-            ])
-            .args(["--save", "", "--appendonly", "no"]),
-    );
-    let u = format!("rediss://localhost:{port}/0");
-    let r = wait_for(MINUTE, || {
-        let r = run(celtool()
-            .args([
-                "doctor", "--url", &u, "--only", "broker", "--format", "json", "--all",
-            ])
-            .env("SSL_CERT_FILE", path("ca.crt"))
-            .env("CELTOOL_REDIS_INTERVAL", "0s"));
-        finding(&r, "redis.info").map(|_| r)
-    })
-    .unwrap_or_else(|| panic!("no TLS connection; server log:\n{}", server.log()));
+    let tls = TlsRedis::start(dir.path());
+    let r = run(celtool()
+        .args([
+            "doctor", "--url", &tls.url, "--only", "broker", "--format", "json", "--all",
+        ])
+        .env("SSL_CERT_FILE", &tls.ca)
+        .env("CELTOOL_REDIS_INTERVAL", "0s"));
+    assert!(finding(&r, "redis.info").is_some(), "{r:#?}");
     assert_eq!(r.code, 0, "{r:#?}");
-    let r = run(celtool().args(["queues", "--url", &u]));
+    let r = run(celtool().args(["queues", "--url", &tls.url]));
     assert_eq!(r.code, 3, "{r:#?}");
     assert!(r.stderr.contains("UnknownIssuer"), "{r:#?}");
 }
@@ -741,67 +641,99 @@ fn a_failed_snapshot_that_stops_writes_is_reported_not_mistaken_for_an_outage() 
     assert_eq!(r.code, 2);
 }
 
-/// A CA (PEM) and a certificate and key for localhost signed by it, written under `dir`.
-fn tls_files(
-    dir: &std::path::Path,
-) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
-    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_string()])
-        .unwrap()
-        .signed_by(&key, &ca)
-        .unwrap();
-    let (ca_pem, cert, key_pem) = (dir.join("ca.pem"), dir.join("srv.pem"), dir.join("srv.key"));
-    std::fs::write(&ca_pem, ca.pem()).unwrap();
-    std::fs::write(&cert, leaf.pem()).unwrap();
-    std::fs::write(&key_pem, key.serialize_pem()).unwrap();
-    (ca_pem, cert, key_pem)
+/// A redis-server of the test's own speaking TLS (`url`, rediss://localhost) with a certificate
+/// for localhost signed by a CA made here (`ca`, PEM; rcgen); its plain port answers the
+/// start-up PING only. `key` is a PEM file that holds no certificate.
+struct TlsRedis {
+    url: String,
+    ca: PathBuf,
+    key: PathBuf,
+    _server: PrivateRedis,
+}
+
+impl TlsRedis {
+    fn start(dir: &std::path::Path) -> TlsRedis {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let issuer = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+        let leaf_key = KeyPair::generate().unwrap();
+        let leaf = CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .signed_by(&leaf_key, &issuer)
+            .unwrap();
+        let (ca, cert, key) = (dir.join("ca.pem"), dir.join("srv.pem"), dir.join("srv.key"));
+        std::fs::write(&ca, issuer.pem()).unwrap();
+        std::fs::write(&cert, leaf.pem()).unwrap();
+        std::fs::write(&key, leaf_key.serialize_pem()).unwrap();
+        let tls_port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+            .to_string();
+        let server = PrivateRedis::start(&[
+            "--tls-port",
+            &tls_port,
+            "--tls-cert-file",
+            cert.to_str().unwrap(),
+            "--tls-key-file",
+            key.to_str().unwrap(),
+            "--tls-ca-cert-file",
+            ca.to_str().unwrap(),
+            "--tls-auth-clients",
+            "no",
+        ]);
+        TlsRedis {
+            url: format!("rediss://localhost:{tls_port}/0"),
+            ca,
+            key,
+            _server: server,
+        }
+    }
 }
 
 #[test]
 fn rediss_with_a_private_ca_is_trusted_through_the_ca_file() {
     let dir = tempfile::tempdir().unwrap();
-    let (ca, cert, key) = tls_files(dir.path());
-    let tls_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let tls_port_s = tls_port.to_string();
-    // The plain port answers the start-up PING; celtool talks TLS to the other one.
-    let _server = PrivateRedis::start(&[
-        "--tls-port",
-        &tls_port_s,
-        "--tls-cert-file",
-        cert.to_str().unwrap(),
-        "--tls-key-file",
-        key.to_str().unwrap(),
-        "--tls-ca-cert-file",
-        ca.to_str().unwrap(),
-        "--tls-auth-clients",
-        "no",
-    ]);
-    let url = format!("rediss://localhost:{tls_port}/0");
+    let tls = TlsRedis::start(dir.path());
+    let (url, ca) = (&tls.url, tls.ca.to_str().unwrap());
     // The system's roots do not know this CA: one line that says what to do, exit 3.
-    let r = run(celtool().args(["queues", "--url", &url]));
+    let r = run(celtool().args(["queues", "--url", url]));
     assert_eq!(r.code, 3, "{r:#?}");
     assert!(r.stderr.contains("--ca-file"), "{r:#?}");
     assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
     // With the CA file (flag or environment) the listing and doctor read the server.
-    let r = run(celtool().args(["queues", "--url", &url, "--ca-file", ca.to_str().unwrap()]));
+    let r = run(celtool().args(["queues", "--url", url, "--ca-file", ca]));
     assert_eq!(r.code, 0, "{r:#?}");
     let r = run(celtool()
         .args([
-            "doctor", "--url", &url, "--only", "broker", "--format", "json",
+            "doctor", "--url", url, "--only", "broker", "--format", "json",
         ])
-        .env("CELTOOL_CA_FILE", &ca));
+        .env("CELTOOL_CA_FILE", ca));
     assert_eq!(r.code, 0, "{r:#?}");
     assert_eq!(r.json()["status"], "ok", "{}", r.stdout);
     // A file without certificates is named as such.
-    let r = run(celtool().args(["queues", "--url", &url, "--ca-file", key.to_str().unwrap()]));
+    let r = run(celtool().args([
+        "queues",
+        "--url",
+        url,
+        "--ca-file",
+        tls.key.to_str().unwrap(),
+    ]));
     assert_eq!(r.code, 3, "{r:#?}");
     assert!(r.stderr.contains("no certificate in it"), "{r:#?}");
+}
+
+#[test]
+fn an_unknown_skip_is_a_usage_error_on_redis_too() {
+    let r = run(celtool().args([
+        "doctor",
+        "--url",
+        "redis://127.0.0.1:1/0",
+        "--skip",
+        "nosuch",
+    ]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(r.stderr.contains("--skip nosuch: no finding ID"), "{r:#?}");
 }
