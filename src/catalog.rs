@@ -1136,11 +1136,34 @@ What breaks: hung, missing and misconfigured workers of that vhost cannot be see
 vhosts' results stand. celtool exits 3 unless something is critical.
 Why: celtool asks the workers through Celery's remote control (the celery.pidbox exchange) over
 AMQP, which needs the AMQP port (5672, or 5671 with TLS), not only the management port. The
-connection was refused, timed out, or the user may not use the vhost.
+connection was refused, timed out, or the user may not use the vhost. Every step of the probe
+(connect, declare, publish, delete, close) waits at most --timeout, and all of them end at the
+run's --deadline: the finding says which step ran out. A step that runs out after the request
+was published may mean the broker blocked the connection (an alarm raised during the probe);
+celtool then abandons the connection, and its exclusive reply queue stays until the broker
+reads the connection's end.
 Fix: give the AMQP URL when it is not the management host: --amqp-url amqp://HOST:5672 (or
 CELTOOL_AMQP_URL, or amqp_url in the profile); the management user and password are used. The
 user needs configure, write and read on the pidbox exchanges and its reply queue:
   rabbitmqctl set_permissions -p VHOST USER '.*pidbox$' '.*pidbox$' '.*pidbox$'",
+    },
+    Entry {
+        id: "workers.not-asked",
+        area: Area::Celery,
+        title: "the workers were not asked because an alarm blocks publishers",
+        limits: None,
+        explain: "\
+What it says: a memory or disk alarm is in effect, so celtool did not ask the workers of that
+vhost; hung, missing and misconfigured workers cannot be seen until it clears. celtool exits 3
+for this (doctor exits 2 anyway: the alarm itself is critical; ping and fleet exit 3).
+Why: asking a worker means publishing a request to the celery.pidbox exchange. During an alarm
+RabbitMQ blocks every connection that publishes and stops reading from it until the alarm
+clears: the probe would wait with it, and its reply queue would stay on the broker. So before it
+publishes, celtool looks for an alarm (the nodes doctor read, or the cheap
+/api/health/checks/alarms for ping and fleet) and does not publish while one is on. The workers'
+own replies are publishes too: during an alarm they could not answer anyway.
+Fix: clear the alarm (see `celtool explain broker.alarm.memory` and broker.alarm.disk), then run
+again.",
     },
     Entry {
         id: "workers.hung",

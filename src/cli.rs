@@ -63,14 +63,17 @@ pub struct GlobalArgs {
 
     /// Longest silence of the broker: connecting, and any pause once an answer has started (a
     /// stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s
-    /// per 1 000 queues, connections, channels, consumers and exchanges the broker counts.
+    /// per 1 000 queues, connections, channels, consumers and exchanges the broker counts. Each
+    /// Redis command, and each step of asking the workers over AMQP (connect, declare, publish,
+    /// delete, close), waits at most this long.
     #[arg(long, global = true, env = "CELTOOL_TIMEOUT", value_name = "DURATION",
           value_parser = crate::settings::parse_duration)]
     pub timeout: Option<Duration>,
 
-    /// Longest the whole run waits for the broker, like 9s for Nagios/NRPE's 10 s; what has not
-    /// arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m;
-    /// 0: none]
+    /// Longest the whole run waits for the broker and the workers, like 9s for NRPE's 10 s:
+    /// every API request, Redis command and step of asking the workers ends by then; what has
+    /// not arrived is reported as unknown (broker.api, workers.unreachable), the rest is judged
+    /// [default: 50s for ping, 2m for fleet, 5m for the others; 0: none]
     #[arg(long, global = true, env = "CELTOOL_DEADLINE", value_name = "DURATION",
           value_parser = crate::settings::parse_duration)]
     pub deadline: Option<Duration>,

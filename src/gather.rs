@@ -134,6 +134,7 @@ pub fn gather(
                 s.timeout,
                 s.ca_file.as_deref(),
                 &s.gather,
+                s.deadline,
             ))
             .map(|snap| BrokerPart::Redis {
                 snap,
@@ -143,13 +144,10 @@ pub fn gather(
         ),
         _ => None,
     };
-    let workers = match (&broker, &need.workers) {
-        (Some(Ok(BrokerPart::RabbitMq(snap))), Some(w)) => {
+    let workers = match (&broker, &need.workers, client) {
+        (Some(Ok(BrokerPart::RabbitMq(snap))), Some(w), Some(client)) => {
             let plans = crate::workers::discover_vhosts(snap, vhost);
-            (!plans.is_empty()).then(|| {
-                rt.block_on(crate::workers::probe(&w.endpoint, &plans, &w.opts))
-                    .map_err(|e| e.to_string())
-            })
+            (!plans.is_empty()).then(|| rt.block_on(ask_workers(client, snap, &plans, w)))
         }
         _ => None,
     };
@@ -164,6 +162,38 @@ pub fn gather(
         workers,
         host,
     })
+}
+
+/// Ask the workers of `plans`, unless an alarm is in effect: RabbitMQ blocks a connection that
+/// publishes during a memory or disk alarm and stops reading it, so the probe's request would
+/// hold the probe (and leave its reply queue) until the alarm clears. The alarm is looked for in
+/// the snapshot and, since the nodes' flags lag a statistics interval, asked once more now.
+/// Every step is bounded by `--timeout` and the run's deadline.
+pub async fn ask_workers(
+    client: &Client,
+    snap: &rabbit::Snapshot,
+    plans: &[crate::workers::VhostPlan],
+    need: &WorkersNeed,
+) -> Result<crate::workers::FleetSnapshot, String> {
+    let budget = client.budget();
+    let opts = need.opts.clone().bounded(budget.idle(), budget.deadline());
+    let alarm = match crate::broker::cluster::alarms_in(&snap.nodes, &snap.cluster) {
+        Some(a) => Some(a),
+        // Unreadable: the probe's own limits still bound it.
+        None => crate::broker::cluster::alarms_now(client)
+            .await
+            .unwrap_or(None),
+    };
+    match alarm {
+        Some(reason) => Ok(crate::workers::not_asked(
+            plans,
+            &format!("the broker blocks publishers ({reason})"),
+            opts.timeout,
+        )),
+        None => crate::workers::probe(&need.endpoint, plans, &opts)
+            .await
+            .map_err(|e| e.to_string()),
+    }
 }
 
 /// The Redis broker's link speed: configured, else this host's fastest interface when the

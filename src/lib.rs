@@ -101,7 +101,16 @@ fn needs(command: &Command) -> Needs {
         | Command::Completions(_)
         | Command::Generate(_) => (false, false),
     };
-    Needs { config, broker }
+    let deadline = match command {
+        Command::Ping(_) => Some(broker::wait::PING_DEADLINE),
+        Command::Fleet(_) => Some(broker::wait::FLEET_DEADLINE),
+        _ => None,
+    };
+    Needs {
+        config,
+        broker,
+        deadline,
+    }
 }
 
 fn dispatch(s: &Settings, p: &Printer, command: &Command) -> Result<Outcome, error::Error> {

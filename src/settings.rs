@@ -305,6 +305,8 @@ pub struct ConnectionFlags {
     pub timeout: Option<Duration>,
     /// `--deadline`: None for the default, zero for none.
     pub deadline: Option<Duration>,
+    /// The command's default deadline (None: [`crate::broker::wait::DEFAULT_DEADLINE`]).
+    pub default_deadline: Option<Duration>,
     /// `--ca-file`.
     pub ca_file: Option<PathBuf>,
 }
@@ -392,7 +394,11 @@ pub fn resolve_endpoint(
             deadline: match flags.deadline {
                 Some(d) if d.is_zero() => None,
                 Some(d) => Some(d),
-                None => Some(crate::broker::wait::DEFAULT_DEADLINE),
+                None => Some(
+                    flags
+                        .default_deadline
+                        .unwrap_or(crate::broker::wait::DEFAULT_DEADLINE),
+                ),
             },
         },
         vhost,

@@ -296,23 +296,34 @@ impl Client {
     ) -> Result<(u16, serde_json::Value), ApiError> {
         let url = self.url(segments, None);
         let shown = format!("GET {url}");
-        let mut response = self
+        let request = self
             .http
             .get(url)
-            .basic_auth(&self.endpoint.user, Some(self.endpoint.password.expose()))
-            .send()
+            .basic_auth(&self.endpoint.user, Some(self.endpoint.password.expose()));
+        // Bounded as every request: the wait for the answer to start, each pause inside it,
+        // and the run's deadline.
+        let since = Instant::now();
+        let mut response = self
+            .budget
+            .until(|| self.budget.start_limit(since, true), request.send())
             .await
+            .map_err(|cut| self.cut_error(shown.clone(), cut))?
             .map_err(|e| self.transport_error(&shown, &e))?;
         let status = response.status();
         if !status.is_success() && status != StatusCode::SERVICE_UNAVAILABLE {
             return Err(self.status_error(shown, status, response).await);
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.transport_error(&shown, &e))?
-        {
+        loop {
+            let bytes = body.len() as u64;
+            let limit = self.budget.idle_limit(bytes);
+            let chunk = self
+                .budget
+                .until(|| limit, response.chunk())
+                .await
+                .map_err(|cut| self.cut_error(shown.clone(), cut))?
+                .map_err(|e| self.transport_error(&shown, &e))?;
+            let Some(chunk) = chunk else { break };
             body.extend_from_slice(&chunk);
             if body.len() > 1 << 20 {
                 return Err(ApiError::TooLarge {

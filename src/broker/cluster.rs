@@ -173,6 +173,71 @@ fn amqp_port(overview: Option<&Overview>) -> Option<u64> {
         .map(|p| p as u64)
 }
 
+/// The alarms in effect, in words (`memory alarm on rabbit@h`), from what a snapshot read: the
+/// nodes' alarm flags and the `alarms` health check. None when neither shows one.
+pub fn alarms_in(nodes: &[crate::broker::model::Node], facts: &ClusterFacts) -> Option<String> {
+    let mut alarms: Vec<String> = nodes
+        .iter()
+        .flat_map(|n| {
+            let name = n.name.clone().unwrap_or_else(|| "a node".into());
+            [
+                (n.mem_alarm == Some(true)).then(|| format!("memory alarm on {name}")),
+                (n.disk_free_alarm == Some(true)).then(|| format!("disk alarm on {name}")),
+            ]
+        })
+        .flatten()
+        .collect();
+    if let Some(Outcome::Fail { body, .. }) = facts.check("alarms").map(|h| &h.outcome) {
+        alarms.extend(alarm_words(body));
+    }
+    alarms.sort();
+    alarms.dedup();
+    (!alarms.is_empty()).then(|| alarms.join(", "))
+}
+
+/// The alarms a failed `alarms` health check names: `{"alarms": [{"node", "resource"}]}`.
+fn alarm_words(body: &Value) -> Vec<String> {
+    let listed: Vec<String> = body
+        .get("alarms")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    let resource = match x.get("resource").and_then(Value::as_str) {
+                        Some("disk") => "disk",
+                        Some("memory") => "memory",
+                        _ => "resource",
+                    };
+                    let node = x
+                        .get("node")
+                        .and_then(Value::as_str)
+                        .map(crate::output::sanitize)
+                        .unwrap_or_else(|| "a node".into());
+                    format!("{resource} alarm on {node}")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if listed.is_empty() {
+        vec!["an alarm (the alarms health check failed)".into()]
+    } else {
+        listed
+    }
+}
+
+/// Ask the `alarms` health check now (cheap, and not behind the statistics interval as the
+/// nodes' flags are). `Ok(None)`: no alarm, or a broker without the check.
+pub async fn alarms_now(client: &Client) -> Result<Option<String>, ApiError> {
+    match client.get_status(&["health", "checks", "alarms"]).await {
+        Err(ApiError::NotFound { .. } | ApiError::Status { .. }) => Ok(None),
+        Err(e) => Err(e),
+        Ok(answer) => Ok(match outcome(Ok(answer)) {
+            Outcome::Fail { body, .. } => Some(alarm_words(&body).join(", ")),
+            _ => None,
+        }),
+    }
+}
+
 /// Gather the cluster facts: every health check, the deprecated features in use and the
 /// channels' QoS, all at once. Never fails: what cannot be read is recorded as such.
 pub async fn gather_cluster(
@@ -248,6 +313,39 @@ pub fn outcome(answer: Result<(u16, Value), ApiError>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alarms_are_named_from_the_nodes_and_the_health_check() {
+        let node = |name: &str, mem: bool, disk: bool| crate::broker::model::Node {
+            name: Some(name.into()),
+            mem_alarm: Some(mem),
+            disk_free_alarm: Some(disk),
+            ..Default::default()
+        };
+        let none = ClusterFacts::default();
+        assert_eq!(alarms_in(&[node("a@h", false, false)], &none), None);
+        assert_eq!(
+            alarms_in(&[node("a@h", true, false), node("b@h", false, true)], &none).as_deref(),
+            Some("disk alarm on b@h, memory alarm on a@h")
+        );
+        // The health check answers before the nodes' flags (a statistics interval later).
+        let failed = ClusterFacts {
+            health: vec![HealthCheck {
+                name: "alarms",
+                path: "health/checks/alarms".into(),
+                outcome: outcome(Ok((
+                    503,
+                    serde_json::json!({"alarms": [{"node": "c@h", "resource": "memory"}],
+                        "reason": "There are alarms in effect in the cluster", "status": "failed"}),
+                ))),
+            }],
+            ..ClusterFacts::default()
+        };
+        assert_eq!(
+            alarms_in(&[node("c@h", false, false)], &failed).as_deref(),
+            Some("memory alarm on c@h")
+        );
+    }
 
     #[test]
     fn statuses_map_to_outcomes() {

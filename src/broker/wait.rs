@@ -22,6 +22,13 @@ pub const PER_OBJECT: Duration = Duration::from_millis(1);
 /// (about 130 s of scaled wait), short enough that a cron run never hangs for good.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
 
+/// `celtool ping`'s deadline when `--deadline` is not given: a check that Nagios or a deploy
+/// gate runs, under Nagios Core's 60 s service_check_timeout (NRPE's is 10 s: pass 9s there).
+pub const PING_DEADLINE: Duration = Duration::from_secs(50);
+
+/// `celtool fleet`'s deadline when `--deadline` is not given: a listing read on a terminal.
+pub const FLEET_DEADLINE: Duration = Duration::from_secs(120);
+
 /// Why a wait ended without an answer. Carried inside the `io::Error` of a body read, so the
 /// client can tell a stall from malformed JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -80,6 +87,13 @@ impl Budget {
     /// How long an answer may take to start.
     pub fn start_wait(&self) -> Duration {
         self.idle * START_FACTOR + Duration::from_millis(self.extra_ms.load(Ordering::Relaxed))
+    }
+
+    /// When the run's deadline ends and how long it is, while it applies: the worker probe and
+    /// the Redis reads are bounded by the same deadline as the API requests.
+    pub fn deadline(&self) -> Option<(Instant, Duration)> {
+        self.deadline
+            .filter(|_| self.deadline_on.load(Ordering::Relaxed))
     }
 
     /// The snapshot is in: later requests (a fix's, after its prompt) are not bound by the

@@ -23,6 +23,14 @@ pub fn check(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for v in &fleet.vhosts {
+        if let Some(why) = &v.not_asked {
+            out.push(
+                Finding::new("workers.not-asked", Severity::Unknown, vhost_label(&v.vhost))
+                    .summary(format!("the workers were not asked: {why}"))
+                    .remedy("clear the alarm first (see the broker.alarm.* finding and `celtool explain workers.not-asked`), then run again"),
+            );
+            continue;
+        }
         if let Some(e) = &v.error {
             out.push(
                 Finding::new("workers.unreachable", Severity::Unknown, vhost_label(&v.vhost))
@@ -145,6 +153,24 @@ fn missing(fleet: &FleetSnapshot, expect: &Expect, out: &mut Vec<Finding>) {
         .iter()
         .flat_map(|v| v.silent.iter().map(String::as_str))
         .collect();
+    // Workers of a vhost that could not be asked are not missing, only unknown.
+    let unasked: Vec<&str> = fleet
+        .vhosts
+        .iter()
+        .filter(|v| v.error.is_some() || v.not_asked.is_some())
+        .map(|v| v.vhost.as_str())
+        .collect();
+    let (severity, unasked_note) = if unasked.is_empty() {
+        (Severity::Crit, String::new())
+    } else {
+        (
+            Severity::Unknown,
+            format!(
+                "; vhost(s) {} could not be asked, so the others may be there",
+                names(unasked.iter().copied())
+            ),
+        )
+    };
     if let Some(n) = expect.count
         && answering.len() < n
     {
@@ -154,9 +180,9 @@ fn missing(fleet: &FleetSnapshot, expect: &Expect, out: &mut Vec<Finding>) {
             format!("; silent: {}", names(silent.iter().copied()))
         };
         out.push(
-            Finding::new("workers.missing", Severity::Crit, "workers")
+            Finding::new("workers.missing", severity, "workers")
                 .summary(format!(
-                    "{} of {n} expected worker(s) answered ping{also}",
+                    "{} of {n} expected worker(s) answered ping{also}{unasked_note}",
                     answering.len()
                 ))
                 .evidence("answered", answering.len() as f64)
@@ -167,8 +193,8 @@ fn missing(fleet: &FleetSnapshot, expect: &Expect, out: &mut Vec<Finding>) {
     for p in &expect.patterns {
         if !answering.iter().any(|n| glob_matches(p, n)) {
             out.push(
-                Finding::new("workers.missing", Severity::Crit, p.clone())
-                    .summary(format!("no answering worker matches {p}"))
+                Finding::new("workers.missing", severity, p.clone())
+                    .summary(format!("no answering worker matches {p}{unasked_note}"))
                     .evidence("answered", 0.0)
                     .remedy("start a worker with a node name matching it (celery worker -n NAME@%h), or correct expect_workers in the profile"),
             );

@@ -330,6 +330,35 @@ fn stored_results_warn_only_when_result_queues_go_unread() {
 }
 
 #[test]
+fn workers_not_asked_during_an_alarm_are_unknown_and_not_missing() {
+    let fleet = crate::workers::not_asked(
+        &[crate::workers::VhostPlan {
+            vhost: "v".into(),
+            known_nodes: vec![],
+        }],
+        "the broker blocks publishers (memory alarm on rabbit@h)",
+        std::time::Duration::from_secs(1),
+    );
+    let expect = Expect {
+        count: Some(2),
+        ..Expect::default()
+    };
+    let found = run(&fleet, &none(), &expect);
+    assert_eq!(
+        problems(&found),
+        vec![
+            ("workers.missing", Severity::Unknown, "workers".into()),
+            ("workers.not-asked", Severity::Unknown, "vhost v".into()),
+        ]
+    );
+    let not_asked = found.iter().find(|f| f.id == "workers.not-asked").unwrap();
+    assert_eq!(
+        not_asked.summary,
+        "the workers were not asked: the broker blocks publishers (memory alarm on rabbit@h)"
+    );
+}
+
+#[test]
 fn an_unreachable_vhost_is_unknown() {
     let fleet = FleetSnapshot {
         vhosts: vec![VhostReport {

@@ -10,7 +10,7 @@ use crate::broker::gather::{Need, Snapshot, gather};
 use crate::cli::{AmqpArgs, FleetArgs, PingArgs};
 use crate::error::{Error, Outcome};
 use crate::output::Printer;
-use crate::output::fleet::{self, PingResult, PingRow};
+use crate::output::fleet::{self, NotAsked, PingResult, PingRow};
 use crate::report::Severity;
 use crate::settings::Settings;
 use crate::workers::settings::{Expect, glob_matches};
@@ -67,7 +67,18 @@ pub async fn observe(
             p.known_nodes.retain(|n| glob_matches(pattern, n));
         }
     }
-    let fleet = workers::probe(&inputs.amqp, &plans, opts).await?;
+    let budget = inputs.client.budget();
+    let opts = opts.clone().bounded(budget.idle(), budget.deadline());
+    // A publish during an alarm blocks the connection (see gather::ask_workers); the health
+    // check answers at once, without the nodes' statistics lag.
+    let fleet = match crate::broker::cluster::alarms_now(&inputs.client).await {
+        Ok(Some(reason)) => workers::not_asked(
+            &plans,
+            &format!("the broker blocks publishers ({reason})"),
+            opts.timeout,
+        ),
+        _ => workers::probe(&inputs.amqp, &plans, &opts).await?,
+    };
     Ok((snap, fleet, api_error))
 }
 
@@ -123,6 +134,13 @@ fn warn_errors(p: &Printer, fleet: &FleetSnapshot, api_error: &Option<Error>) ->
     for v in &fleet.vhosts {
         if let Some(e) = &v.error {
             p.warn(&format!("vhost {} could not be probed: {e}", v.vhost));
+            any = true;
+        }
+        if let Some(why) = &v.not_asked {
+            p.warn(&format!(
+                "vhost {}: the workers were not asked: {why}; see `celtool explain workers.not-asked`",
+                v.vhost
+            ));
             any = true;
         }
     }
@@ -218,17 +236,30 @@ pub fn ping_result(
         expected: expect.unwrap_or(0).max(answered + silent.len()),
         silent,
         nodes,
+        not_asked: fleet
+            .vhosts
+            .iter()
+            .filter_map(|v| {
+                v.not_asked.as_ref().map(|why| NotAsked {
+                    vhost: v.vhost.clone(),
+                    reason: why.clone(),
+                })
+            })
+            .collect(),
     }
 }
 
-/// Exit 0 when everyone expected answered, 2 when some did not (or nobody answered at all: a
-/// probe of no worker is not a pass), 3 when a vhost could not be asked (and nothing is
-/// critical).
+/// Exit 2 when a worker whose mailbox is consumed did not answer; else 3 when a vhost could not
+/// be asked (unreachable, a step ran out, or not asked during an alarm: the workers missing from
+/// the count may be there); else 2 when fewer answered than expected (or nobody at all: a probe
+/// of no worker is not a pass); else 0.
 pub fn ping_severity(r: &PingResult, failed: bool) -> Severity {
-    if r.answered < r.expected || !r.silent.is_empty() || (r.answered == 0 && !failed) {
+    if !r.silent.is_empty() {
         Severity::Crit
     } else if failed {
         Severity::Unknown
+    } else if r.answered < r.expected || r.answered == 0 {
+        Severity::Crit
     } else {
         Severity::Ok
     }
@@ -258,6 +289,7 @@ mod tests {
                 vhost: "v".into(),
                 mailbox_exchange: true,
                 error: None,
+                not_asked: None,
                 silent: silent.iter().map(|s| s.to_string()).collect(),
                 workers,
             }],
@@ -285,5 +317,34 @@ mod tests {
         let r = ping_result(&fleet(&[], &[]), None, None);
         assert_eq!(ping_severity(&r, false), Severity::Crit);
         assert_eq!(ping_severity(&r, true), Severity::Unknown);
+    }
+
+    #[test]
+    fn workers_not_asked_during_an_alarm_are_unknown_not_missing() {
+        let plans = [workers::VhostPlan {
+            vhost: "v".into(),
+            known_nodes: vec!["a@h".into()],
+        }];
+        let f = workers::not_asked(
+            &plans,
+            "the broker blocks publishers (memory alarm on rabbit@h)",
+            std::time::Duration::from_secs(1),
+        );
+        let r = ping_result(&f, Some(3), None);
+        assert_eq!((r.answered, r.expected), (0, 3));
+        assert_eq!(
+            r.not_asked,
+            vec![NotAsked {
+                vhost: "v".into(),
+                reason: "the broker blocks publishers (memory alarm on rabbit@h)".into()
+            }]
+        );
+        // `failed`, as ping sets it for a vhost not asked: unknown, even below --expect.
+        assert_eq!(ping_severity(&r, true), Severity::Unknown);
+        let line = fleet::ping_nagios(&r, Severity::Unknown);
+        assert!(
+            line.starts_with("CELTOOL PING UNKNOWN: 0 of 3 expected worker(s) answered; not asked in vhost v: the broker blocks publishers (memory alarm on rabbit@h) | "),
+            "{line}"
+        );
     }
 }

@@ -194,6 +194,7 @@ fn read_listing(st: &Settings) -> Result<RedisSnapshot, Error> {
             s.timeout,
             s.ca_file.as_deref(),
             &opts,
+            s.deadline,
         ))
         .map_err(|e| Error::Io(e.to_string()))?;
     if let Some(gap) = snap

@@ -235,6 +235,14 @@ pub struct PingResult {
     /// Nodes whose mailbox has a consumer but that answered neither ping.
     pub silent: Vec<String>,
     pub nodes: Vec<PingRow>,
+    /// Vhosts whose workers were deliberately not asked (an alarm blocks publishers), and why.
+    pub not_asked: Vec<NotAsked>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NotAsked {
+    pub vhost: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -331,6 +339,14 @@ pub fn ping_nagios(r: &PingResult, severity: crate::report::Severity) -> String 
             text.push_str(&format!(" and {} more", r.silent.len() - 5));
         }
     }
+    for n in &r.not_asked {
+        text.push_str(&format!(
+            "; not asked in vhost {}: {}",
+            super::sanitize(&n.vhost),
+            super::sanitize(&n.reason)
+        ));
+    }
+    let text = text.replace('|', "/");
     let crit = if r.expected > 0 {
         format!("{}:", r.expected)
     } else {
@@ -375,6 +391,7 @@ mod nagios_tests {
                     ping_retried: true,
                 },
             ],
+            not_asked: vec![],
         };
         assert_eq!(
             ping_nagios(&r, crate::report::Severity::Crit),

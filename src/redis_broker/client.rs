@@ -30,6 +30,10 @@ pub enum RedisError {
         secs: u64,
     },
     #[error(
+        "{server}: the run's deadline of {secs} s passed before the reads were done; raise --deadline"
+    )]
+    Deadline { server: String, secs: u64 },
+    #[error(
         "cannot use the CA file {path}: {why}; give a PEM file of the CA that signed the Redis server's certificate (--ca-file, CELTOOL_CA_FILE or the profile's ca_file)"
     )]
     CaFile { path: String, why: String },

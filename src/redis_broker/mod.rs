@@ -17,13 +17,29 @@ pub use target::{Target, is_redis_url};
 
 /// Connect and read one snapshot: the Redis part of a run's one I/O step
 /// (`crate::gather`), and of the listings. Only connecting can fail; the rest becomes gaps.
+/// Every command waits at most `timeout`, and the whole read ends at `deadline` (when it
+/// ends, and its length for the message).
 pub async fn read(
     target: &Target,
     password: Option<&crate::settings::Secret>,
     timeout: std::time::Duration,
     ca_file: Option<&std::path::Path>,
     opts: &Options,
+    deadline: Option<(std::time::Instant, std::time::Duration)>,
 ) -> Result<RedisSnapshot, RedisError> {
-    let client = RedisClient::connect(target, password, timeout, ca_file).await?;
-    Ok(gather(&client, opts).await)
+    let work = async {
+        let client = RedisClient::connect(target, password, timeout, ca_file).await?;
+        Ok(gather(&client, opts).await)
+    };
+    match deadline {
+        None => work.await,
+        Some((end, len)) => tokio::time::timeout_at(end.into(), work)
+            .await
+            .unwrap_or_else(|_| {
+                Err(RedisError::Deadline {
+                    server: target.to_string(),
+                    secs: len.as_secs(),
+                })
+            }),
+    }
 }

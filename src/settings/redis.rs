@@ -28,6 +28,9 @@ pub struct RedisSettings {
     /// For rediss://: the PEM file of the CA to trust instead of the system's roots
     /// (`--ca-file`, `CELTOOL_CA_FILE`, the profile's `ca_file`).
     pub ca_file: Option<std::path::PathBuf>,
+    /// The run's deadline for reading Redis (when it ends, and its length), as for RabbitMQ;
+    /// None: `--deadline 0`.
+    pub deadline: Option<(std::time::Instant, Duration)>,
 }
 
 /// Resolve the Redis settings from the URL, the profile and the environment (`env` reads one
@@ -103,6 +106,7 @@ pub(super) fn resolve(
         link,
         result_expires,
         ca_file: ca_file.or_else(|| profile.ca_file.clone()),
+        deadline: None,
     })
 }
 

@@ -19,6 +19,11 @@ pub struct Needs {
     pub config: bool,
     /// The broker's endpoint: URL, user, password, timeout, vhost.
     pub broker: bool,
+    /// The command's own default for `--deadline` (None: [`DEFAULT_DEADLINE`]): a Nagios
+    /// check's is shorter than a cron gate's.
+    ///
+    /// [`DEFAULT_DEADLINE`]: crate::broker::wait::DEFAULT_DEADLINE
+    pub deadline: Option<std::time::Duration>,
 }
 
 /// Where the broker is and which vhost to look at.
@@ -88,14 +93,27 @@ impl Settings {
             .filter(|u| crate::redis_broker::is_redis_url(u))
             .filter(|_| needs.broker);
         let redis = match &redis_url {
-            Some(url) => Some(super::redis::resolve(
-                url,
-                &profile,
-                &profile_name,
-                timeout,
-                args.ca_file.clone(),
-                &|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()),
-            )?),
+            Some(url) => {
+                let mut r = super::redis::resolve(
+                    url,
+                    &profile,
+                    &profile_name,
+                    timeout,
+                    args.ca_file.clone(),
+                    &|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()),
+                )?;
+                let deadline = match args.deadline {
+                    Some(d) if d.is_zero() => None,
+                    Some(d) => Some(d),
+                    None => Some(
+                        needs
+                            .deadline
+                            .unwrap_or(crate::broker::wait::DEFAULT_DEADLINE),
+                    ),
+                };
+                r.deadline = deadline.map(|d| (std::time::Instant::now() + d, d));
+                Some(r)
+            }
             None => None,
         };
         let broker = if needs.broker && redis_url.is_none() {
@@ -106,6 +124,7 @@ impl Settings {
                 vhost: args.vhost.clone(),
                 timeout: args.timeout,
                 deadline: args.deadline,
+                default_deadline: needs.deadline,
                 ca_file: args.ca_file.clone(),
             };
             let password = std::env::var("CELTOOL_PASSWORD").ok();
@@ -202,6 +221,7 @@ mod tests {
         let needs = Needs {
             config: true,
             broker: false,
+            ..Needs::default()
         };
         let e = Settings::resolve(&args, style(), needs).unwrap_err();
         assert!(e.to_string().contains("nope.toml"), "{e}");
@@ -216,6 +236,7 @@ mod tests {
         let needs = Needs {
             config: true,
             broker: false,
+            ..Needs::default()
         };
         let e = Settings::resolve(&args, style(), needs).unwrap_err();
         assert_eq!(
@@ -243,6 +264,7 @@ mod tests {
             Needs {
                 config: true,
                 broker: true,
+                ..Needs::default()
             },
         )
         .unwrap();

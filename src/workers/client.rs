@@ -2,9 +2,17 @@
 //! reply queue `OID.reply.celery.pidbox` (exclusive, auto-delete, x-expires 10 s), publish every
 //! request at once, gather replies concurrently until the timeout or until every known node has
 //! answered, ping silent nodes once more, then delete the reply queue and close.
+//!
+//! Every step on the wire is bounded: by `--timeout` for one step (login, declare, bind,
+//! consume, publish, delete, close) and by the run's deadline for all of them. A step that runs
+//! out ends the vhost's probe with what was being waited for, and the connection is abandoned,
+//! not closed politely: a broker that blocked it (a memory or disk alarm) would not read the
+//! close either.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use amqprs::channel::{
@@ -63,9 +71,53 @@ fn epoch_now() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// How long the steps of one probe may wait: each step `step`, all of them until the run's
+/// deadline (when it ends, and its length for messages).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    step: Duration,
+    deadline: Option<(Instant, Duration)>,
+}
+
+impl Limits {
+    fn new(opts: &ProbeOptions) -> Limits {
+        Limits {
+            step: opts.step_timeout,
+            deadline: opts
+                .deadline
+                .map(|(end, len)| (Instant::from_std(end), len)),
+        }
+    }
+
+    /// When a wait of `wait` that starts now must end, and what to say when it does.
+    fn until(&self, wait: Duration) -> (Instant, String, bool) {
+        let own = Instant::now() + wait;
+        match self.deadline {
+            Some((end, len)) if end <= own => (
+                end,
+                format!("the run's deadline of {} passed", secs(len)),
+                true,
+            ),
+            _ => (own, format!("no answer within {}", secs(wait)), false),
+        }
+    }
+}
+
+fn secs(d: Duration) -> String {
+    crate::output::fmt_duration_secs(d.as_secs_f64())
+}
+
 struct Ctx<'a> {
     endpoint: &'a AmqpEndpoint,
     vhost: &'a str,
+    limits: Limits,
+    /// A request was published: from then on a broker in alarm may have blocked the
+    /// connection, which a step that runs out says.
+    published: AtomicBool,
+    /// A step ran out: the connection is abandoned, not closed.
+    abandoned: AtomicBool,
+    /// The reply queue, named when it may be left behind.
+    reply_queue: std::sync::Mutex<Option<String>>,
 }
 
 impl Ctx<'_> {
@@ -76,6 +128,37 @@ impl Ctx<'_> {
             what,
             cause: scrub(&e.to_string(), self.endpoint),
         }
+    }
+
+    /// Run one step on the wire within its limit.
+    async fn step<T, E: std::fmt::Display>(
+        &self,
+        what: &'static str,
+        fut: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, WorkerError> {
+        let (at, why, _) = self.limits.until(self.limits.step);
+        match tokio::time::timeout_at(at, fut).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(self.err(what, e)),
+            Err(_) => Err(self.ran_out(what, why)),
+        }
+    }
+
+    /// The error of a step that ran out; the connection is abandoned from here on.
+    fn ran_out(&self, what: &'static str, why: String) -> WorkerError {
+        self.abandoned.store(true, Ordering::Relaxed);
+        let mut cause = why;
+        if self.published.load(Ordering::Relaxed) {
+            cause.push_str(
+                "; the broker may be blocking this connection (a memory or disk alarm: see `celtool explain broker.alarm.memory`), so celtool abandoned it",
+            );
+            if let Some(q) = self.reply_queue.lock().ok().and_then(|q| q.clone()) {
+                cause.push_str(&format!(
+                    "; its exclusive reply queue {q} stays on the broker until the broker reads the connection's end (when the alarm clears)"
+                ));
+            }
+        }
+        self.err(what, cause)
     }
 }
 
@@ -114,11 +197,9 @@ async fn connect(
         vhost: vhost.to_string(),
         cause: scrub(&cause, endpoint),
     };
-    match tokio::time::timeout(opts.connect_timeout, Connection::open(&args.finish())).await {
-        Err(_) => Err(connect_err(format!(
-            "no answer within {}s",
-            opts.connect_timeout.as_secs()
-        ))),
+    let (at, why, _) = Limits::new(opts).until(opts.connect_timeout);
+    match tokio::time::timeout_at(at, Connection::open(&args.finish())).await {
+        Err(_) => Err(connect_err(why)),
         Ok(Err(e)) => {
             let text = e.to_string();
             // RabbitMQ closes the socket after a refused login unless the client asks for
@@ -156,10 +237,18 @@ async fn probe_vhost(
     let ctx = Ctx {
         endpoint,
         vhost: &plan.vhost,
+        limits: Limits::new(opts),
+        published: AtomicBool::new(false),
+        abandoned: AtomicBool::new(false),
+        reply_queue: std::sync::Mutex::new(None),
     };
     let conn = connect(endpoint, &plan.vhost, opts).await?;
     let result = probe_on(&ctx, &conn, plan, opts).await;
-    let _ = tokio::time::timeout(Duration::from_secs(5), conn.close()).await;
+    if !ctx.abandoned.load(Ordering::Relaxed) {
+        // A close that does not finish in time changes nothing: the socket closes when the
+        // process ends, and the broker drops the exclusive reply queue with it.
+        let _ = ctx.step("close the connection", conn.close()).await;
+    }
     result
 }
 
@@ -175,30 +264,55 @@ async fn probe_on(
     };
     // A passive declare: a vhost without the mailbox exchange has no worker to ask, and celtool
     // must not create it there. A failed passive declare closes the channel.
-    let probe_chan = conn
-        .open_channel(None)
-        .await
-        .map_err(|e| ctx.err("open channel", e))?;
+    let probe_chan = ctx.step("open a channel", conn.open_channel(None)).await?;
     let mut passive = ExchangeDeclareArguments::new(protocol::MAILBOX_EXCHANGE, "fanout");
     passive.passive(true);
-    if probe_chan.exchange_declare(passive).await.is_err() {
-        return Ok(report);
+    match ctx
+        .step(
+            "look for the celery.pidbox exchange",
+            probe_chan.exchange_declare(passive),
+        )
+        .await
+    {
+        Ok(()) => {}
+        Err(e) if ctx.abandoned.load(Ordering::Relaxed) => return Err(e),
+        Err(_) => return Ok(report),
     }
-    let _ = probe_chan.close().await;
+    ctx.step("close a channel", probe_chan.close()).await?;
     report.mailbox_exchange = true;
 
-    let chan = conn
-        .open_channel(None)
-        .await
-        .map_err(|e| ctx.err("open channel", e))?;
+    let chan = ctx.step("open a channel", conn.open_channel(None)).await?;
     let oid = protocol::new_id();
     let queue = protocol::reply_queue(&oid);
     let mut rx = open_reply_queue(ctx, &chan, &oid, &queue).await?;
+    if let Ok(mut q) = ctx.reply_queue.lock() {
+        *q = Some(queue.clone());
+    }
 
     let gathered = gather(ctx, &chan, &mut rx, &oid, plan, opts).await;
     // Delete the reply queue now rather than rely on exclusive/auto-delete: nothing stays.
-    let _ = chan.queue_delete(QueueDeleteArguments::new(&queue)).await;
-    let _ = chan.close().await;
+    // After a step ran out the connection is abandoned: another wait would run out too.
+    if !ctx.abandoned.load(Ordering::Relaxed) {
+        let deleted = ctx
+            .step(
+                "delete the reply queue",
+                chan.queue_delete(QueueDeleteArguments::new(&queue)),
+            )
+            .await;
+        let cleaned = match deleted {
+            Ok(_) => ctx.step("close the channel", chan.close()).await,
+            Err(e) => Err(e),
+        };
+        // The answers stand if the clean-up runs out (the queue is exclusive, so it goes with
+        // the connection), unless a worker was silent: a broker that blocks this connection
+        // would block the workers' replies too, so that silence proves nothing.
+        if let (Err(e), Ok((_, silent))) = (cleaned, &gathered)
+            && ctx.abandoned.load(Ordering::Relaxed)
+            && !silent.is_empty()
+        {
+            return Err(e);
+        }
+    }
     let (workers, silent) = gathered?;
     report.workers = workers;
     report.silent = silent;
@@ -215,9 +329,11 @@ async fn open_reply_queue(
     // the reply queue, exclusive + auto-delete with Celery's control_queue_expires/ttl.
     let mut exchange = ExchangeDeclareArguments::new(protocol::REPLY_EXCHANGE, "direct");
     exchange.durable(false);
-    chan.exchange_declare(exchange)
-        .await
-        .map_err(|e| ctx.err("declare exchange reply.celery.pidbox", e))?;
+    ctx.step(
+        "declare exchange reply.celery.pidbox",
+        chan.exchange_declare(exchange),
+    )
+    .await?;
     let mut table = FieldTable::new();
     table.insert(
         "x-expires".try_into().expect("short name"),
@@ -229,22 +345,22 @@ async fn open_reply_queue(
     );
     let mut declare = QueueDeclareArguments::new(queue);
     declare.exclusive(true).auto_delete(true).arguments(table);
-    chan.queue_declare(declare)
-        .await
-        .map_err(|e| ctx.err("declare the reply queue", e))?;
-    chan.queue_bind(QueueBindArguments::new(
-        queue,
-        protocol::REPLY_EXCHANGE,
-        oid,
-    ))
-    .await
-    .map_err(|e| ctx.err("bind the reply queue", e))?;
+    ctx.step("declare the reply queue", chan.queue_declare(declare))
+        .await?;
+    ctx.step(
+        "bind the reply queue",
+        chan.queue_bind(QueueBindArguments::new(
+            queue,
+            protocol::REPLY_EXCHANGE,
+            oid,
+        )),
+    )
+    .await?;
     let mut consume = BasicConsumeArguments::new(queue, "");
     consume.manual_ack(false).exclusive(true);
-    let (_tag, rx) = chan
-        .basic_consume_rx(consume)
-        .await
-        .map_err(|e| ctx.err("consume the reply queue", e))?;
+    let (_tag, rx) = ctx
+        .step("consume the reply queue", chan.basic_consume_rx(consume))
+        .await?;
     Ok(rx)
 }
 
@@ -264,13 +380,16 @@ async fn publish(ctx: &Ctx<'_>, chan: &Channel, req: &Request) -> Result<(), Wor
         .with_content_encoding("utf-8")
         .with_delivery_mode(1)
         .with_headers(headers);
-    chan.basic_publish(
-        props.finish(),
-        req.body().to_vec(),
-        BasicPublishArguments::new(protocol::MAILBOX_EXCHANGE, ""),
+    ctx.published.store(true, Ordering::Relaxed);
+    ctx.step(
+        "publish a request to celery.pidbox",
+        chan.basic_publish(
+            props.finish(),
+            req.body().to_vec(),
+            BasicPublishArguments::new(protocol::MAILBOX_EXCHANGE, ""),
+        ),
     )
     .await
-    .map_err(|e| ctx.err("publish a request", e))
 }
 
 /// Replies gathered so far, by node then method: the reply and, for ping, its round trip in ms,
@@ -385,7 +504,12 @@ impl Gatherer<'_> {
                 .insert(req.ticket().to_string(), (*m, Instant::now()));
             publish(self.ctx, self.chan, &req).await?;
         }
-        let deadline = start + timeout;
+        // The run's deadline may cut the wait short: then silence proves nothing, and the round
+        // is an error rather than a list of silent (hung-looking) workers.
+        let (deadline, why, cut) = self
+            .ctx
+            .limits
+            .until(timeout.saturating_sub(start.elapsed()));
         let complete = |g: &Self| {
             !expect.is_empty()
                 && expect
@@ -394,6 +518,7 @@ impl Gatherer<'_> {
         };
         while !complete(self) {
             let msg = match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Err(_) if cut => return Err(self.ctx.ran_out("wait for the replies", why)),
                 Err(_) => break,
                 Ok(None) => return Err(self.ctx.err("read replies", "the channel closed")),
                 Ok(Some(msg)) => msg,

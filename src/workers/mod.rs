@@ -14,6 +14,23 @@ pub use model::{FleetSnapshot, TaskInfo, VhostReport, WorkerReport};
 pub use protocol::{Matcher, Method, Target};
 pub use settings::{AmqpEndpoint, VhostPlan, amqp_endpoint, discover_vhosts};
 
+/// The vhosts of `plans`, each reported as not asked, for `reason` (a node's alarm): asking
+/// would publish to `celery.pidbox`, and the broker blocks a connection that publishes during a
+/// memory or disk alarm, and stops reading it, until the alarm clears.
+pub fn not_asked(plans: &[VhostPlan], reason: &str, timeout: Duration) -> FleetSnapshot {
+    FleetSnapshot {
+        vhosts: plans
+            .iter()
+            .map(|p| VhostReport {
+                vhost: p.vhost.clone(),
+                not_asked: Some(reason.to_string()),
+                ..VhostReport::default()
+            })
+            .collect(),
+        timeout_ms: timeout.as_millis() as u64,
+    }
+}
+
 /// Default reply timeout, as `celery inspect` (1 s).
 pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -54,6 +71,11 @@ pub struct ProbeOptions {
     pub timeout: Duration,
     /// How long to wait for the connection to open.
     pub connect_timeout: Duration,
+    /// The longest wait for any other step on the wire: login, declare, bind, consume,
+    /// publish, delete, close (`--timeout`).
+    pub step_timeout: Duration,
+    /// The run's deadline (when it ends, and its length for messages): no step waits past it.
+    pub deadline: Option<(std::time::Instant, Duration)>,
     pub methods: Vec<Method>,
     pub target: Target,
 }
@@ -64,6 +86,8 @@ impl ProbeOptions {
         ProbeOptions {
             timeout,
             connect_timeout: Duration::from_secs(10).max(timeout),
+            step_timeout: Duration::from_secs(10),
+            deadline: None,
             methods: vec![
                 Method::Ping,
                 Method::Stats,
@@ -74,6 +98,18 @@ impl ProbeOptions {
             ],
             target: Target::All,
         }
+    }
+
+    /// Bound every step by `step` (`--timeout`) and the whole probe by the run's deadline.
+    pub fn bounded(
+        mut self,
+        step: Duration,
+        deadline: Option<(std::time::Instant, Duration)>,
+    ) -> Self {
+        self.step_timeout = step;
+        self.connect_timeout = step.max(self.timeout);
+        self.deadline = deadline;
+        self
     }
 
     /// Ping only, for the deploy-gate probe.

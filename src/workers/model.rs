@@ -28,8 +28,13 @@ pub struct VhostReport {
     pub vhost: String,
     /// The vhost has the `celery.pidbox` exchange; without it no worker can be asked.
     pub mailbox_exchange: bool,
-    /// Why the vhost could not be probed (connection refused, access refused...), if so.
+    /// Why the vhost could not be probed (connection refused, access refused, a step that ran
+    /// out of time...), if so.
     pub error: Option<String>,
+    /// Why the workers were deliberately not asked, if so: a memory or disk alarm makes the
+    /// broker block every connection that publishes, the probe's request included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_asked: Option<String>,
     /// Nodes whose mailbox has a consumer but that answered no ping, even the second one.
     pub silent: Vec<String>,
     pub workers: Vec<WorkerReport>,
