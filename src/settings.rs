@@ -175,7 +175,7 @@ impl Config {
         })?;
         for (name, profile) in &file.profiles {
             if let Some(t) = &profile.timeout {
-                parse_duration(t).map_err(|why| SettingsError::File {
+                parse_positive_duration(t).map_err(|why| SettingsError::File {
                     path: shown.clone(),
                     // Names and values may hold newlines; the error stays one line.
                     message: crate::output::sanitize(&format!("profiles.{name}.timeout: {why}")),
@@ -284,15 +284,40 @@ fn parse_thresholds(table: &toml::Table) -> Result<Thresholds, String> {
     Ok(out)
 }
 
-/// Parse a duration: a number with a unit (`500ms`, `10s`, `90m`, `2d`, `1h30m`) or plain seconds.
+/// Parse a duration: a number with a unit (`500ms`, `10s`, `90m`, `2d`, `1h30m`). A bare number
+/// is refused, as systemd.time and Go refuse it: in a root cron line, `--older-than 2` with a
+/// forgotten `d` must not mean two seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    if let Ok(secs) = t.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "invalid duration '{t}': a number needs a unit, like {t}s, {t}m, {t}h or {t}d (a bare number is refused, so that a forgotten unit cannot mean seconds)"
+        ));
     }
     humantime::parse_duration(t).map_err(|_| {
         format!("invalid duration '{t}': expected a number with a unit, like 10s, 90m or 2d")
     })
+}
+
+/// A duration that must be more than zero (`--timeout`, `--older-than`, a TTL): zero would wait
+/// for nothing or match everything.
+pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d.is_zero() {
+        return Err(format!(
+            "invalid duration '{}': it must be more than zero, like 10s, 90m or 2d",
+            text.trim()
+        ));
+    }
+    Ok(d)
+}
+
+/// `--deadline`: a duration, or `0` for none (the documented way to turn it off).
+pub fn parse_deadline(text: &str) -> Result<Duration, String> {
+    if text.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    parse_duration(text)
 }
 
 /// The connection flags and env values as clap parsed them (flag or env, indistinguishably).
@@ -473,11 +498,24 @@ mod tests {
     }
 
     #[test]
-    fn durations_parse_with_units_and_bare_seconds() {
+    fn durations_need_a_unit() {
         assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
         assert_eq!(parse_duration("90m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172800)));
-        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert_eq!(
+            parse_duration("2"),
+            Err("invalid duration '2': a number needs a unit, like 2s, 2m, 2h or 2d (a bare number is refused, so that a forgotten unit cannot mean seconds)".into())
+        );
+        assert!(parse_duration("0").is_err());
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        assert_eq!(
+            parse_positive_duration("0s"),
+            Err("invalid duration '0s': it must be more than zero, like 10s, 90m or 2d".into())
+        );
+        assert_eq!(parse_positive_duration("1s"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_deadline("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_deadline("9s"), Ok(Duration::from_secs(9)));
+        assert!(parse_deadline("9").is_err());
         assert!(
             parse_duration("ten")
                 .unwrap_err()
@@ -765,8 +803,9 @@ mod props {
         }
 
         #[test]
-        fn bare_seconds_and_units_round_trip(secs in any::<u64>(), minutes in 0u64..1_000_000) {
-            prop_assert_eq!(parse_duration(&secs.to_string()), Ok(Duration::from_secs(secs)));
+        fn bare_numbers_are_refused_and_units_round_trip(secs in any::<u64>(), minutes in 0u64..1_000_000) {
+            prop_assert!(parse_duration(&secs.to_string()).is_err());
+            prop_assert_eq!(parse_duration(&format!("{secs}s")), Ok(Duration::from_secs(secs)));
             prop_assert_eq!(parse_duration(&format!(" {minutes}m ")), Ok(Duration::from_secs(minutes * 60)));
         }
 
