@@ -49,6 +49,9 @@ pub struct Settings {
     pub profile_name: String,
     /// The per-request timeout in force (flag > profile > default).
     pub timeout: std::time::Duration,
+    /// The run's `--deadline` (default 5 min, None for `--deadline 0`): besides the broker's
+    /// answers, it bounds the waits of the host reading (the zombies' settle interval).
+    pub deadline: Option<std::time::Duration>,
     broker: Option<BrokerSettings>,
 }
 
@@ -124,6 +127,7 @@ impl Settings {
             redis,
             profile_name,
             timeout,
+            deadline: super::run_deadline(args.deadline),
             broker,
         })
     }
@@ -140,6 +144,7 @@ impl Settings {
             redis: None,
             profile_name: "default".into(),
             timeout: super::DEFAULT_TIMEOUT,
+            deadline: Some(crate::broker::wait::DEFAULT_DEADLINE),
             broker,
         }
     }
