@@ -584,7 +584,16 @@ What breaks: a zombie (state Z) holds only a pid, but zombies that pile up under
 that the parent no longer reaps its children: it is hung, or it spawns subprocesses (tasks
 calling subprocess.Popen without wait) and forgets them; enough of them exhaust pid_max.
 Why: a process stays a zombie until its parent calls waitpid. It cannot be killed: it is already
-dead. Zombies under pid 1 in a container mean the container's pid 1 is not an init.
+dead. Zombies that stay under pid 1 in a container mean the container's pid 1 is not an init.
+How it is judged: every parent leaves a child a zombie for a moment, and init reaps within a
+second, so one look at a healthy host can show zombies gone the next moment. celtool judges
+only zombies whose process started at least min_age ago (30 s by default; /proc tells when a
+process started, not when it died), reads those again settle later (2 s by default, never past
+--deadline), and counts only the ones still zombies of the same parent with the same start
+time. Set both in the config file:
+  [thresholds.\"host.workers.zombie\"]
+  min_age = \"30s\"
+  settle = \"2s\"
 Fix: only the parent can reap: celtool workers reap signals it (kill -CHLD PID), and with
 --kill-parents ends a Celery parent that still does not reap; by hand: restart the
 parent (for a Celery main: kill -TERM for a warm shutdown), or kill it so init adopts and reaps

@@ -69,8 +69,8 @@ pub struct GlobalArgs {
     pub timeout: Option<Duration>,
 
     /// Longest the whole run waits for the broker, like 9s for Nagios/NRPE's 10 s; what has not
-    /// arrived by then is reported as unknown (broker.api), the rest is judged [default: 5m;
-    /// 0: none]
+    /// arrived by then is reported as unknown (broker.api), the rest is judged; doctor's second
+    /// look at this host's zombies happens by then too [default: 5m; 0: none]
     #[arg(long, global = true, env = "CELTOOL_DEADLINE", value_name = "DURATION",
           value_parser = crate::settings::parse_duration)]
     pub deadline: Option<Duration>,
