@@ -1,6 +1,8 @@
 //! The catalog of finding IDs: area, title, default thresholds and the long explanation behind
 //! `celtool explain ID`. IDs are a scripting contract; never rename one.
 
+use std::time::Duration;
+
 use crate::report::Area;
 
 #[path = "catalog_texts.rs"]
@@ -41,6 +43,42 @@ const fn above(warn: Option<f64>, crit: Option<f64>, unit: &'static str) -> Opti
         direction: Direction::Above,
         unit,
     })
+}
+
+/// A duration a check takes besides its warn and crit limits, set in the same `[thresholds.ID]`
+/// table of the config file (`min_age = "30s"`): how long a state must last before it is judged.
+#[derive(Debug)]
+pub struct Timing {
+    pub id: &'static str,
+    pub key: &'static str,
+    pub default: Duration,
+    /// The largest value the config file may set: these are waits a cron run sits through.
+    pub max: Option<Duration>,
+    /// What it means, for `explain` and the README.
+    pub meaning: &'static str,
+}
+
+/// Every [`Timing`]; `Thresholds::timing` reads them with the config file's overrides.
+pub static TIMINGS: &[Timing] = &[
+    Timing {
+        id: "host.workers.zombie",
+        key: "min_age",
+        default: Duration::from_secs(30),
+        max: None,
+        meaning: "zombies whose process started less than this ago are not judged: their parent is usually about to reap them",
+    },
+    Timing {
+        id: "host.workers.zombie",
+        key: "settle",
+        default: Duration::from_secs(2),
+        max: Some(Duration::from_secs(60)),
+        meaning: "the zombies old enough are read again this much later (never past the run's --deadline); only those still there are reported",
+    },
+];
+
+/// The timing `key` of finding `id`, if it takes one.
+pub fn timing(id: &str, key: &str) -> Option<&'static Timing> {
+    TIMINGS.iter().find(|t| t.id == id && t.key == key)
 }
 
 pub static CATALOG: &[Entry] = &[
@@ -546,7 +584,16 @@ What breaks: a zombie (state Z) holds only a pid, but zombies that pile up under
 that the parent no longer reaps its children: it is hung, or it spawns subprocesses (tasks
 calling subprocess.Popen without wait) and forgets them; enough of them exhaust pid_max.
 Why: a process stays a zombie until its parent calls waitpid. It cannot be killed: it is already
-dead. Zombies under pid 1 in a container mean the container's pid 1 is not an init.
+dead. Zombies that stay under pid 1 in a container mean the container's pid 1 is not an init.
+How it is judged: every parent leaves a child a zombie for a moment, and init reaps within a
+second, so one look at a healthy host can show zombies gone the next moment. celtool judges
+only zombies whose process started at least min_age ago (30 s by default; /proc tells when a
+process started, not when it died), reads those again settle later (2 s by default, never past
+--deadline), and counts only the ones still zombies of the same parent with the same start
+time. Set both in the config file:
+  [thresholds.\"host.workers.zombie\"]
+  min_age = \"30s\"
+  settle = \"2s\"
 Fix: only the parent can reap: celtool workers reap signals it (kill -CHLD PID), and with
 --kill-parents ends a Celery parent that still does not reap; by hand: restart the
 parent (for a Celery main: kill -TERM for a warm shutdown), or kill it so init adopts and reaps

@@ -71,8 +71,9 @@ pub struct GlobalArgs {
     pub timeout: Option<Duration>,
 
     /// Longest the whole run waits for the broker and the workers, like 9s for NRPE's 10 s:
-    /// every API request, Redis command and step of asking the workers ends by then; what has
-    /// not arrived is reported as unknown (broker.api, workers.unreachable), the rest is judged
+    /// every API request, Redis command and step of asking the workers ends by then, and so does
+    /// doctor's second look at this host's zombies; what has not arrived is reported as unknown
+    /// (broker.api, workers.unreachable), the rest is judged
     /// [default: 50s for ping, 2m for fleet, 5m for the others; 0: none]
     #[arg(long, global = true, env = "CELTOOL_DEADLINE", value_name = "DURATION",
           value_parser = crate::settings::parse_deadline)]

@@ -101,10 +101,12 @@ pub struct Profile {
     pub redis_result_expires: Option<String>,
 }
 
-/// Per-ID thresholds: the catalog's defaults with the config file's overrides.
+/// Per-ID thresholds: the catalog's defaults with the config file's overrides, for the warn and
+/// crit limits and for the timings some checks take (`catalog::TIMINGS`).
 #[derive(Debug, Clone, Default)]
 pub struct Thresholds {
     overrides: BTreeMap<String, Limits>,
+    timings: BTreeMap<(String, String), Duration>,
 }
 
 impl Thresholds {
@@ -128,6 +130,27 @@ impl Thresholds {
         limits.warn = warn;
         limits.crit = crit;
         self.overrides.insert(id.to_string(), limits);
+    }
+
+    /// The timing `key` of `id` in force: the config file's, else the catalog's default. A
+    /// timing the catalog does not have is a bug in celtool: zero, and debug builds stop.
+    pub fn timing(&self, id: &str, key: &str) -> Duration {
+        if let Some(d) = self.timings.get(&(id.to_string(), key.to_string())) {
+            return *d;
+        }
+        match catalog::timing(id, key) {
+            Some(t) => t.default,
+            None => {
+                debug_assert!(false, "{id} takes no timing {key}");
+                Duration::ZERO
+            }
+        }
+    }
+
+    /// Override one timing (tests and the config file).
+    pub fn set_timing(&mut self, id: &str, key: &str, value: Duration) {
+        self.timings
+            .insert((id.to_string(), key.to_string()), value);
     }
 }
 
@@ -212,12 +235,15 @@ fn one_line(message: &str) -> String {
 }
 
 /// `[thresholds]` accepts `"queues.backlog" = { warn = 10, crit = 100 }` and the nested form
-/// `[thresholds.queues.backlog]`; any other key or a value that is not a number is an error.
+/// `[thresholds.queues.backlog]`, and beside warn and crit the timings an ID takes
+/// (`min_age = "30s"`); any other key or a value that is not a number is an error.
 fn parse_thresholds(table: &toml::Table) -> Result<Thresholds, String> {
     let mut out = Thresholds::default();
     let mut stack: Vec<(String, &toml::Table)> = vec![(String::new(), table)];
     while let Some((prefix, t)) = stack.pop() {
-        let is_leaf = t.contains_key("warn") || t.contains_key("crit");
+        let is_leaf = t.contains_key("warn")
+            || t.contains_key("crit")
+            || t.keys().any(|k| catalog::timing(&prefix, k).is_some());
         if is_leaf {
             let id = prefix.as_str();
             let entry = catalog::entry(id)
@@ -227,6 +253,22 @@ fn parse_thresholds(table: &toml::Table) -> Result<Thresholds, String> {
             let mut warn = defaults.warn;
             let mut crit = defaults.crit;
             for (key, value) in t {
+                if let Some(timing) = catalog::timing(id, key) {
+                    let d = parse_timing(value, timing.max)
+                        .map_err(|why| format!("thresholds.{id}.{key}: {why}"))?;
+                    out.set_timing(id, key, d);
+                    continue;
+                }
+                if key != "warn" && key != "crit" {
+                    let timings: String = catalog::TIMINGS
+                        .iter()
+                        .filter(|t| t.id == id)
+                        .map(|t| format!(", {}", t.key))
+                        .collect();
+                    return Err(format!(
+                        "thresholds.{id}: unknown key '{key}' (expected warn, crit{timings})"
+                    ));
+                }
                 let n = match value {
                     toml::Value::Integer(i) => *i as f64,
                     toml::Value::Float(f) if f.is_finite() => *f,
@@ -240,14 +282,10 @@ fn parse_thresholds(table: &toml::Table) -> Result<Thresholds, String> {
                 if n < 0.0 {
                     return Err(format!("thresholds.{id}.{key}: must not be negative"));
                 }
-                match key.as_str() {
-                    "warn" => warn = Some(n),
-                    "crit" => crit = Some(n),
-                    _ => {
-                        return Err(format!(
-                            "thresholds.{id}: unknown key '{key}' (expected warn, crit)"
-                        ));
-                    }
+                if key == "warn" {
+                    warn = Some(n);
+                } else {
+                    crit = Some(n);
                 }
             }
             if let (Some(w), Some(c)) = (warn, crit) {
@@ -282,6 +320,33 @@ fn parse_thresholds(table: &toml::Table) -> Result<Thresholds, String> {
         }
     }
     Ok(out)
+}
+
+/// A timing in `[thresholds.ID]`: a duration with its unit (`"30s"`), at most `max`. A bare
+/// number is refused, as on the command line.
+fn parse_timing(value: &toml::Value, max: Option<Duration>) -> Result<Duration, String> {
+    let d = match value {
+        toml::Value::String(text) => parse_duration(text)?,
+        toml::Value::Integer(i) => {
+            return Err(format!(
+                "a number needs a unit: write it as a string, like \"{i}s\" or \"{i}m\""
+            ));
+        }
+        other => {
+            return Err(format!(
+                "expected a duration with its unit, like \"30s\", found {}",
+                other.type_str()
+            ));
+        }
+    };
+    match max {
+        Some(m) if d > m => Err(format!(
+            "{}s is longer than the {}s allowed",
+            d.as_secs_f64(),
+            m.as_secs()
+        )),
+        _ => Ok(d),
+    }
 }
 
 /// Parse a duration: a number with a unit (`500ms`, `10s`, `90m`, `2d`, `1h30m`). A bare number
@@ -416,18 +481,19 @@ pub fn resolve_endpoint(
             timeout,
             profile: profile_name,
             ca_file: flags.ca_file.clone().or(profile.ca_file.clone()),
-            deadline: match flags.deadline {
-                Some(d) if d.is_zero() => None,
-                Some(d) => Some(d),
-                None => Some(
-                    flags
-                        .default_deadline
-                        .unwrap_or(crate::broker::wait::DEFAULT_DEADLINE),
-                ),
-            },
+            deadline: run_deadline(flags.deadline, flags.default_deadline),
         },
         vhost,
     ))
+}
+
+/// The run's deadline from `--deadline`: the default when not given, none for 0.
+pub fn run_deadline(flag: Option<Duration>, default: Option<Duration>) -> Option<Duration> {
+    match flag {
+        Some(d) if d.is_zero() => None,
+        Some(d) => Some(d),
+        None => Some(default.unwrap_or(crate::broker::wait::DEFAULT_DEADLINE)),
+    }
 }
 
 /// The first line of a password file (what follows may be a comment or a rotation note).
@@ -562,6 +628,78 @@ mod tests {
     }
 
     #[test]
+    fn timings_sit_beside_warn_and_crit() {
+        let id = "host.workers.zombie";
+        let d = Thresholds::default();
+        assert_eq!(
+            (d.timing(id, "min_age"), d.timing(id, "settle")),
+            (Duration::from_secs(30), Duration::from_secs(2))
+        );
+        let c =
+            config("[thresholds.\"host.workers.zombie\"]\nmin_age = \"5s\"\nsettle = \"1s\"\n").unwrap();
+        let t = &c.thresholds;
+        assert_eq!(
+            (
+                t.timing(id, "min_age"),
+                t.timing(id, "settle"),
+                t.get(id).warn
+            ),
+            (Duration::from_secs(5), Duration::from_secs(1), Some(1.0))
+        );
+        let c =
+            config("[thresholds.host.workers.zombie]\nwarn = 3\nmin_age = \"1m\"\nsettle = \"500ms\"\n")
+                .unwrap();
+        let t = &c.thresholds;
+        assert_eq!(
+            (
+                t.timing(id, "min_age"),
+                t.timing(id, "settle"),
+                t.get(id).warn
+            ),
+            (
+                Duration::from_secs(60),
+                Duration::from_millis(500),
+                Some(3.0)
+            )
+        );
+        for (text, says) in [
+            (
+                "settle = \"2h\"",
+                "thresholds.host.workers.zombie.settle: 7200s is longer than the 60s allowed",
+            ),
+            (
+                "min_age = true",
+                "thresholds.host.workers.zombie.min_age: expected a duration with its unit, like \"30s\", found boolean",
+            ),
+            (
+                "min_age = \"soon\"",
+                "thresholds.host.workers.zombie.min_age: invalid duration 'soon'",
+            ),
+            (
+                "min_age = 30",
+                "thresholds.host.workers.zombie.min_age: a number needs a unit: write it as a string, like \"30s\" or \"30m\"",
+            ),
+            (
+                "warm = 1\nmin_age = \"1s\"",
+                "unknown key 'warm' (expected warn, crit, min_age, settle)",
+            ),
+        ] {
+            let e = config(&format!("[thresholds.\"host.workers.zombie\"]\n{text}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(says), "{text}: {e}");
+        }
+        // Another ID takes no timings.
+        let e = config("[thresholds]\n\"queues.backlog\" = { warn = 1, min_age = \"1s\" }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown key 'min_age' (expected warn, crit)"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn precedence_is_flag_then_file_then_default() {
         let dir = tempfile::tempdir().unwrap();
         let pw = dir.path().join("pw");
@@ -666,6 +804,8 @@ mod props {
         prop_oneof![
             Just("warn".to_string()),
             Just("crit".to_string()),
+            Just("min_age".to_string()),
+            Just("settle".to_string()),
             Just("url".to_string()),
             Just("timeout".to_string()),
             Just("two\nlines".to_string()),
@@ -692,6 +832,7 @@ mod props {
             Just("broker.fd.headroom".to_string()),
             Just("broker.disk.headroom".to_string()),
             Just("host.inodes.usage".to_string()),
+            Just("host.workers.zombie".to_string()),
             Just("broker.version".to_string()),
             Just("queues.nope".to_string()),
             Just("queues.two\nlines".to_string()),
@@ -700,7 +841,13 @@ mod props {
     }
 
     fn limits() -> impl Strategy<Value = toml::Value> {
-        let limit = prop_oneof![Just("warn"), Just("crit"), Just("warm")];
+        let limit = prop_oneof![
+            Just("warn"),
+            Just("crit"),
+            Just("warm"),
+            Just("min_age"),
+            Just("settle")
+        ];
         prop_oneof![
             prop::collection::btree_map(limit, value(), 0..3).prop_map(|m| toml::Value::Table(
                 m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()

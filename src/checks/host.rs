@@ -8,9 +8,9 @@ use super::{level, ratio, shell_word};
 use crate::catalog;
 use crate::host::celery::{Role, recognise_all, worker_trees};
 use crate::host::{
-    Conntrack, FileNr, Filesystem, HostSnapshot, HotSpot, Process, Reading, Sockstat,
+    Conntrack, FileNr, Filesystem, HostSnapshot, HotSpot, Process, Reading, Sockstat, Zombies,
 };
-use crate::output::{fmt_bytes, fmt_count, fmt_pct};
+use crate::output::{fmt_bytes, fmt_count, fmt_duration_secs, fmt_pct};
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
 
@@ -30,7 +30,7 @@ pub fn host_checks(snap: &HostSnapshot, t: &Thresholds) -> Vec<Finding> {
         inodes(fs, &snap.inode_hot_spots, t, &mut out);
     }
     if let Reading::Present(procs) = &snap.processes {
-        workers(procs, t, &mut out);
+        workers(procs, snap.zombies.present(), t, &mut out);
     }
     if let Reading::Present(f) = &snap.file_nr {
         file_handles(f, t, &mut out);
@@ -270,10 +270,14 @@ fn label(p: &Process) -> String {
     format!("pid {} ({title})", p.pid)
 }
 
-fn workers(procs: &[Process], t: &Thresholds, out: &mut Vec<Finding>) {
+/// The worker checks on the process table; zombies only from their second reading (none when
+/// it was not gathered).
+fn workers(procs: &[Process], zombies: Option<&Zombies>, t: &Thresholds, out: &mut Vec<Finding>) {
     let celery = recognise_all(procs);
     let by_pid: BTreeMap<i32, &Process> = procs.iter().map(|p| (p.pid, p)).collect();
-    zombies(procs, &by_pid, &celery, t, out);
+    if let Some(z) = zombies {
+        self::zombies(z, &by_pid, &celery, t, out);
+    }
     orphans(procs, &by_pid, out);
     let rss_id = "host.workers.rss";
     let rss_limits = t.get(rss_id);
@@ -309,19 +313,27 @@ fn workers(procs: &[Process], t: &Thresholds, out: &mut Vec<Finding>) {
     }
 }
 
+/// Zombies that persisted across the settle interval, per parent. Younger ones, and ones gone
+/// by the second reading, were being reaped: reporting them made the check flap.
 fn zombies(
-    procs: &[Process],
+    z: &Zombies,
     by_pid: &BTreeMap<i32, &Process>,
     celery: &BTreeMap<i32, crate::host::celery::Celery>,
     t: &Thresholds,
     out: &mut Vec<Finding>,
 ) {
     let id = "host.workers.zombie";
-    let mut by_parent: BTreeMap<i32, u64> = BTreeMap::new();
-    for p in procs.iter().filter(|p| p.state == 'Z') {
-        *by_parent.entry(p.ppid).or_default() += 1;
+    // Per parent: how many, and the youngest known age (None when the uptime was unknown).
+    let mut by_parent: BTreeMap<i32, (u64, Option<f64>)> = BTreeMap::new();
+    for p in &z.persisting {
+        let e = by_parent.entry(p.ppid).or_insert((0, p.age_secs));
+        e.0 += 1;
+        e.1 = match (e.1, p.age_secs) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            _ => None,
+        };
     }
-    for (ppid, count) in by_parent {
+    for (ppid, (count, youngest)) in by_parent {
         let severity = level(&t.get(id), count as f64);
         if severity == Severity::Ok {
             continue;
@@ -342,17 +354,25 @@ fn zombies(
             }
             None => "not a Celery worker".to_string(),
         };
+        let age = match youngest {
+            // Whole seconds down: "at least" stays true.
+            Some(a) => format!("each started at least {} ago", fmt_duration_secs(a.floor())),
+            None => "their age unknown (no uptime)".to_string(),
+        };
         let remedy = if ppid == 1 {
-            "zombies under pid 1 mean init does not reap: in a container run the worker under an init (docker run --init, tini, dumb-init)".to_string()
+            "zombies that stay under pid 1 mean init does not reap: in a container run the worker under an init (docker run --init, tini, dumb-init)".to_string()
         } else {
             format!(
                 "only the parent can reap them: celtool workers reap for a Celery parent (SIGCHLD to pid {ppid}; add --kill-parents to end one that still does not reap; it never signals other programs), or by hand kill -CHLD {ppid}; if they stay, restart the parent (for a Celery main: a warm shutdown with kill -TERM {ppid}) and init reaps them"
             )
         };
+        // The ages and the interval stay out of the evidence: a finding's largest evidence
+        // value ranks it (`Report::cap_per_id`), and for zombies that is their count.
         out.push(
             Finding::new(id, severity, subject)
                 .summary(format!(
-                    "{count} zombie process(es) not reaped by their parent, pid {ppid} ({what})"
+                    "{count} zombie process(es) not reaped by their parent, pid {ppid} ({what}): still zombies when read again {:.1}s later, {age}",
+                    z.settle_secs
                 ))
                 .evidence("zombies", count as f64)
                 .remedy(remedy),

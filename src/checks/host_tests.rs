@@ -68,6 +68,27 @@ fn proc(pid: i32, ppid: i32, state: char, title: &str) -> Process {
     }
 }
 
+/// The zombies among `procs` as the second reading found them: all still there, each `age`
+/// seconds old, read again 2 s after the first look.
+fn persisting(procs: &[Process], age: Option<f64>) -> Zombies {
+    Zombies {
+        min_age_secs: 30.0,
+        settle_secs: 2.0,
+        young: 0,
+        gone: 0,
+        persisting: procs
+            .iter()
+            .filter(|p| p.state == 'Z')
+            .map(|p| crate::host::Zombie {
+                pid: p.pid,
+                ppid: p.ppid,
+                start_ticks: p.start_ticks,
+                age_secs: age,
+            })
+            .collect(),
+    }
+}
+
 fn find<'a>(f: &'a [Finding], id: &str) -> &'a Finding {
     f.iter()
         .find(|f| f.id == id)
@@ -256,10 +277,19 @@ fn inode_thresholds_can_be_overridden_and_paths_are_quoted() {
 
 #[test]
 fn fixture_processes_give_zombie_orphan_rss_and_stuck() {
-    let Reading::Present(procs) = procs::read(&crate::host::fixture("kernel6/proc")) else {
+    let root = crate::host::fixture("kernel6/proc");
+    let Reading::Present(procs) = procs::read(&root) else {
         panic!("fixture processes")
     };
     let mut s = snap();
+    let watched = crate::host::ZombieCandidates::select(
+        &procs,
+        Some(86400.5),
+        100,
+        std::time::Duration::from_secs(30),
+    )
+    .recheck(&root, std::time::Duration::from_secs(2));
+    s.zombies = Reading::Present(watched);
     s.processes = Reading::Present(procs);
     let mut t = Thresholds::default();
     // The fixture's pages are counted with this host's page size: put the limit between the
@@ -295,6 +325,14 @@ fn fixture_processes_give_zombie_orphan_rss_and_stuck() {
     );
     assert!(z.remedy.contains("kill -CHLD 1200"));
     assert_eq!(z.evidence["zombies"], 1.0);
+    // Up 86400.5 s, the zombie started at tick 7000200: 16398.5 s ago, whole minutes down.
+    assert!(
+        z.summary.ends_with(
+            "still zombies when read again 2.0s later, each started at least 4h 33m ago"
+        ),
+        "{}",
+        z.summary
+    );
     let stuck = find(&f, "host.workers.stuck");
     assert!(
         stuck.summary.contains("one sample cannot tell"),
@@ -324,6 +362,7 @@ fn zombies_crit_at_a_hundred_and_under_non_celery_parents() {
     }
     procs.push(proc(2000, 20, 'Z', "[celery]"));
     let mut s = snap();
+    s.zombies = Reading::Present(persisting(&procs, Some(45.0)));
     s.processes = Reading::Present(procs);
     let f = run(&s);
     assert_eq!(
@@ -352,6 +391,68 @@ fn zombies_crit_at_a_hundred_and_under_non_celery_parents() {
         problems(&host_checks(&s, &t)).len(),
         1,
         "one zombie under pid 20 is below 5"
+    );
+}
+
+#[test]
+fn persisting_zombies_say_how_many_how_old_and_for_how_long() {
+    let procs = vec![
+        proc(1, 0, 'S', "/sbin/init"),
+        proc(4242, 1, 'Z', "[sh]"),
+        proc(4243, 1, 'Z', "[sh]"),
+    ];
+    let mut z = persisting(&procs, Some(95.7));
+    z.persisting[1].age_secs = Some(3600.0);
+    let mut s = snap();
+    s.zombies = Reading::Present(z);
+    s.processes = Reading::Present(procs);
+    let f = run(&s);
+    let z = find(&f, "host.workers.zombie");
+    assert_eq!(
+        (z.severity, z.subject.as_str()),
+        (Severity::Warn, "pid 1 (/sbin/init)")
+    );
+    assert_eq!(
+        z.summary,
+        "2 zombie process(es) not reaped by their parent, pid 1 (not a Celery worker): still zombies when read again 2.0s later, each started at least 1m ago"
+    );
+    assert_eq!(
+        z.remedy,
+        "zombies that stay under pid 1 mean init does not reap: in a container run the worker under an init (docker run --init, tini, dumb-init)"
+    );
+    assert_eq!(z.evidence.len(), 1, "{:?}", z.evidence);
+    assert_eq!(z.evidence["zombies"], 2.0);
+}
+
+#[test]
+fn young_and_reaped_zombies_give_no_finding() {
+    // The field report: pid 1's zombies, 0-1 s old, reaped within a second.
+    let procs = vec![
+        proc(1, 0, 'S', "/sbin/init"),
+        proc(4242, 1, 'Z', "[sh]"),
+        proc(4243, 1, 'Z', "[sh]"),
+    ];
+    let mut s = snap();
+    s.zombies = Reading::Present(Zombies {
+        min_age_secs: 30.0,
+        settle_secs: 2.0,
+        young: 1,
+        gone: 1,
+        persisting: vec![],
+    });
+    s.processes = Reading::Present(procs.clone());
+    assert_eq!(run(&s), vec![]);
+    // A snapshot whose zombies were not read twice judges none from one reading.
+    s.zombies = Reading::Absent("not gathered".into());
+    assert_eq!(run(&s), vec![]);
+    // Their age unknown (no uptime), persisting zombies are still reported, saying so.
+    s.zombies = Reading::Present(persisting(&procs, None));
+    let f = run(&s);
+    let z = find(&f, "host.workers.zombie");
+    assert!(
+        z.summary.ends_with("their age unknown (no uptime)"),
+        "{}",
+        z.summary
     );
 }
 
@@ -492,6 +593,11 @@ fn the_kernel6_fixture_end_to_end() {
     };
     let opts = crate::host::GatherOptions {
         filesystems: false,
+        zombies: Some(crate::host::ZombieWatch {
+            min_age: std::time::Duration::from_secs(30),
+            settle: std::time::Duration::ZERO,
+            not_after: None,
+        }),
         ..Default::default()
     };
     let f = run(&crate::host::gather(&roots, &opts));

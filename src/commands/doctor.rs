@@ -12,7 +12,7 @@ use crate::cli::{self, DoctorArgs, Part};
 use crate::error::{Error, Outcome};
 use crate::fix::{Applier, Change, event_queues, host as host_fix, stale_queues};
 use crate::gather::{self, BrokerError, Need, Snapshot};
-use crate::host::{GatherOptions, Reading};
+use crate::host::{GatherOptions, Reading, ZombieWatch};
 use crate::output::report::{Scope, print};
 use crate::output::{Format, Printer};
 use crate::report::{Finding, Report, Severity};
@@ -45,6 +45,7 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         host: wants(Part::Host).then(|| GatherOptions {
             fix_inputs: args.fix.then(|| s.etc.clone()),
             nic: Some(crate::host::nic::DOCTOR_INTERVAL),
+            zombies: Some(ZombieWatch::new(&s.config.thresholds, s.deadline)),
             ..GatherOptions::default()
         }),
         inode_hot_spots: true,

@@ -50,6 +50,22 @@ fn thresholds(e: &Entry) -> String {
     }
 }
 
+/// `Timings: min_age 30s (what it means), ...` lines, for the IDs that take timings.
+fn timings(e: &Entry) -> String {
+    catalog::TIMINGS
+        .iter()
+        .filter(|t| t.id == e.id)
+        .map(|t| {
+            format!(
+                "Timing {}: {}s by default; {}\n",
+                t.key,
+                t.default.as_secs_f64(),
+                t.meaning
+            )
+        })
+        .collect()
+}
+
 pub fn run(p: &Printer, args: &ExplainArgs) -> Result<Outcome, Error> {
     if matches!(p.style.format, Format::Prometheus | Format::Nagios) {
         return Err(Error::Usage(
@@ -105,12 +121,13 @@ pub fn run(p: &Printer, args: &ExplainArgs) -> Result<Outcome, Error> {
     let text = match p.style.format {
         Format::Json => to_json(&json_entry(e))? + "\n",
         _ => format!(
-            "{} ({}): {}\n\n{}\n\nThresholds: {}\nSilence it: celtool doctor --skip {}\n",
+            "{} ({}): {}\n\n{}\n\nThresholds: {}\n{}Silence it: celtool doctor --skip {}\n",
             e.id,
             e.area.name(),
             e.title,
             e.explain,
             thresholds(e),
+            timings(e),
             e.id
         ),
     };

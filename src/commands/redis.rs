@@ -45,6 +45,10 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
         workers: None,
         host: wants(Part::Host).then(|| crate::host::GatherOptions {
             nic: Some(crate::host::nic::DOCTOR_INTERVAL),
+            zombies: Some(crate::host::ZombieWatch::new(
+                &config.thresholds,
+                st.deadline,
+            )),
             ..crate::host::GatherOptions::default()
         }),
         inode_hot_spots: true,

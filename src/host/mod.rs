@@ -16,7 +16,7 @@ pub mod procs;
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -24,7 +24,7 @@ pub use celery::{Role, WorkerTree, recognise, worker_trees};
 pub use conntrack::{Conntrack, ConntrackFixInputs};
 pub use inodes::{DirCount, TopDirs, top_dirs};
 pub use mounts::{Filesystem, Mount, Usage, parse_mountinfo};
-pub use procs::Process;
+pub use procs::{Process, Zombie, ZombieCandidates, Zombies};
 
 /// Where /proc and /sys are; tests point these at fixture trees.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +92,32 @@ pub struct GatherOptions {
     /// Sample each network interface's throughput over this interval (two reads of
     /// /proc/net/dev), against its link speed in /sys/class/net.
     pub nic: Option<Duration>,
+    /// Read the zombies old enough to judge a second time (with the processes only).
+    pub zombies: Option<ZombieWatch>,
+}
+
+/// How the zombies a check judges are read: only those whose process is at least `min_age`
+/// old, and only if still there `settle` later. A parent reaps its children within a second
+/// or two, so one reading of a healthy host can show zombies that are gone the next moment;
+/// judging them made `doctor --only host` flap in cron.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZombieWatch {
+    pub min_age: Duration,
+    pub settle: Duration,
+    /// The second reading happens by then even if `settle` has not passed (the run's deadline).
+    pub not_after: Option<Instant>,
+}
+
+impl ZombieWatch {
+    /// The timings of `host.workers.zombie` in force, ending by `deadline` from now.
+    pub fn new(t: &crate::settings::Thresholds, deadline: Option<Duration>) -> Self {
+        let id = "host.workers.zombie";
+        ZombieWatch {
+            min_age: t.timing(id, "min_age"),
+            settle: t.timing(id, "settle"),
+            not_after: deadline.and_then(|d| Instant::now().checked_add(d)),
+        }
+    }
 }
 
 impl GatherOptions {
@@ -115,6 +141,7 @@ impl Default for GatherOptions {
             statvfs_timeout: Duration::from_secs(2),
             fix_inputs: None,
             nic: None,
+            zombies: None,
         }
     }
 }
@@ -147,6 +174,9 @@ pub struct HostSnapshot {
     pub processes: Reading<Vec<Process>>,
     pub file_nr: Reading<FileNr>,
     pub sockstat: Reading<Sockstat>,
+    /// The zombies read twice, when [`GatherOptions::zombies`] asked for it: what the zombie
+    /// check judges, rather than the zombies of `processes`.
+    pub zombies: Reading<Zombies>,
     /// Seconds since boot, to turn a process's start_ticks into an age.
     pub uptime_secs: Option<f64>,
     /// The directories holding the most entries on filesystems short of inodes (filled by the
@@ -187,6 +217,7 @@ impl HostSnapshot {
             conntrack: not_gathered(),
             filesystems: not_gathered(),
             processes: not_gathered(),
+            zombies: not_gathered(),
             file_nr: not_gathered(),
             sockstat: not_gathered(),
             uptime_secs: None,
@@ -212,7 +243,9 @@ fn not_gathered<T>() -> Reading<T> {
     Reading::Absent("not gathered".to_string())
 }
 
-/// Read everything the options ask for. Never fails: each part carries its own outcome.
+/// Read everything the options ask for. Never fails: each part carries its own outcome. The
+/// zombies' second reading comes last, so the other reads (and the NIC sample) count towards
+/// its settle interval.
 pub fn gather(roots: &Roots, opts: &GatherOptions) -> HostSnapshot {
     let conntrack = if opts.conntrack {
         conntrack::read(roots)
@@ -223,36 +256,63 @@ pub fn gather(roots: &Roots, opts: &GatherOptions) -> HostSnapshot {
         let legacy = conntrack.present().is_some_and(|c| c.legacy);
         conntrack::read_fix_inputs(roots, etc, legacy)
     });
+    let filesystems = if opts.filesystems {
+        mounts::read(roots, opts.statvfs_timeout)
+    } else {
+        not_gathered()
+    };
+    // Before the processes: an age computed from it is never more than the truth.
+    let uptime_secs = std::fs::read_to_string(roots.proc.join("uptime"))
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse().ok());
+    let processes = if opts.processes {
+        procs::read(&roots.proc)
+    } else {
+        not_gathered()
+    };
+    let first_look = Instant::now();
+    let candidates = match (opts.zombies, processes.present()) {
+        (Some(watch), Some(procs)) => Some((
+            watch,
+            ZombieCandidates::select(procs, uptime_secs, clock_ticks(), watch.min_age),
+        )),
+        _ => None,
+    };
+    let file_nr_path = roots.proc.join("sys/fs/file-nr");
+    let file_nr = read_text(&file_nr_path, "no /proc/sys/fs/file-nr")
+        .and_then(|t| parse_or_unreadable(&file_nr_path, parse_file_nr(&t)));
+    let sockstat_path = roots.proc.join("net/sockstat");
+    let sockstat = read_text(&sockstat_path, "no /proc/net/sockstat")
+        .and_then(|t| parse_or_unreadable(&sockstat_path, parse_sockstat(&t)));
+    let nic = match opts.nic {
+        Some(interval) => nic::sample(roots, interval),
+        None => not_gathered(),
+    };
+    let zombies = match candidates {
+        Some((watch, c)) => {
+            if !c.is_empty() {
+                let mut until = first_look + watch.settle;
+                if let Some(end) = watch.not_after {
+                    until = until.min(end);
+                }
+                std::thread::sleep(until.saturating_duration_since(Instant::now()));
+            }
+            Reading::Present(c.recheck(&roots.proc, first_look.elapsed()))
+        }
+        None => not_gathered(),
+    };
     HostSnapshot {
         hostname: hostname(roots),
         conntrack,
-        filesystems: if opts.filesystems {
-            mounts::read(roots, opts.statvfs_timeout)
-        } else {
-            not_gathered()
-        },
-        processes: if opts.processes {
-            procs::read(&roots.proc)
-        } else {
-            not_gathered()
-        },
-        file_nr: read_text(
-            &roots.proc.join("sys/fs/file-nr"),
-            "no /proc/sys/fs/file-nr",
-        )
-        .and_then(|t| parse_or_unreadable(&roots.proc.join("sys/fs/file-nr"), parse_file_nr(&t))),
-        sockstat: read_text(&roots.proc.join("net/sockstat"), "no /proc/net/sockstat").and_then(
-            |t| parse_or_unreadable(&roots.proc.join("net/sockstat"), parse_sockstat(&t)),
-        ),
-        uptime_secs: std::fs::read_to_string(roots.proc.join("uptime"))
-            .ok()
-            .and_then(|t| t.split_whitespace().next()?.parse().ok()),
+        filesystems,
+        processes,
+        zombies,
+        file_nr,
+        sockstat,
+        uptime_secs,
         inode_hot_spots: Vec::new(),
         conntrack_fix,
-        nic: match opts.nic {
-            Some(interval) => nic::sample(roots, interval),
-            None => not_gathered(),
-        },
+        nic,
     }
 }
 
@@ -403,6 +463,76 @@ mod tests {
         assert_eq!(snap.conntrack.present().map(|c| c.count), Some(5000));
         assert_eq!(snap.processes.present().map(Vec::len), Some(7));
         assert_eq!(snap.filesystems, Reading::Absent("not gathered".into()));
+    }
+
+    fn watch(settle: Duration, not_after: Option<Instant>) -> GatherOptions {
+        GatherOptions {
+            filesystems: false,
+            zombies: Some(ZombieWatch {
+                min_age: Duration::from_secs(30),
+                settle,
+                not_after,
+            }),
+            ..GatherOptions::default()
+        }
+    }
+
+    fn roots(tree: &str) -> Roots {
+        Roots {
+            proc: fixture(&format!("{tree}/proc")),
+            sys: fixture(&format!("{tree}/sys")),
+        }
+    }
+
+    #[test]
+    fn an_old_zombie_is_read_again_after_the_settle_interval() {
+        let settle = Duration::from_millis(300);
+        let snap = gather(&roots("kernel6"), &watch(settle, None));
+        let z = snap.zombies.present().expect("the zombies were watched");
+        let pids: Vec<(i32, i32)> = z.persisting.iter().map(|z| (z.pid, z.ppid)).collect();
+        assert_eq!(pids, vec![(1303, 1200)], "{z:?}");
+        assert!(z.settle_secs >= 0.3, "{z:?}");
+        // Without the option, the zombies are not read twice.
+        let plain = gather(&roots("kernel6"), &GatherOptions::only(false, false, true));
+        assert_eq!(plain.zombies, Reading::Absent("not gathered".into()));
+    }
+
+    #[test]
+    fn a_young_zombie_costs_no_wait() {
+        let start = Instant::now();
+        let snap = gather(
+            &roots("young-zombie"),
+            &watch(Duration::from_secs(20), None),
+        );
+        let took = start.elapsed();
+        let z = snap.zombies.present().expect("the zombies were watched");
+        assert_eq!(
+            (z.young, z.persisting.len(), z.settle_secs),
+            (1, 0, 0.0),
+            "{z:?}"
+        );
+        assert!(
+            took < Duration::from_secs(10),
+            "waited {took:?} with nothing to read again"
+        );
+    }
+
+    #[test]
+    fn the_settle_interval_ends_at_the_deadline() {
+        let start = Instant::now();
+        let end = start + Duration::from_millis(200);
+        let snap = gather(
+            &roots("kernel6"),
+            &watch(Duration::from_secs(20), Some(end)),
+        );
+        let took = start.elapsed();
+        let z = snap.zombies.present().expect("the zombies were watched");
+        assert_eq!(z.persisting.len(), 1, "{z:?}");
+        assert!(
+            took < Duration::from_secs(10),
+            "the deadline did not end the wait: {took:?}"
+        );
+        assert!(z.settle_secs < 10.0, "{z:?}");
     }
 
     #[test]

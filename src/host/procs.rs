@@ -1,8 +1,11 @@
 //! Processes read straight from /proc/PID/{stat,status,cmdline}, so a fixture root works the
-//! same as the real one. A process that exits while it is read is skipped.
+//! same as the real one. A process that exits while it is read is skipped. Zombies are read
+//! twice ([`ZombieCandidates`]): one reading cannot tell a zombie its parent reaps a moment
+//! later from one it never reaps.
 
 use std::io;
 use std::path::Path;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -57,6 +60,110 @@ pub fn read(proc_root: &Path) -> Reading<Vec<Process>> {
     }
     out.sort_by_key(|p| p.pid);
     Reading::Present(out)
+}
+
+/// One zombie, as the two readings of [`ZombieCandidates`] see it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Zombie {
+    pub pid: i32,
+    pub ppid: i32,
+    /// With the pid, what makes it the same process at the second reading.
+    pub start_ticks: u64,
+    /// Seconds since the process STARTED (its stat has no time of death), when the uptime was
+    /// known: a long-lived process that just died is old by this measure.
+    pub age_secs: Option<f64>,
+}
+
+/// The zombies worth judging: old enough at the first reading and still the same zombie of the
+/// same parent at the second.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Zombies {
+    /// The process age a zombie needed to be read again.
+    pub min_age_secs: f64,
+    /// Seconds between the two readings; 0 when no zombie was old enough to read again.
+    pub settle_secs: f64,
+    /// Zombies younger than the minimum age: not judged, their parent has had no time to reap.
+    pub young: u64,
+    /// Old enough, but gone by the second reading: reaped, or the pid now another process.
+    pub gone: u64,
+    /// Still zombies at the second reading, with the same start time and parent.
+    pub persisting: Vec<Zombie>,
+}
+
+/// The first reading: the zombies whose process is at least `min_age` old. The gather step
+/// waits the settle interval (doing its other reads meanwhile) and calls [`Self::recheck`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZombieCandidates {
+    min_age: Duration,
+    young: u64,
+    candidates: Vec<Zombie>,
+}
+
+impl ZombieCandidates {
+    /// Zombies at least `min_age` old by their start time; without an uptime every zombie is a
+    /// candidate (its age unknown), so the second reading still decides.
+    pub fn select(
+        procs: &[Process],
+        uptime_secs: Option<f64>,
+        ticks_per_sec: u64,
+        min_age: Duration,
+    ) -> ZombieCandidates {
+        let mut young = 0;
+        let mut candidates = Vec::new();
+        for p in procs.iter().filter(|p| p.state == 'Z') {
+            let age = uptime_secs.and_then(|u| p.age_secs(u, ticks_per_sec));
+            if uptime_secs.is_some() && age.is_none_or(|a| a < min_age.as_secs_f64()) {
+                young += 1;
+                continue;
+            }
+            candidates.push(Zombie {
+                pid: p.pid,
+                ppid: p.ppid,
+                start_ticks: p.start_ticks,
+                age_secs: age,
+            });
+        }
+        ZombieCandidates {
+            min_age,
+            young,
+            candidates,
+        }
+    }
+
+    /// Whether there is anything to read again (if not, nothing to wait for).
+    pub fn is_empty(&self) -> bool {
+        self.candidates.is_empty()
+    }
+
+    /// The second reading, `settled` after the first: each candidate's stat again, kept when it
+    /// is still a zombie with the same start time (not a reused pid) and the same parent (a
+    /// zombie re-parented to init a moment ago is about to be reaped).
+    pub fn recheck(self, proc_root: &Path, settled: Duration) -> Zombies {
+        let mut persisting = Vec::new();
+        let mut gone = 0;
+        for z in &self.candidates {
+            let now = std::fs::read_to_string(proc_root.join(z.pid.to_string()).join("stat"))
+                .ok()
+                .and_then(|t| parse_stat(&t));
+            match now {
+                Some(s) if s.state == 'Z' && s.start_ticks == z.start_ticks && s.ppid == z.ppid => {
+                    persisting.push(z.clone());
+                }
+                _ => gone += 1,
+            }
+        }
+        Zombies {
+            min_age_secs: self.min_age.as_secs_f64(),
+            settle_secs: if self.candidates.is_empty() {
+                0.0
+            } else {
+                settled.as_secs_f64()
+            },
+            young: self.young,
+            gone,
+            persisting,
+        }
+    }
 }
 
 /// One process; `Ok(None)` when its stat does not parse. Errors (it exited) are skipped by the caller.
@@ -216,6 +323,130 @@ mod tests {
         p.start_ticks = 100 * 60;
         assert_eq!(p.age_secs(120.0, 100), Some(60.0));
         assert_eq!(p.age_secs(120.0, 0), None);
+    }
+
+    /// A /proc tree of zombies and their parents: (pid, ppid, state, start ticks).
+    fn tree(uptime: &str, procs: &[(i32, i32, char, u64)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("uptime"), uptime).unwrap();
+        for &(pid, ppid, state, start) in procs {
+            write_stat(dir.path(), pid, ppid, state, start);
+        }
+        dir
+    }
+
+    fn write_stat(root: &Path, pid: i32, ppid: i32, state: char, start: u64) {
+        let dir = root.join(pid.to_string());
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut fields: Vec<String> = (5..=52).map(|_| "0".to_string()).collect();
+        fields[20 - 5] = "1".into();
+        fields[22 - 5] = start.to_string();
+        let line = format!("{pid} (sh) {state} {ppid} {}\n", fields.join(" "));
+        std::fs::write(dir.join("stat"), line).unwrap();
+    }
+
+    /// The first reading of a tree, at 100 ticks per second (Linux's USER_HZ).
+    fn first(root: &Path, min_age: Duration) -> ZombieCandidates {
+        let Reading::Present(procs) = read(root) else {
+            panic!("tree {root:?} unreadable")
+        };
+        let uptime = std::fs::read_to_string(root.join("uptime"))
+            .ok()
+            .and_then(|t| t.split_whitespace().next()?.parse().ok());
+        ZombieCandidates::select(&procs, uptime, 100, min_age)
+    }
+
+    const MIN_AGE: Duration = Duration::from_secs(30);
+    const SETTLE: Duration = Duration::from_secs(2);
+
+    fn persisting_pids(z: &Zombies) -> Vec<i32> {
+        z.persisting.iter().map(|z| z.pid).collect()
+    }
+
+    #[test]
+    fn a_young_zombie_is_not_read_again() {
+        // Up 1000 s; the zombie started at 999.5 s: half a second old, its parent about to reap.
+        let t = tree(
+            "1000.00 1900.00\n",
+            &[(1, 0, 'S', 1), (4242, 1, 'Z', 99_950)],
+        );
+        let c = first(t.path(), MIN_AGE);
+        assert!(c.is_empty(), "{c:?}");
+        let z = c.recheck(t.path(), SETTLE);
+        assert_eq!(
+            (z.young, z.gone, z.persisting.len(), z.settle_secs),
+            (1, 0, 0, 0.0),
+            "{z:?}"
+        );
+    }
+
+    #[test]
+    fn an_old_zombie_still_there_persists() {
+        let t = tree(
+            "1000.00 1900.00\n",
+            &[
+                (1, 0, 'S', 1),
+                (700, 1, 'S', 5_000),
+                (701, 700, 'Z', 10_000),
+                (702, 700, 'Z', 99_990),
+            ],
+        );
+        let c = first(t.path(), MIN_AGE);
+        let z = c.recheck(t.path(), SETTLE);
+        assert_eq!(persisting_pids(&z), vec![701], "{z:?}");
+        assert_eq!(
+            (z.young, z.gone, z.settle_secs, z.min_age_secs),
+            (1, 0, 2.0, 30.0)
+        );
+        let age = z.persisting[0].age_secs.unwrap();
+        assert!((age - 900.0).abs() < 1e-6, "{age}");
+    }
+
+    #[test]
+    fn a_zombie_reaped_between_the_readings_is_gone() {
+        let t = tree(
+            "1000.00 1900.00\n",
+            &[
+                (700, 1, 'S', 5_000),
+                (701, 700, 'Z', 10_000),
+                (703, 700, 'Z', 10_000),
+            ],
+        );
+        let c = first(t.path(), MIN_AGE);
+        std::fs::remove_dir_all(t.path().join("701")).unwrap();
+        let z = c.recheck(t.path(), SETTLE);
+        assert_eq!((persisting_pids(&z), z.gone), (vec![703], 1), "{z:?}");
+    }
+
+    #[test]
+    fn a_reused_pid_or_a_new_parent_is_not_the_same_zombie() {
+        let t = tree(
+            "1000.00 1900.00\n",
+            &[
+                (700, 1, 'S', 5_000),
+                (701, 700, 'Z', 10_000),
+                (702, 700, 'Z', 10_000),
+                (703, 700, 'Z', 10_000),
+            ],
+        );
+        let c = first(t.path(), MIN_AGE);
+        // 701 was reaped and its pid went to a new process that died too: another start time.
+        write_stat(t.path(), 701, 700, 'Z', 99_000);
+        // 702's parent died: re-parented to init, which reaps it a moment later.
+        write_stat(t.path(), 702, 1, 'Z', 10_000);
+        // 703's pid is now a running process (same start time cannot happen; the state decides).
+        write_stat(t.path(), 703, 700, 'R', 10_000);
+        let z = c.recheck(t.path(), SETTLE);
+        assert_eq!((persisting_pids(&z), z.gone), (vec![], 3), "{z:?}");
+    }
+
+    #[test]
+    fn without_an_uptime_every_zombie_is_read_again() {
+        let t = tree("garbage", &[(700, 1, 'S', 5_000), (701, 700, 'Z', 99_999)]);
+        let c = first(t.path(), MIN_AGE);
+        let z = c.recheck(t.path(), SETTLE);
+        assert_eq!(persisting_pids(&z), vec![701]);
+        assert_eq!(z.persisting[0].age_secs, None);
     }
 
     #[test]

@@ -54,6 +54,9 @@ pub struct Settings {
     pub profile_name: String,
     /// The per-request timeout in force (flag > profile > default).
     pub timeout: std::time::Duration,
+    /// The run's `--deadline` (default 5 min, None for `--deadline 0`): besides the broker's
+    /// answers, it bounds the waits of the host reading (the zombies' settle interval).
+    pub deadline: Option<std::time::Duration>,
     broker: Option<BrokerSettings>,
 }
 
@@ -102,15 +105,7 @@ impl Settings {
                     args.ca_file.clone(),
                     &|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()),
                 )?;
-                let deadline = match args.deadline {
-                    Some(d) if d.is_zero() => None,
-                    Some(d) => Some(d),
-                    None => Some(
-                        needs
-                            .deadline
-                            .unwrap_or(crate::broker::wait::DEFAULT_DEADLINE),
-                    ),
-                };
+                let deadline = super::run_deadline(args.deadline, needs.deadline);
                 r.deadline = deadline.map(|d| (std::time::Instant::now() + d, d));
                 Some(r)
             }
@@ -143,6 +138,7 @@ impl Settings {
             redis,
             profile_name,
             timeout,
+            deadline: super::run_deadline(args.deadline, needs.deadline),
             broker,
         })
     }
@@ -159,6 +155,7 @@ impl Settings {
             redis: None,
             profile_name: "default".into(),
             timeout: super::DEFAULT_TIMEOUT,
+            deadline: Some(crate::broker::wait::DEFAULT_DEADLINE),
             broker,
         }
     }

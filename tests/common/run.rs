@@ -70,3 +70,49 @@ impl Run {
 pub fn p(id: &str, sev: &str, subject: &str) -> (String, String, String) {
     (id.into(), sev.into(), subject.into())
 }
+
+/// Run celtool, killing it (the child this started, by its pid) once `limit` has passed: a run
+/// that would hang fails the test with what it printed by then, instead of hanging the suite.
+#[allow(dead_code)] // not every test binary bounds its runs yet
+pub fn run_within(cmd: &mut Command, limit: std::time::Duration) -> Run {
+    use std::io::Read;
+    use std::process::Stdio;
+    let started = std::time::Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start celtool");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().expect("stdout piped")));
+    let err = drain(Box::new(child.stderr.take().expect("stderr piped")));
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for celtool") {
+            break Some(status);
+        }
+        if started.elapsed() >= limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (stdout, stderr) = (out.join().unwrap(), err.join().unwrap());
+    match status {
+        Some(s) => Run {
+            code: s.code().unwrap_or(-1),
+            stdout,
+            stderr,
+        },
+        None => panic!(
+            "celtool did not finish within {limit:?} and was killed: {cmd:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        ),
+    }
+}

@@ -1,6 +1,7 @@
-//! Host diagnosis: fixture /proc and /sys trees, a real tmpfs run out of inodes, real zombies,
-//! a real Celery worker tree. Nothing here changes a sysctl or signals a process it did not
-//! start.
+//! Host diagnosis: fixture /proc and /sys trees, a real tmpfs run out of inodes, real zombies
+//! (kept, and reaped at once), a real Celery worker tree. Nothing here changes a sysctl or
+//! signals a process it did not start; the doctor runs are bounded (killed and failed after
+//! [`BOUND`]).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -10,6 +11,9 @@ use serde_json::Value;
 
 use crate::support::*;
 
+/// The longest a host doctor run may take here: the checks' own waits are a second or two.
+const BOUND: Duration = Duration::from_secs(120);
+
 fn fixture(name: &str) -> (PathBuf, PathBuf) {
     let base = repo_root().join("tests/fixtures/host").join(name);
     (base.join("proc"), base.join("sys"))
@@ -17,11 +21,32 @@ fn fixture(name: &str) -> (PathBuf, PathBuf) {
 
 fn on_fixture(name: &str, args: &[&str]) -> Run {
     let (proc_root, sys_root) = fixture(name);
-    run(celtool()
-        .args(args)
-        .env("CELTOOL_PROC_ROOT", proc_root)
-        .env("CELTOOL_SYS_ROOT", sys_root))
+    run_within(
+        celtool()
+            .args(args)
+            .env("CELTOOL_PROC_ROOT", proc_root)
+            .env("CELTOOL_SYS_ROOT", sys_root),
+        BOUND,
+    )
 }
+
+/// `doctor --only host --format json` on this host, bounded, with a config file saying `toml`.
+fn host_doctor(config: Option<&str>) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = celtool();
+    cmd.args(["doctor", "--only", "host", "--format", "json"]);
+    if let Some(text) = config {
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        cmd.env("CELTOOL_CONFIG", path);
+    }
+    run_within(&mut cmd, BOUND)
+}
+
+/// Zombies are judged when their process is 1 s old and still there 1 s later, so a test
+/// need not wait out the default 30 s.
+const QUICK_ZOMBIES: &str =
+    "[thresholds.\"host.workers.zombie\"]\nmin_age = \"1s\"\nsettle = \"1s\"\n";
 
 fn finding<'a>(doc: &'a Value, id: &str, subject_part: &str) -> Option<&'a Value> {
     doc["findings"].as_array()?.iter().find(|f| {
@@ -238,7 +263,7 @@ impl Drop for SmallTmpfs {
 }
 
 fn inode_finding(mount: &Path) -> (i32, Value) {
-    let r = run(celtool().args(["doctor", "--only", "host", "--format", "json"]));
+    let r = host_doctor(None);
     let doc = r.json();
     let f = doc["findings"]
         .as_array()
@@ -278,7 +303,7 @@ fn a_tmpfs_running_out_of_inodes() {
     fs.fill(175);
     let (code, f) = inode_finding(fs.path());
     assert_eq!((code, f["severity"].as_str()), (2, Some("crit")), "{f:#}");
-    let r = run(celtool().args(["inodes", "--format", "json"]));
+    let r = run_within(celtool().args(["inodes", "--format", "json"]), BOUND);
     let mine = r
         .json()
         .as_array()
@@ -291,10 +316,13 @@ fn a_tmpfs_running_out_of_inodes() {
         (mine["fs_type"].as_str(), mine["inodes_total"].as_u64()),
         (Some("tmpfs"), Some(200))
     );
-    let r = run(celtool()
-        .args(["inodes", "--top"])
-        .arg(fs.path())
-        .args(["--limit", "3"]));
+    let r = run_within(
+        celtool()
+            .args(["inodes", "--top"])
+            .arg(fs.path())
+            .args(["--limit", "3"]),
+        BOUND,
+    );
     assert_eq!(r.code, 0, "{r:#?}");
     assert!(
         r.stdout.lines().next().unwrap().starts_with("INODES"),
@@ -347,23 +375,29 @@ impl Drop for ZombieMaker {
 fn real_zombies_are_found_under_their_parent() {
     let maker = ZombieMaker::start(3);
     let pid = maker.child.id();
+    let subject = format!("pid {pid} ");
+    // Seconds old, they are below the default min_age of 30 s: not judged yet.
+    let r = host_doctor(None);
+    assert!(
+        finding(&r.json(), "host.workers.zombie", &subject).is_none(),
+        "{r:#?}"
+    );
     // A child that has called _exit is a zombie only once the kernel has finished it: wait
-    // until all three are.
+    // until all three are, with min_age and settle lowered to 1 s by the config file.
     let found = wait_for(Duration::from_secs(60), || {
-        let r = run(celtool().args(["doctor", "--only", "host", "--format", "json"]));
-        let doc = r.json();
-        finding(&doc, "host.workers.zombie", &format!("pid {pid} "))
+        let r = host_doctor(Some(QUICK_ZOMBIES));
+        finding(&r.json(), "host.workers.zombie", &subject)
             .filter(|f| f["evidence"]["zombies"] == 3.0)
             .cloned()
     })
     .expect("the three zombies were not reported");
     assert_eq!(found["evidence"]["zombies"], 3.0, "{found:#}");
     assert_eq!(found["severity"], "warn");
+    let summary = found["summary"].as_str().unwrap();
+    assert!(summary.contains("not a Celery worker"), "{found:#}");
     assert!(
-        found["summary"]
-            .as_str()
-            .unwrap()
-            .contains("not a Celery worker"),
+        summary.contains("still zombies when read again 1.")
+            && summary.contains("each started at least"),
         "{found:#}"
     );
     assert!(
@@ -374,12 +408,108 @@ fn real_zombies_are_found_under_their_parent() {
         "{found:#}"
     );
     drop(maker);
-    let r = run(celtool().args(["doctor", "--only", "host", "--format", "json"]));
-    assert!(finding(&r.json(), "host.workers.zombie", &format!("pid {pid} ")).is_none());
+    let r = host_doctor(Some(QUICK_ZOMBIES));
+    assert!(finding(&r.json(), "host.workers.zombie", &subject).is_none());
+}
+
+/// A process of ours that forks a child every 0.1 s and reaps each 0.3 s later: always a
+/// zombie or two of its own, never one older than half a second (the field report's healthy
+/// host, where pid 1 reaped within a second).
+struct PromptReaper {
+    child: std::process::Child,
+}
+
+impl PromptReaper {
+    fn start() -> PromptReaper {
+        let script = "import os, sys, time\nkids = []\nsys.stdout.write('ready\\n'); sys.stdout.flush()\nend = time.time() + 300\nwhile time.time() < end:\n    pid = os.fork()\n    if pid == 0:\n        os._exit(0)\n    kids.append((time.time(), pid))\n    while kids and kids[0][0] < time.time() - 0.3:\n        os.waitpid(kids.pop(0)[1], 0)\n    time.sleep(0.1)\n";
+        let mut child = Command::new("python3")
+            .args(["-c", script])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start python3");
+        let mut line = String::new();
+        use std::io::BufRead;
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line, "ready\n");
+        PromptReaper { child }
+    }
+
+    /// Its zombies in /proc right now.
+    fn zombies(&self) -> usize {
+        let me = self.child.id().to_string();
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+            .filter(|stat| {
+                let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+                let mut f = after.split_whitespace();
+                f.next() == Some("Z") && f.next() == Some(me.as_str())
+            })
+            .count()
+    }
+}
+
+impl Drop for PromptReaper {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn zombies_reaped_within_a_second_are_never_reported() {
+    let reaper = PromptReaper::start();
+    let subject = format!("pid {} ", reaper.child.id());
+    assert!(
+        wait_for(Duration::from_secs(30), || (reaper.zombies() > 0)
+            .then_some(()))
+        .is_some(),
+        "the reaper's children never showed as zombies"
+    );
+    // By age (default min_age 30 s: they are all younger), and by the second look (min_age
+    // 0: every one is read again 1 s later, and by then it is reaped).
+    let by_age = None;
+    let by_second_look =
+        Some("[thresholds.\"host.workers.zombie\"]\nmin_age = 0\nsettle = \"1s\"\n");
+    for (i, config) in [by_age, by_second_look]
+        .into_iter()
+        .cycle()
+        .take(8)
+        .enumerate()
+    {
+        let r = host_doctor(config);
+        let doc = r.json();
+        assert!(
+            finding(&doc, "host.workers.zombie", &subject).is_none(),
+            "run {i} ({config:?}) reported zombies reaped within half a second: {doc:#}"
+        );
+    }
+    assert!(reaper.zombies() <= 10, "the reaper stopped reaping");
+}
+
+#[test]
+fn a_young_zombie_gives_the_same_exit_code_thirty_times() {
+    // pid 1 with a zombie half a second old (the fixture's clock stands still): the cron gate
+    // of the field report, which flapped 1 1 0 0 1 1 0 0 0.
+    let args = ["doctor", "--only", "host", "--format", "json"];
+    let mut codes = Vec::new();
+    for _ in 0..30 {
+        let r = on_fixture("young-zombie", &args);
+        let doc = r.json();
+        assert!(
+            finding(&doc, "host.workers.zombie", "").is_none(),
+            "a zombie 0.5 s old was judged: {doc:#}"
+        );
+        codes.push(r.code);
+    }
+    assert_eq!(codes, vec![0; 30]);
 }
 
 fn worker_tree(node: &str) -> Option<Value> {
-    let r = run(celtool().args(["workers", "--format", "json"]));
+    let r = run_within(celtool().args(["workers", "--format", "json"]), BOUND);
     assert_eq!(r.code, 0, "{r:#?}");
     r.json()
         .as_array()?
