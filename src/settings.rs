@@ -635,8 +635,8 @@ mod tests {
             (d.timing(id, "min_age"), d.timing(id, "settle")),
             (Duration::from_secs(30), Duration::from_secs(2))
         );
-        let c =
-            config("[thresholds.\"host.workers.zombie\"]\nmin_age = \"5s\"\nsettle = \"1s\"\n").unwrap();
+        let c = config("[thresholds.\"host.workers.zombie\"]\nmin_age = \"5s\"\nsettle = \"1s\"\n")
+            .unwrap();
         let t = &c.thresholds;
         assert_eq!(
             (
@@ -646,9 +646,10 @@ mod tests {
             ),
             (Duration::from_secs(5), Duration::from_secs(1), Some(1.0))
         );
-        let c =
-            config("[thresholds.host.workers.zombie]\nwarn = 3\nmin_age = \"1m\"\nsettle = \"500ms\"\n")
-                .unwrap();
+        let c = config(
+            "[thresholds.host.workers.zombie]\nwarn = 3\nmin_age = \"1m\"\nsettle = \"500ms\"\n",
+        )
+        .unwrap();
         let t = &c.thresholds;
         assert_eq!(
             (

@@ -20,6 +20,7 @@ pub fn run(s: &Settings, p: &Printer, args: &UndoArgs) -> Result<Outcome, Error>
     let run = undo::choose_run(&entries, args.run.as_deref(), &shown)?;
     let of_run: Vec<&crate::fix::journal::Entry> =
         entries.iter().filter(|e| e.run == run).collect();
+    undo::refuse_unknown_paths(&of_run, &s.roots, &s.etc, &shown)?;
     if of_run
         .iter()
         .any(|e| matches!(e.change, crate::fix::Change::Redis(_)))

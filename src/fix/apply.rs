@@ -173,6 +173,7 @@ impl Applier<'_> {
                     .map(|c| c.base().to_string()),
                 undo_of: undo_of.map(str::to_string),
                 change: change.clone(),
+                line: 0,
             })
             .map_err(|e| {
                 Error::Io(format!(

@@ -38,6 +38,9 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo_of: Option<String>,
     pub change: Change,
+    /// The entry's line in the journal (1-based), for messages; 0 when not read from a file.
+    #[serde(skip)]
+    pub line: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -308,20 +311,25 @@ impl Journal {
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
             .map(|(i, l)| {
-                serde_json::from_str(l).map_err(|e| {
-                    if i + 1 == count && !text.ends_with('\n') {
-                        JournalError::Truncated {
-                            path: self.shown(),
-                            line: i + 1,
+                serde_json::from_str::<Entry>(l)
+                    .map(|mut e| {
+                        e.line = i + 1;
+                        e
+                    })
+                    .map_err(|e| {
+                        if i + 1 == count && !text.ends_with('\n') {
+                            JournalError::Truncated {
+                                path: self.shown(),
+                                line: i + 1,
+                            }
+                        } else {
+                            JournalError::Corrupt {
+                                path: self.shown(),
+                                line: i + 1,
+                                cause: e.to_string(),
+                            }
                         }
-                    } else {
-                        JournalError::Corrupt {
-                            path: self.shown(),
-                            line: i + 1,
-                            cause: e.to_string(),
-                        }
-                    }
-                })
+                    })
             })
             .collect()
     }
@@ -411,6 +419,7 @@ mod tests {
                 name: "q".into(),
                 messages: 0.0,
             },
+            line: 0,
         }
     }
 

@@ -1,6 +1,8 @@
 //! Undo: the plan that restores what a journaled run changed, refused when the broker or the
 //! host was changed again since (restoring would lose that change).
 
+use std::path::Path;
+
 use super::journal::Entry;
 use super::{Change, Plan, PolicySpec};
 use crate::broker::client::{ApiError, Client};
@@ -27,6 +29,50 @@ pub fn choose_run(entries: &[Entry], asked: Option<&str>, journal: &str) -> Resu
         )));
     }
     Ok(run)
+}
+
+/// The files a journal entry of fix `fix` may name: the conntrack fix's own (and an undo's,
+/// which restores them), under this run's roots. Other fixes write no file.
+fn allowed_paths(fix: &str, roots: &crate::host::Roots, etc: &Path) -> Vec<String> {
+    match fix {
+        "conntrack" | "undo" => crate::host::conntrack::fix_paths(roots, etc)
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Refuse a run whose entries name a file their fix never writes: undo acts on what the journal
+/// says, and a hand-added `write-file` line must not replace an arbitrary file as root.
+pub fn refuse_unknown_paths(
+    of_run: &[&Entry],
+    roots: &crate::host::Roots,
+    etc: &Path,
+    journal: &str,
+) -> Result<(), Error> {
+    for e in of_run {
+        let path = match &e.change {
+            Change::WriteKernel { path, .. }
+            | Change::WriteFile { path, .. }
+            | Change::RemoveFile { path, .. } => path,
+            _ => continue,
+        };
+        let allowed = allowed_paths(&e.fix, roots, etc);
+        if !allowed.iter().any(|a| a == path) {
+            let known = if allowed.is_empty() {
+                format!("fix '{}' writes no file", e.fix)
+            } else {
+                format!("fix '{}' writes only {}", e.fix, allowed.join(", "))
+            };
+            return Err(Error::Usage(format!(
+                "journal {journal}, line {}: refusing to undo: the entry names {}, but {known}; nothing was changed",
+                e.line,
+                crate::output::sanitize(path)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The inverse of each change of `run`, last first, after checking that each still shows the
@@ -105,4 +151,55 @@ async fn drifted(client: &Client, change: &Change) -> Result<Option<String>, Err
             "policy {name} in vhost {vhost} has a different definition now"
         )),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(fix: &str, path: &str, line: usize) -> Entry {
+        Entry {
+            run: "r".into(),
+            seq: 0,
+            time: "t".into(),
+            fix: fix.into(),
+            broker: None,
+            undo_of: None,
+            change: Change::WriteFile {
+                path: path.into(),
+                before: None,
+                after: "x".into(),
+            },
+            line,
+        }
+    }
+
+    #[test]
+    fn undo_touches_only_the_files_of_the_fix_that_made_the_entry() {
+        let roots = crate::host::Roots {
+            proc: "/p".into(),
+            sys: "/s".into(),
+        };
+        let etc = Path::new("/e");
+        let ok = entry("conntrack", "/e/sysctl.d/90-celtool-conntrack.conf", 3);
+        assert!(refuse_unknown_paths(&[&ok], &roots, etc, "j").is_ok());
+        let kernel = entry("conntrack", "/p/sys/net/netfilter/nf_conntrack_max", 4);
+        assert!(refuse_unknown_paths(&[&kernel], &roots, etc, "j").is_ok());
+        let bad = entry("conntrack", "/etc/shadow", 7);
+        let e = refuse_unknown_paths(&[&ok, &bad], &roots, etc, "j")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("journal j, line 7: refusing to undo: the entry names /etc/shadow, but fix 'conntrack' writes only /p/sys/net/netfilter/nf_conntrack_max, "),
+            "{e}"
+        );
+        let other = entry("event-queues", "/e/sysctl.d/90-celtool-conntrack.conf", 9);
+        let e = refuse_unknown_paths(&[&other], &roots, etc, "j")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 9") && e.contains("fix 'event-queues' writes no file"),
+            "{e}"
+        );
+    }
 }

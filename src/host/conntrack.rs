@@ -140,6 +140,18 @@ pub struct ConntrackFixInputs {
     pub modprobe_now: Option<String>,
 }
 
+/// Every file the conntrack fix may write under `roots` and `etc` (both tunables, legacy and
+/// current, the hashsize parameter, and the two persisted files): what undo may touch for it.
+pub fn fix_paths(roots: &Roots, etc: &Path) -> Vec<PathBuf> {
+    vec![
+        roots.proc.join("sys/net/netfilter/nf_conntrack_max"),
+        roots.proc.join("sys/net/ipv4/netfilter/ip_conntrack_max"),
+        roots.sys.join("module/nf_conntrack/parameters/hashsize"),
+        etc.join(SYSCTL_FILE),
+        etc.join(MODPROBE_FILE),
+    ]
+}
+
 /// Read the inputs of the conntrack fix under `roots` and `etc`.
 pub fn read_fix_inputs(roots: &Roots, etc: &Path, legacy: bool) -> ConntrackFixInputs {
     use std::os::unix::fs::PermissionsExt;
