@@ -5,6 +5,9 @@
 use std::process::Command;
 use std::time::Duration;
 
+#[path = "common/run.rs"]
+mod run;
+use run::{celtool, run};
 #[path = "common/wait.rs"]
 mod wait;
 use wait::wait_for;
@@ -59,16 +62,8 @@ impl Drop for Watermark {
 }
 
 fn doctor_json() -> (i32, serde_json::Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_celtool"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
-        .args(["doctor", "--only", "broker", "--format", "json"])
-        .output()
-        .unwrap();
-    let json = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
-    (out.status.code().unwrap_or(-1), json)
+    let r = run(celtool().args(["doctor", "--only", "broker", "--format", "json"]));
+    (r.code, r.json())
 }
 
 fn has(json: &serde_json::Value, id: &str, severity: &str) -> Option<String> {

@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "../common/run.rs"]
+mod run;
+pub use run::*;
 #[path = "../common/wait.rs"]
 mod wait;
 pub use wait::wait_for;
@@ -237,27 +240,28 @@ impl Cluster {
 
     /// `rabbitmqctl -n NODE args...` against node `i`; panics with its output on failure.
     pub fn ctl(&self, i: usize, args: &[&str]) -> String {
+        self.try_ctl(i, args).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `rabbitmqctl -n NODE args...` against node `i` under a watchdog: its stdout, or what went
+    /// wrong (for Drop guards, which must not panic).
+    pub fn try_ctl(&self, i: usize, args: &[&str]) -> Result<String, String> {
         let name = &self.nodes[i].name;
-        assert!(name.starts_with("celtool-c"), "refusing to address {name}");
+        if !name.starts_with("celtool-c") {
+            return Err(format!("refusing to address {name}"));
+        }
         let mut cmd = Command::new(CTL);
         self.base_env(&mut cmd);
-        let out = cmd
-            .arg("-n")
-            .arg(name)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run rabbitmqctl");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            out.status.success(),
-            "rabbitmqctl -n {name} {args:?}: {text}"
-        );
-        text
+        cmd.arg("-n").arg(name).args(args);
+        let r = run_bounded(&mut cmd, BOOT).map_err(|e| e.to_string())?;
+        if r.code == 0 {
+            Ok(r.stdout)
+        } else {
+            Err(format!(
+                "rabbitmqctl -n {name} {args:?} exited {}: {}{}",
+                r.code, r.stdout, r.stderr
+            ))
+        }
     }
 
     fn url(&self, i: usize, segments: &[&str], query: Option<&str>) -> reqwest::Url {

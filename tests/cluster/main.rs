@@ -9,11 +9,10 @@
 mod harness;
 
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::time::Duration;
 
 use celtool::broker::model::{Node, Overview, Queue};
-use harness::{Cluster, wait_for};
+use harness::{Cluster, celtool, p, run, wait_for};
 use serde_json::{Value, json};
 
 const VHOST: &str = "celery-cluster";
@@ -24,12 +23,7 @@ const MAILBOX: &str = "w1@worker-a.celery.pidbox";
 const STATE: Duration = Duration::from_secs(180);
 
 fn doctor(c: &Cluster, node: usize) -> (i32, Value) {
-    let home = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_celtool"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("NO_COLOR", "1")
+    let r = run(celtool()
         .args([
             "doctor",
             "--only",
@@ -39,17 +33,8 @@ fn doctor(c: &Cluster, node: usize) -> (i32, Value) {
             "--timeout",
             "60s",
         ])
-        .args(["--url", &c.nodes[node].url(), "--vhost", VHOST])
-        .output()
-        .expect("run celtool");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "doctor printed no JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), json)
+        .args(["--url", &c.nodes[node].url(), "--vhost", VHOST]));
+    (r.code, r.json())
 }
 
 /// (id, severity, subject) of the cluster and node findings that are not ok, sorted.
@@ -94,10 +79,6 @@ fn doctor_until(c: &Cluster, i: usize, what: &str, pred: impl Fn(&Value) -> bool
             cluster_problems(&last)
         )
     })
-}
-
-fn p(id: &str, sev: &str, subject: &str) -> (String, String, String) {
-    (id.into(), sev.into(), subject.into())
 }
 
 fn set_up(c: &Cluster) {
