@@ -5,19 +5,25 @@
 //! name starts with `celtool-c` and carries this process's id, and every port is checked.
 //! Dropping the cluster kills every node's process group and removes the directory, also when a
 //! test panics; a node also dies with the test thread that started it (PR_SET_PDEATHSIG).
+//! A one-node "cluster" is a private node for the tests that change node-wide settings
+//! (tests/broker_global.rs); several clusters may run at once in one test binary.
+//! Shared through `#[path]` by `tests/cluster` and `tests/broker_global.rs`.
+
+#![allow(dead_code)]
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 #[path = "../common/run.rs"]
 mod run;
 pub use run::*;
 #[path = "../common/wait.rs"]
-mod wait;
+pub mod wait;
 pub use wait::wait_for;
 
 const SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
@@ -44,6 +50,8 @@ impl Node {
 
 pub struct Cluster {
     pub nodes: Vec<Node>,
+    /// This process's id and the cluster's number in it: part of every node name.
+    pub tag: String,
     home: PathBuf,
     env_file: PathBuf,
     http: reqwest::Client,
@@ -65,6 +73,12 @@ fn free_port(taken: &[u16]) -> u16 {
 impl Cluster {
     /// Start `n` nodes at once and cluster nodes 2..n with node 1.
     pub fn start(n: usize) -> Cluster {
+        static STARTED: AtomicUsize = AtomicUsize::new(0);
+        let tag = format!(
+            "{}-{}",
+            std::process::id(),
+            STARTED.fetch_add(1, Ordering::SeqCst)
+        );
         assert!(
             Path::new(SERVER).exists(),
             "{SERVER} is missing: install the rabbitmq-server package"
@@ -94,6 +108,7 @@ impl Cluster {
             .unwrap();
         let mut cluster = Cluster {
             nodes: Vec::new(),
+            tag,
             home,
             env_file,
             http,
@@ -129,7 +144,7 @@ impl Cluster {
     }
 
     fn spawn(&self, i: usize, [amqp, dist, mgmt]: [u16; 3]) -> Node {
-        let name = format!("celtool-c{i}-{}@localhost", std::process::id());
+        let name = format!("celtool-c{i}-{}@localhost", self.tag);
         assert!(name.starts_with("celtool-c") && !name.starts_with("rabbit@"));
         let dir = self._dir.path().join(format!("n{i}"));
         for sub in ["mnesia", "log"] {
@@ -262,6 +277,22 @@ impl Cluster {
                 r.code, r.stdout, r.stderr
             ))
         }
+    }
+
+    /// The AMQP URL of node `i`, without credentials (celtool's --amqp-url).
+    pub fn amqp_url(&self, i: usize) -> String {
+        format!("amqp://127.0.0.1:{}", self.nodes[i].amqp)
+    }
+
+    /// A vhost on the cluster, with every permission for guest.
+    pub fn add_vhost(&self, vhost: &str) {
+        self.send(0, "PUT", &["vhosts", vhost], json!({}));
+        self.send(
+            0,
+            "PUT",
+            &["permissions", vhost, "guest"],
+            json!({"configure": ".*", "write": ".*", "read": ".*"}),
+        );
     }
 
     fn url(&self, i: usize, segments: &[&str], query: Option<&str>) -> reqwest::Url {

@@ -4,7 +4,7 @@
 //! costs ~30 s to form on a quiet machine. Kept out of the `it` binary so it never slows it.
 //!
 //! With CELTOOL_RECORD_FIXTURES=1 the API's answers in each state are written to
-//! tests/fixtures/rabbitmq310-cluster/ (node names without the pid), for the unit tests.
+//! tests/fixtures/rabbitmq310-cluster/ (node names without the process and cluster tag), for the unit tests.
 
 mod harness;
 
@@ -33,7 +33,9 @@ fn doctor(c: &Cluster, node: usize) -> (i32, Value) {
             "--timeout",
             "60s",
         ])
-        .args(["--url", &c.nodes[node].url(), "--vhost", VHOST]));
+        .args(["--url", &c.nodes[node].url(), "--vhost", VHOST])
+        // The workers are asked on the same node, never on the machine's own 5672.
+        .args(["--amqp-url", &c.amqp_url(node)]));
     (r.code, r.json())
 }
 
@@ -82,13 +84,7 @@ fn doctor_until(c: &Cluster, i: usize, what: &str, pred: impl Fn(&Value) -> bool
 }
 
 fn set_up(c: &Cluster) {
-    c.send(0, "PUT", &["vhosts", VHOST], json!({}));
-    c.send(
-        0,
-        "PUT",
-        &["permissions", VHOST, "guest"],
-        json!({"configure": ".*", "write": ".*", "read": ".*"}),
-    );
+    c.add_vhost(VHOST);
     c.send(
         0,
         "PUT",
@@ -134,7 +130,7 @@ fn set_up(c: &Cluster) {
 }
 
 /// With CELTOOL_RECORD_FIXTURES=1, write what the API answers now (with the columns celtool asks
-/// for) under tests/fixtures/rabbitmq310-cluster/STATE/, node names without the pid.
+/// for) under tests/fixtures/rabbitmq310-cluster/STATE/, node names without the process and cluster tag.
 fn record(c: &Cluster, node: usize, state: &str) {
     if std::env::var_os("CELTOOL_RECORD_FIXTURES").is_none() {
         return;
@@ -143,8 +139,8 @@ fn record(c: &Cluster, node: usize, state: &str) {
         .join("tests/fixtures/rabbitmq310-cluster")
         .join(state);
     std::fs::create_dir_all(&dir).unwrap();
-    let pid = format!("-{}@", std::process::id());
-    let clean = |s: &str| s.replace(&pid, "@");
+    let tag = format!("-{}@", c.tag);
+    let clean = |s: &str| s.replace(&tag, "@");
     let cols = |c: &str| format!("columns={}", c.replace(',', "%2C"));
     let lists: [(&str, Vec<&str>, Option<String>); 4] = [
         ("overview", vec!["overview"], Some(cols(Overview::COLUMNS))),
