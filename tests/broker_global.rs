@@ -5,19 +5,28 @@
 //! restored by a guard before that. The machine's own node (5672/15672) is never changed: a
 //! memory alarm there blocks every publisher on the machine.
 //!
-//! Run alone: `cargo test --test broker_global` (one test: add its name).
+//! Run alone: `cargo test --test broker_global` (one test: add its name). The Celery worker comes
+//! from the test venv (CELTOOL_TEST_VENV, made by ./scripts/test-setup.sh).
 
 #[path = "cluster/harness.rs"]
 mod harness;
+#[path = "common/venv.rs"]
+mod venv;
+// venv.rs waits with `super::wait`: the harness's copy, not a second one.
+use harness::wait;
 
+use std::process::Command;
 use std::time::Duration;
 
-use harness::{Cluster, celtool, run, wait_for};
+use harness::{Cluster, Run, celtool, run, run_bounded, wait_for};
 use serde_json::Value;
+use venv::Worker;
 
-/// How long a node takes to show (or drop) an alarm on a busy 2-core machine; waits return as
-/// soon as the condition holds.
+/// How long a node takes to show (or drop) an alarm, and a worker to start and answer, on a busy
+/// 2-core machine; waits return as soon as the condition holds.
 const SLOW: Duration = Duration::from_secs(300);
+/// What a command may take beyond the --deadline it was given before the test calls it hung.
+const MARGIN: Duration = Duration::from_secs(15);
 
 /// Lowers node 1's memory high watermark so far below what it uses that the memory alarm trips
 /// at once; restores the watermark it found when dropped, also when the test fails.
@@ -62,6 +71,19 @@ impl Drop for MemoryAlarm<'_> {
             eprintln!("could not restore the private node's watermark: {e}");
         }
     }
+}
+
+/// Wait until node 1's API shows its memory alarm `on` (or off).
+fn wait_alarm(c: &Cluster, on: bool) {
+    let seen = wait_for(SLOW, || {
+        let (status, nodes) = c.get(0, &["nodes"]);
+        (status == 200 && nodes[0]["mem_alarm"] == on).then_some(())
+    });
+    assert!(
+        seen.is_some(),
+        "the private node never showed mem_alarm {on}:\n{}",
+        c.log_tail(0)
+    );
 }
 
 fn finding<'a>(json: &'a Value, id: &str) -> Option<&'a Value> {
@@ -132,4 +154,133 @@ fn memory_alarm_is_critical_and_clears_after_restore() {
         cleared.is_some(),
         "the memory alarm did not clear after the watermark was restored"
     );
+}
+
+const VHOST: &str = "celtool-alarm";
+const NODE: &str = "w1@celtool-alarm";
+
+/// celtool against the private node's API and AMQP port, in the test's vhost.
+fn at(c: &Cluster, args: &[&str]) -> Command {
+    let mut cmd = celtool();
+    cmd.args(args).args(["--url", &c.nodes[0].url()]).args([
+        "--amqp-url",
+        &c.amqp_url(0),
+        "--vhost",
+        VHOST,
+    ]);
+    cmd
+}
+
+/// Run `args` against the private node; it must return within `deadline` + MARGIN, or the test
+/// fails naming the contract it broke, the command line and what it printed.
+fn within(c: &Cluster, args: &[&str], deadline: Duration) -> Run {
+    run_bounded(&mut at(c, args), deadline + MARGIN).unwrap_or_else(|overrun| {
+        panic!(
+            "during a memory alarm the command ignored its --deadline {} s (it must not publish \
+             to celery.pidbox on a blocked connection; it reports the workers as not asked):\n\
+             {overrun}",
+            deadline.as_secs()
+        )
+    })
+}
+
+/// `celtool ping` until the worker answers (exit 0).
+fn wait_answering(c: &Cluster, worker: &Worker, when: &str) {
+    let mut last = None;
+    let ok = wait_for(SLOW, || {
+        let r = run(&mut at(
+            c,
+            &["ping", "--format", "json", "--reply-timeout", "5s"],
+        ));
+        let ok = r.code == 0;
+        last = Some(r);
+        ok.then_some(())
+    });
+    assert!(
+        ok.is_some(),
+        "the worker never answered ping {when}; last ping: {last:#?}\nworker log:\n{}",
+        worker.log()
+    );
+}
+
+/// The reply queues (`<uuid>.reply.celery.pidbox`) in the test's vhost.
+fn reply_queues(c: &Cluster) -> Vec<String> {
+    let (status, queues) = c.get(0, &["queues", VHOST]);
+    assert_eq!(status, 200, "GET /api/queues/{VHOST}: {queues}");
+    queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|q| q["name"].as_str())
+        .filter(|n| n.ends_with(".reply.celery.pidbox"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Issue 18: with a memory alarm on, every publisher's connection is blocked, and a worker probe
+/// that publishes to celery.pidbox waits forever. doctor and ping must not publish then: they
+/// keep their --deadline and say the workers were not asked, and leave no reply queue behind.
+#[test]
+fn during_a_memory_alarm_doctor_and_ping_do_not_ask_the_workers_and_keep_their_deadline() {
+    let c = Cluster::start(1);
+    c.add_vhost(VHOST);
+    let broker = format!("amqp://guest:guest@127.0.0.1:{}/{VHOST}", c.nodes[0].amqp);
+    let worker = Worker::worker_on(&broker, NODE, &[], &[]);
+    wait_answering(&c, &worker, "before the alarm");
+
+    let alarm = MemoryAlarm::raise(&c);
+    wait_alarm(&c, true);
+
+    let d = within(
+        &c,
+        &[
+            "doctor",
+            "--only",
+            "broker",
+            "--deadline",
+            "20s",
+            "--format",
+            "json",
+        ],
+        Duration::from_secs(20),
+    );
+    let json = d.json();
+    assert_eq!(d.code, 2, "{d:#?}");
+    assert_eq!(
+        has(&json, "broker.alarm.memory", "crit"),
+        Some(c.nodes[0].name.clone()),
+        "{json:#}"
+    );
+    let f = finding(&json, "workers.not-asked")
+        .unwrap_or_else(|| panic!("no workers.not-asked finding: {json:#}"));
+    assert_eq!(
+        (f["severity"].as_str(), f["subject"].as_str()),
+        (Some("unknown"), Some(format!("vhost {VHOST}").as_str())),
+        "{f:#}"
+    );
+    assert!(
+        f["summary"].as_str().unwrap_or("").contains("memory alarm"),
+        "the summary should say why the workers were not asked: {f:#}"
+    );
+
+    let p = within(
+        &c,
+        &["ping", "--deadline", "10s", "--format", "nagios"],
+        Duration::from_secs(10),
+    );
+    assert_eq!(p.code, 3, "{p:#?}");
+    assert!(p.stdout.starts_with("CELTOOL PING UNKNOWN"), "{p:#?}");
+    assert!(p.stdout.to_lowercase().contains("alarm"), "{p:#?}");
+
+    // Nothing of the probes is left: a reply queue goes with its connection at the latest.
+    let mut left = Vec::new();
+    let clean = wait_for(Duration::from_secs(30), || {
+        left = reply_queues(&c);
+        left.is_empty().then_some(())
+    });
+    assert!(clean.is_some(), "reply queues left in {VHOST}: {left:?}");
+
+    drop(alarm);
+    wait_alarm(&c, false);
+    wait_answering(&c, &worker, "after the alarm cleared");
 }
