@@ -259,6 +259,70 @@ pub struct Run {
     pub elapsed: Duration,
 }
 
+/// Finding IDs about the whole node or cluster rather than one vhost: another user of a shared
+/// broker causes them (a memory alarm, the management plugin's share of memory with 10 000
+/// queues elsewhere, a version or node state), so a test about its own vhost skips them with
+/// `--skip` (see [`skip_node_wide`]). They are tested on a private node (tests/broker_global.rs,
+/// tests/cluster) and from recorded answers (tests/offline).
+pub const NODE_WIDE: &[&str] = &[
+    "broker.version",
+    "broker.node.down",
+    "broker.alarm",
+    "broker.memory.headroom",
+    "broker.disk.headroom",
+    "broker.fd.headroom",
+    "broker.proc.headroom",
+    "broker.mgmt.memory",
+    "broker.stats.off",
+    "cluster.health",
+    "cluster.partition",
+    "cluster.cert.expiry",
+    "cluster.quorum.critical",
+    "rabbitmq4.deprecated-feature",
+    "rabbitmq4.readiness",
+];
+
+/// `--skip` and its value for the node-wide IDs: a doctor run whose exit code must speak for one
+/// vhost of the shared broker only.
+pub fn skip_node_wide() -> [String; 2] {
+    ["--skip".to_string(), NODE_WIDE.join(",")]
+}
+
+/// Findings a doctor run could not do without, whatever the vhost: it failed to read.
+const READ_FAILURES: &[&str] = &[
+    "broker.api",
+    "broker.api.skipped",
+    "broker.unreachable",
+    "broker.auth",
+    "broker.vhost",
+];
+
+/// Whether `text` names `vhost` as a word ("vhost V", "vhost V: ...", "(..., vhost V)").
+fn names_vhost(text: &str, vhost: &str) -> bool {
+    let needle = format!("vhost {vhost}");
+    text.match_indices(&needle).any(|(i, _)| {
+        text[i + needle.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '_' || c == '.'))
+    })
+}
+
+/// Whether a finding belongs to `vhost` of a `doctor --vhost V` run: its subject is the vhost, one
+/// of its queues or policies (`V/name`) or `vhost V`; its summary names the vhost (a top talker,
+/// whose subject is its peer); it is about the vhost's workers (doctor asks only that vhost's);
+/// or it says the run could not read something.
+pub fn belongs_to(f: &Value, vhost: &str) -> bool {
+    let s = |k: &str| f[k].as_str().unwrap_or("");
+    let (id, subject) = (s("id"), s("subject"));
+    subject == vhost
+        || subject.starts_with(&format!("{vhost}/"))
+        || subject == format!("vhost {vhost}")
+        || names_vhost(s("summary"), vhost)
+        || id.starts_with("workers.")
+        || READ_FAILURES.contains(&id)
+}
+
 impl Run {
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
@@ -271,12 +335,22 @@ impl Run {
 
     /// (id, severity, subject) of every finding that is not ok, sorted.
     pub fn problems(&self) -> Vec<(String, String, String)> {
+        self.problems_where(|_| true)
+    }
+
+    /// The problems that belong to `vhost` (see [`belongs_to`]): what a test about its own vhost
+    /// on the shared broker asserts on.
+    pub fn vhost_problems(&self, vhost: &str) -> Vec<(String, String, String)> {
+        self.problems_where(|f| belongs_to(f, vhost))
+    }
+
+    fn problems_where(&self, keep: impl Fn(&Value) -> bool) -> Vec<(String, String, String)> {
         let v = self.json();
         let mut out: Vec<(String, String, String)> = v["findings"]
             .as_array()
             .expect("findings")
             .iter()
-            .filter(|f| f["severity"] != "ok")
+            .filter(|f| f["severity"] != "ok" && keep(f))
             .map(|f| {
                 (
                     f["id"].as_str().unwrap().to_string(),
@@ -309,5 +383,12 @@ mod tests {
             "http://127.0.0.1:15672"
         );
         assert_eq!(redact_url("http://u@h/a:b@c"), "http://u@h/a:b@c");
+    }
+
+    #[test]
+    fn a_vhost_is_named_as_a_whole_word() {
+        assert!(names_vhost("2 blocked in vhost v1: a, b", "v1"));
+        assert!(names_vhost("(worker, user guest, vhost v1) moves", "v1"));
+        assert!(!names_vhost("in vhost v1-other", "v1"));
     }
 }

@@ -140,13 +140,17 @@ impl Vhost {
         format!("{}/{queue}", self.name)
     }
 
-    /// Run `celtool doctor --vhost V --format json` until `pred` holds for its problems.
+    /// Run `celtool doctor --vhost V --format json` until `pred` holds for its problems. The
+    /// node-wide IDs are skipped: the exit code speaks for this vhost, not for what another
+    /// user of the shared broker does to the node (see NODE_WIDE).
     pub fn doctor_until(&self, pred: impl Fn(&Run) -> bool) -> Run {
         let mut last = None;
         let found = wait_for(Duration::from_secs(90), || {
-            let r = run(celtool().args([
-                "doctor", "--only", "broker", "--format", "json", "--vhost", &self.name,
-            ]));
+            let r = run(celtool()
+                .args([
+                    "doctor", "--only", "broker", "--format", "json", "--vhost", &self.name,
+                ])
+                .args(skip_node_wide()));
             if pred(&r) {
                 Some(r)
             } else {
