@@ -33,7 +33,7 @@ echo "== scripts/test.sh: $((SECONDS - start)) s"
 # Each failed test with the binary it ran in ("Running tests/it/main.rs (target/...)").
 failed=$(awk '/^ *Running /{bin=$2} /^ *Doc-tests /{bin="doc-tests " $2}
     /^test .* \.\.\. FAILED$/{sub(/^test /,""); sub(/ \.\.\. FAILED$/,""); print "  " bin ": " $0}' "$log")
-binaries=$(grep -E '^error: test failed, to rerun pass|^error: [0-9]+ targets failed|^    `--' "$log" || true)
+binaries=$(grep -E '^error: test failed, to rerun pass' "$log" || true)
 if [[ $status -eq 0 ]]; then
     echo "== all tests passed"
 else
@@ -43,7 +43,7 @@ else
         echo "$failed"
     fi
     if [[ -n $binaries ]]; then
-        echo "failed test binaries (rerun one with the command shown):"
+        echo "failed test binaries:"
         echo "$binaries"
     fi
 fi
