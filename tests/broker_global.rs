@@ -1,117 +1,138 @@
-//! Tests that change broker-wide settings (the memory watermark). They live in their own test
-//! binary, which `cargo test` runs after the `it` binary, never alongside it, and they always
-//! restore what they changed, even when an assertion fails.
+//! Tests that change node-wide settings (the memory high watermark, so the memory alarm) and
+//! what celtool says then. Each test starts a PRIVATE one-node RabbitMQ of its own
+//! (tests/cluster/harness.rs: its own node name, ports, data directory and Erlang cookie) and the
+//! node dies with its process group when the test ends, also when it fails; the watermark is
+//! restored by a guard before that. The machine's own node (5672/15672) is never changed: a
+//! memory alarm there blocks every publisher on the machine.
+//!
+//! Run alone: `cargo test --test broker_global` (one test: add its name). The Celery worker comes
+//! from the test venv (CELTOOL_TEST_VENV, made by ./scripts/test-setup.sh).
+
+#[path = "cluster/harness.rs"]
+mod harness;
+#[path = "common/venv.rs"]
+mod venv;
+// venv.rs waits with `super::wait`: the harness's copy, not a second one.
+use harness::wait;
 
 use std::process::Command;
 use std::time::Duration;
 
-#[path = "common/wait.rs"]
-mod wait;
-use wait::wait_for;
+use harness::{Cluster, Run, celtool, run, run_bounded, wait_for};
+use serde_json::Value;
+use venv::Worker;
 
-fn rabbitmqctl(args: &[&str]) -> String {
-    let out = Command::new("rabbitmqctl")
-        .arg("-q")
-        .args(args)
-        .output()
-        .expect("run rabbitmqctl");
-    assert!(
-        out.status.success(),
-        "rabbitmqctl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+/// How long a node takes to show (or drop) an alarm, and a worker to start and answer, on a busy
+/// 2-core machine; waits return as soon as the condition holds.
+const SLOW: Duration = Duration::from_secs(300);
+/// What a command may take beyond the --deadline it was given before the test calls it hung.
+const MARGIN: Duration = Duration::from_secs(15);
 
-/// Restores the memory high watermark it found when dropped.
-struct Watermark {
+/// Lowers node 1's memory high watermark so far below what it uses that the memory alarm trips
+/// at once; restores the watermark it found when dropped, also when the test fails.
+struct MemoryAlarm<'a> {
+    cluster: &'a Cluster,
     previous: String,
 }
 
-impl Watermark {
-    fn lower_to_trip_the_alarm() -> Watermark {
-        let previous = rabbitmqctl(&["eval", "vm_memory_monitor:get_vm_memory_high_watermark()."]);
-        let guard = Watermark { previous };
-        // A watermark far below what the node uses trips the memory alarm at once.
-        rabbitmqctl(&["set_vm_memory_high_watermark", "0.0001"]);
+impl<'a> MemoryAlarm<'a> {
+    fn raise(cluster: &'a Cluster) -> MemoryAlarm<'a> {
+        let previous = cluster
+            .ctl(
+                0,
+                &[
+                    "-q",
+                    "eval",
+                    "vm_memory_monitor:get_vm_memory_high_watermark().",
+                ],
+            )
+            .trim()
+            .to_string();
+        let guard = MemoryAlarm { cluster, previous };
+        cluster.ctl(0, &["set_vm_memory_high_watermark", "0.0001"]);
         guard
     }
 }
 
-impl Drop for Watermark {
+impl Drop for MemoryAlarm<'_> {
     fn drop(&mut self) {
         // `{absolute,N}` when an absolute limit was configured, else a fraction.
-        let p = self.previous.trim();
-        let args: Vec<String> = match p
+        let p = self.previous.as_str();
+        let args: Vec<&str> = match p
             .strip_prefix("{absolute,")
             .and_then(|r| r.strip_suffix('}'))
         {
-            Some(n) => vec![
-                "set_vm_memory_high_watermark".into(),
-                "absolute".into(),
-                n.into(),
-            ],
-            None => vec!["set_vm_memory_high_watermark".into(), p.into()],
+            Some(n) => vec!["set_vm_memory_high_watermark", "absolute", n],
+            None => vec!["set_vm_memory_high_watermark", p],
         };
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        rabbitmqctl(&args);
+        // No panic in a drop (it may run while a failed assertion unwinds); the node is killed
+        // right after anyway.
+        if let Err(e) = self.cluster.try_ctl(0, &args) {
+            eprintln!("could not restore the private node's watermark: {e}");
+        }
     }
 }
 
-fn doctor_json() -> (i32, serde_json::Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_celtool"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
-        .args(["doctor", "--only", "broker", "--format", "json"])
-        .output()
-        .unwrap();
-    let json = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
-    (out.status.code().unwrap_or(-1), json)
+/// Wait until node 1's API shows its memory alarm `on` (or off).
+fn wait_alarm(c: &Cluster, on: bool) {
+    let seen = wait_for(SLOW, || {
+        let (status, nodes) = c.get(0, &["nodes"]);
+        (status == 200 && nodes[0]["mem_alarm"] == on).then_some(())
+    });
+    assert!(
+        seen.is_some(),
+        "the private node never showed mem_alarm {on}:\n{}",
+        c.log_tail(0)
+    );
 }
 
-fn has(json: &serde_json::Value, id: &str, severity: &str) -> Option<String> {
-    json["findings"]
-        .as_array()?
-        .iter()
-        .find(|f| f["id"] == id && f["severity"] == severity)
+fn finding<'a>(json: &'a Value, id: &str) -> Option<&'a Value> {
+    json["findings"].as_array()?.iter().find(|f| f["id"] == id)
+}
+
+fn has(json: &Value, id: &str, severity: &str) -> Option<String> {
+    finding(json, id)
+        .filter(|f| f["severity"] == severity)
         .map(|f| f["subject"].as_str().unwrap_or("").to_string())
 }
 
 #[test]
 fn memory_alarm_is_critical_and_clears_after_restore() {
-    let node = rabbitmqctl(&["eval", "node()."])
-        .trim_matches('\'')
-        .to_string();
+    let c = Cluster::start(1);
+    let node = c.nodes[0].name.clone();
+    let doctor_json = || {
+        let r = run(celtool().args([
+            "doctor",
+            "--only",
+            "broker",
+            "--no-workers",
+            "--format",
+            "json",
+            "--url",
+            &c.nodes[0].url(),
+        ]));
+        let json = r.json();
+        (r.code, json)
+    };
     {
-        let _restore = Watermark::lower_to_trip_the_alarm();
-        let seen = wait_for(Duration::from_secs(90), || {
+        let _alarm = MemoryAlarm::raise(&c);
+        let seen = wait_for(SLOW, || {
             let (code, json) = doctor_json();
             has(&json, "broker.alarm.memory", "crit").map(|subject| (code, subject, json))
         });
         let (code, subject, json) = seen.expect("doctor never reported the memory alarm");
         assert_eq!((code, subject.as_str()), (2, node.as_str()), "{json:#}");
-        let f = json["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["id"] == "broker.alarm.memory")
-            .unwrap();
+        let f = finding(&json, "broker.alarm.memory").unwrap();
         assert!(
             f["summary"]
                 .as_str()
                 .unwrap()
-                .contains("publishers are blocked cluster-wide")
+                .contains("publishers are blocked cluster-wide"),
+            "{f:#}"
         );
         assert!(f["evidence"]["mem_used_bytes"].as_f64().unwrap() > 0.0);
         // The headroom says it as an alarm with both figures, critical (not "uses 263424%").
-        let h = json["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["id"] == "broker.memory.headroom")
-            .unwrap();
+        let h = finding(&json, "broker.memory.headroom").unwrap();
         assert_eq!(h["severity"], "crit", "{h:#}");
         let summary = h["summary"].as_str().unwrap();
         assert!(summary.starts_with("memory alarm: "), "{h:#}");
@@ -123,7 +144,7 @@ fn memory_alarm_is_critical_and_clears_after_restore() {
             "{json:#}"
         );
     }
-    let cleared = wait_for(Duration::from_secs(90), || {
+    let cleared = wait_for(SLOW, || {
         let (_, json) = doctor_json();
         has(&json, "broker.alarm.memory", "crit")
             .is_none()
@@ -133,4 +154,133 @@ fn memory_alarm_is_critical_and_clears_after_restore() {
         cleared.is_some(),
         "the memory alarm did not clear after the watermark was restored"
     );
+}
+
+const VHOST: &str = "celtool-alarm";
+const NODE: &str = "w1@celtool-alarm";
+
+/// celtool against the private node's API and AMQP port, in the test's vhost.
+fn at(c: &Cluster, args: &[&str]) -> Command {
+    let mut cmd = celtool();
+    cmd.args(args).args(["--url", &c.nodes[0].url()]).args([
+        "--amqp-url",
+        &c.amqp_url(0),
+        "--vhost",
+        VHOST,
+    ]);
+    cmd
+}
+
+/// Run `args` against the private node; it must return within `deadline` + MARGIN, or the test
+/// fails naming the contract it broke, the command line and what it printed.
+fn within(c: &Cluster, args: &[&str], deadline: Duration) -> Run {
+    run_bounded(&mut at(c, args), deadline + MARGIN).unwrap_or_else(|overrun| {
+        panic!(
+            "during a memory alarm the command ignored its --deadline {} s (it must not publish \
+             to celery.pidbox on a blocked connection; it reports the workers as not asked):\n\
+             {overrun}",
+            deadline.as_secs()
+        )
+    })
+}
+
+/// `celtool ping` until the worker answers (exit 0).
+fn wait_answering(c: &Cluster, worker: &Worker, when: &str) {
+    let mut last = None;
+    let ok = wait_for(SLOW, || {
+        let r = run(&mut at(
+            c,
+            &["ping", "--format", "json", "--reply-timeout", "5s"],
+        ));
+        let ok = r.code == 0;
+        last = Some(r);
+        ok.then_some(())
+    });
+    assert!(
+        ok.is_some(),
+        "the worker never answered ping {when}; last ping: {last:#?}\nworker log:\n{}",
+        worker.log()
+    );
+}
+
+/// The reply queues (`<uuid>.reply.celery.pidbox`) in the test's vhost.
+fn reply_queues(c: &Cluster) -> Vec<String> {
+    let (status, queues) = c.get(0, &["queues", VHOST]);
+    assert_eq!(status, 200, "GET /api/queues/{VHOST}: {queues}");
+    queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|q| q["name"].as_str())
+        .filter(|n| n.ends_with(".reply.celery.pidbox"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Issue 18: with a memory alarm on, every publisher's connection is blocked, and a worker probe
+/// that publishes to celery.pidbox waits forever. doctor and ping must not publish then: they
+/// keep their --deadline and say the workers were not asked, and leave no reply queue behind.
+#[test]
+fn during_a_memory_alarm_doctor_and_ping_do_not_ask_the_workers_and_keep_their_deadline() {
+    let c = Cluster::start(1);
+    c.add_vhost(VHOST);
+    let broker = format!("amqp://guest:guest@127.0.0.1:{}/{VHOST}", c.nodes[0].amqp);
+    let worker = Worker::worker_on(&broker, NODE, &[], &[]);
+    wait_answering(&c, &worker, "before the alarm");
+
+    let alarm = MemoryAlarm::raise(&c);
+    wait_alarm(&c, true);
+
+    let d = within(
+        &c,
+        &[
+            "doctor",
+            "--only",
+            "broker",
+            "--deadline",
+            "20s",
+            "--format",
+            "json",
+        ],
+        Duration::from_secs(20),
+    );
+    let json = d.json();
+    assert_eq!(d.code, 2, "{d:#?}");
+    assert_eq!(
+        has(&json, "broker.alarm.memory", "crit"),
+        Some(c.nodes[0].name.clone()),
+        "{json:#}"
+    );
+    let f = finding(&json, "workers.not-asked")
+        .unwrap_or_else(|| panic!("no workers.not-asked finding: {json:#}"));
+    assert_eq!(
+        (f["severity"].as_str(), f["subject"].as_str()),
+        (Some("unknown"), Some(format!("vhost {VHOST}").as_str())),
+        "{f:#}"
+    );
+    assert!(
+        f["summary"].as_str().unwrap_or("").contains("memory alarm"),
+        "the summary should say why the workers were not asked: {f:#}"
+    );
+
+    let p = within(
+        &c,
+        &["ping", "--deadline", "10s", "--format", "nagios"],
+        Duration::from_secs(10),
+    );
+    assert_eq!(p.code, 3, "{p:#?}");
+    assert!(p.stdout.starts_with("CELTOOL PING UNKNOWN"), "{p:#?}");
+    assert!(p.stdout.to_lowercase().contains("alarm"), "{p:#?}");
+
+    // Nothing of the probes is left: a reply queue goes with its connection at the latest.
+    let mut left = Vec::new();
+    let clean = wait_for(Duration::from_secs(30), || {
+        left = reply_queues(&c);
+        left.is_empty().then_some(())
+    });
+    assert!(clean.is_some(), "reply queues left in {VHOST}: {left:?}");
+
+    drop(alarm);
+    wait_alarm(&c, false);
+    wait_answering(&c, &worker, "after the alarm cleared");
 }

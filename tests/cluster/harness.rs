@@ -5,16 +5,25 @@
 //! name starts with `celtool-c` and carries this process's id, and every port is checked.
 //! Dropping the cluster kills every node's process group and removes the directory, also when a
 //! test panics; a node also dies with the test thread that started it (PR_SET_PDEATHSIG).
+//! A one-node "cluster" is a private node for the tests that change node-wide settings
+//! (tests/broker_global.rs); several clusters may run at once in one test binary.
+//! Shared through `#[path]` by `tests/cluster` and `tests/broker_global.rs`.
+
+#![allow(dead_code)]
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
+#[path = "../common/run.rs"]
+mod run;
+pub use run::*;
 #[path = "../common/wait.rs"]
-mod wait;
+pub mod wait;
 pub use wait::wait_for;
 
 const SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
@@ -41,6 +50,8 @@ impl Node {
 
 pub struct Cluster {
     pub nodes: Vec<Node>,
+    /// This process's id and the cluster's number in it: part of every node name.
+    pub tag: String,
     home: PathBuf,
     env_file: PathBuf,
     http: reqwest::Client,
@@ -62,6 +73,12 @@ fn free_port(taken: &[u16]) -> u16 {
 impl Cluster {
     /// Start `n` nodes at once and cluster nodes 2..n with node 1.
     pub fn start(n: usize) -> Cluster {
+        static STARTED: AtomicUsize = AtomicUsize::new(0);
+        let tag = format!(
+            "{}-{}",
+            std::process::id(),
+            STARTED.fetch_add(1, Ordering::SeqCst)
+        );
         assert!(
             Path::new(SERVER).exists(),
             "{SERVER} is missing: install the rabbitmq-server package"
@@ -91,6 +108,7 @@ impl Cluster {
             .unwrap();
         let mut cluster = Cluster {
             nodes: Vec::new(),
+            tag,
             home,
             env_file,
             http,
@@ -126,7 +144,7 @@ impl Cluster {
     }
 
     fn spawn(&self, i: usize, [amqp, dist, mgmt]: [u16; 3]) -> Node {
-        let name = format!("celtool-c{i}-{}@localhost", std::process::id());
+        let name = format!("celtool-c{i}-{}@localhost", self.tag);
         assert!(name.starts_with("celtool-c") && !name.starts_with("rabbit@"));
         let dir = self._dir.path().join(format!("n{i}"));
         for sub in ["mnesia", "log"] {
@@ -237,27 +255,44 @@ impl Cluster {
 
     /// `rabbitmqctl -n NODE args...` against node `i`; panics with its output on failure.
     pub fn ctl(&self, i: usize, args: &[&str]) -> String {
+        self.try_ctl(i, args).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `rabbitmqctl -n NODE args...` against node `i` under a watchdog: its stdout, or what went
+    /// wrong (for Drop guards, which must not panic).
+    pub fn try_ctl(&self, i: usize, args: &[&str]) -> Result<String, String> {
         let name = &self.nodes[i].name;
-        assert!(name.starts_with("celtool-c"), "refusing to address {name}");
+        if !name.starts_with("celtool-c") {
+            return Err(format!("refusing to address {name}"));
+        }
         let mut cmd = Command::new(CTL);
         self.base_env(&mut cmd);
-        let out = cmd
-            .arg("-n")
-            .arg(name)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run rabbitmqctl");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+        cmd.arg("-n").arg(name).args(args);
+        let r = run_bounded(&mut cmd, BOOT).map_err(|e| e.to_string())?;
+        if r.code == 0 {
+            Ok(r.stdout)
+        } else {
+            Err(format!(
+                "rabbitmqctl -n {name} {args:?} exited {}: {}{}",
+                r.code, r.stdout, r.stderr
+            ))
+        }
+    }
+
+    /// The AMQP URL of node `i`, without credentials (celtool's --amqp-url).
+    pub fn amqp_url(&self, i: usize) -> String {
+        format!("amqp://127.0.0.1:{}", self.nodes[i].amqp)
+    }
+
+    /// A vhost on the cluster, with every permission for guest.
+    pub fn add_vhost(&self, vhost: &str) {
+        self.send(0, "PUT", &["vhosts", vhost], json!({}));
+        self.send(
+            0,
+            "PUT",
+            &["permissions", vhost, "guest"],
+            json!({"configure": ".*", "write": ".*", "read": ".*"}),
         );
-        assert!(
-            out.status.success(),
-            "rabbitmqctl -n {name} {args:?}: {text}"
-        );
-        text
     }
 
     fn url(&self, i: usize, segments: &[&str], query: Option<&str>) -> reqwest::Url {

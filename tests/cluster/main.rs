@@ -4,16 +4,15 @@
 //! costs ~30 s to form on a quiet machine. Kept out of the `it` binary so it never slows it.
 //!
 //! With CELTOOL_RECORD_FIXTURES=1 the API's answers in each state are written to
-//! tests/fixtures/rabbitmq310-cluster/ (node names without the pid), for the unit tests.
+//! tests/fixtures/rabbitmq310-cluster/ (node names without the process and cluster tag), for the unit tests.
 
 mod harness;
 
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::time::Duration;
 
 use celtool::broker::model::{Node, Overview, Queue};
-use harness::{Cluster, wait_for};
+use harness::{Cluster, celtool, p, run, wait_for};
 use serde_json::{Value, json};
 
 const VHOST: &str = "celery-cluster";
@@ -24,12 +23,7 @@ const MAILBOX: &str = "w1@worker-a.celery.pidbox";
 const STATE: Duration = Duration::from_secs(180);
 
 fn doctor(c: &Cluster, node: usize) -> (i32, Value) {
-    let home = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_celtool"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("NO_COLOR", "1")
+    let r = run(celtool()
         .args([
             "doctor",
             "--only",
@@ -40,16 +34,9 @@ fn doctor(c: &Cluster, node: usize) -> (i32, Value) {
             "60s",
         ])
         .args(["--url", &c.nodes[node].url(), "--vhost", VHOST])
-        .output()
-        .expect("run celtool");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "doctor printed no JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), json)
+        // The workers are asked on the same node, never on the machine's own 5672.
+        .args(["--amqp-url", &c.amqp_url(node)]));
+    (r.code, r.json())
 }
 
 /// (id, severity, subject) of the cluster and node findings that are not ok, sorted.
@@ -96,18 +83,8 @@ fn doctor_until(c: &Cluster, i: usize, what: &str, pred: impl Fn(&Value) -> bool
     })
 }
 
-fn p(id: &str, sev: &str, subject: &str) -> (String, String, String) {
-    (id.into(), sev.into(), subject.into())
-}
-
 fn set_up(c: &Cluster) {
-    c.send(0, "PUT", &["vhosts", VHOST], json!({}));
-    c.send(
-        0,
-        "PUT",
-        &["permissions", VHOST, "guest"],
-        json!({"configure": ".*", "write": ".*", "read": ".*"}),
-    );
+    c.add_vhost(VHOST);
     c.send(
         0,
         "PUT",
@@ -153,7 +130,7 @@ fn set_up(c: &Cluster) {
 }
 
 /// With CELTOOL_RECORD_FIXTURES=1, write what the API answers now (with the columns celtool asks
-/// for) under tests/fixtures/rabbitmq310-cluster/STATE/, node names without the pid.
+/// for) under tests/fixtures/rabbitmq310-cluster/STATE/, node names without the process and cluster tag.
 fn record(c: &Cluster, node: usize, state: &str) {
     if std::env::var_os("CELTOOL_RECORD_FIXTURES").is_none() {
         return;
@@ -162,8 +139,8 @@ fn record(c: &Cluster, node: usize, state: &str) {
         .join("tests/fixtures/rabbitmq310-cluster")
         .join(state);
     std::fs::create_dir_all(&dir).unwrap();
-    let pid = format!("-{}@", std::process::id());
-    let clean = |s: &str| s.replace(&pid, "@");
+    let tag = format!("-{}@", c.tag);
+    let clean = |s: &str| s.replace(&tag, "@");
     let cols = |c: &str| format!("columns={}", c.replace(',', "%2C"));
     let lists: [(&str, Vec<&str>, Option<String>); 4] = [
         ("overview", vec!["overview"], Some(cols(Overview::COLUMNS))),

@@ -258,33 +258,21 @@ fn two_fixes_at_once_apply_the_change_once() {
     drop(held);
 
     let start = || {
-        celtool()
-            .args([
-                "fix",
-                "event-queues",
-                "--yes",
-                "--vhost",
-                &v.name,
-                "--journal",
-            ])
-            .arg(&journal)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
+        spawn_watched(
+            celtool()
+                .args([
+                    "fix",
+                    "event-queues",
+                    "--yes",
+                    "--vhost",
+                    &v.name,
+                    "--journal",
+                ])
+                .arg(&journal),
+        )
     };
     let (a, b) = (start(), start());
-    let runs: Vec<Run> = [a, b]
-        .into_iter()
-        .map(|c| {
-            let out = c.wait_with_output().unwrap();
-            Run {
-                code: out.status.code().unwrap_or(-1),
-                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            }
-        })
-        .collect();
+    let runs: Vec<Run> = [a, b].into_iter().map(Watched::wait).collect();
     let applied = runs
         .iter()
         .filter(|r| r.code == 0 && r.stdout.contains("applied 1 change(s)"))

@@ -1,9 +1,7 @@
 //! Shared helpers: run the built binary with a clean environment, and make broker state in a
 //! vhost of the test's own that is deleted when the test ends.
 
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -17,6 +15,9 @@ pub use run::*;
 #[path = "../common/wait.rs"]
 mod wait;
 pub use wait::wait_for;
+#[path = "../common/venv.rs"]
+mod venv;
+pub use venv::*;
 
 /// How long a test waits for real Celery processes to start and show on the broker: a few
 /// seconds on an idle machine, minutes on a busy 2-core one (CI runs six tests at once). A wait
@@ -139,13 +140,17 @@ impl Vhost {
         format!("{}/{queue}", self.name)
     }
 
-    /// Run `celtool doctor --vhost V --format json` until `pred` holds for its problems.
+    /// Run `celtool doctor --vhost V --format json` until `pred` holds for its problems. The
+    /// node-wide IDs are skipped: the exit code speaks for this vhost, not for what another
+    /// user of the shared broker does to the node (see NODE_WIDE).
     pub fn doctor_until(&self, pred: impl Fn(&Run) -> bool) -> Run {
         let mut last = None;
         let found = wait_for(Duration::from_secs(90), || {
-            let r = run(celtool().args([
-                "doctor", "--only", "broker", "--format", "json", "--vhost", &self.name,
-            ]));
+            let r = run(celtool()
+                .args([
+                    "doctor", "--only", "broker", "--format", "json", "--vhost", &self.name,
+                ])
+                .args(skip_node_wide()));
             if pred(&r) {
                 Some(r)
             } else {
@@ -188,68 +193,20 @@ fn delete_vhost(name: &str) {
     });
 }
 
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 pub fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
-/// A program of the test venv (python, celery, celery worker) talking to the test's vhost, in
-/// its own process group, so the test can end it and its children without touching any process
-/// it did not start. Killed with its children when dropped.
-pub struct VenvProcess {
-    pub child: Child,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-/// A Celery worker is a venv process; `Worker::start` and `Worker::start_with` make one.
-pub type Worker = VenvProcess;
-
-/// A program of the test venv's bin directory.
-pub fn venv_bin(program: &str) -> PathBuf {
-    std::env::var_os("CELTOOL_TEST_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".venv"))
-        .join("bin")
-        .join(program)
+/// The AMQP URL of the test's vhost on the machine's broker.
+pub fn broker_url(vhost: &str) -> String {
+    format!("amqp://guest:guest@127.0.0.1:5672/{vhost}")
 }
 
 impl VenvProcess {
-    /// `program` of the venv with these arguments and environment, its output in a log file.
+    /// `program` of the venv with these arguments and environment, talking to `vhost` of the
+    /// machine's broker.
     pub fn spawn(vhost: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> VenvProcess {
-        let bin = venv_bin(program);
-        assert!(
-            bin.exists(),
-            "{} is missing: run ./scripts/test-setup.sh (or ./scripts/test.sh) first",
-            bin.display()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("out.log");
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(bin)
-            .args(args)
-            .envs(envs.iter().copied())
-            .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
-            .env(
-                "CELTOOL_TEST_BROKER",
-                format!("amqp://guest:guest@127.0.0.1:5672/{vhost}"),
-            )
-            .env("C_FORCE_ROOT", "1")
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .process_group(0)
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {program} of the test venv: {e}"));
-        VenvProcess {
-            child,
-            log,
-            _dir: dir,
-        }
+        VenvProcess::spawn_on(&broker_url(vhost), program, args, envs)
     }
 
     /// A worker with task events on (-E).
@@ -259,51 +216,6 @@ impl VenvProcess {
 
     /// A worker with these extra arguments (none: Celery's defaults, no -E) and environment.
     pub fn start_with(vhost: &str, node: &str, args: &[&str], envs: &[(&str, &str)]) -> Worker {
-        let mut all = vec![
-            "-A",
-            "celtool_testapp",
-            "worker",
-            "-n",
-            node,
-            "--pool",
-            "prefork",
-        ];
-        all.extend(["--concurrency", "2", "--loglevel", "INFO"]);
-        all.extend(args);
-        VenvProcess::spawn(vhost, "celery", &all, envs)
-    }
-
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    pub fn pid(&self) -> nix::unistd::Pid {
-        nix::unistd::Pid::from_raw(self.child.id() as i32)
-    }
-
-    /// A signal to the main process only (SIGSTOP makes a worker hang).
-    pub fn signal(&self, s: nix::sys::signal::Signal) {
-        nix::sys::signal::kill(self.pid(), s).expect("signal the test's own process");
-    }
-
-    /// Wait for a one-shot script to end; true when it exited 0.
-    pub fn finish(&mut self, limit: Duration) -> bool {
-        let done = wait_for(limit, || self.child.try_wait().ok().flatten());
-        done.is_some_and(|s| s.success())
-    }
-
-    /// SIGCONT (a stopped process group cannot die otherwise), SIGKILL the whole process group
-    /// (the program and its children, a worker's pool), then reap the main process.
-    pub fn kill(&mut self) {
-        use nix::sys::signal::{Signal, killpg};
-        let _ = killpg(self.pid(), Signal::SIGCONT);
-        let _ = killpg(self.pid(), Signal::SIGKILL);
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for VenvProcess {
-    fn drop(&mut self) {
-        self.kill();
+        VenvProcess::worker_on(&broker_url(vhost), node, args, envs)
     }
 }

@@ -32,10 +32,6 @@ fn celery_worker(vhost: &str, node: &str, conf: Value, events: bool) -> Worker {
     )
 }
 
-fn broker_url(vhost: &str) -> String {
-    format!("amqp://guest:guest@127.0.0.1:5672/{vhost}")
-}
-
 fn rt() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RT.get_or_init(|| {
