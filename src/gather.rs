@@ -167,7 +167,7 @@ pub fn gather(
 /// Ask the workers of `plans`, unless an alarm is in effect: RabbitMQ blocks a connection that
 /// publishes during a memory or disk alarm and stops reading it, so the probe's request would
 /// hold the probe (and leave its reply queue) until the alarm clears. The alarm is looked for in
-/// the snapshot and, since the nodes' flags lag a statistics interval, asked once more now.
+/// the snapshot (the nodes' flags and the alarms health check), else asked now.
 /// Every step is bounded by `--timeout` and the run's deadline.
 pub async fn ask_workers(
     client: &Client,
@@ -177,9 +177,16 @@ pub async fn ask_workers(
 ) -> Result<crate::workers::FleetSnapshot, String> {
     let budget = client.budget();
     let opts = need.opts.clone().bounded(budget.idle(), budget.deadline());
+    // The alarms health check read with the snapshot is moments old; the nodes' flags lag a
+    // statistics interval, so without that check it is asked now. Unreadable: the probe's own
+    // limits still bound it.
+    let checked = matches!(
+        snap.cluster.check("alarms").map(|h| &h.outcome),
+        Some(crate::broker::cluster::Outcome::Pass | crate::broker::cluster::Outcome::Fail { .. })
+    );
     let alarm = match crate::broker::cluster::alarms_in(&snap.nodes, &snap.cluster) {
         Some(a) => Some(a),
-        // Unreadable: the probe's own limits still bound it.
+        None if checked => None,
         None => crate::broker::cluster::alarms_now(client)
             .await
             .unwrap_or(None),

@@ -473,7 +473,7 @@ fn zombies_reaped_within_a_second_are_never_reported() {
     // 0: every one is read again 1 s later, and by then it is reaped).
     let by_age = None;
     let by_second_look =
-        Some("[thresholds.\"host.workers.zombie\"]\nmin_age = 0\nsettle = \"1s\"\n");
+        Some("[thresholds.\"host.workers.zombie\"]\nmin_age = \"0s\"\nsettle = \"1s\"\n");
     for (i, config) in [by_age, by_second_look]
         .into_iter()
         .cycle()
