@@ -1,8 +1,10 @@
 //! Running the built binary with a clean environment and reading what it printed; shared by
 //! the test binaries (`tests/it`, `tests/offline`) through `#[path]`.
 
-use std::process::{Command, Output};
+use std::io::Read;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -19,13 +21,60 @@ pub fn celtool() -> Command {
     cmd
 }
 
-/// Run celtool and capture what it printed.
+/// The longest any celtool run of the tests may take: twice celtool's own default deadline
+/// (5 min), for the runs on 50 000-queue brokers; a run still going then is a hang.
+pub const BOUND: Duration = Duration::from_secs(600);
+
+/// Run celtool and capture what it printed, under the watchdog of [`run_within`] at [`BOUND`].
 pub fn run(cmd: &mut Command) -> Run {
-    let out: Output = cmd.output().expect("run celtool");
+    run_within(cmd, BOUND)
+}
+
+/// Run celtool (stdin empty) and capture what it printed. A watchdog kills it once it has run
+/// for `bound` and fails the test with what it had printed by then, so a hang is a failure
+/// that says where it hung, never a test run that never ends.
+pub fn run_within(cmd: &mut Command, bound: Duration) -> Run {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run celtool");
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut bytes);
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for celtool") {
+            break Some(status);
+        }
+        if start.elapsed() >= bound {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    let Some(status) = status else {
+        panic!(
+            "celtool {:?} was still running after {bound:?} and was killed; it printed:\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            cmd.get_args().collect::<Vec<_>>()
+        );
+    };
     Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
     }
 }
 
