@@ -124,13 +124,19 @@ fn kind(command: &Command) -> Option<run::Kind> {
         Command::Doctor(_) => (
             "doctor",
             Some(output::report_nagios::STATUS),
-            Own(output::report_prom::RUN_PREFIX),
+            Own {
+                prefix: output::report_prom::RUN_PREFIX,
+                info: true,
+            },
         ),
         Command::Ping(_) => ("ping", Some(output::fleet::PING_STATUS), Appended),
         Command::PruneTmp(_) => (
             "prune-tmp",
             Some(commands::prune_tmp::NAGIOS_STATUS),
-            Own(commands::prune_tmp::RUN_PREFIX),
+            Own {
+                prefix: commands::prune_tmp::RUN_PREFIX,
+                info: false,
+            },
         ),
         Command::Queues(_) => ("queues", None, Appended),
         Command::Connections(_) => ("connections", None, Appended),

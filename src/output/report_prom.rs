@@ -4,7 +4,7 @@
 //! labels that stay the same from run to run (no pids, command lines or ephemeral ports).
 
 use super::prometheus::Exposition;
-use super::run::{RunState, run_metrics};
+use super::run::{RunState, run_metrics, version_info};
 use crate::report::{Finding, Report, Severity};
 
 const SEVERITY_HELP: &str = "0 ok, 1 warning, 2 critical, 3 unknown (the exit code).";
@@ -14,6 +14,7 @@ pub const RUN_PREFIX: &str = "celtool_doctor";
 
 pub fn render(report: &Report, run: RunState) -> String {
     let mut e = Exposition::default();
+    version_info(&mut e);
     run_metrics(&mut e, RUN_PREFIX, "doctor", run);
     e.gauge(
         "celtool_status",
@@ -247,6 +248,7 @@ mod tests {
                 success: false,
                 ..run()
             },
+            true,
         );
         assert!(out.contains("celtool_doctor_success 0\n"), "{out}");
         assert!(

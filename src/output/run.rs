@@ -33,8 +33,9 @@ pub struct Nagios {
 pub enum Metrics {
     /// No Prometheus output at all (explain).
     None,
-    /// Its exposition carries the run metrics itself, under this prefix (`celtool_doctor`).
-    Own(&'static str),
+    /// Its exposition carries the run metrics itself, under `prefix` (`celtool_doctor`), and
+    /// `celtool_info` too when `info` (doctor's): a failed run writes the same.
+    Own { prefix: &'static str, info: bool },
     /// The run metrics, named after the command (`celtool_fix_event_queues_success`), follow
     /// its exposition, or are all it writes (a fix).
     Appended,
@@ -62,15 +63,21 @@ impl RunState {
     }
 }
 
-/// `celtool_info`, `<prefix>_last_run_timestamp_seconds` and `<prefix>_success`: the metrics
-/// every exposition of `command` carries, also that of a run that failed, so the series are
-/// the same whether it succeeds or fails.
-pub fn run_metrics(e: &mut Exposition, prefix: &str, command: &str, run: RunState) {
+/// `celtool_info{version}`: doctor's documents carry it. The other commands' do not, so that
+/// their textfiles beside doctor's on one host never repeat a series (node_exporter drops a
+/// series that a second file repeats, and logs an error on every scrape).
+pub fn version_info(e: &mut Exposition) {
     e.info(
         "celtool_info",
         "celtool's version, value 1.",
         &[("version", env!("CARGO_PKG_VERSION"))],
     );
+}
+
+/// `<prefix>_last_run_timestamp_seconds` and `<prefix>_success`: the metrics every exposition
+/// of `command` carries, also that of a run that failed, so the series are the same whether it
+/// succeeds or fails.
+pub fn run_metrics(e: &mut Exposition, prefix: &str, command: &str, run: RunState) {
     e.gauge(
         &format!("{prefix}_last_run_timestamp_seconds"),
         &format!("When the last {command} run ended, in seconds since the epoch."),
@@ -87,9 +94,12 @@ pub fn run_metrics(e: &mut Exposition, prefix: &str, command: &str, run: RunStat
     );
 }
 
-/// An exposition of the run metrics alone.
-pub fn run_exposition(prefix: &str, command: &str, run: RunState) -> String {
+/// An exposition of the run metrics alone, with `celtool_info` when `info`.
+pub fn run_exposition(prefix: &str, command: &str, run: RunState, info: bool) -> String {
     let mut e = Exposition::default();
+    if info {
+        version_info(&mut e);
+    }
     run_metrics(&mut e, prefix, command, run);
     e.render()
 }
@@ -144,7 +154,7 @@ impl Kind {
     pub fn metric_prefix(&self) -> Option<String> {
         match self.metrics {
             Metrics::None => None,
-            Metrics::Own(prefix) => Some(prefix.to_string()),
+            Metrics::Own { prefix, .. } => Some(prefix.to_string()),
             Metrics::Appended => Some(metric_name(&format!("celtool_{}", self.command))),
         }
     }
@@ -164,9 +174,10 @@ impl Kind {
             Format::Prometheus => {
                 let prefix = self.metric_prefix()?;
                 let appended = self.metrics == Metrics::Appended;
+                let info = matches!(self.metrics, Metrics::Own { info: true, .. });
                 let success = failure.is_none() && exit_code != 3;
                 (appended || (failure.is_some() && !wrote))
-                    .then(|| run_exposition(&prefix, self.command, RunState::now(success)))
+                    .then(|| run_exposition(&prefix, self.command, RunState::now(success), info))
             }
             Format::Json => failure
                 .filter(|_| !wrote)
@@ -232,7 +243,10 @@ mod tests {
             service: "CELTOOL",
             separator: ": ",
         }),
-        metrics: Metrics::Own("celtool_doctor"),
+        metrics: Metrics::Own {
+            prefix: "celtool_doctor",
+            info: true,
+        },
     };
 
     fn failed(message: &str) -> Outcome {
@@ -265,8 +279,10 @@ mod tests {
             prom.contains("\nceltool_ping_last_run_timestamp_seconds "),
             "{prom}"
         );
+        assert!(!prom.contains("celtool_info"), "{prom}");
         let prom = DOCTOR.closing(Format::Prometheus, &f, false).unwrap();
         assert!(prom.contains("\nceltool_doctor_success 0\n"), "{prom}");
+        assert!(prom.contains("celtool_info{version="), "{prom}");
         assert_eq!(PING.closing(Format::Table, &f, false), None);
     }
 

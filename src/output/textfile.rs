@@ -30,6 +30,7 @@ pub fn record_failure(path: &Path) -> Result<(), Error> {
         super::report_prom::RUN_PREFIX,
         "doctor",
         RunState::now(false),
+        true,
     );
     write_atomically(path, &text)
 }
