@@ -29,7 +29,7 @@ use clap::FromArgMatches;
 
 use crate::cli::{Cli, Command, FixCommand, Part, WorkersAction};
 use crate::error::{Outcome, exit_code};
-use crate::output::{Printer, Style};
+use crate::output::{Printer, Style, run};
 use crate::settings::{Needs, Settings};
 
 /// Parse the command line, resolve the settings once, run the command, print any error once,
@@ -54,14 +54,19 @@ pub fn main() -> ExitCode {
     if let Some(warning) = textfile.and_then(output::textfile::name_warning) {
         printer.warn(&warning);
     }
-    let outcome = match Settings::resolve(g, printer.style, needs(&cli.command)) {
-        Ok(settings) => {
-            for warning in settings::take_warnings() {
-                printer.warn(&warning);
+    let kind = kind(&cli.command);
+    let refused = kind.as_ref().and_then(|k| k.refuses(g.format));
+    let mut outcome = match refused {
+        Some(why) => Outcome::Failed(error::Error::Usage(why)),
+        None => match Settings::resolve(g, printer.style, needs(&cli.command)) {
+            Ok(settings) => {
+                for warning in settings::take_warnings() {
+                    printer.warn(&warning);
+                }
+                dispatch(&settings, &printer, &cli.command).unwrap_or_else(Outcome::Failed)
             }
-            dispatch(&settings, &printer, &cli.command).unwrap_or_else(Outcome::Failed)
-        }
-        Err(e) => Outcome::Failed(e),
+            Err(e) => Outcome::Failed(e),
+        },
     };
     for warning in settings::take_warnings() {
         printer.warn(&warning);
@@ -70,6 +75,13 @@ pub fn main() -> ExitCode {
         && let Err(e) = output::textfile::record_failure(file)
     {
         printer.warn(&e.to_string());
+    }
+    // Whatever happened, stdout answers in the format asked for.
+    if let Some(k) = &kind
+        && let Err(e) = printer.close(k, &outcome)
+        && !matches!(outcome, Outcome::Failed(_))
+    {
+        outcome = Outcome::Failed(e);
     }
     if let Outcome::Failed(e) = &outcome {
         eprintln!("celtool: error: {e}");
@@ -111,6 +123,53 @@ fn needs(command: &Command) -> Needs {
         broker,
         deadline,
     }
+}
+
+/// How each command's documents name it and which machine formats it has; None for the
+/// commands that write no document (completion scripts, generated files).
+fn kind(command: &Command) -> Option<run::Kind> {
+    use run::Metrics::{Appended, None as NoMetrics, Own};
+    let (command, nagios, metrics) = match command {
+        Command::Doctor(_) => (
+            "doctor",
+            Some(output::report_nagios::STATUS),
+            Own {
+                prefix: output::report_prom::RUN_PREFIX,
+                info: true,
+            },
+        ),
+        Command::Ping(_) => ("ping", Some(output::fleet::PING_STATUS), Appended),
+        Command::PruneTmp(_) => (
+            "prune-tmp",
+            Some(commands::prune_tmp::NAGIOS_STATUS),
+            Own {
+                prefix: commands::prune_tmp::RUN_PREFIX,
+                info: false,
+            },
+        ),
+        Command::Queues(_) => ("queues", None, Appended),
+        Command::Connections(_) => ("connections", None, Appended),
+        Command::Fleet(_) => ("fleet", None, Appended),
+        Command::Conntrack => ("conntrack", None, Appended),
+        Command::Inodes(_) => ("inodes", None, Appended),
+        Command::Workers(a) => match &a.action {
+            None => ("workers", None, Appended),
+            Some(WorkersAction::Reap(_)) => ("workers reap", None, Appended),
+        },
+        Command::Fix(a) => match a.command {
+            FixCommand::EventQueues(_) => ("fix event-queues", None, Appended),
+            FixCommand::StaleEventQueues(_) => ("fix stale-event-queues", None, Appended),
+            FixCommand::Conntrack(_) => ("fix conntrack", None, Appended),
+        },
+        Command::Undo(_) => ("undo", None, Appended),
+        Command::Explain(_) => ("explain", None, NoMetrics),
+        Command::Completions(_) | Command::Generate(_) => return None,
+    };
+    Some(run::Kind {
+        command,
+        nagios,
+        metrics,
+    })
 }
 
 fn dispatch(s: &Settings, p: &Printer, command: &Command) -> Result<Outcome, error::Error> {

@@ -67,11 +67,7 @@ fn timings(e: &Entry) -> String {
 }
 
 pub fn run(p: &Printer, args: &ExplainArgs) -> Result<Outcome, Error> {
-    if matches!(p.style.format, Format::Prometheus | Format::Nagios) {
-        return Err(Error::Usage(
-            "explain has no metrics: use --format table or json".into(),
-        ));
-    }
+    // Prometheus and Nagios are refused before dispatch (`crate::output::run::Kind::refuses`).
     let Some(id) = &args.id else {
         let text = match p.style.format {
             Format::Json => {

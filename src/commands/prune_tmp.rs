@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::cli::{AgeBy, PruneTmpArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
+use crate::output::run::Nagios;
 use crate::output::{Format, Printer, fmt_bytes, sanitize};
 use crate::prune::{self, PruneOptions, PruneSummary};
 use crate::report::Severity;
@@ -31,18 +32,17 @@ struct JsonSummary<'a> {
     seconds: f64,
 }
 
-pub fn run(p: &Printer, args: &PruneTmpArgs) -> Result<Outcome, Error> {
-    let result = prune_and_report(p, args);
-    if p.style.format == Format::Nagios
-        && let Err(e) = &result
-    {
-        // A plugin's status goes to stdout, even when it could not check (exit 3).
-        let _ = p.out(&format!("PRUNE-TMP UNKNOWN - {e}\n"));
-    }
-    result
-}
+/// How prune-tmp's status line starts: `PRUNE-TMP OK - ...`; a run that cannot prune prints
+/// `PRUNE-TMP UNKNOWN - ...` (see `crate::output::run`).
+pub const NAGIOS_STATUS: Nagios = Nagios {
+    service: "PRUNE-TMP",
+    separator: " - ",
+};
 
-fn prune_and_report(p: &Printer, args: &PruneTmpArgs) -> Result<Outcome, Error> {
+/// The prefix of prune-tmp's run metrics: `celtool_prune_success`, ...
+pub const RUN_PREFIX: &str = "celtool_prune";
+
+pub fn run(p: &Printer, args: &PruneTmpArgs) -> Result<Outcome, Error> {
     let opts = options(args);
     // Hold every lock before touching anything; released when the guards drop at the end.
     let _locks = match &args.lock_file {
@@ -159,7 +159,9 @@ pub fn nagios_line(s: &PruneSummary) -> String {
         ("removed", "freed")
     };
     format!(
-        "PRUNE-TMP {status} - {removed} {} entries ({} files, {} directories, {} symlinks), {freed} {} and {} inodes, {} errors, {} vanished | 'removed'={};;;0 'files'={};;;0 'directories'={};;;0 'symlinks'={};;;0 'bytes_freed'={}B;;;0 'inodes_freed'={};;;0 'errors'={};0;;0 'vanished'={};;;0 'time'={:.3}s;;;0",
+        "{} {status}{}{removed} {} entries ({} files, {} directories, {} symlinks), {freed} {} and {} inodes, {} errors, {} vanished | 'removed'={};;;0 'files'={};;;0 'directories'={};;;0 'symlinks'={};;;0 'bytes_freed'={}B;;;0 'inodes_freed'={};;;0 'errors'={};0;;0 'vanished'={};;;0 'time'={:.3}s;;;0",
+        NAGIOS_STATUS.service,
+        NAGIOS_STATUS.separator,
         s.removed(),
         s.files_removed,
         s.dirs_removed,
@@ -208,12 +210,12 @@ fn prometheus(paths: &[String], s: &PruneSummary) -> String {
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0);
     g(
-        "celtool_prune_last_run_timestamp_seconds",
+        &format!("{RUN_PREFIX}_last_run_timestamp_seconds"),
         "When the last prune-tmp run ended, in seconds since the epoch.",
         now,
     );
     g(
-        "celtool_prune_success",
+        &format!("{RUN_PREFIX}_success"),
         "1 when the last run had no errors, else 0.",
         if s.errors == 0 { 1.0 } else { 0.0 },
     );

@@ -317,13 +317,21 @@ pub fn ping_prometheus(r: &PingResult) -> String {
     e.render()
 }
 
+/// How ping's status line starts: `CELTOOL PING OK: ...`, `CELTOOL PING UNKNOWN: ...`.
+pub const PING_STATUS: super::run::Nagios = super::run::Nagios {
+    service: "CELTOOL PING",
+    separator: ": ",
+};
+
 /// `celtool ping --format nagios`: one status line, then perfdata by the Monitoring Plugins
 /// guidelines: `answered` goes critical below `expected` (range `N:`), and each node's round
 /// trip in seconds.
 pub fn ping_nagios(r: &PingResult, severity: crate::report::Severity) -> String {
     let mut text = format!(
-        "CELTOOL PING {}: {} of {} expected worker(s) answered",
+        "{} {}{}{} of {} expected worker(s) answered",
+        PING_STATUS.service,
         severity.nagios_word(),
+        PING_STATUS.separator,
         r.answered,
         r.expected
     );

@@ -9,6 +9,7 @@ pub mod prometheus;
 pub mod report;
 pub mod report_nagios;
 pub mod report_prom;
+pub mod run;
 pub mod stream;
 pub mod table;
 pub mod textfile;

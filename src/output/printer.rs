@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{Format, Style};
-use crate::error::Error;
+use crate::error::{Error, Outcome};
 
 /// Where output goes and what the streams are, decided once at start-up.
 #[derive(Debug, Clone)]
@@ -20,6 +20,8 @@ pub struct Printer {
     stderr_tty: bool,
     /// stdin and stdout are terminals: a question can be asked and answered.
     interactive: bool,
+    /// Something was written to stdout: a document stands there, another must not follow.
+    wrote: Arc<AtomicBool>,
 }
 
 impl Printer {
@@ -28,6 +30,7 @@ impl Printer {
             style,
             stderr_tty: io::stderr().is_terminal(),
             interactive: io::stdin().is_terminal() && io::stdout().is_terminal(),
+            wrote: Arc::default(),
         }
     }
 
@@ -37,12 +40,14 @@ impl Printer {
             style,
             stderr_tty: false,
             interactive: false,
+            wrote: Arc::default(),
         }
     }
 
     /// Write a rendered document to stdout. A closed pipe (`celtool queues | head`) ends output
     /// quietly rather than as an error.
     pub fn out(&self, text: &str) -> Result<(), Error> {
+        self.wrote.store(true, Ordering::Relaxed);
         let mut out = io::stdout().lock();
         match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
@@ -69,6 +74,7 @@ impl Printer {
     /// A long listing as pretty JSON on stdout, written as it is serialised (the same text as
     /// [`Printer::json`]).
     pub fn json_stream<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), Error> {
+        self.wrote.store(true, Ordering::Relaxed);
         super::stream::write_json(io::stdout().lock(), value)
     }
 
@@ -83,7 +89,20 @@ impl Printer {
         F: Fn() -> I,
         I: Iterator<Item = Vec<String>>,
     {
+        self.wrote.store(true, Ordering::Relaxed);
         super::stream::write_plain_table(io::stdout().lock(), headers, rows)
+    }
+
+    /// End the run's stdout in the run's format (see [`super::run::Kind::closing`]): the run
+    /// metrics an exposition lacks and, when the run failed before writing its result, the
+    /// document that stands in for it (Nagios UNKNOWN line, JSON error, success 0), so a
+    /// monitoring system never reads an empty answer.
+    pub fn close(&self, kind: &super::run::Kind, outcome: &Outcome) -> Result<(), Error> {
+        let wrote = self.wrote.load(Ordering::Relaxed);
+        match kind.closing(self.style.format, outcome, wrote) {
+            Some(text) => self.out(&text),
+            None => Ok(()),
+        }
     }
 
     /// `celtool: warning: ...` on stderr, whatever the format: cron mails it, and only it.

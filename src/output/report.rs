@@ -148,7 +148,7 @@ pub fn render(
         }
         Format::Prometheus => report_prom::render(
             report,
-            report_prom::RunState::now(report_prom::succeeded(report)),
+            super::run::RunState::now(report_prom::succeeded(report)),
         ),
         Format::Nagios => report_nagios::render(report, thresholds),
     }
@@ -167,7 +167,7 @@ pub fn print(
     textfile: Option<&std::path::Path>,
 ) -> Result<(), crate::error::Error> {
     if let Some(file) = textfile {
-        let run = report_prom::RunState::now(report_prom::succeeded(report));
+        let run = super::run::RunState::now(report_prom::succeeded(report));
         super::textfile::write_report(file, &report_prom::render(report, run))?;
     }
     match p.style.format {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::report_prom::stable_subject;
+use super::run::Nagios;
 use super::sanitize;
 use crate::catalog::{Direction, Limits};
 use crate::report::{Finding, Report, Severity};
@@ -93,6 +94,12 @@ fn label(parts: &[&str]) -> String {
     joined.join(":")
 }
 
+/// How doctor's status line starts: `CELTOOL CRITICAL: ...`, `CELTOOL UNKNOWN: ...`.
+pub const STATUS: Nagios = Nagios {
+    service: "CELTOOL",
+    separator: ": ",
+};
+
 struct Perf {
     value: f64,
     uom: &'static str,
@@ -108,8 +115,10 @@ pub fn render(report: &Report, thresholds: &Thresholds) -> String {
         .filter(|f| f.severity != Severity::Ok)
         .collect();
     let mut text = format!(
-        "CELTOOL {}: {} critical, {} warning, {} unknown",
+        "{} {}{}{} critical, {} warning, {} unknown",
+        STATUS.service,
         status.nagios_word(),
+        STATUS.separator,
         t.crit,
         t.warn,
         t.unknown

@@ -4,69 +4,18 @@
 //! labels that stay the same from run to run (no pids, command lines or ephemeral ports).
 
 use super::prometheus::Exposition;
+use super::run::{RunState, run_metrics, version_info};
 use crate::report::{Finding, Report, Severity};
-
-/// How the run went, for the textfile's last-run and success gauges.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RunState {
-    /// Seconds since the epoch when the run ended.
-    pub finished_at: f64,
-    /// The run checked everything it was asked to: no error and no finding of severity unknown.
-    pub success: bool,
-}
-
-impl RunState {
-    pub fn now(success: bool) -> Self {
-        let finished_at = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64().floor())
-            .unwrap_or(0.0);
-        RunState {
-            finished_at,
-            success,
-        }
-    }
-}
 
 const SEVERITY_HELP: &str = "0 ok, 1 warning, 2 critical, 3 unknown (the exit code).";
 
-/// The metrics every doctor document carries, also those of a run that failed.
-pub fn run_metrics(e: &mut Exposition, run: RunState) {
-    e.info(
-        "celtool_info",
-        "celtool's version, value 1.",
-        &[("version", env!("CARGO_PKG_VERSION"))],
-    );
-    e.gauge(
-        "celtool_doctor_last_run_timestamp_seconds",
-        "When the last doctor run ended, in seconds since the epoch.",
-        &[],
-        run.finished_at,
-    );
-    e.gauge(
-        "celtool_doctor_success",
-        "1 when the last doctor run checked everything it was asked to, else 0 (an error, or a check that could not run).",
-        &[],
-        if run.success { 1.0 } else { 0.0 },
-    );
-}
-
-/// The exposition of a failed run: only the run metrics, success 0.
-pub fn failed(run: RunState) -> String {
-    let mut e = Exposition::default();
-    run_metrics(
-        &mut e,
-        RunState {
-            success: false,
-            ..run
-        },
-    );
-    e.render()
-}
+/// The prefix of doctor's run metrics: `celtool_doctor_success`, ...
+pub const RUN_PREFIX: &str = "celtool_doctor";
 
 pub fn render(report: &Report, run: RunState) -> String {
     let mut e = Exposition::default();
-    run_metrics(&mut e, run);
+    version_info(&mut e);
+    run_metrics(&mut e, RUN_PREFIX, "doctor", run);
     e.gauge(
         "celtool_status",
         &format!("Worst severity of the run: {SEVERITY_HELP}"),
@@ -292,7 +241,15 @@ mod tests {
 
     #[test]
     fn a_failed_run_still_says_when_and_that_it_failed() {
-        let out = failed(run());
+        let out = super::super::run::run_exposition(
+            RUN_PREFIX,
+            "doctor",
+            RunState {
+                success: false,
+                ..run()
+            },
+            true,
+        );
         assert!(out.contains("celtool_doctor_success 0\n"), "{out}");
         assert!(
             out.contains("celtool_doctor_last_run_timestamp_seconds 1700000000\n"),

@@ -25,8 +25,14 @@ pub fn record_failure(path: &Path) -> Result<(), Error> {
     if WRITTEN.load(Ordering::SeqCst) {
         return Ok(());
     }
-    use super::report_prom::{RunState, failed};
-    write_atomically(path, &failed(RunState::now(false)))
+    use super::run::{RunState, run_exposition};
+    let text = run_exposition(
+        super::report_prom::RUN_PREFIX,
+        "doctor",
+        RunState::now(false),
+        true,
+    );
+    write_atomically(path, &text)
 }
 
 /// The collector reads only `*.prom` files; another name is written but never scraped.

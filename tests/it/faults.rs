@@ -780,3 +780,87 @@ fn control_characters_in_names_are_escaped_in_tables_and_intact_in_json() {
         )]
     );
 }
+
+/// Refused credentials and a deadline that passed are answered on stdout in the format asked
+/// for (the Nagios UNKNOWN line, the JSON error object of the schema, an exposition with
+/// success 0), with the error once on stderr and exit 3.
+#[test]
+fn refused_credentials_and_a_passed_deadline_answer_in_every_format() {
+    use crate::formats::check::{promtool_check, valid_json};
+    let refused = serve(
+        b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        Duration::ZERO,
+    );
+    let stalled = serve(
+        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n[]",
+        Duration::from_secs(120),
+    );
+    let cases = [
+        (refused.as_str(), &[][..], "401 Unauthorized"),
+        (
+            stalled.as_str(),
+            &["--deadline", "1s"][..],
+            "no answer before the run's deadline (1s)",
+        ),
+    ];
+    for (url, extra, expected) in cases {
+        for (command, nagios) in [
+            ("ping", Some("CELTOOL PING")),
+            ("fleet", None),
+            ("queues", None),
+            ("connections", None),
+        ] {
+            for format in ["json", "prometheus", "nagios"] {
+                if format == "nagios" && nagios.is_none() {
+                    continue;
+                }
+                let what = format!("{command} {extra:?} --format {format} ({expected})");
+                let r = run_within(
+                    celtool()
+                        .args([command, "--url", url, "--format", format])
+                        .args(extra)
+                        .env("CELTOOL_PASSWORD", PASSWORD),
+                    Duration::from_secs(120),
+                );
+                assert_no_panic(&r);
+                assert_eq!(r.code, 3, "{what}: {r:#?}");
+                let errors: Vec<&str> = r
+                    .stderr
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("celtool: error: "))
+                    .collect();
+                assert_eq!(errors.len(), 1, "{what}: {r:#?}");
+                assert!(errors[0].contains(expected), "{what}: {r:#?}");
+                match (format, nagios) {
+                    ("json", _) => {
+                        let doc = valid_json(command, &r.stdout);
+                        assert_eq!(doc["error"]["message"], errors[0], "{what}");
+                        assert_eq!(doc["exit_code"], 3, "{what}");
+                    }
+                    ("prometheus", _) => {
+                        promtool_check(&what, &r.stdout);
+                        assert!(
+                            r.stdout
+                                .contains(&format!("\nceltool_{command}_success 0\n")),
+                            "{what}: {}",
+                            r.stdout
+                        );
+                        assert!(
+                            r.stdout.contains(&format!(
+                                "\nceltool_{command}_last_run_timestamp_seconds "
+                            )),
+                            "{what}: {}",
+                            r.stdout
+                        );
+                    }
+                    (_, Some(service)) => assert_eq!(
+                        r.stdout,
+                        format!("{service} UNKNOWN: {}\n", errors[0]),
+                        "{what}"
+                    ),
+                    (_, None) => unreachable!(),
+                }
+            }
+        }
+    }
+}

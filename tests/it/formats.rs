@@ -37,8 +37,13 @@ fn fleet_ping_and_doctor_with_a_real_worker_follow_the_formats() {
     );
     let prom = ping("prometheus");
     valid_prometheus("ping", &prom.stdout);
+    // The run metrics of a run that could not check are there on success too.
+    for line in ["celtool_workers_answered 1\n", "celtool_ping_success 1\n"] {
+        assert!(prom.stdout.contains(line), "{line:?} in {}", prom.stdout);
+    }
     assert!(
-        prom.stdout.contains("celtool_workers_answered 1\n"),
+        prom.stdout
+            .contains("\nceltool_ping_last_run_timestamp_seconds "),
         "{}",
         prom.stdout
     );
@@ -59,6 +64,11 @@ fn fleet_ping_and_doctor_with_a_real_worker_follow_the_formats() {
     assert_eq!(row["concurrency"], 2, "{rows}");
     let prom = fleet("prometheus");
     valid_prometheus("fleet", &prom.stdout);
+    assert!(
+        prom.stdout.contains("\nceltool_fleet_success 1\n"),
+        "{}",
+        prom.stdout
+    );
     assert!(
         prom.stdout
             .contains("# TYPE celtool_worker_tasks_done_total counter\n")

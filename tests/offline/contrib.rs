@@ -129,3 +129,53 @@ fn the_units_and_cron_entry_run_doctor_into_the_debian_textfile_directory() {
     ]));
     assert_eq!(r.code, 0, "{r:#?}");
 }
+
+/// The celtool command lines of the Nagios and Icinga 2 definitions, as argument lists.
+fn nagios_command_lines() -> Vec<Vec<String>> {
+    let dir = repo_root().join("contrib/nagios");
+    let cfg = std::fs::read_to_string(dir.join("celtool.cfg")).unwrap();
+    let conf = std::fs::read_to_string(dir.join("celtool.conf")).unwrap();
+    let from_cfg = cfg
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("command_line"))
+        .filter_map(|l| l.trim().strip_prefix("/usr/local/bin/celtool "))
+        .map(|l| l.split_whitespace().map(str::to_string).collect());
+    let quoted = regex::Regex::new(r#""([^"]*)""#).unwrap();
+    let from_conf = conf
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("command = ["))
+        .map(|l| {
+            quoted
+                .captures_iter(l)
+                .map(|c| c[1].to_string())
+                .skip(1)
+                .collect()
+        });
+    from_cfg.chain(from_conf).collect()
+}
+
+/// Every check that reads the broker stops waiting before Nagios or Icinga kill it (then it
+/// still prints its UNKNOWN line), and every command line parses.
+#[test]
+fn the_nagios_checks_bound_their_wait_and_parse() {
+    let lines = nagios_command_lines();
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    for args in &lines {
+        let reads_broker = args[0] == "ping" || args.windows(2).any(|w| w == ["--only", "broker"]);
+        if reads_broker {
+            assert!(args.iter().any(|a| a == "--deadline"), "{args:?}");
+        }
+        let args: Vec<&str> = args
+            .iter()
+            .map(|a| {
+                if a.starts_with('$') {
+                    "prod"
+                } else {
+                    a.as_str()
+                }
+            })
+            .collect();
+        let r = run(celtool().args(&args).arg("--help"));
+        assert_eq!(r.code, 0, "{args:?}: {r:#?}");
+    }
+}

@@ -13,7 +13,7 @@ use crate::replay::{Replay, Run, celtool, repo_root, run};
 const V: &str = "celtool-fixture";
 
 #[path = "../common/formats.rs"]
-mod check;
+pub mod check;
 use check::{promtool_check, valid_nagios, valid_prometheus};
 
 fn valid(name: &str, r: &Run) -> Value {

@@ -3,6 +3,7 @@
 //! replayed by an in-process server, the catalog, and the generated files. They pass with
 //! RabbitMQ stopped.
 
+mod cannot_check;
 mod cli_help;
 mod contrib;
 mod formats;
