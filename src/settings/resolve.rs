@@ -163,8 +163,14 @@ impl Settings {
     /// The broker settings. Only a command whose `Needs` left the broker out can miss them,
     /// which is a bug in celtool, reported as such rather than as a panic.
     pub fn broker(&self) -> Result<&BrokerSettings, Error> {
-        self.broker.as_ref().ok_or_else(|| {
-            Error::Io("internal error: this command did not resolve the broker settings".into())
+        self.broker.as_ref().ok_or_else(|| match &self.redis {
+            // The one line for a capability that does not exist on Redis (yet), never an
+            // internal error.
+            Some(r) => Error::Usage(format!(
+                "this command needs RabbitMQ, and {} is a Redis broker: on Redis, celtool does not yet ask the workers (ping, fleet, workers reap --hung) or fix event queues (RabbitMQ policies); doctor, queues, connections and doctor --fix read Redis",
+                r.target
+            )),
+            None => Error::Io("internal error: this command did not resolve the broker settings".into()),
         })
     }
 
