@@ -9,7 +9,10 @@
 //! not closed politely: a broker that blocked it (a memory or disk alarm) would not read the
 //! close either.
 //!
-//! lapin never reconnects here (auto-recover is off and its connect backoff makes no retry). Its I/O runs on
+//! The client advertises `connection.blocked` (lapin does), so a broker that blocks the
+//! connection mid-probe says so at once: the step or the reply wait in progress ends then with
+//! the broker's reason, not at its limit, and the connection is abandoned. lapin never
+//! reconnects here (auto-recover is off and its connect backoff makes no retry). Its I/O runs on
 //! a thread of its own that a dropped connection does not wait for, and the process does not
 //! wait for that thread when it exits.
 
@@ -27,8 +30,11 @@ use lapin::options::{
 use lapin::tcp::{AMQPUriTcpExt, RustlsConnector};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::uri::{AMQPAuthority, AMQPQueryString, AMQPScheme, AMQPUri, AMQPUserInfo};
-use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Consumer, ExchangeKind};
+use lapin::{
+    BasicProperties, Channel, Connection, ConnectionProperties, Consumer, Event, ExchangeKind,
+};
 use serde_json::Value;
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::model::{FleetSnapshot, VhostReport, WorkerReport};
@@ -120,10 +126,12 @@ struct Ctx<'a> {
     /// A request was published: from then on a broker in alarm may have blocked the
     /// connection, which a step that runs out says.
     published: AtomicBool,
-    /// A step ran out: the connection is abandoned, not closed.
+    /// A step ran out, or the broker blocked the connection: it is abandoned, not closed.
     abandoned: AtomicBool,
     /// The reply queue, named when it may be left behind.
     reply_queue: std::sync::Mutex<Option<String>>,
+    /// The reason of the broker's `connection.blocked`, once it came.
+    blocked: watch::Receiver<Option<String>>,
 }
 
 impl Ctx<'_> {
@@ -136,17 +144,40 @@ impl Ctx<'_> {
         }
     }
 
-    /// Run one step on the wire within its limit.
+    /// Run one step on the wire within its limit, unless the broker blocks the connection.
     async fn step<T, E: std::fmt::Display>(
         &self,
         what: &'static str,
         fut: impl Future<Output = Result<T, E>>,
     ) -> Result<T, WorkerError> {
         let (at, why, _) = self.limits.until(self.limits.step);
-        match tokio::time::timeout_at(at, fut).await {
+        match self
+            .unless_blocked(what, tokio::time::timeout_at(at, fut))
+            .await?
+        {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(self.err(what, e)),
             Err(_) => Err(self.ran_out(what, why)),
+        }
+    }
+
+    /// Wait for `fut`, or for the broker's `connection.blocked`, whichever comes first: a
+    /// blocked connection would not move on before the alarm clears, so waiting longer for it
+    /// says nothing. A notification that came between two waits ends the next one at once.
+    async fn unless_blocked<T>(
+        &self,
+        what: &'static str,
+        fut: impl Future<Output = T>,
+    ) -> Result<T, WorkerError> {
+        let mut blocked = self.blocked.clone();
+        tokio::select! {
+            biased;
+            // Err: the listener ended with the connection; nothing more can block it.
+            Ok(reason) = blocked.wait_for(Option::is_some) => {
+                let reason = reason.clone().unwrap_or_default();
+                Err(self.was_blocked(what, &reason))
+            }
+            v = fut => Ok(v),
         }
     }
 
@@ -167,8 +198,67 @@ impl Ctx<'_> {
         self.err(what, cause)
     }
 
+    /// The error of a step the broker's `connection.blocked` ended; the connection is
+    /// abandoned from here on.
+    fn was_blocked(&self, what: &'static str, reason: &str) -> WorkerError {
+        self.abandoned.store(true, Ordering::Relaxed);
+        self.err(what, blocked_cause(reason, self.reply_queue().as_deref()))
+    }
+
     fn reply_queue(&self) -> Option<String> {
         self.reply_queue.lock().ok().and_then(|q| q.clone())
+    }
+}
+
+/// What a blocked connection leaves: the broker stops reading it until the alarm clears, so it
+/// reads neither a close nor the socket's end before then, and keeps the exclusive reply queue.
+fn blocked_cause(reason: &str, reply_queue: Option<&str>) -> String {
+    let reason = if reason.trim().is_empty() {
+        "no reason given"
+    } else {
+        reason
+    };
+    let topic = if reason.contains("disk") {
+        "broker.alarm.disk"
+    } else {
+        "broker.alarm.memory"
+    };
+    let left = match reply_queue {
+        Some(q) => format!("its exclusive reply queue {q} stays on the broker"),
+        None => "the connection stays open on the broker".to_string(),
+    };
+    format!(
+        "the broker blocked this connection ({reason}): celtool abandoned it; {left} until the alarm clears (see `celtool explain {topic}`)"
+    )
+}
+
+/// Listen for the broker's `connection.blocked` on `conn`, from now on. The task ends when
+/// the returned guard is dropped.
+fn watch_blocked(conn: &Connection) -> (AbortOnDrop, watch::Receiver<Option<String>>) {
+    // lapin only queues events once a listener exists: take it before reading the status, so
+    // a notification is seen by one or the other.
+    let mut events = Box::pin(conn.events_listener());
+    let already = conn
+        .status()
+        .blocked()
+        .then(|| "no reason given".to_string());
+    let (tx, rx) = watch::channel(already);
+    let task = tokio::spawn(async move {
+        while let Some(event) = events.next().await {
+            if let Event::ConnectionBlocked(reason) = event {
+                let _ = tx.send(Some(reason));
+            }
+        }
+    });
+    (AbortOnDrop(task), rx)
+}
+
+/// Ends a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -270,6 +360,7 @@ async fn probe_vhost(
     opts: &ProbeOptions,
 ) -> Result<VhostReport, WorkerError> {
     let conn = connect(endpoint, &plan.vhost, opts).await?;
+    let (_listening, blocked) = watch_blocked(&conn);
     let ctx = Ctx {
         endpoint,
         vhost: &plan.vhost,
@@ -277,6 +368,7 @@ async fn probe_vhost(
         published: AtomicBool::new(false),
         abandoned: AtomicBool::new(false),
         reply_queue: std::sync::Mutex::new(None),
+        blocked,
     };
     let result = probe_on(&ctx, &conn, plan, opts).await;
     if !ctx.abandoned.load(Ordering::Relaxed) {
@@ -286,6 +378,8 @@ async fn probe_vhost(
             .step("close the connection", conn.close(200, "OK".into()))
             .await;
     }
+    // An abandoned connection is only dropped: lapin queues a close that it does not write
+    // while the broker blocks it, and the socket ends with the process.
     result
 }
 
@@ -329,10 +423,11 @@ async fn probe_on(
     let chan = ctx.step("open a channel", conn.create_channel()).await?;
     let oid = protocol::new_id();
     let queue = protocol::reply_queue(&oid);
-    let mut rx = open_reply_queue(ctx, &chan, &oid, &queue).await?;
+    // Named before it is declared: from then on it may be left behind.
     if let Ok(mut q) = ctx.reply_queue.lock() {
         *q = Some(queue.clone());
     }
+    let mut rx = open_reply_queue(ctx, &chan, &oid, &queue).await?;
 
     let gathered = gather(ctx, &chan, &mut rx, &oid, plan, opts).await;
     // Delete the reply queue now rather than rely on exclusive/auto-delete: nothing stays.
@@ -594,7 +689,12 @@ impl Gatherer<'_> {
                     .all(|n| methods.iter().all(|m| g.answered(n, *m)))
         };
         while !complete(self) {
-            let msg = match tokio::time::timeout_at(deadline, self.rx.next()).await {
+            let next = tokio::time::timeout_at(deadline, self.rx.next());
+            let msg = match self
+                .ctx
+                .unless_blocked("wait for the replies", next)
+                .await?
+            {
                 Err(_) if cut => return Err(self.ctx.ran_out("wait for the replies", why)),
                 Err(_) => break,
                 Ok(None) => return Err(self.ctx.err("read replies", "the channel closed")),
@@ -627,6 +727,98 @@ impl Gatherer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn endpoint() -> AmqpEndpoint {
+        AmqpEndpoint {
+            host: "rabbit".into(),
+            port: 5672,
+            tls: false,
+            user: "celtool".into(),
+            password: crate::settings::Secret::new("s3cret-pw".into()),
+            vhost: None,
+            ca_file: None,
+        }
+    }
+
+    fn ctx_with(
+        endpoint: &AmqpEndpoint,
+        step: Duration,
+        blocked: watch::Receiver<Option<String>>,
+    ) -> Ctx<'_> {
+        Ctx {
+            endpoint,
+            vhost: "prod",
+            limits: Limits {
+                step,
+                deadline: None,
+            },
+            published: AtomicBool::new(true),
+            abandoned: AtomicBool::new(false),
+            reply_queue: std::sync::Mutex::new(Some("oid.reply.celery.pidbox".into())),
+            blocked,
+        }
+    }
+
+    #[test]
+    fn a_blocked_connection_names_the_reason_and_what_stays() {
+        assert_eq!(
+            blocked_cause("low on memory", Some("oid.reply.celery.pidbox")),
+            "the broker blocked this connection (low on memory): celtool abandoned it; its exclusive reply queue oid.reply.celery.pidbox stays on the broker until the alarm clears (see `celtool explain broker.alarm.memory`)"
+        );
+        assert_eq!(
+            blocked_cause("low on disk", None),
+            "the broker blocked this connection (low on disk): celtool abandoned it; the connection stays open on the broker until the alarm clears (see `celtool explain broker.alarm.disk`)"
+        );
+        assert_eq!(
+            blocked_cause(" ", None),
+            "the broker blocked this connection (no reason given): celtool abandoned it; the connection stays open on the broker until the alarm clears (see `celtool explain broker.alarm.memory`)"
+        );
+    }
+
+    #[tokio::test]
+    async fn connection_blocked_ends_a_step_at_once_and_abandons_the_connection() {
+        let endpoint = endpoint();
+        let (tx, rx) = watch::channel(None);
+        let ctx = ctx_with(&endpoint, Duration::from_secs(30), rx);
+        let started = Instant::now();
+        let never = std::future::pending::<Result<(), String>>();
+        let step = ctx.step("wait for the replies", never);
+        let block = async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            tx.send(Some("low on memory".into())).unwrap();
+        };
+        let (result, ()) = tokio::join!(step, block);
+        assert!(started.elapsed() < Duration::from_secs(10), "not at once");
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            "amqp://celtool@rabbit:5672 vhost 'prod': wait for the replies: the broker blocked this connection (low on memory): celtool abandoned it; its exclusive reply queue oid.reply.celery.pidbox stays on the broker until the alarm clears (see `celtool explain broker.alarm.memory`)"
+        );
+        assert!(ctx.abandoned.load(Ordering::Relaxed));
+        // A notification that came before a step ends the next one before it starts.
+        let next = ctx.step("delete the reply queue", async { Ok::<(), String>(()) });
+        assert!(next.await.is_err());
+    }
+
+    #[tokio::test]
+    async fn without_a_notification_a_step_ends_at_its_limit() {
+        let endpoint = endpoint();
+        let (_tx, rx) = watch::channel(None);
+        let ctx = ctx_with(&endpoint, Duration::from_millis(100), rx);
+        let never = std::future::pending::<Result<(), String>>();
+        let err = ctx.step("bind the reply queue", never).await.unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "amqp://celtool@rabbit:5672 vhost 'prod': bind the reply queue: no answer within "
+            ),
+            "{err}"
+        );
+        assert!(ctx.abandoned.load(Ordering::Relaxed));
+        let (tx, rx) = watch::channel(None);
+        drop(tx);
+        let ctx = ctx_with(&endpoint, Duration::from_millis(100), rx);
+        let ok = ctx.step("close the channel", async { Ok::<_, String>(7) });
+        assert_eq!(ok.await.unwrap(), 7, "a listener that ended blocks nothing");
+    }
 
     #[test]
     fn requests_carry_kombus_properties() {
