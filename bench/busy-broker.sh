@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The busy shared broker the test suite must pass on (issue 18's acceptance), made on THIS
-# machine's RabbitMQ as another user of it would: a vhost with 10 000 queues (which also lifts
+# machine's RabbitMQ as another user of it would: a vhost (celtool-bench-busy-other) with 10 000 queues (which also lifts
 # the management plugin's share of memory), and Celery workers with events on in a vhost of
 # their own. Nothing of the node's configuration is touched.
 #
@@ -14,7 +14,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 STATE=${BUSY_STATE:-/var/tmp/celtool-busy-broker}
 VENV=${CELTOOL_TEST_VENV:-$PWD/.venv}
-QUEUES_VHOST=celtool-busy-other
+QUEUES_VHOST=celtool-bench-busy-other
 WORKERS_VHOST=celtool-busy-workers
 API=http://127.0.0.1:15672/api
 
@@ -46,11 +46,12 @@ up() {
     python3 bench/mkvhost.py create "$QUEUES_VHOST" "$queues" 300
     curl -fs -m 60 -u guest:guest -X PUT "$API/vhosts/$WORKERS_VHOST" >/dev/null
     for i in $(seq 1 "$workers"); do
+        # exec: the background job's pid is the worker's, leader of its own process group.
         (cd tests/fixtures/celery_app &&
             CELTOOL_TEST_BROKER="amqp://guest:guest@127.0.0.1:5672/$WORKERS_VHOST" \
-                setsid "$VENV/bin/celery" -A celtool_testapp worker -E -n "busy$i@%h" -c 1 \
-                --loglevel=warning >"$STATE/worker$i.log" 2>&1 </dev/null &
-            echo $! >>"$STATE/pids")
+                exec setsid "$VENV/bin/celery" -A celtool_testapp worker -E -n "busy$i@%h" -c 1 \
+                --loglevel=warning) >"$STATE/worker$i.log" 2>&1 </dev/null &
+        echo $! >>"$STATE/pids"
     done
     echo "busy broker: $workers worker(s) with events on in vhost $WORKERS_VHOST (pids in $STATE/pids)"
     curl -fs -m 60 -u guest:guest "$API/nodes?columns=name,mem_used" | python3 -c '
