@@ -139,6 +139,9 @@ pub struct Classifier {
     connection_kinds: HashMap<String, ConnectionKind>,
     /// Names of connections with at least one consumer.
     consuming: HashSet<String>,
+    /// Consumers per (vhost, queue) in the consumer listing, which is current, while a queue's
+    /// own `consumers` count is refreshed only every statistics interval.
+    listed: HashMap<(String, String), u64>,
 }
 
 impl Classifier {
@@ -177,11 +180,24 @@ impl Classifier {
             .iter()
             .map(|c| c.connection_name().to_string())
             .collect();
+        let mut listed: HashMap<(String, String), u64> = HashMap::new();
+        for key in consumers.iter().filter_map(Consumer::queue_key) {
+            *listed.entry(key).or_default() += 1;
+        }
         Classifier {
             worker_consumed,
             connection_kinds,
             consuming,
+            listed,
         }
+    }
+
+    /// How many consumers the consumer listing shows on the queue.
+    pub fn listed_consumers(&self, q: &Queue) -> u64 {
+        self.listed
+            .get(&(q.vhost().to_string(), q.name().to_string()))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// True when a Celery worker's connection consumes the queue (for an event queue: the

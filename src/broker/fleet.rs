@@ -116,7 +116,9 @@ fn queue<'a>(q: &'a model::Queue, kind: Kind, kinds: &Classifier) -> Queue<'a> {
         ready: q.ready() as u64,
         buckets: Vec::new(),
         unacked: Some(q.unacked() as u64),
-        consumers: Some(q.consumers() as u64),
+        // The queue's own count lags a statistics interval behind the consumer listing: a worker
+        // just started shows 0 there (a false events.no-consumer), so take the larger.
+        consumers: Some((q.consumers() as u64).max(kinds.listed_consumers(q))),
         message_ttl_ms: ms(q.message_ttl_ms()),
         expires_ms: ms(q.expires_ms()),
         publish_rate: q.publish_rate(),
@@ -275,5 +277,25 @@ mod tests {
                 (Kind::Reply, "/abc.reply.celery.pidbox".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn a_consumer_in_the_listing_counts_before_the_queue_stats_show_it() {
+        let mut snap = crate::checks::testing::snapshot();
+        snap.queues = vec![crate::checks::testing::queue(serde_json::json!(
+            {"name": "celeryev.1", "vhost": "v", "consumers": 0,
+             "arguments": {"x-message-ttl": 5000, "x-expires": 60000}}
+        ))];
+        snap.consumers = vec![
+            serde_json::from_value(serde_json::json!({
+                "queue": {"name": "celeryev.1", "vhost": "v"},
+                "channel_details": {"connection_name": "c1"}
+            }))
+            .unwrap(),
+        ];
+        let kinds = Classifier::new(&snap.connections, &snap.consumers);
+        let fleets = fleets(&snap, &kinds);
+        // events.no-consumer reads this count: a worker just started is not reported.
+        assert_eq!(fleets[0].queues[0].consumers, Some(1));
     }
 }
