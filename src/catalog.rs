@@ -456,8 +456,12 @@ queue's rate, or 0.5/s per worker) is task events; the event queues that take th
 their own publish rate beyond the worker events (monitors bound to # or task.#; a consumer bound
 to worker.# only takes none). It warns when those copies reach the share threshold of the vhost's messages AND
 at least 10 deliveries/s (a share of almost nothing is nothing); and when workers publish 10 or
-more task events/s that no queue takes (routed nowhere). The finding is ok, and says so, when no
-task events are sent: then -E is not what to turn off.
+more task events/s that no queue takes. When no queue's own rate shows them, the exchange's
+copies beyond the worker events count them (a monitor bound to # whose queue has no rate still
+takes them); \"routed nowhere\" is said only when the exchange routes no such copies (or, without
+its rate, when every event queue has a rate and none holds messages); otherwise the finding
+names the queues that may take them. The finding is ok, and says so, when no task events are
+sent: then -E is not what to turn off.
 Fix: turn task events off where nothing needs them: workers without -E and
 worker_send_task_events = False (old name CELERY_SEND_EVENTS); start Flower with
 --enable_events=False so it does not turn them back on.",
