@@ -1275,7 +1275,9 @@ worker_prefetch_multiplier > 1 a worker holds several unacknowledged messages; w
 all run again elsewhere (duplicates), and long tasks hold fast ones in its prefetch. Without
 task_reject_on_worker_lost a task whose pool process was killed (OOM, SIGKILL) is acknowledged
 anyway and silently lost, which is what acks_late was meant to prevent.
-Why: read from each worker's configuration (conf, with defaults).
+Why: read from each worker's configuration (conf, with defaults). The finding names which of
+the two settings is wrong (with each worker's multiplier, and the workers concerned when not all
+are), and its fix asks only for the setting that is not already right.
 Fix: task_acks_late = True together with worker_prefetch_multiplier = 1 and
 task_reject_on_worker_lost = True, and idempotent tasks.",
     },

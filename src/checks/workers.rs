@@ -244,6 +244,32 @@ fn unserved(v: &VhostReport, broker: &Snapshot, out: &mut Vec<Finding>) {
     }
 }
 
+/// ` (4)` when the workers share one value, ` (w1@h: 4, w2@h: 8)` otherwise; empty when the
+/// detail is empty.
+fn detail_of(nodes: &[&WorkerReport], detail: &dyn Fn(&WorkerReport) -> String) -> String {
+    let values: Vec<String> = nodes.iter().map(|w| detail(w)).collect();
+    if values.iter().all(String::is_empty) {
+        String::new()
+    } else if values.iter().all(|v| *v == values[0]) {
+        format!(" ({})", values[0])
+    } else {
+        let each: Vec<String> = nodes
+            .iter()
+            .zip(&values)
+            .map(|(w, v)| format!("{}: {v}", w.node))
+            .collect();
+        format!(" ({})", names(each.iter().map(String::as_str)))
+    }
+}
+
+fn fmt_multiplier(m: f64) -> String {
+    if m.fract() == 0.0 {
+        format!("{m:.0}")
+    } else {
+        format!("{m}")
+    }
+}
+
 fn push_group(
     out: &mut Vec<Finding>,
     id: &'static str,
@@ -290,13 +316,51 @@ fn acks_and_memory(
         .filter(|w| w.conf_true("task_acks_late"))
         .filter(|w| multiplier(w) > 1.0 || !w.conf_true("task_reject_on_worker_lost"))
         .collect();
+    let prefetching: Vec<&WorkerReport> = acks_late
+        .iter()
+        .copied()
+        .filter(|w| multiplier(w) > 1.0)
+        .collect();
+    let unrejecting: Vec<&WorkerReport> = acks_late
+        .iter()
+        .copied()
+        .filter(|w| !w.conf_true("task_reject_on_worker_lost"))
+        .collect();
+    // Name only the settings that are wrong, and on which workers when not on all of them.
+    let on = |some: &[&WorkerReport], detail: &dyn Fn(&WorkerReport) -> String| {
+        let whom = if some.len() == acks_late.len() {
+            String::new()
+        } else {
+            format!(" on {}", names(some.iter().map(|w| w.node.as_str())))
+        };
+        whom + &detail_of(some, detail)
+    };
+    let mut wrong = Vec::new();
+    let mut fix = Vec::new();
+    if !prefetching.is_empty() {
+        wrong.push(format!(
+            "worker_prefetch_multiplier > 1{}",
+            on(&prefetching, &|w| fmt_multiplier(multiplier(w)))
+        ));
+        fix.push("worker_prefetch_multiplier = 1");
+    }
+    if !unrejecting.is_empty() {
+        wrong.push(format!(
+            "task_reject_on_worker_lost not True{}",
+            on(&unrejecting, &|_| String::new())
+        ));
+        fix.push("task_reject_on_worker_lost = True");
+    }
     push_group(
         out,
         "workers.acks-late",
         &v.vhost,
         &acks_late,
-        "task_acks_late is on with worker_prefetch_multiplier > 1 or without task_reject_on_worker_lost",
-        "set worker_prefetch_multiplier = 1 and task_reject_on_worker_lost = True beside task_acks_late = True, and make the tasks idempotent: a late-acked task runs again after a crash or a lost connection",
+        &format!("task_acks_late is on with {}", wrong.join(" and ")),
+        &format!(
+            "set {} beside task_acks_late = True, and make the tasks idempotent: a late-acked task runs again after a crash or a lost connection",
+            fix.join(" and ")
+        ),
     );
 
     let rss_limits = t.get("workers.no-recycle");

@@ -94,8 +94,14 @@ fn acks_late_needs_prefetch_1_and_reject_on_worker_lost() {
         problems(&f),
         vec![("workers.acks-late", Severity::Warn, "w1@celtool-it".into())]
     );
+    assert_eq!(
+        f[0].summary,
+        "task_acks_late is on with worker_prefetch_multiplier > 1 (4) and task_reject_on_worker_lost not True: w1@celtool-it"
+    );
     assert!(
-        f[0].remedy.contains("worker_prefetch_multiplier = 1"),
+        f[0].remedy.starts_with(
+            "set worker_prefetch_multiplier = 1 and task_reject_on_worker_lost = True beside"
+        ),
         "{}",
         f[0].remedy
     );
@@ -111,9 +117,55 @@ fn acks_late_needs_prefetch_1_and_reject_on_worker_lost() {
     edit(&mut no_reject, |w| {
         set_conf(w, "task_reject_on_worker_lost", Value::Null)
     });
+    let f = run(&no_reject, &none(), &Expect::default());
     assert_eq!(
-        problems(&run(&no_reject, &none(), &Expect::default())),
+        problems(&f),
         vec![("workers.acks-late", Severity::Warn, "w1@celtool-it".into())]
+    );
+    assert_eq!(
+        f[0].summary,
+        "task_acks_late is on with task_reject_on_worker_lost not True: w1@celtool-it"
+    );
+    assert!(
+        f[0].remedy
+            .starts_with("set task_reject_on_worker_lost = True beside"),
+        "{}",
+        f[0].remedy
+    );
+}
+
+#[test]
+fn acks_late_asks_only_for_what_is_not_set_and_names_the_workers_it_concerns() {
+    // Two workers with reject on: the fix must not ask for it again.
+    let mut fleet = fixture("acks-late-safe");
+    let mut second = fleet.vhosts[0].workers[0].clone();
+    second.node = "w2@celtool-it".into();
+    fleet.vhosts[0].workers.push(second);
+    edit(&mut fleet, |w| {
+        let m = if w.node.starts_with("w1") { 4 } else { 8 };
+        set_conf(w, "worker_prefetch_multiplier", json!(m));
+    });
+    let f = run(&fleet, &none(), &Expect::default());
+    assert_eq!(f[0].id, "workers.acks-late");
+    assert_eq!(
+        f[0].summary,
+        "task_acks_late is on with worker_prefetch_multiplier > 1 (w1@celtool-it: 4, w2@celtool-it: 8): w1@celtool-it, w2@celtool-it"
+    );
+    assert!(
+        !f[0].remedy.contains("task_reject_on_worker_lost"),
+        "{}",
+        f[0].remedy
+    );
+    // One worker without reject: that setting names it.
+    edit(&mut fleet, |w| {
+        if w.node.starts_with("w2") {
+            set_conf(w, "task_reject_on_worker_lost", Value::Null)
+        }
+    });
+    let f = run(&fleet, &none(), &Expect::default());
+    assert_eq!(
+        f[0].summary,
+        "task_acks_late is on with worker_prefetch_multiplier > 1 (w1@celtool-it: 4, w2@celtool-it: 8) and task_reject_on_worker_lost not True on w2@celtool-it: w1@celtool-it, w2@celtool-it"
     );
 }
 
