@@ -1160,6 +1160,8 @@ non-exclusive queues (refused by 4.3, rabbitmq4.transient-queues), channels usin
 rabbitmq4.delivery-limit), and the deprecated features the broker reports in use (3.13+, needs
 the administrator tag).
 Severity: information (ok) on brokers before 3.13, a warning on 3.13, whose next upgrade is 4.0.
+Before 3.13 the summary reads \"upgrade plan for RabbitMQ 4\", from 3.13 on \"not ready for
+RabbitMQ 4\". The subject is the node answering, as broker.version and the node findings name it.
 celtool's 4.x checks are tested on answers recorded from the RabbitMQ 4.x sources and release
 notes (tests/fixtures/rabbitmq4), not on a live 4.x broker.",
     },
