@@ -102,6 +102,7 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     let scope = Scope {
         broker: client.as_ref().map(|c| c.base().to_string()),
         vhost: s.vhost().map(str::to_string),
+        notes: scope_notes(s, &report),
     };
     print(
         p,
@@ -122,6 +123,25 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         )?;
     }
     Ok(Outcome::Checked(report.status()))
+}
+
+/// What the summary line adds to the scope: with --vhost, that the host findings (which count
+/// in the status) cover every process of this host, other vhosts' workers included.
+fn scope_notes(s: &Settings, report: &Report) -> Vec<String> {
+    let mut notes = Vec::new();
+    let host_findings = report
+        .findings
+        .iter()
+        .any(|f| f.area == crate::report::Area::Host);
+    if let Some(vhost) = s.vhost()
+        && host_findings
+    {
+        notes.push(format!(
+            "host findings cover every process on this host, not only vhost {}'s workers",
+            crate::output::sanitize(vhost)
+        ));
+    }
+    notes
 }
 
 /// Every --skip names a finding ID or a prefix of some (on either broker).

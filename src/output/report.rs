@@ -14,6 +14,10 @@ use crate::settings::Thresholds;
 pub struct Scope {
     pub broker: Option<String>,
     pub vhost: Option<String>,
+    /// What the run's scope does not cover, said after it in the summary line (the host checks
+    /// see every process of the host whatever the vhost; no worker count was expected).
+    #[serde(skip)]
+    pub notes: Vec<String>,
 }
 
 fn paint(style: &Style, severity: Severity, text: &str) -> String {
@@ -87,6 +91,13 @@ pub fn summary_line(report: &Report, scope: &Scope) -> String {
             None => "all vhosts".to_string(),
         });
     }
+    let mut paren = where_.join(", ");
+    for note in &scope.notes {
+        if !paren.is_empty() {
+            paren.push_str("; ");
+        }
+        paren.push_str(note);
+    }
     format!(
         "celtool: {}: {} critical, {} warning, {} unknown, {} ok{}",
         report.status().nagios_word(),
@@ -94,10 +105,10 @@ pub fn summary_line(report: &Report, scope: &Scope) -> String {
         t.warn,
         t.unknown,
         t.ok,
-        if where_.is_empty() {
+        if paren.is_empty() {
             String::new()
         } else {
-            format!(" ({})", where_.join(", "))
+            format!(" ({paren})")
         }
     )
 }
@@ -204,6 +215,7 @@ mod tests {
         Scope {
             broker: Some("localhost".into()),
             vhost: Some("v".into()),
+            notes: Vec::new(),
         }
     }
 
@@ -231,6 +243,16 @@ mod tests {
         assert!(
             all.starts_with("broker\n  OK      broker.version  rabbit@x\n"),
             "{all}"
+        );
+    }
+
+    #[test]
+    fn the_summary_line_says_what_the_scope_does_not_cover() {
+        let mut scope = scope();
+        scope.notes = vec!["a note".into(), "another".into()];
+        assert_eq!(
+            summary_line(&report(), &scope),
+            "celtool: CRITICAL: 1 critical, 0 warning, 0 unknown, 1 ok (broker localhost, vhost v; a note; another)"
         );
     }
 
