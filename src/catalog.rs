@@ -1287,13 +1287,18 @@ task_reject_on_worker_lost = True, and idempotent tasks.",
         id: "workers.no-recycle",
         area: Area::Celery,
         title: "high RSS and no max-tasks or max-memory per child",
-        limits: above(Some(1024.0), None, "MiB peak RSS of the worker's main process (getrusage maxrss)"),
+        limits: above(Some(1024.0), None, "MiB resident: the biggest pool process where this host sees it, else the main process's peak (getrusage maxrss)"),
         explain: "\
 What breaks: a task that leaks memory grows its pool process until the host swaps or the OOM
 killer ends a random process; nothing replaces the process before.
-Why: neither worker_max_tasks_per_child nor worker_max_memory_per_child is set, and the worker's
-peak RSS (stats rusage maxrss, the main process; pool children are seen by the host half) is over
-the threshold.
+Why: neither worker_max_tasks_per_child nor worker_max_memory_per_child is set, and memory is over
+the threshold. The workers report their pool processes' pids (stats pool.processes) but only the
+main process's peak RSS (stats rusage maxrss), which a leaking pool process does not raise. When
+the worker runs on the host doctor runs on (its main pid is a Celery process here and the pool
+pids its children), each pool process's resident memory is read from /proc and the biggest is
+judged. From another host (a monitoring host) only the main's peak can be judged, and the finding
+says, as ok, that the pool is seen only on the worker's own host: run `celtool doctor --only
+host` there (host.workers.rss judges every Celery process).
 Fix: worker_max_memory_per_child = 512000 (KiB) or worker_max_tasks_per_child = 1000: Celery
 replaces a pool process past the limit after its current task.",
     },

@@ -204,7 +204,17 @@ fn check(
                 .map(crate::workers::settings::Expect::from)
                 .unwrap_or_default();
             checks::workers::drop_answered_mailboxes(fleet, &mut findings);
-            findings.extend(checks::workers::check(fleet, b, &s.config.thresholds, &expect));
+            let procs = snap.host.as_ref().and_then(|h| match &h.processes {
+                Reading::Present(p) => Some(p.as_slice()),
+                _ => None,
+            });
+            findings.extend(checks::workers::check_seen_from(
+                fleet,
+                b,
+                &s.config.thresholds,
+                &expect,
+                procs,
+            ));
         }
         (Some(Err(e)), _) => findings.push(
             Finding::new("workers.unreachable", Severity::Unknown, "workers")
