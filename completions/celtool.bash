@@ -417,7 +417,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__doctor)
-            opts="-y -q -h --only --skip --all --max-per-id --fix --no-workers --textfile --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-y -q -h --only --skip --all --max-per-id --fix --no-workers --expect --textfile --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -432,6 +432,10 @@ _celtool() {
                     return 0
                     ;;
                 --max-per-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -234,6 +234,13 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub no_workers: bool,
 
+    /// The workers that must answer ping: a COUNT (at least this many), or a PATTERN, a node-name
+    /// glob like 'web*@*' that an answering worker must match (repeat or comma-separate). A worker
+    /// killed with kill -9 leaves no trace on the broker: only this finds it
+    /// [default: the profile's expect_workers, else none]
+    #[arg(long, value_name = "COUNT|PATTERN", value_delimiter = ',')]
+    pub expect: Vec<String>,
+
     /// Also write the report as Prometheus metrics to FILE, atomically, for node_exporter's
     /// textfile collector (the name must end in .prom); a run that fails writes
     /// celtool_doctor_success 0

@@ -9,7 +9,8 @@ Examples:
   celtool doctor --only broker --deadline 9s --format nagios   # a Nagios/Icinga check
   celtool doctor --url redis://redis.internal:6379/0            # Celery on Redis
   celtool doctor --skip events --all              # everything but events.*, ok checks too
-  celtool doctor --fix                            # offer the fixes for what was found";
+  celtool doctor --fix                            # offer the fixes for what was found
+  celtool doctor --expect 12 --expect 'web*@*'    # 12 workers, one of them web*@*, must answer";
 
 pub const QUEUES: &str = "\
 Examples:
