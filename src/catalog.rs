@@ -654,6 +654,23 @@ Fix: see where it waits: cat /proc/PID/stack (root), ps -o pid,stat,wchan:32,cmd
 storage or the NFS server; mount network filesystems with timeouts you can live with.",
     },
     Entry {
+        id: "host.workers.stopped",
+        area: Area::Host,
+        title: "Celery process stopped by a signal (T state)",
+        limits: None,
+        explain: "\
+What breaks: a process stopped by SIGSTOP or SIGTSTP (state T) does nothing until it gets
+SIGCONT. A stopped main process runs no task and answers no ping, yet its broker connection
+stays \"running\" for minutes and keeps the messages it prefetched: the broker sees a consumer,
+the tasks wait. A stopped pool process holds its task where it is.
+Why: someone or something sent SIGSTOP (kill -STOP, a debugger, a cgroup freezer, Ctrl-Z in the
+terminal it runs in). Read from /proc/PID/stat of the Celery processes on this host; the broker
+half sees the same worker as workers.hung.
+Severity: critical for a main process, a warning for a pool or other Celery process.
+Fix: kill -CONT PID; if it must not continue, kill -TERM PID then kill -CONT PID so it can act on
+the TERM (a stopped process does not handle signals until continued, except SIGKILL).",
+    },
+    Entry {
         id: "host.fd",
         area: Area::Host,
         title: "system-wide file handles running out",

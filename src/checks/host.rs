@@ -322,6 +322,9 @@ fn workers(
                     .remedy("recycle pool children before they grow: worker_max_tasks_per_child (old name CELERYD_MAX_TASKS_PER_CHILD, e.g. 100) and worker_max_memory_per_child (in KiB, e.g. 524288 for 512 MiB); find the task that leaks or loads too much"),
             );
         }
+        if p.state == 'T' {
+            out.push(stopped(p, c.role, node));
+        }
         if p.state == 'D' {
             out.push(
                 Finding::new("host.workers.stuck", Severity::Warn, label(p))
@@ -336,6 +339,35 @@ fn workers(
             );
         }
     }
+}
+
+/// A Celery process stopped by a signal (state T: SIGSTOP, SIGTSTP): it stays stopped until
+/// SIGCONT. A stopped main runs nothing and answers no ping while its broker connection stays
+/// "running" and holds the messages it prefetched: critical. A stopped pool process holds its
+/// task: a warning (the main's time limit, if any, kills it).
+fn stopped(p: &Process, role: Role, node: &str) -> Finding {
+    let (severity, kind, consequence) = match role {
+        Role::Main => (
+            Severity::Crit,
+            "main process",
+            "it runs no task and answers no ping, while its broker connection stays open and keeps the messages it prefetched",
+        ),
+        Role::Pool => (
+            Severity::Warn,
+            "pool process",
+            "its task stops where it is and the worker waits for it",
+        ),
+        Role::Other => (Severity::Warn, "process", "it does nothing until continued"),
+    };
+    Finding::new("host.workers.stopped", severity, label(p))
+        .summary(format!(
+            "Celery {kind} {} of {node} is stopped (state T, by SIGSTOP or SIGTSTP): {consequence}",
+            p.pid
+        ))
+        .remedy(format!(
+            "continue it: kill -CONT {0}; if something stops it on purpose (a debugger, a frozen cgroup, a terminal's Ctrl-Z), finish that first; to restart a worker that must not continue: kill -TERM {0}; kill -CONT {0}",
+            p.pid
+        ))
 }
 
 /// Zombies that persisted across the settle interval, per parent. Younger ones, and ones gone
