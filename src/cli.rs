@@ -197,7 +197,7 @@ pub enum Command {
 /// Which half of the checks to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Part {
-    /// The RabbitMQ broker and what Celery created on it, through the management API
+    /// The broker and what Celery created on it: RabbitMQ through its management API, or Redis
     Broker,
     /// This host: conntrack, inodes, file handles, TIME_WAIT sockets, Celery worker processes
     Host,

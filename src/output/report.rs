@@ -66,7 +66,8 @@ fn text(style: &Style, report: &Report, scope: &Scope, show_ok: bool) -> String 
         let width = super::width::width(style.tty);
         let indent = "          ";
         out.push_str(&wrap(&sanitize(&f.summary), width, indent, indent));
-        if !f.remedy.is_empty() {
+        // An ok finding needs no fix; what its remedy says stays in the machine formats.
+        if !f.remedy.is_empty() && f.severity != Severity::Ok {
             let fix = format!("{indent}fix: ");
             let hang = " ".repeat(fix.len());
             out.push_str(&wrap(&sanitize(&f.remedy), width, &fix, &hang));
@@ -198,7 +199,9 @@ mod tests {
                 .summary("no ttl")
                 .remedy("set a policy")
                 .evidence("messages_ready", 10.0),
-            Finding::new("broker.version", Severity::Ok, "rabbit@x").summary("RabbitMQ 3.10.8"),
+            Finding::new("broker.version", Severity::Ok, "rabbit@x")
+                .summary("RabbitMQ 3.10.8")
+                .remedy("nothing to do"),
         ])
     }
 
@@ -241,8 +244,14 @@ mod tests {
             &Thresholds::default(),
         );
         assert!(
-            all.starts_with("broker\n  OK      broker.version  rabbit@x\n"),
+            all.starts_with(
+                "broker\n  OK      broker.version  rabbit@x\n          RabbitMQ 3.10.8\n\n"
+            ),
             "{all}"
+        );
+        assert!(
+            !all.contains("nothing to do"),
+            "no fix under an ok finding: {all}"
         );
     }
 
