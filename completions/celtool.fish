@@ -47,7 +47,7 @@ complete -c celtool -n "__fish_celtool_needs_command" -s V -l version -d 'Print 
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "doctor" -d 'Run every check and report findings, worst first; exit code by severity'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
-complete -c celtool -n "__fish_celtool_needs_command" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs (with a prefix, those under it)'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "conntrack" -d 'Show this host\'s conntrack table: fill, limit, hash buckets, drop counters'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "inodes" -d 'Show inode use per filesystem, or with --top the directories holding the most entries'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans'
@@ -59,7 +59,7 @@ complete -c celtool -n "__fish_celtool_needs_command" -f -a "undo" -d 'Restore w
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l only -d 'Run only these checks (repeat or comma-separate)' -r -f -a "broker\t'The RabbitMQ broker and what Celery created on it, through the management API'
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l only -d 'Run only these checks (repeat or comma-separate)' -r -f -a "broker\t'The broker and what Celery created on it: RabbitMQ through its management API, or Redis'
 host\t'This host: conntrack, inodes, file handles, TIME_WAIT sockets, Celery worker processes'"
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l skip -d 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable' -r -f -a "broker\t''
 broker.alarm\t''
@@ -137,6 +137,7 @@ host.unreadable\t''
 host.workers\t''
 host.workers.orphan\t''
 host.workers.rss\t''
+host.workers.stopped\t''
 host.workers.stuck\t''
 host.workers.zombie\t''
 queues\t''
@@ -190,6 +191,7 @@ workers.results-unread\t''
 workers.task-events\t''
 workers.unreachable\t''"
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l max-per-id -d 'List at most N findings of each ID, the worst, and one "and K more like this" for the rest (status, exit code and counts include them all); 0 lists every finding' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l expect -d 'The workers that must answer ping: a COUNT (at least this many), or a PATTERN, a node-name glob like \'web*@*\' that an answering worker must match (repeat or comma-separate). A worker killed with kill -9 leaves no trace on the broker: only this finds it [default: the profile\'s expect_workers, else none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l textfile -d 'Also write the report as Prometheus metrics to FILE, atomically, for node_exporter\'s textfile collector (the name must end in .prom); a run that fails writes celtool_doctor_success 0' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l amqp-url -d 'The broker\'s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL\'s host on 5672, or 5671 with TLS when it is https]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l reply-timeout -d 'How long to wait for the workers\' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer' -r
@@ -629,7 +631,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand generate" -s h -l help -
 complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "doctor" -d 'Run every check and report findings, worst first; exit code by severity'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs (with a prefix, those under it)'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "conntrack" -d 'Show this host\'s conntrack table: fill, limit, hash buckets, drop counters'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "inodes" -d 'Show inode use per filesystem, or with --top the directories holding the most entries'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans'

@@ -456,8 +456,12 @@ queue's rate, or 0.5/s per worker) is task events; the event queues that take th
 their own publish rate beyond the worker events (monitors bound to # or task.#; a consumer bound
 to worker.# only takes none). It warns when those copies reach the share threshold of the vhost's messages AND
 at least 10 deliveries/s (a share of almost nothing is nothing); and when workers publish 10 or
-more task events/s that no queue takes (routed nowhere). The finding is ok, and says so, when no
-task events are sent: then -E is not what to turn off.
+more task events/s that no queue takes. When no queue's own rate shows them, the exchange's
+copies beyond the worker events count them (a monitor bound to # whose queue has no rate still
+takes them); \"routed nowhere\" is said only when the exchange routes no such copies (or, without
+its rate, when every event queue has a rate and none holds messages); otherwise the finding
+names the queues that may take them. The finding is ok, and says so, when no task events are
+sent: then -E is not what to turn off.
 Fix: turn task events off where nothing needs them: workers without -E and
 worker_send_task_events = False (old name CELERY_SEND_EVENTS); start Flower with
 --enable_events=False so it does not turn them back on.",
@@ -648,6 +652,23 @@ millisecond of disk I/O also shows as D. Run celtool again; a process found in D
 in a row is really stuck.
 Fix: see where it waits: cat /proc/PID/stack (root), ps -o pid,stat,wchan:32,cmd -p PID; fix the
 storage or the NFS server; mount network filesystems with timeouts you can live with.",
+    },
+    Entry {
+        id: "host.workers.stopped",
+        area: Area::Host,
+        title: "Celery process stopped by a signal (T state)",
+        limits: None,
+        explain: "\
+What breaks: a process stopped by SIGSTOP or SIGTSTP (state T) does nothing until it gets
+SIGCONT. A stopped main process runs no task and answers no ping, yet its broker connection
+stays \"running\" for minutes and keeps the messages it prefetched: the broker sees a consumer,
+the tasks wait. A stopped pool process holds its task where it is.
+Why: someone or something sent SIGSTOP (kill -STOP, a debugger, a cgroup freezer, Ctrl-Z in the
+terminal it runs in). Read from /proc/PID/stat of the Celery processes on this host; the broker
+half sees the same worker as workers.hung.
+Severity: critical for a main process, a warning for a pool or other Celery process.
+Fix: kill -CONT PID; if it must not continue, kill -TERM PID then kill -CONT PID so it can act on
+the TERM (a stopped process does not handle signals until continued, except SIGKILL).",
     },
     Entry {
         id: "host.fd",
@@ -1156,6 +1177,8 @@ non-exclusive queues (refused by 4.3, rabbitmq4.transient-queues), channels usin
 rabbitmq4.delivery-limit), and the deprecated features the broker reports in use (3.13+, needs
 the administrator tag).
 Severity: information (ok) on brokers before 3.13, a warning on 3.13, whose next upgrade is 4.0.
+Before 3.13 the summary reads \"upgrade plan for RabbitMQ 4\", from 3.13 on \"not ready for
+RabbitMQ 4\". The subject is the node answering, as broker.version and the node findings name it.
 celtool's 4.x checks are tested on answers recorded from the RabbitMQ 4.x sources and release
 notes (tests/fixtures/rabbitmq4), not on a live 4.x broker.",
     },
@@ -1271,7 +1294,9 @@ worker_prefetch_multiplier > 1 a worker holds several unacknowledged messages; w
 all run again elsewhere (duplicates), and long tasks hold fast ones in its prefetch. Without
 task_reject_on_worker_lost a task whose pool process was killed (OOM, SIGKILL) is acknowledged
 anyway and silently lost, which is what acks_late was meant to prevent.
-Why: read from each worker's configuration (conf, with defaults).
+Why: read from each worker's configuration (conf, with defaults). The finding names which of
+the two settings is wrong (with each worker's multiplier, and the workers concerned when not all
+are), and its fix asks only for the setting that is not already right.
 Fix: task_acks_late = True together with worker_prefetch_multiplier = 1 and
 task_reject_on_worker_lost = True, and idempotent tasks.",
     },
@@ -1279,13 +1304,18 @@ task_reject_on_worker_lost = True, and idempotent tasks.",
         id: "workers.no-recycle",
         area: Area::Celery,
         title: "high RSS and no max-tasks or max-memory per child",
-        limits: above(Some(1024.0), None, "MiB peak RSS of the worker's main process (getrusage maxrss)"),
+        limits: above(Some(1024.0), None, "MiB resident: the biggest pool process where this host sees it, else the main process's peak (getrusage maxrss)"),
         explain: "\
 What breaks: a task that leaks memory grows its pool process until the host swaps or the OOM
 killer ends a random process; nothing replaces the process before.
-Why: neither worker_max_tasks_per_child nor worker_max_memory_per_child is set, and the worker's
-peak RSS (stats rusage maxrss, the main process; pool children are seen by the host half) is over
-the threshold.
+Why: neither worker_max_tasks_per_child nor worker_max_memory_per_child is set, and memory is over
+the threshold. The workers report their pool processes' pids (stats pool.processes) but only the
+main process's peak RSS (stats rusage maxrss), which a leaking pool process does not raise. When
+the worker runs on the host doctor runs on (its main pid is a Celery process here and the pool
+pids its children), each pool process's resident memory is read from /proc and the biggest is
+judged. From another host (a monitoring host) only the main's peak can be judged, and the finding
+says, as ok, that the pool is seen only on the worker's own host: run `celtool doctor --only
+host` there (host.workers.rss judges every Celery process).
 Fix: worker_max_memory_per_child = 512000 (KiB) or worker_max_tasks_per_child = 1000: Celery
 replaces a pool process past the limit after its current task.",
     },

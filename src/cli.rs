@@ -13,7 +13,7 @@ pub const DEFAULT_GRACE: &str = "10s";
 pub const DEFAULT_EVENT_TTL: &str = "5s";
 pub const DEFAULT_EVENT_EXPIRES: &str = "60s";
 
-const EXIT_CODES: &str = "\
+pub(crate) const EXIT_CODES: &str = "\
 Exit codes (the monitoring-plugin convention):
   0  everything checked is ok
   1  the worst finding is a warning
@@ -43,22 +43,41 @@ pub struct Cli {
 pub struct GlobalArgs {
     /// Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default]
     /// if there is one.
-    #[arg(long, global = true, env = "CELTOOL_PROFILE", value_name = "NAME",
+    #[arg(help_heading = "Connection options",
+          long, global = true, env = "CELTOOL_PROFILE", value_name = "NAME",
           add = clap_complete::ArgValueCompleter::new(crate::help::profile_names))]
     pub profile: Option<String>,
 
     /// Base URL of the management API (https supported; keep any path prefix), or a Redis
     /// broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]
-    #[arg(long, global = true, env = "CELTOOL_URL", value_name = "URL")]
+    #[arg(
+        help_heading = "Connection options",
+        long,
+        global = true,
+        env = "CELTOOL_URL",
+        value_name = "URL"
+    )]
     pub url: Option<String>,
 
     /// Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the
     /// profile's password_file, never from a flag.
-    #[arg(long, global = true, env = "CELTOOL_USER", value_name = "USER")]
+    #[arg(
+        help_heading = "Connection options",
+        long,
+        global = true,
+        env = "CELTOOL_USER",
+        value_name = "USER"
+    )]
     pub user: Option<String>,
 
     /// Only look at this vhost (the default vhost is "/")
-    #[arg(long, global = true, env = "CELTOOL_VHOST", value_name = "VHOST")]
+    #[arg(
+        help_heading = "Connection options",
+        long,
+        global = true,
+        env = "CELTOOL_VHOST",
+        value_name = "VHOST"
+    )]
     pub vhost: Option<String>,
 
     /// Longest silence of the broker: connecting, and any pause once an answer has started (a
@@ -66,7 +85,8 @@ pub struct GlobalArgs {
     /// per 1 000 queues, connections, channels, consumers and exchanges the broker counts. Each
     /// Redis command, and each step of asking the workers over AMQP (connect, declare, publish,
     /// delete, close), waits at most this long.
-    #[arg(long, global = true, env = "CELTOOL_TIMEOUT", value_name = "DURATION",
+    #[arg(help_heading = "Connection options",
+          long, global = true, env = "CELTOOL_TIMEOUT", value_name = "DURATION",
           value_parser = crate::settings::parse_positive_duration)]
     pub timeout: Option<Duration>,
 
@@ -75,30 +95,45 @@ pub struct GlobalArgs {
     /// doctor's second look at this host's zombies; what has not arrived is reported as unknown
     /// (broker.api, workers.unreachable), the rest is judged
     /// [default: 50s for ping, 2m for fleet, 5m for the others; 0: none]
-    #[arg(long, global = true, env = "CELTOOL_DEADLINE", value_name = "DURATION",
+    #[arg(help_heading = "Connection options",
+          long, global = true, env = "CELTOOL_DEADLINE", value_name = "DURATION",
           value_parser = crate::settings::parse_deadline)]
     pub deadline: Option<Duration>,
 
     /// Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate)
     /// besides the system's, for an https --url and the amqps:// connection to the workers;
     /// for a rediss:// --url, instead of the system's (as redis-cli --cacert)
-    #[arg(long, global = true, env = "CELTOOL_CA_FILE", value_name = "FILE")]
+    #[arg(
+        help_heading = "Connection options",
+        long,
+        global = true,
+        env = "CELTOOL_CA_FILE",
+        value_name = "FILE"
+    )]
     pub ca_file: Option<PathBuf>,
 
     /// Output format
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    #[arg(help_heading = "Output options",
+          long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
     /// When to use colour (NO_COLOR is honoured with auto)
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    #[arg(help_heading = "Output options",
+          long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 
     /// Print nothing in table format; the exit code tells the result. Errors still go to stderr.
-    #[arg(short, long, global = true)]
+    #[arg(help_heading = "Output options", short, long, global = true)]
     pub quiet: bool,
 
     /// Config file [default: ~/.config/celtool/config.toml]
-    #[arg(long, global = true, env = "CELTOOL_CONFIG", value_name = "FILE")]
+    #[arg(
+        help_heading = "Connection options",
+        long,
+        global = true,
+        env = "CELTOOL_CONFIG",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
 
     /// Read /proc from this directory instead (for tests against fixture trees)
@@ -130,7 +165,8 @@ pub enum Command {
     Queues(QueuesArgs),
     /// List connections with their state, traffic, heartbeat and what they are
     Connections(ConnectionsArgs),
-    /// Explain a finding: what breaks, why, how to fix it; without ID, list all IDs
+    /// Explain a finding: what breaks, why, how to fix it; without ID, list all IDs (with a
+    /// prefix, those under it)
     Explain(ExplainArgs),
     /// Show this host's conntrack table: fill, limit, hash buckets, drop counters
     Conntrack,
@@ -161,7 +197,7 @@ pub enum Command {
 /// Which half of the checks to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Part {
-    /// The RabbitMQ broker and what Celery created on it, through the management API
+    /// The broker and what Celery created on it: RabbitMQ through its management API, or Redis
     Broker,
     /// This host: conntrack, inodes, file handles, TIME_WAIT sockets, Celery worker processes
     Host,
@@ -198,6 +234,13 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub no_workers: bool,
 
+    /// The workers that must answer ping: a COUNT (at least this many), or a PATTERN, a node-name
+    /// glob like 'web*@*' that an answering worker must match (repeat or comma-separate). A worker
+    /// killed with kill -9 leaves no trace on the broker: only this finds it
+    /// [default: the profile's expect_workers, else none]
+    #[arg(long, value_name = "COUNT|PATTERN", value_delimiter = ',')]
+    pub expect: Vec<String>,
+
     /// Also write the report as Prometheus metrics to FILE, atomically, for node_exporter's
     /// textfile collector (the name must end in .prom); a run that fails writes
     /// celtool_doctor_success 0
@@ -215,15 +258,20 @@ pub struct DoctorArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ApplyArgs {
     /// Show the plan and change nothing
-    #[arg(long)]
+    #[arg(help_heading = "Apply options", long)]
     pub dry_run: bool,
 
     /// Apply without asking (needed off a terminal, and for irreversible changes)
-    #[arg(short = 'y', long)]
+    #[arg(help_heading = "Apply options", short = 'y', long)]
     pub yes: bool,
 
     /// Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]
-    #[arg(long, env = "CELTOOL_JOURNAL", value_name = "FILE")]
+    #[arg(
+        help_heading = "Apply options",
+        long,
+        env = "CELTOOL_JOURNAL",
+        value_name = "FILE"
+    )]
     pub journal: Option<PathBuf>,
 }
 
@@ -515,7 +563,7 @@ pub struct PruneTmpArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The finding ID, like events.no-ttl
+    /// The finding ID, like events.no-ttl; a prefix (events) lists the IDs under it
     #[arg(value_parser = crate::help::FindingIds, hide_possible_values = true)]
     pub id: Option<String>,
 }
@@ -549,12 +597,17 @@ pub struct AmqpArgs {
     /// The broker's AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the
     /// management user and password are used); a path names the vhost [default: the management
     /// URL's host on 5672, or 5671 with TLS when it is https]
-    #[arg(long, env = "CELTOOL_AMQP_URL", value_name = "URL")]
+    #[arg(
+        help_heading = "Worker options (remote control over AMQP)",
+        long,
+        env = "CELTOOL_AMQP_URL",
+        value_name = "URL"
+    )]
     pub amqp_url: Option<String>,
 
     /// How long to wait for the workers' replies; ping is asked a second time of the nodes
     /// whose mailbox has a consumer but did not answer
-    #[arg(long, value_name = "DURATION", default_value = "1s",
+    #[arg(help_heading = "Worker options (remote control over AMQP)", long, value_name = "DURATION", default_value = "1s",
           value_parser = crate::settings::parse_positive_duration)]
     pub reply_timeout: Duration,
 }

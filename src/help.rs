@@ -9,7 +9,8 @@ Examples:
   celtool doctor --only broker --deadline 9s --format nagios   # a Nagios/Icinga check
   celtool doctor --url redis://redis.internal:6379/0            # Celery on Redis
   celtool doctor --skip events --all              # everything but events.*, ok checks too
-  celtool doctor --fix                            # offer the fixes for what was found";
+  celtool doctor --fix                            # offer the fixes for what was found
+  celtool doctor --expect 12 --expect 'web*@*'    # 12 workers, one of them web*@*, must answer";
 
 pub const QUEUES: &str = "\
 Examples:
@@ -25,6 +26,7 @@ Examples:
 pub const EXPLAIN: &str = "\
 Examples:
   celtool explain                                 # every finding ID with its title
+  celtool explain events                          # the IDs under a prefix (as --skip takes it)
   celtool explain events.no-ttl                   # what breaks, why, how to fix it";
 
 pub const CONNTRACK: &str = "\
@@ -60,7 +62,8 @@ pub const PRUNE_TMP: &str = "\
 Examples:
   celtool prune-tmp /var/tmp/celery --older-than 2d --rmdir
   celtool prune-tmp /tmp --older-than 12h --include 'tmp*' --dry-run -v
-  celtool prune-tmp /var/tmp/celery --older-than 2d --textfile /var/lib/prometheus/node-exporter/celtool_prune.prom";
+  celtool prune-tmp /var/tmp/celery --older-than 2d \\
+      --textfile /var/lib/prometheus/node-exporter/celtool_prune.prom";
 
 pub const FIX: &str = "\
 Examples:
@@ -68,6 +71,30 @@ Examples:
   celtool fix stale-event-queues --dry-run
   celtool fix conntrack --yes                     # raise nf_conntrack_max now and in /etc
   celtool undo                                    # restore what the last fix changed";
+
+pub const WORKERS_REAP: &str = "\
+Examples:
+  celtool workers reap --dry-run                  # the plan: every pid, signal and reason
+  celtool workers reap --yes --grace 30s          # reap zombies, end orphaned pool processes
+  celtool workers reap --kill-parents --match 'w1@' --yes
+  celtool workers reap --hung --vhost jobs --yes  # also end this host's workers that answer no ping";
+
+pub const FIX_CONNTRACK: &str = "\
+Examples:
+  celtool fix conntrack --dry-run                 # the new nf_conntrack_max and hashsize, and files
+  celtool fix conntrack --yes                     # apply now and persist in /etc/sysctl.d
+  celtool fix conntrack --max 1048576 --yes       # a limit of your choice
+  celtool undo                                    # restore the previous limits";
+
+pub const FIX_EVENT_QUEUES: &str = "\
+Examples:
+  celtool fix event-queues --vhost jobs --dry-run # the merged policy it would set
+  celtool fix event-queues --ttl 10s --expires 5m --yes";
+
+pub const FIX_STALE_EVENT_QUEUES: &str = "\
+Examples:
+  celtool fix stale-event-queues --dry-run        # the unconsumed event queues it would delete
+  celtool fix stale-event-queues --without-ttl-only --min-messages 1000 --yes";
 
 pub const UNDO: &str = "\
 Examples:
@@ -81,17 +108,24 @@ Examples:
   celtool completions fish > ~/.config/fish/completions/celtool.fish
   source <(COMPLETE=bash celtool)                 # bash, completing profile names too";
 
-/// The examples of a subcommand by name (`celtool` for the top level).
+/// The examples of the top level, shown before the exit codes.
+pub const ROOT: &str = "\
+Examples:
+  celtool doctor                                  # broker and this host, findings worst first
+  celtool queues --vhost jobs                     # the queues of vhost jobs, fullest first
+  celtool ping --expect 12                        # do 12 workers answer?
+  celtool explain events.no-ttl                   # what a finding means and how to fix it
+  celtool doctor --only host --quiet --textfile /var/lib/prometheus/node-exporter/celtool.prom";
+
+/// The examples of a command by its path under `celtool` (`workers reap`; `celtool` for the
+/// top level).
 pub fn examples(command: &str) -> Option<&'static str> {
     Some(match command {
-        "celtool" => {
-            "\
-Examples:
-  celtool doctor
-  celtool queues --vhost jobs
-  celtool explain events.no-ttl
-  celtool doctor --only host --quiet --textfile /var/lib/prometheus/node-exporter/celtool.prom"
-        }
+        "celtool" => ROOT,
+        "workers reap" => WORKERS_REAP,
+        "fix conntrack" => FIX_CONNTRACK,
+        "fix event-queues" => FIX_EVENT_QUEUES,
+        "fix stale-event-queues" => FIX_STALE_EVENT_QUEUES,
         "doctor" => DOCTOR,
         "queues" => QUEUES,
         "connections" => CONNECTIONS,
@@ -252,10 +286,9 @@ fn hide_unused(
         path.push(name.clone());
         let p: Vec<&str> = path.iter().map(String::as_str).collect();
         let used = reads(&p);
-        let top = path.len() == 1;
         let mut owned = path.clone();
         cmd = cmd.mut_subcommand(&name, |mut sub| {
-            if top && let Some(ex) = examples(&name) {
+            if let Some(ex) = examples(&p.join(" ")) {
                 sub = sub.after_help(ex).after_long_help(ex);
             }
             for arg in globals {
@@ -283,7 +316,10 @@ pub fn command() -> clap::Command {
         .filter(|a| a.is_global_set())
         .cloned()
         .collect();
+    let after = format!("{ROOT}\n\n{}", crate::cli::EXIT_CODES);
     hide_unused(cmd, &globals, &mut Vec::new())
+        .after_help(after.clone())
+        .after_long_help(after)
 }
 
 /// The profile names of the config file (`CELTOOL_CONFIG`, else the default path), read when

@@ -59,6 +59,17 @@ pub fn one_line(rendered: &str, argv: &[String]) -> String {
         msg.push_str("; ");
         msg.push_str(tip);
     }
+    // An invalid value without a close one: the values there are (clap lists them apart).
+    if !msg.contains("; tip:")
+        && let Some(values) = rest.iter().find_map(|l| {
+            l.trim()
+                .strip_prefix("[possible values: ")
+                .and_then(|v| v.strip_suffix(']'))
+        })
+    {
+        msg.push_str("; possible values: ");
+        msg.push_str(values);
+    }
     format!(
         "celtool: error: {msg} (see {} --help)",
         command_path(&rest).unwrap_or_else(|| subcommands_of(argv))
@@ -117,7 +128,10 @@ mod tests {
             bad.starts_with("celtool: error: invalid value 'size' for '--sort <SORT>'"),
             "{bad}"
         );
-        assert!(bad.ends_with("(see celtool queues --help)"), "{bad}");
+        assert_eq!(
+            bad,
+            "celtool: error: invalid value 'size' for '--sort <SORT>'; possible values: name, ready, unacked, consumers, publish, deliver (see celtool queues --help)"
+        );
         let unknown = line(&["celtool", "doctr"]);
         assert!(
             unknown.contains("tip: a similar subcommand exists: 'doctor'"),

@@ -39,6 +39,10 @@ pub enum ApiError {
         "{url}: no answer before the run's deadline ({secs}s); raise --deadline or check the broker's load"
     )]
     Deadline { url: String, secs: u64 },
+    #[error(
+        "{url}: the answer was still arriving at the run's deadline ({secs}s): {bytes} bytes had come, slowly but without a stall; raise --deadline or check the network to the broker"
+    )]
+    DeadlineMidAnswer { url: String, secs: u64, bytes: u64 },
     /// The server closed the connection before it answered: RabbitMQ's management listener
     /// (Cowboy) ends a request that has been silent for its idle_timeout, 60 s by default,
     /// while the broker is still gathering a big listing.
@@ -435,6 +439,11 @@ impl Client {
             Cut::Deadline(len) => ApiError::Deadline {
                 url,
                 secs: len.as_secs().max(1),
+            },
+            Cut::DeadlineMidAnswer { len, bytes } => ApiError::DeadlineMidAnswer {
+                url,
+                secs: len.as_secs().max(1),
+                bytes,
             },
         }
     }

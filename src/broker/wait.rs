@@ -42,6 +42,9 @@ pub enum Cut {
     /// The run's deadline passed.
     #[error("the run's deadline of {}s passed", .0.as_secs())]
     Deadline(Duration),
+    /// The run's deadline passed while an answer was still arriving: it started and dripped.
+    #[error("the run's deadline of {}s passed after {bytes} bytes of the answer", .len.as_secs())]
+    DeadlineMidAnswer { len: Duration, bytes: u64 },
 }
 
 /// The waits of one run, shared by every request of the client.
@@ -105,7 +108,11 @@ impl Budget {
     fn cap(&self, at: Instant, cut: Cut, deadline: bool) -> (Instant, Cut) {
         let deadline = deadline && self.deadline_on.load(Ordering::Relaxed);
         match self.deadline {
-            Some((end, len)) if deadline && end <= at => (end, Cut::Deadline(len)),
+            Some((end, len)) if deadline && end <= at => match cut {
+                // The answer had started: say so, it did not fail to come.
+                Cut::Stalled { bytes, .. } => (end, Cut::DeadlineMidAnswer { len, bytes }),
+                _ => (end, Cut::Deadline(len)),
+            },
             _ => (at, cut),
         }
     }
@@ -219,7 +226,13 @@ mod tests {
             b.start_limit(now, false).1,
             Cut::NoStart(Duration::from_secs(30))
         );
-        assert_eq!(b.idle_limit(5).1, Cut::Deadline(Duration::from_secs(2)));
+        assert_eq!(
+            b.idle_limit(5).1,
+            Cut::DeadlineMidAnswer {
+                len: Duration::from_secs(2),
+                bytes: 5
+            }
+        );
         b.lift_deadline();
         assert_eq!(
             b.start_limit(now, true).1,

@@ -30,7 +30,7 @@ pub fn host_checks(snap: &HostSnapshot, t: &Thresholds) -> Vec<Finding> {
         inodes(fs, &snap.inode_hot_spots, t, &mut out);
     }
     if let Reading::Present(procs) = &snap.processes {
-        workers(procs, snap.zombies.present(), t, &mut out);
+        workers(procs, snap.zombies.present(), &snap.hostname, t, &mut out);
     }
     if let Reading::Present(f) = &snap.file_nr {
         file_handles(f, t, &mut out);
@@ -265,20 +265,45 @@ fn inodes(fs: &[Filesystem], hot: &[HotSpot], t: &Thresholds, out: &mut Vec<Find
     }
 }
 
+/// `pid N (title)`, the title on one line: a command line's arguments may hold newlines, and
+/// a subject is one line that other findings and scripts join on.
 fn label(p: &Process) -> String {
-    let title: String = p.title.chars().take(80).collect();
+    let one_line = p.title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let title: String = crate::output::sanitize(&one_line)
+        .chars()
+        .take(80)
+        .collect();
     format!("pid {} ({title})", p.pid)
+}
+
+/// A worker's node name as the worker and the broker know it (`w1@%h` expanded with this
+/// host's name, `celery@HOST` for a worker started without -n), so host findings join broker
+/// and remote-control ones. Other Celery programs (beat, events) without -n have no node.
+fn node_name(role: Role, raw: Option<&str>, hostname: &str) -> Option<String> {
+    match (role, raw) {
+        (Role::Other, None) => None,
+        _ => Some(crate::host::celery::expand_node_name(raw, hostname)),
+    }
 }
 
 /// The worker checks on the process table; zombies only from their second reading (none when
 /// it was not gathered).
-fn workers(procs: &[Process], zombies: Option<&Zombies>, t: &Thresholds, out: &mut Vec<Finding>) {
-    let celery = recognise_all(procs);
+fn workers(
+    procs: &[Process],
+    zombies: Option<&Zombies>,
+    hostname: &str,
+    t: &Thresholds,
+    out: &mut Vec<Finding>,
+) {
+    let mut celery = recognise_all(procs);
+    for c in celery.values_mut() {
+        c.node = node_name(c.role, c.node.as_deref(), hostname);
+    }
     let by_pid: BTreeMap<i32, &Process> = procs.iter().map(|p| (p.pid, p)).collect();
     if let Some(z) = zombies {
         self::zombies(z, &by_pid, &celery, t, out);
     }
-    orphans(procs, &by_pid, out);
+    orphans(procs, &by_pid, hostname, out);
     let rss_id = "host.workers.rss";
     let rss_limits = t.get(rss_id);
     for (pid, c) in &celery {
@@ -297,6 +322,9 @@ fn workers(procs: &[Process], zombies: Option<&Zombies>, t: &Thresholds, out: &m
                     .remedy("recycle pool children before they grow: worker_max_tasks_per_child (old name CELERYD_MAX_TASKS_PER_CHILD, e.g. 100) and worker_max_memory_per_child (in KiB, e.g. 524288 for 512 MiB); find the task that leaks or loads too much"),
             );
         }
+        if p.state == 'T' {
+            out.push(stopped(p, c.role, node));
+        }
         if p.state == 'D' {
             out.push(
                 Finding::new("host.workers.stuck", Severity::Warn, label(p))
@@ -311,6 +339,35 @@ fn workers(procs: &[Process], zombies: Option<&Zombies>, t: &Thresholds, out: &m
             );
         }
     }
+}
+
+/// A Celery process stopped by a signal (state T: SIGSTOP, SIGTSTP): it stays stopped until
+/// SIGCONT. A stopped main runs nothing and answers no ping while its broker connection stays
+/// "running" and holds the messages it prefetched: critical. A stopped pool process holds its
+/// task: a warning (the main's time limit, if any, kills it).
+fn stopped(p: &Process, role: Role, node: &str) -> Finding {
+    let (severity, kind, consequence) = match role {
+        Role::Main => (
+            Severity::Crit,
+            "main process",
+            "it runs no task and answers no ping, while its broker connection stays open and keeps the messages it prefetched",
+        ),
+        Role::Pool => (
+            Severity::Warn,
+            "pool process",
+            "its task stops where it is and the worker waits for it",
+        ),
+        Role::Other => (Severity::Warn, "process", "it does nothing until continued"),
+    };
+    Finding::new("host.workers.stopped", severity, label(p))
+        .summary(format!(
+            "Celery {kind} {} of {node} is stopped (state T, by SIGSTOP or SIGTSTP): {consequence}",
+            p.pid
+        ))
+        .remedy(format!(
+            "continue it: kill -CONT {0}; if something stops it on purpose (a debugger, a frozen cgroup, a terminal's Ctrl-Z), finish that first; to restart a worker that must not continue: kill -TERM {0}; kill -CONT {0}",
+            p.pid
+        ))
 }
 
 /// Zombies that persisted across the settle interval, per parent. Younger ones, and ones gone
@@ -380,8 +437,14 @@ fn zombies(
     }
 }
 
-fn orphans(procs: &[Process], by_pid: &BTreeMap<i32, &Process>, out: &mut Vec<Finding>) {
-    for tree in worker_trees(procs).into_iter().filter(|t| t.main.is_none()) {
+fn orphans(
+    procs: &[Process],
+    by_pid: &BTreeMap<i32, &Process>,
+    hostname: &str,
+    out: &mut Vec<Finding>,
+) {
+    for mut tree in worker_trees(procs).into_iter().filter(|t| t.main.is_none()) {
+        tree.node = node_name(Role::Pool, tree.node.as_deref(), hostname);
         let pids: Vec<String> = tree.children.iter().map(i32::to_string).collect();
         let node = tree.node.as_deref().unwrap_or("an unnamed worker");
         let adopter = tree.orphans_of.unwrap_or(1);

@@ -670,3 +670,81 @@ fn a_busy_network_card_without_a_link_speed_is_said_not_judged() {
         nic[0].summary
     );
 }
+
+#[test]
+fn node_names_are_expanded_as_the_broker_knows_them_and_subjects_stay_on_one_line() {
+    // No setproctitle: the node comes from the command line, `%h` and all.
+    let mut main = proc(
+        300,
+        1,
+        'S',
+        "celery -A proj worker -n w1@%h --loglevel=INFO",
+    );
+    main.cmdline = main.title.split(' ').map(String::from).collect();
+    main.rss_bytes = 2 << 30;
+    let mut plain = proc(400, 1, 'S', "celery -A proj worker");
+    plain.cmdline = plain.title.split(' ').map(String::from).collect();
+    plain.rss_bytes = 2 << 30;
+    // A parent whose command line holds a newline, with a zombie child.
+    let parent = proc(500, 1, 'S', "python -c import os\nos.fork()");
+    let procs = vec![main, plain, parent, proc(501, 500, 'Z', "[python]")];
+    let mut s = snap();
+    s.zombies = Reading::Present(persisting(&procs, Some(45.0)));
+    s.processes = Reading::Present(procs);
+    let f = run(&s);
+    let rss: Vec<&str> = f
+        .iter()
+        .filter(|f| f.id == "host.workers.rss")
+        .map(|f| f.summary.as_str())
+        .collect();
+    assert_eq!(
+        rss,
+        vec![
+            "Celery process 300 of w1@worker-7 uses 2.0 GiB of memory",
+            "Celery process 400 of celery@worker-7 uses 2.0 GiB of memory",
+        ]
+    );
+    let z = find(&f, "host.workers.zombie");
+    assert_eq!(z.subject, "pid 500 (python -c import os os.fork())");
+}
+
+#[test]
+fn a_stopped_celery_process_is_a_finding_critical_for_a_main() {
+    let procs = vec![
+        proc(700, 1, 'T', "[celeryd: w1@worker-7:MainProcess] -active-"),
+        proc(701, 700, 'T', "[celeryd: w1@worker-7:ForkPoolWorker-1]"),
+        proc(702, 700, 'S', "[celeryd: w1@worker-7:ForkPoolWorker-2]"),
+        proc(800, 1, 'T', "vim notes.txt"),
+    ];
+    let mut s = snap();
+    s.processes = Reading::Present(procs);
+    let f = run(&s);
+    assert_eq!(
+        problems(&f),
+        vec![
+            (
+                "host.workers.stopped",
+                Severity::Crit,
+                "pid 700 ([celeryd: w1@worker-7:MainProcess] -active-)".into()
+            ),
+            (
+                "host.workers.stopped",
+                Severity::Warn,
+                "pid 701 ([celeryd: w1@worker-7:ForkPoolWorker-1])".into()
+            ),
+        ]
+    );
+    let main = f
+        .iter()
+        .find(|f| f.id == "host.workers.stopped" && f.severity == Severity::Crit)
+        .unwrap();
+    assert_eq!(
+        main.summary,
+        "Celery main process 700 of w1@worker-7 is stopped (state T, by SIGSTOP or SIGTSTP): it runs no task and answers no ping, while its broker connection stays open and keeps the messages it prefetched"
+    );
+    assert!(
+        main.remedy.starts_with("continue it: kill -CONT 700;"),
+        "{}",
+        main.remedy
+    );
+}

@@ -8,6 +8,7 @@ use super::level;
 use crate::broker::celery::Classifier;
 use crate::broker::gather::Snapshot;
 use crate::broker::model::subject as queue_subject;
+use crate::host::Process;
 use crate::output::fmt_duration_secs;
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
@@ -20,6 +21,18 @@ pub fn check(
     broker: &Snapshot,
     thresholds: &Thresholds,
     expect: &Expect,
+) -> Vec<Finding> {
+    check_seen_from(fleet, broker, thresholds, expect, None)
+}
+
+/// [`check`], with this host's process table when it was read: the pool processes of the
+/// workers that run here are then judged by their own memory.
+pub fn check_seen_from(
+    fleet: &FleetSnapshot,
+    broker: &Snapshot,
+    thresholds: &Thresholds,
+    expect: &Expect,
+    procs: Option<&[Process]>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for v in &fleet.vhosts {
@@ -41,7 +54,7 @@ pub fn check(
         }
         hung(v, broker, fleet.timeout_ms, &mut out);
         unserved(v, broker, &mut out);
-        settings(v, broker, thresholds, &mut out);
+        settings(v, broker, thresholds, procs, &mut out);
         long_tasks(v, thresholds, &mut out);
         mixed_queues(v, thresholds, &mut out);
     }
@@ -244,6 +257,32 @@ fn unserved(v: &VhostReport, broker: &Snapshot, out: &mut Vec<Finding>) {
     }
 }
 
+/// ` (4)` when the workers share one value, ` (w1@h: 4, w2@h: 8)` otherwise; empty when the
+/// detail is empty.
+fn detail_of(nodes: &[&WorkerReport], detail: &dyn Fn(&WorkerReport) -> String) -> String {
+    let values: Vec<String> = nodes.iter().map(|w| detail(w)).collect();
+    if values.iter().all(String::is_empty) {
+        String::new()
+    } else if values.iter().all(|v| *v == values[0]) {
+        format!(" ({})", values[0])
+    } else {
+        let each: Vec<String> = nodes
+            .iter()
+            .zip(&values)
+            .map(|(w, v)| format!("{}: {v}", w.node))
+            .collect();
+        format!(" ({})", names(each.iter().map(String::as_str)))
+    }
+}
+
+fn fmt_multiplier(m: f64) -> String {
+    if m.fract() == 0.0 {
+        format!("{m:.0}")
+    } else {
+        format!("{m}")
+    }
+}
+
 fn push_group(
     out: &mut Vec<Finding>,
     id: &'static str,
@@ -267,22 +306,24 @@ fn push_group(
 }
 
 /// Settings read from `conf`: one finding per rule and vhost, naming the workers.
-fn settings(v: &VhostReport, broker: &Snapshot, t: &Thresholds, out: &mut Vec<Finding>) {
+fn settings(
+    v: &VhostReport,
+    broker: &Snapshot,
+    t: &Thresholds,
+    procs: Option<&[Process]>,
+    out: &mut Vec<Finding>,
+) {
     let conf: Vec<&WorkerReport> = v
         .workers
         .iter()
         .filter(|w| w.reply(crate::workers::Method::Conf).is_some())
         .collect();
-    acks_and_memory(v, &conf, t, out);
+    acks_late(v, &conf, out);
+    recycling(v, &conf, t, procs, out);
     traffic(v, &conf, broker, t, out);
 }
 
-fn acks_and_memory(
-    v: &VhostReport,
-    conf: &[&WorkerReport],
-    t: &Thresholds,
-    out: &mut Vec<Finding>,
-) {
+fn acks_late(v: &VhostReport, conf: &[&WorkerReport], out: &mut Vec<Finding>) {
     let multiplier = |w: &WorkerReport| w.conf_num("worker_prefetch_multiplier").unwrap_or(4.0);
     let acks_late: Vec<&WorkerReport> = conf
         .iter()
@@ -290,33 +331,156 @@ fn acks_and_memory(
         .filter(|w| w.conf_true("task_acks_late"))
         .filter(|w| multiplier(w) > 1.0 || !w.conf_true("task_reject_on_worker_lost"))
         .collect();
+    let prefetching: Vec<&WorkerReport> = acks_late
+        .iter()
+        .copied()
+        .filter(|w| multiplier(w) > 1.0)
+        .collect();
+    let unrejecting: Vec<&WorkerReport> = acks_late
+        .iter()
+        .copied()
+        .filter(|w| !w.conf_true("task_reject_on_worker_lost"))
+        .collect();
+    // Name only the settings that are wrong, and on which workers when not on all of them.
+    let on = |some: &[&WorkerReport], detail: &dyn Fn(&WorkerReport) -> String| {
+        let whom = if some.len() == acks_late.len() {
+            String::new()
+        } else {
+            format!(" on {}", names(some.iter().map(|w| w.node.as_str())))
+        };
+        whom + &detail_of(some, detail)
+    };
+    let mut wrong = Vec::new();
+    let mut fix = Vec::new();
+    if !prefetching.is_empty() {
+        wrong.push(format!(
+            "worker_prefetch_multiplier > 1{}",
+            on(&prefetching, &|w| fmt_multiplier(multiplier(w)))
+        ));
+        fix.push("worker_prefetch_multiplier = 1");
+    }
+    if !unrejecting.is_empty() {
+        wrong.push(format!(
+            "task_reject_on_worker_lost not True{}",
+            on(&unrejecting, &|_| String::new())
+        ));
+        fix.push("task_reject_on_worker_lost = True");
+    }
     push_group(
         out,
         "workers.acks-late",
         &v.vhost,
         &acks_late,
-        "task_acks_late is on with worker_prefetch_multiplier > 1 or without task_reject_on_worker_lost",
-        "set worker_prefetch_multiplier = 1 and task_reject_on_worker_lost = True beside task_acks_late = True, and make the tasks idempotent: a late-acked task runs again after a crash or a lost connection",
+        &format!("task_acks_late is on with {}", wrong.join(" and ")),
+        &format!(
+            "set {} beside task_acks_late = True, and make the tasks idempotent: a late-acked task runs again after a crash or a lost connection",
+            fix.join(" and ")
+        ),
     );
+}
 
-    let rss_limits = t.get("workers.no-recycle");
-    let leaky: Vec<&WorkerReport> = conf
+/// The pool processes of a worker as this host sees them: its main pid (stats) is a Celery
+/// process here, and the pool pids it reports are its children. None when it runs elsewhere
+/// (another host, another pid namespace) or the process table was not read.
+fn local_pool<'a>(w: &WorkerReport, procs: Option<&'a [Process]>) -> Option<Vec<&'a Process>> {
+    let procs = procs?;
+    let main = i32::try_from(w.pid()?).ok()?;
+    let m = procs.iter().find(|p| p.pid == main)?;
+    crate::host::celery::recognise(m)?;
+    let pool = w.processes();
+    let children: Vec<&Process> = procs
+        .iter()
+        .filter(|p| p.ppid == main && pool.contains(&(p.pid as u64)))
+        .collect();
+    (!children.is_empty()).then_some(children)
+}
+
+/// Workers that replace no pool process (neither max-tasks nor max-memory per child): judged by
+/// their pool processes' resident memory where this host sees them; elsewhere only the main
+/// process's peak (stats rusage maxrss) is known, which a leaking pool process does not raise,
+/// and the finding says that only the worker's own host can see the pool.
+fn recycling(
+    v: &VhostReport,
+    conf: &[&WorkerReport],
+    t: &Thresholds,
+    procs: Option<&[Process]>,
+    out: &mut Vec<Finding>,
+) {
+    let id = "workers.no-recycle";
+    let limits = t.get(id);
+    let high = |bytes: f64| level(&limits, bytes / 1_048_576.0) != Severity::Ok;
+    let unrecycled = conf
         .iter()
         .copied()
-        .filter(|w| w.max_tasks_per_child().is_none() && w.max_memory_per_child_kib().is_none())
-        .filter(|w| {
-            w.max_rss_bytes()
-                .is_some_and(|b| level(&rss_limits, b / 1_048_576.0) != Severity::Ok)
-        })
-        .collect();
+        .filter(|w| w.max_tasks_per_child().is_none() && w.max_memory_per_child_kib().is_none());
+    let mut leaking: Vec<(&WorkerReport, &Process)> = Vec::new();
+    let mut main_high: Vec<&WorkerReport> = Vec::new();
+    let mut unseen: Vec<&WorkerReport> = Vec::new();
+    for w in unrecycled {
+        match local_pool(w, procs) {
+            Some(pool) => {
+                let biggest = pool.iter().max_by_key(|p| p.rss_bytes).copied();
+                if let Some(p) = biggest.filter(|p| high(p.rss_bytes as f64)) {
+                    leaking.push((w, p));
+                }
+            }
+            None => {
+                if w.max_rss_bytes().is_some_and(high) {
+                    main_high.push(w);
+                }
+                unseen.push(w);
+            }
+        }
+    }
+    let remedy = "set worker_max_memory_per_child (KiB, e.g. 512000) or worker_max_tasks_per_child (e.g. 1000) so a leaking pool process is replaced before it eats the host";
+    if !leaking.is_empty() {
+        let nodes: Vec<&WorkerReport> = leaking.iter().map(|(w, _)| *w).collect();
+        let each: Vec<String> = leaking
+            .iter()
+            .map(|(w, p)| {
+                format!(
+                    "{} pool process {} uses {}",
+                    w.node,
+                    p.pid,
+                    crate::output::fmt_bytes(p.rss_bytes as f64)
+                )
+            })
+            .collect();
+        let biggest = leaking.iter().map(|(_, p)| p.rss_bytes).max().unwrap_or(0);
+        out.push(
+            Finding::new(id, Severity::Warn, group_subject(&v.vhost, &nodes))
+                .summary(format!(
+                    "a pool process is big and neither worker_max_tasks_per_child nor worker_max_memory_per_child is set: {}",
+                    names(each.iter().map(String::as_str))
+                ))
+                .evidence("workers", nodes.len() as f64)
+                .evidence("pool_rss_bytes", biggest as f64)
+                .remedy(remedy),
+        );
+    }
     push_group(
         out,
-        "workers.no-recycle",
+        id,
         &v.vhost,
-        &leaky,
-        "peak RSS is high and neither worker_max_tasks_per_child nor worker_max_memory_per_child is set",
-        "set worker_max_memory_per_child (KiB, e.g. 512000) or worker_max_tasks_per_child (e.g. 1000) so a leaking pool process is replaced before it eats the host",
+        &main_high,
+        "the main process's peak RSS is high and neither worker_max_tasks_per_child nor worker_max_memory_per_child is set (the pool processes' memory is seen only on the worker's own host: `celtool doctor --only host` there)",
+        remedy,
     );
+    let quiet: Vec<&WorkerReport> = unseen
+        .iter()
+        .copied()
+        .filter(|w| !main_high.iter().any(|m| m.node == w.node))
+        .collect();
+    if !quiet.is_empty() {
+        out.push(
+            Finding::new(id, Severity::Ok, group_subject(&v.vhost, &quiet))
+                .summary(format!(
+                    "no pool process is replaced (neither worker_max_tasks_per_child nor worker_max_memory_per_child) and their pool processes' memory is not seen from here: the workers report only their main process's peak RSS; `celtool doctor --only host` on the worker's own host judges each pool process (host.workers.rss): {}",
+                    names(quiet.iter().map(|w| w.node.as_str()))
+                ))
+                .evidence("workers", quiet.len() as f64),
+        );
+    }
 }
 
 fn traffic(

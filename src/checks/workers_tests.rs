@@ -79,8 +79,14 @@ fn two_idle_workers_with_celerys_defaults_are_ok() {
         },
     );
     assert_eq!(problems(&f), vec![]);
-    assert_eq!(f.len(), 1);
-    assert_eq!((f[0].id, f[0].severity), ("workers.hung", Severity::Ok));
+    let ids: Vec<(&str, Severity)> = f.iter().map(|f| (f.id, f.severity)).collect();
+    assert_eq!(
+        ids,
+        vec![
+            ("workers.no-recycle", Severity::Ok),
+            ("workers.hung", Severity::Ok)
+        ]
+    );
 }
 
 #[test]
@@ -94,8 +100,14 @@ fn acks_late_needs_prefetch_1_and_reject_on_worker_lost() {
         problems(&f),
         vec![("workers.acks-late", Severity::Warn, "w1@celtool-it".into())]
     );
+    assert_eq!(
+        f[0].summary,
+        "task_acks_late is on with worker_prefetch_multiplier > 1 (4) and task_reject_on_worker_lost not True: w1@celtool-it"
+    );
     assert!(
-        f[0].remedy.contains("worker_prefetch_multiplier = 1"),
+        f[0].remedy.starts_with(
+            "set worker_prefetch_multiplier = 1 and task_reject_on_worker_lost = True beside"
+        ),
         "{}",
         f[0].remedy
     );
@@ -111,9 +123,55 @@ fn acks_late_needs_prefetch_1_and_reject_on_worker_lost() {
     edit(&mut no_reject, |w| {
         set_conf(w, "task_reject_on_worker_lost", Value::Null)
     });
+    let f = run(&no_reject, &none(), &Expect::default());
     assert_eq!(
-        problems(&run(&no_reject, &none(), &Expect::default())),
+        problems(&f),
         vec![("workers.acks-late", Severity::Warn, "w1@celtool-it".into())]
+    );
+    assert_eq!(
+        f[0].summary,
+        "task_acks_late is on with task_reject_on_worker_lost not True: w1@celtool-it"
+    );
+    assert!(
+        f[0].remedy
+            .starts_with("set task_reject_on_worker_lost = True beside"),
+        "{}",
+        f[0].remedy
+    );
+}
+
+#[test]
+fn acks_late_asks_only_for_what_is_not_set_and_names_the_workers_it_concerns() {
+    // Two workers with reject on: the fix must not ask for it again.
+    let mut fleet = fixture("acks-late-safe");
+    let mut second = fleet.vhosts[0].workers[0].clone();
+    second.node = "w2@celtool-it".into();
+    fleet.vhosts[0].workers.push(second);
+    edit(&mut fleet, |w| {
+        let m = if w.node.starts_with("w1") { 4 } else { 8 };
+        set_conf(w, "worker_prefetch_multiplier", json!(m));
+    });
+    let f = run(&fleet, &none(), &Expect::default());
+    assert_eq!(f[0].id, "workers.acks-late");
+    assert_eq!(
+        f[0].summary,
+        "task_acks_late is on with worker_prefetch_multiplier > 1 (w1@celtool-it: 4, w2@celtool-it: 8): w1@celtool-it, w2@celtool-it"
+    );
+    assert!(
+        !f[0].remedy.contains("task_reject_on_worker_lost"),
+        "{}",
+        f[0].remedy
+    );
+    // One worker without reject: that setting names it.
+    edit(&mut fleet, |w| {
+        if w.node.starts_with("w2") {
+            set_conf(w, "task_reject_on_worker_lost", Value::Null)
+        }
+    });
+    let f = run(&fleet, &none(), &Expect::default());
+    assert_eq!(
+        f[0].summary,
+        "task_acks_late is on with worker_prefetch_multiplier > 1 (w1@celtool-it: 4, w2@celtool-it: 8) and task_reject_on_worker_lost not True on w2@celtool-it: w1@celtool-it, w2@celtool-it"
     );
 }
 
@@ -182,15 +240,19 @@ fn a_queue_served_by_an_answering_worker_is_not_unserved() {
 
 #[test]
 fn slow_tasks_beside_fast_ones_name_the_slow_task_and_the_route() {
-    let f = run(&fixture("mixed-queue"), &none(), &Expect::default());
+    let all = run(&fixture("mixed-queue"), &none(), &Expect::default());
     assert_eq!(
-        problems(&f),
+        problems(&all),
         vec![(
             "workers.mixed-queue",
             Severity::Warn,
             "fixture/celery".into()
         )]
     );
+    let f: Vec<Finding> = all
+        .into_iter()
+        .filter(|f| f.id == "workers.mixed-queue")
+        .collect();
     assert!(
         f[0].summary
             .contains("slow tasks (celtool_testapp.sleep, running up to 3s)"),
@@ -389,4 +451,79 @@ fn a_mailbox_whose_worker_answered_is_not_reported_without_consumer() {
     drop_answered_mailboxes(&fleet, &mut findings);
     let left: Vec<&str> = findings.iter().map(|f| f.subject.as_str()).collect();
     assert_eq!(left, vec!["fixture/gone@host.celery.pidbox"]);
+}
+
+/// This host's process table holding `w`'s main process and its pool, the first pool process
+/// at `rss` bytes.
+fn local_processes(w: &WorkerReport, rss: u64) -> Vec<crate::host::Process> {
+    let main = w.pid().unwrap() as i32;
+    let proc = |pid: i32, ppid: i32, rss_bytes: u64| crate::host::Process {
+        pid,
+        ppid,
+        state: 'S',
+        comm: "celery".into(),
+        cmdline: vec!["celery".into(), "-A".into(), "app".into(), "worker".into()],
+        title: format!("[celeryd: {}:MainProcess] -active-", w.node),
+        rss_bytes,
+        start_ticks: 0,
+        threads: 1,
+        uid: Some(1000),
+    };
+    let mut procs = vec![proc(main, 1, 80 << 20)];
+    for (i, pid) in w.processes().iter().enumerate() {
+        let mut child = proc(*pid as i32, main, if i == 0 { rss } else { 60 << 20 });
+        child.title = format!("[celeryd: {}:ForkPoolWorker-{}]", w.node, i + 1);
+        procs.push(child);
+    }
+    procs
+}
+
+#[test]
+fn a_leaking_pool_process_is_judged_where_this_host_sees_it_and_said_unseen_elsewhere() {
+    let mut fleet = fixture("idle-defaults");
+    fleet.vhosts[0].workers.truncate(1);
+    let w = fleet.vhosts[0].workers[0].clone();
+    assert!(!w.processes().is_empty(), "the fixture lists its pool");
+    let procs = local_processes(&w, 1_395_864_371);
+    let f = check_seen_from(
+        &fleet,
+        &none(),
+        &Thresholds::default(),
+        &Expect::default(),
+        Some(&procs),
+    );
+    let r = f.iter().find(|f| f.id == "workers.no-recycle").unwrap();
+    assert_eq!(
+        (r.severity, r.subject.as_str()),
+        (Severity::Warn, w.node.as_str())
+    );
+    assert_eq!(
+        r.summary,
+        format!(
+            "a pool process is big and neither worker_max_tasks_per_child nor worker_max_memory_per_child is set: {} pool process {} uses 1.3 GiB",
+            w.node,
+            w.processes()[0]
+        )
+    );
+    // From a monitoring host the main process's 80 MiB peak says nothing of the pool: ok, and
+    // it says where the pool can be seen.
+    let f = run(&fleet, &none(), &Expect::default());
+    let r = f.iter().find(|f| f.id == "workers.no-recycle").unwrap();
+    assert_eq!(r.severity, Severity::Ok);
+    assert!(
+        r.summary
+            .contains("`celtool doctor --only host` on the worker's own host"),
+        "{}",
+        r.summary
+    );
+    // A small pool seen here: nothing to say beyond ok-by-absence.
+    let procs = local_processes(&w, 50 << 20);
+    let f = check_seen_from(
+        &fleet,
+        &none(),
+        &Thresholds::default(),
+        &Expect::default(),
+        Some(&procs),
+    );
+    assert!(!f.iter().any(|f| f.id == "workers.no-recycle"), "{f:#?}");
 }

@@ -17,9 +17,15 @@ use crate::output::report::{Scope, print};
 use crate::output::{Format, Printer};
 use crate::report::{Finding, Report, Severity};
 use crate::settings::{Settings, parse_duration};
+use crate::workers::settings::Expect;
 
 pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
     if s.redis.is_some() {
+        if !args.expect.is_empty() {
+            return Err(Error::Usage(
+                "doctor --expect asks the workers over AMQP, which doctor does on RabbitMQ only; on Redis use `celtool ping --expect`".into(),
+            ));
+        }
         return super::redis::doctor(s, p, args);
     }
     validate(p, args)?;
@@ -78,7 +84,9 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
             None
         }
     };
-    let mut findings = check(s, client.as_ref(), &snap, broker_error.as_ref());
+    let expect = expectation(s, args);
+    let mut findings = check(s, client.as_ref(), &snap, broker_error.as_ref(), &expect);
+    let snap_workers_asked = matches!(&snap.workers, Some(Ok(f)) if !f.vhosts.is_empty());
     findings.retain(|f| !args.skip.iter().any(|id| catalog::matches(id, f.id)));
     let report = Report::new(findings);
     // A long report lists the worst findings of each ID; fixes still see every finding.
@@ -102,6 +110,11 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     let scope = Scope {
         broker: client.as_ref().map(|c| c.base().to_string()),
         vhost: s.vhost().map(str::to_string),
+        notes: scope_notes(
+            s,
+            &report,
+            snap_workers_asked && expect == Expect::default(),
+        ),
     };
     print(
         p,
@@ -124,6 +137,58 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     Ok(Outcome::Checked(report.status()))
 }
 
+/// The workers that must answer: `--expect` (numbers are a count, the rest node globs), else
+/// the profile's expect_workers, else none.
+fn expectation(s: &Settings, args: &DoctorArgs) -> Expect {
+    if args.expect.is_empty() {
+        return s
+            .profile
+            .expect_workers
+            .as_ref()
+            .map(Expect::from)
+            .unwrap_or_default();
+    }
+    let mut e = Expect::default();
+    for v in args
+        .expect
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    {
+        match v.parse::<usize>() {
+            Ok(n) => e.count = Some(n),
+            Err(_) => e.patterns.push(v.to_string()),
+        }
+    }
+    e
+}
+
+/// What the summary line adds to the scope: with --vhost, that the host findings (which count
+/// in the status) cover every process of this host, other vhosts' workers included; when the
+/// workers were asked without an expectation, that a worker killed with kill -9 goes unseen.
+fn scope_notes(s: &Settings, report: &Report, no_expectation: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    if no_expectation {
+        notes.push(
+            "no workers expected: a worker killed with kill -9 leaves no trace (--expect COUNT|PATTERN or expect_workers)"
+                .to_string(),
+        );
+    }
+    let host_findings = report
+        .findings
+        .iter()
+        .any(|f| f.area == crate::report::Area::Host);
+    if let Some(vhost) = s.vhost()
+        && host_findings
+    {
+        notes.push(format!(
+            "host findings cover every process on this host, not only vhost {}'s workers",
+            crate::output::sanitize(vhost)
+        ));
+    }
+    notes
+}
+
 /// Every --skip names a finding ID or a prefix of some (on either broker).
 pub(super) fn validate_skip(args: &DoctorArgs) -> Result<(), Error> {
     for pattern in &args.skip {
@@ -141,6 +206,11 @@ pub(super) fn validate_skip(args: &DoctorArgs) -> Result<(), Error> {
 
 fn validate(p: &Printer, args: &DoctorArgs) -> Result<(), Error> {
     validate_skip(args)?;
+    if args.no_workers && !args.expect.is_empty() {
+        return Err(Error::Usage(
+            "doctor --expect needs the workers asked: drop --no-workers".into(),
+        ));
+    }
     if args.fix && p.style.format != Format::Table {
         return Err(Error::Usage(
             "doctor --fix works with --format table; scripts use `celtool fix ... --format json`"
@@ -156,6 +226,7 @@ fn check(
     client: Option<&Client>,
     snap: &Snapshot,
     broker_error: Option<&ApiError>,
+    expect: &Expect,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let Some(b) = snap.rabbitmq() {
@@ -177,14 +248,18 @@ fn check(
     }
     match (&snap.workers, snap.rabbitmq()) {
         (Some(Ok(fleet)), Some(b)) => {
-            let expect = s
-                .profile
-                .expect_workers
-                .as_ref()
-                .map(crate::workers::settings::Expect::from)
-                .unwrap_or_default();
             checks::workers::drop_answered_mailboxes(fleet, &mut findings);
-            findings.extend(checks::workers::check(fleet, b, &s.config.thresholds, &expect));
+            let procs = snap.host.as_ref().and_then(|h| match &h.processes {
+                Reading::Present(p) => Some(p.as_slice()),
+                _ => None,
+            });
+            findings.extend(checks::workers::check_seen_from(
+                fleet,
+                b,
+                &s.config.thresholds,
+                expect,
+                procs,
+            ));
         }
         (Some(Err(e)), _) => findings.push(
             Finding::new("workers.unreachable", Severity::Unknown, "workers")

@@ -66,39 +66,54 @@ fn timings(e: &Entry) -> String {
         .collect()
 }
 
+/// The IDs with their area and title: every one, or those under a prefix.
+fn list(p: &Printer, entries: &[&Entry]) -> Result<Outcome, Error> {
+    let text = match p.style.format {
+        Format::Json => {
+            let all: Vec<JsonEntry> = entries.iter().map(|e| json_entry(e)).collect();
+            to_json(&all)? + "\n"
+        }
+        _ => {
+            let rows: Vec<Vec<String>> = entries
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.id.to_string(),
+                        e.area.name().to_string(),
+                        e.title.to_string(),
+                    ]
+                })
+                .collect();
+            render(
+                &p.style,
+                &[
+                    ("ID", Align::Left),
+                    ("AREA", Align::Left),
+                    ("WHAT IT CATCHES", Align::Left),
+                ],
+                &rows,
+            )
+        }
+    };
+    p.out(&text)?;
+    Ok(Outcome::Done)
+}
+
 pub fn run(p: &Printer, args: &ExplainArgs) -> Result<Outcome, Error> {
     // Prometheus and Nagios are refused before dispatch (`crate::output::run::Kind::refuses`).
     let Some(id) = &args.id else {
-        let text = match p.style.format {
-            Format::Json => {
-                let all: Vec<JsonEntry> = CATALOG.iter().map(json_entry).collect();
-                to_json(&all)? + "\n"
-            }
-            _ => {
-                let rows: Vec<Vec<String>> = CATALOG
-                    .iter()
-                    .map(|e| {
-                        vec![
-                            e.id.to_string(),
-                            e.area.name().to_string(),
-                            e.title.to_string(),
-                        ]
-                    })
-                    .collect();
-                render(
-                    &p.style,
-                    &[
-                        ("ID", Align::Left),
-                        ("AREA", Align::Left),
-                        ("WHAT IT CATCHES", Align::Left),
-                    ],
-                    &rows,
-                )
-            }
-        };
-        p.out(&text)?;
-        return Ok(Outcome::Done);
+        return list(p, &CATALOG.iter().collect::<Vec<_>>());
     };
+    // A prefix, as --skip takes it (`events` for events.*): the IDs under it.
+    if catalog::entry(id).is_none() {
+        let under: Vec<&Entry> = CATALOG
+            .iter()
+            .filter(|e| catalog::matches(id, e.id))
+            .collect();
+        if !under.is_empty() {
+            return list(p, &under);
+        }
+    }
     let Some(e) = catalog::entry(id) else {
         let near: Vec<&str> = CATALOG
             .iter()

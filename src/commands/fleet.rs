@@ -246,6 +246,7 @@ pub fn ping_result(
                 })
             })
             .collect(),
+        vhosts: fleet.vhosts.iter().map(|v| v.vhost.clone()).collect(),
     }
 }
 
@@ -317,6 +318,24 @@ mod tests {
         let r = ping_result(&fleet(&[], &[]), None, None);
         assert_eq!(ping_severity(&r, false), Severity::Crit);
         assert_eq!(ping_severity(&r, true), Severity::Unknown);
+        // Nobody there and nobody expected: said so, not "0 of 0".
+        assert_eq!(
+            fleet::ping_nagios(&r, Severity::Crit),
+            "CELTOOL PING CRITICAL: no worker answered: no worker mailbox in vhost v and none expected (--expect COUNT or expect_workers) | 'answered'=0;;1:;0 'expected'=0;;;0\n"
+        );
+        let r = ping_result(&fleet(&[], &[]), Some(2), None);
+        assert!(
+            fleet::ping_table(
+                &crate::output::Style {
+                    format: crate::output::Format::Table,
+                    tty: false,
+                    color: false,
+                    quiet: false,
+                },
+                &r
+            )
+            .ends_with("0 of 2 expected worker(s) answered\n")
+        );
     }
 
     #[test]

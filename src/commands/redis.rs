@@ -88,6 +88,7 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
     let scope = Scope {
         broker: Some(s.target.server()),
         vhost: Some(format!("db{}", s.target.db)),
+        notes: Vec::new(),
     };
     crate::output::report::print(
         p,

@@ -47,6 +47,7 @@ pub fn run(s: &Settings, p: &Printer) -> Result<Outcome, Error> {
         match p.state {
             'Z' => flags.push("zombie"),
             'D' => flags.push("stuck"),
+            'T' => flags.push("stopped"),
             _ => {}
         }
         if orphan {

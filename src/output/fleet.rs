@@ -237,6 +237,38 @@ pub struct PingResult {
     pub nodes: Vec<PingRow>,
     /// Vhosts whose workers were deliberately not asked (an alarm blocks publishers), and why.
     pub not_asked: Vec<NotAsked>,
+    /// The vhosts asked, for the line that says nobody was there.
+    #[serde(skip)]
+    pub vhosts: Vec<String>,
+}
+
+impl PingResult {
+    /// `N of M expected worker(s) answered`; when nothing was expected and nobody answered,
+    /// that there was no one to ask ("0 of 0" read as a count of a fleet that was not there).
+    pub fn answered_line(&self) -> String {
+        // Workers not asked (a broker alarm) are not "no worker": the count says what is known.
+        if self.expected == 0 && self.answered == 0 && self.not_asked.is_empty() {
+            let where_ = match self.vhosts.as_slice() {
+                [] => String::new(),
+                [one] => format!(" in vhost {}", super::sanitize(one)),
+                many => format!(
+                    " in vhosts {}",
+                    many.iter()
+                        .map(|v| super::sanitize(v))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            format!(
+                "no worker answered: no worker mailbox{where_} and none expected (--expect COUNT or expect_workers)"
+            )
+        } else {
+            format!(
+                "{} of {} expected worker(s) answered",
+                self.answered, self.expected
+            )
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -284,10 +316,8 @@ pub fn ping_table(style: &Style, r: &PingResult) -> String {
             &cells,
         )
     };
-    text.push_str(&format!(
-        "{} of {} expected worker(s) answered\n",
-        r.answered, r.expected
-    ));
+    text.push_str(&r.answered_line());
+    text.push('\n');
     text
 }
 
@@ -328,12 +358,11 @@ pub const PING_STATUS: super::run::Nagios = super::run::Nagios {
 /// trip in seconds.
 pub fn ping_nagios(r: &PingResult, severity: crate::report::Severity) -> String {
     let mut text = format!(
-        "{} {}{}{} of {} expected worker(s) answered",
+        "{} {}{}{}",
         PING_STATUS.service,
         severity.nagios_word(),
         PING_STATUS.separator,
-        r.answered,
-        r.expected
+        r.answered_line()
     );
     if !r.silent.is_empty() {
         let named: Vec<String> = r
@@ -400,6 +429,7 @@ mod nagios_tests {
                 },
             ],
             not_asked: vec![],
+            vhosts: vec!["/".into()],
         };
         assert_eq!(
             ping_nagios(&r, crate::report::Severity::Crit),

@@ -14,6 +14,10 @@ use crate::settings::Thresholds;
 pub struct Scope {
     pub broker: Option<String>,
     pub vhost: Option<String>,
+    /// What the run's scope does not cover, said after it in the summary line (the host checks
+    /// see every process of the host whatever the vhost; no worker count was expected).
+    #[serde(skip)]
+    pub notes: Vec<String>,
 }
 
 fn paint(style: &Style, severity: Severity, text: &str) -> String {
@@ -62,7 +66,8 @@ fn text(style: &Style, report: &Report, scope: &Scope, show_ok: bool) -> String 
         let width = super::width::width(style.tty);
         let indent = "          ";
         out.push_str(&wrap(&sanitize(&f.summary), width, indent, indent));
-        if !f.remedy.is_empty() {
+        // An ok finding needs no fix; what its remedy says stays in the machine formats.
+        if !f.remedy.is_empty() && f.severity != Severity::Ok {
             let fix = format!("{indent}fix: ");
             let hang = " ".repeat(fix.len());
             out.push_str(&wrap(&sanitize(&f.remedy), width, &fix, &hang));
@@ -87,6 +92,13 @@ pub fn summary_line(report: &Report, scope: &Scope) -> String {
             None => "all vhosts".to_string(),
         });
     }
+    let mut paren = where_.join(", ");
+    for note in &scope.notes {
+        if !paren.is_empty() {
+            paren.push_str("; ");
+        }
+        paren.push_str(note);
+    }
     format!(
         "celtool: {}: {} critical, {} warning, {} unknown, {} ok{}",
         report.status().nagios_word(),
@@ -94,10 +106,10 @@ pub fn summary_line(report: &Report, scope: &Scope) -> String {
         t.warn,
         t.unknown,
         t.ok,
-        if where_.is_empty() {
+        if paren.is_empty() {
             String::new()
         } else {
-            format!(" ({})", where_.join(", "))
+            format!(" ({paren})")
         }
     )
 }
@@ -187,7 +199,9 @@ mod tests {
                 .summary("no ttl")
                 .remedy("set a policy")
                 .evidence("messages_ready", 10.0),
-            Finding::new("broker.version", Severity::Ok, "rabbit@x").summary("RabbitMQ 3.10.8"),
+            Finding::new("broker.version", Severity::Ok, "rabbit@x")
+                .summary("RabbitMQ 3.10.8")
+                .remedy("nothing to do"),
         ])
     }
 
@@ -204,6 +218,7 @@ mod tests {
         Scope {
             broker: Some("localhost".into()),
             vhost: Some("v".into()),
+            notes: Vec::new(),
         }
     }
 
@@ -229,8 +244,24 @@ mod tests {
             &Thresholds::default(),
         );
         assert!(
-            all.starts_with("broker\n  OK      broker.version  rabbit@x\n"),
+            all.starts_with(
+                "broker\n  OK      broker.version  rabbit@x\n          RabbitMQ 3.10.8\n\n"
+            ),
             "{all}"
+        );
+        assert!(
+            !all.contains("nothing to do"),
+            "no fix under an ok finding: {all}"
+        );
+    }
+
+    #[test]
+    fn the_summary_line_says_what_the_scope_does_not_cover() {
+        let mut scope = scope();
+        scope.notes = vec!["a note".into(), "another".into()];
+        assert_eq!(
+            summary_line(&report(), &scope),
+            "celtool: CRITICAL: 1 critical, 0 warning, 0 unknown, 1 ok (broker localhost, vhost v; a note; another)"
         );
     }
 

@@ -45,6 +45,26 @@ fn a_clean_vhost_is_ok_with_exit_0() {
 }
 
 #[test]
+fn with_a_vhost_the_summary_says_host_findings_cover_the_whole_host() {
+    let v = Vhost::new("hostscope");
+    v.declare("celery", json!({}));
+    let r = run(celtool()
+        .args(["doctor", "--vhost", &v.name, "--no-workers"])
+        .args(skip_node_wide()));
+    let last = r.stdout.lines().last().unwrap_or("");
+    assert!(
+        last.ends_with(&format!(
+            "vhost {0}; host findings cover every process on this host, not only vhost {0}'s workers)",
+            v.name
+        )),
+        "{r:#?}"
+    );
+    // Without host checks there is nothing to say.
+    let b = doctor(&v, &[]);
+    assert!(!b.stdout.contains("host findings"), "{b:#?}");
+}
+
+#[test]
 fn event_queue_without_ttl_with_messages_and_no_consumer_is_critical() {
     let v = Vhost::new("evnottl");
     let q = "celeryev.0f1e2d3c-4b5a-4968-8776-655443322110";

@@ -577,3 +577,96 @@ fn a_real_celery_worker_is_a_tree_and_killing_its_main_is_noticed() {
         }
     }
 }
+
+/// A process of ours that looks like a Celery worker's main process to celtool (a python script
+/// named `celery`, run as `python3 .../celery -A app worker -n NODE`), sleeping; stopped with
+/// SIGSTOP. Drop continues it, kills it and reaps it: only this pid is ever signalled.
+struct StoppedWorker {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl StoppedWorker {
+    fn start(node: &str) -> StoppedWorker {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("celery");
+        std::fs::write(
+            &script,
+            "import sys, time\nsys.stdout.write('ready\\n'); sys.stdout.flush()\ntime.sleep(120)\n",
+        )
+        .unwrap();
+        let mut child = Command::new("python3")
+            .arg(&script)
+            .args(["-A", "app", "worker", "-n", node])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start python3");
+        let mut line = String::new();
+        use std::io::BufRead;
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line, "ready\n");
+        StoppedWorker { child, _dir: dir }
+    }
+
+    fn signal(&self, signal: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), signal).unwrap();
+    }
+}
+
+impl Drop for StoppedWorker {
+    fn drop(&mut self) {
+        self.signal(nix::sys::signal::Signal::SIGCONT);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_stopped_celery_worker_is_a_critical_finding_on_its_host() {
+    let node = format!("stopped{}@%h", std::process::id());
+    let worker = StoppedWorker::start(&node);
+    let pid = worker.child.id();
+    let subject = format!("pid {pid} ");
+    let r = host_doctor(None);
+    assert!(
+        finding(&r.json(), "host.workers.stopped", &subject).is_none(),
+        "{r:#?}"
+    );
+    worker.signal(nix::sys::signal::Signal::SIGSTOP);
+    let found = wait_for(Duration::from_secs(30), || {
+        finding(&host_doctor(None).json(), "host.workers.stopped", &subject).cloned()
+    })
+    .expect("the stopped worker was not reported");
+    assert_eq!(found["severity"], "crit", "{found:#}");
+    let summary = found["summary"].as_str().unwrap();
+    // celtool names the host as the kernel does (and as Celery's %h does).
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let expanded = node.replace("%h", hostname.trim());
+    assert!(
+        summary.starts_with(&format!(
+            "Celery main process {pid} of {expanded} is stopped (state T"
+        )),
+        "{found:#}"
+    );
+    let listed = run_within(celtool().args(["workers", "--format", "json"]), BOUND);
+    let main = listed
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["processes"].as_array().unwrap().iter())
+        .find(|p| p["pid"] == pid)
+        .cloned()
+        .expect("the worker is listed");
+    assert_eq!(main["flags"], serde_json::json!(["stopped"]), "{main:#}");
+    worker.signal(nix::sys::signal::Signal::SIGCONT);
+    let gone = wait_for(Duration::from_secs(30), || {
+        finding(&host_doctor(None).json(), "host.workers.stopped", &subject)
+            .is_none()
+            .then_some(())
+    });
+    assert!(gone.is_some(), "still reported after SIGCONT");
+    drop(worker);
+}

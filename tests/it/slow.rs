@@ -501,3 +501,37 @@ fn a_fix_waits_for_a_slow_broker_to_show_the_policy_then_gives_up_at_a_scaled_li
     assert!(took >= Duration::from_secs(6), "{took:?}");
     assert!(took < Duration::from_secs(40), "{took:?}");
 }
+
+#[test]
+fn an_answer_that_started_and_dripped_past_the_deadline_is_not_no_answer() {
+    // Headers and a first byte at once, then one byte every 200 ms: never a stall (the idle
+    // timeout is 10 s), never complete before the 2 s deadline.
+    let url = serve_with(|request, s| {
+        if !request_path(request).starts_with("/api/queues") {
+            std::thread::sleep(Duration::from_secs(60));
+            return;
+        }
+        let _ = write!(
+            s,
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\nconnection: close\r\n\r\n["
+        );
+        for _ in 0..300 {
+            let _ = s.flush();
+            std::thread::sleep(Duration::from_millis(200));
+            if write!(s, " ").is_err() {
+                return;
+            }
+        }
+    });
+    let r = celtool_at(&url, &["queues", "--deadline", "2s"]);
+    assert_eq!(r.code, 3, "{r:#?}");
+    let first = r.stderr.lines().next().unwrap_or("");
+    assert!(
+        first.contains(": the answer was still arriving at the run's deadline (2s): ")
+            && first.ends_with(
+                " bytes had come, slowly but without a stall; raise --deadline or check the network to the broker"
+            ),
+        "{r:#?}"
+    );
+    assert!(!first.contains("no answer"), "{r:#?}");
+}

@@ -285,6 +285,40 @@ fn a_killed_worker_is_missing_against_the_expected_count() {
             ("workers.missing", Severity::Crit, "workers".to_string()),
         ]
     );
+    // doctor takes the same expectation on its command line.
+    let doctor = |extra: &[&str]| {
+        run(celtool()
+            .args(["doctor", "--only", "broker", "--vhost", &v.name])
+            .args(extra)
+            .args(skip_node_wide()))
+    };
+    let d = doctor(&["--expect", "2,w2@*", "--format", "json"]);
+    let missing: Vec<_> = d
+        .problems()
+        .into_iter()
+        .filter(|f| f.0 == "workers.missing")
+        .collect();
+    assert_eq!(
+        (d.code, missing),
+        (
+            2,
+            vec![
+                p("workers.missing", "crit", "w2@*"),
+                p("workers.missing", "crit", "workers")
+            ]
+        ),
+        "{d:#?}"
+    );
+    // Without one the summary says what goes unseen.
+    let t = doctor(&[]);
+    assert!(
+        t.stdout.lines().last().unwrap_or("").ends_with(
+            "; no workers expected: a worker killed with kill -9 leaves no trace (--expect COUNT|PATTERN or expect_workers))"
+        ),
+        "{t:#?}"
+    );
+    let e = doctor(&["--expect", "1"]);
+    assert!(!e.stdout.contains("no workers expected"), "{e:#?}");
     drop(wa);
 }
 

@@ -77,26 +77,98 @@ fn broker_options_are_shown_only_where_they_are_used() {
 #[test]
 fn every_subcommand_help_has_examples() {
     for cmd in [
-        "doctor",
-        "queues",
-        "connections",
-        "explain",
-        "conntrack",
-        "inodes",
-        "workers",
-        "prune-tmp",
-        "fix",
-        "undo",
-        "completions",
-        "fleet",
-        "ping",
+        &[][..],
+        &["doctor"],
+        &["queues"],
+        &["connections"],
+        &["explain"],
+        &["conntrack"],
+        &["inodes"],
+        &["workers"],
+        &["workers", "reap"],
+        &["prune-tmp"],
+        &["fix"],
+        &["fix", "event-queues"],
+        &["fix", "stale-event-queues"],
+        &["fix", "conntrack"],
+        &["undo"],
+        &["completions"],
+        &["fleet"],
+        &["ping"],
     ] {
-        let text = help(&[cmd]);
+        let text = help(cmd);
         assert!(
             text.contains("Examples:\n  celtool "),
-            "{cmd} --help:\n{text}"
+            "{cmd:?} --help:\n{text}"
         );
+        // An example is one line, or ends in a backslash: copied, it runs.
+        let mut continued = false;
+        for line in text.split("Examples:\n").nth(1).unwrap().lines() {
+            if line.is_empty() {
+                break;
+            }
+            assert!(
+                continued || line.starts_with("  celtool ") || line.starts_with("  source "),
+                "{cmd:?}: an example wraps: {line:?}"
+            );
+            continued = line.ends_with('\\');
+        }
     }
+    let root = help(&[]);
+    assert!(root.find("Examples:") < root.find("Exit codes"), "{root}");
+}
+
+#[test]
+fn doctor_help_puts_its_own_options_first_and_the_shared_ones_under_headings() {
+    let text = help(&["doctor"]);
+    let at = |h: &str| text.find(h).unwrap_or_else(|| panic!("{h}: {text}"));
+    assert!(
+        at("Options:\n      --only") < at("\nWorker options"),
+        "{text}"
+    );
+    assert!(at("\nWorker options") < at("\nApply options:"), "{text}");
+    assert!(
+        at("\nApply options:") < at("\nConnection options:"),
+        "{text}"
+    );
+    assert!(
+        at("\nConnection options:") < at("\nOutput options:"),
+        "{text}"
+    );
+    assert!(
+        at("\nConnection options:") < at("--vhost <VHOST>"),
+        "{text}"
+    );
+}
+
+#[test]
+fn invalid_values_are_listed_and_explain_takes_a_prefix() {
+    let r = run(celtool().args(["queues", "--sort", "foo"]));
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            3,
+            "celtool: error: invalid value 'foo' for '--sort <SORT>'; possible values: name, ready, unacked, consumers, publish, deliver (see celtool queues --help)\n"
+        )
+    );
+    let r = run(celtool().args(["explain", "events"]));
+    assert_eq!(r.code, 0, "{r:#?}");
+    let ids: Vec<&str> = r
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            "events.no-ttl",
+            "events.no-consumer",
+            "events.backlog",
+            "events.traffic-share",
+            "events.heartbeats"
+        ]
+    );
 }
 
 #[test]

@@ -39,8 +39,27 @@ struct Traffic {
     gossip_rates: Vec<f64>,
     other_event_queues: usize,
     other_event_rates: Vec<f64>,
+    /// Event queues (not a worker's gossip queue) without a measured publish rate.
+    other_event_unrated: usize,
+    /// Event queues (not a worker's gossip queue) holding messages: name and depth.
+    holding: Vec<(String, u64)>,
     task_rate: f64,
     workers: usize,
+}
+
+/// Where task events go, and what says so.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Routing {
+    /// Event queues' own publish rates show which take them (or none are sent).
+    Measured,
+    /// No queue's rate shows them, but the exchange routes copies beyond the worker events.
+    ByExchange,
+    /// No queue's rate shows them and the exchange does not say: a queue without a rate, or
+    /// one holding messages, may take them.
+    Unknown,
+    /// No queue's rate shows them and the exchange routes nothing beyond the worker events
+    /// (or, when it does not report, every event queue has a rate and none holds messages).
+    Nowhere,
 }
 
 /// The measured split of one vhost's event traffic.
@@ -53,6 +72,8 @@ struct Split {
     task_deliveries: f64,
     /// Event queues that receive task events (monitors bound to # or task.#).
     task_event_queues: usize,
+    /// How the queues that take task events were found.
+    routing: Routing,
     /// Every message of the vhost: task publishes and routed events.
     total: f64,
 }
@@ -86,6 +107,14 @@ fn split(t: &Traffic) -> Split {
         } else {
             (task_events * monitors, t.other_event_queues)
         };
+    let (task_deliveries, task_event_queues, routing) = routing(
+        t,
+        task_events,
+        worker_deliveries,
+        noise,
+        task_deliveries,
+        task_event_queues,
+    );
     let routed = t
         .routed
         .filter(|r| *r > 0.0)
@@ -96,7 +125,34 @@ fn split(t: &Traffic) -> Split {
         worker_deliveries,
         task_deliveries,
         task_event_queues,
+        routing,
         total: routed + t.task_rate,
+    }
+}
+
+/// When no queue's own rate shows task events, what else can say where they go: the
+/// exchange's copies beyond the worker events (a monitor bound to `#` whose queue reports no
+/// rate still receives them), or nothing, when a queue has no rate or holds messages.
+fn routing(
+    t: &Traffic,
+    task_events: f64,
+    worker_deliveries: f64,
+    noise: f64,
+    task_deliveries: f64,
+    queues: usize,
+) -> (f64, usize, Routing) {
+    if task_events <= 0.0 || queues > 0 {
+        return (task_deliveries, queues, Routing::Measured);
+    }
+    let extra = t.routed.map(|r| r - worker_deliveries);
+    match extra {
+        Some(x) if x >= noise.max(0.5 * task_events) => {
+            let copies = ((x / task_events).round() as usize).max(1);
+            (x, copies, Routing::ByExchange)
+        }
+        Some(_) => (0.0, 0, Routing::Nowhere),
+        None if t.other_event_unrated == 0 && t.holding.is_empty() => (0.0, 0, Routing::Nowhere),
+        _ => (0.0, 0, Routing::Unknown),
     }
 }
 
@@ -120,6 +176,12 @@ fn traffic(fleet: &Fleet) -> Option<Traffic> {
             Kind::Event => {
                 t.other_event_queues += 1;
                 t.other_event_rates.push(q.publish_rate.unwrap_or(0.0));
+                if q.publish_rate.is_none() {
+                    t.other_event_unrated += 1;
+                }
+                if q.ready > 0 {
+                    t.holding.push((q.name.to_string(), q.ready));
+                }
             }
             Kind::Task => t.task_rate += q.publish_rate.unwrap_or(0.0),
             Kind::Mailbox => t.workers += 1,
@@ -191,6 +253,37 @@ fn heartbeats(
     out.push(f);
 }
 
+/// The event queues that may take task events unseen: those without a rate, those holding
+/// messages.
+fn unmeasured(t: &Traffic) -> String {
+    let mut parts = Vec::new();
+    if t.other_event_unrated > 0 {
+        parts.push(format!(
+            "{} event queue(s) without a publish rate",
+            t.other_event_unrated
+        ));
+    }
+    if !t.holding.is_empty() {
+        parts.push(format!("those holding messages: {}", holding(t)));
+    }
+    parts.join(", ")
+}
+
+/// `name (N ready), ...` for the first few event queues holding messages; empty if none.
+fn holding(t: &Traffic) -> String {
+    let mut held: Vec<&(String, u64)> = t.holding.iter().collect();
+    held.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut names: Vec<String> = held
+        .iter()
+        .take(3)
+        .map(|(n, r)| format!("{n} ({r} ready)"))
+        .collect();
+    if held.len() > 3 {
+        names.push(format!("{} more", held.len() - 3));
+    }
+    names.join(", ")
+}
+
 fn task_events(
     thresholds: &Thresholds,
     vhost: &str,
@@ -219,11 +312,30 @@ fn task_events(
             "in vhost {vhost}, no task events are being sent (beyond worker heartbeats); task messages {:.1}/s",
             t.task_rate
         )
+    } else if s.routing == Routing::Unknown {
+        format!(
+            "in vhost {vhost}, workers send about {:.1} task events/s (-E or worker_send_task_events) and no event queue's measured rate shows them; {} may take them",
+            s.task_events,
+            unmeasured(t)
+        )
     } else if monitors == 0 {
         format!(
             "in vhost {vhost}, workers send about {:.1} task events/s (-E or worker_send_task_events) and no event queue takes them ({} event queue(s), all bound to worker events only): they are routed nowhere",
             s.task_events,
             t.gossip_rates.len() + t.other_event_queues
+        )
+    } else if s.routing == Routing::ByExchange {
+        format!(
+            "in vhost {vhost}, task events are {} of messages: {:.1} task events/s, which the celeryev exchange copies about {monitors} time(s) ({:.1} deliveries/s vs {:.1} task msg/s) into event queues whose own rates do not show which{}",
+            fmt_pct(share),
+            s.task_events,
+            s.task_deliveries,
+            t.task_rate,
+            if t.holding.is_empty() {
+                String::new()
+            } else {
+                format!("; event queues holding messages: {}", holding(t))
+            }
         )
     } else {
         format!(
@@ -241,7 +353,7 @@ fn task_events(
         .evidence("task_messages_per_second", t.task_rate)
         .evidence("share", share);
     if severity != Severity::Ok {
-        f = f.remedy(if monitors == 0 {
+        f = f.remedy(if s.routing == Routing::Nowhere {
             "turn task events off: run workers without -E and set worker_send_task_events = False (old name CELERY_SEND_EVENTS)"
         } else {
             "turn task events off unless a monitor needs them: workers without -E, worker_send_task_events = False (old name CELERY_SEND_EVENTS); Flower turns them back on every 5 s unless started with --enable_events=False"
@@ -357,10 +469,65 @@ mod tests {
             .find(|q| q.name() == "celeryev.m0")
             .unwrap();
         q.message_stats = serde_json::from_value(json!({"publish_details": {"rate": 1.0}})).ok();
+        // The exchange agrees: it copies the worker events only.
+        snap.exchanges = vec![exchange(41.0, 3.0)];
         let f = run(&snap);
         let te = finding(&f, "events.traffic-share");
         assert_eq!(te.severity, Severity::Warn);
         assert!(te.summary.contains("routed nowhere"), "{}", te.summary);
+    }
+
+    /// A monitor bound to `#` whose queue reports no publish rate but holds 731 messages: the
+    /// task events are not "routed nowhere".
+    fn unrated_monitor(routed: Option<f64>) -> crate::broker::gather::Snapshot {
+        // Beside it a heartbeat exporter bound to worker.#, whose rate shows worker events only.
+        let mut snap = fleet(2, 1, 40.0);
+        let q = snap
+            .queues
+            .iter_mut()
+            .find(|q| q.name() == "celeryev.m0")
+            .unwrap();
+        q.message_stats = serde_json::from_value(json!({"publish_details": {"rate": 1.0}})).ok();
+        snap.exchanges = vec![match routed {
+            Some(r) => exchange(41.0, r),
+            None => serde_json::from_value(json!({"name": "celeryev", "vhost": "/",
+                "message_stats": {"publish_in_details": {"rate": 41.0}}}))
+            .unwrap(),
+        }];
+        snap.queues
+            .push(queue(json!({"name": "celeryev.da-monitor", "vhost": "/",
+            "consumers": 0, "messages_ready": 731})));
+        snap
+    }
+
+    #[test]
+    fn task_events_the_exchange_routes_to_a_queue_without_a_rate_are_counted() {
+        // Gossip 2 x 1.0 and the exporter 1.0 worker events, the monitor 1.0 + 40 task events.
+        let f = run(&unrated_monitor(Some(44.0)));
+        let te = finding(&f, "events.traffic-share");
+        assert_eq!(te.severity, Severity::Warn, "{}", te.summary);
+        assert!(!te.summary.contains("routed nowhere"), "{}", te.summary);
+        assert_eq!(
+            te.summary,
+            "in vhost /, task events are 91% of messages: 40.0 task events/s, which the celeryev exchange copies about 1 time(s) (40.0 deliveries/s vs 0.0 task msg/s) into event queues whose own rates do not show which; event queues holding messages: celeryev.da-monitor (731 ready)"
+        );
+        assert_eq!(te.evidence["event_messages_per_second"], 40.0);
+        assert!(
+            te.remedy.contains("unless a monitor needs them"),
+            "{}",
+            te.remedy
+        );
+    }
+
+    #[test]
+    fn task_events_with_a_queue_nobody_measured_are_not_said_to_go_nowhere() {
+        let f = run(&unrated_monitor(None));
+        let te = finding(&f, "events.traffic-share");
+        assert_eq!(te.severity, Severity::Warn, "{}", te.summary);
+        assert_eq!(
+            te.summary,
+            "in vhost /, workers send about 40.0 task events/s (-E or worker_send_task_events) and no event queue's measured rate shows them; 1 event queue(s) without a publish rate, those holding messages: celeryev.da-monitor (731 ready) may take them"
+        );
     }
 
     #[test]

@@ -27,6 +27,18 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     ha_policies(ctx, out);
 }
 
+/// The node answering, named as the node findings name it (rabbit@localhost), not the cluster
+/// name (which defaults to the node's FQDN-based name and may differ): the subject of the
+/// broker-wide findings.
+pub(super) fn answering_node(ctx: &Ctx) -> String {
+    let ov = ctx.snap.overview.as_ref();
+    ov.and_then(|o| o.node.as_deref())
+        .or(ctx.snap.nodes.first().and_then(|n| n.name.as_deref()))
+        .or(ov.and_then(|o| o.cluster_name.as_deref()))
+        .unwrap_or("?")
+        .to_string()
+}
+
 fn version(ctx: &Ctx, out: &mut Vec<Finding>) {
     let Some(ov) = &ctx.snap.overview else { return };
     // No version at all is the sanity check's unknown (broker.api.value), not a guess here.
@@ -34,13 +46,7 @@ fn version(ctx: &Ctx, out: &mut Vec<Finding>) {
     let old = parse_major_minor(version).is_some_and(|v| v < (3, 8));
     let severity = if old { Severity::Warn } else { Severity::Ok };
     let cluster = ov.cluster_name.as_deref().unwrap_or("?");
-    // The node answering, named as the node findings name it (rabbit@localhost), not the
-    // cluster name (which defaults to the node's FQDN-based name and may differ).
-    let node = ov
-        .node
-        .as_deref()
-        .or(ctx.snap.nodes.first().and_then(|n| n.name.as_deref()))
-        .unwrap_or(cluster);
+    let node = answering_node(ctx);
     let mut f = Finding::new("broker.version", severity, node).summary(format!(
         "RabbitMQ {version}, cluster {cluster}{}",
         if old {

@@ -109,10 +109,12 @@ fn recorded_310_healthy_cluster() {
         cluster_problems(&f),
         vec![("cluster.quorum.critical", Severity::Warn, C1.to_string())]
     );
-    let r = find(&f, "rabbitmq4.readiness", "celtool-c1@vm");
+    let r = find(&f, "rabbitmq4.readiness", C1);
     assert_eq!(r.severity, Severity::Ok);
     assert!(
-        r.summary.starts_with("not ready for RabbitMQ 4"),
+        r.summary.starts_with(
+            "upgrade plan for RabbitMQ 4 (information on 3.10, a warning from 3.13 on); change first: 1) upgrade to 3.13 first"
+        ),
         "{}",
         r.summary
     );
@@ -275,8 +277,14 @@ fn a_313_broker_warns_what_4_refuses() {
         serde_json::from_value(json!({"name": "c1", "global_prefetch_count": 8})).unwrap(),
     ]);
     let f = testing::run(&snap);
-    let r = find(&f, "rabbitmq4.readiness", "celtool-c1@vm");
+    let r = find(&f, "rabbitmq4.readiness", C1);
     assert_eq!(r.severity, Severity::Warn);
+    assert!(
+        r.summary
+            .starts_with("not ready for RabbitMQ 4; change first: "),
+        "{}",
+        r.summary
+    );
     assert!(!r.summary.contains("upgrade to 3.13"), "{}", r.summary);
     assert!(
         r.summary.contains("1 channel(s) use global QoS"),

@@ -40,9 +40,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             .take(NAMED)
             .map(|c| {
                 format!(
-                    "{} on connection {} ({:.1} confirms/s, {} unconfirmed)",
-                    c.name(),
-                    c.connection_name(),
+                    "{} ({:.1} confirms/s, {} unconfirmed)",
+                    channel_label(c),
                     c.confirm_rate().unwrap_or(0.0),
                     fmt_count(c.unconfirmed())
                 )
@@ -68,6 +67,24 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             );
         }
         out.push(f);
+    }
+}
+
+/// `channel 1 of connection CONN`: RabbitMQ names a channel after its connection plus its
+/// number (`CONN (1)`), so the name alone would repeat the connection.
+fn channel_label(c: &Channel) -> String {
+    let conn = c.connection_name();
+    let number = c
+        .name()
+        .strip_prefix(conn)
+        .map(str::trim)
+        .and_then(|n| n.strip_prefix('('))
+        .and_then(|n| n.strip_suffix(')'))
+        .filter(|n| !conn.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    match number {
+        Some(n) => format!("channel {n} of connection {conn}"),
+        None if conn.is_empty() => format!("channel {}", c.name()),
+        None => format!("channel {} on connection {conn}", c.name()),
     }
 }
 
@@ -97,7 +114,23 @@ mod tests {
             .unwrap();
         assert_eq!((c.severity, c.subject.as_str()), (Severity::Warn, "v"));
         assert!(
-            c.summary.contains("10.0.0.5:4000 -> 10.0.0.1:5672"),
+            c.summary.ends_with(
+                "; channel 10.0.0.5:4000 (1) on connection 10.0.0.5:4000 -> 10.0.0.1:5672 (620.0 confirms/s, 1 unconfirmed)"
+            ),
+            "{}",
+            c.summary
+        );
+        // As RabbitMQ names channels: the connection once, then the channel's number.
+        snap.channels[0].name = Some("10.0.0.5:4000 -> 10.0.0.1:5672 (1)".into());
+        let f = run(&snap);
+        let c = f
+            .iter()
+            .find(|f| f.id == "broker.publish.confirms")
+            .unwrap();
+        assert!(
+            c.summary.ends_with(
+                "; channel 1 of connection 10.0.0.5:4000 -> 10.0.0.1:5672 (620.0 confirms/s, 1 unconfirmed)"
+            ),
             "{}",
             c.summary
         );

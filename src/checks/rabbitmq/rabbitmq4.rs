@@ -317,12 +317,7 @@ fn readiness(ctx: &Ctx, version: (u32, u32), p: &Pending, out: &mut Vec<Finding>
         .filter(|c| c.uses_global_qos())
         .count();
     let must = must_change(ctx, version, p, global);
-    let cluster = ctx
-        .snap
-        .overview
-        .as_ref()
-        .and_then(|o| o.cluster_name.clone())
-        .unwrap_or_else(|| "?".into());
+    let node = super::broker::answering_node(ctx);
     let readable = match &ctx.snap.cluster.deprecated {
         DeprecatedUse::Forbidden => {
             "; the deprecated-features list needs a user with the administrator tag"
@@ -340,16 +335,23 @@ fn readiness(ctx: &Ctx, version: (u32, u32), p: &Pending, out: &mut Vec<Finding>
             .enumerate()
             .map(|(i, m)| format!("{}) {m}", i + 1))
             .collect();
-        (
-            upgrade_severity(Some(version)),
+        let severity = upgrade_severity(Some(version));
+        let verdict = if severity == Severity::Ok {
+            // Before 3.13 the upgrade is not due: a plan, not a problem.
             format!(
-                "not ready for RabbitMQ 4; change first: {}{readable}",
-                list.join(" ")
-            ),
+                "upgrade plan for RabbitMQ 4 (information on {}.{}, a warning from 3.13 on)",
+                version.0, version.1
+            )
+        } else {
+            "not ready for RabbitMQ 4".to_string()
+        };
+        (
+            severity,
+            format!("{verdict}; change first: {}{readable}", list.join(" ")),
         )
     };
     out.push(
-        Finding::new("rabbitmq4.readiness", severity, cluster)
+        Finding::new("rabbitmq4.readiness", severity, node)
             .summary(summary)
             .evidence("changes_needed", must.len() as f64)
             .evidence("global_qos_channels", global as f64)
