@@ -31,9 +31,14 @@ pub const BROKER_API_VALUE: &str = "\
 What breaks: the checks of that figure did not run, so celtool says unknown (exit 3 unless
 something is critical) rather than a silent ok.
 Why: a field every healthy broker sends is missing (an overview without rabbitmq_version, a node
-without name, a node with mem_used but no mem_limit), or a value cannot be real: a limit of 0
+without name, a node with mem_used but no mem_limit, a queue without messages_ready,
+messages_unacknowledged or consumers, as a proxy, an older API or a queue whose node is down
+leaves it), or a value cannot be real: a limit of 0
 (mem_limit, fd_total, proc_total), a negative or fractional count (consumers: -1), a count past
-10^15 or bytes past 10^18 (1e308). The finding names the record and the field. A proxy or an
+10^15 or bytes past 10^18 (1e308). The finding names the record and the field. Such a count is
+unknown, never read as 0: a queue without messages_ready is judged neither empty nor backed up
+(no queues.no-consumers, no backlog), an event queue's findings say "message count unknown",
+and `celtool queues` shows it as - (null in JSON). A proxy or an
 exporter rewriting the API, or a broken plugin, are the usual causes.
 Not this finding: a broker whose statistics are turned off leaves the figures out on purpose;
 that is broker.stats.off (ok), and a healthy broker configured so still exits 0.

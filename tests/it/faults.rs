@@ -594,14 +594,15 @@ fn fields_missing_with_the_metrics_collector_off_give_a_valid_report() {
     ));
     let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
     assert_no_panic(&r);
-    // Missing counts read as none: the event queue lacks a TTL (warn, as it holds nothing), the
-    // mailbox has no consumer (warn); node checks have nothing to judge and stay silent.
+    // Missing queue counts are unknown, never 0: one finding names the field and the records;
+    // the event queue still lacks a TTL (warn: its depth is unknown, not 0); nothing claims the
+    // mailbox has no consumer. Node checks have nothing to judge and say so (ok).
     assert_eq!(
         (r.code, r.problems()),
         (
-            1,
+            3,
             vec![
-                p("celery.mailbox.no-consumer", "warn", "/w1@h.celery.pidbox"),
+                p("broker.api.value", "unknown", "/celery"),
                 p("events.no-ttl", "warn", "jobs/celeryev.1f2e"),
             ]
         ),
@@ -609,33 +610,96 @@ fn fields_missing_with_the_metrics_collector_off_give_a_valid_report() {
     );
     let t = run_with(&url, &["doctor", "--only", "broker"]);
     assert_no_panic(&t);
-    assert_eq!(t.code, 1, "{t:#?}");
-    assert!(
-        t.stdout.contains(
-            "event queue jobs/celeryev.1f2e has no message TTL or expiry (arguments or policy): 0 message(s) and no consumer"
-        ),
-        "{t:#?}"
-    );
-    assert!(
-        t.stdout.ends_with(&format!(
-            "celtool: WARNING: 0 critical, 2 warning, 0 unknown, 2 ok (broker {url}/, all vhosts)\n"
-        )),
-        "{t:#?}"
-    );
+    assert_eq!(t.code, 3, "{t:#?}");
+    for said in [
+        "3 queue record(s) with missing or impossible values: /celery no messages_ready, no messages_unacknowledged, no consumers; jobs/celeryev.1f2e no messages_ready",
+        "event queue jobs/celeryev.1f2e has no message TTL or expiry (arguments or policy): message count unknown, consumers unknown",
+    ] {
+        assert!(t.stdout.contains(said), "{said}: {t:#?}");
+    }
+    assert!(!t.stdout.contains("0 message(s)"), "{t:#?}");
     for args in [["queues"], ["connections"]] {
         let l = run_with(&url, &args);
         assert_no_panic(&l);
         assert_eq!((l.code, l.stderr.as_str()), (0, ""), "{l:#?}");
     }
     let q = run_with(&url, &["queues", "--format", "json"]);
-    let ready: Vec<_> = q
+    for key in ["ready", "unacked", "consumers"] {
+        let values: Vec<_> = q
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q[key].clone())
+            .collect();
+        assert_eq!(values, vec![serde_json::Value::Null; 3], "{key}: {q:#?}");
+    }
+}
+
+#[test]
+fn a_queue_without_messages_ready_is_unknown_not_empty() {
+    // A proxy strips messages_ready from the 10 000-message queue nobody consumes.
+    let url = fake_broker(broker_routes(
+        r#"[{"name":"rabbit@n1","running":true}]"#,
+        r#"{"memory":{}}"#,
+        r#"[{"name":"idle","vhost":"/","messages_ready":0,"messages_unacknowledged":0,"consumers":1},
+            {"name":"jobs","vhost":"/","messages_unacknowledged":0,"consumers":0},
+            {"name":"busy","vhost":"/","messages_ready":7,"messages_unacknowledged":0,"consumers":1},
+            {"name":"celeryev.9a","vhost":"/","messages_unacknowledged":0,"consumers":0}]"#,
+        "[]",
+    ));
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_no_panic(&r);
+    assert_eq!(
+        (r.code, r.problems()),
+        (
+            3,
+            vec![
+                p("broker.api.value", "unknown", "/jobs"),
+                p("events.no-ttl", "warn", "/celeryev.9a"),
+            ]
+        ),
+        "{r:#?}"
+    );
+    let t = run_with(&url, &["doctor", "--only", "broker"]);
+    for said in [
+        "2 queue record(s) with missing or impossible values: /jobs no messages_ready; /celeryev.9a no messages_ready; those figures were not used",
+        "event queue /celeryev.9a has no message TTL or expiry (arguments or policy): message count unknown, no consumer",
+    ] {
+        assert!(t.stdout.contains(said), "{said}: {t:#?}");
+    }
+    assert!(
+        t.stdout
+            .contains("celtool: UNKNOWN: 0 critical, 1 warning, 1 unknown"),
+        "{t:#?}"
+    );
+    // The listing shows `-` / null and sorts the unknown depth after every known one.
+    let q = run_with(&url, &["queues", "--format", "json"]);
+    assert_eq!(q.code, 0, "{q:#?}");
+    let rows: Vec<(String, serde_json::Value)> = q
         .json()
         .as_array()
         .unwrap()
         .iter()
-        .map(|q| q["ready"].clone())
+        .map(|q| (q["name"].as_str().unwrap().to_string(), q["ready"].clone()))
         .collect();
-    assert_eq!(ready, vec![serde_json::json!(0); 3], "{q:#?}");
+    assert_eq!(
+        rows,
+        vec![
+            ("busy".to_string(), serde_json::json!(7)),
+            ("idle".to_string(), serde_json::json!(0)),
+            ("celeryev.9a".to_string(), serde_json::Value::Null),
+            ("jobs".to_string(), serde_json::Value::Null),
+        ],
+        "{q:#?}"
+    );
+    let t = run_with(&url, &["queues"]);
+    let jobs = t.stdout.lines().find(|l| l.contains("jobs")).unwrap_or("");
+    assert_eq!(
+        jobs.split_whitespace().collect::<Vec<_>>()[..6],
+        ["/", "jobs", "other", "-", "0", "0"],
+        "{t:#?}"
+    );
 }
 
 /// Words that mean a number was mangled on its way to the output.
@@ -667,7 +731,8 @@ fn huge_and_negative_numbers_do_not_panic_or_print_nonsense() {
              "recv_oct_details":{"rate":-1e308},"send_oct_details":{"rate":18446744073709551615}}]"#,
     ));
     // Impossible values are said (unknown, naming record and field), never judged: no
-    // headroom of 1e308 / 1e308, no backlog of 1e308 messages, no talker at 1e308 B/s.
+    // headroom of 1e308 / 1e308, no backlog of 1e308 messages, no talker at 1e308 B/s, no
+    // "no consumer" from `consumers: -1`.
     for format in ["table", "json", "prometheus", "nagios"] {
         let r = run_with(&url, &["doctor", "--only", "broker", "--format", format]);
         assert_no_panic(&r);
@@ -681,7 +746,6 @@ fn huge_and_negative_numbers_do_not_panic_or_print_nonsense() {
             p("broker.api.value", "unknown", "/celery"),
             p("broker.api.value", "unknown", "c1"),
             p("broker.api.value", "unknown", "rabbit@n1"),
-            p("events.no-consumer", "warn", "/celeryev.x"),
         ]
     );
     let t = run_with(&url, &["doctor", "--only", "broker"]);
@@ -713,7 +777,7 @@ fn control_characters_in_names_are_escaped_in_tables_and_intact_in_json() {
         r#"[{"name":"rabbit@n1","running":true}]"#,
         r#"{"memory":{}}"#,
         &format!(
-            r#"[{{"name":{},"vhost":{},"messages_ready":5,"consumers":0}}]"#,
+            r#"[{{"name":{},"vhost":{},"messages_ready":5,"messages_unacknowledged":0,"consumers":0}}]"#,
             enc(queue),
             enc(vhost)
         ),

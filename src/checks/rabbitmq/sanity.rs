@@ -147,6 +147,9 @@ fn listing(what: &str, bad: Vec<(String, Vec<String>)>, out: &mut Vec<Finding>) 
         return;
     };
     let subject = first.clone();
+    let missing = bad
+        .iter()
+        .any(|(_, fields)| fields.iter().any(|f| f.starts_with("no ")));
     let mut named: Vec<String> = bad
         .iter()
         .take(NAMED)
@@ -159,8 +162,13 @@ fn listing(what: &str, bad: Vec<(String, Vec<String>)>, out: &mut Vec<Finding>) 
         unknown(
             &subject,
             format!(
-                "{} {what} record(s) with impossible values: {}; those figures were not used",
+                "{} {what} record(s) with {} values: {}; those figures were not used",
                 bad.len(),
+                if missing {
+                    "missing or impossible"
+                } else {
+                    "impossible"
+                },
                 named.join("; ")
             ),
         )
@@ -174,23 +182,26 @@ fn field(name: &str, v: Option<f64>, ok: impl Fn(f64) -> bool, into: &mut Vec<St
     }
 }
 
+/// A count every record of its listing carries: its absence is named (`no consumers`) like
+/// an impossible value, since the checks would otherwise read it as 0.
+fn count_field(name: &str, v: Option<f64>, into: &mut Vec<String>) {
+    match v {
+        None => into.push(format!("no {name}")),
+        v => field(name, v, plausible_count, into),
+    }
+}
+
 fn queues(ctx: &Ctx, out: &mut Vec<Finding>) {
     let mut bad = Vec::new();
     for q in &ctx.snap.queues {
         let mut fields = Vec::new();
-        field(
-            "messages_ready",
-            q.messages_ready,
-            plausible_count,
-            &mut fields,
-        );
-        field(
+        count_field("messages_ready", q.messages_ready, &mut fields);
+        count_field(
             "messages_unacknowledged",
             q.messages_unacknowledged,
-            plausible_count,
             &mut fields,
         );
-        field("consumers", q.consumers, plausible_count, &mut fields);
+        count_field("consumers", q.consumers, &mut fields);
         if !fields.is_empty() {
             bad.push((q.subject(), fields));
         }
@@ -283,5 +294,35 @@ mod tests {
             problems(&f),
             vec![("broker.api.value", Severity::Unknown, "/celery".into())]
         );
+    }
+
+    #[test]
+    fn missing_counts_are_unknown_never_zero() {
+        let mut snap = snapshot();
+        // As a proxy or a down node leaves them: no messages_ready; one without any count.
+        snap.queues = vec![
+            record(json!({"name": "jobs", "vhost": "v", "consumers": 0,
+                "messages_unacknowledged": 0})),
+            record(json!({"name": "celeryev.1", "vhost": "v"})),
+        ];
+        let f = run(&snap);
+        assert_eq!(
+            problems(&f),
+            vec![
+                ("broker.api.value", Severity::Unknown, "v/jobs".into()),
+                ("events.no-ttl", Severity::Warn, "v/celeryev.1".into()),
+            ]
+        );
+        let u = f.iter().find(|f| f.id == "broker.api.value").unwrap();
+        assert_eq!(
+            u.summary,
+            "2 queue record(s) with missing or impossible values: v/jobs no messages_ready; v/celeryev.1 no messages_ready, no messages_unacknowledged, no consumers; those figures were not used"
+        );
+        let t = f.iter().find(|f| f.id == "events.no-ttl").unwrap();
+        assert_eq!(
+            t.summary,
+            "event queue v/celeryev.1 has no message TTL or expiry (arguments or policy): message count unknown, consumers unknown"
+        );
+        assert!(!t.evidence.contains_key("messages_ready"));
     }
 }
