@@ -9,6 +9,7 @@ use super::cluster::{ChannelQos, ClusterFacts, gather_cluster};
 use super::lenient::{Merged, MergedList, merged_list};
 use super::model::{
     Channel, Connection, Consumer, Exchange, Listing, Node, NodeMemory, Overview, Policy, Queue,
+    Whole,
 };
 
 /// Which parts of the API a command reads.
@@ -115,7 +116,7 @@ pub async fn gather(
             need.queues,
             &queues_path,
             Some(Queue::COLUMNS),
-            lenient
+            lenient_whole
         ),
         list_if::<Connection>(
             client,
@@ -136,9 +137,9 @@ pub async fn gather(
             need.exchanges,
             &exchanges_path,
             Some(Exchange::COLUMNS),
-            plain,
+            whole,
         ),
-        list_if::<Policy>(client, need.policies, &policies_path, None, plain),
+        list_if::<Policy>(client, need.policies, &policies_path, None, whole),
         list_if::<Channel>(
             client,
             need.channels,
@@ -342,6 +343,25 @@ fn lenient<E: DeserializeOwned>(text: &str) -> Result<E, serde_json::Error> {
 
 fn plain<E: DeserializeOwned>(text: &str) -> Result<E, serde_json::Error> {
     serde_json::from_str(text)
+}
+
+/// A record that names its object (see [`Whole`]); one that does not is left out and counted.
+fn whole<E: DeserializeOwned + Whole>(text: &str) -> Result<E, serde_json::Error> {
+    named(serde_json::from_str(text)?)
+}
+
+/// [`lenient`], then [`whole`].
+fn lenient_whole<E: DeserializeOwned + Whole>(text: &str) -> Result<E, serde_json::Error> {
+    named(lenient(text)?)
+}
+
+fn named<E: Whole>(record: E) -> Result<E, serde_json::Error> {
+    match record.missing() {
+        None => Ok(record),
+        Some(field) => Err(serde::de::Error::custom(format!(
+            "a record without {field}"
+        ))),
+    }
 }
 
 /// A listing, decoded item by item; odd items are counted, not fatal.

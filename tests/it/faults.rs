@@ -844,3 +844,141 @@ fn control_characters_in_names_are_escaped_in_tables_and_intact_in_json() {
         )]
     );
 }
+
+/// `broker_routes` with other answers for some paths (matched before the others).
+fn routes_with(first: Vec<(&'static str, &str)>, queues: &str) -> Vec<(&'static str, String)> {
+    let mut routes: Vec<(&'static str, String)> =
+        first.into_iter().map(|(p, b)| (p, b.to_string())).collect();
+    routes.extend(broker_routes(
+        r#"[{"name":"rabbit@n1","running":true}]"#,
+        r#"{"memory":{}}"#,
+        queues,
+        "[]",
+    ));
+    routes
+}
+
+const ONE_QUEUE: &str = r#"[{"name":"celery","vhost":"/","messages_ready":0,"messages_unacknowledged":0,"consumers":1}]"#;
+
+#[test]
+fn empty_policy_and_exchange_records_are_counted_never_silent() {
+    // A `{}` among the policies is left out and counted; the real policy is still judged.
+    let url = fake_broker(routes_with(
+        vec![(
+            "/api/policies",
+            r#"[{},{"name":"ha","vhost":"/","pattern":".*","apply-to":"queues","priority":0,
+                 "definition":{"ha-mode":"all"}}]"#,
+        )],
+        ONE_QUEUE,
+    ));
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_no_panic(&r);
+    let problems = r.problems();
+    assert!(
+        problems.contains(&p("broker.api.skipped", "warn", "policies")),
+        "{r:#?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|(id, _, _)| id == "broker.policy.ha-mode"),
+        "{r:#?}"
+    );
+    // Only `{}` records: nothing was read, which is unknown, not "no policy, no exchange".
+    let url = fake_broker(routes_with(
+        vec![("/api/policies", "[{}]"), ("/api/exchanges", "[{},{}]")],
+        ONE_QUEUE,
+    ));
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_no_panic(&r);
+    assert_eq!(
+        (r.code, r.problems()),
+        (
+            3,
+            vec![
+                p("broker.api", "unknown", "exchanges"),
+                p("broker.api", "unknown", "policies"),
+            ]
+        ),
+        "{r:#?}"
+    );
+    let t = run_with(&url, &["doctor", "--only", "broker"]);
+    assert!(
+        t.stdout
+            .contains("none of the 2 item(s) of the list is the JSON expected"),
+        "{t:#?}"
+    );
+}
+
+#[test]
+fn a_nameless_queue_is_counted_and_never_given_a_fix() {
+    let url = fake_broker(routes_with(
+        vec![],
+        r#"[{"vhost":"lab-hidden","messages_ready":10000,"messages_unacknowledged":0,"consumers":0},
+            {"name":"","vhost":"lab-hidden","messages_ready":10000,"messages_unacknowledged":0,"consumers":0},
+            {"name":"celery","vhost":"lab-hidden","messages_ready":0,"messages_unacknowledged":0,"consumers":1}]"#,
+    ));
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_no_panic(&r);
+    assert_eq!(
+        (r.code, r.problems()),
+        (1, vec![p("broker.api.skipped", "warn", "queues")]),
+        "{r:#?}"
+    );
+    let t = run_with(&url, &["doctor", "--only", "broker"]);
+    assert!(!t.stdout.contains("''"), "{t:#?}");
+    assert!(
+        t.stdout
+            .contains("2 record(s) of the queues listing were not the JSON expected"),
+        "{t:#?}"
+    );
+    let q = run_with(&url, &["queues", "--format", "json"]);
+    assert_eq!(q.code, 0, "{q:#?}");
+    assert_eq!(q.json().as_array().map(Vec::len), Some(1), "{q:#?}");
+    assert!(
+        q.stderr.contains("2 record(s) of the queues listing"),
+        "{q:#?}"
+    );
+}
+
+#[test]
+fn a_version_that_is_no_version_is_unknown() {
+    let url = fake_broker(routes_with(
+        vec![(
+            "/api/overview",
+            r#"{"rabbitmq_version":"12","cluster_name":"c1","node":"rabbit@n1"}"#,
+        )],
+        ONE_QUEUE,
+    ));
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_no_panic(&r);
+    assert_eq!(
+        (r.code, r.problems()),
+        (3, vec![p("broker.api.value", "unknown", "rabbit@n1")]),
+        "{r:#?}"
+    );
+    let t = run_with(&url, &["doctor", "--only", "broker"]);
+    assert!(
+        t.stdout.contains(
+            r#"rabbitmq_version "12", which is no MAJOR.MINOR version: the version and RabbitMQ 4.x readiness checks were skipped"#
+        ),
+        "{t:#?}"
+    );
+}
+
+#[test]
+fn a_listing_nested_past_the_depth_limit_read_nothing_and_exits_3() {
+    let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+    let url = fake_broker(routes_with(vec![("/api/queues", deep.as_str())], ONE_QUEUE));
+    for format in ["table", "json"] {
+        let l = run_with(&url, &["queues", "--format", format]);
+        assert_no_panic(&l);
+        assert_eq!(l.code, 3, "{format}: {l:#?}");
+        assert!(
+            l.stderr
+                .contains("none of the 1 item(s) of the list is the JSON expected"),
+            "{format}: {l:#?}"
+        );
+        assert!(!l.stderr.contains("left out"), "{format}: {l:#?}");
+    }
+}

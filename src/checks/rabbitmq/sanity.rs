@@ -48,11 +48,18 @@ fn unknown(subject: &str, summary: String) -> Finding {
 fn overview(ctx: &Ctx, out: &mut Vec<Finding>) {
     let Some(ov) = &ctx.snap.overview else { return };
     let subject = ov.node.as_deref().unwrap_or(ctx.snap.host.as_str());
-    if ov.version().is_none() {
-        out.push(unknown(
+    match ov.version() {
+        None => out.push(unknown(
             subject,
             "the overview (/api/overview) has no rabbitmq_version: the broker should always send it; the version check was skipped".into(),
-        ));
+        )),
+        Some(v) if ov.major_minor().is_none() => out.push(unknown(
+            subject,
+            format!(
+                "the overview (/api/overview) has rabbitmq_version {v:?}, which is no MAJOR.MINOR version: the version and RabbitMQ 4.x readiness checks were skipped"
+            ),
+        )),
+        Some(_) => {}
     }
     if ov.rates_mode.as_deref() == Some("none") {
         out.push(
@@ -324,5 +331,24 @@ mod tests {
             "event queue v/celeryev.1 has no message TTL or expiry (arguments or policy): message count unknown, consumers unknown"
         );
         assert!(!t.evidence.contains_key("messages_ready"));
+    }
+
+    #[test]
+    fn a_version_that_is_no_version_is_unknown() {
+        let mut snap = snapshot();
+        snap.overview = Some(crate::broker::model::Overview {
+            rabbitmq_version: Some("12".into()),
+            node: Some("rabbit@n".into()),
+            ..Default::default()
+        });
+        let f = run(&snap);
+        assert_eq!(
+            problems(&f),
+            vec![("broker.api.value", Severity::Unknown, "rabbit@n".into())]
+        );
+        assert_eq!(
+            f[0].summary,
+            r#"the overview (/api/overview) has rabbitmq_version "12", which is no MAJOR.MINOR version: the version and RabbitMQ 4.x readiness checks were skipped"#
+        );
     }
 }
