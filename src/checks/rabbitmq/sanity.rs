@@ -5,7 +5,7 @@
 //! broker configured that way must not exit 3. Records that did not decode at all are counted.
 
 use super::Ctx;
-use crate::broker::model::{Node, plausible_bytes, plausible_count};
+use crate::broker::model::{Node, Queue, plausible_bytes, plausible_count};
 use crate::report::{Finding, Severity};
 
 /// How many records a summary names before "and N more".
@@ -198,9 +198,25 @@ fn count_field(name: &str, v: Option<f64>, into: &mut Vec<String>) {
     }
 }
 
+/// A queue record without state and without any count: the broker has not collected its
+/// statistics yet (it was declared within the last collect_statistics_interval, 5 s by
+/// default, as Celery's reply and event queues constantly are) or its metrics collector is off.
+/// Its counts are unknown and judged by no check, but nothing was lost on the way: ok, said.
+fn no_statistics_yet(q: &Queue) -> bool {
+    q.state.is_none()
+        && q.messages_ready.is_none()
+        && q.messages_unacknowledged.is_none()
+        && q.consumers.is_none()
+}
+
 fn queues(ctx: &Ctx, out: &mut Vec<Finding>) {
     let mut bad = Vec::new();
+    let mut fresh = Vec::new();
     for q in &ctx.snap.queues {
+        if no_statistics_yet(q) {
+            fresh.push(q.subject());
+            continue;
+        }
         let mut fields = Vec::new();
         count_field("messages_ready", q.messages_ready, &mut fields);
         count_field(
@@ -214,6 +230,21 @@ fn queues(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
     listing("queue", bad, out);
+    if let Some(first) = fresh.first() {
+        let mut named: Vec<String> = fresh.iter().take(NAMED).cloned().collect();
+        if fresh.len() > NAMED {
+            named.push(format!("and {} more", fresh.len() - NAMED));
+        }
+        out.push(
+            Finding::new("broker.stats.off", Severity::Ok, first)
+                .summary(format!(
+                    "{} queue(s) without statistics yet (no state nor counts: declared since the broker last collected statistics, or its metrics collector is off): {}; their counts are unknown and were not judged",
+                    fresh.len(),
+                    named.join(", ")
+                ))
+                .evidence("records", fresh.len() as f64),
+        );
+    }
 }
 
 fn connections(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -310,15 +341,29 @@ mod tests {
         snap.queues = vec![
             record(json!({"name": "jobs", "vhost": "v", "consumers": 0,
                 "messages_unacknowledged": 0})),
-            record(json!({"name": "celeryev.1", "vhost": "v"})),
+            record(json!({"name": "celeryev.1", "vhost": "v", "state": "down"})),
+            // Declared a moment ago: no statistics yet, said as ok, its counts unknown.
+            record(json!({"name": "celeryev.2", "vhost": "v"})),
         ];
         let f = run(&snap);
         assert_eq!(
             problems(&f),
             vec![
                 ("broker.api.value", Severity::Unknown, "v/jobs".into()),
+                ("broker.queue.state", Severity::Crit, "v/celeryev.1".into()),
                 ("events.no-ttl", Severity::Warn, "v/celeryev.1".into()),
+                ("events.no-ttl", Severity::Warn, "v/celeryev.2".into()),
             ]
+        );
+        let s = f.iter().find(|f| f.id == "broker.stats.off").unwrap();
+        assert_eq!(
+            (s.severity, s.subject.as_str()),
+            (Severity::Ok, "v/celeryev.2")
+        );
+        assert!(
+            s.summary.starts_with("1 queue(s) without statistics yet"),
+            "{}",
+            s.summary
         );
         let u = f.iter().find(|f| f.id == "broker.api.value").unwrap();
         assert_eq!(
