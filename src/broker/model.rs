@@ -840,6 +840,18 @@ client_properties.product_version,client_properties.connection_name";
     }
 }
 
+/// A connection's name and state alone: the light read that samples flow control again
+/// (`columns=name,state`, a few dozen bytes a connection).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct ConnectionState {
+    pub name: Option<String>,
+    pub state: Option<String>,
+}
+
+impl ConnectionState {
+    pub const COLUMNS: &'static str = "name,state";
+}
+
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct ConsumerQueue {
     pub name: Option<String>,

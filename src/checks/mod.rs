@@ -196,6 +196,7 @@ pub(crate) mod testing {
             // The health-check answers are replayed by tests/offline, through the client.
             cluster: Default::default(),
             skipped: Vec::new(),
+            flow: Default::default(),
         }
     }
 

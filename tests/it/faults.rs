@@ -987,3 +987,64 @@ fn a_listing_nested_past_the_depth_limit_read_nothing_and_exits_3() {
         assert!(!l.stderr.contains("left out"), "{format}: {l:#?}");
     }
 }
+
+#[test]
+fn a_publisher_in_flow_in_a_later_read_is_named_with_its_count() {
+    // The full listing and the first light read say running; the read 5.5 s later says flow,
+    // as a publisher throttled in half of the broker's samples looks.
+    let light_reads = Arc::new(AtomicU64::new(0));
+    let reads = Arc::clone(&light_reads);
+    let routes = routes_with(
+        vec![(
+            "/api/connections",
+            r#"[{"name":"10.0.0.5:5000 -> 10.0.0.1:5672","vhost":"/","user":"app","state":"running",
+                 "peer_host":"10.0.0.5","peer_port":5000,"timeout":60,"channels":1,
+                 "recv_oct_details":{"rate":52000.0},"send_oct_details":{"rate":100.0}}]"#,
+        )],
+        ONE_QUEUE,
+    );
+    let url = serve_with(move |request, s| {
+        let path = request_path(request);
+        let light = ["columns=name%2Cstate", "columns=name,state"];
+        if path.starts_with("/api/connections") && light.iter().any(|c| path.ends_with(c)) {
+            let n = reads.fetch_add(1, Ordering::SeqCst);
+            let state = if n == 0 { "running" } else { "flow" };
+            let body =
+                format!(r#"[{{"name":"10.0.0.5:5000 -> 10.0.0.1:5672","state":"{state}"}}]"#);
+            return respond(s, "200 OK", &body);
+        }
+        match routes.iter().find(|(prefix, _)| path.starts_with(prefix)) {
+            Some((_, body)) => respond(s, "200 OK", body),
+            None => respond(
+                s,
+                "500 Internal Server Error",
+                r#"{"reason":"scripted failure"}"#,
+            ),
+        }
+    });
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_no_panic(&r);
+    assert_eq!(light_reads.load(Ordering::SeqCst), 2, "{r:#?}");
+    assert_eq!(
+        (r.code, r.problems()),
+        (1, vec![p("broker.connections.flow", "warn", "/")]),
+        "{r:#?}"
+    );
+    let report = r.json();
+    let flow = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "broker.connections.flow")
+        .unwrap();
+    assert_eq!(
+        flow["summary"],
+        "1 connection(s) throttled by flow control in vhost /: 10.0.0.5:5000 (app, publisher, in flow in 1 of 3 reads)",
+        "{r:#?}"
+    );
+    assert_eq!(flow["evidence"]["state_reads"], 3, "{r:#?}");
+    // A listing takes one look: no light read, no wait.
+    let l = run_with(&url, &["connections"]);
+    assert_eq!(l.code, 0, "{l:#?}");
+    assert_eq!(light_reads.load(Ordering::SeqCst), 2, "{l:#?}");
+}
