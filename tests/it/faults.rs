@@ -594,7 +594,7 @@ fn fields_missing_with_the_metrics_collector_off_give_a_valid_report() {
     ));
     let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
     assert_no_panic(&r);
-    // Queues without state nor any count have no statistics (yet): said as ok, and their counts
+    // Queues without state nor consumer count have no statistics (yet): said as ok; their counts
     // are unknown, never 0: the event queue still lacks a TTL (warn: its depth is unknown, not
     // 0); nothing claims the mailbox has no consumer. Node checks have nothing to judge (ok).
     assert_eq!(
@@ -613,7 +613,7 @@ fn fields_missing_with_the_metrics_collector_off_give_a_valid_report() {
     assert_eq!(
         said,
         vec![
-            "3 queue(s) without statistics yet (no state nor counts: declared since the broker last collected statistics, or its metrics collector is off): /celery, jobs/celeryev.1f2e, /w1@h.celery.pidbox; their counts are unknown and were not judged"
+            "3 queue(s) without statistics yet (no state nor consumer count: declared since the broker last collected statistics, or its metrics collector is off): /celery, jobs/celeryev.1f2e, /w1@h.celery.pidbox; what they lack is unknown and was not judged"
         ],
         "{r:#?}"
     );

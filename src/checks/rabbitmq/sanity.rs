@@ -198,15 +198,13 @@ fn count_field(name: &str, v: Option<f64>, into: &mut Vec<String>) {
     }
 }
 
-/// A queue record without state and without any count: the broker has not collected its
+/// A queue record without state and without consumer count: the broker has not collected its
 /// statistics yet (it was declared within the last collect_statistics_interval, 5 s by
-/// default, as Celery's reply and event queues constantly are) or its metrics collector is off.
-/// Its counts are unknown and judged by no check, but nothing was lost on the way: ok, said.
+/// default, as Celery's reply and event queues constantly are; 3.10 sends the message counts
+/// a few seconds before state and consumers) or its metrics collector is off. What it lacks is
+/// unknown and judged by no check, but nothing was lost on the way: ok, said.
 fn no_statistics_yet(q: &Queue) -> bool {
-    q.state.is_none()
-        && q.messages_ready.is_none()
-        && q.messages_unacknowledged.is_none()
-        && q.consumers.is_none()
+    q.state.is_none() && q.consumers.is_none()
 }
 
 fn queues(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -238,7 +236,7 @@ fn queues(ctx: &Ctx, out: &mut Vec<Finding>) {
         out.push(
             Finding::new("broker.stats.off", Severity::Ok, first)
                 .summary(format!(
-                    "{} queue(s) without statistics yet (no state nor counts: declared since the broker last collected statistics, or its metrics collector is off): {}; their counts are unknown and were not judged",
+                    "{} queue(s) without statistics yet (no state nor consumer count: declared since the broker last collected statistics, or its metrics collector is off): {}; what they lack is unknown and was not judged",
                     fresh.len(),
                     named.join(", ")
                 ))
@@ -342,8 +340,11 @@ mod tests {
             record(json!({"name": "jobs", "vhost": "v", "consumers": 0,
                 "messages_unacknowledged": 0})),
             record(json!({"name": "celeryev.1", "vhost": "v", "state": "down"})),
-            // Declared a moment ago: no statistics yet, said as ok, its counts unknown.
+            // Declared a moment ago: no statistics yet, said as ok, its counts unknown; 3.10
+            // sends the message counts a few seconds before state and consumers.
             record(json!({"name": "celeryev.2", "vhost": "v"})),
+            record(json!({"name": "work", "vhost": "v", "messages_ready": 4,
+                "messages_unacknowledged": 0})),
         ];
         let f = run(&snap);
         assert_eq!(
@@ -361,7 +362,13 @@ mod tests {
             (Severity::Ok, "v/celeryev.2")
         );
         assert!(
-            s.summary.starts_with("1 queue(s) without statistics yet"),
+            s.summary
+                .starts_with("2 queue(s) without statistics yet (no state nor consumer count"),
+            "{}",
+            s.summary
+        );
+        assert!(
+            s.summary.contains(": v/celeryev.2, v/work;"),
             "{}",
             s.summary
         );
