@@ -30,29 +30,44 @@ Celery config: broker_transport_options = {'confirm_publish': False}.";
 pub const BROKER_API_VALUE: &str = "\
 What breaks: the checks of that figure did not run, so celtool says unknown (exit 3 unless
 something is critical) rather than a silent ok.
-Why: a field every healthy broker sends is missing (an overview without rabbitmq_version, a node
-without name, a node with mem_used but no mem_limit), or a value cannot be real: a limit of 0
+Why: a field every healthy broker sends is missing (an overview without rabbitmq_version or with
+one that is no version, such as \"12\"; a node without name; a node with mem_used but no
+mem_limit; a queue without messages_ready, messages_unacknowledged or consumers, as a proxy, an
+older API or a queue whose node is down leaves it), or a value cannot be real: a limit of 0
 (mem_limit, fd_total, proc_total), a negative or fractional count (consumers: -1), a count past
-10^15 or bytes past 10^18 (1e308). The finding names the record and the field. A proxy or an
-exporter rewriting the API, or a broken plugin, are the usual causes.
-Not this finding: a broker whose statistics are turned off leaves the figures out on purpose;
+10^15 or bytes past 10^18 (1e308). The finding names the record and the field. Such a count is
+unknown, never read as 0: a queue without messages_ready is judged neither empty nor backed up
+(no queues.no-consumers, no backlog), event queue findings say \"message count unknown\", and
+`celtool queues` shows it as - (null in JSON). A proxy or an exporter rewriting the API, or a
+broken plugin, are the usual causes.
+Not this finding: a node whose statistics are turned off leaves its figures out on purpose;
 that is broker.stats.off (ok), and a healthy broker configured so still exits 0.
-Fix: read the record (curl -u USER URL/api/nodes) and the broker's log; check what sits between
-celtool and the management API.";
+Fix: read the record (curl -u USER URL/api/nodes, URL/api/queues) and the broker's log; check
+what sits between celtool and the management API.";
 
 pub const BROKER_STATS_OFF: &str = "\
 Informational: the broker leaves these figures out on purpose, so the checks that need them were
 skipped: a node without any memory, disk, descriptor or process figures has its metrics
 collector off (management_agent.disable_metrics_collector = true); management.rates_mode = none
-publishes no message rates. This is ok, not unknown: nothing is wrong with the broker.
+publishes no message rates. A queue record without state nor consumer count has no statistics
+yet: it was declared since the broker last collected them (collect_statistics_interval, 5 s by
+default; Celery declares reply and event queues all the time; RabbitMQ 3.10 sends the message
+counts a few seconds before state and consumers); what it lacks is unknown (- in celtool
+queues, never 0) and judged by no check until the next run. A record with a state or a consumer
+count but without messages_ready (a proxy stripping fields) is broker.api.value (unknown).
+This is ok, not unknown: nothing is wrong with the broker.
 Fix: none needed; to have celtool check them, turn the collector on, or use rates_mode = basic.";
 
 pub const BROKER_API_SKIPPED: &str = "\
 What breaks: those records (queues, connections, consumers...) are left out of the checks; the
 rest of the listing was checked. One odd record never fails a whole listing.
 Why: a record whose fields do not have the types the management API documents (a name that is a
-number, a count that is a string). RabbitMQ writes an empty Erlang proplist as [] where an object
-is expected: celtool reads that as empty, so it is not counted here.
+number, a count that is a string), or that lacks what names its object: a queue without a name
+(or with an empty one), an exchange without a name, a policy without name, pattern or
+definition ({}). Such a record cannot be judged, and no fix is ever offered for it. RabbitMQ
+writes an empty Erlang proplist as [] where an object is expected: celtool reads that as empty,
+so it is not counted here. When every record of a listing is left out, nothing was read: that is
+broker.api (unknown) in doctor and exit 3 from a listing command, not a count.
 Fix: read the listing (curl -u USER URL/api/queues) for the odd record and report it to celtool
 with the broker version.";
 

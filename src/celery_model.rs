@@ -94,8 +94,9 @@ pub struct Queue<'a> {
     pub scope: Cow<'a, str>,
     pub name: Cow<'a, str>,
     pub kind: Kind,
-    /// Messages waiting, every priority bucket summed.
-    pub ready: u64,
+    /// Messages waiting, every priority bucket summed; `None` when the broker's record has no
+    /// (plausible) count: unknown, never read as empty (the sanity check names it).
+    pub ready: Option<u64>,
     /// Per-priority depths; empty when the broker keeps one depth.
     pub buckets: Vec<Bucket>,
     /// Delivered, not yet acknowledged; `None` when the broker does not count it per queue
@@ -300,7 +301,7 @@ mod tests {
             scope: "db5".into(),
             name: "celery".into(),
             kind: Kind::Task,
-            ready: 10,
+            ready: Some(10),
             buckets: vec![],
             unacked: None,
             consumers: None,

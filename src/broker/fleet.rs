@@ -106,19 +106,23 @@ pub fn kind(q: &model::Queue, kinds: &Classifier) -> Kind {
 }
 
 fn queue<'a>(q: &'a model::Queue, kind: Kind, kinds: &Classifier) -> Queue<'a> {
-    // Missing counts are 0, as the RabbitMQ checks have always read them (the sanity check
-    // names the impossible ones); the management API counts every one of them per queue.
+    // A count the record lacks, or has as an impossible number, is unknown (`None`), never 0:
+    // the sanity check names it and the Celery checks judge nothing on it.
     let ms = |v: Option<f64>| v.map(|v| v.max(0.0).round() as u64);
+    let known = |v: Option<f64>| model::count(v).map(|v| v as u64);
     Queue {
         scope: q.vhost().into(),
         name: q.name().into(),
         kind,
-        ready: q.ready() as u64,
+        ready: known(q.messages_ready),
         buckets: Vec::new(),
-        unacked: Some(q.unacked() as u64),
+        unacked: known(q.messages_unacknowledged),
         // The queue's own count lags a statistics interval behind the consumer listing: a worker
         // just started shows 0 there (a false events.no-consumer), so take the larger.
-        consumers: Some((q.consumers() as u64).max(kinds.listed_consumers(q))),
+        consumers: match (known(q.consumers), kinds.listed_consumers(q)) {
+            (n, 0) => n,
+            (n, listed) => Some(n.unwrap_or(0).max(listed)),
+        },
         message_ttl_ms: ms(q.message_ttl_ms()),
         expires_ms: ms(q.expires_ms()),
         publish_rate: q.publish_rate(),
@@ -161,7 +165,7 @@ fn count_result(f: &mut Fleet, q: &Queue) {
     r.sampled = r.queues;
     r.without_expiry += u64::from(q.expires_ms.is_none());
     r.per_task_queues += u64::from(celery::is_task_result_queue(&q.name));
-    r.messages += q.ready + q.unacked.unwrap_or(0);
+    r.messages += q.ready.unwrap_or(0) + q.unacked.unwrap_or(0);
 }
 
 #[cfg(test)]
@@ -199,7 +203,7 @@ mod tests {
         // event queue without TTL, 120 per-task result queues.
         let jobs = q("jobs");
         assert_eq!((jobs.kind, jobs.consumers), (Kind::Other, Some(0)));
-        assert!(jobs.ready > 0, "{jobs:?}");
+        assert!(jobs.ready > Some(0), "{jobs:?}");
         assert_eq!(jobs.subject(), "celtool-fixture/jobs");
         let gone = q("w9@gone.celery.pidbox");
         assert_eq!((gone.kind, gone.consumers), (Kind::Mailbox, Some(0)));

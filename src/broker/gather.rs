@@ -1,6 +1,9 @@
 //! Gathering: fetch what a command needs from the management API, concurrently, into a plain
 //! snapshot that the checks read without I/O.
 
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
 use futures_util::future::join_all;
 use serde::de::DeserializeOwned;
 
@@ -8,7 +11,8 @@ use super::client::{ApiError, Client};
 use super::cluster::{ChannelQos, ClusterFacts, gather_cluster};
 use super::lenient::{Merged, MergedList, merged_list};
 use super::model::{
-    Channel, Connection, Consumer, Exchange, Listing, Node, NodeMemory, Overview, Policy, Queue,
+    Channel, Connection, ConnectionState, Consumer, Exchange, Listing, Node, NodeMemory, Overview,
+    Policy, Queue, Whole,
 };
 
 /// Which parts of the API a command reads.
@@ -23,6 +27,9 @@ pub struct Need {
     pub policies: bool,
     /// `/api/channels`: publisher confirms.
     pub channels: bool,
+    /// Read the connections' states again over the run (see [`FlowSamples`]): doctor's
+    /// flow-control check; listings take one look.
+    pub flow_samples: bool,
 }
 
 impl Need {
@@ -35,7 +42,41 @@ impl Need {
         exchanges: true,
         policies: true,
         channels: true,
+        flow_samples: true,
     };
+}
+
+/// How far apart the first and the last read of the connections' states are: just over
+/// RabbitMQ's default collect_statistics_interval (5 s), the period at which the state the API
+/// shows changes, so the two come from different samples of the broker's own.
+pub const FLOW_SPREAD: Duration = Duration::from_millis(5_500);
+
+/// Flow control read more than once: a publisher throttled in half of the broker's samples is
+/// missed by one read half the time. The full connection listing is one read; a light one
+/// (`name,state`) goes out with it at the start, and when a connection is publishing and not
+/// yet seen in flow, one more [`FLOW_SPREAD`] after the start, if the run's deadline allows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlowSamples {
+    /// Reads of the connections' states that answered, the full listing included.
+    pub reads: usize,
+    /// Per connection name, how many of those reads found it in flow.
+    pub in_flow: BTreeMap<String, usize>,
+}
+
+impl FlowSamples {
+    pub fn add<'a>(&mut self, states: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) {
+        self.reads += 1;
+        for (name, state) in states {
+            if state == Some("flow") {
+                *self.in_flow.entry(name.to_string()).or_default() += 1;
+            }
+        }
+    }
+
+    /// In how many reads the connection `name` was in flow.
+    pub fn in_flow(&self, name: &str) -> usize {
+        self.in_flow.get(name).copied().unwrap_or(0)
+    }
 }
 
 /// A part of the API that could not be read, and why.
@@ -68,6 +109,8 @@ pub struct Snapshot {
     pub skipped: Vec<(&'static str, usize)>,
     /// Health checks, deprecated features in use, channel QoS (read with the nodes).
     pub cluster: ClusterFacts,
+    /// The connections' states read more than once (doctor); empty when not asked for.
+    pub flow: FlowSamples,
 }
 
 /// Fetch everything `need` names at once. The first failure of the overview (or, without it,
@@ -96,7 +139,10 @@ pub async fn gather(
     );
     let channels_path = scoped("channels");
     let vhost_path = ["vhosts", vhost.unwrap_or("")];
+    let start = Instant::now();
+    let sample = need.flow_samples && need.connections;
     let (
+        first_states,
         vhost_check,
         overview,
         nodes,
@@ -107,6 +153,13 @@ pub async fn gather(
         policies,
         channels,
     ) = tokio::join!(
+        list_if::<ConnectionState>(
+            client,
+            sample,
+            &conns_path,
+            Some(ConnectionState::COLUMNS),
+            plain,
+        ),
         fetch_if::<serde_json::Value>(client, vhost.is_some(), &vhost_path, Some("name")),
         overview_and_cluster(client, need, vhost),
         nodes_and_memory(client, need.nodes),
@@ -115,7 +168,7 @@ pub async fn gather(
             need.queues,
             &queues_path,
             Some(Queue::COLUMNS),
-            lenient
+            lenient_whole
         ),
         list_if::<Connection>(
             client,
@@ -136,9 +189,9 @@ pub async fn gather(
             need.exchanges,
             &exchanges_path,
             Some(Exchange::COLUMNS),
-            plain,
+            whole,
         ),
-        list_if::<Policy>(client, need.policies, &policies_path, None, plain),
+        list_if::<Policy>(client, need.policies, &policies_path, None, whole),
         list_if::<Channel>(
             client,
             need.channels,
@@ -186,9 +239,13 @@ pub async fn gather(
         gaps: Vec::new(),
         skipped,
         cluster,
+        flow: FlowSamples::default(),
     };
     if let Some(e) = failed_as_a_whole(&need, &mut gaps) {
         return Err(e);
+    }
+    if sample && !gaps.iter().any(|g| g.what == "connections") {
+        snap.flow = flow_samples(client, &conns_path, start, first_states, &snap.connections).await;
     }
     if need.nodes && need.channels && !gaps.iter().any(|g| g.what == "channels") {
         snap.cluster.channels = Some(snap.channels.iter().map(ChannelQos::from).collect());
@@ -196,6 +253,51 @@ pub async fn gather(
     gaps.extend(memory_gaps);
     snap.gaps = gaps;
     Ok(snap)
+}
+
+/// The reads of the connections' states: the one sent at `start`, the full listing, and one
+/// more [`FLOW_SPREAD`] after `start` when some connection publishes (bytes in) and is not yet
+/// seen in flow, and the run's deadline leaves room for it. A light read that fails is no read
+/// (the full listing stands); it is no gap.
+async fn flow_samples(
+    client: &Client,
+    path: &[&str],
+    start: Instant,
+    first: Option<Result<Listing<ConnectionState>, ApiError>>,
+    connections: &[Connection],
+) -> FlowSamples {
+    let mut samples = FlowSamples::default();
+    let light = |l: &Listing<ConnectionState>, s: &mut FlowSamples| {
+        s.add(
+            l.items
+                .iter()
+                .map(|c| (c.name.as_deref().unwrap_or(""), c.state.as_deref())),
+        )
+    };
+    if let Some(Ok(l)) = &first {
+        light(l, &mut samples);
+    }
+    samples.add(connections.iter().map(|c| (c.name(), c.state.as_deref())));
+    let publishing = connections.iter().any(|c| {
+        c.recv_rate() > 0.0
+            && c.state.as_deref() == Some("running")
+            && samples.in_flow(c.name()) == 0
+    });
+    let at = start + FLOW_SPREAD;
+    let room = client
+        .budget()
+        .deadline()
+        .is_none_or(|(end, _)| at + client.budget().start_wait() < end);
+    if publishing && room {
+        tokio::time::sleep_until(at.into()).await;
+        let again = client
+            .get_listing::<ConnectionState>(path, Some(ConnectionState::COLUMNS), plain)
+            .await;
+        if let Ok(l) = &again {
+            light(l, &mut samples);
+        }
+    }
+    samples
 }
 
 /// A failing overview means nothing else is worth reporting; without an overview, the first
@@ -342,6 +444,25 @@ fn lenient<E: DeserializeOwned>(text: &str) -> Result<E, serde_json::Error> {
 
 fn plain<E: DeserializeOwned>(text: &str) -> Result<E, serde_json::Error> {
     serde_json::from_str(text)
+}
+
+/// A record that names its object (see [`Whole`]); one that does not is left out and counted.
+fn whole<E: DeserializeOwned + Whole>(text: &str) -> Result<E, serde_json::Error> {
+    named(serde_json::from_str(text)?)
+}
+
+/// [`lenient`], then [`whole`].
+fn lenient_whole<E: DeserializeOwned + Whole>(text: &str) -> Result<E, serde_json::Error> {
+    named(lenient(text)?)
+}
+
+fn named<E: Whole>(record: E) -> Result<E, serde_json::Error> {
+    match record.missing() {
+        None => Ok(record),
+        Some(field) => Err(serde::de::Error::custom(format!(
+            "a record without {field}"
+        ))),
+    }
 }
 
 /// A listing, decoded item by item; odd items are counted, not fatal.

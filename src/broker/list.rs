@@ -28,7 +28,8 @@ pub type ItemDecoder<E> = fn(&str) -> Result<E, serde_json::Error>;
 
 /// The items of the JSON array `r` holds, each decoded by `decode`. An item that does not
 /// decode is left out and counted (one odd record never fails a whole listing); a body that is
-/// not a JSON array at all is an error.
+/// not a JSON array at all is an error, and so is one whose every item was left out: nothing
+/// was read (`[[[...]]]` nested past serde_json's depth limit is one such item).
 pub fn decode_list_by<E: DeserializeOwned>(
     mut r: impl BufRead,
     decode: ItemDecoder<E>,
@@ -118,6 +119,11 @@ pub fn decode_list_by<E: DeserializeOwned>(
     loop {
         let buf = r.fill_buf().map_err(|e| e.to_string())?;
         if buf.is_empty() {
+            if items.is_empty() && skipped > 0 {
+                return Err(format!(
+                    "none of the {skipped} item(s) of the list is the JSON expected"
+                ));
+            }
             items.shrink_to_fit();
             return Ok(Listing { items, skipped });
         }
@@ -247,5 +253,19 @@ mod tests {
         })
         .unwrap();
         assert_eq!((l.items, l.skipped), (vec![1, 3], 1));
+        // Every item left out: nothing was read.
+        let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+        let l = decode_list_by::<Vec<serde_json::Value>>(BufReader::new(deep.as_bytes()), |t| {
+            serde_json::from_str(t)
+        });
+        assert_eq!(
+            l.unwrap_err(),
+            "none of the 1 item(s) of the list is the JSON expected"
+        );
+        let typed = decode_list::<u8>(BufReader::new(&b"[\"x\"]"[..])).unwrap_err();
+        assert_eq!(
+            typed,
+            "none of the 1 item(s) of the list is the JSON expected"
+        );
     }
 }

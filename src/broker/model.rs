@@ -55,6 +55,15 @@ pub fn bytes(v: Option<f64>) -> Option<f64> {
     v.filter(|v| plausible_bytes(*v))
 }
 
+/// A record that lacks what names its object (a queue, exchange or policy without a name; a
+/// policy without pattern or definition) decodes, but no check can judge it and no fix can name
+/// it (`rabbitmqctl purge_queue -p v ''`): the listing leaves it out and counts it, as a record
+/// that did not decode (`broker.api.skipped`).
+pub trait Whole {
+    /// The first field the record lacks, if any.
+    fn missing(&self) -> Option<&'static str>;
+}
+
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct Overview {
     pub rabbitmq_version: Option<String>,
@@ -114,6 +123,13 @@ rates_mode,object_totals";
             .as_deref()
             .or(self.product_version.as_deref())
             .or(self.management_version.as_deref())
+    }
+
+    /// (major, minor) of [`Self::version`]; `None` when it has none or it is no version
+    /// (`"12"`): the sanity check says so, the version checks are skipped.
+    pub fn major_minor(&self) -> Option<(u32, u32)> {
+        let mut parts = self.version()?.split(['.', '-', '+']);
+        Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
     }
 }
 
@@ -436,6 +452,37 @@ struct QueueWire {
 }
 
 const NO_NAMES: &Option<Vec<String>> = &None;
+
+impl Whole for Queue {
+    /// Every queue has a name that is not empty (the server names anonymous ones amq.gen-...).
+    fn missing(&self) -> Option<&'static str> {
+        self.name
+            .as_deref()
+            .is_none_or(str::is_empty)
+            .then_some("name")
+    }
+}
+
+impl Whole for Exchange {
+    /// The default exchange's name is "" (present); a record without one is no exchange.
+    fn missing(&self) -> Option<&'static str> {
+        self.name.is_none().then_some("name")
+    }
+}
+
+impl Whole for Policy {
+    fn missing(&self) -> Option<&'static str> {
+        if self.name.as_deref().is_none_or(str::is_empty) {
+            Some("name")
+        } else if self.pattern.is_none() {
+            Some("pattern")
+        } else if self.definition.is_none() {
+            Some("definition")
+        } else {
+            None
+        }
+    }
+}
 
 impl Queue {
     pub fn slave_nodes(&self) -> &Option<Vec<String>> {
@@ -791,6 +838,18 @@ client_properties.product_version,client_properties.connection_name";
     pub fn product(&self) -> Option<&str> {
         self.client_properties.as_ref()?.product.as_deref()
     }
+}
+
+/// A connection's name and state alone: the light read that samples flow control again
+/// (`columns=name,state`, a few dozen bytes a connection).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct ConnectionState {
+    pub name: Option<String>,
+    pub state: Option<String>,
+}
+
+impl ConnectionState {
+    pub const COLUMNS: &'static str = "name,state";
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

@@ -129,7 +129,19 @@ pub(crate) mod testing {
         }
     }
 
-    pub fn queue(json: serde_json::Value) -> Queue {
+    /// A queue record as the management API sends it: the counts it leaves out are 0, as a
+    /// broker always sends them (see [`record`] for a record that really lacks them).
+    pub fn queue(mut json: serde_json::Value) -> Queue {
+        if let Some(o) = json.as_object_mut() {
+            for key in ["messages_ready", "messages_unacknowledged", "consumers"] {
+                o.entry(key).or_insert(serde_json::json!(0));
+            }
+        }
+        record(json)
+    }
+
+    /// A queue record exactly as given, missing counts and all.
+    pub fn record(json: serde_json::Value) -> Queue {
         serde_json::from_value(json).expect("test queue")
     }
 
@@ -184,6 +196,7 @@ pub(crate) mod testing {
             // The health-check answers are replayed by tests/offline, through the client.
             cluster: Default::default(),
             skipped: Vec::new(),
+            flow: Default::default(),
         }
     }
 

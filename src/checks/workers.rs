@@ -510,7 +510,8 @@ fn traffic(
         q.vhost() == v.vhost
             && crate::broker::celery::is_uuid_queue(q.name())
             && q.ready() > 0.0
-            && q.consumers() == 0.0
+            // "No consumer" only when the broker said so, not from a count it left out.
+            && crate::broker::model::count(q.consumers) == Some(0.0)
     });
     let results: Vec<&WorkerReport> = conf
         .iter()

@@ -37,6 +37,7 @@ pub const NEED: Need = Need {
     exchanges: true,
     policies: false,
     channels: false,
+    flow_samples: false,
 };
 
 /// Read the broker snapshot, plan the vhosts and ask their workers. When a part of the API

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::{complete_snapshot, emit_listing, flag_regex, warn_skipped};
 use crate::broker::celery::{Classifier, QueueKind};
 use crate::broker::gather::Need;
-use crate::broker::model::Queue;
+use crate::broker::model::{Queue, count};
 use crate::cli::{QueueSort, QueuesArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
@@ -25,9 +25,11 @@ pub struct QueueRow {
     pub name: String,
     pub kind: QueueKind,
     pub state: Option<String>,
-    pub ready: f64,
-    pub unacked: f64,
-    pub consumers: f64,
+    /// `None` (`null`, `-` in tables) when the broker's record has no plausible count: unknown,
+    /// never shown as 0.
+    pub ready: Option<f64>,
+    pub unacked: Option<f64>,
+    pub consumers: Option<f64>,
     pub publish_rate: Option<f64>,
     pub deliver_rate: Option<f64>,
     pub message_ttl_ms: Option<f64>,
@@ -41,9 +43,9 @@ impl QueueRow {
             vhost: q.vhost().to_string(),
             name: q.name().to_string(),
             kind,
-            ready: q.ready(),
-            unacked: q.unacked(),
-            consumers: q.consumers(),
+            ready: count(q.messages_ready),
+            unacked: count(q.messages_unacknowledged),
+            consumers: count(q.consumers),
             publish_rate: q.publish_rate(),
             deliver_rate: q.deliver_rate(),
             message_ttl_ms: q.message_ttl_ms(),
@@ -70,7 +72,8 @@ pub fn run(s: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, Erro
     let mut queues = std::mem::take(&mut snap.queues);
     queues.retain(|q| {
         (args.kind.is_empty() || args.kind.contains(&kinds.queue_kind(q)))
-            && q.ready() >= args.min_ready as f64
+            // An unknown depth may be over the bar: it is kept, shown as `-`.
+            && count(q.messages_ready).is_none_or(|r| r >= args.min_ready as f64)
             && name_filter.as_ref().is_none_or(|re| re.is_match(q.name()))
     });
     top(&mut queues, args.sort, args.limit);
@@ -91,21 +94,27 @@ pub fn run(s: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, Erro
 
 /// Sort the queues in place, largest first by `by`, then by vhost and name (which together
 /// are unique, so an unstable sort gives one order), and keep the first `limit`: with a limit
-/// only those are sorted.
+/// only those are sorted. Unknown counts come after every known one, not among the empty
+/// queues; a missing rate still sorts as 0 (a queue that did not move has none).
 fn top(queues: &mut Vec<Queue>, by: QueueSort, limit: Option<usize>) {
-    let key = |q: &Queue| -> f64 {
+    let key = |q: &Queue| -> Option<f64> {
         match by {
-            QueueSort::Name => 0.0,
-            QueueSort::Ready => q.ready(),
-            QueueSort::Unacked => q.unacked(),
-            QueueSort::Consumers => q.consumers(),
-            QueueSort::Publish => q.publish_rate().unwrap_or(0.0),
-            QueueSort::Deliver => q.deliver_rate().unwrap_or(0.0),
+            QueueSort::Name => Some(0.0),
+            QueueSort::Ready => count(q.messages_ready),
+            QueueSort::Unacked => count(q.messages_unacknowledged),
+            QueueSort::Consumers => count(q.consumers),
+            QueueSort::Publish => Some(q.publish_rate().unwrap_or(0.0)),
+            QueueSort::Deliver => Some(q.deliver_rate().unwrap_or(0.0)),
         }
     };
+    let known_first = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => b.total_cmp(&a),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    };
     let order = |a: &Queue, b: &Queue| -> Ordering {
-        key(b)
-            .total_cmp(&key(a))
+        known_first(key(a), key(b))
             .then_with(|| a.vhost().cmp(b.vhost()))
             .then_with(|| a.name().cmp(b.name()))
     };
@@ -148,14 +157,19 @@ fn cells(r: &QueueRow) -> Vec<String> {
         r.vhost.clone(),
         r.name.clone(),
         r.kind.name().to_string(),
-        fmt_count(r.ready),
-        fmt_count(r.unacked),
-        fmt_count(r.consumers),
+        known(r.ready),
+        known(r.unacked),
+        known(r.consumers),
         fmt_rate(r.publish_rate),
         fmt_rate(r.deliver_rate),
         ms(r.message_ttl_ms),
         ms(r.expires_ms),
     ]
+}
+
+/// A count, or `-` when unknown.
+fn known(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), fmt_count)
 }
 
 fn table(style: &Style, rows: &[QueueRow]) -> String {
@@ -171,24 +185,29 @@ fn prometheus(rows: &[QueueRow]) -> String {
             ("queue", r.name.as_str()),
             ("kind", r.kind.name()),
         ];
-        e.gauge(
-            "celtool_queue_messages_ready",
-            "Ready messages in the queue.",
-            &labels,
-            r.ready,
-        );
-        e.gauge(
-            "celtool_queue_messages_unacked",
-            "Unacknowledged messages in the queue.",
-            &labels,
-            r.unacked,
-        );
-        e.gauge(
-            "celtool_queue_consumers",
-            "Consumers of the queue.",
-            &labels,
-            r.consumers,
-        );
+        // An unknown count is no sample (a gauge at 0 would be a lie).
+        let counts = [
+            (
+                "celtool_queue_messages_ready",
+                "Ready messages in the queue.",
+                r.ready,
+            ),
+            (
+                "celtool_queue_messages_unacked",
+                "Unacknowledged messages in the queue.",
+                r.unacked,
+            ),
+            (
+                "celtool_queue_consumers",
+                "Consumers of the queue.",
+                r.consumers,
+            ),
+        ];
+        for (name, help, value) in counts {
+            if let Some(v) = value {
+                e.gauge(name, help, &labels, v);
+            }
+        }
         if let Some(p) = r.publish_rate {
             e.gauge(
                 "celtool_queue_publish_per_second",
@@ -254,5 +273,23 @@ mod tests {
         assert_eq!(ms(Some(5000.0)), "5s");
         assert_eq!(ms(Some(1500.0)), "1500ms");
         assert_eq!(ms(None), "-");
+    }
+
+    #[test]
+    fn unknown_counts_sort_after_the_known_ones_and_show_as_dashes() {
+        let unknown: Queue =
+            serde_json::from_value(serde_json::json!({"name": "u", "vhost": "/"})).unwrap();
+        let mut queues = vec![queue("z", 0.0), unknown, queue("a", 0.0), queue("m", 3.0)];
+        top(&mut queues, QueueSort::Ready, None);
+        assert_eq!(names(&queues), vec!["m", "a", "z", "u"]);
+        top(&mut queues, QueueSort::Ready, Some(3));
+        assert_eq!(names(&queues), vec!["m", "a", "z"]);
+        let row = QueueRow::new(&queues[0], QueueKind::Other);
+        assert_eq!((row.ready, row.unacked), (Some(3.0), None));
+        assert_eq!(&cells(&row)[3..6], ["3", "-", "-"]);
+        assert_eq!(
+            serde_json::to_value(&row).unwrap()["unacked"],
+            serde_json::Value::Null
+        );
     }
 }

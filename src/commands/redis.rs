@@ -130,7 +130,8 @@ pub fn queue_rows(fleet: &Fleet, db: i64) -> Vec<QueueRow> {
             db,
             name: q.name.to_string(),
             kind: q.kind,
-            ready: q.ready,
+            // LLEN always answers: a Redis depth is never unknown.
+            ready: q.ready.unwrap_or(0),
             priorities: q
                 .buckets
                 .iter()

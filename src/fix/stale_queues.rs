@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use super::{Change, Plan};
 use crate::broker::celery::is_event_queue;
-use crate::broker::model::{Consumer, Queue};
+use crate::broker::model::{Consumer, Queue, count};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -16,7 +16,9 @@ pub struct Options {
 
 /// One `DeleteQueue` per event queue with no consumer, per the consumers list (fresher than
 /// the queue's consumer count, which lags by the statistics interval). The deletion itself is
-/// conditional on the queue still being unused.
+/// conditional on the queue still being unused. A queue whose counts the broker did not send
+/// (no statistics yet, or a record stripped of them) is left alone: nothing irreversible is
+/// done on unknown figures.
 pub fn plan(opts: &Options, queues: &[Queue], consumers: &[Consumer]) -> Plan {
     let consumed: HashSet<(String, String)> =
         consumers.iter().filter_map(Consumer::queue_key).collect();
@@ -25,7 +27,14 @@ pub fn plan(opts: &Options, queues: &[Queue], consumers: &[Consumer]) -> Plan {
         ..Plan::default()
     };
     for q in queues.iter().filter(|q| is_event_queue(q.name())) {
-        let messages = q.ready() + q.unacked();
+        let (Some(ready), Some(unacked), Some(_)) = (
+            count(q.messages_ready),
+            count(q.messages_unacknowledged),
+            count(q.consumers),
+        ) else {
+            continue;
+        };
+        let messages = ready + unacked;
         let has_ttl = q.message_ttl_ms().is_some() && q.expires_ms().is_some();
         if q.consumers() > 0.0
             || consumed.contains(&(q.vhost().to_string(), q.name().to_string()))
@@ -48,7 +57,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn queue(v: serde_json::Value) -> Queue {
+    /// A record as the broker sends it, its missing counts 0.
+    fn queue(mut v: serde_json::Value) -> Queue {
+        for key in ["messages_ready", "messages_unacknowledged", "consumers"] {
+            v.as_object_mut().unwrap().entry(key).or_insert(json!(0));
+        }
         serde_json::from_value(v).unwrap()
     }
 
@@ -63,6 +76,11 @@ mod tests {
             ),
             queue(json!({"name": "celeryev.d", "vhost": "v", "consumers": 0})),
             queue(json!({"name": "celery", "vhost": "v", "consumers": 0, "messages_ready": 9})),
+            // Declared a moment ago, or stripped by a proxy: its counts are unknown.
+            serde_json::from_value(json!({"name": "celeryev.e", "vhost": "v"})).unwrap(),
+            serde_json::from_value(json!({"name": "celeryev.f", "vhost": "v", "consumers": 0,
+                "messages_unacknowledged": 0}))
+            .unwrap(),
         ];
         let consumers: Vec<Consumer> = vec![
             serde_json::from_value(json!({

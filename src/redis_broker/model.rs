@@ -25,7 +25,7 @@ pub fn fleet(snap: &RedisSnapshot) -> Fleet<'_> {
                 scope: scope.clone().into(),
                 name: q.name.as_str().into(),
                 kind,
-                ready,
+                ready: Some(ready),
                 buckets: q
                     .buckets
                     .iter()
@@ -52,7 +52,7 @@ pub fn fleet(snap: &RedisSnapshot) -> Fleet<'_> {
                 scope: scope.clone().into(),
                 name: r.key.as_str().into(),
                 kind: Kind::Reply,
-                ready: r.len,
+                ready: Some(r.len),
                 buckets: vec![],
                 unacked: None,
                 consumers: None,
@@ -186,7 +186,7 @@ mod tests {
         let q = &f.queues[0];
         assert_eq!(
             (q.kind, q.ready, q.buckets.len(), q.consumers, q.unacked),
-            (Kind::Task, 0, 4, None, None)
+            (Kind::Task, Some(0), 4, None, None)
         );
         assert_eq!(q.subject(), "db13/celery");
         assert_eq!(q.growth(), Some(0.0));

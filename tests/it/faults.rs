@@ -594,48 +594,117 @@ fn fields_missing_with_the_metrics_collector_off_give_a_valid_report() {
     ));
     let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
     assert_no_panic(&r);
-    // Missing counts read as none: the event queue lacks a TTL (warn, as it holds nothing), the
-    // mailbox has no consumer (warn); node checks have nothing to judge and stay silent.
+    // Queues without state nor consumer count have no statistics (yet): said as ok; their counts
+    // are unknown, never 0: the event queue still lacks a TTL (warn: its depth is unknown, not
+    // 0); nothing claims the mailbox has no consumer. Node checks have nothing to judge (ok).
     assert_eq!(
         (r.code, r.problems()),
-        (
-            1,
-            vec![
-                p("celery.mailbox.no-consumer", "warn", "/w1@h.celery.pidbox"),
-                p("events.no-ttl", "warn", "jobs/celeryev.1f2e"),
-            ]
-        ),
+        (1, vec![p("events.no-ttl", "warn", "jobs/celeryev.1f2e")]),
+        "{r:#?}"
+    );
+    let report = r.json();
+    let said: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "broker.stats.off" && f["subject"] == "/celery")
+        .filter_map(|f| f["summary"].as_str())
+        .collect();
+    assert_eq!(
+        said,
+        vec![
+            "3 queue(s) without statistics yet (no state nor consumer count: declared since the broker last collected statistics, or its metrics collector is off): /celery, jobs/celeryev.1f2e, /w1@h.celery.pidbox; what they lack is unknown and was not judged"
+        ],
         "{r:#?}"
     );
     let t = run_with(&url, &["doctor", "--only", "broker"]);
     assert_no_panic(&t);
     assert_eq!(t.code, 1, "{t:#?}");
-    assert!(
-        t.stdout.contains(
-            "event queue jobs/celeryev.1f2e has no message TTL or expiry (arguments or policy): 0 message(s) and no consumer"
-        ),
-        "{t:#?}"
-    );
-    assert!(
-        t.stdout.ends_with(&format!(
-            "celtool: WARNING: 0 critical, 2 warning, 0 unknown, 2 ok (broker {url}/, all vhosts)\n"
-        )),
-        "{t:#?}"
-    );
+    let said = "event queue jobs/celeryev.1f2e has no message TTL or expiry (arguments or policy): message count unknown, consumers unknown";
+    assert!(t.stdout.contains(said), "{said}: {t:#?}");
+    assert!(!t.stdout.contains("0 message(s)"), "{t:#?}");
     for args in [["queues"], ["connections"]] {
         let l = run_with(&url, &args);
         assert_no_panic(&l);
         assert_eq!((l.code, l.stderr.as_str()), (0, ""), "{l:#?}");
     }
     let q = run_with(&url, &["queues", "--format", "json"]);
-    let ready: Vec<_> = q
+    for key in ["ready", "unacked", "consumers"] {
+        let values: Vec<_> = q
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q[key].clone())
+            .collect();
+        assert_eq!(values, vec![serde_json::Value::Null; 3], "{key}: {q:#?}");
+    }
+}
+
+#[test]
+fn a_queue_without_messages_ready_is_unknown_not_empty() {
+    // A proxy strips messages_ready from the 10 000-message queue nobody consumes.
+    let url = fake_broker(broker_routes(
+        r#"[{"name":"rabbit@n1","running":true}]"#,
+        r#"{"memory":{}}"#,
+        r#"[{"name":"idle","vhost":"/","messages_ready":0,"messages_unacknowledged":0,"consumers":1},
+            {"name":"jobs","vhost":"/","messages_unacknowledged":0,"consumers":0},
+            {"name":"busy","vhost":"/","messages_ready":7,"messages_unacknowledged":0,"consumers":1},
+            {"name":"celeryev.9a","vhost":"/","messages_unacknowledged":0,"consumers":0}]"#,
+        "[]",
+    ));
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_no_panic(&r);
+    assert_eq!(
+        (r.code, r.problems()),
+        (
+            3,
+            vec![
+                p("broker.api.value", "unknown", "/jobs"),
+                p("events.no-ttl", "warn", "/celeryev.9a"),
+            ]
+        ),
+        "{r:#?}"
+    );
+    let t = run_with(&url, &["doctor", "--only", "broker"]);
+    for said in [
+        "2 queue record(s) with missing or impossible values: /jobs no messages_ready; /celeryev.9a no messages_ready; those figures were not used",
+        "event queue /celeryev.9a has no message TTL or expiry (arguments or policy): message count unknown, no consumer",
+    ] {
+        assert!(t.stdout.contains(said), "{said}: {t:#?}");
+    }
+    assert!(
+        t.stdout
+            .contains("celtool: UNKNOWN: 0 critical, 1 warning, 1 unknown"),
+        "{t:#?}"
+    );
+    // The listing shows `-` / null and sorts the unknown depth after every known one.
+    let q = run_with(&url, &["queues", "--format", "json"]);
+    assert_eq!(q.code, 0, "{q:#?}");
+    let rows: Vec<(String, serde_json::Value)> = q
         .json()
         .as_array()
         .unwrap()
         .iter()
-        .map(|q| q["ready"].clone())
+        .map(|q| (q["name"].as_str().unwrap().to_string(), q["ready"].clone()))
         .collect();
-    assert_eq!(ready, vec![serde_json::json!(0); 3], "{q:#?}");
+    assert_eq!(
+        rows,
+        vec![
+            ("busy".to_string(), serde_json::json!(7)),
+            ("idle".to_string(), serde_json::json!(0)),
+            ("celeryev.9a".to_string(), serde_json::Value::Null),
+            ("jobs".to_string(), serde_json::Value::Null),
+        ],
+        "{q:#?}"
+    );
+    let t = run_with(&url, &["queues"]);
+    let jobs = t.stdout.lines().find(|l| l.contains("jobs")).unwrap_or("");
+    assert_eq!(
+        jobs.split_whitespace().collect::<Vec<_>>()[..6],
+        ["/", "jobs", "other", "-", "0", "0"],
+        "{t:#?}"
+    );
 }
 
 /// Words that mean a number was mangled on its way to the output.
@@ -667,7 +736,8 @@ fn huge_and_negative_numbers_do_not_panic_or_print_nonsense() {
              "recv_oct_details":{"rate":-1e308},"send_oct_details":{"rate":18446744073709551615}}]"#,
     ));
     // Impossible values are said (unknown, naming record and field), never judged: no
-    // headroom of 1e308 / 1e308, no backlog of 1e308 messages, no talker at 1e308 B/s.
+    // headroom of 1e308 / 1e308, no backlog of 1e308 messages, no talker at 1e308 B/s, no
+    // "no consumer" from `consumers: -1`.
     for format in ["table", "json", "prometheus", "nagios"] {
         let r = run_with(&url, &["doctor", "--only", "broker", "--format", format]);
         assert_no_panic(&r);
@@ -681,7 +751,6 @@ fn huge_and_negative_numbers_do_not_panic_or_print_nonsense() {
             p("broker.api.value", "unknown", "/celery"),
             p("broker.api.value", "unknown", "c1"),
             p("broker.api.value", "unknown", "rabbit@n1"),
-            p("events.no-consumer", "warn", "/celeryev.x"),
         ]
     );
     let t = run_with(&url, &["doctor", "--only", "broker"]);
@@ -713,7 +782,7 @@ fn control_characters_in_names_are_escaped_in_tables_and_intact_in_json() {
         r#"[{"name":"rabbit@n1","running":true}]"#,
         r#"{"memory":{}}"#,
         &format!(
-            r#"[{{"name":{},"vhost":{},"messages_ready":5,"consumers":0}}]"#,
+            r#"[{{"name":{},"vhost":{},"messages_ready":5,"messages_unacknowledged":0,"consumers":0}}]"#,
             enc(queue),
             enc(vhost)
         ),
@@ -863,4 +932,202 @@ fn refused_credentials_and_a_passed_deadline_answer_in_every_format() {
             }
         }
     }
+}
+/// `broker_routes` with other answers for some paths (matched before the others).
+fn routes_with(first: Vec<(&'static str, &str)>, queues: &str) -> Vec<(&'static str, String)> {
+    let mut routes: Vec<(&'static str, String)> =
+        first.into_iter().map(|(p, b)| (p, b.to_string())).collect();
+    routes.extend(broker_routes(
+        r#"[{"name":"rabbit@n1","running":true}]"#,
+        r#"{"memory":{}}"#,
+        queues,
+        "[]",
+    ));
+    routes
+}
+
+const ONE_QUEUE: &str = r#"[{"name":"celery","vhost":"/","messages_ready":0,"messages_unacknowledged":0,"consumers":1}]"#;
+
+#[test]
+fn empty_policy_and_exchange_records_are_counted_never_silent() {
+    // A `{}` among the policies is left out and counted; the real policy is still judged.
+    let url = fake_broker(routes_with(
+        vec![(
+            "/api/policies",
+            r#"[{},{"name":"ha","vhost":"/","pattern":".*","apply-to":"queues","priority":0,
+                 "definition":{"ha-mode":"all"}}]"#,
+        )],
+        ONE_QUEUE,
+    ));
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_no_panic(&r);
+    let problems = r.problems();
+    assert!(
+        problems.contains(&p("broker.api.skipped", "warn", "policies")),
+        "{r:#?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|(id, _, _)| id == "broker.policy.ha-mode"),
+        "{r:#?}"
+    );
+    // Only `{}` records: nothing was read, which is unknown, not "no policy, no exchange".
+    let url = fake_broker(routes_with(
+        vec![("/api/policies", "[{}]"), ("/api/exchanges", "[{},{}]")],
+        ONE_QUEUE,
+    ));
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_no_panic(&r);
+    assert_eq!(
+        (r.code, r.problems()),
+        (
+            3,
+            vec![
+                p("broker.api", "unknown", "exchanges"),
+                p("broker.api", "unknown", "policies"),
+            ]
+        ),
+        "{r:#?}"
+    );
+    let t = run_with(&url, &["doctor", "--only", "broker"]);
+    assert!(
+        t.stdout
+            .contains("none of the 2 item(s) of the list is the JSON expected"),
+        "{t:#?}"
+    );
+}
+
+#[test]
+fn a_nameless_queue_is_counted_and_never_given_a_fix() {
+    let url = fake_broker(routes_with(
+        vec![],
+        r#"[{"vhost":"lab-hidden","messages_ready":10000,"messages_unacknowledged":0,"consumers":0},
+            {"name":"","vhost":"lab-hidden","messages_ready":10000,"messages_unacknowledged":0,"consumers":0},
+            {"name":"celery","vhost":"lab-hidden","messages_ready":0,"messages_unacknowledged":0,"consumers":1}]"#,
+    ));
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_no_panic(&r);
+    assert_eq!(
+        (r.code, r.problems()),
+        (1, vec![p("broker.api.skipped", "warn", "queues")]),
+        "{r:#?}"
+    );
+    let t = run_with(&url, &["doctor", "--only", "broker"]);
+    assert!(!t.stdout.contains("''"), "{t:#?}");
+    assert!(
+        t.stdout
+            .contains("2 record(s) of the queues listing were not the JSON expected"),
+        "{t:#?}"
+    );
+    let q = run_with(&url, &["queues", "--format", "json"]);
+    assert_eq!(q.code, 0, "{q:#?}");
+    assert_eq!(q.json().as_array().map(Vec::len), Some(1), "{q:#?}");
+    assert!(
+        q.stderr.contains("2 record(s) of the queues listing"),
+        "{q:#?}"
+    );
+}
+
+#[test]
+fn a_version_that_is_no_version_is_unknown() {
+    let url = fake_broker(routes_with(
+        vec![(
+            "/api/overview",
+            r#"{"rabbitmq_version":"12","cluster_name":"c1","node":"rabbit@n1"}"#,
+        )],
+        ONE_QUEUE,
+    ));
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_no_panic(&r);
+    assert_eq!(
+        (r.code, r.problems()),
+        (3, vec![p("broker.api.value", "unknown", "rabbit@n1")]),
+        "{r:#?}"
+    );
+    let t = run_with(&url, &["doctor", "--only", "broker"]);
+    assert!(
+        t.stdout.contains(
+            r#"rabbitmq_version "12", which is no MAJOR.MINOR version: the version and RabbitMQ 4.x readiness checks were skipped"#
+        ),
+        "{t:#?}"
+    );
+}
+
+#[test]
+fn a_listing_nested_past_the_depth_limit_read_nothing_and_exits_3() {
+    let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+    let url = fake_broker(routes_with(vec![("/api/queues", deep.as_str())], ONE_QUEUE));
+    for format in ["table", "json"] {
+        let l = run_with(&url, &["queues", "--format", format]);
+        assert_no_panic(&l);
+        assert_eq!(l.code, 3, "{format}: {l:#?}");
+        assert!(
+            l.stderr
+                .contains("none of the 1 item(s) of the list is the JSON expected"),
+            "{format}: {l:#?}"
+        );
+        assert!(!l.stderr.contains("left out"), "{format}: {l:#?}");
+    }
+}
+
+#[test]
+fn a_publisher_in_flow_in_a_later_read_is_named_with_its_count() {
+    // The full listing and the first light read say running; the read 5.5 s later says flow,
+    // as a publisher throttled in half of the broker's samples looks.
+    let light_reads = Arc::new(AtomicU64::new(0));
+    let reads = Arc::clone(&light_reads);
+    let routes = routes_with(
+        vec![(
+            "/api/connections",
+            r#"[{"name":"10.0.0.5:5000 -> 10.0.0.1:5672","vhost":"/","user":"app","state":"running",
+                 "peer_host":"10.0.0.5","peer_port":5000,"timeout":60,"channels":1,
+                 "recv_oct_details":{"rate":52000.0},"send_oct_details":{"rate":100.0}}]"#,
+        )],
+        ONE_QUEUE,
+    );
+    let url = serve_with(move |request, s| {
+        let path = request_path(request);
+        let light = ["columns=name%2Cstate", "columns=name,state"];
+        if path.starts_with("/api/connections") && light.iter().any(|c| path.ends_with(c)) {
+            let n = reads.fetch_add(1, Ordering::SeqCst);
+            let state = if n == 0 { "running" } else { "flow" };
+            let body =
+                format!(r#"[{{"name":"10.0.0.5:5000 -> 10.0.0.1:5672","state":"{state}"}}]"#);
+            return respond(s, "200 OK", &body);
+        }
+        match routes.iter().find(|(prefix, _)| path.starts_with(prefix)) {
+            Some((_, body)) => respond(s, "200 OK", body),
+            None => respond(
+                s,
+                "500 Internal Server Error",
+                r#"{"reason":"scripted failure"}"#,
+            ),
+        }
+    });
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_no_panic(&r);
+    assert_eq!(light_reads.load(Ordering::SeqCst), 2, "{r:#?}");
+    assert_eq!(
+        (r.code, r.problems()),
+        (1, vec![p("broker.connections.flow", "warn", "/")]),
+        "{r:#?}"
+    );
+    let report = r.json();
+    let flow = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "broker.connections.flow")
+        .unwrap();
+    assert_eq!(
+        flow["summary"],
+        "1 connection(s) throttled by flow control in vhost /: 10.0.0.5:5000 (app, publisher, in flow in 1 of 3 reads)",
+        "{r:#?}"
+    );
+    assert_eq!(flow["evidence"]["state_reads"], 3, "{r:#?}");
+    // A listing takes one look: no light read, no wait.
+    let l = run_with(&url, &["connections"]);
+    assert_eq!(l.code, 0, "{l:#?}");
+    assert_eq!(light_reads.load(Ordering::SeqCst), 2, "{l:#?}");
 }

@@ -134,6 +134,8 @@ fn unicode_and_control_characters_in_queue_names_are_escaped() {
 fn prometheus_label_values_carry_no_raw_control_characters() {
     let v = Vhost::new("promnames");
     v.declare("evil\u{1b}[31m\u{0}q\"\\", json!({}));
+    // A queue's counts (its gauges) come with the broker's first statistics of it.
+    v.wait_ready("evil\u{1b}[31m\u{0}q\"\\", 0);
     let r = run(celtool().args(["queues", "--vhost", &v.name, "--format", "prometheus"]));
     assert_eq!(r.code, 0, "{r:#?}");
     assert!(

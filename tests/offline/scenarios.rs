@@ -88,7 +88,15 @@ fn doctor_fix_reads_each_endpoint_once() {
         "{run:#?}"
     );
     let counts = r.counts();
-    let not_once: Vec<_> = counts.iter().filter(|(_, n)| **n != 1).collect();
+    // The connections' states are read three times on purpose (flow control, see
+    // `celtool explain broker.connections.flow`): a light read at the start, the listing, and
+    // one more 5.5 s later as a recorded connection publishes. Every other endpoint once.
+    let sampled = ("GET".to_string(), format!("/api/vhosts/{V}/connections"));
+    assert_eq!(counts.get(&sampled), Some(&3), "{counts:#?}");
+    let not_once: Vec<_> = counts
+        .iter()
+        .filter(|(k, n)| **n != 1 && **k != sampled)
+        .collect();
     assert!(not_once.is_empty(), "{counts:#?}");
     assert!(counts.keys().all(|(m, _)| m == "GET"), "{counts:#?}");
     // Every endpoint the recording holds was asked for (the health checks a 3.10 broker lacks

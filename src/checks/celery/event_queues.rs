@@ -32,13 +32,18 @@ fn policy_command(vhost: &str) -> String {
 fn event_queue(q: &Queue, thresholds: &Thresholds, out: &mut Vec<Finding>) {
     let ttl = q.message_ttl_ms.map(|t| t as f64);
     let expires = q.expires_ms.map(|e| e as f64);
-    let ready = q.ready as f64;
-    // Event queues live where consumers are counted per queue (EventTransport::Queues).
-    let consumers = q.consumers.unwrap_or(0) as f64;
+    // Event queues live where consumers are counted per queue (EventTransport::Queues); a
+    // record without a count leaves it unknown (the sanity check names it), never 0.
+    let ready = q.ready.map(|r| r as f64);
+    let consumers = q.consumers.map(|c| c as f64);
     let evidence = |f: Finding| {
-        let mut f = f
-            .evidence("messages_ready", ready)
-            .evidence("consumers", consumers);
+        let mut f = f;
+        if let Some(r) = ready {
+            f = f.evidence("messages_ready", r);
+        }
+        if let Some(c) = consumers {
+            f = f.evidence("consumers", c);
+        }
         if let Some(t) = ttl {
             f = f.evidence("message_ttl_ms", t);
         }
@@ -53,15 +58,20 @@ fn event_queue(q: &Queue, thresholds: &Thresholds, out: &mut Vec<Finding>) {
             (None, Some(_)) => "message TTL",
             _ => "expiry",
         };
-        let severity = if consumers == 0.0 && ready > 0.0 {
+        let severity = if consumers == Some(0.0) && ready.is_some_and(|r| r > 0.0) {
             Severity::Crit
         } else {
             Severity::Warn
         };
-        let state = if consumers == 0.0 {
-            format!("{} message(s) and no consumer", fmt_count(ready))
-        } else {
-            format!("{} message(s), {consumers} consumer(s)", fmt_count(ready))
+        let messages = match ready {
+            Some(r) => format!("{} message(s)", fmt_count(r)),
+            None => "message count unknown".to_string(),
+        };
+        let state = match consumers {
+            Some(0.0) if ready.is_some() => format!("{messages} and no consumer"),
+            Some(0.0) => format!("{messages}, no consumer"),
+            Some(c) => format!("{messages}, {c} consumer(s)"),
+            None => format!("{messages}, consumers unknown"),
         };
         out.push(evidence(
             Finding::new("events.no-ttl", severity, q.subject())
@@ -73,13 +83,17 @@ fn event_queue(q: &Queue, thresholds: &Thresholds, out: &mut Vec<Finding>) {
         ));
         return;
     }
+    let Some(consumers) = consumers else { return };
     if consumers == 0.0 {
+        let holds = match ready {
+            Some(r) => format!("{} message(s)", fmt_count(r)),
+            None => "an unknown number of message(s)".to_string(),
+        };
         out.push(evidence(
             Finding::new("events.no-consumer", Severity::Warn, q.subject())
                 .summary(format!(
-                    "event queue {} has no consumer and holds {} message(s); it expires {} s after its last use",
+                    "event queue {} has no consumer and holds {holds}; it expires {} s after its last use",
                     q.subject(),
-                    fmt_count(ready),
                     expires.unwrap_or(0.0) / 1000.0
                 ))
                 .remedy(format!(
@@ -91,6 +105,7 @@ fn event_queue(q: &Queue, thresholds: &Thresholds, out: &mut Vec<Finding>) {
         return;
     }
     let id = "events.backlog";
+    let Some(ready) = ready else { return };
     let severity = level(&thresholds.get(id), ready);
     if severity != Severity::Ok {
         out.push(evidence(
@@ -109,13 +124,14 @@ fn event_queue(q: &Queue, thresholds: &Thresholds, out: &mut Vec<Finding>) {
 /// mailbox is a pub/sub channel: its `consumers` is `None`), so the remedy speaks rabbitmqctl.
 fn mailbox(q: &Queue, out: &mut Vec<Finding>) {
     let node = q.name.strip_suffix(".celery.pidbox").unwrap_or(&q.name);
+    let mut f = Finding::new("celery.mailbox.no-consumer", Severity::Warn, q.subject()).summary(
+        format!("worker {node} has a mailbox but nothing consumes it: the worker is gone or hung"),
+    );
+    if let Some(r) = q.ready {
+        f = f.evidence("messages_ready", r as f64);
+    }
     out.push(
-        Finding::new("celery.mailbox.no-consumer", Severity::Warn, q.subject())
-            .summary(format!(
-                "worker {node} has a mailbox but nothing consumes it: the worker is gone or hung"
-            ))
-            .evidence("messages_ready", q.ready as f64)
-            .remedy(format!(
+        f.remedy(format!(
                 "check the worker {node} on its host and restart it; delete the mailbox of a retired worker: rabbitmqctl delete_queue -p {} {}",
                 shell_word(&q.scope),
                 shell_word(&q.name)

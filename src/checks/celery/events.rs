@@ -179,8 +179,8 @@ fn traffic(fleet: &Fleet) -> Option<Traffic> {
                 if q.publish_rate.is_none() {
                     t.other_event_unrated += 1;
                 }
-                if q.ready > 0 {
-                    t.holding.push((q.name.to_string(), q.ready));
+                if let Some(ready) = q.ready.filter(|r| *r > 0) {
+                    t.holding.push((q.name.to_string(), ready));
                 }
             }
             Kind::Task => t.task_rate += q.publish_rate.unwrap_or(0.0),

@@ -21,7 +21,7 @@ pub fn check(fleet: &Fleet, thresholds: &Thresholds, out: &mut Vec<Finding>) {
 }
 
 /// `1200 (priority 0: 1000, 6: 200)`: the non-empty buckets, when there is more than one list.
-fn depth_text(q: &Queue) -> String {
+fn depth_text(q: &Queue, ready: u64) -> String {
     let parts: Vec<String> = q
         .buckets
         .iter()
@@ -31,11 +31,11 @@ fn depth_text(q: &Queue) -> String {
     if q.buckets.iter().any(|b| b.priority != 0 && b.messages > 0) {
         format!(
             "{} (priority {})",
-            fmt_count(q.ready as f64),
+            fmt_count(ready as f64),
             parts.join(", ")
         )
     } else {
-        fmt_count(q.ready as f64)
+        fmt_count(ready as f64)
     }
 }
 
@@ -54,7 +54,8 @@ fn bucket_evidence(mut f: Finding, q: &Queue) -> Finding {
 }
 
 /// Returns true when it reported the queue (so the backlog check does not repeat it). Only a
-/// broker that counts consumers per queue can say "none" (`Some(0)`).
+/// broker that counts consumers per queue can say "none" (`Some(0)`); an unknown depth is no
+/// backlog (the sanity check says it is unknown).
 fn no_consumers(
     broker: BrokerKind,
     q: &Queue,
@@ -62,10 +63,13 @@ fn no_consumers(
     out: &mut Vec<Finding>,
 ) -> bool {
     let id = "queues.no-consumers";
-    if q.consumers != Some(0) || q.ready == 0 {
+    let Some(ready) = q.ready.filter(|r| *r > 0) else {
+        return false;
+    };
+    if q.consumers != Some(0) {
         return false;
     }
-    let severity = level(&thresholds.get(id), q.ready as f64);
+    let severity = level(&thresholds.get(id), ready as f64);
     if severity == Severity::Ok {
         return false;
     }
@@ -80,7 +84,7 @@ fn no_consumers(
             (
                 format!(
                     "{} ready message(s) in {} and no consumer: nothing processes them",
-                    depth_text(q),
+                    depth_text(q, ready),
                     q.subject()
                 ),
                 format!(
@@ -92,7 +96,7 @@ fn no_consumers(
         BrokerKind::Redis => (
             format!(
                 "{} message(s) waiting in {} and no consumer connected: nothing processes them",
-                depth_text(q),
+                depth_text(q, ready),
                 q.subject()
             ),
             format!(
@@ -102,7 +106,7 @@ fn no_consumers(
     };
     let f = Finding::new(id, severity, q.subject())
         .summary(summary)
-        .evidence("messages_ready", q.ready as f64)
+        .evidence("messages_ready", ready as f64)
         .evidence("consumers", 0.0)
         .remedy(remedy);
     out.push(bucket_evidence(f, q));
@@ -111,13 +115,14 @@ fn no_consumers(
 
 fn backlog(broker: BrokerKind, q: &Queue, thresholds: &Thresholds, out: &mut Vec<Finding>) {
     let id = "queues.backlog";
-    let severity = level(&thresholds.get(id), q.ready as f64);
+    let Some(ready) = q.ready else { return };
+    let severity = level(&thresholds.get(id), ready as f64);
     if severity == Severity::Ok {
         return;
     }
     let growth = q.growth();
     // Seconds until empty at the rate it drains.
-    let eta = growth.filter(|n| *n < 0.0).map(|n| q.ready as f64 / -n);
+    let eta = growth.filter(|n| *n < 0.0).map(|n| ready as f64 / -n);
     let trend = match (growth, eta) {
         (Some(n), _) if n > 0.0 => format!("growing by {n:.1} msg/s"),
         (_, Some(eta)) => format!("draining, empty in about {}", fmt_duration_secs(eta)),
@@ -133,18 +138,18 @@ fn backlog(broker: BrokerKind, q: &Queue, thresholds: &Thresholds, out: &mut Vec
     let summary = match broker {
         BrokerKind::RabbitMq => format!(
             "{} ready messages in {} with {consumers}, {trend}",
-            depth_text(q),
+            depth_text(q, ready),
             q.subject()
         ),
         BrokerKind::Redis => format!(
             "{} message(s) waiting in {} ({consumers}), {trend}",
-            depth_text(q),
+            depth_text(q, ready),
             q.subject()
         ),
     };
     let mut f = Finding::new(id, severity, q.subject())
         .summary(summary)
-        .evidence("messages_ready", q.ready as f64)
+        .evidence("messages_ready", ready as f64)
         .remedy(format!(
             "add workers or concurrency for this queue (celery -A PROJ worker -Q {} --concurrency N); route slow tasks to their own queue",
             shell_word(&q.name)
@@ -182,7 +187,7 @@ mod tests {
             scope: "db5".into(),
             name: "celery".into(),
             kind: Kind::Task,
-            ready: buckets.iter().map(|b| b.1).sum(),
+            ready: Some(buckets.iter().map(|b| b.1).sum()),
             buckets: buckets
                 .iter()
                 .map(|&(priority, messages)| Bucket { priority, messages })

@@ -41,9 +41,12 @@ pub(super) fn answering_node(ctx: &Ctx) -> String {
 
 fn version(ctx: &Ctx, out: &mut Vec<Finding>) {
     let Some(ov) = &ctx.snap.overview else { return };
-    // No version at all is the sanity check's unknown (broker.api.value), not a guess here.
-    let Some(version) = ov.version() else { return };
-    let old = parse_major_minor(version).is_some_and(|v| v < (3, 8));
+    // No version at all, or one that is no version ("12"), is the sanity check's unknown
+    // (broker.api.value), not a guess here.
+    let (Some(version), Some(major_minor)) = (ov.version(), ov.major_minor()) else {
+        return;
+    };
+    let old = major_minor < (3, 8);
     let severity = if old { Severity::Warn } else { Severity::Ok };
     let cluster = ov.cluster_name.as_deref().unwrap_or("?");
     let node = answering_node(ctx);
@@ -55,20 +58,14 @@ fn version(ctx: &Ctx, out: &mut Vec<Finding>) {
             ""
         }
     ));
-    if let Some((major, minor)) = parse_major_minor(version) {
-        f = f
-            .evidence("version_major", major as f64)
-            .evidence("version_minor", minor as f64);
-    }
+    let (major, minor) = major_minor;
+    f = f
+        .evidence("version_major", major as f64)
+        .evidence("version_minor", minor as f64);
     if old {
         f = f.remedy("upgrade RabbitMQ (see rabbitmq.com/docs/upgrade)");
     }
     out.push(f);
-}
-
-fn parse_major_minor(v: &str) -> Option<(u32, u32)> {
-    let mut parts = v.split(['.', '-', '+']);
-    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }
 
 fn alarms(node: &Node, out: &mut Vec<Finding>) {

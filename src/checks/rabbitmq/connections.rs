@@ -30,15 +30,21 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
 }
 
 fn who(ctx: &Ctx, conns: &[&Connection]) -> String {
+    who_with(ctx, conns, |_| String::new())
+}
+
+/// [`who`], each connection's note (`, in flow in 1 of 3 reads`) added after its kind.
+fn who_with(ctx: &Ctx, conns: &[&Connection], note: impl Fn(&Connection) -> String) -> String {
     let mut names: Vec<String> = conns
         .iter()
         .take(NAMED)
         .map(|c| {
             format!(
-                "{} ({}, {})",
+                "{} ({}, {}{})",
                 c.peer(),
                 c.user.as_deref().unwrap_or("?"),
-                ctx.kinds.connection_kind(c).name()
+                ctx.kinds.connection_kind(c).name(),
+                note(c)
             )
         })
         .collect();
@@ -60,8 +66,20 @@ struct Selection<'a> {
 /// One finding for the connections of a vhost that a check selected, when their count reaches
 /// the ID's threshold.
 fn report(ctx: &Ctx, vhost: &str, hit: &[&Connection], sel: Selection, out: &mut Vec<Finding>) {
+    if let Some(f) = finding(ctx, vhost, hit, sel, who(ctx, hit)) {
+        out.push(f);
+    }
+}
+
+fn finding(
+    ctx: &Ctx,
+    vhost: &str,
+    hit: &[&Connection],
+    sel: Selection,
+    who: String,
+) -> Option<Finding> {
     if hit.is_empty() {
-        return;
+        return None;
     }
     let limits = ctx.thresholds.get(sel.id);
     let severity = if limits.warn.is_none() && limits.crit.is_none() {
@@ -70,19 +88,18 @@ fn report(ctx: &Ctx, vhost: &str, hit: &[&Connection], sel: Selection, out: &mut
         level(&limits, hit.len() as f64)
     };
     if severity == Severity::Ok {
-        return;
+        return None;
     }
-    out.push(
+    Some(
         Finding::new(sel.id, severity, vhost)
             .summary(format!(
-                "{} {} in vhost {vhost}: {}",
+                "{} {} in vhost {vhost}: {who}",
                 hit.len(),
-                sel.what,
-                who(ctx, hit)
+                sel.what
             ))
             .evidence("connections", hit.len() as f64)
             .remedy(sel.remedy),
-    );
+    )
 }
 
 fn blocked(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Finding>) {
@@ -100,11 +117,14 @@ fn blocked(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Finding>
     report(ctx, vhost, &hit, sel, out);
 }
 
+/// A connection is in flow when any read of its state said so (see `FlowSamples`); with more
+/// than one read, each is named with how many of them showed it.
 fn flow(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Finding>) {
+    let samples = &ctx.snap.flow;
     let hit: Vec<&Connection> = conns
         .iter()
         .copied()
-        .filter(|c| c.state.as_deref() == Some("flow"))
+        .filter(|c| c.state.as_deref() == Some("flow") || samples.in_flow(c.name()) > 0)
         .collect();
     let sel = Selection {
         id: "broker.connections.flow",
@@ -112,7 +132,19 @@ fn flow(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Finding>) {
         what: "connection(s) throttled by flow control",
         remedy: "find the queue that cannot keep up (celtool queues --sort publish); cut event traffic (workers without -E, --without-gossip); check the node's disk latency",
     };
-    report(ctx, vhost, &hit, sel, out);
+    if samples.reads < 2 {
+        return report(ctx, vhost, &hit, sel, out);
+    }
+    let who = who_with(ctx, &hit, |c| {
+        format!(
+            ", in flow in {} of {} reads",
+            samples.in_flow(c.name()),
+            samples.reads
+        )
+    });
+    if let Some(f) = finding(ctx, vhost, &hit, sel, who) {
+        out.push(f.evidence("state_reads", samples.reads as f64));
+    }
 }
 
 fn heartbeat(ctx: &Ctx, vhost: &str, conns: &[&Connection], out: &mut Vec<Finding>) {
@@ -196,6 +228,60 @@ mod tests {
 
     fn conn(json: serde_json::Value) -> crate::broker::model::Connection {
         serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn a_connection_in_flow_in_any_read_is_named_with_its_count() {
+        let mut snap = snapshot();
+        snap.connections = vec![
+            conn(
+                serde_json::json!({"name": "p1", "vhost": "w", "state": "running",
+                "peer_host": "10.0.0.5", "peer_port": 5000, "user": "u", "timeout": 60}),
+            ),
+            conn(
+                serde_json::json!({"name": "p2", "vhost": "w", "state": "flow",
+                "peer_host": "10.0.0.6", "peer_port": 5000, "user": "u", "timeout": 60}),
+            ),
+            conn(
+                serde_json::json!({"name": "idle", "vhost": "w", "state": "running",
+                "timeout": 60}),
+            ),
+        ];
+        // Three reads: p1 was in flow in the first, p2 in the full listing and the last.
+        snap.flow.add([
+            ("p1", Some("flow")),
+            ("p2", Some("running")),
+            ("idle", None),
+        ]);
+        snap.flow
+            .add([("p1", Some("running")), ("p2", Some("flow"))]);
+        snap.flow
+            .add([("p1", Some("running")), ("p2", Some("flow"))]);
+        let f = run(&snap);
+        assert_eq!(
+            problems(&f),
+            vec![("broker.connections.flow", Severity::Warn, "w".into())]
+        );
+        let flow = f
+            .iter()
+            .find(|f| f.id == "broker.connections.flow")
+            .unwrap();
+        assert_eq!(
+            flow.summary,
+            "2 connection(s) throttled by flow control in vhost w: 10.0.0.5:5000 (u, publisher, in flow in 1 of 3 reads), 10.0.0.6:5000 (u, publisher, in flow in 2 of 3 reads)"
+        );
+        assert_eq!(flow.evidence.get("state_reads"), Some(&3.0));
+        // One read (a listing, a recorded snapshot): the summary as it always was.
+        snap.flow = Default::default();
+        let f = run(&snap);
+        let flow = f
+            .iter()
+            .find(|f| f.id == "broker.connections.flow")
+            .unwrap();
+        assert_eq!(
+            flow.summary,
+            "1 connection(s) throttled by flow control in vhost w: 10.0.0.6:5000 (u, publisher)"
+        );
     }
 
     #[test]

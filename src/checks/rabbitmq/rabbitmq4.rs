@@ -41,9 +41,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
 
 /// (major, minor) of the broker, when the overview said.
 fn broker_version(ctx: &Ctx) -> Option<(u32, u32)> {
-    let v = ctx.snap.overview.as_ref()?.version()?;
-    let mut parts = v.split(['.', '-', '+']);
-    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+    ctx.snap.overview.as_ref()?.major_minor()
 }
 
 /// On 3.13 (the last 3.x, from which 4.0 is the next upgrade) and later, what 4.x refuses is a

@@ -5,7 +5,7 @@
 //! broker configured that way must not exit 3. Records that did not decode at all are counted.
 
 use super::Ctx;
-use crate::broker::model::{Node, plausible_bytes, plausible_count};
+use crate::broker::model::{Node, Queue, plausible_bytes, plausible_count};
 use crate::report::{Finding, Severity};
 
 /// How many records a summary names before "and N more".
@@ -48,11 +48,18 @@ fn unknown(subject: &str, summary: String) -> Finding {
 fn overview(ctx: &Ctx, out: &mut Vec<Finding>) {
     let Some(ov) = &ctx.snap.overview else { return };
     let subject = ov.node.as_deref().unwrap_or(ctx.snap.host.as_str());
-    if ov.version().is_none() {
-        out.push(unknown(
+    match ov.version() {
+        None => out.push(unknown(
             subject,
             "the overview (/api/overview) has no rabbitmq_version: the broker should always send it; the version check was skipped".into(),
-        ));
+        )),
+        Some(v) if ov.major_minor().is_none() => out.push(unknown(
+            subject,
+            format!(
+                "the overview (/api/overview) has rabbitmq_version {v:?}, which is no MAJOR.MINOR version: the version and RabbitMQ 4.x readiness checks were skipped"
+            ),
+        )),
+        Some(_) => {}
     }
     if ov.rates_mode.as_deref() == Some("none") {
         out.push(
@@ -147,6 +154,9 @@ fn listing(what: &str, bad: Vec<(String, Vec<String>)>, out: &mut Vec<Finding>) 
         return;
     };
     let subject = first.clone();
+    let missing = bad
+        .iter()
+        .any(|(_, fields)| fields.iter().any(|f| f.starts_with("no ")));
     let mut named: Vec<String> = bad
         .iter()
         .take(NAMED)
@@ -159,8 +169,13 @@ fn listing(what: &str, bad: Vec<(String, Vec<String>)>, out: &mut Vec<Finding>) 
         unknown(
             &subject,
             format!(
-                "{} {what} record(s) with impossible values: {}; those figures were not used",
+                "{} {what} record(s) with {} values: {}; those figures were not used",
                 bad.len(),
+                if missing {
+                    "missing or impossible"
+                } else {
+                    "impossible"
+                },
                 named.join("; ")
             ),
         )
@@ -174,28 +189,60 @@ fn field(name: &str, v: Option<f64>, ok: impl Fn(f64) -> bool, into: &mut Vec<St
     }
 }
 
+/// A count every record of its listing carries: its absence is named (`no consumers`) like
+/// an impossible value, since the checks would otherwise read it as 0.
+fn count_field(name: &str, v: Option<f64>, into: &mut Vec<String>) {
+    match v {
+        None => into.push(format!("no {name}")),
+        v => field(name, v, plausible_count, into),
+    }
+}
+
+/// A queue record without state and without consumer count: the broker has not collected its
+/// statistics yet (it was declared within the last collect_statistics_interval, 5 s by
+/// default, as Celery's reply and event queues constantly are; 3.10 sends the message counts
+/// a few seconds before state and consumers) or its metrics collector is off. What it lacks is
+/// unknown and judged by no check, but nothing was lost on the way: ok, said.
+fn no_statistics_yet(q: &Queue) -> bool {
+    q.state.is_none() && q.consumers.is_none()
+}
+
 fn queues(ctx: &Ctx, out: &mut Vec<Finding>) {
     let mut bad = Vec::new();
+    let mut fresh = Vec::new();
     for q in &ctx.snap.queues {
+        if no_statistics_yet(q) {
+            fresh.push(q.subject());
+            continue;
+        }
         let mut fields = Vec::new();
-        field(
-            "messages_ready",
-            q.messages_ready,
-            plausible_count,
-            &mut fields,
-        );
-        field(
+        count_field("messages_ready", q.messages_ready, &mut fields);
+        count_field(
             "messages_unacknowledged",
             q.messages_unacknowledged,
-            plausible_count,
             &mut fields,
         );
-        field("consumers", q.consumers, plausible_count, &mut fields);
+        count_field("consumers", q.consumers, &mut fields);
         if !fields.is_empty() {
             bad.push((q.subject(), fields));
         }
     }
     listing("queue", bad, out);
+    if let Some(first) = fresh.first() {
+        let mut named: Vec<String> = fresh.iter().take(NAMED).cloned().collect();
+        if fresh.len() > NAMED {
+            named.push(format!("and {} more", fresh.len() - NAMED));
+        }
+        out.push(
+            Finding::new("broker.stats.off", Severity::Ok, first)
+                .summary(format!(
+                    "{} queue(s) without statistics yet (no state nor consumer count: declared since the broker last collected statistics, or its metrics collector is off): {}; what they lack is unknown and was not judged",
+                    fresh.len(),
+                    named.join(", ")
+                ))
+                .evidence("records", fresh.len() as f64),
+        );
+    }
 }
 
 fn connections(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -282,6 +329,78 @@ mod tests {
         assert_eq!(
             problems(&f),
             vec![("broker.api.value", Severity::Unknown, "/celery".into())]
+        );
+    }
+
+    #[test]
+    fn missing_counts_are_unknown_never_zero() {
+        let mut snap = snapshot();
+        // As a proxy or a down node leaves them: no messages_ready; one without any count.
+        snap.queues = vec![
+            record(json!({"name": "jobs", "vhost": "v", "consumers": 0,
+                "messages_unacknowledged": 0})),
+            record(json!({"name": "celeryev.1", "vhost": "v", "state": "down"})),
+            // Declared a moment ago: no statistics yet, said as ok, its counts unknown; 3.10
+            // sends the message counts a few seconds before state and consumers.
+            record(json!({"name": "celeryev.2", "vhost": "v"})),
+            record(json!({"name": "work", "vhost": "v", "messages_ready": 4,
+                "messages_unacknowledged": 0})),
+        ];
+        let f = run(&snap);
+        assert_eq!(
+            problems(&f),
+            vec![
+                ("broker.api.value", Severity::Unknown, "v/jobs".into()),
+                ("broker.queue.state", Severity::Crit, "v/celeryev.1".into()),
+                ("events.no-ttl", Severity::Warn, "v/celeryev.1".into()),
+                ("events.no-ttl", Severity::Warn, "v/celeryev.2".into()),
+            ]
+        );
+        let s = f.iter().find(|f| f.id == "broker.stats.off").unwrap();
+        assert_eq!(
+            (s.severity, s.subject.as_str()),
+            (Severity::Ok, "v/celeryev.2")
+        );
+        assert!(
+            s.summary
+                .starts_with("2 queue(s) without statistics yet (no state nor consumer count"),
+            "{}",
+            s.summary
+        );
+        assert!(
+            s.summary.contains(": v/celeryev.2, v/work;"),
+            "{}",
+            s.summary
+        );
+        let u = f.iter().find(|f| f.id == "broker.api.value").unwrap();
+        assert_eq!(
+            u.summary,
+            "2 queue record(s) with missing or impossible values: v/jobs no messages_ready; v/celeryev.1 no messages_ready, no messages_unacknowledged, no consumers; those figures were not used"
+        );
+        let t = f.iter().find(|f| f.id == "events.no-ttl").unwrap();
+        assert_eq!(
+            t.summary,
+            "event queue v/celeryev.1 has no message TTL or expiry (arguments or policy): message count unknown, consumers unknown"
+        );
+        assert!(!t.evidence.contains_key("messages_ready"));
+    }
+
+    #[test]
+    fn a_version_that_is_no_version_is_unknown() {
+        let mut snap = snapshot();
+        snap.overview = Some(crate::broker::model::Overview {
+            rabbitmq_version: Some("12".into()),
+            node: Some("rabbit@n".into()),
+            ..Default::default()
+        });
+        let f = run(&snap);
+        assert_eq!(
+            problems(&f),
+            vec![("broker.api.value", Severity::Unknown, "rabbit@n".into())]
+        );
+        assert_eq!(
+            f[0].summary,
+            r#"the overview (/api/overview) has rabbitmq_version "12", which is no MAJOR.MINOR version: the version and RabbitMQ 4.x readiness checks were skipped"#
         );
     }
 }
