@@ -111,7 +111,20 @@ fn doctor_fix_reads_each_endpoint_once() {
         "doctor --fix offered no event-queue fix: {r:#?}"
     );
     let counts = gets(&log);
-    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n != 1).collect();
+    // The connections' states are read up to three times on purpose (flow control changes
+    // between the broker's samples; issue 22): a light `name,state` read, the full listing, and
+    // one more when a connection publishes. Every other endpoint exactly once.
+    let connections = format!("/api/vhosts/{}/connections", v.name);
+    let twice: Vec<_> = counts
+        .iter()
+        .filter(|(path, n)| {
+            if **path == connections {
+                !(1..=3).contains(*n)
+            } else {
+                **n != 1
+            }
+        })
+        .collect();
     assert!(
         twice.is_empty(),
         "endpoints not read exactly once: {counts:#?}"

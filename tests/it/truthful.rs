@@ -230,7 +230,7 @@ fn a_confirm_publisher_is_reported_with_its_connection() {
     assert!(
         conns
             .iter()
-            .any(|c| summary.contains(&format!("on connection {}", c["name"].as_str().unwrap()))),
+            .any(|c| summary.contains(&format!("of connection {}", c["name"].as_str().unwrap()))),
         "{summary}\n{conns:#?}"
     );
     if f["severity"] != "ok" {
