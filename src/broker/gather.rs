@@ -245,7 +245,15 @@ pub async fn gather(
         return Err(e);
     }
     if sample && !gaps.iter().any(|g| g.what == "connections") {
-        snap.flow = flow_samples(client, &conns_path, start, first_states, &snap.connections).await;
+        snap.flow = flow_samples(
+            client,
+            &conns_path,
+            start,
+            first_states,
+            &snap.connections,
+            &snap.channels,
+        )
+        .await;
     }
     if need.nodes && need.channels && !gaps.iter().any(|g| g.what == "channels") {
         snap.cluster.channels = Some(snap.channels.iter().map(ChannelQos::from).collect());
@@ -255,7 +263,8 @@ pub async fn gather(
     Ok(snap)
 }
 
-/// The reads of the connections' states: the one sent at `start`, the full listing, and one
+/// The reads of the connections' states: the one sent at `start`, the full listing, the
+/// channels' states (a connection one of whose channels is in flow), and one
 /// more [`FLOW_SPREAD`] after `start` when some connection publishes (bytes in) and is not yet
 /// seen in flow, and the run's deadline leaves room for it. A light read that fails is no read
 /// (the full listing stands); it is no gap.
@@ -265,6 +274,7 @@ async fn flow_samples(
     start: Instant,
     first: Option<Result<Listing<ConnectionState>, ApiError>>,
     connections: &[Connection],
+    channels: &[Channel],
 ) -> FlowSamples {
     let mut samples = FlowSamples::default();
     let light = |l: &Listing<ConnectionState>, s: &mut FlowSamples| {
@@ -278,6 +288,11 @@ async fn flow_samples(
         light(l, &mut samples);
     }
     samples.add(connections.iter().map(|c| (c.name(), c.state.as_deref())));
+    // The channels' states are one more look, taken with the channel listing: credit flow
+    // throttles a publishing channel as much as its connection.
+    if let Some(states) = channel_states(connections, channels) {
+        samples.add(states);
+    }
     let publishing = connections.iter().any(|c| {
         c.recv_rate() > 0.0
             && c.state.as_deref() == Some("running")
@@ -298,6 +313,35 @@ async fn flow_samples(
         }
     }
     samples
+}
+
+/// Each connection's state as its channels show it: `flow` when one of its channels is in flow.
+/// None when the channel listing carries no state (not asked, or an older recording).
+fn channel_states<'a>(
+    connections: &'a [Connection],
+    channels: &[Channel],
+) -> Option<Vec<(&'a str, Option<&'a str>)>> {
+    if !channels.iter().any(|c| c.state.is_some()) {
+        return None;
+    }
+    let throttled: std::collections::BTreeSet<&str> = channels
+        .iter()
+        .filter(|c| c.state.as_deref() == Some("flow"))
+        .map(Channel::connection_name)
+        .collect();
+    Some(
+        connections
+            .iter()
+            .map(|c| {
+                let state = if throttled.contains(c.name()) {
+                    "flow"
+                } else {
+                    "running"
+                };
+                (c.name(), Some(state))
+            })
+            .collect(),
+    )
 }
 
 /// A failing overview means nothing else is worth reporting; without an overview, the first
@@ -494,5 +538,36 @@ fn take<T>(
             gaps.push(Gap { what, error });
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_channel_in_flow_puts_its_connection_in_flow_for_that_read() {
+        let conn = |name: &str| -> Connection {
+            serde_json::from_value(serde_json::json!({"name": name, "state": "running"})).unwrap()
+        };
+        let chan = |conn: &str, state: Option<&str>| -> Channel {
+            serde_json::from_value(serde_json::json!({
+                "name": format!("{conn} (1)"), "state": state,
+                "connection_details": {"name": conn}
+            }))
+            .unwrap()
+        };
+        let conns = [conn("a"), conn("b")];
+        // An older recording: no channel state, no read.
+        assert_eq!(channel_states(&conns, &[chan("a", None)]), None);
+        let states = channel_states(
+            &conns,
+            &[chan("a", Some("running")), chan("b", Some("flow"))],
+        )
+        .unwrap();
+        assert_eq!(states, vec![("a", Some("running")), ("b", Some("flow"))]);
+        let mut samples = FlowSamples::default();
+        samples.add(states);
+        assert_eq!((samples.reads, samples.in_flow("b")), (1, 1));
     }
 }

@@ -959,6 +959,8 @@ pub struct Channel {
     pub name: Option<String>,
     pub vhost: Option<String>,
     pub user: Option<String>,
+    /// running, flow (credit flow throttles this channel's publishes), idle, ...
+    pub state: Option<String>,
     pub confirm: Option<bool>,
     pub messages_unconfirmed: Option<f64>,
     /// QoS: a global prefetch (`global_prefetch_count > 0`) is deprecated in 4.x.
@@ -971,7 +973,7 @@ pub struct Channel {
 }
 
 impl Channel {
-    pub const COLUMNS: &'static str = "name,vhost,user,confirm,messages_unconfirmed,\
+    pub const COLUMNS: &'static str = "name,vhost,user,state,confirm,messages_unconfirmed,\
 prefetch_count,global_prefetch_count,connection_details.name,connection_details.peer_host,connection_details.peer_port,\
 message_stats.confirm_details.rate,message_stats.publish_details.rate";
 
