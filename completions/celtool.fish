@@ -190,7 +190,7 @@ workers.queue-unserved\t''
 workers.results-unread\t''
 workers.task-events\t''
 workers.unreachable\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l max-per-id -d 'List at most N findings of each ID, the worst, and one "and K more like this" for the rest (status, exit code and counts include them all); 0 lists every finding' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l max-per-id -d 'List at most N findings of each ID, the worst, and one "and K more like this" for the rest (status, exit code and counts include them all); 0 lists every finding. Default: 20 in the table format; every finding in json, prometheus, nagios and --textfile' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l expect -d 'The workers that must answer ping: a COUNT (at least this many), or a PATTERN, a node-name glob like \'web*@*\' that an answering worker must match (repeat or comma-separate). A worker killed with kill -9 leaves no trace on the broker: only this finds it [default: the profile\'s expect_workers, else none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l textfile -d 'Also write the report as Prometheus metrics to FILE, atomically, for node_exporter\'s textfile collector (the name must end in .prom); a run that fails writes celtool_doctor_success 0' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l amqp-url -d 'The broker\'s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL\'s host on 5672, or 5671 with TLS when it is https]' -r

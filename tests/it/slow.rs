@@ -354,7 +354,37 @@ fn a_long_report_lists_the_worst_findings_of_each_id_and_counts_them_all() {
         }
     });
     let doctor = |extra: &[&str]| broker_doctor(&url, extra);
+    // A table lists 20 of each ID by default; a machine format every finding.
+    let r = broker_doctor_as(&url, "table", &[]);
+    assert_eq!(r.code, 2, "{r:#?}");
+    assert_eq!(
+        r.stdout.matches("  CRIT    queues.no-consumers  ").count(),
+        21,
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("queues.no-consumers  (+40 more)\n"),
+        "{}",
+        r.stdout
+    );
     let r = doctor(&[]);
+    assert_eq!(r.code, 2, "{r:#?}");
+    let all = crate::formats::check::valid_json("doctor", &r.stdout);
+    let subjects: Vec<&str> = all["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["id"] == "queues.no-consumers")
+        .map(|f| f["subject"].as_str().unwrap_or_default())
+        .collect();
+    let every: Vec<String> = (0..60).rev().map(|i| format!("/jobs{i:02}")).collect();
+    let mut sorted = subjects.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(sorted, every, "{}", r.stdout);
+    assert!(!r.stdout.contains("more)"), "{}", r.stdout);
+    // A cap the user sets holds in JSON too.
+    let r = doctor(&["--max-per-id", "20"]);
     assert_eq!(r.code, 2, "{r:#?}");
     // The long report, with its `more` finding, is what the schema says.
     let v = crate::formats::check::valid_json("doctor", &r.stdout);
