@@ -455,6 +455,97 @@ fn a_long_report_lists_the_worst_findings_of_each_id_and_counts_them_all() {
     crate::formats::check::valid_nagios("long doctor report", &r.stdout);
 }
 
+/// A broker with `n` task queues holding messages without a consumer, whose backlogs move
+/// between listings (the biggest in one is not the biggest in the next), and a queue `redo`
+/// whose redeliveries show in the last seconds' rates in one listing and only in the totals in
+/// the next: nothing about it changes but the numbers.
+fn moving_broker(n: usize) -> String {
+    let listings = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    serve_with(move |request, s| {
+        let path = request_path(request);
+        if path.starts_with("/api/overview") {
+            respond(
+                s,
+                "200 OK",
+                r#"{"rabbitmq_version":"3.10.8","node":"rabbit@n1"}"#,
+            );
+        } else if path.starts_with("/api/queues") {
+            let k = listings.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut queues: Vec<String> = (0..n)
+                .map(|i| {
+                    format!(
+                        r#"{{"name":"jobs{i:05}","vhost":"/","state":"running","type":"classic","messages_ready":{},
+                            "messages_unacknowledged":0,"consumers":0,"arguments":{{}},"policy":null,
+                            "effective_policy_definition":{{}}}}"#,
+                        100 + (i * 7 + k * 13) % n
+                    )
+                })
+                .collect();
+            let rates = if k.is_multiple_of(2) {
+                r#","redeliver_details":{"rate":3.0},"deliver_get_details":{"rate":4.0}"#
+            } else {
+                ""
+            };
+            queues.push(format!(
+                r#"{{"name":"redo","vhost":"/","state":"running","type":"classic","messages_ready":0,
+                    "messages_unacknowledged":0,"consumers":1,"arguments":{{}},"policy":null,
+                    "effective_policy_definition":{{}},
+                    "message_stats":{{"redeliver":300,"deliver_get":400{rates}}}}}"#
+            ));
+            respond(s, "200 OK", &format!("[{}]", queues.join(",")));
+        } else {
+            respond(s, "200 OK", "[]");
+        }
+    })
+}
+
+/// The series of an exposition: its sample lines without their values.
+fn series(exposition: &str) -> std::collections::BTreeSet<String> {
+    exposition
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.rsplit_once(' ').map_or(l, |(s, _)| s).to_string())
+        .collect()
+}
+
+#[test]
+fn consecutive_expositions_of_an_unchanged_broker_have_the_same_series() {
+    let url = moving_broker(60);
+    let expose = || {
+        let r = broker_doctor_as(&url, "prometheus", &[]);
+        assert_eq!(r.code, 2, "{r:#?}");
+        crate::formats::check::valid_prometheus("moving broker", &r.stdout);
+        r.stdout
+    };
+    let (one, two) = (expose(), expose());
+    assert_ne!(one, two, "the numbers moved");
+    assert_eq!(series(&one), series(&two), "{one}\n---\n{two}");
+    // Every finding is a series of its own; nothing is folded by default.
+    assert_eq!(
+        one.matches("celtool_finding_severity{id=\"queues.no-consumers\",")
+            .count(),
+        60,
+        "{one}"
+    );
+    assert!(!one.contains("more)") && !one.contains("unlisted"), "{one}");
+    assert!(
+        one.contains(
+            "celtool_queues_redeliveries_redeliver_share_ratio{subject=\"/redo\",host=\"127.0.0.1\"} 0.75\n"
+        ),
+        "{one}"
+    );
+    // A cap the user sets folds the rest into a count under a fixed name.
+    let capped = broker_doctor_as(&url, "prometheus", &["--max-per-id", "20"]);
+    crate::formats::check::valid_prometheus("capped", &capped.stdout);
+    assert!(
+        capped
+            .stdout
+            .contains("celtool_findings_unlisted{id=\"queues.no-consumers\"} 40\n"),
+        "{}",
+        capped.stdout
+    );
+}
+
 /// A broker that takes `lag` queue listings after the first to show a new policy on its event
 /// queue (RabbitMQ applies policies asynchronously; a busy one takes long). `usize::MAX`: never.
 fn lagging_policy_broker(lag: usize) -> String {
