@@ -546,6 +546,43 @@ fn consecutive_expositions_of_an_unchanged_broker_have_the_same_series() {
     );
 }
 
+#[test]
+fn thousands_of_findings_keep_the_nagios_status_line_short() {
+    // 2 036 queues without a consumer: the report that once printed one line of 8 666 bytes.
+    let url = moving_broker(2036);
+    let r = broker_doctor_as(&url, "nagios", &[]);
+    assert_eq!(r.code, 2, "{r:#?}");
+    let perf = crate::formats::check::valid_nagios("thousands of findings", &r.stdout);
+    let first = r.stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("CELTOOL CRITICAL: 2036 critical, 1 warning, 0 unknown: queues.no-consumers /jobs00000; "),
+        "{first}"
+    );
+    assert!(first.contains(" more | "), "{first}");
+    assert_eq!(
+        perf[..4],
+        [
+            "'crit'=2036;;;0",
+            "'warn'=1;;;0",
+            "'unknown'=0;;;0",
+            "'ok'=3;;;0"
+        ]
+    );
+    // The long text lists every problem, one a line.
+    let rest: Vec<&str> = r.stdout.lines().skip(1).collect();
+    assert_eq!(rest.len(), 2037, "{}", r.stdout);
+    assert!(
+        rest.contains(&"CRIT queues.no-consumers /jobs02035"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        rest.contains(&"WARN queues.redeliveries /redo"),
+        "{}",
+        r.stdout
+    );
+}
+
 /// A broker that takes `lag` queue listings after the first to show a new policy on its event
 /// queue (RabbitMQ applies policies asynchronously; a busy one takes long). `usize::MAX`: never.
 fn lagging_policy_broker(lag: usize) -> String {
