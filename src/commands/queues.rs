@@ -14,7 +14,7 @@ use crate::cli::{QueueSort, QueuesArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
 use crate::output::stream::LazyRows;
-use crate::output::table::{Align, render};
+use crate::output::table::{Align, render_fit};
 use crate::output::{Format, Printer, Style, fmt_count, fmt_rate};
 use crate::settings::Settings;
 
@@ -174,7 +174,13 @@ fn known(v: Option<f64>) -> String {
 
 fn table(style: &Style, rows: &[QueueRow]) -> String {
     let cells: Vec<Vec<String>> = rows.iter().map(cells).collect();
-    render(style, &HEADERS, &cells)
+    // At 80 columns the rates and limits give way to the name and the counts.
+    render_fit(
+        style,
+        &HEADERS,
+        &cells,
+        &["EXPIRES", "TTL", "PUBLISH/S", "DELIVER/S", "KIND"],
+    )
 }
 
 fn prometheus(rows: &[QueueRow]) -> String {
