@@ -89,7 +89,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --kind 'Only queues of these kinds (repeat or comma-separate)'
             cand --min-ready 'Only queues with at least this many ready messages'
             cand --name 'Only queues whose name matches this regular expression'
-            cand --limit 'Show at most this many queues'
+            cand --limit 'Show at most this many queues, the first by --sort; on a terminal 50 by default (a line says how many more), piped and in JSON every queue'
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
             cand --url 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]'
             cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'

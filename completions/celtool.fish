@@ -233,7 +233,7 @@ result\t'A result queue: a task id without dashes (amqp backend) or a client\'s 
 other\t''"
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l min-ready -d 'Only queues with at least this many ready messages' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l name -d 'Only queues whose name matches this regular expression' -r
-complete -c celtool -n "__fish_celtool_using_subcommand queues" -l limit -d 'Show at most this many queues' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l limit -d 'Show at most this many queues, the first by --sort; on a terminal 50 by default (a line says how many more), piped and in JSON every queue' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l url -d 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r

@@ -426,7 +426,8 @@ pub struct QueuesArgs {
     #[arg(long, value_name = "REGEX")]
     pub name: Option<String>,
 
-    /// Show at most this many queues
+    /// Show at most this many queues, the first by --sort; on a terminal 50 by default (a line
+    /// says how many more), piped and in JSON every queue
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
 }

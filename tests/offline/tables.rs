@@ -140,7 +140,13 @@ fn a_sized_pty_wraps_text_but_never_numbers() {
     }
     // 80 columns cannot hold ten columns: the low-value ones give way, one line per row, and
     // a line says which.
-    let narrow = on_pty(&r.url, Some(80), &[], &["queues", "--vhost", V]).unwrap();
+    let narrow = on_pty(
+        &r.url,
+        Some(80),
+        &[],
+        &["queues", "--vhost", V, "--limit", "1000"],
+    )
+    .unwrap();
     let lines: Vec<&str> = narrow.stdout.lines().collect();
     for l in &lines {
         assert!(
@@ -250,4 +256,32 @@ fn connections_fit_80_columns_one_line_each() {
     );
     // A header, a line per connection, the two lines of the note.
     assert_eq!(out.stdout.lines().count(), n + 3, "{}", out.stdout);
+}
+
+#[test]
+fn a_terminal_gets_the_worst_queues_first_and_a_line_saying_how_many_more() {
+    let r = Replay::start("celery");
+    let Some(out) = on_pty(&r.url, Some(200), &[], &["queues", "--vhost", V]) else {
+        return;
+    };
+    assert_eq!(out.code, 0, "{out:#?}");
+    let total = ready_counts(&r).len();
+    assert!(total > 50, "the fixture has {total} queues");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines.last().copied().unwrap_or_default(),
+        format!(
+            "(50 of {total} queues, most ready first; {} more: --limit {total} shows them all, as do a pipe and --format json)",
+            total - 50
+        ),
+        "{}",
+        out.stdout
+    );
+    let rows = lines.iter().filter(|l| l.starts_with("│ ")).count();
+    assert_eq!(rows, 51, "a header and 50 queues:\n{}", out.stdout);
+    // The biggest backlog comes first.
+    assert!(lines[3].contains(" jobs "), "{}", out.stdout);
+    // Piped, every queue.
+    let piped = r.celtool(&["queues", "--vhost", V]);
+    assert_eq!(piped.stdout.lines().count(), total + 1, "{}", piped.stdout);
 }
