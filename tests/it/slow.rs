@@ -383,6 +383,23 @@ fn a_long_report_lists_the_worst_findings_of_each_id_and_counts_them_all() {
     sorted.sort_unstable_by(|a, b| b.cmp(a));
     assert_eq!(sorted, every, "{}", r.stdout);
     assert!(!r.stdout.contains("more)"), "{}", r.stdout);
+    // The textfile beside a table is for monitoring: every finding.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("doctor.prom");
+    let r = broker_doctor_as(&url, "table", &["--textfile", file.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{r:#?}");
+    assert!(r.stdout.contains("(+40 more)"), "{}", r.stdout);
+    let prom = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        prom.matches("celtool_finding_severity{id=\"queues.no-consumers\",")
+            .count(),
+        60,
+        "{prom}"
+    );
+    assert!(
+        !prom.contains("more)") && !prom.contains("unlisted"),
+        "{prom}"
+    );
     // A cap the user sets holds in JSON too.
     let r = doctor(&["--max-per-id", "20"]);
     assert_eq!(r.code, 2, "{r:#?}");
