@@ -55,7 +55,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;doctor'= {
             cand --only 'Run only these checks (repeat or comma-separate)'
             cand --skip 'Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable'
-            cand --max-per-id 'List at most N findings of each ID, the worst, and one "and K more like this" for the rest (status, exit code and counts include them all); 0 lists every finding'
+            cand --max-per-id 'List at most N findings of each ID, the worst, and one "and K more like this" for the rest (status, exit code and counts include them all); 0 lists every finding. Default: 20 in the table format; every finding in json, prometheus, nagios and --textfile'
             cand --expect 'The workers that must answer ping: a COUNT (at least this many), or a PATTERN, a node-name glob like ''web*@*'' that an answering worker must match (repeat or comma-separate). A worker killed with kill -9 leaves no trace on the broker: only this finds it [default: the profile''s expect_workers, else none]'
             cand --textfile 'Also write the report as Prometheus metrics to FILE, atomically, for node_exporter''s textfile collector (the name must end in .prom); a run that fails writes celtool_doctor_success 0'
             cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]'
@@ -89,7 +89,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --kind 'Only queues of these kinds (repeat or comma-separate)'
             cand --min-ready 'Only queues with at least this many ready messages'
             cand --name 'Only queues whose name matches this regular expression'
-            cand --limit 'Show at most this many queues'
+            cand --limit 'Show at most this many queues, the first by --sort; on a terminal 50 by default (a line says how many more), piped and in JSON every queue'
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
             cand --url 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]'
             cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'

@@ -190,7 +190,7 @@ workers.queue-unserved\t''
 workers.results-unread\t''
 workers.task-events\t''
 workers.unreachable\t''"
-complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l max-per-id -d 'List at most N findings of each ID, the worst, and one "and K more like this" for the rest (status, exit code and counts include them all); 0 lists every finding' -r
+complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l max-per-id -d 'List at most N findings of each ID, the worst, and one "and K more like this" for the rest (status, exit code and counts include them all); 0 lists every finding. Default: 20 in the table format; every finding in json, prometheus, nagios and --textfile' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l expect -d 'The workers that must answer ping: a COUNT (at least this many), or a PATTERN, a node-name glob like \'web*@*\' that an answering worker must match (repeat or comma-separate). A worker killed with kill -9 leaves no trace on the broker: only this finds it [default: the profile\'s expect_workers, else none]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l textfile -d 'Also write the report as Prometheus metrics to FILE, atomically, for node_exporter\'s textfile collector (the name must end in .prom); a run that fails writes celtool_doctor_success 0' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l amqp-url -d 'The broker\'s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL\'s host on 5672, or 5671 with TLS when it is https]' -r
@@ -233,7 +233,7 @@ result\t'A result queue: a task id without dashes (amqp backend) or a client\'s 
 other\t''"
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l min-ready -d 'Only queues with at least this many ready messages' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l name -d 'Only queues whose name matches this regular expression' -r
-complete -c celtool -n "__fish_celtool_using_subcommand queues" -l limit -d 'Show at most this many queues' -r
+complete -c celtool -n "__fish_celtool_using_subcommand queues" -l limit -d 'Show at most this many queues, the first by --sort; on a terminal 50 by default (a line says how many more), piped and in JSON every queue' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l url -d 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r

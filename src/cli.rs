@@ -219,10 +219,10 @@ pub struct DoctorArgs {
     pub all: bool,
 
     /// List at most N findings of each ID, the worst, and one "and K more like this" for the
-    /// rest (status, exit code and counts include them all); 0 lists every finding
-    #[arg(long, value_name = "N", env = "CELTOOL_MAX_PER_ID",
-          default_value_t = crate::report::DEFAULT_MAX_PER_ID)]
-    pub max_per_id: usize,
+    /// rest (status, exit code and counts include them all); 0 lists every finding. Default:
+    /// 20 in the table format; every finding in json, prometheus, nagios and --textfile
+    #[arg(long, value_name = "N", env = "CELTOOL_MAX_PER_ID")]
+    pub max_per_id: Option<usize>,
 
     /// Offer the fixes for what was found: event queue policies, stale event queues, conntrack
     /// limits, zombies and orphaned pool processes (same consent rules as `celtool fix`)
@@ -426,7 +426,8 @@ pub struct QueuesArgs {
     #[arg(long, value_name = "REGEX")]
     pub name: Option<String>,
 
-    /// Show at most this many queues
+    /// Show at most this many queues, the first by --sort; on a terminal 50 by default (a line
+    /// says how many more), piped and in JSON every queue
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
 }

@@ -8,7 +8,7 @@ use crate::broker::gather::Need;
 use crate::cli::{ConnKindArg, ConnectionsArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
-use crate::output::table::{Align, render};
+use crate::output::table::{Align, render_fit};
 use crate::output::{Printer, Style, fmt_bytes, fmt_count};
 use crate::settings::Settings;
 
@@ -116,7 +116,13 @@ fn table(style: &Style, rows: &[ConnectionRow]) -> String {
             ]
         })
         .collect();
-    render(style, &headers, &cells)
+    // At 80 columns the byte rates and channel counts give way to the peer and its heartbeat.
+    render_fit(
+        style,
+        &headers,
+        &cells,
+        &["CHANNELS", "OUT/S", "IN/S", "USER", "STATE"],
+    )
 }
 
 /// Per peer host, user, vhost and kind (never per client port, which changes with every

@@ -90,10 +90,11 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     findings.retain(|f| !args.skip.iter().any(|id| catalog::matches(id, f.id)));
     let report = Report::new(findings);
     // A long report lists the worst findings of each ID; fixes still see every finding.
-    let (report, full) = match args.fix {
-        true => (report.clone().cap_per_id(args.max_per_id), Some(report)),
-        false => (report.cap_per_id(args.max_per_id), None),
-    };
+    let cap = max_per_id(args.max_per_id, p.style.format);
+    // The textfile is for monitoring: every finding unless the user set a cap.
+    let uncapped = (args.fix || (args.textfile.is_some() && args.max_per_id.is_none()))
+        .then(|| report.clone());
+    let report = report.cap_per_id(cap);
     if !args.fix {
         // Only fixes read the snapshot after the checks: free its queues before rendering.
         snap = Snapshot::default();
@@ -122,19 +123,32 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         &scope,
         args.all,
         &s.config.thresholds,
-        args.textfile.as_deref(),
+        args.textfile
+            .as_deref()
+            .map(|f| (f, uncapped.as_ref().unwrap_or(&report))),
     )?;
     if args.fix {
         offer_fixes(
             s,
             p,
             args,
-            full.as_ref().unwrap_or(&report),
+            uncapped.as_ref().unwrap_or(&report),
             &snap,
             client.as_ref(),
         )?;
     }
     Ok(Outcome::Checked(report.status()))
+}
+
+/// How many findings of each ID to list (0: all): what the user set, else
+/// [`DEFAULT_MAX_PER_ID`](crate::report::DEFAULT_MAX_PER_ID) in a table, which a person reads,
+/// and every finding in the machine formats, which scripts and monitoring count.
+fn max_per_id(set: Option<usize>, format: Format) -> usize {
+    match (set, format) {
+        (Some(n), _) => n,
+        (None, Format::Table) => crate::report::DEFAULT_MAX_PER_ID,
+        (None, Format::Json | Format::Prometheus | Format::Nagios) => 0,
+    }
 }
 
 /// The workers that must answer: `--expect` (numbers are a count, the rest node globs), else
@@ -405,6 +419,16 @@ mod tests {
         assert_eq!(event_queue_vhost("/celeryev.x"), "/");
         assert_eq!(event_queue_vhost("jobs/celeryev.x"), "jobs");
         assert_eq!(event_queue_vhost("a/b/celeryev.x"), "a/b");
+    }
+
+    #[test]
+    fn only_the_table_is_capped_unless_the_user_says() {
+        assert_eq!(max_per_id(None, Format::Table), 20);
+        for format in [Format::Json, Format::Prometheus, Format::Nagios] {
+            assert_eq!(max_per_id(None, format), 0, "{format:?}");
+            assert_eq!(max_per_id(Some(5), format), 5, "{format:?}");
+        }
+        assert_eq!(max_per_id(Some(0), Format::Table), 0);
     }
 
     #[test]

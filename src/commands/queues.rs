@@ -14,7 +14,7 @@ use crate::cli::{QueueSort, QueuesArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
 use crate::output::stream::LazyRows;
-use crate::output::table::{Align, render};
+use crate::output::table::{Align, render_fit};
 use crate::output::{Format, Printer, Style, fmt_count, fmt_rate};
 use crate::settings::Settings;
 
@@ -76,7 +76,13 @@ pub fn run(s: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, Erro
             && count(q.messages_ready).is_none_or(|r| r >= args.min_ready as f64)
             && name_filter.as_ref().is_none_or(|re| re.is_match(q.name()))
     });
-    top(&mut queues, args.sort, args.limit);
+    // A person at a terminal gets the first screens, worst first; a pipe and JSON get all.
+    let on_terminal = p.style.format == Format::Table && p.style.tty && !p.style.quiet;
+    let limit = args.limit.or(on_terminal.then_some(TERMINAL_LIMIT));
+    let total = queues.len();
+    top(&mut queues, args.sort, limit);
+    let more = (args.limit.is_none() && queues.len() < total)
+        .then(|| more_line(queues.len(), total, args.sort));
     let rows = || queues.iter().map(|q| QueueRow::new(q, kinds.queue_kind(q)));
     match p.style.format {
         // Streamed: the rows are made as they are written.
@@ -86,10 +92,32 @@ pub fn run(s: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, Erro
         }
         _ => {
             let rows: Vec<QueueRow> = rows().collect();
-            emit_listing(p, &rows, || table(&p.style, &rows), || prometheus(&rows))?;
+            let text = || table(&p.style, &rows) + more.as_deref().unwrap_or_default();
+            emit_listing(p, &rows, text, || prometheus(&rows))?;
         }
     }
     Ok(Outcome::Done)
+}
+
+/// How many queues `celtool queues` shows on a terminal without `--limit`.
+pub const TERMINAL_LIMIT: usize = 50;
+
+/// The line under a terminal's table that was cut at [`TERMINAL_LIMIT`]: how many are not
+/// shown, and how to see them.
+fn more_line(shown: usize, total: usize, sort: QueueSort) -> String {
+    let by = match sort {
+        QueueSort::Name => "by name",
+        QueueSort::Ready => "most ready first",
+        QueueSort::Unacked => "most unacked first",
+        QueueSort::Consumers => "most consumers first",
+        QueueSort::Publish => "busiest publish rate first",
+        QueueSort::Deliver => "busiest deliver rate first",
+    };
+    let line = format!(
+        "({shown} of {total} queues, {by}; {} more: --limit {total} shows them all, as do a pipe and --format json)",
+        total - shown,
+    );
+    crate::output::width::wrap(&line, crate::output::width::width(true), "", "")
 }
 
 /// Sort the queues in place, largest first by `by`, then by vhost and name (which together
@@ -174,7 +202,13 @@ fn known(v: Option<f64>) -> String {
 
 fn table(style: &Style, rows: &[QueueRow]) -> String {
     let cells: Vec<Vec<String>> = rows.iter().map(cells).collect();
-    render(style, &HEADERS, &cells)
+    // At 80 columns the rates and limits give way to the name and the counts.
+    render_fit(
+        style,
+        &HEADERS,
+        &cells,
+        &["EXPIRES", "TTL", "PUBLISH/S", "DELIVER/S", "KIND"],
+    )
 }
 
 fn prometheus(rows: &[QueueRow]) -> String {

@@ -96,7 +96,7 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
         &scope,
         args.all,
         &config.thresholds,
-        args.textfile.as_deref(),
+        args.textfile.as_deref().map(|f| (f, &report)),
     )?;
     if args.fix
         && let Some(rs) = snap.redis()

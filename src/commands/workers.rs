@@ -8,7 +8,7 @@ use super::{emit_listing, host_snapshot, present};
 use crate::error::{Error, Outcome};
 use crate::host::{self, GatherOptions};
 use crate::output::prometheus::Exposition;
-use crate::output::table::{Align, render};
+use crate::output::table::{Align, render_fit};
 use crate::output::{Printer, Style, fmt_bytes, fmt_duration_secs};
 use crate::settings::Settings;
 
@@ -137,7 +137,8 @@ fn workers_table(style: &Style, trees: &[TreeRow]) -> String {
             ]);
         }
     }
-    render(
+    // At 80 columns the command line gives way first: the pid, state and flags matter more.
+    render_fit(
         style,
         &[
             ("NODE", Align::Left),
@@ -150,6 +151,7 @@ fn workers_table(style: &Style, trees: &[TreeRow]) -> String {
             ("TITLE", Align::Left),
         ],
         &cells,
+        &["TITLE", "UPTIME", "ROLE"],
     )
 }
 

@@ -166,8 +166,9 @@ pub fn render(
     }
 }
 
-/// Print the report on stdout (nothing in table format with -q) and, with `textfile`, write it
-/// as Prometheus metrics to that file, atomically. JSON is written as it is serialised (the
+/// Print the report on stdout (nothing in table format with -q) and, with `textfile`, write
+/// that file's report (every finding unless the user set a cap) as Prometheus metrics to it,
+/// atomically. JSON is written as it is serialised (the
 /// same text as [`render`] gives): a report on 100 000 queues can hold 10 000 findings,
 /// megabytes of text.
 pub fn print(
@@ -176,11 +177,11 @@ pub fn print(
     scope: &Scope,
     show_ok: bool,
     thresholds: &Thresholds,
-    textfile: Option<&std::path::Path>,
+    textfile: Option<(&std::path::Path, &Report)>,
 ) -> Result<(), crate::error::Error> {
-    if let Some(file) = textfile {
-        let run = super::run::RunState::now(report_prom::succeeded(report));
-        super::textfile::write_report(file, &report_prom::render(report, run))?;
+    if let Some((file, full)) = textfile {
+        let run = super::run::RunState::now(report_prom::succeeded(full));
+        super::textfile::write_report(file, &report_prom::render(full, run))?;
     }
     match p.style.format {
         Format::Table if p.style.quiet => Ok(()),

@@ -2,7 +2,8 @@
 //! status line, then perfdata `'label'=value[UOM];warn;crit;min;max`, where warn and crit sit on
 //! the value the check measured and use the range syntax of the direction celtool alerts in:
 //! `@10:` (alert at 10 or more) for "higher is worse", `@~:0.1` (alert at 0.1 or less) for
-//! "lower is worse", both inclusive like celtool's own thresholds. Labels carry no pids.
+//! "lower is worse", both inclusive like celtool's own thresholds. Labels carry no pids. A long
+//! report keeps its status line under NRPE's 1 024 bytes and lists its problems as long text.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -104,7 +105,22 @@ struct Perf {
     value: f64,
     uom: &'static str,
     limits: Option<Limits>,
+    /// The rank of the worst severity among the findings it stands for.
+    rank: u8,
 }
+
+/// The most a status line may hold, perfdata included: NRPE (v2) passes 1 024 bytes of a
+/// plugin's output, Nagios Core 8 192; a longer line is cut mid-token.
+pub const FIRST_LINE_MAX: usize = 1023;
+
+/// How many problems the status line names; the rest are the long text.
+const NAMED: usize = 5;
+
+/// The status line names at most this many bytes of problems, so the perfdata has room.
+const NAMED_MAX: usize = 400;
+
+/// The characters of one problem's name on the status line.
+const NAME_MAX: usize = 120;
 
 pub fn render(report: &Report, thresholds: &Thresholds) -> String {
     let status = report.status();
@@ -123,27 +139,79 @@ pub fn render(report: &Report, thresholds: &Thresholds) -> String {
         t.warn,
         t.unknown
     );
+    let problem = |f: &Finding| format!("{} {}", f.id, sanitize(&f.subject)).replace('|', "/");
+    // A name too long for the status line (a queue name can be 255 bytes) is cut there.
+    let short = |name: String| match name.char_indices().nth(NAME_MAX) {
+        Some((cut, _)) => format!("{}...", &name[..cut]),
+        None => name,
+    };
+    let mut named = 0;
     if !problems.is_empty() {
-        let named: Vec<String> = problems
-            .iter()
-            .take(5)
-            .map(|f| format!("{} {}", f.id, sanitize(&f.subject)))
-            .collect();
-        let _ = write!(text, ": {}", named.join("; ").replace('|', "/"));
-        if problems.len() > 5 {
-            let _ = write!(text, "; and {} more", problems.len() - 5);
+        let mut names: Vec<String> = Vec::new();
+        for f in problems.iter().take(NAMED) {
+            let name = short(problem(f));
+            if !names.is_empty()
+                && names.iter().map(|n| n.len() + 2).sum::<usize>() + name.len() > NAMED_MAX
+            {
+                break;
+            }
+            names.push(name);
+        }
+        named = names.len();
+        let _ = write!(text, ": {}", names.join("; "));
+        if problems.len() > named {
+            let _ = write!(text, "; and {} more", problems.len() - named);
         }
     }
-    let mut perf = vec![
+    let counts = [
         format!("'crit'={};;;0", t.crit),
         format!("'warn'={};;;0", t.warn),
         format!("'unknown'={};;;0", t.unknown),
         format!("'ok'={};;;0", t.ok),
     ];
-    // By label, so findings whose subjects differ only by pid share one value (the worst).
+    let perf = values(report, thresholds);
+    let mut line = format!("{text} | {}", counts.join(" "));
+    let whole: usize = perf.iter().map(|(_, p)| p.len() + 1).sum();
+    if line.len() + whole <= FIRST_LINE_MAX {
+        for (_, p) in &perf {
+            line.push(' ');
+            line.push_str(p);
+        }
+    } else {
+        // Too long for one line: the values of the worst findings that fit, in label order.
+        let mut worst: Vec<usize> = (0..perf.len()).collect();
+        worst.sort_by_key(|&i| std::cmp::Reverse(perf[i].0));
+        let mut room = FIRST_LINE_MAX.saturating_sub(line.len());
+        let mut kept = vec![false; perf.len()];
+        for i in worst {
+            if perf[i].1.len() < room {
+                room -= perf[i].1.len() + 1;
+                kept[i] = true;
+            }
+        }
+        for (_, p) in perf.iter().zip(kept).filter(|(_, k)| *k).map(|(p, _)| p) {
+            line.push(' ');
+            line.push_str(p);
+        }
+    }
+    line.push('\n');
+    // The problems the status line could not name: the plugin's long text, one per line.
+    if named < problems.len() {
+        for f in &problems {
+            let _ = writeln!(line, "{} {}", f.severity.label(), problem(f));
+        }
+    }
+    line
+}
+
+/// The perfdata values after the counts, in label order, each with the rank of the worst
+/// severity it stands for: by label, so findings whose subjects differ only by pid share one
+/// value (the worst).
+fn values(report: &Report, thresholds: &Thresholds) -> Vec<(u8, String)> {
     let mut values: BTreeMap<String, Perf> = BTreeMap::new();
     for f in &report.findings {
         let subject = stable_subject(f);
+        let rank = f.severity.rank();
         let mut add = |name: &str, uom: &'static str, value: f64, limits: Option<Limits>| {
             let key = label(&[f.id, &subject, name]);
             let worse = |old: f64| match limits.map(|l| l.direction) {
@@ -151,10 +219,22 @@ pub fn render(report: &Report, thresholds: &Thresholds) -> String {
                 _ => value > old,
             };
             match values.get_mut(&key) {
-                Some(p) if !worse(p.value) => {}
-                Some(p) => p.value = value,
+                Some(p) => {
+                    p.rank = p.rank.max(rank);
+                    if worse(p.value) {
+                        p.value = value;
+                    }
+                }
                 None => {
-                    values.insert(key, Perf { value, uom, limits });
+                    values.insert(
+                        key,
+                        Perf {
+                            value,
+                            uom,
+                            limits,
+                            rank,
+                        },
+                    );
                 }
             }
         };
@@ -172,14 +252,16 @@ pub fn render(report: &Report, thresholds: &Thresholds) -> String {
             }
         }
     }
-    for (key, p) in values {
-        let (w, c) = p
-            .limits
-            .map(|l| (range(l.warn, l.direction), range(l.crit, l.direction)))
-            .unwrap_or_default();
-        perf.push(format!("'{key}'={}{};{w};{c}", p.value, p.uom));
-    }
-    format!("{text} | {}\n", perf.join(" "))
+    values
+        .into_iter()
+        .map(|(key, p)| {
+            let (w, c) = p
+                .limits
+                .map(|l| (range(l.warn, l.direction), range(l.crit, l.direction)))
+                .unwrap_or_default();
+            (p.rank, format!("'{key}'={}{};{w};{c}", p.value, p.uom))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -224,5 +306,73 @@ mod tests {
             ]
         );
         assert_eq!(out.lines().count(), 1);
+    }
+    #[test]
+    fn thousands_of_findings_give_a_short_first_line_and_the_rest_as_long_text() {
+        let mut findings: Vec<Finding> = (0..2036)
+            .map(|i| {
+                Finding::new(
+                    "queues.no-consumers",
+                    Severity::Crit,
+                    format!("jobs/tasks.q{i:05}"),
+                )
+                .evidence("messages_ready", 100.0 + i as f64)
+            })
+            .collect();
+        findings.push(
+            Finding::new("host.workers.zombie", Severity::Warn, "pid 7 (celery)")
+                .evidence("zombies", 3.0),
+        );
+        findings.push(
+            Finding::new(
+                "queues.backlog",
+                Severity::Crit,
+                format!("v/{}", "x".repeat(300)),
+            )
+            .evidence("messages_ready", 9.0),
+        );
+        let out = render(&Report::new(findings), &Thresholds::default());
+        let mut lines = out.lines();
+        let first = lines.next().unwrap();
+        assert!(
+            first.len() <= FIRST_LINE_MAX,
+            "{} bytes: {first}",
+            first.len()
+        );
+        let (status, perf) = first.split_once(" | ").unwrap();
+        assert!(
+            status.starts_with("CELTOOL CRITICAL: 2037 critical, 1 warning, 0 unknown: "),
+            "{status}"
+        );
+        assert!(status.ends_with(" more"), "{status}");
+        assert!(
+            status.contains(&format!(": queues.backlog v/{}...; ", "x".repeat(103))),
+            "{status}"
+        );
+        let perf: Vec<&str> = perf.split(' ').collect();
+        assert_eq!(
+            perf[..4],
+            [
+                "'crit'=2037;;;0",
+                "'warn'=1;;;0",
+                "'unknown'=0;;;0",
+                "'ok'=0;;;0"
+            ]
+        );
+        // Every value is whole: none is cut mid-token.
+        for p in &perf {
+            assert!(p.starts_with('\'') && p.matches(';').count() >= 2, "{p:?}");
+        }
+        let rest: Vec<&str> = lines.collect();
+        assert_eq!(rest.len(), 2038, "{out}");
+        assert_eq!(
+            rest[0],
+            "CRIT queues.backlog v/".to_string() + &"x".repeat(300)
+        );
+        assert!(rest.iter().all(|l| !l.contains('|')), "{out}");
+        assert!(
+            rest.contains(&"WARN host.workers.zombie pid 7 (celery)"),
+            "{out}"
+        );
     }
 }

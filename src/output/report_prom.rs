@@ -37,9 +37,34 @@ pub fn render(report: &Report, run: RunState) -> String {
         );
     }
     for f in &report.findings {
-        finding(&mut e, f);
+        match f.more {
+            // Folded findings (only with a cap the user set): a count under a fixed name, so a
+            // moving count is a moving value, not a new series.
+            Some(n) => e.gauge(
+                "celtool_findings_unlisted",
+                "Findings of each ID left out by --max-per-id (counted in celtool_findings).",
+                &[("id", f.id)],
+                n as f64,
+            ),
+            None => finding(&mut e, f),
+        }
     }
     e.render()
+}
+
+/// Evidence that comes and goes with the broker's numbers rather than with what it is (a
+/// redelivery judged on the last seconds' rates in one run and on the totals in the next; a
+/// drain time only while the backlog shrinks): not metrics, so the series stay the same from
+/// run to run. The JSON report still has it.
+const RUN_DEPENDENT: [(&str, &str); 4] = [
+    ("queues.redeliveries", "redeliver_per_second"),
+    ("queues.redeliveries", "redelivered_total"),
+    ("queues.redeliveries", "delivered_total"),
+    ("queues.backlog", "drain_eta_seconds"),
+];
+
+fn exported(id: &str, evidence: &str) -> bool {
+    !RUN_DEPENDENT.contains(&(id, evidence))
 }
 
 fn finding(e: &mut Exposition, f: &Finding) {
@@ -71,7 +96,7 @@ fn finding(e: &mut Exposition, f: &Finding) {
     }
     let labels = [("subject", subject.as_str()), ("host", host)];
     let title = crate::catalog::entry(f.id).map(|c| c.title).unwrap_or(f.id);
-    for (name, value) in &f.evidence {
+    for (name, value) in f.evidence.iter().filter(|(n, _)| exported(f.id, n)) {
         let (metric, value, counter) = evidence_metric(f.id, name, *value);
         let help = format!("{title}: {}.", name.replace('_', " "));
         if counter {
@@ -236,6 +261,66 @@ mod tests {
             out.matches("celtool_host_workers_zombie_zombies{").count(),
             1,
             "{out}"
+        );
+    }
+
+    /// The series of an exposition: every sample line without its value.
+    fn series(out: &str) -> Vec<String> {
+        out.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.rsplit_once(' ').map_or(l, |(s, _)| s).to_string())
+            .collect()
+    }
+
+    fn backlog(queue: &str, ready: f64) -> Finding {
+        Finding::new("queues.no-consumers", Severity::Crit, queue).evidence("messages_ready", ready)
+    }
+
+    #[test]
+    fn folded_findings_are_a_count_under_a_fixed_name() {
+        let capped = |ready: f64| {
+            let findings = (0..5).map(|i| backlog(&format!("/q{i}"), ready + i as f64));
+            render(&Report::new(findings.collect()).cap_per_id(2), run())
+        };
+        let (one, two) = (capped(10.0), capped(500.0));
+        assert!(
+            one.contains("celtool_findings_unlisted{id=\"queues.no-consumers\"} 3\n"),
+            "{one}"
+        );
+        assert!(!one.contains("more)"), "{one}");
+        assert_eq!(series(&one), series(&two));
+    }
+
+    #[test]
+    fn a_check_writes_the_same_evidence_names_whatever_its_numbers_showed() {
+        let by_rate = Finding::new("queues.redeliveries", Severity::Warn, "/q")
+            .evidence("redeliver_per_second", 2.0)
+            .evidence("redeliver_share", 0.5);
+        let by_total = Finding::new("queues.redeliveries", Severity::Warn, "/q")
+            .evidence("redelivered_total", 20.0)
+            .evidence("delivered_total", 40.0)
+            .evidence("redeliver_share", 0.5);
+        let draining = Finding::new("queues.backlog", Severity::Warn, "/b")
+            .evidence("messages_ready", 50.0)
+            .evidence("growth_per_second", -2.0)
+            .evidence("drain_eta_seconds", 25.0);
+        let growing = Finding::new("queues.backlog", Severity::Warn, "/b")
+            .evidence("messages_ready", 90.0)
+            .evidence("growth_per_second", 2.0);
+        assert_eq!(
+            series(&render(&Report::new(vec![draining]), run())),
+            series(&render(&Report::new(vec![growing]), run()))
+        );
+        let (one, two) = (
+            render(&Report::new(vec![by_rate]), run()),
+            render(&Report::new(vec![by_total]), run()),
+        );
+        assert_eq!(series(&one), series(&two), "{one}\n{two}");
+        assert!(
+            one.contains(
+                "celtool_queues_redeliveries_redeliver_share_ratio{subject=\"/q\",host=\"\"} 0.5\n"
+            ),
+            "{one}"
         );
     }
 

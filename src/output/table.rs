@@ -106,6 +106,117 @@ pub fn render(style: &Style, headers: &[(&str, Align)], rows: &[Vec<String>]) ->
     text
 }
 
+/// Render rows under headers fitted to a terminal too narrow for them, as kubectl does: where
+/// [`render`] would print plain rows wider than the terminal (which it hard-wraps, splitting
+/// values), leave out the columns named in `expendable`, least valuable first, until plain rows
+/// fit, one line each; if they still do not, cut the widest text column's long cells with `…`.
+/// A line after the table says what was left out. Anything else is [`render`]'s.
+pub fn render_fit(
+    style: &Style,
+    headers: &[(&str, Align)],
+    rows: &[Vec<String>],
+    expendable: &[&str],
+) -> String {
+    let width = if style.tty {
+        super::width::width(true)
+    } else {
+        None
+    };
+    let Some(w) = width else {
+        return render(style, headers, rows);
+    };
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| sanitize(c)).collect())
+        .collect();
+    let widest = |i: usize| {
+        cells
+            .iter()
+            .filter_map(|r| r.get(i))
+            .map(|c| c.chars().count())
+            .chain([headers[i].0.chars().count()])
+            .max()
+            .unwrap_or(0)
+    };
+    // The test render makes for borders: each column, its padding and a rule, and the last rule.
+    let bordered = |keep: &[usize]| {
+        keep.iter()
+            .map(|&i| match headers[i].1 {
+                Align::Right => widest(i),
+                Align::Left => widest(i).min(MIN_TEXT),
+            } + 3)
+            .sum::<usize>()
+            < w
+    };
+    let fits = |keep: &[usize]| plain_width(keep, &widest) <= w;
+    let mut keep: Vec<usize> = (0..headers.len()).collect();
+    if bordered(&keep) || fits(&keep) {
+        return render(style, headers, rows);
+    }
+    let mut left_out: Vec<&str> = Vec::new();
+    for name in expendable {
+        if fits(&keep) {
+            break;
+        }
+        if let Some(pos) = keep.iter().position(|&i| headers[i].0 == *name) {
+            keep.remove(pos);
+            left_out.push(name);
+        }
+    }
+    let mut picked: Vec<Vec<String>> = cells
+        .iter()
+        .map(|r| {
+            keep.iter()
+                .map(|&i| r.get(i).cloned().unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    let mut cut = None;
+    if !fits(&keep) {
+        // Still too wide: the widest text column gives up what is over.
+        let over = plain_width(&keep, &widest) - w;
+        if let Some(col) = (0..keep.len())
+            .filter(|&k| headers[keep[k]].1 == Align::Left)
+            .max_by_key(|&k| widest(keep[k]))
+        {
+            let room = widest(keep[col]).saturating_sub(over).max(8);
+            for row in &mut picked {
+                if let Some(c) = row.get_mut(col)
+                    && c.chars().count() > room
+                {
+                    *c = c.chars().take(room - 1).chain(['…']).collect();
+                }
+            }
+            cut = Some(headers[keep[col]].0);
+        }
+    }
+    let kept: Vec<(&str, Align)> = keep.iter().map(|&i| headers[i]).collect();
+    // Plain rows, one line each: borders would wrap the text columns onto more lines.
+    let plain = Style {
+        tty: false,
+        ..*style
+    };
+    let mut text = render(&plain, &kept, &picked);
+    let mut said = Vec::new();
+    if !left_out.is_empty() {
+        said.push(format!("left out {}", left_out.join(", ")));
+    }
+    if let Some(col) = cut {
+        said.push(format!("cut long {col} values (…)"));
+    }
+    let note = format!(
+        "({} to fit {w} columns; a wider terminal or --format json shows everything)",
+        said.join(", ")
+    );
+    text.push_str(&super::width::wrap(&note, Some(w), "", ""));
+    text
+}
+
+/// How wide [`render`]'s plain rows of these columns are: each at its widest, two spaces apart.
+fn plain_width(keep: &[usize], widest: &dyn Fn(usize) -> usize) -> usize {
+    keep.iter().map(|&i| widest(i)).sum::<usize>() + 2 * keep.len().saturating_sub(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

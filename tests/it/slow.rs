@@ -354,7 +354,54 @@ fn a_long_report_lists_the_worst_findings_of_each_id_and_counts_them_all() {
         }
     });
     let doctor = |extra: &[&str]| broker_doctor(&url, extra);
+    // A table lists 20 of each ID by default; a machine format every finding.
+    let r = broker_doctor_as(&url, "table", &[]);
+    assert_eq!(r.code, 2, "{r:#?}");
+    assert_eq!(
+        r.stdout.matches("  CRIT    queues.no-consumers  ").count(),
+        21,
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("queues.no-consumers  (+40 more)\n"),
+        "{}",
+        r.stdout
+    );
     let r = doctor(&[]);
+    assert_eq!(r.code, 2, "{r:#?}");
+    let all = crate::formats::check::valid_json("doctor", &r.stdout);
+    let subjects: Vec<&str> = all["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["id"] == "queues.no-consumers")
+        .map(|f| f["subject"].as_str().unwrap_or_default())
+        .collect();
+    let every: Vec<String> = (0..60).rev().map(|i| format!("/jobs{i:02}")).collect();
+    let mut sorted = subjects.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(sorted, every, "{}", r.stdout);
+    assert!(!r.stdout.contains("more)"), "{}", r.stdout);
+    // The textfile beside a table is for monitoring: every finding.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("doctor.prom");
+    let r = broker_doctor_as(&url, "table", &["--textfile", file.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{r:#?}");
+    assert!(r.stdout.contains("(+40 more)"), "{}", r.stdout);
+    let prom = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        prom.matches("celtool_finding_severity{id=\"queues.no-consumers\",")
+            .count(),
+        60,
+        "{prom}"
+    );
+    assert!(
+        !prom.contains("more)") && !prom.contains("unlisted"),
+        "{prom}"
+    );
+    // A cap the user sets holds in JSON too.
+    let r = doctor(&["--max-per-id", "20"]);
     assert_eq!(r.code, 2, "{r:#?}");
     // The long report, with its `more` finding, is what the schema says.
     let v = crate::formats::check::valid_json("doctor", &r.stdout);
@@ -423,6 +470,134 @@ fn a_long_report_lists_the_worst_findings_of_each_id_and_counts_them_all() {
     let r = broker_doctor_as(&url, "nagios", &[]);
     assert_eq!(r.code, 2, "{r:#?}");
     crate::formats::check::valid_nagios("long doctor report", &r.stdout);
+}
+
+/// A broker with `n` task queues holding messages without a consumer, whose backlogs move
+/// between listings (the biggest in one is not the biggest in the next), and a queue `redo`
+/// whose redeliveries show in the last seconds' rates in one listing and only in the totals in
+/// the next: nothing about it changes but the numbers.
+fn moving_broker(n: usize) -> String {
+    let listings = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    serve_with(move |request, s| {
+        let path = request_path(request);
+        if path.starts_with("/api/overview") {
+            respond(
+                s,
+                "200 OK",
+                r#"{"rabbitmq_version":"3.10.8","node":"rabbit@n1"}"#,
+            );
+        } else if path.starts_with("/api/queues") {
+            let k = listings.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut queues: Vec<String> = (0..n)
+                .map(|i| {
+                    format!(
+                        r#"{{"name":"jobs{i:05}","vhost":"/","state":"running","type":"classic","messages_ready":{},
+                            "messages_unacknowledged":0,"consumers":0,"arguments":{{}},"policy":null,
+                            "effective_policy_definition":{{}}}}"#,
+                        100 + (i * 7 + k * 13) % n
+                    )
+                })
+                .collect();
+            let rates = if k.is_multiple_of(2) {
+                r#","redeliver_details":{"rate":3.0},"deliver_get_details":{"rate":4.0}"#
+            } else {
+                ""
+            };
+            queues.push(format!(
+                r#"{{"name":"redo","vhost":"/","state":"running","type":"classic","messages_ready":0,
+                    "messages_unacknowledged":0,"consumers":1,"arguments":{{}},"policy":null,
+                    "effective_policy_definition":{{}},
+                    "message_stats":{{"redeliver":300,"deliver_get":400{rates}}}}}"#
+            ));
+            respond(s, "200 OK", &format!("[{}]", queues.join(",")));
+        } else {
+            respond(s, "200 OK", "[]");
+        }
+    })
+}
+
+/// The series of an exposition: its sample lines without their values.
+fn series(exposition: &str) -> std::collections::BTreeSet<String> {
+    exposition
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.rsplit_once(' ').map_or(l, |(s, _)| s).to_string())
+        .collect()
+}
+
+#[test]
+fn consecutive_expositions_of_an_unchanged_broker_have_the_same_series() {
+    let url = moving_broker(60);
+    let expose = || {
+        let r = broker_doctor_as(&url, "prometheus", &[]);
+        assert_eq!(r.code, 2, "{r:#?}");
+        crate::formats::check::valid_prometheus("moving broker", &r.stdout);
+        r.stdout
+    };
+    let (one, two) = (expose(), expose());
+    assert_ne!(one, two, "the numbers moved");
+    assert_eq!(series(&one), series(&two), "{one}\n---\n{two}");
+    // Every finding is a series of its own; nothing is folded by default.
+    assert_eq!(
+        one.matches("celtool_finding_severity{id=\"queues.no-consumers\",")
+            .count(),
+        60,
+        "{one}"
+    );
+    assert!(!one.contains("more)") && !one.contains("unlisted"), "{one}");
+    assert!(
+        one.contains(
+            "celtool_queues_redeliveries_redeliver_share_ratio{subject=\"/redo\",host=\"127.0.0.1\"} 0.75\n"
+        ),
+        "{one}"
+    );
+    // A cap the user sets folds the rest into a count under a fixed name.
+    let capped = broker_doctor_as(&url, "prometheus", &["--max-per-id", "20"]);
+    crate::formats::check::valid_prometheus("capped", &capped.stdout);
+    assert!(
+        capped
+            .stdout
+            .contains("celtool_findings_unlisted{id=\"queues.no-consumers\"} 40\n"),
+        "{}",
+        capped.stdout
+    );
+}
+
+#[test]
+fn thousands_of_findings_keep_the_nagios_status_line_short() {
+    // 2 036 queues without a consumer: the report that once printed one line of 8 666 bytes.
+    let url = moving_broker(2036);
+    let r = broker_doctor_as(&url, "nagios", &[]);
+    assert_eq!(r.code, 2, "{r:#?}");
+    let perf = crate::formats::check::valid_nagios("thousands of findings", &r.stdout);
+    let first = r.stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("CELTOOL CRITICAL: 2036 critical, 1 warning, 0 unknown: queues.no-consumers /jobs00000; "),
+        "{first}"
+    );
+    assert!(first.contains(" more | "), "{first}");
+    assert_eq!(
+        perf[..4],
+        [
+            "'crit'=2036;;;0",
+            "'warn'=1;;;0",
+            "'unknown'=0;;;0",
+            "'ok'=3;;;0"
+        ]
+    );
+    // The long text lists every problem, one a line.
+    let rest: Vec<&str> = r.stdout.lines().skip(1).collect();
+    assert_eq!(rest.len(), 2037, "{}", r.stdout);
+    assert!(
+        rest.contains(&"CRIT queues.no-consumers /jobs02035"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        rest.contains(&"WARN queues.redeliveries /redo"),
+        "{}",
+        r.stdout
+    );
 }
 
 /// A broker that takes `lag` queue listings after the first to show a new policy on its event

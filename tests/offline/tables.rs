@@ -138,12 +138,52 @@ fn a_sized_pty_wraps_text_but_never_numbers() {
             out.stdout
         );
     }
-    // 80 columns cannot hold ten columns with borders: plain columns, one line per row.
-    let narrow = on_pty(&r.url, Some(80), &[], &["queues", "--vhost", V]).unwrap();
-    assert!(!narrow.stdout.contains('│'), "{}", narrow.stdout);
-    let rows = narrow.stdout.lines().count();
+    // 80 columns cannot hold ten columns: the low-value ones give way, one line per row, and
+    // a line says which.
+    let narrow = on_pty(
+        &r.url,
+        Some(80),
+        &[],
+        &["queues", "--vhost", V, "--limit", "1000"],
+    )
+    .unwrap();
+    let lines: Vec<&str> = narrow.stdout.lines().collect();
+    for l in &lines {
+        assert!(
+            l.chars().count() <= 80,
+            "{} columns: {l}",
+            l.chars().count()
+        );
+    }
     let queues = ready_counts(&r).len();
-    assert_eq!(rows, queues + 1, "one line per queue:\n{}", narrow.stdout);
+    let note = lines[lines.len() - 2..].join(" ");
+    assert!(
+        note.starts_with("(left out EXPIRES, TTL")
+            && note.ends_with(
+                "to fit 80 columns; a wider terminal or --format json shows everything)"
+            ),
+        "{}",
+        narrow.stdout
+    );
+    assert!(!narrow.stdout.contains('│'), "{}", narrow.stdout);
+    assert_eq!(
+        lines.len(),
+        queues + 3,
+        "one line per queue:\n{}",
+        narrow.stdout
+    );
+    assert!(
+        lines[0].contains("UNACKED") || lines[1].contains("UNACKED"),
+        "{}",
+        narrow.stdout
+    );
+    for n in ready_counts(&r) {
+        assert!(
+            narrow.stdout.contains(&format!(" {n} ")) || narrow.stdout.contains(&format!(" {n}\n")),
+            "{n} whole in\n{}",
+            narrow.stdout
+        );
+    }
 }
 
 #[test]
@@ -185,4 +225,63 @@ fn columns_is_honoured_and_prose_wraps_at_words() {
             out.stdout
         );
     }
+}
+
+#[test]
+fn connections_fit_80_columns_one_line_each() {
+    let r = Replay::start("celery");
+    let Some(out) = on_pty(&r.url, Some(80), &[], &["connections", "--vhost", V]) else {
+        return;
+    };
+    assert_eq!(out.code, 0, "{out:#?}");
+    for l in out.stdout.lines() {
+        assert!(
+            l.chars().count() <= 80,
+            "{} columns: {l}",
+            l.chars().count()
+        );
+    }
+    let n = r
+        .celtool(&["connections", "--vhost", V, "--format", "json"])
+        .json()
+        .as_array()
+        .map_or(0, Vec::len);
+    assert!(n > 0, "{}", out.stdout);
+    assert!(out.stdout.contains("HEARTBEAT"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("\n(left out CHANNELS, OUT/S, IN/S to fit 80 columns; a wider terminal or --format\njson shows everything)\n"),
+        "{}",
+        out.stdout
+    );
+    // A header, a line per connection, the two lines of the note.
+    assert_eq!(out.stdout.lines().count(), n + 3, "{}", out.stdout);
+}
+
+#[test]
+fn a_terminal_gets_the_worst_queues_first_and_a_line_saying_how_many_more() {
+    let r = Replay::start("celery");
+    let Some(out) = on_pty(&r.url, Some(200), &[], &["queues", "--vhost", V]) else {
+        return;
+    };
+    assert_eq!(out.code, 0, "{out:#?}");
+    let total = ready_counts(&r).len();
+    assert!(total > 50, "the fixture has {total} queues");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines.last().copied().unwrap_or_default(),
+        format!(
+            "(50 of {total} queues, most ready first; {} more: --limit {total} shows them all, as do a pipe and --format json)",
+            total - 50
+        ),
+        "{}",
+        out.stdout
+    );
+    let rows = lines.iter().filter(|l| l.starts_with("│ ")).count();
+    assert_eq!(rows, 51, "a header and 50 queues:\n{}", out.stdout);
+    // The biggest backlog comes first.
+    assert!(lines[3].contains(" jobs "), "{}", out.stdout);
+    // Piped, every queue.
+    let piped = r.celtool(&["queues", "--vhost", V]);
+    assert_eq!(piped.stdout.lines().count(), total + 1, "{}", piped.stdout);
 }
