@@ -147,7 +147,10 @@ pub fn gather(
     let workers = match (&broker, &need.workers, client) {
         (Some(Ok(BrokerPart::RabbitMq(snap))), Some(w), Some(client)) => {
             let plans = crate::workers::discover_vhosts(snap, vhost);
-            (!plans.is_empty()).then(|| rt.block_on(ask_workers(client, snap, &plans, w)))
+            (!plans.is_empty()).then(|| {
+                rt.block_on(ask_workers(client, snap, &plans, w))
+                    .map_err(|e| e.to_string())
+            })
         }
         _ => None,
     };
@@ -174,7 +177,7 @@ pub async fn ask_workers(
     snap: &rabbit::Snapshot,
     plans: &[crate::workers::VhostPlan],
     need: &WorkersNeed,
-) -> Result<crate::workers::FleetSnapshot, String> {
+) -> Result<crate::workers::FleetSnapshot, crate::workers::WorkerError> {
     let budget = client.budget();
     let opts = need.opts.clone().bounded(budget.idle(), budget.deadline());
     // The alarms health check read with the snapshot is moments old; the nodes' flags lag a
@@ -197,9 +200,7 @@ pub async fn ask_workers(
             &format!("the broker blocks publishers ({reason})"),
             opts.timeout,
         )),
-        None => crate::workers::probe(&need.endpoint, plans, &opts)
-            .await
-            .map_err(|e| e.to_string()),
+        None => crate::workers::probe(&need.endpoint, plans, &opts).await,
     }
 }
 

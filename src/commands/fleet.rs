@@ -68,18 +68,12 @@ pub async fn observe(
             p.known_nodes.retain(|n| glob_matches(pattern, n));
         }
     }
-    let budget = inputs.client.budget();
-    let opts = opts.clone().bounded(budget.idle(), budget.deadline());
-    // A publish during an alarm blocks the connection (see gather::ask_workers); the health
-    // check answers at once, without the nodes' statistics lag.
-    let fleet = match crate::broker::cluster::alarms_now(&inputs.client).await {
-        Ok(Some(reason)) => workers::not_asked(
-            &plans,
-            &format!("the broker blocks publishers ({reason})"),
-            opts.timeout,
-        ),
-        _ => workers::probe(&inputs.amqp, &plans, &opts).await?,
+    // The one gate before publishing: no probe during an alarm, every step bounded.
+    let need = crate::gather::WorkersNeed {
+        endpoint: inputs.amqp.clone(),
+        opts: opts.clone(),
     };
+    let fleet = crate::gather::ask_workers(&inputs.client, &snap, &plans, &need).await?;
     Ok((snap, fleet, api_error))
 }
 

@@ -376,11 +376,25 @@ pub fn ping_nagios(r: &PingResult, severity: crate::report::Severity) -> String 
             text.push_str(&format!(" and {} more", r.silent.len() - 5));
         }
     }
+    // One alarm stops every vhost alike: each reason once, at most five vhosts named, so the
+    // status line stays short however many vhosts there are.
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
     for n in &r.not_asked {
+        match reasons.iter_mut().find(|(why, _)| *why == n.reason) {
+            Some((_, vhosts)) => vhosts.push(&n.vhost),
+            None => reasons.push((&n.reason, vec![&n.vhost])),
+        }
+    }
+    for (why, vhosts) in reasons {
+        let mut named: Vec<String> = vhosts.iter().take(5).map(|v| super::sanitize(v)).collect();
+        if vhosts.len() > 5 {
+            named.push(format!("and {} more", vhosts.len() - 5));
+        }
         text.push_str(&format!(
-            "; not asked in vhost {}: {}",
-            super::sanitize(&n.vhost),
-            super::sanitize(&n.reason)
+            "; not asked in vhost{} {}: {}",
+            if vhosts.len() > 1 { "s" } else { "" },
+            named.join(", "),
+            super::sanitize(why)
         ));
     }
     let text = text.replace('|', "/");
@@ -405,6 +419,29 @@ pub fn ping_nagios(r: &PingResult, severity: crate::report::Severity) -> String 
 #[cfg(test)]
 mod nagios_tests {
     use super::*;
+
+    #[test]
+    fn one_alarm_over_many_vhosts_is_said_once() {
+        let r = PingResult {
+            answered: 0,
+            expected: 0,
+            silent: vec![],
+            nodes: vec![],
+            not_asked: (0..40)
+                .map(|i| NotAsked {
+                    vhost: format!("v{i}"),
+                    reason: "the broker blocks publishers (memory alarm on rabbit@h)".into(),
+                })
+                .collect(),
+            vhosts: vec![],
+        };
+        let line = ping_nagios(&r, crate::report::Severity::Unknown);
+        assert!(
+            line.contains("; not asked in vhosts v0, v1, v2, v3, v4, and 35 more: the broker blocks publishers (memory alarm on rabbit@h) | "),
+            "{line}"
+        );
+        assert!(line.len() < 400, "{line}");
+    }
 
     #[test]
     fn ping_nagios_goes_critical_below_expected() {

@@ -416,8 +416,14 @@ async fn probe_on(
         Err(e) if ctx.abandoned.load(Ordering::Relaxed) => return Err(e),
         Err(_) => return Ok(report),
     }
-    ctx.step("close a channel", probe_chan.close(200, "OK".into()))
-        .await?;
+    // A close that fails loses nothing; only an abandoned connection ends the probe here.
+    if let Err(e) = ctx
+        .step("close a channel", probe_chan.close(200, "OK".into()))
+        .await
+        && ctx.abandoned.load(Ordering::Relaxed)
+    {
+        return Err(e);
+    }
     report.mailbox_exchange = true;
 
     let chan = ctx.step("open a channel", conn.create_channel()).await?;
