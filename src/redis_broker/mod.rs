@@ -38,7 +38,7 @@ pub async fn read(
             .unwrap_or_else(|_| {
                 Err(RedisError::Deadline {
                     server: target.to_string(),
-                    secs: len.as_secs(),
+                    secs: len.as_secs().max(1),
                 })
             }),
     }
