@@ -2,7 +2,6 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
@@ -204,21 +203,15 @@ fn prometheus(paths: &[String], s: &PruneSummary) -> String {
     let joined = paths.join(",");
     let labels = [("paths", joined.as_str())];
     let mut e = Exposition::default();
+    // The run metrics carry no label, as in the exposition of a run that could not start
+    // (output::run): the same series whether the run succeeds or fails.
+    crate::output::run::run_metrics(
+        &mut e,
+        RUN_PREFIX,
+        "prune-tmp",
+        crate::output::run::RunState::now(s.errors == 0),
+    );
     let mut g = |name: &str, help: &str, v: f64| e.gauge(name, help, &labels, v);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0);
-    g(
-        &format!("{RUN_PREFIX}_last_run_timestamp_seconds"),
-        "When the last prune-tmp run ended, in seconds since the epoch.",
-        now,
-    );
-    g(
-        &format!("{RUN_PREFIX}_success"),
-        "1 when the last run had no errors, else 0.",
-        if s.errors == 0 { 1.0 } else { 0.0 },
-    );
     g(
         "celtool_prune_dry_run",
         "1 when the last run was a dry run (counts are what it would remove).",
@@ -331,7 +324,8 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("celtool_prune_success{paths=\"/tmp/a,/tmp/b\"} 1\n"),
+            // The run metrics are unlabelled, as when a run fails before it starts.
+            text.contains("celtool_prune_success 1\n"),
             "{text}"
         );
     }
