@@ -260,9 +260,9 @@ How it is seen: the state the API shows changes once per collect_statistics_inte
 default), so one look misses a publisher throttled half of the time. doctor reads the
 connections' states more than once (name and state only): with the full listing, through its
 channels' states (a connection one of whose channels is in flow), and, when a connection is
-publishing and not yet seen in flow, again 5.5 s after the first read (within --deadline). A
-connection in flow in any read counts; the finding says in how many of the reads (\"in flow
-in 1 of 4 reads\").
+publishing (receiving at least 10 kB/s) and not yet seen in flow, again 5.5 s after the first
+read (within --deadline). A connection in flow in any read counts; the finding says in how many
+of the reads (\"in flow in 1 of 4 reads\").
 Fix: reduce event traffic (run workers without -E unless something consumes task events;
 --without-gossip --without-mingle on large fleets), spread load over more queues, check disk
 latency on the node.",

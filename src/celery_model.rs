@@ -249,8 +249,11 @@ pub struct Results {
     pub queues: u64,
     /// Of those, one queue per task (amqp://: a task id without dashes).
     pub per_task_queues: u64,
-    /// Messages held in result queues.
+    /// Messages held in result queues (those whose counts the broker sent).
     pub messages: u64,
+    /// Result queues whose message counts the broker did not send: `messages` is then a
+    /// lower bound.
+    pub messages_unknown: u64,
     /// The `celeryresults` exchange of the old amqp:// backend exists.
     pub legacy_exchange: bool,
 }

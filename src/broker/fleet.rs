@@ -166,6 +166,7 @@ fn count_result(f: &mut Fleet, q: &Queue) {
     r.without_expiry += u64::from(q.expires_ms.is_none());
     r.per_task_queues += u64::from(celery::is_task_result_queue(&q.name));
     r.messages += q.ready.unwrap_or(0) + q.unacked.unwrap_or(0);
+    r.messages_unknown += u64::from(q.ready.is_none() || q.unacked.is_none());
 }
 
 #[cfg(test)]

@@ -51,6 +51,11 @@ impl Need {
 /// shows changes, so the two come from different samples of the broker's own.
 pub const FLOW_SPREAD: Duration = Duration::from_millis(5_500);
 
+/// The bytes per second a connection must receive before doctor waits [`FLOW_SPREAD`] for one
+/// more look at its state: heartbeats and an idle Celery worker's events (a few hundred B/s)
+/// never meet credit flow, and every doctor run would otherwise wait those 5.5 s.
+pub const FLOW_RECHECK_MIN_RECV: f64 = 10_000.0;
+
 /// Flow control read more than once: a publisher throttled in half of the broker's samples is
 /// missed by one read half the time. The full connection listing is one read; a light one
 /// (`name,state`) goes out with it at the start, and when a connection is publishing and not
@@ -294,7 +299,7 @@ async fn flow_samples(
         samples.add(states);
     }
     let publishing = connections.iter().any(|c| {
-        c.recv_rate() > 0.0
+        c.recv_rate() >= FLOW_RECHECK_MIN_RECV
             && c.state.as_deref() == Some("running")
             && samples.in_flow(c.name()) == 0
     });

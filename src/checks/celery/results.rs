@@ -27,11 +27,17 @@ pub fn check(fleet: &Fleet, thresholds: &Thresholds, out: &mut Vec<Finding>) {
     out.push(
         Finding::new(id, severity, vhost)
             .summary(format!(
-                "vhost {vhost} has {} result queues ({} per task, {} per client) holding {} message(s){}",
+                "vhost {vhost} has {} result queues ({} per task, {} per client) holding {}{} message(s){}{}",
                 total,
                 r.per_task_queues,
                 r.queues - r.per_task_queues,
+                if r.messages_unknown > 0 { "at least " } else { "" },
                 fmt_count(r.messages as f64),
+                if r.messages_unknown > 0 {
+                    format!(" ({} of them without a count from the broker)", r.messages_unknown)
+                } else {
+                    String::new()
+                },
                 if r.legacy_exchange {
                     "; the celeryresults exchange shows the old amqp:// result backend"
                 } else {
