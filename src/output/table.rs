@@ -129,15 +129,19 @@ pub fn render_fit(
         .iter()
         .map(|r| r.iter().map(|c| sanitize(c)).collect())
         .collect();
-    let widest = |i: usize| {
-        cells
-            .iter()
-            .filter_map(|r| r.get(i))
-            .map(|c| c.chars().count())
-            .chain([headers[i].0.chars().count()])
-            .max()
-            .unwrap_or(0)
-    };
+    // Each column's widest cell, measured once: the choice below asks for them many times.
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|i| {
+            cells
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .chain([headers[i].0.chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let widest = |i: usize| widths[i];
     // The test render makes for borders: each column, its padding and a rule, and the last rule.
     let bordered = |keep: &[usize]| {
         keep.iter()
