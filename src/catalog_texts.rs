@@ -49,12 +49,13 @@ pub const BROKER_STATS_OFF: &str = "\
 Informational: the broker leaves these figures out on purpose, so the checks that need them were
 skipped: a node without any memory, disk, descriptor or process figures has its metrics
 collector off (management_agent.disable_metrics_collector = true); management.rates_mode = none
-publishes no message rates. A queue record without state nor consumer count has no statistics
+publishes no message rates. A queue record without its message counts (messages_ready and
+messages_unacknowledged both), or without state and consumer count, has not all its statistics
 yet: it was declared since the broker last collected them (collect_statistics_interval, 5 s by
-default; Celery declares reply and event queues all the time; RabbitMQ 3.10 sends the message
-counts a few seconds before state and consumers); what it lacks is unknown (- in celtool
-queues, never 0) and judged by no check until the next run. A record with a state or a consumer
-count but without messages_ready (a proxy stripping fields) is broker.api.value (unknown).
+default; Celery declares reply and event queues all the time; RabbitMQ sends those two groups
+apart, in either order); what it lacks is unknown (- in celtool queues, never 0) and judged by
+no check until the next run. One count alone missing (a proxy stripping messages_ready) is
+broker.api.value (unknown), and a queue whose node is down (state down) is broker.queue.state.
 This is ok, not unknown: nothing is wrong with the broker.
 Fix: none needed; to have celtool check them, turn the collector on, or use rates_mode = basic.";
 

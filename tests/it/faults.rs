@@ -613,7 +613,7 @@ fn fields_missing_with_the_metrics_collector_off_give_a_valid_report() {
     assert_eq!(
         said,
         vec![
-            "3 queue(s) without statistics yet (no state nor consumer count: declared since the broker last collected statistics, or its metrics collector is off): /celery, jobs/celeryev.1f2e, /w1@h.celery.pidbox; what they lack is unknown and was not judged"
+            "3 queue(s) without all their statistics yet (no message counts, or no state and consumer count: declared since the broker last collected statistics, or its metrics collector is off): /celery, jobs/celeryev.1f2e, /w1@h.celery.pidbox; what they lack is unknown and was not judged"
         ],
         "{r:#?}"
     );

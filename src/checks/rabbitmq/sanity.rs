@@ -198,13 +198,21 @@ fn count_field(name: &str, v: Option<f64>, into: &mut Vec<String>) {
     }
 }
 
-/// A queue record without state and without consumer count: the broker has not collected its
-/// statistics yet (it was declared within the last collect_statistics_interval, 5 s by
-/// default, as Celery's reply and event queues constantly are; 3.10 sends the message counts
-/// a few seconds before state and consumers) or its metrics collector is off. What it lacks is
-/// unknown and judged by no check, but nothing was lost on the way: ok, said.
+/// A queue record that lacks one whole group of statistics: the broker has not collected them
+/// yet (it was declared within the last collect_statistics_interval, 5 s by default, as
+/// Celery's reply and event queues constantly are) or its metrics collector is off. The
+/// management agent sends two groups apart, in either order: the message counts
+/// (`queue_coarse_metrics`: messages_ready, messages_unacknowledged) and the rest
+/// (`queue_metrics`: state, consumers). What such a record lacks is unknown and judged by no
+/// check, but nothing was lost on the way: ok, said. A queue whose node is down says
+/// `state: down` and is judged by broker.queue.state; one count alone missing is a value lost
+/// on the way (a proxy, an older API) and stays unknown.
 fn no_statistics_yet(q: &Queue) -> bool {
-    q.state.is_none() && q.consumers.is_none()
+    let no_state = q.state.is_none() && q.consumers.is_none();
+    let no_counts = q.messages_ready.is_none()
+        && q.messages_unacknowledged.is_none()
+        && q.state.as_deref() != Some("down");
+    no_state || no_counts
 }
 
 fn queues(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -236,7 +244,7 @@ fn queues(ctx: &Ctx, out: &mut Vec<Finding>) {
         out.push(
             Finding::new("broker.stats.off", Severity::Ok, first)
                 .summary(format!(
-                    "{} queue(s) without statistics yet (no state nor consumer count: declared since the broker last collected statistics, or its metrics collector is off): {}; what they lack is unknown and was not judged",
+                    "{} queue(s) without all their statistics yet (no message counts, or no state and consumer count: declared since the broker last collected statistics, or its metrics collector is off): {}; what they lack is unknown and was not judged",
                     fresh.len(),
                     named.join(", ")
                 ))
@@ -341,8 +349,10 @@ mod tests {
                 "messages_unacknowledged": 0})),
             record(json!({"name": "celeryev.1", "vhost": "v", "state": "down"})),
             // Declared a moment ago: no statistics yet, said as ok, its counts unknown; 3.10
-            // sends the message counts a few seconds before state and consumers.
+            // sends the message counts and the state with consumers apart, in either order.
             record(json!({"name": "celeryev.2", "vhost": "v"})),
+            record(json!({"name": "celeryev.3", "vhost": "v", "state": "running",
+                "consumers": 0})),
             record(json!({"name": "work", "vhost": "v", "messages_ready": 4,
                 "messages_unacknowledged": 0})),
         ];
@@ -354,6 +364,7 @@ mod tests {
                 ("broker.queue.state", Severity::Crit, "v/celeryev.1".into()),
                 ("events.no-ttl", Severity::Warn, "v/celeryev.1".into()),
                 ("events.no-ttl", Severity::Warn, "v/celeryev.2".into()),
+                ("events.no-ttl", Severity::Warn, "v/celeryev.3".into()),
             ]
         );
         let s = f.iter().find(|f| f.id == "broker.stats.off").unwrap();
@@ -363,12 +374,12 @@ mod tests {
         );
         assert!(
             s.summary
-                .starts_with("2 queue(s) without statistics yet (no state nor consumer count"),
+                .starts_with("3 queue(s) without all their statistics yet (no message counts, or no state"),
             "{}",
             s.summary
         );
         assert!(
-            s.summary.contains(": v/celeryev.2, v/work;"),
+            s.summary.contains(": v/celeryev.2, v/celeryev.3, v/work;"),
             "{}",
             s.summary
         );
