@@ -87,7 +87,7 @@ pub struct GlobalArgs {
     /// delete, close), waits at most this long.
     #[arg(help_heading = "Connection options",
           long, global = true, env = "CELTOOL_TIMEOUT", value_name = "DURATION",
-          value_parser = crate::settings::parse_positive_duration)]
+          value_parser = crate::text::parse_positive_duration)]
     pub timeout: Option<Duration>,
 
     /// Longest the whole run waits for the broker and the workers, like 9s for NRPE's 10 s:
@@ -97,7 +97,7 @@ pub struct GlobalArgs {
     /// [default: 50s for ping, 2m for fleet, 5m for the others; 0: none]
     #[arg(help_heading = "Connection options",
           long, global = true, env = "CELTOOL_DEADLINE", value_name = "DURATION",
-          value_parser = crate::settings::parse_deadline)]
+          value_parser = crate::text::parse_deadline)]
     pub deadline: Option<Duration>,
 
     /// Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate)
@@ -329,7 +329,7 @@ pub struct ReapArgs {
 
     /// How long to wait for a process to act on a signal before the next step
     #[arg(long, value_name = "DURATION", default_value = DEFAULT_GRACE,
-          value_parser = crate::settings::parse_duration)]
+          value_parser = crate::text::parse_duration)]
     pub grace: Duration,
 
     /// Touch only the Celery processes whose title (command line) matches this regular
@@ -357,12 +357,12 @@ pub struct ReapArgs {
 pub struct EventQueuesArgs {
     /// Message TTL for event queues
     #[arg(long, value_name = "DURATION", default_value = DEFAULT_EVENT_TTL,
-          value_parser = crate::settings::parse_positive_duration)]
+          value_parser = crate::text::parse_positive_duration)]
     pub ttl: Duration,
 
     /// Delete an event queue this long after its last consumer left
     #[arg(long, value_name = "DURATION", default_value = DEFAULT_EVENT_EXPIRES,
-          value_parser = crate::settings::parse_positive_duration)]
+          value_parser = crate::text::parse_positive_duration)]
     pub expires: Duration,
 
     #[command(flatten)]
@@ -497,7 +497,7 @@ pub struct PruneTmpArgs {
 
     /// Remove entries older than this, like 90m, 12h or 2d
     #[arg(long, value_name = "DURATION", required = true,
-          value_parser = crate::settings::parse_positive_duration)]
+          value_parser = crate::text::parse_positive_duration)]
     pub older_than: Duration,
 
     /// Timestamps that decide the age; with several, an entry must be older on each
@@ -609,7 +609,7 @@ pub struct AmqpArgs {
     /// How long to wait for the workers' replies; ping is asked a second time of the nodes
     /// whose mailbox has a consumer but did not answer
     #[arg(help_heading = "Worker options (remote control over AMQP)", long, value_name = "DURATION", default_value = "1s",
-          value_parser = crate::settings::parse_positive_duration)]
+          value_parser = crate::text::parse_positive_duration)]
     pub reply_timeout: Duration,
 }
 

@@ -20,6 +20,7 @@ pub mod prune;
 pub mod redis_broker;
 pub mod report;
 pub mod settings;
+pub mod text;
 pub mod usage;
 pub mod workers;
 

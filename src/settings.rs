@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use crate::broker::client::Endpoint;
 use crate::catalog::{self, Direction, Limits};
+use crate::text::{parse_duration, parse_positive_duration};
 
 pub const DEFAULT_URL: &str = "http://localhost:15672";
 pub const DEFAULT_USER: &str = "guest";
@@ -201,14 +202,14 @@ impl Config {
                 parse_positive_duration(t).map_err(|why| SettingsError::File {
                     path: shown.clone(),
                     // Names and values may hold newlines; the error stays one line.
-                    message: crate::output::sanitize(&format!("profiles.{name}.timeout: {why}")),
+                    message: crate::text::sanitize(&format!("profiles.{name}.timeout: {why}")),
                 })?;
             }
         }
         let thresholds =
             parse_thresholds(&file.thresholds).map_err(|message| SettingsError::File {
                 path: shown.clone(),
-                message: crate::output::sanitize(&message),
+                message: crate::text::sanitize(&message),
             })?;
         Ok(Config {
             path: path.to_path_buf(),
@@ -347,42 +348,6 @@ fn parse_timing(value: &toml::Value, max: Option<Duration>) -> Result<Duration, 
         )),
         _ => Ok(d),
     }
-}
-
-/// Parse a duration: a number with a unit (`500ms`, `10s`, `90m`, `2d`, `1h30m`). A bare number
-/// is refused, as systemd.time and Go refuse it: in a root cron line, `--older-than 2` with a
-/// forgotten `d` must not mean two seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!(
-            "invalid duration '{t}': a number needs a unit, like {t}s, {t}m, {t}h or {t}d (a bare number is refused, so that a forgotten unit cannot mean seconds)"
-        ));
-    }
-    humantime::parse_duration(t).map_err(|_| {
-        format!("invalid duration '{t}': expected a number with a unit, like 10s, 90m or 2d")
-    })
-}
-
-/// A duration that must be more than zero (`--timeout`, `--older-than`, a TTL): zero would wait
-/// for nothing or match everything.
-pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
-    let d = parse_duration(text)?;
-    if d.is_zero() {
-        return Err(format!(
-            "invalid duration '{}': it must be more than zero, like 10s, 90m or 2d",
-            text.trim()
-        ));
-    }
-    Ok(d)
-}
-
-/// `--deadline`: a duration, or `0` for none (the documented way to turn it off).
-pub fn parse_deadline(text: &str) -> Result<Duration, String> {
-    if text.trim() == "0" {
-        return Ok(Duration::ZERO);
-    }
-    parse_duration(text)
 }
 
 /// The connection flags and env values as clap parsed them (flag or env, indistinguishably).
@@ -555,6 +520,7 @@ fn redact_userinfo(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::parse_deadline;
 
     fn config(text: &str) -> Result<Config, SettingsError> {
         let dir = tempfile::tempdir().unwrap();

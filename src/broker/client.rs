@@ -139,7 +139,7 @@ impl Client {
         let mut builder = reqwest::Client::builder();
         if let Some(path) = &endpoint.ca_file {
             let certs = super::tls::load_ca_file(path).map_err(|why| ApiError::CaFile {
-                path: crate::output::sanitize(&path.display().to_string()),
+                path: crate::text::sanitize(&path.display().to_string()),
                 why,
             })?;
             builder = builder.tls_certs_merge(certs);
@@ -582,7 +582,7 @@ async fn error_reason(mut response: reqwest::Response, idle: Duration) -> String
                 .map(|r| r.as_str().map(str::to_string).unwrap_or(r.to_string()))
         });
     match reason {
-        Some(r) if !r.is_empty() => format!(": {}", crate::output::sanitize(&r)),
+        Some(r) if !r.is_empty() => format!(": {}", crate::text::sanitize(&r)),
         _ => String::new(),
     }
 }
@@ -609,7 +609,7 @@ pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     while let Some(next) = last.source() {
         last = next;
     }
-    crate::output::sanitize(&last.to_string())
+    crate::text::sanitize(&last.to_string())
 }
 
 enum ReadFailure {

@@ -211,7 +211,7 @@ fn alarm_words(body: &Value) -> Vec<String> {
                     let node = x
                         .get("node")
                         .and_then(Value::as_str)
-                        .map(crate::output::sanitize)
+                        .map(crate::text::sanitize)
                         .unwrap_or_else(|| "a node".into());
                     format!("{resource} alarm on {node}")
                 })
@@ -294,7 +294,7 @@ pub fn outcome(answer: Result<(u16, Value), ApiError>) -> Outcome {
             reason: body
                 .get("reason")
                 .and_then(Value::as_str)
-                .map(crate::output::sanitize)
+                .map(crate::text::sanitize)
                 .unwrap_or_else(|| "the check failed".into()),
             body,
         },

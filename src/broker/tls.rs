@@ -27,7 +27,7 @@ pub fn rustls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, Str
     let Some(path) = ca_file else {
         return rustls::ClientConfig::with_platform_verifier().map_err(|e| e.to_string());
     };
-    let shown = crate::output::sanitize(&path.display().to_string());
+    let shown = crate::text::sanitize(&path.display().to_string());
     let pem = std::fs::read(path).map_err(|e| format!("cannot use the CA file {shown}: {e}"))?;
     let roots: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<_, _>>()

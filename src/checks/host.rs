@@ -10,9 +10,9 @@ use crate::host::celery::{Role, recognise_all, worker_trees};
 use crate::host::{
     Conntrack, FileNr, Filesystem, HostSnapshot, HotSpot, Process, Reading, Sockstat, Zombies,
 };
-use crate::output::{fmt_bytes, fmt_count, fmt_duration_secs, fmt_pct};
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
+use crate::text::{fmt_bytes, fmt_count, fmt_duration_secs, fmt_pct};
 
 /// TIME_WAIT sockets that warn, as a share of nf_conntrack_max, when conntrack is in use.
 pub const TIME_WAIT_SHARE_OF_CONNTRACK: f64 = 0.5;
@@ -269,10 +269,7 @@ fn inodes(fs: &[Filesystem], hot: &[HotSpot], t: &Thresholds, out: &mut Vec<Find
 /// a subject is one line that other findings and scripts join on.
 fn label(p: &Process) -> String {
     let one_line = p.title.split_whitespace().collect::<Vec<_>>().join(" ");
-    let title: String = crate::output::sanitize(&one_line)
-        .chars()
-        .take(80)
-        .collect();
+    let title: String = crate::text::sanitize(&one_line).chars().take(80).collect();
     format!("pid {} ({title})", p.pid)
 }
 

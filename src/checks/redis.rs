@@ -4,10 +4,10 @@
 
 use super::{level, ratio};
 use crate::celery_model::{Fleet, saturating_nodes};
-use crate::output::{fmt_bytes, fmt_count, fmt_duration_secs, fmt_pct};
 use crate::redis_broker::snapshot::RedisSnapshot;
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
+use crate::text::{fmt_bytes, fmt_count, fmt_duration_secs, fmt_pct};
 
 /// What the Redis checks need besides the snapshot.
 #[derive(Debug, Clone, Default)]

@@ -9,9 +9,9 @@ use crate::broker::celery::Classifier;
 use crate::broker::gather::Snapshot;
 use crate::broker::model::subject as queue_subject;
 use crate::host::Process;
-use crate::output::fmt_duration_secs;
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
+use crate::text::fmt_duration_secs;
 use crate::workers::settings::{Expect, glob_matches};
 use crate::workers::{FleetSnapshot, VhostReport, WorkerReport};
 
@@ -442,7 +442,7 @@ fn recycling(
                     "{} pool process {} uses {}",
                     w.node,
                     p.pid,
-                    crate::output::fmt_bytes(p.rss_bytes as f64)
+                    crate::text::fmt_bytes(p.rss_bytes as f64)
                 )
             })
             .collect();

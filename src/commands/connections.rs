@@ -9,8 +9,9 @@ use crate::cli::{ConnKindArg, ConnectionsArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
 use crate::output::table::{Align, render_fit};
-use crate::output::{Printer, Style, fmt_bytes, fmt_count};
+use crate::output::{Printer, Style};
 use crate::settings::Settings;
+use crate::text::{fmt_bytes, fmt_count};
 
 /// One row of `celtool connections`; its JSON keys are a scripting contract.
 #[derive(Debug, Clone, Serialize, PartialEq)]

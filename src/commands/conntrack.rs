@@ -7,8 +7,9 @@ use crate::error::{Error, Outcome};
 use crate::host::{self, GatherOptions, Reading};
 use crate::output::prometheus::Exposition;
 use crate::output::table::{Align, render};
-use crate::output::{Printer, Style, fmt_pct};
+use crate::output::{Printer, Style};
 use crate::settings::Settings;
+use crate::text::fmt_pct;
 
 #[derive(Serialize)]
 struct ConntrackOut {

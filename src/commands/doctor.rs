@@ -16,7 +16,8 @@ use crate::host::{GatherOptions, Reading, ZombieWatch};
 use crate::output::report::{Scope, print};
 use crate::output::{Format, Printer};
 use crate::report::{Finding, Report, Severity};
-use crate::settings::{Settings, parse_duration};
+use crate::settings::Settings;
+use crate::text::parse_duration;
 use crate::workers::settings::Expect;
 
 pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
@@ -197,7 +198,7 @@ fn scope_notes(s: &Settings, report: &Report, no_expectation: bool) -> Vec<Strin
     {
         notes.push(format!(
             "host findings cover every process on this host, not only vhost {}'s workers",
-            crate::output::sanitize(vhost)
+            crate::text::sanitize(vhost)
         ));
     }
     notes

@@ -8,8 +8,9 @@ use crate::error::{Error, Outcome};
 use crate::host::{self, GatherOptions};
 use crate::output::prometheus::Exposition;
 use crate::output::table::{Align, render};
-use crate::output::{Printer, Style, fmt_pct};
+use crate::output::{Printer, Style};
 use crate::settings::Settings;
+use crate::text::fmt_pct;
 
 /// One filesystem's inode use, as `inodes` lists it.
 #[derive(Serialize)]
@@ -162,12 +163,12 @@ fn top_table(style: &Style, top: &host::TopDirs) -> String {
     text.push_str(&format!(
         "total {} inodes under {}; {} unreadable directories; {} mount points not entered\n",
         top.total,
-        crate::output::sanitize(&top.root.display().to_string()),
+        crate::text::sanitize(&top.root.display().to_string()),
         top.errors,
         top.other_filesystems
     ));
     if let Some(e) = &top.first_error {
-        text.push_str(&format!("first error: {}\n", crate::output::sanitize(e)));
+        text.push_str(&format!("first error: {}\n", crate::text::sanitize(e)));
     }
     text
 }

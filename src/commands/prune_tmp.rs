@@ -9,9 +9,10 @@ use crate::cli::{AgeBy, PruneTmpArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
 use crate::output::run::Nagios;
-use crate::output::{Format, Printer, fmt_bytes, sanitize};
+use crate::output::{Format, Printer};
 use crate::prune::{self, PruneOptions, PruneSummary};
 use crate::report::Severity;
+use crate::text::{fmt_bytes, sanitize};
 
 /// The JSON summary of a run; its keys are a scripting contract.
 #[derive(Debug, Serialize)]

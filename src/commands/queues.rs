@@ -15,8 +15,9 @@ use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
 use crate::output::stream::LazyRows;
 use crate::output::table::{Align, render_fit};
-use crate::output::{Format, Printer, Style, fmt_count, fmt_rate};
+use crate::output::{Format, Printer, Style};
 use crate::settings::Settings;
+use crate::text::{fmt_count, fmt_rate};
 
 /// One row of `celtool queues`; its JSON keys are a scripting contract.
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -13,13 +13,14 @@ use crate::celery_model::{Fleet, Kind};
 use crate::cli::{ConnectionsArgs, DoctorArgs, Part, QueuesArgs};
 use crate::error::{Error, Outcome};
 use crate::gather::{self, BrokerError, BrokerNeed, BrokerPart, Need};
+use crate::output::Format;
 use crate::output::Printer;
 use crate::output::report::Scope;
 use crate::output::table::{Align, render};
-use crate::output::{Format, fmt_bytes, fmt_count, fmt_rate};
 use crate::redis_broker::{self, RedisSnapshot};
 use crate::report::{Finding, Report, Severity};
 use crate::settings::{Settings, Thresholds};
+use crate::text::{fmt_bytes, fmt_count, fmt_rate};
 
 /// Every Redis and Celery finding for one snapshot.
 pub fn findings(snap: &RedisSnapshot, t: &Thresholds, link: Option<(f64, String)>) -> Vec<Finding> {

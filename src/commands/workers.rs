@@ -9,8 +9,9 @@ use crate::error::{Error, Outcome};
 use crate::host::{self, GatherOptions};
 use crate::output::prometheus::Exposition;
 use crate::output::table::{Align, render_fit};
-use crate::output::{Printer, Style, fmt_bytes, fmt_duration_secs};
+use crate::output::{Printer, Style};
 use crate::settings::Settings;
+use crate::text::{fmt_bytes, fmt_duration_secs};
 
 /// One process of a worker tree, as `workers` lists it.
 #[derive(Serialize)]

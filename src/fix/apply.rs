@@ -179,7 +179,7 @@ impl Applier<'_> {
                 Error::Io(format!(
                     "{e}; change {} ({}) WAS applied but is not journaled, so undo cannot restore it; no further change was made",
                     seq + 1,
-                    crate::output::sanitize(&change.describe())
+                    crate::text::sanitize(&change.describe())
                 ))
             })?;
         }

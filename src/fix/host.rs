@@ -215,7 +215,7 @@ struct Table<'a> {
 
 impl Table<'_> {
     fn shown(p: &Process) -> String {
-        crate::output::sanitize(&p.title)
+        crate::text::sanitize(&p.title)
     }
 
     fn proc_root(&self) -> String {
@@ -338,7 +338,7 @@ pub fn plan_hung(
             plan.notes.push(format!(
                 "hung worker {node}, pid {} ({}) {why}",
                 main.pid,
-                crate::output::sanitize(&main.title)
+                crate::text::sanitize(&main.title)
             ));
             continue;
         }

@@ -149,8 +149,8 @@ impl Change {
                 messages,
             } => format!(
                 "delete queue {} and its {} message(s) (irreversible)",
-                crate::output::sanitize(&subject(vhost, name)),
-                crate::output::fmt_count(*messages)
+                crate::text::sanitize(&subject(vhost, name)),
+                crate::text::fmt_count(*messages)
             ),
             Change::WriteKernel {
                 path,
@@ -189,7 +189,7 @@ impl Change {
                 ..
             } => format!(
                 "SIGTERM pid {pid} ({}), SIGKILL after {grace_ms} ms if still running (irreversible)",
-                crate::output::sanitize(title)
+                crate::text::sanitize(title)
             ),
         }
     }
@@ -386,7 +386,7 @@ fn describe_reap(parent: i32, title: &str, zombies: &[i32], kill: bool, grace_ms
     };
     format!(
         "send SIGCHLD to pid {parent} ({}) to reap its zombie(s) {}{then} (irreversible)",
-        crate::output::sanitize(title),
+        crate::text::sanitize(title),
         pids.join(", ")
     )
 }

@@ -63,7 +63,7 @@ impl RedisChange {
             } => {
                 let first = keys
                     .first()
-                    .map(|k| crate::output::sanitize(k))
+                    .map(|k| crate::text::sanitize(k))
                     .unwrap_or_default();
                 match after {
                     Some(s) => format!(

@@ -68,7 +68,7 @@ pub fn refuse_unknown_paths(
             return Err(Error::Usage(format!(
                 "journal {journal}, line {}: refusing to undo: the entry names {}, but {known}; nothing was changed",
                 e.line,
-                crate::output::sanitize(path)
+                crate::text::sanitize(path)
             )));
         }
     }

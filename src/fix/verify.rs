@@ -80,7 +80,7 @@ pub fn event_queues(
             return Err(Error::Io(format!(
                 "the policy was applied, but {} event queue(s) in vhost {vhost} (e.g. {}) still do not show it after {} s (the wait is 6 x --timeout plus 2 s per 1 000 queues); check `rabbitmqctl list_queues -p {vhost} name policy`, or raise --timeout",
                 left.len(),
-                crate::output::sanitize(left.first().map(String::as_str).unwrap_or("?")),
+                crate::text::sanitize(left.first().map(String::as_str).unwrap_or("?")),
                 started.elapsed().as_secs()
             )));
         }

@@ -115,7 +115,7 @@ pub fn runs_python(proc_root: &std::path::Path, pid: i32) -> Result<(), String> 
     } else {
         Err(format!(
             "its program is {}, not Python",
-            crate::output::sanitize(&shown)
+            crate::text::sanitize(&shown)
         ))
     }
 }

@@ -11,9 +11,9 @@ use serde::Serialize;
 
 use super::{Reading, Roots};
 use crate::checks::level;
-use crate::output::{fmt_bytes, fmt_pct};
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
+use crate::text::{fmt_bytes, fmt_pct};
 
 /// Byte counters of one interface.
 #[derive(Debug, Clone, PartialEq, Serialize)]

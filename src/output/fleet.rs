@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::Style;
 use super::prometheus::Exposition;
 use super::table::{Align, render};
-use super::{Style, fmt_bytes, fmt_duration_secs};
+use crate::text::{fmt_bytes, fmt_duration_secs};
 use crate::workers::{FleetSnapshot, WorkerReport};
 
 /// One row of `celtool fleet`; its JSON keys are a scripting contract.
@@ -250,11 +251,11 @@ impl PingResult {
         if self.expected == 0 && self.answered == 0 && self.not_asked.is_empty() {
             let where_ = match self.vhosts.as_slice() {
                 [] => String::new(),
-                [one] => format!(" in vhost {}", super::sanitize(one)),
+                [one] => format!(" in vhost {}", crate::text::sanitize(one)),
                 many => format!(
                     " in vhosts {}",
                     many.iter()
-                        .map(|v| super::sanitize(v))
+                        .map(|v| crate::text::sanitize(v))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
@@ -369,7 +370,7 @@ pub fn ping_nagios(r: &PingResult, severity: crate::report::Severity) -> String 
             .silent
             .iter()
             .take(5)
-            .map(|n| super::sanitize(n))
+            .map(|n| crate::text::sanitize(n))
             .collect();
         text.push_str(&format!("; silent: {}", named.join(", ").replace('|', "/")));
         if r.silent.len() > 5 {
@@ -386,7 +387,11 @@ pub fn ping_nagios(r: &PingResult, severity: crate::report::Severity) -> String 
         }
     }
     for (why, vhosts) in reasons {
-        let mut named: Vec<String> = vhosts.iter().take(5).map(|v| super::sanitize(v)).collect();
+        let mut named: Vec<String> = vhosts
+            .iter()
+            .take(5)
+            .map(|v| crate::text::sanitize(v))
+            .collect();
         if vhosts.len() > 5 {
             named.push(format!("and {} more", vhosts.len() - 5));
         }
@@ -394,7 +399,7 @@ pub fn ping_nagios(r: &PingResult, severity: crate::report::Severity) -> String 
             "; not asked in vhost{} {}: {}",
             if vhosts.len() > 1 { "s" } else { "" },
             named.join(", "),
-            super::sanitize(why)
+            crate::text::sanitize(why)
         ));
     }
     let text = text.replace('|', "/");
@@ -409,7 +414,7 @@ pub fn ping_nagios(r: &PingResult, severity: crate::report::Severity) -> String 
     ];
     for n in r.nodes.iter().filter(|n| n.answered) {
         if let Some(ms) = n.ping_ms {
-            let label = super::sanitize(&n.node).replace(['\'', '='], "_");
+            let label = crate::text::sanitize(&n.node).replace(['\'', '='], "_");
             perf.push(format!("'{label}:ping'={}s;;;0", ms / 1000.0));
         }
     }

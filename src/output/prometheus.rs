@@ -138,7 +138,7 @@ fn escape_label(v: &str) -> String {
             c if c.is_control() => {
                 let _ = write!(out, "\\\\x{:02x}", c as u32);
             }
-            c if super::is_unsafe(c) => {
+            c if crate::text::is_unsafe(c) => {
                 let _ = write!(out, "\\\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),

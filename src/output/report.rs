@@ -5,9 +5,10 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::width::wrap;
-use super::{Format, Style, report_nagios, report_prom, sanitize};
+use super::{Format, Style, report_nagios, report_prom};
 use crate::report::{Area, Finding, Report, Severity, Tally};
 use crate::settings::Thresholds;
+use crate::text::sanitize;
 
 /// What doctor looked at, for the summary line.
 #[derive(Debug, Clone, Serialize)]

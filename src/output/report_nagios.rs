@@ -10,10 +10,10 @@ use std::fmt::Write;
 
 use super::report_prom::stable_subject;
 use super::run::Nagios;
-use super::sanitize;
 use crate::catalog::{Direction, Limits};
 use crate::report::{Finding, Report, Severity};
 use crate::settings::Thresholds;
+use crate::text::sanitize;
 
 /// The value each thresholded check compares with its limits: (perf name, unit of measure,
 /// value). IDs not named here are written without warn and crit, never with another value's.

@@ -6,10 +6,11 @@
 
 use serde::Serialize;
 
+use super::Format;
 use super::prometheus::{Exposition, metric_name};
-use super::{Format, sanitize};
 use crate::error::{Error, Outcome};
 use crate::report::Severity;
+use crate::text::sanitize;
 
 /// How a command's documents name it and which machine formats it has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

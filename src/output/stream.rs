@@ -6,9 +6,9 @@ use std::io::{self, Write};
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
-use super::sanitize;
 use super::table::Align;
 use crate::error::Error;
+use crate::text::sanitize;
 
 /// Serialises as a JSON array of what `rows` makes, one row at a time (the same text as the
 /// array of those rows would give).

@@ -2,7 +2,8 @@
 
 use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table, Width, presets};
 
-use super::{Style, sanitize};
+use super::Style;
+use crate::text::sanitize;
 
 /// Column alignment: text left, numbers right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -41,7 +41,7 @@ pub fn name_warning(path: &Path) -> Option<String> {
     (!prom).then(|| {
         format!(
             "--textfile {}: node_exporter's textfile collector reads only files ending in .prom; this one will not be scraped",
-            crate::output::sanitize(&path.display().to_string())
+            crate::text::sanitize(&path.display().to_string())
         )
     })
 }
@@ -50,7 +50,7 @@ pub fn name_warning(path: &Path) -> Option<String> {
 /// not end in .prom, so the collector never reads it), flushed to disk, mode 0644, renamed
 /// over `path`, and the directory synced so the rename survives a crash.
 pub fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
-    let shown = crate::output::sanitize(&path.display().to_string());
+    let shown = crate::text::sanitize(&path.display().to_string());
     let fail = |e: std::io::Error| Error::Io(format!("cannot write the textfile {shown}: {e}"));
     let dir = path
         .parent()

@@ -81,7 +81,7 @@ impl RedisClient {
         let info = target.connection_info(password);
         let opened = match ca_file.filter(|_| target.tls) {
             Some(path) => {
-                let shown = crate::output::sanitize(&path.display().to_string());
+                let shown = crate::text::sanitize(&path.display().to_string());
                 let pem = std::fs::read(path).map_err(|e| RedisError::CaFile {
                     path: shown.clone(),
                     why: e.to_string(),
@@ -217,5 +217,5 @@ impl RedisClient {
 /// The redis crate's message, on one line.
 fn one_line(e: &redis::RedisError) -> String {
     let text = e.to_string();
-    crate::output::sanitize(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+    crate::text::sanitize(&text.split_whitespace().collect::<Vec<_>>().join(" "))
 }

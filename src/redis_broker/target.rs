@@ -135,7 +135,7 @@ impl fmt::Display for Target {
 /// `redis://user:pw@host` shown as `redis://***@host`, so a mistyped URL never prints a password.
 pub fn redact(text: &str) -> String {
     let Some((scheme, rest)) = text.split_once("://") else {
-        return crate::output::sanitize(text);
+        return crate::text::sanitize(text);
     };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
@@ -143,7 +143,7 @@ pub fn redact(text: &str) -> String {
         Some(at) => format!("{scheme}://***@{}{tail}", &authority[at + 1..]),
         None => text.to_string(),
     };
-    crate::output::sanitize(&shown)
+    crate::text::sanitize(&shown)
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub fn take_warnings() -> Vec<String> {
 pub fn mode_warning(path: &Path, profile: &str) -> Option<String> {
     let mode = std::fs::metadata(path).ok()?.permissions().mode();
     (mode & 0o044 != 0).then(|| {
-        let shown = crate::output::sanitize(&path.display().to_string());
+        let shown = crate::text::sanitize(&path.display().to_string());
         format!(
             "password_file {shown} of profile '{profile}' is readable by {} (mode {:04o}); restrict it: chmod 600 {shown}",
             match (mode & 0o040 != 0, mode & 0o004 != 0) {

@@ -5,9 +5,10 @@
 
 use std::time::Duration;
 
-use super::{Profile, Secret, parse_duration, read_password_file};
+use super::{Profile, Secret, read_password_file};
 use crate::error::Error;
 use crate::redis_broker::{self, Target};
+use crate::text::parse_duration;
 
 /// How long doctor --fix gives result keys without a TTL (Celery's result_expires default).
 pub const DEFAULT_RESULT_EXPIRES: Duration = Duration::from_secs(86_400);

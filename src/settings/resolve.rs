@@ -87,7 +87,7 @@ impl Settings {
                 profile
                     .timeout
                     .as_deref()
-                    .and_then(|t| super::parse_duration(t).ok())
+                    .and_then(|t| crate::text::parse_duration(t).ok())
             })
             .unwrap_or(super::DEFAULT_TIMEOUT);
         let profile_name = args.profile.clone().unwrap_or_else(|| "default".into());

@@ -116,7 +116,7 @@ impl Limits {
 }
 
 fn secs(d: Duration) -> String {
-    crate::output::fmt_duration_secs(d.as_secs_f64())
+    crate::text::fmt_duration_secs(d.as_secs_f64())
 }
 
 struct Ctx<'a> {
@@ -265,7 +265,7 @@ impl Drop for AbortOnDrop {
 /// lapin errors do not quote the password; scrub it anyway so no future message can.
 fn scrub(text: &str, endpoint: &AmqpEndpoint) -> String {
     let pw = endpoint.password.expose();
-    let text = crate::output::sanitize(text);
+    let text = crate::text::sanitize(text);
     if pw.len() >= 4 && pw != endpoint.user {
         text.replace(pw, "***")
     } else {

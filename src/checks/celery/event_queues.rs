@@ -6,9 +6,9 @@
 
 use crate::celery_model::{EventTransport, Fleet, Kind, Queue};
 use crate::checks::{level, shell_word};
-use crate::output::fmt_count;
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
+use crate::text::fmt_count;
 
 pub fn check(fleet: &Fleet, thresholds: &Thresholds, out: &mut Vec<Finding>) {
     for q in &fleet.queues {

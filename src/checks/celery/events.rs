@@ -20,9 +20,9 @@
 
 use crate::celery_model::{EventTransport, Fleet, Kind};
 use crate::checks::{level, ratio};
-use crate::output::fmt_pct;
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
+use crate::text::fmt_pct;
 
 /// Worker events one worker publishes per second by default (worker.heartbeat every 2 s).
 const HEARTBEATS_PER_WORKER: f64 = 0.5;

@@ -4,9 +4,9 @@
 
 use crate::celery_model::{BrokerKind, Fleet, Kind, Queue};
 use crate::checks::{level, shell_word};
-use crate::output::{fmt_count, fmt_duration_secs};
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
+use crate::text::{fmt_count, fmt_duration_secs};
 
 pub fn check(fleet: &Fleet, thresholds: &Thresholds, out: &mut Vec<Finding>) {
     for q in fleet

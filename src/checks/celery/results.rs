@@ -4,9 +4,9 @@
 
 use crate::celery_model::Fleet;
 use crate::checks::level;
-use crate::output::fmt_count;
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
+use crate::text::fmt_count;
 
 pub fn check(fleet: &Fleet, thresholds: &Thresholds, out: &mut Vec<Finding>) {
     let id = "results.flood";

@@ -3,8 +3,8 @@
 use super::shell_word;
 use super::{Ctx, level, ratio};
 use crate::broker::model::{MemoryBreakdown, Node, bytes, count};
-use crate::output::{fmt_bytes, fmt_pct};
 use crate::report::{Finding, Severity};
+use crate::text::{fmt_bytes, fmt_pct};
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     version(ctx, out);

@@ -85,7 +85,7 @@ pub(crate) fn names<S: AsRef<str>>(items: &[S]) -> String {
     let mut v: Vec<String> = items
         .iter()
         .take(NAMED)
-        .map(|s| crate::output::sanitize(s.as_ref()))
+        .map(|s| crate::text::sanitize(s.as_ref()))
         .collect();
     if items.len() > NAMED {
         v.push(format!("and {} more", items.len() - NAMED));

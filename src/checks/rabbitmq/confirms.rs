@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use super::{Ctx, level};
 use crate::broker::model::Channel;
-use crate::output::fmt_count;
 use crate::report::{Finding, Severity};
+use crate::text::fmt_count;
 
 /// How many channels a summary names before "and N more".
 const NAMED: usize = 5;

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use super::{Ctx, level};
 use crate::broker::celery::ConnectionKind;
 use crate::broker::model::Connection;
-use crate::output::fmt_bytes;
 use crate::report::{Finding, Severity};
+use crate::text::fmt_bytes;
 
 /// How many connections a summary names before "and N more".
 const NAMED: usize = 5;

@@ -5,8 +5,8 @@
 use super::{Ctx, level, ratio};
 use crate::broker::celery::QueueKind;
 use crate::broker::model::Queue;
-use crate::output::fmt_count;
 use crate::report::{Finding, Severity};
+use crate::text::fmt_count;
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for q in &ctx.snap.queues {
