@@ -3,7 +3,26 @@
 
 use std::time::Duration;
 
-use crate::report::Area;
+use serde::Serialize;
+
+/// Which half of the fleet a finding is about; doctor groups its output by area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Area {
+    Broker,
+    Celery,
+    Host,
+}
+
+impl Area {
+    pub fn name(self) -> &'static str {
+        match self {
+            Area::Broker => "broker",
+            Area::Celery => "celery",
+            Area::Host => "host",
+        }
+    }
+}
 
 #[path = "catalog_texts.rs"]
 mod texts;

@@ -41,6 +41,33 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
+/// What a queue is to Celery, from its name and what consumes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueKind {
+    /// A queue Celery workers take tasks from.
+    Task,
+    /// `celeryev.<uuid>`: one per event consumer (Flower, `celery events`, gossip).
+    Event,
+    /// `<node>.celery.pidbox` (a worker's remote-control mailbox) and `<uuid>.reply.celery.pidbox`.
+    Mailbox,
+    /// A result queue: a task id without dashes (amqp backend) or a client's UUID (rpc backend).
+    Result,
+    Other,
+}
+
+impl QueueKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            QueueKind::Task => "task",
+            QueueKind::Event => "event",
+            QueueKind::Mailbox => "mailbox",
+            QueueKind::Result => "result",
+            QueueKind::Other => "other",
+        }
+    }
+}
+
 /// Which broker a model came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -13,7 +13,6 @@ pub mod commands;
 pub mod error;
 pub mod fix;
 pub mod gather;
-pub mod help;
 pub mod host;
 pub mod output;
 pub mod prune;
@@ -36,10 +35,10 @@ use crate::settings::{Needs, Settings};
 /// Parse the command line, resolve the settings once, run the command, print any error once,
 /// and return the exit code.
 pub fn main() -> ExitCode {
-    clap_complete::CompleteEnv::with_factory(help::command)
+    clap_complete::CompleteEnv::with_factory(cli::help::command)
         .completer("celtool")
         .complete();
-    let cli = match help::command()
+    let cli = match cli::help::command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m))
     {

@@ -60,24 +60,7 @@ impl Severity {
     }
 }
 
-/// Which half of the fleet a finding is about; doctor groups its output by area.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Area {
-    Broker,
-    Celery,
-    Host,
-}
-
-impl Area {
-    pub fn name(self) -> &'static str {
-        match self {
-            Area::Broker => "broker",
-            Area::Celery => "celery",
-            Area::Host => "host",
-        }
-    }
-}
+pub use crate::catalog::Area;
 
 /// One thing a check found. The JSON form of this struct is a scripting contract: keys are stable.
 #[derive(Debug, Clone, PartialEq, Serialize)]

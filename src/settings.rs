@@ -11,6 +11,7 @@ pub use resolve::{BrokerSettings, Needs, Settings};
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ use serde::Deserialize;
 
 use crate::broker::client::Endpoint;
 use crate::catalog::{self, Direction, Limits};
+use crate::cli::{ColorChoice, Format};
 use crate::text::{parse_duration, parse_positive_duration};
 
 pub const DEFAULT_URL: &str = "http://localhost:15672";
@@ -162,16 +164,6 @@ pub struct Config {
     pub exists: bool,
     pub profiles: BTreeMap<String, Profile>,
     pub thresholds: Thresholds,
-}
-
-/// The config file's path: `$CELTOOL_CONFIG` (or --config), else `~/.config/celtool/config.toml`
-/// (`$XDG_CONFIG_HOME/celtool/config.toml` when that is set).
-pub fn default_config_path() -> PathBuf {
-    if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("celtool/config.toml");
-    }
-    let home = std::env::var_os("HOME").unwrap_or_else(|| "/".into());
-    PathBuf::from(home).join(".config/celtool/config.toml")
 }
 
 impl Config {
@@ -347,6 +339,35 @@ fn parse_timing(value: &toml::Value, max: Option<Duration>) -> Result<Duration, 
             m.as_secs()
         )),
         _ => Ok(d),
+    }
+}
+
+/// Where output goes and how it looks, decided once at start-up.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub format: Format,
+    /// stdout is a terminal: tables get borders and may wrap to its width.
+    pub tty: bool,
+    pub color: bool,
+    pub quiet: bool,
+}
+
+impl Style {
+    pub fn detect(format: Format, color: ColorChoice, quiet: bool) -> Self {
+        let tty = io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+            || std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        let color = match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && !no_color,
+        };
+        Style {
+            format,
+            tty,
+            color,
+            quiet,
+        }
     }
 }
 

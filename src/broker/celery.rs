@@ -8,31 +8,7 @@ use serde::Serialize;
 
 use super::model::{Connection, Consumer, Queue};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum QueueKind {
-    /// A queue Celery workers take tasks from.
-    Task,
-    /// `celeryev.<uuid>`: one per event consumer (Flower, `celery events`, gossip).
-    Event,
-    /// `<node>.celery.pidbox` (a worker's remote-control mailbox) and `<uuid>.reply.celery.pidbox`.
-    Mailbox,
-    /// A result queue: a task id without dashes (amqp backend) or a client's UUID (rpc backend).
-    Result,
-    Other,
-}
-
-impl QueueKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            QueueKind::Task => "task",
-            QueueKind::Event => "event",
-            QueueKind::Mailbox => "mailbox",
-            QueueKind::Result => "result",
-            QueueKind::Other => "other",
-        }
-    }
-}
+pub use crate::celery_model::QueueKind;
 
 /// What a connection is, from what it consumes (py-amqp sends no hostname or program name, and
 /// a worker, Flower and a publisher on one host look alike otherwise).

@@ -23,7 +23,7 @@ fn completion(shell: Shell) -> Vec<u8> {
     let mut buf = Vec::new();
     clap_complete::generate(
         complete_shell(shell),
-        &mut crate::help::command(),
+        &mut crate::cli::help::command(),
         "celtool",
         &mut buf,
     );
@@ -47,7 +47,7 @@ pub fn files() -> Result<Vec<(PathBuf, Vec<u8>)>, Error> {
     ] {
         out.push((Path::new("completions").join(name), completion(shell)));
     }
-    let cmd = crate::help::command();
+    let cmd = crate::cli::help::command();
     let mut pages = vec![("celtool.1".to_string(), "celtool".to_string(), cmd.clone())];
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = format!("celtool-{}", sub.get_name());

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use clap_mangen::roff::{Roff, bold, roman};
 
-use crate::help;
+use crate::cli::help;
 
 fn section(out: &mut Vec<u8>, title: &str, items: &[(&str, &str)]) -> std::io::Result<()> {
     let mut roff = Roff::default();

@@ -4,9 +4,10 @@
 
 use std::path::PathBuf;
 
-use super::{Config, ConnectionFlags, Profile, default_config_path, resolve_endpoint};
+use super::{Config, ConnectionFlags, Profile, resolve_endpoint};
 use crate::broker::client::{Client, Endpoint};
 use crate::cli::GlobalArgs;
+use crate::cli::default_config_path;
 use crate::error::Error;
 use crate::host::Roots;
 use crate::output::Style;

@@ -1,12 +1,35 @@
 //! The command line, as clap derive types only. The `///` comment on a field is its help.
 
+pub mod help;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::broker::celery::QueueKind;
-use crate::output::{ColorChoice, Format};
+use crate::celery_model::QueueKind;
+
+/// Output format, chosen with `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable: borders and colour on a terminal, plain aligned columns when piped.
+    Table,
+    /// JSON with stable keys, for scripts.
+    Json,
+    /// Prometheus text exposition, for node_exporter's textfile collector.
+    Prometheus,
+    /// A Nagios/Icinga plugin status line with perfdata.
+    Nagios,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is not set.
+    Auto,
+    Always,
+    Never,
+}
 
 /// Defaults that `doctor --fix` applies too, so they are stated once.
 pub const DEFAULT_GRACE: &str = "10s";
@@ -45,7 +68,7 @@ pub struct GlobalArgs {
     /// if there is one.
     #[arg(help_heading = "Connection options",
           long, global = true, env = "CELTOOL_PROFILE", value_name = "NAME",
-          add = clap_complete::ArgValueCompleter::new(crate::help::profile_names))]
+          add = clap_complete::ArgValueCompleter::new(crate::cli::help::profile_names))]
     pub profile: Option<String>,
 
     /// Base URL of the management API (https supported; keep any path prefix), or a Redis
@@ -210,7 +233,7 @@ pub struct DoctorArgs {
     pub only: Vec<Part>,
 
     /// Silence a finding ID, or every ID under a prefix (`events` skips events.*); repeatable
-    #[arg(long, value_name = "ID", value_delimiter = ',', value_parser = crate::help::FindingIds,
+    #[arg(long, value_name = "ID", value_delimiter = ',', value_parser = crate::cli::help::FindingIds,
           hide_possible_values = true)]
     pub skip: Vec<String>,
 
@@ -565,7 +588,7 @@ pub struct PruneTmpArgs {
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The finding ID, like events.no-ttl; a prefix (events) lists the IDs under it
-    #[arg(value_parser = crate::help::FindingIds, hide_possible_values = true)]
+    #[arg(value_parser = crate::cli::help::FindingIds, hide_possible_values = true)]
     pub id: Option<String>,
 }
 
@@ -632,4 +655,14 @@ pub struct PingArgs {
 
     #[command(flatten)]
     pub amqp: AmqpArgs,
+}
+
+/// The config file's path: `$CELTOOL_CONFIG` (or --config), else `~/.config/celtool/config.toml`
+/// (`$XDG_CONFIG_HOME/celtool/config.toml` when that is set).
+pub fn default_config_path() -> PathBuf {
+    if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("celtool/config.toml");
+    }
+    let home = std::env::var_os("HOME").unwrap_or_else(|| "/".into());
+    PathBuf::from(home).join(".config/celtool/config.toml")
 }

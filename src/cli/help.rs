@@ -329,17 +329,23 @@ pub fn profile_names(current: &std::ffi::OsStr) -> Vec<clap_complete::Completion
     let path = std::env::var_os("CELTOOL_CONFIG")
         .filter(|p| !p.is_empty())
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(crate::settings::default_config_path);
+        .unwrap_or_else(super::default_config_path);
     let prefix = current.to_string_lossy();
-    crate::settings::Config::load(&path, false)
-        .map(|c| {
-            c.profiles
-                .into_keys()
-                .filter(|name| name.starts_with(prefix.as_ref()))
-                .map(clap_complete::CompletionCandidate::new)
-                .collect()
-        })
-        .unwrap_or_default()
+    // Only the table names: a completion must not fail over a value it does not show.
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Vec::new();
+    };
+    let Ok(config) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let Some(toml::Value::Table(profiles)) = config.get("profiles") else {
+        return Vec::new();
+    };
+    profiles
+        .keys()
+        .filter(|name| name.starts_with(prefix.as_ref()))
+        .map(clap_complete::CompletionCandidate::new)
+        .collect()
 }
 
 #[cfg(test)]
