@@ -200,8 +200,48 @@ pub async fn ask_workers(
             &format!("the broker blocks publishers ({reason})"),
             opts.timeout,
         )),
-        None => crate::workers::probe(&need.endpoint, plans, &opts).await,
+        None => {
+            let endpoint = amqp_listener(client, snap, need.endpoint.clone()).await;
+            crate::workers::probe(&endpoint, plans, &opts).await
+        }
     }
+}
+
+/// The AMQP endpoint with the port the node's listener reports, when it was derived from a
+/// management URL on a port other than the management plugin's default (15672, 15671 over
+/// https): there 5672 of the same host is as likely another broker. The overview the
+/// snapshot read is used, else read now (bounded by the budget); unreadable, the derived
+/// port stays.
+async fn amqp_listener(
+    client: &Client,
+    snap: &rabbit::Snapshot,
+    endpoint: crate::workers::AmqpEndpoint,
+) -> crate::workers::AmqpEndpoint {
+    let default_port = if endpoint.tls { 15671 } else { 15672 };
+    if endpoint.from_url || client.base().port_or_known_default() == Some(default_port) {
+        return endpoint;
+    }
+    let read;
+    let overview = match &snap.overview {
+        Some(o) => o,
+        None => match client
+            .get::<crate::broker::model::Overview>(&["overview"], Some("node,listeners"))
+            .await
+        {
+            Ok(o) => {
+                read = o;
+                &read
+            }
+            Err(_) => return endpoint,
+        },
+    };
+    let listeners = overview.listeners.iter().flatten().filter_map(|l| {
+        let port = l
+            .port
+            .filter(|p| *p >= 1.0 && *p <= 65535.0 && p.fract() == 0.0)? as u16;
+        Some((l.node.as_deref(), l.protocol.as_deref()?, port))
+    });
+    endpoint.on_listener(overview.node.as_deref(), listeners)
 }
 
 /// The Redis broker's link speed: configured, else this host's fastest interface when the

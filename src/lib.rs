@@ -60,17 +60,14 @@ pub fn main() -> ExitCode {
         Some(why) => Outcome::Failed(error::Error::Usage(why)),
         None => match Settings::resolve(g, printer.style, needs(&cli.command)) {
             Ok(settings) => {
-                for warning in settings::take_warnings() {
-                    printer.warn(&warning);
+                for warning in settings.warnings() {
+                    printer.warn(warning);
                 }
                 dispatch(&settings, &printer, &cli.command).unwrap_or_else(Outcome::Failed)
             }
-            Err(e) => Outcome::Failed(e),
+            Err(e) => Outcome::Failed(e.into()),
         },
     };
-    for warning in settings::take_warnings() {
-        printer.warn(&warning);
-    }
     if let (Outcome::Failed(_), Some(file)) = (&outcome, textfile)
         && let Err(e) = output::textfile::record_failure(file)
     {
@@ -93,7 +90,7 @@ pub fn main() -> ExitCode {
 }
 
 /// What each command reads, so that only that is resolved before dispatch.
-fn needs(command: &Command) -> Needs {
+fn needs(command: &Command) -> Needs<'_> {
     let (config, broker) = match command {
         Command::Doctor(a) => (true, a.only.is_empty() || a.only.contains(&Part::Broker)),
         Command::Queues(_) | Command::Connections(_) | Command::Undo(_) => (true, true),
@@ -118,10 +115,22 @@ fn needs(command: &Command) -> Needs {
         Command::Fleet(_) => Some(broker::wait::FLEET_DEADLINE),
         _ => None,
     };
+    // The commands that ask the workers over AMQP, with their --amqp-url.
+    let amqp = match command {
+        Command::Doctor(a) if broker && !a.no_workers => Some(a.amqp.amqp_url.as_deref()),
+        Command::Fleet(a) => Some(a.amqp.amqp_url.as_deref()),
+        Command::Ping(a) => Some(a.amqp.amqp_url.as_deref()),
+        Command::Workers(a) => match &a.action {
+            Some(WorkersAction::Reap(r)) if r.hung => Some(r.amqp.amqp_url.as_deref()),
+            _ => None,
+        },
+        _ => None,
+    };
     Needs {
         config,
         broker,
         deadline,
+        amqp,
     }
 }
 

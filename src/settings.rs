@@ -2,12 +2,13 @@
 //! before dispatch with the precedence flag > env > file > default. [`Settings`] is the
 //! resolved value a run works from.
 
+pub mod amqp;
 mod password;
 mod redis;
 mod resolve;
-pub use password::take_warnings;
-pub use redis::{DEFAULT_RESULT_EXPIRES, RedisSettings};
-pub use resolve::{BrokerSettings, Needs, Settings};
+pub mod target;
+pub use redis::{DEFAULT_RESULT_EXPIRES, ReadOptions, RedisSettings};
+pub use resolve::{Broker, Needs, RabbitMq, Settings};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,7 +19,6 @@ use std::time::Duration;
 use reqwest::Url;
 use serde::Deserialize;
 
-use crate::broker::client::Endpoint;
 use crate::catalog::{self, Direction, Limits};
 use crate::cli::{ColorChoice, Format};
 use crate::text::{parse_duration, parse_positive_duration};
@@ -68,6 +68,15 @@ pub enum SettingsError {
     },
     #[error("invalid --url '{url}': {why}")]
     Url { url: String, why: String },
+    /// An AMQP URL (`--amqp-url`, `CELTOOL_AMQP_URL`, a profile's amqp_url) that is not one.
+    #[error("{0}")]
+    Amqp(String),
+    /// A value celtool cannot use (a Redis knob, a Redis URL): the message names it.
+    #[error("{0}")]
+    Value(String),
+    /// A command that does not exist for the broker the URL names.
+    #[error("{0}")]
+    NotForThisBroker(String),
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -93,7 +102,7 @@ pub struct Profile {
     /// AMQP URL for asking the workers (`celtool fleet`, `ping`).
     pub amqp_url: Option<String>,
     /// How many workers (a number) or which (node globs) should answer ping.
-    pub expect_workers: Option<crate::workers::settings::ExpectWorkers>,
+    pub expect_workers: Option<ExpectWorkers>,
     /// Redis: Celery's broker_transport_options visibility_timeout (`CELTOOL_REDIS_VISIBILITY_TIMEOUT`).
     pub redis_visibility_timeout: Option<String>,
     /// Redis: the sample between the two INFO reads (`CELTOOL_REDIS_INTERVAL`).
@@ -371,6 +380,80 @@ impl Style {
     }
 }
 
+/// The run's deadline when `--deadline` is not given: long enough for a 100 000-queue broker
+/// (about 130 s of scaled wait), short enough that a cron run never hangs for good.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
+
+/// `celtool ping`'s deadline when `--deadline` is not given: a check that Nagios or a deploy
+/// gate runs, under Nagios Core's 60 s service_check_timeout (NRPE's is 10 s: pass 9s there).
+pub const PING_DEADLINE: Duration = Duration::from_secs(50);
+
+/// `celtool fleet`'s deadline when `--deadline` is not given: a listing read on a terminal.
+pub const FLEET_DEADLINE: Duration = Duration::from_secs(120);
+
+/// Where and as whom to connect.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub url: Url,
+    pub user: String,
+    pub password: Secret,
+    pub timeout: Duration,
+    /// The profile the settings came from, named in authentication errors.
+    pub profile: Option<String>,
+    /// How long the whole run may wait for the broker (`--deadline`); None: no limit.
+    pub deadline: Option<Duration>,
+    /// PEM certificates to trust besides the system's roots (a private CA, a self-signed cert).
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+/// Where /proc and /sys are; tests point these at fixture trees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roots {
+    pub proc: PathBuf,
+    pub sys: PathBuf,
+}
+
+impl Default for Roots {
+    fn default() -> Self {
+        Roots {
+            proc: PathBuf::from("/proc"),
+            sys: PathBuf::from("/sys"),
+        }
+    }
+}
+
+/// `expect_workers` in a profile: a count (`expect_workers = 4`) or node name globs that must
+/// each match an answering worker (`expect_workers = ["web@*", "mail@*"]`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(untagged)]
+pub enum ExpectWorkers {
+    Count(usize),
+    Nodes(Vec<String>),
+}
+
+/// How many workers, or which, should answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expect {
+    pub count: Option<usize>,
+    /// Globs (`*`, `?`, `[..]`) on node names, as kombu's glob matcher.
+    pub patterns: Vec<String>,
+}
+
+impl From<&ExpectWorkers> for Expect {
+    fn from(e: &ExpectWorkers) -> Self {
+        match e {
+            ExpectWorkers::Count(n) => Expect {
+                count: Some(*n),
+                patterns: Vec::new(),
+            },
+            ExpectWorkers::Nodes(p) => Expect {
+                count: None,
+                patterns: p.clone(),
+            },
+        }
+    }
+}
+
 /// The connection flags and env values as clap parsed them (flag or env, indistinguishably).
 #[derive(Debug, Default, Clone)]
 pub struct ConnectionFlags {
@@ -381,7 +464,7 @@ pub struct ConnectionFlags {
     pub timeout: Option<Duration>,
     /// `--deadline`: None for the default, zero for none.
     pub deadline: Option<Duration>,
-    /// The command's default deadline (None: [`crate::broker::wait::DEFAULT_DEADLINE`]).
+    /// The command's default deadline (None: [`DEFAULT_DEADLINE`]).
     pub default_deadline: Option<Duration>,
     /// `--ca-file`.
     pub ca_file: Option<PathBuf>,
@@ -478,7 +561,7 @@ pub fn run_deadline(flag: Option<Duration>, default: Option<Duration>) -> Option
     match flag {
         Some(d) if d.is_zero() => None,
         Some(d) => Some(d),
-        None => Some(default.unwrap_or(crate::broker::wait::DEFAULT_DEADLINE)),
+        None => Some(default.unwrap_or(DEFAULT_DEADLINE)),
     }
 }
 
@@ -498,9 +581,6 @@ pub(crate) fn read_password_file(path: &Path, profile: &str) -> Result<String, S
             profile: profile.to_string(),
             cause: why.to_string(),
         });
-    }
-    if let Some(warning) = password::mode_warning(path, profile) {
-        password::warn(warning);
     }
     Ok(password)
 }

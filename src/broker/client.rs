@@ -12,7 +12,6 @@ use serde::de::DeserializeOwned;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use super::wait::{Budget, Cut};
-use crate::settings::Secret;
 
 /// Largest response body celtool reads: 64 MiB. For scale, 50 000 queues with the columns celtool
 /// asks for are a body of about 8 MB; one past 64 MiB is a misconfigured proxy or a broker
@@ -107,20 +106,7 @@ impl ApiError {
     }
 }
 
-/// Where and as whom to connect.
-#[derive(Debug, Clone)]
-pub struct Endpoint {
-    pub url: Url,
-    pub user: String,
-    pub password: Secret,
-    pub timeout: Duration,
-    /// The profile the settings came from, named in authentication errors.
-    pub profile: Option<String>,
-    /// How long the whole run may wait for the broker (`--deadline`); None: no limit.
-    pub deadline: Option<Duration>,
-    /// PEM certificates to trust besides the system's roots (a private CA, a self-signed cert).
-    pub ca_file: Option<std::path::PathBuf>,
-}
+pub use crate::settings::Endpoint;
 
 /// A management API client. Cheap to clone (the connection pool is shared).
 #[derive(Debug, Clone)]
@@ -671,6 +657,7 @@ impl<R> Limited<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::Secret;
 
     fn client(base: &str) -> Client {
         Client::new(Endpoint {

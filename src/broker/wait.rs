@@ -4,6 +4,7 @@
 //! and for the whole run (`--deadline`). It also knows which requests are still waiting, for
 //! the terminal's spinner.
 
+pub use crate::settings::{DEFAULT_DEADLINE, FLEET_DEADLINE, PING_DEADLINE};
 use std::future::Future;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -17,17 +18,6 @@ pub const START_FACTOR: u32 = 3;
 /// the overview counts. RabbitMQ 3.10 here sent the first byte of a 50 000-queue listing after
 /// 22.5 s on a busy machine (0.45 ms per queue; FACTS.md); this is twice that.
 pub const PER_OBJECT: Duration = Duration::from_millis(1);
-
-/// The run's deadline when `--deadline` is not given: long enough for a 100 000-queue broker
-/// (about 130 s of scaled wait), short enough that a cron run never hangs for good.
-pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
-
-/// `celtool ping`'s deadline when `--deadline` is not given: a check that Nagios or a deploy
-/// gate runs, under Nagios Core's 60 s service_check_timeout (NRPE's is 10 s: pass 9s there).
-pub const PING_DEADLINE: Duration = Duration::from_secs(50);
-
-/// `celtool fleet`'s deadline when `--deadline` is not given: a listing read on a terminal.
-pub const FLEET_DEADLINE: Duration = Duration::from_secs(120);
 
 /// Why a wait ended without an answer. Carried inside the `io::Error` of a body read, so the
 /// client can tell a stall from malformed JSON.

@@ -31,7 +31,7 @@ pub struct ConnectionRow {
 }
 
 pub fn run(s: &Settings, p: &Printer, args: &ConnectionsArgs) -> Result<Outcome, Error> {
-    if s.redis.is_some() {
+    if matches!(s.broker(), Some(crate::settings::Broker::Redis(_))) {
         return super::redis::connections(s, p, args);
     }
     let need = Need {

@@ -21,7 +21,7 @@ use crate::text::parse_duration;
 use crate::workers::settings::Expect;
 
 pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
-    if s.redis.is_some() {
+    if matches!(s.broker(), Some(crate::settings::Broker::Redis(_))) {
         if !args.expect.is_empty() {
             return Err(Error::Usage(
                 "doctor --expect asks the workers over AMQP, which doctor does on RabbitMQ only; on Redis use `celtool ping --expect`".into(),
@@ -38,7 +38,7 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     };
     let wants = |part: Part| args.only.is_empty() || args.only.contains(&part);
     let client = if wants(Part::Broker) {
-        Some(s.client()?)
+        Some(super::client(s)?)
     } else {
         None
     };
@@ -50,21 +50,15 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         broker: wants(Part::Broker).then_some(gather::BrokerNeed::RabbitMq(BrokerNeed::ALL)),
         workers,
         host: wants(Part::Host).then(|| GatherOptions {
-            fix_inputs: args.fix.then(|| s.etc.clone()),
+            fix_inputs: args.fix.then(|| s.etc().to_path_buf()),
             nic: Some(crate::host::nic::DOCTOR_INTERVAL),
-            zombies: Some(ZombieWatch::new(&s.config.thresholds, s.deadline)),
+            zombies: Some(ZombieWatch::new(s.thresholds(), s.deadline())),
             ..GatherOptions::default()
         }),
         inode_hot_spots: true,
     };
     let waiting = client.as_ref().map(|c| super::waiting(p, c));
-    let mut snap = gather::gather(
-        client.as_ref(),
-        s.vhost(),
-        &s.roots,
-        &s.config.thresholds,
-        &need,
-    )?;
+    let mut snap = gather::gather(client.as_ref(), s.vhost(), s.roots(), s.thresholds(), &need)?;
     drop(waiting);
     if let Some(c) = &client {
         c.budget().lift_deadline();
@@ -123,7 +117,7 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         &report,
         &scope,
         args.all,
-        &s.config.thresholds,
+        s.thresholds(),
         args.textfile
             .as_deref()
             .map(|f| (f, uncapped.as_ref().unwrap_or(&report))),
@@ -156,12 +150,7 @@ fn max_per_id(set: Option<usize>, format: Format) -> usize {
 /// the profile's expect_workers, else none.
 fn expectation(s: &Settings, args: &DoctorArgs) -> Expect {
     if args.expect.is_empty() {
-        return s
-            .profile
-            .expect_workers
-            .as_ref()
-            .map(Expect::from)
-            .unwrap_or_default();
+        return s.expected_workers().clone();
     }
     let mut e = Expect::default();
     for v in args
@@ -245,7 +234,7 @@ fn check(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let Some(b) = snap.rabbitmq() {
-        findings.extend(checks::broker_checks(b, &s.config.thresholds));
+        findings.extend(checks::broker_checks(b, s.thresholds()));
     }
     if let (Some(e), Some(client)) = (broker_error, client) {
         let id = if e.is_auth() {
@@ -271,7 +260,7 @@ fn check(
             findings.extend(checks::workers::check_seen_from(
                 fleet,
                 b,
-                &s.config.thresholds,
+                s.thresholds(),
                 expect,
                 procs,
             ));
@@ -284,16 +273,16 @@ fn check(
         _ => {}
     }
     if let Some(host) = &snap.host {
-        findings.extend(checks::host::host_checks(host, &s.config.thresholds));
+        findings.extend(checks::host::host_checks(host, s.thresholds()));
     }
     findings
 }
 
-/// Where and how to ask the workers: the AMQP endpoint from --amqp-url, the profile's
-/// amqp_url, or the management URL's host.
+/// Where and how to ask the workers: the AMQP endpoint the settings resolved (--amqp-url, the
+/// profile's amqp_url, or the management URL's host).
 fn workers_need(s: &Settings, args: &DoctorArgs) -> Result<gather::WorkersNeed, Error> {
     Ok(gather::WorkersNeed {
-        endpoint: super::fleet::amqp_endpoint(s, &args.amqp)?,
+        endpoint: s.amqp()?.clone(),
         opts: crate::workers::ProbeOptions::full(args.amqp.reply_timeout),
     })
 }
@@ -346,7 +335,7 @@ fn offer_fixes(
             kill_parents: false,
             grace: default_duration(cli::DEFAULT_GRACE),
             matcher: None,
-            proc_root: s.roots.proc.clone(),
+            proc_root: s.roots().proc.clone(),
         };
         applier.execute(&host_fix::plan_reap(procs, &opts))?;
     }

@@ -47,7 +47,7 @@ pub fn run(s: &Settings, p: &Printer, args: &FixArgs) -> Result<Outcome, Error> 
             Ok(outcome(status))
         }
         FixCommand::Conntrack(a) => {
-            let etc = a.etc_root.clone().unwrap_or_else(|| s.etc.clone());
+            let etc = a.etc_root.clone().unwrap_or_else(|| s.etc().to_path_buf());
             let snap = host_snapshot(
                 s,
                 GatherOptions {

@@ -7,7 +7,7 @@
 use super::{emit_listing, runtime};
 use crate::broker::client::{ApiError, Client};
 use crate::broker::gather::{Need, Snapshot, gather};
-use crate::cli::{AmqpArgs, FleetArgs, PingArgs};
+use crate::cli::{FleetArgs, PingArgs};
 use crate::error::{Error, Outcome};
 use crate::output::Printer;
 use crate::output::fleet::{self, NotAsked, PingResult, PingRow};
@@ -83,39 +83,14 @@ fn probe_without_api(e: &ApiError) -> bool {
     !e.is_auth() && !matches!(e, ApiError::NoSuchVhost { .. })
 }
 
-/// The AMQP endpoint: --amqp-url / CELTOOL_AMQP_URL, the profile's amqp_url, else the
-/// management URL's host, with the management user and password.
-pub fn amqp_endpoint(s: &Settings, amqp: &AmqpArgs) -> Result<AmqpEndpoint, Error> {
-    let endpoint = &s.broker()?.endpoint;
-    let url = amqp.amqp_url.clone().or(s.profile.amqp_url.clone());
-    let mut amqp = workers::amqp_endpoint(
-        &endpoint.url,
-        &endpoint.user,
-        &endpoint.password,
-        url.as_deref(),
-    )?;
-    amqp.ca_file = endpoint.ca_file.clone();
-    Ok(amqp)
-}
-
 /// Resolve the inputs: the management endpoint as every command does, the AMQP endpoint from
 /// --amqp-url / CELTOOL_AMQP_URL / the profile's amqp_url, else from the management URL.
-pub fn inputs(s: &Settings, amqp: &AmqpArgs) -> Result<Inputs, Error> {
-    let amqp_endpoint = amqp_endpoint(s, amqp)?;
-    let vhost = s
-        .vhost()
-        .map(str::to_string)
-        .or(amqp_endpoint.vhost.clone());
+pub fn inputs(s: &Settings) -> Result<Inputs, Error> {
     Ok(Inputs {
-        client: s.client()?,
-        vhost,
-        amqp: amqp_endpoint,
-        expect: s
-            .profile
-            .expect_workers
-            .as_ref()
-            .map(Expect::from)
-            .unwrap_or_default(),
+        client: super::client(s)?,
+        vhost: s.vhost().map(str::to_string),
+        amqp: s.amqp()?.clone(),
+        expect: s.expected_workers().clone(),
     })
 }
 
@@ -143,7 +118,7 @@ fn warn_errors(p: &Printer, fleet: &FleetSnapshot, api_error: &Option<Error>) ->
 }
 
 pub fn fleet(s: &Settings, p: &Printer, args: &FleetArgs) -> Result<Outcome, Error> {
-    let inputs = inputs(s, &args.amqp)?;
+    let inputs = inputs(s)?;
     let opts = ProbeOptions::full(args.amqp.reply_timeout);
     let (_, fleet, api_error) = runtime()?.block_on(observe(&inputs, &opts))?;
     let failed = warn_errors(p, &fleet, &api_error);
@@ -162,7 +137,7 @@ pub fn fleet(s: &Settings, p: &Printer, args: &FleetArgs) -> Result<Outcome, Err
 }
 
 pub fn ping(s: &Settings, p: &Printer, args: &PingArgs) -> Result<Outcome, Error> {
-    let inputs = inputs(s, &args.amqp)?;
+    let inputs = inputs(s)?;
     let target = match &args.matcher {
         Some(p) => Target::Pattern {
             pattern: p.clone(),

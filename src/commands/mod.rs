@@ -33,7 +33,7 @@ pub fn complete_snapshot(
     p: &Printer,
     need: Need,
 ) -> Result<(Client, Snapshot), Error> {
-    let client = s.client()?;
+    let client = client(s)?;
     let waiting = waiting(p, &client);
     let mut snap = runtime()?.block_on(crate::broker::gather::gather(&client, s.vhost(), need))?;
     drop(waiting);
@@ -62,7 +62,7 @@ pub fn waiting(p: &Printer, client: &Client) -> crate::output::printer::Waiting 
 
 /// Read this host's parts that `opts` names.
 pub fn host_snapshot(s: &Settings, opts: GatherOptions) -> HostSnapshot {
-    crate::host::gather(&s.roots, &opts)
+    crate::host::gather(s.roots(), &opts)
 }
 
 /// A regular expression from a flag, or a one-line usage error naming the flag.
@@ -121,4 +121,11 @@ pub fn present<T>(r: crate::host::Reading<T>) -> Result<Option<T>, Error> {
         crate::host::Reading::Absent(_) => Ok(None),
         crate::host::Reading::Unreadable(why) => Err(Error::Io(why)),
     }
+}
+
+/// A management API client for the run's RabbitMQ broker (no I/O yet).
+pub fn client(s: &Settings) -> Result<crate::broker::client::Client, Error> {
+    Ok(crate::broker::client::Client::new(
+        s.rabbitmq()?.endpoint.clone(),
+    )?)
 }

@@ -58,7 +58,7 @@ impl QueueRow {
 }
 
 pub fn run(s: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, Error> {
-    if s.redis.is_some() {
+    if matches!(s.broker(), Some(crate::settings::Broker::Redis(_))) {
         return super::redis::queues(s, p, args);
     }
     let name_filter = flag_regex("--name", args.name.as_deref())?;

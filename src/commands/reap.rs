@@ -22,7 +22,7 @@ pub fn run(s: &Settings, p: &Printer, args: &ReapArgs) -> Result<Outcome, Error>
         kill_parents: args.kill_parents,
         grace: args.grace,
         matcher,
-        proc_root: s.roots.proc.clone(),
+        proc_root: s.roots().proc.clone(),
     };
     let mut plan = host::plan_reap(&procs, &opts);
     if args.hung {
@@ -40,7 +40,7 @@ pub fn run(s: &Settings, p: &Printer, args: &ReapArgs) -> Result<Outcome, Error>
 /// The workers that answer no ping (asked twice) while their mailbox has a consumer.
 fn hung_nodes(s: &Settings, p: &Printer, args: &ReapArgs) -> Result<Vec<String>, Error> {
     use crate::workers::{ProbeOptions, Target};
-    let inputs = super::fleet::inputs(s, &args.amqp)?;
+    let inputs = super::fleet::inputs(s)?;
     let opts = ProbeOptions::ping(args.amqp.reply_timeout, Target::All);
     let (_, fleet, api_error) =
         super::runtime()?.block_on(super::fleet::observe(&inputs, &opts))?;

@@ -31,7 +31,6 @@ pub fn findings(snap: &RedisSnapshot, t: &Thresholds, link: Option<(f64, String)
 /// the Celery checks on the database's fleet, the Redis and host checks beside them.
 pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
     super::doctor::validate_skip(args)?;
-    let config = &st.config;
     let s = st.redis()?;
     // With --fix, hold the journal lock before reading the state the fixes are planned from:
     // two runs never plan from the same state.
@@ -47,19 +46,19 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
         host: wants(Part::Host).then(|| crate::host::GatherOptions {
             nic: Some(crate::host::nic::DOCTOR_INTERVAL),
             zombies: Some(crate::host::ZombieWatch::new(
-                &config.thresholds,
-                st.deadline,
+                st.thresholds(),
+                st.deadline(),
             )),
             ..crate::host::GatherOptions::default()
         }),
         inode_hot_spots: true,
     };
-    let snap = gather::gather(None, None, &st.roots, &config.thresholds, &need)?;
+    let snap = gather::gather(None, None, st.roots(), st.thresholds(), &need)?;
     let mut findings = Vec::new();
     let mut failed = None;
     match &snap.broker {
         Some(Ok(BrokerPart::Redis { snap: rs, link })) => {
-            findings.extend(self::findings(rs, &config.thresholds, link.clone()));
+            findings.extend(self::findings(rs, st.thresholds(), link.clone()));
         }
         Some(Err(e)) => {
             let id = match e {
@@ -76,7 +75,7 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
         Some(Ok(BrokerPart::RabbitMq(_))) | None => {}
     }
     if let Some(host) = &snap.host {
-        findings.extend(crate::checks::host::host_checks(host, &config.thresholds));
+        findings.extend(crate::checks::host::host_checks(host, st.thresholds()));
     }
     findings.retain(|f| !args.skip.iter().any(|p| catalog::matches(p, f.id)));
     let report = Report::new(findings);
@@ -96,7 +95,7 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
         &report,
         &scope,
         args.all,
-        &config.thresholds,
+        st.thresholds(),
         args.textfile.as_deref().map(|f| (f, &report)),
     )?;
     if args.fix

@@ -92,7 +92,7 @@ pub fn undo(
             _ => None,
         })
         .unwrap_or_default();
-    let s = st.redis.as_ref().ok_or_else(|| {
+    let s = st.redis().map_err(|_| {
         Error::Usage(format!("run {run} changed the Redis server {server}; run undo with --url {server}/DB (and its password)"))
     })?;
     connect(s)?;

@@ -20,14 +20,14 @@ pub fn run(s: &Settings, p: &Printer, args: &UndoArgs) -> Result<Outcome, Error>
     let run = undo::choose_run(&entries, args.run.as_deref(), &shown)?;
     let of_run: Vec<&crate::fix::journal::Entry> =
         entries.iter().filter(|e| e.run == run).collect();
-    undo::refuse_unknown_paths(&of_run, &s.roots, &s.etc, &shown)?;
+    undo::refuse_unknown_paths(&of_run, s.roots(), s.etc(), &shown)?;
     if of_run
         .iter()
         .any(|e| matches!(e.change, crate::fix::Change::Redis(_)))
     {
         return super::redis_fix::undo(s, p, &args.apply, &run, &of_run);
     }
-    let client = s.client()?;
+    let client = super::client(s)?;
     let plan = undo::plan(&entries, &run, &client)?;
     let applier = Applier {
         printer: p,

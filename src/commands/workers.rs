@@ -37,7 +37,7 @@ struct TreeRow {
 }
 
 pub fn run(s: &Settings, p: &Printer) -> Result<Outcome, Error> {
-    let rss_limit = s.config.thresholds.get("host.workers.rss").warn;
+    let rss_limit = s.thresholds().get("host.workers.rss").warn;
     let snap = host_snapshot(s, GatherOptions::only(false, false, true));
     let procs = present(snap.processes)?.unwrap_or_default();
     let uptime = snap.uptime_secs.unwrap_or(0.0);

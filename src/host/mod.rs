@@ -26,21 +26,7 @@ pub use inodes::{DirCount, TopDirs, top_dirs};
 pub use mounts::{Filesystem, Mount, Usage, parse_mountinfo};
 pub use procs::{Process, Zombie, ZombieCandidates, Zombies};
 
-/// Where /proc and /sys are; tests point these at fixture trees.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Roots {
-    pub proc: PathBuf,
-    pub sys: PathBuf,
-}
-
-impl Default for Roots {
-    fn default() -> Self {
-        Roots {
-            proc: PathBuf::from("/proc"),
-            sys: PathBuf::from("/sys"),
-        }
-    }
-}
+pub use crate::settings::Roots;
 
 /// One part of the snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize)]

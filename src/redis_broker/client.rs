@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
 
-use super::target::Target;
+use super::Target;
 use crate::settings::Secret;
 
 /// Why talking to Redis failed. The server is shown without credentials.

@@ -10,35 +10,7 @@ use futures_util::StreamExt;
 use super::client::{RedisClient, RedisError};
 use super::snapshot::*;
 
-/// How much one run reads.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// Time between the two INFO samples (rates) and length of the event subscription.
-    pub interval: Duration,
-    /// COUNT hint of each SCAN call.
-    pub scan_count: u64,
-    /// Stop the scan after examining this many keys.
-    pub scan_cap: u64,
-    /// TTLs read from at most this many result keys.
-    pub result_sample: usize,
-    /// At most this many reply lists are looked at.
-    pub reply_cap: usize,
-    /// Celery's broker_transport_options visibility_timeout, seconds (kombu default 3600).
-    pub visibility_timeout: f64,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            interval: Duration::from_secs(2),
-            scan_count: 1000,
-            scan_cap: 1_000_000,
-            result_sample: 1000,
-            reply_cap: 1000,
-            visibility_timeout: 3600.0,
-        }
-    }
-}
+pub use crate::settings::ReadOptions as Options;
 
 /// Pipelines are sent in chunks of this many commands.
 const CHUNK: usize = 2000;

@@ -8,12 +8,11 @@ pub mod client;
 pub mod gather;
 pub mod model;
 pub mod snapshot;
-pub mod target;
 
+pub use crate::settings::target::{Target, is_redis_url};
 pub use client::{RedisClient, RedisError};
 pub use gather::{Options, gather};
 pub use snapshot::RedisSnapshot;
-pub use target::{Target, is_redis_url};
 
 /// Connect and read one snapshot: the Redis part of a run's one I/O step
 /// (`crate::gather`), and of the listings. Only connecting can fail; the rest becomes gaps.

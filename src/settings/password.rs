@@ -3,25 +3,6 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::sync::Mutex;
-
-/// Warnings about the settings found while reading them, for `main` to print once through the
-/// printer (the readers run before, or without, a printer: the Redis commands read their
-/// password_file themselves).
-static WARNINGS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-/// Note a warning once.
-pub(super) fn warn(text: String) {
-    let mut w = WARNINGS.lock().unwrap_or_else(|e| e.into_inner());
-    if !w.contains(&text) {
-        w.push(text);
-    }
-}
-
-/// The warnings noted since the last call, each once.
-pub fn take_warnings() -> Vec<String> {
-    std::mem::take(&mut *WARNINGS.lock().unwrap_or_else(|e| e.into_inner()))
-}
 
 /// The warning for a password file that group or others may read, naming the fix.
 pub fn mode_warning(path: &Path, profile: &str) -> Option<String> {

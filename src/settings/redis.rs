@@ -5,13 +5,43 @@
 
 use std::time::Duration;
 
+use super::SettingsError;
+use super::target::Target;
 use super::{Profile, Secret, read_password_file};
-use crate::error::Error;
-use crate::redis_broker::{self, Target};
 use crate::text::parse_duration;
 
 /// How long doctor --fix gives result keys without a TTL (Celery's result_expires default).
 pub const DEFAULT_RESULT_EXPIRES: Duration = Duration::from_secs(86_400);
+
+/// How much one run reads.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Time between the two INFO samples (rates) and length of the event subscription.
+    pub interval: Duration,
+    /// COUNT hint of each SCAN call.
+    pub scan_count: u64,
+    /// Stop the scan after examining this many keys.
+    pub scan_cap: u64,
+    /// TTLs read from at most this many result keys.
+    pub result_sample: usize,
+    /// At most this many reply lists are looked at.
+    pub reply_cap: usize,
+    /// Celery's broker_transport_options visibility_timeout, seconds (kombu default 3600).
+    pub visibility_timeout: f64,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            interval: Duration::from_secs(2),
+            scan_count: 1000,
+            scan_cap: 1_000_000,
+            result_sample: 1000,
+            reply_cap: 1000,
+            visibility_timeout: 3600.0,
+        }
+    }
+}
 
 /// Everything a Redis run needs.
 #[derive(Debug, Clone)]
@@ -20,7 +50,7 @@ pub struct RedisSettings {
     pub password: Option<Secret>,
     pub timeout: Duration,
     /// What one read takes and how long it samples (visibility_timeout, interval).
-    pub gather: redis_broker::Options,
+    pub gather: ReadOptions,
     /// A configured link speed (`CELTOOL_REDIS_LINK_MBIT` / `redis_link_mbit`), bytes per
     /// second, and which of the two said it.
     pub link: Option<(f64, &'static str)>,
@@ -43,8 +73,8 @@ pub(super) fn resolve(
     timeout: Duration,
     ca_file: Option<std::path::PathBuf>,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<RedisSettings, Error> {
-    let target = Target::parse(url).map_err(|e| Error::Usage(e.to_string()))?;
+) -> Result<RedisSettings, SettingsError> {
+    let target = Target::parse(url).map_err(|e| SettingsError::Value(e.to_string()))?;
     let password = match (env("CELTOOL_PASSWORD"), profile.password_file.as_ref()) {
         (Some(p), _) => Some(Secret::new(p)),
         (None, Some(file)) => Some(Secret::new(read_password_file(file, profile_name)?)),
@@ -57,9 +87,9 @@ pub(super) fn resolve(
             .or_else(|| file.map(|v| (v, key)))
     };
     let duration = |(v, from): (String, &str)| {
-        parse_duration(&v).map_err(|why| Error::Usage(format!("{from}: {why}")))
+        parse_duration(&v).map_err(|why| SettingsError::Value(format!("{from}: {why}")))
     };
-    let mut gather = redis_broker::Options::default();
+    let mut gather = ReadOptions::default();
     if let Some(v) = knob(
         "CELTOOL_REDIS_VISIBILITY_TIMEOUT",
         "redis_visibility_timeout",
@@ -84,7 +114,9 @@ pub(super) fn resolve(
                 .parse::<f64>()
                 .ok()
                 .filter(|m| *m > 0.0 && m.is_finite())
-                .ok_or_else(|| Error::Usage(format!("{from} '{v}': expected Mbit/s, like 1000")))?
+                .ok_or_else(|| {
+                    SettingsError::Value(format!("{from} '{v}': expected Mbit/s, like 1000"))
+                })?
                 * 1e6
                 / 8.0,
             from,

@@ -3,19 +3,20 @@
 //! nothing after dispatch reads the environment or the config file again.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use super::{Config, ConnectionFlags, Profile, resolve_endpoint};
-use crate::broker::client::{Client, Endpoint};
-use crate::cli::GlobalArgs;
-use crate::cli::default_config_path;
-use crate::error::Error;
-use crate::host::Roots;
-use crate::output::Style;
+use super::amqp::{AmqpEndpoint, amqp_endpoint};
+use super::target::is_redis_url;
+use super::{
+    Config, ConnectionFlags, Endpoint, Expect, Profile, RedisSettings, Roots, SettingsError, Style,
+    Thresholds, resolve_endpoint,
+};
+use crate::cli::{GlobalArgs, default_config_path};
 
 /// What a command reads, so that only that is resolved (and can fail): `celtool prune-tmp` in
 /// cron never fails over a config file it does not use.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Needs {
+pub struct Needs<'a> {
     /// The config file (thresholds, profiles); a `--profile` that is not there is an error.
     pub config: bool,
     /// The broker's endpoint: URL, user, password, timeout, vhost.
@@ -23,48 +24,53 @@ pub struct Needs {
     /// The command's own default for `--deadline` (None: [`DEFAULT_DEADLINE`]): a Nagios
     /// check's is shorter than a cron gate's.
     ///
-    /// [`DEFAULT_DEADLINE`]: crate::broker::wait::DEFAULT_DEADLINE
-    pub deadline: Option<std::time::Duration>,
+    /// [`DEFAULT_DEADLINE`]: super::DEFAULT_DEADLINE
+    pub deadline: Option<Duration>,
+    /// The command asks the workers over AMQP: Some, with its `--amqp-url` if given.
+    pub amqp: Option<Option<&'a str>>,
 }
 
-/// Where the broker is and which vhost to look at.
+/// Which broker the run reads, chosen once from the URL's scheme (`redis://`, `rediss://`:
+/// Redis; anything else: RabbitMQ's management API). Every command that reads a broker
+/// matches on it; none looks at the URL again.
 #[derive(Debug, Clone)]
-pub struct BrokerSettings {
+pub enum Broker {
+    RabbitMq(RabbitMq),
+    Redis(RedisSettings),
+}
+
+/// A RabbitMQ broker: where its management API is, which vhost to look at, and where the
+/// workers are asked over AMQP (for the commands that ask them).
+#[derive(Debug, Clone)]
+pub struct RabbitMq {
     pub endpoint: Endpoint,
     pub vhost: Option<String>,
+    pub amqp: Option<AmqpEndpoint>,
 }
 
-/// The validated settings of a run.
+/// The validated settings of a run. Fields are private: a command reads what it needs through
+/// the accessors, and nothing after dispatch reads the profile or the environment.
 #[derive(Debug)]
 pub struct Settings {
-    pub style: Style,
-    /// Where /proc and /sys are read from.
-    pub roots: Roots,
-    /// Where /etc is for the files host fixes write (`CELTOOL_ETC_ROOT` in tests).
-    pub etc: PathBuf,
-    /// The config file as loaded; empty when the command does not read it.
-    pub config: Config,
-    /// The profile in force (`--profile`, else `[profiles.default]`, else empty).
-    pub profile: Profile,
-    /// A `redis://` or `rediss://` broker URL (flag, env or profile): the scheme picks the
-    /// broker, and the management API settings are then not resolved.
-    pub redis_url: Option<String>,
-    /// The Redis settings resolved from that URL, the profile and `CELTOOL_REDIS_*`.
-    pub redis: Option<super::RedisSettings>,
-    /// The profile's name, for messages (`default` when none was named).
-    pub profile_name: String,
-    /// The per-request timeout in force (flag > profile > default).
-    pub timeout: std::time::Duration,
-    /// The run's `--deadline` (default 5 min, None for `--deadline 0`): besides the broker's
-    /// answers, it bounds the waits of the host reading (the zombies' settle interval).
-    pub deadline: Option<std::time::Duration>,
-    broker: Option<BrokerSettings>,
+    style: Style,
+    roots: Roots,
+    etc: PathBuf,
+    thresholds: Thresholds,
+    timeout: Duration,
+    deadline: Option<Duration>,
+    broker: Option<Broker>,
+    expected_workers: Expect,
+    warnings: Vec<String>,
 }
 
 impl Settings {
     /// Resolve what `needs` names. The password comes from `CELTOOL_PASSWORD` or the profile's
     /// password_file, read here and nowhere else.
-    pub fn resolve(args: &GlobalArgs, style: Style, needs: Needs) -> Result<Settings, Error> {
+    pub fn resolve(
+        args: &GlobalArgs,
+        style: Style,
+        needs: Needs,
+    ) -> Result<Settings, SettingsError> {
         let defaults = Roots::default();
         let roots = Roots {
             proc: args.proc_root.clone().unwrap_or(defaults.proc),
@@ -91,41 +97,17 @@ impl Settings {
                     .and_then(|t| crate::text::parse_duration(t).ok())
             })
             .unwrap_or(super::DEFAULT_TIMEOUT);
-        let profile_name = args.profile.clone().unwrap_or_else(|| "default".into());
-        let url = args.url.clone().or(profile.url.clone());
-        let redis_url = url
-            .filter(|u| crate::redis_broker::is_redis_url(u))
-            .filter(|_| needs.broker);
-        let redis = match &redis_url {
-            Some(url) => {
-                let mut r = super::redis::resolve(
-                    url,
-                    &profile,
-                    &profile_name,
-                    timeout,
-                    args.ca_file.clone(),
-                    &|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()),
-                )?;
-                let deadline = super::run_deadline(args.deadline, needs.deadline);
-                r.deadline = deadline.map(|d| (std::time::Instant::now() + d, d));
-                Some(r)
-            }
-            None => None,
-        };
-        let broker = if needs.broker && redis_url.is_none() {
-            let flags = ConnectionFlags {
-                profile: args.profile.clone(),
-                url: args.url.clone(),
-                user: args.user.clone(),
-                vhost: args.vhost.clone(),
-                timeout: args.timeout,
-                deadline: args.deadline,
-                default_deadline: needs.deadline,
-                ca_file: args.ca_file.clone(),
-            };
-            let password = std::env::var("CELTOOL_PASSWORD").ok();
-            let (endpoint, vhost) = resolve_endpoint(&flags, &config, password)?;
-            Some(BrokerSettings { endpoint, vhost })
+        let deadline = super::run_deadline(args.deadline, needs.deadline);
+        let mut warnings = Vec::new();
+        let broker = if needs.broker {
+            Some(resolve_broker(
+                args,
+                needs,
+                &config,
+                &profile,
+                timeout,
+                &mut warnings,
+            )?)
         } else {
             None
         };
@@ -133,64 +115,194 @@ impl Settings {
             style,
             roots,
             etc,
-            config,
-            profile,
-            redis_url,
-            redis,
-            profile_name,
+            thresholds: config.thresholds,
             timeout,
-            deadline: super::run_deadline(args.deadline, needs.deadline),
+            deadline,
             broker,
+            expected_workers: profile
+                .expect_workers
+                .as_ref()
+                .map(Expect::from)
+                .unwrap_or_default(),
+            warnings,
         })
     }
 
     /// Settings for unit tests: defaults, nothing resolved from the environment.
-    pub fn for_tests(style: Style, broker: Option<BrokerSettings>) -> Settings {
+    pub fn for_tests(style: Style, broker: Option<Broker>) -> Settings {
         Settings {
             style,
             roots: Roots::default(),
             etc: PathBuf::from("/etc"),
-            config: Config::default(),
-            profile: Profile::default(),
-            redis_url: None,
-            redis: None,
-            profile_name: "default".into(),
+            thresholds: Thresholds::default(),
             timeout: super::DEFAULT_TIMEOUT,
-            deadline: Some(crate::broker::wait::DEFAULT_DEADLINE),
+            deadline: Some(super::DEFAULT_DEADLINE),
             broker,
+            expected_workers: Expect::default(),
+            warnings: Vec::new(),
         }
     }
 
-    /// The broker settings. Only a command whose `Needs` left the broker out can miss them,
-    /// which is a bug in celtool, reported as such rather than as a panic.
-    pub fn broker(&self) -> Result<&BrokerSettings, Error> {
-        self.broker.as_ref().ok_or_else(|| match &self.redis {
-            // The one line for a capability that does not exist on Redis (yet), never an
-            // internal error.
-            Some(r) => Error::Usage(format!(
+    /// The broker the run reads; None for a command that reads none.
+    pub fn broker(&self) -> Option<&Broker> {
+        self.broker.as_ref()
+    }
+
+    /// The RabbitMQ settings, for a command that exists only there: on a Redis URL, the one
+    /// line that says so (never an internal error).
+    pub fn rabbitmq(&self) -> Result<&RabbitMq, SettingsError> {
+        match &self.broker {
+            Some(Broker::RabbitMq(r)) => Ok(r),
+            Some(Broker::Redis(r)) => Err(SettingsError::NotForThisBroker(format!(
                 "this command needs RabbitMQ, and {} is a Redis broker: on Redis, celtool does not yet ask the workers (ping, fleet, workers reap --hung) or fix event queues (RabbitMQ policies); doctor, queues, connections and doctor --fix read Redis",
                 r.target
+            ))),
+            None => Err(SettingsError::NotForThisBroker(
+                "internal error: this command did not resolve the broker settings".into(),
             )),
-            None => Error::Io("internal error: this command did not resolve the broker settings".into()),
-        })
+        }
     }
 
     /// The Redis settings, for a run whose URL is `redis://` or `rediss://`.
-    pub fn redis(&self) -> Result<&super::RedisSettings, Error> {
-        self.redis.as_ref().ok_or_else(|| {
-            Error::Io("internal error: this command did not resolve the Redis settings".into())
+    pub fn redis(&self) -> Result<&RedisSettings, SettingsError> {
+        match &self.broker {
+            Some(Broker::Redis(r)) => Ok(r),
+            _ => Err(SettingsError::NotForThisBroker(
+                "internal error: this command did not resolve the Redis settings".into(),
+            )),
+        }
+    }
+
+    /// The AMQP endpoint the workers are asked on (RabbitMQ, for a command whose `Needs` asked
+    /// for it).
+    pub fn amqp(&self) -> Result<&AmqpEndpoint, SettingsError> {
+        self.rabbitmq()?.amqp.as_ref().ok_or_else(|| {
+            SettingsError::NotForThisBroker(
+                "internal error: this command did not resolve the AMQP endpoint".into(),
+            )
         })
     }
 
-    /// The vhost the view is limited to, if any.
+    /// The vhost the view is limited to, if any (RabbitMQ).
     pub fn vhost(&self) -> Option<&str> {
-        self.broker.as_ref().and_then(|b| b.vhost.as_deref())
+        match &self.broker {
+            Some(Broker::RabbitMq(r)) => r.vhost.as_deref(),
+            _ => None,
+        }
     }
 
-    /// A management API client for the resolved broker (no I/O yet).
-    pub fn client(&self) -> Result<Client, Error> {
-        Ok(Client::new(self.broker()?.endpoint.clone())?)
+    pub fn style(&self) -> Style {
+        self.style
     }
+
+    /// Where /proc and /sys are read from.
+    pub fn roots(&self) -> &Roots {
+        &self.roots
+    }
+
+    /// Where /etc is for the files host fixes write (`CELTOOL_ETC_ROOT` in tests).
+    pub fn etc(&self) -> &std::path::Path {
+        &self.etc
+    }
+
+    /// The catalog's thresholds with the config file's overrides.
+    pub fn thresholds(&self) -> &Thresholds {
+        &self.thresholds
+    }
+
+    /// The per-request timeout in force (flag > profile > default).
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The run's `--deadline` (the command's default; None for `--deadline 0`): besides the
+    /// broker's answers, it bounds the waits of the host reading (the zombies' settle
+    /// interval).
+    pub fn deadline(&self) -> Option<Duration> {
+        self.deadline
+    }
+
+    /// The workers that should answer, from the profile's `expect_workers` (a command's
+    /// `--expect` replaces it).
+    pub fn expected_workers(&self) -> &Expect {
+        &self.expected_workers
+    }
+
+    /// What resolving the settings found worth a warning (a password file others can read),
+    /// each once, for `main` to print through the printer.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+}
+
+/// The broker, chosen once from the URL's scheme (flag, environment or profile).
+fn resolve_broker(
+    args: &GlobalArgs,
+    needs: Needs,
+    config: &Config,
+    profile: &Profile,
+    timeout: Duration,
+    warnings: &mut Vec<String>,
+) -> Result<Broker, SettingsError> {
+    let profile_name = args.profile.clone().unwrap_or_else(|| "default".into());
+    // A password file read (no CELTOOL_PASSWORD) that others may read is said, not refused.
+    let mut password_file_read = |env_given: bool| {
+        if !env_given
+            && let Some(file) = &profile.password_file
+            && let Some(w) = super::password::mode_warning(file, &profile_name)
+        {
+            warnings.push(w);
+        }
+    };
+    let url = args.url.clone().or(profile.url.clone());
+    if let Some(url) = url.filter(|u| is_redis_url(u)) {
+        let mut r = super::redis::resolve(
+            &url,
+            profile,
+            &profile_name,
+            timeout,
+            args.ca_file.clone(),
+            &|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()),
+        )?;
+        let deadline = super::run_deadline(args.deadline, needs.deadline);
+        r.deadline = deadline.map(|d| (std::time::Instant::now() + d, d));
+        password_file_read(std::env::var("CELTOOL_PASSWORD").is_ok_and(|v| !v.trim().is_empty()));
+        return Ok(Broker::Redis(r));
+    }
+    let flags = ConnectionFlags {
+        profile: args.profile.clone(),
+        url: args.url.clone(),
+        user: args.user.clone(),
+        vhost: args.vhost.clone(),
+        timeout: args.timeout,
+        deadline: args.deadline,
+        default_deadline: needs.deadline,
+        ca_file: args.ca_file.clone(),
+    };
+    let password = std::env::var("CELTOOL_PASSWORD").ok();
+    password_file_read(password.is_some());
+    let (endpoint, vhost) = resolve_endpoint(&flags, config, password)?;
+    let amqp = match needs.amqp {
+        Some(flag) => {
+            let url = flag.map(str::to_string).or(profile.amqp_url.clone());
+            let mut a = amqp_endpoint(
+                &endpoint.url,
+                &endpoint.user,
+                &endpoint.password,
+                url.as_deref(),
+            )?;
+            a.ca_file = endpoint.ca_file.clone();
+            Some(a)
+        }
+        None => None,
+    };
+    // The vhost named in an AMQP URL's path scopes the run when no --vhost does.
+    let vhost = vhost.or_else(|| amqp.as_ref().and_then(|a| a.vhost.clone()));
+    Ok(Broker::RabbitMq(RabbitMq {
+        endpoint,
+        vhost,
+        amqp,
+    }))
 }
 
 #[cfg(test)]
@@ -272,9 +384,12 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(s.broker().unwrap().endpoint.url.as_str(), "http://h:15672/");
+        assert_eq!(
+            s.rabbitmq().unwrap().endpoint.url.as_str(),
+            "http://h:15672/"
+        );
         assert_eq!(s.vhost(), Some("other"));
         let none = Settings::resolve(&args, style(), Needs::default()).unwrap();
-        assert!(none.broker().is_err());
+        assert!(none.rabbitmq().is_err());
     }
 }

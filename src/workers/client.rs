@@ -743,6 +743,7 @@ mod tests {
             password: crate::settings::Secret::new("s3cret-pw".into()),
             vhost: None,
             ca_file: None,
+            from_url: true,
         }
     }
 

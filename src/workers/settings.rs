@@ -1,116 +1,10 @@
 //! Where the AMQP remote-control client connects, and to which vhosts: pure functions over the
 //! management settings and the broker snapshot.
 
-use std::fmt;
-
-use percent_encoding::percent_decode_str;
-use reqwest::Url;
-
-use super::WorkerError;
 use crate::broker::celery;
 use crate::broker::gather::Snapshot;
-use crate::settings::Secret;
 
-/// Where and as whom the AMQP client connects. Debug and Display never show the password.
-#[derive(Clone)]
-pub struct AmqpEndpoint {
-    pub host: String,
-    pub port: u16,
-    /// TLS with rustls and the platform's trust store, like the management client over https.
-    pub tls: bool,
-    pub user: String,
-    pub password: Secret,
-    /// The vhost named in an explicit AMQP URL's path, if any.
-    pub vhost: Option<String>,
-    /// PEM certificates to trust besides the platform's (`--ca-file`), for amqps.
-    pub ca_file: Option<std::path::PathBuf>,
-}
-
-impl fmt::Display for AmqpEndpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let scheme = if self.tls { "amqps" } else { "amqp" };
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
-        write!(f, "{scheme}://{}@{host}:{}", self.user, self.port)
-    }
-}
-
-impl fmt::Debug for AmqpEndpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AmqpEndpoint")
-            .field("url", &self.to_string())
-            .field("password", &self.password)
-            .field("vhost", &self.vhost)
-            .finish()
-    }
-}
-
-/// The AMQP endpoint: an explicit `amqp://` / `amqps://` URL when given (host, port, vhost from
-/// it; never credentials), else the management URL's host on 5672 (5671 with TLS when the
-/// management URL is https). The user and password are the management ones.
-pub fn amqp_endpoint(
-    mgmt_url: &Url,
-    user: &str,
-    password: &Secret,
-    amqp_url: Option<&str>,
-) -> Result<AmqpEndpoint, WorkerError> {
-    let Some(text) = amqp_url else {
-        let tls = mgmt_url.scheme() == "https";
-        return Ok(AmqpEndpoint {
-            host: host_of(mgmt_url).unwrap_or_else(|| "localhost".into()),
-            port: if tls { 5671 } else { 5672 },
-            tls,
-            user: user.to_string(),
-            password: password.clone(),
-            vhost: None,
-            ca_file: None,
-        });
-    };
-    let bad =
-        |why: &str| WorkerError::Settings(format!("invalid AMQP URL '{}': {why}", redact(text)));
-    let url = Url::parse(text).map_err(|e| bad(&format!("{e}; expected like amqp://host:5672")))?;
-    let tls = match url.scheme() {
-        "amqp" => false,
-        "amqps" => true,
-        _ => return Err(bad("the scheme must be amqp or amqps")),
-    };
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad(
-            "do not put credentials in the URL; the management user and password (--user, CELTOOL_PASSWORD or password_file) are used",
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("the URL must not have a query or fragment"));
-    }
-    let host = host_of(&url).ok_or_else(|| bad("no host"))?;
-    let path = url.path().strip_prefix('/').unwrap_or(url.path());
-    let vhost =
-        (!path.is_empty()).then(|| percent_decode_str(path).decode_utf8_lossy().into_owned());
-    Ok(AmqpEndpoint {
-        host,
-        port: url.port().unwrap_or(if tls { 5671 } else { 5672 }),
-        tls,
-        user: user.to_string(),
-        password: password.clone(),
-        vhost,
-        ca_file: None,
-    })
-}
-
-fn host_of(url: &Url) -> Option<String> {
-    let h = url.host_str()?;
-    Some(h.trim_start_matches('[').trim_end_matches(']').to_string())
-}
-
-fn redact(text: &str) -> String {
-    match (text.find("://"), text.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}***{}", &text[..s + 3], &text[at..]),
-        _ => text.to_string(),
-    }
-}
+pub use crate::settings::amqp::{AmqpEndpoint, amqp_endpoint};
 
 /// One vhost to probe and the worker mailboxes the broker shows there.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,37 +65,7 @@ pub fn discover_vhosts(snap: &Snapshot, explicit: Option<&str>) -> Vec<VhostPlan
         .collect()
 }
 
-/// `expect_workers` in a profile: a count (`expect_workers = 4`) or node name globs that must
-/// each match an answering worker (`expect_workers = ["web@*", "mail@*"]`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(untagged)]
-pub enum ExpectWorkers {
-    Count(usize),
-    Nodes(Vec<String>),
-}
-
-/// How many workers, or which, should answer.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Expect {
-    pub count: Option<usize>,
-    /// Globs (`*`, `?`, `[..]`) on node names, as kombu's glob matcher.
-    pub patterns: Vec<String>,
-}
-
-impl From<&ExpectWorkers> for Expect {
-    fn from(e: &ExpectWorkers) -> Self {
-        match e {
-            ExpectWorkers::Count(n) => Expect {
-                count: Some(*n),
-                patterns: Vec::new(),
-            },
-            ExpectWorkers::Nodes(p) => Expect {
-                count: None,
-                patterns: p.clone(),
-            },
-        }
-    }
-}
+pub use crate::settings::{Expect, ExpectWorkers};
 
 /// A node-name glob as kombu's `glob` matcher (fnmatch): `*` also matches `@` and `.`. An invalid
 /// glob matches only itself.
@@ -219,6 +83,8 @@ pub fn glob_matches(pattern: &str, node: &str) -> bool {
 mod tests {
     use super::*;
     use crate::broker::model::{Exchange, Queue};
+    use crate::settings::Secret;
+    use reqwest::Url;
 
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()
