@@ -4,6 +4,7 @@
 
 pub mod fleet;
 pub mod json;
+pub mod lint;
 pub mod printer;
 pub mod prometheus;
 pub mod report;
@@ -30,6 +31,8 @@ pub enum Format {
     Prometheus,
     /// A Nagios/Icinga plugin status line with perfdata.
     Nagios,
+    /// SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only.
+    Sarif,
 }
 
 /// When to colour output.
