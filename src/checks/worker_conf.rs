@@ -183,8 +183,10 @@ mod tests {
             acks_late_remedy(&a),
             "set worker_prefetch_multiplier = 1 and task_reject_on_worker_lost = True beside task_acks_late = True, and make the tasks idempotent: a late-acked task runs again after a crash or a lost connection"
         );
-        let safe = conf(json!({"task_acks_late": true, "worker_prefetch_multiplier": 1,
-            "task_reject_on_worker_lost": true}));
+        let safe = conf(
+            json!({"task_acks_late": true, "worker_prefetch_multiplier": 1,
+            "task_reject_on_worker_lost": true}),
+        );
         assert_eq!(acks_late(&safe), None);
     }
 
@@ -199,8 +201,10 @@ mod tests {
         assert_eq!(event_queue_ttl(&defaults), None);
         assert!(!heartbeat_off(&defaults));
         assert!(no_time_limit(&defaults));
-        let set = conf(json!({"worker_max_tasks_per_child": 100, "event_queue_ttl": null,
-            "event_queue_expires": 0, "broker_heartbeat": 0, "task_soft_time_limit": 60}));
+        let set = conf(
+            json!({"worker_max_tasks_per_child": 100, "event_queue_ttl": null,
+            "event_queue_expires": 0, "broker_heartbeat": 0, "task_soft_time_limit": 60}),
+        );
         assert!(recycles(&set));
         assert_eq!(
             event_queue_ttl(&set),

@@ -376,7 +376,9 @@ fn acks_late(v: &VhostReport, conf: &[&WorkerReport], out: &mut Vec<Finding>) {
     if !prefetching.is_empty() {
         wrong.push(format!(
             "worker_prefetch_multiplier > 1{}",
-            on(&prefetching, &|w| fmt_multiplier(rules::prefetch_multiplier(w)))
+            on(&prefetching, &|w| fmt_multiplier(
+                rules::prefetch_multiplier(w)
+            ))
         ));
     }
     if !unrejecting.is_empty() {
@@ -588,7 +590,10 @@ fn long_tasks(v: &VhostReport, t: &Thresholds, out: &mut Vec<Finding>) {
             continue;
         };
         let sev = level(&t.get("workers.no-time-limit"), secs);
-        if rules::no_time_limit(w) && sev != Severity::Ok && w.reply(crate::workers::Method::Conf).is_some() {
+        if rules::no_time_limit(w)
+            && sev != Severity::Ok
+            && w.reply(crate::workers::Method::Conf).is_some()
+        {
             out.push(
                 Finding::new("workers.no-time-limit", sev, w.node.clone())
                     .summary(format!("{task} has run for {} on {} and no time limit is set", fmt_duration_secs(secs), w.node))
