@@ -87,6 +87,9 @@ pub struct Project {
     pub findings: Vec<LintFinding>,
     pub files: Vec<FileSummary>,
     pub notes: Vec<String>,
+    /// A configuration source Celery reads is not among the files: the rules are not judged
+    /// on what is left (a lint.unresolved finding says so).
+    pub incomplete: bool,
 }
 
 /// A file's kind, from its name.
@@ -470,6 +473,7 @@ impl Project {
     }
 
     fn missing(&mut self, file: &str, line: usize, what: &str) {
+        self.incomplete = true;
         self.findings.push(located(
             "lint.unresolved",
             Severity::Unknown,

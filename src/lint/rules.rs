@@ -110,7 +110,7 @@ pub fn judge(mut p: Project) -> LintReport {
                 Vec::new(),
             ));
         }
-    } else {
+    } else if !p.incomplete {
         let effs = j.effective();
         for e in &effs {
             j.unresolved(e);
@@ -143,9 +143,11 @@ pub fn judge(mut p: Project) -> LintReport {
             .then(b.finding.severity.rank().cmp(&a.finding.severity.rank()))
             .then(a.finding.id.cmp(b.finding.id))
     });
+    let mut files = p.files.clone();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
     LintReport {
         findings: out,
-        files: p.files.clone(),
+        files,
         notes: p.notes.clone(),
     }
 }
