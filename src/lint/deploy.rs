@@ -132,13 +132,12 @@ fn systemd_span(v: &str) -> Option<f64> {
         .map(|d| d.as_secs_f64())
 }
 
+/// The variables of an EnvironmentFile by its path, when lint has read it.
+pub type EnvFiles<'a> = dyn Fn(&str) -> Option<HashMap<String, (String, usize)>> + 'a;
+
 /// A systemd unit: ExecStart of a Celery worker, Environment and EnvironmentFile to expand it,
 /// TimeoutStopSec. `env_files` gives the variables of the EnvironmentFiles lint has read.
-pub fn systemd(
-    text: &str,
-    name: &str,
-    env_files: &dyn Fn(&str) -> Option<HashMap<String, (String, usize)>>,
-) -> Result<DeployFile, String> {
+pub fn systemd(text: &str, name: &str, env_files: &EnvFiles) -> Result<DeployFile, String> {
     let mut out = DeployFile::default();
     let mut vars: HashMap<String, String> = HashMap::new();
     let mut execs: Vec<(usize, String)> = Vec::new();
