@@ -46,6 +46,9 @@ _celtool() {
             celtool,inodes)
                 cmd="celtool__subcmd__inodes"
                 ;;
+            celtool,lint)
+                cmd="celtool__subcmd__lint"
+                ;;
             celtool,ping)
                 cmd="celtool__subcmd__ping"
                 ;;
@@ -115,6 +118,9 @@ _celtool() {
             celtool__subcmd__help,inodes)
                 cmd="celtool__subcmd__help__subcmd__inodes"
                 ;;
+            celtool__subcmd__help,lint)
+                cmd="celtool__subcmd__help__subcmd__lint"
+                ;;
             celtool__subcmd__help,ping)
                 cmd="celtool__subcmd__help__subcmd__ping"
                 ;;
@@ -161,7 +167,7 @@ _celtool() {
 
     case "${cmd}" in
         celtool)
-            opts="-q -h -V --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help --version doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help"
+            opts="-q -h -V --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help --version doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -196,7 +202,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -262,7 +268,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -332,7 +338,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -394,7 +400,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -428,7 +434,7 @@ _celtool() {
                     return 0
                     ;;
                 --skip)
-                    COMPREPLY=($(compgen -W "broker broker.alarm broker.alarm.disk broker.alarm.memory broker.api broker.api.skipped broker.api.value broker.auth broker.connections broker.connections.blocked broker.connections.flow broker.connections.heartbeat broker.connections.proxy broker.connections.top-talkers broker.disk broker.disk.headroom broker.fd broker.fd.headroom broker.memory broker.memory.headroom broker.mgmt broker.mgmt.memory broker.node broker.node.down broker.policy broker.policy.ha-mode broker.proc broker.proc.headroom broker.publish broker.publish.confirms broker.queue broker.queue.state broker.stats broker.stats.off broker.unreachable broker.version broker.vhost celery celery.mailbox celery.mailbox.no-consumer cluster cluster.cert cluster.cert.expiry cluster.health cluster.mirror cluster.mirror.sync-critical cluster.mirror.unsynchronised cluster.partition cluster.queue cluster.queue.node-down cluster.quorum cluster.quorum.critical cluster.quorum.minority cluster.quorum.no-leader events events.backlog events.heartbeats events.no-consumer events.no-ttl events.traffic-share host host.conntrack host.conntrack.drops host.conntrack.hashsize host.conntrack.usage host.fd host.inodes host.inodes.usage host.nic host.nic.saturation host.tcp host.tcp.time_wait host.unreadable host.workers host.workers.orphan host.workers.rss host.workers.stopped host.workers.stuck host.workers.zombie queues queues.backlog queues.no-consumers queues.redeliveries queues.unacked rabbitmq4 rabbitmq4.delivery-limit rabbitmq4.deprecated-feature rabbitmq4.mirroring-removed rabbitmq4.readiness rabbitmq4.transient-queues redis redis.auth redis.events redis.events.fanout redis.evicted-keys redis.info redis.maxmemory-policy redis.memory redis.memory.headroom redis.persistence redis.pubsub redis.pubsub.output-buffer redis.read redis.rejected-connections redis.reply redis.reply.leaked redis.results redis.results.no-ttl redis.unacked redis.unacked.visibility redis.unreachable results results.flood workers workers.acks-late workers.consumer-timeout workers.event-queue-ttl workers.heartbeat-off workers.hung workers.missing workers.mixed-queue workers.no-recycle workers.no-time-limit workers.not-asked workers.prefetch-long-tasks workers.queue-unserved workers.results-unread workers.task-events workers.unreachable" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "broker broker.alarm broker.alarm.disk broker.alarm.memory broker.api broker.api.skipped broker.api.value broker.auth broker.connections broker.connections.blocked broker.connections.flow broker.connections.heartbeat broker.connections.proxy broker.connections.top-talkers broker.disk broker.disk.headroom broker.fd broker.fd.headroom broker.memory broker.memory.headroom broker.mgmt broker.mgmt.memory broker.node broker.node.down broker.policy broker.policy.ha-mode broker.proc broker.proc.headroom broker.publish broker.publish.confirms broker.queue broker.queue.state broker.stats broker.stats.off broker.unreachable broker.version broker.vhost celery celery.mailbox celery.mailbox.no-consumer cluster cluster.cert cluster.cert.expiry cluster.health cluster.mirror cluster.mirror.sync-critical cluster.mirror.unsynchronised cluster.partition cluster.queue cluster.queue.node-down cluster.quorum cluster.quorum.critical cluster.quorum.minority cluster.quorum.no-leader events events.backlog events.heartbeats events.no-consumer events.no-ttl events.traffic-share host host.conntrack host.conntrack.drops host.conntrack.hashsize host.conntrack.usage host.fd host.inodes host.inodes.usage host.nic host.nic.saturation host.tcp host.tcp.time_wait host.unreadable host.workers host.workers.orphan host.workers.rss host.workers.stopped host.workers.stuck host.workers.zombie lint lint.ignored-name lint.mixed-names lint.no-config lint.remote-control-off lint.soft-shutdown-grace lint.unknown-setting lint.unreadable lint.unresolved queues queues.backlog queues.no-consumers queues.redeliveries queues.unacked rabbitmq4 rabbitmq4.delivery-limit rabbitmq4.deprecated-feature rabbitmq4.mirroring-removed rabbitmq4.readiness rabbitmq4.transient-queues redis redis.auth redis.events redis.events.fanout redis.evicted-keys redis.info redis.maxmemory-policy redis.memory redis.memory.headroom redis.persistence redis.pubsub redis.pubsub.output-buffer redis.read redis.rejected-connections redis.reply redis.reply.leaked redis.results redis.results.no-ttl redis.unacked redis.unacked.visibility redis.unreachable results results.flood workers workers.acks-late workers.consumer-timeout workers.event-queue-ttl workers.heartbeat-off workers.hung workers.missing workers.mixed-queue workers.no-recycle workers.no-time-limit workers.not-asked workers.prefetch-long-tasks workers.queue-unserved workers.results-unread workers.task-events workers.unreachable" -- "${cur}"))
                     return 0
                     ;;
                 --max-per-id)
@@ -488,7 +494,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -511,7 +517,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__explain)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help broker broker.alarm broker.alarm.disk broker.alarm.memory broker.api broker.api.skipped broker.api.value broker.auth broker.connections broker.connections.blocked broker.connections.flow broker.connections.heartbeat broker.connections.proxy broker.connections.top-talkers broker.disk broker.disk.headroom broker.fd broker.fd.headroom broker.memory broker.memory.headroom broker.mgmt broker.mgmt.memory broker.node broker.node.down broker.policy broker.policy.ha-mode broker.proc broker.proc.headroom broker.publish broker.publish.confirms broker.queue broker.queue.state broker.stats broker.stats.off broker.unreachable broker.version broker.vhost celery celery.mailbox celery.mailbox.no-consumer cluster cluster.cert cluster.cert.expiry cluster.health cluster.mirror cluster.mirror.sync-critical cluster.mirror.unsynchronised cluster.partition cluster.queue cluster.queue.node-down cluster.quorum cluster.quorum.critical cluster.quorum.minority cluster.quorum.no-leader events events.backlog events.heartbeats events.no-consumer events.no-ttl events.traffic-share host host.conntrack host.conntrack.drops host.conntrack.hashsize host.conntrack.usage host.fd host.inodes host.inodes.usage host.nic host.nic.saturation host.tcp host.tcp.time_wait host.unreadable host.workers host.workers.orphan host.workers.rss host.workers.stopped host.workers.stuck host.workers.zombie queues queues.backlog queues.no-consumers queues.redeliveries queues.unacked rabbitmq4 rabbitmq4.delivery-limit rabbitmq4.deprecated-feature rabbitmq4.mirroring-removed rabbitmq4.readiness rabbitmq4.transient-queues redis redis.auth redis.events redis.events.fanout redis.evicted-keys redis.info redis.maxmemory-policy redis.memory redis.memory.headroom redis.persistence redis.pubsub redis.pubsub.output-buffer redis.read redis.rejected-connections redis.reply redis.reply.leaked redis.results redis.results.no-ttl redis.unacked redis.unacked.visibility redis.unreachable results results.flood workers workers.acks-late workers.consumer-timeout workers.event-queue-ttl workers.heartbeat-off workers.hung workers.missing workers.mixed-queue workers.no-recycle workers.no-time-limit workers.not-asked workers.prefetch-long-tasks workers.queue-unserved workers.results-unread workers.task-events workers.unreachable"
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help broker broker.alarm broker.alarm.disk broker.alarm.memory broker.api broker.api.skipped broker.api.value broker.auth broker.connections broker.connections.blocked broker.connections.flow broker.connections.heartbeat broker.connections.proxy broker.connections.top-talkers broker.disk broker.disk.headroom broker.fd broker.fd.headroom broker.memory broker.memory.headroom broker.mgmt broker.mgmt.memory broker.node broker.node.down broker.policy broker.policy.ha-mode broker.proc broker.proc.headroom broker.publish broker.publish.confirms broker.queue broker.queue.state broker.stats broker.stats.off broker.unreachable broker.version broker.vhost celery celery.mailbox celery.mailbox.no-consumer cluster cluster.cert cluster.cert.expiry cluster.health cluster.mirror cluster.mirror.sync-critical cluster.mirror.unsynchronised cluster.partition cluster.queue cluster.queue.node-down cluster.quorum cluster.quorum.critical cluster.quorum.minority cluster.quorum.no-leader events events.backlog events.heartbeats events.no-consumer events.no-ttl events.traffic-share host host.conntrack host.conntrack.drops host.conntrack.hashsize host.conntrack.usage host.fd host.inodes host.inodes.usage host.nic host.nic.saturation host.tcp host.tcp.time_wait host.unreadable host.workers host.workers.orphan host.workers.rss host.workers.stopped host.workers.stuck host.workers.zombie lint lint.ignored-name lint.mixed-names lint.no-config lint.remote-control-off lint.soft-shutdown-grace lint.unknown-setting lint.unreadable lint.unresolved queues queues.backlog queues.no-consumers queues.redeliveries queues.unacked rabbitmq4 rabbitmq4.delivery-limit rabbitmq4.deprecated-feature rabbitmq4.mirroring-removed rabbitmq4.readiness rabbitmq4.transient-queues redis redis.auth redis.events redis.events.fanout redis.evicted-keys redis.info redis.maxmemory-policy redis.memory redis.memory.headroom redis.persistence redis.pubsub redis.pubsub.output-buffer redis.read redis.rejected-connections redis.reply redis.reply.leaked redis.results redis.results.no-ttl redis.unacked redis.unacked.visibility redis.unreachable results results.flood workers workers.acks-late workers.consumer-timeout workers.event-queue-ttl workers.heartbeat-off workers.hung workers.missing workers.mixed-queue workers.no-recycle workers.no-time-limit workers.not-asked workers.prefetch-long-tasks workers.queue-unserved workers.results-unread workers.task-events workers.unreachable"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -550,7 +556,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -612,7 +618,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -686,7 +692,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -760,7 +766,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -900,7 +906,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -970,7 +976,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1036,7 +1042,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1059,7 +1065,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__help)
-            opts="doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help"
+            opts="doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1254,6 +1260,20 @@ _celtool() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        celtool__subcmd__help__subcmd__lint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         celtool__subcmd__help__subcmd__ping)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1386,7 +1406,73 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --proc-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sys-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__lint)
+            opts="-q -h --skip --all --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --skip)
+                    COMPREPLY=($(compgen -W "broker broker.alarm broker.alarm.disk broker.alarm.memory broker.api broker.api.skipped broker.api.value broker.auth broker.connections broker.connections.blocked broker.connections.flow broker.connections.heartbeat broker.connections.proxy broker.connections.top-talkers broker.disk broker.disk.headroom broker.fd broker.fd.headroom broker.memory broker.memory.headroom broker.mgmt broker.mgmt.memory broker.node broker.node.down broker.policy broker.policy.ha-mode broker.proc broker.proc.headroom broker.publish broker.publish.confirms broker.queue broker.queue.state broker.stats broker.stats.off broker.unreachable broker.version broker.vhost celery celery.mailbox celery.mailbox.no-consumer cluster cluster.cert cluster.cert.expiry cluster.health cluster.mirror cluster.mirror.sync-critical cluster.mirror.unsynchronised cluster.partition cluster.queue cluster.queue.node-down cluster.quorum cluster.quorum.critical cluster.quorum.minority cluster.quorum.no-leader events events.backlog events.heartbeats events.no-consumer events.no-ttl events.traffic-share host host.conntrack host.conntrack.drops host.conntrack.hashsize host.conntrack.usage host.fd host.inodes host.inodes.usage host.nic host.nic.saturation host.tcp host.tcp.time_wait host.unreadable host.workers host.workers.orphan host.workers.rss host.workers.stopped host.workers.stuck host.workers.zombie lint lint.ignored-name lint.mixed-names lint.no-config lint.remote-control-off lint.soft-shutdown-grace lint.unknown-setting lint.unreadable lint.unresolved queues queues.backlog queues.no-consumers queues.redeliveries queues.unacked rabbitmq4 rabbitmq4.delivery-limit rabbitmq4.deprecated-feature rabbitmq4.mirroring-removed rabbitmq4.readiness rabbitmq4.transient-queues redis redis.auth redis.events redis.events.fanout redis.evicted-keys redis.info redis.maxmemory-policy redis.memory redis.memory.headroom redis.persistence redis.pubsub redis.pubsub.output-buffer redis.read redis.rejected-connections redis.reply redis.reply.leaked redis.results redis.results.no-ttl redis.unacked redis.unacked.visibility redis.unreachable results results.flood workers workers.acks-late workers.consumer-timeout workers.event-queue-ttl workers.heartbeat-off workers.hung workers.missing workers.mixed-queue workers.no-recycle workers.no-time-limit workers.not-asked workers.prefetch-long-tasks workers.queue-unserved workers.results-unread workers.task-events workers.unreachable" -- "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vhost)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1464,7 +1550,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1558,7 +1644,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1640,7 +1726,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1706,7 +1792,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1768,7 +1854,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1892,7 +1978,7 @@ _celtool() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
                     return 0
                     ;;
                 --color)

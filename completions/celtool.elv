@@ -46,6 +46,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand prune-tmp 'Delete old temporary files, race-safely; silent on success, made for cron'
             cand fleet 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues'
             cand ping 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check'
+            cand lint 'Check Celery configuration files before they ship (CI): settings, worker command lines, deploy files; findings on their lines as a table, JSON or SARIF; exit code by severity'
             cand fix 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
             cand undo 'Restore what a fix changed, from the journal'
             cand completions 'Print a shell completion script'
@@ -315,6 +316,26 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'celtool;lint'= {
+            cand --skip 'Silence a finding ID, or every ID under a prefix (`lint` skips lint.*); repeatable'
+            cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
+            cand --url 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]'
+            cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'
+            cand --vhost 'Only look at this vhost (the default vhost is "/")'
+            cand --timeout 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts. Each Redis command, and each step of asking the workers over AMQP (connect, declare, publish, delete, close), waits at most this long'
+            cand --deadline 'Longest the whole run waits for the broker and the workers, like 9s for NRPE''s 10 s: every API request, Redis command and step of asking the workers ends by then, and so does doctor''s second look at this host''s zombies; what has not arrived is reported as unknown (broker.api, workers.unreachable), the rest is judged [default: 50s for ping, 2m for fleet, 5m for the others; 0: none]'
+            cand --ca-file 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system''s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system''s (as redis-cli --cacert)'
+            cand --config 'Config file [default: ~/.config/celtool/config.toml]'
+            cand --format 'Output format'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --proc-root 'Read /proc from this directory instead (for tests against fixture trees)'
+            cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
+            cand --all 'Also list the findings that are ok (notes: no recycling, task events on a fleet of unknown size)'
+            cand -q 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'celtool;fix'= {
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
             cand --url 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]'
@@ -494,6 +515,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand prune-tmp 'Delete old temporary files, race-safely; silent on success, made for cron'
             cand fleet 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues'
             cand ping 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check'
+            cand lint 'Check Celery configuration files before they ship (CI): settings, worker command lines, deploy files; findings on their lines as a table, JSON or SARIF; exit code by severity'
             cand fix 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
             cand undo 'Restore what a fix changed, from the journal'
             cand completions 'Print a shell completion script'
@@ -522,6 +544,8 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;help;fleet'= {
         }
         &'celtool;help;ping'= {
+        }
+        &'celtool;help;lint'= {
         }
         &'celtool;help;fix'= {
             cand event-queues 'Give Celery event queues (^celeryev\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'

@@ -34,7 +34,8 @@ complete -c celtool -n "__fish_celtool_needs_command" -l ca-file -d 'Trust the C
 complete -c celtool -n "__fish_celtool_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_needs_command" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -54,6 +55,7 @@ complete -c celtool -n "__fish_celtool_needs_command" -f -a "workers" -d 'Show t
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "fleet" -d 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "ping" -d 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check'
+complete -c celtool -n "__fish_celtool_needs_command" -f -a "lint" -d 'Check Celery configuration files before they ship (CI): settings, worker command lines, deploy files; findings on their lines as a table, JSON or SARIF; exit code by severity'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "fix" -d 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "undo" -d 'Restore what a fix changed, from the journal'
 complete -c celtool -n "__fish_celtool_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -140,6 +142,15 @@ host.workers.rss\t''
 host.workers.stopped\t''
 host.workers.stuck\t''
 host.workers.zombie\t''
+lint\t''
+lint.ignored-name\t''
+lint.mixed-names\t''
+lint.no-config\t''
+lint.remote-control-off\t''
+lint.soft-shutdown-grace\t''
+lint.unknown-setting\t''
+lint.unreadable\t''
+lint.unresolved\t''
 queues\t''
 queues.backlog\t''
 queues.no-consumers\t''
@@ -207,7 +218,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l config -d 'Co
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -245,7 +257,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand queues" -l config -d 'Co
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -270,7 +283,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand connections" -l config -
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -289,7 +303,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand explain" -l config -d 'C
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -308,7 +323,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l config -d 
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -329,7 +345,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l config -d 'Co
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -348,7 +365,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -374,7 +392,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -409,7 +428,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l config -d 
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -436,7 +456,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l config -d 'Con
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -459,7 +480,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand ping" -l config -d 'Conf
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -467,6 +489,165 @@ complete -c celtool -n "__fish_celtool_using_subcommand ping" -l proc-root -d 'R
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -l skip -d 'Silence a finding ID, or every ID under a prefix (`lint` skips lint.*); repeatable' -r -f -a "broker\t''
+broker.alarm\t''
+broker.alarm.disk\t''
+broker.alarm.memory\t''
+broker.api\t''
+broker.api.skipped\t''
+broker.api.value\t''
+broker.auth\t''
+broker.connections\t''
+broker.connections.blocked\t''
+broker.connections.flow\t''
+broker.connections.heartbeat\t''
+broker.connections.proxy\t''
+broker.connections.top-talkers\t''
+broker.disk\t''
+broker.disk.headroom\t''
+broker.fd\t''
+broker.fd.headroom\t''
+broker.memory\t''
+broker.memory.headroom\t''
+broker.mgmt\t''
+broker.mgmt.memory\t''
+broker.node\t''
+broker.node.down\t''
+broker.policy\t''
+broker.policy.ha-mode\t''
+broker.proc\t''
+broker.proc.headroom\t''
+broker.publish\t''
+broker.publish.confirms\t''
+broker.queue\t''
+broker.queue.state\t''
+broker.stats\t''
+broker.stats.off\t''
+broker.unreachable\t''
+broker.version\t''
+broker.vhost\t''
+celery\t''
+celery.mailbox\t''
+celery.mailbox.no-consumer\t''
+cluster\t''
+cluster.cert\t''
+cluster.cert.expiry\t''
+cluster.health\t''
+cluster.mirror\t''
+cluster.mirror.sync-critical\t''
+cluster.mirror.unsynchronised\t''
+cluster.partition\t''
+cluster.queue\t''
+cluster.queue.node-down\t''
+cluster.quorum\t''
+cluster.quorum.critical\t''
+cluster.quorum.minority\t''
+cluster.quorum.no-leader\t''
+events\t''
+events.backlog\t''
+events.heartbeats\t''
+events.no-consumer\t''
+events.no-ttl\t''
+events.traffic-share\t''
+host\t''
+host.conntrack\t''
+host.conntrack.drops\t''
+host.conntrack.hashsize\t''
+host.conntrack.usage\t''
+host.fd\t''
+host.inodes\t''
+host.inodes.usage\t''
+host.nic\t''
+host.nic.saturation\t''
+host.tcp\t''
+host.tcp.time_wait\t''
+host.unreadable\t''
+host.workers\t''
+host.workers.orphan\t''
+host.workers.rss\t''
+host.workers.stopped\t''
+host.workers.stuck\t''
+host.workers.zombie\t''
+lint\t''
+lint.ignored-name\t''
+lint.mixed-names\t''
+lint.no-config\t''
+lint.remote-control-off\t''
+lint.soft-shutdown-grace\t''
+lint.unknown-setting\t''
+lint.unreadable\t''
+lint.unresolved\t''
+queues\t''
+queues.backlog\t''
+queues.no-consumers\t''
+queues.redeliveries\t''
+queues.unacked\t''
+rabbitmq4\t''
+rabbitmq4.delivery-limit\t''
+rabbitmq4.deprecated-feature\t''
+rabbitmq4.mirroring-removed\t''
+rabbitmq4.readiness\t''
+rabbitmq4.transient-queues\t''
+redis\t''
+redis.auth\t''
+redis.events\t''
+redis.events.fanout\t''
+redis.evicted-keys\t''
+redis.info\t''
+redis.maxmemory-policy\t''
+redis.memory\t''
+redis.memory.headroom\t''
+redis.persistence\t''
+redis.pubsub\t''
+redis.pubsub.output-buffer\t''
+redis.read\t''
+redis.rejected-connections\t''
+redis.reply\t''
+redis.reply.leaked\t''
+redis.results\t''
+redis.results.no-ttl\t''
+redis.unacked\t''
+redis.unacked.visibility\t''
+redis.unreachable\t''
+results\t''
+results.flood\t''
+workers\t''
+workers.acks-late\t''
+workers.consumer-timeout\t''
+workers.event-queue-ttl\t''
+workers.heartbeat-off\t''
+workers.hung\t''
+workers.missing\t''
+workers.mixed-queue\t''
+workers.no-recycle\t''
+workers.no-time-limit\t''
+workers.not-asked\t''
+workers.prefetch-long-tasks\t''
+workers.queue-unserved\t''
+workers.results-unread\t''
+workers.task-events\t''
+workers.unreachable\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -l url -d 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -l vhost -d 'Only look at this vhost (the default vhost is "/")' -r
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -l timeout -d 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts. Each Redis command, and each step of asking the workers over AMQP (connect, declare, publish, delete, close), waits at most this long' -r
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -l deadline -d 'Longest the whole run waits for the broker and the workers, like 9s for NRPE\'s 10 s: every API request, Redis command and step of asking the workers ends by then, and so does doctor\'s second look at this host\'s zombies; what has not arrived is reported as unknown (broker.api, workers.unreachable), the rest is judged [default: 50s for ping, 2m for fleet, 5m for the others; 0: none]' -r
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
+json\t'JSON with stable keys, for scripts'
+prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
+always\t''
+never\t''"
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -l proc-root -d 'Read /proc from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -l all -d 'Also list the findings that are ok (notes: no recycling, task events on a fleet of unknown size)'
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+complete -c celtool -n "__fish_celtool_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l profile -d 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l url -d 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]' -r
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l user -d 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile\'s password_file, never from a flag' -r
@@ -478,7 +659,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -504,7 +686,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -527,7 +710,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -552,7 +736,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -578,7 +763,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand undo" -l config -d 'Conf
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -600,7 +786,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand completions" -l config -
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -620,7 +807,8 @@ complete -c celtool -n "__fish_celtool_using_subcommand generate" -l config -d '
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
 json\t'JSON with stable keys, for scripts'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
-nagios\t'A Nagios/Icinga plugin status line with perfdata'"
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
 always\t''
 never\t''"
@@ -628,21 +816,22 @@ complete -c celtool -n "__fish_celtool_using_subcommand generate" -l proc-root -
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l sys-root -d 'Read /sys from this directory instead (for tests against fixture trees)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -s q -l quiet -d 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "doctor" -d 'Run every check and report findings, worst first; exit code by severity'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs (with a prefix, those under it)'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "conntrack" -d 'Show this host\'s conntrack table: fill, limit, hash buckets, drop counters'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "inodes" -d 'Show inode use per filesystem, or with --top the directories holding the most entries'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "fleet" -d 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "ping" -d 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "fix" -d 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "undo" -d 'Restore what a fix changed, from the journal'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "completions" -d 'Print a shell completion script'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
-complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping fix undo completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "doctor" -d 'Run every check and report findings, worst first; exit code by severity'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "queues" -d 'List queues with their Celery kind, depth, consumers, rates and TTL in force'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "connections" -d 'List connections with their state, traffic, heartbeat and what they are'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "explain" -d 'Explain a finding: what breaks, why, how to fix it; without ID, list all IDs (with a prefix, those under it)'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "conntrack" -d 'Show this host\'s conntrack table: fill, limit, hash buckets, drop counters'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "inodes" -d 'Show inode use per filesystem, or with --top the directories holding the most entries'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "workers" -d 'Show this host\'s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "prune-tmp" -d 'Delete old temporary files, race-safely; silent on success, made for cron'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "fleet" -d 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "ping" -d 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "lint" -d 'Check Celery configuration files before they ship (CI): settings, worker command lines, deploy files; findings on their lines as a table, JSON or SARIF; exit code by severity'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "fix" -d 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "undo" -d 'Restore what a fix changed, from the journal'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "completions" -d 'Print a shell completion script'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "generate" -d 'Write completions/ and man/ (for maintainers)'
+complete -c celtool -n "__fish_celtool_using_subcommand help; and not __fish_seen_subcommand_from doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and __fish_seen_subcommand_from workers" -f -a "reap" -d 'Reap zombies (SIGCHLD to their parent) and end orphaned Celery pool processes (SIGTERM, then SIGKILL after --grace). Only processes that are themselves Celery are touched; the plan lists every pid first. Irreversible: needs --yes'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and __fish_seen_subcommand_from fix" -f -a "event-queues" -d 'Give Celery event queues (^celeryev\\.) a message TTL and an expiry through a policy per vhost, merged with the policy that applies to them now'
 complete -c celtool -n "__fish_celtool_using_subcommand help; and __fish_seen_subcommand_from fix" -f -a "stale-event-queues" -d 'Delete Celery event queues that nobody consumes (irreversible: needs --yes)'

@@ -880,7 +880,9 @@ celtool reads the oldest entry of unacked_index; tell it your timeout with
 CELTOOL_REDIS_VISIBILITY_TIMEOUT or the profile's redis_visibility_timeout (a duration: 3600,
 1h).
 Fix: broker_transport_options = {'visibility_timeout': SECONDS} above the longest ETA,
-countdown and acks_late run time, on workers and producers; avoid long ETAs (use a scheduler).",
+countdown and acks_late run time, on workers and producers; avoid long ETAs (use a scheduler).
+celtool lint: the longest countdown, ETA or retry delay in the code (and the
+time limit under acks_late) / broker_transport_options visibility_timeout, when broker_url is redis.",
     },
     Entry {
         id: "redis.results.no-ttl",
@@ -1324,7 +1326,8 @@ Why: read from each worker's configuration (conf, with defaults). The finding na
 the two settings is wrong (with each worker's multiplier, and the workers concerned when not all
 are), and its fix asks only for the setting that is not already right.
 Fix: task_acks_late = True together with worker_prefetch_multiplier = 1 and
-task_reject_on_worker_lost = True, and idempotent tasks.",
+task_reject_on_worker_lost = True, and idempotent tasks.
+celtool lint: the same rule on the configuration files, with the lines to write.",
     },
     Entry {
         id: "workers.no-recycle",
@@ -1343,7 +1346,8 @@ judged. From another host (a monitoring host) only the main's peak can be judged
 says, as ok, that the pool is seen only on the worker's own host: run `celtool doctor --only
 host` there (host.workers.rss judges every Celery process).
 Fix: worker_max_memory_per_child = 512000 (KiB) or worker_max_tasks_per_child = 1000: Celery
-replaces a pool process past the limit after its current task.",
+replaces a pool process past the limit after its current task.
+celtool lint: said as ok (a note), since files show no memory.",
     },
     Entry {
         id: "workers.task-events",
@@ -1356,7 +1360,8 @@ the celeryev exchange: on a busy fleet this is most of the broker's traffic, and
 that nobody drains fill memory.
 Why: worker_send_task_events (or -E, or Flower's enable_events every few seconds) is on.
 Fix: turn task events on only while something watches them; drop -E and set
-worker_send_task_events = False; start Flower with --enable-events=False where it is not needed.",
+worker_send_task_events = False; start Flower with --enable-events=False where it is not needed.
+celtool lint: on the worker nodes the deploy files start (replicas x nodes).",
     },
     Entry {
         id: "workers.results-unread",
@@ -1374,14 +1379,15 @@ result_expires to bound what is kept.",
     Entry {
         id: "workers.event-queue-ttl",
         area: Area::Celery,
-        title: "event_queue_ttl is unset",
+        title: "event_queue_ttl or event_queue_expires is unset",
         limits: None,
         explain: "\
 What breaks: the event queues these workers and their monitors declare keep every event until
 someone reads it: an event queue whose consumer went away grows without bound.
 Why: event_queue_ttl is None or 0 (Celery 3.1 behaviour; Celery >= 4 defaults to 5 s).
 Fix: event_queue_ttl = 5.0 and event_queue_expires = 60.0; `celtool fix event-queues` puts a
-policy on queues that exist already.",
+policy on queues that exist already.
+celtool lint: also event_queue_expires set to None or 0.",
     },
     Entry {
         id: "workers.heartbeat-off",
@@ -1392,7 +1398,8 @@ policy on queues that exist already.",
 What breaks: a connection whose peer died (a host gone, a NAT timeout) is noticed only by TCP,
 which can take hours; the broker keeps its unacknowledged messages and consumers meanwhile.
 Why: broker_heartbeat = 0 in the worker's configuration.
-Fix: leave broker_heartbeat at its default (120 s) or set a value like 60.",
+Fix: leave broker_heartbeat at its default (120 s) or set a value like 60.
+celtool lint: the same rule on the configuration files.",
     },
     Entry {
         id: "workers.no-time-limit",
@@ -1405,7 +1412,8 @@ forever; enough of them and the worker stops working without dying.
 Why: no task_time_limit / task_soft_time_limit and no pool timeouts, while an active task has run
 past the threshold. Per-task limits (time_limit= on the task) are not visible remotely.
 Fix: task_soft_time_limit (raises SoftTimeLimitExceeded in the task) and task_time_limit (kills
-the process) a little above the longest legitimate runtime.",
+the process) a little above the longest legitimate runtime.
+celtool lint: warns when neither limit (nor --time-limit) is set at all.",
     },
     Entry {
         id: "workers.prefetch-long-tasks",
@@ -1435,7 +1443,9 @@ thresholds to your broker's consumer_timeout when it is not the default; the man
 not show it.
 Fix: keep tasks well under consumer_timeout (task_time_limit), give long tasks their own queue
 and workers with worker_prefetch_multiplier = 1, or raise consumer_timeout (rabbitmq.conf, or
-the x-consumer-timeout queue argument / policy key in RabbitMQ >= 3.12).",
+the x-consumer-timeout queue argument / policy key in RabbitMQ >= 3.12).
+celtool lint: the longest countdown, ETA or retry delay in the code (and the
+time limit under acks_late) against the same thresholds, when broker_url is amqp.",
     },
     Entry {
         id: "workers.mixed-queue",
@@ -1492,6 +1502,63 @@ line), start workers for that queue, and set worker_prefetch_multiplier = 1.",
         title: "the vhost asked for does not exist",
         limits: None,
         explain: texts::BROKER_VHOST,
+    },
+    // `celtool lint` (src/lint/): static checks of configuration files.
+    Entry {
+        id: "lint.unreadable",
+        area: Area::Celery,
+        title: "a file lint cannot read: a template, a syntax error, bad YAML",
+        limits: None,
+        explain: texts::LINT_UNREADABLE,
+    },
+    Entry {
+        id: "lint.unresolved",
+        area: Area::Celery,
+        title: "a setting or option lint cannot know from the files",
+        limits: None,
+        explain: texts::LINT_UNRESOLVED,
+    },
+    Entry {
+        id: "lint.no-config",
+        area: Area::Celery,
+        title: "no Celery configuration or worker command line in the files",
+        limits: None,
+        explain: texts::LINT_NO_CONFIG,
+    },
+    Entry {
+        id: "lint.unknown-setting",
+        area: Area::Celery,
+        title: "a name that is no Celery setting (did you mean ...?)",
+        limits: None,
+        explain: texts::LINT_UNKNOWN_SETTING,
+    },
+    Entry {
+        id: "lint.ignored-name",
+        area: Area::Celery,
+        title: "a setting name Celery ignores where it is written (old names under a namespace)",
+        limits: None,
+        explain: texts::LINT_IGNORED_NAME,
+    },
+    Entry {
+        id: "lint.mixed-names",
+        area: Area::Celery,
+        title: "old and new setting names mixed: Celery refuses to start",
+        limits: None,
+        explain: texts::LINT_MIXED_NAMES,
+    },
+    Entry {
+        id: "lint.remote-control-off",
+        area: Area::Celery,
+        title: "worker_enable_remote_control is off: no ping, probe or doctor worker check works",
+        limits: None,
+        explain: texts::LINT_REMOTE_CONTROL_OFF,
+    },
+    Entry {
+        id: "lint.soft-shutdown-grace",
+        area: Area::Celery,
+        title: "worker_soft_shutdown_timeout not shorter than the stop grace period",
+        limits: None,
+        explain: texts::LINT_SOFT_SHUTDOWN_GRACE,
     },
 ];
 

@@ -13,7 +13,8 @@ queues it is copied to. It warns at the threshold AND when worker events are at 
 the vhost's messages.
 Fix (only what applies is suggested): --without-gossip on the workers removes the N x N part;
 --without-mingle stops the start-up sync with the same peers; --without-heartbeat stops the
-events themselves, but monitors then show the workers as offline.";
+events themselves, but monitors then show the workers as offline.
+celtool lint: gossiping nodes x heartbeating nodes / 2, from the deploy files' replicas.";
 
 pub const BROKER_PUBLISH_CONFIRMS: &str = "\
 Informational below the threshold: the channels in confirm mode (/api/channels: confirm), on
@@ -77,3 +78,81 @@ What breaks: nothing in that vhost can be checked; celtool exits 3 (UNKNOWN). In
 is one error line; --format json, nagios and prometheus still get a report with this finding.
 Fix: list the vhosts (rabbitmqctl list_vhosts, or curl -u USER URL/api/vhosts) and give --vhost
 one of them; the name is case-sensitive, and the default vhost is /.";
+
+pub const LINT_UNREADABLE: &str = "\
+What breaks: nothing in that file was checked, so `celtool lint` exits 3 (UNKNOWN) rather than
+calling it clean.
+Why: the file could not be read (permissions, not UTF-8), is not valid Python (a syntax error,
+or Jinja markup such as {% if %} in a .py file), is not valid YAML, or is a template (.j2,
+.jinja, .tmpl, or Helm/Jinja markup {{ }} in YAML) whose values exist only once rendered. Files
+found under a directory that neither parse nor mention Celery are skipped without a finding.
+Fix: fix the syntax, or render the template (helm template, ansible's template module, jinja2)
+and lint the rendered files.";
+
+pub const LINT_UNRESOLVED: &str = "\
+What breaks: a rule that reads the setting is not judged, so lint exits 3 (UNKNOWN) rather than
+saying the configuration is clean.
+Why: the value comes from somewhere lint cannot see: os.environ['X'] or env('X') without a
+default, a name imported from another module, a call, a branch whose condition it cannot decide,
+a worker option set by a variable that no file read defines ($CELERYD_OPTS from an
+EnvironmentFile that was not given), or config_from_object naming a module or Django settings
+that are not among the files read. lint resolves literals, constants of the same file,
+timedelta(...), int()/float()/bool()/str(), and the defaults of os.environ.get(NAME, DEFAULT),
+os.getenv, django-environ's env.int(..., default=) and python-decouple's config(..., default=).
+Fix: give lint the missing file (a directory reads the whole tree), or write the value with a
+default the file decides: os.environ.get(\"PREFETCH\", \"1\").";
+
+pub const LINT_NO_CONFIG: &str = "\
+What breaks: nothing was checked; lint exits 3 (UNKNOWN).
+Why: none of the files read holds a Celery configuration (a config module, Django settings with
+CELERY_ names, Celery(...), app.conf.update) or a worker command line (Procfile, systemd unit,
+docker-compose, Kubernetes manifest).
+Fix: point lint at the project's directory or name those files.";
+
+pub const LINT_UNKNOWN_SETTING: &str = "\
+What breaks: the setting does nothing; Celery ignores names it does not know, silently.
+Why: the name is not in Celery's settings table (celery/app/defaults.py, shipped as
+data/celery-settings.tsv): a typo (task_ack_late), words in the wrong order, or a setting of
+another version. In a config module only names close to a setting are reported (others are
+helper variables); in Celery(...) keywords, app.conf.update(...) and under a namespace prefix
+every unknown name is.
+Fix: rename it to the setting suggested (did you mean ...?), or remove it.";
+
+pub const LINT_IGNORED_NAME: &str = "\
+What breaks: the setting silently does nothing, and Celery runs with its default: with Django's
+app.config_from_object('django.conf:settings', namespace='CELERY') only CELERY_-prefixed NEW
+names are read, so CELERY_ACKS_LATE (the old name) leaves task_acks_late False, and BROKER_URL
+or CELERYD_PREFETCH_MULTIPLIER are ignored; the name to write is CELERY_TASK_ACKS_LATE.
+Without a namespace the opposite holds: CELERY_TASK_ACKS_LATE is not read, and Django's
+settings keep only UPPERCASE names, so a lowercase broker_url in settings.py is not read either.
+Why: Celery reads names under a namespace as the namespace plus the new name in capitals
+(celery/app/utils.py), and celtool names the one it reads.
+Fix: rename it as the finding writes it.";
+
+pub const LINT_MIXED_NAMES: &str = "\
+What breaks: the workers do not start: Celery raises ImproperlyConfigured (\"Cannot mix new and
+old setting keys, please rename the following settings to the new format\") when one
+configuration object (a module or class, without namespace) holds both old UPPERCASE names and
+new lowercase ones, unless both forms of the same setting are given.
+Why: Celery decides the format by the majority of the names and refuses the others.
+Fix: use one form throughout; `celery upgrade settings FILE` rewrites old names to the new ones.";
+
+pub const LINT_REMOTE_CONTROL_OFF: &str = "\
+What breaks: with worker_enable_remote_control = False the workers consume no control messages:
+celery inspect ping, celery status, Flower's worker pages, `celtool ping`, `celtool probe
+readiness` and doctor's workers.* checks get no answer (apache/airflow#41289). A Kubernetes
+liveness or readiness probe (or a compose healthcheck) that pings the worker can then never pass:
+critical, since a liveness probe restarts the worker again and again.
+Why: read from the configuration and the probes' exec commands.
+Fix: leave remote control on (the default), or probe without it: `celtool probe liveness` reads
+/proc only.";
+
+pub const LINT_SOFT_SHUTDOWN_GRACE: &str = "\
+What breaks: the worker is killed (SIGKILL) before its soft shutdown ends, so the tasks it runs
+and its ETA tasks are not requeued, which is what the soft shutdown (Celery >= 5.5) is for.
+Why: worker_soft_shutdown_timeout is not shorter than how long the platform waits after SIGTERM:
+Kubernetes' terminationGracePeriodSeconds (30 s by default), docker compose's stop_grace_period
+(10 s by default), systemd's TimeoutStopSec (90 s by default). Judged when both are among the
+files read.
+Fix: give the pod, container or unit longer to stop than the soft shutdown (plus the warm
+shutdown before it) takes, or shorten worker_soft_shutdown_timeout.";

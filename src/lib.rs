@@ -14,6 +14,7 @@ pub mod error;
 pub mod fix;
 pub mod gather;
 pub mod host;
+pub mod lint;
 pub mod output;
 pub mod prune;
 pub mod redis_broker;
@@ -104,6 +105,7 @@ fn needs(command: &Command) -> Needs<'_> {
             Some(WorkersAction::Reap(r)) => (r.hung, r.hung),
         },
         Command::Explain(_)
+        | Command::Lint(_)
         | Command::Conntrack
         | Command::Inodes(_)
         | Command::PruneTmp(_)
@@ -172,6 +174,7 @@ fn kind(command: &Command) -> Option<run::Kind> {
         },
         Command::Undo(_) => ("undo", None, Appended),
         Command::Explain(_) => ("explain", None, NoMetrics),
+        Command::Lint(_) => ("lint", None, NoMetrics),
         Command::Completions(_) | Command::Generate(_) => return None,
     };
     Some(run::Kind {
@@ -187,6 +190,7 @@ fn dispatch(s: &Settings, p: &Printer, command: &Command) -> Result<Outcome, err
         Command::Queues(args) => commands::queues::run(s, p, args),
         Command::Connections(args) => commands::connections::run(s, p, args),
         Command::Explain(args) => commands::explain::run(p, args),
+        Command::Lint(args) => commands::lint::run(p, args),
         Command::Conntrack => commands::conntrack::run(s, p),
         Command::Inodes(args) => commands::inodes::run(s, p, args),
         Command::Workers(args) => match &args.action {

@@ -13,6 +13,7 @@ pub mod celery;
 pub mod host;
 mod rabbitmq;
 pub mod redis;
+pub mod worker_conf;
 pub mod workers;
 
 use rabbitmq::{broker, cluster, confirms, connections, queues, rabbitmq4, sanity};

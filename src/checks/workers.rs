@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::level;
+use super::worker_conf::{self as rules, ConfView};
 use crate::broker::celery::Classifier;
 use crate::broker::gather::Snapshot;
 use crate::broker::model::subject as queue_subject;
@@ -14,6 +15,29 @@ use crate::settings::Thresholds;
 use crate::text::fmt_duration_secs;
 use crate::workers::settings::{Expect, glob_matches};
 use crate::workers::{FleetSnapshot, VhostReport, WorkerReport};
+
+/// A worker's configuration as the shared rules read it: its `conf` reply, with what its
+/// `stats` reply says of the pool (max-tasks-per-child, time limits) and of the heartbeat it
+/// negotiated.
+impl ConfView for WorkerReport {
+    fn value(&self, key: &str) -> Option<&serde_json::Value> {
+        self.conf(key)
+    }
+    fn max_tasks_per_child(&self) -> Option<u64> {
+        WorkerReport::max_tasks_per_child(self)
+    }
+    fn max_memory_per_child_kib(&self) -> Option<u64> {
+        WorkerReport::max_memory_per_child_kib(self)
+    }
+    fn broker_heartbeat(&self) -> Option<f64> {
+        WorkerReport::broker_heartbeat(self)
+    }
+    fn time_limited(&self) -> bool {
+        self.conf_true("task_time_limit")
+            || self.conf_true("task_soft_time_limit")
+            || self.pool_time_limits() != (None, None)
+    }
+}
 
 /// Every workers.* finding for one probe and the broker snapshot it was planned from.
 pub fn check(
@@ -324,22 +348,20 @@ fn settings(
 }
 
 fn acks_late(v: &VhostReport, conf: &[&WorkerReport], out: &mut Vec<Finding>) {
-    let multiplier = |w: &WorkerReport| w.conf_num("worker_prefetch_multiplier").unwrap_or(4.0);
-    let acks_late: Vec<&WorkerReport> = conf
+    let found: Vec<(&WorkerReport, rules::AcksLate)> = conf
         .iter()
-        .copied()
-        .filter(|w| w.conf_true("task_acks_late"))
-        .filter(|w| multiplier(w) > 1.0 || !w.conf_true("task_reject_on_worker_lost"))
+        .filter_map(|w| Some((*w, rules::acks_late(*w)?)))
         .collect();
-    let prefetching: Vec<&WorkerReport> = acks_late
+    let acks_late: Vec<&WorkerReport> = found.iter().map(|(w, _)| *w).collect();
+    let prefetching: Vec<&WorkerReport> = found
         .iter()
-        .copied()
-        .filter(|w| multiplier(w) > 1.0)
+        .filter(|(_, a)| a.multiplier.is_some())
+        .map(|(w, _)| *w)
         .collect();
-    let unrejecting: Vec<&WorkerReport> = acks_late
+    let unrejecting: Vec<&WorkerReport> = found
         .iter()
-        .copied()
-        .filter(|w| !w.conf_true("task_reject_on_worker_lost"))
+        .filter(|(_, a)| a.unrejecting)
+        .map(|(w, _)| *w)
         .collect();
     // Name only the settings that are wrong, and on which workers when not on all of them.
     let on = |some: &[&WorkerReport], detail: &dyn Fn(&WorkerReport) -> String| {
@@ -351,31 +373,32 @@ fn acks_late(v: &VhostReport, conf: &[&WorkerReport], out: &mut Vec<Finding>) {
         whom + &detail_of(some, detail)
     };
     let mut wrong = Vec::new();
-    let mut fix = Vec::new();
     if !prefetching.is_empty() {
         wrong.push(format!(
             "worker_prefetch_multiplier > 1{}",
-            on(&prefetching, &|w| fmt_multiplier(multiplier(w)))
+            on(&prefetching, &|w| fmt_multiplier(
+                rules::prefetch_multiplier(w)
+            ))
         ));
-        fix.push("worker_prefetch_multiplier = 1");
     }
     if !unrejecting.is_empty() {
         wrong.push(format!(
             "task_reject_on_worker_lost not True{}",
             on(&unrejecting, &|_| String::new())
         ));
-        fix.push("task_reject_on_worker_lost = True");
     }
+    // What is wrong on any of them.
+    let all = rules::AcksLate {
+        multiplier: prefetching.first().map(|w| rules::prefetch_multiplier(*w)),
+        unrejecting: !unrejecting.is_empty(),
+    };
     push_group(
         out,
         "workers.acks-late",
         &v.vhost,
         &acks_late,
         &format!("task_acks_late is on with {}", wrong.join(" and ")),
-        &format!(
-            "set {} beside task_acks_late = True, and make the tasks idempotent: a late-acked task runs again after a crash or a lost connection",
-            fix.join(" and ")
-        ),
+        &rules::acks_late_remedy(&all),
     );
 }
 
@@ -409,10 +432,7 @@ fn recycling(
     let id = "workers.no-recycle";
     let limits = t.get(id);
     let high = |bytes: f64| level(&limits, bytes / 1_048_576.0) != Severity::Ok;
-    let unrecycled = conf
-        .iter()
-        .copied()
-        .filter(|w| w.max_tasks_per_child().is_none() && w.max_memory_per_child_kib().is_none());
+    let unrecycled = conf.iter().copied().filter(|w| !rules::recycles(*w));
     let mut leaking: Vec<(&WorkerReport, &Process)> = Vec::new();
     let mut main_high: Vec<&WorkerReport> = Vec::new();
     let mut unseen: Vec<&WorkerReport> = Vec::new();
@@ -432,7 +452,7 @@ fn recycling(
             }
         }
     }
-    let remedy = "set worker_max_memory_per_child (KiB, e.g. 512000) or worker_max_tasks_per_child (e.g. 1000) so a leaking pool process is replaced before it eats the host";
+    let remedy = rules::NO_RECYCLE_REMEDY;
     if !leaking.is_empty() {
         let nodes: Vec<&WorkerReport> = leaking.iter().map(|(w, _)| *w).collect();
         let each: Vec<String> = leaking
@@ -493,7 +513,7 @@ fn traffic(
     let events: Vec<&WorkerReport> = conf
         .iter()
         .copied()
-        .filter(|w| w.conf_true("worker_send_task_events"))
+        .filter(|w| rules::task_events(*w))
         .collect();
     if level(&t.get("workers.task-events"), events.len() as f64) != Severity::Ok {
         push_group(
@@ -502,7 +522,7 @@ fn traffic(
             &v.vhost,
             &events,
             "task events are on (worker_send_task_events / -E) on many workers",
-            "turn task events off where nobody watches them (drop -E, worker_send_task_events = False; Flower turns them on again every few seconds unless started with --enable-events=False); each task then costs no event messages",
+            rules::TASK_EVENTS_REMEDY,
         );
     }
 
@@ -531,21 +551,21 @@ fn traffic(
     let no_ttl: Vec<&WorkerReport> = conf
         .iter()
         .copied()
-        .filter(|w| w.conf_num("event_queue_ttl").is_none_or(|n| n <= 0.0))
+        .filter(|w| rules::event_queue_ttl(*w).is_some())
         .collect();
     push_group(
         out,
         "workers.event-queue-ttl",
         &v.vhost,
         &no_ttl,
-        "event_queue_ttl is unset, so event queues these workers declare keep messages forever",
-        "set event_queue_ttl = 5.0 and event_queue_expires = 60.0 (Celery's defaults since 4.0); `celtool fix event-queues` covers queues that exist already",
+        "event_queue_ttl or event_queue_expires is unset, so event queues these workers declare keep messages, or stay, forever",
+        rules::EVENT_QUEUE_TTL_REMEDY,
     );
 
     let hb_off: Vec<&WorkerReport> = v
         .workers
         .iter()
-        .filter(|w| w.broker_heartbeat().is_some_and(|h| h <= 0.0))
+        .filter(|w| rules::heartbeat_off(*w))
         .collect();
     push_group(
         out,
@@ -553,7 +573,7 @@ fn traffic(
         &v.vhost,
         &hb_off,
         "broker_heartbeat is 0: a dead connection is noticed only by TCP, minutes or hours later",
-        "remove broker_heartbeat = 0 (Celery's default is 120 s) so broker and worker notice a dead peer",
+        rules::HEARTBEAT_OFF_REMEDY,
     );
 }
 
@@ -569,11 +589,11 @@ fn long_tasks(v: &VhostReport, t: &Thresholds, out: &mut Vec<Finding>) {
         let Some((secs, task)) = oldest(w) else {
             continue;
         };
-        let limited = w.conf_true("task_time_limit")
-            || w.conf_true("task_soft_time_limit")
-            || w.pool_time_limits() != (None, None);
         let sev = level(&t.get("workers.no-time-limit"), secs);
-        if !limited && sev != Severity::Ok && w.reply(crate::workers::Method::Conf).is_some() {
+        if rules::no_time_limit(w)
+            && sev != Severity::Ok
+            && w.reply(crate::workers::Method::Conf).is_some()
+        {
             out.push(
                 Finding::new("workers.no-time-limit", sev, w.node.clone())
                     .summary(format!("{task} has run for {} on {} and no time limit is set", fmt_duration_secs(secs), w.node))

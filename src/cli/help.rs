@@ -29,6 +29,13 @@ Examples:
   celtool explain events                          # the IDs under a prefix (as --skip takes it)
   celtool explain events.no-ttl                   # what breaks, why, how to fix it";
 
+pub const LINT: &str = "\
+Examples:
+  celtool lint .                                  # the whole project: settings, Procfile, k8s
+  celtool lint proj/settings.py proj/celery.py    # Django settings and the app that reads them
+  celtool lint deploy/ --format sarif > celtool.sarif   # for GitHub code scanning
+  celtool lint . --skip workers.no-time-limit --format json";
+
 pub const CONNTRACK: &str = "\
 Examples:
   celtool conntrack                               # fill, limit, buckets, drop counters
@@ -114,6 +121,7 @@ Examples:
   celtool doctor                                  # broker and this host, findings worst first
   celtool queues --vhost jobs                     # the queues of vhost jobs, fullest first
   celtool ping --expect 12                        # do 12 workers answer?
+  celtool lint .                                  # the project's Celery configuration, in CI
   celtool explain events.no-ttl                   # what a finding means and how to fix it
   celtool doctor --only host --quiet --textfile /var/lib/prometheus/node-exporter/celtool.prom";
 
@@ -130,6 +138,7 @@ pub fn examples(command: &str) -> Option<&'static str> {
         "queues" => QUEUES,
         "connections" => CONNECTIONS,
         "explain" => EXPLAIN,
+        "lint" => LINT,
         "conntrack" => CONNTRACK,
         "inodes" => INODES,
         "workers" => WORKERS,
@@ -262,6 +271,7 @@ fn reads(path: &[&str]) -> &'static [&'static str] {
         | ["prune-tmp"]
         | ["completions"]
         | ["explain"]
+        | ["lint"]
         | ["fix", "conntrack"]
         | ["generate"] => &[],
         ["workers"] => &["profile", "config"],

@@ -20,6 +20,8 @@ pub enum Format {
     Prometheus,
     /// A Nagios/Icinga plugin status line with perfdata.
     Nagios,
+    /// SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only.
+    Sarif,
 }
 
 /// When to colour output.
@@ -206,6 +208,9 @@ pub enum Command {
     /// Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not
     /// (or fewer than --expect), 3 could not check
     Ping(PingArgs),
+    /// Check Celery configuration files before they ship (CI): settings, worker command lines,
+    /// deploy files; findings on their lines as a table, JSON or SARIF; exit code by severity
+    Lint(LintArgs),
     /// Make a change doctor recommends: show the plan, apply it on request, journal it for undo
     Fix(FixArgs),
     /// Restore what a fix changed, from the journal
@@ -404,6 +409,34 @@ pub struct StaleEventQueuesArgs {
 
     #[command(flatten)]
     pub apply: ApplyArgs,
+}
+
+/// Read Celery's configuration as the workers will run it, without a broker: Python settings
+/// (celeryconfig.py, Django settings under the namespace config_from_object names, a
+/// configuration class, Celery(...) keywords, app.conf.update and app.conf.x = ...), and the
+/// worker command lines of Procfiles, systemd units (with their EnvironmentFiles),
+/// docker-compose files and Kubernetes manifests. Reports names Celery ignores or does not
+/// know, the settings that fail in the field (doctor's workers.* rules), and what only the
+/// files show (visibility timeout and consumer_timeout against countdowns, soft shutdown
+/// against the stop grace period, remote control off). A file it cannot read or resolve is
+/// unknown (exit 3), never clean.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files or directories to read (a directory: every *.py, *.yml/*.yaml, *.service, .env,
+    /// Procfile and template under it, skipping .git, virtualenvs and build output); read as one
+    /// project
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Silence a finding ID, or every ID under a prefix (`lint` skips lint.*); repeatable
+    #[arg(long, value_name = "ID", value_delimiter = ',', value_parser = crate::cli::help::FindingIds,
+          hide_possible_values = true)]
+    pub skip: Vec<String>,
+
+    /// Also list the findings that are ok (notes: no recycling, task events on a fleet of
+    /// unknown size)
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -142,7 +142,7 @@ fn max_per_id(set: Option<usize>, format: Format) -> usize {
     match (set, format) {
         (Some(n), _) => n,
         (None, Format::Table) => crate::report::DEFAULT_MAX_PER_ID,
-        (None, Format::Json | Format::Prometheus | Format::Nagios) => 0,
+        (None, Format::Json | Format::Prometheus | Format::Nagios | Format::Sarif) => 0,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod fix;
 pub mod fleet;
 pub mod generate;
 pub mod inodes;
+pub mod lint;
 pub mod man;
 pub mod prune_tmp;
 pub mod queues;
@@ -110,6 +111,9 @@ pub fn emit_listing<T: serde::Serialize + ?Sized>(
         Format::Prometheus => p.out(&prometheus()),
         Format::Nagios => Err(Error::Usage(
             "--format nagios is for `celtool doctor`; use table, json or prometheus here".into(),
+        )),
+        Format::Sarif => Err(Error::Usage(
+            "--format sarif is for `celtool lint`; use table, json or prometheus here".into(),
         )),
     }
 }

@@ -78,7 +78,8 @@ pub fn run(p: &Printer, args: &PruneTmpArgs) -> Result<Outcome, Error> {
         write_atomically(file, &prometheus(&paths, &summary))?;
     }
     match p.style.format {
-        Format::Json => p.json(&json(&paths, &summary))?,
+        // SARIF is refused before dispatch (`crate::output::run::Kind::refuses`).
+        Format::Json | Format::Sarif => p.json(&json(&paths, &summary))?,
         Format::Prometheus => p.out(&prometheus(&paths, &summary))?,
         Format::Nagios => p.out(&(nagios_line(&summary) + "\n"))?,
         Format::Table => {

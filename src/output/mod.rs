@@ -4,6 +4,7 @@
 
 pub mod fleet;
 pub mod json;
+pub mod lint;
 pub mod printer;
 pub mod prometheus;
 pub mod report;

@@ -153,7 +153,8 @@ pub fn render(
 ) -> String {
     match style.format {
         Format::Table => text(style, report, scope, show_ok),
-        Format::Json => {
+        // SARIF is refused before dispatch (`crate::output::run::Kind::refuses`).
+        Format::Json | Format::Sarif => {
             let mut s = super::printer::to_json(&JsonReport::new(report, scope))
                 .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
             s.push('\n');

@@ -147,7 +147,13 @@ impl Kind {
                 "--format nagios is for doctor, ping and prune-tmp; use table, json or prometheus with {}",
                 self.command
             )),
-            Format::Table | Format::Json | Format::Prometheus | Format::Nagios => None,
+            Format::Sarif if self.command != "lint" => Some(format!(
+                "--format sarif is for lint; use table or json with {}",
+                self.command
+            )),
+            Format::Table | Format::Json | Format::Prometheus | Format::Nagios | Format::Sarif => {
+                None
+            }
         }
     }
 
@@ -183,6 +189,9 @@ impl Kind {
             Format::Json => failure
                 .filter(|_| !wrote)
                 .map(|e| self.json_failure(e, exit_code)),
+            Format::Sarif => failure
+                .filter(|_| !wrote)
+                .map(|e| super::lint::sarif_failure(&e.to_string())),
             Format::Nagios => {
                 let n = self.nagios?;
                 failure.filter(|_| !wrote).map(|e| {

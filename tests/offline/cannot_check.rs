@@ -400,7 +400,7 @@ fn every_schema_accepts_the_same_error_object() {
         );
         errors.push((path, schema["$defs"]["error"].clone()));
     }
-    assert_eq!(errors.len(), 13, "{errors:?}");
+    assert_eq!(errors.len(), 14, "{errors:?}");
     for (path, error) in &errors {
         assert_eq!(
             error, &errors[0].1,

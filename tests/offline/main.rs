@@ -8,6 +8,7 @@ mod cli_help;
 mod contrib;
 mod formats;
 mod generated;
+mod lint;
 mod replay;
 mod safety;
 mod scenarios;
