@@ -55,7 +55,7 @@ fi
 
 python3 "$HERE/mkvhost.py" settle "$VHOST" "$QUEUES" "$MESSAGES" "$CONSUMERS"
 
-# The exact requests doctor sends (src/broker/gather.rs, the COLUMNS of src/broker/model.rs):
+# The exact requests doctor sends (src/rabbitmq/read.rs, the COLUMNS of src/rabbitmq/records.rs):
 # eight at once, then each running node's memory breakdown once the node list is in.
 C_OVERVIEW='rabbitmq_version,management_version,product_version,cluster_name,node'
 C_NODES='name,running,mem_used,mem_limit,mem_alarm,disk_free,disk_free_limit,disk_free_alarm,fd_used,fd_total,proc_used,proc_total'

@@ -1,6 +1,6 @@
 //! The broker-neutral Celery model: what a Celery fleet looks like from any broker (queues with
 //! their depth, consumers, TTL and kind; clients and what they are; event traffic; results).
-//! Brokers map their own facts onto it (`redis_broker::model`, `broker::fleet`) and the
+//! Brokers map their own facts onto it (`redis::to_celery`, `rabbitmq::to_celery`) and the
 //! Celery checks in `checks::celery` run on it once for every broker. What only one broker
 //! knows stays in its own snapshot, beside the model, for its own checks.
 //!
@@ -16,9 +16,9 @@
 //!
 //! How each broker fills it:
 //!
-//! | field | Redis (`redis_broker::model`) | RabbitMQ (`broker::fleet`, from `broker::gather::Snapshot`) |
+//! | field | Redis (`redis::to_celery`) | RabbitMQ (`rabbitmq::to_celery`, from `rabbitmq::read::Snapshot`) |
 //! |---|---|---|
-//! | `Queue.kind` | binding exchange / name: `celeryev` event, `celery.pidbox` mailbox, `*.reply.celery.pidbox` reply, else task | `broker::celery::Classifier::queue_kind` (its Mailbox covers mailbox and reply) |
+//! | `Queue.kind` | binding exchange / name: `celeryev` event, `celery.pidbox` mailbox, `*.reply.celery.pidbox` reply, else task | `rabbitmq::classify::Classifier::queue_kind` (its Mailbox covers mailbox and reply) |
 //! | `Queue.ready` / `buckets` | LLEN of `NAME` + `NAME\x06\x16{3,6,9}`, one bucket each | messages_ready, no buckets |
 //! | `Queue.unacked` | None (one `unacked` hash per database) | messages_unacknowledged |
 //! | `Queue.consumers` | Some(0) only when no client is blocked in BRPOP, else None | consumers |

@@ -1,6 +1,6 @@
 //! The library's error type and the one mapping from outcomes to exit codes.
 
-use crate::broker::client::ApiError;
+use crate::rabbitmq::client::ApiError;
 use crate::report::Severity;
 use crate::settings::SettingsError;
 

@@ -3,8 +3,8 @@
 //! `celtool doctor --fix` asks the broker for each endpoint exactly once.
 //!
 //! Sources and their seams:
-//! - the broker ([`BrokerPart`]): RabbitMQ's management API (`crate::broker::gather`) or a
-//!   Redis server (`crate::redis_broker`); the URL scheme in the settings picks it
+//! - the broker ([`BrokerPart`]): RabbitMQ's management API (`crate::rabbitmq::read`) or a
+//!   Redis server (`crate::redis`); the URL scheme in the settings picks it
 //!   ([`BrokerNeed`]), and the Celery-level checks read either through the broker-neutral
 //!   model (`crate::celery_model`).
 //! - this host (`crate::host::gather`), plus the reads that depend on what it found: the inode
@@ -18,10 +18,10 @@
 //! two-sample interval) are awaited on the async runtime while the host is read on the
 //! blocking pool.
 
-use crate::broker::client::{ApiError, Client};
-use crate::broker::gather as rabbit;
 use crate::host::{self, HostSnapshot};
-use crate::redis_broker::{RedisError, RedisSnapshot};
+use crate::rabbitmq::client::{ApiError, Client};
+use crate::rabbitmq::read as rabbit;
+use crate::redis::{RedisError, RedisSnapshot};
 use crate::settings::{RedisSettings, Thresholds};
 
 /// Asking the Celery workers themselves over AMQP, in the vhosts where the broker shows Celery.
@@ -128,7 +128,7 @@ pub fn gather(
                 .map_err(BrokerError::from),
         ),
         (Some(BrokerNeed::Redis(s)), _) => Some(
-            rt.block_on(crate::redis_broker::read(
+            rt.block_on(crate::redis::read(
                 &s.target,
                 s.password.as_ref(),
                 s.timeout,
@@ -185,12 +185,15 @@ pub async fn ask_workers(
     // limits still bound it.
     let checked = matches!(
         snap.cluster.check("alarms").map(|h| &h.outcome),
-        Some(crate::broker::cluster::Outcome::Pass | crate::broker::cluster::Outcome::Fail { .. })
+        Some(
+            crate::rabbitmq::cluster::Outcome::Pass
+                | crate::rabbitmq::cluster::Outcome::Fail { .. }
+        )
     );
-    let alarm = match crate::broker::cluster::alarms_in(&snap.nodes, &snap.cluster) {
+    let alarm = match crate::rabbitmq::cluster::alarms_in(&snap.nodes, &snap.cluster) {
         Some(a) => Some(a),
         None if checked => None,
-        None => crate::broker::cluster::alarms_now(client)
+        None => crate::rabbitmq::cluster::alarms_now(client)
             .await
             .unwrap_or(None),
     };
@@ -225,7 +228,7 @@ async fn amqp_listener(
     let overview = match &snap.overview {
         Some(o) => o,
         None => match client
-            .get::<crate::broker::model::Overview>(&["overview"], Some("node,listeners"))
+            .get::<crate::rabbitmq::records::Overview>(&["overview"], Some("node,listeners"))
             .await
         {
             Ok(o) => {

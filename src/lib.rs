@@ -4,7 +4,6 @@
 //! `gather`) -> snapshot (plain data) -> checks (pure functions, `checks`) -> report ->
 //! render (`output`, the only place that prints). Fixes plan from the same snapshot (`fix`).
 
-pub mod broker;
 pub mod catalog;
 pub mod celery_model;
 pub mod checks;
@@ -17,7 +16,8 @@ pub mod host;
 pub mod lint;
 pub mod output;
 pub mod prune;
-pub mod redis_broker;
+pub mod rabbitmq;
+pub mod redis;
 pub mod report;
 pub mod settings;
 pub mod text;
@@ -113,8 +113,8 @@ fn needs(command: &Command) -> Needs<'_> {
         | Command::Generate(_) => (false, false),
     };
     let deadline = match command {
-        Command::Ping(_) => Some(broker::wait::PING_DEADLINE),
-        Command::Fleet(_) => Some(broker::wait::FLEET_DEADLINE),
+        Command::Ping(_) => Some(rabbitmq::wait::PING_DEADLINE),
+        Command::Fleet(_) => Some(rabbitmq::wait::FLEET_DEADLINE),
         _ => None,
     };
     // The commands that ask the workers over AMQP, with their --amqp-url.

@@ -18,9 +18,9 @@ pub mod workers;
 
 use rabbitmq::{broker, cluster, confirms, connections, queues, rabbitmq4, sanity};
 
-use crate::broker::celery::Classifier;
-use crate::broker::gather::Snapshot;
 use crate::catalog::{Direction, Limits};
+use crate::rabbitmq::classify::Classifier;
+use crate::rabbitmq::read::Snapshot;
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
 
@@ -46,7 +46,7 @@ pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
                 .summary(gap.error.to_string())
                 .remedy(match gap.error {
                     // The broker's own limit: a longer wait on this side changes nothing.
-                    crate::broker::client::ApiError::Closed { .. } => "raise the broker's management.tcp.idle_timeout (management.ssl.idle_timeout for https) in rabbitmq.conf, e.g. 300000, and restart the node; or ask for less (--vhost); see `celtool explain broker.api`",
+                    crate::rabbitmq::client::ApiError::Closed { .. } => "raise the broker's management.tcp.idle_timeout (management.ssl.idle_timeout for https) in rabbitmq.conf, e.g. 300000, and restart the node; or ask for less (--vhost); see `celtool explain broker.api`",
                     _ => "retry with a larger --timeout (--deadline when the message names it); see `celtool explain broker.api`",
                 }),
         );
@@ -54,7 +54,7 @@ pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
     broker::check(&ctx, &mut out);
     connections::check(&ctx, &mut out);
     queues::check(&ctx, &mut out);
-    for fleet in crate::broker::fleet::fleets(snap, &ctx.kinds) {
+    for fleet in crate::rabbitmq::to_celery::fleets(snap, &ctx.kinds) {
         out.extend(celery::check(&fleet, thresholds));
     }
     confirms::check(&ctx, &mut out);
@@ -71,11 +71,11 @@ pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
 /// Run every Redis and Celery check on a Redis snapshot: the Celery checks on the fleet of
 /// its database, the Redis-only checks on the snapshot itself.
 pub fn redis_checks(
-    snap: &crate::redis_broker::RedisSnapshot,
+    snap: &crate::redis::RedisSnapshot,
     thresholds: &Thresholds,
     opts: &redis::Options,
 ) -> Vec<Finding> {
-    let fleet = crate::redis_broker::model::fleet(snap);
+    let fleet = crate::redis::to_celery::fleet(snap);
     let mut out = celery::check(&fleet, thresholds);
     out.extend(redis::check(snap, &fleet, thresholds, opts));
     out
@@ -121,7 +121,7 @@ pub fn ratio(num: Option<f64>, den: Option<f64>) -> Option<f64> {
 pub(crate) mod testing {
     //! Hand-built snapshots for the checks' unit tests.
     use super::*;
-    use crate::broker::model::*;
+    use crate::rabbitmq::records::*;
 
     pub fn snapshot() -> Snapshot {
         Snapshot {

@@ -4,7 +4,7 @@
 
 use super::{level, ratio};
 use crate::celery_model::{Fleet, saturating_nodes};
-use crate::redis_broker::snapshot::RedisSnapshot;
+use crate::redis::snapshot::RedisSnapshot;
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
 use crate::text::{fmt_bytes, fmt_count, fmt_duration_secs, fmt_pct};

@@ -1,9 +1,9 @@
 //! The Redis checks on snapshots built from recorded replies (tests/fixtures/redis/).
 
 use super::*;
-use crate::redis_broker::model::fleet;
-use crate::redis_broker::snapshot::fixtures;
-use crate::redis_broker::snapshot::{ReplyList, ResultSample, Unacked};
+use crate::redis::snapshot::fixtures;
+use crate::redis::snapshot::{ReplyList, ResultSample, Unacked};
+use crate::redis::to_celery::fleet;
 
 fn run(snap: &RedisSnapshot, link: Option<f64>) -> Vec<Finding> {
     let opts = Options {
@@ -107,7 +107,7 @@ fn no_queues_means_the_policy_is_not_a_risk() {
 fn a_renamed_config_is_a_gap_and_info_still_gives_the_policy() {
     let mut snap = fixtures::trouble();
     snap.config.clear();
-    snap.gaps.push(crate::redis_broker::snapshot::Gap {
+    snap.gaps.push(crate::redis::snapshot::Gap {
         what: "config",
         error: "ERR unknown command 'CONFIG'".into(),
     });

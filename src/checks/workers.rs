@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::level;
 use super::worker_conf::{self as rules, ConfView};
-use crate::broker::celery::Classifier;
-use crate::broker::gather::Snapshot;
-use crate::broker::model::subject as queue_subject;
 use crate::host::Process;
+use crate::rabbitmq::classify::Classifier;
+use crate::rabbitmq::read::Snapshot;
+use crate::rabbitmq::records::subject as queue_subject;
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
 use crate::text::fmt_duration_secs;
@@ -251,7 +251,7 @@ fn unserved(v: &VhostReport, broker: &Snapshot, out: &mut Vec<Finding>) {
         .flat_map(|w| consumers_of(broker, &v.vhost, &format!("{}.celery.pidbox", w.node)))
         .collect();
     for q in broker.queues.iter().filter(|q| q.vhost() == v.vhost) {
-        if kinds.queue_kind(q) != crate::broker::celery::QueueKind::Task
+        if kinds.queue_kind(q) != crate::rabbitmq::classify::QueueKind::Task
             || q.ready() <= 0.0
             || q.consumers() <= 0.0
         {
@@ -528,10 +528,10 @@ fn traffic(
 
     let result_queues_unread = broker.queues.iter().any(|q| {
         q.vhost() == v.vhost
-            && crate::broker::celery::is_uuid_queue(q.name())
+            && crate::rabbitmq::classify::is_uuid_queue(q.name())
             && q.ready() > 0.0
             // "No consumer" only when the broker said so, not from a count it left out.
-            && crate::broker::model::count(q.consumers) == Some(0.0)
+            && crate::rabbitmq::records::count(q.consumers) == Some(0.0)
     });
     let results: Vec<&WorkerReport> = conf
         .iter()

@@ -3,13 +3,13 @@
 use serde::Serialize;
 
 use super::{complete_snapshot, emit_listing, warn_skipped};
-use crate::broker::celery::{Classifier, ConnectionKind};
-use crate::broker::gather::Need;
 use crate::cli::{ConnKindArg, ConnectionsArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
 use crate::output::table::{Align, render_fit};
 use crate::output::{Printer, Style};
+use crate::rabbitmq::classify::{Classifier, ConnectionKind};
+use crate::rabbitmq::read::Need;
 use crate::settings::Settings;
 use crate::text::{fmt_bytes, fmt_count};
 

@@ -4,8 +4,6 @@
 use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
 
-use crate::broker::client::{ApiError, Client};
-use crate::broker::gather::Need as BrokerNeed;
 use crate::catalog;
 use crate::checks;
 use crate::cli::{self, DoctorArgs, Part};
@@ -15,6 +13,8 @@ use crate::gather::{self, BrokerError, Need, Snapshot};
 use crate::host::{GatherOptions, Reading, ZombieWatch};
 use crate::output::report::{Scope, print};
 use crate::output::{Format, Printer};
+use crate::rabbitmq::client::{ApiError, Client};
+use crate::rabbitmq::read::Need as BrokerNeed;
 use crate::report::{Finding, Report, Severity};
 use crate::settings::Settings;
 use crate::text::parse_duration;
@@ -352,7 +352,7 @@ fn default_duration(text: &str) -> Duration {
 fn offer_event_fixes(
     applier: &Applier,
     report: &Report,
-    snap: &crate::broker::gather::Snapshot,
+    snap: &crate::rabbitmq::read::Snapshot,
 ) -> Result<(), Error> {
     let subjects = |id: &str| -> Vec<&str> {
         report
@@ -384,7 +384,7 @@ fn offer_event_fixes(
         );
         plan.changes.retain(|c| match c {
             Change::DeleteQueue { vhost, name, .. } => {
-                unconsumed.contains(crate::broker::model::subject(vhost, name).as_str())
+                unconsumed.contains(crate::rabbitmq::records::subject(vhost, name).as_str())
             }
             Change::PutPolicy { .. }
             | Change::DeletePolicy { .. }

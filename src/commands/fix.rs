@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use super::{complete_snapshot, host_snapshot};
-use crate::broker::gather::Need;
 use crate::cli::{FixArgs, FixCommand};
 use crate::error::{Error, Outcome};
 use crate::fix::{
@@ -12,6 +11,7 @@ use crate::fix::{
 };
 use crate::host::GatherOptions;
 use crate::output::Printer;
+use crate::rabbitmq::read::Need;
 use crate::settings::Settings;
 
 pub fn run(s: &Settings, p: &Printer, args: &FixArgs) -> Result<Outcome, Error> {

@@ -5,12 +5,12 @@
 //! can reuse it; `fleet` and `ping` only resolve those inputs from the globals.
 
 use super::{emit_listing, runtime};
-use crate::broker::client::{ApiError, Client};
-use crate::broker::gather::{Need, Snapshot, gather};
 use crate::cli::{FleetArgs, PingArgs};
 use crate::error::{Error, Outcome};
 use crate::output::Printer;
 use crate::output::fleet::{self, NotAsked, PingResult, PingRow};
+use crate::rabbitmq::client::{ApiError, Client};
+use crate::rabbitmq::read::{Need, Snapshot, gather};
 use crate::report::Severity;
 use crate::settings::Settings;
 use crate::workers::settings::{Expect, glob_matches};

@@ -19,11 +19,11 @@ pub mod redis_fix;
 pub mod undo;
 pub mod workers;
 
-use crate::broker::client::Client;
-use crate::broker::gather::{Need, Snapshot};
 use crate::error::Error;
 use crate::host::{GatherOptions, HostSnapshot};
 use crate::output::{Format, Printer};
+use crate::rabbitmq::client::Client;
+use crate::rabbitmq::read::{Need, Snapshot};
 use crate::settings::Settings;
 
 /// Fetch what `need` names from the broker of the settings; a part that could not be read is
@@ -36,7 +36,7 @@ pub fn complete_snapshot(
 ) -> Result<(Client, Snapshot), Error> {
     let client = client(s)?;
     let waiting = waiting(p, &client);
-    let mut snap = runtime()?.block_on(crate::broker::gather::gather(&client, s.vhost(), need))?;
+    let mut snap = runtime()?.block_on(crate::rabbitmq::read::gather(&client, s.vhost(), need))?;
     drop(waiting);
     client.budget().lift_deadline();
     if !snap.gaps.is_empty() {
@@ -128,8 +128,8 @@ pub fn present<T>(r: crate::host::Reading<T>) -> Result<Option<T>, Error> {
 }
 
 /// A management API client for the run's RabbitMQ broker (no I/O yet).
-pub fn client(s: &Settings) -> Result<crate::broker::client::Client, Error> {
-    Ok(crate::broker::client::Client::new(
+pub fn client(s: &Settings) -> Result<crate::rabbitmq::client::Client, Error> {
+    Ok(crate::rabbitmq::client::Client::new(
         s.rabbitmq()?.endpoint.clone(),
     )?)
 }

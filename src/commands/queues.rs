@@ -7,15 +7,15 @@ use std::cmp::Ordering;
 use serde::Serialize;
 
 use super::{complete_snapshot, emit_listing, flag_regex, warn_skipped};
-use crate::broker::celery::{Classifier, QueueKind};
-use crate::broker::gather::Need;
-use crate::broker::model::{Queue, count};
 use crate::cli::{QueueSort, QueuesArgs};
 use crate::error::{Error, Outcome};
 use crate::output::prometheus::Exposition;
 use crate::output::stream::LazyRows;
 use crate::output::table::{Align, render_fit};
 use crate::output::{Format, Printer, Style};
+use crate::rabbitmq::classify::{Classifier, QueueKind};
+use crate::rabbitmq::read::Need;
+use crate::rabbitmq::records::{Queue, count};
 use crate::settings::Settings;
 use crate::text::{fmt_count, fmt_rate};
 

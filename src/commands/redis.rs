@@ -17,7 +17,7 @@ use crate::output::Format;
 use crate::output::Printer;
 use crate::output::report::Scope;
 use crate::output::table::{Align, render};
-use crate::redis_broker::{self, RedisSnapshot};
+use crate::redis::{self, RedisSnapshot};
 use crate::report::{Finding, Report, Severity};
 use crate::settings::{Settings, Thresholds};
 use crate::text::{fmt_bytes, fmt_count, fmt_rate};
@@ -144,8 +144,8 @@ pub fn queue_rows(fleet: &Fleet, db: i64) -> Vec<QueueRow> {
         .collect()
 }
 
-fn cli_kind(k: Kind) -> crate::broker::celery::QueueKind {
-    use crate::broker::celery::QueueKind as Q;
+fn cli_kind(k: Kind) -> crate::rabbitmq::classify::QueueKind {
+    use crate::rabbitmq::classify::QueueKind as Q;
     match k {
         Kind::Task => Q::Task,
         Kind::Event => Q::Event,
@@ -159,7 +159,7 @@ fn cli_kind(k: Kind) -> crate::broker::celery::QueueKind {
 pub fn queues(st: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, Error> {
     let name_filter = flag_regex("--name", args.name.as_deref())?;
     let snap = read_listing(st)?;
-    let fleet = redis_broker::model::fleet(&snap);
+    let fleet = redis::to_celery::fleet(&snap);
     let mut rows: Vec<QueueRow> = queue_rows(&fleet, snap.db)
         .into_iter()
         .filter(|r| args.kind.is_empty() || args.kind.contains(&cli_kind(r.kind)))
@@ -194,7 +194,7 @@ fn read_listing(st: &Settings) -> Result<RedisSnapshot, Error> {
     // Listings need no rates: a short interval keeps them quick.
     opts.interval = opts.interval.min(Duration::from_millis(500));
     let snap = runtime()?
-        .block_on(redis_broker::read(
+        .block_on(redis::read(
             &s.target,
             s.password.as_ref(),
             s.timeout,
@@ -302,7 +302,7 @@ pub fn connections(st: &Settings, p: &Printer, args: &ConnectionsArgs) -> Result
     use crate::celery_model::Role;
     use crate::cli::ConnKindArg as A;
     let snap = read_listing(st)?;
-    let fleet = redis_broker::model::fleet(&snap);
+    let fleet = redis::to_celery::fleet(&snap);
     let mut rows: Vec<ClientRow> = connection_rows(&fleet)
         .into_iter()
         .filter(|r| {

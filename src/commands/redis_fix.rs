@@ -9,7 +9,7 @@ use crate::fix::redis as fixes;
 use crate::fix::{Applier, outcome};
 use crate::fix::{Change, Plan};
 use crate::output::Printer;
-use crate::redis_broker::{RedisClient, RedisSnapshot};
+use crate::redis::{RedisClient, RedisSnapshot};
 use crate::report::{Report, Severity};
 use crate::settings::{RedisSettings, Settings};
 

@@ -5,10 +5,10 @@ use serde::Serialize;
 
 use super::journal::{self, Entry, Journal};
 use super::{Change, Plan};
-use crate::broker::client::Client;
 use crate::cli::ApplyArgs;
 use crate::error::{Error, Outcome};
 use crate::output::{Format, Printer};
+use crate::rabbitmq::client::Client;
 use crate::report::Severity;
 
 /// What happened to a plan.

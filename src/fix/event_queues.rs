@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::{Change, Plan, PolicySpec};
-use crate::broker::celery::is_event_queue;
-use crate::broker::model::{Exchange, Policy, Queue};
+use crate::rabbitmq::classify::is_event_queue;
+use crate::rabbitmq::records::{Exchange, Policy, Queue};
 
 pub const POLICY_NAME: &str = "celtool-celeryev";
 pub const PATTERN: &str = "^celeryev\\.";

@@ -19,8 +19,8 @@ pub use apply::{Applier, Status, lock_journal, outcome};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::broker::client::{ApiError, Client};
-use crate::broker::model::subject;
+use crate::rabbitmq::client::{ApiError, Client};
+use crate::rabbitmq::records::subject;
 
 /// A RabbitMQ policy as the API takes it (`PUT /api/policies/{vhost}/{name}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,8 +32,8 @@ pub struct PolicySpec {
     pub definition: serde_json::Map<String, Value>,
 }
 
-impl From<&crate::broker::model::Policy> for PolicySpec {
-    fn from(p: &crate::broker::model::Policy) -> Self {
+impl From<&crate::rabbitmq::records::Policy> for PolicySpec {
+    fn from(p: &crate::rabbitmq::records::Policy) -> Self {
         PolicySpec {
             pattern: p.pattern.clone().unwrap_or_default(),
             apply_to: p.apply_to.clone().unwrap_or_else(|| "all".into()),

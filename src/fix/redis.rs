@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::Plan;
-use crate::redis_broker::RedisClient;
-use crate::redis_broker::snapshot::RedisSnapshot;
+use crate::redis::RedisClient;
+use crate::redis::snapshot::RedisSnapshot;
 
 /// Keys per EXPIRE batch: one journal line and one pipeline each.
 pub const BATCH: usize = 500;
@@ -244,7 +244,7 @@ pub fn plan_noeviction(snap: &RedisSnapshot, server: &str) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::redis_broker::snapshot::ResultSample;
+    use crate::redis::snapshot::ResultSample;
 
     #[test]
     fn result_ttl_is_planned_in_batches_and_undone_with_persist() {

@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use super::{Change, Plan};
-use crate::broker::celery::is_event_queue;
-use crate::broker::model::{Consumer, Queue, count};
+use crate::rabbitmq::classify::is_event_queue;
+use crate::rabbitmq::records::{Consumer, Queue, count};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {

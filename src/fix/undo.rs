@@ -5,9 +5,9 @@ use std::path::Path;
 
 use super::journal::Entry;
 use super::{Change, Plan, PolicySpec};
-use crate::broker::client::{ApiError, Client};
-use crate::broker::model::Policy;
 use crate::error::Error;
+use crate::rabbitmq::client::{ApiError, Client};
+use crate::rabbitmq::records::Policy;
 
 /// The run to undo: the one named, or the last one not undone yet.
 pub fn choose_run(entries: &[Entry], asked: Option<&str>, journal: &str) -> Result<String, Error> {

@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use super::{Change, Plan, event_queues};
-use crate::broker::client::Client;
 use crate::error::Error;
+use crate::rabbitmq::client::Client;
 
 /// The first pause between two looks; it doubles up to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(300);
@@ -63,7 +63,7 @@ pub fn event_queues(
             started,
             || settle_wait(client),
             || {
-                let queues: Vec<crate::broker::model::Queue> = rt.block_on(client.get(
+                let queues: Vec<crate::rabbitmq::records::Queue> = rt.block_on(client.get(
                     &["queues", vhost],
                     Some("name,vhost,effective_policy_definition"),
                 ))?;
@@ -145,7 +145,7 @@ mod tests {
     #[test]
     fn the_wait_scales_with_timeout_and_the_broker() {
         let client = |secs| {
-            Client::new(crate::broker::client::Endpoint {
+            Client::new(crate::rabbitmq::client::Endpoint {
                 url: reqwest::Url::parse("http://127.0.0.1:1").unwrap(),
                 user: "guest".into(),
                 password: crate::settings::Secret::new("guest".into()),

@@ -349,7 +349,7 @@ async fn connect(
 /// TLS with rustls and the platform's trust store (and --ca-file), as the management client
 /// uses over https: the same `rustls::ClientConfig`.
 fn tls_connector(endpoint: &AmqpEndpoint) -> Result<RustlsConnector, WorkerError> {
-    let config = crate::broker::tls::rustls_config(endpoint.ca_file.as_deref())
+    let config = crate::rabbitmq::tls::rustls_config(endpoint.ca_file.as_deref())
         .map_err(|e| WorkerError::Settings(format!("{endpoint}: cannot set up TLS: {e}")))?;
     Ok(RustlsConnector::from(config))
 }

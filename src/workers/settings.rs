@@ -1,8 +1,8 @@
 //! Where the AMQP remote-control client connects, and to which vhosts: pure functions over the
 //! management settings and the broker snapshot.
 
-use crate::broker::celery;
-use crate::broker::gather::Snapshot;
+use crate::rabbitmq::classify;
+use crate::rabbitmq::read::Snapshot;
 
 pub use crate::settings::amqp::{AmqpEndpoint, amqp_endpoint};
 
@@ -24,7 +24,7 @@ pub fn discover_vhosts(snap: &Snapshot, explicit: Option<&str>) -> Vec<VhostPlan
             let mut v: Vec<String> = snap
                 .queues
                 .iter()
-                .filter(|q| celery::mailbox_node(q.name()).is_some())
+                .filter(|q| classify::mailbox_node(q.name()).is_some())
                 .map(|q| q.vhost().to_string())
                 .chain(
                     snap.exchanges
@@ -56,7 +56,7 @@ pub fn discover_vhosts(snap: &Snapshot, explicit: Option<&str>) -> Vec<VhostPlan
                         .filter(|(v, _)| *v == vhost)
                         .map(|(_, q)| q),
                 )
-                .filter_map(|q| celery::mailbox_node(&q).map(str::to_string))
+                .filter_map(|q| classify::mailbox_node(&q).map(str::to_string))
                 .collect();
             known_nodes.sort();
             known_nodes.dedup();
@@ -82,7 +82,7 @@ pub fn glob_matches(pattern: &str, node: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::broker::model::{Exchange, Queue};
+    use crate::rabbitmq::records::{Exchange, Queue};
     use crate::settings::Secret;
     use reqwest::Url;
 

@@ -297,7 +297,7 @@ impl Cluster {
 
     fn url(&self, i: usize, segments: &[&str], query: Option<&str>) -> reqwest::Url {
         let mut u = reqwest::Url::parse(&self.nodes[i].url()).unwrap();
-        u.set_path(&celtool::broker::client::api_path("", segments));
+        u.set_path(&celtool::rabbitmq::client::api_path("", segments));
         u.set_query(query);
         u
     }

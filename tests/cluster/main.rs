@@ -11,7 +11,7 @@ mod harness;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use celtool::broker::model::{Node, Overview, Queue};
+use celtool::rabbitmq::records::{Node, Overview, Queue};
 use harness::{Cluster, celtool, p, run, wait_for};
 use serde_json::{Value, json};
 
@@ -156,7 +156,7 @@ fn record(c: &Cluster, node: usize, state: &str) {
     let (_, overview) = c.get(node, &["overview"]);
     let overview: Overview = serde_json::from_value(overview).unwrap();
     let mut checks = BTreeMap::new();
-    for (name, path) in celtool::broker::cluster::health_paths(Some(&overview)) {
+    for (name, path) in celtool::rabbitmq::cluster::health_paths(Some(&overview)) {
         let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         if path.ends_with('/') {
             segments.push("");

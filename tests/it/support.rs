@@ -48,7 +48,7 @@ fn http() -> &'static reqwest::Client {
 
 fn url(segments: &[&str]) -> reqwest::Url {
     let mut u = reqwest::Url::parse(API).unwrap();
-    u.set_path(&celtool::broker::client::api_path("", segments));
+    u.set_path(&celtool::rabbitmq::client::api_path("", segments));
     u
 }
 

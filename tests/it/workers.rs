@@ -7,9 +7,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use celtool::broker::client::{Client, Endpoint};
-use celtool::broker::gather::Snapshot;
 use celtool::commands::fleet::{Inputs, observe};
+use celtool::rabbitmq::client::{Client, Endpoint};
+use celtool::rabbitmq::read::Snapshot;
 use celtool::report::{Finding, Severity};
 use celtool::settings::{Secret, Thresholds};
 use celtool::workers::settings::Expect;

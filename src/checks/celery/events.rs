@@ -368,7 +368,7 @@ mod tests {
     use crate::report::Severity;
     use serde_json::json;
 
-    fn exchange(publish_in: f64, publish_out: f64) -> crate::broker::model::Exchange {
+    fn exchange(publish_in: f64, publish_out: f64) -> crate::rabbitmq::records::Exchange {
         serde_json::from_value(json!({"name": "celeryev", "vhost": "/", "message_stats": {
             "publish_in_details": {"rate": publish_in},
             "publish_out_details": {"rate": publish_out}}}))
@@ -377,7 +377,7 @@ mod tests {
 
     /// `n` workers with gossip (each consuming its mailbox and its celeryev queue) and `m`
     /// monitor queues, the worker events at 0.5/s each, `task_events` task events/s on top.
-    fn fleet(n: usize, m: usize, task_events: f64) -> crate::broker::gather::Snapshot {
+    fn fleet(n: usize, m: usize, task_events: f64) -> crate::rabbitmq::read::Snapshot {
         let mut snap = snapshot();
         let hb = n as f64 * 0.5;
         let published = hb + task_events;
@@ -479,7 +479,7 @@ mod tests {
 
     /// A monitor bound to `#` whose queue reports no publish rate but holds 731 messages: the
     /// task events are not "routed nowhere".
-    fn unrated_monitor(routed: Option<f64>) -> crate::broker::gather::Snapshot {
+    fn unrated_monitor(routed: Option<f64>) -> crate::rabbitmq::read::Snapshot {
         // Beside it a heartbeat exporter bound to worker.#, whose rate shows worker events only.
         let mut snap = fleet(2, 1, 40.0);
         let q = snap

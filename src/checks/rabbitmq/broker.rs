@@ -2,7 +2,7 @@
 
 use super::shell_word;
 use super::{Ctx, level, ratio};
-use crate::broker::model::{MemoryBreakdown, Node, bytes, count};
+use crate::rabbitmq::records::{MemoryBreakdown, Node, bytes, count};
 use crate::report::{Finding, Severity};
 use crate::text::{fmt_bytes, fmt_pct};
 
@@ -285,7 +285,7 @@ fn ha_policies(ctx: &Ctx, out: &mut Vec<Finding>) {
         let Some(mode) = def.get("ha-mode") else {
             continue;
         };
-        let subject = crate::broker::model::subject(p.vhost(), p.name());
+        let subject = crate::rabbitmq::records::subject(p.vhost(), p.name());
         out.push(
             Finding::new("broker.policy.ha-mode", Severity::Warn, subject)
                 .summary(format!(
@@ -305,7 +305,7 @@ fn ha_policies(ctx: &Ctx, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use crate::broker::model::*;
+    use crate::rabbitmq::records::*;
     use crate::report::Severity;
 
     fn node(json: serde_json::Value) -> Node {

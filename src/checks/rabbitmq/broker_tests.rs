@@ -3,7 +3,7 @@
 
 use super::testing::{problems, recorded, run};
 use super::*;
-use crate::broker::model::Rate;
+use crate::rabbitmq::records::Rate;
 
 /// The problems a changed recording gives, beside the five the recording always has.
 fn new_problems(change: impl FnOnce(&mut Snapshot)) -> Vec<(&'static str, Severity, String)> {
@@ -138,7 +138,7 @@ fn empty_proplists_in_the_recorded_consumers_fail_nothing() {
         .unwrap();
     let mut consumers = consumers.clone();
     consumers[0]["channel_details"] = serde_json::json!([]);
-    let l: crate::broker::model::Listing<crate::broker::model::Consumer> =
+    let l: crate::rabbitmq::records::Listing<crate::rabbitmq::records::Consumer> =
         serde_json::from_value(consumers.clone()).unwrap();
     assert_eq!(l.skipped, 0);
     assert_eq!(l.items.len(), consumers.as_array().unwrap().len());
@@ -278,9 +278,9 @@ fn thresholds_from_the_config_change_the_verdict() {
 #[test]
 fn a_gap_is_an_unknown_finding_and_the_rest_still_runs() {
     let mut snap = recorded("celery");
-    snap.gaps.push(crate::broker::gather::Gap {
+    snap.gaps.push(crate::rabbitmq::read::Gap {
         what: "queues",
-        error: crate::broker::client::ApiError::Timeout {
+        error: crate::rabbitmq::client::ApiError::Timeout {
             url: "http://h/api/queues".into(),
             secs: 10,
         },

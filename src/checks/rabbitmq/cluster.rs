@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::Ctx;
 use super::shell_word;
-use crate::broker::cluster::{CERT_WARN_DAYS, HealthCheck, Outcome};
-use crate::broker::model::Queue;
+use crate::rabbitmq::cluster::{CERT_WARN_DAYS, HealthCheck, Outcome};
+use crate::rabbitmq::records::Queue;
 use crate::report::{Finding, Severity};
 
 /// How many names a summary lists before "and N more".
@@ -328,7 +328,7 @@ fn failed(
     let queues = listed_queues(body);
     let subjects: Vec<String> = queues
         .iter()
-        .map(|(v, n)| crate::broker::model::subject(v, n))
+        .map(|(v, n)| crate::rabbitmq::records::subject(v, n))
         .collect();
     match h.name {
         "node-is-quorum-critical" => out.push(
@@ -355,7 +355,7 @@ fn failed(
         ),
         "quorum-queues-without-elected-leaders" => {
             for (vhost, name) in &queues {
-                let s = crate::broker::model::subject(vhost, name);
+                let s = crate::rabbitmq::records::subject(vhost, name);
                 if out.iter().any(|f| f.subject == s && f.id.starts_with("cluster.quorum.")) {
                     continue;
                 }

@@ -7,13 +7,13 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::broker::cluster::{
+use crate::checks::testing;
+use crate::rabbitmq::cluster::{
     ClusterFacts, DeprecatedFeature, DeprecatedUse, HealthCheck, Outcome, health_paths, outcome,
 };
-use crate::broker::gather::Snapshot;
-use crate::broker::lenient::{MergedList, merged_list};
-use crate::broker::model::{Overview, Queue};
-use crate::checks::testing;
+use crate::rabbitmq::lenient::{MergedList, merged_list};
+use crate::rabbitmq::read::Snapshot;
+use crate::rabbitmq::records::{Overview, Queue};
 use crate::report::{Finding, Severity};
 
 fn read(dir: &Path, file: &str) -> Option<String> {
@@ -35,7 +35,7 @@ fn facts(v: &Value, overview: Option<&Overview>) -> ClusterFacts {
         };
         let status = answer["status"].as_u64().unwrap() as u16;
         let result = match status {
-            404 => Err(crate::broker::client::ApiError::NotFound { url: path.clone() }),
+            404 => Err(crate::rabbitmq::client::ApiError::NotFound { url: path.clone() }),
             _ => Ok((status, answer["body"].clone())),
         };
         health.push(HealthCheck {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{Ctx, level};
-use crate::broker::model::Channel;
+use crate::rabbitmq::records::Channel;
 use crate::report::{Finding, Severity};
 use crate::text::fmt_count;
 

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::{Ctx, level};
-use crate::broker::celery::ConnectionKind;
-use crate::broker::model::Connection;
+use crate::rabbitmq::classify::ConnectionKind;
+use crate::rabbitmq::records::Connection;
 use crate::report::{Finding, Severity};
 use crate::text::fmt_bytes;
 
@@ -226,7 +226,7 @@ mod tests {
     use super::super::testing::*;
     use crate::report::Severity;
 
-    fn conn(json: serde_json::Value) -> crate::broker::model::Connection {
+    fn conn(json: serde_json::Value) -> crate::rabbitmq::records::Connection {
         serde_json::from_value(json).unwrap()
     }
 

@@ -3,8 +3,8 @@
 //! (`checks::celery`); event, mailbox and result queues too.
 
 use super::{Ctx, level, ratio};
-use crate::broker::celery::QueueKind;
-use crate::broker::model::Queue;
+use crate::rabbitmq::classify::QueueKind;
+use crate::rabbitmq::records::Queue;
 use crate::report::{Finding, Severity};
 use crate::text::fmt_count;
 

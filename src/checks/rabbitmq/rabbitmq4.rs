@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::Ctx;
 use super::cluster::names;
 use super::shell_word;
-use crate::broker::celery::QueueKind;
-use crate::broker::cluster::{DeprecatedFeature, DeprecatedUse};
-use crate::broker::model::Queue;
+use crate::rabbitmq::classify::QueueKind;
+use crate::rabbitmq::cluster::{DeprecatedFeature, DeprecatedUse};
+use crate::rabbitmq::records::Queue;
 use crate::report::{Finding, Severity};
 
 /// The fewest connections from a single peer that read as "behind a proxy".
@@ -263,7 +263,7 @@ fn delivery_limits(ctx: &Ctx, version: Option<(u32, u32)>, out: &mut Vec<Finding
     unset
 }
 
-fn is_ha_policy(p: &crate::broker::model::Policy) -> bool {
+fn is_ha_policy(p: &crate::rabbitmq::records::Policy) -> bool {
     p.definition
         .as_ref()
         .is_some_and(|d| d.keys().any(|k| k.starts_with("ha-")))
@@ -272,7 +272,7 @@ fn is_ha_policy(p: &crate::broker::model::Policy) -> bool {
 /// On 4.x, policies with ha-* keys do nothing: the queues they name are not replicated.
 /// Returns how many such policies there are.
 fn mirroring_removed(ctx: &Ctx, version: Option<(u32, u32)>, out: &mut Vec<Finding>) -> usize {
-    let ha: Vec<&crate::broker::model::Policy> = ctx
+    let ha: Vec<&crate::rabbitmq::records::Policy> = ctx
         .snap
         .policies
         .iter()
@@ -280,7 +280,7 @@ fn mirroring_removed(ctx: &Ctx, version: Option<(u32, u32)>, out: &mut Vec<Findi
         .collect();
     if version.is_some_and(|v| v.0 >= 4) {
         for p in &ha {
-            let subject = crate::broker::model::subject(p.vhost(), p.name());
+            let subject = crate::rabbitmq::records::subject(p.vhost(), p.name());
             out.push(
                 Finding::new("rabbitmq4.mirroring-removed", Severity::Warn, subject)
                     .summary(format!(

@@ -5,7 +5,7 @@
 //! broker configured that way must not exit 3. Records that did not decode at all are counted.
 
 use super::Ctx;
-use crate::broker::model::{Node, Queue, plausible_bytes, plausible_count};
+use crate::rabbitmq::records::{Node, Queue, plausible_bytes, plausible_count};
 use crate::report::{Finding, Severity};
 
 /// How many records a summary names before "and N more".
@@ -272,7 +272,7 @@ mod tests {
     use crate::report::Severity;
     use serde_json::json;
 
-    fn node(v: serde_json::Value) -> crate::broker::model::Node {
+    fn node(v: serde_json::Value) -> crate::rabbitmq::records::Node {
         serde_json::from_value(v).unwrap()
     }
 
@@ -402,7 +402,7 @@ mod tests {
     #[test]
     fn a_version_that_is_no_version_is_unknown() {
         let mut snap = snapshot();
-        snap.overview = Some(crate::broker::model::Overview {
+        snap.overview = Some(crate::rabbitmq::records::Overview {
             rabbitmq_version: Some("12".into()),
             node: Some("rabbit@n".into()),
             ..Default::default()

@@ -7,7 +7,7 @@ use std::io::BufRead;
 
 use serde::de::DeserializeOwned;
 
-use super::model::Listing;
+use super::records::Listing;
 
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')

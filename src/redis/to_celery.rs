@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn the_recorded_idle_fleet_maps_onto_the_model() {
-        let snap = crate::redis_broker::snapshot::fixtures::fleet();
+        let snap = crate::redis::snapshot::fixtures::fleet();
         let f = fleet(&snap);
         assert_eq!(
             (f.broker, f.event_transport, f.scope.as_str()),

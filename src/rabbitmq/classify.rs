@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::model::{Connection, Consumer, Queue};
+use super::records::{Connection, Consumer, Queue};
 
 pub use crate::celery_model::QueueKind;
 

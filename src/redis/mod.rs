@@ -1,17 +1,18 @@
-//! The Redis broker: where it is ([`target`]), the connection ([`client`]), what one run reads
-//! ([`gather::gather`] into a [`snapshot::RedisSnapshot`]) and how that maps onto the broker-neutral
-//! Celery model ([`model`]).
+//! The Redis side, its files named as the RabbitMQ side's for the same jobs: the connection
+//! ([`client`]), what one run reads ([`read::gather`] into a [`snapshot::RedisSnapshot`]) and how
+//! that maps onto the broker-neutral Celery model ([`to_celery`]). Where it is
+//! (`crate::settings::target`) is a setting.
 //!
 //! Sentinel and Cluster are not supported yet: celtool reads one server and one database.
 
 pub mod client;
-pub mod gather;
-pub mod model;
+pub mod read;
 pub mod snapshot;
+pub mod to_celery;
 
 pub use crate::settings::target::{Target, is_redis_url};
 pub use client::{RedisClient, RedisError};
-pub use gather::{Options, gather};
+pub use read::{Options, gather};
 pub use snapshot::RedisSnapshot;
 
 /// Connect and read one snapshot: the Redis part of a run's one I/O step

@@ -125,7 +125,7 @@ impl RedisClient {
             }
             Ok(Err(e)) => {
                 let cause = one_line(&e);
-                return Err(match crate::broker::tls::certificate_problem(&cause) {
+                return Err(match crate::rabbitmq::tls::certificate_problem(&cause) {
                     Some(what) => RedisError::Tls { server, what },
                     None => RedisError::Unreachable { server, cause },
                 });

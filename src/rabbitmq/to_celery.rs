@@ -8,9 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use super::celery::{self, Classifier, ConnectionKind, QueueKind};
-use super::gather::Snapshot;
-use super::model;
+use super::classify::{self, Classifier, ConnectionKind, QueueKind};
+use super::read::Snapshot;
+use super::records;
 use crate::celery_model::{
     BrokerKind, Client, EventTransport, Events, Fleet, Kind, Queue, Results, Role,
 };
@@ -94,22 +94,22 @@ pub fn fleets<'a>(snap: &'a Snapshot, kinds: &Classifier) -> Vec<Fleet<'a>> {
 
 /// What Celery uses a queue for: the classifier's kind, its mailboxes split into a worker's own
 /// mailbox and the reply queues of remote-control clients.
-pub fn kind(q: &model::Queue, kinds: &Classifier) -> Kind {
+pub fn kind(q: &records::Queue, kinds: &Classifier) -> Kind {
     match kinds.queue_kind(q) {
         QueueKind::Task => Kind::Task,
         QueueKind::Event => Kind::Event,
-        QueueKind::Mailbox if celery::is_reply_queue(q.name()) => Kind::Reply,
+        QueueKind::Mailbox if classify::is_reply_queue(q.name()) => Kind::Reply,
         QueueKind::Mailbox => Kind::Mailbox,
         QueueKind::Result => Kind::Result,
         QueueKind::Other => Kind::Other,
     }
 }
 
-fn queue<'a>(q: &'a model::Queue, kind: Kind, kinds: &Classifier) -> Queue<'a> {
+fn queue<'a>(q: &'a records::Queue, kind: Kind, kinds: &Classifier) -> Queue<'a> {
     // A count the record lacks, or has as an impossible number, is unknown (`None`), never 0:
     // the sanity check names it and the Celery checks judge nothing on it.
     let ms = |v: Option<f64>| v.map(|v| v.max(0.0).round() as u64);
-    let known = |v: Option<f64>| model::count(v).map(|v| v as u64);
+    let known = |v: Option<f64>| records::count(v).map(|v| v as u64);
     Queue {
         scope: q.vhost().into(),
         name: q.name().into(),
@@ -132,7 +132,7 @@ fn queue<'a>(q: &'a model::Queue, kind: Kind, kinds: &Classifier) -> Queue<'a> {
     }
 }
 
-fn client(c: &model::Connection, kinds: &Classifier) -> Client {
+fn client(c: &records::Connection, kinds: &Classifier) -> Client {
     Client {
         id: c.name().to_string(),
         peer: c.peer(),
@@ -164,7 +164,7 @@ fn count_result(f: &mut Fleet, q: &Queue) {
     r.seen = r.queues;
     r.sampled = r.queues;
     r.without_expiry += u64::from(q.expires_ms.is_none());
-    r.per_task_queues += u64::from(celery::is_task_result_queue(&q.name));
+    r.per_task_queues += u64::from(classify::is_task_result_queue(&q.name));
     r.messages += q.ready.unwrap_or(0) + q.unacked.unwrap_or(0);
     r.messages_unknown += u64::from(q.ready.is_none() || q.unacked.is_none());
 }

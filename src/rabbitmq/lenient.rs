@@ -82,7 +82,7 @@ pub type MergedList<T> = Vec<Merged<T>>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::broker::model::Queue;
+    use crate::rabbitmq::records::Queue;
 
     #[test]
     fn repeated_lists_are_united_or_intersected() {

@@ -200,7 +200,7 @@ impl Client {
         segments: &[&str],
         columns: Option<&str>,
         decode: super::list::ItemDecoder<E>,
-    ) -> Result<crate::broker::model::Listing<E>, ApiError>
+    ) -> Result<crate::rabbitmq::records::Listing<E>, ApiError>
     where
         E: DeserializeOwned + Send + 'static,
     {

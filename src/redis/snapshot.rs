@@ -347,9 +347,9 @@ pub(crate) mod fixtures {
             let (pattern, channel, payload) = (lines[i + 1], lines[i + 2], lines[i + 3]);
             ev.messages += 1;
             ev.bytes += 18
-                + super::super::gather::resp_bulk_len(pattern.len())
-                + super::super::gather::resp_bulk_len(channel.len())
-                + super::super::gather::resp_bulk_len(payload.len());
+                + super::super::read::resp_bulk_len(pattern.len())
+                + super::super::read::resp_bulk_len(channel.len())
+                + super::super::read::resp_bulk_len(payload.len());
             let kind = channel.rsplit_once('/').map_or("", |(_, k)| k).to_string();
             if kind == "worker.heartbeat"
                 && let Ok(v) = serde_json::from_str::<serde_json::Value>(payload)

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use super::client::{ApiError, Client};
 use super::cluster::{ChannelQos, ClusterFacts, gather_cluster};
 use super::lenient::{Merged, MergedList, merged_list};
-use super::model::{
+use super::records::{
     Channel, Connection, ConnectionState, Consumer, Exchange, Listing, Node, NodeMemory, Overview,
     Policy, Queue, Whole,
 };
@@ -520,7 +520,7 @@ async fn list_if<E>(
     wanted: bool,
     path: &[&str],
     columns: Option<&str>,
-    decode: crate::broker::list::ItemDecoder<E>,
+    decode: crate::rabbitmq::list::ItemDecoder<E>,
 ) -> Option<Result<Listing<E>, ApiError>>
 where
     E: DeserializeOwned + Send + 'static,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::client::{ApiError, Client};
-use super::model::Overview;
+use super::records::Overview;
 
 /// How many days ahead a TLS certificate counts as expiring.
 pub const CERT_WARN_DAYS: u32 = 30;
@@ -78,8 +78,8 @@ pub struct ChannelQos {
     pub connection_details: Option<ChannelConnection>,
 }
 
-impl From<&crate::broker::model::Channel> for ChannelQos {
-    fn from(c: &crate::broker::model::Channel) -> Self {
+impl From<&crate::rabbitmq::records::Channel> for ChannelQos {
+    fn from(c: &crate::rabbitmq::records::Channel) -> Self {
         ChannelQos {
             name: c.name.clone(),
             vhost: c.vhost.clone(),
@@ -163,7 +163,7 @@ pub fn health_paths(overview: Option<&Overview>) -> Vec<(&'static str, String)> 
 fn amqp_port(overview: Option<&Overview>) -> Option<u64> {
     let ov = overview?;
     let listeners = ov.listeners.as_ref()?;
-    let local = |l: &&super::model::Listener| ov.node.is_none() || l.node == ov.node;
+    let local = |l: &&super::records::Listener| ov.node.is_none() || l.node == ov.node;
     listeners
         .iter()
         .filter(local)
@@ -175,7 +175,7 @@ fn amqp_port(overview: Option<&Overview>) -> Option<u64> {
 
 /// The alarms in effect, in words (`memory alarm on rabbit@h`), from what a snapshot read: the
 /// nodes' alarm flags and the `alarms` health check. None when neither shows one.
-pub fn alarms_in(nodes: &[crate::broker::model::Node], facts: &ClusterFacts) -> Option<String> {
+pub fn alarms_in(nodes: &[crate::rabbitmq::records::Node], facts: &ClusterFacts) -> Option<String> {
     let mut alarms: Vec<String> = nodes
         .iter()
         .flat_map(|n| {
@@ -278,7 +278,7 @@ pub async fn gather_cluster(
             Err(e) if e.is_auth() => DeprecatedUse::Forbidden,
             Err(e) => DeprecatedUse::Unreadable(e.to_string()),
         },
-        // Filled from the snapshot's one channel listing (see broker::gather).
+        // Filled from the snapshot's one channel listing (see rabbitmq::read).
         channels: None,
         now_unix: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -316,7 +316,7 @@ mod tests {
 
     #[test]
     fn alarms_are_named_from_the_nodes_and_the_health_check() {
-        let node = |name: &str, mem: bool, disk: bool| crate::broker::model::Node {
+        let node = |name: &str, mem: bool, disk: bool| crate::rabbitmq::records::Node {
             name: Some(name.into()),
             mem_alarm: Some(mem),
             disk_free_alarm: Some(disk),
