@@ -32,7 +32,7 @@ complete -c celtool -n "__fish_celtool_needs_command" -l timeout -d 'Longest sil
 complete -c celtool -n "__fish_celtool_needs_command" -l deadline -d 'Longest the whole run waits for the broker and the workers, like 9s for NRPE\'s 10 s: every API request, Redis command and step of asking the workers ends by then, and so does doctor\'s second look at this host\'s zombies; what has not arrived is reported as unknown (broker.api, workers.unreachable), the rest is judged [default: 50s for ping, 2m for fleet, 5m for the others; 0: none]' -r
 complete -c celtool -n "__fish_celtool_needs_command" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_needs_command" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -205,7 +205,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l deadline -d '
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -243,7 +243,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand queues" -l deadline -d '
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -268,7 +268,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand connections" -l deadline
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -287,7 +287,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand explain" -l deadline -d 
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -306,7 +306,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l deadline -
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -327,7 +327,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l deadline -d '
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -346,7 +346,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -372,7 +372,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -407,7 +407,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l deadline -
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -434,7 +434,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l deadline -d 'L
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -457,7 +457,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand ping" -l deadline -d 'Lo
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -476,7 +476,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -502,7 +502,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -525,7 +525,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -550,7 +550,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -576,7 +576,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand undo" -l deadline -d 'Lo
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -598,7 +598,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand completions" -l deadline
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'
@@ -618,7 +618,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand generate" -l deadline -d
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'"
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t'Colour when stdout is a terminal and NO_COLOR is not set'

@@ -11,6 +11,7 @@ use crate::cli::{AmqpArgs, FleetArgs, PingArgs};
 use crate::error::{Error, Outcome};
 use crate::output::Printer;
 use crate::output::fleet::{self, NotAsked, PingResult, PingRow};
+use crate::output::json::Named;
 use crate::report::Severity;
 use crate::settings::Settings;
 use crate::workers::settings::{Expect, glob_matches};
@@ -150,7 +151,7 @@ pub fn fleet(s: &Settings, p: &Printer, args: &FleetArgs) -> Result<Outcome, Err
     let rows = fleet::rows(&fleet);
     emit_listing(
         p,
-        &rows,
+        &Named("workers", &rows),
         || fleet::table(&p.style, &rows),
         || fleet::prometheus(&rows),
     )?;

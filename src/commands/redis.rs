@@ -14,6 +14,7 @@ use crate::cli::{ConnectionsArgs, DoctorArgs, Part, QueuesArgs};
 use crate::error::{Error, Outcome};
 use crate::gather::{self, BrokerError, BrokerNeed, BrokerPart, Need};
 use crate::output::Printer;
+use crate::output::json::Named;
 use crate::output::report::Scope;
 use crate::output::table::{Align, render};
 use crate::output::{Format, fmt_bytes, fmt_count, fmt_rate};
@@ -180,7 +181,7 @@ pub fn queues(st: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, 
     }
     emit_listing(
         p,
-        &rows,
+        &Named("queues", &rows),
         || queue_table(p, &rows),
         || queue_prometheus(&rows),
     )?;
@@ -364,6 +365,6 @@ pub fn connections(st: &Settings, p: &Printer, args: &ConnectionsArgs) -> Result
         }
         e.render()
     };
-    emit_listing(p, &rows, table, prometheus)?;
+    emit_listing(p, &Named("connections", &rows), table, prometheus)?;
     Ok(Outcome::Done)
 }

@@ -630,13 +630,7 @@ fn fields_missing_with_the_metrics_collector_off_give_a_valid_report() {
     }
     let q = run_with(&url, &["queues", "--format", "json"]);
     for key in ["ready", "unacked", "consumers"] {
-        let values: Vec<_> = q
-            .json()
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|q| q[key].clone())
-            .collect();
+        let values: Vec<_> = q.rows("queues").iter().map(|q| q[key].clone()).collect();
         assert_eq!(values, vec![serde_json::Value::Null; 3], "{key}: {q:#?}");
     }
 }
@@ -682,9 +676,7 @@ fn a_queue_without_messages_ready_is_unknown_not_empty() {
     let q = run_with(&url, &["queues", "--format", "json"]);
     assert_eq!(q.code, 0, "{q:#?}");
     let rows: Vec<(String, serde_json::Value)> = q
-        .json()
-        .as_array()
-        .unwrap()
+        .rows("queues")
         .iter()
         .map(|q| (q["name"].as_str().unwrap().to_string(), q["ready"].clone()))
         .collect();
@@ -829,12 +821,12 @@ fn control_characters_in_names_are_escaped_in_tables_and_intact_in_json() {
         "{c:#?}"
     );
     // JSON is for programs: the names come back exactly as the broker sent them.
-    let qj = run_with(&url, &["queues", "--format", "json"]).json();
+    let qj = run_with(&url, &["queues", "--format", "json"]).rows("queues");
     assert_eq!(
         (qj[0]["name"].as_str(), qj[0]["vhost"].as_str()),
         (Some(queue), Some(vhost))
     );
-    let cj = run_with(&url, &["connections", "--format", "json"]).json();
+    let cj = run_with(&url, &["connections", "--format", "json"]).rows("connections");
     assert_eq!(
         (cj[0]["user"].as_str(), cj[0]["vhost"].as_str()),
         (Some(user), Some(vhost))
@@ -1022,7 +1014,7 @@ fn a_nameless_queue_is_counted_and_never_given_a_fix() {
     );
     let q = run_with(&url, &["queues", "--format", "json"]);
     assert_eq!(q.code, 0, "{q:#?}");
-    assert_eq!(q.json().as_array().map(Vec::len), Some(1), "{q:#?}");
+    assert_eq!(q.rows("queues").len(), 1, "{q:#?}");
     assert!(
         q.stderr.contains("2 record(s) of the queues listing"),
         "{q:#?}"
