@@ -540,6 +540,17 @@ delivery_limit,durable,exclusive,auto_delete";
         subject(self.vhost(), self.name())
     }
 
+    /// Ready messages, `None` when missing or impossible (the sanity check names those): what a
+    /// check that must not read an unknown count as 0 uses.
+    pub fn ready_count(&self) -> Option<f64> {
+        count(self.messages_ready)
+    }
+
+    /// Unacknowledged messages, `None` when missing or impossible.
+    pub fn unacked_count(&self) -> Option<f64> {
+        count(self.messages_unacknowledged)
+    }
+
     /// Ready messages; 0 when missing or impossible (the sanity check names those).
     pub fn ready(&self) -> f64 {
         count(self.messages_ready).unwrap_or(0.0)
