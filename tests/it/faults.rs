@@ -1047,6 +1047,68 @@ fn a_version_that_is_no_version_is_unknown() {
 }
 
 #[test]
+fn an_object_sent_as_something_else_is_unknown_not_empty() {
+    // `object_totals: [1]` sized nothing and said nothing; a queue's `message_stats: 5` and a
+    // consumer's `queue: [1]` read as no statistics and no queue. RabbitMQ's own `[]` (the
+    // consumer's channel_details of a worker shutting down) stays nothing.
+    let url = fake_broker(routes_with(
+        vec![
+            (
+                "/api/overview",
+                r#"{"rabbitmq_version":"4.1.0","cluster_name":"c1","node":"rabbit@n1","object_totals":[1]}"#,
+            ),
+            (
+                "/api/consumers",
+                r#"[{"queue":[1],"channel_details":{"connection_name":"c1"}},
+                    {"queue":{"name":"celery","vhost":"/"},"channel_details":[]}]"#,
+            ),
+        ],
+        r#"[{"name":"celery","vhost":"/","messages_ready":0,"messages_unacknowledged":0,
+            "consumers":1,"message_stats":5}]"#,
+    ));
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_no_panic(&r);
+    assert_eq!(
+        (r.code, r.problems()),
+        (
+            3,
+            vec![
+                p("broker.api.value", "unknown", "/celery"),
+                p("broker.api.value", "unknown", "consumer on c1"),
+                p("broker.api.value", "unknown", "rabbit@n1"),
+            ]
+        ),
+        "{r:#?}"
+    );
+    let report = r.json();
+    let summaries: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "broker.api.value")
+        .map(|f| f["summary"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        summaries,
+        vec![
+            "1 queue record(s) with impossible values: /celery message_stats not an object; those figures were not used",
+            "1 consumer record(s) with impossible values: consumer on c1 queue not an object; those figures were not used",
+            "the overview (/api/overview) sent object_totals that is not an object (nor null or []): the broker's object counts are unknown, so the wait for the listings was not sized to them",
+        ],
+        "{r:#?}"
+    );
+    // The listing still lists the queue, its rates unknown.
+    let q = run_with(&url, &["queues", "--format", "json"]);
+    assert_eq!(q.code, 0, "{q:#?}");
+    let rows = q.rows("queues");
+    assert_eq!(
+        (rows.len(), &rows[0]["ready"], &rows[0]["publish_rate"]),
+        (1, &serde_json::json!(0), &serde_json::Value::Null),
+        "{q:#?}"
+    );
+}
+
+#[test]
 fn a_listing_nested_past_the_depth_limit_read_nothing_and_exits_3() {
     let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
     let url = fake_broker(routes_with(vec![("/api/queues", deep.as_str())], ONE_QUEUE));
