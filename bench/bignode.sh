@@ -148,7 +148,7 @@ if name.startswith("doctor"):
         note = f" (report not JSON: {e})"
 elif name.startswith("queues"):
     try:
-        rows = json.loads(out)
+        rows = json.loads(out)["queues"]
         rec["rows"] = len(rows)
         note = f" rows {len(rows)}"
     except Exception as e:

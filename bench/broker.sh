@@ -82,7 +82,7 @@ QUEUESCMD="exec '$CELTOOL' queues --vhost $VHOST --format json"
 size() { curl -s -o /dev/null -w '%{size_download}' -u guest:guest "$1"; }
 echo "  body sizes: queues with columns $(size "$API/queues/$VHOST?columns=$C_QUEUES") B," \
     "full queues $(size "$API/queues/$VHOST") B"
-rows=$(bash -c "$QUEUESCMD" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d if isinstance(d,list) else d.get("queues", d.get("rows", []))))' 2>/dev/null || echo "?")
+rows=$(bash -c "$QUEUESCMD" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["queues"]))' 2>/dev/null || echo "?")
 echo "  celtool queues lists $rows rows"
 set +e
 bash -c "$DOCTOR" >/dev/null

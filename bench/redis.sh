@@ -47,7 +47,7 @@ QUEUESCMD="exec '$CELTOOL' queues --url $URL --format json"
 FLOOR="exec bash '$HERE/redis-floor.sh' $PORT $DB '$WORK' pipe"
 PLAIN="exec bash '$HERE/redis-floor.sh' $PORT $DB '$WORK' plain"
 
-rows=$(bash -c "$QUEUESCMD" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo "?")
+rows=$(bash -c "$QUEUESCMD" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["queues"]))' 2>/dev/null || echo "?")
 echo "  celtool queues lists $rows rows"
 set +e
 bash -c "$DOCTOR" | python3 -c '

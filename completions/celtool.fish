@@ -32,7 +32,7 @@ complete -c celtool -n "__fish_celtool_needs_command" -l timeout -d 'Longest sil
 complete -c celtool -n "__fish_celtool_needs_command" -l deadline -d 'Longest the whole run waits for the broker and the workers, like 9s for NRPE\'s 10 s: every API request, Redis command and step of asking the workers ends by then, and so does doctor\'s second look at this host\'s zombies; what has not arrived is reported as unknown (broker.api, workers.unreachable), the rest is judged [default: 50s for ping, 2m for fleet, 5m for the others; 0: none]' -r
 complete -c celtool -n "__fish_celtool_needs_command" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_needs_command" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -216,7 +216,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l deadline -d '
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand doctor" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -255,7 +255,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand queues" -l deadline -d '
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -281,7 +281,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand connections" -l deadline
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand connections" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -301,7 +301,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand explain" -l deadline -d 
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand explain" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -321,7 +321,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l deadline -
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -343,7 +343,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l deadline -d '
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand inodes" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -363,7 +363,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and not __fish_seen_subcommand_from reap help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -390,7 +390,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand workers; and __fish_seen_subcommand_from reap" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -426,7 +426,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l deadline -
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand prune-tmp" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -454,7 +454,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l deadline -d 'L
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fleet" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -478,7 +478,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand ping" -l deadline -d 'Lo
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand ping" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -636,7 +636,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand lint" -l deadline -d 'Lo
 complete -c celtool -n "__fish_celtool_using_subcommand lint" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand lint" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand lint" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -657,7 +657,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and not __fish_seen_subcommand_from event-queues stale-event-queues conntrack help" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -684,7 +684,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -708,7 +708,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from stale-event-queues" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -734,7 +734,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_sub
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand fix; and __fish_seen_subcommand_from conntrack" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -761,7 +761,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand undo" -l deadline -d 'Lo
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand undo" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -784,7 +784,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand completions" -l deadline
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand completions" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"
@@ -805,7 +805,7 @@ complete -c celtool -n "__fish_celtool_using_subcommand generate" -l deadline -d
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l ca-file -d 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system\'s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system\'s (as redis-cli --cacert)' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l config -d 'Config file [default: ~/.config/celtool/config.toml]' -r -F
 complete -c celtool -n "__fish_celtool_using_subcommand generate" -l format -d 'Output format' -r -f -a "table\t'Human-readable: borders and colour on a terminal, plain aligned columns when piped'
-json\t'JSON with stable keys, for scripts'
+json\t'One JSON object with stable keys, for scripts: celtool_version, schema_version, generated_at, then the command\'s (a listing\'s rows under its name)'
 prometheus\t'Prometheus text exposition, for node_exporter\'s textfile collector'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
 sarif\t'SARIF 2.1.0, for code scanning (GitHub, GitLab): `lint` only'"

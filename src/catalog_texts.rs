@@ -36,8 +36,11 @@ one that is no version, such as \"12\"; a node without name; a node with mem_use
 mem_limit; a queue without messages_ready, messages_unacknowledged or consumers, as a proxy, an
 older API or a queue whose node is down leaves it), or a value cannot be real: a limit of 0
 (mem_limit, fd_total, proc_total), a negative or fractional count (consumers: -1), a count past
-10^15 or bytes past 10^18 (1e308). The finding names the record and the field. Such a count is
-unknown, never read as 0: a queue without messages_ready is judged neither empty nor backed up
+10^15 or bytes past 10^18 (1e308), or an object sent as something else (object_totals: [1],
+a queue's message_stats: 5, a consumer's queue: [1]; RabbitMQ's own null, [] and
+\"not_available\" mean none and are not this finding). The finding names the record and the
+field. Such a count is unknown, never read as 0, and such an object unknown, never read as
+empty: a queue without messages_ready is judged neither empty nor backed up
 (no queues.no-consumers, no backlog), event queue findings say \"message count unknown\", and
 `celtool queues` shows it as - (null in JSON). A proxy or an exporter rewriting the API, or a
 broken plugin, are the usual causes.

@@ -21,7 +21,7 @@ Examples:
 pub const CONNECTIONS: &str = "\
 Examples:
   celtool connections --kind celery-worker        # the workers' connections
-  celtool connections --format json | jq '.[] | select(.heartbeat == 0)'";
+  celtool connections --format json | jq '.connections[] | select(.heartbeat == 0)'";
 
 pub const EXPLAIN: &str = "\
 Examples:

@@ -14,7 +14,8 @@ use crate::celery_model::QueueKind;
 pub enum Format {
     /// Human-readable: borders and colour on a terminal, plain aligned columns when piped.
     Table,
-    /// JSON with stable keys, for scripts.
+    /// One JSON object with stable keys, for scripts: celtool_version, schema_version,
+    /// generated_at, then the command's (a listing's rows under its name).
     Json,
     /// Prometheus text exposition, for node_exporter's textfile collector.
     Prometheus,

@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::{complete_snapshot, emit_listing, warn_skipped};
 use crate::cli::{ConnKindArg, ConnectionsArgs};
 use crate::error::{Error, Outcome};
+use crate::output::json::Named;
 use crate::output::prometheus::Exposition;
 use crate::output::table::{Align, render_fit};
 use crate::output::{Printer, Style};
@@ -80,7 +81,12 @@ pub fn run(s: &Settings, p: &Printer, args: &ConnectionsArgs) -> Result<Outcome,
     if let Some(limit) = args.limit {
         rows.truncate(limit);
     }
-    emit_listing(p, &rows, || table(&p.style, &rows), || prometheus(&rows))?;
+    emit_listing(
+        p,
+        &Named("connections", &rows),
+        || table(&p.style, &rows),
+        || prometheus(&rows),
+    )?;
     Ok(Outcome::Done)
 }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::catalog::{self, CATALOG, Direction, Entry};
 use crate::cli::ExplainArgs;
 use crate::error::{Error, Outcome};
-use crate::output::printer::to_json;
+use crate::output::json::Named;
 use crate::output::table::{Align, render};
 use crate::output::{Format, Printer};
 
@@ -68,34 +68,27 @@ fn timings(e: &Entry) -> String {
 
 /// The IDs with their area and title: every one, or those under a prefix.
 fn list(p: &Printer, entries: &[&Entry]) -> Result<Outcome, Error> {
-    let text = match p.style.format {
-        Format::Json => {
-            let all: Vec<JsonEntry> = entries.iter().map(|e| json_entry(e)).collect();
-            to_json(&all)? + "\n"
-        }
-        _ => {
-            let rows: Vec<Vec<String>> = entries
-                .iter()
-                .map(|e| {
-                    vec![
-                        e.id.to_string(),
-                        e.area.name().to_string(),
-                        e.title.to_string(),
-                    ]
-                })
-                .collect();
-            render(
-                &p.style,
-                &[
-                    ("ID", Align::Left),
-                    ("AREA", Align::Left),
-                    ("WHAT IT CATCHES", Align::Left),
-                ],
-                &rows,
-            )
-        }
-    };
-    p.out(&text)?;
+    if p.style.format == Format::Json {
+        let all: Vec<JsonEntry> = entries.iter().map(|e| json_entry(e)).collect();
+        p.json(&Named("checks", &all))?;
+        return Ok(Outcome::Done);
+    }
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            vec![
+                e.id.to_string(),
+                e.area.name().to_string(),
+                e.title.to_string(),
+            ]
+        })
+        .collect();
+    let headers = [
+        ("ID", Align::Left),
+        ("AREA", Align::Left),
+        ("WHAT IT CATCHES", Align::Left),
+    ];
+    p.out(&render(&p.style, &headers, &rows))?;
     Ok(Outcome::Done)
 }
 
@@ -129,19 +122,19 @@ pub fn run(p: &Printer, args: &ExplainArgs) -> Result<Outcome, Error> {
             }
         )));
     };
-    let text = match p.style.format {
-        Format::Json => to_json(&json_entry(e))? + "\n",
-        _ => format!(
-            "{} ({}): {}\n\n{}\n\nThresholds: {}\n{}Silence it: celtool doctor --skip {}\n",
-            e.id,
-            e.area.name(),
-            e.title,
-            e.explain,
-            thresholds(e),
-            timings(e),
-            e.id
-        ),
-    };
-    p.out(&text)?;
+    if p.style.format == Format::Json {
+        p.json(&json_entry(e))?;
+        return Ok(Outcome::Done);
+    }
+    p.out(&format!(
+        "{} ({}): {}\n\n{}\n\nThresholds: {}\n{}Silence it: celtool doctor --skip {}\n",
+        e.id,
+        e.area.name(),
+        e.title,
+        e.explain,
+        thresholds(e),
+        timings(e),
+        e.id
+    ))?;
     Ok(Outcome::Done)
 }

@@ -9,6 +9,7 @@ use crate::cli::{FleetArgs, PingArgs};
 use crate::error::{Error, Outcome};
 use crate::output::Printer;
 use crate::output::fleet::{self, NotAsked, PingResult, PingRow};
+use crate::output::json::Named;
 use crate::rabbitmq::client::{ApiError, Client};
 use crate::rabbitmq::read::{Need, Snapshot, gather};
 use crate::report::Severity;
@@ -125,7 +126,7 @@ pub fn fleet(s: &Settings, p: &Printer, args: &FleetArgs) -> Result<Outcome, Err
     let rows = fleet::rows(&fleet);
     emit_listing(
         p,
-        &rows,
+        &Named("workers", &rows),
         || fleet::table(&p.style, &rows),
         || fleet::prometheus(&rows),
     )?;

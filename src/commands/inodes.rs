@@ -6,6 +6,7 @@ use super::{emit_listing, host_snapshot, present};
 use crate::cli::InodesArgs;
 use crate::error::{Error, Outcome};
 use crate::host::{self, GatherOptions};
+use crate::output::json::Named;
 use crate::output::prometheus::Exposition;
 use crate::output::table::{Align, render};
 use crate::output::{Printer, Style};
@@ -55,7 +56,7 @@ pub fn run(s: &Settings, p: &Printer, args: &InodesArgs) -> Result<Outcome, Erro
     rows.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
     emit_listing(
         p,
-        &rows,
+        &Named("mounts", &rows),
         || mounts_table(&p.style, &rows),
         || mounts_prometheus(&snap.hostname, &rows),
     )?;

@@ -96,18 +96,20 @@ pub fn runtime() -> Result<&'static tokio::runtime::Runtime, Error> {
     .map_err(|e| Error::Io(format!("cannot start the async runtime: {e}")))
 }
 
-/// Print a listing in the chosen format: a table, the rows as JSON, or Prometheus gauges;
-/// Nagios is for doctor. Nothing in table format with -q.
+/// Print a listing in the chosen format: a table, a JSON document, or Prometheus gauges;
+/// Nagios is for doctor. Nothing in table format with -q. `json` is the document's body under
+/// the envelope: the rows under their name (`Named("queues", &rows)`), or an object whose keys
+/// stand beside the envelope's.
 pub fn emit_listing<T: serde::Serialize + ?Sized>(
     p: &Printer,
-    rows: &T,
+    json: &T,
     table: impl FnOnce() -> String,
     prometheus: impl FnOnce() -> String,
 ) -> Result<(), Error> {
     match p.style.format {
         Format::Table if p.style.quiet => Ok(()),
         Format::Table => p.out(&table()),
-        Format::Json => p.json(rows),
+        Format::Json => p.json(json),
         Format::Prometheus => p.out(&prometheus()),
         Format::Nagios => Err(Error::Usage(
             "--format nagios is for `celtool doctor`; use table, json or prometheus here".into(),

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{complete_snapshot, emit_listing, flag_regex, warn_skipped};
 use crate::cli::{QueueSort, QueuesArgs};
 use crate::error::{Error, Outcome};
+use crate::output::json::Named;
 use crate::output::prometheus::Exposition;
 use crate::output::stream::LazyRows;
 use crate::output::table::{Align, render_fit};
@@ -87,14 +88,14 @@ pub fn run(s: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, Erro
     let rows = || queues.iter().map(|q| QueueRow::new(q, kinds.queue_kind(q)));
     match p.style.format {
         // Streamed: the rows are made as they are written.
-        Format::Json => p.json_stream(&LazyRows(rows))?,
+        Format::Json => p.json_stream(&Named("queues", LazyRows(rows)))?,
         Format::Table if !p.style.quiet && !p.style.tty => {
             p.plain_table(&HEADERS, || rows().map(|r| cells(&r)))?;
         }
         _ => {
             let rows: Vec<QueueRow> = rows().collect();
             let text = || table(&p.style, &rows) + more.as_deref().unwrap_or_default();
-            emit_listing(p, &rows, text, || prometheus(&rows))?;
+            emit_listing(p, &Named("queues", &rows), text, || prometheus(&rows))?;
         }
     }
     Ok(Outcome::Done)

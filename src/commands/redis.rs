@@ -15,6 +15,7 @@ use crate::error::{Error, Outcome};
 use crate::gather::{self, BrokerError, BrokerNeed, BrokerPart, Need};
 use crate::output::Format;
 use crate::output::Printer;
+use crate::output::json::Named;
 use crate::output::report::Scope;
 use crate::output::table::{Align, render};
 use crate::redis::{self, RedisSnapshot};
@@ -180,7 +181,7 @@ pub fn queues(st: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, 
     }
     emit_listing(
         p,
-        &rows,
+        &Named("queues", &rows),
         || queue_table(p, &rows),
         || queue_prometheus(&rows),
     )?;
@@ -364,6 +365,6 @@ pub fn connections(st: &Settings, p: &Printer, args: &ConnectionsArgs) -> Result
         }
         e.render()
     };
-    emit_listing(p, &rows, table, prometheus)?;
+    emit_listing(p, &Named("connections", &rows), table, prometheus)?;
     Ok(Outcome::Done)
 }

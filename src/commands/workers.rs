@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::{emit_listing, host_snapshot, present};
 use crate::error::{Error, Outcome};
 use crate::host::{self, GatherOptions};
+use crate::output::json::Named;
 use crate::output::prometheus::Exposition;
 use crate::output::table::{Align, render_fit};
 use crate::output::{Printer, Style};
@@ -105,7 +106,7 @@ pub fn run(s: &Settings, p: &Printer) -> Result<Outcome, Error> {
     }
     emit_listing(
         p,
-        &trees,
+        &Named("workers", &trees),
         || workers_table(&p.style, &trees),
         || workers_prometheus(&snap.hostname, &trees),
     )?;

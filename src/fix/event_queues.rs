@@ -90,7 +90,7 @@ fn merge<'a>(
     let mut merged = serde_json::Map::new();
     let mut origin: BTreeMap<String, &str> = BTreeMap::new();
     for p in relevant.values() {
-        for (k, v) in p.definition.clone().unwrap_or_default() {
+        for (k, v) in p.definition.as_ref().cloned().unwrap_or_default() {
             if let Some(existing) = merged.get(&k)
                 && existing != &v
             {

@@ -40,7 +40,8 @@ impl From<&crate::rabbitmq::records::Policy> for PolicySpec {
             priority: p.priority.unwrap_or(0.0) as i64,
             definition: p
                 .definition
-                .clone()
+                .as_ref()
+                .cloned()
                 .unwrap_or_default()
                 .into_iter()
                 .collect(),

@@ -1,4 +1,4 @@
-//! JSON documents: whole numbers written as integers, and the envelope fields doctor carries.
+//! JSON documents: whole numbers written as integers, and the envelope every document carries.
 //!
 //! The models keep `f64` (the management API and Redis send counts and rates alike as JSON
 //! numbers, and may send 1e20), so the one writer of JSON turns every finite whole number that
@@ -74,6 +74,46 @@ pub fn write<W: Write, T: Serialize + ?Sized>(w: W, value: &T) -> serde_json::Re
     value.serialize(&mut ser)
 }
 
+/// A whole `--format json` document: the keys every command's document starts with (which
+/// celtool wrote it, in which shape, when), then the command's own keys. One envelope for every
+/// command, so a script reads the version the same way everywhere, and a listing is an object
+/// that can grow keys beside its rows (a bare array could not).
+///
+/// `body` must serialise as an object (a struct or a map): a list goes under its name with
+/// [`Named`]. A bare sequence is an error when written, never a malformed document.
+#[derive(Serialize)]
+pub struct Document<T> {
+    celtool_version: &'static str,
+    schema_version: u32,
+    generated_at: String,
+    #[serde(flatten)]
+    body: T,
+}
+
+impl<T: Serialize> Document<T> {
+    /// `body` under the envelope, stamped now.
+    pub fn new(body: T) -> Self {
+        Document {
+            celtool_version: env!("CARGO_PKG_VERSION"),
+            schema_version: SCHEMA_VERSION,
+            generated_at: timestamp_now(),
+            body,
+        }
+    }
+}
+
+/// A list under its name, as a document's body: `Named("queues", rows)` is `{"queues": [...]}`.
+pub struct Named<T>(pub &'static str, pub T);
+
+impl<T: Serialize> Serialize for Named<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(1))?;
+        map.serialize_entry(self.0, &self.1)?;
+        map.end()
+    }
+}
+
 /// Now as RFC 3339 in UTC, to the second: `2026-12-01T21:30:00Z`.
 pub fn timestamp_now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
@@ -109,6 +149,45 @@ mod tests {
         write(&mut out, &v).unwrap();
         let ints = serde_json::to_string_pretty(&json!({"a": [1, 2.5], "b": {}})).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), ints);
+    }
+
+    #[test]
+    fn a_document_is_the_envelope_then_the_body() {
+        #[derive(Serialize)]
+        struct Body {
+            answered: f64,
+        }
+        let mut out = Vec::new();
+        write(
+            &mut out,
+            &Document::new(Named("queues", [json!({"ready": 3.0})])),
+        )
+        .unwrap();
+        let written = String::from_utf8(out).unwrap();
+        let at = |key: &str| written.find(&format!("\"{key}\":")).unwrap();
+        assert!(
+            at("celtool_version") < at("schema_version")
+                && at("schema_version") < at("generated_at")
+                && at("generated_at") < at("queues"),
+            "{written}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&written).unwrap();
+        assert_eq!(v.as_object().unwrap().len(), 4, "{v}");
+        assert_eq!(v["celtool_version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(v["schema_version"], SCHEMA_VERSION);
+        assert_eq!(v["queues"], json!([{"ready": 3}]));
+        assert!(written.contains("\"ready\": 3\n"), "{written}");
+        let mut out = Vec::new();
+        write(&mut out, &Document::new(Body { answered: 2.0 })).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("\"generated_at\": \""), "{text}");
+        assert!(text.ends_with("\"answered\": 2\n}"), "{text}");
+    }
+
+    #[test]
+    fn a_bare_list_is_no_document() {
+        let e = write(&mut Vec::new(), &Document::new([1, 2])).unwrap_err();
+        assert!(e.to_string().contains("flatten"), "{e}");
     }
 
     #[test]

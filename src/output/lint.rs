@@ -87,9 +87,6 @@ fn table(style: &Style, report: &LintReport, show_ok: bool) -> String {
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
-    celtool_version: &'static str,
-    schema_version: u32,
-    generated_at: String,
     status: Severity,
     exit_code: u8,
     summary: Tally,
@@ -240,17 +237,14 @@ pub fn sarif_failure(message: &str) -> String {
 pub fn render(style: &Style, report: &LintReport, show_ok: bool) -> String {
     match style.format {
         Format::Json => {
-            let doc = JsonReport {
-                celtool_version: env!("CARGO_PKG_VERSION"),
-                schema_version: super::json::SCHEMA_VERSION,
-                generated_at: super::json::timestamp_now(),
+            let doc = super::json::Document::new(JsonReport {
                 status: report.status(),
                 exit_code: report.status().exit_code(),
                 summary: report.tally(),
                 files: &report.files,
                 notes: &report.notes,
                 findings: shown(report, show_ok),
-            };
+            });
             super::printer::to_json(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
                 + "\n"
         }

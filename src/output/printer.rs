@@ -65,17 +65,19 @@ impl Printer {
         self.out(text)
     }
 
-    /// A value as pretty JSON on stdout. A value that cannot be serialised is an error, never
-    /// an empty document.
-    pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), Error> {
-        self.out(&(to_json(value)? + "\n"))
+    /// A command's JSON document on stdout: `body` (an object, or a list under its name with
+    /// [`super::json::Named`]) under the envelope every document carries
+    /// ([`super::json::Document`]). A value that cannot be serialised is an error, never an
+    /// empty document.
+    pub fn json<T: Serialize + ?Sized>(&self, body: &T) -> Result<(), Error> {
+        self.out(&(to_json(&super::json::Document::new(body))? + "\n"))
     }
 
-    /// A long listing as pretty JSON on stdout, written as it is serialised (the same text as
-    /// [`Printer::json`]).
-    pub fn json_stream<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), Error> {
+    /// A long document as [`Printer::json`] writes it, written as it is serialised (the same
+    /// text).
+    pub fn json_stream<T: Serialize + ?Sized>(&self, body: &T) -> Result<(), Error> {
         self.wrote.store(true, Ordering::Relaxed);
-        super::stream::write_json(io::stdout().lock(), value)
+        super::stream::write_json(io::stdout().lock(), &super::json::Document::new(body))
     }
 
     /// A long listing as a piped (borderless) table on stdout, written row by row; `rows` is

@@ -115,11 +115,9 @@ pub fn summary_line(report: &Report, scope: &Scope) -> String {
     )
 }
 
+/// doctor's keys under the envelope of every document (`json::Document`).
 #[derive(Serialize)]
 struct JsonReport<'a> {
-    celtool_version: &'static str,
-    schema_version: u32,
-    generated_at: String,
     status: Severity,
     exit_code: u8,
     summary: Tally,
@@ -130,9 +128,6 @@ struct JsonReport<'a> {
 impl<'a> JsonReport<'a> {
     fn new(report: &'a Report, scope: &'a Scope) -> Self {
         JsonReport {
-            celtool_version: env!("CARGO_PKG_VERSION"),
-            schema_version: super::json::SCHEMA_VERSION,
-            generated_at: super::json::timestamp_now(),
             status: report.status(),
             exit_code: report.status().exit_code(),
             summary: report.tally(),
@@ -155,8 +150,9 @@ pub fn render(
         Format::Table => text(style, report, scope, show_ok),
         // SARIF is refused before dispatch (`crate::output::run::Kind::refuses`).
         Format::Json | Format::Sarif => {
-            let mut s = super::printer::to_json(&JsonReport::new(report, scope))
-                .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+            let doc = super::json::Document::new(JsonReport::new(report, scope));
+            let mut s =
+                super::printer::to_json(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
             s.push('\n');
             s
         }

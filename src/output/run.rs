@@ -105,13 +105,10 @@ pub fn run_exposition(prefix: &str, command: &str, run: RunState, info: bool) ->
     e.render()
 }
 
-/// The JSON document of a run that could not produce its result; its keys are a scripting
-/// contract (`$defs/error` in every schema under schemas/).
+/// The JSON document of a run that could not produce its result, under the envelope of every
+/// document; its keys are a scripting contract (`$defs/error` in every schema under schemas/).
 #[derive(Serialize)]
 struct JsonFailure<'a> {
-    celtool_version: &'static str,
-    schema_version: u32,
-    generated_at: String,
     command: &'a str,
     status: Severity,
     exit_code: u8,
@@ -208,10 +205,7 @@ impl Kind {
     }
 
     fn json_failure(&self, e: &Error, exit_code: u8) -> String {
-        let doc = JsonFailure {
-            celtool_version: env!("CARGO_PKG_VERSION"),
-            schema_version: super::json::SCHEMA_VERSION,
-            generated_at: super::json::timestamp_now(),
+        let doc = super::json::Document::new(JsonFailure {
             command: self.command,
             status: Severity::Unknown,
             exit_code,
@@ -219,7 +213,7 @@ impl Kind {
                 message: e.to_string(),
                 hint: e.hint(),
             },
-        };
+        });
         let mut text = super::printer::to_json(&doc).unwrap_or_else(|e| {
             serde_json::json!({ "error": { "message": e.to_string() } }).to_string()
         });

@@ -392,7 +392,7 @@ async fn overview_and_cluster(
     )
     .await;
     if let Some(Ok(o)) = &overview
-        && let Some(totals) = &o.object_totals
+        && let Some(totals) = o.object_totals.as_ref()
     {
         client.budget().scale_to(totals.sum());
     }

@@ -7,8 +7,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
-use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{SeqAccess, Visitor};
 use serde_json::Value;
+
+use super::lenient::not_objects;
+pub use super::lenient::{Obj, Shapes};
 
 /// `{"rate": 1.5}` as found under `*_details`.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
@@ -16,7 +19,7 @@ pub struct Rate {
     pub rate: Option<f64>,
 }
 
-fn rate(r: &Option<Rate>) -> Option<f64> {
+fn rate(r: &Obj<Rate>) -> Option<f64> {
     r.as_ref()
         .and_then(|r| r.rate)
         .filter(|v| plausible_rate(*v))
@@ -76,8 +79,14 @@ pub struct Overview {
     /// The management plugin's `rates_mode`: basic, detailed or none.
     pub rates_mode: Option<String>,
     /// Counts of the broker's objects: they size the wait for a listing to start.
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub object_totals: Option<ObjectTotals>,
+    #[serde(default)]
+    pub object_totals: Obj<ObjectTotals>,
+}
+
+impl Shapes for Overview {
+    fn not_objects(&self) -> Vec<&'static str> {
+        not_objects(&[("object_totals", self.object_totals.is_not_an_object())])
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -164,57 +173,18 @@ disk_free_limit,disk_free_alarm,fd_used,fd_total,proc_used,proc_total,partitions
 /// answers `{"memory": "not_available"}`: that reads as no breakdown, not as an error.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct NodeMemory {
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub memory: Option<MemoryBreakdown>,
+    #[serde(default)]
+    pub memory: Obj<MemoryBreakdown>,
 }
 
-/// An object field, or `None` for RabbitMQ's other spellings of "nothing": an empty Erlang
-/// proplist is written as `[]`, a busy node's breakdown as `"not_available"`, a missing one as
-/// `null`. A malformed object is still an error (for its record; see [`Listing`]).
-pub(crate) fn struct_or_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    struct V<T>(std::marker::PhantomData<T>);
-    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-        type Value = Option<T>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an object, or [] for an empty one")
+impl Shapes for NodeMemory {
+    fn not_objects(&self) -> Vec<&'static str> {
+        let mut v = not_objects(&[("memory", self.memory.is_not_an_object())]);
+        if let Some(m) = self.memory.as_ref() {
+            v.extend(not_objects(&[("memory.total", m.total.is_not_an_object())]));
         }
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
-            d.deserialize_any(self)
-        }
-        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
+        v
     }
-    d.deserialize_any(V(std::marker::PhantomData))
 }
 
 /// A list answer that survives odd records: each element that does not decode as `T` is
@@ -263,8 +233,8 @@ impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Listing<T> {
 pub struct MemoryBreakdown {
     pub mgmt_db: Option<f64>,
     pub metrics: Option<f64>,
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub total: Option<MemoryTotal>,
+    #[serde(default)]
+    pub total: Obj<MemoryTotal>,
     /// Every other category the node reports (queue_procs, binary, connection_readers, code,
     /// plugins, ...), as `rabbitmq-diagnostics memory_breakdown` lists them; non-numbers dropped.
     #[serde(flatten, deserialize_with = "numbers_only")]
@@ -329,17 +299,40 @@ pub struct MemoryTotal {
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct QueueStats {
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub publish_details: Option<Rate>,
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub deliver_get_details: Option<Rate>,
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub redeliver_details: Option<Rate>,
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub ack_details: Option<Rate>,
+    #[serde(default)]
+    pub publish_details: Obj<Rate>,
+    #[serde(default)]
+    pub deliver_get_details: Obj<Rate>,
+    #[serde(default)]
+    pub redeliver_details: Obj<Rate>,
+    #[serde(default)]
+    pub ack_details: Obj<Rate>,
     /// Totals since the queue's statistics began (not rates).
     pub redeliver: Option<f64>,
     pub deliver_get: Option<f64>,
+}
+
+impl Shapes for QueueStats {
+    fn not_objects(&self) -> Vec<&'static str> {
+        not_objects(&[
+            (
+                "message_stats.publish_details",
+                self.publish_details.is_not_an_object(),
+            ),
+            (
+                "message_stats.deliver_get_details",
+                self.deliver_get_details.is_not_an_object(),
+            ),
+            (
+                "message_stats.redeliver_details",
+                self.redeliver_details.is_not_an_object(),
+            ),
+            (
+                "message_stats.ack_details",
+                self.ack_details.is_not_an_object(),
+            ),
+        ])
+    }
 }
 
 /// A queue of a listing. Held by the hundred thousand, so kept small: the replication fields,
@@ -367,6 +360,44 @@ pub struct Queue {
     pub durable: Option<bool>,
     pub exclusive: Option<bool>,
     pub auto_delete: Option<bool>,
+    /// Which of `arguments`, `effective_policy_definition` and `message_stats` arrived as no
+    /// object (see [`Obj`]): one byte, in what was padding, where three [`Obj`]s would have
+    /// grown every queue.
+    pub not_objects: QueueNotObjects,
+}
+
+/// The object fields of a queue record that arrived as no object, one bit each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueNotObjects(u8);
+
+impl QueueNotObjects {
+    const NAMES: [&'static str; 3] = ["arguments", "effective_policy_definition", "message_stats"];
+
+    fn new(arguments: bool, policy_definition: bool, message_stats: bool) -> Self {
+        QueueNotObjects(
+            u8::from(arguments)
+                | (u8::from(policy_definition) << 1)
+                | (u8::from(message_stats) << 2),
+        )
+    }
+
+    fn names(self) -> impl Iterator<Item = &'static str> {
+        Self::NAMES
+            .into_iter()
+            .enumerate()
+            .filter(move |(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, name)| name)
+    }
+}
+
+impl Shapes for Queue {
+    fn not_objects(&self) -> Vec<&'static str> {
+        let mut v: Vec<&'static str> = self.not_objects.names().collect();
+        if let Some(stats) = &self.message_stats {
+            v.extend(stats.not_objects());
+        }
+        v
+    }
 }
 
 /// The replication and quorum fields of a queue (cluster checks; see broker::cluster and
@@ -394,6 +425,11 @@ impl From<QueueWire> for Queue {
             leader: w.leader,
             delivery_limit: w.delivery_limit,
         };
+        let not_objects = QueueNotObjects::new(
+            w.arguments.is_not_an_object(),
+            w.effective_policy_definition.is_not_an_object(),
+            w.message_stats.is_not_an_object(),
+        );
         Queue {
             name: w.name,
             vhost: w.vhost,
@@ -402,15 +438,16 @@ impl From<QueueWire> for Queue {
             messages_ready: w.messages_ready,
             messages_unacknowledged: w.messages_unacknowledged,
             consumers: w.consumers,
-            arguments: w.arguments,
+            arguments: w.arguments.into_option(),
             policy: w.policy,
-            effective_policy_definition: w.effective_policy_definition,
-            message_stats: w.message_stats,
+            effective_policy_definition: w.effective_policy_definition.into_option(),
+            message_stats: w.message_stats.into_option(),
             node: w.node,
             replication: (r != Replication::default()).then(|| Box::new(r)),
             durable: w.durable,
             exclusive: w.exclusive,
             auto_delete: w.auto_delete,
+            not_objects,
         }
     }
 }
@@ -430,14 +467,14 @@ struct QueueWire {
     messages_ready: Option<f64>,
     messages_unacknowledged: Option<f64>,
     consumers: Option<f64>,
-    #[serde(default, deserialize_with = "fields_or_none")]
-    arguments: Option<Fields>,
+    #[serde(default)]
+    arguments: Obj<Fields>,
     policy: Option<String>,
-    #[serde(default, deserialize_with = "fields_or_none")]
-    effective_policy_definition: Option<Fields>,
+    #[serde(default)]
+    effective_policy_definition: Obj<Fields>,
     /// Boxed: most queues of a big vhost have no statistics (96 bytes inline).
-    #[serde(default, deserialize_with = "boxed_struct_or_none")]
-    message_stats: Option<Box<QueueStats>>,
+    #[serde(default)]
+    message_stats: Obj<Box<QueueStats>>,
     #[serde(default, deserialize_with = "shared")]
     node: Option<Arc<str>>,
     slave_nodes: Option<Vec<String>>,
@@ -476,7 +513,7 @@ impl Whole for Policy {
             Some("name")
         } else if self.pattern.is_none() {
             Some("pattern")
-        } else if self.definition.is_none() {
+        } else if self.definition.as_ref().is_none() {
             Some("definition")
         } else {
             None
@@ -540,6 +577,17 @@ delivery_limit,durable,exclusive,auto_delete";
         subject(self.vhost(), self.name())
     }
 
+    /// Ready messages, `None` when missing or impossible (the sanity check names those): what a
+    /// check that must not read an unknown count as 0 uses.
+    pub fn ready_count(&self) -> Option<f64> {
+        count(self.messages_ready)
+    }
+
+    /// Unacknowledged messages, `None` when missing or impossible.
+    pub fn unacked_count(&self) -> Option<f64> {
+        count(self.messages_unacknowledged)
+    }
+
     /// Ready messages; 0 when missing or impossible (the sanity check names those).
     pub fn ready(&self) -> f64 {
         count(self.messages_ready).unwrap_or(0.0)
@@ -601,15 +649,6 @@ delivery_limit,durable,exclusive,auto_delete";
             .get(key)?
             .as_f64()
     }
-}
-
-/// [`struct_or_none`] for a field held in a box.
-fn boxed_struct_or_none<'de, D, T>(d: D) -> Result<Option<Box<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Ok(struct_or_none::<D, T>(d)?.map(Box::new))
 }
 
 /// A string that recurs across a listing (vhost, state, type, node), shared with its earlier
@@ -703,69 +742,32 @@ impl FromIterator<(String, Value)> for Fields {
     }
 }
 
-/// An object as [`Fields`]; anything else (older brokers send `[]` for an empty object) as
-/// none. Decoded straight from the stream, without building a `Value` first.
-fn fields_or_none<'de, D>(d: D) -> Result<Option<Fields>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    struct Visit;
-    impl<'de> serde::de::Visitor<'de> for Visit {
-        type Value = Option<Fields>;
+/// An object as [`Fields`], decoded straight from the stream, without building a `Value`
+/// first; anything else is for [`Obj`] to judge.
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Fields;
 
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an object")
-        }
-
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut map: A,
-        ) -> Result<Self::Value, A::Error> {
-            let mut fields = Vec::new();
-            while let Some(entry) = map.next_entry::<String, Value>()? {
-                fields.push(entry);
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
             }
-            fields.shrink_to_fit();
-            Ok(Some(Fields(fields)))
-        }
 
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(
-            self,
-            mut seq: A,
-        ) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-            Ok(None)
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Value>()? {
+                    fields.push(entry);
+                }
+                fields.shrink_to_fit();
+                Ok(Fields(fields))
+            }
         }
-
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_none<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(None)
-        }
+        d.deserialize_map(Visit)
     }
-    d.deserialize_any(Visit)
 }
 
 fn min_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
@@ -801,12 +803,25 @@ pub struct Connection {
     pub peer_port: Option<f64>,
     pub timeout: Option<f64>,
     pub channels: Option<f64>,
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub recv_oct_details: Option<Rate>,
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub send_oct_details: Option<Rate>,
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub client_properties: Option<ClientProperties>,
+    #[serde(default)]
+    pub recv_oct_details: Obj<Rate>,
+    #[serde(default)]
+    pub send_oct_details: Obj<Rate>,
+    #[serde(default)]
+    pub client_properties: Obj<ClientProperties>,
+}
+
+impl Shapes for Connection {
+    fn not_objects(&self) -> Vec<&'static str> {
+        not_objects(&[
+            ("recv_oct_details", self.recv_oct_details.is_not_an_object()),
+            ("send_oct_details", self.send_oct_details.is_not_an_object()),
+            (
+                "client_properties",
+                self.client_properties.is_not_an_object(),
+            ),
+        ])
+    }
 }
 
 impl Connection {
@@ -866,10 +881,19 @@ pub struct ChannelDetails {
 /// One consumer: which queue it reads and on which connection. Links connections to queues.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct Consumer {
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub queue: Option<ConsumerQueue>,
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub channel_details: Option<ChannelDetails>,
+    #[serde(default)]
+    pub queue: Obj<ConsumerQueue>,
+    #[serde(default)]
+    pub channel_details: Obj<ChannelDetails>,
+}
+
+impl Shapes for Consumer {
+    fn not_objects(&self) -> Vec<&'static str> {
+        not_objects(&[
+            ("queue", self.queue.is_not_an_object()),
+            ("channel_details", self.channel_details.is_not_an_object()),
+        ])
+    }
 }
 
 impl Consumer {
@@ -901,10 +925,10 @@ impl Consumer {
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct ExchangeStats {
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub publish_in_details: Option<Rate>,
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub publish_out_details: Option<Rate>,
+    #[serde(default)]
+    pub publish_in_details: Obj<Rate>,
+    #[serde(default)]
+    pub publish_out_details: Obj<Rate>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -913,8 +937,27 @@ pub struct Exchange {
     pub vhost: Option<String>,
     #[serde(rename = "type")]
     pub kind: Option<String>,
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub message_stats: Option<ExchangeStats>,
+    #[serde(default)]
+    pub message_stats: Obj<ExchangeStats>,
+}
+
+impl Shapes for Exchange {
+    fn not_objects(&self) -> Vec<&'static str> {
+        let mut v = not_objects(&[("message_stats", self.message_stats.is_not_an_object())]);
+        if let Some(s) = self.message_stats.as_ref() {
+            v.extend(not_objects(&[
+                (
+                    "message_stats.publish_in_details",
+                    s.publish_in_details.is_not_an_object(),
+                ),
+                (
+                    "message_stats.publish_out_details",
+                    s.publish_out_details.is_not_an_object(),
+                ),
+            ]));
+        }
+        v
+    }
 }
 
 impl Exchange {
@@ -940,10 +983,10 @@ message_stats.publish_out_details.rate";
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct ChannelStats {
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub confirm_details: Option<Rate>,
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub publish_details: Option<Rate>,
+    #[serde(default)]
+    pub confirm_details: Obj<Rate>,
+    #[serde(default)]
+    pub publish_details: Obj<Rate>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -966,10 +1009,35 @@ pub struct Channel {
     /// QoS: a global prefetch (`global_prefetch_count > 0`) is deprecated in 4.x.
     pub prefetch_count: Option<f64>,
     pub global_prefetch_count: Option<f64>,
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub connection_details: Option<ConnectionDetails>,
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub message_stats: Option<ChannelStats>,
+    #[serde(default)]
+    pub connection_details: Obj<ConnectionDetails>,
+    #[serde(default)]
+    pub message_stats: Obj<ChannelStats>,
+}
+
+impl Shapes for Channel {
+    fn not_objects(&self) -> Vec<&'static str> {
+        let mut v = not_objects(&[
+            (
+                "connection_details",
+                self.connection_details.is_not_an_object(),
+            ),
+            ("message_stats", self.message_stats.is_not_an_object()),
+        ]);
+        if let Some(s) = self.message_stats.as_ref() {
+            v.extend(not_objects(&[
+                (
+                    "message_stats.confirm_details",
+                    s.confirm_details.is_not_an_object(),
+                ),
+                (
+                    "message_stats.publish_details",
+                    s.publish_details.is_not_an_object(),
+                ),
+            ]));
+        }
+        v
+    }
 }
 
 impl Channel {
@@ -1013,8 +1081,10 @@ pub struct Policy {
     #[serde(rename = "apply-to")]
     pub apply_to: Option<String>,
     pub priority: Option<f64>,
-    #[serde(default, deserialize_with = "struct_or_none")]
-    pub definition: Option<BTreeMap<String, Value>>,
+    /// A definition that is no object is as good as none: the policy is left out and counted
+    /// (see [`Whole`]), never judged or merged as empty.
+    #[serde(default)]
+    pub definition: Obj<BTreeMap<String, Value>>,
 }
 
 impl Policy {
@@ -1080,9 +1150,14 @@ mod tests {
     #[test]
     fn memory_not_available_decodes_as_no_breakdown() {
         let m: NodeMemory = serde_json::from_str(r#"{"memory":"not_available"}"#).unwrap();
-        assert_eq!(m.memory, None);
+        assert_eq!(m.memory, Obj::Nothing);
+        assert_eq!(m.not_objects(), Vec::<&str>::new());
         let m: NodeMemory = serde_json::from_str(r#"{"memory":{"mgmt_db":5}}"#).unwrap();
-        assert_eq!(m.memory.unwrap().mgmt_db, Some(5.0));
+        assert_eq!(m.memory.into_option().unwrap().mgmt_db, Some(5.0));
+        let m: NodeMemory = serde_json::from_str(r#"{"memory":{"total":7}}"#).unwrap();
+        assert_eq!(m.not_objects(), ["memory.total"]);
+        let m: NodeMemory = serde_json::from_str(r#"{"memory":12}"#).unwrap();
+        assert_eq!(m.not_objects(), ["memory"]);
     }
 
     #[test]
@@ -1143,7 +1218,7 @@ mod tests {
                 "strategy":"rss","total":{"erlang":1000,"rss":1200,"allocated":1900}}}"#,
         )
         .unwrap();
-        let b = m.memory.unwrap();
+        let b = m.memory.into_option().unwrap();
         assert_eq!(b.total(), Some(1000.0));
         assert_eq!(
             b.top_users(4),

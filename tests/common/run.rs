@@ -333,6 +333,18 @@ impl Run {
         })
     }
 
+    /// The rows of a listing's JSON document, the list under `key` (`{"celtool_version", ...,
+    /// "queues": [...]}`); panics with the output when there is none.
+    pub fn rows(&self, key: &str) -> Vec<Value> {
+        match self.json().get(key).and_then(Value::as_array) {
+            Some(rows) => rows.clone(),
+            None => panic!(
+                "no list {key:?} in the document:\n{}\nstderr: {}",
+                self.stdout, self.stderr
+            ),
+        }
+    }
+
     /// (id, severity, subject) of every finding that is not ok, sorted.
     pub fn problems(&self) -> Vec<(String, String, String)> {
         self.problems_where(|_| true)

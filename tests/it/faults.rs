@@ -630,13 +630,7 @@ fn fields_missing_with_the_metrics_collector_off_give_a_valid_report() {
     }
     let q = run_with(&url, &["queues", "--format", "json"]);
     for key in ["ready", "unacked", "consumers"] {
-        let values: Vec<_> = q
-            .json()
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|q| q[key].clone())
-            .collect();
+        let values: Vec<_> = q.rows("queues").iter().map(|q| q[key].clone()).collect();
         assert_eq!(values, vec![serde_json::Value::Null; 3], "{key}: {q:#?}");
     }
 }
@@ -682,9 +676,7 @@ fn a_queue_without_messages_ready_is_unknown_not_empty() {
     let q = run_with(&url, &["queues", "--format", "json"]);
     assert_eq!(q.code, 0, "{q:#?}");
     let rows: Vec<(String, serde_json::Value)> = q
-        .json()
-        .as_array()
-        .unwrap()
+        .rows("queues")
         .iter()
         .map(|q| (q["name"].as_str().unwrap().to_string(), q["ready"].clone()))
         .collect();
@@ -829,12 +821,12 @@ fn control_characters_in_names_are_escaped_in_tables_and_intact_in_json() {
         "{c:#?}"
     );
     // JSON is for programs: the names come back exactly as the broker sent them.
-    let qj = run_with(&url, &["queues", "--format", "json"]).json();
+    let qj = run_with(&url, &["queues", "--format", "json"]).rows("queues");
     assert_eq!(
         (qj[0]["name"].as_str(), qj[0]["vhost"].as_str()),
         (Some(queue), Some(vhost))
     );
-    let cj = run_with(&url, &["connections", "--format", "json"]).json();
+    let cj = run_with(&url, &["connections", "--format", "json"]).rows("connections");
     assert_eq!(
         (cj[0]["user"].as_str(), cj[0]["vhost"].as_str()),
         (Some(user), Some(vhost))
@@ -1022,7 +1014,7 @@ fn a_nameless_queue_is_counted_and_never_given_a_fix() {
     );
     let q = run_with(&url, &["queues", "--format", "json"]);
     assert_eq!(q.code, 0, "{q:#?}");
-    assert_eq!(q.json().as_array().map(Vec::len), Some(1), "{q:#?}");
+    assert_eq!(q.rows("queues").len(), 1, "{q:#?}");
     assert!(
         q.stderr.contains("2 record(s) of the queues listing"),
         "{q:#?}"
@@ -1051,6 +1043,68 @@ fn a_version_that_is_no_version_is_unknown() {
             r#"rabbitmq_version "12", which is no MAJOR.MINOR version: the version and RabbitMQ 4.x readiness checks were skipped"#
         ),
         "{t:#?}"
+    );
+}
+
+#[test]
+fn an_object_sent_as_something_else_is_unknown_not_empty() {
+    // `object_totals: [1]` sized nothing and said nothing; a queue's `message_stats: 5` and a
+    // consumer's `queue: [1]` read as no statistics and no queue. RabbitMQ's own `[]` (the
+    // consumer's channel_details of a worker shutting down) stays nothing.
+    let url = fake_broker(routes_with(
+        vec![
+            (
+                "/api/overview",
+                r#"{"rabbitmq_version":"4.1.0","cluster_name":"c1","node":"rabbit@n1","object_totals":[1]}"#,
+            ),
+            (
+                "/api/consumers",
+                r#"[{"queue":[1],"channel_details":{"connection_name":"c1"}},
+                    {"queue":{"name":"celery","vhost":"/"},"channel_details":[]}]"#,
+            ),
+        ],
+        r#"[{"name":"celery","vhost":"/","messages_ready":0,"messages_unacknowledged":0,
+            "consumers":1,"message_stats":5}]"#,
+    ));
+    let r = run_with(&url, &["doctor", "--only", "broker", "--format", "json"]);
+    assert_no_panic(&r);
+    assert_eq!(
+        (r.code, r.problems()),
+        (
+            3,
+            vec![
+                p("broker.api.value", "unknown", "/celery"),
+                p("broker.api.value", "unknown", "consumer on c1"),
+                p("broker.api.value", "unknown", "rabbit@n1"),
+            ]
+        ),
+        "{r:#?}"
+    );
+    let report = r.json();
+    let summaries: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "broker.api.value")
+        .map(|f| f["summary"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        summaries,
+        vec![
+            "1 queue record(s) with impossible values: /celery message_stats not an object; those figures were not used",
+            "1 consumer record(s) with impossible values: consumer on c1 queue not an object; those figures were not used",
+            "the overview (/api/overview) sent object_totals that is not an object (nor null or []): the broker's object counts are unknown, so the wait for the listings was not sized to them",
+        ],
+        "{r:#?}"
+    );
+    // The listing still lists the queue, its rates unknown.
+    let q = run_with(&url, &["queues", "--format", "json"]);
+    assert_eq!(q.code, 0, "{q:#?}");
+    let rows = q.rows("queues");
+    assert_eq!(
+        (rows.len(), &rows[0]["ready"], &rows[0]["publish_rate"]),
+        (1, &serde_json::json!(0), &serde_json::Value::Null),
+        "{q:#?}"
     );
 }
 

@@ -59,7 +59,7 @@ fn fleet_ping_and_doctor_with_a_real_worker_follow_the_formats() {
 
     let fleet = |format: &str| fmt(&[&["fleet"][..], &args].concat(), format);
     let rows = valid_json("fleet", &fleet("json").stdout);
-    let row = &rows.as_array().unwrap()[0];
+    let row = &rows["workers"][0];
     assert_eq!(row["node"], "fmt1@celtool-it", "{rows}");
     assert_eq!(row["concurrency"], 2, "{rows}");
     let prom = fleet("prometheus");
@@ -159,7 +159,7 @@ fn redis_listings_and_doctor_follow_the_formats() {
 
     let queues = fmt(&["queues", "--url", &url], "json");
     let rows = valid_json("redis-queues", &queues.stdout);
-    let celery = rows
+    let celery = rows["queues"]
         .as_array()
         .unwrap()
         .iter()

@@ -169,10 +169,8 @@ type ProcSummary = (i64, String, Vec<String>);
 fn workers_command_shows_trees_zombies_and_orphans() {
     let r = on_fixture("kernel6", &["workers", "--format", "json"]);
     assert_eq!(r.code, 0, "{r:#?}");
-    let trees = r.json();
-    let summary: Vec<(Option<String>, Vec<ProcSummary>)> = trees
-        .as_array()
-        .unwrap()
+    let summary: Vec<(Option<String>, Vec<ProcSummary>)> = r
+        .rows("workers")
         .iter()
         .map(|t| {
             (
@@ -305,9 +303,7 @@ fn a_tmpfs_running_out_of_inodes() {
     assert_eq!((code, f["severity"].as_str()), (2, Some("crit")), "{f:#}");
     let r = run_within(celtool().args(["inodes", "--format", "json"]), BOUND);
     let mine = r
-        .json()
-        .as_array()
-        .unwrap()
+        .rows("mounts")
         .iter()
         .find(|m| m["mount_point"] == fs.path().display().to_string())
         .cloned()
@@ -511,11 +507,7 @@ fn a_young_zombie_gives_the_same_exit_code_thirty_times() {
 fn worker_tree(node: &str) -> Option<Value> {
     let r = run_within(celtool().args(["workers", "--format", "json"]), BOUND);
     assert_eq!(r.code, 0, "{r:#?}");
-    r.json()
-        .as_array()?
-        .iter()
-        .find(|t| t["node"] == node)
-        .cloned()
+    r.rows("workers").into_iter().find(|t| t["node"] == node)
 }
 
 #[test]
@@ -652,13 +644,10 @@ fn a_stopped_celery_worker_is_a_critical_finding_on_its_host() {
     );
     let listed = run_within(celtool().args(["workers", "--format", "json"]), BOUND);
     let main = listed
-        .json()
-        .as_array()
-        .unwrap()
+        .rows("workers")
         .iter()
-        .flat_map(|t| t["processes"].as_array().unwrap().iter())
+        .flat_map(|t| t["processes"].as_array().unwrap().clone())
         .find(|p| p["pid"] == pid)
-        .cloned()
         .expect("the worker is listed");
     assert_eq!(main["flags"], serde_json::json!(["stopped"]), "{main:#}");
     worker.signal(nix::sys::signal::Signal::SIGCONT);

@@ -19,10 +19,10 @@ fn queues_lists_kinds_counts_and_ttl_with_filters() {
     v.wait_ready("celery", 2);
     let r = run(celtool().args(["queues", "--vhost", &v.name, "--format", "json"]));
     assert_eq!(r.code, 0, "{r:#?}");
-    let rows = r.json();
+    let doc = r.json();
+    assert_eq!(doc["schema_version"], 1, "{}", r.stdout);
+    let rows = r.rows("queues");
     let got: Vec<(String, String, f64)> = rows
-        .as_array()
-        .unwrap()
         .iter()
         .map(|q| {
             (
@@ -46,12 +46,7 @@ fn queues_lists_kinds_counts_and_ttl_with_filters() {
             ("w1@h.celery.pidbox".into(), "mailbox".into(), 0.0),
         ]
     );
-    let ev = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["kind"] == "event")
-        .unwrap();
+    let ev = rows.iter().find(|q| q["kind"] == "event").unwrap();
     assert_eq!(
         (ev["message_ttl_ms"].as_f64(), ev["expires_ms"].as_f64()),
         (Some(5000.0), Some(60000.0))
@@ -87,11 +82,11 @@ fn queues_lists_kinds_counts_and_ttl_with_filters() {
         "--format",
         "json",
     ]));
-    assert_eq!(r.json().as_array().unwrap().len(), 1);
+    assert_eq!(r.rows("queues").len(), 1);
     let r = run(celtool().args([
         "queues", "--vhost", &v.name, "--name", "^other", "--format", "json",
     ]));
-    assert_eq!(r.json()[0]["name"], "other-app");
+    assert_eq!(r.json()["queues"][0]["name"], "other-app");
     let r = run(celtool().args(["queues", "--vhost", &v.name, "--format", "prometheus"]));
     assert!(
         r.stdout.contains(&format!(

@@ -246,14 +246,11 @@ fn a_backlog_with_priority_buckets_is_summed_and_shown() {
 
     let q = run(celtool().args(["queues", "--url", &broker, "--format", "json"]));
     assert_eq!(q.code, 0, "{q:#?}");
-    let rows = q.json();
-    let celery = rows
-        .as_array()
-        .unwrap()
-        .iter()
+    let celery = q
+        .rows("queues")
+        .into_iter()
         .find(|r| r["name"] == "celery")
-        .unwrap()
-        .clone();
+        .unwrap();
     assert_eq!(celery["ready"], 1200);
     assert_eq!(celery["priorities"]["0"], 700);
     assert_eq!(celery["priorities"]["9"], 500);

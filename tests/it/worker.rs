@@ -10,7 +10,7 @@ use crate::support::*;
 fn connections(vhost: &str) -> Vec<Value> {
     let r = run(celtool().args(["connections", "--vhost", vhost, "--format", "json"]));
     assert_eq!(r.code, 0, "{r:#?}");
-    r.json().as_array().cloned().unwrap_or_default()
+    r.rows("connections")
 }
 
 #[test]
@@ -45,9 +45,7 @@ fn a_celery_worker_is_recognised_and_its_death_is_noticed() {
         "queues", "--vhost", &v.name, "--format", "json", "--sort", "name",
     ]));
     let kinds: Vec<(String, String)> = q
-        .json()
-        .as_array()
-        .unwrap()
+        .rows("queues")
         .iter()
         .map(|r| {
             let name = r["name"].as_str().unwrap();
@@ -89,9 +87,7 @@ fn a_celery_worker_is_recognised_and_its_death_is_noticed() {
     assert_eq!(r.code, 2, "{r:#?}");
     let q = run(celtool().args(["queues", "--vhost", &v.name, "--format", "json"]));
     let left: Vec<(String, String)> = q
-        .json()
-        .as_array()
-        .unwrap()
+        .rows("queues")
         .iter()
         .map(|r| {
             (

@@ -187,8 +187,8 @@ fn the_listing_matches_celery_inspect_stats_and_the_probe_leaves_no_queue() {
         "{after:?}"
     );
 
-    let rows = r.json();
-    let row = &rows.as_array().unwrap()[0];
+    let rows = r.rows("workers");
+    let row = &rows[0];
     let stats = &celery_json(&v.name, &["inspect", "stats", "--json", "-d", node])[node];
     assert_eq!(row["node"], node);
     assert_eq!(row["answered"], true);

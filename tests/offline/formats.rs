@@ -45,13 +45,14 @@ fn broker_commands_json_matches_the_schemas() {
     assert_eq!(doc["celtool_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(doc["schema_version"], 1);
     let queues = r.celtool(&["queues", "--vhost", V, "--format", "json"]);
-    let rows = valid("queues", &queues);
+    let doc = valid("queues", &queues);
     assert!(
-        rows.as_array()
+        doc["queues"]
+            .as_array()
             .unwrap()
             .iter()
             .any(|q| q["ready"].is_u64() && q["ready"].as_u64() > Some(0)),
-        "{rows}"
+        "{doc}"
     );
     valid(
         "connections",
@@ -125,6 +126,53 @@ fn host_and_local_commands_json_matches_the_schemas() {
             "json",
         ])),
     );
+}
+
+/// Every document a schema describes starts with the same envelope, a result as much as the
+/// error object: a script reads `schema_version` the same way from any command.
+#[test]
+fn every_schema_s_documents_carry_the_envelope() {
+    const ENVELOPE: [&str; 3] = ["celtool_version", "schema_version", "generated_at"];
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        v.as_object_mut().unwrap().remove("description");
+        v
+    };
+    let mut documents = 0;
+    for entry in std::fs::read_dir(repo_root().join("schemas")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let error = &schema["$defs"]["error"];
+        for branch in schema["oneOf"].as_array().unwrap() {
+            let doc = match branch["$ref"].as_str() {
+                Some(r) => &schema["$defs"][r.trim_start_matches("#/$defs/")],
+                None => branch,
+            };
+            assert_eq!(doc["type"], "object", "{path:?}: {branch}");
+            assert_eq!(doc["additionalProperties"], false, "{path:?}: {branch}");
+            let required: Vec<&str> = doc["required"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{path:?}: {branch}: required"))
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            assert_eq!(required[..3], ENVELOPE, "{path:?}: {branch}");
+            for key in ENVELOPE {
+                assert_eq!(
+                    strip(&doc["properties"][key]),
+                    strip(&error["properties"][key]),
+                    "{path:?}: {branch}: {key}"
+                );
+            }
+            documents += 1;
+        }
+    }
+    // 14 schemas, each a result and the error object; explain, inodes and conntrack have
+    // two results each.
+    assert_eq!(documents, 14 * 2 + 2 + 1, "{documents}");
 }
 
 #[test]

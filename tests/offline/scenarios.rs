@@ -111,15 +111,19 @@ fn doctor_fix_reads_each_endpoint_once() {
     }
 }
 
-fn rows(run: &crate::replay::Run) -> Vec<Value> {
+/// The rows under `key` of a listing run that succeeded.
+fn rows(key: &str, run: &crate::replay::Run) -> Vec<Value> {
     assert_eq!(run.code, 0, "{run:#?}");
-    run.json().as_array().cloned().unwrap()
+    run.rows(key)
 }
 
 #[test]
 fn queues_lists_kinds_and_counts() {
     let r = Replay::start("celery");
-    let all = rows(&r.celtool(&["queues", "--vhost", V, "--format", "json", "--sort", "name"]));
+    let all = rows(
+        "queues",
+        &r.celtool(&["queues", "--vhost", V, "--format", "json", "--sort", "name"]),
+    );
     assert_eq!(all.len(), 126);
     let kind = |name: &str| {
         let row = all.iter().find(|q| q["name"] == name).unwrap();
@@ -137,21 +141,27 @@ fn queues_lists_kinds_and_counts() {
     let jobs = all.iter().find(|q| q["name"] == "jobs").unwrap();
     assert_eq!(jobs["ready"], 25.0);
     assert_eq!(jobs["consumers"], 0.0);
-    let results = rows(&r.celtool(&[
-        "queues", "--vhost", V, "--format", "json", "--kind", "result",
-    ]));
-    assert_eq!(results.len(), 120);
-    let busy = rows(&r.celtool(&[
+    let results = rows(
         "queues",
-        "--vhost",
-        V,
-        "--format",
-        "json",
-        "--min-ready",
-        "1",
-        "--sort",
-        "ready",
-    ]));
+        &r.celtool(&[
+            "queues", "--vhost", V, "--format", "json", "--kind", "result",
+        ]),
+    );
+    assert_eq!(results.len(), 120);
+    let busy = rows(
+        "queues",
+        &r.celtool(&[
+            "queues",
+            "--vhost",
+            V,
+            "--format",
+            "json",
+            "--min-ready",
+            "1",
+            "--sort",
+            "ready",
+        ]),
+    );
     let names: Vec<&str> = busy.iter().map(|q| q["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
@@ -162,7 +172,10 @@ fn queues_lists_kinds_and_counts() {
 #[test]
 fn connections_recognise_the_worker() {
     let r = Replay::start("celery");
-    let conns = rows(&r.celtool(&["connections", "--vhost", V, "--format", "json"]));
+    let conns = rows(
+        "connections",
+        &r.celtool(&["connections", "--vhost", V, "--format", "json"]),
+    );
     assert_eq!(conns.len(), 3, "{conns:#?}");
     assert!(
         conns.iter().all(|c| c["product"] == "py-amqp"),
@@ -179,26 +192,32 @@ fn connections_recognise_the_worker() {
     );
     let table = r.celtool(&["connections", "--vhost", V]);
     assert!(table.stdout.contains("celery-worker"), "{}", table.stdout);
-    let workers = rows(&r.celtool(&[
+    let workers = rows(
         "connections",
-        "--vhost",
-        V,
-        "--format",
-        "json",
-        "--kind",
-        "celery-worker",
-    ]));
+        &r.celtool(&[
+            "connections",
+            "--vhost",
+            V,
+            "--format",
+            "json",
+            "--kind",
+            "celery-worker",
+        ]),
+    );
     assert_eq!(workers.len(), 1, "{workers:#?}");
     // The old name of the monitor kind still parses.
-    let monitors = rows(&r.celtool(&[
+    let monitors = rows(
         "connections",
-        "--vhost",
-        V,
-        "--format",
-        "json",
-        "--kind",
-        "event-consumer",
-    ]));
+        &r.celtool(&[
+            "connections",
+            "--vhost",
+            V,
+            "--format",
+            "json",
+            "--kind",
+            "event-consumer",
+        ]),
+    );
     assert!(monitors.is_empty(), "{monitors:#?}");
 }
 

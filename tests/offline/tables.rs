@@ -66,11 +66,8 @@ impl EnvClear for Command {
 
 /// The ready counts that the JSON gives, as the table must show them whole.
 fn ready_counts(r: &Replay) -> Vec<String> {
-    let q = r
-        .celtool(&["queues", "--vhost", V, "--format", "json"])
-        .json();
-    q.as_array()
-        .unwrap()
+    r.celtool(&["queues", "--vhost", V, "--format", "json"])
+        .rows("queues")
         .iter()
         .map(|q| q["ready"].to_string())
         .collect()
@@ -243,9 +240,8 @@ fn connections_fit_80_columns_one_line_each() {
     }
     let n = r
         .celtool(&["connections", "--vhost", V, "--format", "json"])
-        .json()
-        .as_array()
-        .map_or(0, Vec::len);
+        .rows("connections")
+        .len();
     assert!(n > 0, "{}", out.stdout);
     assert!(out.stdout.contains("HEARTBEAT"), "{}", out.stdout);
     assert!(

@@ -119,11 +119,11 @@ fn a_private_ca_is_trusted_through_ca_file() {
         "--format",
         "json",
     ]));
-    assert_eq!((flag.code, flag.stdout.trim()), (0, "[]"), "{flag:#?}");
+    assert_eq!((flag.code, flag.rows("queues")), (0, vec![]), "{flag:#?}");
     let env = run(celtool()
         .env("CELTOOL_CA_FILE", &ca)
         .args(["--url", &url, "queues", "--format", "json"]));
-    assert_eq!((env.code, env.stdout.trim()), (0, "[]"), "{env:#?}");
+    assert_eq!((env.code, env.rows("queues")), (0, vec![]), "{env:#?}");
     let cfg = write(
         dir.path(),
         "config.toml",
@@ -140,8 +140,8 @@ fn a_private_ca_is_trusted_through_ca_file() {
         "json",
     ]));
     assert_eq!(
-        (profile.code, profile.stdout.trim()),
-        (0, "[]"),
+        (profile.code, profile.rows("queues")),
+        (0, vec![]),
         "{profile:#?}"
     );
 }
@@ -175,8 +175,8 @@ fn a_self_signed_certificate_is_a_clear_error_and_can_be_trusted() {
         "json",
     ]));
     assert_eq!(
-        (trusted.code, trusted.stdout.trim()),
-        (0, "[]"),
+        (trusted.code, trusted.rows("queues")),
+        (0, vec![]),
         "{trusted:#?}"
     );
     let bad = write(dir.path(), "bad.pem", "not a certificate\n");

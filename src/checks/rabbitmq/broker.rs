@@ -246,7 +246,7 @@ fn mgmt_remedy(rates_mode: Option<&str>) -> String {
 fn mgmt_memory(ctx: &Ctx, out: &mut Vec<Finding>) {
     let id = "broker.mgmt.memory";
     for (node, mem) in &ctx.snap.node_memory {
-        let Some(breakdown) = &mem.memory else {
+        let Some(breakdown) = mem.memory.as_ref() else {
             continue;
         };
         let own = match (breakdown.mgmt_db, breakdown.metrics) {
@@ -281,7 +281,9 @@ fn mgmt_memory(ctx: &Ctx, out: &mut Vec<Finding>) {
 
 fn ha_policies(ctx: &Ctx, out: &mut Vec<Finding>) {
     for p in &ctx.snap.policies {
-        let Some(def) = &p.definition else { continue };
+        let Some(def) = p.definition.as_ref() else {
+            continue;
+        };
         let Some(mode) = def.get("ha-mode") else {
             continue;
         };

@@ -3,7 +3,7 @@
 
 use super::testing::{problems, recorded, run};
 use super::*;
-use crate::rabbitmq::records::Rate;
+use crate::rabbitmq::records::{Obj, Rate};
 
 /// The problems a changed recording gives, beside the five the recording always has.
 fn new_problems(change: impl FnOnce(&mut Snapshot)) -> Vec<(&'static str, Severity, String)> {
@@ -229,8 +229,8 @@ fn unacked_piling_up_and_redeliveries() {
         let q = s.queues.iter_mut().find(|q| q.name() == "celery").unwrap();
         q.messages_unacknowledged = Some(50_000.0);
         let stats = q.message_stats.get_or_insert_with(Default::default);
-        stats.redeliver_details = Some(Rate { rate: Some(40.0) });
-        stats.deliver_get_details = Some(Rate { rate: Some(50.0) });
+        stats.redeliver_details = Obj::Object(Rate { rate: Some(40.0) });
+        stats.deliver_get_details = Obj::Object(Rate { rate: Some(50.0) });
     });
     let found = ids(&p);
     assert!(found.iter().any(|(id, _)| *id == "queues.unacked"), "{p:?}");

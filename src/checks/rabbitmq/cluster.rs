@@ -113,8 +113,27 @@ fn partitions(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-fn messages(q: &Queue) -> f64 {
-    q.ready() + q.unacked()
+/// Ready plus unacknowledged messages; `None` when either count is unknown (missing or
+/// impossible, which the sanity check names): never read as 0.
+fn messages(q: &Queue) -> Option<f64> {
+    Some(q.ready_count()? + q.unacked_count()?)
+}
+
+/// Whether the queue is known to hold a message: one known count above 0 is enough, whatever
+/// the other.
+fn holds_messages(q: &Queue) -> bool {
+    [q.ready_count(), q.unacked_count()]
+        .into_iter()
+        .flatten()
+        .any(|n| n > 0.0)
+}
+
+/// `finding` with the `messages` evidence when the count is known.
+fn with_messages(finding: Finding, q: &Queue) -> Finding {
+    match messages(q) {
+        Some(n) => finding.evidence("messages", n),
+        None => finding,
+    }
 }
 
 /// A classic queue mirrored to nodes that lack some of its messages.
@@ -132,31 +151,34 @@ fn mirrors(q: &Queue, nodes: &NodeView, out: &mut Vec<Finding>) {
     if unsynced.is_empty() {
         return;
     }
-    let severity = if synced.is_empty() && messages(q) > 0.0 {
+    // An unknown count is not judged as messages at risk (the sanity check says it is
+    // unknown), nor said as 0.
+    let severity = if synced.is_empty() && holds_messages(q) {
         Severity::Crit
     } else {
         Severity::Warn
     };
     let master = q.node.as_deref().unwrap_or("?");
-    let risk = if synced.is_empty() {
-        format!(
-            "no mirror holds all of its {} message(s): if {master} fails now they are lost (or the queue stays down until {master} returns)",
-            messages(q)
-        )
-    } else {
-        format!("synchronised mirrors: {}", names(&synced))
+    let risk = match messages(q) {
+        _ if !synced.is_empty() => format!("synchronised mirrors: {}", names(&synced)),
+        Some(n) => format!(
+            "no mirror holds all of its {n} message(s): if {master} fails now they are lost (or the queue stays down until {master} returns)"
+        ),
+        None => format!(
+            "no mirror holds all of its messages (how many is unknown: the broker did not send both counts): if {master} fails now they are lost (or the queue stays down until {master} returns)"
+        ),
     };
     let (vhost, name) = (shell_word(q.vhost()), shell_word(q.name()));
+    let finding = Finding::new("cluster.mirror.unsynchronised", severity, q.subject())
+        .summary(format!(
+            "mirrored queue {} (master on {master}) has unsynchronised mirror(s) on {}; {risk}",
+            q.subject(),
+            names(&unsynced)
+        ))
+        .evidence("mirrors", slaves.len() as f64)
+        .evidence("synchronised_mirrors", synced.len() as f64);
     out.push(
-        Finding::new("cluster.mirror.unsynchronised", severity, q.subject())
-            .summary(format!(
-                "mirrored queue {} (master on {master}) has unsynchronised mirror(s) on {}; {risk}",
-                q.subject(),
-                names(&unsynced)
-            ))
-            .evidence("mirrors", slaves.len() as f64)
-            .evidence("synchronised_mirrors", synced.len() as f64)
-            .evidence("messages", messages(q))
+        with_messages(finding, q)
             .remedy(format!(
                 "synchronise by hand: rabbitmqctl sync_queue -p {vhost} {name} -- WARNING: the queue is blocked (no publishes, no deliveries) until the sync ends, so for a large queue pick a quiet moment or let consumers drain it instead (a mirror catches up once the messages it lacks are consumed); cancel with rabbitmqctl cancel_sync_queue -p {vhost} {name}; celtool never syncs by itself; for the way off mirroring see `celtool explain rabbitmq4.mirroring-removed`"
             )),
@@ -178,13 +200,14 @@ fn node_down(q: &Queue, nodes: &NodeView, out: &mut Vec<Finding>) -> bool {
     } else {
         "it is not replicated"
     };
+    let finding = Finding::new("cluster.queue.node-down", Severity::Crit, q.subject()).summary(
+        format!(
+            "queue {} lives on {node}, which is down, and {why}: it takes and delivers nothing until {node} is back",
+            q.subject()
+        ),
+    );
     out.push(
-        Finding::new("cluster.queue.node-down", Severity::Crit, q.subject())
-            .summary(format!(
-                "queue {} lives on {node}, which is down, and {why}: it takes and delivers nothing until {node} is back",
-                q.subject()
-            ))
-            .evidence("messages", messages(q))
+        with_messages(finding, q)
             .remedy(format!(
                 "start RabbitMQ on {node} again (systemctl start rabbitmq-server on its host) and read its log; if {node} is lost for good, so are this queue's messages: remove it from the cluster (rabbitmqctl forget_cluster_node {node}) and declare the queue again"
             )),

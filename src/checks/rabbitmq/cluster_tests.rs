@@ -352,6 +352,81 @@ fn a_synchronised_mirror_or_an_empty_cluster_is_quiet() {
 }
 
 #[test]
+fn a_missing_message_count_is_unknown_never_0() {
+    let mut snap = testing::snapshot();
+    snap.nodes = ["a", "b", "c"]
+        .into_iter()
+        .map(|n| serde_json::from_value(json!({"name": n, "running": n != "c"})).unwrap())
+        .collect();
+    let mirrored = |counts: Value| {
+        let mut q = json!({"name": "m", "vhost": "v", "node": "a", "state": "running",
+            "consumers": 1, "slave_nodes": ["b"], "synchronised_slave_nodes": []});
+        q.as_object_mut()
+            .unwrap()
+            .extend(counts.as_object().unwrap().clone());
+        testing::record(q)
+    };
+    let mirror = |snap: &Snapshot| {
+        let f = testing::run(snap);
+        let m = find(&f, "cluster.mirror.unsynchronised", "v/m");
+        (
+            m.severity,
+            m.summary.clone(),
+            m.evidence.get("messages").copied(),
+        )
+    };
+    // Known counts: their sum, critical when there is a message to lose.
+    snap.queues = vec![mirrored(
+        json!({"messages_ready": 5, "messages_unacknowledged": 2}),
+    )];
+    let (severity, summary, messages) = mirror(&snap);
+    assert_eq!(
+        (severity, messages),
+        (Severity::Crit, Some(7.0)),
+        "{summary}"
+    );
+    assert!(summary.contains("all of its 7 message(s)"), "{summary}");
+    // Neither count: not judged as messages at risk, not said as 0, no evidence.
+    snap.queues = vec![mirrored(json!({}))];
+    let (severity, summary, messages) = mirror(&snap);
+    assert_eq!((severity, messages), (Severity::Warn, None), "{summary}");
+    assert!(
+        summary.contains("no mirror holds all of its messages (how many is unknown"),
+        "{summary}"
+    );
+    assert!(!summary.contains(" 0 message"), "{summary}");
+    // One count known and above 0: messages are at risk, however many the other adds.
+    snap.queues = vec![mirrored(json!({"messages_ready": 3}))];
+    let (severity, summary, messages) = mirror(&snap);
+    assert_eq!((severity, messages), (Severity::Crit, None), "{summary}");
+    assert!(summary.contains("how many is unknown"), "{summary}");
+    // The sanity check names what is missing.
+    assert!(
+        testing::run(&snap)
+            .iter()
+            .any(|f| f.id == "broker.api.value" && f.summary.contains("no messages_unacknowledged")),
+    );
+    // A queue on a node that is down: its count is evidence only when known.
+    let down = |counts: Value| {
+        let mut q = json!({"name": "d", "vhost": "v", "node": "c", "state": "down"});
+        q.as_object_mut()
+            .unwrap()
+            .extend(counts.as_object().unwrap().clone());
+        testing::record(q)
+    };
+    snap.queues = vec![down(json!({}))];
+    let f = testing::run(&snap);
+    let d = find(&f, "cluster.queue.node-down", "v/d");
+    assert_eq!(d.evidence.get("messages"), None, "{:?}", d.evidence);
+    snap.queues = vec![down(
+        json!({"messages_ready": 4, "messages_unacknowledged": 0}),
+    )];
+    let f = testing::run(&snap);
+    let d = find(&f, "cluster.queue.node-down", "v/d");
+    assert_eq!(d.evidence.get("messages"), Some(&4.0), "{:?}", d.evidence);
+}
+
+#[test]
 fn health_checks_unsupported_everywhere_stay_quiet() {
     let mut snap = testing::snapshot();
     snap.cluster.health = health_paths(None)

@@ -91,6 +91,7 @@ fn channel_label(c: &Channel) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
+    use crate::rabbitmq::records::Obj;
     use crate::report::Severity;
     use serde_json::json;
 
@@ -137,7 +138,7 @@ mod tests {
         assert!(c.remedy.contains("confirm_publish"), "{}", c.remedy);
         assert_eq!(c.evidence["confirm_channels"], 1.0);
         // A quiet confirm channel is still reported, as ok.
-        snap.channels[0].message_stats = None;
+        snap.channels[0].message_stats = Obj::Nothing;
         let f = run(&snap);
         let c = f
             .iter()

@@ -1,11 +1,13 @@
 //! Missing and impossible values: what the broker should have sent and did not, or sent as a
-//! number no broker can have (a node without mem_limit, `consumers: -1`, `1e308` messages), is
-//! said as an unknown finding naming the field, never a silent ok; figures a broker leaves out
-//! on purpose (its statistics turned off) are said as "not published", which is ok: a healthy
-//! broker configured that way must not exit 3. Records that did not decode at all are counted.
+//! number no broker can have (a node without mem_limit, `consumers: -1`, `1e308` messages), or
+//! as no object where an object belongs (`object_totals: [1]`, `message_stats: 5`), is said as
+//! an unknown finding naming the field, never a silent ok or a silent empty; figures a broker
+//! leaves out on purpose (its statistics turned off) are said as "not published", which is ok:
+//! a healthy broker configured that way must not exit 3. Records that did not decode at all
+//! are counted.
 
 use super::Ctx;
-use crate::rabbitmq::records::{Node, Queue, plausible_bytes, plausible_count};
+use crate::rabbitmq::records::{Node, Queue, Shapes, plausible_bytes, plausible_count, subject};
 use crate::report::{Finding, Severity};
 
 /// How many records a summary names before "and N more".
@@ -16,8 +18,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for node in &ctx.snap.nodes {
         node_values(node, out);
     }
+    node_memory(ctx, out);
     queues(ctx, out);
     connections(ctx, out);
+    other_listings(ctx, out);
     for (what, n) in &ctx.snap.skipped {
         out.push(
             Finding::new("broker.api.skipped", Severity::Warn, *what)
@@ -60,6 +64,12 @@ fn overview(ctx: &Ctx, out: &mut Vec<Finding>) {
             ),
         )),
         Some(_) => {}
+    }
+    if ov.object_totals.is_not_an_object() {
+        out.push(unknown(
+            subject,
+            "the overview (/api/overview) sent object_totals that is not an object (nor null or []): the broker's object counts are unknown, so the wait for the listings was not sized to them".into(),
+        ));
     }
     if ov.rates_mode.as_deref() == Some("none") {
         out.push(
@@ -148,6 +158,33 @@ fn node_values(node: &Node, out: &mut Vec<Finding>) {
     }
 }
 
+/// A node's memory breakdown, or its total, sent as no object: the management plugin's share
+/// of the node's memory was not judged.
+fn node_memory(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for (node, mem) in &ctx.snap.node_memory {
+        let fields = mem.not_objects();
+        if fields.is_empty() {
+            continue;
+        }
+        out.push(unknown(
+            node,
+            format!(
+                "the memory breakdown of {node} (/api/nodes/{node}/memory) sent {} that is not an object: broker.mgmt.memory was skipped for {node}",
+                fields.join(" and ")
+            ),
+        ));
+    }
+}
+
+/// `field not an object` for each of a record's fields that arrived as no object.
+fn not_objects(record: &impl Shapes) -> Vec<String> {
+    record
+        .not_objects()
+        .into_iter()
+        .map(|f| format!("{f} not an object"))
+        .collect()
+}
+
 /// Names and wrong fields of the records of one listing, summed into one finding.
 fn listing(what: &str, bad: Vec<(String, Vec<String>)>, out: &mut Vec<Finding>) {
     let Some((first, _)) = bad.first() else {
@@ -219,18 +256,18 @@ fn queues(ctx: &Ctx, out: &mut Vec<Finding>) {
     let mut bad = Vec::new();
     let mut fresh = Vec::new();
     for q in &ctx.snap.queues {
+        let mut fields = not_objects(q);
         if no_statistics_yet(q) {
             fresh.push(q.subject());
-            continue;
+        } else {
+            count_field("messages_ready", q.messages_ready, &mut fields);
+            count_field(
+                "messages_unacknowledged",
+                q.messages_unacknowledged,
+                &mut fields,
+            );
+            count_field("consumers", q.consumers, &mut fields);
         }
-        let mut fields = Vec::new();
-        count_field("messages_ready", q.messages_ready, &mut fields);
-        count_field(
-            "messages_unacknowledged",
-            q.messages_unacknowledged,
-            &mut fields,
-        );
-        count_field("consumers", q.consumers, &mut fields);
         if !fields.is_empty() {
             bad.push((q.subject(), fields));
         }
@@ -256,7 +293,7 @@ fn queues(ctx: &Ctx, out: &mut Vec<Finding>) {
 fn connections(ctx: &Ctx, out: &mut Vec<Finding>) {
     let mut bad = Vec::new();
     for c in &ctx.snap.connections {
-        let mut fields = Vec::new();
+        let mut fields = not_objects(c);
         field("timeout", c.timeout, plausible_count, &mut fields);
         field("channels", c.channels, plausible_count, &mut fields);
         if !fields.is_empty() {
@@ -264,6 +301,38 @@ fn connections(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
     listing("connection", bad, out);
+}
+
+/// Consumers, exchanges and channels whose object fields arrived as no object: the links and
+/// rates they carry (which queue a consumer reads, an exchange's event traffic, a channel's
+/// confirms) are unknown, not absent.
+fn other_listings(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let consumers = wrong_records(&ctx.snap.consumers, |c| match c.queue_key() {
+        Some((vhost, queue)) => format!("consumer of {}", subject(&vhost, &queue)),
+        None if !c.connection_name().is_empty() => format!("consumer on {}", c.connection_name()),
+        None => "(a consumer)".to_string(),
+    });
+    listing("consumer", consumers, out);
+    let exchanges = wrong_records(&ctx.snap.exchanges, |e| {
+        subject(e.vhost.as_deref().unwrap_or("/"), e.name())
+    });
+    listing("exchange", exchanges, out);
+    let channels = wrong_records(&ctx.snap.channels, |c| c.name().to_string());
+    listing("channel", channels, out);
+}
+
+/// (name, fields not an object) of the records that have any; the name made only for those.
+fn wrong_records<T: Shapes>(
+    records: &[T],
+    name: impl Fn(&T) -> String,
+) -> Vec<(String, Vec<String>)> {
+    records
+        .iter()
+        .filter_map(|r| {
+            let fields = not_objects(r);
+            (!fields.is_empty()).then(|| (name(r), fields))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -416,5 +485,85 @@ mod tests {
             f[0].summary,
             r#"the overview (/api/overview) has rabbitmq_version "12", which is no MAJOR.MINOR version: the version and RabbitMQ 4.x readiness checks were skipped"#
         );
+    }
+
+    #[test]
+    fn a_field_that_is_no_object_is_unknown_not_empty() {
+        fn decode<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
+            serde_json::from_value(v).unwrap()
+        }
+        let mut snap = snapshot();
+        snap.overview = Some(decode(json!({"rabbitmq_version": "3.10.8",
+            "node": "rabbit@n", "object_totals": [1]})));
+        snap.node_memory = vec![("rabbit@n".into(), decode(json!({"memory": 7})))];
+        snap.queues = vec![
+            queue(json!({"name": "celery", "vhost": "/", "message_stats": 5,
+                "arguments": "x"})),
+            queue(json!({"name": "ok", "vhost": "/", "message_stats": {
+                "publish_details": [2], "deliver_get_details": {"rate": 1.0}}})),
+        ];
+        snap.connections = vec![decode(json!({"name": "c1", "peer_host": "10.0.0.1",
+            "peer_port": 4000, "client_properties": true}))];
+        snap.consumers = vec![decode(json!({"queue": [1],
+            "channel_details": {"connection_name": "c1"}}))];
+        snap.exchanges = vec![decode(json!({"name": "celeryev", "vhost": "v",
+            "message_stats": {"publish_out_details": 3}}))];
+        snap.channels = vec![decode(json!({"name": "c1 (1)", "connection_details": "x"}))];
+        let f = run(&snap);
+        let unknown: Vec<(&str, &str)> = f
+            .iter()
+            .filter(|f| f.id == "broker.api.value")
+            .map(|f| (f.subject.as_str(), f.summary.as_str()))
+            .collect();
+        assert_eq!(
+            unknown,
+            vec![
+                (
+                    "rabbit@n",
+                    "the overview (/api/overview) sent object_totals that is not an object (nor null or []): the broker's object counts are unknown, so the wait for the listings was not sized to them"
+                ),
+                (
+                    "rabbit@n",
+                    "the memory breakdown of rabbit@n (/api/nodes/rabbit@n/memory) sent memory that is not an object: broker.mgmt.memory was skipped for rabbit@n"
+                ),
+                (
+                    "/celery",
+                    "2 queue record(s) with impossible values: /celery arguments not an object, message_stats not an object; /ok message_stats.publish_details not an object; those figures were not used"
+                ),
+                (
+                    "10.0.0.1:4000",
+                    "1 connection record(s) with impossible values: 10.0.0.1:4000 client_properties not an object; those figures were not used"
+                ),
+                (
+                    "consumer on c1",
+                    "1 consumer record(s) with impossible values: consumer on c1 queue not an object; those figures were not used"
+                ),
+                (
+                    "v/celeryev",
+                    "1 exchange record(s) with impossible values: v/celeryev message_stats.publish_out_details not an object; those figures were not used"
+                ),
+                (
+                    "c1 (1)",
+                    "1 channel record(s) with impossible values: c1 (1) connection_details not an object; those figures were not used"
+                ),
+            ]
+        );
+        // RabbitMQ's own spellings of "nothing" are not said.
+        snap.overview = Some(decode(json!({"rabbitmq_version": "3.10.8",
+            "node": "rabbit@n", "object_totals": []})));
+        snap.node_memory = vec![(
+            "rabbit@n".into(),
+            decode(json!({"memory": "not_available"})),
+        )];
+        snap.queues = vec![queue(
+            json!({"name": "celery", "vhost": "/", "message_stats": [],
+            "arguments": [], "effective_policy_definition": null}),
+        )];
+        snap.connections = vec![decode(json!({"name": "c1", "client_properties": []}))];
+        snap.consumers = vec![decode(json!({"queue": {"name": "celery", "vhost": "/"},
+            "channel_details": []}))];
+        snap.exchanges = vec![decode(json!({"name": "celeryev", "message_stats": []}))];
+        snap.channels = vec![decode(json!({"name": "c1 (1)", "message_stats": []}))];
+        assert_eq!(problems(&run(&snap)), vec![]);
     }
 }
