@@ -351,8 +351,10 @@ mod tests {
             // Declared a moment ago: no statistics yet, said as ok, its counts unknown; 3.10
             // sends the message counts and the state with consumers apart, in either order.
             record(json!({"name": "celeryev.2", "vhost": "v"})),
-            record(json!({"name": "celeryev.3", "vhost": "v", "state": "running",
-                "consumers": 0})),
+            record(
+                json!({"name": "celeryev.3", "vhost": "v", "state": "running",
+                "consumers": 0}),
+            ),
             record(json!({"name": "work", "vhost": "v", "messages_ready": 4,
                 "messages_unacknowledged": 0})),
         ];
@@ -373,8 +375,9 @@ mod tests {
             (Severity::Ok, "v/celeryev.2")
         );
         assert!(
-            s.summary
-                .starts_with("3 queue(s) without all their statistics yet (no message counts, or no state"),
+            s.summary.starts_with(
+                "3 queue(s) without all their statistics yet (no message counts, or no state"
+            ),
             "{}",
             s.summary
         );
