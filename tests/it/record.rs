@@ -1,14 +1,20 @@
 //! A recording proxy in front of a real management API: it counts the requests celtool makes
 //! (one `doctor --fix` must read each endpoint once) and records the answers as the fixtures
-//! that `tests/offline` replays without a broker.
+//! that `tests/offline` replays without a broker (tests/fixtures/api/README.md).
 //!
 //! A scenario is recorded from one `celtool doctor --only broker --no-workers --vhost V --format
 //! json` run through the proxy, repeated until the broker shows the state the scenario is about
 //! (statistics lag by up to 5 s), so the recording holds exactly the paths doctor reads: the
-//! strict replay fails when celtool later reads more or less.
+//! strict replay fails when celtool later reads more or less. Scenarios that need node-wide
+//! changes (an alarm, flow control, a node down) are recorded from private nodes
+//! (record/private.rs); the machine's own broker only lends a vhost of its own.
 //!
-//! Re-record the fixtures (the machine's RabbitMQ and the test venv needed):
+//! Re-record every fixture (the machine's RabbitMQ, rabbitmq-server's scripts for the private
+//! nodes and the test venv needed; one at a time, a private cluster is heavy on 2 cores):
 //!   CELTOOL_RECORD=1 cargo test --test it record:: -- --ignored --test-threads 1
+//! or one scenario by its test's name (e.g. `record::private::flow`).
+
+mod private;
 
 use std::collections::BTreeMap;
 use std::io::Write;

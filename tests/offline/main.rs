@@ -4,6 +4,7 @@
 //! recorded or leaves a recorded answer unread (replay.rs), the catalog, and the generated
 //! files. They pass with RabbitMQ stopped.
 
+mod broker_states;
 mod cannot_check;
 mod cli_help;
 mod contrib;
