@@ -1,9 +1,20 @@
-//! A recording proxy in front of the real management API: it counts the requests celtool makes
+//! A recording proxy in front of a real management API: it counts the requests celtool makes
 //! (one `doctor --fix` must read each endpoint once) and records the answers as the fixtures
-//! that `tests/offline` replays without a broker.
+//! that `tests/offline` replays without a broker (tests/fixtures/api/README.md).
 //!
-//! Re-record the fixtures (the real broker and the test venv needed):
-//!   CELTOOL_RECORD=1 cargo test --test it record::record_api_fixtures -- --ignored
+//! A scenario is recorded from one `celtool doctor --only broker --no-workers --vhost V --format
+//! json` run through the proxy, repeated until the broker shows the state the scenario is about
+//! (statistics lag by up to 5 s), so the recording holds exactly the paths doctor reads: the
+//! strict replay fails when celtool later reads more or less. Scenarios that need node-wide
+//! changes (an alarm, flow control, a node down) are recorded from private nodes
+//! (record/private.rs); the machine's own broker only lends a vhost of its own.
+//!
+//! Re-record every fixture (the machine's RabbitMQ, rabbitmq-server's scripts for the private
+//! nodes and the test venv needed; one at a time, a private cluster is heavy on 2 cores):
+//!   CELTOOL_RECORD=1 cargo test --test it record:: -- --ignored --test-threads 1
+//! or one scenario by its test's name (e.g. `record::private::flow`).
+
+mod private;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -15,13 +26,37 @@ use serde_json::{Value, json};
 use crate::faults::{request_path, serve_with};
 use crate::support::*;
 
-/// What went through the proxy: request path (query stripped) -> (count, last status, body).
-type Log = Arc<Mutex<BTreeMap<String, (usize, u16, String)>>>;
+/// One path's traffic through the proxy: how often it was asked, and the answer kept for it.
+#[derive(Default)]
+struct Answer {
+    asked: usize,
+    status: u16,
+    body: String,
+    /// How many columns the kept answer's request asked (`usize::MAX`: all of them).
+    width: usize,
+}
 
-/// A proxy to the real API on a random port; returns its URL and its log.
-fn proxy() -> (String, Log) {
+/// What went through the proxy, by request path (query stripped).
+type Log = Arc<Mutex<BTreeMap<String, Answer>>>;
+
+/// How many fields a request's `columns=` asks for; all of them without one.
+fn width(target: &str) -> usize {
+    let query = target.split_once('?').map_or("", |(_, q)| q);
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("columns="))
+        .map_or(usize::MAX, |c| {
+            c.split("%2C").flat_map(|c| c.split(',')).count()
+        })
+}
+
+/// A proxy to the API at `api` on a random port; returns its URL and its log. Of several
+/// answers for one path the widest is kept (then the last): doctor reads the connections twice
+/// at once, `name,state` and the full listing, and the replay answers both with one body.
+fn proxy(api: &str) -> (String, Log) {
     let log: Log = Arc::default();
     let seen = Arc::clone(&log);
+    let api = api.to_string();
     let url = serve_with(move |request, s| {
         let method = request
             .split_whitespace()
@@ -29,7 +64,7 @@ fn proxy() -> (String, Log) {
             .unwrap_or("GET")
             .to_string();
         let target = request_path(request).to_string();
-        let (status, body) = forward(&method, &target);
+        let (status, body) = forward(&api, &method, &target);
         let path = target.split('?').next().unwrap_or("").to_string();
         if method == "GET" {
             let code = status
@@ -38,10 +73,12 @@ fn proxy() -> (String, Log) {
                 .and_then(|c| c.parse().ok())
                 .unwrap_or(0);
             let mut log = seen.lock().unwrap();
-            let e = log.entry(path).or_insert((0, 0, String::new()));
-            e.0 += 1;
-            e.1 = code;
-            e.2 = body.clone();
+            let e = log.entry(path).or_default();
+            e.asked += 1;
+            let w = width(&target);
+            if w >= e.width {
+                (e.status, e.body, e.width) = (code, body.clone(), w);
+            }
         }
         let _ = write!(
             s,
@@ -52,8 +89,8 @@ fn proxy() -> (String, Log) {
     (url, log)
 }
 
-/// Send one request to the real API as guest and return the status line's tail and the body.
-fn forward(method: &str, target: &str) -> (String, String) {
+/// Send one request to the API at `api` as guest and return the status line's tail and the body.
+fn forward(api: &str, method: &str, target: &str) -> (String, String) {
     let out = std::process::Command::new("curl")
         .args([
             "-s",
@@ -64,7 +101,7 @@ fn forward(method: &str, target: &str) -> (String, String) {
             "-w",
             "\n%{http_code}",
         ])
-        .arg(format!("{API}{target}"))
+        .arg(format!("{api}{target}"))
         .output()
         .expect("curl");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -83,7 +120,7 @@ fn gets(log: &Log) -> BTreeMap<String, usize> {
     log.lock()
         .unwrap()
         .iter()
-        .map(|(k, (n, _, _))| (k.clone(), *n))
+        .map(|(k, a)| (k.clone(), a.asked))
         .collect()
 }
 
@@ -95,7 +132,7 @@ fn doctor_fix_reads_each_endpoint_once() {
     v.declare("celeryev.0c0a1e5e-0000-4000-8000-000000000001", json!({}));
     v.publish("celeryev.0c0a1e5e-0000-4000-8000-000000000001", 3);
     v.wait_ready("celeryev.0c0a1e5e-0000-4000-8000-000000000001", 3);
-    let (url, log) = proxy();
+    let (url, log) = proxy(API);
     let r = run(celtool().args([
         "doctor",
         "--fix",
@@ -135,41 +172,148 @@ fn doctor_fix_reads_each_endpoint_once() {
     }
 }
 
-/// Build the scenarios on the real broker and record what `doctor` reads into
-/// tests/fixtures/api/<scenario>.json (path -> body, or `{"__status": N, "body": ...}` for an
-/// answer other than 200).
+/// Record the scenarios that need no node-wide change, each in a vhost of its own on the
+/// machine's broker: `clean` (nothing in it) and `celery` (a worker, and the problems the offline
+/// tests find planted beside it).
 #[test]
 #[ignore = "re-records the committed fixtures; run with CELTOOL_RECORD=1"]
 fn record_api_fixtures() {
-    if std::env::var_os("CELTOOL_RECORD").is_none() {
+    if !recording() {
         return;
     }
-    record("clean", "celtool-fixture-clean", |_| None);
-    record("celery", "celtool-fixture", |v| {
-        let worker = Worker::start(v, "w1@celtool-fixture");
-        let vh = Scenario(v.to_string());
-        vh.declare("jobs", json!({"x-queue-type": "classic"}));
-        vh.publish("jobs", 25);
-        vh.declare("celeryev.5b1c7a0e-0000-4000-8000-00000000beef", json!({}));
-        vh.publish("celeryev.5b1c7a0e-0000-4000-8000-00000000beef", 7);
-        vh.declare("w9@gone.celery.pidbox", json!({}));
-        for i in 0..120 {
-            vh.declare(&format!("{i:032x}"), json!({}));
-        }
-        api(
-            "PUT",
-            &["exchanges", v, "celeryresults"],
-            Some(json!({"type": "direct", "durable": true})),
-        );
-        api(
-            "PUT",
-            &["policies", v, "ha-all"],
-            Some(
-                json!({"pattern": "^ha\\.", "definition": {"ha-mode": "all"}, "priority": 0, "apply-to": "queues"}),
-            ),
-        );
-        Some(worker)
+    let clean = "celtool-fixture-clean";
+    fresh_vhost(clean);
+    record_when("clean", API, clean, &|s| s.to_string(), |doc, read| {
+        problems(doc).is_empty() && settled(read, clean)
     });
+    delete_vhost(clean);
+
+    let v = "celtool-fixture";
+    fresh_vhost(v);
+    let worker = Worker::start(v, "w1@celtool-fixture");
+    let vh = Scenario(v.to_string());
+    vh.declare("jobs", json!({"x-queue-type": "classic"}));
+    vh.publish("jobs", 25);
+    vh.declare("celeryev.5b1c7a0e-0000-4000-8000-00000000beef", json!({}));
+    vh.publish("celeryev.5b1c7a0e-0000-4000-8000-00000000beef", 7);
+    vh.declare("w9@gone.celery.pidbox", json!({}));
+    for i in 0..120 {
+        vh.declare(&format!("{i:032x}"), json!({}));
+    }
+    api(
+        "PUT",
+        &["exchanges", v, "celeryresults"],
+        Some(json!({"type": "direct", "durable": true})),
+    );
+    api(
+        "PUT",
+        &["policies", v, "ha-all"],
+        Some(
+            json!({"pattern": "^ha\\.", "definition": {"ha-mode": "all"}, "priority": 0, "apply-to": "queues"}),
+        ),
+    );
+    // The worker's queues exist once it consumes them; then the statistics must show what the
+    // offline tests find (tests/offline/scenarios.rs).
+    let consuming = wait_for(SHOW, || {
+        let consumers = api("GET", &["consumers", v], None);
+        let queues: Vec<&str> = consumers
+            .as_array()?
+            .iter()
+            .filter_map(|c| c["queue"]["name"].as_str())
+            .collect();
+        (queues.contains(&"celery") && queues.contains(&"w1@celtool-fixture.celery.pidbox"))
+            .then_some(())
+    });
+    assert!(
+        consuming.is_some(),
+        "the worker never consumed:\n{}",
+        worker.log()
+    );
+    let planted = [
+        ("broker.policy.ha-mode", "warn", format!("{v}/ha-all")),
+        (
+            "celery.mailbox.no-consumer",
+            "warn",
+            format!("{v}/w9@gone.celery.pidbox"),
+        ),
+        (
+            "events.no-ttl",
+            "crit",
+            format!("{v}/celeryev.5b1c7a0e-0000-4000-8000-00000000beef"),
+        ),
+        ("queues.no-consumers", "crit", format!("{v}/jobs")),
+        ("results.flood", "warn", v.to_string()),
+    ];
+    record_when("celery", API, v, &|s| s.to_string(), |doc, read| {
+        let planted: Vec<_> = planted
+            .iter()
+            .map(|(i, s, t)| (i.to_string(), s.to_string(), t.clone()))
+            .collect();
+        // The worker's traffic measured: its event heartbeats go out every 2 s.
+        let measured = listing(read, &format!("/api/vhosts/{v}/connections"))
+            .iter()
+            .any(|c| c["recv_oct_details"]["rate"].as_f64() > Some(0.0));
+        problems(doc) == planted && settled(read, v) && measured
+    });
+    drop(worker);
+    delete_vhost(v);
+}
+
+/// Whether this run re-records (CELTOOL_RECORD set): the recording tests do nothing otherwise.
+pub(crate) fn recording() -> bool {
+    std::env::var_os("CELTOOL_RECORD").is_some()
+}
+
+/// `doc`'s findings that are not ok, as (id, severity, subject), sorted.
+pub(crate) fn problems(doc: &Value) -> Vec<(String, String, String)> {
+    let s = |f: &Value, k: &str| f[k].as_str().unwrap_or("").to_string();
+    let mut v: Vec<_> = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["severity"] != "ok")
+        .map(|f| (s(f, "id"), s(f, "severity"), s(f, "subject")))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The records of a recorded listing (none when it is not there or not a list).
+pub(crate) fn listing<'a>(read: &'a Bodies, path: &str) -> &'a [Value] {
+    read.get(path)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Whether the broker's statistics were in when `read` was taken: every queue of `vhost` has
+/// its counts and every connection its rates (a queue or connection younger than the 5 s
+/// statistics interval has neither yet).
+pub(crate) fn settled(read: &Bodies, vhost: &str) -> bool {
+    let queues = listing(read, &format!("/api/queues/{vhost}"));
+    let conns = listing(read, &format!("/api/vhosts/{vhost}/connections"));
+    queues
+        .iter()
+        .all(|q| q["messages_ready"].is_u64() && q["consumers"].is_u64())
+        && conns
+            .iter()
+            .all(|c| c["recv_oct_details"]["rate"].is_number())
+}
+
+fn fresh_vhost(vhost: &str) {
+    delete_vhost(vhost);
+    api("PUT", &["vhosts", vhost], None);
+    api(
+        "PUT",
+        &["permissions", vhost, "guest"],
+        Some(json!({"configure": ".*", "write": ".*", "read": ".*"})),
+    );
+}
+
+fn delete_vhost(vhost: &str) {
+    let _ = std::process::Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-u", "guest:guest", "-X", "DELETE"])
+        .arg(format!("{API}/api/vhosts/{vhost}"))
+        .status();
 }
 
 struct Scenario(String);
@@ -196,55 +340,71 @@ impl Scenario {
     }
 }
 
-fn record(scenario: &str, vhost: &str, setup: impl FnOnce(&str) -> Option<Worker>) {
-    let _ = std::process::Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-u", "guest:guest", "-X", "DELETE"])
-        .arg(format!("{API}/api/vhosts/{vhost}"))
-        .status();
-    api("PUT", &["vhosts", vhost], None);
-    api(
-        "PUT",
-        &["permissions", vhost, "guest"],
-        Some(json!({"configure": ".*", "write": ".*", "read": ".*"})),
-    );
-    let worker = setup(vhost);
-    // Let the worker connect and the statistics (every 5 s) show the messages and rates.
-    std::thread::sleep(Duration::from_secs(if worker.is_some() { 20 } else { 6 }));
-    let (url, log) = proxy();
-    let r = run(celtool().args([
-        "doctor",
-        "--no-workers",
-        "--timeout",
-        "120s",
-        "--url",
-        &url,
-        "--vhost",
-        vhost,
-        "--format",
-        "json",
-    ]));
-    assert!(r.code <= 2, "{r:#?}");
-    let bodies: BTreeMap<String, Value> = log
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(k, (_, status, body))| {
-            let body = serde_json::from_str(body).unwrap_or(Value::String(body.clone()));
-            // Answers other than 200 keep their status, so the replay gives it back.
-            let value = if *status == 200 {
-                body
-            } else {
-                json!({"__status": status, "body": body})
-            };
-            (k.clone(), value)
-        })
-        .collect();
+/// How long a scenario may take to show on a busy 2-core machine (statistics every 5 s, a
+/// cluster noticing a node stop); the wait ends as soon as it shows.
+const SHOW: Duration = Duration::from_secs(300);
+
+/// What one doctor run read, as a fixture holds it: path -> body, or `{"__status": N, "body":
+/// ...}` for an answer other than 200.
+pub(crate) type Bodies = BTreeMap<String, Value>;
+
+/// Run `celtool doctor --only broker --no-workers --vhost VHOST --format json` against the API
+/// at `api` through a recording proxy until `ready` holds for its report and what it read
+/// (passed through `normalise`, paths and bodies), then write that to
+/// tests/fixtures/api/<scenario>.json.
+pub(crate) fn record_when(
+    scenario: &str,
+    api: &str,
+    vhost: &str,
+    normalise: &dyn Fn(&str) -> String,
+    ready: impl Fn(&Value, &Bodies) -> bool,
+) {
+    let mut last = None;
+    let bodies = wait_for(SHOW, || {
+        let (url, log) = proxy(api);
+        let r = run(celtool().args([
+            "doctor",
+            "--only",
+            "broker",
+            "--no-workers",
+            "--timeout",
+            "120s",
+            "--url",
+            &url,
+            "--vhost",
+            vhost,
+            "--format",
+            "json",
+        ]));
+        assert!(r.code <= 2, "{r:#?}");
+        let bodies = bodies(&log, normalise);
+        if ready(&r.json(), &bodies) {
+            Some(bodies)
+        } else {
+            last = Some(r);
+            None
+        }
+    })
+    .unwrap_or_else(|| panic!("{scenario} never showed; the last doctor run: {last:#?}"));
     let path = repo_root().join(format!("tests/fixtures/api/{scenario}.json"));
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, serde_json::to_string_pretty(&bodies).unwrap() + "\n").unwrap();
-    drop(worker);
-    let _ = std::process::Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-u", "guest:guest", "-X", "DELETE"])
-        .arg(format!("{API}/api/vhosts/{vhost}"))
-        .status();
+}
+
+fn bodies(log: &Log, normalise: &dyn Fn(&str) -> String) -> Bodies {
+    log.lock()
+        .unwrap()
+        .iter()
+        .map(|(path, a)| {
+            let text = normalise(&a.body);
+            let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+            // Answers other than 200 keep their status, so the replay gives it back.
+            let value = if a.status == 200 {
+                body
+            } else {
+                json!({"__status": a.status, "body": body})
+            };
+            (normalise(path), value)
+        })
+        .collect()
 }

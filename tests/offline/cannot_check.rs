@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::formats::check::{promtool_check, valid_json};
-use crate::replay::{Replay, Run, celtool, run_within};
+use crate::replay::{Replay, Run, celtool, connections_reads, queues_reads, run_within};
 
 /// Every run here ends at once (a refused connection, a refused file); a hang is a failure.
 const BOUND: Duration = Duration::from_secs(120);
@@ -307,16 +307,12 @@ fn run_metric_names(text: &str) -> Vec<&str> {
 /// a textfile keeps its series whichever way the run went.
 #[test]
 fn listings_carry_the_run_metrics_when_they_succeed_too() {
-    let r = Replay::start("celery");
+    let v = "celtool-fixture";
+    let reads = [queues_reads(v), connections_reads(v)].concat();
+    let r = Replay::start("celery").expect_only(reads);
     for command in ["queues", "connections"] {
         let start = epoch();
-        let ok = r.celtool(&[
-            command,
-            "--vhost",
-            "celtool-fixture",
-            "--format",
-            "prometheus",
-        ]);
+        let ok = r.celtool(&[command, "--vhost", v, "--format", "prometheus"]);
         let during = (start, epoch());
         assert_eq!(ok.code, 0, "{ok:#?}");
         promtool_check(command, &ok.stdout);

@@ -48,7 +48,15 @@ fn written_metrics() -> BTreeSet<String> {
     let clean = Replay::start("clean");
     texts.push(
         clean
-            .celtool(&["doctor", "--only", "broker", "--format", "prometheus"])
+            .celtool(&[
+                "doctor",
+                "--only",
+                "broker",
+                "--vhost",
+                "celtool-fixture-clean",
+                "--format",
+                "prometheus",
+            ])
             .stdout,
     );
     for tree in ["kernel4", "kernel6"] {

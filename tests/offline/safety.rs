@@ -66,7 +66,7 @@ fn a_password_file_others_can_read_draws_one_warning() {
 
 #[test]
 fn an_empty_password_file_is_an_error_naming_it() {
-    let r = Replay::start("clean");
+    let r = Replay::start("clean").expect_nothing();
     let dir = tempfile::tempdir().unwrap();
     let (cfg, pw) = config(dir.path(), "\nrotated 2026-01\n", 0o600);
     let out = run(celtool().env("CELTOOL_CONFIG", &cfg).args([
