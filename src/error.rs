@@ -16,6 +16,8 @@ pub enum Error {
     Journal(#[from] crate::fix::journal::JournalError),
     #[error(transparent)]
     Workers(#[from] crate::workers::WorkerError),
+    #[error(transparent)]
+    Gather(#[from] crate::gather::GatherError),
     /// Bad arguments that clap cannot catch (an invalid regex, an unknown finding ID).
     #[error("{0}")]
     Usage(String),

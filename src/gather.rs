@@ -11,18 +11,46 @@
 //!   hot-spot walk for the filesystems the inode check will name, and the files and limits the
 //!   host fix planners compare against.
 //! - the Celery workers themselves, over AMQP (remote control: ping, stats, ...): another
-//!   optional part of [`Snapshot`], filled here beside the broker read, concurrently, from the
-//!   same endpoint settings.
+//!   optional part of [`Snapshot`], asked once the broker's part is read: the broker says
+//!   which vhosts hold Celery workers (their mailboxes) and whether an alarm forbids
+//!   publishing the question.
 //!
 //! Broker and host are read at the same time: the broker's requests (or Redis commands and its
 //! two-sample interval) are awaited on the async runtime while the host is read on the
-//! blocking pool.
+//! blocking pool. The runtime is gather's: every other layer that waits on the network (the
+//! listings, the fixes and their verification) runs on the same one, through [`runtime`].
 
 use crate::host::{self, HostSnapshot};
 use crate::rabbitmq::client::{ApiError, Client};
 use crate::rabbitmq::read as rabbit;
 use crate::redis::{RedisError, RedisSnapshot};
 use crate::settings::{RedisSettings, Thresholds};
+
+/// What keeps gather from reading at all; a source that fails is a gap in the snapshot, never
+/// this.
+#[derive(Debug, thiserror::Error)]
+pub enum GatherError {
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(String),
+    #[error("reading this host failed unexpectedly: {0}")]
+    Host(String),
+}
+
+/// The process's one async runtime, single-threaded: the work is waiting on the broker, and
+/// decoding runs on the blocking pool, so both cores are still used. One runtime for the whole
+/// process matters: pooled HTTP connections belong to the runtime that opened them.
+pub fn runtime() -> Result<&'static tokio::runtime::Runtime, GatherError> {
+    static RT: std::sync::OnceLock<Result<tokio::runtime::Runtime, String>> =
+        std::sync::OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    })
+    .as_ref()
+    .map_err(|e| GatherError::Runtime(e.clone()))
+}
 
 /// Asking the Celery workers themselves over AMQP, in the vhosts where the broker shows Celery.
 #[derive(Debug, Clone)]
@@ -113,8 +141,8 @@ pub fn gather(
     roots: &host::Roots,
     thresholds: &Thresholds,
     need: &Need,
-) -> Result<Snapshot, crate::error::Error> {
-    let rt = crate::commands::runtime()?;
+) -> Result<Snapshot, GatherError> {
+    let rt = runtime()?;
     let host_job = need.host.clone().map(|opts| {
         let roots = roots.clone();
         let thresholds = thresholds.clone();
@@ -155,9 +183,10 @@ pub fn gather(
         _ => None,
     };
     let host = match host_job {
-        Some(job) => Some(rt.block_on(job).map_err(|e| {
-            crate::error::Error::Io(format!("reading this host failed unexpectedly: {e}"))
-        })?),
+        Some(job) => Some(
+            rt.block_on(job)
+                .map_err(|e| GatherError::Host(e.to_string()))?,
+        ),
         None => None,
     };
     Ok(Snapshot {

@@ -38,7 +38,7 @@ pub fn host_checks(snap: &HostSnapshot, t: &Thresholds) -> Vec<Finding> {
     if let Reading::Present(s) = &snap.sockstat {
         time_wait(s, snap.conntrack.present(), t, &mut out);
     }
-    out.extend(crate::host::nic::check(&snap.nic, t));
+    out.extend(super::nic::check(&snap.nic, t));
     for f in &mut out {
         f.host = Some(snap.hostname.clone());
     }

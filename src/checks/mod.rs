@@ -11,6 +11,7 @@
 
 pub mod celery;
 pub mod host;
+pub mod nic;
 mod rabbitmq;
 pub mod redis;
 pub mod worker_conf;

@@ -4,7 +4,7 @@
 //! The work is done by [`observe`] from plain inputs, so a caller with its own settings (doctor)
 //! can reuse it; `fleet` and `ping` only resolve those inputs from the globals.
 
-use super::{emit_listing, runtime};
+use super::emit_listing;
 use crate::cli::{FleetArgs, PingArgs};
 use crate::error::{Error, Outcome};
 use crate::output::Printer;
@@ -121,7 +121,7 @@ fn warn_errors(p: &Printer, fleet: &FleetSnapshot, api_error: &Option<Error>) ->
 pub fn fleet(s: &Settings, p: &Printer, args: &FleetArgs) -> Result<Outcome, Error> {
     let inputs = inputs(s)?;
     let opts = ProbeOptions::full(args.amqp.reply_timeout);
-    let (_, fleet, api_error) = runtime()?.block_on(observe(&inputs, &opts))?;
+    let (_, fleet, api_error) = crate::gather::runtime()?.block_on(observe(&inputs, &opts))?;
     let failed = warn_errors(p, &fleet, &api_error);
     let rows = fleet::rows(&fleet);
     emit_listing(
@@ -147,7 +147,7 @@ pub fn ping(s: &Settings, p: &Printer, args: &PingArgs) -> Result<Outcome, Error
         None => Target::All,
     };
     let opts = ProbeOptions::ping(args.amqp.reply_timeout, target);
-    let (_, fleet, api_error) = runtime()?.block_on(observe(&inputs, &opts))?;
+    let (_, fleet, api_error) = crate::gather::runtime()?.block_on(observe(&inputs, &opts))?;
     let failed = warn_errors(p, &fleet, &api_error);
     let expect = args.expect.or(inputs.expect.count);
     let result = ping_result(&fleet, expect, args.matcher.as_deref());

@@ -36,7 +36,11 @@ pub fn complete_snapshot(
 ) -> Result<(Client, Snapshot), Error> {
     let client = client(s)?;
     let waiting = waiting(p, &client);
-    let mut snap = runtime()?.block_on(crate::rabbitmq::read::gather(&client, s.vhost(), need))?;
+    let mut snap = crate::gather::runtime()?.block_on(crate::rabbitmq::read::gather(
+        &client,
+        s.vhost(),
+        need,
+    ))?;
     drop(waiting);
     client.budget().lift_deadline();
     if !snap.gaps.is_empty() {
@@ -78,22 +82,6 @@ pub fn flag_regex(flag: &str, pattern: Option<&str>) -> Result<Option<regex::Reg
             })
         })
         .transpose()
-}
-
-/// The process's one async runtime, single-threaded: the work is waiting on the broker, and
-/// decoding runs on the blocking pool, so both cores are still used. One runtime for the whole
-/// process matters: pooled HTTP connections belong to the runtime that opened them.
-pub fn runtime() -> Result<&'static tokio::runtime::Runtime, Error> {
-    static RT: std::sync::OnceLock<Result<tokio::runtime::Runtime, String>> =
-        std::sync::OnceLock::new();
-    RT.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())
-    })
-    .as_ref()
-    .map_err(|e| Error::Io(format!("cannot start the async runtime: {e}")))
 }
 
 /// Print a listing in the chosen format: a table, a JSON document, or Prometheus gauges;

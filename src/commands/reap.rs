@@ -43,7 +43,7 @@ fn hung_nodes(s: &Settings, p: &Printer, args: &ReapArgs) -> Result<Vec<String>,
     let inputs = super::fleet::inputs(s)?;
     let opts = ProbeOptions::ping(args.amqp.reply_timeout, Target::All);
     let (_, fleet, api_error) =
-        super::runtime()?.block_on(super::fleet::observe(&inputs, &opts))?;
+        crate::gather::runtime()?.block_on(super::fleet::observe(&inputs, &opts))?;
     if let Some(e) = api_error {
         return Err(e);
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{emit_listing, flag_regex, runtime};
+use super::{emit_listing, flag_regex};
 use crate::catalog;
 use crate::celery_model::{Fleet, Kind};
 use crate::cli::{ConnectionsArgs, DoctorArgs, Part, QueuesArgs};
@@ -194,7 +194,7 @@ fn read_listing(st: &Settings) -> Result<RedisSnapshot, Error> {
     let mut opts = s.gather.clone();
     // Listings need no rates: a short interval keeps them quick.
     opts.interval = opts.interval.min(Duration::from_millis(500));
-    let snap = runtime()?
+    let snap = crate::gather::runtime()?
         .block_on(redis::read(
             &s.target,
             s.password.as_ref(),

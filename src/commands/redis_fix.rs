@@ -1,7 +1,6 @@
 //! The Redis fixes through the one plan / apply / journal / undo flow: offered by
 //! `doctor --fix --url redis://...`, undone by `celtool undo RUN --url redis://...`.
 
-use super::runtime;
 use crate::cli::ApplyArgs;
 use crate::error::Error;
 use crate::fix::journal::Entry;
@@ -14,7 +13,7 @@ use crate::report::{Report, Severity};
 use crate::settings::{RedisSettings, Settings};
 
 fn connect(s: &RedisSettings) -> Result<RedisClient, Error> {
-    let client = runtime()?
+    let client = crate::gather::runtime()?
         .block_on(RedisClient::connect(
             &s.target,
             s.password.as_ref(),
@@ -100,7 +99,7 @@ pub fn undo(
         fix: "undo",
         ..Plan::default()
     };
-    let rt = runtime()?;
+    let rt = crate::gather::runtime()?;
     for e in of_run {
         let Change::Redis(c) = &e.change else {
             plan.notes.push(format!(

@@ -149,7 +149,7 @@ impl Applier<'_> {
         run: &str,
         undo_of: Option<&str>,
     ) -> Result<(), Error> {
-        let rt = crate::commands::runtime()?;
+        let rt = crate::gather::runtime()?;
         for (seq, change) in plan.changes.iter().enumerate() {
             if let Err(e) = rt.block_on(change.apply(self.client)) {
                 let undo = if seq > 0 {

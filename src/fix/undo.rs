@@ -84,7 +84,7 @@ pub fn plan(entries: &[Entry], run: &str, client: &Client) -> Result<Plan, Error
         fix: "undo",
         ..Plan::default()
     };
-    let rt = crate::commands::runtime()?;
+    let rt = crate::gather::runtime()?;
     for e in of_run {
         if let Some(broker) = &e.broker
             && broker != client.base().as_str()

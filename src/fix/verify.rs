@@ -52,7 +52,7 @@ pub fn event_queues(
     plan: &Plan,
     opts: &event_queues::Options,
 ) -> Result<(), Error> {
-    let rt = crate::commands::runtime()?;
+    let rt = crate::gather::runtime()?;
     for change in &plan.changes {
         let Change::PutPolicy { vhost, .. } = change else {
             continue;

@@ -1,7 +1,7 @@
 //! The host half's readers: what celtool reads from /proc, /sys and /etc about one machine
 //! (conntrack, mounts, processes, file handles, sockets, the inode hot spots of a filesystem,
 //! the files a host fix would replace) as plain data. The checks on it are in
-//! `crate::checks::host`; this module only reads.
+//! the host checks under checks/; this module only reads.
 //!
 //! Everything is read under [`Roots`], so tests point it at fixture trees. Reading is I/O and
 //! never fails as a whole: each part is a [`Reading`] that says whether it was there, absent (a
@@ -166,7 +166,7 @@ pub struct HostSnapshot {
     /// Seconds since boot, to turn a process's start_ticks into an age.
     pub uptime_secs: Option<f64>,
     /// The directories holding the most entries on filesystems short of inodes (filled by the
-    /// gather step for the mounts the inode check names; see `crate::gather`).
+    /// gather step for the mounts the inode check names).
     pub inode_hot_spots: Vec<HotSpot>,
     /// What `fix conntrack` plans from, when [`GatherOptions::fix_inputs`] asked for it.
     pub conntrack_fix: Option<ConntrackFixInputs>,

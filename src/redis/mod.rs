@@ -16,7 +16,7 @@ pub use read::{Options, gather};
 pub use snapshot::RedisSnapshot;
 
 /// Connect and read one snapshot: the Redis part of a run's one I/O step
-/// (`crate::gather`), and of the listings. Only connecting can fail; the rest becomes gaps.
+/// (the gather step), and of the listings. Only connecting can fail; the rest becomes gaps.
 /// Every command waits at most `timeout`, and the whole read ends at `deadline` (when it
 /// ends, and its length for the message).
 pub async fn read(
