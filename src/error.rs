@@ -15,6 +15,8 @@ pub enum Error {
     #[error(transparent)]
     Journal(#[from] crate::fix::journal::JournalError),
     #[error(transparent)]
+    Fix(#[from] crate::fix::FixError),
+    #[error(transparent)]
     Workers(#[from] crate::workers::WorkerError),
     #[error(transparent)]
     Gather(#[from] crate::gather::GatherError),

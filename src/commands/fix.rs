@@ -6,9 +6,7 @@ use std::time::Duration;
 use super::{complete_snapshot, host_snapshot};
 use crate::cli::{FixArgs, FixCommand};
 use crate::error::{Error, Outcome};
-use crate::fix::{
-    Applier, Status, event_queues, host, lock_journal, outcome, stale_queues, verify,
-};
+use crate::fix::{Applier, Status, event_queues, host, lock_journal, stale_queues, verify};
 use crate::host::GatherOptions;
 use crate::output::Printer;
 use crate::rabbitmq::read::Need;
@@ -44,7 +42,7 @@ pub fn run(s: &Settings, p: &Printer, args: &FixArgs) -> Result<Outcome, Error> 
             if status == Status::Applied {
                 verify::event_queues(&client, &plan, &opts)?;
             }
-            Ok(outcome(status))
+            Ok(super::fix_outcome(status))
         }
         FixCommand::Conntrack(a) => {
             let etc = a.etc_root.clone().unwrap_or_else(|| s.etc().to_path_buf());
@@ -67,7 +65,7 @@ pub fn run(s: &Settings, p: &Printer, args: &FixArgs) -> Result<Outcome, Error> 
                 args: &a.apply,
                 client: None,
             };
-            Ok(outcome(applier.execute(&plan)?))
+            Ok(super::fix_outcome(applier.execute(&plan)?))
         }
         FixCommand::StaleEventQueues(a) => {
             let opts = stale_queues::Options {
@@ -86,7 +84,7 @@ pub fn run(s: &Settings, p: &Printer, args: &FixArgs) -> Result<Outcome, Error> 
                 args: &a.apply,
                 client: Some(&client),
             };
-            Ok(outcome(applier.execute(&plan)?))
+            Ok(super::fix_outcome(applier.execute(&plan)?))
         }
     }
 }

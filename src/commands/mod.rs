@@ -123,3 +123,15 @@ pub fn client(s: &Settings) -> Result<crate::rabbitmq::client::Client, Error> {
         s.rabbitmq()?.endpoint.clone(),
     )?)
 }
+
+/// The exit of a fix: 0 applied, nothing to do or dry run; 1 when the plan was only shown;
+/// 3 when the fix refused (a conflict, a read-only tunable).
+pub fn fix_outcome(status: crate::fix::Status) -> crate::error::Outcome {
+    use crate::error::Outcome;
+    use crate::fix::Status;
+    match status {
+        Status::NotApplied => Outcome::Checked(crate::report::Severity::Warn),
+        Status::Refused => Outcome::Checked(crate::report::Severity::Unknown),
+        Status::NothingToDo | Status::DryRun | Status::Applied => Outcome::Done,
+    }
+}

@@ -3,7 +3,7 @@
 use super::{flag_regex, host_snapshot};
 use crate::cli::ReapArgs;
 use crate::error::{Error, Outcome};
-use crate::fix::{Applier, host, lock_journal, outcome};
+use crate::fix::{Applier, host, lock_journal};
 use crate::host::{GatherOptions, Reading};
 use crate::output::Printer;
 use crate::settings::Settings;
@@ -34,7 +34,7 @@ pub fn run(s: &Settings, p: &Printer, args: &ReapArgs) -> Result<Outcome, Error>
         args: &args.apply,
         client: None,
     };
-    Ok(outcome(applier.execute(&plan)?))
+    Ok(super::fix_outcome(applier.execute(&plan)?))
 }
 
 /// The workers that answer no ping (asked twice) while their mailbox has a consumer.

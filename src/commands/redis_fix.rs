@@ -3,9 +3,9 @@
 
 use crate::cli::ApplyArgs;
 use crate::error::Error;
+use crate::fix::Applier;
 use crate::fix::journal::Entry;
 use crate::fix::redis as fixes;
-use crate::fix::{Applier, outcome};
 use crate::fix::{Change, Plan};
 use crate::output::Printer;
 use crate::redis::{RedisClient, RedisSnapshot};
@@ -121,5 +121,5 @@ pub fn undo(
         args: apply,
         client: None,
     };
-    Ok(outcome(applier.execute_undo(&plan, run)?))
+    Ok(super::fix_outcome(applier.execute_undo(&plan, run)?))
 }

@@ -3,7 +3,7 @@
 use crate::cli::UndoArgs;
 use crate::error::{Error, Outcome};
 use crate::fix::journal::{self, Journal};
-use crate::fix::{Applier, lock_journal, outcome, undo};
+use crate::fix::{Applier, lock_journal, undo};
 use crate::output::Printer;
 use crate::settings::Settings;
 
@@ -34,5 +34,5 @@ pub fn run(s: &Settings, p: &Printer, args: &UndoArgs) -> Result<Outcome, Error>
         args: &args.apply,
         client: Some(&client),
     };
-    Ok(outcome(applier.execute_undo(&plan, &run)?))
+    Ok(super::fix_outcome(applier.execute_undo(&plan, &run)?))
 }

@@ -1,15 +1,13 @@
 //! The apply flow every fix, `undo` and `doctor --fix` share: show the plan, get consent (or
-//! --yes), make each change, journal it. Prompts and messages go through the printer.
+//! --yes), make each change, journal it. Prompts and messages go through a [`Console`], which
+//! the rendering layer's printer is.
 
 use serde::Serialize;
 
 use super::journal::{self, Entry, Journal};
-use super::{Change, Plan};
+use super::{Change, FixError, Plan};
 use crate::cli::ApplyArgs;
-use crate::error::{Error, Outcome};
-use crate::output::{Format, Printer};
 use crate::rabbitmq::client::Client;
-use crate::report::Severity;
 
 /// What happened to a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,21 +29,23 @@ struct JsonResult<'a> {
     run: Option<&'a str>,
 }
 
-/// Exit codes of a fix: 0 applied, nothing to do or dry run; 1 when the plan was only shown;
-/// 3 when the fix refused (a conflict, a read-only tunable).
-pub fn outcome(status: Status) -> Outcome {
-    match status {
-        Status::NotApplied => Outcome::Checked(Severity::Warn),
-        Status::Refused => Outcome::Checked(Severity::Unknown),
-        Status::NothingToDo | Status::DryRun | Status::Applied => Outcome::Done,
-    }
+/// Where a fix talks to the operator: the plan and its progress as text, the one question, and
+/// the result as a JSON document when JSON was asked for. The printer is one.
+pub trait Console {
+    fn say(&self, text: &str) -> Result<(), FixError>;
+    /// A question can be asked (stdin and stderr are a terminal).
+    fn interactive(&self) -> bool;
+    fn confirm(&self, question: &str) -> Result<bool, FixError>;
+    /// JSON was asked for: the result goes out as one document, through [`Console::document`].
+    fn wants_json(&self) -> bool;
+    fn document(&self, doc: &serde_json::Value) -> Result<(), FixError>;
 }
 
 /// Fixes and undo never overlap, and never start on a journal they could not append to: lock
 /// and check the journal before reading the state a plan is made from (not for a dry run,
 /// which writes nothing). The lock is re-entrant within the process, so the apply step's own
 /// lock is harmless.
-pub fn lock_journal(args: &ApplyArgs) -> Result<Option<journal::JournalLock>, Error> {
+pub fn lock_journal(args: &ApplyArgs) -> Result<Option<journal::JournalLock>, FixError> {
     if args.dry_run {
         return Ok(None);
     }
@@ -57,30 +57,32 @@ pub fn lock_journal(args: &ApplyArgs) -> Result<Option<journal::JournalLock>, Er
 
 /// How a plan is applied: where to print, the consent flags, the broker for broker changes.
 pub struct Applier<'a> {
-    pub printer: &'a Printer,
+    pub printer: &'a dyn Console,
     pub args: &'a ApplyArgs,
     pub client: Option<&'a Client>,
 }
 
 impl Applier<'_> {
     /// Show the plan, get consent, apply and journal each change.
-    pub fn execute(&self, plan: &Plan) -> Result<Status, Error> {
+    pub fn execute(&self, plan: &Plan) -> Result<Status, FixError> {
         self.execute_as(plan, None)
     }
 
     /// The same for an undo run, journaled as the undo of `run`.
-    pub fn execute_undo(&self, plan: &Plan, run: &str) -> Result<Status, Error> {
+    pub fn execute_undo(&self, plan: &Plan, run: &str) -> Result<Status, FixError> {
         self.execute_as(plan, Some(run))
     }
 
-    fn finish(&self, plan: &Plan, status: Status, run: Option<&str>) -> Result<Status, Error> {
-        if self.printer.style.format == Format::Json {
-            self.printer.json(&JsonResult { plan, status, run })?;
+    fn finish(&self, plan: &Plan, status: Status, run: Option<&str>) -> Result<Status, FixError> {
+        if self.printer.wants_json() {
+            let doc = serde_json::to_value(JsonResult { plan, status, run })
+                .map_err(|e| FixError::Failed(format!("cannot serialise the result: {e}")))?;
+            self.printer.document(&doc)?;
         }
         Ok(status)
     }
 
-    fn execute_as(&self, plan: &Plan, undo_of: Option<&str>) -> Result<Status, Error> {
+    fn execute_as(&self, plan: &Plan, undo_of: Option<&str>) -> Result<Status, FixError> {
         let say = |text: &str| self.printer.say(text);
         say(&plan.render())?;
         if plan.changes.is_empty() {
@@ -124,7 +126,7 @@ impl Applier<'_> {
     }
 
     /// None when the plan may be applied; else the line that says why it is not.
-    fn consent(&self, plan: &Plan) -> Result<Option<&'static str>, Error> {
+    fn consent(&self, plan: &Plan) -> Result<Option<&'static str>, FixError> {
         if self.args.yes {
             return Ok(None);
         }
@@ -148,7 +150,7 @@ impl Applier<'_> {
         journal: &Journal,
         run: &str,
         undo_of: Option<&str>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), FixError> {
         let rt = crate::gather::runtime()?;
         for (seq, change) in plan.changes.iter().enumerate() {
             if let Err(e) = rt.block_on(change.apply(self.client)) {
@@ -157,7 +159,7 @@ impl Applier<'_> {
                 } else {
                     String::new()
                 };
-                return Err(Error::Io(format!(
+                return Err(FixError::Failed(format!(
                     "{e}; {seq} of {} change(s) were applied before this one (run {run}{undo})",
                     plan.changes.len(),
                 )));
@@ -176,7 +178,7 @@ impl Applier<'_> {
                 line: 0,
             })
             .map_err(|e| {
-                Error::Io(format!(
+                FixError::Failed(format!(
                     "{e}; change {} ({}) WAS applied but is not journaled, so undo cannot restore it; no further change was made",
                     seq + 1,
                     crate::text::sanitize(&change.describe())

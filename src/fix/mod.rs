@@ -14,7 +14,25 @@ pub mod stale_queues;
 pub mod undo;
 pub mod verify;
 
-pub use apply::{Applier, Status, lock_journal, outcome};
+pub use apply::{Applier, Console, Status, lock_journal};
+
+/// Why a fix, an undo or a verification could not do its job. The fix layer's own error:
+/// wrapped into the run's error only at the top.
+#[derive(Debug, thiserror::Error)]
+pub enum FixError {
+    #[error(transparent)]
+    Journal(#[from] journal::JournalError),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Gather(#[from] crate::gather::GatherError),
+    /// What was asked cannot be done (nothing to undo, a run already undone): the message says
+    /// what to do instead.
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    Failed(String),
+}
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -3,28 +3,34 @@
 
 use std::path::Path;
 
+use super::FixError;
 use super::journal::Entry;
 use super::{Change, Plan, PolicySpec};
-use crate::error::Error;
 use crate::rabbitmq::client::{ApiError, Client};
 use crate::rabbitmq::records::Policy;
 
 /// The run to undo: the one named, or the last one not undone yet.
-pub fn choose_run(entries: &[Entry], asked: Option<&str>, journal: &str) -> Result<String, Error> {
+pub fn choose_run(
+    entries: &[Entry],
+    asked: Option<&str>,
+    journal: &str,
+) -> Result<String, FixError> {
     let run = match asked {
         Some(r) => r.to_string(),
         None => super::journal::undoable_runs(entries)
             .pop()
-            .ok_or_else(|| Error::Usage(format!("nothing to undo in the journal {journal}")))?,
+            .ok_or_else(|| {
+                FixError::Refused(format!("nothing to undo in the journal {journal}"))
+            })?,
     };
     if entries
         .iter()
         .any(|e| e.undo_of.as_deref() == Some(run.as_str()))
     {
-        return Err(Error::Usage(format!("run {run} was already undone")));
+        return Err(FixError::Refused(format!("run {run} was already undone")));
     }
     if !entries.iter().any(|e| e.run == run) {
-        return Err(Error::Usage(format!(
+        return Err(FixError::Refused(format!(
             "run {run} is not in the journal {journal}"
         )));
     }
@@ -50,7 +56,7 @@ pub fn refuse_unknown_paths(
     roots: &crate::host::Roots,
     etc: &Path,
     journal: &str,
-) -> Result<(), Error> {
+) -> Result<(), FixError> {
     for e in of_run {
         let path = match &e.change {
             Change::WriteKernel { path, .. }
@@ -65,7 +71,7 @@ pub fn refuse_unknown_paths(
             } else {
                 format!("fix '{}' writes only {}", e.fix, allowed.join(", "))
             };
-            return Err(Error::Usage(format!(
+            return Err(FixError::Refused(format!(
                 "journal {journal}, line {}: refusing to undo: the entry names {}, but {known}; nothing was changed",
                 e.line,
                 crate::text::sanitize(path)
@@ -77,7 +83,7 @@ pub fn refuse_unknown_paths(
 
 /// The inverse of each change of `run`, last first, after checking that each still shows the
 /// state celtool left.
-pub fn plan(entries: &[Entry], run: &str, client: &Client) -> Result<Plan, Error> {
+pub fn plan(entries: &[Entry], run: &str, client: &Client) -> Result<Plan, FixError> {
     let mut of_run: Vec<&Entry> = entries.iter().filter(|e| e.run == run).collect();
     of_run.sort_by_key(|e| std::cmp::Reverse(e.seq));
     let mut plan = Plan {
@@ -89,7 +95,7 @@ pub fn plan(entries: &[Entry], run: &str, client: &Client) -> Result<Plan, Error
         if let Some(broker) = &e.broker
             && broker != client.base().as_str()
         {
-            return Err(Error::Usage(format!(
+            return Err(FixError::Refused(format!(
                 "run {run} changed the broker at {broker}; run undo with --url {broker} (and its credentials)"
             )));
         }
@@ -99,7 +105,7 @@ pub fn plan(entries: &[Entry], run: &str, client: &Client) -> Result<Plan, Error
             continue;
         };
         if let Some(why) = rt.block_on(drifted(client, &e.change))? {
-            return Err(Error::Usage(format!(
+            return Err(FixError::Refused(format!(
                 "cannot undo run {run}: {why}; it was changed after celtool applied it, so restoring the old state would lose that change"
             )));
         }
@@ -110,7 +116,7 @@ pub fn plan(entries: &[Entry], run: &str, client: &Client) -> Result<Plan, Error
 }
 
 /// Why the broker or this host no longer shows the state a change left, or None when it does.
-async fn drifted(client: &Client, change: &Change) -> Result<Option<String>, Error> {
+async fn drifted(client: &Client, change: &Change) -> Result<Option<String>, FixError> {
     let read = |path: &str| std::fs::read_to_string(path).ok();
     let (vhost, name, expected) = match change {
         Change::PutPolicy {

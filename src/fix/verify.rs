@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
+use super::FixError;
 use super::{Change, Plan, event_queues};
-use crate::error::Error;
 use crate::rabbitmq::client::Client;
 
 /// The first pause between two looks; it doubles up to [`MAX_PAUSE`].
@@ -28,8 +28,8 @@ pub fn settle_wait(client: &Client) -> Duration {
 pub fn until<T>(
     started: Instant,
     wait: impl Fn() -> Duration,
-    mut look: impl FnMut() -> Result<Option<T>, Error>,
-) -> Result<Option<T>, Error> {
+    mut look: impl FnMut() -> Result<Option<T>, FixError>,
+) -> Result<Option<T>, FixError> {
     let mut pause = FIRST_PAUSE;
     loop {
         if let Some(v) = look()? {
@@ -51,7 +51,7 @@ pub fn event_queues(
     client: &Client,
     plan: &Plan,
     opts: &event_queues::Options,
-) -> Result<(), Error> {
+) -> Result<(), FixError> {
     let rt = crate::gather::runtime()?;
     for change in &plan.changes {
         let Change::PutPolicy { vhost, .. } = change else {
@@ -77,7 +77,7 @@ pub fn event_queues(
             },
         )?;
         if settled.is_none() {
-            return Err(Error::Io(format!(
+            return Err(FixError::Failed(format!(
                 "the policy was applied, but {} event queue(s) in vhost {vhost} (e.g. {}) still do not show it after {} s (the wait is 6 x --timeout plus 2 s per 1 000 queues); check `rabbitmqctl list_queues -p {vhost} name policy`, or raise --timeout",
                 left.len(),
                 crate::text::sanitize(left.first().map(String::as_str).unwrap_or("?")),
@@ -134,10 +134,10 @@ mod tests {
         assert!(took < Duration::from_millis(1900), "{took:?}");
         assert_eq!(looks.get(), 4);
         // An error ends the wait at once.
-        let r: Result<Option<()>, Error> = until(
+        let r: Result<Option<()>, FixError> = until(
             Instant::now(),
             || Duration::from_secs(30),
-            || Err(Error::Io("gone".into())),
+            || Err(FixError::Failed("gone".into())),
         );
         assert!(r.is_err());
     }

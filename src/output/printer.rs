@@ -223,6 +223,30 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
         .map_err(|e| Error::Io(format!("cannot serialise the output as JSON: {e}")))
 }
 
+/// The printer is where a fix talks to the operator.
+impl crate::fix::Console for Printer {
+    fn say(&self, text: &str) -> Result<(), crate::fix::FixError> {
+        Printer::say(self, text).map_err(|e| crate::fix::FixError::Failed(e.to_string()))
+    }
+
+    fn interactive(&self) -> bool {
+        Printer::interactive(self)
+    }
+
+    fn confirm(&self, question: &str) -> Result<bool, crate::fix::FixError> {
+        Printer::confirm(self, question).map_err(|e| crate::fix::FixError::Failed(e.to_string()))
+    }
+
+    fn wants_json(&self) -> bool {
+        self.style.format == super::Format::Json
+    }
+
+    fn document(&self, doc: &serde_json::Value) -> Result<(), crate::fix::FixError> {
+        self.json(doc)
+            .map_err(|e| crate::fix::FixError::Failed(e.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
