@@ -10,6 +10,7 @@ mod cli_help;
 mod contrib;
 mod formats;
 mod generated;
+mod layers;
 mod lint;
 mod replay;
 mod safety;
