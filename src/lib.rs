@@ -82,10 +82,7 @@ pub fn main() -> ExitCode {
         outcome = Outcome::Failed(e);
     }
     if let Outcome::Failed(e) = &outcome {
-        eprintln!("celtool: error: {e}");
-        if let Some(hint) = e.hint() {
-            eprintln!("hint: {hint}");
-        }
+        printer.error(&e.to_string(), e.hint());
     }
     ExitCode::from(exit_code(&outcome))
 }

@@ -12,20 +12,24 @@ pub fn report(e: clap::Error) -> u8 {
     let rendered = e.render().to_string();
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let style = Style::detect(Format::Table, ColorChoice::Never, false);
-            let _ = Printer::new(style).out(&rendered);
+            let _ = printer().out(&rendered);
             0
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            eprint!("{rendered}");
+            printer().usage(&rendered);
             3
         }
         _ => {
             let argv: Vec<String> = std::env::args().collect();
-            eprintln!("{}", one_line(&rendered, &argv));
+            printer().usage(&format!("{}\n", one_line(&rendered, &argv)));
             3
         }
     }
+}
+
+/// The printer before the command line is read: plain text, no colour.
+fn printer() -> Printer {
+    Printer::new(Style::detect(Format::Table, ColorChoice::Never, false))
 }
 
 /// `celtool: error: the following required arguments were not provided: <PATH>...,

@@ -112,6 +112,22 @@ impl Printer {
         let _ = writeln!(io::stderr().lock(), "celtool: warning: {text}");
     }
 
+    /// The run's one error, once, at the top: `celtool: error: ...`, then the hint where the
+    /// cause is known.
+    pub fn error(&self, message: &str, hint: Option<&str>) {
+        let mut err = io::stderr().lock();
+        let _ = writeln!(err, "celtool: error: {message}");
+        if let Some(hint) = hint {
+            let _ = writeln!(err, "hint: {hint}");
+        }
+    }
+
+    /// Text for stderr as it is: a usage error, or the help clap shows for a missing
+    /// subcommand.
+    pub fn usage(&self, text: &str) {
+        let _ = io::stderr().lock().write_all(text.as_bytes());
+    }
+
     /// Whether a question can be asked (stdin and stdout are terminals).
     pub fn interactive(&self) -> bool {
         self.interactive
