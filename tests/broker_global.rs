@@ -283,4 +283,21 @@ fn during_a_memory_alarm_doctor_and_ping_do_not_ask_the_workers_and_keep_their_d
     drop(alarm);
     wait_alarm(&c, false);
     wait_answering(&c, &worker, "after the alarm cleared");
+
+    // Issue 19: without an AMQP URL, the probe takes the AMQP port from the node's listener
+    // (the management API is not on its default port here), not 5672 of the same host: that
+    // is the machine's own broker, which has no such vhost and no such worker.
+    let r = run(celtool().args([
+        "ping",
+        "--url",
+        &c.nodes[0].url(),
+        "--vhost",
+        VHOST,
+        "--format",
+        "json",
+        "--reply-timeout",
+        "5s",
+    ]));
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(r.stdout.contains(NODE), "{r:#?}");
 }
