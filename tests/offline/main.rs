@@ -11,6 +11,7 @@ mod contrib;
 mod formats;
 mod generated;
 mod lint;
+mod probe;
 mod replay;
 mod safety;
 mod scenarios;
