@@ -227,3 +227,35 @@ fn dispatch(s: &Settings, p: &Printer, command: &Command) -> Result<Outcome, err
         Command::Generate(args) => commands::generate::run(args),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn needs_of(args: &[&str]) -> (bool, bool, Option<std::time::Duration>, bool) {
+        let cli = Cli::try_parse_from(args).unwrap();
+        let n = needs(&cli.command);
+        (n.config, n.broker, n.deadline, n.amqp.is_some())
+    }
+
+    /// Liveness must answer during a broker outage and with a broken config file: it resolves
+    /// nothing but the proc root. Readiness reads both, with a deadline under kubelet's timeout.
+    #[test]
+    fn probes_need_what_they_read() {
+        assert_eq!(
+            needs_of(&["celtool", "probe", "liveness", "--node", "w1@%h"]),
+            (false, false, None, false)
+        );
+        assert_eq!(
+            needs_of(&["celtool", "probe", "readiness", "--node", "w1@%h"]),
+            (true, true, Some(settings::PROBE_DEADLINE), true)
+        );
+        let k = kind(
+            &Cli::try_parse_from(["celtool", "probe", "liveness"])
+                .unwrap()
+                .command,
+        );
+        assert!(k.unwrap().refuses(output::Format::Prometheus).is_some());
+    }
+}

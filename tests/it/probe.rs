@@ -4,6 +4,7 @@
 
 use nix::sys::signal::Signal;
 
+use crate::formats::check::valid_json;
 use crate::support::*;
 
 fn liveness(node: &str, extra: &[&str]) -> Run {
@@ -12,9 +13,9 @@ fn liveness(node: &str, extra: &[&str]) -> Run {
         .args(extra))
 }
 
-fn readiness(vhost: &str, node: &str) -> Run {
-    // Replies bounded well inside the 10 s default deadline, second ping round included.
-    run(celtool().args([
+/// Replies bounded well inside the 10 s default deadline, second ping round included.
+fn readiness_args(vhost: &str, node: &str) -> Vec<String> {
+    [
         "probe",
         "readiness",
         "--node",
@@ -23,7 +24,13 @@ fn readiness(vhost: &str, node: &str) -> Run {
         vhost,
         "--reply-timeout",
         "2s",
-    ]))
+    ]
+    .map(str::to_string)
+    .to_vec()
+}
+
+fn readiness(vhost: &str, node: &str) -> Run {
+    run(celtool().args(readiness_args(vhost, node)))
 }
 
 /// Wait until `probe` exits `code`; panic with its last run and the worker's log if it never does.
@@ -62,6 +69,24 @@ fn probes_follow_a_real_worker_through_sigstop_and_sigcont() {
         ready.stdout,
         format!("ok: {node} is ready: answered ping, consuming 1 queue(s) (celery)\n"),
         "{ready:#?}"
+    );
+
+    // The JSON documents, against schemas/probe.json.
+    let mut json = readiness_args(&v.name, &node);
+    json.extend(["--format".to_string(), "json".to_string()]);
+    let r = run(celtool().args(&json));
+    let doc = valid_json("probe", &r.stdout);
+    assert_eq!(
+        (r.code, &doc["verdict"], &doc["queues"]),
+        (0, &"pass".into(), &serde_json::json!(["celery"])),
+        "{r:#?}"
+    );
+    let r = liveness(&node, &["--format", "json"]);
+    let doc = valid_json("probe", &r.stdout);
+    assert_eq!(
+        (r.code, &doc["verdict"], &doc["pid"]),
+        (0, &"pass".into(), &serde_json::json!(w.pid().as_raw())),
+        "{r:#?}"
     );
 
     // Liveness never reads the broker: an unreachable one changes nothing.
