@@ -65,6 +65,11 @@ Examples:
   celtool ping --match 'web*@*' --reply-timeout 3s
   celtool ping --profile prod --format nagios     # a Nagios/Icinga check of the workers";
 
+pub const PROBE: &str = "\
+Examples:
+  celtool probe liveness --node w1@%h             # /proc only, never the broker
+  celtool probe readiness --node w1@%h            # answers ping, its queues consumed";
+
 pub const PROBE_LIVENESS: &str = "\
 Examples:
   celtool probe liveness --node w1@%h             # a livenessProbe: /proc only, no broker
@@ -159,6 +164,7 @@ pub fn examples(command: &str) -> Option<&'static str> {
         "completions" => COMPLETIONS,
         "fleet" => FLEET,
         "ping" => PING,
+        "probe" => PROBE,
         "probe liveness" => PROBE_LIVENESS,
         "probe readiness" => PROBE_READINESS,
         _ => return None,
