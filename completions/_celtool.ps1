@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('prune-tmp', 'prune-tmp', [CompletionResultType]::ParameterValue, 'Delete old temporary files, race-safely; silent on success, made for cron')
             [CompletionResult]::new('fleet', 'fleet', [CompletionResultType]::ParameterValue, 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Kubernetes-style probes of one worker: `liveness` from /proc only (is its process there, running, with its pool), `readiness` over the broker (does it answer ping and consume its queues); exit 0 pass, 2 fail, 3 cannot tell')
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Check Celery configuration files before they ship (CI): settings, worker command lines, deploy files; findings on their lines as a table, JSON or SARIF; exit code by severity')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo')
             [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore what a fix changed, from the journal')
@@ -334,6 +335,86 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'celtool;probe' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag')
+            [CompletionResult]::new('--vhost', '--vhost', [CompletionResultType]::ParameterName, 'Only look at this vhost (the default vhost is "/")')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts. Each Redis command, and each step of asking the workers over AMQP (connect, declare, publish, delete, close), waits at most this long')
+            [CompletionResult]::new('--deadline', '--deadline', [CompletionResultType]::ParameterName, 'Longest the whole run waits for the broker and the workers, like 9s for NRPE''s 10 s: every API request, Redis command and step of asking the workers ends by then, and so does doctor''s second look at this host''s zombies; what has not arrived is reported as unknown (broker.api, workers.unreachable), the rest is judged [default: 50s for ping, 2m for fleet, 5m for the others; 0: none]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system''s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system''s (as redis-cli --cacert)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/celtool/config.toml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read /proc from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--sys-root', '--sys-root', [CompletionResultType]::ParameterName, 'Read /sys from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('liveness', 'liveness', [CompletionResultType]::ParameterValue, 'Is the worker''s main process on this host, neither stopped nor a zombie, with live pool children (prefork)? Reads /proc only: never the broker nor the config file, so a broker outage never fails it. Exit 0 alive, 2 not alive, 3 no such worker')
+            [CompletionResult]::new('readiness', 'readiness', [CompletionResultType]::ParameterValue, 'Does the worker answer ping, and does every queue it consumes (active_queues) show its consumer on the broker? RabbitMQ only. Exit 0 ready, 2 not ready, 3 cannot check. Default --deadline 10s, under a Kubernetes probe''s timeoutSeconds')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'celtool;probe;liveness' {
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'The worker''s node name (`w1@%h`, `w1` and `w1@HOST` alike, expanded as Celery does); without it, the only Celery worker on this host')
+            [CompletionResult]::new('--pool', '--pool', [CompletionResultType]::ParameterName, 'The worker''s pool when its command line does not say (-P/--pool), e.g. worker_pool set in the Celery config: prefork needs live pool children, solo, threads, eventlet and gevent have none [default: the command line''s, else prefork]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag')
+            [CompletionResult]::new('--vhost', '--vhost', [CompletionResultType]::ParameterName, 'Only look at this vhost (the default vhost is "/")')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts. Each Redis command, and each step of asking the workers over AMQP (connect, declare, publish, delete, close), waits at most this long')
+            [CompletionResult]::new('--deadline', '--deadline', [CompletionResultType]::ParameterName, 'Longest the whole run waits for the broker and the workers, like 9s for NRPE''s 10 s: every API request, Redis command and step of asking the workers ends by then, and so does doctor''s second look at this host''s zombies; what has not arrived is reported as unknown (broker.api, workers.unreachable), the rest is judged [default: 50s for ping, 2m for fleet, 5m for the others; 0: none]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system''s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system''s (as redis-cli --cacert)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/celtool/config.toml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read /proc from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--sys-root', '--sys-root', [CompletionResultType]::ParameterName, 'Read /sys from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'celtool;probe;readiness' {
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'The worker''s node name as it answers ping (`w1@host`; `%h` is this host''s name)')
+            [CompletionResult]::new('--amqp-url', '--amqp-url', [CompletionResultType]::ParameterName, 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]')
+            [CompletionResult]::new('--reply-timeout', '--reply-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag')
+            [CompletionResult]::new('--vhost', '--vhost', [CompletionResultType]::ParameterName, 'Only look at this vhost (the default vhost is "/")')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts. Each Redis command, and each step of asking the workers over AMQP (connect, declare, publish, delete, close), waits at most this long')
+            [CompletionResult]::new('--deadline', '--deadline', [CompletionResultType]::ParameterName, 'Longest the whole run waits for the broker and the workers, like 9s for NRPE''s 10 s: every API request, Redis command and step of asking the workers ends by then, and so does doctor''s second look at this host''s zombies; what has not arrived is reported as unknown (broker.api, workers.unreachable), the rest is judged [default: 50s for ping, 2m for fleet, 5m for the others; 0: none]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system''s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system''s (as redis-cli --cacert)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ~/.config/celtool/config.toml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--proc-root', '--proc-root', [CompletionResultType]::ParameterName, 'Read /proc from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('--sys-root', '--sys-root', [CompletionResultType]::ParameterName, 'Read /sys from this directory instead (for tests against fixture trees)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing in table format; the exit code tells the result. Errors still go to stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'celtool;probe;help' {
+            [CompletionResult]::new('liveness', 'liveness', [CompletionResultType]::ParameterValue, 'Is the worker''s main process on this host, neither stopped nor a zombie, with live pool children (prefork)? Reads /proc only: never the broker nor the config file, so a broker outage never fails it. Exit 0 alive, 2 not alive, 3 no such worker')
+            [CompletionResult]::new('readiness', 'readiness', [CompletionResultType]::ParameterValue, 'Does the worker answer ping, and does every queue it consumes (active_queues) show its consumer on the broker? RabbitMQ only. Exit 0 ready, 2 not ready, 3 cannot check. Default --deadline 10s, under a Kubernetes probe''s timeoutSeconds')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'celtool;probe;help;liveness' {
+            break
+        }
+        'celtool;probe;help;readiness' {
+            break
+        }
+        'celtool;probe;help;help' {
+            break
+        }
         'celtool;lint' {
             [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Silence a finding ID, or every ID under a prefix (`lint` skips lint.*); repeatable')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one')
@@ -546,6 +627,7 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             [CompletionResult]::new('prune-tmp', 'prune-tmp', [CompletionResultType]::ParameterValue, 'Delete old temporary files, race-safely; silent on success, made for cron')
             [CompletionResult]::new('fleet', 'fleet', [CompletionResultType]::ParameterValue, 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Kubernetes-style probes of one worker: `liveness` from /proc only (is its process there, running, with its pool), `readiness` over the broker (does it answer ping and consume its queues); exit 0 pass, 2 fail, 3 cannot tell')
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Check Celery configuration files before they ship (CI): settings, worker command lines, deploy files; findings on their lines as a table, JSON or SARIF; exit code by severity')
             [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo')
             [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Restore what a fix changed, from the journal')
@@ -586,6 +668,17 @@ Register-ArgumentCompleter -Native -CommandName 'celtool' -ScriptBlock {
             break
         }
         'celtool;help;ping' {
+            break
+        }
+        'celtool;help;probe' {
+            [CompletionResult]::new('liveness', 'liveness', [CompletionResultType]::ParameterValue, 'Is the worker''s main process on this host, neither stopped nor a zombie, with live pool children (prefork)? Reads /proc only: never the broker nor the config file, so a broker outage never fails it. Exit 0 alive, 2 not alive, 3 no such worker')
+            [CompletionResult]::new('readiness', 'readiness', [CompletionResultType]::ParameterValue, 'Does the worker answer ping, and does every queue it consumes (active_queues) show its consumer on the broker? RabbitMQ only. Exit 0 ready, 2 not ready, 3 cannot check. Default --deadline 10s, under a Kubernetes probe''s timeoutSeconds')
+            break
+        }
+        'celtool;help;probe;liveness' {
+            break
+        }
+        'celtool;help;probe;readiness' {
             break
         }
         'celtool;help;lint' {

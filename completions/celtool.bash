@@ -52,6 +52,9 @@ _celtool() {
             celtool,ping)
                 cmd="celtool__subcmd__ping"
                 ;;
+            celtool,probe)
+                cmd="celtool__subcmd__probe"
+                ;;
             celtool,prune-tmp)
                 cmd="celtool__subcmd__prune__subcmd__tmp"
                 ;;
@@ -124,6 +127,9 @@ _celtool() {
             celtool__subcmd__help,ping)
                 cmd="celtool__subcmd__help__subcmd__ping"
                 ;;
+            celtool__subcmd__help,probe)
+                cmd="celtool__subcmd__help__subcmd__probe"
+                ;;
             celtool__subcmd__help,prune-tmp)
                 cmd="celtool__subcmd__help__subcmd__prune__subcmd__tmp"
                 ;;
@@ -145,8 +151,32 @@ _celtool() {
             celtool__subcmd__help__subcmd__fix,stale-event-queues)
                 cmd="celtool__subcmd__help__subcmd__fix__subcmd__stale__subcmd__event__subcmd__queues"
                 ;;
+            celtool__subcmd__help__subcmd__probe,liveness)
+                cmd="celtool__subcmd__help__subcmd__probe__subcmd__liveness"
+                ;;
+            celtool__subcmd__help__subcmd__probe,readiness)
+                cmd="celtool__subcmd__help__subcmd__probe__subcmd__readiness"
+                ;;
             celtool__subcmd__help__subcmd__workers,reap)
                 cmd="celtool__subcmd__help__subcmd__workers__subcmd__reap"
+                ;;
+            celtool__subcmd__probe,help)
+                cmd="celtool__subcmd__probe__subcmd__help"
+                ;;
+            celtool__subcmd__probe,liveness)
+                cmd="celtool__subcmd__probe__subcmd__liveness"
+                ;;
+            celtool__subcmd__probe,readiness)
+                cmd="celtool__subcmd__probe__subcmd__readiness"
+                ;;
+            celtool__subcmd__probe__subcmd__help,help)
+                cmd="celtool__subcmd__probe__subcmd__help__subcmd__help"
+                ;;
+            celtool__subcmd__probe__subcmd__help,liveness)
+                cmd="celtool__subcmd__probe__subcmd__help__subcmd__liveness"
+                ;;
+            celtool__subcmd__probe__subcmd__help,readiness)
+                cmd="celtool__subcmd__probe__subcmd__help__subcmd__readiness"
                 ;;
             celtool__subcmd__workers,help)
                 cmd="celtool__subcmd__workers__subcmd__help"
@@ -167,7 +197,7 @@ _celtool() {
 
     case "${cmd}" in
         celtool)
-            opts="-q -h -V --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help --version doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help"
+            opts="-q -h -V --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help --version doctor queues connections explain conntrack inodes workers prune-tmp fleet ping probe lint fix undo completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1065,7 +1095,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__help)
-            opts="doctor queues connections explain conntrack inodes workers prune-tmp fleet ping lint fix undo completions generate help"
+            opts="doctor queues connections explain conntrack inodes workers prune-tmp fleet ping probe lint fix undo completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1277,6 +1307,48 @@ _celtool() {
         celtool__subcmd__help__subcmd__ping)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__help__subcmd__probe)
+            opts="liveness readiness"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__help__subcmd__probe__subcmd__liveness)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__help__subcmd__probe__subcmd__readiness)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1506,6 +1578,268 @@ _celtool() {
                     return 0
                     ;;
                 --match)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --amqp-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reply-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vhost)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --proc-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sys-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__probe)
+            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help liveness readiness help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vhost)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --proc-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sys-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__probe__subcmd__help)
+            opts="liveness readiness help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__probe__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__probe__subcmd__help__subcmd__liveness)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__probe__subcmd__help__subcmd__readiness)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__probe__subcmd__liveness)
+            opts="-q -h --node --pool --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pool)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vhost)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios sarif" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --proc-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sys-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        celtool__subcmd__probe__subcmd__readiness)
+            opts="-q -h --node --amqp-url --reply-timeout --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --node)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -46,6 +46,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand prune-tmp 'Delete old temporary files, race-safely; silent on success, made for cron'
             cand fleet 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues'
             cand ping 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check'
+            cand probe 'Kubernetes-style probes of one worker: `liveness` from /proc only (is its process there, running, with its pool), `readiness` over the broker (does it answer ping and consume its queues); exit 0 pass, 2 fail, 3 cannot tell'
             cand lint 'Check Celery configuration files before they ship (CI): settings, worker command lines, deploy files; findings on their lines as a table, JSON or SARIF; exit code by severity'
             cand fix 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
             cand undo 'Restore what a fix changed, from the journal'
@@ -316,6 +317,79 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'celtool;probe'= {
+            cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
+            cand --url 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]'
+            cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'
+            cand --vhost 'Only look at this vhost (the default vhost is "/")'
+            cand --timeout 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts. Each Redis command, and each step of asking the workers over AMQP (connect, declare, publish, delete, close), waits at most this long'
+            cand --deadline 'Longest the whole run waits for the broker and the workers, like 9s for NRPE''s 10 s: every API request, Redis command and step of asking the workers ends by then, and so does doctor''s second look at this host''s zombies; what has not arrived is reported as unknown (broker.api, workers.unreachable), the rest is judged [default: 50s for ping, 2m for fleet, 5m for the others; 0: none]'
+            cand --ca-file 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system''s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system''s (as redis-cli --cacert)'
+            cand --config 'Config file [default: ~/.config/celtool/config.toml]'
+            cand --format 'Output format'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --proc-root 'Read /proc from this directory instead (for tests against fixture trees)'
+            cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
+            cand -q 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand liveness 'Is the worker''s main process on this host, neither stopped nor a zombie, with live pool children (prefork)? Reads /proc only: never the broker nor the config file, so a broker outage never fails it. Exit 0 alive, 2 not alive, 3 no such worker'
+            cand readiness 'Does the worker answer ping, and does every queue it consumes (active_queues) show its consumer on the broker? RabbitMQ only. Exit 0 ready, 2 not ready, 3 cannot check. Default --deadline 10s, under a Kubernetes probe''s timeoutSeconds'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'celtool;probe;liveness'= {
+            cand --node 'The worker''s node name (`w1@%h`, `w1` and `w1@HOST` alike, expanded as Celery does); without it, the only Celery worker on this host'
+            cand --pool 'The worker''s pool when its command line does not say (-P/--pool), e.g. worker_pool set in the Celery config: prefork needs live pool children, solo, threads, eventlet and gevent have none [default: the command line''s, else prefork]'
+            cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
+            cand --url 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]'
+            cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'
+            cand --vhost 'Only look at this vhost (the default vhost is "/")'
+            cand --timeout 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts. Each Redis command, and each step of asking the workers over AMQP (connect, declare, publish, delete, close), waits at most this long'
+            cand --deadline 'Longest the whole run waits for the broker and the workers, like 9s for NRPE''s 10 s: every API request, Redis command and step of asking the workers ends by then, and so does doctor''s second look at this host''s zombies; what has not arrived is reported as unknown (broker.api, workers.unreachable), the rest is judged [default: 50s for ping, 2m for fleet, 5m for the others; 0: none]'
+            cand --ca-file 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system''s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system''s (as redis-cli --cacert)'
+            cand --config 'Config file [default: ~/.config/celtool/config.toml]'
+            cand --format 'Output format'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --proc-root 'Read /proc from this directory instead (for tests against fixture trees)'
+            cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
+            cand -q 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'celtool;probe;readiness'= {
+            cand --node 'The worker''s node name as it answers ping (`w1@host`; `%h` is this host''s name)'
+            cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]'
+            cand --reply-timeout 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer'
+            cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
+            cand --url 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]'
+            cand --user 'Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the profile''s password_file, never from a flag'
+            cand --vhost 'Only look at this vhost (the default vhost is "/")'
+            cand --timeout 'Longest silence of the broker: connecting, and any pause once an answer has started (a stall), like 10s or 1m [default: 10s]. An answer may take 3 times this to start, plus 1 s per 1 000 queues, connections, channels, consumers and exchanges the broker counts. Each Redis command, and each step of asking the workers over AMQP (connect, declare, publish, delete, close), waits at most this long'
+            cand --deadline 'Longest the whole run waits for the broker and the workers, like 9s for NRPE''s 10 s: every API request, Redis command and step of asking the workers ends by then, and so does doctor''s second look at this host''s zombies; what has not arrived is reported as unknown (broker.api, workers.unreachable), the rest is judged [default: 50s for ping, 2m for fleet, 5m for the others; 0: none]'
+            cand --ca-file 'Trust the CA certificates in this PEM file (a private CA, or a self-signed certificate) besides the system''s, for an https --url and the amqps:// connection to the workers; for a rediss:// --url, instead of the system''s (as redis-cli --cacert)'
+            cand --config 'Config file [default: ~/.config/celtool/config.toml]'
+            cand --format 'Output format'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --proc-root 'Read /proc from this directory instead (for tests against fixture trees)'
+            cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
+            cand -q 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand --quiet 'Print nothing in table format; the exit code tells the result. Errors still go to stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'celtool;probe;help'= {
+            cand liveness 'Is the worker''s main process on this host, neither stopped nor a zombie, with live pool children (prefork)? Reads /proc only: never the broker nor the config file, so a broker outage never fails it. Exit 0 alive, 2 not alive, 3 no such worker'
+            cand readiness 'Does the worker answer ping, and does every queue it consumes (active_queues) show its consumer on the broker? RabbitMQ only. Exit 0 ready, 2 not ready, 3 cannot check. Default --deadline 10s, under a Kubernetes probe''s timeoutSeconds'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'celtool;probe;help;liveness'= {
+        }
+        &'celtool;probe;help;readiness'= {
+        }
+        &'celtool;probe;help;help'= {
+        }
         &'celtool;lint'= {
             cand --skip 'Silence a finding ID, or every ID under a prefix (`lint` skips lint.*); repeatable'
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
@@ -515,6 +589,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand prune-tmp 'Delete old temporary files, race-safely; silent on success, made for cron'
             cand fleet 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues'
             cand ping 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check'
+            cand probe 'Kubernetes-style probes of one worker: `liveness` from /proc only (is its process there, running, with its pool), `readiness` over the broker (does it answer ping and consume its queues); exit 0 pass, 2 fail, 3 cannot tell'
             cand lint 'Check Celery configuration files before they ship (CI): settings, worker command lines, deploy files; findings on their lines as a table, JSON or SARIF; exit code by severity'
             cand fix 'Make a change doctor recommends: show the plan, apply it on request, journal it for undo'
             cand undo 'Restore what a fix changed, from the journal'
@@ -544,6 +619,14 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;help;fleet'= {
         }
         &'celtool;help;ping'= {
+        }
+        &'celtool;help;probe'= {
+            cand liveness 'Is the worker''s main process on this host, neither stopped nor a zombie, with live pool children (prefork)? Reads /proc only: never the broker nor the config file, so a broker outage never fails it. Exit 0 alive, 2 not alive, 3 no such worker'
+            cand readiness 'Does the worker answer ping, and does every queue it consumes (active_queues) show its consumer on the broker? RabbitMQ only. Exit 0 ready, 2 not ready, 3 cannot check. Default --deadline 10s, under a Kubernetes probe''s timeoutSeconds'
+        }
+        &'celtool;help;probe;liveness'= {
+        }
+        &'celtool;help;probe;readiness'= {
         }
         &'celtool;help;lint'= {
         }

@@ -28,7 +28,7 @@ use std::process::ExitCode;
 
 use clap::FromArgMatches;
 
-use crate::cli::{Cli, Command, FixCommand, Part, WorkersAction};
+use crate::cli::{Cli, Command, FixCommand, Part, ProbeCommand, WorkersAction};
 use crate::error::{Outcome, exit_code};
 use crate::output::{Printer, Style, run};
 use crate::settings::{Needs, Settings};
@@ -97,6 +97,11 @@ fn needs(command: &Command) -> Needs<'_> {
             FixCommand::Conntrack(_) => (false, false),
         },
         Command::Fleet(_) | Command::Ping(_) => (true, true),
+        // Liveness reads /proc only: no config, no broker, no async runtime.
+        Command::Probe(a) => match a.command {
+            ProbeCommand::Liveness(_) => (false, false),
+            ProbeCommand::Readiness(_) => (true, true),
+        },
         Command::Workers(a) => match &a.action {
             None => (true, false),
             Some(WorkersAction::Reap(r)) => (r.hung, r.hung),
@@ -112,6 +117,9 @@ fn needs(command: &Command) -> Needs<'_> {
     let deadline = match command {
         Command::Ping(_) => Some(rabbitmq::wait::PING_DEADLINE),
         Command::Fleet(_) => Some(rabbitmq::wait::FLEET_DEADLINE),
+        Command::Probe(a) if matches!(a.command, ProbeCommand::Readiness(_)) => {
+            Some(settings::PROBE_DEADLINE)
+        }
         _ => None,
     };
     // The commands that ask the workers over AMQP, with their --amqp-url.
@@ -119,6 +127,10 @@ fn needs(command: &Command) -> Needs<'_> {
         Command::Doctor(a) if broker && !a.no_workers => Some(a.amqp.amqp_url.as_deref()),
         Command::Fleet(a) => Some(a.amqp.amqp_url.as_deref()),
         Command::Ping(a) => Some(a.amqp.amqp_url.as_deref()),
+        Command::Probe(a) => match &a.command {
+            ProbeCommand::Readiness(r) => Some(r.amqp.amqp_url.as_deref()),
+            ProbeCommand::Liveness(_) => None,
+        },
         Command::Workers(a) => match &a.action {
             Some(WorkersAction::Reap(r)) if r.hung => Some(r.amqp.amqp_url.as_deref()),
             _ => None,
@@ -172,6 +184,11 @@ fn kind(command: &Command) -> Option<run::Kind> {
         Command::Undo(_) => ("undo", None, Appended),
         Command::Explain(_) => ("explain", None, NoMetrics),
         Command::Lint(_) => ("lint", None, NoMetrics),
+        // A probe's answer is its exit code and one line: table or json, for kubelet and scripts.
+        Command::Probe(a) => match a.command {
+            ProbeCommand::Liveness(_) => ("probe liveness", None, NoMetrics),
+            ProbeCommand::Readiness(_) => ("probe readiness", None, NoMetrics),
+        },
         Command::Completions(_) | Command::Generate(_) => return None,
     };
     Some(run::Kind {
@@ -197,9 +214,45 @@ fn dispatch(s: &Settings, p: &Printer, command: &Command) -> Result<Outcome, err
         Command::PruneTmp(args) => commands::prune_tmp::run(p, args),
         Command::Fleet(args) => commands::fleet::fleet(s, p, args),
         Command::Ping(args) => commands::fleet::ping(s, p, args),
+        Command::Probe(args) => match &args.command {
+            ProbeCommand::Liveness(a) => commands::probe::liveness(s, p, a),
+            ProbeCommand::Readiness(a) => commands::probe::readiness(s, p, a),
+        },
         Command::Fix(args) => commands::fix::run(s, p, args),
         Command::Undo(args) => commands::undo::run(s, p, args),
         Command::Completions(args) => commands::generate::completions(p, args),
         Command::Generate(args) => commands::generate::run(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn needs_of(args: &[&str]) -> (bool, bool, Option<std::time::Duration>, bool) {
+        let cli = Cli::try_parse_from(args).unwrap();
+        let n = needs(&cli.command);
+        (n.config, n.broker, n.deadline, n.amqp.is_some())
+    }
+
+    /// Liveness must answer during a broker outage and with a broken config file: it resolves
+    /// nothing but the proc root. Readiness reads both, with a deadline under kubelet's timeout.
+    #[test]
+    fn probes_need_what_they_read() {
+        assert_eq!(
+            needs_of(&["celtool", "probe", "liveness", "--node", "w1@%h"]),
+            (false, false, None, false)
+        );
+        assert_eq!(
+            needs_of(&["celtool", "probe", "readiness", "--node", "w1@%h"]),
+            (true, true, Some(settings::PROBE_DEADLINE), true)
+        );
+        let k = kind(
+            &Cli::try_parse_from(["celtool", "probe", "liveness"])
+                .unwrap()
+                .command,
+        );
+        assert!(k.unwrap().refuses(output::Format::Prometheus).is_some());
     }
 }

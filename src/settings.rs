@@ -388,6 +388,11 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
 /// gate runs, under Nagios Core's 60 s service_check_timeout (NRPE's is 10 s: pass 9s there).
 pub const PING_DEADLINE: Duration = Duration::from_secs(50);
 
+/// `celtool probe readiness`'s deadline when `--deadline` is not given: well under the
+/// timeoutSeconds a Kubernetes readinessProbe should be given for it (15 s in
+/// contrib/kubernetes), so the probe answers "not ready" itself rather than being killed.
+pub const PROBE_DEADLINE: Duration = Duration::from_secs(10);
+
 /// `celtool fleet`'s deadline when `--deadline` is not given: a listing read on a terminal.
 pub const FLEET_DEADLINE: Duration = Duration::from_secs(120);
 

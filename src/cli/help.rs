@@ -65,6 +65,22 @@ Examples:
   celtool ping --match 'web*@*' --reply-timeout 3s
   celtool ping --profile prod --format nagios     # a Nagios/Icinga check of the workers";
 
+pub const PROBE: &str = "\
+Examples:
+  celtool probe liveness --node w1@%h             # /proc only, never the broker
+  celtool probe readiness --node w1@%h            # answers ping, its queues consumed";
+
+pub const PROBE_LIVENESS: &str = "\
+Examples:
+  celtool probe liveness --node w1@%h             # a livenessProbe: /proc only, no broker
+  celtool probe liveness                          # the only worker on this host
+  celtool probe liveness --node w1@%h --pool solo # worker_pool set in the config, not -P";
+
+pub const PROBE_READINESS: &str = "\
+Examples:
+  celtool probe readiness --node w1@%h            # a readinessProbe: ping, then its queues' consumers
+  celtool probe readiness --node w1@%h --vhost jobs --format json";
+
 pub const PRUNE_TMP: &str = "\
 Examples:
   celtool prune-tmp /var/tmp/celery --older-than 2d --rmdir
@@ -148,6 +164,9 @@ pub fn examples(command: &str) -> Option<&'static str> {
         "completions" => COMPLETIONS,
         "fleet" => FLEET,
         "ping" => PING,
+        "probe" => PROBE,
+        "probe liveness" => PROBE_LIVENESS,
+        "probe readiness" => PROBE_READINESS,
         _ => return None,
     })
 }
@@ -273,6 +292,7 @@ fn reads(path: &[&str]) -> &'static [&'static str] {
         | ["explain"]
         | ["lint"]
         | ["fix", "conntrack"]
+        | ["probe", "liveness"]
         | ["generate"] => &[],
         ["workers"] => &["profile", "config"],
         _ => &BROKER_OPTIONS,

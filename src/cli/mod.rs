@@ -209,6 +209,10 @@ pub enum Command {
     /// Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not
     /// (or fewer than --expect), 3 could not check
     Ping(PingArgs),
+    /// Kubernetes-style probes of one worker: `liveness` from /proc only (is its process there,
+    /// running, with its pool), `readiness` over the broker (does it answer ping and consume its
+    /// queues); exit 0 pass, 2 fail, 3 cannot tell
+    Probe(ProbeArgs),
     /// Check Celery configuration files before they ship (CI): settings, worker command lines,
     /// deploy files; findings on their lines as a table, JSON or SARIF; exit code by severity
     Lint(LintArgs),
@@ -686,6 +690,48 @@ pub struct PingArgs {
     /// Only ping workers whose node name matches this glob, like 'web*@*' (kombu's glob matcher)
     #[arg(long = "match", value_name = "GLOB")]
     pub matcher: Option<String>,
+
+    #[command(flatten)]
+    pub amqp: AmqpArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    #[command(subcommand)]
+    pub command: ProbeCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProbeCommand {
+    /// Is the worker's main process on this host, neither stopped nor a zombie, with live pool
+    /// children (prefork)? Reads /proc only: never the broker nor the config file, so a broker
+    /// outage never fails it. Exit 0 alive, 2 not alive, 3 no such worker
+    Liveness(LivenessArgs),
+    /// Does the worker answer ping, and does every queue it consumes (active_queues) show its
+    /// consumer on the broker? RabbitMQ only. Exit 0 ready, 2 not ready, 3 cannot check.
+    /// Default --deadline 10s, under a Kubernetes probe's timeoutSeconds
+    Readiness(ReadinessArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LivenessArgs {
+    /// The worker's node name (`w1@%h`, `w1` and `w1@HOST` alike, expanded as Celery does);
+    /// without it, the only Celery worker on this host
+    #[arg(long, value_name = "NAME")]
+    pub node: Option<String>,
+
+    /// The worker's pool when its command line does not say (-P/--pool), e.g. worker_pool set
+    /// in the Celery config: prefork needs live pool children, solo, threads, eventlet and
+    /// gevent have none [default: the command line's, else prefork]
+    #[arg(long, value_name = "POOL")]
+    pub pool: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReadinessArgs {
+    /// The worker's node name as it answers ping (`w1@host`; `%h` is this host's name)
+    #[arg(long, value_name = "NAME")]
+    pub node: String,
 
     #[command(flatten)]
     pub amqp: AmqpArgs,

@@ -11,6 +11,7 @@ pub mod generate;
 pub mod inodes;
 pub mod lint;
 pub mod man;
+pub mod probe;
 pub mod prune_tmp;
 pub mod queues;
 pub mod reap;

@@ -6,6 +6,7 @@ pub mod fleet;
 pub mod json;
 pub mod lint;
 pub mod printer;
+pub mod probe;
 pub mod prometheus;
 pub mod report;
 pub mod report_nagios;

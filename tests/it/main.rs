@@ -10,6 +10,7 @@ mod formats;
 mod host;
 mod listing;
 mod load;
+mod probe;
 mod prune_tmp;
 mod record;
 mod redis;

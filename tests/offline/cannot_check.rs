@@ -373,6 +373,26 @@ fn the_other_commands_answer_in_their_formats_too() {
             "explain has no metrics: use --format table or json"
         );
     }
+    // probe readiness with the broker unreachable: the error object, exit 3, within its deadline.
+    let r = run_within(
+        celtool().args([
+            "probe",
+            "readiness",
+            "--node",
+            "w1@h",
+            "--url",
+            RABBIT,
+            "--format",
+            "json",
+        ]),
+        BOUND,
+    );
+    let doc = valid_json("probe", &r.stdout);
+    assert_eq!(
+        (r.code, &doc["command"], &doc["error"]["message"]),
+        (3, &"probe readiness".into(), &the_error("probe", &r).into()),
+        "{r:#?}"
+    );
 }
 
 /// Every schema accepts the same error object, so one parser reads the error of any command.
@@ -396,7 +416,7 @@ fn every_schema_accepts_the_same_error_object() {
         );
         errors.push((path, schema["$defs"]["error"].clone()));
     }
-    assert_eq!(errors.len(), 14, "{errors:?}");
+    assert_eq!(errors.len(), 15, "{errors:?}");
     for (path, error) in &errors {
         assert_eq!(
             error, &errors[0].1,

@@ -187,3 +187,85 @@ fn the_nagios_checks_bound_their_wait_and_parse() {
         assert_eq!(r.code, 0, "{args:?}: {r:#?}");
     }
 }
+
+mod kubernetes {
+    //! contrib/kubernetes: the Deployment parses, `celtool lint` finds nothing in it, and each
+    //! probe's command line parses with celtool's real CLI.
+
+    use saphyr::{LoadableYamlNode, MarkedYamlOwned, ScalarOwned, YamlDataOwned};
+
+    use crate::replay::{celtool, repo_root, run};
+
+    fn get<'a>(n: &'a MarkedYamlOwned, key: &str) -> &'a MarkedYamlOwned {
+        let YamlDataOwned::Mapping(m) = &n.data else {
+            panic!("not a mapping where {key} should be: {:?}", n.data)
+        };
+        m.iter()
+            .find(|(k, _)| matches!(&k.data, YamlDataOwned::Value(ScalarOwned::String(s)) if s == key))
+            .map(|(_, v)| v)
+            .unwrap_or_else(|| panic!("no key {key}"))
+    }
+
+    fn seq(n: &MarkedYamlOwned) -> Vec<&MarkedYamlOwned> {
+        match &n.data {
+            YamlDataOwned::Sequence(s) => s.iter().collect(),
+            other => panic!("not a sequence: {other:?}"),
+        }
+    }
+
+    fn text(n: &MarkedYamlOwned) -> String {
+        match &n.data {
+            YamlDataOwned::Value(ScalarOwned::String(s)) => s.clone(),
+            other => panic!("not a string: {other:?}"),
+        }
+    }
+
+    fn num(n: &MarkedYamlOwned) -> i64 {
+        match &n.data {
+            YamlDataOwned::Value(ScalarOwned::Integer(i)) => *i,
+            other => panic!("not an integer: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_worker_deployment_s_probes_are_real_celtool_commands() {
+        let path = repo_root().join("contrib/kubernetes/worker-deployment.yaml");
+        let docs = MarkedYamlOwned::load_from_str(&std::fs::read_to_string(&path).unwrap())
+            .expect("valid YAML");
+        assert_eq!(docs.len(), 1);
+        let pod = get(get(get(&docs[0], "spec"), "template"), "spec");
+        let grace = num(get(pod, "terminationGracePeriodSeconds"));
+        let containers = seq(get(pod, "containers"));
+        let c = containers[0];
+        let mut seen = Vec::new();
+        for (key, sub) in [
+            ("startupProbe", "liveness"),
+            ("livenessProbe", "liveness"),
+            ("readinessProbe", "readiness"),
+        ] {
+            let probe = get(c, key);
+            let words: Vec<String> = seq(get(get(probe, "exec"), "command"))
+                .into_iter()
+                .map(text)
+                .collect();
+            assert_eq!(words[..3], ["celtool", "probe", sub], "{key}: {words:?}");
+            let parsed = celtool::cli::help::command().try_get_matches_from(&words);
+            assert!(parsed.is_ok(), "{key}: {words:?}: {}", parsed.unwrap_err());
+            // kubelet kills a probe at timeoutSeconds: readiness must end first on its own.
+            let timeout = num(get(probe, "timeoutSeconds"));
+            if sub == "readiness" {
+                assert!(
+                    timeout as u64 > celtool::settings::PROBE_DEADLINE.as_secs(),
+                    "{key}: timeoutSeconds {timeout}"
+                );
+            }
+            seen.push(key);
+        }
+        assert_eq!(seen.len(), 3);
+        assert!(grace > 60, "terminationGracePeriodSeconds {grace}");
+
+        // lint reads the same file and finds nothing to say.
+        let r = run(celtool().args(["lint", path.to_str().unwrap(), "--format", "json"]));
+        assert_eq!(r.code, 0, "{r:#?}");
+    }
+}

@@ -86,6 +86,13 @@ fn host_and_local_commands_json_matches_the_schemas() {
         "workers",
         &host("kernel6", &["workers", "--format", "json"]),
     );
+    let alive = host("kernel6", &["probe", "liveness", "--format", "json"]);
+    assert_eq!(valid("probe", &alive)["verdict"], "pass");
+    let none = host(
+        "kernel6",
+        &["probe", "liveness", "--node", "nobody", "--format", "json"],
+    );
+    assert_eq!(valid("probe", &none)["verdict"], "unknown");
     let d = valid(
         "doctor",
         &host("kernel6", &["doctor", "--only", "host", "--format", "json"]),
@@ -170,9 +177,9 @@ fn every_schema_s_documents_carry_the_envelope() {
             documents += 1;
         }
     }
-    // 14 schemas, each a result and the error object; explain, inodes and conntrack have
-    // two results each.
-    assert_eq!(documents, 14 * 2 + 2 + 1, "{documents}");
+    // 15 schemas, each a result and the error object; explain, inodes, conntrack and probe
+    // (liveness, readiness) have two results each.
+    assert_eq!(documents, 15 * 2 + 2 + 1 + 1, "{documents}");
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod formats;
 mod generated;
 mod layers;
 mod lint;
+mod probe;
 mod replay;
 mod safety;
 mod scenarios;

@@ -1,0 +1,253 @@
+//! `celtool probe liveness|readiness`: one worker's health as a Kubernetes exec probe wants it,
+//! an exit code and one line. Liveness judges the worker's processes from /proc alone (a broker
+//! outage must never restart workers); readiness asks the worker and the broker.
+
+use super::{host_snapshot, present, runtime};
+use crate::cli::{LivenessArgs, ReadinessArgs};
+use crate::error::{Error, Outcome};
+use crate::host::{self, GatherOptions, Process, WorkerTree};
+use crate::output::Printer;
+use crate::output::probe::{Detail, ProbeResult, Verdict};
+use crate::rabbitmq::read::Snapshot;
+use crate::report::Severity;
+use crate::settings::Settings;
+use crate::workers::{FleetSnapshot, Method, ProbeOptions, Target};
+
+/// The pools whose work runs in the main process (solo) or its threads and greenlets: no pool
+/// children to look for.
+const CHILDLESS_POOLS: [&str; 6] = ["solo", "threads", "eventlet", "gevent", "custom", "thread"];
+
+pub fn liveness(s: &Settings, p: &Printer, args: &LivenessArgs) -> Result<Outcome, Error> {
+    let snap = host_snapshot(s, GatherOptions::only(false, false, true));
+    let procs = present(snap.processes)?.unwrap_or_default();
+    let result = judge_liveness(
+        &procs,
+        &snap.hostname,
+        args.node.as_deref(),
+        args.pool.as_deref(),
+    );
+    finish(p, &result)
+}
+
+/// Print the result and turn its verdict into the outcome.
+fn finish(p: &Printer, result: &ProbeResult) -> Result<Outcome, Error> {
+    crate::output::probe::emit(p, result)?;
+    Ok(Outcome::Checked(match result.verdict {
+        Verdict::Pass => Severity::Ok,
+        Verdict::Fail => Severity::Crit,
+        Verdict::Unknown => Severity::Unknown,
+    }))
+}
+
+/// Judge one worker's processes: the tree whose main process has the node name (expanded as
+/// Celery expands it on this host), or the only one when `node` is None.
+pub fn judge_liveness(
+    procs: &[Process],
+    hostname: &str,
+    node: Option<&str>,
+    pool: Option<&str>,
+) -> ProbeResult {
+    let trees: Vec<(String, WorkerTree)> = host::worker_trees(procs)
+        .into_iter()
+        .filter(|t| t.main.is_some())
+        .map(|t| {
+            (
+                host::celery::expand_node_name(t.node.as_deref(), hostname),
+                t,
+            )
+        })
+        .collect();
+    let wanted = node.map(|n| host::celery::expand_node_name(Some(n), hostname));
+    let names = || {
+        let n: Vec<&str> = trees.iter().map(|(n, _)| n.as_str()).collect();
+        if n.is_empty() {
+            "none".to_string()
+        } else {
+            n.join(", ")
+        }
+    };
+    let mut result = ProbeResult::new("liveness", wanted.clone());
+    let found: Vec<&(String, WorkerTree)> = trees
+        .iter()
+        .filter(|(n, _)| wanted.as_ref().is_none_or(|w| w == n))
+        .collect();
+    let (name, tree) = match found.as_slice() {
+        [one] => *one,
+        [] => {
+            let what = wanted.map_or("no Celery worker".to_string(), |w| {
+                format!("no Celery worker {w}")
+            });
+            return result.unknown(format!("{what} on this host (workers here: {})", names()));
+        }
+        _ => {
+            return result.unknown(format!(
+                "{} Celery workers on this host ({}): name one with --node",
+                found.len(),
+                names()
+            ));
+        }
+    };
+    result.node = Some(name.clone());
+    let Some(main) = tree
+        .main
+        .and_then(|pid| procs.iter().find(|p| p.pid == pid))
+    else {
+        return result.unknown(format!("{name}: its main process vanished while read"));
+    };
+    let pool = pool
+        .map(str::to_string)
+        .or_else(|| pool_option(main))
+        .unwrap_or_else(|| "prefork".to_string());
+    let live = tree
+        .children
+        .iter()
+        .filter_map(|pid| procs.iter().find(|p| p.pid == *pid))
+        .filter(|c| !matches!(c.state, 'Z' | 'X' | 'x' | 'T' | 't'))
+        .count();
+    result.detail = Detail::Liveness {
+        pid: Some(main.pid),
+        pool: Some(pool.clone()),
+        pool_children: Some(live),
+    };
+    match main.state {
+        'T' | 't' => {
+            return result.fail(format!(
+                "{name}: main process {} is stopped (state {})",
+                main.pid, main.state
+            ));
+        }
+        'Z' | 'X' | 'x' => {
+            return result.fail(format!(
+                "{name}: main process {} is a zombie (state {})",
+                main.pid, main.state
+            ));
+        }
+        _ => {}
+    }
+    if live == 0 && !CHILDLESS_POOLS.contains(&pool.as_str()) {
+        return result.fail(format!(
+            "{name}: main process {} has no live {pool} pool children",
+            main.pid
+        ));
+    }
+    result.pass(format!(
+        "{name} is alive: main process {}, {pool} pool, {live} live pool children",
+        main.pid
+    ))
+}
+
+/// The pool named on the worker's command line (`-P solo`, `-Psolo`, `--pool solo`,
+/// `--pool=solo`); with setproctitle, from the arguments its title repeats in parentheses.
+fn pool_option(main: &Process) -> Option<String> {
+    let words: Vec<&str> = main
+        .cmdline
+        .iter()
+        .flat_map(|a| a.split_whitespace())
+        .map(|w| w.trim_matches(|c| c == '(' || c == ')'))
+        .collect();
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        if *w == "-P" || *w == "--pool" {
+            return it.next().map(|v| v.to_string());
+        }
+        if let Some(v) = w.strip_prefix("--pool=") {
+            return Some(v.to_string());
+        }
+        if let Some(v) = w.strip_prefix("-P").filter(|v| !v.is_empty()) {
+            return Some(v.to_string());
+        }
+    }
+    None
+}
+
+pub fn readiness(s: &Settings, p: &Printer, args: &ReadinessArgs) -> Result<Outcome, Error> {
+    let hostname = host_snapshot(s, GatherOptions::only(false, false, false)).hostname;
+    let node = host::celery::expand_node_name(Some(&args.node), &hostname);
+    let inputs = super::fleet::inputs(s)?;
+    let opts = ProbeOptions {
+        methods: vec![Method::Ping, Method::ActiveQueues],
+        target: Target::Nodes(vec![node.clone()]),
+        ..ProbeOptions::full(args.amqp.reply_timeout)
+    };
+    let (snap, fleet, api_error) = runtime()?.block_on(super::fleet::observe(&inputs, &opts))?;
+    let result = judge_readiness(&node, &fleet, &snap, api_error.as_ref());
+    finish(p, &result)
+}
+
+/// Ready: the node answered ping, and each queue it says it consumes has a consumer on the
+/// broker, from the connection that consumes the node's mailbox when that one is seen.
+pub fn judge_readiness(
+    node: &str,
+    fleet: &FleetSnapshot,
+    snap: &Snapshot,
+    api_error: Option<&Error>,
+) -> ProbeResult {
+    let mut result = ProbeResult::new("readiness", Some(node.to_string()));
+    let Some(w) = fleet
+        .workers()
+        .find(|w| w.node == node && w.answered_ping())
+    else {
+        if let Some(v) = fleet
+            .vhosts
+            .iter()
+            .find(|v| v.silent.iter().any(|n| n == node))
+        {
+            return result.fail(format!(
+                "{node} did not answer ping in vhost {} (its mailbox has a consumer: hung?)",
+                v.vhost
+            ));
+        }
+        let trouble: Vec<String> = fleet
+            .vhosts
+            .iter()
+            .filter_map(|v| {
+                let why = v.error.as_ref().or(v.not_asked.as_ref())?;
+                Some(format!("vhost {}: {why}", v.vhost))
+            })
+            .collect();
+        if !trouble.is_empty() {
+            return result.unknown(format!("{node} could not be asked: {}", trouble.join("; ")));
+        }
+        return result.fail(format!("{node} did not answer ping"));
+    };
+    let queues = w.queues();
+    result.detail = Detail::Readiness {
+        vhost: Some(w.vhost.clone()),
+        queues: queues.clone(),
+    };
+    if let Some(e) = api_error {
+        return result.unknown(format!(
+            "{node} answered ping; its queues' consumers cannot be read: {e}"
+        ));
+    }
+    let consumers_of = |queue: &str| {
+        let key = Some((w.vhost.clone(), queue.to_string()));
+        snap.consumers.iter().filter(move |c| c.queue_key() == key)
+    };
+    let mailbox = format!("{node}.celery.pidbox");
+    let connection = consumers_of(&mailbox)
+        .map(|c| c.connection_name().to_string())
+        .find(|c| !c.is_empty());
+    let missing: Vec<&str> = queues
+        .iter()
+        .map(String::as_str)
+        .filter(|q| {
+            !consumers_of(q).any(|c| connection.as_ref().is_none_or(|n| c.connection_name() == n))
+        })
+        .collect();
+    if !missing.is_empty() {
+        return result.fail(format!(
+            "{node} answered ping but the broker shows no consumer of it on {}",
+            missing.join(", ")
+        ));
+    }
+    result.pass(format!(
+        "{node} is ready: answered ping, consuming {} queue(s) ({})",
+        queues.len(),
+        queues.join(", ")
+    ))
+}
+
+#[cfg(test)]
+#[path = "probe_tests.rs"]
+mod tests;
