@@ -2,9 +2,10 @@
 //! an exit code and one line. Liveness judges the worker's processes from /proc alone (a broker
 //! outage must never restart workers); readiness asks the worker and the broker.
 
-use super::{host_snapshot, present, runtime};
+use super::{host_snapshot, present};
 use crate::cli::{LivenessArgs, ReadinessArgs};
 use crate::error::{Error, Outcome};
+use crate::gather::runtime;
 use crate::host::{self, GatherOptions, Process, WorkerTree};
 use crate::output::Printer;
 use crate::output::probe::{Detail, ProbeResult, Verdict};
