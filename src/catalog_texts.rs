@@ -165,8 +165,8 @@ What breaks: everything. Celery cannot use Redis Cluster as a broker: kombu's Re
 sends pipelines (MULTI/EXEC) over several keys that hash to different slots, such as the lengths
 of a queue's priority lists (NAME, NAME\\x06\\x163, ...), and the cluster answers CROSSSLOT
 (\"Keys in request don't hash to the same slot\", celery/celery#9436). Support has been an open
-request since 2015 (celery/celery#2852, celery/kombu#526); the Redis result backend has the same
-limit.
+request since 2015 (celery/celery#2852, celery/kombu#526); Celery's Redis result backend does
+not support a cluster either (celery/celery#8968, closed as a duplicate of #2852).
 Why: the server reports cluster_enabled:1 in INFO cluster. celtool then reads only INFO: queues,
 results, unacked messages and events would be meaningless on a cluster node, so no Celery
 finding and none of the Redis findings about them (eviction of queues, fan-out, visibility,

@@ -782,6 +782,15 @@ fn a_cluster_node_is_one_crit_finding_and_nothing_misleading() {
         "{summary}"
     );
     assert_eq!(r.code, 2, "{r:#?}");
+    // The listings say why they have nothing to list, once, and exit 3 (could not check).
+    for listing in ["queues", "connections"] {
+        let r = run(celtool().args([listing, "--url", &url(server.port, 0)]));
+        assert_eq!(r.code, 3, "{r:#?}");
+        assert!(
+            r.stderr.contains("Celery cannot use as a broker") && r.stderr.lines().count() == 1,
+            "{r:#?}"
+        );
+    }
 }
 
 /// The wrong database: doctor on an empty db0 warns and names db3, where a worker's binding set
