@@ -299,6 +299,8 @@ fn a_database_with_any_celery_trace_is_not_empty_and_a_failed_scan_says_nothing(
         error: "timed out".into(),
     });
     assert_eq!(snap.holds_celery(), None);
+    snap.gaps[0].what = "queues";
+    assert_eq!(snap.holds_celery(), None);
     assert!(run(&snap, None).iter().all(|x| x.id != "redis.db.empty"));
 }
 

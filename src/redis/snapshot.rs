@@ -320,10 +320,18 @@ pub fn keyspace_dbs(info: &Info) -> Vec<(i64, u64)> {
 
 impl RedisSnapshot {
     /// Whether this database shows any sign of Celery: a queue, a result, an unacked message, a
-    /// reply list, a worker blocked on a queue or a heartbeat heard. `None` when the key scan
-    /// failed, so nothing can be said.
+    /// reply list, a worker blocked on a queue or a heartbeat heard. `None` when a read it rests
+    /// on failed, so nothing can be said.
     pub fn holds_celery(&self) -> Option<bool> {
-        if self.gaps.iter().any(|g| g.what == "scan") {
+        let rests_on = [
+            "scan",
+            "queues",
+            "unacked",
+            "reply lists",
+            "results",
+            "clients",
+        ];
+        if self.gaps.iter().any(|g| rests_on.contains(&g.what)) {
             return None;
         }
         Some(
