@@ -772,7 +772,8 @@ Why: WRONGPASS or NOAUTH: the password is wrong or missing, or the ACL user does
 NOPERM: the ACL user may not run the commands celtool reads with.
 Fix: give the password in CELTOOL_PASSWORD or a profile's password_file, the user in the URL
 (redis://USER@host:6379/0). A read-only ACL user needs: +info +client|list +config|get +scan
-+dbsize +llen +hlen +smembers +zrange +zcount +ttl +object|idletime +time +psubscribe.",
++dbsize +llen +hlen +smembers +zrange +zcount +ttl +object|idletime +time +psubscribe
++select (to look for Celery keys in the other databases when this one holds none).",
     },
     Entry {
         id: "redis.read",
@@ -796,7 +797,22 @@ Fix: read the message; allow the command for celtool's user, or accept the gap."
 Informational: the Redis version, used memory, connected clients, the queues found, and how far
 the bounded key scan went. celtool never runs KEYS: it walks the keyspace once with SCAN COUNT 1000
 and stops after 1,000,000 keys; past that cap some queues and result keys are not seen, and the
-summary says so. Sentinel and Cluster are not supported yet: point --url at the master.",
+summary says so. Sentinel is not supported yet: point --url at the master. A Redis Cluster node
+is reported as redis.cluster.",
+    },
+    Entry {
+        id: "redis.cluster",
+        area: Area::Broker,
+        title: "the server runs Redis Cluster, which Celery cannot use as a broker",
+        limits: None,
+        explain: texts::REDIS_CLUSTER,
+    },
+    Entry {
+        id: "redis.db.empty",
+        area: Area::Broker,
+        title: "the database holds no Celery keys; names the server's databases that do",
+        limits: None,
+        explain: texts::REDIS_DB_EMPTY,
     },
     Entry {
         id: "redis.maxmemory-policy",

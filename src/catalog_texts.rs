@@ -159,3 +159,30 @@ Kubernetes' terminationGracePeriodSeconds (30 s by default), docker compose's st
 files read.
 Fix: give the pod, container or unit longer to stop than the soft shutdown (plus the warm
 shutdown before it) takes, or shorten worker_soft_shutdown_timeout.";
+
+pub const REDIS_CLUSTER: &str = "\
+What breaks: everything. Celery cannot use Redis Cluster as a broker: kombu's Redis transport
+sends pipelines (MULTI/EXEC) over several keys that hash to different slots, such as the lengths
+of a queue's priority lists (NAME, NAME\\x06\\x163, ...), and the cluster answers CROSSSLOT
+(\"Keys in request don't hash to the same slot\", celery/celery#9436). Support has been an open
+request since 2015 (celery/celery#2852, celery/kombu#526); Celery's Redis result backend does
+not support a cluster either (celery/celery#8968, closed as a duplicate of #2852).
+Why: the server reports cluster_enabled:1 in INFO cluster. celtool then reads only INFO: queues,
+results, unacked messages and events would be meaningless on a cluster node, so no Celery
+finding and none of the Redis findings about them (eviction of queues, fan-out, visibility,
+result TTLs, reply lists, an empty database) are reported. What holds for any Redis server stays:
+failed persistence (redis.persistence) and refused connections (redis.rejected-connections).
+Fix: give Celery a standalone Redis server (Sentinel for failover: broker_url sentinel://...)
+or RabbitMQ. A cluster can stay as the app's cache.";
+
+pub const REDIS_DB_EMPTY: &str = "\
+What breaks: nothing may be wrong with Redis, but the report says nothing about Celery: in this
+database celtool found no queue (_kombu.binding.* sets), no result (celery-task-meta-*), no
+unacked message, no reply list, no client blocked in BRPOP and no worker heartbeat. Most often
+the URL names the wrong database (/0 where the app's broker_url says /1) or the wrong server.
+How it is found: the bounded SCAN of this database found none of kombu's keys. celtool then
+lists the server's databases with keys (INFO keyspace) and SCANs each of the others (never KEYS)
+until its first Celery key, at most the scan cap of keys over all of them, within the run's
+deadline; the finding names the databases where Celery keys are.
+Fix: point --url at the database the app uses (redis://HOST:PORT/N, N from broker_url). Before
+the first worker starts and the first task is sent an empty database is expected.";

@@ -77,7 +77,13 @@ pub fn redis_checks(
     opts: &redis::Options,
 ) -> Vec<Finding> {
     let fleet = crate::redis::to_celery::fleet(snap);
-    let mut out = celery::check(&fleet, thresholds);
+    // On a cluster node nothing Celery-shaped was read: the Celery checks would judge an empty
+    // fleet that cannot exist there.
+    let mut out = if snap.cluster_enabled {
+        Vec::new()
+    } else {
+        celery::check(&fleet, thresholds)
+    };
     out.extend(redis::check(snap, &fleet, thresholds, opts));
     out
 }

@@ -33,19 +33,113 @@ pub fn check(snap: &RedisSnapshot, fleet: &Fleet, t: &Thresholds, opts: &Options
                 .remedy("see `celtool explain redis.read`"),
         );
     }
-    info(snap, &mut out);
-    persistence(snap, &mut out);
-    eviction(snap, fleet, t, &mut out);
-    fanout(snap, fleet, t, opts, &mut out);
-    output_buffers(snap, t, &mut out);
-    visibility(snap, t, &mut out);
-    results(snap, t, &mut out);
-    replies(snap, t, &mut out);
-    rejected(snap, &mut out);
+    if snap.cluster_enabled {
+        // Only what holds for any Redis server: the rest is built on queues, results and
+        // events that Celery cannot keep on a cluster.
+        cluster(snap, &mut out);
+        persistence(snap, &mut out);
+        rejected(snap, &mut out);
+    } else {
+        celery_checks(snap, fleet, t, opts, &mut out);
+    }
     for f in &mut out {
         f.host.get_or_insert_with(|| snap.host.clone());
     }
     out
+}
+
+fn celery_checks(
+    snap: &RedisSnapshot,
+    fleet: &Fleet,
+    t: &Thresholds,
+    opts: &Options,
+    out: &mut Vec<Finding>,
+) {
+    info(snap, out);
+    empty_db(snap, out);
+    persistence(snap, out);
+    eviction(snap, fleet, t, out);
+    fanout(snap, fleet, t, opts, out);
+    output_buffers(snap, t, out);
+    visibility(snap, t, out);
+    results(snap, t, out);
+    replies(snap, t, out);
+    rejected(snap, out);
+}
+
+/// kombu's Redis transport cannot run on Redis Cluster (celery/celery#2852, open since 2015;
+/// celery/kombu#526): it sends pipelines (MULTI/EXEC) over keys that hash to different slots,
+/// e.g. the lengths of a queue's priority lists, and the cluster answers CROSSSLOT
+/// (celery/celery#9436).
+fn cluster(snap: &RedisSnapshot, out: &mut Vec<Finding>) {
+    let version = snap.info.get("redis_version").unwrap_or("?");
+    out.push(
+        Finding::new("redis.cluster", Severity::Crit, snap.target.as_str())
+            .summary(format!(
+                "Redis {version} runs in cluster mode (cluster_enabled:1): Celery cannot use Redis Cluster as a broker. kombu's Redis transport runs MULTI/EXEC pipelines over keys in different hash slots and gets CROSSSLOT errors (celery/celery#2852, celery/kombu#526, celery/celery#9436); celtool read no queues, results or events here"
+            ))
+            .evidence("cluster_enabled", 1.0)
+            .remedy("give Celery a standalone Redis (with Sentinel for failover: broker_url sentinel://...) or RabbitMQ as its broker; see `celtool explain redis.cluster`"),
+    );
+}
+
+/// A database with no sign of Celery is most often the wrong `/N` in the URL.
+fn empty_db(snap: &RedisSnapshot, out: &mut Vec<Finding>) {
+    if snap.holds_celery() != Some(false) {
+        return;
+    }
+    let scan = &snap.scan;
+    let mut summary = format!(
+        "db{} holds no Celery keys (no queues, no results, no workers){}",
+        snap.db,
+        if scan.complete {
+            String::new()
+        } else {
+            format!(
+                " in the first {} key(s) scanned",
+                fmt_count(scan.keys_examined as f64)
+            )
+        }
+    );
+    let mut f = Finding::new("redis.db.empty", Severity::Warn, format!("db{}", snap.db));
+    match &snap.elsewhere {
+        Some(e) if !e.dbs.is_empty() => {
+            let dbs: Vec<String> = e
+                .dbs
+                .iter()
+                .map(|d| {
+                    format!(
+                        "db{} ({} key(s), e.g. {})",
+                        d.db,
+                        fmt_count(d.keys as f64),
+                        crate::text::sanitize(&d.example)
+                    )
+                })
+                .collect();
+            summary.push_str(&format!("; Celery keys are in {}", dbs.join(", ")));
+            f = f.remedy(format!(
+                "point --url at the database the app uses: redis://HOST:PORT/{} (the number after the last / in broker_url)",
+                e.dbs[0].db
+            ));
+        }
+        Some(e) => {
+            summary.push_str(if e.complete {
+                "; no other database of this server holds any either"
+            } else {
+                "; none found in the other databases before the scan cap"
+            });
+            f = f.remedy("check the app's broker_url (host, port and /DB number); if the workers have not started yet, this is expected");
+        }
+        None => {
+            f = f.remedy("check the app's broker_url (host, port and /DB number)");
+        }
+    }
+    if let Some(e) = &snap.elsewhere {
+        f = f
+            .evidence("other_dbs_with_celery", e.dbs.len() as f64)
+            .evidence("other_keys_examined", e.keys_examined as f64);
+    }
+    out.push(f.summary(summary));
 }
 
 fn info(snap: &RedisSnapshot, out: &mut Vec<Finding>) {

@@ -201,3 +201,119 @@ fn a_failed_snapshot_that_stops_writes_is_critical() {
     assert_eq!(p.severity, Severity::Crit);
     assert!(p.summary.contains("MISCONF"), "{}", p.summary);
 }
+
+/// The trouble fixture with its Celery traces removed: an empty database.
+fn empty(mut snap: RedisSnapshot) -> RedisSnapshot {
+    snap.queues.clear();
+    snap.results = None;
+    snap.unacked = None;
+    snap.reply_lists.clear();
+    snap.clients
+        .retain(|c| c.cmd != "brpop" && !c.flags.contains('b'));
+    snap.events = None;
+    snap.scan.complete = true;
+    snap
+}
+
+#[test]
+fn a_cluster_node_gets_one_crit_and_nothing_built_on_celery_reads() {
+    let mut snap = fixtures::trouble();
+    snap.cluster_enabled = true;
+    let f = run(&snap, Some(5000.0));
+    // trouble() has evictions, a full output buffer, a policy that evicts queues: none of it
+    // is judged on a cluster, only what holds for any Redis server.
+    assert_eq!(
+        problems(&f),
+        vec![
+            ("redis.cluster", Severity::Crit),
+            ("redis.rejected-connections", Severity::Warn),
+        ]
+    );
+    assert!(f.iter().all(|x| x.severity != Severity::Ok), "{f:#?}");
+    let c = get(&f, "redis.cluster");
+    for reference in [
+        "celery/celery#2852",
+        "celery/kombu#526",
+        "celery/celery#9436",
+        "CROSSSLOT",
+    ] {
+        assert!(c.summary.contains(reference), "{reference}: {}", c.summary);
+    }
+    // And no Celery check judges the empty fleet.
+    let celery = crate::checks::redis_checks(&snap, &Thresholds::default(), &Options::default());
+    let ids: Vec<_> = celery.iter().map(|x| x.id).collect();
+    assert_eq!(
+        ids,
+        vec!["redis.cluster", "redis.rejected-connections"],
+        "{celery:#?}"
+    );
+}
+
+#[test]
+fn an_empty_database_warns_and_names_the_databases_that_hold_celery_keys() {
+    let mut snap = empty(fixtures::trouble());
+    snap.elsewhere = Some(crate::redis::snapshot::Elsewhere {
+        dbs: vec![crate::redis::snapshot::CeleryDb {
+            db: 3,
+            keys: 2,
+            example: "_kombu.binding.celery".into(),
+        }],
+        keys_examined: 2,
+        complete: true,
+    });
+    let f = run(&snap, None);
+    let e = get(&f, "redis.db.empty");
+    assert_eq!(e.severity, Severity::Warn);
+    assert_eq!(
+        e.summary,
+        "db0 holds no Celery keys (no queues, no results, no workers); Celery keys are in db3 (2 key(s), e.g. _kombu.binding.celery)"
+    );
+    assert!(e.remedy.contains("redis://HOST:PORT/3"), "{}", e.remedy);
+    snap.elsewhere.as_mut().unwrap().dbs.clear();
+    let e = run(&snap, None);
+    let e = get(&e, "redis.db.empty");
+    assert!(
+        e.summary
+            .ends_with("no other database of this server holds any either"),
+        "{}",
+        e.summary
+    );
+}
+
+#[test]
+fn a_database_with_any_celery_trace_is_not_empty_and_a_failed_scan_says_nothing() {
+    assert!(
+        run(&fixtures::fleet(), None)
+            .iter()
+            .all(|x| x.id != "redis.db.empty")
+    );
+    let mut snap = empty(fixtures::trouble());
+    snap.results = Some(ResultSample {
+        seen: 1,
+        ..ResultSample::default()
+    });
+    assert_eq!(snap.holds_celery(), Some(true));
+    let mut snap = empty(fixtures::trouble());
+    snap.gaps.push(crate::redis::snapshot::Gap {
+        what: "scan",
+        error: "timed out".into(),
+    });
+    assert_eq!(snap.holds_celery(), None);
+    snap.gaps[0].what = "queues";
+    assert_eq!(snap.holds_celery(), None);
+    assert!(run(&snap, None).iter().all(|x| x.id != "redis.db.empty"));
+}
+
+#[test]
+fn keyspace_lists_the_databases_with_keys_in_order() {
+    let info = crate::redis::snapshot::Info::parse(
+        "# Keyspace\r\ndb10:keys=4,expires=0,avg_ttl=0\r\ndb0:keys=1,expires=1,avg_ttl=5\r\ndb3:keys=0,expires=0\r\n",
+    );
+    assert_eq!(
+        crate::redis::snapshot::keyspace_dbs(&info),
+        vec![(0, 1), (10, 4)]
+    );
+    assert!(crate::redis::snapshot::is_celery_key("unacked_index"));
+    assert!(crate::redis::snapshot::is_celery_key("celery-task-meta-1"));
+    assert!(!crate::redis::snapshot::is_celery_key("celery"));
+}

@@ -204,6 +204,12 @@ fn read_listing(st: &Settings) -> Result<RedisSnapshot, Error> {
             s.deadline,
         ))
         .map_err(|e| Error::Io(e.to_string()))?;
+    if snap.cluster_enabled {
+        return Err(Error::Io(format!(
+            "{}: the server runs Redis Cluster (cluster_enabled:1), which Celery cannot use as a broker: there is nothing of Celery's to list; see `celtool explain redis.cluster`",
+            snap.target
+        )));
+    }
     if let Some(gap) = snap
         .gaps
         .iter()

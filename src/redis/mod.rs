@@ -3,7 +3,8 @@
 //! that maps onto the broker-neutral Celery model ([`to_celery`]). Where it is
 //! (`crate::settings::target`) is a setting.
 //!
-//! Sentinel and Cluster are not supported yet: celtool reads one server and one database.
+//! Sentinel is not supported yet: celtool reads one server and one database. A Redis Cluster
+//! node is recognised (INFO cluster) and reported as unusable by Celery, not read further.
 
 pub mod client;
 pub mod read;
@@ -27,10 +28,33 @@ pub async fn read(
     opts: &Options,
     deadline: Option<(std::time::Instant, std::time::Duration)>,
 ) -> Result<RedisSnapshot, RedisError> {
-    let work = async {
-        let client = RedisClient::connect(target, password, timeout, ca_file).await?;
-        Ok(gather(&client, opts).await)
-    };
+    let client = bounded(
+        target,
+        deadline,
+        RedisClient::connect(target, password, timeout, ca_file),
+    )
+    .await?;
+    let mut snap = bounded(target, deadline, async { Ok(gather(&client, opts).await) }).await?;
+    // A database without Celery keys may be the wrong one: say which of the server's do hold
+    // them. Past the deadline this part alone becomes a gap; what was read stays.
+    if !snap.cluster_enabled && snap.holds_celery() == Some(false) {
+        match bounded(target, deadline, read::elsewhere(&client, opts)).await {
+            Ok(e) => snap.elsewhere = Some(e),
+            Err(e) => snap.gaps.push(snapshot::Gap {
+                what: "other databases",
+                error: e.to_string(),
+            }),
+        }
+    }
+    Ok(snap)
+}
+
+/// `work`, ended at the run's deadline when there is one.
+async fn bounded<T>(
+    target: &Target,
+    deadline: Option<(std::time::Instant, std::time::Duration)>,
+    work: impl std::future::Future<Output = Result<T, RedisError>>,
+) -> Result<T, RedisError> {
     match deadline {
         None => work.await,
         Some((end, len)) => tokio::time::timeout_at(end.into(), work)

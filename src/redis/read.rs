@@ -40,6 +40,15 @@ pub async fn gather(client: &RedisClient, opts: &Options) -> RedisSnapshot {
             error: e.to_string(),
         })
     };
+    if cluster_enabled(client).await {
+        // kombu cannot use it: its queues, bindings and events would be meaningless here.
+        snap.cluster_enabled = true;
+        match client.query::<String>("INFO", &redis::cmd("INFO")).await {
+            Ok(text) => snap.info = Info::parse(&text),
+            Err(e) => gap(&mut snap, "info", e),
+        }
+        return snap;
+    }
     match client
         .query::<String>("CLIENT LIST", redis::cmd("CLIENT").arg("LIST"))
         .await
@@ -75,6 +84,83 @@ pub async fn gather(client: &RedisClient, opts: &Options) -> RedisSnapshot {
     sample(client, opts, &mut snap).await;
     snap.depth_seconds = lengths_read.elapsed().as_secs_f64();
     snap
+}
+
+/// INFO cluster says `cluster_enabled:1`. A failed INFO is not a cluster: the INFO read later
+/// reports the gap.
+async fn cluster_enabled(client: &RedisClient) -> bool {
+    client
+        .query::<String>("INFO cluster", redis::cmd("INFO").arg("cluster"))
+        .await
+        .is_ok_and(|text| Info::parse(&text).get("cluster_enabled") == Some("1"))
+}
+
+/// The server's other databases that hold Celery keys: INFO keyspace names the databases with
+/// keys, then one SCAN pass in each (SELECT on this connection, put back after), stopped at the
+/// first Celery key of a database and after `scan_cap` keys over all of them. Never KEYS.
+pub async fn elsewhere(client: &RedisClient, opts: &Options) -> Result<Elsewhere, RedisError> {
+    let own = client.target.db;
+    let info: String = client
+        .query("INFO keyspace", redis::cmd("INFO").arg("keyspace"))
+        .await?;
+    let mut out = Elsewhere {
+        complete: true,
+        ..Elsewhere::default()
+    };
+    for (db, keys) in keyspace_dbs(&Info::parse(&info)) {
+        if db == own {
+            continue;
+        }
+        if out.keys_examined >= opts.scan_cap {
+            out.complete = false;
+            break;
+        }
+        select(client, db).await?;
+        let found = first_celery_key(client, opts, &mut out).await;
+        select(client, own).await?;
+        match found? {
+            Some(example) => out.dbs.push(CeleryDb { db, keys, example }),
+            None if out.keys_examined >= opts.scan_cap => out.complete = false,
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+async fn select(client: &RedisClient, db: i64) -> Result<(), RedisError> {
+    client
+        .query::<()>(&format!("SELECT {db}"), redis::cmd("SELECT").arg(db))
+        .await
+}
+
+/// SCAN the selected database until a Celery key or the end, within what is left of the cap.
+async fn first_celery_key(
+    client: &RedisClient,
+    opts: &Options,
+    bound: &mut Elsewhere,
+) -> Result<Option<String>, RedisError> {
+    let mut cursor: u64 = 0;
+    loop {
+        let cmd = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(opts.scan_count)
+            .clone();
+        let (next, keys): (u64, Vec<Vec<u8>>) = client.query("SCAN", &cmd).await?;
+        bound.keys_examined += keys.len() as u64;
+        if let Some(k) = keys
+            .iter()
+            .filter_map(|k| std::str::from_utf8(k).ok())
+            .filter(|k| is_celery_key(k))
+            .min()
+        {
+            return Ok(Some(k.to_string()));
+        }
+        cursor = next;
+        if cursor == 0 || bound.keys_examined >= opts.scan_cap {
+            return Ok(None);
+        }
+    }
 }
 
 /// CONFIG GET, one parameter at a time (older servers take one). A renamed or refused CONFIG

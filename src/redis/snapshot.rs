@@ -269,9 +269,86 @@ pub struct RedisSnapshot {
     pub events: Option<EventSample>,
     pub scan: ScanBound,
     pub gaps: Vec<Gap>,
+    /// INFO cluster said `cluster_enabled:1`: kombu cannot run on it, so nothing Celery-shaped
+    /// was read (only INFO).
+    pub cluster_enabled: bool,
+    /// Read only when this database holds no Celery key: the server's other databases that do.
+    pub elsewhere: Option<Elsewhere>,
+}
+
+/// The search of the server's other databases for Celery keys (INFO keyspace, then a bounded
+/// SCAN in each database that has keys, stopped at its first Celery key).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Elsewhere {
+    pub dbs: Vec<CeleryDb>,
+    /// Keys examined in all the other databases together (bounded by the scan cap).
+    pub keys_examined: u64,
+    /// Every database with keys was searched to its end or to a Celery key.
+    pub complete: bool,
+}
+
+/// Another database of the server that holds Celery keys.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CeleryDb {
+    pub db: i64,
+    /// Its key count from INFO keyspace.
+    pub keys: u64,
+    /// The first Celery key found there.
+    pub example: String,
+}
+
+/// A key Celery (kombu's Redis transport or Celery's Redis result backend) makes.
+pub fn is_celery_key(key: &str) -> bool {
+    key.starts_with("_kombu.binding.")
+        || key.starts_with("celery-task-meta-")
+        || key.starts_with("unacked")
+        || key.ends_with(".reply.celery.pidbox")
+}
+
+/// The databases INFO keyspace lists (`db3:keys=5,expires=0,...`), with their key counts.
+pub fn keyspace_dbs(info: &Info) -> Vec<(i64, u64)> {
+    let mut out: Vec<(i64, u64)> = info
+        .0
+        .keys()
+        .filter_map(|k| k.strip_prefix("db")?.parse::<i64>().ok())
+        .filter_map(|db| Some((db, info.keyspace(db)?.0)))
+        .filter(|&(_, keys)| keys > 0)
+        .collect();
+    out.sort();
+    out
 }
 
 impl RedisSnapshot {
+    /// Whether this database shows any sign of Celery: a queue, a result, an unacked message, a
+    /// reply list, a worker blocked on a queue or a heartbeat heard. `None` when a read it rests
+    /// on failed, so nothing can be said.
+    pub fn holds_celery(&self) -> Option<bool> {
+        let rests_on = [
+            "scan",
+            "queues",
+            "unacked",
+            "reply lists",
+            "results",
+            "clients",
+        ];
+        if self.gaps.iter().any(|g| rests_on.contains(&g.what)) {
+            return None;
+        }
+        Some(
+            !self.queues.is_empty()
+                || self.results.as_ref().is_some_and(|r| r.seen > 0)
+                || self.unacked.as_ref().is_some_and(|u| u.count > 0)
+                || !self.reply_lists.is_empty()
+                || self
+                    .db_clients()
+                    .any(|c| c.cmd == "brpop" || c.flags.contains('b'))
+                || self
+                    .events
+                    .as_ref()
+                    .is_some_and(|e| !e.heartbeat_hosts.is_empty()),
+        )
+    }
+
     /// maxmemory in bytes (0: no limit), from CONFIG or INFO memory.
     pub fn maxmemory(&self) -> Option<f64> {
         self.config

@@ -606,7 +606,13 @@ fn rediss_connects_with_a_trusted_certificate_and_refuses_an_unknown_issuer() {
         .env("SSL_CERT_FILE", &tls.ca)
         .env("CELTOOL_REDIS_INTERVAL", "0s"));
     assert!(finding(&r, "redis.info").is_some(), "{r:#?}");
-    assert_eq!(r.code, 0, "{r:#?}");
+    // The server is read; its db0 holds no Celery keys, which is the one thing to say.
+    assert_eq!(
+        r.problems(),
+        vec![p("redis.db.empty", "warn", "db0")],
+        "{r:#?}"
+    );
+    assert_eq!(r.code, 1, "{r:#?}");
     let r = run(celtool().args(["queues", "--url", &tls.url]));
     assert_eq!(r.code, 3, "{r:#?}");
     assert!(r.stderr.contains("UnknownIssuer"), "{r:#?}");
@@ -708,8 +714,12 @@ fn rediss_with_a_private_ca_is_trusted_through_the_ca_file() {
             "doctor", "--url", url, "--only", "broker", "--format", "json",
         ])
         .env("CELTOOL_CA_FILE", ca));
-    assert_eq!(r.code, 0, "{r:#?}");
-    assert_eq!(r.json()["status"], "ok", "{}", r.stdout);
+    assert_eq!(
+        r.problems(),
+        vec![p("redis.db.empty", "warn", "db0")],
+        "{r:#?}"
+    );
+    assert_eq!(r.json()["status"], "warn", "{}", r.stdout);
     // A file without certificates is named as such.
     let r = run(celtool().args([
         "queues",
@@ -733,4 +743,98 @@ fn an_unknown_skip_is_a_usage_error_on_redis_too() {
     ]));
     assert_eq!(r.code, 3, "{r:#?}");
     assert!(r.stderr.contains("--skip nosuch: no finding ID"), "{r:#?}");
+}
+
+/// A cluster-mode server (one node holding every slot): Celery cannot use it, and the report
+/// says that once, critically, with nothing built on queue or event reads after it.
+#[test]
+fn a_cluster_node_is_one_crit_finding_and_nothing_misleading() {
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = dir.path().join("nodes.conf");
+    let server = PrivateRedis::start(&[
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        nodes.to_str().unwrap(),
+        "--dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    redis_cli(server.port, 0, &["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]);
+    let r = doctor(
+        &url(server.port, 0),
+        &[("CELTOOL_REDIS_INTERVAL", "0s")],
+        &["--all"],
+    );
+    let ids: Vec<String> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, vec!["redis.cluster".to_string()], "{r:#?}");
+    let f = finding(&r, "redis.cluster").unwrap();
+    assert_eq!(f["severity"], "crit");
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("Celery cannot use Redis Cluster as a broker")
+            && summary.contains("celery/celery#2852")
+            && summary.contains("CROSSSLOT"),
+        "{summary}"
+    );
+    assert_eq!(r.code, 2, "{r:#?}");
+    // The listings say why they have nothing to list, once, and exit 3 (could not check).
+    for listing in ["queues", "connections"] {
+        let r = run(celtool().args([listing, "--url", &url(server.port, 0)]));
+        assert_eq!(r.code, 3, "{r:#?}");
+        assert!(
+            r.stderr.contains("Celery cannot use as a broker") && r.stderr.lines().count() == 1,
+            "{r:#?}"
+        );
+    }
+}
+
+/// The wrong database: doctor on an empty db0 warns and names db3, where a worker's binding set
+/// is; on db3 itself it does not warn.
+#[test]
+fn an_empty_database_names_the_database_that_holds_the_celery_keys() {
+    let server = PrivateRedis::start(&[]);
+    redis_cli(
+        server.port,
+        3,
+        &[
+            "SADD",
+            "_kombu.binding.celery",
+            "celery\x06\x16\x06\x16celery",
+        ],
+    );
+    for i in 0..50 {
+        redis_cli(server.port, 5, &["SET", &format!("cache:{i}"), "x"]);
+    }
+    let env = [("CELTOOL_REDIS_INTERVAL", "0s")];
+    let r = doctor(&url(server.port, 0), &env, &[]);
+    let f = finding(&r, "redis.db.empty").unwrap_or_else(|| panic!("{r:#?}"));
+    assert_eq!(f["severity"], "warn");
+    assert_eq!(
+        f["summary"],
+        "db0 holds no Celery keys (no queues, no results, no workers); Celery keys are in db3 (1 key(s), e.g. _kombu.binding.celery)"
+    );
+    assert_eq!(r.code, 1, "{r:#?}");
+    let r = doctor(&url(server.port, 3), &env, &[]);
+    assert!(finding(&r, "redis.db.empty").is_none(), "{r:#?}");
+    // db5 holds keys, none of them Celery's: it is searched and not named.
+    let r = doctor(&url(server.port, 5), &env, &[]);
+    let f = finding(&r, "redis.db.empty").unwrap_or_else(|| panic!("{r:#?}"));
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("db5 holds no Celery keys")
+            && f["summary"]
+                .as_str()
+                .unwrap()
+                .ends_with("Celery keys are in db3 (1 key(s), e.g. _kombu.binding.celery)"),
+        "{f:#?}"
+    );
+    // Nothing was left selected or written: db0 is still empty.
+    assert_eq!(redis_cli(server.port, 0, &["DBSIZE"]), "0");
 }
