@@ -588,6 +588,11 @@ delivery_limit,durable,exclusive,auto_delete";
         count(self.messages_unacknowledged)
     }
 
+    /// Consumers, `None` when missing or impossible.
+    pub fn consumers_count(&self) -> Option<f64> {
+        count(self.consumers)
+    }
+
     /// Ready messages; 0 when missing or impossible (the sanity check names those).
     pub fn ready(&self) -> f64 {
         count(self.messages_ready).unwrap_or(0.0)

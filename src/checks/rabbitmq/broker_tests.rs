@@ -295,3 +295,33 @@ fn a_gap_is_an_unknown_finding_and_the_rest_still_runs() {
         "{found:?}"
     );
 }
+
+#[test]
+fn unacked_messages_of_a_queue_without_a_consumer_count_say_so() {
+    let mut snap = recorded("celery");
+    let q = snap
+        .queues
+        .iter_mut()
+        .find(|q| q.name() == "celery")
+        .unwrap();
+    q.messages_unacknowledged = Some(50_000.0);
+    q.consumers = None;
+    let findings = run(&snap);
+    let f = findings.iter().find(|f| f.id == "queues.unacked").unwrap();
+    assert!(
+        f.summary
+            .ends_with("held by an unknown number of consumers"),
+        "{}",
+        f.summary
+    );
+    assert!(!f.evidence.contains_key("consumers"), "{:?}", f.evidence);
+    // Without the unacknowledged count there is nothing to judge: no finding, never a 0.
+    let q = snap
+        .queues
+        .iter_mut()
+        .find(|q| q.name() == "celery")
+        .unwrap();
+    q.messages_unacknowledged = None;
+    let findings = run(&snap);
+    assert!(!findings.iter().any(|f| f.id == "queues.unacked"));
+}

@@ -38,22 +38,31 @@ fn state(q: &Queue, out: &mut Vec<Finding>) {
 
 fn unacked(ctx: &Ctx, q: &Queue, out: &mut Vec<Finding>) {
     let id = "queues.unacked";
-    let severity = level(&ctx.thresholds.get(id), q.unacked());
+    // A count the broker did not send is unknown (broker.api.value names it), never 0.
+    let Some(unacked) = q.unacked_count() else {
+        return;
+    };
+    let severity = level(&ctx.thresholds.get(id), unacked);
     if severity == Severity::Ok {
         return;
     }
-    let per_consumer = ratio(Some(q.unacked()), Some(q.consumers()));
+    let consumers = q.consumers_count();
+    let held_by = match consumers {
+        Some(c) => format!("{c} consumer(s)"),
+        None => "an unknown number of consumers".to_string(),
+    };
     let mut f = Finding::new(id, severity, q.subject())
         .summary(format!(
-            "{} unacknowledged messages in {} held by {} consumer(s)",
-            fmt_count(q.unacked()),
+            "{} unacknowledged messages in {} held by {held_by}",
+            fmt_count(unacked),
             q.subject(),
-            q.consumers()
         ))
-        .evidence("messages_unacknowledged", q.unacked())
-        .evidence("consumers", q.consumers())
+        .evidence("messages_unacknowledged", unacked)
         .remedy("lower worker_prefetch_multiplier (old name CELERYD_PREFETCH_MULTIPLIER) to 1 for long tasks; look for workers stuck on a task and restart them");
-    if let Some(p) = per_consumer {
+    if let Some(c) = consumers {
+        f = f.evidence("consumers", c);
+    }
+    if let Some(p) = ratio(Some(unacked), consumers) {
         f = f.evidence("unacked_per_consumer", p);
     }
     out.push(f);
