@@ -805,6 +805,7 @@ pub struct Connection {
     pub user: Option<String>,
     pub state: Option<String>,
     pub peer_host: Option<String>,
+    #[serde(default, deserialize_with = "port_or_none")]
     pub peer_port: Option<f64>,
     pub timeout: Option<f64>,
     pub channels: Option<f64>,
@@ -998,7 +999,15 @@ pub struct ChannelStats {
 pub struct ConnectionDetails {
     pub name: Option<String>,
     pub peer_host: Option<String>,
+    #[serde(default, deserialize_with = "port_or_none")]
     pub peer_port: Option<f64>,
+}
+
+/// A peer port, or none: the channels of a direct connection (the management plugin's own
+/// HTTP publishes, shovels, federation) have no TCP peer, and RabbitMQ says so with a word
+/// (`"unknown"`) where a number goes. Such a record is read, not thrown away with its channel.
+fn port_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(Value::deserialize(d)?.as_f64())
 }
 
 /// One channel of `/api/channels`: whether it is in publisher-confirm mode and how busy.
@@ -1240,6 +1249,16 @@ mod tests {
     fn connection_peer_formats_ipv6() {
         let c: Connection =
             serde_json::from_str(r#"{"peer_host":"::1","peer_port":5000}"#).unwrap();
+        let direct: ConnectionDetails = serde_json::from_str(
+            r#"{"name":"<rabbit@n.1.2.3>","peer_host":"unknown","peer_port":"unknown"}"#,
+        )
+        .unwrap();
+        assert_eq!(direct.peer_port, None);
+        let ch: Channel = serde_json::from_str(
+            r#"{"name":"<rabbit@n.1.2.3> (1)","connection_details":{"name":"<rabbit@n.1.2.3>","peer_host":"unknown","peer_port":"unknown"}}"#,
+        )
+        .unwrap();
+        assert_eq!(ch.connection_name(), "<rabbit@n.1.2.3>");
         assert_eq!(c.peer(), "[::1]:5000");
     }
 }
