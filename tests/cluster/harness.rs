@@ -59,15 +59,37 @@ pub struct Cluster {
     _dir: tempfile::TempDir,
 }
 
-/// A free TCP port on 127.0.0.1 that is none of the machine's own RabbitMQ ports.
+/// A free TCP port on 127.0.0.1 that is none of the machine's own RabbitMQ ports, below the
+/// kernel's ephemeral range: a port taken from that range (what binding port 0 gives) can be
+/// handed to any outgoing connection before the node binds it, and the node then has no AMQP
+/// listener (a worker saw "connection refused" for minutes on a busy CI run). Ports are tried
+/// from a start that differs by process and call, so parallel tests rarely try the same one.
 fn free_port(taken: &[u16]) -> u16 {
-    loop {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-        let port = l.local_addr().unwrap().port();
-        if !RESERVED.contains(&port) && !taken.contains(&port) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static CALLS: AtomicU32 = AtomicU32::new(0);
+    let low = ephemeral_low().clamp(10_000, 32_768);
+    let (first, span) = (10_000u32, u32::from(low) - 10_000);
+    let seed = std::process::id()
+        .wrapping_mul(7919)
+        .wrapping_add(CALLS.fetch_add(1, Ordering::Relaxed).wrapping_mul(104_729));
+    for i in 0..span {
+        let port = (first + (seed.wrapping_add(i * 7)) % span) as u16;
+        if RESERVED.contains(&port) || taken.contains(&port) {
+            continue;
+        }
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
             return port;
         }
     }
+    panic!("no free port between {first} and {low}");
+}
+
+/// The first port of the kernel's ephemeral range (32768 when it cannot be read).
+fn ephemeral_low() -> u16 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32_768)
 }
 
 impl Cluster {
