@@ -15,19 +15,6 @@ use crate::text::sanitize;
 /// The `$schema` SARIF logs name (GitHub's documentation uses it).
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-fn paint(style: &Style, severity: Severity, text: &str) -> String {
-    if !style.color {
-        return text.to_string();
-    }
-    let code = match severity {
-        Severity::Ok => "32",
-        Severity::Warn => "33",
-        Severity::Crit => "1;31",
-        Severity::Unknown => "35",
-    };
-    format!("\x1b[{code}m{text}\x1b[0m")
-}
-
 /// `celtool lint: WARNING: 0 critical, 2 warning, 0 unknown, 1 ok (4 files read)`.
 pub fn summary_line(report: &LintReport) -> String {
     let t = report.tally();
@@ -62,7 +49,7 @@ fn table(style: &Style, report: &LintReport, show_ok: bool) -> String {
             "{}:{}  {} {}",
             sanitize(&f.file),
             f.line,
-            paint(style, f.finding.severity, &label),
+            super::report::paint(style, f.finding.severity, &label),
             f.finding.id
         );
         out.push_str(&wrap(&sanitize(&f.finding.summary), width, indent, indent));

@@ -21,7 +21,8 @@ pub struct Scope {
     pub notes: Vec<String>,
 }
 
-fn paint(style: &Style, severity: Severity, text: &str) -> String {
+/// A severity's label in its colour on a colour terminal (doctor's and lint's reports alike).
+pub(super) fn paint(style: &Style, severity: Severity, text: &str) -> String {
     if !style.color {
         return text.to_string();
     }
