@@ -19,7 +19,7 @@ use crate::report::Severity;
 use crate::text::fmt_duration_secs;
 
 /// Settings the rules read: a value of these that lint cannot know is said (unknown).
-const RULE_KEYS: &[&str] = &[
+pub(crate) const RULE_KEYS: &[&str] = &[
     "task_acks_late",
     "worker_prefetch_multiplier",
     "task_reject_on_worker_lost",

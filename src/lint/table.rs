@@ -129,22 +129,8 @@ mod tests {
             ("CELERY_ACKS_LATE", "CELERY_TASK_ACKS_LATE", "False")
         );
         assert_eq!(acks.namespaced("CELERY"), acks.django);
-        for key in [
-            "worker_prefetch_multiplier",
-            "task_reject_on_worker_lost",
-            "worker_max_tasks_per_child",
-            "worker_max_memory_per_child",
-            "worker_send_task_events",
-            "event_queue_ttl",
-            "event_queue_expires",
-            "broker_heartbeat",
-            "task_time_limit",
-            "task_soft_time_limit",
-            "worker_soft_shutdown_timeout",
-            "worker_enable_remote_control",
-            "broker_transport_options",
-            "broker_url",
-        ] {
+        // Every setting the rules read, and the broker URL, is in the table.
+        for key in super::super::rules::RULE_KEYS.iter().chain(&["broker_url"]) {
             assert!(by_new(key).is_some(), "{key}");
         }
         assert_eq!(
