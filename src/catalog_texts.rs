@@ -186,3 +186,56 @@ until its first Celery key, at most the scan cap of keys over all of them, withi
 deadline; the finding names the databases where Celery keys are.
 Fix: point --url at the database the app uses (redis://HOST:PORT/N, N from broker_url). Before
 the first worker starts and the first task is sent an empty database is expected.";
+
+pub const DELAYED_BINDING: &str = "\
+What breaks: ETA and countdown tasks for the queue are lost without a trace. With quorum queues
+(task_default_queue_type = \"quorum\", Celery >= 5.5) an ETA task is published into the
+delayed-delivery levels (celery_delayed_27 .. celery_delayed_0); when its delay ends it reaches
+exchange celery_delayed_delivery, which must route it to the task exchange (an
+exchange-to-exchange binding with key #.QUEUE) and on to the queue (#.QUEUE again). A binding
+missing at either hop drops the task. A failed deploy, a policy or definitions clean-up, or
+Celery < 5.6 stopping at the first queue it could not bind (celery/celery#9960) leaves it so.
+How it is found: for every quorum queue a worker consumes (its active_queues reply) through a
+topic exchange, celtool reads the bindings of celery_delayed_delivery and of the exchanges it
+binds to, and looks for both hops with the key kombu uses (#.ROUTING_KEY).
+Fix: restart one worker that consumes the queue (it binds at start-up), or declare the bindings
+the finding names with rabbitmqadmin (the command is in the finding).";
+
+pub const DELAYED_DIRECT_EXCHANGE: &str = "\
+What breaks: ETA and countdown tasks block the worker. Celery's native delayed delivery skips
+direct exchanges (the worker logs \"Exchange celery is a direct exchange and native delayed
+delivery do not support direct exchanges\"), so an ETA task sent to such a queue is delivered at
+once and held by the worker until it is due; quorum queues have no global QoS, so each one takes a
+prefetch slot, and a long countdown may outlive consumer_timeout (see
+consumer-timeout.forecast).
+How it is found: a worker's active_queues reply shows a quorum queue (x-queue-type) whose
+exchange type is direct; Celery's default exchange is direct.
+Fix: task_default_exchange_type = \"topic\" (or a topic Exchange in task_queues). An exchange's
+type cannot be changed in place: use a new exchange name, or delete the old exchange once no
+producer uses it, then restart the workers.";
+
+pub const DELAYED_LEVEL: &str = "\
+What breaks: ETA and countdown tasks whose delay passes through a missing level are dropped
+(publishing to its exchange routes nowhere), and a level with other arguments than Celery's
+loses or reorders them: without x-dead-letter-strategy at-least-once a message whose TTL ends
+while the level below refuses it is dropped, and without x-overflow reject-publish a full level
+drops its oldest messages.
+How it is found: in every vhost with exchange celery_delayed_delivery (or PREFIX_celery_delayed_
+delivery) celtool asks for the 28 level queues celery_delayed_0 .. celery_delayed_27 by name and
+compares their arguments with kombu's declaration: x-queue-type quorum, x-overflow
+reject-publish, x-dead-letter-strategy at-least-once, x-message-ttl 1000 x 2^N ms, and
+x-dead-letter-exchange the level below (level 0: celery_delayed_delivery).
+Fix: delete the level queues named (their messages are lost: drain them first) and restart one
+worker with task_default_queue_type = \"quorum\": it declares all levels at start-up.";
+
+pub const DELAYED_STUCK: &str = "\
+What breaks: ETA and countdown tasks do not run when due. A level queue holds each message for
+its TTL (2^N seconds), then dead-letters it to the level below; messages the level below does not
+take stay behind (celery/celery#9912, #10111; RabbitMQ's cycle detection dropped them before
+celery/celery#10095).
+How it is found: the level queue's messages_dlx (RabbitMQ >= 3.10): messages whose TTL has run
+out and whose at-least-once dead-lettering is not yet confirmed, that is messages held longer
+than the level's TTL. Thresholds: messages in one level queue.
+Fix: make sure the level below (or celery_delayed_delivery for level 0) exists and accepts
+messages (delayed.level), that the path to the task queue exists (delayed.binding), and upgrade
+the workers (delayed.celery-version).";

@@ -10,6 +10,7 @@
 //! - This host: `host.rs`; the workers' own answers: `workers.rs`.
 
 pub mod celery;
+pub mod delayed;
 pub mod host;
 pub mod nic;
 mod rabbitmq;
@@ -58,6 +59,7 @@ pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
     for fleet in crate::rabbitmq::to_celery::fleets(snap, &ctx.kinds) {
         out.extend(celery::check(&fleet, thresholds));
     }
+    delayed::levels(snap, thresholds, &mut out);
     confirms::check(&ctx, &mut out);
     sanity::check(&ctx, &mut out);
     // Last: they refine findings made above (a queue's node down, connections behind a proxy).
@@ -205,6 +207,7 @@ pub(crate) mod testing {
             cluster: Default::default(),
             skipped: Vec::new(),
             flow: Default::default(),
+            delayed: Vec::new(),
         }
     }
 

@@ -39,6 +39,7 @@ pub const NEED: Need = Need {
     policies: false,
     channels: false,
     flow_samples: false,
+    delayed: false,
 };
 
 /// Read the broker snapshot, plan the vhosts and ask their workers. When a part of the API
