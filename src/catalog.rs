@@ -93,6 +93,13 @@ pub static TIMINGS: &[Timing] = &[
         max: Some(Duration::from_secs(60)),
         meaning: "the zombies old enough are read again this much later (never past the run's --deadline); only those still there are reported",
     },
+    Timing {
+        id: "consumer-timeout.forecast",
+        key: "node_default",
+        default: Duration::from_secs(1800),
+        max: None,
+        meaning: "the broker nodes' consumer_timeout (rabbitmq.conf), which the management API does not show: the timeout of a queue without an x-consumer-timeout argument or consumer-timeout policy key",
+    },
 ];
 
 /// The timing `key` of finding `id`, if it takes one.
@@ -1490,6 +1497,13 @@ time limit under acks_late) against the same thresholds, when broker_url is amqp
         title: "messages held in a delayed-delivery level past its TTL",
         limits: above(None, Some(1.0), "messages past their level's TTL (messages_dlx) in one level queue"),
         explain: texts::DELAYED_STUCK,
+    },
+    Entry {
+        id: "consumer-timeout.forecast",
+        area: Area::Celery,
+        title: "a held delivery will outlive its queue's consumer timeout",
+        limits: above(Some(0.8), Some(1.0), "hold / the queue's effective consumer timeout (ETA tasks: time until due; late-acked active tasks: runtime)"),
+        explain: texts::CONSUMER_TIMEOUT_FORECAST,
     },
     Entry {
         id: "workers.mixed-queue",

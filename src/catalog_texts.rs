@@ -239,3 +239,22 @@ than the level's TTL. Thresholds: messages in one level queue.
 Fix: make sure the level below (or celery_delayed_delivery for level 0) exists and accepts
 messages (delayed.level), that the path to the task queue exists (delayed.binding), and upgrade
 the workers (delayed.celery-version).";
+
+pub const CONSUMER_TIMEOUT_FORECAST: &str = "\
+What breaks: RabbitMQ (>= 3.8.15) closes the channel of a consumer that holds a delivery
+unacknowledged past the consumer timeout (PRECONDITION_FAILED, celery/celery#6760): the worker
+reconnects and every message it held is redelivered, so tasks run twice or an ETA task loops.
+An ETA or countdown task is held unacknowledged by the worker until it is due (on classic queues,
+and on quorum queues behind a direct exchange); a late-acknowledged task (acks_late) is held
+while it runs.
+How it is found: the effective timeout of each queue the workers consume: its x-consumer-timeout
+argument, else the consumer-timeout key of the policy that applies to it (RabbitMQ >= 3.11.15;
+older brokers ignore the key), else the node's consumer_timeout, which the management API does
+not show: set it as node_default in [thresholds.\"consumer-timeout.forecast\"] (default 30 min).
+Then the workers' scheduled replies (time until due) and their unacknowledged active tasks
+(runtime) against it. Thresholds: hold / timeout.
+Fix, one of three: let the broker hold ETA tasks (native delayed delivery: quorum queues on a
+topic exchange, Celery >= 5.5); keep tasks under the timeout and give long ones their own queue
+with worker_prefetch_multiplier = 1; or raise the queue's timeout: a per-queue policy with the
+consumer-timeout key (RabbitMQ >= 3.11.15; one policy applies to a queue, so merge the one that
+applies now), else consumer_timeout in rabbitmq.conf (node-wide, restart).";

@@ -10,6 +10,7 @@
 //! - This host: `host.rs`; the workers' own answers: `workers.rs`.
 
 pub mod celery;
+pub mod consumer_timeout;
 pub mod delayed;
 pub mod host;
 pub mod nic;

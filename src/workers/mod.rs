@@ -95,6 +95,7 @@ impl ProbeOptions {
                 Method::ActiveQueues,
                 Method::Active,
                 Method::Reserved,
+                Method::Scheduled,
             ],
             target: Target::All,
         }

@@ -153,3 +153,51 @@ fn quorum_behind_the_default_direct_exchange_warns_with_the_setting() {
     );
     drop(w);
 }
+
+fn send_tasks(vhost: &str, python: &str) {
+    let status = std::process::Command::new(venv_bin("python"))
+        .args(["-c", &format!("import celtool_testapp as m\n{python}")])
+        .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
+        .env("CELTOOL_TEST_BROKER", broker_url(vhost))
+        .status()
+        .expect("run python");
+    assert!(status.success());
+}
+
+#[test]
+fn a_countdown_of_two_hours_on_a_classic_queue_is_forecast_past_the_consumer_timeout() {
+    let v = Vhost::new("qq-countdown");
+    let w = worker(&v.name, "ct1@%h", json!({}));
+    send_tasks(&v.name, "m.add.apply_async((1, 2), countdown=7200)");
+    let subject = v.subject("celery");
+    let r = v.doctor_until(|r| {
+        r.vhost_problems(&v.name)
+            .iter()
+            .any(|(id, _, s)| id == "consumer-timeout.forecast" && *s == subject)
+    });
+    assert_eq!(
+        r.vhost_problems(&v.name),
+        vec![p("consumer-timeout.forecast", "crit", &subject)],
+        "{r:#?}"
+    );
+    assert_eq!(r.code, 2);
+    let f = finding(&r, "consumer-timeout.forecast", &subject);
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("celtool_testapp.add (")
+            && summary.contains("in queue celery is held by ct1@")
+            && summary.contains("consumer timeout of 30m (the node's consumer_timeout"),
+        "{summary}"
+    );
+    assert_eq!(f["evidence"]["consumer_timeout_seconds"], 1800.0);
+    let due = f["evidence"]["due_in_seconds"].as_f64().unwrap();
+    assert!((7000.0..=7200.0).contains(&due), "{f}");
+    let remedy = f["remedy"].as_str().unwrap();
+    // The broker here is 3.10: no per-queue timeout, the rabbitmq.conf line.
+    assert!(
+        remedy.contains("consumer_timeout = 10800000 in rabbitmq.conf"),
+        "{remedy}"
+    );
+    assert!(remedy.contains("native delayed delivery"), "{remedy}");
+    drop(w);
+}
