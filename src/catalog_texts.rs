@@ -258,3 +258,34 @@ topic exchange, Celery >= 5.5); keep tasks under the timeout and give long ones 
 with worker_prefetch_multiplier = 1; or raise the queue's timeout: a per-queue policy with the
 consumer-timeout key (RabbitMQ >= 3.11.15; one policy applies to a queue, so merge the one that
 applies now), else consumer_timeout in rabbitmq.conf (node-wide, restart).";
+
+pub const BROKER_UNROUTABLE: &str = "\
+What breaks: messages are lost: an exchange that finds no binding for a message drops it (or
+returns it to a publisher that set mandatory, which Celery does not). For Celery that is a task
+sent to a queue nobody declared, a task_routes entry pointing nowhere, or an ETA task at the end
+of its delay when a delayed-delivery binding is missing. RabbitMQ's own alerting rules fire on
+any (rabbitmq/cluster-operator, unroutable-messages).
+How it is found: the overview's drop_unroutable and return_unroutable rates say messages are lost
+on the node; each exchange that took in more messages per second than it routed out
+(publish_in - publish_out) is named, per vhost, with the Celery cause its name suggests.
+Celery's own broadcasts that routinely reach nobody are not counted: celery.pidbox (remote
+control while no worker's mailbox is bound), reply.celery.pidbox (replies to a client that
+left) and celeryev (events while no monitor or gossiping worker listens). Thresholds: messages
+per second in one vhost.
+Fix: declare and bind the queue the producer routes to (task_queues on the producer too, or
+task_create_missing_queues on the worker that should consume it), correct task_routes, restore
+the delayed-delivery bindings (delayed.binding); an alternate-exchange policy keeps unroutable
+messages for inspection.";
+
+pub const BROKER_CHURN: &str = "\
+What breaks: the broker's CPU and memory go to handshakes: each AMQP connection is a TCP and
+AMQP handshake (and TLS), Erlang processes and statistics. A publisher that opens a connection
+per message (Celery with broker_pool_limit 0 or None, a script per task, celery/kombu#2518)
+slows every client of the node; RabbitMQ's own rule alerts on it (high-connection-churn).
+How it is found: the overview's churn_rates (connections created per second on the node, closed
+beside it); above the threshold the open connections younger than 60 s are grouped by peer
+host, most first. Connections that close within the statistics interval are not in any listing:
+then no peer can be named. The default (20/s, 6 000 connections in 5 minutes) stays above
+RabbitMQ's own floor of 100 new connections and above what healthy fleets open.
+Fix: let publishers reuse connections: Celery's producer pool (broker_pool_limit, default 10),
+one app per process rather than one per task, connection pooling in web workers.";

@@ -274,6 +274,7 @@ pub const NODE_WIDE: &[&str] = &[
     "broker.proc.headroom",
     "broker.mgmt.memory",
     "broker.stats.off",
+    "broker.churn",
     "cluster.health",
     "cluster.partition",
     "cluster.cert.expiry",

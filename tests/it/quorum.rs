@@ -201,3 +201,130 @@ fn a_countdown_of_two_hours_on_a_classic_queue_is_forecast_past_the_consumer_tim
     assert!(remedy.contains("native delayed delivery"), "{remedy}");
     drop(w);
 }
+
+/// Publish through the management API to `exchange` of `vhost` (routing key `nowhere`) every
+/// 100 ms until `stop` is set.
+fn publish_until(
+    vhost: String,
+    exchange: &'static str,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            api(
+                "POST",
+                &["exchanges", &vhost, exchange, "publish"],
+                Some(
+                    json!({"properties": {}, "routing_key": "nowhere", "payload": "x",
+                    "payload_encoding": "string"}),
+                ),
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    })
+}
+
+#[test]
+fn unroutable_publishes_name_the_exchange() {
+    let v = Vhost::new("unroutable");
+    v.declare_exchange("orders", "direct");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let publisher = publish_until(v.name.clone(), "orders", stop.clone());
+    let subject = v.subject("orders");
+    let r = v.doctor_until(|r| {
+        r.vhost_problems(&v.name)
+            .iter()
+            .any(|(id, _, s)| id == "broker.unroutable" && *s == subject)
+    });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    publisher.join().unwrap();
+    let f = finding(&r, "broker.unroutable", &subject);
+    assert_eq!(f["severity"], "warn");
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(&format!("reach no queue in vhost {}", v.name))
+            && summary.contains("exchange orders ("),
+        "{summary}"
+    );
+    assert!(
+        f["evidence"]["unroutable_per_second"].as_f64().unwrap() >= 1.0,
+        "{f}"
+    );
+}
+
+/// A client on its own loopback address (so the peer is this test's alone on the shared
+/// broker) that opens a connection, holds it `hold` seconds and closes it, `per_second` times a
+/// second, until killed.
+fn churning_client(vhost: &str, source: &str) -> VenvProcess {
+    let script = format!(
+        r#"
+import socket, threading, time, amqp
+_real = socket.socket
+class _Bound(_real):
+    def connect(self, addr):
+        self.bind(("{source}", 0))
+        return _real.connect(self, addr)
+socket.socket = _Bound
+def one():
+    c = amqp.Connection(host="127.0.0.1:5672", userid="guest", password="guest", virtual_host="{vhost}")
+    c.connect()
+    time.sleep(3)
+    c.close()
+while True:
+    threading.Thread(target=one, daemon=True).start()
+    time.sleep(0.1)
+"#
+    );
+    VenvProcess::spawn(vhost, "python", &["-c", &script], &[])
+}
+
+#[test]
+fn a_churning_client_is_named_by_its_peer() {
+    let v = Vhost::new("churn");
+    let source = format!("127.0.0.{}", 2 + std::process::id() % 200);
+    let mut client = churning_client(&v.name, &source);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    // The node-wide rate is everyone's on the shared broker: the test lowers the limit and
+    // asserts only on its own peer.
+    write(&config, "[thresholds]\n\"broker.churn\" = { warn = 1 }\n");
+    let peer = format!("peer {source} (");
+    let found = wait_for(std::time::Duration::from_secs(90), || {
+        let r = run(celtool()
+            .args([
+                "doctor",
+                "--only",
+                "broker",
+                "--no-workers",
+                "--format",
+                "json",
+            ])
+            .args(["--vhost", &v.name, "--config"])
+            .arg(&config));
+        r.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == "broker.churn" && f["summary"].as_str().unwrap().contains(&peer))
+            .cloned()
+    });
+    client.kill();
+    let f = found.unwrap_or_else(|| {
+        panic!(
+            "no broker.churn naming {peer}; client log:\n{}",
+            client.log()
+        )
+    });
+    assert_eq!(f["severity"], "warn");
+    assert!(
+        f["remedy"].as_str().unwrap().contains("broker_pool_limit"),
+        "{f}"
+    );
+    assert!(
+        f["evidence"]["connections_created_per_second"]
+            .as_f64()
+            .unwrap()
+            >= 1.0,
+        "{f}"
+    );
+}

@@ -12,6 +12,7 @@ pub(super) mod connections;
 pub(super) mod queues;
 pub(super) mod rabbitmq4;
 pub(super) mod sanity;
+pub(super) mod signals;
 
 use super::{Ctx, level, ratio, shell_word};
 
