@@ -1485,6 +1485,13 @@ time limit under acks_late) against the same thresholds, when broker_url is amqp
         explain: texts::DELAYED_DIRECT_EXCHANGE,
     },
     Entry {
+        id: "delayed.celery-version",
+        area: Area::Celery,
+        title: "a worker on quorum queues runs a Celery with known delayed-delivery bugs",
+        limits: None,
+        explain: texts::DELAYED_CELERY_VERSION,
+    },
+    Entry {
         id: "delayed.level",
         area: Area::Celery,
         title: "delayed-delivery level queues missing or declared otherwise",

@@ -289,3 +289,16 @@ then no peer can be named. The default (20/s, 6 000 connections in 5 minutes) st
 RabbitMQ's own floor of 100 new connections and above what healthy fleets open.
 Fix: let publishers reuse connections: Celery's producer pool (broker_pool_limit, default 10),
 one app per process rather than one per task, connection pooling in web workers.";
+
+pub const DELAYED_CELERY_VERSION: &str = "\
+What breaks: ETA and countdown tasks on quorum queues are lost or stuck through bugs of Celery's
+native delayed delivery: a worker stops binding queues at the first one that fails
+(celery/celery#9960: \"ETA tasks sent to queue-c are silently discarded\", fixed in 5.6.0),
+RabbitMQ's cycle detection drops delayed messages (#9867, fixed by #10095 and its 5.6.x
+backport #10112), and a retried task's routing key grows with each delay until it sticks
+(#10111).
+How it is found: the Celery version in the worker's `report` reply (remote control, read-only;
+never `hello`, which changes the worker's state), for workers that consume a quorum queue.
+celtool warns for 5.5.x and 5.6.x: 5.7.0 is the first release it knows to carry every fix; a
+5.6.x with the backport still warns.
+Fix: upgrade Celery and kombu on every worker and producer.";

@@ -204,8 +204,39 @@ fn quorum(entry: &Value, vhost: &str, snap: &Snapshot) -> bool {
             .any(|q| q.vhost() == vhost && q.name() == name && q.kind.as_deref() == Some("quorum"))
 }
 
+/// The first Celery release with the fixes celtool knows of for native delayed delivery:
+/// bindings that stopped at the first failing queue (celery/celery#9960, fixed in 5.6.0 by
+/// #9959), messages dropped by RabbitMQ's cycle detection (#9867, fixed by #10095) and retried
+/// tasks stuck by a routing key that grew on each delay (#10111).
+pub const FIXED_IN: (u32, u32, u32) = (5, 7, 0);
+
+/// `delayed.celery-version`: a worker consuming quorum queues runs a Celery with native delayed
+/// delivery (5.5+) older than [`FIXED_IN`].
+fn version(w: &WorkerReport, out: &mut Vec<Finding>) {
+    let Some(v) = w.celery_version() else { return };
+    if v < (5, 5, 0) || v >= FIXED_IN {
+        return;
+    }
+    let bugs = if v < (5, 6, 0) {
+        "queues after the first one that fails to bind get no delayed-delivery binding (celery/celery#9960, fixed in 5.6.0), ETA tasks are dropped by RabbitMQ's cycle detection (#9867) and retried tasks get stuck (#10111)"
+    } else {
+        "ETA tasks can be dropped by RabbitMQ's cycle detection (#9867, fixed by #10095) and retried tasks get stuck (#10111)"
+    };
+    out.push(
+        Finding::new("delayed.celery-version", Severity::Warn, w.node.clone())
+            .summary(format!(
+                "{} runs Celery {}.{}.{} on quorum queues, whose native delayed delivery has known bugs: {bugs}",
+                w.node, v.0, v.1, v.2
+            ))
+            .remedy(format!(
+                "upgrade Celery (and kombu) to {}.{}.{} or later on every worker and producer; see `celtool explain delayed.celery-version`",
+                FIXED_IN.0, FIXED_IN.1, FIXED_IN.2
+            )),
+    );
+}
+
 /// `delayed.binding` and `delayed.direct-exchange` for the quorum queues the workers of `v`
-/// consume.
+/// consume, and `delayed.celery-version` for those workers.
 pub fn paths(v: &VhostReport, snap: &Snapshot, out: &mut Vec<Finding>) {
     let mut seen = std::collections::BTreeSet::new();
     for w in &v.workers {
@@ -215,6 +246,9 @@ pub fn paths(v: &VhostReport, snap: &Snapshot, out: &mut Vec<Finding>) {
         else {
             continue;
         };
+        if list.iter().any(|e| quorum(e, &v.vhost, snap)) {
+            version(w, out);
+        }
         for entry in list.iter().filter(|e| quorum(e, &v.vhost, snap)) {
             for c in consumed(entry) {
                 if seen.insert((c.name.to_string(), c.exchange.to_string())) {
@@ -411,5 +445,60 @@ mod tests {
             "{}",
             stuck[0].3
         );
+    }
+
+    #[test]
+    fn celery_5_5_on_quorum_queues_warns_naming_the_fixed_version() {
+        let replies = |report: &str| {
+            [
+                ("ping".to_string(), json!({"ok": "pong"})),
+                (
+                    "active_queues".to_string(),
+                    json!([{"name": "tq", "exchange": {"name": "tq", "type": "topic"},
+                        "routing_key": "tq", "queue_arguments": {"x-queue-type": "quorum"}}]),
+                ),
+                ("report".to_string(), json!({"ok": report})),
+            ]
+            .into_iter()
+            .collect()
+        };
+        let vhost = |report: &str| VhostReport {
+            vhost: "v".into(),
+            workers: vec![WorkerReport::from_replies(
+                "w1@h",
+                "v",
+                replies(report),
+                0.0,
+            )],
+            ..VhostReport::default()
+        };
+        let ids = |report: &str| {
+            let mut out = Vec::new();
+            paths(&vhost(report), &Snapshot::default(), &mut out);
+            out.into_iter()
+                .filter(|f| f.id == "delayed.celery-version")
+                .map(|f| (f.severity, f.summary, f.remedy))
+                .collect::<Vec<_>>()
+        };
+        let found = ids("\nsoftware -> celery:5.5.3 (immunity) kombu:5.5.4 py:3.12.1\n");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, Severity::Warn);
+        assert!(
+            found[0]
+                .1
+                .starts_with("w1@h runs Celery 5.5.3 on quorum queues"),
+            "{}",
+            found[0].1
+        );
+        assert!(found[0].1.contains("#9960"), "{}", found[0].1);
+        assert!(
+            found[0]
+                .2
+                .starts_with("upgrade Celery (and kombu) to 5.7.0 or later"),
+            "{}",
+            found[0].2
+        );
+        assert!(ids("software -> celery:5.7.0 (x) kombu:5.7.0").is_empty());
+        assert!(ids("software -> celery:5.4.0 (x)").is_empty());
     }
 }

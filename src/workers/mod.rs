@@ -96,6 +96,7 @@ impl ProbeOptions {
                 Method::Active,
                 Method::Reserved,
                 Method::Scheduled,
+                Method::Report,
             ],
             target: Target::All,
         }

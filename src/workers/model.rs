@@ -211,6 +211,20 @@ impl WorkerReport {
     pub fn reserved(&self) -> Vec<TaskInfo> {
         tasks(self.reply(Method::Reserved))
     }
+    /// The worker's Celery version, from its `report` reply (`software -> celery:5.7.0 ...`).
+    pub fn celery_version(&self) -> Option<(u32, u32, u32)> {
+        let text = self.reply(Method::Report)?.get("ok")?.as_str()?;
+        let rest = &text[text.find("celery:")? + "celery:".len()..];
+        let word = rest.split_whitespace().next()?;
+        let mut parts = word
+            .split(|c: char| !c.is_ascii_digit())
+            .map(|p| p.parse::<u32>().ok());
+        Some((
+            parts.next()??,
+            parts.next()??,
+            parts.next().flatten().unwrap_or(0),
+        ))
+    }
     /// ETA and countdown tasks the worker holds until they are due.
     pub fn scheduled(&self) -> Vec<TaskInfo> {
         tasks(self.reply(Method::Scheduled))
