@@ -302,3 +302,35 @@ never `hello`, which changes the worker's state), for workers that consume a quo
 celtool warns for 5.5.x and 5.6.x: 5.7.0 is the first release it knows to carry every fix; a
 5.6.x with the backport still warns.
 Fix: upgrade Celery and kombu on every worker and producer.";
+
+pub const BROKER_ALARM_FORECAST: &str = "\
+What breaks: nothing yet; at the watermark the node raises its memory or disk alarm and every
+publisher of the cluster is blocked (see broker.alarm.memory, broker.alarm.disk).
+How it is found: each running node's memory use and free disk with their rates from /api/nodes
+(mem_used_details.rate, disk_free_details.rate: the slope over the last statistics interval);
+time to the alarm = headroom / slope. A slope is only a few seconds' worth: it is judged once
+memory use is past half the limit or free disk is under 4 times its limit, where a swing of
+garbage collection or a log rotation cannot pass for a trend. Thresholds: seconds to the alarm.
+Fix: find what grows: queues filling without consumers, the management plugin's statistics,
+connections; drain or purge it, or raise vm_memory_high_watermark / disk_free_limit if the
+load is real.";
+
+pub const CLUSTER_LINKS: &str = "\
+What breaks: cluster members that do not talk: queue leaders on one member cannot replicate to
+the other, a partition forms, and clients see queues down or in minority.
+How it is found: /api/nodes lists each node's Erlang distribution links (cluster_links); every
+running member should hold one to every other running member.
+Fix: rabbitmq-diagnostics cluster_status and check_port_connectivity on both members; open the
+distribution port (25672 by default) and epmd (4369) between them; the Erlang cookie must be the
+same.";
+
+pub const CLUSTER_METADATA_STORE: &str = "\
+What breaks: on RabbitMQ 4.x a node whose metadata store (Khepri, the only store from 4.2 on)
+has not initialized, or has not caught up with its cluster, serves stale or no topology: queues,
+exchanges, bindings and policies declared elsewhere are missing on it.
+How it is found: the health checks /api/health/checks/metadata-store/initialized and
+metadata-store/initialized/with-data, asked only of a 4.x broker (200 pass, 503 fail with a
+reason; a failure is reported as cluster.health with its remedy). On 3.x brokers they do not
+exist: celtool says so once, as ok.
+Fix: rabbitmq-diagnostics metadata_store_status on the node; read its log; a node that cannot
+join its cluster's store must be reset and rejoined.";

@@ -19,7 +19,9 @@ pub mod redis;
 pub mod worker_conf;
 pub mod workers;
 
-use rabbitmq::{broker, cluster, confirms, connections, queues, rabbitmq4, sanity, signals};
+use rabbitmq::{
+    broker, cluster, confirms, connections, forecast, queues, rabbitmq4, sanity, signals,
+};
 
 use crate::catalog::{Direction, Limits};
 use crate::rabbitmq::classify::Classifier;
@@ -63,6 +65,7 @@ pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
     delayed::levels(snap, thresholds, &mut out);
     confirms::check(&ctx, &mut out);
     signals::check(&ctx, &mut out);
+    forecast::check(&ctx, &mut out);
     sanity::check(&ctx, &mut out);
     // Last: they refine findings made above (a queue's node down, connections behind a proxy).
     cluster::check(&ctx, &mut out);

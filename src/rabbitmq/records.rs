@@ -209,11 +209,39 @@ pub struct Node {
     pub proc_total: Option<f64>,
     /// Nodes this node cannot reach although they are cluster members (a network partition).
     pub partitions: Option<Vec<String>>,
+    /// Bytes per second the memory use grows (the alarm forecast).
+    #[serde(default)]
+    pub mem_used_details: Obj<Rate>,
+    /// Bytes per second the free disk space grows (negative: shrinks).
+    #[serde(default)]
+    pub disk_free_details: Obj<Rate>,
+    /// The node's Erlang distribution links to the other cluster members.
+    pub cluster_links: Option<Vec<ClusterLink>>,
+}
+
+/// One Erlang distribution link of a node (`cluster_links` in `/api/nodes`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct ClusterLink {
+    /// The peer node.
+    pub name: Option<String>,
 }
 
 impl Node {
     pub const COLUMNS: &'static str = "name,running,mem_used,mem_limit,mem_alarm,disk_free,\
-disk_free_limit,disk_free_alarm,fd_used,fd_total,proc_used,proc_total,partitions";
+disk_free_limit,disk_free_alarm,fd_used,fd_total,proc_used,proc_total,partitions,\
+mem_used_details.rate,disk_free_details.rate,cluster_links";
+
+    pub fn mem_rate(&self) -> Option<f64> {
+        rate(&self.mem_used_details)
+    }
+
+    /// A slope, unlike the message rates, may be negative (free disk shrinking).
+    pub fn disk_free_rate(&self) -> Option<f64> {
+        self.disk_free_details
+            .as_ref()
+            .and_then(|r| r.rate)
+            .filter(|v| v.is_finite())
+    }
 
     pub fn name(&self) -> &str {
         self.name.as_deref().unwrap_or("(unnamed node)")

@@ -275,6 +275,8 @@ pub const NODE_WIDE: &[&str] = &[
     "broker.mgmt.memory",
     "broker.stats.off",
     "broker.churn",
+    "broker.alarm.forecast",
+    "cluster.links",
     "cluster.health",
     "cluster.partition",
     "cluster.cert.expiry",

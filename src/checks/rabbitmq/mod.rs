@@ -9,6 +9,7 @@ pub(super) mod broker;
 pub(super) mod cluster;
 pub(super) mod confirms;
 pub(super) mod connections;
+pub(super) mod forecast;
 pub(super) mod queues;
 pub(super) mod rabbitmq4;
 pub(super) mod sanity;
