@@ -140,6 +140,83 @@ fn stuck(
     );
 }
 
+/// One binding of a delayed-delivery path: exchange `source` to `destination` (an exchange or a
+/// queue) with `routing_key`, in `vhost`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hop {
+    pub vhost: String,
+    pub source: String,
+    pub destination: String,
+    /// `exchange` or `queue`.
+    pub destination_type: &'static str,
+    pub routing_key: String,
+}
+
+/// The hops missing on the delayed-delivery paths to the quorum queues the workers of `v`
+/// consume through topic exchanges, where the broker's bindings were read: what
+/// `delayed.binding` reports and `doctor --fix` restores.
+pub fn missing_hops(v: &VhostReport, snap: &Snapshot) -> Vec<Hop> {
+    let mut out = std::collections::BTreeSet::new();
+    for w in &v.workers {
+        let list = w
+            .reply(crate::workers::Method::ActiveQueues)
+            .and_then(Value::as_array);
+        for entry in list
+            .into_iter()
+            .flatten()
+            .filter(|e| quorum(e, &v.vhost, snap))
+        {
+            for c in consumed(entry)
+                .iter()
+                .filter(|c| c.exchange_type != "direct")
+            {
+                let topo = snap
+                    .delayed
+                    .iter()
+                    .find(|t| t.vhost == v.vhost && t.prefix.is_empty());
+                if let Some(Topology {
+                    bindings: Ok(b), ..
+                }) = topo
+                {
+                    out.extend(hops_missing(&v.vhost, b, c));
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+fn hops_missing(
+    vhost: &str,
+    bindings: &[crate::rabbitmq::delayed::Binding],
+    c: &Consumed,
+) -> Vec<Hop> {
+    let delivery = crate::rabbitmq::delayed::DELIVERY_EXCHANGE;
+    let hop = |source: &str, destination: &str, kind: &'static str| Hop {
+        vhost: vhost.to_string(),
+        source: source.to_string(),
+        destination: destination.to_string(),
+        destination_type: kind,
+        routing_key: c.routing_key.clone(),
+    };
+    [
+        hop(delivery, c.exchange, "exchange"),
+        hop(c.exchange, c.name, "queue"),
+    ]
+    .into_iter()
+    .filter(|h| {
+        !bindings.iter().any(|b| {
+            b.is(
+                &h.source,
+                &h.destination,
+                h.destination_type,
+                &h.routing_key,
+            )
+        })
+    })
+    .collect()
+}
+
 /// One queue a worker consumes, as its `active_queues` reply describes it.
 struct Consumed<'a> {
     name: &'a str,
@@ -343,7 +420,8 @@ fn path(v: &VhostReport, w: &WorkerReport, c: &Consumed, snap: &Snapshot, out: &
             ))
             .evidence("missing_bindings", missing.len() as f64)
             .remedy(format!(
-                "restart a worker that consumes {} (it binds at start-up), or: {}",
+                "celtool doctor --vhost {} --fix restores it (the plan first, journaled, undone by celtool undo); or restart a worker that consumes {} (it binds at start-up); or: {}",
+                shell_word(&v.vhost),
                 c.name, commands.join(" && ")
             )),
     );

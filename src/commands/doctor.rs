@@ -312,7 +312,8 @@ fn offer_fixes(
     });
     let processes = has(&|f| matches!(f.id, "host.workers.zombie" | "host.workers.orphan"));
     let events = has(&|f| matches!(f.id, "events.no-ttl" | "events.no-consumer"));
-    if !(conntrack || processes || events) {
+    let delayed = has(&|f| f.id == "delayed.binding" && f.severity != Severity::Ok);
+    if !(conntrack || processes || events || delayed) {
         return p.say("doctor --fix: no finding here has a fix celtool can apply\n");
     }
     let host = snap.host.as_ref();
@@ -341,6 +342,9 @@ fn offer_fixes(
     }
     if events && let Some(b) = snap.rabbitmq() {
         offer_event_fixes(&applier, report, b)?;
+    }
+    if delayed && let (Some(b), Some(Ok(fleet))) = (snap.rabbitmq(), &snap.workers) {
+        applier.execute(&crate::fix::delayed::plan(fleet, b))?;
     }
     Ok(())
 }
@@ -393,7 +397,9 @@ fn offer_event_fixes(
             | Change::RemoveFile { .. }
             | Change::ReapZombies { .. }
             | Change::Terminate { .. }
-            | Change::Redis(_) => false,
+            | Change::Redis(_)
+            | Change::Bind(_)
+            | Change::Unbind(_) => false,
         });
         applier.execute(&plan)?;
     }

@@ -9,7 +9,7 @@ use futures_util::future::join_all;
 use serde::Deserialize;
 
 use super::client::{ApiError, Client};
-use super::records::{Exchange, Fields};
+use super::records::{Exchange, Fields, Queue};
 
 /// The delivery exchange's name without a prefix (kombu's `CELERY_DELAYED_DELIVERY_EXCHANGE`).
 pub const DELIVERY_EXCHANGE: &str = "celery_delayed_delivery";
@@ -90,16 +90,31 @@ impl Topology {
     }
 }
 
+/// The most quorum queues of one vhost whose bindings are read (the second hop of each path).
+pub const QUEUE_BINDINGS_CAP: usize = 100;
+
 /// The topologies of every vhost whose exchanges include a delivery exchange.
-pub async fn gather(client: &Client, exchanges: &[Exchange]) -> Vec<Topology> {
+pub async fn gather(client: &Client, exchanges: &[Exchange], queues: &[Queue]) -> Vec<Topology> {
     let found = exchanges.iter().filter_map(|e| {
         let prefix = delivery_prefix(e.name.as_deref()?)?;
         Some((e.vhost.clone()?, prefix.to_string()))
     });
-    join_all(found.map(|(vhost, prefix)| topology(client, vhost, prefix))).await
+    join_all(found.map(|(vhost, prefix)| {
+        // The quorum task queues of the vhost: their bindings carry the path's last hop, which
+        // stays readable when the hop before it is gone.
+        let quorum: Vec<String> = queues
+            .iter()
+            .filter(|q| q.vhost() == vhost && q.kind.as_deref() == Some("quorum"))
+            .map(|q| q.name().to_string())
+            .filter(|n| !n.starts_with(&format!("{prefix}celery_delayed_")))
+            .take(QUEUE_BINDINGS_CAP)
+            .collect();
+        topology(client, vhost, prefix, quorum)
+    }))
+    .await
 }
 
-async fn topology(client: &Client, vhost: String, prefix: String) -> Topology {
+async fn topology(client: &Client, vhost: String, prefix: String, quorum: Vec<String>) -> Topology {
     let names: Vec<String> = (0..LEVELS).map(|l| level_name(&prefix, l)).collect();
     let levels = join_all(names.iter().map(|name| {
         let vhost = vhost.as_str();
@@ -116,7 +131,22 @@ async fn topology(client: &Client, vhost: String, prefix: String) -> Topology {
     }));
     let delivery = format!("{prefix}{DELIVERY_EXCHANGE}");
     let bindings = bindings_from(client, &vhost, &delivery);
-    let (levels, bindings) = tokio::join!(levels, bindings);
+    let to_queues = join_all(quorum.iter().map(|q| {
+        let vhost = vhost.as_str();
+        async move {
+            client
+                .get::<Vec<Binding>>(&["queues", vhost, q, "bindings"], None)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    }));
+    let (levels, bindings, to_queues) = tokio::join!(levels, bindings, to_queues);
+    let bindings = bindings.and_then(|mut all| {
+        for answer in to_queues {
+            all.extend(answer?);
+        }
+        Ok(all)
+    });
     Topology {
         vhost,
         prefix,

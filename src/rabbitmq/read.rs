@@ -271,7 +271,7 @@ pub async fn gather(
         snap.cluster.channels = Some(snap.channels.iter().map(ChannelQos::from).collect());
     }
     if need.delayed && need.exchanges && !gaps.iter().any(|g| g.what == "exchanges") {
-        snap.delayed = super::delayed::gather(client, &snap.exchanges).await;
+        snap.delayed = super::delayed::gather(client, &snap.exchanges, &snap.queues).await;
     }
     gaps.extend(memory_gaps);
     snap.gaps = gaps;

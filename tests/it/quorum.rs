@@ -116,6 +116,52 @@ fn quorum_on_topic_is_clean_and_a_removed_binding_is_critical_with_its_command()
             .contains("quorum queue celery"),
         "{f}"
     );
+    assert!(
+        remedy.starts_with(&format!("celtool doctor --vhost {} --fix", v.name)),
+        "{remedy}"
+    );
+
+    // doctor --fix restores the hop, journaled; undo removes it again.
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let r = run(celtool()
+        .args([
+            "doctor",
+            "--only",
+            "broker",
+            "--vhost",
+            &v.name,
+            "--fix",
+            "--yes",
+            "--journal",
+        ])
+        .arg(&journal));
+    assert!(
+        r.stdout.contains("celtool fix delayed-bindings: plan"),
+        "{r:#?}"
+    );
+    assert!(
+        r.stdout
+            .contains("bind exchange celery_delayed_delivery -> exchange celery with key #.celery"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("applied 1 change(s)"), "{}", r.stdout);
+    let hop = |b: &Value| b["destination"] == "celery" && b["routing_key"] == "#.celery";
+    assert!(
+        bindings_from(&v.name, "celery_delayed_delivery")
+            .iter()
+            .any(hop)
+    );
+    let r = v.doctor_until(|r| r.code == 0);
+    assert_eq!(finding(&r, "delayed.binding", &subject)["severity"], "ok");
+    let r = run(celtool().args(["undo", "--yes", "--journal"]).arg(&journal));
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(
+        !bindings_from(&v.name, "celery_delayed_delivery")
+            .iter()
+            .any(hop)
+    );
     drop(w);
 }
 
