@@ -8,103 +8,20 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{emit_listing, flag_regex};
-use crate::catalog;
 use crate::celery_model::{Fleet, Kind};
-use crate::cli::{ConnectionsArgs, DoctorArgs, Part, QueuesArgs};
+use crate::cli::{ConnectionsArgs, QueuesArgs};
 use crate::error::{Error, Outcome};
-use crate::gather::{self, BrokerError, BrokerNeed, BrokerPart, Need};
-use crate::output::Format;
 use crate::output::Printer;
 use crate::output::json::Named;
-use crate::output::report::Scope;
 use crate::output::table::{Align, render};
 use crate::redis::{self, RedisSnapshot};
-use crate::report::{Finding, Report, Severity};
+use crate::report::Finding;
 use crate::settings::{Settings, Thresholds};
 use crate::text::{fmt_bytes, fmt_count, fmt_rate};
 
 /// Every Redis and Celery finding for one snapshot.
 pub fn findings(snap: &RedisSnapshot, t: &Thresholds, link: Option<(f64, String)>) -> Vec<Finding> {
     crate::checks::redis_checks(snap, t, &crate::checks::redis::Options { link })
-}
-
-/// `celtool doctor --url redis://...`: Redis and this host read at once (`crate::gather`),
-/// the Celery checks on the database's fleet, the Redis and host checks beside them.
-pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
-    super::doctor::validate_skip(args)?;
-    let s = st.redis()?;
-    // With --fix, hold the journal lock before reading the state the fixes are planned from:
-    // two runs never plan from the same state.
-    let _lock = if args.fix {
-        crate::fix::lock_journal(&args.apply)?
-    } else {
-        None
-    };
-    let wants = |part: Part| args.only.is_empty() || args.only.contains(&part);
-    let need = Need {
-        broker: wants(Part::Broker).then(|| BrokerNeed::Redis(Box::new(s.clone()))),
-        workers: None,
-        host: wants(Part::Host).then(|| crate::host::GatherOptions {
-            nic: Some(crate::host::nic::DOCTOR_INTERVAL),
-            zombies: Some(crate::host::ZombieWatch::new(
-                st.thresholds(),
-                st.deadline(),
-            )),
-            ..crate::host::GatherOptions::default()
-        }),
-        inode_hot_spots: true,
-    };
-    let snap = gather::gather(None, None, st.roots(), st.thresholds(), &need)?;
-    let mut findings = Vec::new();
-    let mut failed = None;
-    match &snap.broker {
-        Some(Ok(BrokerPart::Redis { snap: rs, link })) => {
-            findings.extend(self::findings(rs, st.thresholds(), link.clone()));
-        }
-        Some(Err(e)) => {
-            let id = match e {
-                BrokerError::Redis(r) if r.is_auth() => "redis.auth",
-                _ => "redis.unreachable",
-            };
-            let mut f = Finding::new(id, Severity::Unknown, s.target.to_string())
-                .summary(e.to_string())
-                .remedy(format!("see `celtool explain {id}`"));
-            f.host = Some(s.target.host.clone());
-            findings.push(f);
-            failed = Some(e.to_string());
-        }
-        Some(Ok(BrokerPart::RabbitMq(_))) | None => {}
-    }
-    if let Some(host) = &snap.host {
-        findings.extend(crate::checks::host::host_checks(host, st.thresholds()));
-    }
-    findings.retain(|f| !args.skip.iter().any(|p| catalog::matches(p, f.id)));
-    let report = Report::new(findings);
-    if let Some(e) = failed
-        && p.style.format == Format::Table
-        && report.findings.len() == 1
-    {
-        return Err(Error::Io(e));
-    }
-    let scope = Scope {
-        broker: Some(s.target.server()),
-        vhost: Some(format!("db{}", s.target.db)),
-        notes: Vec::new(),
-    };
-    crate::output::report::print(
-        p,
-        &report,
-        &scope,
-        args.all,
-        st.thresholds(),
-        args.textfile.as_deref().map(|f| (f, &report)),
-    )?;
-    if args.fix
-        && let Some(rs) = snap.redis()
-    {
-        super::redis_fix::offer(p, &args.apply, s, rs, &report)?;
-    }
-    Ok(Outcome::Checked(report.status()))
 }
 
 /// One row of `celtool queues` on Redis; JSON keys are a scripting contract.
