@@ -108,14 +108,6 @@ impl<'a> Source<'a> {
     }
 }
 
-/// The one error line of a broker that could not be read, in a terminal.
-fn broker_failure(e: BrokerError) -> Error {
-    match e {
-        BrokerError::RabbitMq(e) => e.into(),
-        BrokerError::Redis(e) => Error::Io(e.to_string()),
-    }
-}
-
 pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
     if matches!(s.broker(), Some(Broker::Redis(_))) && !args.expect.is_empty() {
         return Err(Error::Usage(
@@ -147,9 +139,6 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     let waiting = source.client().map(|c| super::waiting(p, c));
     let mut snap = gather::gather(source.client(), s.vhost(), s.roots(), s.thresholds(), &need)?;
     drop(waiting);
-    if let Some(c) = source.client() {
-        c.budget().lift_deadline();
-    }
     let broker_error = match snap.broker.take() {
         // A vhost that does not exist is a bad argument, not a broker state: one error line in
         // a terminal; machine formats still get their report (an unknown finding).
@@ -189,7 +178,7 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         && p.style.format == Format::Table
         && report.findings.len() == 1
     {
-        return Err(broker_failure(e));
+        return Err(e.into());
     }
     let (broker, vhost) = source.scope(s);
     let scope = Scope {
@@ -334,7 +323,7 @@ fn check(s: &Settings, snap: &Snapshot, expect: &Expect) -> Vec<Finding> {
         }
         (Some(Err(e)), _) => findings.push(
             Finding::new("workers.unreachable", Severity::Unknown, "workers")
-                .summary(e.clone())
+                .summary(e.to_string())
                 .remedy("see `celtool explain workers.unreachable`; --amqp-url sets where celtool connects, --no-workers skips asking the workers"),
         ),
         _ => {}
@@ -346,8 +335,9 @@ fn check(s: &Settings, snap: &Snapshot, expect: &Expect) -> Vec<Finding> {
 /// profile's amqp_url, or the management URL's host).
 fn workers_need(s: &Settings, args: &DoctorArgs) -> Result<gather::WorkersNeed, Error> {
     Ok(gather::WorkersNeed {
-        endpoint: s.amqp()?.clone(),
+        transport: gather::Transport::Amqp(s.amqp()?.clone()),
         opts: crate::workers::ProbeOptions::full(args.amqp.reply_timeout),
+        ask: gather::Ask::WhereCeleryIs,
     })
 }
 
