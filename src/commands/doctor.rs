@@ -2,11 +2,10 @@
 //! the fixes are planned from the same snapshot the report came from.
 
 use std::collections::{BTreeSet, HashSet};
-use std::time::Duration;
 
 use crate::catalog;
 use crate::checks;
-use crate::cli::{self, DoctorArgs, Part};
+use crate::cli::{DoctorArgs, Part};
 use crate::error::{Error, Outcome};
 use crate::fix::{Applier, Change, event_queues, host as host_fix, stale_queues};
 use crate::gather::{self, BrokerError, BrokerPart, Need, Snapshot};
@@ -17,7 +16,6 @@ use crate::rabbitmq::client::{ApiError, Client};
 use crate::rabbitmq::read::Need as BrokerNeed;
 use crate::report::{Finding, Report, Severity};
 use crate::settings::{Broker, RedisSettings, Settings};
-use crate::text::parse_duration;
 use crate::workers::settings::Expect;
 
 /// The broker side of one doctor run: the one thing that differs between brokers. Everything
@@ -108,27 +106,24 @@ impl<'a> Source<'a> {
     }
 }
 
-pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
-    if matches!(s.broker(), Some(Broker::Redis(_))) && !args.expect.is_empty() {
-        return Err(Error::Usage(
-            "doctor --expect asks the workers over AMQP, which doctor does on RabbitMQ only; on Redis use `celtool ping --expect`".into(),
-        ));
-    }
-    validate(p, args)?;
-    // With --fix, hold the journal lock before reading the state the fixes are planned from:
-    // two runs never plan from the same state.
-    let _lock = if args.fix {
-        crate::fix::lock_journal(&args.apply)?
-    } else {
-        None
-    };
-    let wants = |part: Part| args.only.is_empty() || args.only.contains(&part);
-    let source = Source::new(s, wants(Part::Broker))?;
+/// Whether `--only` leaves this part in.
+fn wants(args: &DoctorArgs, part: Part) -> bool {
+    args.only.is_empty() || args.only.contains(&part)
+}
+
+/// Read the broker, its workers and this host in one gather; a broker that could not be read
+/// at all comes back beside the snapshot, for the report's unknown finding.
+fn read(
+    s: &Settings,
+    p: &Printer,
+    args: &DoctorArgs,
+    source: &Source,
+) -> Result<(Snapshot, Option<BrokerError>), Error> {
     let (broker, workers) = source.need(s, args)?;
     let need = Need {
         broker,
         workers,
-        host: wants(Part::Host).then(|| GatherOptions {
+        host: wants(args, Part::Host).then(|| GatherOptions {
             fix_inputs: args.fix.then(|| s.etc().to_path_buf()),
             nic: Some(crate::host::nic::DOCTOR_INTERVAL),
             zombies: Some(ZombieWatch::new(s.thresholds(), s.deadline())),
@@ -153,6 +148,25 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
             None
         }
     };
+    Ok((snap, broker_error))
+}
+
+pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
+    if matches!(s.broker(), Some(Broker::Redis(_))) && !args.expect.is_empty() {
+        return Err(Error::Usage(
+            "doctor --expect asks the workers over AMQP, which doctor does on RabbitMQ only; on Redis use `celtool ping --expect`".into(),
+        ));
+    }
+    validate(p, args)?;
+    // With --fix, hold the journal lock before reading the state the fixes are planned from:
+    // two runs never plan from the same state.
+    let _lock = if args.fix {
+        crate::fix::lock_journal(&args.apply)?
+    } else {
+        None
+    };
+    let source = Source::new(s, wants(args, Part::Broker))?;
+    let (mut snap, broker_error) = read(s, p, args, &source)?;
     let expect = expectation(s, args);
     let mut findings = check(s, &snap, &expect);
     findings.extend(broker_error.as_ref().and_then(|e| source.unreadable(e)));
@@ -394,7 +408,7 @@ fn offer_fixes(
     {
         let opts = host_fix::ReapOptions {
             kill_parents: false,
-            grace: default_duration(cli::DEFAULT_GRACE),
+            grace: s.fix_defaults().grace(),
             matcher: None,
             proc_root: s.roots().proc.clone(),
         };
@@ -402,7 +416,7 @@ fn offer_fixes(
     }
     match (source, &snap.broker) {
         (Source::RabbitMq(_), Some(Ok(BrokerPart::RabbitMq(b)))) if broker => {
-            offer_event_fixes(&applier, report, b)
+            offer_event_fixes(&applier, report, b, s.fix_defaults())
         }
         (Source::Redis(r), Some(Ok(BrokerPart::Redis { snap, .. }))) if broker => {
             super::redis_fix::offer(p, &args.apply, r, snap, report)
@@ -411,14 +425,11 @@ fn offer_fixes(
     }
 }
 
-fn default_duration(text: &str) -> Duration {
-    parse_duration(text).unwrap_or_default()
-}
-
 fn offer_event_fixes(
     applier: &Applier,
     report: &Report,
     snap: &crate::rabbitmq::read::Snapshot,
+    defaults: crate::settings::FixDefaults,
 ) -> Result<(), Error> {
     let subjects = |id: &str| -> Vec<&str> {
         report
@@ -434,8 +445,8 @@ fn offer_event_fixes(
         .collect();
     for vhost in vhosts {
         let opts = event_queues::Options {
-            ttl_ms: default_duration(cli::DEFAULT_EVENT_TTL).as_millis() as u64,
-            expires_ms: default_duration(cli::DEFAULT_EVENT_EXPIRES).as_millis() as u64,
+            ttl_ms: defaults.event_ttl().as_millis() as u64,
+            expires_ms: defaults.event_expires().as_millis() as u64,
             vhost: Some(vhost),
         };
         let plan = event_queues::plan(&opts, &snap.queues, &snap.policies, &snap.exchanges);
@@ -485,21 +496,5 @@ mod tests {
             assert_eq!(max_per_id(Some(5), format), 5, "{format:?}");
         }
         assert_eq!(max_per_id(Some(0), Format::Table), 0);
-    }
-
-    #[test]
-    fn the_fix_defaults_parse() {
-        assert_eq!(
-            default_duration(cli::DEFAULT_GRACE),
-            Duration::from_secs(10)
-        );
-        assert_eq!(
-            default_duration(cli::DEFAULT_EVENT_TTL),
-            Duration::from_secs(5)
-        );
-        assert_eq!(
-            default_duration(cli::DEFAULT_EVENT_EXPIRES),
-            Duration::from_secs(60)
-        );
     }
 }
