@@ -593,58 +593,106 @@ impl Project {
         let last_line = assigns.iter().map(|a| a.line).max().unwrap_or(1);
         let mut found: Vec<(&'static Setting, &Assign, bool)> = Vec::new(); // (setting, assign, old name)
         for a in assigns {
-            let name = a.name.as_str();
             let at = Origin {
                 file: path.to_string(),
                 line: a.line,
                 style: Style::Module,
             };
-            if let Some(ns) = ns {
-                let prefix = format!("{ns}_");
-                if let Some(rest) = name.strip_prefix(&prefix)
-                    && let Some(s) = table::by_new(&rest.to_ascii_lowercase())
-                    && name == s.namespaced(ns)
-                {
-                    found.push((s, a, false));
-                    continue;
-                }
-                let right = table::by_old(name).or_else(|| table::by_new(name));
-                if let Some(s) = right {
-                    let why = if table::by_old(name).is_some() {
-                        "it is an old name, and"
-                    } else if django {
-                        "Django's settings keep only UPPERCASE names, and"
-                    } else {
-                        "it lacks the prefix, and"
-                    };
-                    self.findings.push(located(
-                        "lint.ignored-name",
-                        Severity::Warn,
-                        path,
-                        a.line,
-                        format!(
-                            "{name} does nothing: {why} config_from_object(..., namespace='{ns}') reads only {ns}_-prefixed new names, so Celery runs with {} = {} (its default) instead of {}",
-                            s.new, s.default, a.value.repr()
-                        ),
-                        format!("rename it to {}{}", s.namespaced(ns), s.since_note()),
-                        vec![format!("{} = {}", s.namespaced(ns), a.value.repr())],
-                    ));
-                    continue;
-                }
-                if name.starts_with(&prefix) {
-                    let names: Vec<String> =
-                        table::all().iter().map(|s| s.namespaced(ns)).collect();
-                    self.unknown_name(name, &a.value, &at, names.iter().map(String::as_str), true);
-                }
-                continue;
+            let named = match ns {
+                Some(ns) => self.namespaced_name(path, a, ns, django, &at),
+                None => self.plain_name(path, a, django, &at),
+            };
+            if let Some((s, old)) = named {
+                found.push((s, a, old));
             }
-            // No namespace.
-            if let Some(s) = table::by_new(name).filter(|_| !django) {
-                found.push((s, a, false));
-            } else if let Some(s) = table::by_old(name) {
-                found.push((s, a, true));
-            } else if let Some(s) = table::all().iter().find(|s| s.namespaced("CELERY") == name) {
-                self.findings.push(located(
+        }
+        let old_format = self.mixed_names(path, &found, ns);
+        let style = match ns {
+            Some(ns) => Style::Namespace(ns.to_string()),
+            None if old_format || django => Style::OldModule,
+            None => Style::Module,
+        };
+        for (s, a, _) in found {
+            let origin = Origin {
+                file: path.to_string(),
+                line: a.line,
+                style: style.clone(),
+            };
+            self.push(s, a.value.clone(), origin);
+        }
+        self.anchor = Some(Origin {
+            file: path.to_string(),
+            line: last_line,
+            style,
+        });
+    }
+
+    /// A name under `config_from_object(..., namespace=NS)`: the setting it names, or a
+    /// finding that it does nothing.
+    fn namespaced_name(
+        &mut self,
+        path: &str,
+        a: &Assign,
+        ns: &str,
+        django: bool,
+        at: &Origin,
+    ) -> Option<(&'static Setting, bool)> {
+        let name = a.name.as_str();
+        let prefix = format!("{ns}_");
+        if let Some(rest) = name.strip_prefix(&prefix)
+            && let Some(s) = table::by_new(&rest.to_ascii_lowercase())
+            && name == s.namespaced(ns)
+        {
+            return Some((s, false));
+        }
+        let right = table::by_old(name).or_else(|| table::by_new(name));
+        if let Some(s) = right {
+            let why = if table::by_old(name).is_some() {
+                "it is an old name, and"
+            } else if django {
+                "Django's settings keep only UPPERCASE names, and"
+            } else {
+                "it lacks the prefix, and"
+            };
+            self.findings.push(located(
+                "lint.ignored-name",
+                Severity::Warn,
+                path,
+                a.line,
+                format!(
+                    "{name} does nothing: {why} config_from_object(..., namespace='{ns}') reads only {ns}_-prefixed new names, so Celery runs with {} = {} (its default) instead of {}",
+                    s.new, s.default, a.value.repr()
+                ),
+                format!("rename it to {}{}", s.namespaced(ns), s.since_note()),
+                vec![format!("{} = {}", s.namespaced(ns), a.value.repr())],
+            ));
+            return None;
+        }
+        if name.starts_with(&prefix) {
+            let names: Vec<String> = table::all().iter().map(|s| s.namespaced(ns)).collect();
+            self.unknown_name(name, &a.value, at, names.iter().map(String::as_str), true);
+        }
+        None
+    }
+
+    /// A name without a namespace: the setting it names (and whether by its old name), or a
+    /// finding that it does nothing.
+    fn plain_name(
+        &mut self,
+        path: &str,
+        a: &Assign,
+        django: bool,
+        at: &Origin,
+    ) -> Option<(&'static Setting, bool)> {
+        let name = a.name.as_str();
+        if let Some(s) = table::by_new(name).filter(|_| !django) {
+            return Some((s, false));
+        }
+        if let Some(s) = table::by_old(name) {
+            return Some((s, true));
+        }
+        if let Some(s) = table::all().iter().find(|s| s.namespaced("CELERY") == name) {
+            self.findings.push(located(
                     "lint.ignored-name",
                     Severity::Warn,
                     path,
@@ -656,40 +704,49 @@ impl Project {
                     "pass namespace='CELERY' to config_from_object (and name every setting so), or use the old name".into(),
                     vec![format!("{} = {}", s.old, a.value.repr())],
                 ));
-            } else if django && table::by_new(name).is_some() {
-                self.findings.push(located(
-                    "lint.ignored-name",
-                    Severity::Warn,
-                    path,
-                    a.line,
-                    format!("{name} does nothing: Django's settings keep only UPPERCASE names"),
-                    "use the UPPERCASE name".into(),
-                    Vec::new(),
-                ));
-            } else {
-                let upper = name.chars().any(|c| c.is_ascii_uppercase());
-                let names: Vec<&str> = table::all()
-                    .iter()
-                    .map(|s| {
-                        if upper {
-                            s.old.as_str()
-                        } else {
-                            s.new.as_str()
-                        }
-                    })
-                    .collect();
-                if !django || upper {
-                    self.unknown_name(name, &a.value, &at, names.into_iter(), false);
-                }
+        } else if django && table::by_new(name).is_some() {
+            self.findings.push(located(
+                "lint.ignored-name",
+                Severity::Warn,
+                path,
+                a.line,
+                format!("{name} does nothing: Django's settings keep only UPPERCASE names"),
+                "use the UPPERCASE name".into(),
+                Vec::new(),
+            ));
+        } else {
+            let upper = name.chars().any(|c| c.is_ascii_uppercase());
+            let names: Vec<&str> = table::all()
+                .iter()
+                .map(|s| {
+                    if upper {
+                        s.old.as_str()
+                    } else {
+                        s.new.as_str()
+                    }
+                })
+                .collect();
+            if !django || upper {
+                self.unknown_name(name, &a.value, at, names.into_iter(), false);
             }
         }
-        // Celery refuses a mix of old and new names (ImproperlyConfigured) unless a namespace is
-        // given; the minority is what it names, unless both forms of a setting are there.
+        None
+    }
+
+    /// Celery refuses a mix of old and new names (ImproperlyConfigured) unless a namespace is
+    /// given; the minority is what it names, unless both forms of a setting are there. Returns
+    /// whether the old names are the majority.
+    fn mixed_names(
+        &mut self,
+        path: &str,
+        found: &[(&'static Setting, &Assign, bool)],
+        ns: Option<&str>,
+    ) -> bool {
         let new = found.iter().filter(|f| !f.2).count();
         let old = found.len() - new;
         let old_format = old > new;
         if ns.is_none() && new > 0 && old > 0 {
-            for (s, a, is_old) in &found {
+            for (s, a, is_old) in found {
                 if *is_old == old_format {
                     continue;
                 }
@@ -725,24 +782,7 @@ impl Project {
                 ));
             }
         }
-        let style = match ns {
-            Some(ns) => Style::Namespace(ns.to_string()),
-            None if old_format || django => Style::OldModule,
-            None => Style::Module,
-        };
-        for (s, a, _) in found {
-            let origin = Origin {
-                file: path.to_string(),
-                line: a.line,
-                style: style.clone(),
-            };
-            self.push(s, a.value.clone(), origin);
-        }
-        self.anchor = Some(Origin {
-            file: path.to_string(),
-            line: last_line,
-            style,
-        });
+        old_format
     }
 
     pub fn judge(self) -> LintReport {
