@@ -1,5 +1,7 @@
-//! Gather: the one I/O step of a run. Each source fills its part of one [`Snapshot`], once;
-//! the checks, the listings and the fix planners read that snapshot and nothing else, so one
+//! Gather: the one I/O step of a run, and the one door every command that reads a broker goes
+//! through (doctor, the listings, the fixes, fleet, ping, reap --hung, readiness): the command
+//! builds a [`Need`] and gets one [`Snapshot`]. Each source fills its part once; the checks,
+//! the listings and the fix planners read that snapshot and nothing else, so one
 //! `celtool doctor --fix` asks the broker for each endpoint exactly once.
 //!
 //! Sources and their seams:
@@ -10,9 +12,10 @@
 //! - this host (`crate::host::gather`), plus the reads that depend on what it found: the inode
 //!   hot-spot walk for the filesystems the inode check will name, and the files and limits the
 //!   host fix planners compare against.
-//! - the Celery workers themselves, over AMQP (remote control: ping, stats, ...): another
-//!   optional part of [`Snapshot`], asked once the broker's part is read: the broker says
-//!   which vhosts hold Celery workers (their mailboxes) and whether an alarm forbids
+//! - the Celery workers themselves (remote control: ping, stats, ...), over the [`Transport`]
+//!   the [`WorkersNeed`] names (AMQP today): another optional part of [`Snapshot`], asked once
+//!   the broker's part is read: the broker says which vhosts hold Celery workers (their
+//!   mailboxes, which tell a hung worker from a gone one) and whether an alarm forbids
 //!   publishing the question.
 //!
 //! Broker and host are read at the same time: the broker's requests (or Redis commands and its
