@@ -228,6 +228,7 @@ fn finding(
         )
         .evidence("consumer_timeout_seconds", j.timeout.round())
         .evidence("held_past_limits", count as f64)
+        .evidence("suggested_consumer_timeout_ms", needed_ms as f64)
         .remedy(remedy)
 }
 
@@ -251,7 +252,7 @@ fn raise_timeout(snap: &Snapshot, vhost: &str, queue: &str, source: &Source, ms:
                 None => String::new(),
             };
             format!(
-                "raise it for this queue alone by policy: rabbitmqctl set_policy -p {} --apply-to queues --priority 10 {} {} '{{\"consumer-timeout\": {ms}}}'{merge}",
+                "raise it for this queue alone by policy (celtool doctor --fix plans it, merged with the policy that applies now): rabbitmqctl set_policy -p {} --apply-to queues --priority 10 {} {} '{{\"consumer-timeout\": {ms}}}'{merge}",
                 shell_word(vhost),
                 shell_word(&format!("celtool-consumer-timeout-{queue}")),
                 shell_word(&format!("^{}$", regex_escape(queue)))
@@ -263,7 +264,7 @@ fn raise_timeout(snap: &Snapshot, vhost: &str, queue: &str, source: &Source, ms:
     }
 }
 
-fn regex_escape(s: &str) -> String {
+pub fn regex_escape(s: &str) -> String {
     s.chars()
         .flat_map(|c| {
             let special = "\\.+*?()|[]{}^$".contains(c);
@@ -330,7 +331,7 @@ mod tests {
         );
         assert_eq!(
             new,
-            "raise it for this queue alone by policy: rabbitmqctl set_policy -p v --apply-to queues --priority 10 celtool-consumer-timeout-plain '^plain$' '{\"consumer-timeout\": 10800000}' (policy ha applies to it now and would be replaced: copy its definition into the new one)"
+            "raise it for this queue alone by policy (celtool doctor --fix plans it, merged with the policy that applies now): rabbitmqctl set_policy -p v --apply-to queues --priority 10 celtool-consumer-timeout-plain '^plain$' '{\"consumer-timeout\": 10800000}' (policy ha applies to it now and would be replaced: copy its definition into the new one)"
         );
         let old = raise_timeout(
             &broker("3.10.8"),

@@ -381,8 +381,17 @@ fn offer_fixes(
     let processes = has(&|f| matches!(f.id, "host.workers.zombie" | "host.workers.orphan"));
     let events = has(&|f| matches!(f.id, "events.no-ttl" | "events.no-consumer"));
     let delayed = has(&|f| f.id == "delayed.binding" && f.severity != Severity::Ok);
+    let timeouts: Vec<(String, u64)> = report
+        .findings
+        .iter()
+        .filter(|f| f.id == crate::checks::consumer_timeout::ID && f.severity != Severity::Ok)
+        .filter_map(|f| {
+            let ms = f.evidence.get("suggested_consumer_timeout_ms")?;
+            Some((f.subject.clone(), *ms as u64))
+        })
+        .collect();
     let broker = match source {
-        Source::RabbitMq(_) => events || delayed,
+        Source::RabbitMq(_) => events || delayed || !timeouts.is_empty(),
         Source::Redis(_) => has(&|f| {
             matches!(f.id, "redis.results.no-ttl" | "redis.maxmemory-policy")
                 && matches!(f.severity, Severity::Warn | Severity::Crit)
@@ -423,6 +432,12 @@ fn offer_fixes(
             }
             if delayed && let Some(Ok(fleet)) = &snap.workers {
                 applier.execute(&crate::fix::delayed::plan(fleet, b))?;
+            }
+            if !timeouts.is_empty() {
+                let id = crate::checks::consumer_timeout::ID;
+                let node_default = s.thresholds().timing(id, "node_default").as_secs_f64();
+                let plan = crate::fix::consumer_timeout::plan(b, &timeouts, node_default);
+                applier.execute(&plan)?;
             }
             Ok(())
         }

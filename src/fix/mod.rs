@@ -6,6 +6,7 @@
 //! `verify` waits for the broker to show a change.
 
 pub mod apply;
+pub mod consumer_timeout;
 pub mod delayed;
 pub mod event_queues;
 pub mod host;

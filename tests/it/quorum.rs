@@ -246,6 +246,32 @@ fn a_countdown_of_two_hours_on_a_classic_queue_is_forecast_past_the_consumer_tim
         "{remedy}"
     );
     assert!(remedy.contains("native delayed delivery"), "{remedy}");
+
+    // doctor --fix on 3.10: no per-queue policy to set, the rabbitmq.conf line instead.
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let r = run(celtool()
+        .args([
+            "doctor",
+            "--only",
+            "broker",
+            "--vhost",
+            &v.name,
+            "--fix",
+            "--yes",
+            "--journal",
+        ])
+        .arg(&journal));
+    assert!(
+        r.stdout.contains("RabbitMQ 3.10.8 has no per-queue consumer timeout (3.11.15+): set consumer_timeout = 10800000 in rabbitmq.conf"),
+        "{r:#?}"
+    );
+    assert!(
+        r.stdout
+            .contains("celtool fix consumer-timeout: nothing to change"),
+        "{r:#?}"
+    );
+    assert!(!journal.exists());
     drop(w);
 }
 
