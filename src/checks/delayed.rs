@@ -336,20 +336,26 @@ pub fn paths(v: &VhostReport, snap: &Snapshot, out: &mut Vec<Finding>) {
     }
 }
 
+/// `delayed.direct-exchange` for a quorum queue behind a direct exchange.
+fn direct(v: &VhostReport, w: &WorkerReport, c: &Consumed, out: &mut Vec<Finding>) {
+    let subj = subject(&v.vhost, c.name);
+    out.push(
+        Finding::new("delayed.direct-exchange", Severity::Warn, subj)
+            .summary(format!(
+                "quorum queue {} is consumed by {} through direct exchange {}: Celery's native delayed delivery skips direct exchanges, so an ETA or countdown task there is held by the worker until it is due (quorum queues do not support the global QoS that keeps such tasks from blocking)",
+                c.name, w.node, c.exchange
+            ))
+            .remedy(format!(
+                "route the queue through a topic exchange: task_default_exchange_type = \"topic\" (or Queue('{}', Exchange('{}', type='topic'), routing_key='{}') in task_queues, under a new exchange name: an exchange's type cannot change), then restart the workers; see `celtool explain delayed.direct-exchange`",
+                c.name, c.exchange, c.name
+            )),
+    );
+}
+
 fn path(v: &VhostReport, w: &WorkerReport, c: &Consumed, snap: &Snapshot, out: &mut Vec<Finding>) {
     let subj = subject(&v.vhost, c.name);
     if c.exchange_type == "direct" {
-        out.push(
-            Finding::new("delayed.direct-exchange", Severity::Warn, subj)
-                .summary(format!(
-                    "quorum queue {} is consumed by {} through direct exchange {}: Celery's native delayed delivery skips direct exchanges, so an ETA or countdown task there is held by the worker until it is due (quorum queues do not support the global QoS that keeps such tasks from blocking)",
-                    c.name, w.node, c.exchange
-                ))
-                .remedy(format!(
-                    "route the queue through a topic exchange: task_default_exchange_type = \"topic\" (or Queue('{}', Exchange('{}', type='topic'), routing_key='{}') in task_queues, under a new exchange name: an exchange's type cannot change), then restart the workers; see `celtool explain delayed.direct-exchange`",
-                    c.name, c.exchange, c.name
-                )),
-        );
+        direct(v, w, c, out);
         return;
     }
     let Some(topo) = snap

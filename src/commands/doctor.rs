@@ -363,6 +363,19 @@ fn event_queue_vhost(subject: &str) -> String {
     }
 }
 
+/// The queues of `consumer-timeout.forecast` findings and the timeout each suggests (ms).
+fn timeout_targets(report: &Report) -> Vec<(String, u64)> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.id == crate::checks::consumer_timeout::ID && f.severity != Severity::Ok)
+        .filter_map(|f| {
+            let ms = f.evidence.get("suggested_consumer_timeout_ms")?;
+            Some((f.subject.clone(), *ms as u64))
+        })
+        .collect()
+}
+
 /// `doctor --fix`: plan and offer the fixes for the findings that have one, from the snapshot
 /// the report came from.
 fn offer_fixes(
@@ -381,15 +394,7 @@ fn offer_fixes(
     let processes = has(&|f| matches!(f.id, "host.workers.zombie" | "host.workers.orphan"));
     let events = has(&|f| matches!(f.id, "events.no-ttl" | "events.no-consumer"));
     let delayed = has(&|f| f.id == "delayed.binding" && f.severity != Severity::Ok);
-    let timeouts: Vec<(String, u64)> = report
-        .findings
-        .iter()
-        .filter(|f| f.id == crate::checks::consumer_timeout::ID && f.severity != Severity::Ok)
-        .filter_map(|f| {
-            let ms = f.evidence.get("suggested_consumer_timeout_ms")?;
-            Some((f.subject.clone(), *ms as u64))
-        })
-        .collect();
+    let timeouts = timeout_targets(report);
     let broker = match source {
         Source::RabbitMq(_) => events || delayed || !timeouts.is_empty(),
         Source::Redis(_) => has(&|f| {
