@@ -97,12 +97,10 @@ fn quorum_on_topic_is_clean_and_a_removed_binding_is_critical_with_its_command()
         ],
         None,
     );
-    let r = v.doctor_until(|r| r.code == 2);
-    assert_eq!(
-        r.vhost_problems(&v.name),
-        vec![p("delayed.binding", "crit", &subject)],
-        "{r:#?}"
-    );
+    let r = v.doctor_until(|r| {
+        r.vhost_problems(&v.name) == vec![p("delayed.binding", "crit", &subject)]
+    });
+    assert_eq!(r.code, 2, "{r:#?}");
     let f = finding(&r, "delayed.binding", &subject);
     let remedy = f["remedy"].as_str().unwrap();
     let command = format!(
