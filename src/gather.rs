@@ -170,6 +170,17 @@ pub fn gather(
     thresholds: &Thresholds,
     need: &Need,
 ) -> Result<Snapshot, GatherError> {
+    if need.broker.is_none() {
+        // Nothing to wait on: the host is read on this thread, and no runtime is started
+        // (liveness must answer without one).
+        return Ok(Snapshot {
+            host: need
+                .host
+                .as_ref()
+                .map(|opts| read_host(roots, opts, thresholds, need.inode_hot_spots)),
+            ..Snapshot::default()
+        });
+    }
     let rt = runtime()?;
     let host_job = need.host.clone().map(|opts| {
         let roots = roots.clone();

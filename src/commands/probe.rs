@@ -18,7 +18,7 @@ use crate::workers::{FleetSnapshot, Method, ProbeOptions, Target};
 const CHILDLESS_POOLS: [&str; 6] = ["solo", "threads", "eventlet", "gevent", "custom", "thread"];
 
 pub fn liveness(s: &Settings, p: &Printer, args: &LivenessArgs) -> Result<Outcome, Error> {
-    let snap = host_snapshot(s, GatherOptions::only(false, false, true));
+    let snap = host_snapshot(s, GatherOptions::only(false, false, true))?;
     let procs = present(snap.processes)?.unwrap_or_default();
     let result = judge_liveness(
         &procs,
@@ -170,7 +170,7 @@ fn pool_option(main: &Process) -> Option<String> {
 }
 
 pub fn readiness(s: &Settings, p: &Printer, args: &ReadinessArgs) -> Result<Outcome, Error> {
-    let hostname = host_snapshot(s, GatherOptions::only(false, false, false)).hostname;
+    let hostname = host_snapshot(s, GatherOptions::only(false, false, false))?.hostname;
     let node = host::celery::expand_node_name(Some(&args.node), &hostname);
     let inputs = super::fleet::inputs(s)?;
     let opts = ProbeOptions {
