@@ -876,6 +876,29 @@ Fix: --without-gossip --without-mingle --without-heartbeat on workers that need 
 no -E / worker_send_task_events=False unless a monitor reads task events; fewer monitors.",
     },
     Entry {
+        id: "rabbitmq.events.fanout",
+        area: Area::Broker,
+        title: "event fan-out: Celery's event queues' traffic against the broker's link",
+        limits: above(Some(0.5), Some(0.8), "vhost output bytes / link speed"),
+        explain: "\
+What breaks: every Celery event (worker.heartbeat every 2 s, task.* with -E) goes to the
+celeryev topic exchange, which copies it into one celeryev.<uuid> queue per receiver: every
+worker with gossip and every monitor (Flower, celery events). The output grows as N x (N + M) x c
+for N worker nodes and M monitors: at some fleet size Celery's own chatter fills the broker's
+network link and everything else (tasks, results, remote control) queues behind it.
+How celtool measures it, per vhost: N from the worker mailboxes (NODE.celery.pidbox), the
+receivers from the celeryev.* queues (M: those no worker consumes), c from the busiest monitor's
+connection (its send_oct rate is one receiver's whole event stream, divided by N; ~370 B/s
+assumed when no monitor runs), and the vhost's output from its connections' send rates. It
+forecasts the fleet size at which the event stream alone fills the link. The link speed is read
+from /sys/class/net/IF/speed when the management URL names this host, else from
+CELTOOL_RABBITMQ_LINK_MBIT (or the profile's rabbitmq_link_mbit). Thresholds apply to the
+vhost's output / link speed (other vhosts share the link: look at host.nic.saturation too).
+See redis.events.fanout for the same forecast on Redis.
+Fix: --without-gossip --without-mingle --without-heartbeat on workers that need none of them;
+no -E / worker_send_task_events=False unless a monitor reads task events; fewer monitors.",
+    },
+    Entry {
         id: "redis.pubsub.output-buffer",
         area: Area::Broker,
         title: "a pub/sub client near client-output-buffer-limit pubsub",

@@ -370,14 +370,26 @@ async fn amqp_listener(
 }
 
 /// The Redis broker's link speed: configured, else this host's fastest interface when the
-/// broker runs here (a loopback address or this host's name).
+/// broker runs here.
 fn redis_link(s: &RedisSettings, roots: &host::Roots) -> Option<(f64, String)> {
-    if let Some((b, from)) = s.link {
+    broker_link(s.link, s.target.host.as_str(), roots)
+}
+
+/// A broker's link speed in bytes per second and where it came from: `configured` (bytes per
+/// second, and the setting that gave it), else this host's fastest interface when the broker
+/// `name`d runs here (a loopback address or this host's name).
+pub fn broker_link(
+    configured: Option<(f64, &str)>,
+    name: &str,
+    roots: &host::Roots,
+) -> Option<(f64, String)> {
+    if let Some((b, from)) = configured {
         return Some((b, from.into()));
     }
-    let name = s.target.host.as_str();
     let local = name == "localhost"
         || name
+            .trim_start_matches('[')
+            .trim_end_matches(']')
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
         || std::fs::read_to_string(roots.proc.join("sys/kernel/hostname"))

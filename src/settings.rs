@@ -109,6 +109,8 @@ pub struct Profile {
     pub redis_interval: Option<String>,
     /// Redis: the broker's link speed in Mbit/s (`CELTOOL_REDIS_LINK_MBIT`).
     pub redis_link_mbit: Option<u64>,
+    /// RabbitMQ: the broker's link speed in Mbit/s (`CELTOOL_RABBITMQ_LINK_MBIT`).
+    pub rabbitmq_link_mbit: Option<u64>,
     /// Redis: the TTL doctor --fix gives result keys (`CELTOOL_REDIS_RESULT_EXPIRES`).
     pub redis_result_expires: Option<String>,
 }

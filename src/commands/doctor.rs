@@ -313,7 +313,11 @@ fn check(s: &Settings, snap: &Snapshot, expect: &Expect) -> Vec<Finding> {
     let mut findings = Vec::new();
     match &snap.broker {
         Some(Ok(BrokerPart::RabbitMq(b))) => {
-            findings.extend(checks::broker_checks(b, s.thresholds()));
+            let link = s.rabbitmq().ok().and_then(|r| {
+                let name = r.endpoint.url.host_str().unwrap_or_default();
+                gather::broker_link(r.link, name, s.roots())
+            });
+            findings.extend(checks::broker_checks(b, s.thresholds(), link.as_ref()));
         }
         Some(Ok(BrokerPart::Redis { snap, link })) => {
             findings.extend(super::redis::findings(snap, s.thresholds(), link.clone()));

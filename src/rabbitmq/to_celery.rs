@@ -87,6 +87,7 @@ pub fn fleets<'a>(snap: &'a Snapshot, kinds: &Classifier) -> Vec<Fleet<'a>> {
     for f in &mut out {
         if let Some(ev) = &mut f.events {
             count_receivers(ev, &f.queues);
+            measure_output(ev, &f.clients);
         }
     }
     out
@@ -156,6 +157,21 @@ fn count_receivers(ev: &mut Events, queues: &[Queue]) {
     ev.subscribers = events.clone().count() as u64;
     ev.monitors = events.filter(|q| !q.worker_consumed).count() as u64;
     ev.worker_nodes = queues.iter().filter(|q| q.kind == Kind::Mailbox).count() as u64;
+}
+
+/// The event stream's bytes from what the broker sends: one monitor's connection receives every
+/// event (its queue is bound to `#`) and nothing else, so the busiest monitor's send rate is one
+/// receiver's share; the vhost's output is what it sends to all its connections. Without a
+/// monitor, no connection carries the event stream alone and its bytes stay unknown.
+fn measure_output(ev: &mut Events, clients: &[Client]) {
+    let rates = || clients.iter().filter_map(|c| c.send_rate);
+    ev.broker_output_bytes = rates().next().map(|_| rates().sum());
+    ev.per_subscriber_bytes = clients
+        .iter()
+        .filter(|c| c.role == Role::Monitor)
+        .filter_map(|c| c.send_rate)
+        .reduce(f64::max);
+    ev.event_output_bytes = ev.per_subscriber_bytes.map(|p| p * ev.subscribers as f64);
 }
 
 fn count_result(f: &mut Fleet, q: &Queue) {

@@ -64,6 +64,19 @@ pub struct RedisSettings {
     pub deadline: Option<(std::time::Instant, Duration)>,
 }
 
+/// A link speed given in Mbit/s (`from` names the variable or profile key), in bytes per second.
+pub(super) fn link_mbit(
+    (v, from): (String, &'static str),
+) -> Result<(f64, &'static str), SettingsError> {
+    let mbit = v
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|m| *m > 0.0 && m.is_finite())
+        .ok_or_else(|| SettingsError::Value(format!("{from} '{v}': expected Mbit/s, like 1000")))?;
+    Ok((mbit * 1e6 / 8.0, from))
+}
+
 /// Resolve the Redis settings from the URL, the profile and the environment (`env` reads one
 /// variable; empty counts as unset).
 pub(super) fn resolve(
@@ -104,25 +117,13 @@ pub(super) fn resolve(
     ) {
         gather.interval = duration(v)?;
     }
-    let link = match knob(
+    let link = knob(
         "CELTOOL_REDIS_LINK_MBIT",
         "redis_link_mbit",
         profile.redis_link_mbit.map(|m| m.to_string()),
-    ) {
-        Some((v, from)) => Some((
-            v.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|m| *m > 0.0 && m.is_finite())
-                .ok_or_else(|| {
-                    SettingsError::Value(format!("{from} '{v}': expected Mbit/s, like 1000"))
-                })?
-                * 1e6
-                / 8.0,
-            from,
-        )),
-        None => None,
-    };
+    )
+    .map(link_mbit)
+    .transpose()?;
     let result_expires = match knob(
         "CELTOOL_REDIS_RESULT_EXPIRES",
         "redis_result_expires",

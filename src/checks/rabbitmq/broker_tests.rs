@@ -265,7 +265,7 @@ fn thresholds_from_the_config_change_the_verdict() {
     let snap = recorded("celery");
     let mut t = Thresholds::default();
     t.set("results.flood", Some(1000.0), None);
-    let findings = broker_checks(&snap, &t);
+    let findings = broker_checks(&snap, &t, None);
     assert!(
         problems(&findings)
             .iter()
