@@ -3,6 +3,7 @@
 
 mod cli;
 mod doctor;
+mod fanout;
 mod faults;
 mod fix;
 mod fix_host;
