@@ -254,6 +254,45 @@ mod tests {
     }
 
     #[test]
+    fn the_event_stream_is_measured_from_the_busiest_monitor() {
+        let c = |role, rate| Client {
+            id: "c".into(),
+            peer: "10.0.0.1".into(),
+            role,
+            send_rate: Some(rate),
+            pending_bytes: None,
+            idle_seconds: None,
+            state: None,
+        };
+        let mut ev = Events {
+            worker_nodes: 2,
+            subscribers: 4,
+            monitors: 2,
+            ..Events::default()
+        };
+        let clients = [
+            c(Role::Worker, 1000.0),
+            c(Role::Monitor, 400.0),
+            c(Role::Monitor, 300.0),
+            c(Role::Publisher, 0.0),
+        ];
+        measure_output(&mut ev, &clients);
+        assert_eq!(ev.broker_output_bytes, Some(1700.0));
+        assert_eq!(ev.per_subscriber_bytes, Some(400.0));
+        assert_eq!(ev.event_output_bytes, Some(1600.0));
+        assert_eq!(ev.cost_per_pair(), Some(200.0));
+        // Without a monitor no connection carries the stream alone: unknown, not 0.
+        let mut ev = Events::default();
+        measure_output(&mut ev, &clients[..1]);
+        assert_eq!(
+            (ev.broker_output_bytes, ev.per_subscriber_bytes),
+            (Some(1000.0), None)
+        );
+        measure_output(&mut ev, &[]);
+        assert_eq!(ev.broker_output_bytes, None);
+    }
+
+    #[test]
     fn the_recorded_clean_vhost_maps_without_problems_to_find() {
         let snap = recorded("clean");
         let kinds = Classifier::new(&snap.connections, &snap.consumers);

@@ -120,3 +120,31 @@ fn the_fan_out_of_two_workers_and_a_monitor_is_forecast_from_the_apis_rates() {
     );
     eprintln!("fan-out: {f:#}\nAPI monitor send rate {lo}..{hi} B/s");
 }
+
+#[test]
+fn a_bad_link_speed_is_a_usage_error_naming_where_it_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    write(&config, "[profiles.default]\nrabbitmq_link_mbit = 0\n");
+    let cmd = || {
+        let mut c = celtool();
+        c.args(["doctor", "--only", "broker", "--config"])
+            .arg(&config);
+        c
+    };
+    let r = run(&mut cmd());
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stderr
+            .starts_with("celtool: error: rabbitmq_link_mbit '0': expected Mbit/s"),
+        "{r:#?}"
+    );
+    // The environment wins over the profile.
+    let r = run(cmd().env("CELTOOL_RABBITMQ_LINK_MBIT", "fast"));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stderr
+            .starts_with("celtool: error: CELTOOL_RABBITMQ_LINK_MBIT 'fast': expected Mbit/s"),
+        "{r:#?}"
+    );
+}
