@@ -76,6 +76,9 @@ pub struct Need {
     pub broker: Option<BrokerNeed>,
     /// The workers' own answers (needs the broker: it names the vhosts and mailboxes).
     pub workers: Option<WorkersNeed>,
+    /// On a Redis broker, the workers' own answers over Redis, asked before Redis is read so
+    /// that their `conf` gives the read the app's visibility_timeout.
+    pub redis_workers: Option<crate::workers::ProbeOptions>,
     /// This host's parts to read, if any.
     pub host: Option<host::GatherOptions>,
     /// Count the entries on the filesystems the inode check finds short of inodes.
@@ -149,27 +152,39 @@ pub fn gather(
         let hot_spots = need.inode_hot_spots;
         rt.spawn_blocking(move || read_host(&roots, &opts, &thresholds, hot_spots))
     });
+    let mut redis_workers = None;
     let broker = match (&need.broker, client) {
         (Some(BrokerNeed::RabbitMq(parts)), Some(client)) => Some(
             rt.block_on(rabbit::gather(client, vhost, *parts))
                 .map(BrokerPart::RabbitMq)
                 .map_err(BrokerError::from),
         ),
-        (Some(BrokerNeed::Redis(s)), _) => Some(
-            rt.block_on(crate::redis::read(
-                &s.target,
-                s.password.as_ref(),
-                s.timeout,
-                s.ca_file.as_deref(),
-                &s.gather,
-                s.deadline,
-            ))
-            .map(|snap| BrokerPart::Redis {
-                snap,
-                link: redis_link(s, roots),
-            })
-            .map_err(BrokerError::from),
-        ),
+        (Some(BrokerNeed::Redis(s)), _) => {
+            let asked = need.redis_workers.as_ref().map(|opts| {
+                rt.block_on(crate::workers::on_redis::ask(s, opts, &roots.proc))
+                    .map_err(|e| e.to_string())
+            });
+            let mut s = s.as_ref().clone();
+            if let Some(Ok(a)) = &asked {
+                with_workers_settings(&mut s.gather, &a.fleet);
+            }
+            redis_workers = asked.map(|a| a.map(|a| a.fleet));
+            Some(
+                rt.block_on(crate::redis::read(
+                    &s.target,
+                    s.password.as_ref(),
+                    s.timeout,
+                    s.ca_file.as_deref(),
+                    &s.gather,
+                    s.deadline,
+                ))
+                .map(|snap| BrokerPart::Redis {
+                    snap,
+                    link: redis_link(&s, roots),
+                })
+                .map_err(BrokerError::from),
+            )
+        }
         _ => None,
     };
     let workers = match (&broker, &need.workers, client) {
@@ -180,7 +195,7 @@ pub fn gather(
                     .map_err(|e| e.to_string())
             })
         }
-        _ => None,
+        _ => redis_workers,
     };
     let host = match host_job {
         Some(job) => Some(
@@ -194,6 +209,30 @@ pub fn gather(
         workers,
         host,
     })
+}
+
+/// The app's own visibility_timeout from the workers' `conf` (`broker_transport_options`), unless
+/// the user set one: the smallest the workers report, since that worker redelivers first.
+pub fn with_workers_settings(
+    read: &mut crate::redis::Options,
+    fleet: &crate::workers::FleetSnapshot,
+) {
+    if read.visibility_timeout_set {
+        return;
+    }
+    let reported = fleet.workers().filter_map(|w| {
+        let vt = w
+            .conf("broker_transport_options")?
+            .get("visibility_timeout")?
+            .as_f64()
+            .filter(|v| v.is_finite() && *v > 0.0)?;
+        Some((vt, w.node.clone()))
+    });
+    if let Some((vt, node)) = reported.min_by(|a, b| a.0.total_cmp(&b.0)) {
+        read.visibility_timeout = vt;
+        read.visibility_timeout_from =
+            format!("broker_transport_options of worker {node} (its conf)");
+    }
 }
 
 /// Ask the workers of `plans`, unless an alarm is in effect: RabbitMQ blocks a connection that

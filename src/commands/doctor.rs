@@ -22,12 +22,12 @@ use crate::workers::settings::Expect;
 
 pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
     if matches!(s.broker(), Some(crate::settings::Broker::Redis(_))) {
-        if !args.expect.is_empty() {
+        if args.no_workers && !args.expect.is_empty() {
             return Err(Error::Usage(
-                "doctor --expect asks the workers over AMQP, which doctor does on RabbitMQ only; on Redis use `celtool ping --expect`".into(),
+                "doctor --expect needs the workers asked: drop --no-workers".into(),
             ));
         }
-        return super::redis::doctor(s, p, args);
+        return super::redis::doctor(s, p, args, &expectation(s, args));
     }
     validate(p, args)?;
     // With --fix, hold the journal lock before reading the state the fixes are planned from.
@@ -49,6 +49,7 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     let need = Need {
         broker: wants(Part::Broker).then_some(gather::BrokerNeed::RabbitMq(BrokerNeed::ALL)),
         workers,
+        redis_workers: None,
         host: wants(Part::Host).then(|| GatherOptions {
             fix_inputs: args.fix.then(|| s.etc().to_path_buf()),
             nic: Some(crate::host::nic::DOCTOR_INTERVAL),

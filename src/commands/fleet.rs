@@ -118,10 +118,23 @@ fn warn_errors(p: &Printer, fleet: &FleetSnapshot, api_error: &Option<Error>) ->
     any
 }
 
-pub fn fleet(s: &Settings, p: &Printer, args: &FleetArgs) -> Result<Outcome, Error> {
+/// Ask the workers of whichever broker the settings name: over AMQP beside the management API
+/// on RabbitMQ, over Redis on a Redis URL. Returns what they said, an API error to warn about,
+/// and the profile's expected workers.
+fn ask(s: &Settings, opts: &ProbeOptions) -> Result<(FleetSnapshot, Option<Error>, Expect), Error> {
+    if let Some(crate::settings::Broker::Redis(r)) = s.broker() {
+        let asked =
+            crate::gather::runtime()?.block_on(workers::on_redis::ask(r, opts, &s.roots().proc))?;
+        return Ok((asked.fleet, None, s.expected_workers().clone()));
+    }
     let inputs = inputs(s)?;
+    let (_, fleet, api_error) = crate::gather::runtime()?.block_on(observe(&inputs, opts))?;
+    Ok((fleet, api_error, inputs.expect))
+}
+
+pub fn fleet(s: &Settings, p: &Printer, args: &FleetArgs) -> Result<Outcome, Error> {
     let opts = ProbeOptions::full(args.amqp.reply_timeout);
-    let (_, fleet, api_error) = crate::gather::runtime()?.block_on(observe(&inputs, &opts))?;
+    let (fleet, api_error, _) = ask(s, &opts)?;
     let failed = warn_errors(p, &fleet, &api_error);
     let rows = fleet::rows(&fleet);
     emit_listing(
@@ -138,7 +151,6 @@ pub fn fleet(s: &Settings, p: &Printer, args: &FleetArgs) -> Result<Outcome, Err
 }
 
 pub fn ping(s: &Settings, p: &Printer, args: &PingArgs) -> Result<Outcome, Error> {
-    let inputs = inputs(s)?;
     let target = match &args.matcher {
         Some(p) => Target::Pattern {
             pattern: p.clone(),
@@ -147,9 +159,9 @@ pub fn ping(s: &Settings, p: &Printer, args: &PingArgs) -> Result<Outcome, Error
         None => Target::All,
     };
     let opts = ProbeOptions::ping(args.amqp.reply_timeout, target);
-    let (_, fleet, api_error) = crate::gather::runtime()?.block_on(observe(&inputs, &opts))?;
+    let (fleet, api_error, expected) = ask(s, &opts)?;
     let failed = warn_errors(p, &fleet, &api_error);
-    let expect = args.expect.or(inputs.expect.count);
+    let expect = args.expect.or(expected.count);
     let result = ping_result(&fleet, expect, args.matcher.as_deref());
     let severity = ping_severity(&result, failed);
     if p.style.format == crate::output::Format::Nagios {
@@ -264,6 +276,7 @@ mod tests {
                 not_asked: None,
                 silent: silent.iter().map(|s| s.to_string()).collect(),
                 workers,
+                ..VhostReport::default()
             }],
             timeout_ms: 1000,
         }

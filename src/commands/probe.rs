@@ -164,15 +164,86 @@ fn pool_option(main: &Process) -> Option<String> {
 pub fn readiness(s: &Settings, p: &Printer, args: &ReadinessArgs) -> Result<Outcome, Error> {
     let hostname = host_snapshot(s, GatherOptions::only(false, false, false)).hostname;
     let node = host::celery::expand_node_name(Some(&args.node), &hostname);
-    let inputs = super::fleet::inputs(s)?;
     let opts = ProbeOptions {
         methods: vec![Method::Ping, Method::ActiveQueues],
         target: Target::Nodes(vec![node.clone()]),
         ..ProbeOptions::full(args.amqp.reply_timeout)
     };
+    if let Some(crate::settings::Broker::Redis(r)) = s.broker() {
+        let asked = runtime()?.block_on(crate::workers::on_redis::ask(r, &opts, &s.roots().proc));
+        let result = match asked {
+            Ok(a) => judge_readiness_redis(&node, &a, &s.roots().proc),
+            Err(e) => ProbeResult::new("readiness", Some(node.clone()))
+                .unknown(format!("{node} could not be asked: {e}")),
+        };
+        return finish(p, &result);
+    }
+    let inputs = super::fleet::inputs(s)?;
     let (snap, fleet, api_error) = runtime()?.block_on(super::fleet::observe(&inputs, &opts))?;
     let result = judge_readiness(&node, &fleet, &snap, api_error.as_ref());
     finish(p, &result)
+}
+
+/// Ready on Redis: the node answered ping, and a client of its own waits on its queues with
+/// BRPOP (kombu pops every queue of a worker on one connection; CLIENT LIST shows its last
+/// command, not its keys). Its own: by its sockets on this host, else any BRPOP client of the
+/// database, said as such.
+pub fn judge_readiness_redis(
+    node: &str,
+    asked: &crate::workers::on_redis::RedisAnswer,
+    proc_root: &std::path::Path,
+) -> ProbeResult {
+    let fleet = &asked.fleet;
+    let db = fleet
+        .vhosts
+        .first()
+        .map(|v| v.vhost.clone())
+        .unwrap_or_default();
+    let mut result = ProbeResult::new("readiness", Some(node.to_string()));
+    let Some(w) = fleet
+        .workers()
+        .find(|w| w.node == node && w.answered_ping())
+    else {
+        if fleet
+            .vhosts
+            .iter()
+            .any(|v| v.silent.iter().any(|n| n == node))
+        {
+            return result.fail(format!(
+                "{node} did not answer ping in {db} (it is connected to Redis: hung?)"
+            ));
+        }
+        return result.fail(format!("{node} did not answer ping"));
+    };
+    let queues = w.queues();
+    result.detail = Detail::Readiness {
+        vhost: Some(w.vhost.clone()),
+        queues: queues.clone(),
+    };
+    let own =
+        crate::workers::on_redis::connections_here(&[node.to_string()], &asked.clients, proc_root);
+    let waiting = |c: &str| c.contains("(cmd brpop,");
+    let consumer = match own.get(node) {
+        Some(conns) => conns.iter().find(|c| waiting(c)).cloned(),
+        None => asked.clients.iter().find(|c| c.cmd == "brpop").map(|c| {
+            format!(
+                "{} (a BRPOP client of {db}; whose cannot be told from this host)",
+                c.addr
+            )
+        }),
+    };
+    match consumer {
+        None if !queues.is_empty() => result.fail(format!(
+            "{node} answered ping but no connection of it waits on its queues ({}) with BRPOP in {db}",
+            queues.join(", ")
+        )),
+        _ => result.pass(format!(
+            "{node} is ready: answered ping, consuming {} queue(s) ({}) through {}",
+            queues.len(),
+            queues.join(", "),
+            consumer.unwrap_or_else(|| "no queue".into())
+        )),
+    }
 }
 
 /// Ready: the node answered ping, and each queue it says it consumes has a consumer on the

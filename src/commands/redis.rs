@@ -30,7 +30,12 @@ pub fn findings(snap: &RedisSnapshot, t: &Thresholds, link: Option<(f64, String)
 
 /// `celtool doctor --url redis://...`: Redis and this host read at once (`crate::gather`),
 /// the Celery checks on the database's fleet, the Redis and host checks beside them.
-pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
+pub fn doctor(
+    st: &Settings,
+    p: &Printer,
+    args: &DoctorArgs,
+    expect: &crate::workers::settings::Expect,
+) -> Result<Outcome, Error> {
     super::doctor::validate_skip(args)?;
     let s = st.redis()?;
     // With --fix, hold the journal lock before reading the state the fixes are planned from:
@@ -44,6 +49,8 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
     let need = Need {
         broker: wants(Part::Broker).then(|| BrokerNeed::Redis(Box::new(s.clone()))),
         workers: None,
+        redis_workers: (wants(Part::Broker) && !args.no_workers)
+            .then(|| crate::workers::ProbeOptions::full(args.amqp.reply_timeout)),
         host: wants(Part::Host).then(|| crate::host::GatherOptions {
             nic: Some(crate::host::nic::DOCTOR_INTERVAL),
             zombies: Some(crate::host::ZombieWatch::new(
@@ -75,6 +82,7 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
         }
         Some(Ok(BrokerPart::RabbitMq(_))) | None => {}
     }
+    findings.extend(worker_findings(&snap, s, st.thresholds(), expect));
     if let Some(host) = &snap.host {
         findings.extend(crate::checks::host::host_checks(host, st.thresholds()));
     }
@@ -105,6 +113,35 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
         super::redis_fix::offer(p, &args.apply, s, rs, &report)?;
     }
     Ok(Outcome::Checked(report.status()))
+}
+
+/// The workers.* findings from what the workers said over Redis, as on RabbitMQ; the broker
+/// side of those checks (consumers, connections) is empty on Redis.
+fn worker_findings(
+    snap: &gather::Snapshot,
+    s: &crate::settings::RedisSettings,
+    t: &Thresholds,
+    expect: &crate::workers::settings::Expect,
+) -> Vec<Finding> {
+    match &snap.workers {
+        Some(Ok(fleet)) => {
+            let procs = snap.host.as_ref().and_then(|h| match &h.processes {
+                crate::host::Reading::Present(p) => Some(p.as_slice()),
+                _ => None,
+            });
+            let broker = crate::rabbitmq::read::Snapshot {
+                host: s.target.host.clone(),
+                ..Default::default()
+            };
+            crate::checks::workers::check_seen_from(fleet, &broker, t, expect, procs)
+        }
+        Some(Err(e)) => vec![
+            Finding::new("workers.unreachable", Severity::Unknown, "workers")
+                .summary(e.clone())
+                .remedy("see `celtool explain workers.unreachable`; --no-workers skips asking the workers"),
+        ],
+        None => Vec::new(),
+    }
 }
 
 /// One row of `celtool queues` on Redis; JSON keys are a scripting contract.

@@ -32,6 +32,7 @@ pub async fn gather(client: &RedisClient, opts: &Options) -> RedisSnapshot {
         host: t.host.clone(),
         db: t.db,
         visibility_timeout: opts.visibility_timeout,
+        visibility_timeout_from: opts.visibility_timeout_from.clone(),
         ..RedisSnapshot::default()
     };
     let gap = |snap: &mut RedisSnapshot, what: &'static str, e: RedisError| {

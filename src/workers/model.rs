@@ -38,6 +38,14 @@ pub struct VhostReport {
     /// Nodes whose mailbox has a consumer but that answered no ping, even the second one.
     pub silent: Vec<String>,
     pub workers: Vec<WorkerReport>,
+    /// On Redis: how many subscribers of the `celery.pidbox` channel received a request (every
+    /// connected worker, a stopped one included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receivers: Option<u64>,
+    /// On Redis: the connections of each silent node, as `addr (cmd, idle Ns)`, where they
+    /// could be told apart (kombu names no connection).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub connections: BTreeMap<String, Vec<String>>,
 }
 
 /// What one worker told us. Each method's reply is kept raw (as captured in the fixtures) and
