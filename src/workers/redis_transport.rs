@@ -134,22 +134,31 @@ pub fn open_envelope(payload: &[u8]) -> Option<(String, Vec<u8>)> {
     Some((ticket, body))
 }
 
-/// kombu's REFRESH_BINDING, returning whether the deadline's member was added (not only moved).
+/// kombu's REFRESH_BINDING, returning the deadline's score before (false: none) and after, so
+/// that the clean-up can put it back.
 const BIND: &str = r"
 redis.call('SADD', KEYS[1], ARGV[1])
+local before = redis.call('ZSCORE', KEYS[2], ARGV[2])
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-return redis.call('ZADD', KEYS[2], 'GT', ms + tonumber(ARGV[3]), ARGV[2])
+redis.call('ZADD', KEYS[2], 'GT', ms + tonumber(ARGV[3]), ARGV[2])
+return {before, redis.call('ZSCORE', KEYS[2], ARGV[2])}
 ";
 
-/// Remove the binding and the lists; the deadline too when celtool added it and the table is
-/// gone with its binding (so another client's table keeps its deadline).
+/// Remove the binding and the lists; when the table is gone with it and nobody moved the
+/// deadline since, put the deadline back as it was (removed when celtool added it), so that
+/// another client's table keeps its own.
 const UNBIND: &str = r"
 redis.call('SREM', KEYS[1], ARGV[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('DEL', KEYS[4], KEYS[5], KEYS[6], KEYS[7])
-if ARGV[3] == '1' and redis.call('EXISTS', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 0 then
-  redis.call('ZREM', KEYS[3], ARGV[2])
+if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 0
+  and redis.call('ZSCORE', KEYS[3], ARGV[2]) == ARGV[4] then
+  if ARGV[3] == '' then
+    redis.call('ZREM', KEYS[3], ARGV[2])
+  else
+    redis.call('ZADD', KEYS[3], 'XX', ARGV[3], ARGV[2])
+  end
 end
 return 1
 ";
@@ -328,7 +337,8 @@ pub async fn probe(
         .arg(protocol::REPLY_EXCHANGE)
         .arg(BINDING_TTL_MS)
         .clone();
-    let added: u64 = p.step("bind the reply queue", &bind).await?;
+    let (before, after): (Option<String>, Option<String>) =
+        p.step("bind the reply queue", &bind).await?;
     let asked = ask(&mut p, known, opts).await;
     // The clean-up runs even when the probe failed or the deadline passed: one step of its own.
     let mut unbind = redis::cmd("EVAL");
@@ -341,7 +351,8 @@ pub async fn probe(
     unbind
         .arg(&member)
         .arg(protocol::REPLY_EXCHANGE)
-        .arg(if added > 0 { "1" } else { "0" });
+        .arg(before.unwrap_or_default())
+        .arg(after.unwrap_or_default());
     let cleaned = tokio::time::timeout(
         opts.step_timeout,
         client.query::<u64>("remove the reply queue", &unbind),

@@ -14,6 +14,7 @@ mod probe;
 mod prune_tmp;
 mod record;
 mod redis;
+mod redis_workers;
 mod secrets;
 mod slow;
 mod support;
