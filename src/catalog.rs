@@ -892,9 +892,9 @@ hash and unacked_index sorted set; one older than visibility_timeout (default 1 
 in its queue and delivered to another worker. ETA/countdown tasks are held unacked until they
 run, and acks_late tasks until they finish: past the timeout they run twice or more
 (reproduced: visibility 120 s, countdown 600 s: executed 3 times).
-celtool reads the oldest entry of unacked_index; tell it your timeout with
-CELTOOL_REDIS_VISIBILITY_TIMEOUT or the profile's redis_visibility_timeout (a duration: 3600,
-1h).
+celtool reads the oldest entry of unacked_index and takes the timeout from the workers' conf
+(broker_transport_options) when they answer; CELTOOL_REDIS_VISIBILITY_TIMEOUT or the profile's
+redis_visibility_timeout (a duration: 3600s, 1h) override it. The finding says which it used.
 Fix: broker_transport_options = {'visibility_timeout': SECONDS} above the longest ETA,
 countdown and acks_late run time, on workers and producers; avoid long ETAs (use a scheduler).
 celtool lint: the longest countdown, ETA or retry delay in the code (and the
