@@ -160,30 +160,9 @@ pub fn gather(
                 .map_err(BrokerError::from),
         ),
         (Some(BrokerNeed::Redis(s)), _) => {
-            let asked = need.redis_workers.as_ref().map(|opts| {
-                rt.block_on(crate::workers::on_redis::ask(s, opts, &roots.proc))
-                    .map_err(|e| e.to_string())
-            });
-            let mut s = s.as_ref().clone();
-            if let Some(Ok(a)) = &asked {
-                with_workers_settings(&mut s.gather, &a.fleet);
-            }
-            redis_workers = asked.map(|a| a.map(|a| a.fleet));
-            Some(
-                rt.block_on(crate::redis::read(
-                    &s.target,
-                    s.password.as_ref(),
-                    s.timeout,
-                    s.ca_file.as_deref(),
-                    &s.gather,
-                    s.deadline,
-                ))
-                .map(|snap| BrokerPart::Redis {
-                    snap,
-                    link: redis_link(&s, roots),
-                })
-                .map_err(BrokerError::from),
-            )
+            let (part, asked) = rt.block_on(read_redis(s, need, roots));
+            redis_workers = asked;
+            Some(part)
         }
         _ => None,
     };
@@ -209,6 +188,49 @@ pub fn gather(
         workers,
         host,
     })
+}
+
+/// A Redis broker: its workers first (when asked for), so that their `conf` gives the read the
+/// app's own settings, then the database. A server the workers' probe could not reach or log
+/// in to is not tried a second time: that failure is the broker's.
+async fn read_redis(
+    s: &RedisSettings,
+    need: &Need,
+    roots: &host::Roots,
+) -> (
+    Result<BrokerPart, BrokerError>,
+    Option<Result<crate::workers::FleetSnapshot, String>>,
+) {
+    use crate::redis::RedisError as E;
+    let mut s = s.clone();
+    let mut workers = None;
+    if let Some(opts) = &need.redis_workers {
+        match crate::workers::on_redis::ask(&s, opts, &roots.proc).await {
+            Ok(a) => {
+                with_workers_settings(&mut s.gather, &a.fleet);
+                workers = Some(Ok(a.fleet));
+            }
+            Err(crate::workers::WorkerError::RedisClient(
+                e @ (E::Unreachable { .. } | E::Auth { .. } | E::Tls { .. } | E::CaFile { .. }),
+            )) => return (Err(BrokerError::Redis(e)), None),
+            Err(e) => workers = Some(Err(e.to_string())),
+        }
+    }
+    let part = crate::redis::read(
+        &s.target,
+        s.password.as_ref(),
+        s.timeout,
+        s.ca_file.as_deref(),
+        &s.gather,
+        s.deadline,
+    )
+    .await
+    .map(|snap| BrokerPart::Redis {
+        snap,
+        link: redis_link(&s, roots),
+    })
+    .map_err(BrokerError::from);
+    (part, workers)
 }
 
 /// The app's own visibility_timeout from the workers' `conf` (`broker_transport_options`), unless
@@ -348,4 +370,55 @@ fn read_host(
         snap.inode_hot_spots = host::hot_spots(&targets);
     }
     snap
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workers::{FleetSnapshot, VhostReport, WorkerReport};
+
+    fn worker(node: &str, vt: serde_json::Value) -> WorkerReport {
+        let conf = serde_json::json!({"broker_transport_options": {"visibility_timeout": vt}});
+        let replies = [("conf".to_string(), conf)];
+        WorkerReport::from_replies(node, "db0", replies.into_iter().collect(), 0.0)
+    }
+
+    #[test]
+    fn the_visibility_timeout_is_the_smallest_the_workers_report_unless_set() {
+        let fleet = FleetSnapshot {
+            vhosts: vec![VhostReport {
+                workers: vec![
+                    worker("a@h", serde_json::json!(20)),
+                    worker("b@h", serde_json::json!(10.5)),
+                    worker("c@h", serde_json::json!("x")),
+                ],
+                ..VhostReport::default()
+            }],
+            timeout_ms: 1000,
+        };
+        let mut read = crate::redis::Options::default();
+        with_workers_settings(&mut read, &fleet);
+        assert_eq!(read.visibility_timeout, 10.5);
+        assert_eq!(
+            read.visibility_timeout_from,
+            "broker_transport_options of worker b@h (its conf)"
+        );
+        let mut set = crate::redis::Options {
+            visibility_timeout: 60.0,
+            visibility_timeout_from: "CELTOOL_REDIS_VISIBILITY_TIMEOUT".into(),
+            visibility_timeout_set: true,
+            ..crate::redis::Options::default()
+        };
+        with_workers_settings(&mut set, &fleet);
+        assert_eq!(set.visibility_timeout, 60.0);
+        let mut none = crate::redis::Options::default();
+        with_workers_settings(&mut none, &FleetSnapshot::default());
+        assert_eq!(
+            (
+                none.visibility_timeout,
+                none.visibility_timeout_from.as_str()
+            ),
+            (3600.0, "kombu's default")
+        );
+    }
 }

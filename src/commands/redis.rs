@@ -123,6 +123,11 @@ fn worker_findings(
     t: &Thresholds,
     expect: &crate::workers::settings::Expect,
 ) -> Vec<Finding> {
+    // Only beside a database that was read: an unreachable server or refused credentials are
+    // the broker's one finding, and a Redis Cluster node is no Celery broker at all.
+    if snap.redis().is_none_or(|r| r.cluster_enabled) {
+        return Vec::new();
+    }
     match &snap.workers {
         Some(Ok(fleet)) => {
             let procs = snap.host.as_ref().and_then(|h| match &h.processes {

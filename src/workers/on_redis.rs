@@ -45,6 +45,19 @@ pub async fn ask(
         s.ca_file.as_deref(),
     );
     let client = within(&limits, &server, "connect", connect).await?;
+    let cluster = within(&limits, &server, "INFO cluster", async {
+        client
+            .query::<String>("INFO cluster", redis::cmd("INFO").arg("cluster"))
+            .await
+    })
+    .await?;
+    if crate::redis::snapshot::Info::parse(&cluster).get("cluster_enabled") == Some("1") {
+        return Err(WorkerError::Redis {
+            server,
+            what: "ask the workers".into(),
+            cause: "the server runs in cluster mode, which Celery cannot use as a broker (see `celtool explain redis.cluster`)".into(),
+        });
+    }
     let (key_prefix, key_prefix_from) = match &s.key_prefix {
         Some((p, from)) => (p.clone(), from.to_string()),
         None => {
@@ -217,4 +230,44 @@ pub fn connections_here(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workers::{VhostReport, WorkerReport};
+
+    fn vhost(receivers: u64, answered: &[&str], silent: &[&str]) -> VhostReport {
+        VhostReport {
+            vhost: "db0".into(),
+            receivers: Some(receivers),
+            silent: silent.iter().map(|s| s.to_string()).collect(),
+            workers: answered
+                .iter()
+                .map(|n| {
+                    let replies = [("ping".to_string(), serde_json::json!({"ok": "pong"}))];
+                    WorkerReport::from_replies(n, "db0", replies.into_iter().collect(), 0.0)
+                })
+                .collect(),
+            ..VhostReport::default()
+        }
+    }
+
+    #[test]
+    fn a_silent_node_is_kept_only_when_something_connected_did_not_answer() {
+        let nowhere = Path::new("/nonexistent-proc");
+        // Two subscribers received the request, one answered: the silent one is connected.
+        let mut v = vhost(2, &["a@h"], &["b@h"]);
+        confirm_silent(&mut v, &[], nowhere);
+        assert_eq!(v.silent, ["b@h"]);
+        assert!(v.connections["b@h"][0].starts_with("1 pidbox subscriber(s)"));
+        // One subscriber, and it answered: the silent node's binding is left from a gone worker.
+        let mut v = vhost(1, &["a@h"], &["b@h"]);
+        confirm_silent(&mut v, &[], nowhere);
+        assert!(v.silent.is_empty() && v.connections.is_empty());
+        // Two silent, one unexplained subscriber: which one cannot be told, so neither is hung.
+        let mut v = vhost(2, &["a@h"], &["b@h", "c@h"]);
+        confirm_silent(&mut v, &[], nowhere);
+        assert!(v.silent.is_empty());
+    }
 }
