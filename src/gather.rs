@@ -190,9 +190,10 @@ pub fn gather(
     })
 }
 
-/// A Redis broker: its workers first (when asked for), so that their `conf` gives the read the
-/// app's own settings, then the database. A server the workers' probe could not reach or log
-/// in to is not tried a second time: that failure is the broker's.
+/// A Redis broker: the database first (before a request to the workers makes their pidbox
+/// subscriptions look busy, like event subscribers), then its workers when asked for; when
+/// their `conf` names another visibility_timeout than the read used, the unacked messages are
+/// judged again against it. A server the read could not reach is not asked again.
 async fn read_redis(
     s: &RedisSettings,
     need: &Need,
@@ -201,22 +202,7 @@ async fn read_redis(
     Result<BrokerPart, BrokerError>,
     Option<Result<crate::workers::FleetSnapshot, String>>,
 ) {
-    use crate::redis::RedisError as E;
-    let mut s = s.clone();
-    let mut workers = None;
-    if let Some(opts) = &need.redis_workers {
-        match crate::workers::on_redis::ask(&s, opts, &roots.proc).await {
-            Ok(a) => {
-                with_workers_settings(&mut s.gather, &a.fleet);
-                workers = Some(Ok(a.fleet));
-            }
-            Err(crate::workers::WorkerError::RedisClient(
-                e @ (E::Unreachable { .. } | E::Auth { .. } | E::Tls { .. } | E::CaFile { .. }),
-            )) => return (Err(BrokerError::Redis(e)), None),
-            Err(e) => workers = Some(Err(e.to_string())),
-        }
-    }
-    let part = crate::redis::read(
+    let read = crate::redis::read(
         &s.target,
         s.password.as_ref(),
         s.timeout,
@@ -224,13 +210,73 @@ async fn read_redis(
         &s.gather,
         s.deadline,
     )
-    .await
-    .map(|snap| BrokerPart::Redis {
+    .await;
+    let mut snap = match read {
+        Ok(snap) => snap,
+        Err(e) => return (Err(BrokerError::Redis(e)), None),
+    };
+    let workers = match &need.redis_workers {
+        Some(opts) if !snap.cluster_enabled => {
+            match crate::workers::on_redis::ask(s, opts, &roots.proc).await {
+                Ok(a) => {
+                    rejudge_unacked(s, &mut snap, &a.fleet).await;
+                    Some(Ok(a.fleet))
+                }
+                Err(e) => Some(Err(e.to_string())),
+            }
+        }
+        _ => None,
+    };
+    let part = BrokerPart::Redis {
         snap,
-        link: redis_link(&s, roots),
-    })
-    .map_err(BrokerError::from);
-    (part, workers)
+        link: redis_link(s, roots),
+    };
+    (Ok(part), workers)
+}
+
+/// Judge the unacked messages again with the visibility_timeout the workers report, when it
+/// differs from the one the read used; a failure leaves the first judgement and says so in a gap.
+async fn rejudge_unacked(
+    s: &RedisSettings,
+    snap: &mut RedisSnapshot,
+    fleet: &crate::workers::FleetSnapshot,
+) {
+    let mut opts = s.gather.clone();
+    with_workers_settings(&mut opts, fleet);
+    if opts.visibility_timeout == snap.visibility_timeout {
+        snap.visibility_timeout_from = opts.visibility_timeout_from;
+        return;
+    }
+    let again = async {
+        let client = crate::redis::RedisClient::connect(
+            &s.target,
+            s.password.as_ref(),
+            s.timeout,
+            s.ca_file.as_deref(),
+        )
+        .await?;
+        crate::redis::read::unacked(&client, opts.visibility_timeout).await
+    };
+    let bounded = match s.deadline {
+        Some((end, _)) => tokio::time::timeout_at(end.into(), again).await.ok(),
+        None => Some(again.await),
+    };
+    match bounded {
+        Some(Ok(u)) => {
+            snap.unacked = u;
+            snap.visibility_timeout = opts.visibility_timeout;
+            snap.visibility_timeout_from = opts.visibility_timeout_from;
+        }
+        Some(Err(e)) => snap.gaps.push(crate::redis::snapshot::Gap {
+            what: "unacked",
+            error: format!("judged against the workers' visibility_timeout: {e}"),
+        }),
+        None => snap.gaps.push(crate::redis::snapshot::Gap {
+            what: "unacked",
+            error: "judged against the workers' visibility_timeout: the run's deadline passed"
+                .into(),
+        }),
+    }
 }
 
 /// The app's own visibility_timeout from the workers' `conf` (`broker_transport_options`), unless

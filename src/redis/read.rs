@@ -308,7 +308,8 @@ async fn bucket_lengths(
     Ok(out)
 }
 
-async fn unacked(client: &RedisClient, visibility: f64) -> Result<Option<Unacked>, RedisError> {
+/// The unacked hash and index, judged against `visibility` (seconds).
+pub async fn unacked(client: &RedisClient, visibility: f64) -> Result<Option<Unacked>, RedisError> {
     let (secs, _micros): (u64, u64) = client.query("TIME", &redis::cmd("TIME")).await?;
     let now = secs as f64;
     let mut p = redis::pipe();
