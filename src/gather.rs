@@ -1,5 +1,7 @@
-//! Gather: the one I/O step of a run. Each source fills its part of one [`Snapshot`], once;
-//! the checks, the listings and the fix planners read that snapshot and nothing else, so one
+//! Gather: the one I/O step of a run, and the one door every command that reads a broker goes
+//! through (doctor, the listings, the fixes, fleet, ping, reap --hung, readiness): the command
+//! builds a [`Need`] and gets one [`Snapshot`]. Each source fills its part once; the checks,
+//! the listings and the fix planners read that snapshot and nothing else, so one
 //! `celtool doctor --fix` asks the broker for each endpoint exactly once.
 //!
 //! Sources and their seams:
@@ -10,10 +12,13 @@
 //! - this host (`crate::host::gather`), plus the reads that depend on what it found: the inode
 //!   hot-spot walk for the filesystems the inode check will name, and the files and limits the
 //!   host fix planners compare against.
-//! - the Celery workers themselves, over AMQP (remote control: ping, stats, ...): another
-//!   optional part of [`Snapshot`], asked once the broker's part is read: the broker says
-//!   which vhosts hold Celery workers (their mailboxes) and whether an alarm forbids
-//!   publishing the question.
+//! - the Celery workers themselves (remote control: ping, stats, ...), over the [`Transport`]
+//!   the [`WorkersNeed`] names (AMQP or Redis): another optional part of [`Snapshot`], asked
+//!   once the broker's part is read: on RabbitMQ the broker says which vhosts hold Celery
+//!   workers (their mailboxes, which tell a hung worker from a gone one) and whether an alarm
+//!   forbids publishing the question; on Redis the workers are asked after the database is read
+//!   (a request makes their pidbox subscriptions look like busy event subscribers), and their
+//!   `conf` then gives the app's own visibility_timeout to judge the unacked messages by.
 //!
 //! Broker and host are read at the same time: the broker's requests (or Redis commands and its
 //! two-sample interval) are awaited on the async runtime while the host is read on the
@@ -52,11 +57,35 @@ pub fn runtime() -> Result<&'static tokio::runtime::Runtime, GatherError> {
     .map_err(|e| GatherError::Runtime(e.clone()))
 }
 
-/// Asking the Celery workers themselves over AMQP, in the vhosts where the broker shows Celery.
+/// How the workers are reached for Celery's remote control. One variant per transport: the
+/// workers' part of the [`Need`] names the transport, never an AMQP-only struct.
+#[derive(Debug, Clone)]
+pub enum Transport {
+    /// Over AMQP, through the broker's `celery.pidbox` exchange, in the vhosts where the
+    /// RabbitMQ snapshot shows Celery.
+    Amqp(crate::workers::AmqpEndpoint),
+    /// Over Redis, on the database these settings name (kombu's PUBLISH/SUBSCRIBE fanout and
+    /// its reply lists), with or without a broker read beside it.
+    Redis(Box<RedisSettings>),
+}
+
+/// When the workers are asked, given what the broker's read gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// Only where the broker's snapshot shows Celery (doctor: no Celery seen, nobody asked).
+    WhereCeleryIs,
+    /// Every vhost the broker's snapshot names (an empty answer when it names none), and the
+    /// settings' vhost even when the broker's API is down (not when it refused the
+    /// credentials or the vhost): fleet, ping, reap --hung, readiness.
+    Always,
+}
+
+/// Asking the Celery workers themselves (remote control: ping, stats, ...).
 #[derive(Debug, Clone)]
 pub struct WorkersNeed {
-    pub endpoint: crate::workers::AmqpEndpoint,
+    pub transport: Transport,
     pub opts: crate::workers::ProbeOptions,
+    pub ask: Ask,
 }
 
 /// Which broker to read, and what of it.
@@ -74,11 +103,9 @@ pub enum BrokerNeed {
 pub struct Need {
     /// The broker to read, if any.
     pub broker: Option<BrokerNeed>,
-    /// The workers' own answers (needs the broker: it names the vhosts and mailboxes).
+    /// The workers' own answers (needs the broker: it names the vhosts and mailboxes, and
+    /// whether an alarm forbids publishing the question).
     pub workers: Option<WorkersNeed>,
-    /// On a Redis broker, the workers' own answers over Redis, asked before Redis is read so
-    /// that their `conf` gives the read the app's visibility_timeout.
-    pub redis_workers: Option<crate::workers::ProbeOptions>,
     /// This host's parts to read, if any.
     pub host: Option<host::GatherOptions>,
     /// Count the entries on the filesystems the inode check finds short of inodes.
@@ -114,7 +141,7 @@ pub struct Snapshot {
     /// credentials); a part that failed alone is a gap inside the broker's snapshot.
     pub broker: Option<Result<BrokerPart, BrokerError>>,
     /// None: not asked for (or no broker snapshot to plan from). `Err`: no vhost could be asked.
-    pub workers: Option<Result<crate::workers::FleetSnapshot, String>>,
+    pub workers: Option<Result<crate::workers::FleetSnapshot, crate::workers::WorkerError>>,
     pub host: Option<HostSnapshot>,
 }
 
@@ -136,8 +163,11 @@ impl Snapshot {
     }
 }
 
-/// Read what `need` names, every source at once. Never fails as a whole: each part carries
-/// its own outcome. `client` is the management API client a RabbitMQ need reads through.
+/// Read what `need` names, every source at once: the host on the blocking pool while the
+/// broker is awaited, then the workers the broker's snapshot names. Never fails as a whole:
+/// each part carries its own outcome. `client` is the management API client a RabbitMQ need
+/// reads through; the run's deadline (in its budget) bounds this step and is lifted when it
+/// ends, so that fixes applied afterwards are bounded by their own timeouts only.
 pub fn gather(
     client: Option<&Client>,
     vhost: Option<&str>,
@@ -152,29 +182,41 @@ pub fn gather(
         let hot_spots = need.inode_hot_spots;
         rt.spawn_blocking(move || read_host(&roots, &opts, &thresholds, hot_spots))
     });
-    let mut redis_workers = None;
-    let broker = match (&need.broker, client) {
+    let mut broker = match (&need.broker, client) {
         (Some(BrokerNeed::RabbitMq(parts)), Some(client)) => Some(
             rt.block_on(rabbit::gather(client, vhost, *parts))
                 .map(BrokerPart::RabbitMq)
                 .map_err(BrokerError::from),
         ),
-        (Some(BrokerNeed::Redis(s)), _) => {
-            let (part, asked) = rt.block_on(read_redis(s, need, roots));
-            redis_workers = asked;
-            Some(part)
-        }
+        (Some(BrokerNeed::Redis(s)), _) => Some(
+            rt.block_on(crate::redis::read(
+                &s.target,
+                s.password.as_ref(),
+                s.timeout,
+                s.ca_file.as_deref(),
+                &s.gather,
+                s.deadline,
+            ))
+            .map(|snap| BrokerPart::Redis {
+                snap,
+                link: redis_link(s, roots),
+            })
+            .map_err(BrokerError::from),
+        ),
         _ => None,
     };
-    let workers = match (&broker, &need.workers, client) {
-        (Some(Ok(BrokerPart::RabbitMq(snap))), Some(w), Some(client)) => {
-            let plans = crate::workers::discover_vhosts(snap, vhost);
-            (!plans.is_empty()).then(|| {
-                rt.block_on(ask_workers(client, snap, &plans, w))
-                    .map_err(|e| e.to_string())
-            })
-        }
-        _ => redis_workers,
+    let workers = match (&need.workers, &mut broker) {
+        (
+            Some(
+                w @ WorkersNeed {
+                    transport: Transport::Redis(r),
+                    ..
+                },
+            ),
+            b,
+        ) => rt.block_on(read_redis_workers(r, b.as_mut(), roots, w)),
+        (Some(w), Some(b)) => read_workers(rt, client, vhost, b, w),
+        _ => None,
     };
     let host = match host_job {
         Some(job) => Some(
@@ -183,6 +225,9 @@ pub fn gather(
         ),
         None => None,
     };
+    if let Some(c) = client {
+        c.budget().lift_deadline();
+    }
     Ok(Snapshot {
         broker,
         workers,
@@ -190,48 +235,73 @@ pub fn gather(
     })
 }
 
-/// A Redis broker: the database first (before a request to the workers makes their pidbox
-/// subscriptions look busy, like event subscribers), then its workers when asked for; when
-/// their `conf` names another visibility_timeout than the read used, the unacked messages are
-/// judged again against it. A server the read could not reach is not asked again.
-async fn read_redis(
-    s: &RedisSettings,
-    need: &Need,
-    roots: &host::Roots,
-) -> (
-    Result<BrokerPart, BrokerError>,
-    Option<Result<crate::workers::FleetSnapshot, String>>,
-) {
-    let read = crate::redis::read(
-        &s.target,
-        s.password.as_ref(),
-        s.timeout,
-        s.ca_file.as_deref(),
-        &s.gather,
-        s.deadline,
-    )
-    .await;
-    let mut snap = match read {
-        Ok(snap) => snap,
-        Err(e) => return (Err(BrokerError::Redis(e)), None),
+/// Ask the workers the broker's read names, as `need.ask` says; None when there is nobody to
+/// ask (or nothing to plan from).
+fn read_workers(
+    rt: &tokio::runtime::Runtime,
+    client: Option<&Client>,
+    vhost: Option<&str>,
+    broker: &Result<BrokerPart, BrokerError>,
+    need: &WorkersNeed,
+) -> Option<Result<crate::workers::FleetSnapshot, crate::workers::WorkerError>> {
+    let Transport::Amqp(endpoint) = &need.transport else {
+        return None;
     };
-    let workers = match &need.redis_workers {
-        Some(opts) if !snap.cluster_enabled => {
-            match crate::workers::on_redis::ask(s, opts, &roots.proc).await {
-                Ok(a) => {
-                    rejudge_unacked(s, &mut snap, &a.fleet).await;
-                    Some(Ok(a.fleet))
-                }
-                Err(e) => Some(Err(e.to_string())),
-            }
+    let client = client?;
+    let always = need.ask == Ask::Always;
+    let unread;
+    let snap = match broker {
+        // Refused credentials would be refused over AMQP too: the broker's error says it once.
+        Ok(BrokerPart::RabbitMq(s)) if always && s.gaps.iter().any(|g| g.error.is_auth()) => {
+            return None;
         }
-        _ => None,
+        Ok(BrokerPart::RabbitMq(s)) => s,
+        // The API down or slow, not the credentials or the vhost wrong: the named vhost is
+        // asked without the broker's mailbox list (no second ping, no hung detection).
+        Err(BrokerError::RabbitMq(e))
+            if always
+                && vhost.is_some()
+                && !e.is_auth()
+                && !matches!(e, ApiError::NoSuchVhost { .. }) =>
+        {
+            unread = rabbit::Snapshot::default();
+            &unread
+        }
+        Ok(BrokerPart::Redis { .. }) | Err(_) => return None,
     };
-    let part = BrokerPart::Redis {
-        snap,
-        link: redis_link(s, roots),
+    let mut plans = crate::workers::discover_vhosts(snap, vhost);
+    if let crate::workers::Target::Pattern { pattern, .. } = &need.opts.target {
+        for p in &mut plans {
+            p.known_nodes
+                .retain(|n| crate::workers::settings::glob_matches(pattern, n));
+        }
+    }
+    if plans.is_empty() && !always {
+        return None;
+    }
+    Some(rt.block_on(ask_workers(client, snap, &plans, endpoint, &need.opts)))
+}
+
+/// Ask the workers over Redis: after the database was read (not when it could not be, nor on a
+/// cluster-mode node), or alone for the commands that read no broker (ping, fleet, readiness).
+/// With a database read, the unacked messages are judged again by the workers'
+/// visibility_timeout when it differs from the one the read used.
+async fn read_redis_workers(
+    s: &RedisSettings,
+    broker: Option<&mut Result<BrokerPart, BrokerError>>,
+    roots: &host::Roots,
+    need: &WorkersNeed,
+) -> Option<Result<crate::workers::FleetSnapshot, crate::workers::WorkerError>> {
+    let snap = match broker {
+        None => None,
+        Some(Ok(BrokerPart::Redis { snap, .. })) if !snap.cluster_enabled => Some(snap),
+        Some(_) => return None,
     };
-    (Ok(part), workers)
+    let asked = crate::workers::on_redis::ask(s, &need.opts, &roots.proc).await;
+    if let (Ok(a), Some(snap)) = (&asked, snap) {
+        rejudge_unacked(s, snap, &a.fleet).await;
+    }
+    Some(asked.map(|a| a.fleet))
 }
 
 /// Judge the unacked messages again with the visibility_timeout the workers report, when it
@@ -261,22 +331,20 @@ async fn rejudge_unacked(
         Some((end, _)) => tokio::time::timeout_at(end.into(), again).await.ok(),
         None => Some(again.await),
     };
-    match bounded {
+    let why = match bounded {
         Some(Ok(u)) => {
             snap.unacked = u;
             snap.visibility_timeout = opts.visibility_timeout;
             snap.visibility_timeout_from = opts.visibility_timeout_from;
+            return;
         }
-        Some(Err(e)) => snap.gaps.push(crate::redis::snapshot::Gap {
-            what: "unacked",
-            error: format!("judged against the workers' visibility_timeout: {e}"),
-        }),
-        None => snap.gaps.push(crate::redis::snapshot::Gap {
-            what: "unacked",
-            error: "judged against the workers' visibility_timeout: the run's deadline passed"
-                .into(),
-        }),
-    }
+        Some(Err(e)) => e.to_string(),
+        None => "the run's deadline passed".to_string(),
+    };
+    snap.gaps.push(crate::redis::snapshot::Gap {
+        what: "unacked",
+        error: format!("judged against the workers' visibility_timeout: {why}"),
+    });
 }
 
 /// The app's own visibility_timeout from the workers' `conf` (`broker_transport_options`), unless
@@ -308,14 +376,15 @@ pub fn with_workers_settings(
 /// hold the probe (and leave its reply queue) until the alarm clears. The alarm is looked for in
 /// the snapshot (the nodes' flags and the alarms health check), else asked now.
 /// Every step is bounded by `--timeout` and the run's deadline.
-pub async fn ask_workers(
+async fn ask_workers(
     client: &Client,
     snap: &rabbit::Snapshot,
     plans: &[crate::workers::VhostPlan],
-    need: &WorkersNeed,
+    endpoint: &crate::workers::AmqpEndpoint,
+    opts: &crate::workers::ProbeOptions,
 ) -> Result<crate::workers::FleetSnapshot, crate::workers::WorkerError> {
     let budget = client.budget();
-    let opts = need.opts.clone().bounded(budget.idle(), budget.deadline());
+    let opts = opts.clone().bounded(budget.idle(), budget.deadline());
     // The alarms health check read with the snapshot is moments old; the nodes' flags lag a
     // statistics interval, so without that check it is asked now. Unreadable: the probe's own
     // limits still bound it.
@@ -340,7 +409,7 @@ pub async fn ask_workers(
             opts.timeout,
         )),
         None => {
-            let endpoint = amqp_listener(client, snap, need.endpoint.clone()).await;
+            let endpoint = amqp_listener(client, snap, endpoint.clone()).await;
             crate::workers::probe(&endpoint, plans, &opts).await
         }
     }

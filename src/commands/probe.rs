@@ -5,7 +5,6 @@
 use super::{host_snapshot, present};
 use crate::cli::{LivenessArgs, ReadinessArgs};
 use crate::error::{Error, Outcome};
-use crate::gather::runtime;
 use crate::host::{self, GatherOptions, Process, WorkerTree};
 use crate::output::Printer;
 use crate::output::probe::{Detail, ProbeResult, Verdict};
@@ -170,47 +169,34 @@ pub fn readiness(s: &Settings, p: &Printer, args: &ReadinessArgs) -> Result<Outc
         ..ProbeOptions::full(args.amqp.reply_timeout)
     };
     if let Some(crate::settings::Broker::Redis(r)) = s.broker() {
-        let asked = runtime()?.block_on(crate::workers::on_redis::ask(r, &opts, &s.roots().proc));
-        let result = match asked {
-            Ok(a) => judge_readiness_redis(&node, &a, &s.roots().proc),
-            Err(e) => ProbeResult::new("readiness", Some(node.clone()))
-                .unknown(format!("{node} could not be asked: {e}")),
-        };
-        return finish(p, &result);
+        // Cannot check (unreachable, refused): the one error line, exit 3, as on RabbitMQ.
+        let fleet = super::fleet::observe_redis(s, r, &opts)?;
+        return finish(p, &judge_readiness_redis(&node, &fleet));
     }
     let inputs = super::fleet::inputs(s)?;
-    let (snap, fleet, api_error) = runtime()?.block_on(super::fleet::observe(&inputs, &opts))?;
+    let (snap, fleet, api_error) = super::fleet::observe(s, &inputs, &opts)?;
     let result = judge_readiness(&node, &fleet, &snap, api_error.as_ref());
     finish(p, &result)
 }
 
-/// Ready on Redis: the node answered ping, and a client of its own waits on its queues with
-/// BRPOP (kombu pops every queue of a worker on one connection; CLIENT LIST shows its last
-/// command, not its keys). Its own: by its sockets on this host, else any BRPOP client of the
-/// database, said as such.
-pub fn judge_readiness_redis(
-    node: &str,
-    asked: &crate::workers::on_redis::RedisAnswer,
-    proc_root: &std::path::Path,
-) -> ProbeResult {
-    let fleet = &asked.fleet;
-    let db = fleet
-        .vhosts
-        .first()
-        .map(|v| v.vhost.clone())
-        .unwrap_or_default();
+/// Ready on Redis: the node answered ping, and a connection of its own waits on its queues with
+/// BRPOP (kombu pops every queue of a worker on one connection; CLIENT LIST shows a client's
+/// last command, not its keys). Its own: by its sockets on this host, else any BRPOP client of
+/// the database, said as such.
+pub fn judge_readiness_redis(node: &str, fleet: &FleetSnapshot) -> ProbeResult {
     let mut result = ProbeResult::new("readiness", Some(node.to_string()));
-    let Some(w) = fleet
-        .workers()
+    let Some(v) = fleet.vhosts.first() else {
+        return result.unknown(format!("{node} could not be asked"));
+    };
+    let Some(w) = v
+        .workers
+        .iter()
         .find(|w| w.node == node && w.answered_ping())
     else {
-        if fleet
-            .vhosts
-            .iter()
-            .any(|v| v.silent.iter().any(|n| n == node))
-        {
+        if v.silent.iter().any(|n| n == node) {
             return result.fail(format!(
-                "{node} did not answer ping in {db} (it is connected to Redis: hung?)"
+                "{node} did not answer ping in {} (it is connected to Redis: hung?)",
+                v.vhost
             ));
         }
         return result.fail(format!("{node} did not answer ping"));
@@ -220,22 +206,20 @@ pub fn judge_readiness_redis(
         vhost: Some(w.vhost.clone()),
         queues: queues.clone(),
     };
-    let own =
-        crate::workers::on_redis::connections_here(&[node.to_string()], &asked.clients, proc_root);
-    let waiting = |c: &str| c.contains("(cmd brpop,");
-    let consumer = match own.get(node) {
-        Some(conns) => conns.iter().find(|c| waiting(c)).cloned(),
-        None => asked.clients.iter().find(|c| c.cmd == "brpop").map(|c| {
+    let consumer = match v.connections.get(node) {
+        Some(conns) => conns.iter().find(|c| c.contains("(cmd brpop,")).cloned(),
+        None => v.waiting.first().map(|c| {
             format!(
-                "{} (a BRPOP client of {db}; whose cannot be told from this host)",
-                c.addr
+                "{c}, a BRPOP client of {} (whose cannot be told from this host)",
+                v.vhost
             )
         }),
     };
     match consumer {
         None if !queues.is_empty() => result.fail(format!(
-            "{node} answered ping but no connection of it waits on its queues ({}) with BRPOP in {db}",
-            queues.join(", ")
+            "{node} answered ping but no connection of it waits on its queues ({}) with BRPOP in {}",
+            queues.join(", "),
+            v.vhost
         )),
         _ => result.pass(format!(
             "{node} is ready: answered ping, consuming {} queue(s) ({}) through {}",

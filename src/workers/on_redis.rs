@@ -93,7 +93,19 @@ pub async fn ask(
         .filter(|c| c.db == db)
         .collect();
     for v in &mut fleet.vhosts {
-        confirm_silent(v, &clients, proc_root);
+        let nodes: Vec<String> = v
+            .workers
+            .iter()
+            .map(|w| w.node.clone())
+            .chain(v.silent.iter().cloned())
+            .collect();
+        let here = connections_here(&nodes, &clients, proc_root);
+        v.waiting = clients
+            .iter()
+            .filter(|c| c.cmd == "brpop")
+            .map(describe)
+            .collect();
+        confirm_silent(v, here);
     }
     Ok(RedisAnswer {
         fleet,
@@ -165,11 +177,9 @@ async fn find_prefix(client: &RedisClient) -> Result<(String, String), RedisErro
 /// Keep as silent only the nodes shown to be connected: by their sockets on this host, else by
 /// count (more pidbox subscribers received the request than workers answered). The others'
 /// bindings are left over from workers that are gone (kill -9), which `workers.missing` covers.
-fn confirm_silent(v: &mut super::VhostReport, clients: &[ClientEntry], proc_root: &Path) {
-    if v.silent.is_empty() {
-        return;
-    }
-    let by_socket = connections_here(&v.silent, clients, proc_root);
+fn confirm_silent(v: &mut super::VhostReport, here: BTreeMap<String, Vec<String>>) {
+    let by_socket: BTreeMap<&String, &Vec<String>> =
+        here.iter().filter(|(n, _)| v.silent.contains(n)).collect();
     let answered = v.workers.iter().filter(|w| w.answered_ping()).count() as u64;
     let unexplained = v
         .receivers
@@ -185,7 +195,7 @@ fn confirm_silent(v: &mut super::VhostReport, clients: &[ClientEntry], proc_root
     let keep_by_count = !unattributed.is_empty() && unattributed.len() as u64 <= unexplained;
     v.silent
         .retain(|n| by_socket.contains_key(n) || keep_by_count);
-    v.connections = by_socket;
+    v.connections = here;
     if keep_by_count {
         for n in unattributed {
             v.connections.insert(
@@ -196,6 +206,11 @@ fn confirm_silent(v: &mut super::VhostReport, clients: &[ClientEntry], proc_root
             );
         }
     }
+}
+
+/// A client as the findings name it.
+fn describe(c: &ClientEntry) -> String {
+    format!("{} (cmd {}, idle {}s)", c.addr, c.cmd, c.idle)
 }
 
 /// The Redis connections of each node's processes on this host, as `addr (cmd X, idle Ns)`.
@@ -223,7 +238,7 @@ pub fn connections_here(
         let conns: Vec<String> = clients
             .iter()
             .filter(|c| addrs.contains(&c.addr))
-            .map(|c| format!("{} (cmd {}, idle {}s)", c.addr, c.cmd, c.idle))
+            .map(describe)
             .collect();
         if !conns.is_empty() {
             out.entry(node).or_insert_with(Vec::new).extend(conns);
@@ -255,19 +270,29 @@ mod tests {
 
     #[test]
     fn a_silent_node_is_kept_only_when_something_connected_did_not_answer() {
-        let nowhere = Path::new("/nonexistent-proc");
         // Two subscribers received the request, one answered: the silent one is connected.
         let mut v = vhost(2, &["a@h"], &["b@h"]);
-        confirm_silent(&mut v, &[], nowhere);
+        confirm_silent(&mut v, BTreeMap::new());
         assert_eq!(v.silent, ["b@h"]);
         assert!(v.connections["b@h"][0].starts_with("1 pidbox subscriber(s)"));
         // One subscriber, and it answered: the silent node's binding is left from a gone worker.
         let mut v = vhost(1, &["a@h"], &["b@h"]);
-        confirm_silent(&mut v, &[], nowhere);
+        confirm_silent(&mut v, BTreeMap::new());
         assert!(v.silent.is_empty() && v.connections.is_empty());
         // Two silent, one unexplained subscriber: which one cannot be told, so neither is hung.
         let mut v = vhost(2, &["a@h"], &["b@h", "c@h"]);
-        confirm_silent(&mut v, &[], nowhere);
+        confirm_silent(&mut v, BTreeMap::new());
         assert!(v.silent.is_empty());
+        // Tied by its sockets: kept, with its connections, whatever the count says.
+        let here = BTreeMap::from([(
+            "b@h".to_string(),
+            vec!["127.0.0.1:5 (cmd brpop, idle 3s)".to_string()],
+        )]);
+        let mut v = vhost(1, &["a@h"], &["b@h"]);
+        confirm_silent(&mut v, here.clone());
+        assert_eq!(
+            (v.silent.clone(), v.connections),
+            (vec!["b@h".to_string()], here)
+        );
     }
 }
