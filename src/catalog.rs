@@ -1292,7 +1292,10 @@ Why: Celery's main process answers remote control between tasks and I/O; it does
 it is stopped (SIGSTOP, a debugger, heavy swapping), blocked in C code holding the GIL, or in a
 deadlock. celtool pings the nodes whose mailbox (NODE.celery.pidbox) has a consumer; a node that
 answers neither the first ping nor a second one aimed at it is hung. (A worker that exits between
-the broker listing and the ping can look hung once; run again.)
+the broker listing and the ping can look hung once; run again.) On Redis the mailboxes are the
+members of _kombu.binding.celery.pidbox, which outlive a killed worker: a silent node is hung only
+when shown connected, by its sockets on this host (its Redis connections are named) or because
+more pidbox subscribers received the ping than workers answered.
 Fix: on the worker's host, find where it is stuck: py-spy dump --pid PID (the main process;
 `celtool workers` there lists it), then restart the worker: `celtool workers reap --hung --yes` on
 that host ends exactly the hung workers (SIGTERM, SIGKILL after --grace; journaled) so their
