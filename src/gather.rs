@@ -175,7 +175,7 @@ pub fn gather(
     thresholds: &Thresholds,
     need: &Need,
 ) -> Result<Snapshot, GatherError> {
-    if need.broker.is_none() {
+    if need.broker.is_none() && need.workers.is_none() {
         // Nothing to wait on: the host is read on this thread, and no runtime is started
         // (liveness must answer without one).
         return Ok(Snapshot {
