@@ -113,6 +113,9 @@ pub struct Profile {
     pub rabbitmq_link_mbit: Option<u64>,
     /// Redis: the TTL doctor --fix gives result keys (`CELTOOL_REDIS_RESULT_EXPIRES`).
     pub redis_result_expires: Option<String>,
+    /// Redis: the app's broker_transport_options global_keyprefix (`CELTOOL_REDIS_KEY_PREFIX`);
+    /// without it celtool looks for prefixed mailbox bindings.
+    pub redis_key_prefix: Option<String>,
 }
 
 /// Per-ID thresholds: the catalog's defaults with the config file's overrides, for the warn and

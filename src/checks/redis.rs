@@ -322,10 +322,15 @@ fn visibility(snap: &RedisSnapshot, t: &Thresholds, out: &mut Vec<Finding>) {
     out.push(
         Finding::new(id, severity, format!("db{}/unacked", snap.db))
             .summary(format!(
-                "{} unacked message(s); the oldest was delivered {} ago, visibility_timeout is {}{}",
+                "{} unacked message(s); the oldest was delivered {} ago, visibility_timeout is {}{}{}",
                 fmt_count(u.count as f64),
                 fmt_duration_secs(age),
                 fmt_duration_secs(vt),
+                if snap.visibility_timeout_from.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (from {})", snap.visibility_timeout_from)
+                },
                 if u.past_visibility > 0 {
                     format!(": {} past it are delivered again to another worker (ETA/countdown and acks_late tasks run twice or more)", u.past_visibility)
                 } else {
@@ -336,7 +341,7 @@ fn visibility(snap: &RedisSnapshot, t: &Thresholds, out: &mut Vec<Finding>) {
             .evidence("oldest_age_seconds", age)
             .evidence("visibility_timeout_seconds", vt)
             .evidence("past_visibility", u.past_visibility as f64)
-            .remedy("raise broker_transport_options = {'visibility_timeout': SECONDS} above the longest ETA/countdown and task run time (on workers and producers alike; tell celtool with CELTOOL_REDIS_VISIBILITY_TIMEOUT); or keep long delays out of ETA tasks"),
+            .remedy("raise broker_transport_options = {'visibility_timeout': SECONDS} above the longest ETA/countdown and task run time (on workers and producers alike; celtool reads it from the workers' conf when they answer, else from CELTOOL_REDIS_VISIBILITY_TIMEOUT); or keep long delays out of ETA tasks"),
     );
 }
 

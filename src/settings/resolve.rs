@@ -198,7 +198,7 @@ impl Settings {
         match &self.broker {
             Some(Broker::RabbitMq(r)) => Ok(r),
             Some(Broker::Redis(r)) => Err(SettingsError::NotForThisBroker(format!(
-                "this command needs RabbitMQ, and {} is a Redis broker: on Redis, celtool does not yet ask the workers (ping, fleet, workers reap --hung) or fix event queues (RabbitMQ policies); doctor, queues, connections and doctor --fix read Redis",
+                "this command needs RabbitMQ, and {} is a Redis broker: on Redis, celtool does not end hung workers (workers reap --hung) or fix event queues (RabbitMQ policies); doctor, queues, connections, ping, fleet, probe readiness and doctor --fix work on Redis",
                 r.target
             ))),
             None => Err(SettingsError::NotForThisBroker(

@@ -16,6 +16,7 @@ mod prune_tmp;
 mod quorum;
 mod record;
 mod redis;
+mod redis_workers;
 mod secrets;
 mod slow;
 mod support;
