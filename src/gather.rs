@@ -339,6 +339,7 @@ async fn rejudge_unacked(
         snap.visibility_timeout_from = opts.visibility_timeout_from;
         return;
     }
+    let prefix = snap.key_prefix.clone();
     let again = async {
         let client = crate::redis::RedisClient::connect(
             &s.target,
@@ -347,7 +348,7 @@ async fn rejudge_unacked(
             s.ca_file.as_deref(),
         )
         .await?;
-        crate::redis::read::unacked(&client, opts.visibility_timeout).await
+        crate::redis::read::unacked(&client, &prefix, opts.visibility_timeout).await
     };
     let bounded = match s.deadline {
         Some((end, _)) => tokio::time::timeout_at(end.into(), again).await.ok(),

@@ -15,10 +15,16 @@ pub use crate::settings::ReadOptions as Options;
 /// Pipelines are sent in chunks of this many commands.
 const CHUNK: usize = 2000;
 
+/// kombu's binding sets: `_kombu.binding.EXCHANGE` (under `global_keyprefix`).
+const BINDING: &str = "_kombu.binding.";
+
 /// Keys the scan found, by what Celery uses them for.
 #[derive(Default)]
 struct Found {
+    /// Binding-set keys as stored (under the prefix).
     bindings: Vec<String>,
+    /// Without a prefix set: binding-set keys under some prefix, by prefix.
+    prefixed: BTreeMap<String, Vec<String>>,
     replies: Vec<String>,
     results: Vec<String>,
     results_seen: u64,
@@ -58,19 +64,22 @@ pub async fn gather(client: &RedisClient, opts: &Options) -> RedisSnapshot {
         Err(e) => gap(&mut snap, "clients", e),
     }
     read_config(client, &mut snap).await;
-    let found = match scan(client, opts, &mut snap.scan).await {
+    let set = opts.key_prefix.as_ref().map(|(p, _)| p.as_str());
+    let mut found = match scan(client, opts, set, &mut snap.scan).await {
         Ok(f) => f,
         Err(e) => {
             gap(&mut snap, "scan", e);
             Found::default()
         }
     };
+    (snap.key_prefix, snap.key_prefix_from) = key_prefix(opts, &mut found);
+    let prefix = snap.key_prefix.clone();
     let lengths_read = std::time::Instant::now();
-    match queues(client, &found.bindings).await {
+    match queues(client, &prefix, &found.bindings).await {
         Ok(q) => snap.queues = q,
         Err(e) => gap(&mut snap, "queues", e),
     }
-    match unacked(client, opts.visibility_timeout).await {
+    match unacked(client, &prefix, opts.visibility_timeout).await {
         Ok(u) => snap.unacked = u,
         Err(e) => gap(&mut snap, "unacked", e),
     }
@@ -85,6 +94,24 @@ pub async fn gather(client: &RedisClient, opts: &Options) -> RedisSnapshot {
     sample(client, opts, &mut snap).await;
     snap.depth_seconds = lengths_read.elapsed().as_secs_f64();
     snap
+}
+
+/// The `global_keyprefix` to read under, and where it came from: the setting; else, when the
+/// scan found no plain binding set but found them under exactly one prefix, that prefix (its
+/// binding sets become the ones read); else none ("" and "" keep the output as it was).
+fn key_prefix(opts: &Options, found: &mut Found) -> (String, String) {
+    if let Some((p, from)) = &opts.key_prefix {
+        return (p.clone(), (*from).to_string());
+    }
+    if !found.bindings.is_empty() || found.prefixed.len() != 1 {
+        return (String::new(), String::new());
+    }
+    let Some((prefix, keys)) = found.prefixed.pop_first() else {
+        return (String::new(), String::new());
+    };
+    let from = format!("found on {}", keys[0]);
+    found.bindings = keys;
+    (prefix, from)
 }
 
 /// INFO cluster says `cluster_enabled:1`. A failed INFO is not a cluster: the INFO read later
@@ -242,9 +269,12 @@ async fn read_config(client: &RedisClient, snap: &mut RedisSnapshot) {
 }
 
 /// One SCAN pass, bounded by `scan_cap` keys, sorting the keys Celery uses into their kinds.
+/// Under a prefix that was set, only binding sets under it are the app's; result keys count
+/// with or without it (Celery's result backend has its own `global_keyprefix`).
 async fn scan(
     client: &RedisClient,
     opts: &Options,
+    prefix: Option<&str>,
     bound: &mut ScanBound,
 ) -> Result<Found, RedisError> {
     bound.count = opts.scan_count;
@@ -264,11 +294,18 @@ async fn scan(
                 let Ok(key) = String::from_utf8(key) else {
                     continue;
                 };
-                if key.starts_with("_kombu.binding.") {
+                let own = prefix.map_or(Some(key.as_str()), |p| key.strip_prefix(p));
+                let name = own.unwrap_or(&key);
+                if own.is_some_and(|k| k.starts_with(BINDING)) {
                     found.bindings.push(key);
+                } else if let Some(at) = key.find(BINDING).filter(|&at| at > 0) {
+                    if prefix.is_none() {
+                        let p = key[..at].to_string();
+                        found.prefixed.entry(p).or_default().push(key);
+                    }
                 } else if key.ends_with(".reply.celery.pidbox") {
                     found.replies.push(key);
-                } else if key.starts_with("celery-task-meta-") {
+                } else if name.starts_with("celery-task-meta-") {
                     found.results_seen += 1;
                     if found.results.len() < opts.result_sample {
                         found.results.push(key);
@@ -281,13 +318,19 @@ async fn scan(
     .await?;
     bound.complete = walk == Walk::Complete;
     found.bindings.sort();
+    found.prefixed.values_mut().for_each(|keys| keys.sort());
     found.replies.sort();
     Ok(found)
 }
 
 /// The queues named by the binding sets (member `routing_key\x06\x16pattern\x06\x16queue`) and the
 /// lengths of their priority buckets.
-async fn queues(client: &RedisClient, bindings: &[String]) -> Result<Vec<RedisQueue>, RedisError> {
+/// Under a `global_keyprefix` the set keys and lists carry it; the members name queues without it.
+async fn queues(
+    client: &RedisClient,
+    prefix: &str,
+    bindings: &[String],
+) -> Result<Vec<RedisQueue>, RedisError> {
     let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for chunk in bindings.chunks(CHUNK) {
         let mut p = redis::pipe();
@@ -296,7 +339,8 @@ async fn queues(client: &RedisClient, bindings: &[String]) -> Result<Vec<RedisQu
         }
         let sets: Vec<Vec<Vec<u8>>> = client.pipe("SMEMBERS _kombu.binding.*", &p).await?;
         for (key, members) in chunk.iter().zip(sets) {
-            let exchange = key.trim_start_matches("_kombu.binding.").to_string();
+            let own = key.strip_prefix(prefix).unwrap_or(key);
+            let exchange = own.trim_start_matches(BINDING).to_string();
             for m in members {
                 let m = String::from_utf8_lossy(&m);
                 let Some(queue) = m.split(PRIORITY_SEP).nth(2).filter(|q| !q.is_empty()) else {
@@ -317,16 +361,17 @@ async fn queues(client: &RedisClient, bindings: &[String]) -> Result<Vec<RedisQu
             ..RedisQueue::default()
         })
         .collect();
-    let lens = bucket_lengths(client, &out).await?;
+    let lens = bucket_lengths(client, prefix, &out).await?;
     for (q, lens) in out.iter_mut().zip(lens) {
         q.buckets = PRIORITY_STEPS.iter().copied().zip(lens).collect();
     }
     Ok(out)
 }
 
-/// LLEN of every priority bucket of every queue, in pipelines.
+/// LLEN of every priority bucket of every queue (lists under `prefix`), in pipelines.
 async fn bucket_lengths(
     client: &RedisClient,
+    prefix: &str,
     queues: &[RedisQueue],
 ) -> Result<Vec<Vec<u64>>, RedisError> {
     let mut out = Vec::with_capacity(queues.len());
@@ -335,7 +380,8 @@ async fn bucket_lengths(
         let mut p = redis::pipe();
         for q in chunk {
             for step in PRIORITY_STEPS {
-                p.cmd("LLEN").arg(bucket_key(&q.name, step));
+                p.cmd("LLEN")
+                    .arg(format!("{prefix}{}", bucket_key(&q.name, step)));
             }
         }
         let lens: Vec<u64> = client.pipe("LLEN", &p).await?;
@@ -344,19 +390,21 @@ async fn bucket_lengths(
     Ok(out)
 }
 
-/// The unacked hash and index, judged against `visibility` (seconds).
-pub async fn unacked(client: &RedisClient, visibility: f64) -> Result<Option<Unacked>, RedisError> {
+/// The unacked hash and index (under kombu's `global_keyprefix`), judged against `visibility`
+/// (seconds).
+pub async fn unacked(
+    client: &RedisClient,
+    prefix: &str,
+    visibility: f64,
+) -> Result<Option<Unacked>, RedisError> {
     let (secs, _micros): (u64, u64) = client.query("TIME", &redis::cmd("TIME")).await?;
     let now = secs as f64;
     let mut p = redis::pipe();
-    p.cmd("HLEN").arg("unacked");
-    p.cmd("ZRANGE")
-        .arg("unacked_index")
-        .arg(0)
-        .arg(0)
-        .arg("WITHSCORES");
+    let (hash, index) = (format!("{prefix}unacked"), format!("{prefix}unacked_index"));
+    p.cmd("HLEN").arg(&hash);
+    p.cmd("ZRANGE").arg(&index).arg(0).arg(0).arg("WITHSCORES");
     p.cmd("ZCOUNT")
-        .arg("unacked_index")
+        .arg(&index)
         .arg("-inf")
         .arg(format!("({}", now - visibility));
     let (count, oldest, past): (u64, Vec<(String, f64)>, u64) = client
@@ -469,7 +517,7 @@ async fn sample(client: &RedisClient, opts: &Options, snap: &mut RedisSnapshot) 
             error: e.to_string(),
         }),
     }
-    if let Ok(lens) = bucket_lengths(client, &snap.queues).await {
+    if let Ok(lens) = bucket_lengths(client, &snap.key_prefix, &snap.queues).await {
         for (q, l) in snap.queues.iter_mut().zip(lens) {
             q.depth_later = Some(l.iter().sum());
         }

@@ -266,6 +266,12 @@ pub struct RedisSnapshot {
     pub visibility_timeout: f64,
     /// Where the visibility timeout came from (kombu's default, a setting, the workers' conf).
     pub visibility_timeout_from: String,
+    /// kombu's `global_keyprefix` the keys were read under ("" without one), and where it came
+    /// from (a setting, or the prefix found on the `_kombu.binding.*` keys).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub key_prefix: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub key_prefix_from: String,
     pub reply_lists: Vec<ReplyList>,
     pub results: Option<ResultSample>,
     pub events: Option<EventSample>,
@@ -300,8 +306,9 @@ pub struct CeleryDb {
 }
 
 /// A key Celery (kombu's Redis transport or Celery's Redis result backend) makes.
+/// Keys under a `global_keyprefix` count too when their binding sets do.
 pub fn is_celery_key(key: &str) -> bool {
-    key.starts_with("_kombu.binding.")
+    key.contains("_kombu.binding.")
         || key.starts_with("celery-task-meta-")
         || key.starts_with("unacked")
         || key.ends_with(".reply.celery.pidbox")

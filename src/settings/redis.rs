@@ -33,6 +33,9 @@ pub struct ReadOptions {
     /// The visibility timeout was set by the user (environment or profile): it overrides what
     /// the workers say.
     pub visibility_timeout_set: bool,
+    /// kombu's `global_keyprefix` when the user set one, and the setting's name; without it the
+    /// read takes the prefix its scan finds on the `_kombu.binding.*` keys.
+    pub key_prefix: Option<(String, &'static str)>,
 }
 
 impl Default for ReadOptions {
@@ -46,6 +49,7 @@ impl Default for ReadOptions {
             visibility_timeout: 3600.0,
             visibility_timeout_from: "kombu's default".into(),
             visibility_timeout_set: false,
+            key_prefix: None,
         }
     }
 }
@@ -145,6 +149,12 @@ pub(super) fn resolve(
         Some(v) => duration(v)?.as_secs().max(1),
         None => DEFAULT_RESULT_EXPIRES.as_secs(),
     };
+    let key_prefix = knob(
+        "CELTOOL_REDIS_KEY_PREFIX",
+        "redis_key_prefix",
+        profile.redis_key_prefix.clone(),
+    );
+    gather.key_prefix = key_prefix.clone();
     Ok(RedisSettings {
         target,
         password,
@@ -154,11 +164,7 @@ pub(super) fn resolve(
         result_expires,
         ca_file: ca_file.or_else(|| profile.ca_file.clone()),
         deadline: None,
-        key_prefix: knob(
-            "CELTOOL_REDIS_KEY_PREFIX",
-            "redis_key_prefix",
-            profile.redis_key_prefix.clone(),
-        ),
+        key_prefix,
     })
 }
 
