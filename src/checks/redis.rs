@@ -322,8 +322,9 @@ fn visibility(snap: &RedisSnapshot, t: &Thresholds, out: &mut Vec<Finding>) {
     out.push(
         Finding::new(id, severity, format!("db{}/unacked", snap.db))
             .summary(format!(
-                "{} unacked message(s); the oldest was delivered {} ago, visibility_timeout is {}{}{}",
+                "{} unacked message(s){}; the oldest was delivered {} ago, visibility_timeout is {}{}{}",
                 fmt_count(u.count as f64),
+                under_prefix(snap),
                 fmt_duration_secs(age),
                 fmt_duration_secs(vt),
                 if snap.visibility_timeout_from.is_empty() {
@@ -343,6 +344,17 @@ fn visibility(snap: &RedisSnapshot, t: &Thresholds, out: &mut Vec<Finding>) {
             .evidence("past_visibility", u.past_visibility as f64)
             .remedy("raise broker_transport_options = {'visibility_timeout': SECONDS} above the longest ETA/countdown and task run time (on workers and producers alike; celtool reads it from the workers' conf when they answer, else from CELTOOL_REDIS_VISIBILITY_TIMEOUT); or keep long delays out of ETA tasks"),
     );
+}
+
+/// " in myapp:unacked (global_keyprefix from ...)" when the keys were read under a prefix.
+fn under_prefix(snap: &RedisSnapshot) -> String {
+    if snap.key_prefix.is_empty() {
+        return String::new();
+    }
+    format!(
+        " in {}unacked (global_keyprefix {:?} from {})",
+        snap.key_prefix, snap.key_prefix, snap.key_prefix_from
+    )
 }
 
 fn results(snap: &RedisSnapshot, t: &Thresholds, out: &mut Vec<Finding>) {

@@ -840,3 +840,68 @@ fn an_empty_database_names_the_database_that_holds_the_celery_keys() {
     // Nothing was left selected or written: db0 is still empty.
     assert_eq!(redis_cli(server.port, 0, &["DBSIZE"]), "0");
 }
+
+/// kombu's `global_keyprefix`: every key of the app (binding sets, queue lists, `unacked`) is
+/// under it. doctor and `queues` read under it, found on the binding sets or set by the user,
+/// and name the queue without it.
+#[test]
+fn a_global_keyprefix_is_read_under_the_prefix_and_queues_named_without_it() {
+    let server = PrivateRedis::start(&[]);
+    let (port, db) = (server.port, 2);
+    let broker = url(port, db);
+    let conf =
+        r#"{"broker_transport_options": {"global_keyprefix": "myapp:"}, "task_acks_late": true}"#;
+    let env = [("CELTOOL_TEST_CONF", conf)];
+    python(
+        &broker,
+        "from celtool_redisapp import add\n\
+         for i in range(40): add.apply_async((i, i), queue='backlog')\n",
+        &env,
+    );
+    assert_eq!(redis_cli(port, db, &["LLEN", "myapp:backlog"]), "40");
+    assert_eq!(redis_cli(port, db, &["EXISTS", "backlog"]), "0");
+    let before = redis_cli(port, db, &["--scan"]);
+    for set in [None, Some("myapp:")] {
+        let env: Vec<(&str, &str)> = set
+            .map(|p| vec![("CELTOOL_REDIS_KEY_PREFIX", p)])
+            .unwrap_or_default();
+        let r = doctor(&broker, &env, &[]);
+        let f = finding(&r, "queues.no-consumers").unwrap_or_else(|| panic!("{}", r.stdout));
+        assert_eq!(f["subject"], "db2/backlog", "{f}");
+        assert_eq!(evidence(&f, "messages_ready"), 40.0, "{f}");
+        let mut c = celtool();
+        c.args(["queues", "--url", &broker, "--format", "json"]);
+        for (k, v) in &env {
+            c.env(k, v);
+        }
+        let q = run(&mut c);
+        assert_eq!(q.code, 0, "{q:#?}");
+        let rows = q.rows("queues");
+        let names: Vec<&str> = rows.iter().filter_map(|r| r["name"].as_str()).collect();
+        assert_eq!(names, ["backlog"], "{}", q.stdout);
+        assert_eq!(rows[0]["ready"], 40);
+    }
+    assert_eq!(redis_cli(port, db, &["--scan"]), before, "keys changed");
+
+    // A worker runs a long acks_late task: its message waits in myapp:unacked.
+    let w = worker(&broker, "kp@celtool-it-redis", &[], &env);
+    python(
+        &broker,
+        "from celtool_redisapp import sleep\nsleep.apply_async((600,))\n",
+        &env,
+    );
+    wait_for(MINUTE, || {
+        (redis_cli(port, db, &["HLEN", "myapp:unacked"]) == "1").then_some(())
+    })
+    .unwrap_or_else(|| panic!("the task was never delivered; worker log:\n{}", w.log()));
+    let r = doctor(&broker, &[], &["--all"]);
+    let f = finding(&r, "redis.unacked.visibility").unwrap_or_else(|| panic!("{}", r.stdout));
+    assert_eq!(evidence(&f, "unacked"), 1.0, "{f}");
+    let summary = f["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains(
+            "in myapp:unacked (global_keyprefix \"myapp:\" from found on myapp:_kombu.binding."
+        ),
+        "{f}"
+    );
+}
