@@ -326,8 +326,10 @@ async fn read_redis_workers(
     Some(asked.map(|a| a.fleet))
 }
 
-/// Judge the unacked messages again with the visibility_timeout the workers report, when it
-/// differs from the one the read used; a failure leaves the first judgement and says so in a gap.
+/// Read again with what the workers report, when it differs from what the read used: judge the
+/// unacked messages with their visibility_timeout, read the queue lists at the app's
+/// priority_steps and list the queues they consume that no binding set names. A failure leaves
+/// the first read and says so in a gap.
 async fn rejudge_unacked(
     s: &RedisSettings,
     snap: &mut RedisSnapshot,
@@ -335,11 +337,20 @@ async fn rejudge_unacked(
 ) {
     let mut opts = s.gather.clone();
     with_workers_settings(&mut opts, fleet);
-    if opts.visibility_timeout == snap.visibility_timeout {
-        snap.visibility_timeout_from = opts.visibility_timeout_from;
+    let app = app_queues(fleet);
+    let same_vt = opts.visibility_timeout == snap.visibility_timeout;
+    if same_vt {
+        snap.visibility_timeout_from = opts.visibility_timeout_from.clone();
+    }
+    let same_queues = app.steps.as_ref().is_none_or(|(st, _)| *st == snap.steps())
+        && app
+            .consumed
+            .iter()
+            .all(|(n, _)| snap.queues.iter().any(|q| &q.name == n));
+    if same_vt && same_queues {
         return;
     }
-    let prefix = snap.key_prefix.clone();
+    let what = if same_queues { "unacked" } else { "queues" };
     let again = async {
         let client = crate::redis::RedisClient::connect(
             &s.target,
@@ -348,26 +359,77 @@ async fn rejudge_unacked(
             s.ca_file.as_deref(),
         )
         .await?;
-        crate::redis::read::unacked(&client, &prefix, opts.visibility_timeout).await
+        if !same_queues {
+            crate::redis::read::with_app_queues(&client, snap, &app).await?;
+        }
+        if !same_vt {
+            let u = crate::redis::read::unacked(&client, &snap.key_prefix, opts.visibility_timeout)
+                .await?;
+            snap.unacked = u;
+            snap.visibility_timeout = opts.visibility_timeout;
+            snap.visibility_timeout_from = opts.visibility_timeout_from.clone();
+        }
+        Ok::<(), RedisError>(())
     };
     let bounded = match s.deadline {
         Some((end, _)) => tokio::time::timeout_at(end.into(), again).await.ok(),
         None => Some(again.await),
     };
     let why = match bounded {
-        Some(Ok(u)) => {
-            snap.unacked = u;
-            snap.visibility_timeout = opts.visibility_timeout;
-            snap.visibility_timeout_from = opts.visibility_timeout_from;
-            return;
-        }
+        Some(Ok(())) => return,
         Some(Err(e)) => e.to_string(),
         None => "the run's deadline passed".to_string(),
     };
     snap.gaps.push(crate::redis::snapshot::Gap {
-        what: "unacked",
-        error: format!("judged against the workers' visibility_timeout: {why}"),
+        what,
+        error: format!("read again with the workers' settings: {why}"),
     });
+}
+
+/// The app's priority_steps (`broker_transport_options` of the first worker that sets them) and
+/// the queues the workers consume (`active_queues`, else `conf` `task_default_queue`).
+pub fn app_queues(fleet: &crate::workers::FleetSnapshot) -> crate::redis::read::AppQueues {
+    let mut app = crate::redis::read::AppQueues::default();
+    for w in fleet.workers() {
+        let steps = w
+            .conf("broker_transport_options")
+            .and_then(|o| o.get("priority_steps")?.as_array().cloned());
+        if app.steps.is_none()
+            && let Some(steps) = steps
+        {
+            let mut steps: Vec<u8> = steps
+                .iter()
+                .filter_map(|v| u8::try_from(v.as_u64()?).ok())
+                .collect();
+            steps.sort_unstable();
+            steps.dedup();
+            if !steps.is_empty() {
+                let from = format!("broker_transport_options of worker {} (its conf)", w.node);
+                app.steps = Some((steps, from));
+            }
+        }
+        let active = w
+            .reply(crate::workers::Method::ActiveQueues)
+            .and_then(|v| v.as_array().cloned());
+        let named: Vec<(String, &str)> = match active {
+            Some(qs) => qs
+                .iter()
+                .filter_map(|q| Some((q.get("name")?.as_str()?.to_string(), "active_queues")))
+                .collect(),
+            None => w
+                .conf("task_default_queue")
+                .and_then(|v| v.as_str())
+                .map(|n| vec![(n.to_string(), "conf task_default_queue")])
+                .unwrap_or_default(),
+        };
+        for (name, how) in named {
+            if !app.consumed.iter().any(|(n, _)| *n == name) {
+                app.consumed
+                    .push((name, format!("worker {} ({how})", w.node)));
+            }
+        }
+    }
+    app
 }
 
 /// The app's own visibility_timeout from the workers' `conf` (`broker_transport_options`), unless

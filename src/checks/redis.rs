@@ -162,11 +162,12 @@ fn info(snap: &RedisSnapshot, out: &mut Vec<Finding>) {
     out.push(
         Finding::new("redis.info", Severity::Ok, snap.target.as_str())
             .summary(format!(
-                "Redis {version}, {} used, {} client(s), {} queue(s) in db{}; {scanned}",
+                "Redis {version}, {} used, {} client(s), {} queue(s) in db{}; {scanned}{}",
                 fmt_bytes(i.num("used_memory").unwrap_or(0.0)),
                 fmt_count(i.num("connected_clients").unwrap_or(0.0)),
                 snap.queues.len(),
-                snap.db
+                snap.db,
+                app_settings(snap)
             ))
             .evidence("used_memory_bytes", i.num("used_memory").unwrap_or(0.0))
             .evidence(
@@ -176,6 +177,30 @@ fn info(snap: &RedisSnapshot, out: &mut Vec<Finding>) {
             .evidence("keys_examined", scan.keys_examined as f64)
             .evidence("scan_complete", if scan.complete { 1.0 } else { 0.0 }),
     );
+}
+
+/// Where the app's own settings the read used came from, when not kombu's defaults: the key
+/// prefix, the priority steps, and queues a worker named that no binding set did.
+fn app_settings(snap: &RedisSnapshot) -> String {
+    let mut out = String::new();
+    if !snap.key_prefix.is_empty() {
+        out += &format!(
+            "; keys read under global_keyprefix {:?} (from {})",
+            snap.key_prefix, snap.key_prefix_from
+        );
+    }
+    if !snap.priority_steps_from.is_empty() {
+        let steps: Vec<String> = snap.priority_steps.iter().map(u8::to_string).collect();
+        out += &format!(
+            "; priority steps {} (from {})",
+            steps.join(","),
+            snap.priority_steps_from
+        );
+    }
+    for q in snap.queues.iter().filter(|q| !q.named_by.is_empty()) {
+        out += &format!("; queue {} named by {}", q.name, q.named_by);
+    }
+    out
 }
 
 /// A failed RDB save makes Redis refuse writes (stop-writes-on-bgsave-error, on by default):

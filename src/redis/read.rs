@@ -361,25 +361,69 @@ async fn queues(
             ..RedisQueue::default()
         })
         .collect();
-    let lens = bucket_lengths(client, prefix, &out).await?;
+    let lens = bucket_lengths(client, prefix, &PRIORITY_STEPS, &out).await?;
     for (q, lens) in out.iter_mut().zip(lens) {
         q.buckets = PRIORITY_STEPS.iter().copied().zip(lens).collect();
     }
     Ok(out)
 }
 
+/// What the workers said of the app's queues: its `priority_steps` (and where from) and the
+/// queues they consume (name, and which worker said so).
+#[derive(Debug, Clone, Default)]
+pub struct AppQueues {
+    pub steps: Option<(Vec<u8>, String)>,
+    pub consumed: Vec<(String, String)>,
+}
+
+/// Read the queue lists again with what the workers said: every queue's buckets at the app's
+/// steps, and the consumed queues no binding set named (listed even when empty).
+pub async fn with_app_queues(
+    client: &RedisClient,
+    snap: &mut RedisSnapshot,
+    app: &AppQueues,
+) -> Result<(), RedisError> {
+    let mut queues = snap.queues.clone();
+    for (name, by) in &app.consumed {
+        if !queues.iter().any(|q| &q.name == name) {
+            queues.push(RedisQueue {
+                name: name.clone(),
+                named_by: by.clone(),
+                ..RedisQueue::default()
+            });
+        }
+    }
+    let steps = match &app.steps {
+        Some((steps, _)) => steps.clone(),
+        None => snap.steps(),
+    };
+    let lens = bucket_lengths(client, &snap.key_prefix, &steps, &queues).await?;
+    for (q, lens) in queues.iter_mut().zip(lens) {
+        q.buckets = steps.iter().copied().zip(lens).collect();
+        // Measured once at these steps: the change between two reads is not known.
+        q.depth_later = None;
+    }
+    queues.sort_by(|a, b| a.name.cmp(&b.name));
+    snap.queues = queues;
+    if let Some((steps, from)) = &app.steps {
+        (snap.priority_steps, snap.priority_steps_from) = (steps.clone(), from.clone());
+    }
+    Ok(())
+}
+
 /// LLEN of every priority bucket of every queue (lists under `prefix`), in pipelines.
 async fn bucket_lengths(
     client: &RedisClient,
     prefix: &str,
+    steps: &[u8],
     queues: &[RedisQueue],
 ) -> Result<Vec<Vec<u64>>, RedisError> {
     let mut out = Vec::with_capacity(queues.len());
-    let per = PRIORITY_STEPS.len();
-    for chunk in queues.chunks(CHUNK / per) {
+    let per = steps.len().max(1);
+    for chunk in queues.chunks((CHUNK / per).max(1)) {
         let mut p = redis::pipe();
         for q in chunk {
-            for step in PRIORITY_STEPS {
+            for &step in steps {
                 p.cmd("LLEN")
                     .arg(format!("{prefix}{}", bucket_key(&q.name, step)));
             }
@@ -517,7 +561,8 @@ async fn sample(client: &RedisClient, opts: &Options, snap: &mut RedisSnapshot) 
             error: e.to_string(),
         }),
     }
-    if let Ok(lens) = bucket_lengths(client, &snap.key_prefix, &snap.queues).await {
+    let steps = snap.steps();
+    if let Ok(lens) = bucket_lengths(client, &snap.key_prefix, &steps, &snap.queues).await {
         for (q, l) in snap.queues.iter_mut().zip(lens) {
             q.depth_later = Some(l.iter().sum());
         }

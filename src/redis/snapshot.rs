@@ -180,6 +180,9 @@ pub struct RedisQueue {
     pub buckets: Vec<(u8, u64)>,
     /// The total length again after the sampling interval.
     pub depth_later: Option<u64>,
+    /// Named by a worker (its `active_queues` or `conf`) rather than by a binding set: which.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub named_by: String,
 }
 
 impl RedisQueue {
@@ -272,6 +275,12 @@ pub struct RedisSnapshot {
     pub key_prefix: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub key_prefix_from: String,
+    /// The app's `priority_steps` and where they came from (a worker's conf); empty: kombu's
+    /// default [`PRIORITY_STEPS`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub priority_steps: Vec<u8>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub priority_steps_from: String,
     pub reply_lists: Vec<ReplyList>,
     pub results: Option<ResultSample>,
     pub events: Option<EventSample>,
@@ -328,6 +337,15 @@ pub fn keyspace_dbs(info: &Info) -> Vec<(i64, u64)> {
 }
 
 impl RedisSnapshot {
+    /// The priority steps the lists were read with: the app's when a worker said, else kombu's.
+    pub fn steps(&self) -> Vec<u8> {
+        if self.priority_steps.is_empty() {
+            PRIORITY_STEPS.to_vec()
+        } else {
+            self.priority_steps.clone()
+        }
+    }
+
     /// Whether this database shows any sign of Celery: a queue, a result, an unacked message, a
     /// reply list, a worker blocked on a queue or a heartbeat heard. `None` when a read it rests
     /// on failed, so nothing can be said.

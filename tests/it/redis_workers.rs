@@ -324,3 +324,54 @@ fn a_worker_with_a_global_keyprefix_is_found_and_answers() {
     );
     assert_eq!(r.code, 2, "{r:#?}");
 }
+
+/// With a `global_keyprefix`, the app's `priority_steps` and the queues the workers consume come
+/// from the workers: a backlog in a bucket only the app's steps name is counted, a consumed
+/// queue whose binding set is gone is still listed, and the summary says where each came from.
+#[test]
+fn the_priority_steps_and_consumed_queues_come_from_the_workers() {
+    let s = Server::start();
+    let conf = r#"{"broker_transport_options": {"global_keyprefix": "app9:", "priority_steps": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]}}"#;
+    let w = worker(&s, "rps@celtool-it-rc", conf);
+    wait_answering(&s, &["rps@celtool-it-rc"], &[&w]);
+    let mut out = VenvProcess::spawn_on(
+        &s.url(),
+        "python",
+        &[
+            "-c",
+            "from celtool_redisapp import add\n\
+             for i in range(1001): add.apply_async((i, i), queue='pq', priority=1)\n",
+        ],
+        &[("CELTOOL_TEST_CONF", conf)],
+    );
+    assert!(out.finish(CELERY_WAIT), "{}", out.log());
+    assert_eq!(s.cli(&["LLEN", "app9:pq\x06\x161"]), "1001");
+    // The worker's queue loses its binding set (as when Redis evicts or loses it).
+    assert_eq!(s.cli(&["DEL", "app9:_kombu.binding.celery"]), "1");
+    let before = s.keys();
+    let d = doctor(&s, &["--all"], &[]);
+    let f = findings(&d, "queues.backlog")
+        .pop()
+        .unwrap_or_else(|| panic!("no backlog: {}", d.stdout));
+    assert_eq!(f["subject"], "db3/pq", "{f}");
+    assert_eq!(
+        f["evidence"]["messages_ready"].as_f64(),
+        Some(1001.0),
+        "{f}"
+    );
+    assert_eq!(
+        f["evidence"]["priority_1_messages"].as_f64(),
+        Some(1001.0),
+        "{f}"
+    );
+    let info = findings(&d, "redis.info").pop().unwrap();
+    let summary = info["summary"].as_str().unwrap();
+    for part in [
+        "keys read under global_keyprefix \"app9:\" (from found on app9:_kombu.binding.",
+        "priority steps 0,1,2,3,4,5,6,7,8,9 (from broker_transport_options of worker rps@celtool-it-rc (its conf))",
+        "queue celery named by worker rps@celtool-it-rc (active_queues)",
+    ] {
+        assert!(summary.contains(part), "{part:?} not in {summary}");
+    }
+    assert_eq!(s.keys(), before, "keys before and after differ");
+}

@@ -40,13 +40,22 @@ fn depth_text(q: &Queue, ready: u64) -> String {
 }
 
 fn bucket_evidence(mut f: Finding, q: &Queue) -> Finding {
+    // kombu's default steps are 0, 3, 6, 9; an app's own `priority_steps` may use any of 0-9.
+    const NAMES: [&str; 10] = [
+        "priority_0_messages",
+        "priority_1_messages",
+        "priority_2_messages",
+        "priority_3_messages",
+        "priority_4_messages",
+        "priority_5_messages",
+        "priority_6_messages",
+        "priority_7_messages",
+        "priority_8_messages",
+        "priority_9_messages",
+    ];
     for b in &q.buckets {
-        let name = match b.priority {
-            0 => "priority_0_messages",
-            3 => "priority_3_messages",
-            6 => "priority_6_messages",
-            9 => "priority_9_messages",
-            _ => continue,
+        let Some(name) = NAMES.get(usize::from(b.priority)) else {
+            continue;
         };
         f = f.evidence(name, b.messages as f64);
     }
