@@ -610,3 +610,52 @@ async fn events(client: &RedisClient, interval: Duration) -> Result<EventSample,
     ev.seconds = started.elapsed().as_secs_f64();
     Ok(ev)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(plain: &[&str], prefixed: &[(&str, &str)]) -> Found {
+        let mut f = Found {
+            bindings: plain.iter().map(|k| k.to_string()).collect(),
+            ..Found::default()
+        };
+        for (p, k) in prefixed {
+            f.prefixed
+                .entry(p.to_string())
+                .or_default()
+                .push(k.to_string());
+        }
+        f
+    }
+
+    #[test]
+    fn the_key_prefix_is_the_setting_else_the_one_prefix_found() {
+        let mut opts = Options::default();
+        // Plain binding sets: no prefix, nothing said (the output stays as it was).
+        let mut f = found(
+            &["_kombu.binding.celery"],
+            &[("a:", "a:_kombu.binding.celery")],
+        );
+        assert_eq!(key_prefix(&opts, &mut f), (String::new(), String::new()));
+        // Only prefixed ones, under one prefix: that prefix, and its sets are the ones read.
+        let mut f = found(&[], &[("a:", "a:_kombu.binding.celery")]);
+        assert_eq!(
+            key_prefix(&opts, &mut f),
+            ("a:".into(), "found on a:_kombu.binding.celery".into())
+        );
+        assert_eq!(f.bindings, ["a:_kombu.binding.celery"]);
+        // Two prefixes: which app is meant is not guessed.
+        let mut f = found(
+            &[],
+            &[("a:", "a:_kombu.binding.x"), ("b:", "b:_kombu.binding.y")],
+        );
+        assert_eq!(key_prefix(&opts, &mut f).0, "");
+        // The setting wins.
+        opts.key_prefix = Some(("b:".into(), "CELTOOL_REDIS_KEY_PREFIX"));
+        assert_eq!(
+            key_prefix(&opts, &mut f),
+            ("b:".into(), "CELTOOL_REDIS_KEY_PREFIX".into())
+        );
+    }
+}

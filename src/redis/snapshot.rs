@@ -486,6 +486,7 @@ pub(crate) mod fixtures {
                 exchanges: vec!["celery".into()],
                 buckets: PRIORITY_STEPS.iter().map(|&s| (s, 0)).collect(),
                 depth_later: Some(0),
+                ..RedisQueue::default()
             }],
             ..RedisSnapshot::default()
         }
@@ -506,6 +507,7 @@ pub(crate) mod fixtures {
                 exchanges: vec!["celery".into()],
                 buckets: vec![(0, 3), (3, 0), (6, 0), (9, 0)],
                 depth_later: None,
+                ..RedisQueue::default()
             }],
             ..RedisSnapshot::default()
         }
