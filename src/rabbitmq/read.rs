@@ -168,13 +168,7 @@ pub async fn gather(
         fetch_if::<serde_json::Value>(client, vhost.is_some(), &vhost_path, Some("name")),
         overview_and_cluster(client, need, vhost),
         nodes_and_memory(client, need.nodes),
-        list_if::<Queue>(
-            client,
-            need.queues,
-            &queues_path,
-            Some(Queue::COLUMNS),
-            lenient_whole
-        ),
+        queue_listing(client, need, &queues_path),
         list_if::<Connection>(
             client,
             need.connections,
@@ -249,6 +243,9 @@ pub async fn gather(
     if let Some(e) = failed_as_a_whole(&need, &mut gaps) {
         return Err(e);
     }
+    if light_queues(need) && !snap.queues.is_empty() {
+        queue_details(client, &queues_path, &mut snap, &mut gaps).await;
+    }
     if sample && !gaps.iter().any(|g| g.what == "connections") {
         snap.flow = flow_samples(
             client,
@@ -266,6 +263,66 @@ pub async fn gather(
     gaps.extend(memory_gaps);
     snap.gaps = gaps;
     Ok(snap)
+}
+
+/// Whether the queue listing is read in its light form (see `details`): when the consumer
+/// and policy listings that complete it are read too (doctor).
+fn light_queues(need: Need) -> bool {
+    need.queues && need.consumers && need.policies
+}
+
+/// The queue listing: light (`details`) when [`light_queues`], else with every column.
+async fn queue_listing(
+    client: &Client,
+    need: Need,
+    path: &[&str],
+) -> Option<Result<Listing<Queue>, ApiError>> {
+    if !need.queues {
+        return None;
+    }
+    Some(if light_queues(need) {
+        client
+            .get_listing_query::<Queue>(
+                path,
+                Some(Queue::LIGHT_COLUMNS),
+                &super::details::LIGHT_QUERY,
+                lenient_whole,
+            )
+            .await
+    } else {
+        client
+            .get_listing::<Queue>(path, Some(Queue::COLUMNS), lenient_whole)
+            .await
+    })
+}
+
+/// Complete the light queue listing: counts and policies from the other listings, then the
+/// statistics of the queues that need them. Without the consumer or the policy listing the
+/// light form cannot be completed: the listing is read again with every column.
+async fn queue_details(client: &Client, path: &[&str], snap: &mut Snapshot, gaps: &mut Vec<Gap>) {
+    let incomplete = gaps
+        .iter()
+        .any(|g| g.what == "consumers" || g.what == "policies");
+    if incomplete {
+        match client
+            .get_listing::<Queue>(path, Some(Queue::COLUMNS), lenient_whole)
+            .await
+        {
+            Ok(listing) => snap.queues = listing.items,
+            Err(error) => gaps.push(Gap {
+                what: "queue details",
+                error,
+            }),
+        }
+        return;
+    }
+    super::details::from_listings(&mut snap.queues, &snap.consumers, &snap.policies);
+    if let Err(error) = super::details::read(client, &mut snap.queues).await {
+        gaps.push(Gap {
+            what: "queue details",
+            error,
+        });
+    }
 }
 
 /// The reads of the connections' states: the one sent at `start`, the full listing, the
