@@ -39,6 +39,17 @@ pub const NEED: Need = Need {
     policies: false,
     channels: false,
     flow_samples: false,
+    // Names, vhosts, ready counts and consumer counts are all the probe and its checks read.
+    light_queues: true,
+};
+
+/// What `ping` reads: the Celery vhosts from the exchanges (`celery.pidbox`, `celeryev`) and each
+/// worker's mailbox from the consumers. No queue listing: its cost grows with every queue on the
+/// node, and a ping asks nothing of the queues.
+pub const PING_NEED: Need = Need {
+    queues: false,
+    connections: false,
+    ..NEED
 };
 
 /// Read the broker snapshot, plan the vhosts and ask their workers. When a part of the API
@@ -48,7 +59,12 @@ pub async fn observe(
     inputs: &Inputs,
     opts: &ProbeOptions,
 ) -> Result<(Snapshot, FleetSnapshot, Option<Error>), Error> {
-    let (snap, api_error) = match gather(&inputs.client, inputs.vhost.as_deref(), NEED).await {
+    let need = if opts.methods == [workers::Method::Ping] {
+        PING_NEED
+    } else {
+        NEED
+    };
+    let (snap, api_error) = match gather(&inputs.client, inputs.vhost.as_deref(), need).await {
         // Refused credentials would be refused over AMQP too: say so once, from the API.
         Ok(mut s) if s.gaps.iter().any(|g| g.error.is_auth()) => {
             return Err(s.gaps.swap_remove(0).error.into());

@@ -28,9 +28,9 @@ use super::records::{Consumer, Policy, Queue};
 pub const LIGHT_QUERY: [(&str, &str); 2] =
     [("disable_stats", "true"), ("enable_queue_totals", "true")];
 
-/// The longest name filter of one detail request, in bytes before URL encoding: the request
-/// line stays well under Cowboy's 8 000-byte limit (max_request_line_length) and a proxy's.
-const MAX_FILTER: usize = 2_400;
+/// The longest name filter of one detail request, in bytes once URL-encoded: with the columns
+/// and the path, the request line stays under Cowboy's 8 000-byte max_request_line_length.
+const MAX_FILTER: usize = 6_000;
 /// The API's largest page.
 const PAGE_SIZE: usize = 500;
 /// Detail requests in flight at once: each makes the broker list and sort the vhost's queues
@@ -131,15 +131,11 @@ async fn filtered(client: &Client, vhost: &str, filter: &str) -> Result<Vec<Queu
             ("name", filter),
             ("use_regex", "true"),
         ];
-        let answer: Value = client
+        let answer: Page = client
             .get_query(&["queues", vhost], Some(Queue::DETAIL_COLUMNS), &query)
             .await?;
-        let (items, pages) = page_items(answer);
-        out.extend(
-            items
-                .into_iter()
-                .filter_map(|v| serde_json::from_value::<Queue>(v).ok()),
-        );
+        let pages = answer.pages;
+        out.extend(answer.items);
         if page >= pages.min(MAX_PAGES) {
             return Ok(out);
         }
@@ -147,33 +143,114 @@ async fn filtered(client: &Client, vhost: &str, filter: &str) -> Result<Vec<Queu
     }
 }
 
-/// A page's items and the page count; an answer without the envelope (a proxy or a recording
-/// that ignores paging) is taken as the one page it is.
-fn page_items(answer: Value) -> (Vec<Value>, u64) {
-    match answer {
-        Value::Array(items) => (items, 1),
-        Value::Object(mut o) => {
-            let pages = o.get("page_count").and_then(Value::as_u64).unwrap_or(1);
-            match o.remove("items") {
-                Some(Value::Array(items)) => (items, pages),
-                _ => (Vec::new(), 1),
+/// A page of the listing: its queues, decoded one at a time into compact records as they
+/// stream in, and the page count. An answer without the envelope (a proxy or a recording that
+/// ignores paging) is taken as the one page it is.
+struct Page {
+    items: Vec<Queue>,
+    pages: u64,
+}
+
+impl<'de> serde::Deserialize<'de> for Page {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Page;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a page of queues or a list of queues")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Page, A::Error> {
+                Ok(Page {
+                    items: Items::visit(seq)?,
+                    pages: 1,
+                })
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Page, A::Error> {
+                let mut page = Page {
+                    items: Vec::new(),
+                    pages: 1,
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "items" => page.items = map.next_value::<Items>()?.0,
+                        "page_count" => {
+                            page.pages = map.next_value::<Option<u64>>()?.unwrap_or(1);
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(page)
             }
         }
-        _ => (Vec::new(), 1),
+        d.deserialize_any(Visit)
     }
 }
 
-/// Anchored alternations of the escaped names, each at most [`MAX_FILTER`] bytes (a name
-/// longer than that gets a filter of its own).
+/// Queues of a page; one that does not decode is left out.
+struct Items(Vec<Queue>);
+
+impl Items {
+    fn visit<'de, A: serde::de::SeqAccess<'de>>(mut seq: A) -> Result<Vec<Queue>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element::<Option<Lenient>>()? {
+            if let Some(Lenient(Some(q))) = v {
+                items.push(q);
+            }
+        }
+        Ok(items)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Items {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Items;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of queues")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Items, A::Error> {
+                Ok(Items(Items::visit(seq)?))
+            }
+        }
+        d.deserialize_seq(Visit)
+    }
+}
+
+/// A queue, or nothing when the record does not decode as one.
+struct Lenient(Option<Queue>);
+
+impl<'de> serde::Deserialize<'de> for Lenient {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        Ok(Lenient(serde_json::from_value(value).ok()))
+    }
+}
+
+/// Anchored alternations of the escaped names, each at most [`MAX_FILTER`] bytes once
+/// URL-encoded (a name longer than that gets a filter of its own).
 fn name_filters(names: &[&str]) -> Vec<String> {
     let mut filters = Vec::new();
     let mut current = String::new();
+    let mut encoded = 0;
+    // `^(?:` and `)$`, encoded.
+    const FRAME: usize = 3 + 1 + 3 + 3 + 3 + 1;
     for name in names {
         let escaped = escape(name);
-        if !current.is_empty() && current.len() + escaped.len() + 6 > MAX_FILTER {
+        let cost = encoded_len(&escaped) + 3;
+        if !current.is_empty() && encoded + cost + FRAME > MAX_FILTER {
             filters.push(format!("^(?:{current})$"));
             current.clear();
+            encoded = 0;
         }
+        encoded += cost;
         if !current.is_empty() {
             current.push('|');
         }
@@ -183,6 +260,16 @@ fn name_filters(names: &[&str]) -> Vec<String> {
         filters.push(format!("^(?:{current})$"));
     }
     filters
+}
+
+/// Bytes of `text` in a form-urlencoded query (what `Url::query_pairs_mut` writes).
+fn encoded_len(text: &str) -> usize {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' | b' ' => 1,
+            _ => 3,
+        })
+        .sum()
 }
 
 /// A name as a PCRE literal (RabbitMQ matches with Erlang's `re`).
@@ -209,10 +296,14 @@ mod tests {
     fn filters_are_anchored_escaped_and_bounded() {
         assert_eq!(name_filters(&["a.b", "c|d"]), vec![r"^(?:a\.b|c\|d)$"]);
         let long: Vec<String> = (0..400).map(|i| format!("{i:032x}")).collect();
+        // 400 names of 35 encoded bytes: three filters.
         let names: Vec<&str> = long.iter().map(String::as_str).collect();
         let filters = name_filters(&names);
         assert!(filters.len() > 1, "{}", filters.len());
-        assert!(filters.iter().all(|f| f.len() <= MAX_FILTER), "{filters:?}");
+        assert!(
+            filters.iter().all(|f| encoded_len(f) <= MAX_FILTER),
+            "{filters:?}"
+        );
         let joined: usize = filters.iter().map(|f| f.matches('|').count() + 1).sum();
         assert_eq!(joined, 400);
     }
@@ -258,11 +349,13 @@ mod tests {
     }
 
     #[test]
-    fn a_page_without_envelope_is_one_page() {
-        let (items, pages) = page_items(serde_json::json!([{"name": "a"}]));
-        assert_eq!((items.len(), pages), (1, 1));
-        let (items, pages) =
-            page_items(serde_json::json!({"items": [{"name": "a"}], "page_count": 3}));
-        assert_eq!((items.len(), pages), (1, 3));
+    fn a_page_without_envelope_is_one_page_and_odd_records_are_left_out() {
+        let page: Page = serde_json::from_str(r#"[{"name": "a"}, 7]"#).unwrap();
+        assert_eq!((page.items.len(), page.pages), (1, 1));
+        let page: Page = serde_json::from_str(
+            r#"{"total_count": 9, "items": [{"name": "a"}, {"name": "b"}], "page_count": 3}"#,
+        )
+        .unwrap();
+        assert_eq!((page.items.len(), page.pages), (2, 3));
     }
 }

@@ -30,6 +30,10 @@ pub struct Need {
     /// Read the connections' states again over the run (see [`FlowSamples`]): doctor's
     /// flow-control check; listings take one look.
     pub flow_samples: bool,
+    /// The queue listing in its light form (`details`): counters from the queues, consumer
+    /// counts from the consumer listing, and (with `policies`) the statistics of the busy
+    /// queues only. Off for listings that show every queue's rates (`celtool queues`).
+    pub light_queues: bool,
 }
 
 impl Need {
@@ -43,6 +47,7 @@ impl Need {
         policies: true,
         channels: true,
         flow_samples: true,
+        light_queues: true,
     };
 }
 
@@ -244,7 +249,7 @@ pub async fn gather(
         return Err(e);
     }
     if light_queues(need) && !snap.queues.is_empty() {
-        queue_details(client, &queues_path, &mut snap, &mut gaps).await;
+        queue_details(client, &queues_path, need, &mut snap, &mut gaps).await;
     }
     if sample && !gaps.iter().any(|g| g.what == "connections") {
         snap.flow = flow_samples(
@@ -265,10 +270,10 @@ pub async fn gather(
     Ok(snap)
 }
 
-/// Whether the queue listing is read in its light form (see `details`): when the consumer
-/// and policy listings that complete it are read too (doctor).
+/// Whether the queue listing is read in its light form (see `details`): when asked for, and
+/// the consumer listing that completes it is read too.
 fn light_queues(need: Need) -> bool {
-    need.queues && need.consumers && need.policies
+    need.light_queues && need.queues && need.consumers
 }
 
 /// The queue listing: light (`details`) when [`light_queues`], else with every column.
@@ -296,13 +301,19 @@ async fn queue_listing(
     })
 }
 
-/// Complete the light queue listing: counts and policies from the other listings, then the
-/// statistics of the queues that need them. Without the consumer or the policy listing the
-/// light form cannot be completed: the listing is read again with every column.
-async fn queue_details(client: &Client, path: &[&str], snap: &mut Snapshot, gaps: &mut Vec<Gap>) {
+/// Complete the light queue listing: counts and policies from the other listings, then (when
+/// the policies are read: doctor) the statistics of the queues that need them. Without the
+/// listings that complete it, the queue listing is read again with every column.
+async fn queue_details(
+    client: &Client,
+    path: &[&str],
+    need: Need,
+    snap: &mut Snapshot,
+    gaps: &mut Vec<Gap>,
+) {
     let incomplete = gaps
         .iter()
-        .any(|g| g.what == "consumers" || g.what == "policies");
+        .any(|g| g.what == "consumers" || (need.policies && g.what == "policies"));
     if incomplete {
         match client
             .get_listing::<Queue>(path, Some(Queue::COLUMNS), lenient_whole)
@@ -317,6 +328,9 @@ async fn queue_details(client: &Client, path: &[&str], snap: &mut Snapshot, gaps
         return;
     }
     super::details::from_listings(&mut snap.queues, &snap.consumers, &snap.policies);
+    if !need.policies {
+        return;
+    }
     if let Err(error) = super::details::read(client, &mut snap.queues).await {
         gaps.push(Gap {
             what: "queue details",
