@@ -21,6 +21,7 @@ run() { local name=$1; shift; echo "== $name: $*"; "$@" > "$OUT/$name.log" 2>&1;
 for n in ${BENCH_SIZES:-10000}; do run "broker-$n" "$HERE/broker.sh" "$n" 5; done
 run workers "$HERE/workers.sh" 100 5 5
 run workers-1 "$HERE/workers.sh" 1 5 0
+run replay "$HERE/replay.sh" 10000 100000
 run redis "$HERE/redis.sh"
 run host "$HERE/host.sh"
 run prune "$HERE/prune.sh"
