@@ -602,7 +602,11 @@ message_stats.deliver_get,slave_nodes,synchronised_slave_nodes";
             d.slave_nodes().clone(),
             d.synchronised_slave_nodes().clone(),
         );
-        self.consumers = d.consumers.or(self.consumers);
+        // The broker's own count; where its statistics have none yet (a queue declared since
+        // they were last collected), the consumer listing's, if the queue has a state (one
+        // without is one the broker has no statistics for at all: its count stays unknown).
+        let listed = self.consumers.filter(|_| self.state.is_some());
+        self.consumers = d.consumers.or(listed);
         if d.effective_policy_definition.is_some() {
             self.effective_policy_definition = d.effective_policy_definition;
         }
