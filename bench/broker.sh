@@ -30,6 +30,7 @@ CONSUMER_PID=""
 
 cleanup() {
     if [[ -n $CONSUMER_PID ]]; then kill "$CONSUMER_PID" 2>/dev/null || true; fi
+    rm -rf "${FLOORS:-/nonexistent}"
     python3 "$HERE/mkvhost.py" delete "$VHOST" || echo "WARNING: could not delete vhost $VHOST" >&2
 }
 trap cleanup EXIT
@@ -64,10 +65,13 @@ TODAY_QUEUES='name,vhost,state,type,messages_ready,messages_unacknowledged,consu
 REQLOG=$(mktemp)
 CELTOOL_USER=guest CELTOOL_PASSWORD=guest python3 "$HERE/reqlog.py" record "${API%/api}" "$REQLOG" -- \
     "$CELTOOL" doctor --only broker --vhost "$VHOST" --format json || true
-echo "  doctor's requests: $(wc -l < "$REQLOG") ($(grep -c 'page=' "$REQLOG" || true) queue-detail pages)"
-FLOOR=$(python3 "$HERE/reqlog.py" floor "${API%/api}" "$REQLOG")
-FLOOR21=$(python3 "$HERE/reqlog.py" floor "${API%/api}" "$REQLOG" --today "$TODAY_QUEUES")
+echo "  doctor's requests: $(wc -l < "$REQLOG") ($(python3 -c 'import sys; print(sum(1 for l in open(sys.argv[1]) if l.startswith("/api/queues/") and len(l.split("?")[0].split("/")) == 5))' "$REQLOG") single-queue statistics reads)"
+FLOORS=$(mktemp -d)
+python3 "$HERE/reqlog.py" floor "${API%/api}" "$REQLOG" "$FLOORS/floor.sh"
+python3 "$HERE/reqlog.py" floor "${API%/api}" "$REQLOG" "$FLOORS/floor21.sh" --today "$TODAY_QUEUES"
 rm -f "$REQLOG"
+FLOOR="exec bash $FLOORS/floor.sh"
+FLOOR21="exec bash $FLOORS/floor21.sh"
 G="curl -s -o /dev/null -u guest:guest"
 # celtool runs with its defaults: the wait for the queue list scales with the queue count the
 # overview reports (before, a fixed 10 s per request failed at 50 000 queues).

@@ -4,14 +4,14 @@
     reqlog.py record UPSTREAM LOG -- CMD...   run CMD with CELTOOL_URL pointing at a logging
                                               proxy in front of UPSTREAM; LOG gets one request
                                               target (path?query) a line, in arrival order
-    reqlog.py floor UPSTREAM LOG [--today COLUMNS]
-                                              print a shell command that fetches the same
+    reqlog.py floor UPSTREAM LOG OUT [--today COLUMNS]
+                                              write to OUT a shell script that fetches the same
                                               requests with curl: every first-wave request at
                                               once, then the node memory breakdowns and the
-                                              queue-detail pages (celtool's second wave, two at a
-                                              time as celtool sends them). With --today, the
+                                              single-queue statistics (celtool's second wave, four
+                                              at a time as celtool sends them). With --today, the
                                               queue listing is the full-columns one celtool sent
-                                              before issue 24 and the detail pages are left out:
+                                              before issue 24 and the single-queue reads are left out:
                                               the floor of "today's 21 requests".
 
 python3 stdlib only; the proxy forwards GETs only (celtool's doctor sends nothing else).
@@ -65,7 +65,10 @@ def record(upstream: str, log: str, cmd: list) -> int:
 
 
 def second_wave(path: str) -> bool:
-    return path.endswith("/memory") or "page=" in path
+    """The node memory breakdowns and the single-queue statistics: asked after the first wave."""
+    parts = path.split("?")[0].split("/")
+    one_queue = len(parts) == 5 and parts[1:3] == ["api", "queues"]
+    return path.split("?")[0].endswith("/memory") or one_queue
 
 
 def floor(upstream: str, log: str, today_columns) -> str:
@@ -75,7 +78,7 @@ def floor(upstream: str, log: str, today_columns) -> str:
     seen = set()
     for p in paths:
         if today_columns is not None:
-            if "page=" in p:
+            if second_wave(p) and not p.split("?")[0].endswith("/memory"):
                 continue
             if "disable_stats=true" in p:
                 base = p.split("?")[0]
@@ -87,7 +90,7 @@ def floor(upstream: str, log: str, today_columns) -> str:
     cmd = " & ".join(get + u for u in first) + " & wait"
     if second:
         cmd += "; printf '%s\\n' " + " ".join(second)
-        cmd += " | xargs -P 2 -n 1 " + get.strip()
+        cmd += " | xargs -P 4 -n 1 " + get.strip()
     return cmd
 
 
@@ -95,11 +98,12 @@ def main() -> int:
     if len(sys.argv) >= 5 and sys.argv[1] == "record" and "--" in sys.argv:
         at = sys.argv.index("--")
         return record(sys.argv[2], sys.argv[3], sys.argv[at + 1 :])
-    if len(sys.argv) >= 4 and sys.argv[1] == "floor":
+    if len(sys.argv) >= 5 and sys.argv[1] == "floor":
         today = None
-        if len(sys.argv) == 6 and sys.argv[4] == "--today":
-            today = sys.argv[5]
-        print(floor(sys.argv[2], sys.argv[3], today))
+        if len(sys.argv) == 7 and sys.argv[5] == "--today":
+            today = sys.argv[6]
+        with open(sys.argv[4], "w") as f:
+            f.write(floor(sys.argv[2], sys.argv[3], today) + "\n")
         return 0
     print(__doc__, file=sys.stderr)
     return 2

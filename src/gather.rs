@@ -1,5 +1,7 @@
-//! Gather: the one I/O step of a run. Each source fills its part of one [`Snapshot`], once;
-//! the checks, the listings and the fix planners read that snapshot and nothing else, so one
+//! Gather: the one I/O step of a run, and the one door every command that reads a broker goes
+//! through (doctor, the listings, the fixes, fleet, ping, reap --hung, readiness): the command
+//! builds a [`Need`] and gets one [`Snapshot`]. Each source fills its part once; the checks,
+//! the listings and the fix planners read that snapshot and nothing else, so one
 //! `celtool doctor --fix` asks the broker for each endpoint exactly once.
 //!
 //! Sources and their seams:
@@ -10,9 +12,10 @@
 //! - this host (`crate::host::gather`), plus the reads that depend on what it found: the inode
 //!   hot-spot walk for the filesystems the inode check will name, and the files and limits the
 //!   host fix planners compare against.
-//! - the Celery workers themselves, over AMQP (remote control: ping, stats, ...): another
-//!   optional part of [`Snapshot`], asked once the broker's part is read: the broker says
-//!   which vhosts hold Celery workers (their mailboxes) and whether an alarm forbids
+//! - the Celery workers themselves (remote control: ping, stats, ...), over the [`Transport`]
+//!   the [`WorkersNeed`] names (AMQP today): another optional part of [`Snapshot`], asked once
+//!   the broker's part is read: the broker says which vhosts hold Celery workers (their
+//!   mailboxes, which tell a hung worker from a gone one) and whether an alarm forbids
 //!   publishing the question.
 //!
 //! Broker and host are read at the same time: the broker's requests (or Redis commands and its
@@ -52,11 +55,32 @@ pub fn runtime() -> Result<&'static tokio::runtime::Runtime, GatherError> {
     .map_err(|e| GatherError::Runtime(e.clone()))
 }
 
-/// Asking the Celery workers themselves over AMQP, in the vhosts where the broker shows Celery.
+/// How the workers are reached for Celery's remote control. One variant per transport: the
+/// workers' part of the [`Need`] names the transport, never an AMQP-only struct.
+#[derive(Debug, Clone)]
+pub enum Transport {
+    /// Over AMQP, through the broker's `celery.pidbox` exchange, in the vhosts where the
+    /// RabbitMQ snapshot shows Celery.
+    Amqp(crate::workers::AmqpEndpoint),
+}
+
+/// When the workers are asked, given what the broker's read gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// Only where the broker's snapshot shows Celery (doctor: no Celery seen, nobody asked).
+    WhereCeleryIs,
+    /// Every vhost the broker's snapshot names (an empty answer when it names none), and the
+    /// settings' vhost even when the broker's API is down (not when it refused the
+    /// credentials or the vhost): fleet, ping, reap --hung, readiness.
+    Always,
+}
+
+/// Asking the Celery workers themselves (remote control: ping, stats, ...).
 #[derive(Debug, Clone)]
 pub struct WorkersNeed {
-    pub endpoint: crate::workers::AmqpEndpoint,
+    pub transport: Transport,
     pub opts: crate::workers::ProbeOptions,
+    pub ask: Ask,
 }
 
 /// Which broker to read, and what of it.
@@ -74,7 +98,8 @@ pub enum BrokerNeed {
 pub struct Need {
     /// The broker to read, if any.
     pub broker: Option<BrokerNeed>,
-    /// The workers' own answers (needs the broker: it names the vhosts and mailboxes).
+    /// The workers' own answers (needs the broker: it names the vhosts and mailboxes, and
+    /// whether an alarm forbids publishing the question).
     pub workers: Option<WorkersNeed>,
     /// This host's parts to read, if any.
     pub host: Option<host::GatherOptions>,
@@ -111,7 +136,7 @@ pub struct Snapshot {
     /// credentials); a part that failed alone is a gap inside the broker's snapshot.
     pub broker: Option<Result<BrokerPart, BrokerError>>,
     /// None: not asked for (or no broker snapshot to plan from). `Err`: no vhost could be asked.
-    pub workers: Option<Result<crate::workers::FleetSnapshot, String>>,
+    pub workers: Option<Result<crate::workers::FleetSnapshot, crate::workers::WorkerError>>,
     pub host: Option<HostSnapshot>,
 }
 
@@ -133,8 +158,11 @@ impl Snapshot {
     }
 }
 
-/// Read what `need` names, every source at once. Never fails as a whole: each part carries
-/// its own outcome. `client` is the management API client a RabbitMQ need reads through.
+/// Read what `need` names, every source at once: the host on the blocking pool while the
+/// broker is awaited, then the workers the broker's snapshot names. Never fails as a whole:
+/// each part carries its own outcome. `client` is the management API client a RabbitMQ need
+/// reads through; the run's deadline (in its budget) bounds this step and is lifted when it
+/// ends, so that fixes applied afterwards are bounded by their own timeouts only.
 pub fn gather(
     client: Option<&Client>,
     vhost: Option<&str>,
@@ -142,6 +170,17 @@ pub fn gather(
     thresholds: &Thresholds,
     need: &Need,
 ) -> Result<Snapshot, GatherError> {
+    if need.broker.is_none() {
+        // Nothing to wait on: the host is read on this thread, and no runtime is started
+        // (liveness must answer without one).
+        return Ok(Snapshot {
+            host: need
+                .host
+                .as_ref()
+                .map(|opts| read_host(roots, opts, thresholds, need.inode_hot_spots)),
+            ..Snapshot::default()
+        });
+    }
     let rt = runtime()?;
     let host_job = need.host.clone().map(|opts| {
         let roots = roots.clone();
@@ -172,14 +211,8 @@ pub fn gather(
         ),
         _ => None,
     };
-    let workers = match (&broker, &need.workers, client) {
-        (Some(Ok(BrokerPart::RabbitMq(snap))), Some(w), Some(client)) => {
-            let plans = crate::workers::discover_vhosts(snap, vhost);
-            (!plans.is_empty()).then(|| {
-                rt.block_on(ask_workers(client, snap, &plans, w))
-                    .map_err(|e| e.to_string())
-            })
-        }
+    let workers = match (&need.workers, &broker) {
+        (Some(w), Some(b)) => read_workers(rt, client, vhost, b, w),
         _ => None,
     };
     let host = match host_job {
@@ -189,6 +222,9 @@ pub fn gather(
         ),
         None => None,
     };
+    if let Some(c) = client {
+        c.budget().lift_deadline();
+    }
     Ok(Snapshot {
         broker,
         workers,
@@ -196,19 +232,76 @@ pub fn gather(
     })
 }
 
+/// Ask the workers the broker's read names, as `need.ask` says; None when there is nobody to
+/// ask (or nothing to plan from).
+fn read_workers(
+    rt: &tokio::runtime::Runtime,
+    client: Option<&Client>,
+    vhost: Option<&str>,
+    broker: &Result<BrokerPart, BrokerError>,
+    need: &WorkersNeed,
+) -> Option<Result<crate::workers::FleetSnapshot, crate::workers::WorkerError>> {
+    let Transport::Amqp(endpoint) = &need.transport;
+    let client = client?;
+    let unread = rabbit::Snapshot::default();
+    let (snap, plans) = plan_workers(broker, vhost, need, &unread)?;
+    Some(rt.block_on(ask_workers(client, snap, &plans, endpoint, &need.opts)))
+}
+
+/// Which vhosts' workers to ask, from which snapshot (`unread` when the broker's API is down
+/// and the settings name the vhost); None when nobody is asked.
+fn plan_workers<'s>(
+    broker: &'s Result<BrokerPart, BrokerError>,
+    vhost: Option<&str>,
+    need: &WorkersNeed,
+    unread: &'s rabbit::Snapshot,
+) -> Option<(&'s rabbit::Snapshot, Vec<crate::workers::VhostPlan>)> {
+    let always = need.ask == Ask::Always;
+    let snap = match broker {
+        // Refused credentials would be refused over AMQP too: the broker's error says it once.
+        Ok(BrokerPart::RabbitMq(s)) if always && s.gaps.iter().any(|g| g.error.is_auth()) => {
+            return None;
+        }
+        Ok(BrokerPart::RabbitMq(s)) => s,
+        // The API down or slow, not the credentials or the vhost wrong: the named vhost is
+        // asked without the broker's mailbox list (no second ping, no hung detection).
+        Err(BrokerError::RabbitMq(e))
+            if always
+                && vhost.is_some()
+                && !e.is_auth()
+                && !matches!(e, ApiError::NoSuchVhost { .. }) =>
+        {
+            unread
+        }
+        Ok(BrokerPart::Redis { .. }) | Err(_) => return None,
+    };
+    let mut plans = crate::workers::discover_vhosts(snap, vhost);
+    if let crate::workers::Target::Pattern { pattern, .. } = &need.opts.target {
+        for p in &mut plans {
+            p.known_nodes
+                .retain(|n| crate::workers::settings::glob_matches(pattern, n));
+        }
+    }
+    if plans.is_empty() && !always {
+        return None;
+    }
+    Some((snap, plans))
+}
+
 /// Ask the workers of `plans`, unless an alarm is in effect: RabbitMQ blocks a connection that
 /// publishes during a memory or disk alarm and stops reading it, so the probe's request would
 /// hold the probe (and leave its reply queue) until the alarm clears. The alarm is looked for in
 /// the snapshot (the nodes' flags and the alarms health check), else asked now.
 /// Every step is bounded by `--timeout` and the run's deadline.
-pub async fn ask_workers(
+async fn ask_workers(
     client: &Client,
     snap: &rabbit::Snapshot,
     plans: &[crate::workers::VhostPlan],
-    need: &WorkersNeed,
+    endpoint: &crate::workers::AmqpEndpoint,
+    opts: &crate::workers::ProbeOptions,
 ) -> Result<crate::workers::FleetSnapshot, crate::workers::WorkerError> {
     let budget = client.budget();
-    let opts = need.opts.clone().bounded(budget.idle(), budget.deadline());
+    let opts = opts.clone().bounded(budget.idle(), budget.deadline());
     // The alarms health check read with the snapshot is moments old; the nodes' flags lag a
     // statistics interval, so without that check it is asked now. Unreadable: the probe's own
     // limits still bound it.
@@ -233,7 +326,7 @@ pub async fn ask_workers(
             opts.timeout,
         )),
         None => {
-            let endpoint = amqp_listener(client, snap, need.endpoint.clone()).await;
+            let endpoint = amqp_listener(client, snap, endpoint.clone()).await;
             crate::workers::probe(&endpoint, plans, &opts).await
         }
     }
@@ -309,4 +402,102 @@ fn read_host(
         snap.inode_hot_spots = host::hot_spots(&targets);
     }
     snap
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workers::{Matcher, ProbeOptions, Target};
+
+    fn need(ask: Ask, target: Target) -> WorkersNeed {
+        let url = "http://localhost:15672".parse().unwrap();
+        let password = crate::settings::Secret::new("guest".into());
+        WorkersNeed {
+            transport: Transport::Amqp(
+                crate::workers::amqp_endpoint(&url, "guest", &password, None).unwrap(),
+            ),
+            opts: ProbeOptions::ping(std::time::Duration::from_secs(1), target),
+            ask,
+        }
+    }
+
+    /// A snapshot of vhost `v` whose mailboxes `nodes` have a consumer.
+    fn celery_in_v(nodes: &[&str]) -> Result<BrokerPart, BrokerError> {
+        let queues: Vec<serde_json::Value> = nodes
+            .iter()
+            .map(|n| serde_json::json!({"name": format!("{n}.celery.pidbox"), "vhost": "v", "consumers": 1}))
+            .collect();
+        Ok(BrokerPart::RabbitMq(rabbit::Snapshot {
+            queues: serde_json::from_value(serde_json::Value::Array(queues)).unwrap(),
+            ..rabbit::Snapshot::default()
+        }))
+    }
+
+    fn down() -> Result<BrokerPart, BrokerError> {
+        Err(BrokerError::RabbitMq(ApiError::Connect {
+            url: "http://h:15672".into(),
+            cause: "refused".into(),
+        }))
+    }
+
+    fn planned(
+        broker: &Result<BrokerPart, BrokerError>,
+        vhost: Option<&str>,
+        need: &WorkersNeed,
+    ) -> Option<Vec<(String, Vec<String>)>> {
+        let unread = rabbit::Snapshot::default();
+        plan_workers(broker, vhost, need, &unread).map(|(_, plans)| {
+            plans
+                .into_iter()
+                .map(|p| (p.vhost, p.known_nodes))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn doctor_asks_only_where_the_broker_shows_celery() {
+        let doctor = need(Ask::WhereCeleryIs, Target::All);
+        let none = Ok(BrokerPart::RabbitMq(rabbit::Snapshot::default()));
+        assert_eq!(planned(&none, None, &doctor), None);
+        assert_eq!(planned(&down(), Some("v"), &doctor), None);
+        assert_eq!(
+            planned(&celery_in_v(&["a@h"]), None, &doctor),
+            Some(vec![("v".to_string(), vec!["a@h".to_string()])])
+        );
+    }
+
+    #[test]
+    fn a_probe_asks_the_named_vhost_when_the_api_is_down_but_not_when_it_refused() {
+        let ping = need(Ask::Always, Target::All);
+        assert_eq!(
+            planned(&down(), Some("v"), &ping),
+            Some(vec![("v".to_string(), Vec::new())])
+        );
+        assert_eq!(planned(&down(), None, &ping), None);
+        let refused = Err(BrokerError::RabbitMq(ApiError::Forbidden {
+            url: "http://h:15672".into(),
+            user: "u".into(),
+        }));
+        assert_eq!(planned(&refused, Some("v"), &ping), None);
+        let no_vhost = Err(BrokerError::RabbitMq(ApiError::NoSuchVhost {
+            vhost: "v".into(),
+            base: "http://h:15672".into(),
+        }));
+        assert_eq!(planned(&no_vhost, Some("v"), &ping), None);
+    }
+
+    #[test]
+    fn a_pattern_keeps_only_the_known_nodes_it_matches() {
+        let web = need(
+            Ask::Always,
+            Target::Pattern {
+                pattern: "web@*".into(),
+                matcher: Matcher::Glob,
+            },
+        );
+        assert_eq!(
+            planned(&celery_in_v(&["web@h", "batch@h"]), None, &web),
+            Some(vec![("v".to_string(), vec!["web@h".to_string()])])
+        );
+    }
 }

@@ -11,7 +11,7 @@ use crate::settings::Settings;
 pub fn run(s: &Settings, p: &Printer, args: &ReapArgs) -> Result<Outcome, Error> {
     let _lock = lock_journal(&args.apply)?;
     let matcher = flag_regex("--match", args.matcher.as_deref())?;
-    let snap = host_snapshot(s, GatherOptions::only(false, false, true));
+    let snap = host_snapshot(s, GatherOptions::only(false, false, true))?;
     let procs = match &snap.processes {
         Reading::Present(p) => p.clone(),
         Reading::Absent(why) | Reading::Unreadable(why) => {
@@ -42,8 +42,7 @@ fn hung_nodes(s: &Settings, p: &Printer, args: &ReapArgs) -> Result<Vec<String>,
     use crate::workers::{ProbeOptions, Target};
     let inputs = super::fleet::inputs(s)?;
     let opts = ProbeOptions::ping(args.amqp.reply_timeout, Target::All);
-    let (_, fleet, api_error) =
-        crate::gather::runtime()?.block_on(super::fleet::observe(&inputs, &opts))?;
+    let (_, fleet, api_error) = super::fleet::observe(s, &inputs, &opts)?;
     if let Some(e) = api_error {
         return Err(e);
     }
