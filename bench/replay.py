@@ -12,7 +12,8 @@ messages in some of them and a few consumers. Bodies are generated once, in the 
 RabbitMQ 3.10 sends for celtool's `columns=` (other columns are not cut). The queue listing
 answers as RabbitMQ does to `disable_stats=true&enable_queue_totals=true` (no consumers,
 effective policy or message_stats) and to a paged name filter (`page`, `page_size`, `name`,
-`use_regex`: the envelope with the matching queues).
+`use_regex`: the envelope with the matching queues), and a single queue
+(`/api/queues/VHOST/NAME`) with its record.
 `--hold-queues S` answers /api/queues only after S seconds, like a slow proxy or a busy
 broker gathering a big list (nothing is sent until then, as RabbitMQ does).
 Stops on SIGTERM/SIGINT.
@@ -150,6 +151,7 @@ def main() -> int:
     full = json.dumps(records, separators=(",", ":")).encode()
     lite = json.dumps([light(q) for q in records], separators=(",", ":")).encode()
     served[f"/api/queues/{VHOST}"] = full
+    by_name = {q["name"]: q for q in records}
     hold = a.hold_queues
 
     class Handler(BaseHTTPRequestHandler):
@@ -160,6 +162,9 @@ def main() -> int:
             body = served.get(path)
             if path == f"/api/queues/{VHOST}":
                 body = queue_answer(records, full, lite, query)
+            elif path.startswith(f"/api/queues/{VHOST}/"):
+                one = by_name.get(urllib.parse.unquote(path.rsplit("/", 1)[1]))
+                body = json.dumps(one).encode() if one else None
             if path.startswith("/api/queues") and hold:
                 time.sleep(hold)
             if body is None:

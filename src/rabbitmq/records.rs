@@ -337,7 +337,7 @@ impl Shapes for QueueStats {
 
 /// A queue of a listing. Held by the hundred thousand, so kept small: the replication fields,
 /// present on mirrored classic and quorum queues only, are boxed together, and so are the
-/// statistics (472 bytes a queue inline before, 232 now; BENCHMARKS.md, section 1c).
+/// statistics (472 bytes a queue inline before, 232 now).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(from = "QueueWire")]
 pub struct Queue {
