@@ -40,6 +40,7 @@ pub const NEED: Need = Need {
     policies: false,
     channels: false,
     flow_samples: false,
+    delayed: false,
     // Names, vhosts, ready counts and consumer counts are all the probe and its checks read.
     light_queues: true,
 };
