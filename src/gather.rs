@@ -321,7 +321,7 @@ async fn read_redis_workers(
     };
     let asked = crate::workers::on_redis::ask(s, &need.opts, &roots.proc).await;
     if let (Ok(a), Some(snap)) = (&asked, snap) {
-        rejudge_unacked(s, snap, &a.fleet).await;
+        reread_with_workers(s, snap, &a.fleet).await;
     }
     Some(asked.map(|a| a.fleet))
 }
@@ -330,7 +330,7 @@ async fn read_redis_workers(
 /// unacked messages with their visibility_timeout, read the queue lists at the app's
 /// priority_steps and list the queues they consume that no binding set names. A failure leaves
 /// the first read and says so in a gap.
-async fn rejudge_unacked(
+async fn reread_with_workers(
     s: &RedisSettings,
     snap: &mut RedisSnapshot,
     fleet: &crate::workers::FleetSnapshot,
