@@ -156,19 +156,12 @@ pub fn gather(
                 .map_err(BrokerError::from),
         ),
         (Some(BrokerNeed::Redis(s)), _) => Some(
-            rt.block_on(crate::redis::read(
-                &s.target,
-                s.password.as_ref(),
-                s.timeout,
-                s.ca_file.as_deref(),
-                &s.gather,
-                s.deadline,
-            ))
-            .map(|snap| BrokerPart::Redis {
-                snap,
-                link: redis_link(s, roots),
-            })
-            .map_err(BrokerError::from),
+            rt.block_on(crate::redis::read_broker(s, &s.gather))
+                .map(|snap| BrokerPart::Redis {
+                    snap,
+                    link: redis_link(s, roots),
+                })
+                .map_err(BrokerError::from),
         ),
         _ => None,
     };

@@ -7,7 +7,7 @@ mod password;
 mod redis;
 mod resolve;
 pub mod target;
-pub use redis::{DEFAULT_RESULT_EXPIRES, ReadOptions, RedisSettings};
+pub use redis::{DEFAULT_RESULT_EXPIRES, ReadOptions, RedisSettings, Sentinel};
 pub use resolve::{Broker, Needs, RabbitMq, Settings};
 
 use std::collections::BTreeMap;
@@ -111,6 +111,8 @@ pub struct Profile {
     pub redis_link_mbit: Option<u64>,
     /// Redis: the TTL doctor --fix gives result keys (`CELTOOL_REDIS_RESULT_EXPIRES`).
     pub redis_result_expires: Option<String>,
+    /// Redis Sentinel: the master's name, for a `sentinel://` url (`CELTOOL_SENTINEL_MASTER`).
+    pub sentinel_master: Option<String>,
 }
 
 /// Per-ID thresholds: the catalog's defaults with the config file's overrides, for the warn and

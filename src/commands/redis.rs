@@ -66,7 +66,7 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
                 BrokerError::Redis(r) if r.is_auth() => "redis.auth",
                 _ => "redis.unreachable",
             };
-            let mut f = Finding::new(id, Severity::Unknown, s.target.to_string())
+            let mut f = Finding::new(id, Severity::Unknown, shown(s))
                 .summary(e.to_string())
                 .remedy(format!("see `celtool explain {id}`"));
             f.host = Some(s.target.host.clone());
@@ -86,8 +86,12 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
     {
         return Err(Error::Io(e));
     }
+    let master = snap.redis().and_then(|rs| on_master(s, rs));
     let scope = Scope {
-        broker: Some(s.target.server()),
+        broker: Some(match (&master, &s.sentinel) {
+            (Some(m), Some(group)) => format!("{} via {group}", m.target.server()),
+            _ => s.target.server(),
+        }),
         vhost: Some(format!("db{}", s.target.db)),
         notes: Vec::new(),
     };
@@ -102,9 +106,36 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
     if args.fix
         && let Some(rs) = snap.redis()
     {
-        super::redis_fix::offer(p, &args.apply, s, rs, &report)?;
+        // Through Sentinel the fixes change the master that was read, never a Sentinel.
+        match &master {
+            Some(m) => super::redis_fix::offer(p, &args.apply, m, rs, &report)?,
+            None if s.sentinel.is_some() => {}
+            None => super::redis_fix::offer(p, &args.apply, s, rs, &report)?,
+        }
     }
     Ok(Outcome::Checked(report.status()))
+}
+
+/// The broker as the report names it: the server, or the Sentinels and the master's name.
+fn shown(s: &crate::settings::RedisSettings) -> String {
+    match &s.sentinel {
+        Some(group) => group.to_string(),
+        None => s.target.to_string(),
+    }
+}
+
+/// Through Sentinel, the settings of the master the read found (plain, without the Sentinels).
+fn on_master(
+    s: &crate::settings::RedisSettings,
+    snap: &RedisSnapshot,
+) -> Option<crate::settings::RedisSettings> {
+    let group = s.sentinel.as_ref()?;
+    let target = redis::sentinel::master_target(group, snap.sentinel.as_ref()?)?;
+    Some(crate::settings::RedisSettings {
+        target,
+        sentinel: None,
+        ..s.clone()
+    })
 }
 
 /// One row of `celtool queues` on Redis; JSON keys are a scripting contract.
@@ -195,14 +226,7 @@ fn read_listing(st: &Settings) -> Result<RedisSnapshot, Error> {
     // Listings need no rates: a short interval keeps them quick.
     opts.interval = opts.interval.min(Duration::from_millis(500));
     let snap = crate::gather::runtime()?
-        .block_on(redis::read(
-            &s.target,
-            s.password.as_ref(),
-            s.timeout,
-            s.ca_file.as_deref(),
-            &opts,
-            s.deadline,
-        ))
+        .block_on(redis::read_broker(s, &opts))
         .map_err(|e| Error::Io(e.to_string()))?;
     if snap.cluster_enabled {
         return Err(Error::Io(format!(

@@ -30,6 +30,10 @@ pub enum RedisError {
         secs: u64,
     },
     #[error(
+        "no Sentinel knows a master named '{name}' (asked {sentinels}); give the name they monitor (SENTINEL MASTERS lists them) with --sentinel-master, CELTOOL_SENTINEL_MASTER or the profile's sentinel_master"
+    )]
+    NoMaster { name: String, sentinels: String },
+    #[error(
         "{server}: the run's deadline of {secs} s passed before the reads were done; raise --deadline"
     )]
     Deadline { server: String, secs: u64 },
