@@ -51,7 +51,8 @@ pub async fn read_broker(
         opts,
         s.deadline,
     )
-    .await?;
+    .await
+    .map_err(|e| sentinel::unreachable_master(e, &seen))?;
     let group_read = bounded(&master, s.deadline, async {
         sentinel::read_group(&mut seen, &master, access).await;
         Ok(())

@@ -145,6 +145,39 @@ pub async fn find_master(
     Ok((master, snap))
 }
 
+/// A master that cannot be read, said with what the Sentinels think of it: during a failover
+/// they still name the old master for a few seconds, flagged down.
+pub fn unreachable_master(e: RedisError, seen: &SentinelSnapshot) -> RedisError {
+    let RedisError::Unreachable { server, cause } = e else {
+        return e;
+    };
+    let mut down: Vec<&str> = seen
+        .sentinels
+        .iter()
+        .flat_map(|v| v.flags.iter().map(String::as_str))
+        .filter(|f| ["s_down", "o_down", "failover_in_progress"].contains(f))
+        .collect();
+    down.sort_unstable();
+    down.dedup();
+    let state = if down.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; the Sentinels flag it {}: a failover may be under way, run doctor again in a moment",
+            down.join(",")
+        )
+    };
+    RedisError::Unreachable {
+        server: format!(
+            "{server} (the master of '{}' for {} of {} Sentinel(s))",
+            seen.master_name,
+            seen.votes,
+            seen.sentinels.len()
+        ),
+        cause: format!("{cause}{state}"),
+    }
+}
+
 /// The master a read found, as a target with the URL's user, database and TLS.
 pub fn master_target(s: &Sentinel, seen: &SentinelSnapshot) -> Option<Target> {
     Some(server_target(

@@ -1,0 +1,414 @@
+//! `celtool doctor` through `sentinel://` against a private Redis Sentinel group (a master, a
+//! replica and three Sentinels: redis-server processes of the test's own on free ports below the
+//! ephemeral range, never the machine's own Redis on 6379), with a real Celery worker from the
+//! test venv. Kept out of the `it` binary: a failover takes seconds. Nothing is slept for a fixed
+//! time: every step waits for its condition with a bound.
+
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+#[path = "../common/run.rs"]
+mod run;
+#[path = "../common/wait.rs"]
+mod wait;
+use run::{Run, celtool, run};
+use wait::wait_for;
+
+const NAME: &str = "celtool-group";
+/// A failover here takes a few seconds; the bound is for a busy 2-core machine.
+const STATE: Duration = Duration::from_secs(120);
+
+/// A redis-server of the test's own, in its own process group; killed on drop.
+struct Server {
+    port: u16,
+    child: Option<Child>,
+    log: std::path::PathBuf,
+}
+
+impl Server {
+    fn spawn(dir: &Path, port: u16, args: &[&str]) -> Server {
+        let log = dir.join(format!("{port}.log"));
+        let out = std::fs::File::create(&log).unwrap();
+        let child = Command::new("redis-server")
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .process_group(0)
+            .spawn()
+            .expect("redis-server");
+        let s = Server {
+            port,
+            child: Some(child),
+            log,
+        };
+        wait_for(Duration::from_secs(60), || {
+            (cli(port, &["PING"]) == "PONG").then_some(())
+        })
+        .unwrap_or_else(|| panic!("redis-server on {port} did not start: {}", s.log()));
+        s
+    }
+
+    /// A data server; `extra` like `--replicaof 127.0.0.1 PORT`.
+    fn data(dir: &Path, port: u16, extra: &[&str]) -> Server {
+        let p = port.to_string();
+        let mut args = vec!["--port", &p, "--bind", "127.0.0.1", "--save", ""];
+        args.extend(["--appendonly", "no"]);
+        args.extend(extra);
+        Server::spawn(dir, port, &args)
+    }
+
+    /// A Sentinel watching `master` under [`NAME`], quick to fail over.
+    fn sentinel(dir: &Path, port: u16, master: u16) -> Server {
+        let conf = dir.join(format!("sentinel-{port}.conf"));
+        std::fs::write(
+            &conf,
+            format!(
+                "port {port}\nbind 127.0.0.1\ndir {}\nsentinel monitor {NAME} 127.0.0.1 {master} 2\n\
+                 sentinel down-after-milliseconds {NAME} 1000\nsentinel failover-timeout {NAME} 3000\n",
+                dir.display()
+            ),
+        )
+        .unwrap();
+        Server::spawn(dir, port, &[conf.to_str().unwrap(), "--sentinel"])
+    }
+
+    fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let pgid = nix::unistd::Pid::from_raw(c.id() as i32);
+            let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn cli(port: u16, args: &[&str]) -> String {
+    let out = Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(args)
+        .output()
+        .expect("redis-cli");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A free port below the kernel's ephemeral range (a port from that range can be handed to an
+/// outgoing connection before the server binds it), never Redis's own 6379 or 26379.
+fn free_port(taken: &[u16]) -> u16 {
+    let low: u32 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32_768u32)
+        .clamp(12_000, 32_768);
+    let span = low - 11_000;
+    // A start that differs by process and call: the tests of this binary run at once.
+    static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let seed = std::process::id()
+        .wrapping_mul(7919)
+        .wrapping_add(call.wrapping_mul(104_729));
+    (0..span)
+        .map(|i| (11_000 + (seed.wrapping_add(i * 13)) % span) as u16)
+        .find(|p| {
+            ![6379, 26379].contains(p)
+                && !taken.contains(p)
+                && std::net::TcpListener::bind(("127.0.0.1", *p)).is_ok()
+        })
+        .expect("a free port")
+}
+
+/// The group: a master, a replica and three Sentinels, all known to each other.
+struct Group {
+    dir: tempfile::TempDir,
+    master: Server,
+    replica: Server,
+    sentinels: Vec<Server>,
+}
+
+impl Group {
+    fn start() -> Group {
+        let dir = tempfile::tempdir().unwrap();
+        let mut taken = Vec::new();
+        let mut port = || {
+            let p = free_port(&taken);
+            taken.push(p);
+            p
+        };
+        let master = Server::data(dir.path(), port(), &[]);
+        let m = master.port.to_string();
+        let replica = Server::data(dir.path(), port(), &["--replicaof", "127.0.0.1", &m]);
+        let sentinels: Vec<Server> = (0..3)
+            .map(|_| Server::sentinel(dir.path(), port(), master.port))
+            .collect();
+        let g = Group {
+            dir,
+            master,
+            replica,
+            sentinels,
+        };
+        // Every Sentinel knows the two others and the replica before anything is judged.
+        for s in &g.sentinels {
+            wait_for(STATE, || {
+                let fields = cli(s.port, &["SENTINEL", "master", NAME]);
+                let f: Vec<&str> = fields.lines().collect();
+                let get = |k: &str| f.iter().position(|l| *l == k).and_then(|i| f.get(i + 1));
+                (get("num-other-sentinels") == Some(&"2") && get("num-slaves") == Some(&"1"))
+                    .then_some(())
+            })
+            .unwrap_or_else(|| panic!("Sentinel {} never saw the group: {}", s.port, s.log()));
+        }
+        g
+    }
+
+    fn url(&self) -> String {
+        self.sentinels
+            .iter()
+            .map(|s| format!("sentinel://{}", s.addr()))
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
+    fn doctor(&self, name: &str) -> Run {
+        run(celtool().args([
+            "doctor",
+            "--only",
+            "broker",
+            "--format",
+            "json",
+            "--timeout",
+            "5s",
+            "--url",
+            &self.url(),
+            "--sentinel-master",
+            name,
+        ]))
+    }
+
+    /// doctor until `pred` holds on its JSON; panics with the last answer and the logs.
+    fn doctor_until(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Run {
+        let mut last = None;
+        let found = wait_for(STATE, || {
+            let r = self.doctor(NAME);
+            // 3: during a failover the Sentinels still name the old master for a moment.
+            assert!((0..=3).contains(&r.code), "{r:#?}");
+            if pred(&r.json()) {
+                Some(r)
+            } else {
+                last = Some(r);
+                None
+            }
+        });
+        found.unwrap_or_else(|| {
+            let logs: Vec<String> = self.sentinels.iter().map(Server::log).collect();
+            panic!(
+                "doctor never showed {what}; last answer: {last:#?}\nSentinel logs: {}",
+                logs.join("\n---\n")
+            )
+        })
+    }
+}
+
+fn finding<'a>(json: &'a Value, id: &str) -> Option<&'a Value> {
+    json["findings"].as_array()?.iter().find(|f| f["id"] == id)
+}
+
+fn master_is(json: &Value, addr: &str) -> bool {
+    finding(json, "redis.sentinel.master").is_some_and(|f| f["subject"] == addr)
+}
+
+#[test]
+fn doctor_follows_a_failover_and_names_the_worker_left_on_the_old_master() {
+    let mut g = Group::start();
+    let (old, new) = (g.master.addr(), g.replica.addr());
+    // The master is found through the Sentinels and read as any Redis broker.
+    let r = g.doctor_until("the master", |j| master_is(j, &old));
+    let json = r.json();
+    let m = finding(&json, "redis.sentinel.master").unwrap();
+    assert_eq!(
+        m["summary"],
+        format!("the master of '{NAME}' is {old}: 3 of 3 Sentinel(s) name it (config epoch 0)")
+    );
+    assert!(
+        finding(&json, "redis.info").is_some_and(|f| f["subject"] == format!("redis://{old}/0")),
+        "{json:#?}"
+    );
+    assert!(
+        json["findings"].as_array().unwrap().iter().all(|f| {
+            !(f["id"].as_str().unwrap().starts_with("redis.sentinel") && f["severity"] != "ok")
+        }),
+        "{json:#?}"
+    );
+
+    // The master stops: after the failover the replica is the master, and doctor reads it.
+    g.master.stop();
+    let r = g.doctor_until("the new master", |j| master_is(j, &new));
+    let f = finding(&r.json(), "redis.sentinel.failover").cloned();
+    assert!(
+        f.as_ref().is_some_and(|f| f["subject"] == new.as_str()),
+        "a failover just happened: {f:#?}"
+    );
+
+    // The old master comes back (writable, as a misconfigured replica would be) and the
+    // Sentinels make it a replica of the new one; a worker whose broker_url names it directly
+    // connects there.
+    let port = g.master.port;
+    g.master = Server::data(g.dir.path(), port, &["--replica-read-only", "no"]);
+    wait_for(STATE, || {
+        let info = cli(port, &["INFO", "replication"]);
+        (info.contains("role:slave") && info.contains("master_link_status:up")).then_some(())
+    })
+    .unwrap_or_else(|| panic!("{old} never became a replica: {}", g.master.log()));
+    let mut worker = worker(&format!("redis://{old}/0"));
+    let brpop = wait_for(STATE, || {
+        cli(port, &["CLIENT", "LIST"])
+            .lines()
+            .find(|l| l.contains("cmd=brpop"))
+            .and_then(|l| l.split(' ').find_map(|kv| kv.strip_prefix("addr=")))
+            .map(str::to_string)
+    })
+    .unwrap_or_else(|| panic!("the worker never waited on {old}: {}", worker.log()));
+    let r = g.doctor_until("the worker on the old master", |j| {
+        finding(j, "redis.sentinel.stale-worker").is_some()
+    });
+    assert_eq!(r.code, 2, "{r:#?}");
+    let json = r.json();
+    assert!(master_is(&json, &new), "{json:#?}");
+    let stale: Vec<&Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "redis.sentinel.stale-worker")
+        .collect();
+    assert_eq!(stale.len(), 1, "{stale:#?}");
+    assert_eq!(stale[0]["severity"], "crit");
+    assert_eq!(stale[0]["subject"], old.as_str());
+    let summary = stale[0]["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with(&format!(
+            "{old} is not the master of '{NAME}' (a replica of {new}; the master is {new})"
+        )) && summary.contains(&format!("(BRPOP) from {brpop}")),
+        "{summary}"
+    );
+    worker.kill();
+}
+
+#[test]
+fn a_stopped_sentinel_is_named_and_an_unknown_master_is_one_line() {
+    let mut g = Group::start();
+    let master = g.master.addr();
+    let stopped = g.sentinels[2].addr();
+    g.sentinels[2].stop();
+    let r = g.doctor_until("the stopped Sentinel", |j| {
+        finding(j, "redis.sentinel.unreachable").is_some()
+    });
+    let json = r.json();
+    let f = finding(&json, "redis.sentinel.unreachable").unwrap();
+    assert_eq!(
+        (&f["severity"], &f["subject"]),
+        (&Value::from("warn"), &Value::from(stopped.as_str()))
+    );
+    // Two of three still answer, as the quorum of 2 needs: the master is found all the same.
+    assert!(master_is(&json, &master), "{json:#?}");
+    let m = finding(&json, "redis.sentinel.master").unwrap();
+    assert_eq!(
+        m["summary"],
+        format!("the master of '{NAME}' is {master}: 2 of 3 Sentinel(s) name it (config epoch 0)")
+    );
+
+    // A name no Sentinel monitors: one line, exit 3.
+    let r = run(celtool()
+        .args(["doctor", "--only", "broker", "--url", &g.url()])
+        .args(["--sentinel-master", "nope"]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    let asked: Vec<String> = g.sentinels.iter().map(Server::addr).collect();
+    assert_eq!(
+        r.stderr.trim(),
+        format!(
+            "celtool: error: no Sentinel knows a master named 'nope' (asked {}); give the name they monitor (SENTINEL MASTERS lists them) with --sentinel-master, CELTOOL_SENTINEL_MASTER or the profile's sentinel_master",
+            asked.join(", ")
+        )
+    );
+    assert_eq!(r.stdout, "");
+}
+
+/// A solo-pool Celery worker of the test app (tests/fixtures/celery_app) on `broker`, in its own
+/// process group, killed with it.
+fn worker(broker: &str) -> Worker {
+    let venv = std::env::var_os("CELTOOL_TEST_VENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"));
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("worker.log");
+    let out = std::fs::File::create(&log).unwrap();
+    let child = Command::new(venv.join("bin/celery"))
+        .args([
+            "-A",
+            "celtool_redisapp",
+            "worker",
+            "-n",
+            "stale@sentinel-test",
+        ])
+        .args(["--pool", "solo", "--loglevel", "INFO"])
+        .env(
+            "PYTHONPATH",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/celery_app"),
+        )
+        .env("CELTOOL_TEST_BROKER", broker)
+        .env("C_FORCE_ROOT", "1")
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .process_group(0)
+        .spawn()
+        .expect("start the test venv's celery (CELTOOL_TEST_VENV)");
+    Worker {
+        child: Some(child),
+        log,
+        _dir: dir,
+    }
+}
+
+struct Worker {
+    child: Option<Child>,
+    log: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Worker {
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let pgid = nix::unistd::Pid::from_raw(c.id() as i32);
+            let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
