@@ -21,6 +21,11 @@ pub fn check(s: &SentinelSnapshot, t: &Thresholds) -> Vec<Finding> {
     failover(s, t, &mut out);
     replicas(s, t, &mut out);
     stale_workers(s, &mut out);
+    // Each finding is about the host of its server or Sentinel (a name, for the master's).
+    for f in &mut out {
+        let host = f.subject.rsplit_once(':').map(|(h, _)| h);
+        f.host = host.map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string());
+    }
     out
 }
 
@@ -215,9 +220,10 @@ fn stale_workers(s: &SentinelSnapshot, out: &mut Vec<Finding>) {
     let Some(m) = &s.master else { return };
     for srv in s.servers.iter().filter(|v| !v.celery_clients.is_empty()) {
         let role = match (&srv.role, &srv.replicates) {
-            (_, Some(of)) => format!("a replica of {of}"),
-            (Some(r), None) => format!("role {r}"),
-            (None, None) => "of unknown role".into(),
+            (_, Some(of)) if of == m => format!("now a replica of the master {m}"),
+            (_, Some(of)) => format!("a replica of {of}; the master is {m}"),
+            (Some(r), None) => format!("role {r}; the master is {m}"),
+            (None, None) => format!("the master is {m}"),
         };
         let brpop: Vec<&str> = srv
             .celery_clients
@@ -229,7 +235,7 @@ fn stale_workers(s: &SentinelSnapshot, out: &mut Vec<Finding>) {
         out.push(
             Finding::new("redis.sentinel.stale-worker", Severity::Crit, srv.addr.as_str())
                 .summary(format!(
-                    "{} is not the master of '{}' ({role}; the master is {m}), yet Celery clients are connected to it: {} waiting for tasks (BRPOP) from {}, {subs} subscribed to events or remote control; they consume nothing the master holds",
+                    "{} is not the master of '{}' ({role}), yet Celery clients are connected to it: {} waiting for tasks (BRPOP) from {}, {subs} subscribed to events or remote control; they consume nothing the master holds",
                     srv.addr,
                     s.master_name,
                     brpop.len(),
@@ -428,7 +434,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             w.summary,
-            "old:1 is not the master of 'mymaster' (a replica of m:1; the master is m:1), yet Celery clients are connected to it: 1 waiting for tasks (BRPOP) from 10.0.0.9:4000, 1 subscribed to events or remote control; they consume nothing the master holds"
+            "old:1 is not the master of 'mymaster' (now a replica of the master m:1), yet Celery clients are connected to it: 1 waiting for tasks (BRPOP) from 10.0.0.9:4000, 1 subscribed to events or remote control; they consume nothing the master holds"
         );
     }
 }

@@ -303,7 +303,7 @@ fn doctor_follows_a_failover_and_names_the_worker_left_on_the_old_master() {
     let summary = stale[0]["summary"].as_str().unwrap();
     assert!(
         summary.starts_with(&format!(
-            "{old} is not the master of '{NAME}' (a replica of {new}; the master is {new})"
+            "{old} is not the master of '{NAME}' (now a replica of the master {new})"
         )) && summary.contains(&format!("(BRPOP) from {brpop}")),
         "{summary}"
     );
