@@ -333,6 +333,45 @@ fn a_stopped_sentinel_is_named_and_an_unknown_master_is_one_line() {
         format!("the master of '{NAME}' is {master}: 2 of 3 Sentinel(s) name it (config epoch 0)")
     );
 
+    // The listings read the master too: its clients include the replica's replication link.
+    let r = run(celtool()
+        .args(["connections", "--format", "json", "--url", &g.url()])
+        .args(["--sentinel-master", NAME]));
+    assert_eq!(r.code, 0, "{r:#?}");
+    let peers: Vec<String> = r.json()["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["peer"].as_str().unwrap_or("").to_string())
+        .collect();
+    let link = cli(g.master.port, &["CLIENT", "LIST"])
+        .lines()
+        .find(|l| l.contains(" flags=S "))
+        .and_then(|l| l.split(' ').find_map(|kv| kv.strip_prefix("addr=")))
+        .map(str::to_string)
+        .expect("the replica's link on the master");
+    assert!(peers.contains(&link), "{link} not in {peers:?}");
+    let r = run(celtool()
+        .args(["queues", "--format", "json", "--url", &g.url()])
+        .args(["--sentinel-master", NAME]));
+    assert_eq!(
+        (r.code, &r.json()["queues"]),
+        (0, &serde_json::json!([])),
+        "{r:#?}"
+    );
+    // Commands that need RabbitMQ say so in one line.
+    let r = run(celtool()
+        .args(["ping", "--url", &g.url()])
+        .args(["--sentinel-master", NAME]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stderr.trim().starts_with(&format!(
+            "celtool: error: this command needs RabbitMQ, and {}/0 (master {NAME}) is a Redis broker",
+            g.url()
+        )) && r.stderr.trim().lines().count() == 1,
+        "{r:#?}"
+    );
+
     // A name no Sentinel monitors: one line, exit 3.
     let r = run(celtool()
         .args(["doctor", "--only", "broker", "--url", &g.url()])
