@@ -48,7 +48,8 @@ impl Server {
             log,
         };
         wait_for(Duration::from_secs(60), || {
-            (cli(port, &["PING"]) == "PONG").then_some(())
+            let pong = cli(port, &["PING"]);
+            (pong == "PONG" || pong.contains("NOAUTH")).then_some(())
         })
         .unwrap_or_else(|| panic!("redis-server on {port} did not start: {}", s.log()));
         s
@@ -63,15 +64,17 @@ impl Server {
         Server::spawn(dir, port, &args)
     }
 
-    /// A Sentinel watching `master` under [`NAME`], quick to fail over.
-    fn sentinel(dir: &Path, port: u16, master: u16) -> Server {
+    /// A Sentinel watching `master` under [`NAME`], quick to fail over; `auth`: the master's
+    /// password.
+    fn sentinel(dir: &Path, port: u16, master: u16, auth: Option<&str>) -> Server {
         let conf = dir.join(format!("sentinel-{port}.conf"));
         std::fs::write(
             &conf,
             format!(
                 "port {port}\nbind 127.0.0.1\ndir {}\nsentinel monitor {NAME} 127.0.0.1 {master} 2\n\
-                 sentinel down-after-milliseconds {NAME} 1000\nsentinel failover-timeout {NAME} 3000\n",
-                dir.display()
+                 sentinel down-after-milliseconds {NAME} 1000\nsentinel failover-timeout {NAME} 3000\n{}",
+                dir.display(),
+                auth.map_or(String::new(), |pw| format!("sentinel auth-pass {NAME} {pw}\n"))
             ),
         )
         .unwrap();
@@ -145,6 +148,11 @@ struct Group {
 
 impl Group {
     fn start() -> Group {
+        Group::start_with(None)
+    }
+
+    /// The group with `password` on the master and the replica (the Sentinels have none).
+    fn start_with(password: Option<&str>) -> Group {
         let dir = tempfile::tempdir().unwrap();
         let mut taken = Vec::new();
         let mut port = || {
@@ -152,11 +160,17 @@ impl Group {
             taken.push(p);
             p
         };
-        let master = Server::data(dir.path(), port(), &[]);
+        let auth: Vec<&str> = match password {
+            Some(pw) => vec!["--requirepass", pw, "--masterauth", pw],
+            None => Vec::new(),
+        };
+        let master = Server::data(dir.path(), port(), &auth);
         let m = master.port.to_string();
-        let replica = Server::data(dir.path(), port(), &["--replicaof", "127.0.0.1", &m]);
+        let mut follow = vec!["--replicaof", "127.0.0.1", &m];
+        follow.extend(&auth);
+        let replica = Server::data(dir.path(), port(), &follow);
         let sentinels: Vec<Server> = (0..3)
-            .map(|_| Server::sentinel(dir.path(), port(), master.port))
+            .map(|_| Server::sentinel(dir.path(), port(), master.port, password))
             .collect();
         let g = Group {
             dir,
@@ -450,4 +464,87 @@ impl Drop for Worker {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A master and replica with a password: it comes from CELTOOL_PASSWORD (the Sentinels have
+/// none and are asked without it), is never printed, and without it the master's refusal is
+/// `redis.auth`. A fourth Sentinel that monitors another server under the same name is named
+/// as disagreeing.
+#[test]
+fn a_password_protected_master_is_read_and_a_disagreeing_sentinel_is_named() {
+    const PW: &str = "s3ntinel-secret-pw";
+    let g = Group::start_with(Some(PW));
+    let master = g.master.addr();
+    let doctor = |url: &str, pw: Option<&str>| {
+        let mut cmd = celtool();
+        cmd.args([
+            "doctor",
+            "--only",
+            "broker",
+            "--format",
+            "json",
+            "--timeout",
+            "5s",
+        ])
+        .args(["--url", url, "--sentinel-master", NAME]);
+        if let Some(pw) = pw {
+            cmd.env("CELTOOL_PASSWORD", pw);
+        }
+        let r = run(&mut cmd);
+        assert!(!r.stdout.contains(PW) && !r.stderr.contains(PW), "{r:#?}");
+        r
+    };
+    let r = doctor(&g.url(), Some(PW));
+    assert!((0..=1).contains(&r.code), "{r:#?}");
+    assert!(master_is(&r.json(), &master), "{r:#?}");
+    let r = doctor(&g.url(), None);
+    assert_eq!(r.code, 3, "{r:#?}");
+    let json = r.json();
+    let f = finding(&json, "redis.auth").unwrap_or_else(|| panic!("{r:#?}"));
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("redis://{master}/0: authentication failed")),
+        "{f:#?}"
+    );
+
+    // An odd Sentinel watching another server under the same name.
+    let mut taken: Vec<u16> = g.sentinels.iter().map(|s| s.port).collect();
+    taken.extend([g.master.port, g.replica.port]);
+    let other = Server::data(g.dir.path(), free_port(&taken), &[]);
+    taken.push(other.port);
+    let odd = Server::sentinel(g.dir.path(), free_port(&taken), other.port, None);
+    wait_for(STATE, || {
+        let addr = cli(odd.port, &["SENTINEL", "get-master-addr-by-name", NAME]);
+        addr.contains(&other.port.to_string()).then_some(())
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "the odd Sentinel never watched {}: {}",
+            other.addr(),
+            odd.log()
+        )
+    });
+    let url = format!("{};sentinel://{}", g.url(), odd.addr());
+    let r = doctor(&url, Some(PW));
+    assert_eq!(r.code, 2, "{r:#?}");
+    let json = r.json();
+    assert!(
+        master_is(&json, &master),
+        "the majority's master is read: {json:#?}"
+    );
+    let f = finding(&json, "redis.sentinel.disagree").unwrap_or_else(|| panic!("{json:#?}"));
+    assert_eq!(
+        (&f["severity"], &f["subject"]),
+        (&Value::from("crit"), &Value::from(odd.addr()))
+    );
+    assert_eq!(
+        f["summary"],
+        format!(
+            "Sentinel {} names {} as the master of '{NAME}', while 3 of 4 Sentinel(s) name {master}: clients asking it connect elsewhere",
+            odd.addr(),
+            other.addr()
+        )
+    );
 }
