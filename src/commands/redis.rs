@@ -71,6 +71,13 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
                 .remedy(format!("see `celtool explain {id}`"));
             f.host = Some(s.target.host.clone());
             findings.push(f);
+            // Through Sentinel, what the Sentinels said stands even when their master could
+            // not be read: a failover in progress is the reason, most of the time.
+            if let BrokerError::Redis(r) = e
+                && let Some(group) = r.sentinel()
+            {
+                findings.extend(crate::checks::sentinel::check(group, st.thresholds()));
+            }
             failed = Some(e.to_string());
         }
         Some(Ok(BrokerPart::RabbitMq(_))) | None => {}

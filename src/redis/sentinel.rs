@@ -148,9 +148,17 @@ pub async fn find_master(
 /// A master that cannot be read, said with what the Sentinels think of it: during a failover
 /// they still name the old master for a few seconds, flagged down.
 pub fn unreachable_master(e: RedisError, seen: &SentinelSnapshot) -> RedisError {
-    let RedisError::Unreachable { server, cause } = e else {
-        return e;
+    let error = match e {
+        RedisError::Unreachable { server, cause } => said_down(server, cause, seen),
+        e => e,
     };
+    RedisError::Master {
+        error: Box::new(error),
+        sentinel: Box::new(seen.clone()),
+    }
+}
+
+fn said_down(server: String, cause: String, seen: &SentinelSnapshot) -> RedisError {
     let mut down: Vec<&str> = seen
         .sentinels
         .iter()
@@ -477,6 +485,36 @@ mod tests {
         let views = [down, view("s2:1", None, 0), view("s3:1", Some("a:1"), 0)];
         assert_eq!(agree(&views), Some(("a:1".into(), 1)));
         assert_eq!(agree(&[view("s1:1", None, 0)]), None);
+    }
+
+    #[test]
+    fn a_master_down_is_said_with_the_sentinels_flags_and_keeps_what_they_said() {
+        let mut v = view("s1:1", Some("m:1"), 0);
+        v.flags = vec!["master".into(), "s_down".into(), "o_down".into()];
+        let seen = SentinelSnapshot {
+            master_name: "mymaster".into(),
+            sentinels: vec![v, view("s2:1", Some("m:1"), 0)],
+            master: Some("m:1".into()),
+            votes: 2,
+            ..SentinelSnapshot::default()
+        };
+        let e = unreachable_master(
+            RedisError::Unreachable {
+                server: "redis://m:1/0".into(),
+                cause: "Connection refused".into(),
+            },
+            &seen,
+        );
+        assert_eq!(
+            e.to_string(),
+            "redis://m:1/0 (the master of 'mymaster' for 2 of 2 Sentinel(s)): cannot connect: Connection refused; the Sentinels flag it o_down,s_down: a failover may be under way, run doctor again in a moment; check that Redis runs there and --url is right"
+        );
+        assert_eq!(e.sentinel(), Some(&seen));
+        let auth = RedisError::Auth {
+            server: "redis://m:1/0".into(),
+            cause: "WRONGPASS".into(),
+        };
+        assert!(unreachable_master(auth, &seen).is_auth());
     }
 
     #[test]
