@@ -97,7 +97,8 @@ pub fn doctor(st: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, 
     let scope = Scope {
         broker: Some(match (&master, &s.sentinel) {
             (Some(m), Some(group)) => format!("{} via {group}", m.target.server()),
-            _ => s.target.server(),
+            (None, Some(group)) => group.to_string(),
+            (_, None) => s.target.server(),
         }),
         vhost: Some(format!("db{}", s.target.db)),
         notes: Vec::new(),
