@@ -27,6 +27,16 @@ pub enum Error {
     Io(String),
 }
 
+impl From<crate::gather::BrokerError> for Error {
+    /// A broker that could not be read at all, as the run's one error line.
+    fn from(e: crate::gather::BrokerError) -> Self {
+        match e {
+            crate::gather::BrokerError::RabbitMq(e) => Error::Api(e),
+            crate::gather::BrokerError::Redis(e) => Error::Io(e.to_string()),
+        }
+    }
+}
+
 impl Error {
     /// A hint printed after the error where the cause is known.
     pub fn hint(&self) -> Option<&'static str> {

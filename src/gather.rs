@@ -1,5 +1,7 @@
-//! Gather: the one I/O step of a run. Each source fills its part of one [`Snapshot`], once;
-//! the checks, the listings and the fix planners read that snapshot and nothing else, so one
+//! Gather: the one I/O step of a run, and the one door every command that reads a broker goes
+//! through (doctor, the listings, the fixes, fleet, ping, reap --hung, readiness): the command
+//! builds a [`Need`] and gets one [`Snapshot`]. Each source fills its part once; the checks,
+//! the listings and the fix planners read that snapshot and nothing else, so one
 //! `celtool doctor --fix` asks the broker for each endpoint exactly once.
 //!
 //! Sources and their seams:
@@ -10,9 +12,10 @@
 //! - this host (`crate::host::gather`), plus the reads that depend on what it found: the inode
 //!   hot-spot walk for the filesystems the inode check will name, and the files and limits the
 //!   host fix planners compare against.
-//! - the Celery workers themselves, over AMQP (remote control: ping, stats, ...): another
-//!   optional part of [`Snapshot`], asked once the broker's part is read: the broker says
-//!   which vhosts hold Celery workers (their mailboxes) and whether an alarm forbids
+//! - the Celery workers themselves (remote control: ping, stats, ...), over the [`Transport`]
+//!   the [`WorkersNeed`] names (AMQP today): another optional part of [`Snapshot`], asked once
+//!   the broker's part is read: the broker says which vhosts hold Celery workers (their
+//!   mailboxes, which tell a hung worker from a gone one) and whether an alarm forbids
 //!   publishing the question.
 //!
 //! Broker and host are read at the same time: the broker's requests (or Redis commands and its
@@ -52,11 +55,32 @@ pub fn runtime() -> Result<&'static tokio::runtime::Runtime, GatherError> {
     .map_err(|e| GatherError::Runtime(e.clone()))
 }
 
-/// Asking the Celery workers themselves over AMQP, in the vhosts where the broker shows Celery.
+/// How the workers are reached for Celery's remote control. One variant per transport: the
+/// workers' part of the [`Need`] names the transport, never an AMQP-only struct.
+#[derive(Debug, Clone)]
+pub enum Transport {
+    /// Over AMQP, through the broker's `celery.pidbox` exchange, in the vhosts where the
+    /// RabbitMQ snapshot shows Celery.
+    Amqp(crate::workers::AmqpEndpoint),
+}
+
+/// When the workers are asked, given what the broker's read gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// Only where the broker's snapshot shows Celery (doctor: no Celery seen, nobody asked).
+    WhereCeleryIs,
+    /// Every vhost the broker's snapshot names (an empty answer when it names none), and the
+    /// settings' vhost even when the broker's API is down (not when it refused the
+    /// credentials or the vhost): fleet, ping, reap --hung, readiness.
+    Always,
+}
+
+/// Asking the Celery workers themselves (remote control: ping, stats, ...).
 #[derive(Debug, Clone)]
 pub struct WorkersNeed {
-    pub endpoint: crate::workers::AmqpEndpoint,
+    pub transport: Transport,
     pub opts: crate::workers::ProbeOptions,
+    pub ask: Ask,
 }
 
 /// Which broker to read, and what of it.
@@ -74,7 +98,8 @@ pub enum BrokerNeed {
 pub struct Need {
     /// The broker to read, if any.
     pub broker: Option<BrokerNeed>,
-    /// The workers' own answers (needs the broker: it names the vhosts and mailboxes).
+    /// The workers' own answers (needs the broker: it names the vhosts and mailboxes, and
+    /// whether an alarm forbids publishing the question).
     pub workers: Option<WorkersNeed>,
     /// This host's parts to read, if any.
     pub host: Option<host::GatherOptions>,
@@ -111,7 +136,7 @@ pub struct Snapshot {
     /// credentials); a part that failed alone is a gap inside the broker's snapshot.
     pub broker: Option<Result<BrokerPart, BrokerError>>,
     /// None: not asked for (or no broker snapshot to plan from). `Err`: no vhost could be asked.
-    pub workers: Option<Result<crate::workers::FleetSnapshot, String>>,
+    pub workers: Option<Result<crate::workers::FleetSnapshot, crate::workers::WorkerError>>,
     pub host: Option<HostSnapshot>,
 }
 
@@ -133,8 +158,11 @@ impl Snapshot {
     }
 }
 
-/// Read what `need` names, every source at once. Never fails as a whole: each part carries
-/// its own outcome. `client` is the management API client a RabbitMQ need reads through.
+/// Read what `need` names, every source at once: the host on the blocking pool while the
+/// broker is awaited, then the workers the broker's snapshot names. Never fails as a whole:
+/// each part carries its own outcome. `client` is the management API client a RabbitMQ need
+/// reads through; the run's deadline (in its budget) bounds this step and is lifted when it
+/// ends, so that fixes applied afterwards are bounded by their own timeouts only.
 pub fn gather(
     client: Option<&Client>,
     vhost: Option<&str>,
@@ -165,14 +193,8 @@ pub fn gather(
         ),
         _ => None,
     };
-    let workers = match (&broker, &need.workers, client) {
-        (Some(Ok(BrokerPart::RabbitMq(snap))), Some(w), Some(client)) => {
-            let plans = crate::workers::discover_vhosts(snap, vhost);
-            (!plans.is_empty()).then(|| {
-                rt.block_on(ask_workers(client, snap, &plans, w))
-                    .map_err(|e| e.to_string())
-            })
-        }
+    let workers = match (&need.workers, &broker) {
+        (Some(w), Some(b)) => read_workers(rt, client, vhost, b, w),
         _ => None,
     };
     let host = match host_job {
@@ -182,6 +204,9 @@ pub fn gather(
         ),
         None => None,
     };
+    if let Some(c) = client {
+        c.budget().lift_deadline();
+    }
     Ok(Snapshot {
         broker,
         workers,
@@ -189,19 +214,65 @@ pub fn gather(
     })
 }
 
+/// Ask the workers the broker's read names, as `need.ask` says; None when there is nobody to
+/// ask (or nothing to plan from).
+fn read_workers(
+    rt: &tokio::runtime::Runtime,
+    client: Option<&Client>,
+    vhost: Option<&str>,
+    broker: &Result<BrokerPart, BrokerError>,
+    need: &WorkersNeed,
+) -> Option<Result<crate::workers::FleetSnapshot, crate::workers::WorkerError>> {
+    let Transport::Amqp(endpoint) = &need.transport;
+    let client = client?;
+    let always = need.ask == Ask::Always;
+    let unread;
+    let snap = match broker {
+        // Refused credentials would be refused over AMQP too: the broker's error says it once.
+        Ok(BrokerPart::RabbitMq(s)) if always && s.gaps.iter().any(|g| g.error.is_auth()) => {
+            return None;
+        }
+        Ok(BrokerPart::RabbitMq(s)) => s,
+        // The API down or slow, not the credentials or the vhost wrong: the named vhost is
+        // asked without the broker's mailbox list (no second ping, no hung detection).
+        Err(BrokerError::RabbitMq(e))
+            if always
+                && vhost.is_some()
+                && !e.is_auth()
+                && !matches!(e, ApiError::NoSuchVhost { .. }) =>
+        {
+            unread = rabbit::Snapshot::default();
+            &unread
+        }
+        Ok(BrokerPart::Redis { .. }) | Err(_) => return None,
+    };
+    let mut plans = crate::workers::discover_vhosts(snap, vhost);
+    if let crate::workers::Target::Pattern { pattern, .. } = &need.opts.target {
+        for p in &mut plans {
+            p.known_nodes
+                .retain(|n| crate::workers::settings::glob_matches(pattern, n));
+        }
+    }
+    if plans.is_empty() && !always {
+        return None;
+    }
+    Some(rt.block_on(ask_workers(client, snap, &plans, endpoint, &need.opts)))
+}
+
 /// Ask the workers of `plans`, unless an alarm is in effect: RabbitMQ blocks a connection that
 /// publishes during a memory or disk alarm and stops reading it, so the probe's request would
 /// hold the probe (and leave its reply queue) until the alarm clears. The alarm is looked for in
 /// the snapshot (the nodes' flags and the alarms health check), else asked now.
 /// Every step is bounded by `--timeout` and the run's deadline.
-pub async fn ask_workers(
+async fn ask_workers(
     client: &Client,
     snap: &rabbit::Snapshot,
     plans: &[crate::workers::VhostPlan],
-    need: &WorkersNeed,
+    endpoint: &crate::workers::AmqpEndpoint,
+    opts: &crate::workers::ProbeOptions,
 ) -> Result<crate::workers::FleetSnapshot, crate::workers::WorkerError> {
     let budget = client.budget();
-    let opts = need.opts.clone().bounded(budget.idle(), budget.deadline());
+    let opts = opts.clone().bounded(budget.idle(), budget.deadline());
     // The alarms health check read with the snapshot is moments old; the nodes' flags lag a
     // statistics interval, so without that check it is asked now. Unreadable: the probe's own
     // limits still bound it.
@@ -226,7 +297,7 @@ pub async fn ask_workers(
             opts.timeout,
         )),
         None => {
-            let endpoint = amqp_listener(client, snap, need.endpoint.clone()).await;
+            let endpoint = amqp_listener(client, snap, endpoint.clone()).await;
             crate::workers::probe(&endpoint, plans, &opts).await
         }
     }

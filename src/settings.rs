@@ -8,7 +8,7 @@ mod redis;
 mod resolve;
 pub mod target;
 pub use redis::{DEFAULT_RESULT_EXPIRES, ReadOptions, RedisSettings, Sentinel};
-pub use resolve::{Broker, Needs, RabbitMq, Settings};
+pub use resolve::{Broker, FixDefaults, Needs, RabbitMq, Settings};
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -2,54 +2,132 @@
 //! the fixes are planned from the same snapshot the report came from.
 
 use std::collections::{BTreeSet, HashSet};
-use std::time::Duration;
 
 use crate::catalog;
 use crate::checks;
-use crate::cli::{self, DoctorArgs, Part};
+use crate::cli::{DoctorArgs, Part};
 use crate::error::{Error, Outcome};
 use crate::fix::{Applier, Change, event_queues, host as host_fix, stale_queues};
-use crate::gather::{self, BrokerError, Need, Snapshot};
+use crate::gather::{self, BrokerError, BrokerPart, Need, Snapshot};
 use crate::host::{GatherOptions, Reading, ZombieWatch};
 use crate::output::report::{Scope, print};
 use crate::output::{Format, Printer};
 use crate::rabbitmq::client::{ApiError, Client};
 use crate::rabbitmq::read::Need as BrokerNeed;
 use crate::report::{Finding, Report, Severity};
-use crate::settings::Settings;
-use crate::text::parse_duration;
+use crate::settings::{Broker, RedisSettings, Settings};
 use crate::workers::settings::Expect;
 
-pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
-    if matches!(s.broker(), Some(crate::settings::Broker::Redis(_))) {
-        if !args.expect.is_empty() {
-            return Err(Error::Usage(
-                "doctor --expect asks the workers over AMQP, which doctor does on RabbitMQ only; on Redis use `celtool ping --expect`".into(),
-            ));
-        }
-        return super::redis::doctor(s, p, args);
+/// The broker side of one doctor run: the one thing that differs between brokers. Everything
+/// else (the journal lock, the host, `--skip`, the report, the fixes of this host) is written
+/// once in [`run`]; what only one broker does comes from a `match` on this.
+enum Source<'a> {
+    /// `--only host`: no broker read.
+    None,
+    RabbitMq(Box<Client>),
+    Redis(&'a RedisSettings),
+}
+
+impl<'a> Source<'a> {
+    fn new(s: &'a Settings, wanted: bool) -> Result<Self, Error> {
+        Ok(match s.broker() {
+            _ if !wanted => Source::None,
+            None => Source::None,
+            Some(Broker::RabbitMq(_)) => Source::RabbitMq(Box::new(super::client(s)?)),
+            Some(Broker::Redis(r)) => Source::Redis(r),
+        })
     }
-    validate(p, args)?;
-    // With --fix, hold the journal lock before reading the state the fixes are planned from.
-    let _lock = if args.fix {
-        crate::fix::lock_journal(&args.apply)?
-    } else {
-        None
-    };
-    let wants = |part: Part| args.only.is_empty() || args.only.contains(&part);
-    let client = if wants(Part::Broker) {
-        Some(super::client(s)?)
-    } else {
-        None
-    };
-    let workers = match (&client, args.no_workers) {
-        (Some(_), false) => Some(workers_need(s, args)?),
-        _ => None,
-    };
+
+    fn client(&self) -> Option<&Client> {
+        match self {
+            Source::RabbitMq(c) => Some(c),
+            Source::None | Source::Redis(_) => None,
+        }
+    }
+
+    /// What gather reads of the broker, and whether the workers are asked (RabbitMQ only).
+    fn need(
+        &self,
+        s: &Settings,
+        args: &DoctorArgs,
+    ) -> Result<(Option<gather::BrokerNeed>, Option<gather::WorkersNeed>), Error> {
+        Ok(match self {
+            Source::None => (None, None),
+            Source::RabbitMq(_) => (
+                Some(gather::BrokerNeed::RabbitMq(BrokerNeed::ALL)),
+                (!args.no_workers)
+                    .then(|| workers_need(s, args))
+                    .transpose()?,
+            ),
+            Source::Redis(r) => (
+                Some(gather::BrokerNeed::Redis(Box::new((*r).clone()))),
+                None,
+            ),
+        })
+    }
+
+    /// The unknown finding for a broker that could not be read at all.
+    fn unreadable(&self, e: &BrokerError) -> Option<Finding> {
+        let (id, subject, host) = match (self, e) {
+            (Source::RabbitMq(client), BrokerError::RabbitMq(e)) => {
+                let id = if e.is_auth() {
+                    "broker.auth"
+                } else if matches!(e, ApiError::NoSuchVhost { .. }) {
+                    "broker.vhost"
+                } else {
+                    "broker.unreachable"
+                };
+                let base = client.base();
+                (id, base.to_string(), base.host_str().map(str::to_string))
+            }
+            (Source::Redis(r), e) => {
+                let id = match e {
+                    BrokerError::Redis(r) if r.is_auth() => "redis.auth",
+                    _ => "redis.unreachable",
+                };
+                (id, super::redis::shown(r), Some(r.target.host.clone()))
+            }
+            (Source::None | Source::RabbitMq(_), _) => return None,
+        };
+        let mut f = Finding::new(id, Severity::Unknown, subject)
+            .summary(e.to_string())
+            .remedy(format!("see `celtool explain {id}`"));
+        f.host = host;
+        Some(f)
+    }
+
+    /// The report's scope line: which broker (through Sentinel, the master that was read),
+    /// which vhost or database.
+    fn scope(&self, s: &Settings, snap: &Snapshot) -> (Option<String>, Option<String>) {
+        match self {
+            Source::None => (None, s.vhost().map(str::to_string)),
+            Source::RabbitMq(c) => (Some(c.base().to_string()), s.vhost().map(str::to_string)),
+            Source::Redis(r) => (
+                Some(super::redis::scope(r, snap.redis())),
+                Some(format!("db{}", r.target.db)),
+            ),
+        }
+    }
+}
+
+/// Whether `--only` leaves this part in.
+fn wants(args: &DoctorArgs, part: Part) -> bool {
+    args.only.is_empty() || args.only.contains(&part)
+}
+
+/// Read the broker, its workers and this host in one gather; a broker that could not be read
+/// at all comes back beside the snapshot, for the report's unknown finding.
+fn read(
+    s: &Settings,
+    p: &Printer,
+    args: &DoctorArgs,
+    source: &Source,
+) -> Result<(Snapshot, Option<BrokerError>), Error> {
+    let (broker, workers) = source.need(s, args)?;
     let need = Need {
-        broker: wants(Part::Broker).then_some(gather::BrokerNeed::RabbitMq(BrokerNeed::ALL)),
+        broker,
         workers,
-        host: wants(Part::Host).then(|| GatherOptions {
+        host: wants(args, Part::Host).then(|| GatherOptions {
             fix_inputs: args.fix.then(|| s.etc().to_path_buf()),
             nic: Some(crate::host::nic::DOCTOR_INTERVAL),
             zombies: Some(ZombieWatch::new(s.thresholds(), s.deadline())),
@@ -57,12 +135,9 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         }),
         inode_hot_spots: true,
     };
-    let waiting = client.as_ref().map(|c| super::waiting(p, c));
-    let mut snap = gather::gather(client.as_ref(), s.vhost(), s.roots(), s.thresholds(), &need)?;
+    let waiting = source.client().map(|c| super::waiting(p, c));
+    let mut snap = gather::gather(source.client(), s.vhost(), s.roots(), s.thresholds(), &need)?;
     drop(waiting);
-    if let Some(c) = &client {
-        c.budget().lift_deadline();
-    }
     let broker_error = match snap.broker.take() {
         // A vhost that does not exist is a bad argument, not a broker state: one error line in
         // a terminal; machine formats still get their report (an unknown finding).
@@ -71,16 +146,43 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         {
             return Err(e.into());
         }
-        Some(Err(BrokerError::RabbitMq(e))) => Some(e),
-        // A RabbitMQ need is never answered by Redis.
-        Some(Err(e @ BrokerError::Redis(_))) => return Err(Error::Io(e.to_string())),
+        Some(Err(e)) => Some(e),
         other => {
             snap.broker = other;
             None
         }
     };
+    Ok((snap, broker_error))
+}
+
+pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
+    if matches!(s.broker(), Some(Broker::Redis(_))) && !args.expect.is_empty() {
+        return Err(Error::Usage(
+            "doctor --expect asks the workers over AMQP, which doctor does on RabbitMQ only; on Redis use `celtool ping --expect`".into(),
+        ));
+    }
+    validate(p, args)?;
+    // With --fix, hold the journal lock before reading the state the fixes are planned from:
+    // two runs never plan from the same state.
+    let _lock = if args.fix {
+        crate::fix::lock_journal(&args.apply)?
+    } else {
+        None
+    };
+    let source = Source::new(s, wants(args, Part::Broker))?;
+    let (mut snap, broker_error) = read(s, p, args, &source)?;
     let expect = expectation(s, args);
-    let mut findings = check(s, client.as_ref(), &snap, broker_error.as_ref(), &expect);
+    let mut findings = check(s, &snap, &expect);
+    findings.extend(broker_error.as_ref().and_then(|e| source.unreadable(e)));
+    // Through Sentinel, what the Sentinels said stands when their master could not be read.
+    if let Some(BrokerError::Redis(r)) = &broker_error
+        && let Some(group) = r.sentinel()
+    {
+        findings.extend(checks::sentinel::check(group, s.thresholds()));
+    }
+    if let Some(host) = &snap.host {
+        findings.extend(checks::host::host_checks(host, s.thresholds()));
+    }
     let snap_workers_asked = matches!(&snap.workers, Some(Ok(f)) if !f.vhosts.is_empty());
     findings.retain(|f| !args.skip.iter().any(|id| catalog::matches(id, f.id)));
     let report = Report::new(findings);
@@ -90,11 +192,11 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     let uncapped = (args.fix || (args.textfile.is_some() && args.max_per_id.is_none()))
         .then(|| report.clone());
     let report = report.cap_per_id(cap);
+    let (broker, vhost) = source.scope(s, &snap);
     if !args.fix {
         // Only fixes read the snapshot after the checks: free its queues before rendering.
         snap = Snapshot::default();
     }
-
     // In a terminal a broker that cannot be read is one error line; machine formats still get a
     // report, so a monitoring system sees UNKNOWN rather than nothing.
     if let Some(e) = broker_error
@@ -104,33 +206,25 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
         return Err(e.into());
     }
     let scope = Scope {
-        broker: client.as_ref().map(|c| c.base().to_string()),
-        vhost: s.vhost().map(str::to_string),
+        broker,
+        vhost,
         notes: scope_notes(
             s,
             &report,
             snap_workers_asked && expect == Expect::default(),
         ),
     };
+    let full = uncapped.as_ref().unwrap_or(&report);
     print(
         p,
         &report,
         &scope,
         args.all,
         s.thresholds(),
-        args.textfile
-            .as_deref()
-            .map(|f| (f, uncapped.as_ref().unwrap_or(&report))),
+        args.textfile.as_deref().map(|f| (f, full)),
     )?;
     if args.fix {
-        offer_fixes(
-            s,
-            p,
-            args,
-            uncapped.as_ref().unwrap_or(&report),
-            &snap,
-            client.as_ref(),
-        )?;
+        offer_fixes(s, p, args, full, &snap, &source)?;
     }
     Ok(Outcome::Checked(report.status()))
 }
@@ -194,7 +288,7 @@ fn scope_notes(s: &Settings, report: &Report, no_expectation: bool) -> Vec<Strin
 }
 
 /// Every --skip names a finding ID or a prefix of some (on either broker).
-pub(super) fn validate_skip(args: &DoctorArgs) -> Result<(), Error> {
+fn validate_skip(args: &DoctorArgs) -> Result<(), Error> {
     for pattern in &args.skip {
         if !catalog::CATALOG
             .iter()
@@ -224,31 +318,17 @@ fn validate(p: &Printer, args: &DoctorArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// Every check on the snapshot; a broker that could not be read at all is an unknown finding.
-fn check(
-    s: &Settings,
-    client: Option<&Client>,
-    snap: &Snapshot,
-    broker_error: Option<&ApiError>,
-    expect: &Expect,
-) -> Vec<Finding> {
+/// The broker's and the workers' checks on the snapshot, from whichever broker was read.
+fn check(s: &Settings, snap: &Snapshot, expect: &Expect) -> Vec<Finding> {
     let mut findings = Vec::new();
-    if let Some(b) = snap.rabbitmq() {
-        findings.extend(checks::broker_checks(b, s.thresholds()));
-    }
-    if let (Some(e), Some(client)) = (broker_error, client) {
-        let id = if e.is_auth() {
-            "broker.auth"
-        } else if matches!(e, ApiError::NoSuchVhost { .. }) {
-            "broker.vhost"
-        } else {
-            "broker.unreachable"
-        };
-        let mut f = Finding::new(id, Severity::Unknown, client.base().as_str())
-            .summary(e.to_string())
-            .remedy(format!("see `celtool explain {id}`"));
-        f.host = client.base().host_str().map(str::to_string);
-        findings.push(f);
+    match &snap.broker {
+        Some(Ok(BrokerPart::RabbitMq(b))) => {
+            findings.extend(checks::broker_checks(b, s.thresholds()));
+        }
+        Some(Ok(BrokerPart::Redis { snap, link })) => {
+            findings.extend(super::redis::findings(snap, s.thresholds(), link.clone()));
+        }
+        Some(Err(_)) | None => {}
     }
     match (&snap.workers, snap.rabbitmq()) {
         (Some(Ok(fleet)), Some(b)) => {
@@ -267,13 +347,10 @@ fn check(
         }
         (Some(Err(e)), _) => findings.push(
             Finding::new("workers.unreachable", Severity::Unknown, "workers")
-                .summary(e.clone())
+                .summary(e.to_string())
                 .remedy("see `celtool explain workers.unreachable`; --amqp-url sets where celtool connects, --no-workers skips asking the workers"),
         ),
         _ => {}
-    }
-    if let Some(host) = &snap.host {
-        findings.extend(checks::host::host_checks(host, s.thresholds()));
     }
     findings
 }
@@ -282,8 +359,9 @@ fn check(
 /// profile's amqp_url, or the management URL's host).
 fn workers_need(s: &Settings, args: &DoctorArgs) -> Result<gather::WorkersNeed, Error> {
     Ok(gather::WorkersNeed {
-        endpoint: s.amqp()?.clone(),
+        transport: gather::Transport::Amqp(s.amqp()?.clone()),
         opts: crate::workers::ProbeOptions::full(args.amqp.reply_timeout),
+        ask: gather::Ask::WhereCeleryIs,
     })
 }
 
@@ -303,7 +381,7 @@ fn offer_fixes(
     args: &DoctorArgs,
     report: &Report,
     snap: &Snapshot,
-    client: Option<&Client>,
+    source: &Source,
 ) -> Result<(), Error> {
     let has = |pred: &dyn Fn(&Finding) -> bool| report.findings.iter().any(pred);
     let conntrack = has(&|f| {
@@ -311,15 +389,22 @@ fn offer_fixes(
             || f.id == "host.conntrack.drops"
     });
     let processes = has(&|f| matches!(f.id, "host.workers.zombie" | "host.workers.orphan"));
-    let events = has(&|f| matches!(f.id, "events.no-ttl" | "events.no-consumer"));
-    if !(conntrack || processes || events) {
+    let broker = match source {
+        Source::RabbitMq(_) => has(&|f| matches!(f.id, "events.no-ttl" | "events.no-consumer")),
+        Source::Redis(_) => has(&|f| {
+            matches!(f.id, "redis.results.no-ttl" | "redis.maxmemory-policy")
+                && matches!(f.severity, Severity::Warn | Severity::Crit)
+        }),
+        Source::None => false,
+    };
+    if !(conntrack || processes || broker) {
         return p.say("doctor --fix: no finding here has a fix celtool can apply\n");
     }
     let host = snap.host.as_ref();
     let applier = Applier {
         printer: p,
         args: &args.apply,
-        client,
+        client: source.client(),
     };
     if conntrack
         && let Some(h) = host
@@ -333,26 +418,33 @@ fn offer_fixes(
     {
         let opts = host_fix::ReapOptions {
             kill_parents: false,
-            grace: default_duration(cli::DEFAULT_GRACE),
+            grace: s.fix_defaults().grace(),
             matcher: None,
             proc_root: s.roots().proc.clone(),
         };
         applier.execute(&host_fix::plan_reap(procs, &opts))?;
     }
-    if events && let Some(b) = snap.rabbitmq() {
-        offer_event_fixes(&applier, report, b)?;
+    match (source, &snap.broker) {
+        (Source::RabbitMq(_), Some(Ok(BrokerPart::RabbitMq(b)))) if broker => {
+            offer_event_fixes(&applier, report, b, s.fix_defaults())
+        }
+        // Through Sentinel the fixes change the master that was read, never a Sentinel.
+        (Source::Redis(r), Some(Ok(BrokerPart::Redis { snap, .. }))) if broker => {
+            match super::redis::on_master(r, snap) {
+                Some(master) => super::redis_fix::offer(p, &args.apply, &master, snap, report),
+                None if r.sentinel.is_some() => Ok(()),
+                None => super::redis_fix::offer(p, &args.apply, r, snap, report),
+            }
+        }
+        _ => Ok(()),
     }
-    Ok(())
-}
-
-fn default_duration(text: &str) -> Duration {
-    parse_duration(text).unwrap_or_default()
 }
 
 fn offer_event_fixes(
     applier: &Applier,
     report: &Report,
     snap: &crate::rabbitmq::read::Snapshot,
+    defaults: crate::settings::FixDefaults,
 ) -> Result<(), Error> {
     let subjects = |id: &str| -> Vec<&str> {
         report
@@ -368,8 +460,8 @@ fn offer_event_fixes(
         .collect();
     for vhost in vhosts {
         let opts = event_queues::Options {
-            ttl_ms: default_duration(cli::DEFAULT_EVENT_TTL).as_millis() as u64,
-            expires_ms: default_duration(cli::DEFAULT_EVENT_EXPIRES).as_millis() as u64,
+            ttl_ms: defaults.event_ttl().as_millis() as u64,
+            expires_ms: defaults.event_expires().as_millis() as u64,
             vhost: Some(vhost),
         };
         let plan = event_queues::plan(&opts, &snap.queues, &snap.policies, &snap.exchanges);
@@ -419,21 +511,5 @@ mod tests {
             assert_eq!(max_per_id(Some(5), format), 5, "{format:?}");
         }
         assert_eq!(max_per_id(Some(0), Format::Table), 0);
-    }
-
-    #[test]
-    fn the_fix_defaults_parse() {
-        assert_eq!(
-            default_duration(cli::DEFAULT_GRACE),
-            Duration::from_secs(10)
-        );
-        assert_eq!(
-            default_duration(cli::DEFAULT_EVENT_TTL),
-            Duration::from_secs(5)
-        );
-        assert_eq!(
-            default_duration(cli::DEFAULT_EVENT_EXPIRES),
-            Duration::from_secs(60)
-        );
     }
 }

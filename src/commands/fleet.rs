@@ -7,15 +7,16 @@
 use super::emit_listing;
 use crate::cli::{FleetArgs, PingArgs};
 use crate::error::{Error, Outcome};
+use crate::gather::{self, BrokerPart};
 use crate::output::Printer;
 use crate::output::fleet::{self, NotAsked, PingResult, PingRow};
 use crate::output::json::Named;
-use crate::rabbitmq::client::{ApiError, Client};
-use crate::rabbitmq::read::{Need, Snapshot, gather};
+use crate::rabbitmq::client::Client;
+use crate::rabbitmq::read::{Need, Snapshot};
 use crate::report::Severity;
 use crate::settings::Settings;
 use crate::workers::settings::{Expect, glob_matches};
-use crate::workers::{self, AmqpEndpoint, FleetSnapshot, Matcher, ProbeOptions, Target};
+use crate::workers::{AmqpEndpoint, FleetSnapshot, Matcher, ProbeOptions, Target};
 
 /// What a probe needs, resolved from settings.
 #[derive(Debug, Clone)]
@@ -41,47 +42,57 @@ pub const NEED: Need = Need {
     flow_samples: false,
 };
 
-/// Read the broker snapshot, plan the vhosts and ask their workers. When a part of the API
-/// cannot be read, or none of it but a vhost is named, the probe goes on (without the known
-/// mailboxes: no second ping, no hung detection) and the API error is returned beside the result.
-pub async fn observe(
+/// Read the broker snapshot, plan the vhosts and ask their workers, through the one door
+/// (`crate::gather`). When a part of the API cannot be read, or none of it but a vhost is
+/// named, the probe goes on (without the known mailboxes: no second ping, no hung detection)
+/// and the API error is returned beside the result.
+pub fn observe(
+    s: &Settings,
     inputs: &Inputs,
     opts: &ProbeOptions,
 ) -> Result<(Snapshot, FleetSnapshot, Option<Error>), Error> {
-    let (snap, api_error) = match gather(&inputs.client, inputs.vhost.as_deref(), NEED).await {
+    let need = gather::Need {
+        broker: Some(gather::BrokerNeed::RabbitMq(NEED)),
+        workers: Some(gather::WorkersNeed {
+            transport: gather::Transport::Amqp(inputs.amqp.clone()),
+            opts: opts.clone(),
+            ask: gather::Ask::Always,
+        }),
+        ..gather::Need::default()
+    };
+    let got = gather::gather(
+        Some(&inputs.client),
+        inputs.vhost.as_deref(),
+        s.roots(),
+        s.thresholds(),
+        &need,
+    )?;
+    let (snap, api_error) = match got.broker {
         // Refused credentials would be refused over AMQP too: say so once, from the API.
-        Ok(mut s) if s.gaps.iter().any(|g| g.error.is_auth()) => {
+        Some(Ok(BrokerPart::RabbitMq(mut s))) if s.gaps.iter().any(|g| g.error.is_auth()) => {
             return Err(s.gaps.swap_remove(0).error.into());
         }
         // One part missing (consumers, connections) costs the checks some detail, not the probe.
-        Ok(mut s) => {
+        Some(Ok(BrokerPart::RabbitMq(mut s))) => {
             let e = (!s.gaps.is_empty()).then(|| s.gaps.swap_remove(0).error.into());
             (s, e)
         }
-        Err(e) if inputs.vhost.is_some() && probe_without_api(&e) => {
-            (Snapshot::default(), Some(e.into()))
+        Some(Err(e)) if got.workers.is_some() => (Snapshot::default(), Some(e.into())),
+        Some(Err(e)) => return Err(e.into()),
+        Some(Ok(BrokerPart::Redis { .. })) | None => {
+            return Err(Error::Io(format!(
+                "{}: the management API was not read",
+                inputs.client.base()
+            )));
         }
-        Err(e) => return Err(e.into()),
     };
-    let mut plans = workers::discover_vhosts(&snap, inputs.vhost.as_deref());
-    if let Target::Pattern { pattern, .. } = &opts.target {
-        for p in &mut plans {
-            p.known_nodes.retain(|n| glob_matches(pattern, n));
-        }
+    match got.workers {
+        Some(fleet) => Ok((snap, fleet?, api_error)),
+        None => Err(Error::Io(format!(
+            "{}: the workers were not asked",
+            inputs.client.base()
+        ))),
     }
-    // The one gate before publishing: no probe during an alarm, every step bounded.
-    let need = crate::gather::WorkersNeed {
-        endpoint: inputs.amqp.clone(),
-        opts: opts.clone(),
-    };
-    let fleet = crate::gather::ask_workers(&inputs.client, &snap, &plans, &need).await?;
-    Ok((snap, fleet, api_error))
-}
-
-/// API failures after which asking the workers still makes sense: the API is down or slow, not
-/// the credentials or the vhost wrong.
-fn probe_without_api(e: &ApiError) -> bool {
-    !e.is_auth() && !matches!(e, ApiError::NoSuchVhost { .. })
 }
 
 /// Resolve the inputs: the management endpoint as every command does, the AMQP endpoint from
@@ -121,7 +132,7 @@ fn warn_errors(p: &Printer, fleet: &FleetSnapshot, api_error: &Option<Error>) ->
 pub fn fleet(s: &Settings, p: &Printer, args: &FleetArgs) -> Result<Outcome, Error> {
     let inputs = inputs(s)?;
     let opts = ProbeOptions::full(args.amqp.reply_timeout);
-    let (_, fleet, api_error) = crate::gather::runtime()?.block_on(observe(&inputs, &opts))?;
+    let (_, fleet, api_error) = observe(s, &inputs, &opts)?;
     let failed = warn_errors(p, &fleet, &api_error);
     let rows = fleet::rows(&fleet);
     emit_listing(
@@ -147,7 +158,7 @@ pub fn ping(s: &Settings, p: &Printer, args: &PingArgs) -> Result<Outcome, Error
         None => Target::All,
     };
     let opts = ProbeOptions::ping(args.amqp.reply_timeout, target);
-    let (_, fleet, api_error) = crate::gather::runtime()?.block_on(observe(&inputs, &opts))?;
+    let (_, fleet, api_error) = observe(s, &inputs, &opts)?;
     let failed = warn_errors(p, &fleet, &api_error);
     let expect = args.expect.or(inputs.expect.count);
     let result = ping_result(&fleet, expect, args.matcher.as_deref());
@@ -240,7 +251,7 @@ pub fn ping_severity(r: &PingResult, failed: bool) -> Severity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workers::{VhostReport, WorkerReport};
+    use crate::workers::{self, VhostReport, WorkerReport};
 
     fn fleet(answered: &[&str], silent: &[&str]) -> FleetSnapshot {
         let workers = answered

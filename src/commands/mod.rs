@@ -27,9 +27,10 @@ use crate::rabbitmq::client::Client;
 use crate::rabbitmq::read::{Need, Snapshot};
 use crate::settings::Settings;
 
-/// Fetch what `need` names from the broker of the settings; a part that could not be read is
-/// the command's error (listing and fix commands need every part they ask for; doctor, which
-/// reports gaps instead, reads the snapshot's parts itself).
+/// Read what `need` names of the settings' RabbitMQ broker through the one door
+/// (`crate::gather`); a part that could not be read is the command's error (listing and fix
+/// commands need every part they ask for; doctor, which reports gaps instead, reads the
+/// snapshot's parts itself).
 pub fn complete_snapshot(
     s: &Settings,
     p: &Printer,
@@ -37,13 +38,27 @@ pub fn complete_snapshot(
 ) -> Result<(Client, Snapshot), Error> {
     let client = client(s)?;
     let waiting = waiting(p, &client);
-    let mut snap = crate::gather::runtime()?.block_on(crate::rabbitmq::read::gather(
-        &client,
+    let got = crate::gather::gather(
+        Some(&client),
         s.vhost(),
-        need,
-    ))?;
+        s.roots(),
+        s.thresholds(),
+        &crate::gather::Need {
+            broker: Some(crate::gather::BrokerNeed::RabbitMq(need)),
+            ..crate::gather::Need::default()
+        },
+    )?;
     drop(waiting);
-    client.budget().lift_deadline();
+    let mut snap = match got.broker {
+        Some(Ok(crate::gather::BrokerPart::RabbitMq(snap))) => snap,
+        Some(Err(e)) => return Err(e.into()),
+        Some(Ok(crate::gather::BrokerPart::Redis { .. })) | None => {
+            return Err(Error::Io(format!(
+                "{}: the management API was not read",
+                client.base()
+            )));
+        }
+    };
     if !snap.gaps.is_empty() {
         return Err(snap.gaps.swap_remove(0).error.into());
     }

@@ -5,7 +5,6 @@
 use super::{host_snapshot, present};
 use crate::cli::{LivenessArgs, ReadinessArgs};
 use crate::error::{Error, Outcome};
-use crate::gather::runtime;
 use crate::host::{self, GatherOptions, Process, WorkerTree};
 use crate::output::Printer;
 use crate::output::probe::{Detail, ProbeResult, Verdict};
@@ -170,7 +169,7 @@ pub fn readiness(s: &Settings, p: &Printer, args: &ReadinessArgs) -> Result<Outc
         target: Target::Nodes(vec![node.clone()]),
         ..ProbeOptions::full(args.amqp.reply_timeout)
     };
-    let (snap, fleet, api_error) = runtime()?.block_on(super::fleet::observe(&inputs, &opts))?;
+    let (snap, fleet, api_error) = super::fleet::observe(s, &inputs, &opts)?;
     let result = judge_readiness(&node, &fleet, &snap, api_error.as_ref());
     finish(p, &result)
 }

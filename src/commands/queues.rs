@@ -4,59 +4,17 @@
 
 use std::cmp::Ordering;
 
-use serde::Serialize;
-
 use super::{complete_snapshot, emit_listing, flag_regex, warn_skipped};
 use crate::cli::{QueueSort, QueuesArgs};
 use crate::error::{Error, Outcome};
 use crate::output::json::Named;
-use crate::output::prometheus::Exposition;
+use crate::output::queues::{HEADERS, QueueRow, cells, more_line, prometheus, table};
 use crate::output::stream::LazyRows;
-use crate::output::table::{Align, render_fit};
-use crate::output::{Format, Printer, Style};
-use crate::rabbitmq::classify::{Classifier, QueueKind};
+use crate::output::{Format, Printer};
+use crate::rabbitmq::classify::Classifier;
 use crate::rabbitmq::read::Need;
 use crate::rabbitmq::records::{Queue, count};
 use crate::settings::Settings;
-use crate::text::{fmt_count, fmt_rate};
-
-/// One row of `celtool queues`; its JSON keys are a scripting contract.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct QueueRow {
-    pub vhost: String,
-    pub name: String,
-    pub kind: QueueKind,
-    pub state: Option<String>,
-    /// `None` (`null`, `-` in tables) when the broker's record has no plausible count: unknown,
-    /// never shown as 0.
-    pub ready: Option<f64>,
-    pub unacked: Option<f64>,
-    pub consumers: Option<f64>,
-    pub publish_rate: Option<f64>,
-    pub deliver_rate: Option<f64>,
-    pub message_ttl_ms: Option<f64>,
-    pub expires_ms: Option<f64>,
-    pub policy: Option<String>,
-}
-
-impl QueueRow {
-    fn new(q: &Queue, kind: QueueKind) -> Self {
-        QueueRow {
-            vhost: q.vhost().to_string(),
-            name: q.name().to_string(),
-            kind,
-            ready: count(q.messages_ready),
-            unacked: count(q.messages_unacknowledged),
-            consumers: count(q.consumers),
-            publish_rate: q.publish_rate(),
-            deliver_rate: q.deliver_rate(),
-            message_ttl_ms: q.message_ttl_ms(),
-            expires_ms: q.expires_ms(),
-            state: q.state.as_deref().map(str::to_string),
-            policy: q.policy.clone(),
-        }
-    }
-}
 
 pub fn run(s: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, Error> {
     if matches!(s.broker(), Some(crate::settings::Broker::Redis(_))) {
@@ -104,24 +62,6 @@ pub fn run(s: &Settings, p: &Printer, args: &QueuesArgs) -> Result<Outcome, Erro
 /// How many queues `celtool queues` shows on a terminal without `--limit`.
 pub const TERMINAL_LIMIT: usize = 50;
 
-/// The line under a terminal's table that was cut at [`TERMINAL_LIMIT`]: how many are not
-/// shown, and how to see them.
-fn more_line(shown: usize, total: usize, sort: QueueSort) -> String {
-    let by = match sort {
-        QueueSort::Name => "by name",
-        QueueSort::Ready => "most ready first",
-        QueueSort::Unacked => "most unacked first",
-        QueueSort::Consumers => "most consumers first",
-        QueueSort::Publish => "busiest publish rate first",
-        QueueSort::Deliver => "busiest deliver rate first",
-    };
-    let line = format!(
-        "({shown} of {total} queues, {by}; {} more: --limit {total} shows them all, as do a pipe and --format json)",
-        total - shown,
-    );
-    crate::output::width::wrap(&line, crate::output::width::width(true), "", "")
-}
-
 /// Sort the queues in place, largest first by `by`, then by vhost and name (which together
 /// are unique, so an unstable sort gives one order), and keep the first `limit`: with a limit
 /// only those are sorted. Unknown counts come after every known one, not among the empty
@@ -161,112 +101,10 @@ fn top(queues: &mut Vec<Queue>, by: QueueSort, limit: Option<usize>) {
     queues.sort_unstable_by(order);
 }
 
-fn ms(v: Option<f64>) -> String {
-    match v {
-        Some(ms) if ms % 1000.0 == 0.0 => format!("{}s", ms / 1000.0),
-        Some(ms) => format!("{ms}ms"),
-        None => "-".into(),
-    }
-}
-
-const HEADERS: [(&str, Align); 10] = [
-    ("VHOST", Align::Left),
-    ("NAME", Align::Left),
-    ("KIND", Align::Left),
-    ("READY", Align::Right),
-    ("UNACKED", Align::Right),
-    ("CONSUMERS", Align::Right),
-    ("PUBLISH/S", Align::Right),
-    ("DELIVER/S", Align::Right),
-    ("TTL", Align::Right),
-    ("EXPIRES", Align::Right),
-];
-
-fn cells(r: &QueueRow) -> Vec<String> {
-    vec![
-        r.vhost.clone(),
-        r.name.clone(),
-        r.kind.name().to_string(),
-        known(r.ready),
-        known(r.unacked),
-        known(r.consumers),
-        fmt_rate(r.publish_rate),
-        fmt_rate(r.deliver_rate),
-        ms(r.message_ttl_ms),
-        ms(r.expires_ms),
-    ]
-}
-
-/// A count, or `-` when unknown.
-fn known(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".into(), fmt_count)
-}
-
-fn table(style: &Style, rows: &[QueueRow]) -> String {
-    let cells: Vec<Vec<String>> = rows.iter().map(cells).collect();
-    // At 80 columns the rates and limits give way to the name and the counts.
-    render_fit(
-        style,
-        &HEADERS,
-        &cells,
-        &["EXPIRES", "TTL", "PUBLISH/S", "DELIVER/S", "KIND"],
-    )
-}
-
-fn prometheus(rows: &[QueueRow]) -> String {
-    let mut e = Exposition::default();
-    for r in rows {
-        let labels = [
-            ("vhost", r.vhost.as_str()),
-            ("queue", r.name.as_str()),
-            ("kind", r.kind.name()),
-        ];
-        // An unknown count is no sample (a gauge at 0 would be a lie).
-        let counts = [
-            (
-                "celtool_queue_messages_ready",
-                "Ready messages in the queue.",
-                r.ready,
-            ),
-            (
-                "celtool_queue_messages_unacked",
-                "Unacknowledged messages in the queue.",
-                r.unacked,
-            ),
-            (
-                "celtool_queue_consumers",
-                "Consumers of the queue.",
-                r.consumers,
-            ),
-        ];
-        for (name, help, value) in counts {
-            if let Some(v) = value {
-                e.gauge(name, help, &labels, v);
-            }
-        }
-        if let Some(p) = r.publish_rate {
-            e.gauge(
-                "celtool_queue_publish_per_second",
-                "Messages published into the queue per second.",
-                &labels,
-                p,
-            );
-        }
-        if let Some(d) = r.deliver_rate {
-            e.gauge(
-                "celtool_queue_deliver_per_second",
-                "Messages delivered from the queue per second.",
-                &labels,
-                d,
-            );
-        }
-    }
-    e.render()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rabbitmq::classify::QueueKind;
 
     fn queue(name: &str, ready: f64) -> Queue {
         serde_json::from_value(
@@ -302,13 +140,6 @@ mod tests {
             top(&mut some, QueueSort::Ready, Some(limit));
             assert_eq!(names(&some), names(&all[..limit.min(50)]), "limit {limit}");
         }
-    }
-
-    #[test]
-    fn ttl_columns_read_as_durations() {
-        assert_eq!(ms(Some(5000.0)), "5s");
-        assert_eq!(ms(Some(1500.0)), "1500ms");
-        assert_eq!(ms(None), "-");
     }
 
     #[test]

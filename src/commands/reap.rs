@@ -42,8 +42,7 @@ fn hung_nodes(s: &Settings, p: &Printer, args: &ReapArgs) -> Result<Vec<String>,
     use crate::workers::{ProbeOptions, Target};
     let inputs = super::fleet::inputs(s)?;
     let opts = ProbeOptions::ping(args.amqp.reply_timeout, Target::All);
-    let (_, fleet, api_error) =
-        crate::gather::runtime()?.block_on(super::fleet::observe(&inputs, &opts))?;
+    let (_, fleet, api_error) = super::fleet::observe(s, &inputs, &opts)?;
     if let Some(e) = api_error {
         return Err(e);
     }

@@ -137,11 +137,10 @@ pub type EnvFiles<'a> = dyn Fn(&str) -> Option<HashMap<String, (String, usize)>>
 
 /// A systemd unit: ExecStart of a Celery worker, Environment and EnvironmentFile to expand it,
 /// TimeoutStopSec. `env_files` gives the variables of the EnvironmentFiles lint has read.
-pub fn systemd(text: &str, name: &str, env_files: &EnvFiles) -> Result<DeployFile, String> {
-    let mut out = DeployFile::default();
-    let mut vars: HashMap<String, String> = HashMap::new();
-    let mut execs: Vec<(usize, String)> = Vec::new();
-    let mut grace: Option<Grace> = None;
+/// The `key=value` lines of a unit's [Service] section, continuations joined, each with the
+/// line it starts on.
+fn service_entries(text: &str) -> Vec<(usize, String, String)> {
+    let mut out = Vec::new();
     let mut section = String::new();
     let mut pending = String::new();
     let mut first = 0;
@@ -167,11 +166,21 @@ pub fn systemd(text: &str, name: &str, env_files: &EnvFiles) -> Result<DeployFil
         if section != "Service" {
             continue;
         }
-        let Some((k, v)) = l.split_once('=') else {
-            continue;
-        };
-        let v = v.trim();
-        match k.trim() {
+        if let Some((k, v)) = l.split_once('=') {
+            out.push((first, k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    out
+}
+
+pub fn systemd(text: &str, name: &str, env_files: &EnvFiles) -> Result<DeployFile, String> {
+    let mut out = DeployFile::default();
+    let mut vars: HashMap<String, String> = HashMap::new();
+    let mut execs: Vec<(usize, String)> = Vec::new();
+    let mut grace: Option<Grace> = None;
+    for (first, k, v) in service_entries(text) {
+        let v = v.as_str();
+        match k.as_str() {
             "Environment" => {
                 for w in words(v)? {
                     if let Some((a, b)) = w.split_once('=') {
@@ -211,24 +220,8 @@ pub fn systemd(text: &str, name: &str, env_files: &EnvFiles) -> Result<DeployFil
         }
     }
     for (line, exec) in execs {
-        let lookup = |n: &str| vars.get(n).cloned();
-        let expanded = cmdline::expand(&exec, &lookup, false);
-        let worker = match cmdline::parse(&words(&expanded)?) {
-            Some(w) => w,
-            // A Celery unit whose command is made of variables no file read sets: a worker
-            // whose options are not known.
-            None if (exec.contains("celery")
-                || name.contains("celery")
-                || exec.contains("CELERY"))
-                && expanded.contains('$') =>
-            {
-                WorkerCmd {
-                    nodes: 1,
-                    unset: unset_vars(&expanded),
-                    ..WorkerCmd::default()
-                }
-            }
-            None => continue,
+        let Some(worker) = unit_worker(&exec, &vars, name)? else {
+            continue;
         };
         out.workers.push(Deployment {
             name: name.to_string(),
@@ -246,6 +239,32 @@ pub fn systemd(text: &str, name: &str, env_files: &EnvFiles) -> Result<DeployFil
         });
     }
     Ok(out)
+}
+
+/// The worker an ExecStart starts, its variables expanded from the unit's environment; None
+/// when it is no Celery worker.
+fn unit_worker(
+    exec: &str,
+    vars: &HashMap<String, String>,
+    name: &str,
+) -> Result<Option<WorkerCmd>, String> {
+    let lookup = |n: &str| vars.get(n).cloned();
+    let expanded = cmdline::expand(exec, &lookup, false);
+    Ok(match cmdline::parse(&words(&expanded)?) {
+        Some(w) => Some(w),
+        // A Celery unit whose command is made of variables no file read sets: a worker
+        // whose options are not known.
+        None if (exec.contains("celery") || name.contains("celery") || exec.contains("CELERY"))
+            && expanded.contains('$') =>
+        {
+            Some(WorkerCmd {
+                nodes: 1,
+                unset: unset_vars(&expanded),
+                ..WorkerCmd::default()
+            })
+        }
+        None => None,
+    })
 }
 
 /// The variables left unexpanded in a command line.
@@ -395,32 +414,7 @@ pub fn compose(
         return Ok(out);
     };
     for (name, svc) in entries(services) {
-        let mut env: HashMap<String, String> = dotenv.clone();
-        if let Some(e) = get(svc, "environment") {
-            for (k, v) in entries(e) {
-                if let Some(v) = str_of(v) {
-                    env.insert(k, v);
-                }
-            }
-            for item in seq(e) {
-                if let Some((k, v)) = str_of(item).as_deref().and_then(|s| s.split_once('=')) {
-                    env.insert(k.to_string(), v.to_string());
-                }
-            }
-        }
-        let lookup = |n: &str| env.get(n).cloned();
-        let mut all = Vec::new();
-        let mut at = line_of(svc);
-        for key in ["entrypoint", "command"] {
-            if let Some(c) = get(svc, key) {
-                at = line_of(c);
-                all.extend(command_words(c)?);
-            }
-        }
-        let all: Vec<String> = all
-            .iter()
-            .map(|w| cmdline::expand(w, &lookup, false))
-            .collect();
+        let (all, at) = service_command(svc, dotenv)?;
         let Some(worker) = cmdline::parse(&all) else {
             continue;
         };
@@ -469,6 +463,41 @@ pub fn compose(
     Ok(out)
 }
 
+/// A Compose service's entrypoint and command, its environment (over the `.env` beside the
+/// file) expanded, and the line they start on.
+fn service_command(
+    svc: &MarkedYamlOwned,
+    dotenv: &HashMap<String, String>,
+) -> Result<(Vec<String>, usize), String> {
+    let mut env: HashMap<String, String> = dotenv.clone();
+    if let Some(e) = get(svc, "environment") {
+        for (k, v) in entries(e) {
+            if let Some(v) = str_of(v) {
+                env.insert(k, v);
+            }
+        }
+        for item in seq(e) {
+            if let Some((k, v)) = str_of(item).as_deref().and_then(|s| s.split_once('=')) {
+                env.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
+    let lookup = |n: &str| env.get(n).cloned();
+    let mut all = Vec::new();
+    let mut at = line_of(svc);
+    for key in ["entrypoint", "command"] {
+        if let Some(c) = get(svc, key) {
+            at = line_of(c);
+            all.extend(command_words(c)?);
+        }
+    }
+    let all = all
+        .iter()
+        .map(|w| cmdline::expand(w, &lookup, false))
+        .collect();
+    Ok((all, at))
+}
+
 /// The workers of a Kubernetes manifest (Deployment, StatefulSet, DaemonSet, ReplicaSet,
 /// Job, CronJob, Pod).
 pub fn kubernetes(doc: &MarkedYamlOwned) -> Result<DeployFile, String> {
@@ -503,77 +532,94 @@ pub fn kubernetes(doc: &MarkedYamlOwned) -> Result<DeployFile, String> {
         "Pod" | "Job" | "CronJob" => Some(1),
         _ => None,
     };
-    let grace_node = get(pod, "terminationGracePeriodSeconds");
+    let grace = pod_grace(pod);
     for c in get(pod, "containers").map(seq).unwrap_or_default() {
-        let mut env: HashMap<String, String> = HashMap::new();
-        for e in get(c, "env").map(seq).unwrap_or_default() {
-            if let (Some(k), Some(v)) = (
-                get(e, "name").and_then(str_of),
-                get(e, "value").and_then(str_of),
-            ) {
-                env.insert(k, v);
-            }
-        }
-        let lookup = |n: &str| env.get(n).cloned();
-        let mut all = Vec::new();
-        let mut at = line_of(c);
-        for key in ["command", "args"] {
-            if let Some(x) = get(c, key) {
-                if key == "command" || all.is_empty() {
-                    at = line_of(x);
-                }
-                all.extend(command_words(x)?);
-            }
-        }
-        let all: Vec<String> = all
-            .iter()
-            .map(|w| cmdline::expand(w, &lookup, true))
-            .collect();
+        let (all, at) = container_command(c)?;
         let Some(worker) = cmdline::parse(&all) else {
             continue;
         };
-        let mut probes = Vec::new();
-        for (kind, key) in [
-            ("livenessProbe", "livenessProbe"),
-            ("readinessProbe", "readinessProbe"),
-            ("startupProbe", "startupProbe"),
-        ] {
-            if let Some(cmd) = get(c, key)
-                .and_then(|p| get(p, "exec"))
-                .and_then(|e| get(e, "command"))
-            {
-                probes.push(Probe {
-                    kind,
-                    line: line_of(cmd),
-                    remote_control: pings(&command_words(cmd)?),
-                });
-            }
-        }
         let container = get(c, "name").and_then(str_of).unwrap_or_default();
         out.workers.push(Deployment {
             name: format!("{kind}/{name} container {container}"),
             line: at,
             worker,
             replicas,
-            grace: Some(match grace_node.and_then(|g| num_of(g).map(|s| (s, g))) {
-                Some((s, g)) => Grace {
-                    seconds: s,
-                    what: "terminationGracePeriodSeconds",
-                    explicit: true,
-                    line: line_of(g),
-                },
-                None => Grace {
-                    seconds: 30.0,
-                    what: "terminationGracePeriodSeconds",
-                    explicit: false,
-                    line: line_of(pod),
-                },
-            }),
-            probes,
+            grace: Some(grace.clone()),
+            probes: container_probes(c)?,
             command: all.join(" "),
         });
     }
     Ok(out)
+}
+
+/// A container's command and args, its `env` values expanded, and the line they start on.
+fn container_command(c: &MarkedYamlOwned) -> Result<(Vec<String>, usize), String> {
+    let mut env: HashMap<String, String> = HashMap::new();
+    for e in get(c, "env").map(seq).unwrap_or_default() {
+        if let (Some(k), Some(v)) = (
+            get(e, "name").and_then(str_of),
+            get(e, "value").and_then(str_of),
+        ) {
+            env.insert(k, v);
+        }
+    }
+    let lookup = |n: &str| env.get(n).cloned();
+    let mut all = Vec::new();
+    let mut at = line_of(c);
+    for key in ["command", "args"] {
+        if let Some(x) = get(c, key) {
+            if key == "command" || all.is_empty() {
+                at = line_of(x);
+            }
+            all.extend(command_words(x)?);
+        }
+    }
+    let all = all
+        .iter()
+        .map(|w| cmdline::expand(w, &lookup, true))
+        .collect();
+    Ok((all, at))
+}
+
+/// A container's exec probes, and whether each asks the worker over remote control.
+fn container_probes(c: &MarkedYamlOwned) -> Result<Vec<Probe>, String> {
+    let mut probes = Vec::new();
+    for (kind, key) in [
+        ("livenessProbe", "livenessProbe"),
+        ("readinessProbe", "readinessProbe"),
+        ("startupProbe", "startupProbe"),
+    ] {
+        if let Some(cmd) = get(c, key)
+            .and_then(|p| get(p, "exec"))
+            .and_then(|e| get(e, "command"))
+        {
+            probes.push(Probe {
+                kind,
+                line: line_of(cmd),
+                remote_control: pings(&command_words(cmd)?),
+            });
+        }
+    }
+    Ok(probes)
+}
+
+/// The pod's terminationGracePeriodSeconds, else Kubernetes's default of 30 s.
+fn pod_grace(pod: &MarkedYamlOwned) -> Grace {
+    let grace_node = get(pod, "terminationGracePeriodSeconds");
+    match grace_node.and_then(|g| num_of(g).map(|s| (s, g))) {
+        Some((s, g)) => Grace {
+            seconds: s,
+            what: "terminationGracePeriodSeconds",
+            explicit: true,
+            line: line_of(g),
+        },
+        None => Grace {
+            seconds: 30.0,
+            what: "terminationGracePeriodSeconds",
+            explicit: false,
+            line: line_of(pod),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -58,88 +58,15 @@ pub fn eval(n: Node, src: &[u8], env: &Env) -> Py {
         "false" => Py::Bool(false),
         "none" => Py::None,
         "string" => string(n, src, env),
-        "concatenated_string" => {
-            let mut c = n.walk();
-            let mut s = String::new();
-            for part in n.named_children(&mut c) {
-                match string(part, src, env) {
-                    Py::Str(p) => s.push_str(&p),
-                    other => return other,
-                }
-            }
-            Py::Str(s)
-        }
+        "concatenated_string" => concatenated(n, src, env),
         "identifier" => name(t, env),
         "parenthesized_expression" => n
             .named_child(0)
             .map(|x| eval(x, src, env))
             .unwrap_or(Py::None),
-        "list" | "tuple" | "set" | "expression_list" => {
-            let mut c = n.walk();
-            let mut items = Vec::new();
-            for x in n.named_children(&mut c) {
-                if x.kind() == "comment" {
-                    continue;
-                }
-                if x.kind() == "list_splat" {
-                    match x.named_child(0).map(|i| eval(i, src, env)) {
-                        Some(Py::List(more)) => items.extend(more),
-                        _ => return Py::Unknown("a *spread lint cannot follow".into()),
-                    }
-                    continue;
-                }
-                items.push(eval(x, src, env));
-            }
-            Py::List(items)
-        }
-        "dictionary" => {
-            let mut c = n.walk();
-            let mut items: Vec<(Py, Py)> = Vec::new();
-            for x in n.named_children(&mut c) {
-                match x.kind() {
-                    "pair" => {
-                        let k = x
-                            .child_by_field_name("key")
-                            .map(|k| eval(k, src, env))
-                            .unwrap_or(Py::None);
-                        let v = x
-                            .child_by_field_name("value")
-                            .map(|v| eval(v, src, env))
-                            .unwrap_or(Py::None);
-                        items.retain(|(old, _)| *old != k);
-                        items.push((k, v));
-                    }
-                    "dictionary_splat" => match x.named_child(0).map(|i| eval(i, src, env)) {
-                        Some(Py::Dict(more)) => {
-                            for (k, v) in more {
-                                items.retain(|(old, _)| *old != k);
-                                items.push((k, v));
-                            }
-                        }
-                        _ => return Py::Unknown("a **spread lint cannot follow".into()),
-                    },
-                    _ => {}
-                }
-            }
-            Py::Dict(items)
-        }
-        "unary_operator" => {
-            let op = n
-                .child_by_field_name("operator")
-                .map(|o| text(o, src))
-                .unwrap_or("");
-            let v = n
-                .child_by_field_name("argument")
-                .map(|a| eval(a, src, env))
-                .unwrap_or(Py::None);
-            match (op, v) {
-                ("-", Py::Int(i)) => Py::Int(-i),
-                ("-", Py::Float(f)) => Py::Float(-f),
-                ("+", v @ (Py::Int(_) | Py::Float(_))) => v,
-                (_, u @ Py::Unknown(_)) => u,
-                (op, v) => Py::Unknown(format!("{op}{}", v.repr())),
-            }
-        }
+        "list" | "tuple" | "set" | "expression_list" => sequence(n, src, env),
+        "dictionary" => dictionary(n, src, env),
+        "unary_operator" => unary(n, src, env),
         "not_operator" => match n
             .child_by_field_name("argument")
             .map(|a| eval(a, src, env).truthy())
@@ -147,68 +74,167 @@ pub fn eval(n: Node, src: &[u8], env: &Env) -> Py {
             Some(Some(b)) => Py::Bool(!b),
             _ => Py::Unknown(format!("`{t}`")),
         },
-        "boolean_operator" => {
-            let op = n
-                .child_by_field_name("operator")
-                .map(|o| text(o, src))
-                .unwrap_or("");
-            let left = n
-                .child_by_field_name("left")
-                .map(|x| eval(x, src, env))
-                .unwrap_or(Py::None);
-            let right = || {
-                n.child_by_field_name("right")
-                    .map(|x| eval(x, src, env))
-                    .unwrap_or(Py::None)
-            };
-            match (op, left.truthy()) {
-                ("and", Some(false)) | ("or", Some(true)) => left,
-                ("and", Some(true)) | ("or", Some(false)) => right(),
-                _ => Py::Unknown(format!("`{}`", short(t))),
-            }
-        }
-        "binary_operator" => {
-            let op = n
-                .child_by_field_name("operator")
-                .map(|o| text(o, src))
-                .unwrap_or("");
-            let l = n
-                .child_by_field_name("left")
-                .map(|x| eval(x, src, env))
-                .unwrap_or(Py::None);
-            let r = n
-                .child_by_field_name("right")
-                .map(|x| eval(x, src, env))
-                .unwrap_or(Py::None);
-            binary(op, l, r)
-        }
+        "boolean_operator" => boolean(n, src, env),
+        "binary_operator" => binary_operator(n, src, env),
         "comparison_operator" => comparison(n, src, env),
-        "conditional_expression" => {
-            let mut c = n.walk();
-            let parts: Vec<Node> = n.named_children(&mut c).collect();
-            if parts.len() != 3 {
-                return Py::Unknown(format!("`{}`", short(t)));
-            }
-            match eval(parts[1], src, env).truthy() {
-                Some(true) => eval(parts[0], src, env),
-                Some(false) => eval(parts[2], src, env),
-                None => Py::Unknown(format!("`{}`", short(t))),
-            }
-        }
+        "conditional_expression" => conditional(n, src, env),
         "subscript" => subscript(n, src, env),
-        "attribute" => {
-            let path = dotted(n, src, env);
-            if path == "os.environ" {
-                return Py::Opaque("os.environ".into());
-            }
-            match n.child_by_field_name("object").map(|o| eval(o, src, env)) {
-                Some(u @ Py::Unknown(_)) => u,
-                _ => Py::Unknown(format!("{path} is not known in this file")),
-            }
-        }
+        "attribute" => attribute(n, src, env),
         "call" => call(n, src, env),
         "lambda" => Py::Opaque("lambda".into()),
         _ => Py::Unknown(format!("`{}`", short(t))),
+    }
+}
+
+/// Adjacent string literals, joined.
+fn concatenated(n: Node, src: &[u8], env: &Env) -> Py {
+    let mut c = n.walk();
+    let mut s = String::new();
+    for part in n.named_children(&mut c) {
+        match string(part, src, env) {
+            Py::Str(p) => s.push_str(&p),
+            other => return other,
+        }
+    }
+    Py::Str(s)
+}
+
+/// A list, tuple or set display, with its `*spread`s followed when they are known.
+fn sequence(n: Node, src: &[u8], env: &Env) -> Py {
+    let mut c = n.walk();
+    let mut items = Vec::new();
+    for x in n.named_children(&mut c) {
+        if x.kind() == "comment" {
+            continue;
+        }
+        if x.kind() == "list_splat" {
+            match x.named_child(0).map(|i| eval(i, src, env)) {
+                Some(Py::List(more)) => items.extend(more),
+                _ => return Py::Unknown("a *spread lint cannot follow".into()),
+            }
+            continue;
+        }
+        items.push(eval(x, src, env));
+    }
+    Py::List(items)
+}
+
+/// A dict display; a later key replaces an earlier one, `**spread`s followed when known.
+fn dictionary(n: Node, src: &[u8], env: &Env) -> Py {
+    let mut c = n.walk();
+    let mut items: Vec<(Py, Py)> = Vec::new();
+    for x in n.named_children(&mut c) {
+        match x.kind() {
+            "pair" => {
+                let k = x
+                    .child_by_field_name("key")
+                    .map(|k| eval(k, src, env))
+                    .unwrap_or(Py::None);
+                let v = x
+                    .child_by_field_name("value")
+                    .map(|v| eval(v, src, env))
+                    .unwrap_or(Py::None);
+                items.retain(|(old, _)| *old != k);
+                items.push((k, v));
+            }
+            "dictionary_splat" => match x.named_child(0).map(|i| eval(i, src, env)) {
+                Some(Py::Dict(more)) => {
+                    for (k, v) in more {
+                        items.retain(|(old, _)| *old != k);
+                        items.push((k, v));
+                    }
+                }
+                _ => return Py::Unknown("a **spread lint cannot follow".into()),
+            },
+            _ => {}
+        }
+    }
+    Py::Dict(items)
+}
+
+/// `-x`, `+x` on numbers.
+fn unary(n: Node, src: &[u8], env: &Env) -> Py {
+    let op = n
+        .child_by_field_name("operator")
+        .map(|o| text(o, src))
+        .unwrap_or("");
+    let v = n
+        .child_by_field_name("argument")
+        .map(|a| eval(a, src, env))
+        .unwrap_or(Py::None);
+    match (op, v) {
+        ("-", Py::Int(i)) => Py::Int(-i),
+        ("-", Py::Float(f)) => Py::Float(-f),
+        ("+", v @ (Py::Int(_) | Py::Float(_))) => v,
+        (_, u @ Py::Unknown(_)) => u,
+        (op, v) => Py::Unknown(format!("{op}{}", v.repr())),
+    }
+}
+
+/// `and` / `or`, short-circuited as Python does.
+fn boolean(n: Node, src: &[u8], env: &Env) -> Py {
+    let t = text(n, src);
+    let op = n
+        .child_by_field_name("operator")
+        .map(|o| text(o, src))
+        .unwrap_or("");
+    let left = n
+        .child_by_field_name("left")
+        .map(|x| eval(x, src, env))
+        .unwrap_or(Py::None);
+    let right = || {
+        n.child_by_field_name("right")
+            .map(|x| eval(x, src, env))
+            .unwrap_or(Py::None)
+    };
+    match (op, left.truthy()) {
+        ("and", Some(false)) | ("or", Some(true)) => left,
+        ("and", Some(true)) | ("or", Some(false)) => right(),
+        _ => Py::Unknown(format!("`{}`", short(t))),
+    }
+}
+
+/// `a OP b`, its operands evaluated first.
+fn binary_operator(n: Node, src: &[u8], env: &Env) -> Py {
+    let op = n
+        .child_by_field_name("operator")
+        .map(|o| text(o, src))
+        .unwrap_or("");
+    let l = n
+        .child_by_field_name("left")
+        .map(|x| eval(x, src, env))
+        .unwrap_or(Py::None);
+    let r = n
+        .child_by_field_name("right")
+        .map(|x| eval(x, src, env))
+        .unwrap_or(Py::None);
+    binary(op, l, r)
+}
+
+/// `a if cond else b`.
+fn conditional(n: Node, src: &[u8], env: &Env) -> Py {
+    let t = text(n, src);
+    let mut c = n.walk();
+    let parts: Vec<Node> = n.named_children(&mut c).collect();
+    if parts.len() != 3 {
+        return Py::Unknown(format!("`{}`", short(t)));
+    }
+    match eval(parts[1], src, env).truthy() {
+        Some(true) => eval(parts[0], src, env),
+        Some(false) => eval(parts[2], src, env),
+        None => Py::Unknown(format!("`{}`", short(t))),
+    }
+}
+
+/// `a.b`: only `os.environ` means something here.
+fn attribute(n: Node, src: &[u8], env: &Env) -> Py {
+    let path = dotted(n, src, env);
+    if path == "os.environ" {
+        return Py::Opaque("os.environ".into());
+    }
+    match n.child_by_field_name("object").map(|o| eval(o, src, env)) {
+        Some(u @ Py::Unknown(_)) => u,
+        _ => Py::Unknown(format!("{path} is not known in this file")),
     }
 }
 
@@ -526,11 +552,11 @@ fn cast(to: &str, v: Py) -> Py {
     }
 }
 
-fn call(n: Node, src: &[u8], env: &Env) -> Py {
-    let Some(f) = n.child_by_field_name("function") else {
-        return Py::Unknown("a call".into());
-    };
-    let callee = dotted(f, src, env);
+/// A call's positional and keyword arguments, evaluated; a `*`/`**` spread makes the call
+/// unknown.
+type Arguments = (Vec<Py>, Vec<(String, Py)>);
+
+fn arguments(n: Node, src: &[u8], env: &Env, callee: &str) -> Result<Arguments, Py> {
     let mut pos = Vec::new();
     let mut kw: Vec<(String, Py)> = Vec::new();
     if let Some(args) = n.child_by_field_name("arguments") {
@@ -550,121 +576,30 @@ fn call(n: Node, src: &[u8], env: &Env) -> Py {
                 }
                 "comment" => {}
                 "list_splat" | "dictionary_splat" => {
-                    return Py::Unknown(format!("{callee}(...) with a spread"));
+                    return Err(Py::Unknown(format!("{callee}(...) with a spread")));
                 }
                 _ => pos.push(eval(a, src, env)),
             }
         }
     }
-    let kwarg = |name: &str| kw.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let last = callee.rsplit('.').next().unwrap_or("").to_string();
-    let base = callee.rsplit_once('.').map(|(b, _)| b).unwrap_or("");
-    match callee.as_str() {
-        "datetime.timedelta" => {
-            const ORDER: [(&str, f64); 7] = [
-                ("days", 86400.0),
-                ("seconds", 1.0),
-                ("microseconds", 1e-6),
-                ("milliseconds", 1e-3),
-                ("minutes", 60.0),
-                ("hours", 3600.0),
-                ("weeks", 604800.0),
-            ];
-            let mut total = 0.0;
-            for (i, v) in pos.iter().enumerate() {
-                let Some(x) = v.as_f64() else {
-                    return Py::Unknown(format!("timedelta({})", v.repr()));
-                };
-                total += x * ORDER.get(i).map(|o| o.1).unwrap_or(0.0);
-            }
-            for (k, v) in &kw {
-                let (Some(unit), Some(x)) = (ORDER.iter().find(|o| o.0 == k), v.as_f64()) else {
-                    return Py::Unknown(format!("timedelta({k}={})", v.repr()));
-                };
-                total += x * unit.1;
-            }
-            return Py::Float(total);
-        }
-        "os.environ.get" | "os.getenv" | "os.environ.setdefault" => {
-            let default = pos.get(1).cloned().or_else(|| kwarg("default"));
-            return default.unwrap_or(Py::None);
-        }
-        "int" | "float" | "bool" | "str" => {
-            return match pos.into_iter().next() {
-                Some(v) => cast(&callee, v),
-                None => cast(&callee, Py::Int(0)),
-            };
-        }
-        "dict" => {
-            let mut items = match pos.into_iter().next() {
-                Some(Py::Dict(d)) => d,
-                None => Vec::new(),
-                Some(other) => return Py::Unknown(format!("dict({})", other.repr())),
-            };
-            for (k, v) in kw {
-                items.push((Py::Str(k), v));
-            }
-            return Py::Dict(items);
-        }
-        "list" | "tuple" | "set" | "frozenset" => {
-            return match pos.into_iter().next() {
-                Some(l @ Py::List(_)) => l,
-                None => Py::List(Vec::new()),
-                Some(other) => Py::Unknown(format!("{callee}({})", other.repr())),
-            };
-        }
-        "min" | "max" => {
-            let items = match pos.as_slice() {
-                [Py::List(l)] => l.clone(),
-                _ => pos.clone(),
-            };
-            let nums: Option<Vec<f64>> = items.iter().map(Py::as_f64).collect();
-            return match nums {
-                Some(v) if !v.is_empty() => {
-                    let pick = if callee == "min" {
-                        v.iter().copied().fold(f64::INFINITY, f64::min)
-                    } else {
-                        v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-                    };
-                    items
-                        .into_iter()
-                        .find(|i| i.as_f64() == Some(pick))
-                        .unwrap_or(Py::Float(pick))
-                }
-                _ => Py::Unknown(format!("{callee}(...)")),
-            };
-        }
-        _ => {}
+    Ok((pos, kw))
+}
+
+fn call(n: Node, src: &[u8], env: &Env) -> Py {
+    let Some(f) = n.child_by_field_name("function") else {
+        return Py::Unknown("a call".into());
+    };
+    let callee = dotted(f, src, env);
+    let (pos, kw) = match arguments(n, src, env, &callee) {
+        Ok(a) => a,
+        Err(unknown) => return unknown,
+    };
+    if let Some(v) = builtin(&callee, &pos, &kw) {
+        return v;
     }
-    // django-environ: env("X", default=...), env.int("X", default=...); python-decouple:
-    // config("X", default=..., cast=int).
-    let env_reader = matches!(callee.as_str(), "env" | "config" | "decouple.config")
-        || base == "env"
-        || base == "environ.Env";
-    if env_reader {
-        let Some(default) = kwarg("default") else {
-            let var = pos.first().map(Py::repr).unwrap_or_default();
-            return Py::Unknown(format!(
-                "the environment variable {var} has no default in the file"
-            ));
-        };
-        let to = match (last.as_str(), kwarg("cast")) {
-            ("int", _) => "int",
-            ("float", _) => "float",
-            ("bool", _) => "envbool",
-            ("str", _) => "str",
-            (_, Some(Py::Unknown(c))) if c.ends_with("is not defined in this file") => {
-                let name = c.split_whitespace().next().unwrap_or("");
-                match name {
-                    "int" => "int",
-                    "float" => "float",
-                    "bool" => "envbool",
-                    _ => "",
-                }
-            }
-            _ => "",
-        };
-        return cast(to, default);
+    let last = callee.rsplit('.').next().unwrap_or("").to_string();
+    if let Some(v) = env_reader(&callee, &last, &pos, &kw) {
+        return v;
     }
     // String and dict methods on a value this file decides.
     if let Some(obj) = f
@@ -675,40 +610,155 @@ fn call(n: Node, src: &[u8], env: &Env) -> Py {
         if let Py::Unknown(_) = value {
             return value;
         }
-        match (last.as_str(), &value) {
-            ("lower", Py::Str(s)) => return Py::Str(s.to_lowercase()),
-            ("upper", Py::Str(s)) => return Py::Str(s.to_uppercase()),
-            ("strip", Py::Str(s)) => return Py::Str(s.trim().to_string()),
-            ("split", Py::Str(s)) => {
-                let parts: Vec<Py> = match pos.first().and_then(Py::as_str) {
-                    Some(sep) => s.split(sep).map(|p| Py::Str(p.to_string())).collect(),
-                    None => s
-                        .split_whitespace()
-                        .map(|p| Py::Str(p.to_string()))
-                        .collect(),
-                };
-                return Py::List(parts);
-            }
-            ("startswith", Py::Str(s)) => {
-                if let Some(p) = pos.first().and_then(Py::as_str) {
-                    return Py::Bool(s.starts_with(p));
-                }
-            }
-            ("endswith", Py::Str(s)) => {
-                if let Some(p) = pos.first().and_then(Py::as_str) {
-                    return Py::Bool(s.ends_with(p));
-                }
-            }
-            ("get", Py::Dict(_)) => {
-                if let Some(k) = pos.first().and_then(Py::as_str) {
-                    return value
-                        .get(k)
-                        .cloned()
-                        .unwrap_or_else(|| pos.get(1).cloned().unwrap_or(Py::None));
-                }
-            }
-            _ => {}
+        if let Some(v) = method(&last, value, &pos) {
+            return v;
         }
     }
     Py::Opaque(format!("{callee}(...)"))
+}
+
+/// The builtins and standard-library calls lint follows; None for any other callee.
+fn builtin(callee: &str, pos: &[Py], kw: &[(String, Py)]) -> Option<Py> {
+    let kwarg = |name: &str| kw.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    Some(match callee {
+        "datetime.timedelta" => timedelta(pos, kw),
+        "os.environ.get" | "os.getenv" | "os.environ.setdefault" => {
+            let default = pos.get(1).cloned().or_else(|| kwarg("default"));
+            default.unwrap_or(Py::None)
+        }
+        "int" | "float" | "bool" | "str" => match pos.first() {
+            Some(v) => cast(callee, v.clone()),
+            None => cast(callee, Py::Int(0)),
+        },
+        "dict" => {
+            let mut items = match pos.first() {
+                Some(Py::Dict(d)) => d.clone(),
+                None => Vec::new(),
+                Some(other) => return Some(Py::Unknown(format!("dict({})", other.repr()))),
+            };
+            for (k, v) in kw {
+                items.push((Py::Str(k.clone()), v.clone()));
+            }
+            Py::Dict(items)
+        }
+        "list" | "tuple" | "set" | "frozenset" => match pos.first() {
+            Some(l @ Py::List(_)) => l.clone(),
+            None => Py::List(Vec::new()),
+            Some(other) => Py::Unknown(format!("{callee}({})", other.repr())),
+        },
+        "min" | "max" => min_max(callee, pos),
+        _ => return None,
+    })
+}
+
+/// `datetime.timedelta(...)` in seconds.
+fn timedelta(pos: &[Py], kw: &[(String, Py)]) -> Py {
+    const ORDER: [(&str, f64); 7] = [
+        ("days", 86400.0),
+        ("seconds", 1.0),
+        ("microseconds", 1e-6),
+        ("milliseconds", 1e-3),
+        ("minutes", 60.0),
+        ("hours", 3600.0),
+        ("weeks", 604800.0),
+    ];
+    let mut total = 0.0;
+    for (i, v) in pos.iter().enumerate() {
+        let Some(x) = v.as_f64() else {
+            return Py::Unknown(format!("timedelta({})", v.repr()));
+        };
+        total += x * ORDER.get(i).map(|o| o.1).unwrap_or(0.0);
+    }
+    for (k, v) in kw {
+        let (Some(unit), Some(x)) = (ORDER.iter().find(|o| o.0 == k), v.as_f64()) else {
+            return Py::Unknown(format!("timedelta({k}={})", v.repr()));
+        };
+        total += x * unit.1;
+    }
+    Py::Float(total)
+}
+
+/// `min(...)` / `max(...)` of numbers, as the item itself (an int stays an int).
+fn min_max(callee: &str, pos: &[Py]) -> Py {
+    let items = match pos {
+        [Py::List(l)] => l.clone(),
+        _ => pos.to_vec(),
+    };
+    let nums: Option<Vec<f64>> = items.iter().map(Py::as_f64).collect();
+    match nums {
+        Some(v) if !v.is_empty() => {
+            let pick = if callee == "min" {
+                v.iter().copied().fold(f64::INFINITY, f64::min)
+            } else {
+                v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+            };
+            items
+                .into_iter()
+                .find(|i| i.as_f64() == Some(pick))
+                .unwrap_or(Py::Float(pick))
+        }
+        _ => Py::Unknown(format!("{callee}(...)")),
+    }
+}
+
+/// django-environ: env("X", default=...), env.int("X", default=...); python-decouple:
+/// config("X", default=..., cast=int). None for any other callee.
+fn env_reader(callee: &str, last: &str, pos: &[Py], kw: &[(String, Py)]) -> Option<Py> {
+    let base = callee.rsplit_once('.').map(|(b, _)| b).unwrap_or("");
+    let reader = matches!(callee, "env" | "config" | "decouple.config")
+        || base == "env"
+        || base == "environ.Env";
+    if !reader {
+        return None;
+    }
+    let kwarg = |name: &str| kw.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let Some(default) = kwarg("default") else {
+        let var = pos.first().map(Py::repr).unwrap_or_default();
+        return Some(Py::Unknown(format!(
+            "the environment variable {var} has no default in the file"
+        )));
+    };
+    let to = match (last, kwarg("cast")) {
+        ("int", _) => "int",
+        ("float", _) => "float",
+        ("bool", _) => "envbool",
+        ("str", _) => "str",
+        (_, Some(Py::Unknown(c))) if c.ends_with("is not defined in this file") => {
+            let name = c.split_whitespace().next().unwrap_or("");
+            match name {
+                "int" => "int",
+                "float" => "float",
+                "bool" => "envbool",
+                _ => "",
+            }
+        }
+        _ => "",
+    };
+    Some(cast(to, default))
+}
+
+/// A string or dict method on a value the file decides; None when lint does not follow it.
+fn method(name: &str, value: Py, pos: &[Py]) -> Option<Py> {
+    let first = || pos.first().and_then(Py::as_str);
+    match (name, &value) {
+        ("lower", Py::Str(s)) => Some(Py::Str(s.to_lowercase())),
+        ("upper", Py::Str(s)) => Some(Py::Str(s.to_uppercase())),
+        ("strip", Py::Str(s)) => Some(Py::Str(s.trim().to_string())),
+        ("split", Py::Str(s)) => Some(Py::List(match first() {
+            Some(sep) => s.split(sep).map(|p| Py::Str(p.to_string())).collect(),
+            None => s
+                .split_whitespace()
+                .map(|p| Py::Str(p.to_string()))
+                .collect(),
+        })),
+        ("startswith", Py::Str(s)) => first().map(|p| Py::Bool(s.starts_with(p))),
+        ("endswith", Py::Str(s)) => first().map(|p| Py::Bool(s.ends_with(p))),
+        ("get", Py::Dict(_)) => first().map(|k| {
+            value
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| pos.get(1).cloned().unwrap_or(Py::None))
+        }),
+        _ => None,
+    }
 }

@@ -126,23 +126,111 @@ struct PySource<'a> {
     file: PyFile,
 }
 
+/// An env file's variables (value, line) by the path a unit or compose file names it by.
+type EnvOf<'a> = dyn Fn(&str) -> Option<HashMap<String, (String, usize)>> + 'a;
+
+/// The Compose services and Kubernetes workloads of a YAML file, with the `.env` beside a
+/// Compose file (when it was read) for its interpolation.
+fn yaml_deploys(
+    inputs: &[Input],
+    path: &str,
+    text: &str,
+    env_of: &EnvOf,
+) -> Result<(Vec<deploy::DeployFile>, &'static str), String> {
+    let docs = deploy::yaml_docs(text)?;
+    let dotenv: HashMap<String, String> = env_of(&format!("{}/.env", dir_of(path)))
+        .filter(|_| {
+            inputs
+                .iter()
+                .any(|i| i.path.ends_with(".env") && dir_of(&i.path) == dir_of(path))
+        })
+        .map(|m| m.into_iter().map(|(k, (v, _))| (k, v)).collect())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    let mut kind = "yaml";
+    for d in &docs {
+        match deploy::yaml_kind(d) {
+            deploy::YamlKind::Compose => {
+                kind = "compose";
+                out.push(deploy::compose(d, &dotenv)?);
+            }
+            deploy::YamlKind::Kubernetes => {
+                kind = "kubernetes";
+                out.push(deploy::kubernetes(d)?);
+            }
+            deploy::YamlKind::Other => {}
+        }
+    }
+    Ok((out, kind))
+}
+
+/// The EnvironmentFiles named by systemd units: read as env files whatever their name.
+fn environment_files(inputs: &[Input]) -> Vec<String> {
+    inputs
+        .iter()
+        .filter(|i| kind_of(&i.path) == "systemd")
+        .filter_map(|i| i.text.as_ref().ok())
+        .flat_map(|t| {
+            t.lines()
+                .filter_map(|l| l.trim().strip_prefix("EnvironmentFile="))
+                .map(|v| v.trim().trim_start_matches('-').to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Every `config_from_object` of the files (target, namespace, file, line), an app's namespace
+/// given to those without one, and DJANGO_SETTINGS_MODULE when a file sets it.
+type ConfigTarget = (Target, Option<String>, String, usize);
+
+fn config_targets(py: &[PySource]) -> (Vec<ConfigTarget>, Option<String>) {
+    let mut config_targets: Vec<ConfigTarget> = Vec::new();
+    let mut settings_module: Option<String> = None;
+    for s in py {
+        for c in &s.file.config_from {
+            config_targets.push((
+                c.target.clone(),
+                c.namespace.clone(),
+                s.path.to_string(),
+                c.line,
+            ));
+        }
+        if let Some(m) = &s.file.django_settings_module {
+            settings_module = Some(m.clone());
+        }
+        for app in &s.file.apps {
+            if let Some(ns) = &app.namespace {
+                for t in config_targets.iter_mut().filter(|t| t.1.is_none()) {
+                    t.1 = Some(ns.clone());
+                }
+            }
+        }
+    }
+    (config_targets, settings_module)
+}
+
+/// The file of a dotted module name among the files read, else one named like its last part.
+fn find_module<'p, 'a>(py: &'p [PySource<'a>], module: &str) -> Option<&'p PySource<'a>> {
+    let suffixes = python::module_file_suffixes(module);
+    py.iter()
+        .find(|s| {
+            suffixes
+                .iter()
+                .any(|x| s.path == x.as_str() || s.path.ends_with(&format!("/{x}")))
+        })
+        .or_else(|| {
+            let last = module.rsplit('.').next().unwrap_or(module);
+            py.iter()
+                .find(|s| s.path.rsplit('/').next() == Some(&format!("{last}.py")))
+        })
+}
+
 impl Project {
     pub fn read(inputs: &[Input]) -> Project {
         let mut p = Project::default();
         let mut py: Vec<PySource> = Vec::new();
         let mut deploys: Vec<&Input> = Vec::new();
-        // EnvironmentFiles named by units are read as env files whatever their name.
-        let env_named: Vec<String> = inputs
-            .iter()
-            .filter(|i| kind_of(&i.path) == "systemd")
-            .filter_map(|i| i.text.as_ref().ok())
-            .flat_map(|t| {
-                t.lines()
-                    .filter_map(|l| l.trim().strip_prefix("EnvironmentFile="))
-                    .map(|v| v.trim().trim_start_matches('-').to_string())
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let env_named = environment_files(inputs);
         for input in inputs {
             let mut kind = kind_of(&input.path);
             let base = input.path.rsplit('/').next().unwrap_or("");
@@ -173,33 +261,11 @@ impl Project {
                     }
                 }
                 "python" => {
-                    let relevant = input.explicit
-                        || text.to_lowercase().contains("celery")
-                        || input.path.to_lowercase().contains("celery");
-                    match python::parse(text) {
-                        Ok(file) => {
-                            p.files.push(FileSummary {
-                                path: input.path.clone(),
-                                kind,
-                                read: true,
-                            });
-                            py.push(PySource {
-                                path: &input.path,
-                                file,
-                            });
-                        }
-                        Err(why) if relevant => {
-                            let line = why
-                                .split("at line ")
-                                .nth(1)
-                                .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
-                                .and_then(|n| n.parse().ok())
-                                .unwrap_or(1);
-                            p.unreadable(&input.path, kind, line, why);
-                        }
-                        // A Python file of the tree that does not mention Celery and does not
-                        // parse is none of lint's business.
-                        Err(_) => {}
+                    if let Some(file) = p.python(input, text) {
+                        py.push(PySource {
+                            path: &input.path,
+                            file,
+                        });
                     }
                 }
                 "procfile" | "systemd" | "yaml" => deploys.push(input),
@@ -229,6 +295,35 @@ impl Project {
             }
         }
         p
+    }
+
+    /// A Python file, parsed; one that does not parse is unreadable when it concerns Celery,
+    /// else none of lint's business.
+    fn python(&mut self, input: &Input, text: &str) -> Option<PyFile> {
+        let relevant = input.explicit
+            || text.to_lowercase().contains("celery")
+            || input.path.to_lowercase().contains("celery");
+        match python::parse(text) {
+            Ok(file) => {
+                self.files.push(FileSummary {
+                    path: input.path.clone(),
+                    kind: "python",
+                    read: true,
+                });
+                Some(file)
+            }
+            Err(why) if relevant => {
+                let line = why
+                    .split("at line ")
+                    .nth(1)
+                    .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(1);
+                self.unreadable(&input.path, "python", line, why);
+                None
+            }
+            Err(_) => None,
+        }
     }
 
     fn unreadable(&mut self, path: &str, kind: &'static str, line: usize, why: String) {
@@ -264,59 +359,10 @@ impl Project {
             let parsed: Result<(Vec<deploy::DeployFile>, &'static str), String> = match kind {
                 "procfile" => deploy::procfile(text).map(|d| (vec![d], "procfile")),
                 "systemd" => deploy::systemd(text, base, &env_of).map(|d| (vec![d], "systemd")),
-                _ => deploy::yaml_docs(text).and_then(|docs| {
-                    let dotenv: HashMap<String, String> =
-                        env_of(&format!("{}/.env", dir_of(&input.path)))
-                            .filter(|_| {
-                                inputs.iter().any(|i| {
-                                    i.path.ends_with(".env")
-                                        && dir_of(&i.path) == dir_of(&input.path)
-                                })
-                            })
-                            .map(|m| m.into_iter().map(|(k, (v, _))| (k, v)).collect())
-                            .unwrap_or_default();
-                    let mut out = Vec::new();
-                    let mut kind = "yaml";
-                    for d in &docs {
-                        match deploy::yaml_kind(d) {
-                            deploy::YamlKind::Compose => {
-                                kind = "compose";
-                                out.push(deploy::compose(d, &dotenv)?);
-                            }
-                            deploy::YamlKind::Kubernetes => {
-                                kind = "kubernetes";
-                                out.push(deploy::kubernetes(d)?);
-                            }
-                            deploy::YamlKind::Other => {}
-                        }
-                    }
-                    Ok((out, kind))
-                }),
+                _ => yaml_deploys(inputs, &input.path, text, &env_of),
             };
             match parsed {
-                Ok((files, kind)) => {
-                    self.files.push(FileSummary {
-                        path: input.path.clone(),
-                        kind,
-                        read: true,
-                    });
-                    for f in files {
-                        for (env, optional) in &f.env_files {
-                            if !optional && env_of(env).is_none() {
-                                self.notes.push(format!(
-                                    "{}: EnvironmentFile={env} is not among the files read",
-                                    input.path
-                                ));
-                            }
-                        }
-                        for d in f.workers {
-                            self.workers.push(Worker {
-                                file: input.path.clone(),
-                                deploy: d,
-                            });
-                        }
-                    }
-                }
+                Ok((files, kind)) => self.deployed(input, kind, files, &env_of),
                 Err(why) => {
                     // A YAML file that is no template and does not parse is judged only when
                     // it may be a deploy file.
@@ -344,108 +390,138 @@ impl Project {
         }
     }
 
+    /// The workers a deploy file starts, and the EnvironmentFiles it names that were not read.
+    fn deployed(
+        &mut self,
+        input: &Input,
+        kind: &'static str,
+        files: Vec<deploy::DeployFile>,
+        env_of: &EnvOf,
+    ) {
+        self.files.push(FileSummary {
+            path: input.path.clone(),
+            kind,
+            read: true,
+        });
+        for f in files {
+            for (env, optional) in &f.env_files {
+                if !optional && env_of(env).is_none() {
+                    self.notes.push(format!(
+                        "{}: EnvironmentFile={env} is not among the files read",
+                        input.path
+                    ));
+                }
+            }
+            for d in f.workers {
+                self.workers.push(Worker {
+                    file: input.path.clone(),
+                    deploy: d,
+                });
+            }
+        }
+    }
+
     /// The application configuration, lowest precedence first: Celery's defaults are implicit;
     /// then the configuration object(s), then `Celery(...)` keywords, then `conf.update` and
     /// `conf.x = ...`.
     fn configuration(&mut self, py: &[PySource]) {
-        let mut config_targets: Vec<(Target, Option<String>, String, usize)> = Vec::new();
-        let mut settings_module: Option<String> = None;
-        for s in py {
-            for c in &s.file.config_from {
-                config_targets.push((
-                    c.target.clone(),
-                    c.namespace.clone(),
-                    s.path.to_string(),
-                    c.line,
-                ));
-            }
-            if let Some(m) = &s.file.django_settings_module {
-                settings_module = Some(m.clone());
-            }
-            for app in &s.file.apps {
-                if let Some(ns) = &app.namespace {
-                    for t in config_targets.iter_mut().filter(|t| t.1.is_none()) {
-                        t.1 = Some(ns.clone());
-                    }
-                }
-            }
-        }
-        let find = |module: &str| -> Option<&PySource> {
-            let suffixes = python::module_file_suffixes(module);
-            py.iter()
-                .find(|s| {
-                    suffixes
-                        .iter()
-                        .any(|x| s.path == x.as_str() || s.path.ends_with(&format!("/{x}")))
-                })
-                .or_else(|| {
-                    let last = module.rsplit('.').next().unwrap_or(module);
-                    py.iter()
-                        .find(|s| s.path.rsplit('/').next() == Some(&format!("{last}.py")))
-                })
-        };
+        let (config_targets, settings_module) = config_targets(py);
         let mut used_config = false;
         for (target, ns, from, line) in &config_targets {
-            match target {
-                Target::Module(m) if m == "django.conf:settings" => {
-                    let file = settings_module
-                        .as_deref()
-                        .and_then(find)
-                        .or_else(|| py.iter().find(|s| is_django_settings(s)));
-                    match file {
-                        Some(f) => {
-                            self.django(f, ns.as_deref());
-                            used_config = true;
-                        }
-                        None => self.missing(from, *line, &format!(
-                            "config_from_object('django.conf:settings') reads Django's settings ({}), which are not among the files read",
-                            settings_module.as_deref().unwrap_or("DJANGO_SETTINGS_MODULE")
-                        )),
-                    }
-                }
-                Target::Module(m) => match find(m) {
-                    Some(f) => {
-                        self.module(f, ns.as_deref());
-                        used_config = true;
-                    }
-                    None => self.missing(from, *line, &format!(
-                        "config_from_object('{m}') reads a module that is not among the files read"
-                    )),
-                },
-                Target::Class(module, class) => {
-                    let file = match module {
-                        Some(m) => find(m),
-                        None => py.iter().find(|s| s.path == from),
-                    };
-                    match file.and_then(|f| f.file.classes.iter().find(|c| &c.name == class).map(|c| (f, c))) {
-                        Some((f, c)) => {
-                            self.object(f.path, &c.assigns, ns.as_deref(), Style::Module, false);
-                            used_config = true;
-                        }
-                        None => self.missing(from, *line, &format!(
-                            "config_from_object names the class {class}, which is not among the files read"
-                        )),
-                    }
-                }
-                Target::Other => self.missing(from, *line, "config_from_object is given something lint cannot follow"),
-            }
+            used_config |= self.follow(py, target, ns.as_deref(), from, *line, &settings_module);
         }
         if !used_config {
-            // Without config_from_object: a celeryconfig.py (Celery's own name), or Django
-            // settings holding CELERY_ names under the namespace Celery's Django guide uses.
-            if let Some(f) = py
-                .iter()
-                .find(|s| s.path.rsplit('/').next() == Some("celeryconfig.py"))
-            {
-                self.module(f, None);
-            } else if let Some(f) = py.iter().find(|s| is_django_settings(s)) {
-                self.notes.push(format!(
-                    "{}: read as Django settings under namespace='CELERY' (no config_from_object among the files)",
-                    f.path
-                ));
-                self.django(f, Some("CELERY"));
-            }
+            self.without_config_from_object(py);
         }
+        self.app_settings(py);
+    }
+
+    /// Read the configuration one `config_from_object` names; false when it is not among the
+    /// files (said as a gap).
+    fn follow(
+        &mut self,
+        py: &[PySource],
+        target: &Target,
+        ns: Option<&str>,
+        from: &str,
+        line: usize,
+        settings_module: &Option<String>,
+    ) -> bool {
+        let find = |module: &str| find_module(py, module);
+        match target {
+            Target::Module(m) if m == "django.conf:settings" => {
+                let file = settings_module
+                    .as_deref()
+                    .and_then(find)
+                    .or_else(|| py.iter().find(|s| is_django_settings(s)));
+                match file {
+                    Some(f) => {
+                        self.django(f, ns);
+                        return true;
+                    }
+                    None => self.missing(from, line, &format!(
+                        "config_from_object('django.conf:settings') reads Django's settings ({}), which are not among the files read",
+                        settings_module.as_deref().unwrap_or("DJANGO_SETTINGS_MODULE")
+                    )),
+                }
+            }
+            Target::Module(m) => match find(m) {
+                Some(f) => {
+                    self.module(f, ns);
+                    return true;
+                }
+                None => self.missing(
+                    from,
+                    line,
+                    &format!(
+                        "config_from_object('{m}') reads a module that is not among the files read"
+                    ),
+                ),
+            },
+            Target::Class(module, class) => {
+                let file = match module {
+                    Some(m) => find(m),
+                    None => py.iter().find(|s| s.path == from),
+                };
+                match file.and_then(|f| f.file.classes.iter().find(|c| &c.name == class).map(|c| (f, c))) {
+                    Some((f, c)) => {
+                        self.object(f.path, &c.assigns, ns, Style::Module, false);
+                        return true;
+                    }
+                    None => self.missing(from, line, &format!(
+                        "config_from_object names the class {class}, which is not among the files read"
+                    )),
+                }
+            }
+            Target::Other => self.missing(
+                from,
+                line,
+                "config_from_object is given something lint cannot follow",
+            ),
+        }
+        false
+    }
+
+    /// Without config_from_object: a celeryconfig.py (Celery's own name), or Django settings
+    /// holding CELERY_ names under the namespace Celery's Django guide uses.
+    fn without_config_from_object(&mut self, py: &[PySource]) {
+        if let Some(f) = py
+            .iter()
+            .find(|s| s.path.rsplit('/').next() == Some("celeryconfig.py"))
+        {
+            self.module(f, None);
+        } else if let Some(f) = py.iter().find(|s| is_django_settings(s)) {
+            self.notes.push(format!(
+                "{}: read as Django settings under namespace='CELERY' (no config_from_object among the files)",
+                f.path
+            ));
+            self.django(f, Some("CELERY"));
+        }
+    }
+
+    /// The settings given to `Celery(...)` and `app.conf` assignments and updates, over what
+    /// the configuration said.
+    fn app_settings(&mut self, py: &[PySource]) {
         for s in py {
             for app in &s.file.apps {
                 self.preconf(s.path, &app.settings);
@@ -593,58 +669,106 @@ impl Project {
         let last_line = assigns.iter().map(|a| a.line).max().unwrap_or(1);
         let mut found: Vec<(&'static Setting, &Assign, bool)> = Vec::new(); // (setting, assign, old name)
         for a in assigns {
-            let name = a.name.as_str();
             let at = Origin {
                 file: path.to_string(),
                 line: a.line,
                 style: Style::Module,
             };
-            if let Some(ns) = ns {
-                let prefix = format!("{ns}_");
-                if let Some(rest) = name.strip_prefix(&prefix)
-                    && let Some(s) = table::by_new(&rest.to_ascii_lowercase())
-                    && name == s.namespaced(ns)
-                {
-                    found.push((s, a, false));
-                    continue;
-                }
-                let right = table::by_old(name).or_else(|| table::by_new(name));
-                if let Some(s) = right {
-                    let why = if table::by_old(name).is_some() {
-                        "it is an old name, and"
-                    } else if django {
-                        "Django's settings keep only UPPERCASE names, and"
-                    } else {
-                        "it lacks the prefix, and"
-                    };
-                    self.findings.push(located(
-                        "lint.ignored-name",
-                        Severity::Warn,
-                        path,
-                        a.line,
-                        format!(
-                            "{name} does nothing: {why} config_from_object(..., namespace='{ns}') reads only {ns}_-prefixed new names, so Celery runs with {} = {} (its default) instead of {}",
-                            s.new, s.default, a.value.repr()
-                        ),
-                        format!("rename it to {}{}", s.namespaced(ns), s.since_note()),
-                        vec![format!("{} = {}", s.namespaced(ns), a.value.repr())],
-                    ));
-                    continue;
-                }
-                if name.starts_with(&prefix) {
-                    let names: Vec<String> =
-                        table::all().iter().map(|s| s.namespaced(ns)).collect();
-                    self.unknown_name(name, &a.value, &at, names.iter().map(String::as_str), true);
-                }
-                continue;
+            let named = match ns {
+                Some(ns) => self.namespaced_name(path, a, ns, django, &at),
+                None => self.plain_name(path, a, django, &at),
+            };
+            if let Some((s, old)) = named {
+                found.push((s, a, old));
             }
-            // No namespace.
-            if let Some(s) = table::by_new(name).filter(|_| !django) {
-                found.push((s, a, false));
-            } else if let Some(s) = table::by_old(name) {
-                found.push((s, a, true));
-            } else if let Some(s) = table::all().iter().find(|s| s.namespaced("CELERY") == name) {
-                self.findings.push(located(
+        }
+        let old_format = self.mixed_names(path, &found, ns);
+        let style = match ns {
+            Some(ns) => Style::Namespace(ns.to_string()),
+            None if old_format || django => Style::OldModule,
+            None => Style::Module,
+        };
+        for (s, a, _) in found {
+            let origin = Origin {
+                file: path.to_string(),
+                line: a.line,
+                style: style.clone(),
+            };
+            self.push(s, a.value.clone(), origin);
+        }
+        self.anchor = Some(Origin {
+            file: path.to_string(),
+            line: last_line,
+            style,
+        });
+    }
+
+    /// A name under `config_from_object(..., namespace=NS)`: the setting it names, or a
+    /// finding that it does nothing.
+    fn namespaced_name(
+        &mut self,
+        path: &str,
+        a: &Assign,
+        ns: &str,
+        django: bool,
+        at: &Origin,
+    ) -> Option<(&'static Setting, bool)> {
+        let name = a.name.as_str();
+        let prefix = format!("{ns}_");
+        if let Some(rest) = name.strip_prefix(&prefix)
+            && let Some(s) = table::by_new(&rest.to_ascii_lowercase())
+            && name == s.namespaced(ns)
+        {
+            return Some((s, false));
+        }
+        let right = table::by_old(name).or_else(|| table::by_new(name));
+        if let Some(s) = right {
+            let why = if table::by_old(name).is_some() {
+                "it is an old name, and"
+            } else if django {
+                "Django's settings keep only UPPERCASE names, and"
+            } else {
+                "it lacks the prefix, and"
+            };
+            self.findings.push(located(
+                "lint.ignored-name",
+                Severity::Warn,
+                path,
+                a.line,
+                format!(
+                    "{name} does nothing: {why} config_from_object(..., namespace='{ns}') reads only {ns}_-prefixed new names, so Celery runs with {} = {} (its default) instead of {}",
+                    s.new, s.default, a.value.repr()
+                ),
+                format!("rename it to {}{}", s.namespaced(ns), s.since_note()),
+                vec![format!("{} = {}", s.namespaced(ns), a.value.repr())],
+            ));
+            return None;
+        }
+        if name.starts_with(&prefix) {
+            let names: Vec<String> = table::all().iter().map(|s| s.namespaced(ns)).collect();
+            self.unknown_name(name, &a.value, at, names.iter().map(String::as_str), true);
+        }
+        None
+    }
+
+    /// A name without a namespace: the setting it names (and whether by its old name), or a
+    /// finding that it does nothing.
+    fn plain_name(
+        &mut self,
+        path: &str,
+        a: &Assign,
+        django: bool,
+        at: &Origin,
+    ) -> Option<(&'static Setting, bool)> {
+        let name = a.name.as_str();
+        if let Some(s) = table::by_new(name).filter(|_| !django) {
+            return Some((s, false));
+        }
+        if let Some(s) = table::by_old(name) {
+            return Some((s, true));
+        }
+        if let Some(s) = table::all().iter().find(|s| s.namespaced("CELERY") == name) {
+            self.findings.push(located(
                     "lint.ignored-name",
                     Severity::Warn,
                     path,
@@ -656,40 +780,49 @@ impl Project {
                     "pass namespace='CELERY' to config_from_object (and name every setting so), or use the old name".into(),
                     vec![format!("{} = {}", s.old, a.value.repr())],
                 ));
-            } else if django && table::by_new(name).is_some() {
-                self.findings.push(located(
-                    "lint.ignored-name",
-                    Severity::Warn,
-                    path,
-                    a.line,
-                    format!("{name} does nothing: Django's settings keep only UPPERCASE names"),
-                    "use the UPPERCASE name".into(),
-                    Vec::new(),
-                ));
-            } else {
-                let upper = name.chars().any(|c| c.is_ascii_uppercase());
-                let names: Vec<&str> = table::all()
-                    .iter()
-                    .map(|s| {
-                        if upper {
-                            s.old.as_str()
-                        } else {
-                            s.new.as_str()
-                        }
-                    })
-                    .collect();
-                if !django || upper {
-                    self.unknown_name(name, &a.value, &at, names.into_iter(), false);
-                }
+        } else if django && table::by_new(name).is_some() {
+            self.findings.push(located(
+                "lint.ignored-name",
+                Severity::Warn,
+                path,
+                a.line,
+                format!("{name} does nothing: Django's settings keep only UPPERCASE names"),
+                "use the UPPERCASE name".into(),
+                Vec::new(),
+            ));
+        } else {
+            let upper = name.chars().any(|c| c.is_ascii_uppercase());
+            let names: Vec<&str> = table::all()
+                .iter()
+                .map(|s| {
+                    if upper {
+                        s.old.as_str()
+                    } else {
+                        s.new.as_str()
+                    }
+                })
+                .collect();
+            if !django || upper {
+                self.unknown_name(name, &a.value, at, names.into_iter(), false);
             }
         }
-        // Celery refuses a mix of old and new names (ImproperlyConfigured) unless a namespace is
-        // given; the minority is what it names, unless both forms of a setting are there.
+        None
+    }
+
+    /// Celery refuses a mix of old and new names (ImproperlyConfigured) unless a namespace is
+    /// given; the minority is what it names, unless both forms of a setting are there. Returns
+    /// whether the old names are the majority.
+    fn mixed_names(
+        &mut self,
+        path: &str,
+        found: &[(&'static Setting, &Assign, bool)],
+        ns: Option<&str>,
+    ) -> bool {
         let new = found.iter().filter(|f| !f.2).count();
         let old = found.len() - new;
         let old_format = old > new;
         if ns.is_none() && new > 0 && old > 0 {
-            for (s, a, is_old) in &found {
+            for (s, a, is_old) in found {
                 if *is_old == old_format {
                     continue;
                 }
@@ -725,24 +858,7 @@ impl Project {
                 ));
             }
         }
-        let style = match ns {
-            Some(ns) => Style::Namespace(ns.to_string()),
-            None if old_format || django => Style::OldModule,
-            None => Style::Module,
-        };
-        for (s, a, _) in found {
-            let origin = Origin {
-                file: path.to_string(),
-                line: a.line,
-                style: style.clone(),
-            };
-            self.push(s, a.value.clone(), origin);
-        }
-        self.anchor = Some(Origin {
-            file: path.to_string(),
-            line: last_line,
-            style,
-        });
+        old_format
     }
 
     pub fn judge(self) -> LintReport {

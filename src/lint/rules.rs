@@ -58,6 +58,11 @@ struct Eff<'p> {
     worker: Option<&'p Worker>,
 }
 
+/// Every one of `keys` has a value lint knows.
+fn known(e: &Eff, keys: &[&str]) -> bool {
+    keys.iter().all(|k| e.known(k))
+}
+
 impl Eff<'_> {
     fn origin(&self, key: &str) -> Option<&Origin> {
         self.from.get(key)
@@ -292,12 +297,24 @@ impl<'p> Judge<'p> {
     }
 
     fn shared_rules(&mut self, e: &Eff) {
-        let ok = |keys: &[&str]| keys.iter().all(|k| e.known(k));
-        if ok(&[
-            "task_acks_late",
-            "worker_prefetch_multiplier",
-            "task_reject_on_worker_lost",
-        ]) && let Some(a) = shared::acks_late(&e.conf)
+        self.acks_late_rule(e);
+        self.recycle_rule(e);
+        self.event_queue_ttl_rule(e);
+        self.heartbeat_rule(e);
+        self.time_limit_rule(e);
+        self.remote_control_rule(e);
+    }
+
+    /// task_acks_late with a prefetch multiplier above 1 or without task_reject_on_worker_lost.
+    fn acks_late_rule(&mut self, e: &Eff) {
+        if known(
+            e,
+            &[
+                "task_acks_late",
+                "worker_prefetch_multiplier",
+                "task_reject_on_worker_lost",
+            ],
+        ) && let Some(a) = shared::acks_late(&e.conf)
         {
             let mut why = Vec::new();
             if let Some(m) = a.multiplier {
@@ -322,8 +339,14 @@ impl<'p> Judge<'p> {
                 write,
             );
         }
-        if ok(&["worker_max_tasks_per_child", "worker_max_memory_per_child"])
-            && !shared::recycles(&e.conf)
+    }
+
+    /// No pool process is ever replaced.
+    fn recycle_rule(&mut self, e: &Eff) {
+        if known(
+            e,
+            &["worker_max_tasks_per_child", "worker_max_memory_per_child"],
+        ) && !shared::recycles(&e.conf)
         {
             self.emit(
                 "workers.no-recycle",
@@ -334,7 +357,11 @@ impl<'p> Judge<'p> {
                 vec![self.write(e, "worker_max_memory_per_child", "512000")],
             );
         }
-        if ok(&["event_queue_ttl", "event_queue_expires"])
+    }
+
+    /// Event queues that keep events or stay forever.
+    fn event_queue_ttl_rule(&mut self, e: &Eff) {
+        if known(e, &["event_queue_ttl", "event_queue_expires"])
             && let Some(t) = shared::event_queue_ttl(&e.conf)
         {
             let mut what = Vec::new();
@@ -360,7 +387,11 @@ impl<'p> Judge<'p> {
                 write,
             );
         }
-        if ok(&["broker_heartbeat"]) && shared::heartbeat_off(&e.conf) {
+    }
+
+    /// broker_heartbeat 0.
+    fn heartbeat_rule(&mut self, e: &Eff) {
+        if known(e, &["broker_heartbeat"]) && shared::heartbeat_off(&e.conf) {
             self.emit(
                 "workers.heartbeat-off",
                 Severity::Warn,
@@ -370,7 +401,12 @@ impl<'p> Judge<'p> {
                 vec![self.write(e, "broker_heartbeat", "120")],
             );
         }
-        if ok(&["task_time_limit", "task_soft_time_limit"]) && shared::no_time_limit(&e.conf) {
+    }
+
+    /// No task time limit.
+    fn time_limit_rule(&mut self, e: &Eff) {
+        if known(e, &["task_time_limit", "task_soft_time_limit"]) && shared::no_time_limit(&e.conf)
+        {
             self.emit(
                 "workers.no-time-limit",
                 Severity::Warn,
@@ -383,7 +419,11 @@ impl<'p> Judge<'p> {
                 ],
             );
         }
-        if ok(&["worker_enable_remote_control"])
+    }
+
+    /// Remote control off, and the probes that need it.
+    fn remote_control_rule(&mut self, e: &Eff) {
+        if known(e, &["worker_enable_remote_control"])
             && e.values
                 .get("worker_enable_remote_control")
                 .and_then(Py::truthy)
@@ -604,6 +644,29 @@ impl<'p> Judge<'p> {
                 entry.2 |= n == 0;
             }
         }
+        self.task_events(events);
+        let deliveries = gossiping as f64 * beating as f64 * 0.5;
+        if let Some((_, w)) = biggest
+            && level("events.heartbeats", deliveries) != Severity::Ok
+        {
+            let _ = unknown_size;
+            self.out.push(located(
+                "events.heartbeats",
+                Severity::Warn,
+                &w.file,
+                w.deploy.line,
+                format!(
+                    "{total} worker nodes with gossip on: each consumes every other worker's heartbeat (one per 2 s), about {deliveries:.0} deliveries/s across the fleet for nothing but workers telling each other they are alive"
+                ),
+                "start the workers with --without-gossip --without-mingle (monitors such as Flower still see them through their heartbeats)".to_string(),
+                vec![format!("{} --without-gossip --without-mingle", w.deploy.command)],
+            ));
+        }
+    }
+
+    /// One finding per place that turns task events on, with how many worker nodes it covers
+    /// (and whether some of them are of unknown number).
+    fn task_events(&mut self, events: BTreeMap<(String, usize), (Origin, u64, bool)>) {
         for (_, (at, n, unknown)) in events {
             let sev = level("workers.task-events", n as f64);
             let size = if unknown || n == 0 {
@@ -624,23 +687,6 @@ impl<'p> Judge<'p> {
                 format!("task events are on (worker_send_task_events / -E) {size}: every task sends several event messages to the celeryev exchange, most of a busy fleet's broker traffic"),
                 shared::TASK_EVENTS_REMEDY.into(),
                 write,
-            ));
-        }
-        let deliveries = gossiping as f64 * beating as f64 * 0.5;
-        if let Some((_, w)) = biggest
-            && level("events.heartbeats", deliveries) != Severity::Ok
-        {
-            let _ = unknown_size;
-            self.out.push(located(
-                "events.heartbeats",
-                Severity::Warn,
-                &w.file,
-                w.deploy.line,
-                format!(
-                    "{total} worker nodes with gossip on: each consumes every other worker's heartbeat (one per 2 s), about {deliveries:.0} deliveries/s across the fleet for nothing but workers telling each other they are alive"
-                ),
-                "start the workers with --without-gossip --without-mingle (monitors such as Flower still see them through their heartbeats)".to_string(),
-                vec![format!("{} --without-gossip --without-mingle", w.deploy.command)],
             ));
         }
     }

@@ -2,12 +2,14 @@
 //! and number formatting.
 //! Commands return data; the renderers here turn it into table, JSON, Prometheus or Nagios text.
 
+pub mod connections;
 pub mod fleet;
 pub mod json;
 pub mod lint;
 pub mod printer;
 pub mod probe;
 pub mod prometheus;
+pub mod queues;
 pub mod report;
 pub mod report_nagios;
 pub mod report_prom;
@@ -16,6 +18,7 @@ pub mod stream;
 pub mod table;
 pub mod textfile;
 pub mod width;
+pub mod workers;
 
 pub use printer::{Printer, Spinner};
 

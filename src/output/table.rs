@@ -27,19 +27,7 @@ pub fn render(style: &Style, headers: &[(&str, Align)], rows: &[Vec<String>]) ->
         .iter()
         .map(|r| r.iter().map(|c| sanitize(c)).collect())
         .collect();
-    let widest: Vec<usize> = headers
-        .iter()
-        .enumerate()
-        .map(|(i, (h, _))| {
-            cells
-                .iter()
-                .filter_map(|r| r.get(i))
-                .map(|c| c.chars().count())
-                .chain([h.chars().count()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let widest = column_widths(headers, &cells);
     let least = |i: usize| match headers[i].1 {
         Align::Right => widest[i],
         Align::Left => widest[i].min(MIN_TEXT),
@@ -51,29 +39,7 @@ pub fn render(style: &Style, headers: &[(&str, Align)], rows: &[Vec<String>]) ->
     };
     let needed: usize = (0..headers.len()).map(|i| least(i) + 3).sum::<usize>() + 1;
     let bordered = style.tty && width.is_none_or(|w| needed <= w);
-    let mut table = Table::new();
-    if bordered {
-        table.load_style(presets::UTF8_FULL_CONDENSED);
-        match width {
-            Some(w) => {
-                table
-                    .set_content_arrangement(ContentArrangement::Dynamic)
-                    .set_width(u16::try_from(w).unwrap_or(u16::MAX));
-            }
-            None => {
-                table.set_content_arrangement(ContentArrangement::Disabled);
-            }
-        }
-    } else {
-        table
-            .load_style(presets::NOTHING)
-            .set_content_arrangement(ContentArrangement::Disabled);
-    }
-    if !style.color {
-        table.force_no_tty();
-    } else {
-        table.enforce_styling();
-    }
+    let mut table = styled(style, bordered, width);
     table.set_header(headers.iter().map(|(h, _)| *h));
     for row in cells {
         table.add_row(row);
@@ -131,17 +97,7 @@ pub fn render_fit(
         .map(|r| r.iter().map(|c| sanitize(c)).collect())
         .collect();
     // Each column's widest cell, measured once: the choice below asks for them many times.
-    let widths: Vec<usize> = (0..headers.len())
-        .map(|i| {
-            cells
-                .iter()
-                .filter_map(|r| r.get(i))
-                .map(|c| c.chars().count())
-                .chain([headers[i].0.chars().count()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let widths = column_widths(headers, &cells);
     let widest = |i: usize| widths[i];
     // The test render makes for borders: each column, its padding and a rule, and the last rule.
     let bordered = |keep: &[usize]| {
@@ -176,25 +132,13 @@ pub fn render_fit(
                 .collect()
         })
         .collect();
-    let mut cut = None;
-    if !fits(&keep) {
+    let cut = if fits(&keep) {
+        None
+    } else {
         // Still too wide: the widest text column gives up what is over.
         let over = plain_width(&keep, &widest) - w;
-        if let Some(col) = (0..keep.len())
-            .filter(|&k| headers[keep[k]].1 == Align::Left)
-            .max_by_key(|&k| widest(keep[k]))
-        {
-            let room = widest(keep[col]).saturating_sub(over).max(8);
-            for row in &mut picked {
-                if let Some(c) = row.get_mut(col)
-                    && c.chars().count() > room
-                {
-                    *c = c.chars().take(room - 1).chain(['…']).collect();
-                }
-            }
-            cut = Some(headers[keep[col]].0);
-        }
-    }
+        cut_widest(headers, &keep, &widest, over, &mut picked)
+    };
     let kept: Vec<(&str, Align)> = keep.iter().map(|&i| headers[i]).collect();
     // Plain rows, one line each: borders would wrap the text columns onto more lines.
     let plain = Style {
@@ -202,6 +146,12 @@ pub fn render_fit(
         ..*style
     };
     let mut text = render(&plain, &kept, &picked);
+    text.push_str(&fit_note(&left_out, cut, w));
+    text
+}
+
+/// The line under a fitted table: what was left out or cut, and how to see everything.
+fn fit_note(left_out: &[&str], cut: Option<&str>, w: usize) -> String {
     let mut said = Vec::new();
     if !left_out.is_empty() {
         said.push(format!("left out {}", left_out.join(", ")));
@@ -213,8 +163,74 @@ pub fn render_fit(
         "({} to fit {w} columns; a wider terminal or --format json shows everything)",
         said.join(", ")
     );
-    text.push_str(&super::width::wrap(&note, Some(w), "", ""));
-    text
+    super::width::wrap(&note, Some(w), "", "")
+}
+
+/// Each column's widest cell, its header included.
+fn column_widths(headers: &[(&str, Align)], cells: &[Vec<String>]) -> Vec<usize> {
+    (0..headers.len())
+        .map(|i| {
+            cells
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .chain([headers[i].0.chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+/// A table with borders fitted to `width` (or not arranged, on a terminal of unknown width),
+/// or plain aligned columns; coloured only when the style says so.
+fn styled(style: &Style, bordered: bool, width: Option<usize>) -> Table {
+    let mut table = Table::new();
+    if bordered {
+        table.load_style(presets::UTF8_FULL_CONDENSED);
+        match width {
+            Some(w) => {
+                table
+                    .set_content_arrangement(ContentArrangement::Dynamic)
+                    .set_width(u16::try_from(w).unwrap_or(u16::MAX));
+            }
+            None => {
+                table.set_content_arrangement(ContentArrangement::Disabled);
+            }
+        }
+    } else {
+        table
+            .load_style(presets::NOTHING)
+            .set_content_arrangement(ContentArrangement::Disabled);
+    }
+    if !style.color {
+        table.force_no_tty();
+    } else {
+        table.enforce_styling();
+    }
+    table
+}
+
+/// Cut the long cells of the widest text column among `keep` (the picked rows' column order)
+/// by `over` characters, at least 8 left, with `…`; its header, when there was one.
+fn cut_widest<'h>(
+    headers: &[(&'h str, Align)],
+    keep: &[usize],
+    widest: &dyn Fn(usize) -> usize,
+    over: usize,
+    picked: &mut [Vec<String>],
+) -> Option<&'h str> {
+    let col = (0..keep.len())
+        .filter(|&k| headers[keep[k]].1 == Align::Left)
+        .max_by_key(|&k| widest(keep[k]))?;
+    let room = widest(keep[col]).saturating_sub(over).max(8);
+    for row in picked.iter_mut() {
+        if let Some(c) = row.get_mut(col)
+            && c.chars().count() > room
+        {
+            *c = c.chars().take(room - 1).chain(['…']).collect();
+        }
+    }
+    Some(headers[keep[col]].0)
 }
 
 /// How wide [`render`]'s plain rows of these columns are: each at its widest, two spaces apart.

@@ -39,23 +39,8 @@ pub fn decode_list_by<E: DeserializeOwned>(
             .map(|items| Listing { items, skipped: 0 })
             .map_err(|e| e.to_string())
     };
-    // The first byte that is not whitespace, left unread unless it opens the array.
-    loop {
-        let buf = r.fill_buf().map_err(|e| e.to_string())?;
-        let Some(at) = buf.iter().position(|b| !is_space(*b)) else {
-            if buf.is_empty() {
-                return whole(&mut r);
-            }
-            let n = buf.len();
-            r.consume(n);
-            continue;
-        };
-        let opens = buf[at] == b'[';
-        r.consume(at + usize::from(opens));
-        if !opens {
-            return whole(&mut r);
-        }
-        break;
+    if !opens_array(&mut r)? {
+        return whole(&mut r);
     }
     let mut items = Vec::new();
     let mut skipped = 0;
@@ -115,17 +100,41 @@ pub fn decode_list_by<E: DeserializeOwned>(
         let n = buf.len();
         r.consume(n);
     }
-    // Only whitespace may follow the array.
+    rest_is_space(&mut r)?;
+    if items.is_empty() && skipped > 0 {
+        return Err(format!(
+            "none of the {skipped} item(s) of the list is the JSON expected"
+        ));
+    }
+    items.shrink_to_fit();
+    Ok(Listing { items, skipped })
+}
+
+/// Skip the whitespace before the body; true (and the `[` read) when it opens an array, else
+/// the first other byte is left unread.
+fn opens_array(r: &mut impl BufRead) -> Result<bool, String> {
+    loop {
+        let buf = r.fill_buf().map_err(|e| e.to_string())?;
+        let Some(at) = buf.iter().position(|b| !is_space(*b)) else {
+            if buf.is_empty() {
+                return Ok(false);
+            }
+            let n = buf.len();
+            r.consume(n);
+            continue;
+        };
+        let opens = buf[at] == b'[';
+        r.consume(at + usize::from(opens));
+        return Ok(opens);
+    }
+}
+
+/// Only whitespace may follow the array.
+fn rest_is_space(r: &mut impl BufRead) -> Result<(), String> {
     loop {
         let buf = r.fill_buf().map_err(|e| e.to_string())?;
         if buf.is_empty() {
-            if items.is_empty() && skipped > 0 {
-                return Err(format!(
-                    "none of the {skipped} item(s) of the list is the JSON expected"
-                ));
-            }
-            items.shrink_to_fit();
-            return Ok(Listing { items, skipped });
+            return Ok(());
         }
         if !buf.iter().all(|b| is_space(*b)) {
             return Err("trailing characters after the list".into());

@@ -118,6 +118,109 @@ pub struct Snapshot {
     pub flow: FlowSamples,
 }
 
+/// The API paths of the listings, limited to the vhost when one is named.
+struct Paths<'a> {
+    queues: Vec<&'a str>,
+    connections: Vec<&'a str>,
+    consumers: Vec<&'a str>,
+    exchanges: Vec<&'a str>,
+    policies: Vec<&'a str>,
+    channels: Vec<&'a str>,
+}
+
+impl<'a> Paths<'a> {
+    fn new(vhost: Option<&'a str>) -> Self {
+        let scoped = |what: &'static str| -> Vec<&'a str> {
+            match vhost {
+                Some(v) if what == "connections" || what == "channels" => {
+                    vec!["vhosts", v, what]
+                }
+                Some(v) => vec![what, v],
+                None => vec![what],
+            }
+        };
+        Paths {
+            queues: scoped("queues"),
+            connections: scoped("connections"),
+            consumers: scoped("consumers"),
+            exchanges: scoped("exchanges"),
+            policies: scoped("policies"),
+            channels: scoped("channels"),
+        }
+    }
+}
+
+/// The listings as they were answered, before their failures become gaps.
+struct Lists {
+    queues: Option<Result<Listing<Queue>, ApiError>>,
+    connections: Option<Result<Listing<Connection>, ApiError>>,
+    consumers: Option<Result<Listing<Consumer>, ApiError>>,
+    exchanges: Option<Result<Listing<Exchange>, ApiError>>,
+    policies: Option<Result<Listing<Policy>, ApiError>>,
+    channels: Option<Result<Listing<Channel>, ApiError>>,
+}
+
+/// Every listing `need` names, at once.
+async fn read_lists(client: &Client, need: Need, paths: &Paths<'_>) -> Lists {
+    let (queues, connections, consumers, exchanges, policies, channels) = tokio::join!(
+        list_if::<Queue>(
+            client,
+            need.queues,
+            &paths.queues,
+            Some(Queue::COLUMNS),
+            lenient_whole
+        ),
+        list_if::<Connection>(
+            client,
+            need.connections,
+            &paths.connections,
+            Some(Connection::COLUMNS),
+            plain,
+        ),
+        list_if::<Consumer>(
+            client,
+            need.consumers,
+            &paths.consumers,
+            Some(Consumer::COLUMNS),
+            plain,
+        ),
+        list_if::<Exchange>(
+            client,
+            need.exchanges,
+            &paths.exchanges,
+            Some(Exchange::COLUMNS),
+            whole,
+        ),
+        list_if::<Policy>(client, need.policies, &paths.policies, None, whole),
+        list_if::<Channel>(
+            client,
+            need.channels,
+            &paths.channels,
+            Some(Channel::COLUMNS),
+            plain,
+        ),
+    );
+    Lists {
+        queues,
+        connections,
+        consumers,
+        exchanges,
+        policies,
+        channels,
+    }
+}
+
+/// A vhost that the API does not know is named as such: a bad argument, not a broken broker.
+fn no_such_vhost(e: ApiError, vhost: Option<&str>, client: &Client) -> ApiError {
+    match e {
+        ApiError::NotFound { .. } => ApiError::NoSuchVhost {
+            vhost: vhost.unwrap_or_default().to_string(),
+            base: client.base().to_string(),
+        },
+        other => other,
+    }
+}
+
 /// Fetch everything `need` names at once. The first failure of the overview (or, without it,
 /// of any part) is returned as the error: a refused connection or bad credentials fail every
 /// request alike and deserve one message, not seven. Later failures of single parts become gaps.
@@ -128,106 +231,39 @@ pub async fn gather(
     vhost: Option<&str>,
     need: Need,
 ) -> Result<Snapshot, ApiError> {
-    let scoped = |what: &'static str| -> Vec<&str> {
-        match vhost {
-            Some(v) if what == "connections" || what == "channels" => vec!["vhosts", v, what],
-            Some(v) => vec![what, v],
-            None => vec![what],
-        }
-    };
-    let (queues_path, conns_path, consumers_path, exchanges_path, policies_path) = (
-        scoped("queues"),
-        scoped("connections"),
-        scoped("consumers"),
-        scoped("exchanges"),
-        scoped("policies"),
-    );
-    let channels_path = scoped("channels");
+    let paths = Paths::new(vhost);
     let vhost_path = ["vhosts", vhost.unwrap_or("")];
     let start = Instant::now();
     let sample = need.flow_samples && need.connections;
-    let (
-        first_states,
-        vhost_check,
-        overview,
-        nodes,
-        queues,
-        connections,
-        consumers,
-        exchanges,
-        policies,
-        channels,
-    ) = tokio::join!(
+    let (first_states, vhost_check, (overview, cluster), nodes, lists) = tokio::join!(
         list_if::<ConnectionState>(
             client,
             sample,
-            &conns_path,
+            &paths.connections,
             Some(ConnectionState::COLUMNS),
             plain,
         ),
         fetch_if::<serde_json::Value>(client, vhost.is_some(), &vhost_path, Some("name")),
         overview_and_cluster(client, need, vhost),
         nodes_and_memory(client, need.nodes),
-        list_if::<Queue>(
-            client,
-            need.queues,
-            &queues_path,
-            Some(Queue::COLUMNS),
-            lenient_whole
-        ),
-        list_if::<Connection>(
-            client,
-            need.connections,
-            &conns_path,
-            Some(Connection::COLUMNS),
-            plain,
-        ),
-        list_if::<Consumer>(
-            client,
-            need.consumers,
-            &consumers_path,
-            Some(Consumer::COLUMNS),
-            plain,
-        ),
-        list_if::<Exchange>(
-            client,
-            need.exchanges,
-            &exchanges_path,
-            Some(Exchange::COLUMNS),
-            whole,
-        ),
-        list_if::<Policy>(client, need.policies, &policies_path, None, whole),
-        list_if::<Channel>(
-            client,
-            need.channels,
-            &channels_path,
-            Some(Channel::COLUMNS),
-            plain,
-        ),
+        read_lists(client, need, &paths),
     );
     if let Some(Err(e)) = vhost_check {
-        return Err(match e {
-            ApiError::NotFound { .. } => ApiError::NoSuchVhost {
-                vhost: vhost.unwrap_or_default().to_string(),
-                base: client.base().to_string(),
-            },
-            other => other,
-        });
+        return Err(no_such_vhost(e, vhost, client));
     }
     let (nodes, node_memory, memory_gaps) = nodes;
-    let (overview, cluster) = overview;
     // An overview asked for only to size the waits is no part whose failure counts.
     let overview = overview.filter(|o| need.overview || o.is_ok());
     let mut gaps = Vec::new();
     let mut skipped = Vec::new();
     let (g, k) = (&mut gaps, &mut skipped);
     let (queues, connections, consumers, exchanges, policies, channels) = (
-        take_list(queues, "queues", g, k),
-        take_list(connections, "connections", g, k),
-        take_list(consumers, "consumers", g, k),
-        take_list(exchanges, "exchanges", g, k),
-        take_list(policies, "policies", g, k),
-        take_list(channels, "channels", g, k),
+        take_list(lists.queues, "queues", g, k),
+        take_list(lists.connections, "connections", g, k),
+        take_list(lists.consumers, "consumers", g, k),
+        take_list(lists.exchanges, "exchanges", g, k),
+        take_list(lists.policies, "policies", g, k),
+        take_list(lists.channels, "channels", g, k),
     );
     let mut snap = Snapshot {
         host: client.base().host_str().unwrap_or("broker").to_string(),
@@ -252,7 +288,7 @@ pub async fn gather(
     if sample && !gaps.iter().any(|g| g.what == "connections") {
         snap.flow = flow_samples(
             client,
-            &conns_path,
+            &paths.connections,
             start,
             first_states,
             &snap.connections,

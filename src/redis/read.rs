@@ -133,34 +133,77 @@ async fn select(client: &RedisClient, db: i64) -> Result<(), RedisError> {
         .await
 }
 
+/// How a SCAN walk ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    /// The cursor came back to 0: every key was examined.
+    Complete,
+    /// The visitor found what it looked for.
+    Stopped,
+    /// `cap` keys were examined before the end.
+    Capped,
+}
+
+/// The one SCAN loop: walk the selected database (COUNT `count`), counting the keys into
+/// `examined` and handing each batch to `visit`, until the end, `visit` breaks, or `examined`
+/// reaches `cap`. Never KEYS.
+async fn scan_keys(
+    client: &RedisClient,
+    count: u64,
+    cap: u64,
+    examined: &mut u64,
+    mut visit: impl FnMut(Vec<Vec<u8>>) -> std::ops::ControlFlow<()>,
+) -> Result<Walk, RedisError> {
+    let mut cursor: u64 = 0;
+    loop {
+        let cmd = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(count)
+            .clone();
+        let (next, keys): (u64, Vec<Vec<u8>>) = client.query("SCAN", &cmd).await?;
+        *examined += keys.len() as u64;
+        if visit(keys).is_break() {
+            return Ok(Walk::Stopped);
+        }
+        cursor = next;
+        if cursor == 0 {
+            return Ok(Walk::Complete);
+        }
+        if *examined >= cap {
+            return Ok(Walk::Capped);
+        }
+    }
+}
+
 /// SCAN the selected database until a Celery key or the end, within what is left of the cap.
 async fn first_celery_key(
     client: &RedisClient,
     opts: &Options,
     bound: &mut Elsewhere,
 ) -> Result<Option<String>, RedisError> {
-    let mut cursor: u64 = 0;
-    loop {
-        let cmd = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("COUNT")
-            .arg(opts.scan_count)
-            .clone();
-        let (next, keys): (u64, Vec<Vec<u8>>) = client.query("SCAN", &cmd).await?;
-        bound.keys_examined += keys.len() as u64;
-        if let Some(k) = keys
-            .iter()
-            .filter_map(|k| std::str::from_utf8(k).ok())
-            .filter(|k| is_celery_key(k))
-            .min()
-        {
-            return Ok(Some(k.to_string()));
-        }
-        cursor = next;
-        if cursor == 0 || bound.keys_examined >= opts.scan_cap {
-            return Ok(None);
-        }
-    }
+    let mut found = None;
+    scan_keys(
+        client,
+        opts.scan_count,
+        opts.scan_cap,
+        &mut bound.keys_examined,
+        |keys| {
+            found = keys
+                .iter()
+                .filter_map(|k| std::str::from_utf8(k).ok())
+                .filter(|k| is_celery_key(k))
+                .min()
+                .map(str::to_string);
+            if found.is_some() {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        },
+    )
+    .await?;
+    Ok(found)
 }
 
 /// CONFIG GET, one parameter at a time (older servers take one). A renamed or refused CONFIG
@@ -210,39 +253,32 @@ async fn scan(
         .await
         .ok();
     let mut found = Found::default();
-    let mut cursor: u64 = 0;
-    loop {
-        let cmd = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("COUNT")
-            .arg(opts.scan_count)
-            .clone();
-        let (next, keys): (u64, Vec<Vec<u8>>) = client.query("SCAN", &cmd).await?;
-        bound.keys_examined += keys.len() as u64;
-        for key in keys {
-            let Ok(key) = String::from_utf8(key) else {
-                continue;
-            };
-            if key.starts_with("_kombu.binding.") {
-                found.bindings.push(key);
-            } else if key.ends_with(".reply.celery.pidbox") {
-                found.replies.push(key);
-            } else if key.starts_with("celery-task-meta-") {
-                found.results_seen += 1;
-                if found.results.len() < opts.result_sample {
-                    found.results.push(key);
+    let walk = scan_keys(
+        client,
+        opts.scan_count,
+        opts.scan_cap,
+        &mut bound.keys_examined,
+        |keys| {
+            for key in keys {
+                let Ok(key) = String::from_utf8(key) else {
+                    continue;
+                };
+                if key.starts_with("_kombu.binding.") {
+                    found.bindings.push(key);
+                } else if key.ends_with(".reply.celery.pidbox") {
+                    found.replies.push(key);
+                } else if key.starts_with("celery-task-meta-") {
+                    found.results_seen += 1;
+                    if found.results.len() < opts.result_sample {
+                        found.results.push(key);
+                    }
                 }
             }
-        }
-        cursor = next;
-        if cursor == 0 {
-            bound.complete = true;
-            break;
-        }
-        if bound.keys_examined >= opts.scan_cap {
-            break;
-        }
-    }
+            std::ops::ControlFlow::Continue(())
+        },
+    )
+    .await?;
+    bound.complete = walk == Walk::Complete;
     found.bindings.sort();
     found.replies.sort();
     Ok(found)

@@ -48,6 +48,44 @@ pub struct RabbitMq {
     pub amqp: Option<AmqpEndpoint>,
 }
 
+/// The durations `doctor --fix` applies with: the same defaults as the flags of `celtool workers
+/// reap --grace` and `celtool fix event-queues --ttl/--expires` (whose help shows them as
+/// `cli::DEFAULT_GRACE` and friends; a unit test keeps the two in step). Typed once here, so
+/// nothing parses them at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixDefaults {
+    grace: Duration,
+    event_ttl: Duration,
+    event_expires: Duration,
+}
+
+impl Default for FixDefaults {
+    fn default() -> Self {
+        FixDefaults {
+            grace: Duration::from_secs(10),
+            event_ttl: Duration::from_secs(5),
+            event_expires: Duration::from_secs(60),
+        }
+    }
+}
+
+impl FixDefaults {
+    /// How long a process gets to act on a signal before the next step (zombie reaping).
+    pub fn grace(&self) -> Duration {
+        self.grace
+    }
+
+    /// The message TTL the event-queue policy sets.
+    pub fn event_ttl(&self) -> Duration {
+        self.event_ttl
+    }
+
+    /// How long after its last consumer left an event queue is deleted (`x-expires`).
+    pub fn event_expires(&self) -> Duration {
+        self.event_expires
+    }
+}
+
 /// The validated settings of a run. Fields are private: a command reads what it needs through
 /// the accessors, and nothing after dispatch reads the profile or the environment.
 #[derive(Debug)]
@@ -60,6 +98,7 @@ pub struct Settings {
     deadline: Option<Duration>,
     broker: Option<Broker>,
     expected_workers: Expect,
+    fix_defaults: FixDefaults,
     warnings: Vec<String>,
 }
 
@@ -124,6 +163,7 @@ impl Settings {
                 .as_ref()
                 .map(Expect::from)
                 .unwrap_or_default(),
+            fix_defaults: FixDefaults::default(),
             warnings,
         })
     }
@@ -139,6 +179,7 @@ impl Settings {
             deadline: Some(super::DEFAULT_DEADLINE),
             broker,
             expected_workers: Expect::default(),
+            fix_defaults: FixDefaults::default(),
             warnings: Vec::new(),
         }
     }
@@ -231,6 +272,11 @@ impl Settings {
         &self.expected_workers
     }
 
+    /// The durations `doctor --fix` applies with.
+    pub fn fix_defaults(&self) -> FixDefaults {
+        self.fix_defaults
+    }
+
     /// What resolving the settings found worth a warning (a password file others can read),
     /// each once, for `main` to print through the printer.
     pub fn warnings(&self) -> &[String] {
@@ -312,6 +358,16 @@ fn resolve_broker(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fix_defaults_are_the_flags_defaults() {
+        use crate::cli::{DEFAULT_EVENT_EXPIRES, DEFAULT_EVENT_TTL, DEFAULT_GRACE};
+        use crate::text::parse_duration;
+        let d = FixDefaults::default();
+        assert_eq!(parse_duration(DEFAULT_GRACE), Ok(d.grace()));
+        assert_eq!(parse_duration(DEFAULT_EVENT_TTL), Ok(d.event_ttl()));
+        assert_eq!(parse_duration(DEFAULT_EVENT_EXPIRES), Ok(d.event_expires()));
+    }
     use clap::Parser;
 
     fn parse(args: &[&str]) -> GlobalArgs {

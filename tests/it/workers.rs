@@ -4,14 +4,14 @@
 //! captured replies the checks' unit tests read.
 
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use celtool::commands::fleet::{Inputs, observe};
+use celtool::output::{ColorChoice, Format, Style};
 use celtool::rabbitmq::client::{Client, Endpoint};
 use celtool::rabbitmq::read::Snapshot;
 use celtool::report::{Finding, Severity};
-use celtool::settings::{Secret, Thresholds};
+use celtool::settings::{Secret, Settings, Thresholds};
 use celtool::workers::settings::Expect;
 use celtool::workers::{FleetSnapshot, ProbeOptions, amqp_endpoint};
 use nix::sys::signal::Signal;
@@ -30,16 +30,6 @@ fn celery_worker(vhost: &str, node: &str, conf: Value, events: bool) -> Worker {
         args,
         &[("CELTOOL_TEST_CONF", &conf.to_string())],
     )
-}
-
-fn rt() -> &'static tokio::runtime::Runtime {
-    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    })
 }
 
 fn inputs(vhost: &str, expect: Expect) -> Inputs {
@@ -63,12 +53,13 @@ fn inputs(vhost: &str, expect: Expect) -> Inputs {
 
 /// Probe the vhost with the library (what doctor will call) and run the workers checks.
 fn check(vhost: &str, expect: &Expect) -> (FleetSnapshot, Snapshot, Vec<Finding>) {
-    let (snap, fleet, err) = rt()
-        .block_on(observe(
-            &inputs(vhost, expect.clone()),
-            &ProbeOptions::full(Duration::from_secs(5)),
-        ))
-        .expect("probe");
+    let settings = Settings::for_tests(Style::detect(Format::Json, ColorChoice::Never, true), None);
+    let (snap, fleet, err) = observe(
+        &settings,
+        &inputs(vhost, expect.clone()),
+        &ProbeOptions::full(Duration::from_secs(5)),
+    )
+    .expect("probe");
     assert!(err.is_none(), "{err:?}");
     let findings = celtool::checks::workers::check(&fleet, &snap, &Thresholds::default(), expect);
     (fleet, snap, findings)

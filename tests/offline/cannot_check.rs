@@ -425,3 +425,52 @@ fn every_schema_accepts_the_same_error_object() {
         );
     }
 }
+
+/// Every command that reads a broker accepts a Redis URL and either reads it or says in one
+/// line that it cannot (the server unreachable, or the capability RabbitMQ-only): exit 3, one
+/// `celtool: error:` line naming what and where, never an internal error.
+#[test]
+fn every_broker_command_on_a_redis_url_says_what_it_cannot_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let entry = serde_json::json!({
+        "run": "r1", "seq": 0, "time": "2026-01-01T00:00:00Z", "fix": "event-queues",
+        "broker": format!("{RABBIT}/"),
+        "change": {
+            "kind": "put-policy", "vhost": "/", "name": "celtool-events", "before": null,
+            "after": {"pattern": "^celeryev\\.", "apply-to": "queues", "priority": 10,
+                      "definition": {"message-ttl": 5000}}
+        }
+    });
+    std::fs::write(&journal, format!("{entry}\n")).unwrap();
+    let journal = journal.to_str().unwrap();
+    let redis = format!("{REDIS}/0");
+    // doctor with the host too would report this host's findings beside the unknown one.
+    let cases: [&[&str]; 11] = [
+        &["doctor", "--only", "broker"],
+        &["queues"],
+        &["connections"],
+        &["fleet"],
+        &["ping"],
+        &["probe", "readiness", "--node", "w1@h"],
+        &["workers", "reap", "--hung", "--dry-run"],
+        &["fix", "event-queues", "--dry-run"],
+        &["fix", "stale-event-queues", "--dry-run"],
+        &["undo", "r1", "--yes", "--journal", journal],
+        &["doctor", "--fix", "--only", "broker", "--journal", journal],
+    ];
+    for args in cases {
+        let what = format!("celtool {} --url {redis}", args.join(" "));
+        let r = run_within(celtool().args(args).args(["--url", &redis]), BOUND);
+        assert_eq!(r.code, 3, "{what}: exit 3: {r:#?}");
+        let error = the_error(&what, &r);
+        assert!(
+            !error.to_lowercase().contains("internal error"),
+            "{what}: {error}"
+        );
+        assert!(
+            error.contains("127.0.0.1:1") || error.contains("Redis"),
+            "{what}: the error names the broker or says Redis: {error}"
+        );
+    }
+}
