@@ -264,6 +264,10 @@ fn doctor_follows_a_failover_and_names_the_worker_left_on_the_old_master() {
         finding(&json, "redis.info").is_some_and(|f| f["subject"] == format!("redis://{old}/0")),
         "{json:#?}"
     );
+    assert_eq!(
+        json["scope"]["broker"],
+        format!("redis://{old} via {}/0 (master {NAME})", g.url())
+    );
     assert!(
         json["findings"].as_array().unwrap().iter().all(|f| {
             !(f["id"].as_str().unwrap().starts_with("redis.sentinel") && f["severity"] != "ok")
