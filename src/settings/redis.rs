@@ -108,27 +108,7 @@ pub(super) fn resolve(
     ca_file: Option<std::path::PathBuf>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<RedisSettings, SettingsError> {
-    let (target, sentinel) = if super::target::is_sentinel_url(url) {
-        let sentinels =
-            super::target::parse_sentinels(url).map_err(|e| SettingsError::Value(e.to_string()))?;
-        let master = sentinel_master
-            .map(str::to_string)
-            .or_else(|| env("CELTOOL_SENTINEL_MASTER"))
-            .or_else(|| profile.sentinel_master.clone())
-            .map(|m| m.trim().to_string())
-            .filter(|m| !m.is_empty())
-            .ok_or_else(|| {
-                SettingsError::Value(format!(
-                    "--url {} names Sentinels but not the master: give its name with --sentinel-master NAME (CELTOOL_SENTINEL_MASTER, or the profile's sentinel_master), as Celery's broker_transport_options master_name",
-                    super::target::redact_all(url)
-                ))
-            })?;
-        let first = sentinels[0].clone();
-        (first, Some(Sentinel { sentinels, master }))
-    } else {
-        let target = Target::parse(url).map_err(|e| SettingsError::Value(e.to_string()))?;
-        (target, None)
-    };
+    let (target, sentinel) = where_it_is(url, sentinel_master, profile, env)?;
     let password = match (env("CELTOOL_PASSWORD"), profile.password_file.as_ref()) {
         (Some(p), _) => Some(Secret::new(p)),
         (None, Some(file)) => Some(Secret::new(read_password_file(file, profile_name)?)),
@@ -196,6 +176,38 @@ pub(super) fn resolve(
         ca_file: ca_file.or_else(|| profile.ca_file.clone()),
         deadline: None,
     })
+}
+
+/// The server of a redis:// URL; for a sentinel:// URL, the Sentinels with the master's name
+/// (`--sentinel-master` > CELTOOL_SENTINEL_MASTER > the profile's `sentinel_master`) and the
+/// first Sentinel as the target until the master is found.
+fn where_it_is(
+    url: &str,
+    sentinel_master: Option<&str>,
+    profile: &Profile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Target, Option<Sentinel>), SettingsError> {
+    if super::target::is_sentinel_url(url) {
+        let sentinels =
+            super::target::parse_sentinels(url).map_err(|e| SettingsError::Value(e.to_string()))?;
+        let master = sentinel_master
+            .map(str::to_string)
+            .or_else(|| env("CELTOOL_SENTINEL_MASTER"))
+            .or_else(|| profile.sentinel_master.clone())
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
+            .ok_or_else(|| {
+                SettingsError::Value(format!(
+                    "--url {} names Sentinels but not the master: give its name with --sentinel-master NAME (CELTOOL_SENTINEL_MASTER, or the profile's sentinel_master), as Celery's broker_transport_options master_name",
+                    super::target::redact_all(url)
+                ))
+            })?;
+        let first = sentinels[0].clone();
+        Ok((first, Some(Sentinel { sentinels, master })))
+    } else {
+        let target = Target::parse(url).map_err(|e| SettingsError::Value(e.to_string()))?;
+        Ok((target, None))
+    }
 }
 
 #[cfg(test)]
