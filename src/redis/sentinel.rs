@@ -127,7 +127,7 @@ pub async fn find_master(
             let causes: Vec<String> = snap
                 .sentinels
                 .iter()
-                .filter_map(|v| v.error.clone())
+                .filter_map(|v| Some(format!("{}: {}", v.addr, v.error.as_ref()?)))
                 .collect();
             return Err(RedisError::Unreachable {
                 server: format!("Sentinels {}", asked()),
@@ -260,6 +260,10 @@ async fn ask(sentinel: &Target, name: &str, access: Access<'_>) -> SentinelView 
     };
     let client = match connected {
         Ok(c) => c,
+        Err(RedisError::Unreachable { cause, .. }) => {
+            view.error = Some(cause);
+            return view;
+        }
         Err(e) => {
             view.error = Some(e.to_string());
             return view;
