@@ -67,12 +67,23 @@ impl Server {
     /// A Sentinel watching `master` under [`NAME`], quick to fail over; `auth`: the master's
     /// password.
     fn sentinel(dir: &Path, port: u16, master: u16, auth: Option<&str>) -> Server {
+        Server::sentinel_with(dir, port, master, auth, "")
+    }
+
+    /// [`Server::sentinel`] with more lines of configuration (TLS).
+    fn sentinel_with(
+        dir: &Path,
+        port: u16,
+        master: u16,
+        auth: Option<&str>,
+        extra: &str,
+    ) -> Server {
         let conf = dir.join(format!("sentinel-{port}.conf"));
         std::fs::write(
             &conf,
             format!(
                 "port {port}\nbind 127.0.0.1\ndir {}\nsentinel monitor {NAME} 127.0.0.1 {master} 2\n\
-                 sentinel down-after-milliseconds {NAME} 1000\nsentinel failover-timeout {NAME} 3000\n{}",
+                 sentinel down-after-milliseconds {NAME} 1000\nsentinel failover-timeout {NAME} 3000\n{extra}{}",
                 dir.display(),
                 auth.map_or(String::new(), |pw| format!("sentinel auth-pass {NAME} {pw}\n"))
             ),
@@ -550,5 +561,143 @@ fn a_password_protected_master_is_read_and_a_disagreeing_sentinel_is_named() {
             odd.addr(),
             other.addr()
         )
+    );
+}
+
+/// A CA and a certificate for 127.0.0.1 and localhost signed by it (rcgen), as PEM files.
+struct Certs {
+    ca: std::path::PathBuf,
+    cert: std::path::PathBuf,
+    key: std::path::PathBuf,
+}
+
+impl Certs {
+    fn make(dir: &Path) -> Certs {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let issuer = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+        let leaf_key = KeyPair::generate().unwrap();
+        let leaf = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .unwrap()
+            .signed_by(&leaf_key, &issuer)
+            .unwrap();
+        let c = Certs {
+            ca: dir.join("ca.pem"),
+            cert: dir.join("srv.pem"),
+            key: dir.join("srv.key"),
+        };
+        std::fs::write(&c.ca, issuer.pem()).unwrap();
+        std::fs::write(&c.cert, leaf.pem()).unwrap();
+        std::fs::write(&c.key, leaf_key.serialize_pem()).unwrap();
+        c
+    }
+
+    /// The TLS settings of a server: its TLS port, its certificate, replication over TLS.
+    fn settings(&self, tls_port: u16) -> Vec<(String, String)> {
+        [
+            ("tls-port", tls_port.to_string()),
+            ("tls-cert-file", self.cert.display().to_string()),
+            ("tls-key-file", self.key.display().to_string()),
+            ("tls-ca-cert-file", self.ca.display().to_string()),
+            ("tls-auth-clients", "no".to_string()),
+            ("tls-replication", "yes".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+}
+
+/// `sentinels://`: the Sentinels and the master are spoken to over TLS, trusting the CA of
+/// --ca-file as for rediss://; without it the certificate is refused in one line.
+#[test]
+fn sentinels_over_tls_find_and_read_the_master_through_the_ca_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = Certs::make(dir.path());
+    let mut taken = Vec::new();
+    let mut port = || {
+        let p = free_port(&taken);
+        taken.push(p);
+        p
+    };
+    let flags = |tls_port: u16| -> Vec<String> {
+        certs
+            .settings(tls_port)
+            .into_iter()
+            .flat_map(|(k, v)| [format!("--{k}"), v])
+            .collect()
+    };
+    let (mp, mt, rp, rt) = (port(), port(), port(), port());
+    let m_flags = flags(mt);
+    let _master = Server::data(
+        dir.path(),
+        mp,
+        &m_flags.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let mut r_flags = flags(rt);
+    r_flags.extend(["--replicaof".into(), "127.0.0.1".into(), mt.to_string()]);
+    let _replica = Server::data(
+        dir.path(),
+        rp,
+        &r_flags.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let sentinels: Vec<(Server, u16)> = (0..3)
+        .map(|_| {
+            let (sp, st) = (port(), port());
+            let conf: String = certs
+                .settings(st)
+                .into_iter()
+                .map(|(k, v)| format!("{k} {v}\n"))
+                .collect();
+            (Server::sentinel_with(dir.path(), sp, mt, None, &conf), st)
+        })
+        .collect();
+    let url = sentinels
+        .iter()
+        .map(|(_, st)| format!("sentinels://127.0.0.1:{st}"))
+        .collect::<Vec<_>>()
+        .join(";");
+    let doctor = |ca: Option<&Path>| {
+        let mut cmd = celtool();
+        cmd.args([
+            "doctor",
+            "--only",
+            "broker",
+            "--format",
+            "json",
+            "--timeout",
+            "5s",
+        ])
+        .args(["--url", &url, "--sentinel-master", NAME]);
+        if let Some(ca) = ca {
+            cmd.args(["--ca-file", ca.to_str().unwrap()]);
+        }
+        run(&mut cmd)
+    };
+    let master = format!("127.0.0.1:{mt}");
+    let found = wait_for(STATE, || {
+        let r = doctor(Some(&certs.ca));
+        (r.code <= 2 && master_is(&r.json(), &master)).then_some(r)
+    });
+    let r = found.unwrap_or_else(|| {
+        panic!(
+            "doctor never found {master} over TLS: {:#?}\n{}",
+            doctor(Some(&certs.ca)),
+            sentinels[0].0.log()
+        )
+    });
+    let json = r.json();
+    assert!(
+        finding(&json, "redis.info")
+            .is_some_and(|f| f["subject"] == format!("rediss://{master}/0")),
+        "{json:#?}"
+    );
+    // Without the CA the Sentinels' certificate is not trusted: one line, exit 3.
+    let r = run(celtool().args(["queues", "--url", &url, "--sentinel-master", NAME]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stderr.trim().lines().count() == 1 && r.stderr.contains("--ca-file"),
+        "{r:#?}"
     );
 }
