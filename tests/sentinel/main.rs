@@ -701,3 +701,84 @@ fn sentinels_over_tls_find_and_read_the_master_through_the_ca_file() {
         "{r:#?}"
     );
 }
+
+/// `doctor --fix` through Sentinel changes the master it read (never a Sentinel); `undo`
+/// through Sentinel is refused in one line (the master may have moved), and with the master's
+/// own redis:// URL restores the old value.
+#[test]
+fn doctor_fix_through_sentinel_changes_the_master_and_undo_needs_its_own_url() {
+    let g = Group::start();
+    let port = g.master.port;
+    cli(port, &["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]);
+    cli(port, &["RPUSH", "celery", "{}"]);
+    let binding = Command::new("redis-cli")
+        .args([
+            "-p",
+            &port.to_string(),
+            "-x",
+            "SADD",
+            "_kombu.binding.celery",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(b"celery\x06\x16\x06\x16celery")?;
+            c.wait()
+        })
+        .expect("redis-cli SADD");
+    assert!(binding.success());
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let journal = journal.to_str().unwrap();
+    let r = run(celtool()
+        .args([
+            "doctor",
+            "--only",
+            "broker",
+            "--fix",
+            "--yes",
+            "--journal",
+            journal,
+        ])
+        .args(["--url", &g.url(), "--sentinel-master", NAME]));
+    assert_eq!(r.code, 2, "the policy was judged before the fix: {r:#?}");
+    assert_eq!(
+        cli(port, &["CONFIG", "GET", "maxmemory-policy"]),
+        "maxmemory-policy\nnoeviction",
+        "{r:#?}"
+    );
+    let entry: Value = serde_json::from_str(
+        std::fs::read_to_string(journal)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let run_id = entry["run"].as_str().unwrap().to_string();
+    let r = run(celtool()
+        .args(["undo", &run_id, "--yes", "--journal", journal])
+        .args(["--url", &g.url(), "--sentinel-master", NAME]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(
+        r.stderr
+            .trim()
+            .starts_with("celtool: error: undo cannot go through Sentinel")
+            && r.stderr
+                .contains(&format!("--url redis://{}/DB", g.master.addr())),
+        "{r:#?}"
+    );
+    let r = run(celtool()
+        .args(["undo", &run_id, "--yes", "--journal", journal])
+        .args(["--url", &format!("redis://{}/0", g.master.addr())]));
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert_eq!(
+        cli(port, &["CONFIG", "GET", "maxmemory-policy"]),
+        "maxmemory-policy\nallkeys-lru"
+    );
+}
