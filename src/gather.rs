@@ -186,8 +186,8 @@ pub fn gather(
         (Some(BrokerNeed::Redis(s)), _) => Some(
             rt.block_on(crate::redis::read_broker(s, &s.gather))
                 .map(|snap| BrokerPart::Redis {
+                    link: redis_link(s, &snap.host, roots),
                     snap,
-                    link: redis_link(s, roots),
                 })
                 .map_err(BrokerError::from),
         ),
@@ -341,12 +341,12 @@ async fn amqp_listener(
 }
 
 /// The Redis broker's link speed: configured, else this host's fastest interface when the
-/// broker runs here (a loopback address or this host's name).
-fn redis_link(s: &RedisSettings, roots: &host::Roots) -> Option<(f64, String)> {
+/// broker (`name`: the server read, through Sentinel the master) runs here (a loopback
+/// address or this host's name).
+fn redis_link(s: &RedisSettings, name: &str, roots: &host::Roots) -> Option<(f64, String)> {
     if let Some((b, from)) = s.link {
         return Some((b, from.into()));
     }
-    let name = s.target.host.as_str();
     let local = name == "localhost"
         || name
             .parse::<std::net::IpAddr>()
