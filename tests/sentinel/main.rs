@@ -100,6 +100,14 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// A signal to the server's process group (SIGSTOP makes a replica fall behind).
+    fn signal(&self, sig: nix::sys::signal::Signal) {
+        if let Some(c) = &self.child {
+            let pgid = nix::unistd::Pid::from_raw(c.id() as i32);
+            let _ = nix::sys::signal::killpg(pgid, sig);
+        }
+    }
+
     fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             let pgid = nix::unistd::Pid::from_raw(c.id() as i32);
@@ -111,6 +119,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        self.signal(nix::sys::signal::Signal::SIGCONT);
         self.stop();
     }
 }
@@ -340,7 +349,7 @@ fn doctor_follows_a_failover_and_names_the_worker_left_on_the_old_master() {
 }
 
 #[test]
-fn a_stopped_sentinel_is_named_and_an_unknown_master_is_one_line() {
+fn a_stopped_sentinel_a_lagging_replica_and_an_unknown_master_are_named() {
     let mut g = Group::start();
     let master = g.master.addr();
     let stopped = g.sentinels[2].addr();
@@ -399,6 +408,20 @@ fn a_stopped_sentinel_is_named_and_an_unknown_master_is_one_line() {
             g.url()
         )) && r.stderr.trim().lines().count() == 1,
         "{r:#?}"
+    );
+
+    // A replica that stops acknowledging the stream lags: 10 s warns.
+    g.replica.signal(nix::sys::signal::Signal::SIGSTOP);
+    let r = g.doctor_until("the replica's lag", |j| {
+        finding(j, "redis.replica.lag").is_some_and(|f| f["severity"] != "ok")
+    });
+    g.replica.signal(nix::sys::signal::Signal::SIGCONT);
+    let json = r.json();
+    let f = finding(&json, "redis.replica.lag").unwrap();
+    assert_eq!(f["subject"], g.replica.addr(), "{f:#?}");
+    assert!(
+        f["evidence"]["lag_seconds"].as_f64().unwrap() >= 10.0,
+        "{f:#?}"
     );
 
     // A name no Sentinel monitors: one line, exit 3.
