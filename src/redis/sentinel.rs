@@ -301,9 +301,16 @@ async fn read_view(
     view.quorum = num("quorum");
     view.other_sentinels = num("num-other-sentinels");
     view.master_role_seconds = num("role-reported-time").map(|ms| ms as f64 / 1000.0);
-    let replicas: Vec<Vec<String>> = client
+    // `replicas` since Redis 5; `slaves` before.
+    let replicas: Vec<Vec<String>> = match client
         .query("SENTINEL replicas", &sentinel("replicas"))
-        .await?;
+        .await
+    {
+        Err(RedisError::Command { .. }) => {
+            client.query("SENTINEL slaves", &sentinel("slaves")).await?
+        }
+        other => other?,
+    };
     view.replicas = replicas
         .iter()
         .map(|r| {
