@@ -44,13 +44,7 @@ pub(super) fn scope(s: &RedisSettings, snap: Option<&RedisSnapshot>) -> String {
 
 /// Through Sentinel, the settings of the master the read found (plain, without the Sentinels).
 pub(super) fn on_master(s: &RedisSettings, snap: &RedisSnapshot) -> Option<RedisSettings> {
-    let group = s.sentinel.as_ref()?;
-    let target = redis::sentinel::master_target(group, snap.sentinel.as_ref()?)?;
-    Some(RedisSettings {
-        target,
-        sentinel: None,
-        ..s.clone()
-    })
+    redis::sentinel::master_settings(s, snap)
 }
 
 fn cli_kind(k: Kind) -> crate::rabbitmq::classify::QueueKind {

@@ -186,6 +186,21 @@ fn said_down(server: String, cause: String, seen: &SentinelSnapshot) -> RedisErr
     }
 }
 
+/// Through Sentinel, the settings of the master a read found: a plain redis:// broker (no
+/// Sentinels), for whatever talks to the master after the read (fixes, the workers' remote
+/// control). None for a redis:// URL or when no master was found.
+pub fn master_settings(
+    s: &crate::settings::RedisSettings,
+    snap: &super::RedisSnapshot,
+) -> Option<crate::settings::RedisSettings> {
+    let target = master_target(s.sentinel.as_ref()?, snap.sentinel.as_ref()?)?;
+    Some(crate::settings::RedisSettings {
+        target,
+        sentinel: None,
+        ..s.clone()
+    })
+}
+
 /// The master a read found, as a target with the URL's user, database and TLS.
 pub fn master_target(s: &Sentinel, seen: &SentinelSnapshot) -> Option<Target> {
     Some(server_target(
