@@ -170,6 +170,17 @@ pub fn gather(
     thresholds: &Thresholds,
     need: &Need,
 ) -> Result<Snapshot, GatherError> {
+    if need.broker.is_none() {
+        // Nothing to wait on: the host is read on this thread, and no runtime is started
+        // (liveness must answer without one).
+        return Ok(Snapshot {
+            host: need
+                .host
+                .as_ref()
+                .map(|opts| read_host(roots, opts, thresholds, need.inode_hot_spots)),
+            ..Snapshot::default()
+        });
+    }
     let rt = runtime()?;
     let host_job = need.host.clone().map(|opts| {
         let roots = roots.clone();
@@ -225,8 +236,20 @@ fn read_workers(
 ) -> Option<Result<crate::workers::FleetSnapshot, crate::workers::WorkerError>> {
     let Transport::Amqp(endpoint) = &need.transport;
     let client = client?;
+    let unread = rabbit::Snapshot::default();
+    let (snap, plans) = plan_workers(broker, vhost, need, &unread)?;
+    Some(rt.block_on(ask_workers(client, snap, &plans, endpoint, &need.opts)))
+}
+
+/// Which vhosts' workers to ask, from which snapshot (`unread` when the broker's API is down
+/// and the settings name the vhost); None when nobody is asked.
+fn plan_workers<'s>(
+    broker: &'s Result<BrokerPart, BrokerError>,
+    vhost: Option<&str>,
+    need: &WorkersNeed,
+    unread: &'s rabbit::Snapshot,
+) -> Option<(&'s rabbit::Snapshot, Vec<crate::workers::VhostPlan>)> {
     let always = need.ask == Ask::Always;
-    let unread;
     let snap = match broker {
         // Refused credentials would be refused over AMQP too: the broker's error says it once.
         Ok(BrokerPart::RabbitMq(s)) if always && s.gaps.iter().any(|g| g.error.is_auth()) => {
@@ -241,8 +264,7 @@ fn read_workers(
                 && !e.is_auth()
                 && !matches!(e, ApiError::NoSuchVhost { .. }) =>
         {
-            unread = rabbit::Snapshot::default();
-            &unread
+            unread
         }
         Ok(BrokerPart::Redis { .. }) | Err(_) => return None,
     };
@@ -256,7 +278,7 @@ fn read_workers(
     if plans.is_empty() && !always {
         return None;
     }
-    Some(rt.block_on(ask_workers(client, snap, &plans, endpoint, &need.opts)))
+    Some((snap, plans))
 }
 
 /// Ask the workers of `plans`, unless an alarm is in effect: RabbitMQ blocks a connection that
@@ -373,4 +395,102 @@ fn read_host(
         snap.inode_hot_spots = host::hot_spots(&targets);
     }
     snap
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workers::{Matcher, ProbeOptions, Target};
+
+    fn need(ask: Ask, target: Target) -> WorkersNeed {
+        let url = "http://localhost:15672".parse().unwrap();
+        let password = crate::settings::Secret::new("guest".into());
+        WorkersNeed {
+            transport: Transport::Amqp(
+                crate::workers::amqp_endpoint(&url, "guest", &password, None).unwrap(),
+            ),
+            opts: ProbeOptions::ping(std::time::Duration::from_secs(1), target),
+            ask,
+        }
+    }
+
+    /// A snapshot of vhost `v` whose mailboxes `nodes` have a consumer.
+    fn celery_in_v(nodes: &[&str]) -> Result<BrokerPart, BrokerError> {
+        let queues: Vec<serde_json::Value> = nodes
+            .iter()
+            .map(|n| serde_json::json!({"name": format!("{n}.celery.pidbox"), "vhost": "v", "consumers": 1}))
+            .collect();
+        Ok(BrokerPart::RabbitMq(rabbit::Snapshot {
+            queues: serde_json::from_value(serde_json::Value::Array(queues)).unwrap(),
+            ..rabbit::Snapshot::default()
+        }))
+    }
+
+    fn down() -> Result<BrokerPart, BrokerError> {
+        Err(BrokerError::RabbitMq(ApiError::Connect {
+            url: "http://h:15672".into(),
+            cause: "refused".into(),
+        }))
+    }
+
+    fn planned(
+        broker: &Result<BrokerPart, BrokerError>,
+        vhost: Option<&str>,
+        need: &WorkersNeed,
+    ) -> Option<Vec<(String, Vec<String>)>> {
+        let unread = rabbit::Snapshot::default();
+        plan_workers(broker, vhost, need, &unread).map(|(_, plans)| {
+            plans
+                .into_iter()
+                .map(|p| (p.vhost, p.known_nodes))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn doctor_asks_only_where_the_broker_shows_celery() {
+        let doctor = need(Ask::WhereCeleryIs, Target::All);
+        let none = Ok(BrokerPart::RabbitMq(rabbit::Snapshot::default()));
+        assert_eq!(planned(&none, None, &doctor), None);
+        assert_eq!(planned(&down(), Some("v"), &doctor), None);
+        assert_eq!(
+            planned(&celery_in_v(&["a@h"]), None, &doctor),
+            Some(vec![("v".to_string(), vec!["a@h".to_string()])])
+        );
+    }
+
+    #[test]
+    fn a_probe_asks_the_named_vhost_when_the_api_is_down_but_not_when_it_refused() {
+        let ping = need(Ask::Always, Target::All);
+        assert_eq!(
+            planned(&down(), Some("v"), &ping),
+            Some(vec![("v".to_string(), Vec::new())])
+        );
+        assert_eq!(planned(&down(), None, &ping), None);
+        let refused = Err(BrokerError::RabbitMq(ApiError::Forbidden {
+            url: "http://h:15672".into(),
+            user: "u".into(),
+        }));
+        assert_eq!(planned(&refused, Some("v"), &ping), None);
+        let no_vhost = Err(BrokerError::RabbitMq(ApiError::NoSuchVhost {
+            vhost: "v".into(),
+            base: "http://h:15672".into(),
+        }));
+        assert_eq!(planned(&no_vhost, Some("v"), &ping), None);
+    }
+
+    #[test]
+    fn a_pattern_keeps_only_the_known_nodes_it_matches() {
+        let web = need(
+            Ask::Always,
+            Target::Pattern {
+                pattern: "web@*".into(),
+                matcher: Matcher::Glob,
+            },
+        );
+        assert_eq!(
+            planned(&celery_in_v(&["web@h", "batch@h"]), None, &web),
+            Some(vec![("v".to_string(), vec!["web@h".to_string()])])
+        );
+    }
 }

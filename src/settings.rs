@@ -249,62 +249,7 @@ fn parse_thresholds(table: &toml::Table) -> Result<Thresholds, String> {
             || t.contains_key("crit")
             || t.keys().any(|k| catalog::timing(&prefix, k).is_some());
         if is_leaf {
-            let id = prefix.as_str();
-            let entry = catalog::entry(id)
-                .filter(|e| e.limits.is_some())
-                .ok_or_else(|| format!("thresholds.{id}: '{id}' is not a finding ID that takes thresholds (see `celtool explain`)"))?;
-            let defaults = entry.limits.expect("filtered above");
-            let mut warn = defaults.warn;
-            let mut crit = defaults.crit;
-            for (key, value) in t {
-                if let Some(timing) = catalog::timing(id, key) {
-                    let d = parse_timing(value, timing.max)
-                        .map_err(|why| format!("thresholds.{id}.{key}: {why}"))?;
-                    out.set_timing(id, key, d);
-                    continue;
-                }
-                if key != "warn" && key != "crit" {
-                    let timings: String = catalog::TIMINGS
-                        .iter()
-                        .filter(|t| t.id == id)
-                        .map(|t| format!(", {}", t.key))
-                        .collect();
-                    return Err(format!(
-                        "thresholds.{id}: unknown key '{key}' (expected warn, crit{timings})"
-                    ));
-                }
-                let n = match value {
-                    toml::Value::Integer(i) => *i as f64,
-                    toml::Value::Float(f) if f.is_finite() => *f,
-                    other => {
-                        return Err(format!(
-                            "thresholds.{id}.{key}: expected a number, found {}",
-                            other.type_str()
-                        ));
-                    }
-                };
-                if n < 0.0 {
-                    return Err(format!("thresholds.{id}.{key}: must not be negative"));
-                }
-                if key == "warn" {
-                    warn = Some(n);
-                } else {
-                    crit = Some(n);
-                }
-            }
-            if let (Some(w), Some(c)) = (warn, crit) {
-                let ordered = match defaults.direction {
-                    Direction::Above => w <= c,
-                    Direction::Below => w >= c,
-                };
-                if !ordered {
-                    return Err(format!(
-                        "thresholds.{id}: warn {w} and crit {c} are the wrong way round for {}",
-                        defaults.unit
-                    ));
-                }
-            }
-            out.set(id, warn, crit);
+            parse_limits(&mut out, &prefix, t)?;
             continue;
         }
         for (key, value) in t {
@@ -324,6 +269,68 @@ fn parse_thresholds(table: &toml::Table) -> Result<Thresholds, String> {
         }
     }
     Ok(out)
+}
+
+/// One finding ID's `[thresholds.ID]`: warn and crit (in the order its direction needs) and
+/// its timings.
+fn parse_limits(out: &mut Thresholds, id: &str, t: &toml::Table) -> Result<(), String> {
+    let Some(defaults) = catalog::entry(id).and_then(|e| e.limits) else {
+        return Err(format!(
+            "thresholds.{id}: '{id}' is not a finding ID that takes thresholds (see `celtool explain`)"
+        ));
+    };
+    let mut warn = defaults.warn;
+    let mut crit = defaults.crit;
+    for (key, value) in t {
+        if let Some(timing) = catalog::timing(id, key) {
+            let d = parse_timing(value, timing.max)
+                .map_err(|why| format!("thresholds.{id}.{key}: {why}"))?;
+            out.set_timing(id, key, d);
+            continue;
+        }
+        if key != "warn" && key != "crit" {
+            let timings: String = catalog::TIMINGS
+                .iter()
+                .filter(|t| t.id == id)
+                .map(|t| format!(", {}", t.key))
+                .collect();
+            return Err(format!(
+                "thresholds.{id}: unknown key '{key}' (expected warn, crit{timings})"
+            ));
+        }
+        let n = match value {
+            toml::Value::Integer(i) => *i as f64,
+            toml::Value::Float(f) if f.is_finite() => *f,
+            other => {
+                return Err(format!(
+                    "thresholds.{id}.{key}: expected a number, found {}",
+                    other.type_str()
+                ));
+            }
+        };
+        if n < 0.0 {
+            return Err(format!("thresholds.{id}.{key}: must not be negative"));
+        }
+        if key == "warn" {
+            warn = Some(n);
+        } else {
+            crit = Some(n);
+        }
+    }
+    if let (Some(w), Some(c)) = (warn, crit) {
+        let ordered = match defaults.direction {
+            Direction::Above => w <= c,
+            Direction::Below => w >= c,
+        };
+        if !ordered {
+            return Err(format!(
+                "thresholds.{id}: warn {w} and crit {c} are the wrong way round for {}",
+                defaults.unit
+            ));
+        }
+    }
+    out.set(id, warn, crit);
+    Ok(())
 }
 
 /// A timing in `[thresholds.ID]`: a duration with its unit (`"30s"`), at most `max`. A bare

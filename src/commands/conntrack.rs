@@ -23,7 +23,7 @@ struct ConntrackOut {
 }
 
 pub fn run(s: &Settings, p: &Printer) -> Result<Outcome, Error> {
-    let snap = host_snapshot(s, GatherOptions::only(true, false, false));
+    let snap = host_snapshot(s, GatherOptions::only(true, false, false))?;
     let why_not = match &snap.conntrack {
         Reading::Absent(why) => Some(why.clone()),
         _ => None,

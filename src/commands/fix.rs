@@ -55,7 +55,7 @@ pub fn run(s: &Settings, p: &Printer, args: &FixArgs) -> Result<Outcome, Error> 
                     fix_inputs: Some(etc),
                     ..GatherOptions::default()
                 },
-            );
+            )?;
             let inputs = snap.conntrack_fix.as_ref().ok_or_else(|| {
                 Error::Io("internal error: the conntrack fix inputs were not read".into())
             })?;

@@ -30,7 +30,7 @@ pub fn run(s: &Settings, p: &Printer, args: &InodesArgs) -> Result<Outcome, Erro
     if let Some(path) = &args.top {
         return inodes_top(p, path, args.limit);
     }
-    let snap = host_snapshot(s, GatherOptions::only(false, true, false));
+    let snap = host_snapshot(s, GatherOptions::only(false, true, false))?;
     let filesystems = present(snap.filesystems)?.unwrap_or_default();
     let mut rows: Vec<MountRow> = filesystems
         .into_iter()

@@ -81,9 +81,16 @@ pub fn waiting(p: &Printer, client: &Client) -> crate::output::printer::Waiting 
     p.waiting(move || budget.status())
 }
 
-/// Read this host's parts that `opts` names.
-pub fn host_snapshot(s: &Settings, opts: GatherOptions) -> HostSnapshot {
-    crate::host::gather(s.roots(), &opts)
+/// Read this host's parts that `opts` names, through the one door (`crate::gather`): with no
+/// broker to wait on, on this thread and without the async runtime.
+pub fn host_snapshot(s: &Settings, opts: GatherOptions) -> Result<HostSnapshot, Error> {
+    let need = crate::gather::Need {
+        host: Some(opts),
+        ..crate::gather::Need::default()
+    };
+    crate::gather::gather(None, None, s.roots(), s.thresholds(), &need)?
+        .host
+        .ok_or_else(|| Error::Io("this host was not read".into()))
 }
 
 /// A regular expression from a flag, or a one-line usage error naming the flag.

@@ -18,7 +18,7 @@ use crate::workers::{FleetSnapshot, Method, ProbeOptions, Target};
 const CHILDLESS_POOLS: [&str; 6] = ["solo", "threads", "eventlet", "gevent", "custom", "thread"];
 
 pub fn liveness(s: &Settings, p: &Printer, args: &LivenessArgs) -> Result<Outcome, Error> {
-    let snap = host_snapshot(s, GatherOptions::only(false, false, true));
+    let snap = host_snapshot(s, GatherOptions::only(false, false, true))?;
     let procs = present(snap.processes)?.unwrap_or_default();
     let result = judge_liveness(
         &procs,
@@ -58,34 +58,10 @@ pub fn judge_liveness(
         })
         .collect();
     let wanted = node.map(|n| host::celery::expand_node_name(Some(n), hostname));
-    let names = || {
-        let n: Vec<&str> = trees.iter().map(|(n, _)| n.as_str()).collect();
-        if n.is_empty() {
-            "none".to_string()
-        } else {
-            n.join(", ")
-        }
-    };
     let mut result = ProbeResult::new("liveness", wanted.clone());
-    let found: Vec<&(String, WorkerTree)> = trees
-        .iter()
-        .filter(|(n, _)| wanted.as_ref().is_none_or(|w| w == n))
-        .collect();
-    let (name, tree) = match found.as_slice() {
-        [one] => *one,
-        [] => {
-            let what = wanted.map_or("no Celery worker".to_string(), |w| {
-                format!("no Celery worker {w}")
-            });
-            return result.unknown(format!("{what} on this host (workers here: {})", names()));
-        }
-        _ => {
-            return result.unknown(format!(
-                "{} Celery workers on this host ({}): name one with --node",
-                found.len(),
-                names()
-            ));
-        }
+    let (name, tree) = match the_tree(&trees, wanted) {
+        Ok(t) => t,
+        Err(why) => return result.unknown(why),
     };
     result.node = Some(name.clone());
     let Some(main) = tree
@@ -136,6 +112,39 @@ pub fn judge_liveness(
     ))
 }
 
+/// The one worker tree `wanted` names (or the only one, without a name); else why not.
+fn the_tree(
+    trees: &[(String, WorkerTree)],
+    wanted: Option<String>,
+) -> Result<&(String, WorkerTree), String> {
+    let names = || {
+        let n: Vec<&str> = trees.iter().map(|(n, _)| n.as_str()).collect();
+        if n.is_empty() {
+            "none".to_string()
+        } else {
+            n.join(", ")
+        }
+    };
+    let found: Vec<&(String, WorkerTree)> = trees
+        .iter()
+        .filter(|(n, _)| wanted.as_ref().is_none_or(|w| w == n))
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => {
+            let what = wanted.map_or("no Celery worker".to_string(), |w| {
+                format!("no Celery worker {w}")
+            });
+            Err(format!("{what} on this host (workers here: {})", names()))
+        }
+        _ => Err(format!(
+            "{} Celery workers on this host ({}): name one with --node",
+            found.len(),
+            names()
+        )),
+    }
+}
+
 /// The pool named on the worker's command line (`-P solo`, `-Psolo`, `--pool solo`,
 /// `--pool=solo`); with setproctitle, from the arguments its title repeats in parentheses.
 fn pool_option(main: &Process) -> Option<String> {
@@ -161,7 +170,7 @@ fn pool_option(main: &Process) -> Option<String> {
 }
 
 pub fn readiness(s: &Settings, p: &Printer, args: &ReadinessArgs) -> Result<Outcome, Error> {
-    let hostname = host_snapshot(s, GatherOptions::only(false, false, false)).hostname;
+    let hostname = host_snapshot(s, GatherOptions::only(false, false, false))?.hostname;
     let node = host::celery::expand_node_name(Some(&args.node), &hostname);
     let inputs = super::fleet::inputs(s)?;
     let opts = ProbeOptions {

@@ -11,7 +11,7 @@ use crate::settings::Settings;
 pub fn run(s: &Settings, p: &Printer, args: &ReapArgs) -> Result<Outcome, Error> {
     let _lock = lock_journal(&args.apply)?;
     let matcher = flag_regex("--match", args.matcher.as_deref())?;
-    let snap = host_snapshot(s, GatherOptions::only(false, false, true));
+    let snap = host_snapshot(s, GatherOptions::only(false, false, true))?;
     let procs = match &snap.processes {
         Reading::Present(p) => p.clone(),
         Reading::Absent(why) | Reading::Unreadable(why) => {

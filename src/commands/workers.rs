@@ -12,7 +12,7 @@ use crate::settings::Settings;
 
 pub fn run(s: &Settings, p: &Printer) -> Result<Outcome, Error> {
     let rss_limit = s.thresholds().get("host.workers.rss").warn;
-    let snap = host_snapshot(s, GatherOptions::only(false, false, true));
+    let snap = host_snapshot(s, GatherOptions::only(false, false, true))?;
     let procs = present(snap.processes)?.unwrap_or_default();
     let uptime = snap.uptime_secs.unwrap_or(0.0);
     let ticks = host::clock_ticks();

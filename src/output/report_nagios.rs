@@ -171,14 +171,24 @@ pub fn render(report: &Report, thresholds: &Thresholds) -> String {
     ];
     let perf = values(report, thresholds);
     let mut line = format!("{text} | {}", counts.join(" "));
-    let whole: usize = perf.iter().map(|(_, p)| p.len() + 1).sum();
-    if line.len() + whole <= FIRST_LINE_MAX {
-        for (_, p) in &perf {
-            line.push(' ');
-            line.push_str(p);
+    append_perf(&mut line, &perf);
+    line.push('\n');
+    // The problems the status line could not name: the plugin's long text, one per line.
+    if named < problems.len() {
+        for f in &problems {
+            let _ = writeln!(line, "{} {}", f.severity.label(), problem(f));
         }
+    }
+    line
+}
+
+/// The perfdata values after the counts: all of them when they fit the first line, else the
+/// values of the worst findings that fit, in label order.
+fn append_perf(line: &mut String, perf: &[(u8, String)]) {
+    let whole: usize = perf.iter().map(|(_, p)| p.len() + 1).sum();
+    let kept = if line.len() + whole <= FIRST_LINE_MAX {
+        vec![true; perf.len()]
     } else {
-        // Too long for one line: the values of the worst findings that fit, in label order.
         let mut worst: Vec<usize> = (0..perf.len()).collect();
         worst.sort_by_key(|&i| std::cmp::Reverse(perf[i].0));
         let mut room = FIRST_LINE_MAX.saturating_sub(line.len());
@@ -189,19 +199,12 @@ pub fn render(report: &Report, thresholds: &Thresholds) -> String {
                 kept[i] = true;
             }
         }
-        for (_, p) in perf.iter().zip(kept).filter(|(_, k)| *k).map(|(p, _)| p) {
-            line.push(' ');
-            line.push_str(p);
-        }
+        kept
+    };
+    for (_, p) in perf.iter().zip(kept).filter(|(_, k)| *k).map(|(p, _)| p) {
+        line.push(' ');
+        line.push_str(p);
     }
-    line.push('\n');
-    // The problems the status line could not name: the plugin's long text, one per line.
-    if named < problems.len() {
-        for f in &problems {
-            let _ = writeln!(line, "{} {}", f.severity.label(), problem(f));
-        }
-    }
-    line
 }
 
 /// The perfdata values after the counts, in label order, each with the rank of the worst

@@ -79,6 +79,43 @@ fn is_auth_error(e: &redis::RedisError) -> bool {
 }
 
 /// One connection to one database, with the timeout applied to every command.
+/// The client for `target` (no I/O yet): for rediss:// with `ca_file`, trusting the
+/// certificates of that PEM file instead of the system's roots.
+fn open(
+    target: &Target,
+    password: Option<&Secret>,
+    ca_file: Option<&std::path::Path>,
+) -> Result<redis::Client, RedisError> {
+    let info = target.connection_info(password);
+    let opened = match ca_file.filter(|_| target.tls) {
+        Some(path) => {
+            let shown = crate::text::sanitize(&path.display().to_string());
+            let pem = std::fs::read(path).map_err(|e| RedisError::CaFile {
+                path: shown.clone(),
+                why: e.to_string(),
+            })?;
+            if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+                return Err(RedisError::CaFile {
+                    path: shown,
+                    why: "no certificate in it (expected PEM: -----BEGIN CERTIFICATE-----)".into(),
+                });
+            }
+            redis::Client::build_with_tls(
+                info,
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem),
+                },
+            )
+        }
+        None => redis::Client::open(info),
+    };
+    opened.map_err(|e| RedisError::Unreachable {
+        server: target.to_string(),
+        cause: one_line(&e),
+    })
+}
+
 #[derive(Clone)]
 pub struct RedisClient {
     pub target: Target,
@@ -100,35 +137,7 @@ impl RedisClient {
         // rustls needs a process-wide crypto provider; installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let server = target.to_string();
-        let info = target.connection_info(password);
-        let opened = match ca_file.filter(|_| target.tls) {
-            Some(path) => {
-                let shown = crate::text::sanitize(&path.display().to_string());
-                let pem = std::fs::read(path).map_err(|e| RedisError::CaFile {
-                    path: shown.clone(),
-                    why: e.to_string(),
-                })?;
-                if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
-                    return Err(RedisError::CaFile {
-                        path: shown,
-                        why: "no certificate in it (expected PEM: -----BEGIN CERTIFICATE-----)"
-                            .into(),
-                    });
-                }
-                redis::Client::build_with_tls(
-                    info,
-                    redis::TlsCertificates {
-                        client_tls: None,
-                        root_cert: Some(pem),
-                    },
-                )
-            }
-            None => redis::Client::open(info),
-        };
-        let client = opened.map_err(|e| RedisError::Unreachable {
-            server: server.clone(),
-            cause: one_line(&e),
-        })?;
+        let client = open(target, password, ca_file)?;
         let config = redis::AsyncConnectionConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout));

@@ -383,18 +383,10 @@ async fn probe_vhost(
     result
 }
 
-async fn probe_on(
-    ctx: &Ctx<'_>,
-    conn: &Connection,
-    plan: &VhostPlan,
-    opts: &ProbeOptions,
-) -> Result<VhostReport, WorkerError> {
-    let mut report = VhostReport {
-        vhost: plan.vhost.clone(),
-        ..VhostReport::default()
-    };
-    // A passive declare: a vhost without the mailbox exchange has no worker to ask, and celtool
-    // must not create it there. A failed passive declare closes the channel.
+/// Whether the vhost has Celery's mailbox exchange, by a passive declare: a vhost without it
+/// has no worker to ask, and celtool must not create it there. A failed passive declare closes
+/// the channel.
+async fn has_mailbox_exchange(ctx: &Ctx<'_>, conn: &Connection) -> Result<bool, WorkerError> {
     let probe_chan = ctx.step("open a channel", conn.create_channel()).await?;
     let passive = ExchangeDeclareOptions {
         passive: true,
@@ -414,7 +406,7 @@ async fn probe_on(
     {
         Ok(()) => {}
         Err(e) if ctx.abandoned.load(Ordering::Relaxed) => return Err(e),
-        Err(_) => return Ok(report),
+        Err(_) => return Ok(false),
     }
     // A close that fails loses nothing; only an abandoned connection ends the probe here.
     if let Err(e) = ctx
@@ -423,6 +415,22 @@ async fn probe_on(
         && ctx.abandoned.load(Ordering::Relaxed)
     {
         return Err(e);
+    }
+    Ok(true)
+}
+
+async fn probe_on(
+    ctx: &Ctx<'_>,
+    conn: &Connection,
+    plan: &VhostPlan,
+    opts: &ProbeOptions,
+) -> Result<VhostReport, WorkerError> {
+    let mut report = VhostReport {
+        vhost: plan.vhost.clone(),
+        ..VhostReport::default()
+    };
+    if !has_mailbox_exchange(ctx, conn).await? {
+        return Ok(report);
     }
     report.mailbox_exchange = true;
 

@@ -29,6 +29,37 @@ fn policy_command(vhost: &str) -> String {
     )
 }
 
+/// An event queue without a message TTL or an expiry: critical when it holds messages nobody
+/// consumes.
+fn no_ttl(q: &Queue, ttl: Option<f64>, ready: Option<f64>, consumers: Option<f64>) -> Finding {
+    let missing = match (ttl, q.expires_ms) {
+        (None, None) => "message TTL or expiry",
+        (None, Some(_)) => "message TTL",
+        _ => "expiry",
+    };
+    let severity = if consumers == Some(0.0) && ready.is_some_and(|r| r > 0.0) {
+        Severity::Crit
+    } else {
+        Severity::Warn
+    };
+    let messages = match ready {
+        Some(r) => format!("{} message(s)", fmt_count(r)),
+        None => "message count unknown".to_string(),
+    };
+    let state = match consumers {
+        Some(0.0) if ready.is_some() => format!("{messages} and no consumer"),
+        Some(0.0) => format!("{messages}, no consumer"),
+        Some(c) => format!("{messages}, {c} consumer(s)"),
+        None => format!("{messages}, consumers unknown"),
+    };
+    Finding::new("events.no-ttl", severity, q.subject())
+        .summary(format!(
+            "event queue {} has no {missing} (arguments or policy): {state}",
+            q.subject()
+        ))
+        .remedy(policy_command(&q.scope))
+}
+
 fn event_queue(q: &Queue, thresholds: &Thresholds, out: &mut Vec<Finding>) {
     let ttl = q.message_ttl_ms.map(|t| t as f64);
     let expires = q.expires_ms.map(|e| e as f64);
@@ -53,34 +84,7 @@ fn event_queue(q: &Queue, thresholds: &Thresholds, out: &mut Vec<Finding>) {
         f
     };
     if ttl.is_none() || expires.is_none() {
-        let missing = match (ttl, expires) {
-            (None, None) => "message TTL or expiry",
-            (None, Some(_)) => "message TTL",
-            _ => "expiry",
-        };
-        let severity = if consumers == Some(0.0) && ready.is_some_and(|r| r > 0.0) {
-            Severity::Crit
-        } else {
-            Severity::Warn
-        };
-        let messages = match ready {
-            Some(r) => format!("{} message(s)", fmt_count(r)),
-            None => "message count unknown".to_string(),
-        };
-        let state = match consumers {
-            Some(0.0) if ready.is_some() => format!("{messages} and no consumer"),
-            Some(0.0) => format!("{messages}, no consumer"),
-            Some(c) => format!("{messages}, {c} consumer(s)"),
-            None => format!("{messages}, consumers unknown"),
-        };
-        out.push(evidence(
-            Finding::new("events.no-ttl", severity, q.subject())
-                .summary(format!(
-                    "event queue {} has no {missing} (arguments or policy): {state}",
-                    q.subject()
-                ))
-                .remedy(policy_command(&q.scope)),
-        ));
+        out.push(evidence(no_ttl(q, ttl, ready, consumers)));
         return;
     }
     let Some(consumers) = consumers else { return };
