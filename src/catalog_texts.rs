@@ -261,3 +261,151 @@ kombu sets no client name, so the clients are named by their peer address (host:
 Fix: give the workers broker_url sentinel://h1:26379;sentinel://h2:26379 with
 broker_transport_options = {'master_name': 'NAME'} so they follow failovers, then restart them
 (celery multi restart, or your service manager). A replica should keep replica-read-only yes.";
+
+pub const DELAYED_BINDING: &str = "\
+What breaks: ETA and countdown tasks for the queue are lost without a trace. With quorum queues
+(task_default_queue_type = \"quorum\", Celery >= 5.5) an ETA task is published into the
+delayed-delivery levels (celery_delayed_27 .. celery_delayed_0); when its delay ends it reaches
+exchange celery_delayed_delivery, which must route it to the task exchange (an
+exchange-to-exchange binding with key #.QUEUE) and on to the queue (#.QUEUE again). A binding
+missing at either hop drops the task. A failed deploy, a policy or definitions clean-up, or
+Celery < 5.6 stopping at the first queue it could not bind (celery/celery#9960) leaves it so.
+How it is found: for every quorum queue a worker consumes (its active_queues reply) through a
+topic exchange, celtool reads the bindings of celery_delayed_delivery and of the exchanges it
+binds to, and looks for both hops with the key kombu uses (#.ROUTING_KEY).
+Fix: restart one worker that consumes the queue (it binds at start-up), or declare the bindings
+the finding names with rabbitmqadmin (the command is in the finding).";
+
+pub const DELAYED_DIRECT_EXCHANGE: &str = "\
+What breaks: ETA and countdown tasks block the worker. Celery's native delayed delivery skips
+direct exchanges (the worker logs \"Exchange celery is a direct exchange and native delayed
+delivery do not support direct exchanges\"), so an ETA task sent to such a queue is delivered at
+once and held by the worker until it is due; quorum queues have no global QoS, so each one takes a
+prefetch slot, and a long countdown may outlive consumer_timeout (see
+consumer-timeout.forecast).
+How it is found: a worker's active_queues reply shows a quorum queue (x-queue-type) whose
+exchange type is direct; Celery's default exchange is direct.
+Fix: task_default_exchange_type = \"topic\" (or a topic Exchange in task_queues). An exchange's
+type cannot be changed in place: use a new exchange name, or delete the old exchange once no
+producer uses it, then restart the workers.";
+
+pub const DELAYED_LEVEL: &str = "\
+What breaks: ETA and countdown tasks whose delay passes through a missing level are dropped
+(publishing to its exchange routes nowhere), and a level with other arguments than Celery's
+loses or reorders them: without x-dead-letter-strategy at-least-once a message whose TTL ends
+while the level below refuses it is dropped, and without x-overflow reject-publish a full level
+drops its oldest messages.
+How it is found: in every vhost with exchange celery_delayed_delivery (or PREFIX_celery_delayed_
+delivery) celtool asks for the 28 level queues celery_delayed_0 .. celery_delayed_27 by name and
+compares their arguments with kombu's declaration: x-queue-type quorum, x-overflow
+reject-publish, x-dead-letter-strategy at-least-once, x-message-ttl 1000 x 2^N ms, and
+x-dead-letter-exchange the level below (level 0: celery_delayed_delivery).
+Fix: delete the level queues named (their messages are lost: drain them first) and restart one
+worker with task_default_queue_type = \"quorum\": it declares all levels at start-up.";
+
+pub const DELAYED_STUCK: &str = "\
+What breaks: ETA and countdown tasks do not run when due. A level queue holds each message for
+its TTL (2^N seconds), then dead-letters it to the level below; messages the level below does not
+take stay behind (celery/celery#9912, #10111; RabbitMQ's cycle detection dropped them before
+celery/celery#10095).
+How it is found: the level queue's messages_dlx (RabbitMQ >= 3.10): messages whose TTL has run
+out and whose at-least-once dead-lettering is not yet confirmed, that is messages held longer
+than the level's TTL. Thresholds: messages in one level queue.
+Fix: make sure the level below (or celery_delayed_delivery for level 0) exists and accepts
+messages (delayed.level), that the path to the task queue exists (delayed.binding), and upgrade
+the workers (delayed.celery-version).";
+
+pub const CONSUMER_TIMEOUT_FORECAST: &str = "\
+What breaks: RabbitMQ (>= 3.8.15) closes the channel of a consumer that holds a delivery
+unacknowledged past the consumer timeout (PRECONDITION_FAILED, celery/celery#6760): the worker
+reconnects and every message it held is redelivered, so tasks run twice or an ETA task loops.
+An ETA or countdown task is held unacknowledged by the worker until it is due (on classic queues,
+and on quorum queues behind a direct exchange); a late-acknowledged task (acks_late) is held
+while it runs.
+How it is found: the effective timeout of each queue the workers consume: its x-consumer-timeout
+argument, else the consumer-timeout key of the policy that applies to it (RabbitMQ >= 3.11.15;
+older brokers ignore the key), else the node's consumer_timeout, which the management API does
+not show: set it as node_default in [thresholds.\"consumer-timeout.forecast\"] (default 30 min).
+Then the workers' scheduled replies (time until due) and their unacknowledged active tasks
+(runtime) against it. Thresholds: hold / timeout.
+Fix, one of three: let the broker hold ETA tasks (native delayed delivery: quorum queues on a
+topic exchange, Celery >= 5.5); keep tasks under the timeout and give long ones their own queue
+with worker_prefetch_multiplier = 1; or raise the queue's timeout: a per-queue policy with the
+consumer-timeout key (RabbitMQ >= 3.11.15; one policy applies to a queue, so merge the one that
+applies now), else consumer_timeout in rabbitmq.conf (node-wide, restart).";
+
+pub const BROKER_UNROUTABLE: &str = "\
+What breaks: messages are lost: an exchange that finds no binding for a message drops it (or
+returns it to a publisher that set mandatory, which Celery does not). For Celery that is a task
+sent to a queue nobody declared, a task_routes entry pointing nowhere, or an ETA task at the end
+of its delay when a delayed-delivery binding is missing. RabbitMQ's own alerting rules fire on
+any (rabbitmq/cluster-operator, unroutable-messages).
+How it is found: the overview's drop_unroutable and return_unroutable rates say messages are lost
+on the node; each exchange that took in more messages per second than it routed out
+(publish_in - publish_out) is named, per vhost, with the Celery cause its name suggests.
+Celery's own broadcasts that routinely reach nobody are not counted: celery.pidbox (remote
+control while no worker's mailbox is bound), reply.celery.pidbox (replies to a client that
+left) and celeryev (events while no monitor or gossiping worker listens). Thresholds: messages
+per second in one vhost.
+Fix: declare and bind the queue the producer routes to (task_queues on the producer too, or
+task_create_missing_queues on the worker that should consume it), correct task_routes, restore
+the delayed-delivery bindings (delayed.binding); an alternate-exchange policy keeps unroutable
+messages for inspection.";
+
+pub const BROKER_CHURN: &str = "\
+What breaks: the broker's CPU and memory go to handshakes: each AMQP connection is a TCP and
+AMQP handshake (and TLS), Erlang processes and statistics. A publisher that opens a connection
+per message (Celery with broker_pool_limit 0 or None, a script per task, celery/kombu#2518)
+slows every client of the node; RabbitMQ's own rule alerts on it (high-connection-churn).
+How it is found: the overview's churn_rates (connections created per second on the node, closed
+beside it); above the threshold the open connections younger than 60 s are grouped by peer
+host, most first. Connections that close within the statistics interval are not in any listing:
+then no peer can be named. The default (20/s, 6 000 connections in 5 minutes) stays above
+RabbitMQ's own floor of 100 new connections and above what healthy fleets open.
+Fix: let publishers reuse connections: Celery's producer pool (broker_pool_limit, default 10),
+one app per process rather than one per task, connection pooling in web workers.";
+
+pub const DELAYED_CELERY_VERSION: &str = "\
+What breaks: ETA and countdown tasks on quorum queues are lost or stuck through bugs of Celery's
+native delayed delivery: a worker stops binding queues at the first one that fails
+(celery/celery#9960: \"ETA tasks sent to queue-c are silently discarded\", fixed in 5.6.0),
+RabbitMQ's cycle detection drops delayed messages (#9867, fixed by #10095 and its 5.6.x
+backport #10112), and a retried task's routing key grows with each delay until it sticks
+(#10111).
+How it is found: the Celery version in the worker's `report` reply (remote control, read-only;
+never `hello`, which changes the worker's state), for workers that consume a quorum queue.
+celtool warns for 5.5.x and 5.6.x: 5.7.0 is the first release it knows to carry every fix; a
+5.6.x with the backport still warns.
+Fix: upgrade Celery and kombu on every worker and producer.";
+
+pub const BROKER_ALARM_FORECAST: &str = "\
+What breaks: nothing yet; at the watermark the node raises its memory or disk alarm and every
+publisher of the cluster is blocked (see broker.alarm.memory, broker.alarm.disk).
+How it is found: each running node's memory use and free disk with their rates from /api/nodes
+(mem_used_details.rate, disk_free_details.rate: the slope over the last statistics interval);
+time to the alarm = headroom / slope. A slope is only a few seconds' worth: it is judged once
+memory use is past half the limit or free disk is under 4 times its limit, where a swing of
+garbage collection or a log rotation cannot pass for a trend. Thresholds: seconds to the alarm.
+Fix: find what grows: queues filling without consumers, the management plugin's statistics,
+connections; drain or purge it, or raise vm_memory_high_watermark / disk_free_limit if the
+load is real.";
+
+pub const CLUSTER_LINKS: &str = "\
+What breaks: cluster members that do not talk: queue leaders on one member cannot replicate to
+the other, a partition forms, and clients see queues down or in minority.
+How it is found: /api/nodes lists each node's Erlang distribution links (cluster_links); every
+running member should hold one to every other running member.
+Fix: rabbitmq-diagnostics cluster_status and check_port_connectivity on both members; open the
+distribution port (25672 by default) and epmd (4369) between them; the Erlang cookie must be the
+same.";
+
+pub const CLUSTER_METADATA_STORE: &str = "\
+What breaks: on RabbitMQ 4.x a node whose metadata store (Khepri, the only store from 4.2 on)
+has not initialized, or has not caught up with its cluster, serves stale or no topology: queues,
+exchanges, bindings and policies declared elsewhere are missing on it.
+How it is found: the health checks /api/health/checks/metadata-store/initialized and
+metadata-store/initialized/with-data, asked only of a 4.x broker (200 pass, 503 fail with a
+reason; a failure is reported as cluster.health with its remedy). On 3.x brokers they do not
+exist: celtool says so once, as ok.
+Fix: rabbitmq-diagnostics metadata_store_status on the node; read its log; a node that cannot
+join its cluster's store must be reset and rejoined.";

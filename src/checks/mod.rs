@@ -10,6 +10,8 @@
 //! - This host: `host.rs`; the workers' own answers: `workers.rs`.
 
 pub mod celery;
+pub mod consumer_timeout;
+pub mod delayed;
 pub mod host;
 pub mod nic;
 mod rabbitmq;
@@ -18,7 +20,9 @@ pub mod sentinel;
 pub mod worker_conf;
 pub mod workers;
 
-use rabbitmq::{broker, cluster, confirms, connections, queues, rabbitmq4, sanity};
+use rabbitmq::{
+    broker, cluster, confirms, connections, forecast, queues, rabbitmq4, sanity, signals,
+};
 
 use crate::catalog::{Direction, Limits};
 use crate::rabbitmq::classify::Classifier;
@@ -59,7 +63,10 @@ pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
     for fleet in crate::rabbitmq::to_celery::fleets(snap, &ctx.kinds) {
         out.extend(celery::check(&fleet, thresholds));
     }
+    delayed::levels(snap, thresholds, &mut out);
     confirms::check(&ctx, &mut out);
+    signals::check(&ctx, &mut out);
+    forecast::check(&ctx, &mut out);
     sanity::check(&ctx, &mut out);
     // Last: they refine findings made above (a queue's node down, connections behind a proxy).
     cluster::check(&ctx, &mut out);
@@ -209,6 +216,7 @@ pub(crate) mod testing {
             cluster: Default::default(),
             skipped: Vec::new(),
             flow: Default::default(),
+            delayed: Vec::new(),
         }
     }
 

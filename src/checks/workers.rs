@@ -81,6 +81,8 @@ pub fn check_seen_from(
         settings(v, broker, thresholds, procs, &mut out);
         long_tasks(v, thresholds, &mut out);
         mixed_queues(v, thresholds, &mut out);
+        super::delayed::paths(v, broker, &mut out);
+        super::consumer_timeout::check(v, broker, thresholds, &mut out);
     }
     missing(fleet, expect, &mut out);
     let answered = fleet.workers().filter(|w| w.answered_ping()).count();

@@ -373,6 +373,19 @@ fn event_queue_vhost(subject: &str) -> String {
     }
 }
 
+/// The queues of `consumer-timeout.forecast` findings and the timeout each suggests (ms).
+fn timeout_targets(report: &Report) -> Vec<(String, u64)> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.id == crate::checks::consumer_timeout::ID && f.severity != Severity::Ok)
+        .filter_map(|f| {
+            let ms = f.evidence.get("suggested_consumer_timeout_ms")?;
+            Some((f.subject.clone(), *ms as u64))
+        })
+        .collect()
+}
+
 /// `doctor --fix`: plan and offer the fixes for the findings that have one, from the snapshot
 /// the report came from.
 fn offer_fixes(
@@ -389,8 +402,11 @@ fn offer_fixes(
             || f.id == "host.conntrack.drops"
     });
     let processes = has(&|f| matches!(f.id, "host.workers.zombie" | "host.workers.orphan"));
+    let events = has(&|f| matches!(f.id, "events.no-ttl" | "events.no-consumer"));
+    let delayed = has(&|f| f.id == "delayed.binding" && f.severity != Severity::Ok);
+    let timeouts = timeout_targets(report);
     let broker = match source {
-        Source::RabbitMq(_) => has(&|f| matches!(f.id, "events.no-ttl" | "events.no-consumer")),
+        Source::RabbitMq(_) => events || delayed || !timeouts.is_empty(),
         Source::Redis(_) => has(&|f| {
             matches!(f.id, "redis.results.no-ttl" | "redis.maxmemory-policy")
                 && matches!(f.severity, Severity::Warn | Severity::Crit)
@@ -426,7 +442,19 @@ fn offer_fixes(
     }
     match (source, &snap.broker) {
         (Source::RabbitMq(_), Some(Ok(BrokerPart::RabbitMq(b)))) if broker => {
-            offer_event_fixes(&applier, report, b, s.fix_defaults())
+            if events {
+                offer_event_fixes(&applier, report, b, s.fix_defaults())?;
+            }
+            if delayed && let Some(Ok(fleet)) = &snap.workers {
+                applier.execute(&crate::fix::delayed::plan(fleet, b))?;
+            }
+            if !timeouts.is_empty() {
+                let id = crate::checks::consumer_timeout::ID;
+                let node_default = s.thresholds().timing(id, "node_default").as_secs_f64();
+                let plan = crate::fix::consumer_timeout::plan(b, &timeouts, node_default);
+                applier.execute(&plan)?;
+            }
+            Ok(())
         }
         // Through Sentinel the fixes change the master that was read, never a Sentinel.
         (Source::Redis(r), Some(Ok(BrokerPart::Redis { snap, .. }))) if broker => {
@@ -485,7 +513,9 @@ fn offer_event_fixes(
             | Change::RemoveFile { .. }
             | Change::ReapZombies { .. }
             | Change::Terminate { .. }
-            | Change::Redis(_) => false,
+            | Change::Redis(_)
+            | Change::Bind(_)
+            | Change::Unbind(_) => false,
         });
         applier.execute(&plan)?;
     }

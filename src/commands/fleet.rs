@@ -40,6 +40,7 @@ pub const NEED: Need = Need {
     policies: false,
     channels: false,
     flow_samples: false,
+    delayed: false,
 };
 
 /// Read the broker snapshot, plan the vhosts and ask their workers, through the one door

@@ -6,6 +6,8 @@
 //! `verify` waits for the broker to show a change.
 
 pub mod apply;
+pub mod consumer_timeout;
+pub mod delayed;
 pub mod event_queues;
 pub mod host;
 pub mod journal;
@@ -67,6 +69,57 @@ impl From<&crate::rabbitmq::records::Policy> for PolicySpec {
     }
 }
 
+/// A binding from exchange `source` to `destination` (`destination_type` `exchange` or
+/// `queue`), without arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindingSpec {
+    pub vhost: String,
+    pub source: String,
+    pub destination: String,
+    pub destination_type: String,
+    pub routing_key: String,
+}
+
+impl BindingSpec {
+    /// The API path of bindings between the two: `bindings/V/e/SRC/{e|q}/DEST`.
+    fn path(&self) -> Vec<&str> {
+        let kind = if self.destination_type == "exchange" {
+            "e"
+        } else {
+            "q"
+        };
+        vec![
+            "bindings",
+            &self.vhost,
+            "e",
+            &self.source,
+            kind,
+            &self.destination,
+        ]
+    }
+
+    /// The binding's `properties_key` without arguments: its routing key URL-encoded as the
+    /// broker encodes it (`#.tq` is `%23.tq`); the client encodes it once more in the path.
+    pub fn properties_key(&self) -> String {
+        const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'_')
+            .remove(b'.');
+        percent_encoding::utf8_percent_encode(&self.routing_key, KEEP).to_string()
+    }
+
+    pub fn text(&self) -> String {
+        format!(
+            "exchange {} -> {} {} with key {} in vhost {}",
+            crate::text::sanitize(&self.source),
+            self.destination_type,
+            crate::text::sanitize(&self.destination),
+            crate::text::sanitize(&self.routing_key),
+            crate::text::sanitize(&self.vhost)
+        )
+    }
+}
+
 /// One change a fix makes. The before-state is part of the change, so the journal can undo it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -118,6 +171,10 @@ pub enum Change {
     },
     /// A change on a Redis server (CONFIG SET, EXPIRE / PERSIST); see `fix::redis`.
     Redis(redis::RedisChange),
+    /// Declare a binding (a delayed-delivery hop); undo deletes it.
+    Bind(BindingSpec),
+    /// Delete a binding (the undo of a `Bind`).
+    Unbind(BindingSpec),
     /// SIGTERM, then SIGKILL after the grace period. Irreversible.
     Terminate {
         proc_root: String,
@@ -201,6 +258,8 @@ impl Change {
                 ..
             } => describe_reap(*parent, title, zombies, *kill_parent, *grace_ms),
             Change::Redis(c) => c.describe(),
+            Change::Bind(b) => format!("bind {}", b.text()),
+            Change::Unbind(b) => format!("unbind {}", b.text()),
             Change::Terminate {
                 pid,
                 title,
@@ -279,6 +338,8 @@ impl Change {
                 after: before.clone(),
             }),
             Change::Redis(c) => Some(Change::Redis(c.inverse())),
+            Change::Bind(b) => Some(Change::Unbind(b.clone())),
+            Change::Unbind(b) => Some(Change::Bind(b.clone())),
             Change::DeleteQueue { .. } | Change::ReapZombies { .. } | Change::Terminate { .. } => {
                 None
             }
@@ -288,9 +349,11 @@ impl Change {
     /// Whether the change is made on the broker (else on this host).
     pub fn is_broker(&self) -> bool {
         match self {
-            Change::PutPolicy { .. } | Change::DeletePolicy { .. } | Change::DeleteQueue { .. } => {
-                true
-            }
+            Change::PutPolicy { .. }
+            | Change::DeletePolicy { .. }
+            | Change::DeleteQueue { .. }
+            | Change::Bind(_)
+            | Change::Unbind(_) => true,
             Change::WriteKernel { .. }
             | Change::WriteFile { .. }
             | Change::RemoveFile { .. }
@@ -318,6 +381,16 @@ impl Change {
             }
             Change::DeletePolicy { vhost, name, .. } => {
                 Ok(broker()?.delete(&["policies", vhost, name], &[]).await?)
+            }
+            Change::Bind(b) => {
+                let body = serde_json::json!({"routing_key": b.routing_key, "arguments": {}});
+                Ok(broker()?.post(&b.path(), &body).await?)
+            }
+            Change::Unbind(b) => {
+                let key = b.properties_key();
+                let mut path = b.path();
+                path.push(&key);
+                Ok(broker()?.delete(&path, &[]).await?)
             }
             // Only if still unused: a consumer that came back since the plan keeps its queue.
             Change::DeleteQueue { vhost, name, .. } => Ok(broker()?

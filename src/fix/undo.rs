@@ -137,6 +137,29 @@ async fn drifted(client: &Client, change: &Change) -> Result<Option<String>, Fix
                 .exists()
                 .then(|| format!("{path} exists again")));
         }
+        Change::Bind(b) | Change::Unbind(b) => {
+            let key = b.properties_key();
+            let mut path: Vec<&str> = vec!["bindings", &b.vhost, "e", &b.source];
+            path.push(if b.destination_type == "exchange" {
+                "e"
+            } else {
+                "q"
+            });
+            path.extend([b.destination.as_str(), key.as_str()]);
+            let exists = match client.get::<serde_json::Value>(&path, None).await {
+                Ok(_) => true,
+                Err(ApiError::NotFound { .. }) => false,
+                Err(e) => return Err(e.into()),
+            };
+            let bound = matches!(change, Change::Bind(_));
+            return Ok((exists != bound).then(|| {
+                format!(
+                    "the binding {} {} since",
+                    b.text(),
+                    if bound { "was removed" } else { "exists again" }
+                )
+            }));
+        }
         Change::DeleteQueue { .. }
         | Change::ReapZombies { .. }
         | Change::Terminate { .. }

@@ -332,6 +332,12 @@ impl Client {
             .await
     }
 
+    /// POST a JSON body (declare a binding: 201 Created).
+    pub async fn post(&self, segments: &[&str], body: &serde_json::Value) -> Result<(), ApiError> {
+        self.write(reqwest::Method::POST, segments, &[], Some(body))
+            .await
+    }
+
     /// DELETE an object; `query` carries conditions such as `if-unused=true`.
     pub async fn delete(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<(), ApiError> {
         self.write(reqwest::Method::DELETE, segments, query, None)

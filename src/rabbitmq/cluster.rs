@@ -150,6 +150,21 @@ pub fn health_paths(overview: Option<&Overview>) -> Vec<(&'static str, String)> 
         ),
         ("is-in-service", "health/checks/is-in-service".to_string()),
     ];
+    // The metadata store's own checks (RabbitMQ 4.1+; Khepri is the store from 4.2 on): asked
+    // only of a 4.x broker, so a 3.x broker costs no request that can only answer 404.
+    if overview
+        .and_then(|o| o.version())
+        .is_some_and(|v| major(v) >= 4)
+    {
+        v.push((
+            "metadata-store-initialized",
+            "health/checks/metadata-store/initialized".to_string(),
+        ));
+        v.push((
+            "metadata-store-initialized-with-data",
+            "health/checks/metadata-store/initialized/with-data".to_string(),
+        ));
+    }
     if let Some(port) = amqp_port(overview) {
         v.push((
             "port-listener",
@@ -157,6 +172,15 @@ pub fn health_paths(overview: Option<&Overview>) -> Vec<(&'static str, String)> 
         ));
     }
     v
+}
+
+/// The major version of a version string (`4` of `4.1.0`); 0 when it has none.
+pub fn major(version: &str) -> u32 {
+    version
+        .split('.')
+        .next()
+        .and_then(|m| m.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// The AMQP port of the node serving the API.

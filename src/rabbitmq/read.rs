@@ -30,6 +30,9 @@ pub struct Need {
     /// Read the connections' states again over the run (see [`FlowSamples`]): doctor's
     /// flow-control check; listings take one look.
     pub flow_samples: bool,
+    /// Celery's native delayed-delivery topology (`super::delayed`), in the vhosts whose
+    /// exchanges include its delivery exchange (needs `exchanges`).
+    pub delayed: bool,
 }
 
 impl Need {
@@ -43,6 +46,7 @@ impl Need {
         policies: true,
         channels: true,
         flow_samples: true,
+        delayed: true,
     };
 }
 
@@ -116,6 +120,8 @@ pub struct Snapshot {
     pub cluster: ClusterFacts,
     /// The connections' states read more than once (doctor); empty when not asked for.
     pub flow: FlowSamples,
+    /// Celery's delayed-delivery topology per vhost that has one; empty when not asked for.
+    pub delayed: Vec<super::delayed::Topology>,
 }
 
 /// The API paths of the listings, limited to the vhost when one is named.
@@ -281,6 +287,7 @@ pub async fn gather(
         skipped,
         cluster,
         flow: FlowSamples::default(),
+        delayed: Vec::new(),
     };
     if let Some(e) = failed_as_a_whole(&need, &mut gaps) {
         return Err(e);
@@ -298,6 +305,9 @@ pub async fn gather(
     }
     if need.nodes && need.channels && !gaps.iter().any(|g| g.what == "channels") {
         snap.cluster.channels = Some(snap.channels.iter().map(ChannelQos::from).collect());
+    }
+    if need.delayed && need.exchanges && !gaps.iter().any(|g| g.what == "exchanges") {
+        snap.delayed = super::delayed::gather(client, &snap.exchanges, &snap.queues).await;
     }
     gaps.extend(memory_gaps);
     snap.gaps = gaps;

@@ -81,6 +81,55 @@ pub struct Overview {
     /// Counts of the broker's objects: they size the wait for a listing to start.
     #[serde(default)]
     pub object_totals: Obj<ObjectTotals>,
+    /// Node-wide message counters: the unroutable ones (issue 21).
+    #[serde(default)]
+    pub message_stats: Obj<Box<OverviewStats>>,
+    /// Objects created and closed, with rates: connection churn.
+    #[serde(default)]
+    pub churn_rates: Obj<Box<ChurnRates>>,
+}
+
+/// The overview's message counters celtool reads: messages no queue took.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct OverviewStats {
+    /// Unroutable messages published without `mandatory`: dropped.
+    #[serde(default)]
+    pub drop_unroutable_details: Obj<Rate>,
+    /// Unroutable messages published with `mandatory`: returned to the publisher.
+    #[serde(default)]
+    pub return_unroutable_details: Obj<Rate>,
+}
+
+impl OverviewStats {
+    /// Unroutable messages per second, dropped and returned.
+    pub fn unroutable_rate(&self) -> Option<f64> {
+        match (
+            rate(&self.drop_unroutable_details),
+            rate(&self.return_unroutable_details),
+        ) {
+            (None, None) => None,
+            (d, r) => Some(d.unwrap_or(0.0) + r.unwrap_or(0.0)),
+        }
+    }
+}
+
+/// The overview's `churn_rates`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct ChurnRates {
+    pub connection_created: Option<f64>,
+    #[serde(default)]
+    pub connection_created_details: Obj<Rate>,
+    #[serde(default)]
+    pub connection_closed_details: Obj<Rate>,
+}
+
+impl ChurnRates {
+    pub fn created_rate(&self) -> Option<f64> {
+        rate(&self.connection_created_details)
+    }
+    pub fn closed_rate(&self) -> Option<f64> {
+        rate(&self.connection_closed_details)
+    }
 }
 
 impl Shapes for Overview {
@@ -125,7 +174,9 @@ impl ObjectTotals {
 
 impl Overview {
     pub const COLUMNS: &'static str = "rabbitmq_version,management_version,product_version,cluster_name,node,listeners,\
-rates_mode,object_totals";
+rates_mode,object_totals,message_stats.drop_unroutable_details.rate,\
+message_stats.return_unroutable_details.rate,churn_rates.connection_created,\
+churn_rates.connection_created_details.rate,churn_rates.connection_closed_details.rate";
 
     pub fn version(&self) -> Option<&str> {
         self.rabbitmq_version
@@ -158,11 +209,39 @@ pub struct Node {
     pub proc_total: Option<f64>,
     /// Nodes this node cannot reach although they are cluster members (a network partition).
     pub partitions: Option<Vec<String>>,
+    /// Bytes per second the memory use grows (the alarm forecast).
+    #[serde(default)]
+    pub mem_used_details: Obj<Rate>,
+    /// Bytes per second the free disk space grows (negative: shrinks).
+    #[serde(default)]
+    pub disk_free_details: Obj<Rate>,
+    /// The node's Erlang distribution links to the other cluster members.
+    pub cluster_links: Option<Vec<ClusterLink>>,
+}
+
+/// One Erlang distribution link of a node (`cluster_links` in `/api/nodes`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct ClusterLink {
+    /// The peer node.
+    pub name: Option<String>,
 }
 
 impl Node {
     pub const COLUMNS: &'static str = "name,running,mem_used,mem_limit,mem_alarm,disk_free,\
-disk_free_limit,disk_free_alarm,fd_used,fd_total,proc_used,proc_total,partitions";
+disk_free_limit,disk_free_alarm,fd_used,fd_total,proc_used,proc_total,partitions,\
+mem_used_details.rate,disk_free_details.rate,cluster_links";
+
+    pub fn mem_rate(&self) -> Option<f64> {
+        rate(&self.mem_used_details)
+    }
+
+    /// A slope, unlike the message rates, may be negative (free disk shrinking).
+    pub fn disk_free_rate(&self) -> Option<f64> {
+        self.disk_free_details
+            .as_ref()
+            .and_then(|r| r.rate)
+            .filter(|v| v.is_finite())
+    }
 
     pub fn name(&self) -> &str {
         self.name.as_deref().unwrap_or("(unnamed node)")
@@ -815,6 +894,8 @@ pub struct Connection {
     pub send_oct_details: Obj<Rate>,
     #[serde(default)]
     pub client_properties: Obj<ClientProperties>,
+    /// When the connection was opened, epoch milliseconds: its age for connection churn.
+    pub connected_at: Option<f64>,
 }
 
 impl Shapes for Connection {
@@ -833,7 +914,7 @@ impl Shapes for Connection {
 impl Connection {
     pub const COLUMNS: &'static str = "name,vhost,user,state,peer_host,peer_port,timeout,channels,\
 recv_oct_details.rate,send_oct_details.rate,client_properties.product,\
-client_properties.product_version,client_properties.connection_name";
+client_properties.product_version,client_properties.connection_name,connected_at";
 
     pub fn name(&self) -> &str {
         self.name.as_deref().unwrap_or("")

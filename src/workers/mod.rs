@@ -95,6 +95,8 @@ impl ProbeOptions {
                 Method::ActiveQueues,
                 Method::Active,
                 Method::Reserved,
+                Method::Scheduled,
+                Method::Report,
             ],
             target: Target::All,
         }

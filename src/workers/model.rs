@@ -65,6 +65,9 @@ pub struct TaskInfo {
     pub time_start: Option<f64>,
     pub acknowledged: Option<bool>,
     pub routing_key: Option<String>,
+    /// When an ETA or countdown task is due, epoch seconds (`scheduled` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eta: Option<f64>,
 }
 
 impl WorkerReport {
@@ -208,6 +211,24 @@ impl WorkerReport {
     pub fn reserved(&self) -> Vec<TaskInfo> {
         tasks(self.reply(Method::Reserved))
     }
+    /// The worker's Celery version, from its `report` reply (`software -> celery:5.7.0 ...`).
+    pub fn celery_version(&self) -> Option<(u32, u32, u32)> {
+        let text = self.reply(Method::Report)?.get("ok")?.as_str()?;
+        let rest = &text[text.find("celery:")? + "celery:".len()..];
+        let word = rest.split_whitespace().next()?;
+        let mut parts = word
+            .split(|c: char| !c.is_ascii_digit())
+            .map(|p| p.parse::<u32>().ok());
+        Some((
+            parts.next()??,
+            parts.next()??,
+            parts.next().flatten().unwrap_or(0),
+        ))
+    }
+    /// ETA and countdown tasks the worker holds until they are due.
+    pub fn scheduled(&self) -> Vec<TaskInfo> {
+        tasks(self.reply(Method::Scheduled))
+    }
     /// How long an active task has run, in seconds, at the time of the reply.
     pub fn runtime(&self, t: &TaskInfo) -> Option<f64> {
         t.time_start.map(|s| (self.received_at - s).max(0.0))
@@ -230,6 +251,7 @@ fn tasks(reply: Option<&Value>) -> Vec<TaskInfo> {
     list.iter()
         .filter_map(|t| {
             // `scheduled` nests the request under "request".
+            let eta = t.get("eta").and_then(Value::as_str).and_then(iso_epoch);
             let t = t.get("request").unwrap_or(t);
             Some(TaskInfo {
                 id: t.get("id")?.as_str()?.to_string(),
@@ -245,9 +267,30 @@ fn tasks(reply: Option<&Value>) -> Vec<TaskInfo> {
                     .and_then(|d| d.get("routing_key"))
                     .and_then(Value::as_str)
                     .map(str::to_string),
+                eta,
             })
         })
         .collect()
+}
+
+/// Epoch seconds of Python's `datetime.isoformat()` (`2026-12-07T04:00:00.123456+00:00`; no
+/// offset is read as UTC, Celery's default).
+pub fn iso_epoch(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let (clock, offset) = match text.len().checked_sub(6).map(|i| text.split_at(i)) {
+        Some((head, tail))
+            if (tail.starts_with('+') || tail.starts_with('-')) && tail.as_bytes()[3] == b':' =>
+        {
+            let sign = if tail.starts_with('-') { -1.0 } else { 1.0 };
+            let h: f64 = tail[1..3].parse().ok()?;
+            let m: f64 = tail[4..6].parse().ok()?;
+            (head, sign * (h * 3600.0 + m * 60.0))
+        }
+        _ => (text.trim_end_matches('Z'), 0.0),
+    };
+    let t = humantime::parse_rfc3339_weak(clock).ok()?;
+    let secs = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs_f64();
+    Some(secs - offset)
 }
 
 /// A JSON number, or a number in a string ("1.00"); anything else is `None`.

@@ -38,11 +38,13 @@ pub enum Method {
     Active,
     Reserved,
     Scheduled,
+    /// The worker's bug report: software versions, platform and settings (censored by Celery).
+    Report,
 }
 
 impl Method {
     /// Every method, for the allow-list test and for probes that ask for everything.
-    pub const ALL: [Method; 7] = [
+    pub const ALL: [Method; 8] = [
         Method::Ping,
         Method::Stats,
         Method::Conf,
@@ -50,6 +52,7 @@ impl Method {
         Method::Active,
         Method::Reserved,
         Method::Scheduled,
+        Method::Report,
     ];
 
     /// The method name on the wire.
@@ -62,6 +65,7 @@ impl Method {
             Method::Active => "active",
             Method::Reserved => "reserved",
             Method::Scheduled => "scheduled",
+            Method::Report => "report",
         }
     }
 
@@ -251,6 +255,7 @@ mod tests {
             "active",
             "reserved",
             "scheduled",
+            "report",
         ];
         const FORBIDDEN: &[&str] = &[
             "revoke",
@@ -280,7 +285,8 @@ mod tests {
                 | Method::ActiveQueues
                 | Method::Active
                 | Method::Reserved
-                | Method::Scheduled => {}
+                | Method::Scheduled
+                | Method::Report => {}
             }
             assert!(
                 READ_ONLY.contains(&m.name()),

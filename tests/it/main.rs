@@ -12,6 +12,7 @@ mod listing;
 mod load;
 mod probe;
 mod prune_tmp;
+mod quorum;
 mod record;
 mod redis;
 mod secrets;

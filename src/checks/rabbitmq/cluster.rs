@@ -451,6 +451,9 @@ fn health_remedy(name: &str, node: &str) -> String {
         "is-in-service" => format!(
             "{node} is not serving clients (booting, stopping, or drained for maintenance): if it was drained, rabbitmq-upgrade -n {node} revive"
         ),
+        "metadata-store-initialized" | "metadata-store-initialized-with-data" => format!(
+            "{node}'s metadata store (Khepri) is not ready: it has not joined its cluster's store or has not caught up; rabbitmq-diagnostics -n {node} metadata_store_status (and check_if_metadata_store_is_initialized), then read the node's log; see `celtool explain cluster.metadata-store`"
+        ),
         _ => format!("rabbitmq-diagnostics -n {node} status; read the node's log"),
     }
 }

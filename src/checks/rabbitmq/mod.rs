@@ -9,9 +9,11 @@ pub(super) mod broker;
 pub(super) mod cluster;
 pub(super) mod confirms;
 pub(super) mod connections;
+pub(super) mod forecast;
 pub(super) mod queues;
 pub(super) mod rabbitmq4;
 pub(super) mod sanity;
+pub(super) mod signals;
 
 use super::{Ctx, level, ratio, shell_word};
 

@@ -1,0 +1,290 @@
+//! Forecasts and links of the nodes: the time until a memory or disk alarm at the current
+//! slope, the Erlang distribution links between cluster members, and whether the RabbitMQ 4.x
+//! metadata-store checks apply. Pure functions; no I/O.
+
+use super::{Ctx, level};
+use crate::report::{Finding, Severity};
+use crate::text::{fmt_bytes, fmt_duration_secs};
+
+/// Memory use past which the slope is forecast: below it the headroom is too large for a
+/// statistics interval's swing (garbage collection) to mean anything.
+pub const MEM_FORECAST_FROM: f64 = 0.5;
+/// Free disk, as a multiple of the disk limit, under which the slope is forecast.
+pub const DISK_FORECAST_UNDER: f64 = 4.0;
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    alarm_forecast(ctx, out);
+    links(ctx, out);
+    metadata_store(ctx, out);
+}
+
+fn alarm_forecast(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let id = "broker.alarm.forecast";
+    let limits = ctx.thresholds.get(id);
+    for n in ctx.snap.nodes.iter().filter(|n| n.running != Some(false)) {
+        let mut push = |what: &str, secs: f64, detail: String| {
+            let severity = level(&limits, secs);
+            if severity == Severity::Ok {
+                return;
+            }
+            out.push(
+                Finding::new(id, severity, n.name())
+                    .summary(format!(
+                        "at the current slope {} reaches its {what} alarm in {}: {detail}; at the alarm every publisher of the cluster is blocked",
+                        n.name(),
+                        fmt_duration_secs(secs)
+                    ))
+                    .evidence("seconds_to_alarm", secs.round())
+                    .remedy(format!("find what grows (celtool doctor's queues.* and broker.mgmt.memory findings, rabbitmq-diagnostics -n {} memory_breakdown), drain or purge it, or raise the watermark; see `celtool explain {id}`", n.name())),
+            );
+        };
+        if let (Some(used), Some(limit), Some(rate)) = (n.mem_used, n.mem_limit, n.mem_rate())
+            && n.mem_alarm != Some(true)
+            && limit > 0.0
+            && used < limit
+            && used / limit >= MEM_FORECAST_FROM
+            && rate > 0.0
+        {
+            let detail = format!(
+                "{} used of {} and growing {}/s",
+                fmt_bytes(used),
+                fmt_bytes(limit),
+                fmt_bytes(rate)
+            );
+            push("memory", (limit - used) / rate, detail);
+        }
+        if let (Some(free), Some(limit), Some(rate)) =
+            (n.disk_free, n.disk_free_limit, n.disk_free_rate())
+            && n.disk_free_alarm != Some(true)
+            && free > limit
+            && free <= limit * DISK_FORECAST_UNDER
+            && rate < 0.0
+        {
+            let detail = format!(
+                "{} free, limit {}, shrinking {}/s",
+                fmt_bytes(free),
+                fmt_bytes(limit),
+                fmt_bytes(-rate)
+            );
+            push("disk", (free - limit) / -rate, detail);
+        }
+    }
+}
+
+/// Every running member should hold a distribution link to every other running member.
+fn links(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let running: Vec<&str> = ctx
+        .snap
+        .nodes
+        .iter()
+        .filter(|n| n.running != Some(false))
+        .map(|n| n.name())
+        .collect();
+    if running.len() < 2 {
+        return;
+    }
+    for n in ctx.snap.nodes.iter().filter(|n| n.running != Some(false)) {
+        let Some(links) = &n.cluster_links else {
+            continue;
+        };
+        let missing: Vec<&str> = running
+            .iter()
+            .copied()
+            .filter(|peer| *peer != n.name())
+            .filter(|peer| !links.iter().any(|l| l.name.as_deref() == Some(*peer)))
+            .collect();
+        let (severity, summary) = if missing.is_empty() {
+            (
+                Severity::Ok,
+                format!(
+                    "{} holds a distribution link to each of the {} other running member(s)",
+                    n.name(),
+                    running.len() - 1
+                ),
+            )
+        } else {
+            (
+                Severity::Warn,
+                format!(
+                    "{} has no Erlang distribution link to {} although the nodes list shows it running: the nodes do not talk (a partition forming, a firewall on the distribution port, an Erlang cookie mismatch)",
+                    n.name(),
+                    missing.join(", ")
+                ),
+            )
+        };
+        out.push(
+            Finding::new("cluster.links", severity, n.name())
+                .summary(summary)
+                .evidence("missing_links", missing.len() as f64)
+                .remedy(format!("rabbitmq-diagnostics -n {} cluster_status and check_port_connectivity; the distribution port (25672 by default) must be open between members; see `celtool explain cluster.links`", n.name())),
+        );
+    }
+}
+
+/// On 3.x, once: the 4.x metadata-store checks do not apply. On 4.x their failures are
+/// `cluster.health` findings; here the pass.
+fn metadata_store(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let Some(version) = ctx.snap.overview.as_ref().and_then(|o| o.version()) else {
+        return;
+    };
+    let node = ctx
+        .snap
+        .cluster
+        .node
+        .clone()
+        .unwrap_or_else(|| "broker".into());
+    if crate::rabbitmq::cluster::major(version) < 4 {
+        out.push(
+            Finding::new("cluster.metadata-store", Severity::Ok, node).summary(format!(
+                "not applicable: RabbitMQ {version} keeps its metadata in Mnesia; the metadata-store (Khepri) health checks exist from 4.1 on"
+            )),
+        );
+        return;
+    }
+    let checks: Vec<_> = ctx
+        .snap
+        .cluster
+        .health
+        .iter()
+        .filter(|h| h.name.starts_with("metadata-store"))
+        .collect();
+    use crate::rabbitmq::cluster::Outcome;
+    if !checks.is_empty() && checks.iter().all(|h| h.outcome == Outcome::Pass) {
+        out.push(
+            Finding::new("cluster.metadata-store", Severity::Ok, node).summary(format!(
+                "the metadata store is initialized with data on {} (RabbitMQ {version})",
+                ctx.snap
+                    .cluster
+                    .node
+                    .as_deref()
+                    .unwrap_or("the node serving the API")
+            )),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{run, snapshot};
+    use crate::rabbitmq::cluster::{HealthCheck, Outcome};
+    use crate::report::Severity;
+    use serde_json::json;
+
+    fn node(v: serde_json::Value) -> crate::rabbitmq::records::Node {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn of(s: &crate::rabbitmq::read::Snapshot, id: &str) -> Vec<(Severity, String, String)> {
+        run(s)
+            .into_iter()
+            .filter(|f| f.id == id)
+            .map(|f| (f.severity, f.subject, f.summary))
+            .collect()
+    }
+
+    #[test]
+    fn memory_and_disk_slopes_forecast_the_alarm() {
+        let mut s = snapshot();
+        s.nodes = vec![
+            node(
+                json!({"name": "a", "running": true, "mem_used": 800.0e6, "mem_limit": 1000.0e6,
+                "mem_used_details": {"rate": 1.0e6}, "disk_free": 100.0e9, "disk_free_limit": 1.0e9,
+                "disk_free_details": {"rate": -1.0e9}}),
+            ),
+            // Far from its limit: a large swing means nothing.
+            node(
+                json!({"name": "b", "running": true, "mem_used": 100.0e6, "mem_limit": 1000.0e6,
+                "mem_used_details": {"rate": 50.0e6}, "disk_free": 3.0e9, "disk_free_limit": 1.0e9,
+                "disk_free_details": {"rate": -1.0e6}}),
+            ),
+        ];
+        let found = of(&s, "broker.alarm.forecast");
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!((found[0].0, found[0].1.as_str()), (Severity::Crit, "a"));
+        assert!(
+            found[0].2.contains("reaches its memory alarm in 3m: 762.9 MiB used of 953.7 MiB and growing 976.6 KiB/s"),
+            "{}",
+            found[0].2
+        );
+        assert_eq!((found[1].0, found[1].1.as_str()), (Severity::Warn, "b"));
+        assert!(found[1].2.contains("disk alarm in 33m"), "{}", found[1].2);
+    }
+
+    #[test]
+    fn a_member_without_a_link_to_a_running_peer_warns() {
+        let mut s = snapshot();
+        s.nodes = vec![
+            node(json!({"name": "a", "running": true, "cluster_links": [{"name": "b"}]})),
+            node(json!({"name": "b", "running": true, "cluster_links": []})),
+            node(json!({"name": "c", "running": false})),
+        ];
+        let found = of(&s, "cluster.links");
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[0].0, found[0].1.as_str()), (Severity::Ok, "a"));
+        assert_eq!((found[1].0, found[1].1.as_str()), (Severity::Warn, "b"));
+        assert!(
+            found[1]
+                .2
+                .starts_with("b has no Erlang distribution link to a "),
+            "{}",
+            found[1].2
+        );
+    }
+
+    #[test]
+    fn the_metadata_store_is_not_applicable_on_3x_and_judged_on_4x() {
+        let mut s = snapshot();
+        s.overview = Some(serde_json::from_value(json!({"rabbitmq_version": "3.10.8"})).unwrap());
+        let found = of(&s, "cluster.metadata-store");
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].2.starts_with("not applicable: RabbitMQ 3.10.8"),
+            "{}",
+            found[0].2
+        );
+        s.overview = Some(serde_json::from_value(json!({"rabbitmq_version": "4.1.0"})).unwrap());
+        let paths = crate::rabbitmq::cluster::health_paths(s.overview.as_ref());
+        assert!(
+            paths
+                .iter()
+                .any(|(n, p)| *n == "metadata-store-initialized-with-data"
+                    && p == "health/checks/metadata-store/initialized/with-data")
+        );
+        s.cluster.health = vec![
+            HealthCheck {
+                name: "metadata-store-initialized",
+                path: String::new(),
+                outcome: Outcome::Pass,
+            },
+            HealthCheck {
+                name: "metadata-store-initialized-with-data",
+                path: String::new(),
+                outcome: Outcome::Pass,
+            },
+        ];
+        assert_eq!(of(&s, "cluster.metadata-store")[0].0, Severity::Ok);
+        s.cluster.health[1].outcome = Outcome::Fail {
+            reason: "not initialized".into(),
+            body: json!({}),
+        };
+        assert!(of(&s, "cluster.metadata-store").is_empty());
+        let health: Vec<_> = run(&s)
+            .into_iter()
+            .filter(|f| f.id == "cluster.health" && f.severity != Severity::Ok)
+            .collect();
+        assert_eq!(health.len(), 1, "{health:?}");
+        assert!(
+            health[0].remedy.contains("metadata_store_status"),
+            "{}",
+            health[0].remedy
+        );
+        // A 3.x broker is not asked.
+        let old: crate::rabbitmq::records::Overview =
+            serde_json::from_value(json!({"rabbitmq_version": "3.13.7"})).unwrap();
+        assert!(
+            !crate::rabbitmq::cluster::health_paths(Some(&old))
+                .iter()
+                .any(|(n, _)| n.starts_with("metadata-store"))
+        );
+    }
+}
