@@ -45,7 +45,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand inodes 'Show inode use per filesystem, or with --top the directories holding the most entries'
             cand workers 'Show this host''s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans'
             cand prune-tmp 'Delete old temporary files, race-safely; silent on success, made for cron'
-            cand fleet 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues'
+            cand fleet 'Ask the Celery workers over AMQP or Redis (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues'
             cand ping 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check'
             cand probe 'Kubernetes-style probes of one worker: `liveness` from /proc only (is its process there, running, with its pool), `readiness` over the broker (does it answer ping and consume its queues); exit 0 pass, 2 fail, 3 cannot tell'
             cand lint 'Check Celery configuration files before they ship (CI): settings, worker command lines, deploy files; findings on their lines as a table, JSON or SARIF; exit code by severity'
@@ -61,7 +61,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --max-per-id 'List at most N findings of each ID, the worst, and one "and K more like this" for the rest (status, exit code and counts include them all); 0 lists every finding. Default: 20 in the table format; every finding in json, prometheus, nagios and --textfile'
             cand --expect 'The workers that must answer ping: a COUNT (at least this many), or a PATTERN, a node-name glob like ''web*@*'' that an answering worker must match (repeat or comma-separate). A worker killed with kill -9 leaves no trace on the broker: only this finds it [default: the profile''s expect_workers, else none]'
             cand --textfile 'Also write the report as Prometheus metrics to FILE, atomically, for node_exporter''s textfile collector (the name must end in .prom); a run that fails writes celtool_doctor_success 0'
-            cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]'
+            cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]; on a redis:// URL the workers are asked over Redis and this is not used'
             cand --reply-timeout 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer'
             cand --journal 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]'
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
@@ -79,7 +79,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --sys-root 'Read /sys from this directory instead (for tests against fixture trees)'
             cand --all 'Also list the checks that are ok'
             cand --fix 'Offer the fixes for what was found: event queue policies, stale event queues, conntrack limits, zombies and orphaned pool processes (same consent rules as `celtool fix`)'
-            cand --no-workers 'Do not ask the Celery workers themselves over AMQP (remote control: ping, stats, conf, active, reserved); by default doctor asks them in every vhost where Celery is seen'
+            cand --no-workers 'Do not ask the Celery workers themselves over AMQP or Redis (remote control: ping, stats, conf, active, reserved); by default doctor asks them in every vhost where Celery is seen, or in the Redis database'
             cand --dry-run 'Show the plan and change nothing'
             cand -y 'Apply without asking (needed off a terminal, and for irreversible changes)'
             cand --yes 'Apply without asking (needed off a terminal, and for irreversible changes)'
@@ -216,7 +216,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;workers;reap'= {
             cand --grace 'How long to wait for a process to act on a signal before the next step'
             cand --match 'Touch only the Celery processes whose title (command line) matches this regular expression. It narrows, never widens: a process that is not itself Celery (a Python program running celery, or a `[celeryd: ...]` title) is listed and left alone even if it matches, like a `timeout ... celery worker` wrapper'
-            cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]'
+            cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]; on a redis:// URL the workers are asked over Redis and this is not used'
             cand --reply-timeout 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer'
             cand --journal 'Journal of applied changes [default: ~/.local/state/celtool/journal.jsonl]'
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
@@ -286,7 +286,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'celtool;fleet'= {
-            cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]'
+            cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]; on a redis:// URL the workers are asked over Redis and this is not used'
             cand --reply-timeout 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer'
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
             cand --url 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS), or the Sentinels that know it: sentinel://HOST:26379[;sentinel://HOST:26379...][/DB] (sentinels:// for TLS; with --sentinel-master) [default: http://localhost:15672]'
@@ -309,7 +309,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
         &'celtool;ping'= {
             cand --expect 'At least this many workers must answer [default: the profile''s expect_workers, else every worker whose mailbox has a consumer]'
             cand --match 'Only ping workers whose node name matches this glob, like ''web*@*'' (kombu''s glob matcher)'
-            cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]'
+            cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]; on a redis:// URL the workers are asked over Redis and this is not used'
             cand --reply-timeout 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer'
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
             cand --url 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS), or the Sentinels that know it: sentinel://HOST:26379[;sentinel://HOST:26379...][/DB] (sentinels:// for TLS; with --sentinel-master) [default: http://localhost:15672]'
@@ -348,7 +348,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand liveness 'Is the worker''s main process on this host, neither stopped nor a zombie, with live pool children (prefork)? Reads /proc only: never the broker nor the config file, so a broker outage never fails it. Exit 0 alive, 2 not alive, 3 no such worker'
-            cand readiness 'Does the worker answer ping, and does every queue it consumes (active_queues) show its consumer on the broker? RabbitMQ only. Exit 0 ready, 2 not ready, 3 cannot check. Default --deadline 10s, under a Kubernetes probe''s timeoutSeconds'
+            cand readiness 'Does the worker answer ping, and does every queue it consumes (active_queues) show its consumer on the broker (on Redis: a connection of its own waiting in BRPOP)? Exit 0 ready, 2 not ready, 3 cannot check. Default --deadline 10s, under a Kubernetes probe''s timeoutSeconds'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'celtool;probe;liveness'= {
@@ -374,7 +374,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
         }
         &'celtool;probe;readiness'= {
             cand --node 'The worker''s node name as it answers ping (`w1@host`; `%h` is this host''s name)'
-            cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]'
+            cand --amqp-url 'The broker''s AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the management user and password are used); a path names the vhost [default: the management URL''s host on 5672, or 5671 with TLS when it is https]; on a redis:// URL the workers are asked over Redis and this is not used'
             cand --reply-timeout 'How long to wait for the workers'' replies; ping is asked a second time of the nodes whose mailbox has a consumer but did not answer'
             cand --profile 'Use the named profile of the config file ([profiles.NAME]); without it, [profiles.default] if there is one'
             cand --url 'Base URL of the management API (https supported; keep any path prefix), or a Redis broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS), or the Sentinels that know it: sentinel://HOST:26379[;sentinel://HOST:26379...][/DB] (sentinels:// for TLS; with --sentinel-master) [default: http://localhost:15672]'
@@ -396,7 +396,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
         }
         &'celtool;probe;help'= {
             cand liveness 'Is the worker''s main process on this host, neither stopped nor a zombie, with live pool children (prefork)? Reads /proc only: never the broker nor the config file, so a broker outage never fails it. Exit 0 alive, 2 not alive, 3 no such worker'
-            cand readiness 'Does the worker answer ping, and does every queue it consumes (active_queues) show its consumer on the broker? RabbitMQ only. Exit 0 ready, 2 not ready, 3 cannot check. Default --deadline 10s, under a Kubernetes probe''s timeoutSeconds'
+            cand readiness 'Does the worker answer ping, and does every queue it consumes (active_queues) show its consumer on the broker (on Redis: a connection of its own waiting in BRPOP)? Exit 0 ready, 2 not ready, 3 cannot check. Default --deadline 10s, under a Kubernetes probe''s timeoutSeconds'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'celtool;probe;help;liveness'= {
@@ -610,7 +610,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand inodes 'Show inode use per filesystem, or with --top the directories holding the most entries'
             cand workers 'Show this host''s Celery worker trees: node, main process, pool children, flags; `workers reap` ends zombies and orphans'
             cand prune-tmp 'Delete old temporary files, race-safely; silent on success, made for cron'
-            cand fleet 'Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues'
+            cand fleet 'Ask the Celery workers over AMQP or Redis (read-only remote control): pool, prefetch, limits, memory, tasks done, active and reserved tasks, queues'
             cand ping 'Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not (or fewer than --expect), 3 could not check'
             cand probe 'Kubernetes-style probes of one worker: `liveness` from /proc only (is its process there, running, with its pool), `readiness` over the broker (does it answer ping and consume its queues); exit 0 pass, 2 fail, 3 cannot tell'
             cand lint 'Check Celery configuration files before they ship (CI): settings, worker command lines, deploy files; findings on their lines as a table, JSON or SARIF; exit code by severity'
@@ -645,7 +645,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
         }
         &'celtool;help;probe'= {
             cand liveness 'Is the worker''s main process on this host, neither stopped nor a zombie, with live pool children (prefork)? Reads /proc only: never the broker nor the config file, so a broker outage never fails it. Exit 0 alive, 2 not alive, 3 no such worker'
-            cand readiness 'Does the worker answer ping, and does every queue it consumes (active_queues) show its consumer on the broker? RabbitMQ only. Exit 0 ready, 2 not ready, 3 cannot check. Default --deadline 10s, under a Kubernetes probe''s timeoutSeconds'
+            cand readiness 'Does the worker answer ping, and does every queue it consumes (active_queues) show its consumer on the broker (on Redis: a connection of its own waiting in BRPOP)? Exit 0 ready, 2 not ready, 3 cannot check. Default --deadline 10s, under a Kubernetes probe''s timeoutSeconds'
         }
         &'celtool;help;probe;liveness'= {
         }

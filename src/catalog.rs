@@ -930,6 +930,29 @@ Fix: --without-gossip --without-mingle --without-heartbeat on workers that need 
 no -E / worker_send_task_events=False unless a monitor reads task events; fewer monitors.",
     },
     Entry {
+        id: "rabbitmq.events.fanout",
+        area: Area::Broker,
+        title: "event fan-out: Celery's event queues' traffic against the broker's link",
+        limits: above(Some(0.5), Some(0.8), "vhost output bytes / link speed"),
+        explain: "\
+What breaks: every Celery event (worker.heartbeat every 2 s, task.* with -E) goes to the
+celeryev topic exchange, which copies it into one celeryev.<uuid> queue per receiver: every
+worker with gossip and every monitor (Flower, celery events). The output grows as N x (N + M) x c
+for N worker nodes and M monitors: at some fleet size Celery's own chatter fills the broker's
+network link and everything else (tasks, results, remote control) queues behind it.
+How celtool measures it, per vhost: N from the worker mailboxes (NODE.celery.pidbox), the
+receivers from the celeryev.* queues (M: those no worker consumes), c from the busiest monitor's
+connection (its send_oct rate is one receiver's whole event stream, divided by N; ~370 B/s
+assumed when no monitor runs), and the vhost's output from its connections' send rates. It
+forecasts the fleet size at which the event stream alone fills the link. The link speed is read
+from /sys/class/net/IF/speed when the management URL names this host, else from
+CELTOOL_RABBITMQ_LINK_MBIT (or the profile's rabbitmq_link_mbit). Thresholds apply to the
+vhost's output / link speed (other vhosts share the link: look at host.nic.saturation too).
+See redis.events.fanout for the same forecast on Redis.
+Fix: --without-gossip --without-mingle --without-heartbeat on workers that need none of them;
+no -E / worker_send_task_events=False unless a monitor reads task events; fewer monitors.",
+    },
+    Entry {
         id: "redis.pubsub.output-buffer",
         area: Area::Broker,
         title: "a pub/sub client near client-output-buffer-limit pubsub",
@@ -953,9 +976,9 @@ hash and unacked_index sorted set; one older than visibility_timeout (default 1 
 in its queue and delivered to another worker. ETA/countdown tasks are held unacked until they
 run, and acks_late tasks until they finish: past the timeout they run twice or more
 (reproduced: visibility 120 s, countdown 600 s: executed 3 times).
-celtool reads the oldest entry of unacked_index; tell it your timeout with
-CELTOOL_REDIS_VISIBILITY_TIMEOUT or the profile's redis_visibility_timeout (a duration: 3600,
-1h).
+celtool reads the oldest entry of unacked_index and takes the timeout from the workers' conf
+(broker_transport_options) when they answer; CELTOOL_REDIS_VISIBILITY_TIMEOUT or the profile's
+redis_visibility_timeout (a duration: 3600s, 1h) override it. The finding says which it used.
 Fix: broker_transport_options = {'visibility_timeout': SECONDS} above the longest ETA,
 countdown and acks_late run time, on workers and producers; avoid long ETAs (use a scheduler).
 celtool lint: the longest countdown, ETA or retry delay in the code (and the
@@ -1353,7 +1376,10 @@ Why: Celery's main process answers remote control between tasks and I/O; it does
 it is stopped (SIGSTOP, a debugger, heavy swapping), blocked in C code holding the GIL, or in a
 deadlock. celtool pings the nodes whose mailbox (NODE.celery.pidbox) has a consumer; a node that
 answers neither the first ping nor a second one aimed at it is hung. (A worker that exits between
-the broker listing and the ping can look hung once; run again.)
+the broker listing and the ping can look hung once; run again.) On Redis the mailboxes are the
+members of _kombu.binding.celery.pidbox, which outlive a killed worker: a silent node is hung only
+when shown connected, by its sockets on this host (its Redis connections are named) or because
+more pidbox subscribers received the ping than workers answered.
 Fix: on the worker's host, find where it is stuck: py-spy dump --pid PID (the main process;
 `celtool workers` there lists it), then restart the worker: `celtool workers reap --hung --yes` on
 that host ends exactly the hung workers (SIGTERM, SIGKILL after --grace; journaled) so their

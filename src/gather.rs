@@ -13,10 +13,12 @@
 //!   hot-spot walk for the filesystems the inode check will name, and the files and limits the
 //!   host fix planners compare against.
 //! - the Celery workers themselves (remote control: ping, stats, ...), over the [`Transport`]
-//!   the [`WorkersNeed`] names (AMQP today): another optional part of [`Snapshot`], asked once
-//!   the broker's part is read: the broker says which vhosts hold Celery workers (their
-//!   mailboxes, which tell a hung worker from a gone one) and whether an alarm forbids
-//!   publishing the question.
+//!   the [`WorkersNeed`] names (AMQP or Redis): another optional part of [`Snapshot`], asked
+//!   once the broker's part is read: on RabbitMQ the broker says which vhosts hold Celery
+//!   workers (their mailboxes, which tell a hung worker from a gone one) and whether an alarm
+//!   forbids publishing the question; on Redis the workers are asked after the database is read
+//!   (a request makes their pidbox subscriptions look like busy event subscribers), and their
+//!   `conf` then gives the app's own visibility_timeout to judge the unacked messages by.
 //!
 //! Broker and host are read at the same time: the broker's requests (or Redis commands and its
 //! two-sample interval) are awaited on the async runtime while the host is read on the
@@ -62,6 +64,9 @@ pub enum Transport {
     /// Over AMQP, through the broker's `celery.pidbox` exchange, in the vhosts where the
     /// RabbitMQ snapshot shows Celery.
     Amqp(crate::workers::AmqpEndpoint),
+    /// Over Redis, on the database these settings name (kombu's PUBLISH/SUBSCRIBE fanout and
+    /// its reply lists), with or without a broker read beside it.
+    Redis(Box<RedisSettings>),
 }
 
 /// When the workers are asked, given what the broker's read gave.
@@ -170,7 +175,7 @@ pub fn gather(
     thresholds: &Thresholds,
     need: &Need,
 ) -> Result<Snapshot, GatherError> {
-    if need.broker.is_none() {
+    if need.broker.is_none() && need.workers.is_none() {
         // Nothing to wait on: the host is read on this thread, and no runtime is started
         // (liveness must answer without one).
         return Ok(Snapshot {
@@ -188,7 +193,7 @@ pub fn gather(
         let hot_spots = need.inode_hot_spots;
         rt.spawn_blocking(move || read_host(&roots, &opts, &thresholds, hot_spots))
     });
-    let broker = match (&need.broker, client) {
+    let mut broker = match (&need.broker, client) {
         (Some(BrokerNeed::RabbitMq(parts)), Some(client)) => Some(
             rt.block_on(rabbit::gather(client, vhost, *parts))
                 .map(BrokerPart::RabbitMq)
@@ -204,7 +209,16 @@ pub fn gather(
         ),
         _ => None,
     };
-    let workers = match (&need.workers, &broker) {
+    let workers = match (&need.workers, &mut broker) {
+        (
+            Some(
+                w @ WorkersNeed {
+                    transport: Transport::Redis(r),
+                    ..
+                },
+            ),
+            b,
+        ) => rt.block_on(read_redis_workers(r, b.as_mut(), roots, w)),
         (Some(w), Some(b)) => read_workers(rt, client, vhost, b, w),
         _ => None,
     };
@@ -234,7 +248,9 @@ fn read_workers(
     broker: &Result<BrokerPart, BrokerError>,
     need: &WorkersNeed,
 ) -> Option<Result<crate::workers::FleetSnapshot, crate::workers::WorkerError>> {
-    let Transport::Amqp(endpoint) = &need.transport;
+    let Transport::Amqp(endpoint) = &need.transport else {
+        return None;
+    };
     let client = client?;
     let unread = rabbit::Snapshot::default();
     let (snap, plans) = plan_workers(broker, vhost, need, &unread)?;
@@ -279,6 +295,110 @@ fn plan_workers<'s>(
         return None;
     }
     Some((snap, plans))
+}
+
+/// Ask the workers over Redis: after the database was read (not when it could not be, nor on a
+/// cluster-mode node), or alone for the commands that read no broker (ping, fleet, readiness).
+/// With a database read, the unacked messages are judged again by the workers'
+/// visibility_timeout when it differs from the one the read used.
+async fn read_redis_workers(
+    s: &RedisSettings,
+    broker: Option<&mut Result<BrokerPart, BrokerError>>,
+    roots: &host::Roots,
+    need: &WorkersNeed,
+) -> Option<Result<crate::workers::FleetSnapshot, crate::workers::WorkerError>> {
+    let snap = match broker {
+        None => None,
+        Some(Ok(BrokerPart::Redis { snap, .. })) if !snap.cluster_enabled => Some(snap),
+        Some(_) => return None,
+    };
+    // Through Sentinel the workers are asked on the master: the one the read found, else the
+    // one the Sentinels name now.
+    let master = match &snap {
+        _ if s.sentinel.is_none() => None,
+        Some(snap) => crate::redis::sentinel::master_settings(s, snap),
+        None => match crate::redis::sentinel::master_only(s).await {
+            Ok(m) => Some(m),
+            Err(e) => return Some(Err(e.into())),
+        },
+    };
+    let s = match &master {
+        Some(m) => m,
+        None if s.sentinel.is_some() => return None,
+        None => s,
+    };
+    let asked = crate::workers::on_redis::ask(s, &need.opts, &roots.proc).await;
+    if let (Ok(a), Some(snap)) = (&asked, snap) {
+        rejudge_unacked(s, snap, &a.fleet).await;
+    }
+    Some(asked.map(|a| a.fleet))
+}
+
+/// Judge the unacked messages again with the visibility_timeout the workers report, when it
+/// differs from the one the read used; a failure leaves the first judgement and says so in a gap.
+async fn rejudge_unacked(
+    s: &RedisSettings,
+    snap: &mut RedisSnapshot,
+    fleet: &crate::workers::FleetSnapshot,
+) {
+    let mut opts = s.gather.clone();
+    with_workers_settings(&mut opts, fleet);
+    if opts.visibility_timeout == snap.visibility_timeout {
+        snap.visibility_timeout_from = opts.visibility_timeout_from;
+        return;
+    }
+    let again = async {
+        let client = crate::redis::RedisClient::connect(
+            &s.target,
+            s.password.as_ref(),
+            s.timeout,
+            s.ca_file.as_deref(),
+        )
+        .await?;
+        crate::redis::read::unacked(&client, opts.visibility_timeout).await
+    };
+    let bounded = match s.deadline {
+        Some((end, _)) => tokio::time::timeout_at(end.into(), again).await.ok(),
+        None => Some(again.await),
+    };
+    let why = match bounded {
+        Some(Ok(u)) => {
+            snap.unacked = u;
+            snap.visibility_timeout = opts.visibility_timeout;
+            snap.visibility_timeout_from = opts.visibility_timeout_from;
+            return;
+        }
+        Some(Err(e)) => e.to_string(),
+        None => "the run's deadline passed".to_string(),
+    };
+    snap.gaps.push(crate::redis::snapshot::Gap {
+        what: "unacked",
+        error: format!("judged against the workers' visibility_timeout: {why}"),
+    });
+}
+
+/// The app's own visibility_timeout from the workers' `conf` (`broker_transport_options`), unless
+/// the user set one: the smallest the workers report, since that worker redelivers first.
+pub fn with_workers_settings(
+    read: &mut crate::redis::Options,
+    fleet: &crate::workers::FleetSnapshot,
+) {
+    if read.visibility_timeout_set {
+        return;
+    }
+    let reported = fleet.workers().filter_map(|w| {
+        let vt = w
+            .conf("broker_transport_options")?
+            .get("visibility_timeout")?
+            .as_f64()
+            .filter(|v| v.is_finite() && *v > 0.0)?;
+        Some((vt, w.node.clone()))
+    });
+    if let Some((vt, node)) = reported.min_by(|a, b| a.0.total_cmp(&b.0)) {
+        read.visibility_timeout = vt;
+        read.visibility_timeout_from =
+            format!("broker_transport_options of worker {node} (its conf)");
+    }
 }
 
 /// Ask the workers of `plans`, unless an alarm is in effect: RabbitMQ blocks a connection that
@@ -363,14 +483,26 @@ async fn amqp_listener(
 }
 
 /// The Redis broker's link speed: configured, else this host's fastest interface when the
-/// broker (`name`: the server read, through Sentinel the master) runs here (a loopback
-/// address or this host's name).
+/// broker (`name`: the server read, through Sentinel the master) runs here.
 fn redis_link(s: &RedisSettings, name: &str, roots: &host::Roots) -> Option<(f64, String)> {
-    if let Some((b, from)) = s.link {
+    broker_link(s.link, name, roots)
+}
+
+/// A broker's link speed in bytes per second and where it came from: `configured` (bytes per
+/// second, and the setting that gave it), else this host's fastest interface when the broker
+/// `name`d runs here (a loopback address or this host's name).
+pub fn broker_link(
+    configured: Option<(f64, &str)>,
+    name: &str,
+    roots: &host::Roots,
+) -> Option<(f64, String)> {
+    if let Some((b, from)) = configured {
         return Some((b, from.into()));
     }
     let local = name == "localhost"
         || name
+            .trim_start_matches('[')
+            .trim_end_matches(']')
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
         || std::fs::read_to_string(roots.proc.join("sys/kernel/hostname"))
@@ -400,7 +532,52 @@ fn read_host(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workers::{Matcher, ProbeOptions, Target};
+    use crate::workers::{FleetSnapshot, Matcher, ProbeOptions, Target, VhostReport, WorkerReport};
+
+    fn worker(node: &str, vt: serde_json::Value) -> WorkerReport {
+        let conf = serde_json::json!({"broker_transport_options": {"visibility_timeout": vt}});
+        let replies = [("conf".to_string(), conf)];
+        WorkerReport::from_replies(node, "db0", replies.into_iter().collect(), 0.0)
+    }
+
+    #[test]
+    fn the_visibility_timeout_is_the_smallest_the_workers_report_unless_set() {
+        let fleet = FleetSnapshot {
+            vhosts: vec![VhostReport {
+                workers: vec![
+                    worker("a@h", serde_json::json!(20)),
+                    worker("b@h", serde_json::json!(10.5)),
+                    worker("c@h", serde_json::json!("x")),
+                ],
+                ..VhostReport::default()
+            }],
+            timeout_ms: 1000,
+        };
+        let mut read = crate::redis::Options::default();
+        with_workers_settings(&mut read, &fleet);
+        assert_eq!(read.visibility_timeout, 10.5);
+        assert_eq!(
+            read.visibility_timeout_from,
+            "broker_transport_options of worker b@h (its conf)"
+        );
+        let mut set = crate::redis::Options {
+            visibility_timeout: 60.0,
+            visibility_timeout_from: "CELTOOL_REDIS_VISIBILITY_TIMEOUT".into(),
+            visibility_timeout_set: true,
+            ..crate::redis::Options::default()
+        };
+        with_workers_settings(&mut set, &fleet);
+        assert_eq!(set.visibility_timeout, 60.0);
+        let mut none = crate::redis::Options::default();
+        with_workers_settings(&mut none, &FleetSnapshot::default());
+        assert_eq!(
+            (
+                none.visibility_timeout,
+                none.visibility_timeout_from.as_str()
+            ),
+            (3600.0, "kombu's default")
+        );
+    }
 
     fn need(ask: Ask, target: Target) -> WorkersNeed {
         let url = "http://localhost:15672".parse().unwrap();

@@ -109,10 +109,15 @@ pub struct Profile {
     pub redis_interval: Option<String>,
     /// Redis: the broker's link speed in Mbit/s (`CELTOOL_REDIS_LINK_MBIT`).
     pub redis_link_mbit: Option<u64>,
+    /// RabbitMQ: the broker's link speed in Mbit/s (`CELTOOL_RABBITMQ_LINK_MBIT`).
+    pub rabbitmq_link_mbit: Option<u64>,
     /// Redis: the TTL doctor --fix gives result keys (`CELTOOL_REDIS_RESULT_EXPIRES`).
     pub redis_result_expires: Option<String>,
     /// Redis Sentinel: the master's name, for a `sentinel://` url (`CELTOOL_SENTINEL_MASTER`).
     pub sentinel_master: Option<String>,
+    /// Redis: the app's broker_transport_options global_keyprefix (`CELTOOL_REDIS_KEY_PREFIX`);
+    /// without it celtool looks for prefixed mailbox bindings.
+    pub redis_key_prefix: Option<String>,
 }
 
 /// Per-ID thresholds: the catalog's defaults with the config file's overrides, for the warn and

@@ -30,6 +30,25 @@ use crate::rabbitmq::read::Snapshot;
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
 
+/// `rabbitmq.events.fanout` for a vhost whose workers send events (the `celeryev` exchange and
+/// at least one worker mailbox).
+fn rabbitmq_fanout(
+    fleet: &crate::celery_model::Fleet,
+    t: &Thresholds,
+    link: Option<&(f64, String)>,
+) -> Option<Finding> {
+    if fleet.events.as_ref().is_none_or(|e| e.worker_nodes == 0) {
+        return None;
+    }
+    let link = celery::fanout::Link {
+        speed: link,
+        unknown: "; link speed unknown (celtool reads /sys/class/net/IF/speed only on the broker host): set CELTOOL_RABBITMQ_LINK_MBIT to forecast when the network card saturates",
+    };
+    let mut f = celery::fanout::forecast(fleet, "rabbitmq.events.fanout", &fleet.scope, t, &link)?;
+    f.host = Some(fleet.host.clone());
+    Some(f)
+}
+
 /// What every check reads besides the snapshot.
 pub struct Ctx<'a> {
     pub snap: &'a Snapshot,
@@ -39,7 +58,13 @@ pub struct Ctx<'a> {
 
 /// Run every RabbitMQ and Celery check on a RabbitMQ snapshot: the Celery checks on its
 /// fleets (one per vhost), the RabbitMQ-only checks on the snapshot itself.
-pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
+/// `link` is the broker's link speed in bytes per second and where it came from, when known
+/// (for the event fan-out forecast).
+pub fn broker_checks(
+    snap: &Snapshot,
+    thresholds: &Thresholds,
+    link: Option<&(f64, String)>,
+) -> Vec<Finding> {
     let ctx = Ctx {
         snap,
         thresholds,
@@ -62,6 +87,7 @@ pub fn broker_checks(snap: &Snapshot, thresholds: &Thresholds) -> Vec<Finding> {
     queues::check(&ctx, &mut out);
     for fleet in crate::rabbitmq::to_celery::fleets(snap, &ctx.kinds) {
         out.extend(celery::check(&fleet, thresholds));
+        out.extend(rabbitmq_fanout(&fleet, thresholds, link));
     }
     delayed::levels(snap, thresholds, &mut out);
     confirms::check(&ctx, &mut out);
@@ -165,7 +191,7 @@ pub(crate) mod testing {
     }
 
     pub fn run(snap: &Snapshot) -> Vec<Finding> {
-        broker_checks(snap, &Thresholds::default())
+        broker_checks(snap, &Thresholds::default(), None)
     }
 
     /// The snapshot of a scenario recorded from the real broker (tests/fixtures/api, recorded

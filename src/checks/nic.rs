@@ -45,7 +45,7 @@ pub fn check(reading: &Reading<Vec<NicSample>>, t: &Thresholds) -> Vec<Finding> 
                     .evidence("tx_bytes_per_second", s.tx_bytes_per_second)
                     .evidence("link_bytes_per_second", link)
                     .evidence("ratio", r)
-                    .remedy("find the talker (on a Redis broker: celtool doctor --url redis://... shows the event fan-out; on RabbitMQ: celtool connections); cut Celery's event traffic or move to a faster link"),
+                    .remedy("find the talker (celtool doctor shows Celery's event fan-out: redis.events.fanout, rabbitmq.events.fanout; on RabbitMQ celtool connections shows each connection's bytes); cut Celery's event traffic or move to a faster link"),
             )
         })
         .collect()

@@ -2,8 +2,9 @@
 //! output buffers, unacked messages past the visibility timeout, result keys without TTL,
 //! leaked reply lists, connections refused for maxclients. Pure: snapshot in, findings out.
 
+use super::celery::fanout;
 use super::{level, ratio};
-use crate::celery_model::{Fleet, saturating_nodes};
+use crate::celery_model::Fleet;
 use crate::redis::snapshot::RedisSnapshot;
 use crate::report::{Finding, Severity};
 use crate::settings::Thresholds;
@@ -17,9 +18,7 @@ pub struct Options {
     pub link: Option<(f64, String)>,
 }
 
-/// Bytes per second per worker node per receiver when no heartbeat was heard to measure it:
-/// an idle worker's heartbeat (675 B every 2 s) with framing, as measured on Redis 7.0.
-pub const ASSUMED_COST: f64 = 370.0;
+pub use super::celery::fanout::ASSUMED_COST;
 
 /// Reply lists untouched this long are leaked (a `celery inspect` waits seconds, not minutes).
 pub const REPLY_LEAK_IDLE_SECONDS: u64 = 300;
@@ -262,57 +261,16 @@ fn fanout(
     opts: &Options,
     out: &mut Vec<Finding>,
 ) {
-    let id = "redis.events.fanout";
-    let Some(ev) = &fleet.events else {
-        return;
+    let link = fanout::Link {
+        speed: opts.link.as_ref(),
+        unknown: "; link speed unknown (celtool reads /sys/class/net/IF/speed only on the broker host): set CELTOOL_REDIS_LINK_MBIT to forecast when the network card saturates",
     };
-    let Some(total) = ev.broker_output_bytes else {
-        return;
-    };
-    let event = ev.event_output_bytes.unwrap_or(0.0);
-    let measured = ev.cost_per_pair();
-    let cost = measured.unwrap_or(ASSUMED_COST);
-    let mut summary = format!(
-        "output {}/s, about {} of it the event stream ({} worker node(s) heartbeating, {} receiver(s), ~{} monitor(s); {:.0} B/s per node per receiver{})",
-        fmt_bytes(total),
-        ev.share().map_or("?".into(), fmt_pct),
-        ev.worker_nodes,
-        ev.subscribers,
-        ev.monitors,
-        cost,
-        if measured.is_some() {
-            ""
-        } else {
-            ", assumed: no heartbeat heard"
-        }
-    );
-    let mut f = Finding::new(id, Severity::Ok, snap.target.as_str())
-        .evidence("output_bytes_per_second", total)
-        .evidence("event_bytes_per_second", event)
-        .evidence("worker_nodes", ev.worker_nodes as f64)
-        .evidence("event_receivers", ev.subscribers as f64)
-        .evidence("bytes_per_node_per_receiver", cost);
-    if let Some(s) = ev.share() {
-        f = f.evidence("event_share", s);
-    }
-    match &opts.link {
-        Some((link, source)) => {
-            let used = total / link;
-            f.severity = level(&t.get(id), used);
-            let nodes = saturating_nodes(*link, ev.monitors, cost);
-            summary.push_str(&format!("; {} of the {:.0} Mbit/s link ({source})", fmt_pct(used), link * 8.0 / 1e6));
-            if let Some(n) = nodes {
-                summary.push_str(&format!("; at this rate the link saturates near {:.0} worker nodes", n));
-                f = f.evidence("saturating_worker_nodes", n.floor());
-            }
-            f = f.evidence("link_ratio", used).evidence("link_bytes_per_second", *link);
-        }
-        None => summary.push_str(
-            "; link speed unknown (celtool reads /sys/class/net/IF/speed only on the broker host): set CELTOOL_REDIS_LINK_MBIT to forecast when the network card saturates",
-        ),
-    }
-    out.push(f.summary(summary).remedy(
-        "cut the event stream: start workers with --without-gossip --without-mingle --without-heartbeat where nothing needs them, turn task events off (worker_send_task_events=False, no -E) unless a monitor needs them; output grows as N x (N + M)",
+    out.extend(fanout::forecast(
+        fleet,
+        "redis.events.fanout",
+        snap.target.as_str(),
+        t,
+        &link,
     ));
 }
 
@@ -364,10 +322,15 @@ fn visibility(snap: &RedisSnapshot, t: &Thresholds, out: &mut Vec<Finding>) {
     out.push(
         Finding::new(id, severity, format!("db{}/unacked", snap.db))
             .summary(format!(
-                "{} unacked message(s); the oldest was delivered {} ago, visibility_timeout is {}{}",
+                "{} unacked message(s); the oldest was delivered {} ago, visibility_timeout is {}{}{}",
                 fmt_count(u.count as f64),
                 fmt_duration_secs(age),
                 fmt_duration_secs(vt),
+                if snap.visibility_timeout_from.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (from {})", snap.visibility_timeout_from)
+                },
                 if u.past_visibility > 0 {
                     format!(": {} past it are delivered again to another worker (ETA/countdown and acks_late tasks run twice or more)", u.past_visibility)
                 } else {
@@ -378,7 +341,7 @@ fn visibility(snap: &RedisSnapshot, t: &Thresholds, out: &mut Vec<Finding>) {
             .evidence("oldest_age_seconds", age)
             .evidence("visibility_timeout_seconds", vt)
             .evidence("past_visibility", u.past_visibility as f64)
-            .remedy("raise broker_transport_options = {'visibility_timeout': SECONDS} above the longest ETA/countdown and task run time (on workers and producers alike; tell celtool with CELTOOL_REDIS_VISIBILITY_TIMEOUT); or keep long delays out of ETA tasks"),
+            .remedy("raise broker_transport_options = {'visibility_timeout': SECONDS} above the longest ETA/countdown and task run time (on workers and producers alike; celtool reads it from the workers' conf when they answer, else from CELTOOL_REDIS_VISIBILITY_TIMEOUT); or keep long delays out of ETA tasks"),
     );
 }
 

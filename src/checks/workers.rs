@@ -143,8 +143,32 @@ fn consumers_of<'a>(broker: &'a Snapshot, vhost: &str, queue: &str) -> Vec<&'a s
         .collect()
 }
 
+/// A silent worker on Redis: connected (its pidbox subscription received the request), named by
+/// its connections where they could be told apart.
+fn hung_on_redis(v: &VhostReport, node: &str, timeout_ms: u64) -> Finding {
+    let conns = v.connections.get(node).cloned().unwrap_or_default();
+    let named = conns
+        .iter()
+        .filter(|c| !c.contains("subscriber(s)"))
+        .count();
+    Finding::new("workers.hung", Severity::Crit, node.to_string())
+        .summary(format!(
+            "worker {node} does not answer ping (asked twice, {} each) although it is connected to Redis ({}): {}",
+            fmt_duration_secs(timeout_ms as f64 / 1000.0),
+            v.vhost,
+            if conns.is_empty() { "?".to_string() } else { conns.join(", ") },
+        ))
+        .evidence("timeout_ms", timeout_ms as f64)
+        .evidence("connections", named as f64)
+        .remedy("usually a task blocked without a time limit (a socket read, a lock) or a stopped process: see where it is stuck with `py-spy dump --pid PID` (the worker's main process, listed by `celtool workers` on its host), then restart the worker (end its main process so its supervisor starts a fresh one); set task_time_limit / task_soft_time_limit so one task cannot hang it again")
+}
+
 fn hung(v: &VhostReport, broker: &Snapshot, timeout_ms: u64, out: &mut Vec<Finding>) {
     for node in &v.silent {
+        if v.receivers.is_some() {
+            out.push(hung_on_redis(v, node, timeout_ms));
+            continue;
+        }
         let mailbox = format!("{node}.celery.pidbox");
         let conns = consumers_of(broker, &v.vhost, &mailbox);
         let conn = conns

@@ -216,7 +216,7 @@ pub enum Command {
     Workers(WorkersArgs),
     /// Delete old temporary files, race-safely; silent on success, made for cron
     PruneTmp(PruneTmpArgs),
-    /// Ask the Celery workers over AMQP (read-only remote control): pool, prefetch, limits,
+    /// Ask the Celery workers over AMQP or Redis (read-only remote control): pool, prefetch, limits,
     /// memory, tasks done, active and reserved tasks, queues
     Fleet(FleetArgs),
     /// Ping the Celery workers, for deploy gates and probes: exit 0 all answered, 2 some did not
@@ -275,8 +275,9 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub fix: bool,
 
-    /// Do not ask the Celery workers themselves over AMQP (remote control: ping, stats, conf,
-    /// active, reserved); by default doctor asks them in every vhost where Celery is seen
+    /// Do not ask the Celery workers themselves over AMQP or Redis (remote control: ping, stats,
+    /// conf, active, reserved); by default doctor asks them in every vhost where Celery is seen,
+    /// or in the Redis database
     #[arg(long)]
     pub no_workers: bool,
 
@@ -671,7 +672,8 @@ pub struct GenerateArgs {
 pub struct AmqpArgs {
     /// The broker's AMQP URL for asking the workers: amqp:// or amqps://, no credentials (the
     /// management user and password are used); a path names the vhost [default: the management
-    /// URL's host on 5672, or 5671 with TLS when it is https]
+    /// URL's host on 5672, or 5671 with TLS when it is https]; on a redis:// URL the workers are
+    /// asked over Redis and this is not used
     #[arg(
         help_heading = "Worker options (remote control over AMQP)",
         long,
@@ -721,7 +723,8 @@ pub enum ProbeCommand {
     /// outage never fails it. Exit 0 alive, 2 not alive, 3 no such worker
     Liveness(LivenessArgs),
     /// Does the worker answer ping, and does every queue it consumes (active_queues) show its
-    /// consumer on the broker? RabbitMQ only. Exit 0 ready, 2 not ready, 3 cannot check.
+    /// consumer on the broker (on Redis: a connection of its own waiting in BRPOP)? Exit 0 ready,
+    /// 2 not ready, 3 cannot check.
     /// Default --deadline 10s, under a Kubernetes probe's timeoutSeconds
     Readiness(ReadinessArgs),
 }

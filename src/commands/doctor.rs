@@ -45,7 +45,8 @@ impl<'a> Source<'a> {
         }
     }
 
-    /// What gather reads of the broker, and whether the workers are asked (RabbitMQ only).
+    /// What gather reads of the broker, and whether the workers are asked (over AMQP beside
+    /// RabbitMQ, over Redis on a Redis broker).
     fn need(
         &self,
         s: &Settings,
@@ -61,7 +62,11 @@ impl<'a> Source<'a> {
             ),
             Source::Redis(r) => (
                 Some(gather::BrokerNeed::Redis(Box::new((*r).clone()))),
-                None,
+                (!args.no_workers).then(|| gather::WorkersNeed {
+                    transport: gather::Transport::Redis(Box::new((*r).clone())),
+                    opts: crate::workers::ProbeOptions::full(args.amqp.reply_timeout),
+                    ask: gather::Ask::WhereCeleryIs,
+                }),
             ),
         })
     }
@@ -156,11 +161,6 @@ fn read(
 }
 
 pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Error> {
-    if matches!(s.broker(), Some(Broker::Redis(_))) && !args.expect.is_empty() {
-        return Err(Error::Usage(
-            "doctor --expect asks the workers over AMQP, which doctor does on RabbitMQ only; on Redis use `celtool ping --expect`".into(),
-        ));
-    }
     validate(p, args)?;
     // With --fix, hold the journal lock before reading the state the fixes are planned from:
     // two runs never plan from the same state.
@@ -323,14 +323,31 @@ fn check(s: &Settings, snap: &Snapshot, expect: &Expect) -> Vec<Finding> {
     let mut findings = Vec::new();
     match &snap.broker {
         Some(Ok(BrokerPart::RabbitMq(b))) => {
-            findings.extend(checks::broker_checks(b, s.thresholds()));
+            let link = s.rabbitmq().ok().and_then(|r| {
+                let name = r.endpoint.url.host_str().unwrap_or_default();
+                gather::broker_link(r.link, name, s.roots())
+            });
+            findings.extend(checks::broker_checks(b, s.thresholds(), link.as_ref()));
         }
         Some(Ok(BrokerPart::Redis { snap, link })) => {
             findings.extend(super::redis::findings(snap, s.thresholds(), link.clone()));
         }
         Some(Err(_)) | None => {}
     }
-    match (&snap.workers, snap.rabbitmq()) {
+    // On Redis the workers' checks have no broker-side consumers or connections to read.
+    let redis_side;
+    let broker_side = match &snap.broker {
+        Some(Ok(BrokerPart::RabbitMq(b))) => Some(b),
+        Some(Ok(BrokerPart::Redis { snap: r, .. })) => {
+            redis_side = crate::rabbitmq::read::Snapshot {
+                host: r.host.clone(),
+                ..Default::default()
+            };
+            Some(&redis_side)
+        }
+        Some(Err(_)) | None => None,
+    };
+    match (&snap.workers, broker_side) {
         (Some(Ok(fleet)), Some(b)) => {
             checks::workers::drop_answered_mailboxes(fleet, &mut findings);
             let procs = snap.host.as_ref().and_then(|h| match &h.processes {

@@ -1,5 +1,5 @@
-//! `celtool fleet` and `celtool ping`: ask the Celery workers themselves over AMQP (read-only
-//! remote control) and list what they say, or check that they all answer.
+//! `celtool fleet` and `celtool ping`: ask the Celery workers themselves over AMQP or Redis
+//! (read-only remote control) and list what they say, or check that they all answer.
 //!
 //! The work is done by [`observe`] from plain inputs, so a caller with its own settings (doctor)
 //! can reuse it; `fleet` and `ping` only resolve those inputs from the globals.
@@ -130,10 +130,47 @@ fn warn_errors(p: &Printer, fleet: &FleetSnapshot, api_error: &Option<Error>) ->
     any
 }
 
-pub fn fleet(s: &Settings, p: &Printer, args: &FleetArgs) -> Result<Outcome, Error> {
+/// Ask the workers over Redis through the one door: no broker read beside them (ping, fleet and
+/// readiness need only the workers' answers and the database's clients).
+pub fn observe_redis(
+    s: &Settings,
+    r: &crate::settings::RedisSettings,
+    opts: &ProbeOptions,
+) -> Result<FleetSnapshot, Error> {
+    let need = gather::Need {
+        workers: Some(gather::WorkersNeed {
+            transport: gather::Transport::Redis(Box::new(r.clone())),
+            opts: opts.clone(),
+            ask: gather::Ask::Always,
+        }),
+        ..gather::Need::default()
+    };
+    let got = gather::gather(None, None, s.roots(), s.thresholds(), &need)?;
+    match got.workers {
+        Some(fleet) => Ok(fleet?),
+        None => Err(Error::Io(format!(
+            "{}: the workers were not asked",
+            r.target
+        ))),
+    }
+}
+
+/// Ask the workers of whichever broker the settings name: over AMQP beside the management API
+/// on RabbitMQ, over Redis on a Redis URL. Returns what they said, an API error to warn about,
+/// and the profile's expected workers.
+fn ask(s: &Settings, opts: &ProbeOptions) -> Result<(FleetSnapshot, Option<Error>, Expect), Error> {
+    if let Some(crate::settings::Broker::Redis(r)) = s.broker() {
+        let fleet = observe_redis(s, r, opts)?;
+        return Ok((fleet, None, s.expected_workers().clone()));
+    }
     let inputs = inputs(s)?;
+    let (_, fleet, api_error) = observe(s, &inputs, opts)?;
+    Ok((fleet, api_error, inputs.expect))
+}
+
+pub fn fleet(s: &Settings, p: &Printer, args: &FleetArgs) -> Result<Outcome, Error> {
     let opts = ProbeOptions::full(args.amqp.reply_timeout);
-    let (_, fleet, api_error) = observe(s, &inputs, &opts)?;
+    let (fleet, api_error, _) = ask(s, &opts)?;
     let failed = warn_errors(p, &fleet, &api_error);
     let rows = fleet::rows(&fleet);
     emit_listing(
@@ -150,7 +187,6 @@ pub fn fleet(s: &Settings, p: &Printer, args: &FleetArgs) -> Result<Outcome, Err
 }
 
 pub fn ping(s: &Settings, p: &Printer, args: &PingArgs) -> Result<Outcome, Error> {
-    let inputs = inputs(s)?;
     let target = match &args.matcher {
         Some(p) => Target::Pattern {
             pattern: p.clone(),
@@ -159,9 +195,9 @@ pub fn ping(s: &Settings, p: &Printer, args: &PingArgs) -> Result<Outcome, Error
         None => Target::All,
     };
     let opts = ProbeOptions::ping(args.amqp.reply_timeout, target);
-    let (_, fleet, api_error) = observe(s, &inputs, &opts)?;
+    let (fleet, api_error, expected) = ask(s, &opts)?;
     let failed = warn_errors(p, &fleet, &api_error);
-    let expect = args.expect.or(inputs.expect.count);
+    let expect = args.expect.or(expected.count);
     let result = ping_result(&fleet, expect, args.matcher.as_deref());
     let severity = ping_severity(&result, failed);
     if p.style.format == crate::output::Format::Nagios {
@@ -276,6 +312,7 @@ mod tests {
                 not_asked: None,
                 silent: silent.iter().map(|s| s.to_string()).collect(),
                 workers,
+                ..VhostReport::default()
             }],
             timeout_ms: 1000,
         }

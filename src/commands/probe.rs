@@ -172,15 +172,71 @@ fn pool_option(main: &Process) -> Option<String> {
 pub fn readiness(s: &Settings, p: &Printer, args: &ReadinessArgs) -> Result<Outcome, Error> {
     let hostname = host_snapshot(s, GatherOptions::only(false, false, false))?.hostname;
     let node = host::celery::expand_node_name(Some(&args.node), &hostname);
-    let inputs = super::fleet::inputs(s)?;
     let opts = ProbeOptions {
         methods: vec![Method::Ping, Method::ActiveQueues],
         target: Target::Nodes(vec![node.clone()]),
         ..ProbeOptions::full(args.amqp.reply_timeout)
     };
+    if let Some(crate::settings::Broker::Redis(r)) = s.broker() {
+        // Cannot check (unreachable, refused): the one error line, exit 3, as on RabbitMQ.
+        let fleet = super::fleet::observe_redis(s, r, &opts)?;
+        return finish(p, &judge_readiness_redis(&node, &fleet));
+    }
+    let inputs = super::fleet::inputs(s)?;
     let (snap, fleet, api_error) = super::fleet::observe(s, &inputs, &opts)?;
     let result = judge_readiness(&node, &fleet, &snap, api_error.as_ref());
     finish(p, &result)
+}
+
+/// Ready on Redis: the node answered ping, and a connection of its own waits on its queues with
+/// BRPOP (kombu pops every queue of a worker on one connection; CLIENT LIST shows a client's
+/// last command, not its keys). Its own: by its sockets on this host, else any BRPOP client of
+/// the database, said as such.
+pub fn judge_readiness_redis(node: &str, fleet: &FleetSnapshot) -> ProbeResult {
+    let mut result = ProbeResult::new("readiness", Some(node.to_string()));
+    let Some(v) = fleet.vhosts.first() else {
+        return result.unknown(format!("{node} could not be asked"));
+    };
+    let Some(w) = v
+        .workers
+        .iter()
+        .find(|w| w.node == node && w.answered_ping())
+    else {
+        if v.silent.iter().any(|n| n == node) {
+            return result.fail(format!(
+                "{node} did not answer ping in {} (it is connected to Redis: hung?)",
+                v.vhost
+            ));
+        }
+        return result.fail(format!("{node} did not answer ping"));
+    };
+    let queues = w.queues();
+    result.detail = Detail::Readiness {
+        vhost: Some(w.vhost.clone()),
+        queues: queues.clone(),
+    };
+    let consumer = match v.connections.get(node) {
+        Some(conns) => conns.iter().find(|c| c.contains("(cmd brpop,")).cloned(),
+        None => v.waiting.first().map(|c| {
+            format!(
+                "{c}, a BRPOP client of {} (whose cannot be told from this host)",
+                v.vhost
+            )
+        }),
+    };
+    match consumer {
+        None if !queues.is_empty() => result.fail(format!(
+            "{node} answered ping but no connection of it waits on its queues ({}) with BRPOP in {}",
+            queues.join(", "),
+            v.vhost
+        )),
+        _ => result.pass(format!(
+            "{node} is ready: answered ping, consuming {} queue(s) ({}) through {}",
+            queues.len(),
+            queues.join(", "),
+            consumer.unwrap_or_else(|| "no queue".into())
+        )),
+    }
 }
 
 /// Ready: the node answered ping, and each queue it says it consumes has a consumer on the

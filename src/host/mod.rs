@@ -13,6 +13,7 @@ pub mod inodes;
 pub mod mounts;
 pub mod nic;
 pub mod procs;
+pub mod sockets;
 
 use std::io;
 use std::path::{Path, PathBuf};

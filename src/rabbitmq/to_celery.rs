@@ -87,6 +87,7 @@ pub fn fleets<'a>(snap: &'a Snapshot, kinds: &Classifier) -> Vec<Fleet<'a>> {
     for f in &mut out {
         if let Some(ev) = &mut f.events {
             count_receivers(ev, &f.queues);
+            measure_output(ev, &f.clients);
         }
     }
     out
@@ -156,6 +157,21 @@ fn count_receivers(ev: &mut Events, queues: &[Queue]) {
     ev.subscribers = events.clone().count() as u64;
     ev.monitors = events.filter(|q| !q.worker_consumed).count() as u64;
     ev.worker_nodes = queues.iter().filter(|q| q.kind == Kind::Mailbox).count() as u64;
+}
+
+/// The event stream's bytes from what the broker sends: one monitor's connection receives every
+/// event (its queue is bound to `#`) and nothing else, so the busiest monitor's send rate is one
+/// receiver's share; the vhost's output is what it sends to all its connections. Without a
+/// monitor, no connection carries the event stream alone and its bytes stay unknown.
+fn measure_output(ev: &mut Events, clients: &[Client]) {
+    let rates = || clients.iter().filter_map(|c| c.send_rate);
+    ev.broker_output_bytes = rates().next().map(|_| rates().sum());
+    ev.per_subscriber_bytes = clients
+        .iter()
+        .filter(|c| c.role == Role::Monitor)
+        .filter_map(|c| c.send_rate)
+        .reduce(f64::max);
+    ev.event_output_bytes = ev.per_subscriber_bytes.map(|p| p * ev.subscribers as f64);
 }
 
 fn count_result(f: &mut Fleet, q: &Queue) {
@@ -235,6 +251,45 @@ mod tests {
         let r = f.results.as_ref().expect("result queues");
         assert_eq!((r.queues, r.per_task_queues, r.seen), (120, 120, 120));
         assert!(r.legacy_exchange);
+    }
+
+    #[test]
+    fn the_event_stream_is_measured_from_the_busiest_monitor() {
+        let c = |role, rate| Client {
+            id: "c".into(),
+            peer: "10.0.0.1".into(),
+            role,
+            send_rate: Some(rate),
+            pending_bytes: None,
+            idle_seconds: None,
+            state: None,
+        };
+        let mut ev = Events {
+            worker_nodes: 2,
+            subscribers: 4,
+            monitors: 2,
+            ..Events::default()
+        };
+        let clients = [
+            c(Role::Worker, 1000.0),
+            c(Role::Monitor, 400.0),
+            c(Role::Monitor, 300.0),
+            c(Role::Publisher, 0.0),
+        ];
+        measure_output(&mut ev, &clients);
+        assert_eq!(ev.broker_output_bytes, Some(1700.0));
+        assert_eq!(ev.per_subscriber_bytes, Some(400.0));
+        assert_eq!(ev.event_output_bytes, Some(1600.0));
+        assert_eq!(ev.cost_per_pair(), Some(200.0));
+        // Without a monitor no connection carries the stream alone: unknown, not 0.
+        let mut ev = Events::default();
+        measure_output(&mut ev, &clients[..1]);
+        assert_eq!(
+            (ev.broker_output_bytes, ev.per_subscriber_bytes),
+            (Some(1000.0), None)
+        );
+        measure_output(&mut ev, &[]);
+        assert_eq!(ev.broker_output_bytes, None);
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub async fn gather(client: &RedisClient, opts: &Options) -> RedisSnapshot {
         host: t.host.clone(),
         db: t.db,
         visibility_timeout: opts.visibility_timeout,
+        visibility_timeout_from: opts.visibility_timeout_from.clone(),
         ..RedisSnapshot::default()
     };
     let gap = |snap: &mut RedisSnapshot, what: &'static str, e: RedisError| {
@@ -343,7 +344,8 @@ async fn bucket_lengths(
     Ok(out)
 }
 
-async fn unacked(client: &RedisClient, visibility: f64) -> Result<Option<Unacked>, RedisError> {
+/// The unacked hash and index, judged against `visibility` (seconds).
+pub async fn unacked(client: &RedisClient, visibility: f64) -> Result<Option<Unacked>, RedisError> {
     let (secs, _micros): (u64, u64) = client.query("TIME", &redis::cmd("TIME")).await?;
     let now = secs as f64;
     let mut p = redis::pipe();

@@ -201,6 +201,27 @@ pub fn master_settings(
     })
 }
 
+/// Through Sentinel, the master's plain settings asked of the Sentinels now, for a command
+/// that reads no database (ping, fleet); a redis:// URL's settings as they are.
+pub async fn master_only(
+    s: &crate::settings::RedisSettings,
+) -> Result<crate::settings::RedisSettings, RedisError> {
+    let Some(group) = &s.sentinel else {
+        return Ok(s.clone());
+    };
+    let access = Access {
+        password: s.password.as_ref(),
+        timeout: s.timeout,
+        ca_file: s.ca_file.as_deref(),
+    };
+    let (target, _) = find_master(group, access).await?;
+    Ok(crate::settings::RedisSettings {
+        target,
+        sentinel: None,
+        ..s.clone()
+    })
+}
+
 /// The master a read found, as a target with the URL's user, database and TLS.
 pub fn master_target(s: &Sentinel, seen: &SentinelSnapshot) -> Option<Target> {
     Some(server_target(

@@ -264,6 +264,8 @@ pub struct RedisSnapshot {
     pub queues: Vec<RedisQueue>,
     pub unacked: Option<Unacked>,
     pub visibility_timeout: f64,
+    /// Where the visibility timeout came from (kombu's default, a setting, the workers' conf).
+    pub visibility_timeout_from: String,
     pub reply_lists: Vec<ReplyList>,
     pub results: Option<ResultSample>,
     pub events: Option<EventSample>,

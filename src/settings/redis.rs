@@ -28,6 +28,11 @@ pub struct ReadOptions {
     pub reply_cap: usize,
     /// Celery's broker_transport_options visibility_timeout, seconds (kombu default 3600).
     pub visibility_timeout: f64,
+    /// Where `visibility_timeout` came from: kombu's default, a setting, or the workers' conf.
+    pub visibility_timeout_from: String,
+    /// The visibility timeout was set by the user (environment or profile): it overrides what
+    /// the workers say.
+    pub visibility_timeout_set: bool,
 }
 
 impl Default for ReadOptions {
@@ -39,6 +44,8 @@ impl Default for ReadOptions {
             result_sample: 1000,
             reply_cap: 1000,
             visibility_timeout: 3600.0,
+            visibility_timeout_from: "kombu's default".into(),
+            visibility_timeout_set: false,
         }
     }
 }
@@ -93,6 +100,22 @@ pub struct RedisSettings {
     /// The run's deadline for reading Redis (when it ends, and its length), as for RabbitMQ;
     /// None: `--deadline 0`.
     pub deadline: Option<(std::time::Instant, Duration)>,
+    /// kombu's `global_keyprefix` (`CELTOOL_REDIS_KEY_PREFIX` / `redis_key_prefix`) and which of
+    /// the two said it; None: looked for on the server.
+    pub key_prefix: Option<(String, &'static str)>,
+}
+
+/// A link speed given in Mbit/s (`from` names the variable or profile key), in bytes per second.
+pub(super) fn link_mbit(
+    (v, from): (String, &'static str),
+) -> Result<(f64, &'static str), SettingsError> {
+    let mbit = v
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|m| *m > 0.0 && m.is_finite())
+        .ok_or_else(|| SettingsError::Value(format!("{from} '{v}': expected Mbit/s, like 1000")))?;
+    Ok((mbit * 1e6 / 8.0, from))
 }
 
 /// Resolve the Redis settings from the URL, the profile and the environment (`env` reads one
@@ -129,7 +152,10 @@ pub(super) fn resolve(
         "redis_visibility_timeout",
         profile.redis_visibility_timeout.clone(),
     ) {
+        let from = v.1;
         gather.visibility_timeout = duration(v)?.as_secs_f64().max(1.0);
+        gather.visibility_timeout_from = from.to_string();
+        gather.visibility_timeout_set = true;
     }
     if let Some(v) = knob(
         "CELTOOL_REDIS_INTERVAL",
@@ -138,25 +164,13 @@ pub(super) fn resolve(
     ) {
         gather.interval = duration(v)?;
     }
-    let link = match knob(
+    let link = knob(
         "CELTOOL_REDIS_LINK_MBIT",
         "redis_link_mbit",
         profile.redis_link_mbit.map(|m| m.to_string()),
-    ) {
-        Some((v, from)) => Some((
-            v.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|m| *m > 0.0 && m.is_finite())
-                .ok_or_else(|| {
-                    SettingsError::Value(format!("{from} '{v}': expected Mbit/s, like 1000"))
-                })?
-                * 1e6
-                / 8.0,
-            from,
-        )),
-        None => None,
-    };
+    )
+    .map(link_mbit)
+    .transpose()?;
     let result_expires = match knob(
         "CELTOOL_REDIS_RESULT_EXPIRES",
         "redis_result_expires",
@@ -175,6 +189,11 @@ pub(super) fn resolve(
         result_expires,
         ca_file: ca_file.or_else(|| profile.ca_file.clone()),
         deadline: None,
+        key_prefix: knob(
+            "CELTOOL_REDIS_KEY_PREFIX",
+            "redis_key_prefix",
+            profile.redis_key_prefix.clone(),
+        ),
     })
 }
 

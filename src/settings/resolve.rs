@@ -46,6 +46,9 @@ pub struct RabbitMq {
     pub endpoint: Endpoint,
     pub vhost: Option<String>,
     pub amqp: Option<AmqpEndpoint>,
+    /// A configured link speed (`CELTOOL_RABBITMQ_LINK_MBIT` / `rabbitmq_link_mbit`), bytes per
+    /// second, and which of the two gave it.
+    pub link: Option<(f64, &'static str)>,
 }
 
 /// The durations `doctor --fix` applies with: the same defaults as the flags of `celtool workers
@@ -195,7 +198,7 @@ impl Settings {
         match &self.broker {
             Some(Broker::RabbitMq(r)) => Ok(r),
             Some(Broker::Redis(r)) => Err(SettingsError::NotForThisBroker(format!(
-                "this command needs RabbitMQ, and {} is a Redis broker: on Redis, celtool does not yet ask the workers (ping, fleet, workers reap --hung) or fix event queues (RabbitMQ policies); doctor, queues, connections and doctor --fix read Redis",
+                "this command needs RabbitMQ, and {} is a Redis broker: on Redis, celtool does not end hung workers (workers reap --hung) or fix event queues (RabbitMQ policies); doctor, queues, connections, ping, fleet, probe readiness and doctor --fix work on Redis",
                 match &r.sentinel {
                     Some(group) => group.to_string(),
                     None => r.target.to_string(),
@@ -348,10 +351,18 @@ fn resolve_broker(
     };
     // The vhost named in an AMQP URL's path scopes the run when no --vhost does.
     let vhost = vhost.or_else(|| amqp.as_ref().and_then(|a| a.vhost.clone()));
+    let link = std::env::var("CELTOOL_RABBITMQ_LINK_MBIT")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| (v, "CELTOOL_RABBITMQ_LINK_MBIT"))
+        .or_else(|| (profile.rabbitmq_link_mbit).map(|m| (m.to_string(), "rabbitmq_link_mbit")))
+        .map(super::redis::link_mbit)
+        .transpose()?;
     Ok(Broker::RabbitMq(RabbitMq {
         endpoint,
         vhost,
         amqp,
+        link,
     }))
 }
 

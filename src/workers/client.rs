@@ -86,13 +86,13 @@ fn epoch_now() -> f64 {
 /// How long the steps of one probe may wait: each step `step`, all of them until the run's
 /// deadline (when it ends, and its length for messages).
 #[derive(Debug, Clone, Copy)]
-struct Limits {
-    step: Duration,
+pub(super) struct Limits {
+    pub(super) step: Duration,
     deadline: Option<(Instant, Duration)>,
 }
 
 impl Limits {
-    fn new(opts: &ProbeOptions) -> Limits {
+    pub(super) fn new(opts: &ProbeOptions) -> Limits {
         Limits {
             step: opts.step_timeout,
             deadline: opts
@@ -102,7 +102,7 @@ impl Limits {
     }
 
     /// When a wait of `wait` that starts now must end, and what to say when it does.
-    fn until(&self, wait: Duration) -> (Instant, String, bool) {
+    pub(super) fn until(&self, wait: Duration) -> (Instant, String, bool) {
         let own = Instant::now() + wait;
         match self.deadline {
             Some((end, len)) if end <= own => (

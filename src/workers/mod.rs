@@ -4,7 +4,9 @@
 
 pub mod client;
 pub mod model;
+pub mod on_redis;
 pub mod protocol;
+pub mod redis_transport;
 pub mod settings;
 
 use std::time::Duration;
@@ -55,6 +57,16 @@ pub enum WorkerError {
         vhost: String,
         user: String,
     },
+    /// A step of the probe over Redis that failed or ran out.
+    #[error("{server}: {what}: {cause}")]
+    Redis {
+        server: String,
+        what: String,
+        cause: String,
+    },
+    /// The Redis connection itself (connect, authenticate, a command).
+    #[error(transparent)]
+    RedisClient(#[from] crate::redis::RedisError),
     #[error("{endpoint} vhost '{vhost}': {what}: {cause}")]
     Amqp {
         endpoint: String,

@@ -3,6 +3,7 @@
 
 mod cli;
 mod doctor;
+mod fanout;
 mod faults;
 mod fix;
 mod fix_host;
@@ -15,6 +16,7 @@ mod prune_tmp;
 mod quorum;
 mod record;
 mod redis;
+mod redis_workers;
 mod secrets;
 mod slow;
 mod support;

@@ -12,6 +12,7 @@
 
 mod event_queues;
 mod events;
+pub mod fanout;
 mod queues;
 mod results;
 

@@ -309,7 +309,7 @@ mod tests {
             )];
             let mut t = crate::settings::Thresholds::default();
             t.set("queues.backlog", Some(10.0), Some(15.0));
-            let findings = crate::checks::broker_checks(&snap, &t);
+            let findings = crate::checks::broker_checks(&snap, &t, None);
             assert_eq!(
                 problems(&findings),
                 vec![("queues.backlog", Severity::Crit, "/t".into())]

@@ -265,7 +265,7 @@ fn thresholds_from_the_config_change_the_verdict() {
     let snap = recorded("celery");
     let mut t = Thresholds::default();
     t.set("results.flood", Some(1000.0), None);
-    let findings = broker_checks(&snap, &t);
+    let findings = broker_checks(&snap, &t, None);
     assert!(
         problems(&findings)
             .iter()
@@ -324,4 +324,33 @@ fn unacked_messages_of_a_queue_without_a_consumer_count_say_so() {
     q.messages_unacknowledged = None;
     let findings = run(&snap);
     assert!(!findings.iter().any(|f| f.id == "queues.unacked"));
+}
+
+#[test]
+fn the_recorded_fleet_gets_a_fan_out_forecast_against_the_link_given() {
+    let snap = recorded("celery");
+    let fan = |link: Option<&(f64, String)>| {
+        broker_checks(&snap, &Thresholds::default(), link)
+            .into_iter()
+            .find(|f| f.id == "rabbitmq.events.fanout" && f.subject == "celtool-fixture")
+            .expect("a forecast for the vhost with workers")
+    };
+    let unknown = fan(None);
+    assert_eq!(unknown.severity, Severity::Ok);
+    assert!(
+        unknown.summary.contains("set CELTOOL_RABBITMQ_LINK_MBIT"),
+        "{unknown:?}"
+    );
+    assert_eq!(unknown.evidence["worker_nodes"], 2.0);
+    let gigabit = fan(Some(&(125e6, "test".into())));
+    assert_eq!(gigabit.severity, Severity::Ok);
+    assert!(
+        gigabit.evidence["saturating_worker_nodes"] > 100.0,
+        "{gigabit:?}"
+    );
+    // The same vhost on a link its output fills.
+    let output = gigabit.evidence["output_bytes_per_second"];
+    assert!(output > 0.0, "{gigabit:?}");
+    let tight = fan(Some(&(output, "test".into())));
+    assert_eq!(tight.severity, Severity::Crit, "{tight:?}");
 }
