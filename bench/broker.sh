@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Broker benchmark: celtool doctor / queues against the floor (curl fetching the same endpoints
-# with the same columns=, concurrently) and the naive full /api/queues, on a scratch vhost with
+# Broker benchmark: celtool doctor / queues against two curl floors (bench/reqlog.py: the requests
+# doctor makes, and the 21 it made before issue 24), on a scratch vhost with
 # QUEUES queues (default 10000; 50000 and 100000 are the big options: 100000 takes the broker
 # about 3 minutes to declare and as long to delete; run it with ROUNDS 1; never on a broker
 # others use: a 100 000-queue vhost put the shared node into a memory alarm. bench/bignode.sh
@@ -30,6 +30,7 @@ CONSUMER_PID=""
 
 cleanup() {
     if [[ -n $CONSUMER_PID ]]; then kill "$CONSUMER_PID" 2>/dev/null || true; fi
+    rm -rf "${FLOORS:-/nonexistent}"
     python3 "$HERE/mkvhost.py" delete "$VHOST" || echo "WARNING: could not delete vhost $VHOST" >&2
 }
 trap cleanup EXIT
@@ -55,22 +56,23 @@ fi
 
 python3 "$HERE/mkvhost.py" settle "$VHOST" "$QUEUES" "$MESSAGES" "$CONSUMERS"
 
-# The exact requests doctor sends (src/rabbitmq/read.rs, the COLUMNS of src/rabbitmq/records.rs):
-# eight at once, then each running node's memory breakdown once the node list is in.
-C_OVERVIEW='rabbitmq_version,management_version,product_version,cluster_name,node'
-C_NODES='name,running,mem_used,mem_limit,mem_alarm,disk_free,disk_free_limit,disk_free_alarm,fd_used,fd_total,proc_used,proc_total'
-C_QUEUES='name,vhost,state,type,messages_ready,messages_unacknowledged,consumers,arguments,policy,effective_policy_definition,message_stats.publish_details.rate,message_stats.deliver_get_details.rate,message_stats.redeliver_details.rate,message_stats.ack_details.rate'
-C_CONNS='name,vhost,user,state,peer_host,peer_port,timeout,channels,recv_oct_details.rate,send_oct_details.rate,client_properties.product,client_properties.product_version,client_properties.connection_name'
-C_CONSUMERS='queue.name,queue.vhost,channel_details.connection_name'
-C_EXCHANGES='name,vhost,type,message_stats.publish_in_details.rate,message_stats.publish_out_details.rate'
-NODE=$(curl -s -u guest:guest "$API/nodes?columns=name" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["name"])')
+# The floors: the requests doctor makes, logged by a proxy in front of the broker
+# (bench/reqlog.py), fetched by curl (its first wave at once, then the node memory and the
+# queue-detail pages two at a time). "floor21" is the same with the queue listing celtool sent
+# before issue 24 (every queue with statistics, Queue::COLUMNS) and no detail pages: today's
+# 21 requests.
+TODAY_QUEUES='name,vhost,state,type,messages_ready,messages_unacknowledged,consumers,arguments,policy,effective_policy_definition,message_stats.publish_details.rate,message_stats.deliver_get_details.rate,message_stats.redeliver_details.rate,message_stats.ack_details.rate,message_stats.redeliver,message_stats.deliver_get,node,slave_nodes,synchronised_slave_nodes,members,online,leader,delivery_limit,durable,exclusive,auto_delete'
+REQLOG=$(mktemp)
+CELTOOL_USER=guest CELTOOL_PASSWORD=guest python3 "$HERE/reqlog.py" record "${API%/api}" "$REQLOG" -- \
+    "$CELTOOL" doctor --only broker --vhost "$VHOST" --format json || true
+echo "  doctor's requests: $(wc -l < "$REQLOG") ($(python3 -c 'import sys; print(sum(1 for l in open(sys.argv[1]) if l.startswith("/api/queues/") and len(l.split("?")[0].split("/")) == 5))' "$REQLOG") single-queue statistics reads)"
+FLOORS=$(mktemp -d)
+python3 "$HERE/reqlog.py" floor "${API%/api}" "$REQLOG" "$FLOORS/floor.sh"
+python3 "$HERE/reqlog.py" floor "${API%/api}" "$REQLOG" "$FLOORS/floor21.sh" --today "$TODAY_QUEUES"
+rm -f "$REQLOG"
+FLOOR="exec bash $FLOORS/floor.sh"
+FLOOR21="exec bash $FLOORS/floor21.sh"
 G="curl -s -o /dev/null -u guest:guest"
-FLOOR="$G '$API/vhosts/$VHOST?columns=name' & $G '$API/overview?columns=$C_OVERVIEW' &
-$G '$API/nodes?columns=$C_NODES' & $G '$API/queues/$VHOST?columns=$C_QUEUES' &
-$G '$API/vhosts/$VHOST/connections?columns=$C_CONNS' & $G '$API/consumers/$VHOST?columns=$C_CONSUMERS' &
-$G '$API/exchanges/$VHOST?columns=$C_EXCHANGES' & $G '$API/policies/$VHOST' & wait
-$G '$API/nodes/$NODE/memory'"
-NAIVE="$G '$API/queues/$VHOST'"
 # celtool runs with its defaults: the wait for the queue list scales with the queue count the
 # overview reports (before, a fixed 10 s per request failed at 50 000 queues).
 export CELTOOL_URL=http://127.0.0.1:15672 CELTOOL_USER=guest CELTOOL_PASSWORD=guest NO_COLOR=1
@@ -80,8 +82,8 @@ QUEUESCMD="exec '$CELTOOL' queues --vhost $VHOST --format json"
 
 # Sizes of what is fetched, and a sanity check that doctor and queues actually read the vhost.
 size() { curl -s -o /dev/null -w '%{size_download}' -u guest:guest "$1"; }
-echo "  body sizes: queues with columns $(size "$API/queues/$VHOST?columns=$C_QUEUES") B," \
-    "full queues $(size "$API/queues/$VHOST") B"
+echo "  body sizes: queues light $(size "$API/queues/$VHOST?columns=name&disable_stats=true&enable_queue_totals=true") B (names only)," \
+    "today's columns $(size "$API/queues/$VHOST?columns=$TODAY_QUEUES") B"
 rows=$(bash -c "$QUEUESCMD" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["queues"]))' 2>/dev/null || echo "?")
 echo "  celtool queues lists $rows rows"
 set +e
@@ -90,6 +92,6 @@ echo "  celtool doctor exit code $? (findings, not a failure)"
 set -e
 
 python3 "$HERE/alternate.py" --label "broker, $QUEUES queues" --rounds "$ROUNDS" --warmup "${BENCH_WARMUP:-1}" \
-    --baseline floor ${BENCH_JSON:+--json "$BENCH_JSON"} \
-    "floor=$FLOOR" "naive=$NAIVE" "doctor=$DOCTOR" "queues=$QUEUESCMD"
-echo "targets: doctor/floor <= 1.3x; celtool peak RSS < 64 MiB at 10 000 queues (and at 100 000)"
+    --baseline floor21 ${BENCH_JSON:+--json "$BENCH_JSON"} \
+    "floor21=$FLOOR21" "floor=$FLOOR" "doctor=$DOCTOR" "queues=$QUEUESCMD"
+echo "targets (issue 24): doctor <= 0.6x floor21 (today's 21 requests); doctor <= 1.1x floor (its own requests, read the ratio doctor/floor from the two rows); doctor peak RSS <= 12 MiB at 10 000 queues"

@@ -6,8 +6,9 @@
 #
 #   bench/redis.sh [QUEUES] [RESULTS] [ROUNDS]
 #
-# Both sides skip the rate interval (CELTOOL_REDIS_INTERVAL=0s; the floor does not sleep):
-# the benchmark times the reads, not the 2 s sample doctor waits by default.
+# `doctor` skips the rate interval (CELTOOL_REDIS_INTERVAL=0s; the floor does not sleep) and
+# times the reads; `doctor-default` runs with the defaults, the 2 s rate sample included (the
+# growth of each queue and the event stream's rate come from it: the trade-off).
 # Env: CELTOOL (binary, default target/release/celtool), BENCH_JSON (append JSON lines here).
 # Always stops its redis-server on exit. Reports; exits 0.
 set -euo pipefail
@@ -43,6 +44,8 @@ echo "  keys: $(redis-cli -p "$PORT" -n "$DB" DBSIZE), used_memory: $(redis-cli 
 export NO_COLOR=1 CELTOOL_REDIS_INTERVAL=0s
 URL=redis://127.0.0.1:$PORT/$DB
 DOCTOR="exec '$CELTOOL' doctor --url $URL --only broker --format json"
+# doctor with its defaults: the 2 s rate sample (events and queue growth) included.
+DOCTOR_DEFAULT="exec env -u CELTOOL_REDIS_INTERVAL '$CELTOOL' doctor --url $URL --only broker --format json"
 QUEUESCMD="exec '$CELTOOL' queues --url $URL --format json"
 FLOOR="exec bash '$HERE/redis-floor.sh' $PORT $DB '$WORK' pipe"
 PLAIN="exec bash '$HERE/redis-floor.sh' $PORT $DB '$WORK' plain"
@@ -60,4 +63,4 @@ set -e
 
 python3 "$HERE/alternate.py" --label "redis, $QUEUES queues, $RESULTS results" --rounds "$ROUNDS" --warmup 1 \
     --baseline floor ${BENCH_JSON:+--json "$BENCH_JSON"} \
-    "floor=$FLOOR" "plain=$PLAIN" "doctor=$DOCTOR" "queues=$QUEUESCMD"
+    "floor=$FLOOR" "plain=$PLAIN" "doctor=$DOCTOR" "doctor-default=$DOCTOR_DEFAULT" "queues=$QUEUESCMD"

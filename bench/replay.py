@@ -9,7 +9,11 @@ the endpoints `celtool doctor --only broker` and `celtool queues` read, for one 
 `celtool-bench` holding QUEUES queues in the mix of bench/mkvhost.py (task queues, worker
 mailboxes, celeryev.* event queues half without TTL, 32-hex result queues, others), with
 messages in some of them and a few consumers. Bodies are generated once, in the shape
-RabbitMQ 3.10 sends for celtool's `columns=` (query strings are ignored).
+RabbitMQ 3.10 sends for celtool's `columns=` (other columns are not cut). The queue listing
+answers as RabbitMQ does to `disable_stats=true&enable_queue_totals=true` (no consumers,
+effective policy or message_stats) and to a paged name filter (`page`, `page_size`, `name`,
+`use_regex`: the envelope with the matching queues), and a single queue
+(`/api/queues/VHOST/NAME`) with its record.
 `--hold-queues S` answers /api/queues only after S seconds, like a slow proxy or a busy
 broker gathering a big list (nothing is sent until then, as RabbitMQ does).
 Stops on SIGTERM/SIGINT.
@@ -17,9 +21,11 @@ Stops on SIGTERM/SIGINT.
 
 import argparse
 import json
+import re
 import socketserver
 import sys
 import time
+import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -36,7 +42,7 @@ def queue_names(n: int) -> list:
     return names[:n]
 
 
-def queues_body(n: int) -> bytes:
+def queues_records(n: int) -> list:
     out = []
     for i, name in enumerate(queue_names(n)):
         args = {}
@@ -65,7 +71,31 @@ def queues_body(n: int) -> bytes:
                 "ack_details": {"rate": 0.0},
             }
         out.append(q)
-    return json.dumps(out, separators=(",", ":")).encode()
+    return out
+
+
+def light(q: dict) -> dict:
+    return {k: v for k, v in q.items()
+            if k not in ("consumers", "effective_policy_definition", "message_stats")}
+
+
+def queue_answer(records: list, full: bytes, lite: bytes, query: str) -> bytes:
+    """The queue listing for this query, as RabbitMQ 3.10 answers it."""
+    qs = urllib.parse.parse_qs(query)
+    if "page" not in qs:
+        return lite if qs.get("disable_stats") == ["true"] else full
+    page, size = int(qs["page"][0]), int(qs.get("page_size", ["100"])[0])
+    name = qs.get("name", [""])[0]
+    pattern = re.compile(name, re.IGNORECASE) if name and qs.get("use_regex") == ["true"] else None
+    match = [q for q in records
+             if not name or (pattern.search(q["name"]) if pattern else name.lower() in q["name"].lower())]
+    if qs.get("disable_stats") == ["true"]:
+        match = [light(q) for q in match]
+    items = match[(page - 1) * size: page * size]
+    return json.dumps({"filtered_count": len(match), "item_count": len(items), "items": items,
+                       "page": page, "page_count": (len(match) + size - 1) // size,
+                       "page_size": size, "total_count": len(records)},
+                      separators=(",", ":")).encode()
 
 
 CONSUMED = {"celery", "tasks.q0", "tasks.q1", "w0@benchhost.celery.pidbox"}
@@ -117,15 +147,24 @@ def main() -> int:
     a = ap.parse_args()
     t0 = time.time()
     served = {k: json.dumps(v).encode() for k, v in bodies(a.queues).items()}
-    served[f"/api/queues/{VHOST}"] = queues_body(a.queues)
+    records = queues_records(a.queues)
+    full = json.dumps(records, separators=(",", ":")).encode()
+    lite = json.dumps([light(q) for q in records], separators=(",", ":")).encode()
+    served[f"/api/queues/{VHOST}"] = full
+    by_name = {q["name"]: q for q in records}
     hold = a.hold_queues
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self):  # noqa: N802 (http.server's name)
-            path = self.path.split("?", 1)[0]
+            path, _, query = self.path.partition("?")
             body = served.get(path)
+            if path == f"/api/queues/{VHOST}":
+                body = queue_answer(records, full, lite, query)
+            elif path.startswith(f"/api/queues/{VHOST}/"):
+                one = by_name.get(urllib.parse.unquote(path.rsplit("/", 1)[1]))
+                body = json.dumps(one).encode() if one else None
             if path.startswith("/api/queues") and hold:
                 time.sleep(hold)
             if body is None:

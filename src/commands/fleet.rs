@@ -41,6 +41,17 @@ pub const NEED: Need = Need {
     channels: false,
     flow_samples: false,
     delayed: false,
+    // Names, vhosts, ready counts and consumer counts are all the probe and its checks read.
+    light_queues: true,
+};
+
+/// What `ping` reads: the Celery vhosts from the exchanges (`celery.pidbox`, `celeryev`) and each
+/// worker's mailbox from the consumers. No queue listing: its cost grows with every queue on the
+/// node, and a ping asks nothing of the queues.
+pub const PING_NEED: Need = Need {
+    queues: false,
+    connections: false,
+    ..NEED
 };
 
 /// Read the broker snapshot, plan the vhosts and ask their workers, through the one door
@@ -52,8 +63,13 @@ pub fn observe(
     inputs: &Inputs,
     opts: &ProbeOptions,
 ) -> Result<(Snapshot, FleetSnapshot, Option<Error>), Error> {
+    let broker = if opts.methods == [crate::workers::Method::Ping] {
+        PING_NEED
+    } else {
+        NEED
+    };
     let need = gather::Need {
-        broker: Some(gather::BrokerNeed::RabbitMq(NEED)),
+        broker: Some(gather::BrokerNeed::RabbitMq(broker)),
         workers: Some(gather::WorkersNeed {
             transport: gather::Transport::Amqp(inputs.amqp.clone()),
             opts: opts.clone(),

@@ -173,7 +173,20 @@ impl Client {
     where
         T: DeserializeOwned + Send + 'static,
     {
-        self.fetch(segments, columns, |r| {
+        self.get_query(segments, columns, &[]).await
+    }
+
+    /// [`Client::get`] with more query parameters (`disable_stats`, `page`, `name`).
+    pub async fn get_query<T>(
+        &self,
+        segments: &[&str],
+        columns: Option<&str>,
+        query: &[(&str, &str)],
+    ) -> Result<T, ApiError>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        self.fetch(segments, columns, query, |r| {
             serde_json::from_reader::<_, T>(r).map_err(|e| e.to_string())
         })
         .await
@@ -189,7 +202,7 @@ impl Client {
     where
         E: DeserializeOwned + Send + 'static,
     {
-        self.fetch(segments, columns, |r| super::list::decode_list::<E>(r))
+        self.fetch(segments, columns, &[], |r| super::list::decode_list::<E>(r))
             .await
     }
 
@@ -204,7 +217,22 @@ impl Client {
     where
         E: DeserializeOwned + Send + 'static,
     {
-        self.fetch(segments, columns, move |r| {
+        self.get_listing_query(segments, columns, &[], decode).await
+    }
+
+    /// [`Client::get_listing`] with more query parameters (the queue listing's
+    /// `disable_stats=true&enable_queue_totals=true`).
+    pub async fn get_listing_query<E>(
+        &self,
+        segments: &[&str],
+        columns: Option<&str>,
+        query: &[(&str, &str)],
+        decode: super::list::ItemDecoder<E>,
+    ) -> Result<crate::rabbitmq::records::Listing<E>, ApiError>
+    where
+        E: DeserializeOwned + Send + 'static,
+    {
+        self.fetch(segments, columns, query, move |r| {
             super::list::decode_list_by::<E>(r, decode)
         })
         .await
@@ -214,13 +242,17 @@ impl Client {
         &self,
         segments: &[&str],
         columns: Option<&str>,
+        query: &[(&str, &str)],
         decode: D,
     ) -> Result<T, ApiError>
     where
         T: Send + 'static,
         D: FnOnce(BufReader<&mut dyn Read>) -> Result<T, String> + Send + 'static,
     {
-        let url = self.url(segments, columns);
+        let mut url = self.url(segments, columns);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
         // Errors name the endpoint without the long columns= list.
         let mut shown_url = url.clone();
         shown_url.set_query(None);

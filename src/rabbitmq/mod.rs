@@ -7,6 +7,7 @@ pub mod classify;
 pub mod client;
 pub mod cluster;
 pub mod delayed;
+pub mod details;
 pub mod lenient;
 pub mod list;
 pub mod read;

@@ -33,6 +33,10 @@ pub struct Need {
     /// Celery's native delayed-delivery topology (`super::delayed`), in the vhosts whose
     /// exchanges include its delivery exchange (needs `exchanges`).
     pub delayed: bool,
+    /// The queue listing in its light form (`details`): counters from the queues, consumer
+    /// counts from the consumer listing, and (with `policies`) the statistics of the busy
+    /// queues only. Off for listings that show every queue's rates (`celtool queues`).
+    pub light_queues: bool,
 }
 
 impl Need {
@@ -47,6 +51,7 @@ impl Need {
         channels: true,
         flow_samples: true,
         delayed: true,
+        light_queues: true,
     };
 }
 
@@ -169,13 +174,7 @@ struct Lists {
 /// Every listing `need` names, at once.
 async fn read_lists(client: &Client, need: Need, paths: &Paths<'_>) -> Lists {
     let (queues, connections, consumers, exchanges, policies, channels) = tokio::join!(
-        list_if::<Queue>(
-            client,
-            need.queues,
-            &paths.queues,
-            Some(Queue::COLUMNS),
-            lenient_whole
-        ),
+        queue_listing(client, need, &paths.queues),
         list_if::<Connection>(
             client,
             need.connections,
@@ -292,6 +291,9 @@ pub async fn gather(
     if let Some(e) = failed_as_a_whole(&need, &mut gaps) {
         return Err(e);
     }
+    if light_queues(need) && !snap.queues.is_empty() {
+        queue_details(client, &paths.queues, need, &mut snap, &mut gaps).await;
+    }
     if sample && !gaps.iter().any(|g| g.what == "connections") {
         snap.flow = flow_samples(
             client,
@@ -312,6 +314,75 @@ pub async fn gather(
     gaps.extend(memory_gaps);
     snap.gaps = gaps;
     Ok(snap)
+}
+
+/// Whether the queue listing is read in its light form (see `details`): when asked for, and
+/// the consumer listing that completes it is read too.
+fn light_queues(need: Need) -> bool {
+    need.light_queues && need.queues && need.consumers
+}
+
+/// The queue listing: light (`details`) when [`light_queues`], else with every column.
+async fn queue_listing(
+    client: &Client,
+    need: Need,
+    path: &[&str],
+) -> Option<Result<Listing<Queue>, ApiError>> {
+    if !need.queues {
+        return None;
+    }
+    Some(if light_queues(need) {
+        client
+            .get_listing_query::<Queue>(
+                path,
+                Some(Queue::LIGHT_COLUMNS),
+                &super::details::LIGHT_QUERY,
+                lenient_whole,
+            )
+            .await
+    } else {
+        client
+            .get_listing::<Queue>(path, Some(Queue::COLUMNS), lenient_whole)
+            .await
+    })
+}
+
+/// Complete the light queue listing: counts and policies from the other listings, then (when
+/// the policies are read: doctor) the statistics of the queues that need them. Without the
+/// listings that complete it, the queue listing is read again with every column.
+async fn queue_details(
+    client: &Client,
+    path: &[&str],
+    need: Need,
+    snap: &mut Snapshot,
+    gaps: &mut Vec<Gap>,
+) {
+    let incomplete = gaps
+        .iter()
+        .any(|g| g.what == "consumers" || (need.policies && g.what == "policies"));
+    if incomplete {
+        match client
+            .get_listing::<Queue>(path, Some(Queue::COLUMNS), lenient_whole)
+            .await
+        {
+            Ok(listing) => snap.queues = listing.items,
+            Err(error) => gaps.push(Gap {
+                what: "queue details",
+                error,
+            }),
+        }
+        return;
+    }
+    super::details::from_listings(&mut snap.queues, &snap.consumers, &snap.policies);
+    if !need.policies {
+        return;
+    }
+    if let Err(error) = super::details::read(client, &mut snap.queues).await {
+        gaps.push(Gap {
+            what: "queue details",
+            error,
+        });
+    }
 }
 
 /// The reads of the connections' states: the one sent at `start`, the full listing, the

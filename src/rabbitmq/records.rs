@@ -416,7 +416,7 @@ impl Shapes for QueueStats {
 
 /// A queue of a listing. Held by the hundred thousand, so kept small: the replication fields,
 /// present on mirrored classic and quorum queues only, are boxed together, and so are the
-/// statistics (472 bytes a queue inline before, 232 now; BENCHMARKS.md, section 1c).
+/// statistics (472 bytes a queue inline before, 232 now).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(from = "QueueWire")]
 pub struct Queue {
@@ -642,6 +642,61 @@ message_stats.publish_details.rate,message_stats.deliver_get_details.rate,\
 message_stats.redeliver_details.rate,message_stats.ack_details.rate,message_stats.redeliver,\
 message_stats.deliver_get,node,slave_nodes,synchronised_slave_nodes,members,online,leader,\
 delivery_limit,durable,exclusive,auto_delete";
+
+    /// The light listing's columns (`disable_stats=true&enable_queue_totals=true`): what
+    /// RabbitMQ 3.10 answers in that form from each queue's own counters, without the
+    /// statistics database. It has no consumer count, no effective policy definition, no
+    /// message_stats and no classic mirrors: see [`Queue::DETAIL_COLUMNS`].
+    pub const LIGHT_COLUMNS: &'static str = "name,vhost,state,type,messages_ready,\
+messages_unacknowledged,arguments,policy,node,members,online,leader,delivery_limit,durable,\
+exclusive,auto_delete";
+
+    /// What the light listing lacks, asked for only the queues that need it
+    /// (`rabbitmq::details`).
+    pub const DETAIL_COLUMNS: &'static str = "name,vhost,consumers,effective_policy_definition,\
+message_stats.publish_details.rate,message_stats.deliver_get_details.rate,\
+message_stats.redeliver_details.rate,message_stats.ack_details.rate,message_stats.redeliver,\
+message_stats.deliver_get,slave_nodes,synchronised_slave_nodes";
+
+    /// Forget what the light listing does not carry (a recorded full answer replayed for it
+    /// does): the consumer count, the effective policy, the statistics and the classic mirrors
+    /// come from the other reads, never from this one.
+    pub fn keep_light(&mut self) {
+        self.consumers = None;
+        self.effective_policy_definition = None;
+        self.message_stats = None;
+        self.not_objects = QueueNotObjects::new(self.not_objects.0 & 1 != 0, false, false);
+        if let Some(r) = self.replication.as_mut() {
+            r.slave_nodes = None;
+            r.synchronised_slave_nodes = None;
+        }
+        if self.replication.as_deref() == Some(&Replication::default()) {
+            self.replication = None;
+        }
+    }
+
+    /// Take what a detail record (`DETAIL_COLUMNS`) says about this queue.
+    pub fn take_details(&mut self, d: Queue) {
+        let (slaves, synced) = (
+            d.slave_nodes().clone(),
+            d.synchronised_slave_nodes().clone(),
+        );
+        // The broker's own count; where its statistics have none yet (a queue declared since
+        // they were last collected), the consumer listing's, if the queue has a state (one
+        // without is one the broker has no statistics for at all: its count stays unknown).
+        let listed = self.consumers.filter(|_| self.state.is_some());
+        self.consumers = d.consumers.or(listed);
+        if d.effective_policy_definition.is_some() {
+            self.effective_policy_definition = d.effective_policy_definition;
+        }
+        self.message_stats = d.message_stats;
+        self.not_objects = QueueNotObjects(self.not_objects.0 | (d.not_objects.0 & 0b110));
+        if slaves.is_some() || synced.is_some() {
+            let r = self.replication_mut();
+            r.slave_nodes = slaves;
+            r.synchronised_slave_nodes = synced;
+        }
+    }
 
     pub fn name(&self) -> &str {
         self.name.as_deref().unwrap_or("")
@@ -991,6 +1046,14 @@ impl Consumer {
             .as_ref()
             .and_then(|q| q.name.as_deref())
             .unwrap_or("")
+    }
+
+    /// The vhost of the queue consumed (`/` when not said).
+    pub fn queue_vhost(&self) -> &str {
+        self.queue
+            .as_ref()
+            .and_then(|q| q.vhost.as_deref())
+            .unwrap_or("/")
     }
 
     /// (vhost, queue name) of the queue consumed, to match against queues.

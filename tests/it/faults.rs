@@ -103,7 +103,11 @@ pub(crate) fn fake_broker(routes: Vec<(&'static str, String)>) -> String {
     serve_with(move |request, s| {
         let path = request_path(request);
         match routes.iter().find(|(prefix, _)| path.starts_with(prefix)) {
-            Some((_, body)) => respond(s, "200 OK", body),
+            Some((_, body)) => match one_queue(path, body) {
+                Some(Some(queue)) => respond(s, "200 OK", &queue),
+                Some(None) => respond(s, "404 Not Found", r#"{"reason":"Not Found"}"#),
+                None => respond(s, "200 OK", body),
+            },
             None => respond(
                 s,
                 "500 Internal Server Error",
@@ -111,6 +115,50 @@ pub(crate) fn fake_broker(routes: Vec<(&'static str, String)>) -> String {
             ),
         }
     })
+}
+
+/// `GET /api/queues/VHOST/NAME` answered from a scripted queue listing, as RabbitMQ answers it:
+/// the queue's record, or None (404) when the listing has no such queue. None when the request
+/// is no single-queue read of a listing.
+pub(crate) fn one_queue(path: &str, body: &str) -> Option<Option<String>> {
+    let path = path.split('?').next().unwrap_or(path);
+    let parts: Vec<String> = path
+        .split('/')
+        .map(|p| {
+            percent_encoding::percent_decode_str(p)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    let [_, api, queues, vhost, name] = parts.as_slice() else {
+        return None;
+    };
+    if api != "api" || queues != "queues" {
+        return None;
+    }
+    let listing: Vec<serde_json::Value> = serde_json::from_str(body).ok()?;
+    Some(
+        listing
+            .into_iter()
+            .find(|q| q["name"] == name.as_str() && q["vhost"].as_str().unwrap_or("/") == vhost)
+            .map(|q| q.to_string()),
+    )
+}
+
+/// Whether `path` is a single-queue read (`/api/queues/VHOST/NAME`), not a listing.
+pub(crate) fn is_one_queue(path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or(path);
+    path.starts_with("/api/queues/") && path.split('/').count() == 5
+}
+
+/// Answer a queue request from a scripted listing: the listing itself, or for a single-queue
+/// read the queue's record (404 when the listing lacks it), as RabbitMQ does.
+pub(crate) fn respond_queues(s: &mut TcpStream, path: &str, listing: &str) {
+    match one_queue(path, listing) {
+        Some(Some(queue)) => respond(s, "200 OK", &queue),
+        Some(None) => respond(s, "404 Not Found", r#"{"reason":"Not Found"}"#),
+        None => respond(s, "200 OK", listing),
+    }
 }
 
 fn doctor(url: &str) -> Run {

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use crate::faults::{request_path, respond, serve_with};
+use crate::faults::{is_one_queue, request_path, respond, respond_queues, serve_with};
 use crate::support::*;
 
 const PASSWORD: &str = "celtool-slow-pw-5c1d";
@@ -31,11 +31,14 @@ fn slow_broker(hold: Duration, queues: u64) -> String {
                  "proc_total":1048576}]"#
                 .into()
         } else if path.starts_with("/api/queues") {
-            std::thread::sleep(hold);
-            r#"[{"name":"jobs","vhost":"/","state":"running","type":"classic","messages_ready":40,
+            // A broker slow to gather a listing; a single queue it looks up at once.
+            if !is_one_queue(path) {
+                std::thread::sleep(hold);
+            }
+            let listing = r#"[{"name":"jobs","vhost":"/","state":"running","type":"classic","messages_ready":40,
                  "messages_unacknowledged":0,"consumers":0,"arguments":{},"policy":null,
-                 "effective_policy_definition":{}}]"#
-                .into()
+                 "effective_policy_definition":{}}]"#;
+            return respond_queues(s, path, listing);
         } else {
             "[]".to_string()
         };
@@ -487,7 +490,14 @@ fn moving_broker(n: usize) -> String {
                 r#"{"rabbitmq_version":"3.10.8","node":"rabbit@n1"}"#,
             );
         } else if path.starts_with("/api/queues") {
-            let k = listings.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            // Each listing moves the broker on; a single-queue read answers from the last one.
+            let k = if is_one_queue(path) {
+                listings
+                    .load(std::sync::atomic::Ordering::SeqCst)
+                    .saturating_sub(1)
+            } else {
+                listings.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            };
             let mut queues: Vec<String> = (0..n)
                 .map(|i| {
                     format!(
@@ -509,7 +519,10 @@ fn moving_broker(n: usize) -> String {
                     "effective_policy_definition":{{}},
                     "message_stats":{{"redeliver":300,"deliver_get":400{rates}}}}}"#
             ));
-            respond(s, "200 OK", &format!("[{}]", queues.join(",")));
+            respond_queues(s, path, &format!("[{}]", queues.join(",")));
+        } else if path.starts_with("/api/consumers") {
+            // `redo`'s one consumer, as the queue record counts it.
+            respond(s, "200 OK", r#"[{"queue":{"name":"redo","vhost":"/"}}]"#);
         } else {
             respond(s, "200 OK", "[]");
         }
@@ -582,7 +595,8 @@ fn thousands_of_findings_keep_the_nagios_status_line_short() {
             "'crit'=2036;;;0",
             "'warn'=1;;;0",
             "'unknown'=0;;;0",
-            "'ok'=3;;;0"
+            // broker.version, cluster.health, cluster.metadata-store, rabbitmq4.readiness
+            "'ok'=4;;;0"
         ]
     );
     // The long text lists every problem, one a line.

@@ -93,6 +93,8 @@ fn doctor_fix_reads_each_endpoint_once() {
     // later, as no recorded connection receives 10 kB/s. Every other endpoint once.
     let sampled = ("GET".to_string(), format!("/api/vhosts/{V}/connections"));
     assert_eq!(counts.get(&sampled), Some(&2), "{counts:#?}");
+    // The queue listing is light (counters only); the queues that need statistics are asked
+    // one by one (rabbitmq::details), each once too.
     let not_once: Vec<_> = counts
         .iter()
         .filter(|(k, n)| **n != 1 && **k != sampled)
