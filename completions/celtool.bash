@@ -197,7 +197,7 @@ _celtool() {
 
     case "${cmd}" in
         celtool)
-            opts="-q -h -V --profile --url --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help --version doctor queues connections explain conntrack inodes workers prune-tmp fleet ping probe lint fix undo completions generate help"
+            opts="-q -h -V --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --format --color --quiet --config --proc-root --sys-root --help --version doctor queues connections explain conntrack inodes workers prune-tmp fleet ping probe lint fix undo completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -208,6 +208,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -259,7 +263,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__completions)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help bash zsh fish elvish powershell"
+            opts="-q -h --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help bash zsh fish elvish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -270,6 +274,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -321,7 +329,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__connections)
-            opts="-q -h --kind --limit --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-q -h --kind --limit --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -340,6 +348,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -391,7 +403,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__conntrack)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-q -h --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -402,6 +414,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -453,7 +469,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__doctor)
-            opts="-y -q -h --only --skip --all --max-per-id --fix --no-workers --expect --textfile --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-y -q -h --only --skip --all --max-per-id --fix --no-workers --expect --textfile --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -464,7 +480,7 @@ _celtool() {
                     return 0
                     ;;
                 --skip)
-                    COMPREPLY=($(compgen -W "broker broker.alarm broker.alarm.disk broker.alarm.forecast broker.alarm.memory broker.api broker.api.skipped broker.api.value broker.auth broker.churn broker.connections broker.connections.blocked broker.connections.flow broker.connections.heartbeat broker.connections.proxy broker.connections.top-talkers broker.disk broker.disk.headroom broker.fd broker.fd.headroom broker.memory broker.memory.headroom broker.mgmt broker.mgmt.memory broker.node broker.node.down broker.policy broker.policy.ha-mode broker.proc broker.proc.headroom broker.publish broker.publish.confirms broker.queue broker.queue.state broker.stats broker.stats.off broker.unreachable broker.unroutable broker.version broker.vhost celery celery.mailbox celery.mailbox.no-consumer cluster cluster.cert cluster.cert.expiry cluster.health cluster.links cluster.metadata-store cluster.mirror cluster.mirror.sync-critical cluster.mirror.unsynchronised cluster.partition cluster.queue cluster.queue.node-down cluster.quorum cluster.quorum.critical cluster.quorum.minority cluster.quorum.no-leader consumer-timeout consumer-timeout.forecast delayed delayed.binding delayed.celery-version delayed.direct-exchange delayed.level delayed.stuck events events.backlog events.heartbeats events.no-consumer events.no-ttl events.traffic-share host host.conntrack host.conntrack.drops host.conntrack.hashsize host.conntrack.usage host.fd host.inodes host.inodes.usage host.nic host.nic.saturation host.tcp host.tcp.time_wait host.unreadable host.workers host.workers.orphan host.workers.rss host.workers.stopped host.workers.stuck host.workers.zombie lint lint.ignored-name lint.mixed-names lint.no-config lint.remote-control-off lint.soft-shutdown-grace lint.unknown-setting lint.unreadable lint.unresolved queues queues.backlog queues.no-consumers queues.redeliveries queues.unacked rabbitmq rabbitmq.events rabbitmq.events.fanout rabbitmq4 rabbitmq4.delivery-limit rabbitmq4.deprecated-feature rabbitmq4.mirroring-removed rabbitmq4.readiness rabbitmq4.transient-queues redis redis.auth redis.cluster redis.db redis.db.empty redis.events redis.events.fanout redis.evicted-keys redis.info redis.maxmemory-policy redis.memory redis.memory.headroom redis.persistence redis.pubsub redis.pubsub.output-buffer redis.read redis.rejected-connections redis.reply redis.reply.leaked redis.results redis.results.no-ttl redis.unacked redis.unacked.visibility redis.unreachable results results.flood workers workers.acks-late workers.consumer-timeout workers.event-queue-ttl workers.heartbeat-off workers.hung workers.missing workers.mixed-queue workers.no-recycle workers.no-time-limit workers.not-asked workers.prefetch-long-tasks workers.queue-unserved workers.results-unread workers.task-events workers.unreachable" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "broker broker.alarm broker.alarm.disk broker.alarm.forecast broker.alarm.memory broker.api broker.api.skipped broker.api.value broker.auth broker.churn broker.connections broker.connections.blocked broker.connections.flow broker.connections.heartbeat broker.connections.proxy broker.connections.top-talkers broker.disk broker.disk.headroom broker.fd broker.fd.headroom broker.memory broker.memory.headroom broker.mgmt broker.mgmt.memory broker.node broker.node.down broker.policy broker.policy.ha-mode broker.proc broker.proc.headroom broker.publish broker.publish.confirms broker.queue broker.queue.state broker.stats broker.stats.off broker.unreachable broker.unroutable broker.version broker.vhost celery celery.mailbox celery.mailbox.no-consumer cluster cluster.cert cluster.cert.expiry cluster.health cluster.links cluster.metadata-store cluster.mirror cluster.mirror.sync-critical cluster.mirror.unsynchronised cluster.partition cluster.queue cluster.queue.node-down cluster.quorum cluster.quorum.critical cluster.quorum.minority cluster.quorum.no-leader consumer-timeout consumer-timeout.forecast delayed delayed.binding delayed.celery-version delayed.direct-exchange delayed.level delayed.stuck events events.backlog events.heartbeats events.no-consumer events.no-ttl events.traffic-share host host.conntrack host.conntrack.drops host.conntrack.hashsize host.conntrack.usage host.fd host.inodes host.inodes.usage host.nic host.nic.saturation host.tcp host.tcp.time_wait host.unreadable host.workers host.workers.orphan host.workers.rss host.workers.stopped host.workers.stuck host.workers.zombie lint lint.ignored-name lint.mixed-names lint.no-config lint.remote-control-off lint.soft-shutdown-grace lint.unknown-setting lint.unreadable lint.unresolved queues queues.backlog queues.no-consumers queues.redeliveries queues.unacked rabbitmq rabbitmq.events rabbitmq.events.fanout rabbitmq4 rabbitmq4.delivery-limit rabbitmq4.deprecated-feature rabbitmq4.mirroring-removed rabbitmq4.readiness rabbitmq4.transient-queues redis redis.auth redis.cluster redis.db redis.db.empty redis.events redis.events.fanout redis.evicted-keys redis.info redis.maxmemory-policy redis.memory redis.memory.headroom redis.persistence redis.pubsub redis.pubsub.output-buffer redis.read redis.rejected-connections redis.replica redis.replica.lag redis.reply redis.reply.leaked redis.results redis.results.no-ttl redis.sentinel redis.sentinel.disagree redis.sentinel.failover redis.sentinel.master redis.sentinel.quorum redis.sentinel.stale-worker redis.sentinel.unreachable redis.unacked redis.unacked.visibility redis.unreachable results results.flood workers workers.acks-late workers.consumer-timeout workers.event-queue-ttl workers.heartbeat-off workers.hung workers.missing workers.mixed-queue workers.no-recycle workers.no-time-limit workers.not-asked workers.prefetch-long-tasks workers.queue-unserved workers.results-unread workers.task-events workers.unreachable" -- "${cur}"))
                     return 0
                     ;;
                 --max-per-id)
@@ -496,6 +512,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -547,7 +567,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__explain)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help broker broker.alarm broker.alarm.disk broker.alarm.forecast broker.alarm.memory broker.api broker.api.skipped broker.api.value broker.auth broker.churn broker.connections broker.connections.blocked broker.connections.flow broker.connections.heartbeat broker.connections.proxy broker.connections.top-talkers broker.disk broker.disk.headroom broker.fd broker.fd.headroom broker.memory broker.memory.headroom broker.mgmt broker.mgmt.memory broker.node broker.node.down broker.policy broker.policy.ha-mode broker.proc broker.proc.headroom broker.publish broker.publish.confirms broker.queue broker.queue.state broker.stats broker.stats.off broker.unreachable broker.unroutable broker.version broker.vhost celery celery.mailbox celery.mailbox.no-consumer cluster cluster.cert cluster.cert.expiry cluster.health cluster.links cluster.metadata-store cluster.mirror cluster.mirror.sync-critical cluster.mirror.unsynchronised cluster.partition cluster.queue cluster.queue.node-down cluster.quorum cluster.quorum.critical cluster.quorum.minority cluster.quorum.no-leader consumer-timeout consumer-timeout.forecast delayed delayed.binding delayed.celery-version delayed.direct-exchange delayed.level delayed.stuck events events.backlog events.heartbeats events.no-consumer events.no-ttl events.traffic-share host host.conntrack host.conntrack.drops host.conntrack.hashsize host.conntrack.usage host.fd host.inodes host.inodes.usage host.nic host.nic.saturation host.tcp host.tcp.time_wait host.unreadable host.workers host.workers.orphan host.workers.rss host.workers.stopped host.workers.stuck host.workers.zombie lint lint.ignored-name lint.mixed-names lint.no-config lint.remote-control-off lint.soft-shutdown-grace lint.unknown-setting lint.unreadable lint.unresolved queues queues.backlog queues.no-consumers queues.redeliveries queues.unacked rabbitmq rabbitmq.events rabbitmq.events.fanout rabbitmq4 rabbitmq4.delivery-limit rabbitmq4.deprecated-feature rabbitmq4.mirroring-removed rabbitmq4.readiness rabbitmq4.transient-queues redis redis.auth redis.cluster redis.db redis.db.empty redis.events redis.events.fanout redis.evicted-keys redis.info redis.maxmemory-policy redis.memory redis.memory.headroom redis.persistence redis.pubsub redis.pubsub.output-buffer redis.read redis.rejected-connections redis.reply redis.reply.leaked redis.results redis.results.no-ttl redis.unacked redis.unacked.visibility redis.unreachable results results.flood workers workers.acks-late workers.consumer-timeout workers.event-queue-ttl workers.heartbeat-off workers.hung workers.missing workers.mixed-queue workers.no-recycle workers.no-time-limit workers.not-asked workers.prefetch-long-tasks workers.queue-unserved workers.results-unread workers.task-events workers.unreachable"
+            opts="-q -h --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help broker broker.alarm broker.alarm.disk broker.alarm.forecast broker.alarm.memory broker.api broker.api.skipped broker.api.value broker.auth broker.churn broker.connections broker.connections.blocked broker.connections.flow broker.connections.heartbeat broker.connections.proxy broker.connections.top-talkers broker.disk broker.disk.headroom broker.fd broker.fd.headroom broker.memory broker.memory.headroom broker.mgmt broker.mgmt.memory broker.node broker.node.down broker.policy broker.policy.ha-mode broker.proc broker.proc.headroom broker.publish broker.publish.confirms broker.queue broker.queue.state broker.stats broker.stats.off broker.unreachable broker.unroutable broker.version broker.vhost celery celery.mailbox celery.mailbox.no-consumer cluster cluster.cert cluster.cert.expiry cluster.health cluster.links cluster.metadata-store cluster.mirror cluster.mirror.sync-critical cluster.mirror.unsynchronised cluster.partition cluster.queue cluster.queue.node-down cluster.quorum cluster.quorum.critical cluster.quorum.minority cluster.quorum.no-leader consumer-timeout consumer-timeout.forecast delayed delayed.binding delayed.celery-version delayed.direct-exchange delayed.level delayed.stuck events events.backlog events.heartbeats events.no-consumer events.no-ttl events.traffic-share host host.conntrack host.conntrack.drops host.conntrack.hashsize host.conntrack.usage host.fd host.inodes host.inodes.usage host.nic host.nic.saturation host.tcp host.tcp.time_wait host.unreadable host.workers host.workers.orphan host.workers.rss host.workers.stopped host.workers.stuck host.workers.zombie lint lint.ignored-name lint.mixed-names lint.no-config lint.remote-control-off lint.soft-shutdown-grace lint.unknown-setting lint.unreadable lint.unresolved queues queues.backlog queues.no-consumers queues.redeliveries queues.unacked rabbitmq rabbitmq.events rabbitmq.events.fanout rabbitmq4 rabbitmq4.delivery-limit rabbitmq4.deprecated-feature rabbitmq4.mirroring-removed rabbitmq4.readiness rabbitmq4.transient-queues redis redis.auth redis.cluster redis.db redis.db.empty redis.events redis.events.fanout redis.evicted-keys redis.info redis.maxmemory-policy redis.memory redis.memory.headroom redis.persistence redis.pubsub redis.pubsub.output-buffer redis.read redis.rejected-connections redis.replica redis.replica.lag redis.reply redis.reply.leaked redis.results redis.results.no-ttl redis.sentinel redis.sentinel.disagree redis.sentinel.failover redis.sentinel.master redis.sentinel.quorum redis.sentinel.stale-worker redis.sentinel.unreachable redis.unacked redis.unacked.visibility redis.unreachable results results.flood workers workers.acks-late workers.consumer-timeout workers.event-queue-ttl workers.heartbeat-off workers.hung workers.missing workers.mixed-queue workers.no-recycle workers.no-time-limit workers.not-asked workers.prefetch-long-tasks workers.queue-unserved workers.results-unread workers.task-events workers.unreachable"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -558,6 +578,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -609,7 +633,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help event-queues stale-event-queues conntrack help"
+            opts="-q -h --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help event-queues stale-event-queues conntrack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -620,6 +644,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -671,7 +699,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix__subcmd__conntrack)
-            opts="-y -q -h --max --etc-root --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-y -q -h --max --etc-root --dry-run --yes --journal --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -694,6 +722,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -745,7 +777,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix__subcmd__event__subcmd__queues)
-            opts="-y -q -h --ttl --expires --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-y -q -h --ttl --expires --dry-run --yes --journal --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -768,6 +800,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -889,7 +925,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fix__subcmd__stale__subcmd__event__subcmd__queues)
-            opts="-y -q -h --without-ttl-only --min-messages --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-y -q -h --without-ttl-only --min-messages --dry-run --yes --journal --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -908,6 +944,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -959,7 +999,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__fleet)
-            opts="-q -h --amqp-url --reply-timeout --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-q -h --amqp-url --reply-timeout --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -978,6 +1018,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1029,7 +1073,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__generate)
-            opts="-q -h --out-dir --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-q -h --out-dir --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1044,6 +1088,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1431,7 +1479,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__inodes)
-            opts="-q -h --top --limit --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-q -h --top --limit --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1450,6 +1498,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1501,14 +1553,14 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__lint)
-            opts="-q -h --skip --all --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-q -h --skip --all --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --skip)
-                    COMPREPLY=($(compgen -W "broker broker.alarm broker.alarm.disk broker.alarm.forecast broker.alarm.memory broker.api broker.api.skipped broker.api.value broker.auth broker.churn broker.connections broker.connections.blocked broker.connections.flow broker.connections.heartbeat broker.connections.proxy broker.connections.top-talkers broker.disk broker.disk.headroom broker.fd broker.fd.headroom broker.memory broker.memory.headroom broker.mgmt broker.mgmt.memory broker.node broker.node.down broker.policy broker.policy.ha-mode broker.proc broker.proc.headroom broker.publish broker.publish.confirms broker.queue broker.queue.state broker.stats broker.stats.off broker.unreachable broker.unroutable broker.version broker.vhost celery celery.mailbox celery.mailbox.no-consumer cluster cluster.cert cluster.cert.expiry cluster.health cluster.links cluster.metadata-store cluster.mirror cluster.mirror.sync-critical cluster.mirror.unsynchronised cluster.partition cluster.queue cluster.queue.node-down cluster.quorum cluster.quorum.critical cluster.quorum.minority cluster.quorum.no-leader consumer-timeout consumer-timeout.forecast delayed delayed.binding delayed.celery-version delayed.direct-exchange delayed.level delayed.stuck events events.backlog events.heartbeats events.no-consumer events.no-ttl events.traffic-share host host.conntrack host.conntrack.drops host.conntrack.hashsize host.conntrack.usage host.fd host.inodes host.inodes.usage host.nic host.nic.saturation host.tcp host.tcp.time_wait host.unreadable host.workers host.workers.orphan host.workers.rss host.workers.stopped host.workers.stuck host.workers.zombie lint lint.ignored-name lint.mixed-names lint.no-config lint.remote-control-off lint.soft-shutdown-grace lint.unknown-setting lint.unreadable lint.unresolved queues queues.backlog queues.no-consumers queues.redeliveries queues.unacked rabbitmq rabbitmq.events rabbitmq.events.fanout rabbitmq4 rabbitmq4.delivery-limit rabbitmq4.deprecated-feature rabbitmq4.mirroring-removed rabbitmq4.readiness rabbitmq4.transient-queues redis redis.auth redis.cluster redis.db redis.db.empty redis.events redis.events.fanout redis.evicted-keys redis.info redis.maxmemory-policy redis.memory redis.memory.headroom redis.persistence redis.pubsub redis.pubsub.output-buffer redis.read redis.rejected-connections redis.reply redis.reply.leaked redis.results redis.results.no-ttl redis.unacked redis.unacked.visibility redis.unreachable results results.flood workers workers.acks-late workers.consumer-timeout workers.event-queue-ttl workers.heartbeat-off workers.hung workers.missing workers.mixed-queue workers.no-recycle workers.no-time-limit workers.not-asked workers.prefetch-long-tasks workers.queue-unserved workers.results-unread workers.task-events workers.unreachable" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "broker broker.alarm broker.alarm.disk broker.alarm.forecast broker.alarm.memory broker.api broker.api.skipped broker.api.value broker.auth broker.churn broker.connections broker.connections.blocked broker.connections.flow broker.connections.heartbeat broker.connections.proxy broker.connections.top-talkers broker.disk broker.disk.headroom broker.fd broker.fd.headroom broker.memory broker.memory.headroom broker.mgmt broker.mgmt.memory broker.node broker.node.down broker.policy broker.policy.ha-mode broker.proc broker.proc.headroom broker.publish broker.publish.confirms broker.queue broker.queue.state broker.stats broker.stats.off broker.unreachable broker.unroutable broker.version broker.vhost celery celery.mailbox celery.mailbox.no-consumer cluster cluster.cert cluster.cert.expiry cluster.health cluster.links cluster.metadata-store cluster.mirror cluster.mirror.sync-critical cluster.mirror.unsynchronised cluster.partition cluster.queue cluster.queue.node-down cluster.quorum cluster.quorum.critical cluster.quorum.minority cluster.quorum.no-leader consumer-timeout consumer-timeout.forecast delayed delayed.binding delayed.celery-version delayed.direct-exchange delayed.level delayed.stuck events events.backlog events.heartbeats events.no-consumer events.no-ttl events.traffic-share host host.conntrack host.conntrack.drops host.conntrack.hashsize host.conntrack.usage host.fd host.inodes host.inodes.usage host.nic host.nic.saturation host.tcp host.tcp.time_wait host.unreadable host.workers host.workers.orphan host.workers.rss host.workers.stopped host.workers.stuck host.workers.zombie lint lint.ignored-name lint.mixed-names lint.no-config lint.remote-control-off lint.soft-shutdown-grace lint.unknown-setting lint.unreadable lint.unresolved queues queues.backlog queues.no-consumers queues.redeliveries queues.unacked rabbitmq rabbitmq.events rabbitmq.events.fanout rabbitmq4 rabbitmq4.delivery-limit rabbitmq4.deprecated-feature rabbitmq4.mirroring-removed rabbitmq4.readiness rabbitmq4.transient-queues redis redis.auth redis.cluster redis.db redis.db.empty redis.events redis.events.fanout redis.evicted-keys redis.info redis.maxmemory-policy redis.memory redis.memory.headroom redis.persistence redis.pubsub redis.pubsub.output-buffer redis.read redis.rejected-connections redis.replica redis.replica.lag redis.reply redis.reply.leaked redis.results redis.results.no-ttl redis.sentinel redis.sentinel.disagree redis.sentinel.failover redis.sentinel.master redis.sentinel.quorum redis.sentinel.stale-worker redis.sentinel.unreachable redis.unacked redis.unacked.visibility redis.unreachable results results.flood workers workers.acks-late workers.consumer-timeout workers.event-queue-ttl workers.heartbeat-off workers.hung workers.missing workers.mixed-queue workers.no-recycle workers.no-time-limit workers.not-asked workers.prefetch-long-tasks workers.queue-unserved workers.results-unread workers.task-events workers.unreachable" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -1516,6 +1568,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1567,7 +1623,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__ping)
-            opts="-q -h --expect --match --amqp-url --reply-timeout --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-q -h --expect --match --amqp-url --reply-timeout --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1594,6 +1650,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1645,7 +1705,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__probe)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help liveness readiness help"
+            opts="-q -h --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help liveness readiness help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1656,6 +1716,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1763,7 +1827,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__probe__subcmd__liveness)
-            opts="-q -h --node --pool --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-q -h --node --pool --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1782,6 +1846,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1833,7 +1901,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__probe__subcmd__readiness)
-            opts="-q -h --node --amqp-url --reply-timeout --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-q -h --node --amqp-url --reply-timeout --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1856,6 +1924,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1907,7 +1979,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__prune__subcmd__tmp)
-            opts="-n -v -q -h --older-than --age-by --rmdir --dry-run --include --exclude --min-depth --max-depth --all-types --force-root --wait --lock-file --verbose --textfile --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-n -v -q -h --older-than --age-by --rmdir --dry-run --include --exclude --min-depth --max-depth --all-types --force-root --wait --lock-file --verbose --textfile --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1950,6 +2022,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2001,7 +2077,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__queues)
-            opts="-q -h --sort --kind --min-ready --name --limit --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-q -h --sort --kind --min-ready --name --limit --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2032,6 +2108,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2083,7 +2163,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__undo)
-            opts="-y -q -h --last --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-y -q -h --last --dry-run --yes --journal --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2098,6 +2178,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2149,7 +2233,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__workers)
-            opts="-q -h --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help reap help"
+            opts="-q -h --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help reap help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2160,6 +2244,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2253,7 +2341,7 @@ _celtool() {
             return 0
             ;;
         celtool__subcmd__workers__subcmd__reap)
-            opts="-y -q -h --kill-parents --grace --match --hung --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
+            opts="-y -q -h --kill-parents --grace --match --hung --amqp-url --reply-timeout --dry-run --yes --journal --profile --url --sentinel-master --user --vhost --timeout --deadline --ca-file --config --format --color --quiet --proc-root --sys-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2284,6 +2372,10 @@ _celtool() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -187,6 +187,81 @@ deadline; the finding names the databases where Celery keys are.
 Fix: point --url at the database the app uses (redis://HOST:PORT/N, N from broker_url). Before
 the first worker starts and the first task is sent an empty database is expected.";
 
+pub const SENTINEL_MASTER: &str = "\
+What it says: through a sentinel:// URL, which server the Sentinels name as the master of the
+group (SENTINEL get-master-addr-by-name, asked of every Sentinel in the URL at once), and how many
+of them name it. celtool then reads that server as it reads any Redis broker. An ok finding: the
+problems are redis.sentinel.disagree, .unreachable, .quorum, .failover and .stale-worker.
+Why: Celery's broker_url sentinel://h1:26379;sentinel://h2:26379 with broker_transport_options
+master_name asks the Sentinels the same question on every connection (kombu's SentinelChannel).
+When they disagree, celtool reads the master most of them name (a tie: the highest config epoch).";
+
+pub const SENTINEL_UNREACHABLE: &str = "\
+What breaks: nothing yet, but fewer Sentinels remain to notice a dead master and to vote for a
+failover, and clients whose broker_url lists only stopped Sentinels cannot find the master at all
+(kombu tries the Sentinels of the URL in turn).
+Why: the Sentinel is stopped, its port is firewalled, or the URL names a wrong host or port; the
+finding quotes the error (connection refused, timeout, authentication).
+Fix: start the Sentinel again (redis-server /etc/redis/sentinel.conf --sentinel, or your service
+manager's unit) or correct the URL. Run an odd number of Sentinels (3 or 5) on separate hosts.";
+
+pub const SENTINEL_DISAGREE: &str = "\
+What breaks: clients that ask the odd Sentinel connect to another server than the others: some
+workers consume from one server and producers publish to another, so tasks wait forever (the
+split brain of celery/celery#6348 and #9901 after a failover).
+Why: the Sentinel missed the failover (it was partitioned or stopped during it and has not caught
+up), it monitors another group under the same name, or it does not know the name at all.
+Fix: compare SENTINEL MASTERS on every Sentinel; on the odd one, SENTINEL RESET NAME makes it
+relearn the group from the master; fix its sentinel.conf (sentinel monitor NAME HOST PORT QUORUM)
+if it monitors another server.";
+
+pub const SENTINEL_QUORUM: &str = "\
+What breaks: if the master fails now, no failover happens: the Sentinels cannot agree that it is
+down (fewer than the quorum answer) or cannot authorise a failover (no majority of all the
+Sentinels they know is reachable); Celery stays without a broker until the master returns.
+Why: SENTINEL CKQUORUM on a Sentinel failed (its NOQUORUM or NOAUTH text is quoted), or fewer of
+the URL's Sentinels answer than the quorum the master is monitored with.
+Fix: bring the stopped Sentinels back; a majority of all Sentinels must run. Forgotten Sentinels
+that were removed for good stay counted until SENTINEL RESET NAME on every remaining one.";
+
+pub const SENTINEL_FAILOVER: &str = "\
+What breaks: while a failover runs (a Sentinel flags the master s_down, o_down or
+failover_in_progress) there is no writable master: publishers and workers get connection errors.
+Just after it, workers connected by a plain redis:// URL to the old master are cut off (see
+redis.sentinel.stale-worker), and tasks that were in flight can be lost (the new master lacks the
+writes the old one had not replicated) or run twice (unacked messages restored by another worker).
+Why: critical while a failover is in progress; a warning when the master was promoted recently:
+the config epoch is above 0 (a failover happened) and no Sentinel has seen this master in its
+role longer than the threshold (role-reported-time; a restarted Sentinel starts counting again,
+which is why the longest any Sentinel has seen counts).
+Fix: let it finish; then check that every worker reconnected (celtool connections --url
+sentinel://...), that the old master came back as a replica, and what the failover lost.
+Threshold: thresholds.\"redis.sentinel.failover\" warn (seconds since the promotion, default 900).";
+
+pub const REPLICA_LAG: &str = "\
+What breaks: a replica that lags lacks the newest writes (queued tasks, acknowledgements); if it is
+promoted by a failover, those are lost, and acknowledged tasks may run again. A replica that is
+down (known to the Sentinels, not connected to the master) leaves the group with fewer candidates.
+Why: the master's INFO replication lists each replica with its state and lag (seconds since its
+last acknowledgement); a state other than online (wait_bgsave, send_bulk) means a full
+resynchronisation is running. The bytes of the stream it has not acknowledged are shown beside.
+Fix: check the replica's network and load, and that repl-backlog-size covers a short disconnect
+(a backlog too small forces full resynchronisations); start a replica that is down.
+Thresholds: lag in seconds, warn 10, crit 60 (thresholds.\"redis.replica.lag\").";
+
+pub const SENTINEL_STALE_WORKER: &str = "\
+What breaks: workers connected to a server that is no longer the master consume nothing: tasks
+are published to the new master and wait there, while these workers wait (BRPOP) on the old
+server, or fail with READONLY errors, and remote control (ping, inspect) sent to the master does
+not reach them. This is how a failover leaves a fleet half idle (celery/celery#6348, #5538).
+Why: the server is a replica (or a server some Sentinel still calls the master) and CLIENT LIST
+shows clients that consume as Celery workers do: BRPOP on the task queues, or pattern
+subscriptions (events, the pidbox). Sentinels' own links and replication links are left out.
+kombu sets no client name, so the clients are named by their peer address (host:port).
+Fix: give the workers broker_url sentinel://h1:26379;sentinel://h2:26379 with
+broker_transport_options = {'master_name': 'NAME'} so they follow failovers, then restart them
+(celery multi restart, or your service manager). A replica should keep replica-read-only yes.";
+
 pub const DELAYED_BINDING: &str = "\
 What breaks: ETA and countdown tasks for the queue are lost without a trace. With quorum queues
 (task_default_queue_type = \"quorum\", Celery >= 5.5) an ETA task is published into the

@@ -200,19 +200,12 @@ pub fn gather(
                 .map_err(BrokerError::from),
         ),
         (Some(BrokerNeed::Redis(s)), _) => Some(
-            rt.block_on(crate::redis::read(
-                &s.target,
-                s.password.as_ref(),
-                s.timeout,
-                s.ca_file.as_deref(),
-                &s.gather,
-                s.deadline,
-            ))
-            .map(|snap| BrokerPart::Redis {
-                snap,
-                link: redis_link(s, roots),
-            })
-            .map_err(BrokerError::from),
+            rt.block_on(crate::redis::read_broker(s, &s.gather))
+                .map(|snap| BrokerPart::Redis {
+                    link: redis_link(s, &snap.host, roots),
+                    snap,
+                })
+                .map_err(BrokerError::from),
         ),
         _ => None,
     };
@@ -318,6 +311,21 @@ async fn read_redis_workers(
         None => None,
         Some(Ok(BrokerPart::Redis { snap, .. })) if !snap.cluster_enabled => Some(snap),
         Some(_) => return None,
+    };
+    // Through Sentinel the workers are asked on the master: the one the read found, else the
+    // one the Sentinels name now.
+    let master = match &snap {
+        _ if s.sentinel.is_none() => None,
+        Some(snap) => crate::redis::sentinel::master_settings(s, snap),
+        None => match crate::redis::sentinel::master_only(s).await {
+            Ok(m) => Some(m),
+            Err(e) => return Some(Err(e.into())),
+        },
+    };
+    let s = match &master {
+        Some(m) => m,
+        None if s.sentinel.is_some() => return None,
+        None => s,
     };
     let asked = crate::workers::on_redis::ask(s, &need.opts, &roots.proc).await;
     if let (Ok(a), Some(snap)) = (&asked, snap) {
@@ -538,9 +546,9 @@ async fn amqp_listener(
 }
 
 /// The Redis broker's link speed: configured, else this host's fastest interface when the
-/// broker runs here.
-fn redis_link(s: &RedisSettings, roots: &host::Roots) -> Option<(f64, String)> {
-    broker_link(s.link, s.target.host.as_str(), roots)
+/// broker (`name`: the server read, through Sentinel the master) runs here.
+fn redis_link(s: &RedisSettings, name: &str, roots: &host::Roots) -> Option<(f64, String)> {
+    broker_link(s.link, name, roots)
 }
 
 /// A broker's link speed in bytes per second and where it came from: `configured` (bytes per

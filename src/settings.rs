@@ -7,7 +7,7 @@ mod password;
 mod redis;
 mod resolve;
 pub mod target;
-pub use redis::{DEFAULT_RESULT_EXPIRES, ReadOptions, RedisSettings};
+pub use redis::{DEFAULT_RESULT_EXPIRES, ReadOptions, RedisSettings, Sentinel};
 pub use resolve::{Broker, FixDefaults, Needs, RabbitMq, Settings};
 
 use std::collections::BTreeMap;
@@ -113,6 +113,8 @@ pub struct Profile {
     pub rabbitmq_link_mbit: Option<u64>,
     /// Redis: the TTL doctor --fix gives result keys (`CELTOOL_REDIS_RESULT_EXPIRES`).
     pub redis_result_expires: Option<String>,
+    /// Redis Sentinel: the master's name, for a `sentinel://` url (`CELTOOL_SENTINEL_MASTER`).
+    pub sentinel_master: Option<String>,
     /// Redis: the app's broker_transport_options global_keyprefix (`CELTOOL_REDIS_KEY_PREFIX`);
     /// without it celtool looks for prefixed mailbox bindings.
     pub redis_key_prefix: Option<String>,

@@ -6,7 +6,7 @@
 //! - `rabbitmq/`: RabbitMQ only, on its snapshot: `broker.rs` (nodes, alarms, headroom,
 //!   policies), `connections.rs` (blocked, flow, heartbeats, top talkers), `queues.rs` (queue
 //!   state, unacked, redeliveries), `confirms.rs`, `sanity.rs`, `cluster.rs`, `rabbitmq4.rs`.
-//! - Redis only, on its snapshot: `redis.rs`.
+//! - Redis only, on its snapshot: `redis.rs`; through Sentinel, the group's: `sentinel.rs`.
 //! - This host: `host.rs`; the workers' own answers: `workers.rs`.
 
 pub mod celery;
@@ -16,6 +16,7 @@ pub mod host;
 pub mod nic;
 mod rabbitmq;
 pub mod redis;
+pub mod sentinel;
 pub mod worker_conf;
 pub mod workers;
 
@@ -118,6 +119,9 @@ pub fn redis_checks(
         celery::check(&fleet, thresholds)
     };
     out.extend(redis::check(snap, &fleet, thresholds, opts));
+    if let Some(group) = &snap.sentinel {
+        out.extend(sentinel::check(group, thresholds));
+    }
     out
 }
 

@@ -8,6 +8,7 @@ Examples:
   celtool doctor --only host --quiet --textfile /var/lib/prometheus/node-exporter/celtool.prom
   celtool doctor --only broker --deadline 9s --format nagios   # a Nagios/Icinga check
   celtool doctor --url redis://redis.internal:6379/0            # Celery on Redis
+  celtool doctor --url 'sentinel://s1:26379;sentinel://s2:26379' --sentinel-master mymaster
   celtool doctor --skip events --all              # everything but events.*, ok checks too
   celtool doctor --fix                            # offer the fixes for what was found
   celtool doctor --expect 12 --expect 'web*@*'    # 12 workers, one of them web*@*, must answer";
@@ -186,6 +187,10 @@ pub const EXIT_STATUS: &[(&str, &str)] = &[
 
 pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("CELTOOL_URL", "base URL of the management API (--url)"),
+    (
+        "CELTOOL_SENTINEL_MASTER",
+        "the master's name for a sentinel:// URL (--sentinel-master)",
+    ),
     ("CELTOOL_USER", "management API user (--user)"),
     (
         "CELTOOL_PASSWORD",
@@ -277,8 +282,16 @@ impl clap::builder::TypedValueParser for FindingIds {
 }
 
 /// The options that only commands reading the broker (or the config file) use.
-const BROKER_OPTIONS: [&str; 8] = [
-    "profile", "url", "user", "vhost", "timeout", "deadline", "ca_file", "config",
+const BROKER_OPTIONS: [&str; 9] = [
+    "profile",
+    "url",
+    "sentinel_master",
+    "user",
+    "vhost",
+    "timeout",
+    "deadline",
+    "ca_file",
+    "config",
 ];
 
 /// Which of [`BROKER_OPTIONS`] a subcommand path reads: all, only the config file and profile,

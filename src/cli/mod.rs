@@ -75,7 +75,9 @@ pub struct GlobalArgs {
     pub profile: Option<String>,
 
     /// Base URL of the management API (https supported; keep any path prefix), or a Redis
-    /// broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS) [default: http://localhost:15672]
+    /// broker: redis://[USER@]HOST:6379/DB (rediss:// for TLS), or the Sentinels that know it:
+    /// sentinel://HOST:26379[;sentinel://HOST:26379...][/DB] (sentinels:// for TLS; with
+    /// --sentinel-master) [default: http://localhost:15672]
     #[arg(
         help_heading = "Connection options",
         long,
@@ -84,6 +86,17 @@ pub struct GlobalArgs {
         value_name = "URL"
     )]
     pub url: Option<String>,
+
+    /// The master's name for a sentinel:// --url, as the Sentinels monitor it (Celery's
+    /// broker_transport_options master_name; the profile's sentinel_master)
+    #[arg(
+        help_heading = "Connection options",
+        long,
+        global = true,
+        env = "CELTOOL_SENTINEL_MASTER",
+        value_name = "NAME"
+    )]
+    pub sentinel_master: Option<String>,
 
     /// Management API user [default: guest]. The password comes from CELTOOL_PASSWORD or the
     /// profile's password_file, never from a flag.

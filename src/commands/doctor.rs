@@ -90,7 +90,7 @@ impl<'a> Source<'a> {
                     BrokerError::Redis(r) if r.is_auth() => "redis.auth",
                     _ => "redis.unreachable",
                 };
-                (id, r.target.to_string(), Some(r.target.host.clone()))
+                (id, super::redis::shown(r), Some(r.target.host.clone()))
             }
             (Source::None | Source::RabbitMq(_), _) => return None,
         };
@@ -101,12 +101,16 @@ impl<'a> Source<'a> {
         Some(f)
     }
 
-    /// The report's scope line: which broker, which vhost or database.
-    fn scope(&self, s: &Settings) -> (Option<String>, Option<String>) {
+    /// The report's scope line: which broker (through Sentinel, the master that was read),
+    /// which vhost or database.
+    fn scope(&self, s: &Settings, snap: &Snapshot) -> (Option<String>, Option<String>) {
         match self {
             Source::None => (None, s.vhost().map(str::to_string)),
             Source::RabbitMq(c) => (Some(c.base().to_string()), s.vhost().map(str::to_string)),
-            Source::Redis(r) => (Some(r.target.server()), Some(format!("db{}", r.target.db))),
+            Source::Redis(r) => (
+                Some(super::redis::scope(r, snap.redis())),
+                Some(format!("db{}", r.target.db)),
+            ),
         }
     }
 }
@@ -170,6 +174,12 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     let expect = expectation(s, args);
     let mut findings = check(s, &snap, &expect);
     findings.extend(broker_error.as_ref().and_then(|e| source.unreadable(e)));
+    // Through Sentinel, what the Sentinels said stands when their master could not be read.
+    if let Some(BrokerError::Redis(r)) = &broker_error
+        && let Some(group) = r.sentinel()
+    {
+        findings.extend(checks::sentinel::check(group, s.thresholds()));
+    }
     if let Some(host) = &snap.host {
         findings.extend(checks::host::host_checks(host, s.thresholds()));
     }
@@ -182,6 +192,7 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     let uncapped = (args.fix || (args.textfile.is_some() && args.max_per_id.is_none()))
         .then(|| report.clone());
     let report = report.cap_per_id(cap);
+    let (broker, vhost) = source.scope(s, &snap);
     if !args.fix {
         // Only fixes read the snapshot after the checks: free its queues before rendering.
         snap = Snapshot::default();
@@ -194,7 +205,6 @@ pub fn run(s: &Settings, p: &Printer, args: &DoctorArgs) -> Result<Outcome, Erro
     {
         return Err(e.into());
     }
-    let (broker, vhost) = source.scope(s);
     let scope = Scope {
         broker,
         vhost,
@@ -463,8 +473,13 @@ fn offer_fixes(
             }
             Ok(())
         }
+        // Through Sentinel the fixes change the master that was read, never a Sentinel.
         (Source::Redis(r), Some(Ok(BrokerPart::Redis { snap, .. }))) if broker => {
-            super::redis_fix::offer(p, &args.apply, r, snap, report)
+            match super::redis::on_master(r, snap) {
+                Some(master) => super::redis_fix::offer(p, &args.apply, &master, snap, report),
+                None if r.sentinel.is_some() => Ok(()),
+                None => super::redis_fix::offer(p, &args.apply, r, snap, report),
+            }
         }
         _ => Ok(()),
     }

@@ -15,11 +15,36 @@ use crate::output::json::Named;
 use crate::output::queues::{self, RedisQueueRow};
 use crate::redis::{self, RedisSnapshot};
 use crate::report::Finding;
-use crate::settings::{Settings, Thresholds};
+use crate::settings::{RedisSettings, Settings, Thresholds};
 
 /// Every Redis and Celery finding for one snapshot.
 pub fn findings(snap: &RedisSnapshot, t: &Thresholds, link: Option<(f64, String)>) -> Vec<Finding> {
     crate::checks::redis_checks(snap, t, &crate::checks::redis::Options { link })
+}
+
+/// The broker as a finding names it: the server, or the Sentinels and the master's name.
+pub(super) fn shown(s: &RedisSettings) -> String {
+    match &s.sentinel {
+        Some(group) => group.to_string(),
+        None => s.target.to_string(),
+    }
+}
+
+/// The report's broker: the server; through Sentinel, the master that was read and the
+/// Sentinels (only the Sentinels when no master could be read).
+pub(super) fn scope(s: &RedisSettings, snap: Option<&RedisSnapshot>) -> String {
+    let Some(group) = &s.sentinel else {
+        return s.target.server();
+    };
+    match snap.and_then(|rs| on_master(s, rs)) {
+        Some(m) => format!("{} via {group}", m.target.server()),
+        None => group.to_string(),
+    }
+}
+
+/// Through Sentinel, the settings of the master the read found (plain, without the Sentinels).
+pub(super) fn on_master(s: &RedisSettings, snap: &RedisSnapshot) -> Option<RedisSettings> {
+    redis::sentinel::master_settings(s, snap)
 }
 
 fn cli_kind(k: Kind) -> crate::rabbitmq::classify::QueueKind {

@@ -94,6 +94,11 @@ pub fn undo(
     let s = st.redis().map_err(|_| {
         Error::Usage(format!("run {run} changed the Redis server {server}; run undo with --url {server}/DB (and its password)"))
     })?;
+    if s.sentinel.is_some() {
+        return Err(Error::Usage(format!(
+            "undo cannot go through Sentinel (the master may have moved since): run {run} changed the Redis server {server}; run undo with --url {server}/DB (and its password)"
+        )));
+    }
     connect(s)?;
     let mut plan = Plan {
         fix: "undo",

@@ -30,6 +30,10 @@ pub enum RedisError {
         secs: u64,
     },
     #[error(
+        "no Sentinel knows a master named '{name}' (asked {sentinels}); give the name they monitor (SENTINEL MASTERS lists them) with --sentinel-master, CELTOOL_SENTINEL_MASTER or the profile's sentinel_master"
+    )]
+    NoMaster { name: String, sentinels: String },
+    #[error(
         "{server}: the run's deadline of {secs} s passed before the reads were done; raise --deadline"
     )]
     Deadline { server: String, secs: u64 },
@@ -40,11 +44,29 @@ pub enum RedisError {
     /// A certificate rustls refused, in words (untrusted CA, self-signed, wrong name, expired).
     #[error("{server}: {what}")]
     Tls { server: String, what: String },
+    /// The master the Sentinels named could not be read; what they said is kept, so that a
+    /// failover in progress is still reported.
+    #[error("{error}")]
+    Master {
+        error: Box<RedisError>,
+        sentinel: Box<super::sentinel::SentinelSnapshot>,
+    },
 }
 
 impl RedisError {
     pub fn is_auth(&self) -> bool {
-        matches!(self, RedisError::Auth { .. })
+        match self {
+            RedisError::Master { error, .. } => error.is_auth(),
+            e => matches!(e, RedisError::Auth { .. }),
+        }
+    }
+
+    /// What the Sentinels said, when the master they named could not be read.
+    pub fn sentinel(&self) -> Option<&super::sentinel::SentinelSnapshot> {
+        match self {
+            RedisError::Master { sentinel, .. } => Some(sentinel),
+            _ => None,
+        }
     }
 }
 

@@ -3,11 +3,13 @@
 //! that maps onto the broker-neutral Celery model ([`to_celery`]). Where it is
 //! (`crate::settings::target`) is a setting.
 //!
-//! Sentinel is not supported yet: celtool reads one server and one database. A Redis Cluster
-//! node is recognised (INFO cluster) and reported as unusable by Celery, not read further.
+//! Through Sentinel ([`sentinel`]), the Sentinels are asked for the master first, and the
+//! master is read as any server is ([`read_broker`]). A Redis Cluster node is recognised (INFO
+//! cluster) and reported as unusable by Celery, not read further.
 
 pub mod client;
 pub mod read;
+pub mod sentinel;
 pub mod snapshot;
 pub mod to_celery;
 
@@ -15,6 +17,56 @@ pub use crate::settings::target::{Target, is_redis_url};
 pub use client::{RedisClient, RedisError};
 pub use read::{Options, gather};
 pub use snapshot::RedisSnapshot;
+
+/// Read the broker the settings name: the server of a redis:// URL, or for a sentinel:// URL
+/// the master the Sentinels agree on, then the group's other servers. The whole read ends at
+/// the run's deadline; `opts` may differ from the settings' (a listing samples less).
+pub async fn read_broker(
+    s: &crate::settings::RedisSettings,
+    opts: &Options,
+) -> Result<RedisSnapshot, RedisError> {
+    let Some(group) = &s.sentinel else {
+        return read(
+            &s.target,
+            s.password.as_ref(),
+            s.timeout,
+            s.ca_file.as_deref(),
+            opts,
+            s.deadline,
+        )
+        .await;
+    };
+    let access = sentinel::Access {
+        password: s.password.as_ref(),
+        timeout: s.timeout,
+        ca_file: s.ca_file.as_deref(),
+    };
+    let (master, mut seen) =
+        bounded(&s.target, s.deadline, sentinel::find_master(group, access)).await?;
+    let mut snap = read(
+        &master,
+        s.password.as_ref(),
+        s.timeout,
+        s.ca_file.as_deref(),
+        opts,
+        s.deadline,
+    )
+    .await
+    .map_err(|e| sentinel::unreachable_master(e, &seen))?;
+    let group_read = bounded(&master, s.deadline, async {
+        sentinel::read_group(&mut seen, &master, access).await;
+        Ok(())
+    })
+    .await;
+    if let Err(e) = group_read {
+        snap.gaps.push(snapshot::Gap {
+            what: "sentinel group",
+            error: e.to_string(),
+        });
+    }
+    snap.sentinel = Some(seen);
+    Ok(snap)
+}
 
 /// Connect and read one snapshot: the Redis part of a run's one I/O step
 /// (the gather step), and of the listings. Only connecting can fail; the rest becomes gaps.

@@ -291,6 +291,9 @@ pub struct RedisSnapshot {
     pub cluster_enabled: bool,
     /// Read only when this database holds no Celery key: the server's other databases that do.
     pub elsewhere: Option<Elsewhere>,
+    /// Through a `sentinel://` URL: what the Sentinels said and who is on the group's other
+    /// servers (the server read is the master they agree on).
+    pub sentinel: Option<super::sentinel::SentinelSnapshot>,
 }
 
 /// The search of the server's other databases for Celery keys (INFO keyspace, then a bounded

@@ -54,10 +54,41 @@ impl Default for ReadOptions {
     }
 }
 
+/// A Redis broker found through Sentinel: the Sentinels to ask and the master's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sentinel {
+    /// The Sentinels of the URL, each with the database the master is read in.
+    pub sentinels: Vec<Target>,
+    /// The name the Sentinels monitor the master under (`--sentinel-master`).
+    pub master: String,
+}
+
+impl std::fmt::Display for Sentinel {
+    /// `sentinel://a:26379;sentinel://b:26379/0 (master NAME)`: safe to print.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme = if self.sentinels.first().is_some_and(|t| t.tls) {
+            "sentinels"
+        } else {
+            "sentinel"
+        };
+        let parts: Vec<String> = self
+            .sentinels
+            .iter()
+            .map(|t| format!("{scheme}://{}", t.addr()))
+            .collect();
+        let db = self.sentinels.first().map_or(0, |t| t.db);
+        write!(f, "{}/{db} (master {})", parts.join(";"), self.master)
+    }
+}
+
 /// Everything a Redis run needs.
 #[derive(Debug, Clone)]
 pub struct RedisSettings {
+    /// The server read; through Sentinel, the first Sentinel until the master is found (the
+    /// read names the master it found).
     pub target: Target,
+    /// Set when the URL was `sentinel://`: the master is asked of these Sentinels at read time.
+    pub sentinel: Option<Sentinel>,
     pub password: Option<Secret>,
     pub timeout: Duration,
     /// What one read takes and how long it samples (visibility_timeout, interval).
@@ -93,15 +124,18 @@ pub(super) fn link_mbit(
 
 /// Resolve the Redis settings from the URL, the profile and the environment (`env` reads one
 /// variable; empty counts as unset).
+/// `sentinel_master` is the `--sentinel-master` flag, over CELTOOL_SENTINEL_MASTER and the
+/// profile's `sentinel_master`.
 pub(super) fn resolve(
     url: &str,
+    sentinel_master: Option<&str>,
     profile: &Profile,
     profile_name: &str,
     timeout: Duration,
     ca_file: Option<std::path::PathBuf>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<RedisSettings, SettingsError> {
-    let target = Target::parse(url).map_err(|e| SettingsError::Value(e.to_string()))?;
+    let (target, sentinel) = where_it_is(url, sentinel_master, profile, env)?;
     let password = match (env("CELTOOL_PASSWORD"), profile.password_file.as_ref()) {
         (Some(p), _) => Some(Secret::new(p)),
         (None, Some(file)) => Some(Secret::new(read_password_file(file, profile_name)?)),
@@ -157,6 +191,7 @@ pub(super) fn resolve(
     gather.key_prefix = key_prefix.clone();
     Ok(RedisSettings {
         target,
+        sentinel,
         password,
         timeout,
         gather,
@@ -166,6 +201,38 @@ pub(super) fn resolve(
         deadline: None,
         key_prefix,
     })
+}
+
+/// The server of a redis:// URL; for a sentinel:// URL, the Sentinels with the master's name
+/// (`--sentinel-master` > CELTOOL_SENTINEL_MASTER > the profile's `sentinel_master`) and the
+/// first Sentinel as the target until the master is found.
+fn where_it_is(
+    url: &str,
+    sentinel_master: Option<&str>,
+    profile: &Profile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Target, Option<Sentinel>), SettingsError> {
+    if super::target::is_sentinel_url(url) {
+        let sentinels =
+            super::target::parse_sentinels(url).map_err(|e| SettingsError::Value(e.to_string()))?;
+        let master = sentinel_master
+            .map(str::to_string)
+            .or_else(|| env("CELTOOL_SENTINEL_MASTER"))
+            .or_else(|| profile.sentinel_master.clone())
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
+            .ok_or_else(|| {
+                SettingsError::Value(format!(
+                    "--url {} names Sentinels but not the master: give its name with --sentinel-master NAME (CELTOOL_SENTINEL_MASTER, or the profile's sentinel_master), as Celery's broker_transport_options master_name",
+                    super::target::redact_all(url)
+                ))
+            })?;
+        let first = sentinels[0].clone();
+        Ok((first, Some(Sentinel { sentinels, master })))
+    } else {
+        let target = Target::parse(url).map_err(|e| SettingsError::Value(e.to_string()))?;
+        Ok((target, None))
+    }
 }
 
 #[cfg(test)]
@@ -186,6 +253,7 @@ mod tests {
     fn defaults_without_env_or_profile() {
         let s = resolve(
             URL,
+            None,
             &Profile::default(),
             "default",
             Duration::from_secs(3),
@@ -211,7 +279,16 @@ mod tests {
             redis_result_expires: Some("1h".into()),
             ..Profile::default()
         };
-        let s = resolve(URL, &profile, "p", Duration::from_secs(1), None, &env(&[])).unwrap();
+        let s = resolve(
+            URL,
+            None,
+            &profile,
+            "p",
+            Duration::from_secs(1),
+            None,
+            &env(&[]),
+        )
+        .unwrap();
         assert_eq!(s.gather.visibility_timeout, 7200.0);
         assert_eq!(s.gather.interval, Duration::from_millis(500));
         assert_eq!(s.link, Some((125e6, "redis_link_mbit")));
@@ -223,7 +300,16 @@ mod tests {
             ("CELTOOL_REDIS_RESULT_EXPIRES", "10m"),
             ("CELTOOL_PASSWORD", "s3cret"),
         ]);
-        let s = resolve(URL, &profile, "p", Duration::from_secs(1), None, &vars).unwrap();
+        let s = resolve(
+            URL,
+            None,
+            &profile,
+            "p",
+            Duration::from_secs(1),
+            None,
+            &vars,
+        )
+        .unwrap();
         assert_eq!(s.gather.visibility_timeout, 120.0);
         assert_eq!(s.gather.interval, Duration::ZERO);
         assert_eq!(s.link, Some((12.5e6, "CELTOOL_REDIS_LINK_MBIT")));
@@ -232,11 +318,86 @@ mod tests {
     }
 
     #[test]
+    fn a_sentinel_url_takes_the_master_name_from_flag_env_or_profile() {
+        const S: &str = "sentinel://s1:26379;sentinel://s2:26380/3";
+        let profile = Profile {
+            sentinel_master: Some("from-profile".into()),
+            ..Profile::default()
+        };
+        let master = |flag: Option<&str>, vars: &'static [(&'static str, &'static str)]| {
+            resolve(
+                S,
+                flag,
+                &profile,
+                "p",
+                Duration::from_secs(1),
+                None,
+                &env(vars),
+            )
+            .unwrap()
+            .sentinel
+            .unwrap()
+            .master
+        };
+        assert_eq!(master(None, &[]), "from-profile");
+        let vars = &[("CELTOOL_SENTINEL_MASTER", "from-env")];
+        assert_eq!(master(None, vars), "from-env");
+        assert_eq!(master(Some("from-flag"), vars), "from-flag");
+        let s = resolve(
+            S,
+            Some("m"),
+            &profile,
+            "p",
+            Duration::from_secs(1),
+            None,
+            &env(&[]),
+        )
+        .unwrap();
+        assert_eq!(s.target.addr(), "s1:26379");
+        let shown = s.sentinel.unwrap().to_string();
+        assert_eq!(
+            shown,
+            "sentinel://s1:26379;sentinel://s2:26380/3 (master m)"
+        );
+        let e = resolve(
+            S,
+            None,
+            &Profile::default(),
+            "p",
+            Duration::from_secs(1),
+            None,
+            &env(&[]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("--sentinel-master NAME"), "{e}");
+        // A plain redis:// URL has no Sentinel part.
+        let s = resolve(
+            URL,
+            Some("m"),
+            &profile,
+            "p",
+            Duration::from_secs(1),
+            None,
+            &env(&[]),
+        );
+        assert!(s.unwrap().sentinel.is_none());
+    }
+
+    #[test]
     fn bad_values_name_where_they_came_from() {
         let err = |vars: &'static [(&'static str, &'static str)], profile: Profile| {
-            resolve(URL, &profile, "p", Duration::from_secs(1), None, &env(vars))
-                .unwrap_err()
-                .to_string()
+            resolve(
+                URL,
+                None,
+                &profile,
+                "p",
+                Duration::from_secs(1),
+                None,
+                &env(vars),
+            )
+            .unwrap_err()
+            .to_string()
         };
         let e = err(&[("CELTOOL_REDIS_LINK_MBIT", "fast")], Profile::default());
         assert!(e.contains("CELTOOL_REDIS_LINK_MBIT 'fast'"), "{e}");

@@ -199,7 +199,10 @@ impl Settings {
             Some(Broker::RabbitMq(r)) => Ok(r),
             Some(Broker::Redis(r)) => Err(SettingsError::NotForThisBroker(format!(
                 "this command needs RabbitMQ, and {} is a Redis broker: on Redis, celtool does not end hung workers (workers reap --hung) or fix event queues (RabbitMQ policies); doctor, queues, connections, ping, fleet, probe readiness and doctor --fix work on Redis",
-                r.target
+                match &r.sentinel {
+                    Some(group) => group.to_string(),
+                    None => r.target.to_string(),
+                }
             ))),
             None => Err(SettingsError::NotForThisBroker(
                 "internal error: this command did not resolve the broker settings".into(),
@@ -307,6 +310,7 @@ fn resolve_broker(
     if let Some(url) = url.filter(|u| is_redis_url(u)) {
         let mut r = super::redis::resolve(
             &url,
+            args.sentinel_master.as_deref(),
             profile,
             &profile_name,
             timeout,

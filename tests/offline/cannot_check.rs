@@ -431,6 +431,17 @@ fn every_schema_accepts_the_same_error_object() {
 /// `celtool: error:` line naming what and where, never an internal error.
 #[test]
 fn every_broker_command_on_a_redis_url_says_what_it_cannot_in_one_line() {
+    each_broker_command_says_what_it_cannot(&format!("{REDIS}/0"), &[]);
+}
+
+/// The same through Sentinel: Sentinels on closed ports, or a capability Redis lacks.
+#[test]
+fn every_broker_command_on_a_sentinel_url_says_what_it_cannot_in_one_line() {
+    let url = "sentinel://127.0.0.1:1;sentinel://127.0.0.1:2/0";
+    each_broker_command_says_what_it_cannot(url, &["--sentinel-master", "mymaster"]);
+}
+
+fn each_broker_command_says_what_it_cannot(redis: &str, extra: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("journal.jsonl");
     let entry = serde_json::json!({
@@ -444,7 +455,6 @@ fn every_broker_command_on_a_redis_url_says_what_it_cannot_in_one_line() {
     });
     std::fs::write(&journal, format!("{entry}\n")).unwrap();
     let journal = journal.to_str().unwrap();
-    let redis = format!("{REDIS}/0");
     // doctor with the host too would report this host's findings beside the unknown one.
     let cases: [&[&str]; 11] = [
         &["doctor", "--only", "broker"],
@@ -461,7 +471,10 @@ fn every_broker_command_on_a_redis_url_says_what_it_cannot_in_one_line() {
     ];
     for args in cases {
         let what = format!("celtool {} --url {redis}", args.join(" "));
-        let r = run_within(celtool().args(args).args(["--url", &redis]), BOUND);
+        let r = run_within(
+            celtool().args(args).args(["--url", redis]).args(extra),
+            BOUND,
+        );
         assert_eq!(r.code, 3, "{what}: exit 3: {r:#?}");
         let error = the_error(&what, &r);
         assert!(
