@@ -291,15 +291,43 @@ pub async fn gather(
     if let Some(e) = failed_as_a_whole(&need, &mut gaps) {
         return Err(e);
     }
+    let first = FirstStates {
+        start,
+        states: first_states,
+        sample,
+    };
+    read_dependent(client, need, &paths, first, &mut snap, &mut gaps).await;
+    gaps.extend(memory_gaps);
+    snap.gaps = gaps;
+    Ok(snap)
+}
+
+/// The first reading of the connections' states, taken with the listings, for the flow samples.
+struct FirstStates {
+    start: Instant,
+    states: Option<Result<Listing<ConnectionState>, ApiError>>,
+    sample: bool,
+}
+
+/// The reads that depend on the listings: the busy queues' statistics, the second sample of
+/// the connections' states, the channels' QoS for the cluster part, the delayed-delivery path.
+async fn read_dependent(
+    client: &Client,
+    need: Need,
+    paths: &Paths<'_>,
+    first: FirstStates,
+    snap: &mut Snapshot,
+    gaps: &mut Vec<Gap>,
+) {
     if light_queues(need) && !snap.queues.is_empty() {
-        queue_details(client, &paths.queues, need, &mut snap, &mut gaps).await;
+        queue_details(client, &paths.queues, need, snap, gaps).await;
     }
-    if sample && !gaps.iter().any(|g| g.what == "connections") {
+    if first.sample && !gaps.iter().any(|g| g.what == "connections") {
         snap.flow = flow_samples(
             client,
             &paths.connections,
-            start,
-            first_states,
+            first.start,
+            first.states,
             &snap.connections,
             &snap.channels,
         )
@@ -311,9 +339,6 @@ pub async fn gather(
     if need.delayed && need.exchanges && !gaps.iter().any(|g| g.what == "exchanges") {
         snap.delayed = super::delayed::gather(client, &snap.exchanges, &snap.queues).await;
     }
-    gaps.extend(memory_gaps);
-    snap.gaps = gaps;
-    Ok(snap)
 }
 
 /// Whether the queue listing is read in its light form (see `details`): when asked for, and

@@ -92,6 +92,18 @@ pub async fn ask(
         .into_iter()
         .filter(|c| c.db == db)
         .collect();
+    attach_connections(&mut fleet, &clients, proc_root);
+    Ok(RedisAnswer {
+        fleet,
+        key_prefix,
+        key_prefix_from,
+        clients,
+    })
+}
+
+/// Each vhost's waiting consumers (BRPOP clients), and its silent nodes confirmed as hung
+/// where their connections are seen.
+fn attach_connections(fleet: &mut FleetSnapshot, clients: &[ClientEntry], proc_root: &Path) {
     for v in &mut fleet.vhosts {
         let nodes: Vec<String> = v
             .workers
@@ -99,7 +111,7 @@ pub async fn ask(
             .map(|w| w.node.clone())
             .chain(v.silent.iter().cloned())
             .collect();
-        let here = connections_here(&nodes, &clients, proc_root);
+        let here = connections_here(&nodes, clients, proc_root);
         v.waiting = clients
             .iter()
             .filter(|c| c.cmd == "brpop")
@@ -107,12 +119,6 @@ pub async fn ask(
             .collect();
         confirm_silent(v, here);
     }
-    Ok(RedisAnswer {
-        fleet,
-        key_prefix,
-        key_prefix_from,
-        clients,
-    })
 }
 
 /// `work` within one step and the run's deadline.
