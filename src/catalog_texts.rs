@@ -341,8 +341,11 @@ sent to a queue nobody declared, a task_routes entry pointing nowhere, or an ETA
 of its delay when a delayed-delivery binding is missing. RabbitMQ's own alerting rules fire on
 any (rabbitmq/cluster-operator, unroutable-messages).
 How it is found: the overview's drop_unroutable and return_unroutable rates say messages are lost
-on the node; each exchange that took in more messages per second than it routed out
-(publish_in - publish_out) is named, per vhost, with the Celery cause its name suggests.
+on the node; each exchange that failed to route at least half of what it took in
+(publish_in - publish_out, per second) is named, per vhost, with the Celery cause its name
+suggests. An exchange's in and out rates are sampled apart, so one that routes everything shows
+a small deficit in a flood; and no vhost is said to lose more than the node counts, so another
+vhost's losses are never pinned on a busy exchange here.
 Celery's own broadcasts that routinely reach nobody are not counted: celery.pidbox (remote
 control while no worker's mailbox is bound), reply.celery.pidbox (replies to a client that
 left) and celeryev (events while no monitor or gossiping worker listens). Thresholds: messages

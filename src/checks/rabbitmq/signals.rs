@@ -22,10 +22,21 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     churn(ctx, out);
 }
 
-/// The messages per second an exchange took in and did not route on.
+/// The share of an exchange's inflow it must fail to route before it is named: its in and out
+/// rates are sampled apart, so an exchange that routes everything in a flood shows a deficit of
+/// a few per cent of its inflow, while one whose routing key matches no binding loses all of it.
+const LOST_SHARE: f64 = 0.5;
+
+/// The messages per second an exchange took in and did not route on, when that is most of its
+/// inflow (see [`LOST_SHARE`]); else 0.
 fn deficit(e: &Exchange) -> f64 {
     let inflow = e.publish_in_rate().unwrap_or(0.0);
-    (inflow - e.publish_out_rate().unwrap_or(0.0)).max(0.0)
+    let lost = (inflow - e.publish_out_rate().unwrap_or(0.0)).max(0.0);
+    if lost > 0.0 && lost >= LOST_SHARE * inflow {
+        lost
+    } else {
+        0.0
+    }
 }
 
 fn cause(e: &Exchange) -> &'static str {
@@ -51,15 +62,17 @@ fn unroutable(ctx: &Ctx, out: &mut Vec<Finding>) {
         .and_then(|o| o.message_stats.as_ref())
         .and_then(|m| m.unroutable_rate());
     // Without the broker's own count, a deficit could be anything (statistics lag).
-    if node_rate.is_none_or(|r| r <= 0.0) {
+    let Some(node_rate) = node_rate.filter(|r| *r > 0.0) else {
         return;
-    }
+    };
     let mut by_vhost: BTreeMap<&str, Vec<(&Exchange, f64)>> = BTreeMap::new();
     for e in &ctx.snap.exchanges {
         if CELERY_OWN.contains(&e.name()) {
             continue;
         }
-        let lost = deficit(e);
+        // The node's own count bounds what an exchange can have lost: an exchange's in and out
+        // rates, sampled apart, differ by more than that in a flood that routes every message.
+        let lost = deficit(e).min(node_rate);
         if lost > 0.0 {
             by_vhost
                 .entry(e.vhost.as_deref().unwrap_or("/"))
@@ -69,7 +82,7 @@ fn unroutable(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
     for (vhost, mut list) in by_vhost {
         list.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let total: f64 = list.iter().map(|(_, r)| r).sum();
+        let total: f64 = list.iter().map(|(_, r)| r).sum::<f64>().min(node_rate);
         let severity = level(&limits, total);
         if severity == Severity::Ok {
             continue;
@@ -88,7 +101,7 @@ fn unroutable(ctx: &Ctx, out: &mut Vec<Finding>) {
                     cause(worst)
                 ))
                 .evidence("unroutable_per_second", total)
-                .evidence("node_unroutable_per_second", node_rate.unwrap_or(0.0))
+                .evidence("node_unroutable_per_second", node_rate)
                 .remedy(format!(
                     "bind a queue for the routing keys published to {} (rabbitmqadmin --vhost={} list bindings source destination routing_key shows what is bound), or fix the producer's routing; an alternate-exchange policy keeps such messages for inspection; see `celtool explain {id}`",
                     shown(worst),
@@ -221,6 +234,27 @@ mod tests {
         s.overview = Some(
             serde_json::from_value(json!({"rabbitmq_version": "3.10.8",
             "message_stats": {"drop_unroutable_details": {"rate": 0.0}}}))
+            .unwrap(),
+        );
+        assert!(run(&s).iter().all(|f| f.id != "broker.unroutable"));
+    }
+
+    #[test]
+    fn a_flood_that_routes_is_not_blamed_for_another_vhosts_unroutable_messages() {
+        // 0.8/s dropped somewhere on the node; this vhost's default exchange routes every
+        // message but its in and out rates were sampled apart (14.6/s apart in a flood).
+        let mut s = snapshot();
+        s.overview = Some(
+            serde_json::from_value(json!({"rabbitmq_version": "3.10.8",
+            "message_stats": {"drop_unroutable_details": {"rate": 0.8}}}))
+            .unwrap(),
+        );
+        s.exchanges = vec![exchange("v", "", 214.6, 200.0)];
+        assert!(run(&s).iter().all(|f| f.id != "broker.unroutable"));
+        // The same skew while another vhost drops 20/s: still not this exchange's loss.
+        s.overview = Some(
+            serde_json::from_value(json!({"rabbitmq_version": "3.10.8",
+            "message_stats": {"drop_unroutable_details": {"rate": 20.0}}}))
             .unwrap(),
         );
         assert!(run(&s).iter().all(|f| f.id != "broker.unroutable"));
