@@ -620,29 +620,7 @@ async fn gather(
         tickets: BTreeMap::new(),
         replies: BTreeMap::new(),
     };
-    let started = g
-        .round(&opts.methods, &opts.target, &known, opts.timeout)
-        .await?;
-    let mut retried = BTreeSet::new();
-    let mut silent: Vec<String> = Vec::new();
-    if opts.methods.contains(&Method::Ping) {
-        let missing: BTreeSet<String> = known
-            .iter()
-            .filter(|n| !g.answered(n, Method::Ping))
-            .cloned()
-            .collect();
-        if !missing.is_empty() {
-            let target = Target::Nodes(missing.iter().cloned().collect());
-            g.round(&[Method::Ping], &target, &missing, opts.timeout)
-                .await?;
-            silent = missing
-                .iter()
-                .filter(|n| !g.answered(n, Method::Ping))
-                .cloned()
-                .collect();
-            retried = missing;
-        }
-    }
+    let (retried, silent, started) = super::ask_twice(&mut g, &known, opts).await?;
     let workers = g
         .replies
         .into_iter()
@@ -668,7 +646,7 @@ async fn gather(
     Ok((workers, silent))
 }
 
-impl Gatherer<'_> {
+impl super::Rounds for Gatherer<'_> {
     fn answered(&self, node: &str, m: Method) -> bool {
         self.replies.get(node).is_some_and(|r| r.contains_key(&m))
     }

@@ -33,6 +33,54 @@ pub fn not_asked(plans: &[VhostPlan], reason: &str, timeout: Duration) -> FleetS
     }
 }
 
+/// One transport's rounds of remote control: AMQP's and Redis's probes alike.
+pub(crate) trait Rounds {
+    /// Whether `node` answered `m` (in any round so far).
+    fn answered(&self, node: &str, m: Method) -> bool;
+
+    /// One round: publish one request per method, then read replies until `timeout` has passed
+    /// or every node of `expect` has answered every method. Returns the epoch second it started.
+    async fn round(
+        &mut self,
+        methods: &[Method],
+        target: &Target,
+        expect: &std::collections::BTreeSet<String>,
+        timeout: Duration,
+    ) -> Result<f64, WorkerError>;
+}
+
+/// Everything asked once, then a second ping for the nodes of `known` that were silent. Returns
+/// the nodes pinged twice, the ones silent both times, and when the first round started.
+pub(crate) async fn ask_twice<R: Rounds>(
+    r: &mut R,
+    known: &std::collections::BTreeSet<String>,
+    opts: &ProbeOptions,
+) -> Result<(std::collections::BTreeSet<String>, Vec<String>, f64), WorkerError> {
+    let started = r
+        .round(&opts.methods, &opts.target, known, opts.timeout)
+        .await?;
+    if !opts.methods.contains(&Method::Ping) {
+        return Ok((Default::default(), Vec::new(), started));
+    }
+    let missing: std::collections::BTreeSet<String> = known
+        .iter()
+        .filter(|n| !r.answered(n, Method::Ping))
+        .cloned()
+        .collect();
+    if missing.is_empty() {
+        return Ok((missing, Vec::new(), started));
+    }
+    let target = Target::Nodes(missing.iter().cloned().collect());
+    r.round(&[Method::Ping], &target, &missing, opts.timeout)
+        .await?;
+    let silent = missing
+        .iter()
+        .filter(|n| !r.answered(n, Method::Ping))
+        .cloned()
+        .collect();
+    Ok((missing, silent, started))
+}
+
 /// Default reply timeout, as `celery inspect` (1 s).
 pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(1);
 

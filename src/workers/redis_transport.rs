@@ -208,10 +208,6 @@ impl Probe<'_> {
         }
     }
 
-    fn answered(&self, node: &str, m: Method) -> bool {
-        self.replies.get(node).is_some_and(|r| r.contains_key(&m))
-    }
-
     async fn publish(&mut self, req: &Request) -> Result<(), WorkerError> {
         let payload = envelope(req, &protocol::new_id()).to_string();
         let db = self.client.target.db;
@@ -231,6 +227,33 @@ impl Probe<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Keep a reply to one of celtool's own tickets.
+    fn take(&mut self, payload: &[u8]) {
+        let Some((ticket, body)) = open_envelope(payload) else {
+            return;
+        };
+        let Some((method, sent)) = self.tickets.get(&ticket).copied() else {
+            return;
+        };
+        let at = match method {
+            Method::Ping => sent.elapsed().as_secs_f64() * 1000.0,
+            _ => epoch_now(),
+        };
+        for (node, value) in protocol::decode_reply(&body) {
+            self.replies
+                .entry(node)
+                .or_default()
+                .entry(method)
+                .or_insert((value, at));
+        }
+    }
+}
+
+impl super::Rounds for Probe<'_> {
+    fn answered(&self, node: &str, m: Method) -> bool {
+        self.replies.get(node).is_some_and(|r| r.contains_key(&m))
     }
 
     /// One round: publish one request per method, then pop replies until `timeout` has passed
@@ -287,27 +310,6 @@ impl Probe<'_> {
             }
         }
         Ok(start_epoch)
-    }
-
-    /// Keep a reply to one of celtool's own tickets.
-    fn take(&mut self, payload: &[u8]) {
-        let Some((ticket, body)) = open_envelope(payload) else {
-            return;
-        };
-        let Some((method, sent)) = self.tickets.get(&ticket).copied() else {
-            return;
-        };
-        let at = match method {
-            Method::Ping => sent.elapsed().as_secs_f64() * 1000.0,
-            _ => epoch_now(),
-        };
-        for (node, value) in protocol::decode_reply(&body) {
-            self.replies
-                .entry(node)
-                .or_default()
-                .entry(method)
-                .or_insert((value, at));
-        }
     }
 }
 
@@ -396,29 +398,7 @@ async fn ask(
         })
         .cloned()
         .collect();
-    let started = p
-        .round(&opts.methods, &opts.target, &known, opts.timeout)
-        .await?;
-    let mut retried = BTreeSet::new();
-    let mut silent = Vec::new();
-    if opts.methods.contains(&Method::Ping) {
-        let missing: BTreeSet<String> = known
-            .iter()
-            .filter(|n| !p.answered(n, Method::Ping))
-            .cloned()
-            .collect();
-        if !missing.is_empty() {
-            let target = Target::Nodes(missing.iter().cloned().collect());
-            p.round(&[Method::Ping], &target, &missing, opts.timeout)
-                .await?;
-            silent = missing
-                .iter()
-                .filter(|n| !p.answered(n, Method::Ping))
-                .cloned()
-                .collect();
-            retried = missing;
-        }
-    }
+    let (retried, silent, started) = super::ask_twice(p, &known, opts).await?;
     Ok((retried, silent, started))
 }
 
