@@ -193,6 +193,8 @@ pub fn gather(
         let hot_spots = need.inode_hot_spots;
         rt.spawn_blocking(move || read_host(&roots, &opts, &thresholds, hot_spots))
     });
+    // On Redis the rate sample runs on while the workers are asked; finished after them.
+    let mut sample = None;
     let mut broker = match (&need.broker, client) {
         (Some(BrokerNeed::RabbitMq(parts)), Some(client)) => Some(
             rt.block_on(rabbit::gather(client, vhost, *parts))
@@ -200,10 +202,13 @@ pub fn gather(
                 .map_err(BrokerError::from),
         ),
         (Some(BrokerNeed::Redis(s)), _) => Some(
-            rt.block_on(crate::redis::read_broker(s, &s.gather))
-                .map(|snap| BrokerPart::Redis {
-                    link: redis_link(s, &snap.host, roots),
-                    snap,
+            rt.block_on(crate::redis::read_broker_open(s, &s.gather))
+                .map(|(snap, running)| {
+                    sample = running;
+                    BrokerPart::Redis {
+                        link: redis_link(s, &snap.host, roots),
+                        snap,
+                    }
                 })
                 .map_err(BrokerError::from),
         ),
@@ -218,10 +223,15 @@ pub fn gather(
                 },
             ),
             b,
-        ) => rt.block_on(read_redis_workers(r, b.as_mut(), roots, w)),
+        ) => rt.block_on(read_redis_workers(r, b.as_mut(), roots, w, &mut sample)),
         (Some(w), Some(b)) => read_workers(rt, client, vhost, b, w),
         _ => None,
     };
+    if let (Some(BrokerNeed::Redis(s)), Some(Ok(BrokerPart::Redis { snap, .. }))) =
+        (&need.broker, &mut broker)
+    {
+        rt.block_on(crate::redis::finish_sample(s, snap, sample.take()));
+    }
     let host = match host_job {
         Some(job) => Some(
             rt.block_on(job)
@@ -306,6 +316,7 @@ async fn read_redis_workers(
     broker: Option<&mut Result<BrokerPart, BrokerError>>,
     roots: &host::Roots,
     need: &WorkersNeed,
+    sample: &mut Option<crate::redis::read::Sample>,
 ) -> Option<Result<crate::workers::FleetSnapshot, crate::workers::WorkerError>> {
     let snap = match broker {
         None => None,
@@ -328,8 +339,13 @@ async fn read_redis_workers(
         None => s,
     };
     let asked = crate::workers::on_redis::ask(s, &need.opts, &roots.proc).await;
-    if let (Ok(a), Some(snap)) = (&asked, snap) {
-        reread_with_workers(s, snap, &a.fleet).await;
+    if let Some(snap) = snap {
+        // The sample's second readings come after the probe, before the re-read below
+        // replaces queues with ones read once.
+        crate::redis::finish_sample(s, snap, sample.take()).await;
+        if let Ok(a) = &asked {
+            reread_with_workers(s, snap, &a.fleet).await;
+        }
     }
     Some(asked.map(|a| a.fleet))
 }

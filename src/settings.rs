@@ -105,7 +105,7 @@ pub struct Profile {
     pub expect_workers: Option<ExpectWorkers>,
     /// Redis: Celery's broker_transport_options visibility_timeout (`CELTOOL_REDIS_VISIBILITY_TIMEOUT`).
     pub redis_visibility_timeout: Option<String>,
-    /// Redis: the sample between the two INFO reads (`CELTOOL_REDIS_INTERVAL`).
+    /// Redis: the least length of the rate sample (`CELTOOL_REDIS_INTERVAL`).
     pub redis_interval: Option<String>,
     /// Redis: the broker's link speed in Mbit/s (`CELTOOL_REDIS_LINK_MBIT`).
     pub redis_link_mbit: Option<u64>,

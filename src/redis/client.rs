@@ -122,6 +122,9 @@ pub struct RedisClient {
     client: redis::Client,
     con: MultiplexedConnection,
     pub timeout: Duration,
+    /// Bytes of the replies read so far (RESP framing included), shared by the clones: what the
+    /// rate sample takes off the server's output as celtool's own.
+    received: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl RedisClient {
@@ -174,6 +177,7 @@ impl RedisClient {
             client,
             con,
             timeout,
+            received: Default::default(),
         };
         // Without a password the handshake succeeds and every command fails NOAUTH: ask once.
         // MISCONF (a failed RDB save) refuses even PING, yet the server answers reads: go on,
@@ -214,9 +218,11 @@ impl RedisClient {
         cmd: &redis::Cmd,
     ) -> Result<T, RedisError> {
         let mut con = self.con.clone();
-        cmd.query_async(&mut con)
+        let value: redis::Value = cmd
+            .query_async(&mut con)
             .await
-            .map_err(|e| self.err(what, e))
+            .map_err(|e| self.err(what, e))?;
+        self.convert(what, value)
     }
 
     /// Run a pipeline; one reply per command.
@@ -226,9 +232,27 @@ impl RedisClient {
         pipe: &redis::Pipeline,
     ) -> Result<T, RedisError> {
         let mut con = self.con.clone();
-        pipe.query_async(&mut con)
+        let value: redis::Value = pipe
+            .query_async(&mut con)
             .await
-            .map_err(|e| self.err(what, e))
+            .map_err(|e| self.err(what, e))?;
+        self.convert(what, value)
+    }
+
+    /// Count a reply's bytes, then turn it into `T`.
+    fn convert<T: redis::FromRedisValue>(
+        &self,
+        what: &str,
+        value: redis::Value,
+    ) -> Result<T, RedisError> {
+        self.received
+            .fetch_add(resp_len(&value), std::sync::atomic::Ordering::Relaxed);
+        redis::from_redis_value(value).map_err(|e| self.err(what, e.into()))
+    }
+
+    /// Bytes of the replies this client (and its clones) read so far.
+    pub fn received_bytes(&self) -> u64 {
+        self.received.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A separate connection for a pattern subscription.
@@ -242,6 +266,32 @@ impl RedisClient {
                 secs: self.timeout.as_secs(),
             }),
         }
+    }
+}
+
+/// The bytes of a reply on the wire in RESP2 (what the server counts in
+/// total_net_output_bytes); RESP3-only types are counted as their RESP2 form.
+fn resp_len(v: &redis::Value) -> u64 {
+    use redis::Value as V;
+    let head = |n: usize| 3 + n.to_string().len() as u64;
+    match v {
+        V::Nil => 5,
+        V::Int(n) => 3 + n.to_string().len() as u64,
+        V::BulkString(b) => head(b.len()) + b.len() as u64 + 2,
+        V::Array(items) | V::Set(items) => {
+            head(items.len()) + items.iter().map(resp_len).sum::<u64>()
+        }
+        V::Map(pairs) => {
+            head(pairs.len() * 2)
+                + pairs
+                    .iter()
+                    .map(|(k, v)| resp_len(k) + resp_len(v))
+                    .sum::<u64>()
+        }
+        V::SimpleString(s) => 3 + s.len() as u64,
+        V::Okay => 5,
+        V::VerbatimString { text, .. } => head(text.len()) + text.len() as u64 + 2,
+        other => 3 + format!("{other:?}").len() as u64,
     }
 }
 

@@ -18,13 +18,25 @@ pub use client::{RedisClient, RedisError};
 pub use read::{Options, gather};
 pub use snapshot::RedisSnapshot;
 
-/// Read the broker the settings name: the server of a redis:// URL, or for a sentinel:// URL
-/// the master the Sentinels agree on, then the group's other servers. The whole read ends at
-/// the run's deadline; `opts` may differ from the settings' (a listing samples less).
+/// Read the broker the settings name, the rate sample included (see [`read_broker_open`]).
 pub async fn read_broker(
     s: &crate::settings::RedisSettings,
     opts: &Options,
 ) -> Result<RedisSnapshot, RedisError> {
+    let (mut snap, sample) = read_broker_open(s, opts).await?;
+    finish_sample(s, &mut snap, sample).await;
+    Ok(snap)
+}
+
+/// Read the broker the settings name: the server of a redis:// URL, or for a sentinel:// URL
+/// the master the Sentinels agree on, then the group's other servers. The whole read ends at
+/// the run's deadline; `opts` may differ from the settings' (a listing samples less). The rate
+/// sample is left running: [`finish_sample`] takes its second readings, after whatever the
+/// caller does meanwhile (the worker probe).
+pub async fn read_broker_open(
+    s: &crate::settings::RedisSettings,
+    opts: &Options,
+) -> Result<(RedisSnapshot, Option<read::Sample>), RedisError> {
     let Some(group) = &s.sentinel else {
         return read(
             &s.target,
@@ -43,7 +55,7 @@ pub async fn read_broker(
     };
     let (master, mut seen) =
         bounded(&s.target, s.deadline, sentinel::find_master(group, access)).await?;
-    let mut snap = read(
+    let (mut snap, sample) = read(
         &master,
         s.password.as_ref(),
         s.timeout,
@@ -65,13 +77,34 @@ pub async fn read_broker(
         });
     }
     snap.sentinel = Some(seen);
-    Ok(snap)
+    Ok((snap, sample))
+}
+
+/// The second readings of the rate sample, within the run's deadline (past it, a gap).
+pub async fn finish_sample(
+    s: &crate::settings::RedisSettings,
+    snap: &mut RedisSnapshot,
+    sample: Option<read::Sample>,
+) {
+    let Some(sample) = sample else { return };
+    let target = s.target.clone();
+    let done = bounded(&target, s.deadline, async {
+        sample.finish(snap).await;
+        Ok(())
+    })
+    .await;
+    if let Err(e) = done {
+        snap.gaps.push(snapshot::Gap {
+            what: "sample",
+            error: e.to_string(),
+        });
+    }
 }
 
 /// Connect and read one snapshot: the Redis part of a run's one I/O step
 /// (the gather step), and of the listings. Only connecting can fail; the rest becomes gaps.
 /// Every command waits at most `timeout`, and the whole read ends at `deadline` (when it
-/// ends, and its length for the message).
+/// ends, and its length for the message). The rate sample is returned running.
 pub async fn read(
     target: &Target,
     password: Option<&crate::settings::Secret>,
@@ -79,14 +112,17 @@ pub async fn read(
     ca_file: Option<&std::path::Path>,
     opts: &Options,
     deadline: Option<(std::time::Instant, std::time::Duration)>,
-) -> Result<RedisSnapshot, RedisError> {
+) -> Result<(RedisSnapshot, Option<read::Sample>), RedisError> {
     let client = bounded(
         target,
         deadline,
         RedisClient::connect(target, password, timeout, ca_file),
     )
     .await?;
-    let mut snap = bounded(target, deadline, async { Ok(gather(&client, opts).await) }).await?;
+    let (mut snap, sample) = bounded(target, deadline, async {
+        Ok(read::gather_open(&client, opts).await)
+    })
+    .await?;
     // A database without Celery keys may be the wrong one: say which of the server's do hold
     // them. Past the deadline this part alone becomes a gap; what was read stays.
     if !snap.cluster_enabled && snap.holds_celery() == Some(false) {
@@ -98,7 +134,7 @@ pub async fn read(
             }),
         }
     }
-    Ok(snap)
+    Ok((snap, sample))
 }
 
 /// `work`, ended at the run's deadline when there is one.

@@ -30,8 +30,20 @@ struct Found {
     results_seen: u64,
 }
 
-/// Read everything. Only a failure to connect is an error; anything else is a gap.
+/// Read everything, the sample included (see [`gather_open`]).
 pub async fn gather(client: &RedisClient, opts: &Options) -> RedisSnapshot {
+    let (mut snap, sample) = gather_open(client, opts).await;
+    if let Some(sample) = sample {
+        sample.finish(&mut snap).await;
+    }
+    snap
+}
+
+/// Read everything but the second half of the sample: INFO and the event subscription start
+/// first, the queue lengths are read once, and the returned [`Sample`] keeps listening while
+/// the caller does more (the worker probe) until [`Sample::finish`] reads them again. Only a
+/// failure to connect is an error; anything else is a gap.
+pub async fn gather_open(client: &RedisClient, opts: &Options) -> (RedisSnapshot, Option<Sample>) {
     let t = &client.target;
     let mut snap = RedisSnapshot {
         target: t.to_string(),
@@ -54,8 +66,9 @@ pub async fn gather(client: &RedisClient, opts: &Options) -> RedisSnapshot {
             Ok(text) => snap.info = Info::parse(&text),
             Err(e) => gap(&mut snap, "info", e),
         }
-        return snap;
+        return (snap, None);
     }
+    // The clients before the sample's own subscription, which would count as an event receiver.
     match client
         .query::<String>("CLIENT LIST", redis::cmd("CLIENT").arg("LIST"))
         .await
@@ -63,6 +76,7 @@ pub async fn gather(client: &RedisClient, opts: &Options) -> RedisSnapshot {
         Ok(text) => snap.clients = parse_client_list(&text),
         Err(e) => gap(&mut snap, "clients", e),
     }
+    let mut sample = Sample::begin(client, opts, &mut snap).await;
     read_config(client, &mut snap).await;
     let set = opts.key_prefix.as_ref().map(|(p, _)| p.as_str());
     let mut found = match scan(client, opts, set, &mut snap.scan).await {
@@ -79,6 +93,9 @@ pub async fn gather(client: &RedisClient, opts: &Options) -> RedisSnapshot {
         Ok(q) => snap.queues = q,
         Err(e) => gap(&mut snap, "queues", e),
     }
+    if let Some(s) = &mut sample {
+        s.depth_from = lengths_read;
+    }
     match unacked(client, &prefix, opts.visibility_timeout).await {
         Ok(u) => snap.unacked = u,
         Err(e) => gap(&mut snap, "unacked", e),
@@ -91,9 +108,7 @@ pub async fn gather(client: &RedisClient, opts: &Options) -> RedisSnapshot {
         Ok(r) => snap.results = r,
         Err(e) => gap(&mut snap, "results", e),
     }
-    sample(client, opts, &mut snap).await;
-    snap.depth_seconds = lengths_read.elapsed().as_secs_f64();
-    snap
+    (snap, sample)
 }
 
 /// The `global_keyprefix` to read under, and where it came from: the setting; else, when the
@@ -521,50 +536,111 @@ async fn results(client: &RedisClient, found: &Found) -> Result<Option<ResultSam
     Ok(Some(sample))
 }
 
-/// INFO, a pattern subscription to the event stream for `interval`, INFO again, then the queue
-/// lengths again (for growth).
-async fn sample(client: &RedisClient, opts: &Options, snap: &mut RedisSnapshot) {
-    let info = match client.query::<String>("INFO", &redis::cmd("INFO")).await {
-        Ok(text) => text,
-        Err(e) => {
-            snap.gaps.push(Gap {
+/// Celery's worker heartbeat period (`worker.heartbeat` every 2 s by default): an event sample
+/// that heard a heartbeat stays open this long, so that every worker is heard once.
+const HEARTBEAT_PERIOD: Duration = Duration::from_secs(2);
+
+/// The rate sample, running while the other reads (and the worker probe) run: INFO and the
+/// event subscription from the start, the queue lengths from their first read; the second
+/// readings come when the caller finishes it, with the real time between them as the
+/// interval. It lasts at least `interval` (`redis_interval`), and one heartbeat period once a
+/// worker's heartbeat was heard.
+pub struct Sample {
+    client: RedisClient,
+    min: Duration,
+    started: std::time::Instant,
+    depth_from: std::time::Instant,
+    /// The client's reply bytes before the first INFO: what it reads after is celtool's own.
+    own_from: u64,
+    listener: Option<Listener>,
+}
+
+/// The event subscription, counting in its own task until told to stop.
+struct Listener {
+    stop: tokio::sync::oneshot::Sender<()>,
+    heard_heartbeat: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<EventSample>,
+}
+
+impl Sample {
+    /// INFO and the subscription. A failed INFO is a gap and no sample (nothing to compare).
+    async fn begin(
+        client: &RedisClient,
+        opts: &Options,
+        snap: &mut RedisSnapshot,
+    ) -> Option<Sample> {
+        let own_from = client.received_bytes();
+        let started = std::time::Instant::now();
+        match client.query::<String>("INFO", &redis::cmd("INFO")).await {
+            Ok(text) => snap.info = Info::parse(&text),
+            Err(e) => {
+                snap.gaps.push(Gap {
+                    what: "info",
+                    error: e.to_string(),
+                });
+                return None;
+            }
+        }
+        let listener = match listen(client).await {
+            Ok(l) => Some(l),
+            Err(e) => {
+                snap.gaps.push(Gap {
+                    what: "events",
+                    error: e.to_string(),
+                });
+                None
+            }
+        };
+        Some(Sample {
+            client: client.clone(),
+            min: opts.interval,
+            started,
+            depth_from: started,
+            own_from,
+            listener,
+        })
+    }
+
+    /// Wait for what is left of the least length, stop the subscription, then INFO stats and
+    /// the queue lengths again.
+    pub async fn finish(self, snap: &mut RedisSnapshot) {
+        let heard = self
+            .listener
+            .as_ref()
+            .is_some_and(|l| l.heard_heartbeat.load(std::sync::atomic::Ordering::Relaxed));
+        let least = if heard {
+            self.min.max(HEARTBEAT_PERIOD)
+        } else {
+            self.min
+        };
+        tokio::time::sleep(least.saturating_sub(self.started.elapsed())).await;
+        snap.own_output_bytes = self.client.received_bytes().saturating_sub(self.own_from);
+        if let Some(l) = self.listener {
+            let _ = l.stop.send(());
+            if let Ok(ev) = l.task.await {
+                snap.own_output_bytes += ev.bytes + 60;
+                snap.events = Some(ev);
+            }
+        }
+        let later = self
+            .client
+            .query::<String>("INFO stats", redis::cmd("INFO").arg("stats"))
+            .await;
+        snap.interval_seconds = self.started.elapsed().as_secs_f64();
+        match later {
+            Ok(text) => snap.info_later = Some(Info::parse(&text)),
+            Err(e) => snap.gaps.push(Gap {
                 what: "info",
                 error: e.to_string(),
-            });
-            return;
+            }),
         }
-    };
-    snap.own_output_bytes = resp_bulk_len(info.len());
-    snap.info = Info::parse(&info);
-    let started = std::time::Instant::now();
-    match events(client, opts.interval).await {
-        Ok(ev) => {
-            snap.own_output_bytes += ev.bytes + 60;
-            snap.events = Some(ev);
-        }
-        Err(e) => {
-            snap.gaps.push(Gap {
-                what: "events",
-                error: e.to_string(),
-            });
-            tokio::time::sleep(opts.interval.saturating_sub(started.elapsed())).await;
-        }
-    }
-    let later = client
-        .query::<String>("INFO stats", redis::cmd("INFO").arg("stats"))
-        .await;
-    snap.interval_seconds = started.elapsed().as_secs_f64();
-    match later {
-        Ok(text) => snap.info_later = Some(Info::parse(&text)),
-        Err(e) => snap.gaps.push(Gap {
-            what: "info",
-            error: e.to_string(),
-        }),
-    }
-    let steps = snap.steps();
-    if let Ok(lens) = bucket_lengths(client, &snap.key_prefix, &steps, &snap.queues).await {
-        for (q, l) in snap.queues.iter_mut().zip(lens) {
-            q.depth_later = Some(l.iter().sum());
+        let steps = snap.steps();
+        if let Ok(lens) = bucket_lengths(&self.client, &snap.key_prefix, &steps, &snap.queues).await
+        {
+            for (q, l) in snap.queues.iter_mut().zip(lens) {
+                q.depth_later = Some(l.iter().sum());
+            }
+            snap.depth_seconds = self.depth_from.elapsed().as_secs_f64();
         }
     }
 }
@@ -574,8 +650,9 @@ pub(crate) fn resp_bulk_len(n: usize) -> u64 {
     (1 + n.to_string().len() + 2 + n + 2) as u64
 }
 
-/// Subscribe to `/DB.celeryev/*` for `interval` and count what one pattern subscriber receives.
-async fn events(client: &RedisClient, interval: Duration) -> Result<EventSample, RedisError> {
+/// Subscribe to `/DB.celeryev/*` and count, in a task of its own, what one pattern subscriber
+/// receives until told to stop.
+async fn listen(client: &RedisClient) -> Result<Listener, RedisError> {
     let pattern = format!("/{}.celeryev/*", client.target.db);
     let mut ps = client.pubsub().await?;
     ps.psubscribe(&pattern)
@@ -585,30 +662,54 @@ async fn events(client: &RedisClient, interval: Duration) -> Result<EventSample,
             what: format!("PSUBSCRIBE {pattern}"),
             cause: e.to_string(),
         })?;
-    let started = tokio::time::Instant::now();
-    let deadline = started + interval;
-    let mut ev = EventSample::default();
-    let mut stream = ps.on_message();
-    while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, stream.next()).await {
-        let channel = msg.get_channel_name().to_string();
-        let payload = msg.get_payload_bytes();
-        ev.messages += 1;
-        ev.bytes += 4
-            + 14
-            + resp_bulk_len(pattern.len())
-            + resp_bulk_len(channel.len())
-            + resp_bulk_len(payload.len());
-        let kind = channel.rsplit_once('/').map_or("", |(_, k)| k).to_string();
-        if kind == "worker.heartbeat"
-            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(payload)
-            && let Some(h) = v["headers"]["hostname"].as_str()
-        {
-            ev.heartbeat_hosts.insert(h.to_string());
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let heard_heartbeat = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let heard = heard_heartbeat.clone();
+    let task = tokio::spawn(async move {
+        let started = tokio::time::Instant::now();
+        let mut ev = EventSample::default();
+        let mut stream = ps.on_message();
+        loop {
+            let msg = tokio::select! {
+                _ = &mut stopped => break,
+                msg = stream.next() => match msg {
+                    Some(msg) => msg,
+                    None => break,
+                },
+            };
+            count_event(&mut ev, &pattern, &msg);
+            if !ev.heartbeat_hosts.is_empty() {
+                heard.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
         }
-        *ev.by_type.entry(kind).or_default() += 1;
+        ev.seconds = started.elapsed().as_secs_f64();
+        ev
+    });
+    Ok(Listener {
+        stop,
+        heard_heartbeat,
+        task,
+    })
+}
+
+/// One message of the event stream into the sample.
+fn count_event(ev: &mut EventSample, pattern: &str, msg: &redis::Msg) {
+    let channel = msg.get_channel_name().to_string();
+    let payload = msg.get_payload_bytes();
+    ev.messages += 1;
+    ev.bytes += 4
+        + 14
+        + resp_bulk_len(pattern.len())
+        + resp_bulk_len(channel.len())
+        + resp_bulk_len(payload.len());
+    let kind = channel.rsplit_once('/').map_or("", |(_, k)| k).to_string();
+    if kind == "worker.heartbeat"
+        && let Ok(v) = serde_json::from_slice::<serde_json::Value>(payload)
+        && let Some(h) = v["headers"]["hostname"].as_str()
+    {
+        ev.heartbeat_hosts.insert(h.to_string());
     }
-    ev.seconds = started.elapsed().as_secs_f64();
-    Ok(ev)
+    *ev.by_type.entry(kind).or_default() += 1;
 }
 
 #[cfg(test)]

@@ -16,7 +16,9 @@ pub const DEFAULT_RESULT_EXPIRES: Duration = Duration::from_secs(86_400);
 /// How much one run reads.
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
-    /// Time between the two INFO samples (rates) and length of the event subscription.
+    /// The least length of the rate sample (two INFO readings, the event subscription, two
+    /// readings of the queue lengths), which runs while the other reads and the worker probe
+    /// run: it waits only for what is left of this once they are done.
     pub interval: Duration,
     /// COUNT hint of each SCAN call.
     pub scan_count: u64,
@@ -41,7 +43,7 @@ pub struct ReadOptions {
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
-            interval: Duration::from_secs(2),
+            interval: Duration::from_secs(1),
             scan_count: 1000,
             scan_cap: 1_000_000,
             result_sample: 1000,
@@ -264,7 +266,7 @@ mod tests {
         assert_eq!((s.target.host.as_str(), s.target.db), ("cache.internal", 2));
         assert!(s.password.is_none());
         assert_eq!(s.gather.visibility_timeout, 3600.0);
-        assert_eq!(s.gather.interval, Duration::from_secs(2));
+        assert_eq!(s.gather.interval, Duration::from_secs(1));
         assert_eq!(s.link, None);
         assert_eq!(s.result_expires, 86_400);
         assert_eq!(s.timeout, Duration::from_secs(3));

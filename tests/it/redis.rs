@@ -271,6 +271,68 @@ fn a_backlog_with_priority_buckets_is_summed_and_shown() {
     );
 }
 
+/// Issue 24: with the defaults (the rate sample running beside the reads, at least 1 s), a
+/// queue that grows during the run and one that drains are told apart.
+#[test]
+fn a_growing_queue_and_a_draining_one_are_told_apart_with_the_defaults() {
+    let db = Db::new(9);
+    let broker = db.url();
+    // `grow`: 1 200 messages, then one every 20 ms while doctor runs, and nobody consumes it.
+    let producer = Proc::spawn(celery_cmd("python", &broker, &[]).args([
+        "-c",
+        "import time\n\
+         from celtool_redisapp import app, add\n\
+         with app.connection_for_write() as c: app.amqp.queues['grow'](c.default_channel).declare()\n\
+         for i in range(1200): add.apply_async((i, i), queue='grow')\n\
+         while True:\n    add.apply_async((0, 0), queue='grow')\n    time.sleep(0.02)\n",
+    ]));
+    // `drain`: 3 000 tasks of 20 ms each and a worker that takes them one at a time.
+    python(
+        &broker,
+        "from celtool_redisapp import sleep\n\
+         for i in range(3000): sleep.apply_async((0.02,), queue='drain')\n",
+        &[],
+    );
+    let len = |q: &str| {
+        redis_cli(SHARED_PORT, 9, &["LLEN", q])
+            .parse::<u64>()
+            .unwrap_or(0)
+    };
+    wait_for(MINUTE, || (len("grow") > 1200).then_some(()))
+        .unwrap_or_else(|| panic!("the producer did not fill `grow`: {}", producer.log()));
+    let w = worker(&broker, "w1@celtool-it-trend", &["-Q", "drain"], &[]);
+    wait_for(MINUTE, || (len("drain") < 2990).then_some(()))
+        .unwrap_or_else(|| panic!("the worker did not consume `drain`: {}", w.log()));
+    let trend = |r: &Run, q: &str| -> Option<Value> {
+        r.json()["findings"]
+            .as_array()?
+            .iter()
+            .find(|f| f["id"] == "queues.backlog" && f["subject"] == format!("db9/{q}"))
+            .cloned()
+    };
+    // On a loaded machine one run may fall between two pushes or two tasks: ask again.
+    let (grow, drain) = wait_for(MINUTE, || {
+        let r = doctor(&broker, &[], &[]);
+        let (g, d) = (trend(&r, "grow")?, trend(&r, "drain")?);
+        (evidence(&g, "growth_per_second") > 0.0 && evidence(&d, "growth_per_second") < 0.0)
+            .then_some((g, d))
+    })
+    .unwrap_or_else(|| {
+        let r = doctor(&broker, &[], &[]);
+        panic!(
+            "growth and drain not told apart:\n{}\nworker log:\n{}",
+            r.stdout,
+            w.log()
+        )
+    });
+    let summary = |f: &Value| f["summary"].as_str().unwrap_or_default().to_string();
+    assert!(summary(&grow).contains("growing by"), "{grow}");
+    assert!(
+        summary(&drain).contains("draining, empty in about"),
+        "{drain}"
+    );
+}
+
 #[test]
 fn event_fan_out_of_workers_and_a_monitor_is_measured() {
     let db = Db::new(6);
