@@ -77,9 +77,13 @@ pub fn observe(
         }),
         ..gather::Need::default()
     };
+    let vhost = match &inputs.vhost {
+        Some(v) => Some(v.clone()),
+        None => sole_celery_vhost(&inputs.client),
+    };
     let got = gather::gather(
         Some(&inputs.client),
-        inputs.vhost.as_deref(),
+        vhost.as_deref(),
         s.roots(),
         s.thresholds(),
         &need,
@@ -109,6 +113,30 @@ pub fn observe(
             "{}: the workers were not asked",
             inputs.client.base()
         ))),
+    }
+}
+
+/// Without a vhost named: the one vhost where Celery is seen (its `celery.pidbox` or `celeryev`
+/// exchange), from the exchange listing, so that the probe reads that vhost's listings only
+/// and nothing whose cost grows with the other vhosts' queues. None when there is no such
+/// vhost or several (every vhost is read then, as before), or when the exchanges could not be
+/// read (the probe's own read says why).
+fn sole_celery_vhost(client: &Client) -> Option<String> {
+    let rt = gather::runtime().ok()?;
+    let listed = rt.block_on(
+        client.get::<Vec<crate::rabbitmq::records::Exchange>>(&["exchanges"], Some("name,vhost")),
+    );
+    let mut vhosts: Vec<String> = listed
+        .ok()?
+        .into_iter()
+        .filter(|e| matches!(e.name.as_deref(), Some("celery.pidbox" | "celeryev")))
+        .map(|e| e.vhost.unwrap_or_else(|| "/".into()))
+        .collect();
+    vhosts.sort();
+    vhosts.dedup();
+    match vhosts.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
     }
 }
 
