@@ -8,6 +8,12 @@
 #
 #   bench/bignode.sh [ROUNDS] [SIZES...]        # default 2 rounds, sizes 50000 100000
 #
+# At the last size, bench/bigdoctor.sh (doctor against the curl floors of its own requests and of
+# the 21 it made before issue 24) and bench/workers.sh for 1 and 100 simulated workers (ping,
+# fleet, probe readiness with and without --vhost) run against the same node.
+# BENCH_HOLD=FILE: fill the node, write its coordinates to FILE and keep it up (no measurement)
+# until FILE is deleted, for running those scripts by hand (BENCH_NODE_ENV=FILE).
+#
 # Env: CELTOOL (binary, default target/release/celtool under $CARGO_TARGET_DIR or ./target),
 #      BENCH_MESSAGES (messages per size, default 300), BENCH_WATERMARK (the private node's
 #      vm_memory_high_watermark.absolute, default 12GB), BENCH_IDLE_TIMEOUT (the private node's
@@ -171,6 +177,7 @@ for size in "${SIZES[@]}"; do
     BENCH_SKIP=$have python3 "$HERE/mkvhost.py" create "$VHOST" "$size" "$MESSAGES"
     python3 "$HERE/mkvhost.py" settle "$VHOST" "$size" 1 0
     have=$size
+    if [[ -n ${BENCH_HOLD:-} ]]; then continue; fi
     echo "   node: $(curl -s -m 120 -u guest:guest "$API/nodes?columns=mem_used,mem_limit,mem_alarm" | tr -d '\n') load $(cut -d' ' -f1-3 /proc/loadavg)"
     CURL=(curl -s -S -u guest:guest "$API/queues/$VHOST?columns=$C_QUEUES")
     DOCTOR=("$CELTOOL" doctor --vhost "$VHOST" --format json)
@@ -209,5 +216,25 @@ for size in "${SIZES[@]}"; do
     echo "  doctor (human) exit $?: $(wc -l <"$OUT/doctor-human-$size.txt") lines, $(wc -c <"$OUT/doctor-human-$size.txt") bytes"
     set -e
 done
+# The node's coordinates, for bench/bigdoctor.sh and bench/workers.sh (BENCH_NODE_ENV).
+NODE_ENV=$DIR/node.env
+{
+    echo "export BENCH_MGMT_PORT=$MGMT BENCH_AMQP_PORT=$AMQP BENCH_BIG_VHOST=$VHOST BENCH_BIG_NODE=$NODE"
+    echo "export BENCH_BIG_QUEUES=$have BENCH_BIG_CTL_HOME=$DIR/home"
+} >"$NODE_ENV"
+# Hold mode: the node stays up, filled, for measurements run by hand (BENCH_NODE_ENV=FILE
+# bench/bigdoctor.sh, bench/workers.sh), until FILE is deleted or this script is signalled.
+if [[ -n ${BENCH_HOLD:-} ]]; then
+    cp "$NODE_ENV" "$BENCH_HOLD.tmp"
+    mv "$BENCH_HOLD.tmp" "$BENCH_HOLD"
+    echo "== holding the node: $BENCH_HOLD (delete it to stop the node)"
+    while [[ -f $BENCH_HOLD ]] && kill -0 "$SERVER_PID" 2>/dev/null; do sleep 5; done
+    exit 0
+fi
+# At the last size: doctor against the floors of bench/broker.sh, and the worker probes with
+# 1 and 100 simulated workers in a vhost of their own beside the big one.
+BENCH_NODE_ENV=$NODE_ENV "$HERE/bigdoctor.sh" "$ROUNDS" || echo "bigdoctor.sh failed: $?"
+BENCH_NODE_ENV=$NODE_ENV "$HERE/workers.sh" 1 5 0 || echo "workers.sh 1 failed: $?"
+BENCH_NODE_ENV=$NODE_ENV "$HERE/workers.sh" 100 5 5 || echo "workers.sh 100 failed: $?"
 echo "targets: doctor with defaults completes with its critical findings at 50 000 queues;"
 echo "         peak RSS < 64 MiB at 100 000 queues for doctor and queues"
