@@ -1635,6 +1635,13 @@ line), start workers for that queue, and set worker_prefetch_multiplier = 1.",
         explain: texts::CLUSTER_METADATA_STORE,
     },
     Entry {
+        id: "cluster.quorum.sync",
+        area: Area::Broker,
+        title: "a quorum queue member that does not vote yet or lags its leader (RabbitMQ 4.x)",
+        limits: above(Some(100000.0), None, "log entries a voting member is behind its leader's commit index"),
+        explain: texts::CLUSTER_QUORUM_SYNC,
+    },
+    Entry {
         id: "broker.unroutable",
         area: Area::Broker,
         title: "messages reach no queue (dropped or returned)",

@@ -406,9 +406,34 @@ pub const CLUSTER_METADATA_STORE: &str = "\
 What breaks: on RabbitMQ 4.x a node whose metadata store (Khepri, the only store from 4.2 on)
 has not initialized, or has not caught up with its cluster, serves stale or no topology: queues,
 exchanges, bindings and policies declared elsewhere are missing on it.
-How it is found: the health checks /api/health/checks/metadata-store/initialized and
-metadata-store/initialized/with-data, asked only of a 4.x broker (200 pass, 503 fail with a
-reason; a failure is reported as cluster.health with its remedy). On 3.x brokers they do not
-exist: celtool says so once, as ok.
+How it is found: which store the cluster runs is the khepri_db feature flag (/api/feature-flags,
+asked only of a 4.x broker): disabled = Mnesia (the default of 4.0 and 4.1), enabled = Khepri,
+state_changing = the migration from Mnesia to Khepri is running (warn: change no cluster
+membership until it ends). The health checks /api/health/checks/metadata-store/initialized and
+metadata-store/initialized/with-data (200 pass, 503 fail with a reason; a failure is reported as
+cluster.health with its remedy) are asked of 4.x brokers; RabbitMQ 4.0.5 does not have them
+(404, seen on a real 4.0.5 node with Khepri on and off): there the flag is all the API tells. On
+3.x brokers none of this exists: celtool says so once, as ok.
 Fix: rabbitmq-diagnostics metadata_store_status on the node; read its log; a node that cannot
 join its cluster's store must be reset and rejoined.";
+
+pub const CLUSTER_QUORUM_SYNC: &str = "\
+What breaks: a quorum queue survives the loss of a minority of its VOTING members. From RabbitMQ
+4.0 a member added to a queue (rabbitmq-queues add_member or grow, the membership
+reconciliation, a replaced node) joins as a non-voting 'promotable' member and copies the
+leader's whole log before it votes: until then a queue that looks like 3 members tolerates only
+what 2 do, and stopping another member for maintenance can take it below its majority. A
+non_voter never votes. A voting member far behind its leader's commit index copies slowly (its
+disk, its link).
+How it is found: on a 4.x cluster of more than one running node, GET
+/api/queues/quorum/VHOST/NAME/status for each replicated quorum queue (the ones with the most
+messages first, at most 50 a run): each member's Membership (voter, promotable, non_voter),
+Last Written and the leader's Commit Index. The queue listing cannot tell: it lists the new
+member as a member and online from its first second. Seen on RabbitMQ 4.0.5: a member added to a
+queue of 100 000 4 KiB messages stayed promotable about 8 s, then became a voter. A promotable or
+non-voting member warns; a voter warns when it is behind by at least the threshold (log
+entries). On 3.x every member votes from the start: said once, as ok.
+Fix: wait for a promotable member to catch up (rabbitmq-queues quorum_status --vhost V QUEUE shows
+its Membership) and do not stop, restart or remove another member of the queue until it votes;
+one that stays promotable or behind is slowed by its node's disk or its link to the leader. A
+non_voter becomes a voter by removing it and adding it again.";
