@@ -297,4 +297,45 @@ mod tests {
                 .any(|(n, _)| n.starts_with("metadata-store"))
         );
     }
+
+    /// RabbitMQ 4.0.5 answers 404 for the metadata-store checks (seen on a real node): the
+    /// store in use comes from the khepri_db feature flag, and a migration under way warns.
+    #[test]
+    fn on_4_0_the_khepri_flag_names_the_store() {
+        let mut s = snapshot();
+        s.overview = Some(serde_json::from_value(json!({"rabbitmq_version": "4.0.5"})).unwrap());
+        s.cluster.health = [
+            "metadata-store-initialized",
+            "metadata-store-initialized-with-data",
+        ]
+        .into_iter()
+        .map(|name| HealthCheck {
+            name,
+            path: String::new(),
+            outcome: Outcome::Unsupported,
+        })
+        .collect();
+        let said = |s: &crate::rabbitmq::read::Snapshot| of(s, "cluster.metadata-store");
+        assert!(said(&s).is_empty(), "no flag read: nothing to say");
+        s.cluster.khepri_db = Some("disabled".into());
+        assert!(
+            said(&s)[0]
+                .2
+                .contains("in Mnesia (feature flag khepri_db disabled)")
+        );
+        s.cluster.khepri_db = Some("enabled".into());
+        assert!(
+            said(&s)[0]
+                .2
+                .contains("in Khepri (feature flag khepri_db enabled)")
+        );
+        s.cluster.khepri_db = Some("state_changing".into());
+        let found = said(&s);
+        assert_eq!(found[0].0, Severity::Warn);
+        assert!(
+            found[0]
+                .2
+                .contains("migrating its metadata from Mnesia to Khepri")
+        );
+    }
 }
