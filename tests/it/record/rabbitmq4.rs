@@ -15,6 +15,10 @@
 //!   catches up (`promotable` in the queue's status; the queue listing shows it as a member and
 //!   online from the start). When it has caught up before doctor saw it, it is removed and added
 //!   again.
+//!
+//! `the_consumer_timeout_policy_fix_on_a_real_4_0_node` (ignored too: it needs the unpacked
+//! 4.0.5) applies the consumer-timeout fix in its policy form, which 3.10 cannot take, and undoes
+//! it:  cargo test --test it record::rabbitmq4::the_consumer_timeout -- --ignored
 
 use std::time::Duration;
 
@@ -269,4 +273,91 @@ fn khepri_sync(c: &Cluster, broker: &str) {
             shown && khepri && settled(read) && !problems(doc).is_empty()
         },
     );
+}
+
+/// The consumer-timeout fix in its policy form, which the machine's 3.10 cannot take (no
+/// per-queue timeout before 3.11.15), applied for real on a private RabbitMQ 4.0.5 node: a
+/// worker holds a task with a two-hour countdown on the classic queue `celery`, doctor forecasts
+/// it past the node's 30 min, `doctor --fix` sets the `consumer-timeout` policy, the broker
+/// applies it to the queue, the forecast clears, and `undo` removes it.
+#[test]
+#[ignore = "needs RabbitMQ 4.0.5 unpacked by bench/rmq4node.sh fetch; starts a private node"]
+fn the_consumer_timeout_policy_fix_on_a_real_4_0_node() {
+    let c = Cluster::start_with(1, Broker::Rmq4);
+    c.add_vhost(V);
+    let broker = format!("amqp://guest:guest@127.0.0.1:{}/{V}", c.nodes[0].amqp);
+    let worker = VenvProcess::worker_on(&broker, "ct1@celtool-fixture", &[], &[]);
+    let task = "import celtool_testapp as m\nm.add.apply_async((1, 2), countdown=7200)";
+    let mut send = VenvProcess::spawn_on(&broker, "python", &["-c", task], &[]);
+    assert!(send.finish(SHOW), "sending failed:\n{}", send.log());
+    let (url, amqp) = (c.nodes[0].url(), c.amqp_url(0));
+    let base = [
+        "doctor",
+        "--only",
+        "broker",
+        "--url",
+        &url,
+        "--amqp-url",
+        &amqp,
+        "--vhost",
+        V,
+    ];
+    let subject = format!("{V}/celery");
+    let forecast = |r: &crate::support::Run, severity: &str| {
+        r.json()["findings"].as_array().and_then(|a| {
+            a.iter()
+                .find(|f| {
+                    f["id"] == "consumer-timeout.forecast"
+                        && f["subject"] == subject
+                        && f["severity"] == severity
+                })
+                .cloned()
+        })
+    };
+    let mut last = None;
+    let crit = wait_for(SHOW, || {
+        let r = run(celtool().args(base).args(["--format", "json"]));
+        let f = forecast(&r, "crit");
+        last = Some(r);
+        f
+    })
+    .unwrap_or_else(|| panic!("no forecast: {last:#?}\n{}", worker.log()));
+    let remedy = crit["remedy"].as_str().unwrap_or("");
+    assert!(
+        remedy.contains(&format!("rabbitmqctl set_policy -p {V} --apply-to queues --priority 10 celtool-consumer-timeout-celery '^celery$' '{{\"consumer-timeout\": 10800000}}'")),
+        "{crit:#}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let r = run(celtool()
+        .args(base)
+        .args(["--fix", "--yes", "--journal"])
+        .arg(&journal));
+    assert!(
+        r.stdout.contains("celtool-consumer-timeout-celery") && journal.exists(),
+        "{r:#?}"
+    );
+    let applied = wait_for(SHOW, || {
+        let (_, q) = c.get(0, &["queues", V, "celery"]);
+        (q["effective_policy_definition"]["consumer-timeout"] == 10_800_000).then_some(q)
+    });
+    assert!(applied.is_some(), "the broker never applied the policy");
+    let cleared = wait_for(SHOW, || {
+        let r = run(celtool().args(base).args(["--format", "json"]));
+        // Under a 3 h timeout the 2 h hold is no finding at all: the run is clean.
+        let clear = forecast(&r, "crit").is_none() && r.code == 0;
+        last = Some(r);
+        clear.then_some(())
+    });
+    assert!(cleared.is_some(), "the forecast did not clear: {last:#?}");
+
+    // Undo names the broker the journal names (it refuses another).
+    let r = run(celtool()
+        .args(["undo", "--yes", "--url", &url, "--journal"])
+        .arg(&journal));
+    assert_eq!(r.code, 0, "{r:#?}");
+    let (_, policies) = c.get(0, &["policies", V]);
+    assert_eq!(policies, json!([]), "{r:#?}");
+    drop(worker);
 }
