@@ -11,8 +11,6 @@ use serde_json::Value;
 
 use crate::support::*;
 
-const SHARED_PORT: u16 = 6379;
-
 fn redis_cli(port: u16, db: u32, args: &[&str]) -> String {
     let out = Command::new("redis-cli")
         .args(["-p", &port.to_string(), "-n", &db.to_string()])
@@ -55,25 +53,6 @@ fn keys_with_ttl(port: u16, db: u32, n: usize) -> usize {
 
 fn url(port: u16, db: u32) -> String {
     format!("redis://127.0.0.1:{port}/{db}")
-}
-
-/// A database of the shared Redis for one test, empty before and after.
-struct Db(u32);
-
-impl Db {
-    fn new(n: u32) -> Db {
-        redis_cli(SHARED_PORT, n, &["FLUSHDB"]);
-        Db(n)
-    }
-    fn url(&self) -> String {
-        url(SHARED_PORT, self.0)
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        redis_cli(SHARED_PORT, self.0, &["FLUSHDB"]);
-    }
 }
 
 /// A process of the test's own, in its own process group; killed with its children on drop.
@@ -219,7 +198,7 @@ const MINUTE: Duration = Duration::from_secs(60);
 
 #[test]
 fn a_backlog_with_priority_buckets_is_summed_and_shown() {
-    let db = Db::new(5);
+    let db = RedisDb::new(5);
     let broker = db.url();
     python(
         &broker,
@@ -273,7 +252,7 @@ fn a_backlog_with_priority_buckets_is_summed_and_shown() {
 
 #[test]
 fn event_fan_out_of_workers_and_a_monitor_is_measured() {
-    let db = Db::new(6);
+    let db = RedisDb::new(6);
     let broker = db.url();
     let workers: Vec<Proc> = (1..=3)
         .map(|i| worker(&broker, &format!("w{i}@celtool-it-fanout"), &["-E"], &[]))
@@ -315,7 +294,7 @@ fn event_fan_out_of_workers_and_a_monitor_is_measured() {
 
 #[test]
 fn results_without_ttl_are_counted_from_the_sample() {
-    let db = Db::new(7);
+    let db = RedisDb::new(7);
     let broker = db.url();
     let env = [
         ("CELTOOL_TEST_RESULTS", "redis"),
@@ -345,7 +324,7 @@ fn results_without_ttl_are_counted_from_the_sample() {
 
 #[test]
 fn an_eta_task_held_past_the_visibility_timeout_is_critical() {
-    let db = Db::new(8);
+    let db = RedisDb::new(8);
     let broker = db.url();
     let w = worker(&broker, "w1@celtool-it-eta", &[], &[]);
     python(
