@@ -379,6 +379,7 @@ mod tests {
         let plans = [workers::VhostPlan {
             vhost: "v".into(),
             known_nodes: vec!["a@h".into()],
+            known_all: false,
         }];
         let f = workers::not_asked(
             &plans,

@@ -620,7 +620,7 @@ async fn gather(
         tickets: BTreeMap::new(),
         replies: BTreeMap::new(),
     };
-    let (retried, silent, started) = super::ask_twice(&mut g, &known, opts).await?;
+    let (retried, silent, started) = super::ask_twice(&mut g, &known, plan.known_all, opts).await?;
     let workers = g
         .replies
         .into_iter()
@@ -657,7 +657,7 @@ impl super::Rounds for Gatherer<'_> {
         &mut self,
         methods: &[Method],
         target: &Target,
-        expect: &BTreeSet<String>,
+        until: Option<&BTreeSet<String>>,
         timeout: Duration,
     ) -> Result<f64, WorkerError> {
         let start_epoch = epoch_now();
@@ -675,10 +675,9 @@ impl super::Rounds for Gatherer<'_> {
             .limits
             .until(timeout.saturating_sub(start.elapsed()));
         let complete = |g: &Self| {
-            !expect.is_empty()
-                && expect
-                    .iter()
-                    .all(|n| methods.iter().all(|m| g.answered(n, *m)))
+            until.is_some_and(|u| {
+                !u.is_empty() && u.iter().all(|n| methods.iter().all(|m| g.answered(n, *m)))
+            })
         };
         while !complete(self) {
             let next = tokio::time::timeout_at(deadline, self.rx.next());

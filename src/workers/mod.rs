@@ -39,25 +39,45 @@ pub(crate) trait Rounds {
     fn answered(&self, node: &str, m: Method) -> bool;
 
     /// One round: publish one request per method, then read replies until `timeout` has passed
-    /// or every node of `expect` has answered every method. Returns the epoch second it started.
+    /// or every node of `until` (when given, and not empty) has answered every method. Returns
+    /// the epoch second it started.
     async fn round(
         &mut self,
         methods: &[Method],
         target: &Target,
-        expect: &std::collections::BTreeSet<String>,
+        until: Option<&std::collections::BTreeSet<String>>,
         timeout: Duration,
     ) -> Result<f64, WorkerError>;
 }
 
+/// The nodes whose answers end the first round before its timeout: the named ones (nobody else
+/// answers), else the known ones when they are every mailbox the request reaches (`known_all`).
+/// Otherwise none: a worker missing from a lagging listing answers too, and a round that ended
+/// on the others would drop its reply and call it missing.
+pub(crate) fn first_round_until(
+    known: &std::collections::BTreeSet<String>,
+    known_all: bool,
+    target: &Target,
+) -> Option<std::collections::BTreeSet<String>> {
+    match target {
+        Target::Nodes(names) => Some(names.iter().cloned().collect()),
+        _ if known_all => Some(known.clone()),
+        _ => None,
+    }
+}
+
 /// Everything asked once, then a second ping for the nodes of `known` that were silent. Returns
 /// the nodes pinged twice, the ones silent both times, and when the first round started.
+/// `known_all`: `known` are all the mailboxes the request reaches (see [`first_round_until`]).
 pub(crate) async fn ask_twice<R: Rounds>(
     r: &mut R,
     known: &std::collections::BTreeSet<String>,
+    known_all: bool,
     opts: &ProbeOptions,
 ) -> Result<(std::collections::BTreeSet<String>, Vec<String>, f64), WorkerError> {
+    let until = first_round_until(known, known_all, &opts.target);
     let started = r
-        .round(&opts.methods, &opts.target, known, opts.timeout)
+        .round(&opts.methods, &opts.target, until.as_ref(), opts.timeout)
         .await?;
     if !opts.methods.contains(&Method::Ping) {
         return Ok((Default::default(), Vec::new(), started));
@@ -71,7 +91,7 @@ pub(crate) async fn ask_twice<R: Rounds>(
         return Ok((missing, Vec::new(), started));
     }
     let target = Target::Nodes(missing.iter().cloned().collect());
-    r.round(&[Method::Ping], &target, &missing, opts.timeout)
+    r.round(&[Method::Ping], &target, Some(&missing), opts.timeout)
         .await?;
     let silent = missing
         .iter()

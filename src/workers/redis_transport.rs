@@ -262,7 +262,7 @@ impl super::Rounds for Probe<'_> {
         &mut self,
         methods: &[Method],
         target: &Target,
-        expect: &BTreeSet<String>,
+        until: Option<&BTreeSet<String>>,
         timeout: Duration,
     ) -> Result<f64, WorkerError> {
         let start_epoch = epoch_now();
@@ -280,10 +280,11 @@ impl super::Rounds for Probe<'_> {
         let (deadline, why, cut) = self.limits.until(timeout.saturating_sub(start.elapsed()));
         let lists = self.mailbox.reply_lists(&self.queue);
         loop {
-            let complete = !expect.is_empty()
-                && expect
-                    .iter()
-                    .all(|n| methods.iter().all(|m| self.answered(n, *m)));
+            let complete = until.is_some_and(|u| {
+                !u.is_empty()
+                    && u.iter()
+                        .all(|n| methods.iter().all(|m| self.answered(n, *m)))
+            });
             let left = deadline.saturating_duration_since(Instant::now());
             if complete {
                 break;
@@ -398,7 +399,9 @@ async fn ask(
         })
         .cloned()
         .collect();
-    let (retried, silent, started) = super::ask_twice(p, &known, opts).await?;
+    // Every live worker's mailbox binding is in the set (stale ones too): the known nodes
+    // are all the request can reach.
+    let (retried, silent, started) = super::ask_twice(p, &known, true, opts).await?;
     Ok((retried, silent, started))
 }
 
