@@ -488,47 +488,24 @@ async fn ask_workers(
                 | crate::rabbitmq::cluster::Outcome::Fail { .. }
         )
     );
-    let alarm = async {
-        match crate::rabbitmq::cluster::alarms_in(&snap.nodes, &snap.cluster) {
-            Some(a) => Some(a),
-            None if checked => None,
-            None => crate::rabbitmq::cluster::alarms_now(client)
-                .await
-                .unwrap_or(None),
-        }
+    let alarm = match crate::rabbitmq::cluster::alarms_in(&snap.nodes, &snap.cluster) {
+        Some(a) => Some(a),
+        None if checked => None,
+        None => crate::rabbitmq::cluster::alarms_now(client)
+            .await
+            .unwrap_or(None),
     };
-    let (alarm, plans) = tokio::join!(alarm, bound_mailboxes(client, plans, &opts.target));
     match alarm {
         Some(reason) => Ok(crate::workers::not_asked(
-            &plans,
+            plans,
             &format!("the broker blocks publishers ({reason})"),
             opts.timeout,
         )),
         None => {
             let endpoint = amqp_listener(client, snap, endpoint.clone()).await;
-            crate::workers::probe(&endpoint, &plans, &opts).await
+            crate::workers::probe(&endpoint, plans, &opts, Some(client)).await
         }
     }
-}
-
-/// The plans with their known nodes read again, just before asking, from the bindings of each
-/// vhost's `celery.pidbox` (one small request per vhost, at once): the listings the plans came
-/// from lag the broker, and a round that waits only for the nodes they name drops the replies
-/// of a worker that started since. A vhost whose bindings cannot be read keeps its plan.
-async fn bound_mailboxes(
-    client: &Client,
-    plans: &[crate::workers::VhostPlan],
-    target: &crate::workers::Target,
-) -> Vec<crate::workers::VhostPlan> {
-    let read = plans
-        .iter()
-        .map(|p| rabbit::mailbox_bindings(client, &p.vhost));
-    let bindings = futures_util::future::join_all(read).await;
-    plans
-        .iter()
-        .zip(bindings)
-        .map(|(p, b)| crate::workers::settings::with_bindings(p.clone(), b.ok().as_deref(), target))
-        .collect()
 }
 
 /// The AMQP endpoint with the port the node's listener reports, when it was derived from a

@@ -85,7 +85,7 @@ pub fn discover_vhosts(snap: &Snapshot, explicit: Option<&str>) -> Vec<VhostPlan
 pub fn with_bindings(
     mut plan: VhostPlan,
     bindings: Option<&[crate::rabbitmq::delayed::Binding]>,
-    target: &super::Target,
+    target: &super::protocol::Target,
 ) -> VhostPlan {
     let Some(bindings) = bindings else {
         return plan;
@@ -96,7 +96,7 @@ pub fn with_bindings(
         .filter(|b| b.destination_type.as_deref() == Some("queue"))
         .filter_map(|b| classify::mailbox_node(b.destination.as_deref()?))
         .filter(|n| match target {
-            super::Target::Pattern { pattern, .. } => glob_matches(pattern, n),
+            super::protocol::Target::Pattern { pattern, .. } => glob_matches(pattern, n),
             _ => true,
         })
         .map(str::to_string)
@@ -318,14 +318,17 @@ mod tests {
         // Only an early end on bindings: a listing's nodes never end the first round.
         let known = std::collections::BTreeSet::from(["w1@h".to_string()]);
         let all = crate::workers::Target::All;
-        assert_eq!(crate::workers::first_round_until(&known, false, &all), None);
         assert_eq!(
-            crate::workers::first_round_until(&known, true, &all),
+            crate::workers::rounds::first_round_until(&known, false, &all),
+            None
+        );
+        assert_eq!(
+            crate::workers::rounds::first_round_until(&known, true, &all),
             Some(known.clone())
         );
         let named = crate::workers::Target::Nodes(vec!["w2@h".into()]);
         assert_eq!(
-            crate::workers::first_round_until(&known, false, &named),
+            crate::workers::rounds::first_round_until(&known, false, &named),
             Some(std::collections::BTreeSet::from(["w2@h".to_string()]))
         );
     }
