@@ -263,7 +263,8 @@ impl super::rounds::Transport for Probe<'_> {
 }
 
 /// Ask the workers of the database `client` is connected to. `known` are the nodes whose
-/// mailbox binding exists (they get a second ping when silent). The report's `vhost` is `dbN`.
+/// mailbox binding exists (they get a second ping when silent). The report's `vhost` is `dbN`,
+/// its `db` N.
 pub async fn probe(
     client: &RedisClient,
     mailbox: &RedisMailbox,
@@ -324,6 +325,7 @@ pub async fn probe(
         silent,
         receivers: Some(p.receivers),
         workers,
+        db: Some(client.target.db),
         ..VhostReport::default()
     };
     Ok(FleetSnapshot {
