@@ -922,7 +922,9 @@ to every pattern subscriber: every worker with gossip and every monitor. Idle he
 is about N x (N + M) x 370 B/s for N worker nodes and M monitors (measured: 8 workers + 3
 monitors = 33.7 kB/s); heartbeats alone fill 1 Gbit near 580 nodes, and task events add more.
 celtool measures the output rate from two INFO samples (total_net_output_bytes), what one
-subscriber of /DB.celeryev/* receives meanwhile, counts the receivers in CLIENT LIST, and
+subscriber of /DB.celeryev/* receives meanwhile, counts the receivers in CLIENT LIST (the pattern
+subscribers whose last interaction moved during that sample: a worker's mailbox subscription that
+a ping woke just before is none), and
 forecasts the fleet size at which the link saturates. The link speed is read from
 /sys/class/net/IF/speed when the broker is this host, else from CELTOOL_REDIS_LINK_MBIT (or
 the profile's redis_link_mbit). Thresholds apply to output / link speed.

@@ -503,7 +503,7 @@ async fn ask_workers(
         )),
         None => {
             let endpoint = amqp_listener(client, snap, endpoint.clone()).await;
-            crate::workers::probe(&endpoint, plans, &opts).await
+            crate::workers::probe(&endpoint, plans, &opts, Some(client)).await
         }
     }
 }

@@ -155,7 +155,7 @@ fn hung_on_redis(v: &VhostReport, node: &str, timeout_ms: u64) -> Finding {
         .summary(format!(
             "worker {node} does not answer ping (asked twice, {} each) although it is connected to Redis ({}): {}",
             fmt_duration_secs(timeout_ms as f64 / 1000.0),
-            v.vhost,
+            v.place(),
             if conns.is_empty() { "?".to_string() } else { conns.join(", ") },
         ))
         .evidence("timeout_ms", timeout_ms as f64)

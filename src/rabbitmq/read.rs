@@ -707,6 +707,24 @@ fn take<T>(
     }
 }
 
+/// The bindings whose source is Celery's `celery.pidbox` exchange in `vhost`: the mailboxes a
+/// remote-control request reaches. They come from the broker's metadata store, so unlike the
+/// consumer and queue listings (statistics, a collection interval behind) they show a worker
+/// that started a moment ago, and not one whose connection just closed. No such exchange: none.
+pub async fn mailbox_bindings(
+    client: &Client,
+    vhost: &str,
+) -> Result<Vec<super::delayed::Binding>, ApiError> {
+    let path = ["exchanges", vhost, "celery.pidbox", "bindings", "source"];
+    match client
+        .get::<Vec<super::delayed::Binding>>(&path, None)
+        .await
+    {
+        Err(ApiError::NotFound { .. }) => Ok(Vec::new()),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -550,6 +550,14 @@ async fn sample(client: &RedisClient, opts: &Options, snap: &mut RedisSnapshot) 
             tokio::time::sleep(opts.interval.saturating_sub(started.elapsed())).await;
         }
     }
+    // Which subscribers heard the stream meanwhile; unread, the idle times alone say it.
+    if let Ok(text) = client
+        .query::<String>("CLIENT LIST", redis::cmd("CLIENT").arg("LIST"))
+        .await
+    {
+        snap.own_output_bytes += resp_bulk_len(text.len());
+        snap.clients_later = Some(parse_client_list(&text));
+    }
     let later = client
         .query::<String>("INFO stats", redis::cmd("INFO").arg("stats"))
         .await;

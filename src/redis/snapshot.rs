@@ -264,6 +264,10 @@ pub struct RedisSnapshot {
     /// CONFIG GET results; empty when CONFIG is renamed or refused (a gap says so).
     pub config: BTreeMap<String, String>,
     pub clients: Vec<ClientEntry>,
+    /// CLIENT LIST again when the event sample ended: a pattern subscriber whose last
+    /// interaction moved in between heard the event stream (see `to_celery`). None: not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clients_later: Option<Vec<ClientEntry>>,
     pub queues: Vec<RedisQueue>,
     pub unacked: Option<Unacked>,
     pub visibility_timeout: f64,

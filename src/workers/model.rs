@@ -50,6 +50,21 @@ pub struct VhostReport {
     /// as in `connections`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting: Vec<String>,
+    /// On Redis: the database number asked (its `vhost` is then `dbN`, the subject findings
+    /// and listings key on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db: Option<i64>,
+}
+
+impl VhostReport {
+    /// Where the workers were asked, as messages name it: `vhost NAME` on RabbitMQ, `db N`
+    /// on Redis (a database, not a vhost).
+    pub fn place(&self) -> String {
+        match self.db {
+            Some(db) => format!("db {db}"),
+            None => format!("vhost {}", crate::text::sanitize(&self.vhost)),
+        }
+    }
 }
 
 /// What one worker told us. Each method's reply is kept raw (as captured in the fixtures) and

@@ -267,8 +267,8 @@ fn event_fan_out_of_workers_and_a_monitor_is_measured() {
         ("CELTOOL_REDIS_INTERVAL", "6s"),
         ("CELTOOL_REDIS_LINK_MBIT", "1000"),
     ];
-    // --no-workers: asking the workers publishes to their mailbox subscriptions, which then look
-    // like event receivers to the next run for EVENT_IDLE_SECONDS (as after `celery inspect`).
+    // --no-workers: asking the workers publishes to their mailbox subscriptions (they are no
+    // event receivers: see the ping below).
     let f = wait_for(CELERY_WAIT, || {
         let r = doctor(&broker, &env, &["--no-workers"]);
         finding(&r, "redis.events.fanout")
@@ -290,6 +290,21 @@ fn event_fan_out_of_workers_and_a_monitor_is_measured() {
     let nodes = evidence(&f, "saturating_worker_nodes");
     assert!((200.0..1200.0).contains(&nodes), "{f}");
     assert_eq!(f["severity"], "ok");
+    // A ping just before the read wakes the three workers' mailbox subscriptions; they hear
+    // nothing during the event sample, so the receivers are still the three gossiping workers
+    // and the monitor (they used to count for 10 s after any ping, `celery inspect` or Flower).
+    let p = run(celtool().args(["ping", "--url", &broker, "--format", "json"]));
+    assert_eq!(p.json()["answered"], 3, "{p:#?}");
+    let r = doctor(&broker, &env, &["--no-workers"]);
+    let after = finding(&r, "redis.events.fanout").unwrap_or_else(|| panic!("{r:#?}"));
+    assert_eq!(
+        (
+            evidence(&after, "worker_nodes"),
+            evidence(&after, "event_receivers")
+        ),
+        (3.0, 4.0),
+        "{after}"
+    );
 }
 
 #[test]
