@@ -379,6 +379,7 @@ mod tests {
         let plans = [workers::VhostPlan {
             vhost: "v".into(),
             known_nodes: vec!["a@h".into()],
+            task_event_traffic: false,
         }];
         let f = workers::not_asked(
             &plans,

@@ -13,6 +13,9 @@ pub struct VhostPlan {
     /// Node names of the `NODE.celery.pidbox` mailboxes that have a consumer: the workers that
     /// should answer. Those that do not get a second ping.
     pub known_nodes: Vec<String>,
+    /// The vhost's `celeryev` exchange takes in more than the known workers' heartbeats
+    /// (0.5 a second each): task events flow, so doctor's event sample runs its full window.
+    pub task_event_traffic: bool,
 }
 
 /// The vhosts where Celery is seen in the snapshot (a worker mailbox `*.celery.pidbox`, or the
@@ -60,9 +63,26 @@ pub fn discover_vhosts(snap: &Snapshot, explicit: Option<&str>) -> Vec<VhostPlan
                 .collect();
             known_nodes.sort();
             known_nodes.dedup();
-            VhostPlan { vhost, known_nodes }
+            let task_event_traffic = task_event_traffic(snap, &vhost, known_nodes.len());
+            VhostPlan {
+                vhost,
+                known_nodes,
+                task_event_traffic,
+            }
         })
         .collect()
+}
+
+/// Whether the vhost's `celeryev` exchange takes in more than `workers` heartbeats would (0.5
+/// a second each, with room for online/offline events and the rate's smoothing): then task
+/// events flow. Unknown rates say no.
+fn task_event_traffic(snap: &Snapshot, vhost: &str, workers: usize) -> bool {
+    let heartbeats = 0.5 * workers.max(1) as f64;
+    snap.exchanges
+        .iter()
+        .filter(|e| e.name() == "celeryev" && e.vhost.as_deref().unwrap_or("/") == vhost)
+        .filter_map(|e| e.publish_in_rate())
+        .any(|rate| rate > 1.5 * heartbeats + 0.5)
 }
 
 pub use crate::settings::{Expect, ExpectWorkers};
@@ -194,11 +214,13 @@ mod tests {
             vec![
                 VhostPlan {
                     vhost: "a".into(),
-                    known_nodes: vec!["w1@h".into()]
+                    known_nodes: vec!["w1@h".into()],
+                    task_event_traffic: false,
                 },
                 VhostPlan {
                     vhost: "d".into(),
-                    known_nodes: vec![]
+                    known_nodes: vec![],
+                    task_event_traffic: false,
                 },
             ]
         );
@@ -206,7 +228,8 @@ mod tests {
             discover_vhosts(&snap, Some("c")),
             vec![VhostPlan {
                 vhost: "c".into(),
-                known_nodes: vec![]
+                known_nodes: vec![],
+                task_event_traffic: false,
             }]
         );
     }
