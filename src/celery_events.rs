@@ -74,6 +74,36 @@ pub struct EventSample {
     pub software: BTreeMap<String, Software>,
 }
 
+impl EventSample {
+    /// Say why nothing was sampled when no task event came (unless a reason is there already):
+    /// `task_events_on` when a worker's conf says worker_send_task_events.
+    pub fn mark_quiet(&mut self, task_events_on: bool) {
+        if self.not_sampled.is_some() || self.task_events > 0 {
+            return;
+        }
+        self.not_sampled = Some(if task_events_on {
+            format!(
+                "task events are on but no task ran during the {} sample",
+                fmt_secs(self.seconds)
+            )
+        } else {
+            NO_TASK_EVENTS.to_string()
+        });
+    }
+}
+
+/// Why a sample without task events judged nothing.
+pub const NO_TASK_EVENTS: &str = "the workers send no task events (worker_send_task_events / -E), so only the running tasks were seen";
+
+/// `3.0s`, `250ms`.
+fn fmt_secs(secs: f64) -> String {
+    if secs < 1.0 {
+        format!("{:.0}ms", secs * 1000.0)
+    } else {
+        format!("{secs:.1}s")
+    }
+}
+
 /// Gathers events as they come; [`Collector::finish`] gives the sample.
 #[derive(Debug, Default)]
 pub struct Collector {
@@ -90,6 +120,25 @@ impl Collector {
     pub fn feed_bytes(&mut self, body: &[u8]) {
         if let Ok(v) = serde_json::from_slice::<Value>(body) {
             self.feed(&v);
+        }
+    }
+
+    /// One message of kombu's Redis transport (a PUBLISH on `/DB.celeryev/KEY`): its JSON
+    /// envelope, whose body is base64 when `properties.body_encoding` says so.
+    pub fn feed_kombu_envelope(&mut self, payload: &[u8]) {
+        use base64::Engine;
+        let Ok(envelope) = serde_json::from_slice::<Value>(payload) else {
+            return;
+        };
+        let Some(body) = envelope.get("body").and_then(Value::as_str) else {
+            return;
+        };
+        if envelope["properties"]["body_encoding"] == "base64" {
+            if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(body) {
+                self.feed_bytes(&bytes);
+            }
+        } else {
+            self.feed_bytes(body.as_bytes());
         }
     }
 
@@ -240,6 +289,35 @@ mod tests {
         let s = c.finish(2.0);
         assert!(s.runs.is_empty());
         assert_eq!(s.software["evcap@vm"].celery_version(), Some((5, 7, 0)));
+    }
+
+    #[test]
+    fn kombus_redis_envelope_carries_the_event_in_base64() {
+        use base64::Engine;
+        let (_, body) = recorded()
+            .into_iter()
+            .find(|(rk, _)| rk == "task.multi")
+            .unwrap();
+        let envelope = serde_json::json!({
+            "body": base64::engine::general_purpose::STANDARD.encode(&body),
+            "content-encoding": "utf-8",
+            "content-type": "application/json",
+            "headers": {"hostname": "evcap@vm"},
+            "properties": {"body_encoding": "base64", "delivery_mode": 2},
+        });
+        let mut c = Collector::default();
+        c.feed_kombu_envelope(envelope.to_string().as_bytes());
+        c.feed_kombu_envelope(b"{\"body\": 3}");
+        assert!(c.saw_task_events());
+        let mut s = c.finish(2.0);
+        s.mark_quiet(false);
+        assert_eq!(s.not_sampled, None);
+        let mut quiet = Collector::default().finish(2.0);
+        quiet.mark_quiet(true);
+        assert_eq!(
+            quiet.not_sampled.as_deref(),
+            Some("task events are on but no task ran during the 2.0s sample")
+        );
     }
 
     #[test]

@@ -102,9 +102,9 @@ fn shown(secs: f64) -> String {
     }
 }
 
-/// Milliseconds' precision for evidence.
+/// Microseconds' precision for evidence.
 fn ms(secs: f64) -> f64 {
-    (secs * 1000.0).round() / 1000.0
+    (secs * 1e6).round() / 1e6
 }
 
 /// `workers.mixed-durations` for one vhost's probe and its event sample; nothing when no sample
@@ -178,7 +178,7 @@ fn split(
     let slow_queue = format!("{}_slow", queue.split('+').next().unwrap_or(queue));
     Finding::new(ID, sev, format!("{}: {name}", queue_subject(&v.vhost, queue)))
         .summary(format!(
-            "task {name} in queue {queue} runs both fast and slow: {runs} run(s) seen ({} ended during the {} event sample, {} running), min {}, median {}, max {} (fastest tenth under {}): its fast calls wait behind its slow ones",
+            "task {name} in queue {queue} runs both fast and slow: {runs} run(s) seen ({} ended during the {} event sample, {} running), min {}, median {}, max {} (the fastest tenth took at most {}): its fast calls wait behind its slow ones",
             s.ended.len(),
             shown(sample_secs),
             s.running.len(),
@@ -281,7 +281,7 @@ mod tests {
         let f = &out[0];
         assert_eq!(
             f.summary,
-            "task app.export in queue jobs runs both fast and slow: 3 run(s) seen (2 ended during the 3.0s event sample, 1 running), min 2ms, median 3ms, max 5.0s (fastest tenth under 2ms): its fast calls wait behind its slow ones"
+            "task app.export in queue jobs runs both fast and slow: 3 run(s) seen (2 ended during the 3.0s event sample, 1 running), min 2ms, median 3ms, max 5.0s (the fastest tenth took at most 2ms): its fast calls wait behind its slow ones"
         );
         assert_eq!(f.evidence["max_seconds"], 5.0);
         assert_eq!(f.evidence["min_seconds"], 0.002);
@@ -335,7 +335,7 @@ mod tests {
             vec![worker("w1@h", &["jobs"], Some(("t", 5.0)))],
             Some(EventSample {
                 seconds: 0.2,
-                not_sampled: Some("the workers send no task events (worker_send_task_events / -E), so only the running tasks were seen".into()),
+                not_sampled: Some(crate::celery_events::NO_TASK_EVENTS.into()),
                 ..EventSample::default()
             }),
         );

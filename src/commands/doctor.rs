@@ -64,7 +64,12 @@ impl<'a> Source<'a> {
                 Some(gather::BrokerNeed::Redis(Box::new((*r).clone()))),
                 (!args.no_workers).then(|| gather::WorkersNeed {
                     transport: gather::Transport::Redis(Box::new((*r).clone())),
-                    opts: crate::workers::ProbeOptions::full(args.amqp.reply_timeout),
+                    opts: crate::workers::ProbeOptions {
+                        // Over Redis the events come from the database's read: the window is
+                        // its interval; this only says the sample is wanted.
+                        events: event_sample(s, args),
+                        ..crate::workers::ProbeOptions::full(args.amqp.reply_timeout)
+                    },
                     ask: gather::Ask::WhereCeleryIs,
                 }),
             ),

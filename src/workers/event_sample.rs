@@ -99,24 +99,17 @@ pub(super) async fn sample(
     let mut seen = Collector::default();
     let ended = listen(ctx, conn, window, &mut done, &mut seen).await;
     let seconds = started.elapsed().as_secs_f64();
-    let tasks_seen = seen.saw_task_events();
     let mut s = seen.finish(seconds);
-    let shown = crate::text::fmt_duration_secs(seconds);
-    s.not_sampled = match ended {
-        Err(e) => Some(format!("the event sample failed: {e}")),
-        Ok(Ended::NoExchange) => Some(format!(
-            "vhost {} has no {EXCHANGE} exchange: no worker sends events",
-            ctx.vhost
-        )),
-        Ok(_) if tasks_seen => None,
-        Ok(Ended::Listened(Some(d))) if d.task_events_on => Some(format!(
-            "task events are on but no task ran during the {shown} sample"
-        )),
-        Ok(Ended::Listened(_)) => Some(
-            "the workers send no task events (worker_send_task_events / -E), so only the running tasks were seen"
-                .to_string(),
-        ),
-    };
+    match ended {
+        Err(e) => s.not_sampled = Some(format!("the event sample failed: {e}")),
+        Ok(Ended::NoExchange) => {
+            s.not_sampled = Some(format!(
+                "vhost {} has no {EXCHANGE} exchange: no worker sends events",
+                ctx.vhost
+            ));
+        }
+        Ok(Ended::Listened(d)) => s.mark_quiet(d.is_some_and(|d| d.task_events_on)),
+    }
     s
 }
 
