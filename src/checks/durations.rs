@@ -175,10 +175,21 @@ fn split(
     sev: Severity,
 ) -> Finding {
     let runs = s.ended.len() + s.running.len();
-    let slow_queue = format!("{}_slow", queue.split('+').next().unwrap_or(queue));
-    Finding::new(ID, sev, format!("{}: {name}", queue_subject(&v.vhost, queue)))
+    let (subject, in_queue, slow_queue) = match queue {
+        "?" => (
+            format!("vhost {}: {name}", v.vhost),
+            "in a queue its worker did not name (no active_queues reply)".to_string(),
+            "slow".to_string(),
+        ),
+        q => (
+            format!("{}: {name}", queue_subject(&v.vhost, q)),
+            format!("in queue {q}"),
+            format!("{}_slow", q.split('+').next().unwrap_or(q)),
+        ),
+    };
+    Finding::new(ID, sev, subject)
         .summary(format!(
-            "task {name} in queue {queue} runs both fast and slow: {runs} run(s) seen ({} ended during the {} event sample, {} running), min {}, median {}, max {} (the fastest tenth took at most {}): its fast calls wait behind its slow ones",
+            "task {name} {in_queue} runs both fast and slow: {runs} run(s) seen ({} ended during the {} event sample, {} running), min {}, median {}, max {} (the fastest tenth took at most {}): its fast calls wait behind its slow ones",
             s.ended.len(),
             shown(sample_secs),
             s.running.len(),
