@@ -18,7 +18,7 @@ use harness::wait;
 use std::process::Command;
 use std::time::Duration;
 
-use harness::{Cluster, Run, celtool, run, run_bounded, wait_for};
+use harness::{Cluster, Run, celtool, run, run_bounded, spawn_watched, wait_for};
 use serde_json::Value;
 use venv::Worker;
 
@@ -300,4 +300,70 @@ fn during_a_memory_alarm_doctor_and_ping_do_not_ask_the_workers_and_keep_their_d
     ]));
     assert_eq!(r.code, 0, "{r:#?}");
     assert!(r.stdout.contains(NODE), "{r:#?}");
+}
+
+/// Issue 18: an alarm raised while a probe runs. The probe checked the alarms before it
+/// published and saw none; its next publish (the second ping of a silent node) is blocked, the
+/// broker sends `connection.blocked` (celtool advertises the capability), and the probe abandons
+/// the connection at once, saying what stays on the broker until the alarm clears. Without the
+/// notification it would wait out its step limit on a connection the broker no longer reads.
+#[test]
+fn an_alarm_raised_during_a_probe_ends_it_with_the_blocked_connection_named() {
+    use nix::sys::signal::Signal;
+    let c = Cluster::start(1);
+    c.add_vhost(VHOST);
+    let broker = format!("amqp://guest:guest@127.0.0.1:{}/{VHOST}", c.nodes[0].amqp);
+    let worker = Worker::worker_on(&broker, NODE, &[], &[]);
+    wait_answering(&c, &worker, "before the alarm");
+
+    // A stopped worker keeps its mailbox consumer but never answers: ping waits out its first
+    // reply timeout, then asks that node again, publishing a second time.
+    worker.signal(Signal::SIGSTOP);
+    let reply_timeout = Duration::from_secs(60);
+    let probe = spawn_watched(&mut at(
+        &c,
+        &[
+            "ping",
+            "--reply-timeout",
+            "60s",
+            "--timeout",
+            "3m",
+            "--deadline",
+            "5m",
+            "--format",
+            "json",
+        ],
+    ));
+    // Its reply queue exists once it has connected and is about to publish the first ping.
+    let published = wait_for(SLOW, || (!reply_queues(&c).is_empty()).then_some(()));
+    let alarm = MemoryAlarm::raise(&c);
+    wait_alarm(&c, true);
+    let r = probe
+        .wait_within(reply_timeout * 2 + Duration::from_secs(180) + MARGIN)
+        .unwrap_or_else(|overrun| panic!("the probe did not end:\n{overrun}"));
+    worker.signal(Signal::SIGCONT);
+    assert!(
+        published.is_some(),
+        "the probe never declared its reply queue: {r:#?}"
+    );
+    assert_eq!(r.code, 3, "{r:#?}");
+    let said = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        said.contains("the broker blocked this connection (low on memory): celtool abandoned it"),
+        "the probe should end on connection.blocked and say so: {r:#?}"
+    );
+    assert!(
+        said.contains("stays on the broker until the alarm clears"),
+        "{r:#?}"
+    );
+    drop(alarm);
+    wait_alarm(&c, false);
+    // What it left (its exclusive reply queue) goes with its connection once the broker reads
+    // the connection again.
+    let mut left = Vec::new();
+    let clean = wait_for(SLOW, || {
+        left = reply_queues(&c);
+        left.is_empty().then_some(())
+    });
+    assert!(clean.is_some(), "reply queues left in {VHOST}: {left:?}");
 }

@@ -16,7 +16,17 @@ fn queues_lists_kinds_counts_and_ttl_with_filters() {
     v.declare("0123456789abcdef0123456789abcdef", json!({}));
     v.declare("other-app", json!({}));
     v.publish("celery", 2);
+    // Every queue's counts, not only the one published to: a queue declared a moment ago has
+    // none until the broker next collects statistics, and its `ready` is then null.
     v.wait_ready("celery", 2);
+    for q in [
+        "celeryev.abc",
+        "w1@h.celery.pidbox",
+        "0123456789abcdef0123456789abcdef",
+        "other-app",
+    ] {
+        v.wait_ready(q, 0);
+    }
     let r = run(celtool().args(["queues", "--vhost", &v.name, "--format", "json"]));
     assert_eq!(r.code, 0, "{r:#?}");
     let doc = r.json();
