@@ -63,7 +63,14 @@ pub fn discover_vhosts(snap: &Snapshot, explicit: Option<&str>) -> Vec<VhostPlan
                 .collect();
             known_nodes.sort();
             known_nodes.dedup();
-            let task_event_traffic = task_event_traffic(snap, &vhost, known_nodes.len());
+            // Every worker's mailbox, consumed or not yet counted as consumed: each heartbeats.
+            let mailboxes = snap
+                .queues
+                .iter()
+                .filter(|q| q.vhost() == vhost && classify::mailbox_node(q.name()).is_some())
+                .count();
+            let task_event_traffic =
+                task_event_traffic(snap, &vhost, known_nodes.len().max(mailboxes));
             VhostPlan {
                 vhost,
                 known_nodes,
@@ -184,6 +191,28 @@ mod tests {
             Expect::from(&p.expect_workers).patterns,
             vec!["web@*".to_string()]
         );
+    }
+
+    #[test]
+    fn task_event_traffic_is_more_than_the_workers_heartbeats() {
+        let exchange = |rate: f64| {
+            serde_json::from_value::<Exchange>(serde_json::json!({"name": "celeryev", "vhost": "a",
+                "message_stats": {"publish_in_details": {"rate": rate}}}))
+            .unwrap()
+        };
+        let snap = |rate: f64| Snapshot {
+            queues: vec![
+                queue("a", "w1@h.celery.pidbox", 1),
+                queue("a", "w2@h.celery.pidbox", 0),
+            ],
+            exchanges: vec![exchange(rate)],
+            ..Snapshot::default()
+        };
+        // Two workers heartbeat 1 msg/s between them (w2's consumer not counted yet).
+        let traffic = |rate| discover_vhosts(&snap(rate), None)[0].task_event_traffic;
+        assert!(!traffic(1.0));
+        assert!(!traffic(1.9));
+        assert!(traffic(12.0));
     }
 
     #[test]
