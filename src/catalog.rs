@@ -94,6 +94,20 @@ pub static TIMINGS: &[Timing] = &[
         meaning: "the zombies old enough are read again this much later (never past the run's --deadline); only those still there are reported",
     },
     Timing {
+        id: "workers.mixed-durations",
+        key: "sample",
+        default: Duration::from_secs(3),
+        max: Some(Duration::from_secs(60)),
+        meaning: "how long doctor listens to the workers' events beside its probe, from the probe's start (AMQP); it listens past the probe only while the workers send task events; 0 turns the sample off",
+    },
+    Timing {
+        id: "workers.mixed-durations",
+        key: "fast",
+        default: Duration::from_millis(100),
+        max: None,
+        meaning: "a task name runs fast when the fastest tenth of its runs seen took less than this",
+    },
+    Timing {
         id: "consumer-timeout.forecast",
         key: "node_default",
         default: Duration::from_secs(1800),
@@ -1604,9 +1618,17 @@ What breaks: fast tasks queued behind slow ones wait for them, in the queue and 
 worker's prefetch: a 2 ms task takes as long as the slowest task it is stuck behind.
 Why: in one queue, some task names are seen running past the threshold (active) while the same
 workers also run other names (active, reserved, or completed since start). This is a sample:
-run it while the slow tasks run.
+run it while the slow tasks run. One task name that is both fast and slow is
+workers.mixed-durations.
 Fix: route the slow task names to a queue of their own with task_routes (the finding gives the
 line), start workers for that queue, and set worker_prefetch_multiplier = 1.",
+    },
+    Entry {
+        id: "workers.mixed-durations",
+        area: Area::Celery,
+        title: "one task name runs both fast and slow in one queue",
+        limits: above(Some(2.0), None, "seconds of the slowest run of a task name whose fastest tenth runs under `fast`"),
+        explain: texts::WORKERS_MIXED_DURATIONS,
     },
     Entry {
         id: "events.heartbeats",

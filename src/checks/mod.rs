@@ -12,6 +12,7 @@
 pub mod celery;
 pub mod consumer_timeout;
 pub mod delayed;
+pub mod durations;
 pub mod host;
 pub mod nic;
 mod rabbitmq;

@@ -81,6 +81,7 @@ pub fn check_seen_from(
         settings(v, broker, thresholds, procs, &mut out);
         long_tasks(v, thresholds, &mut out);
         mixed_queues(v, thresholds, &mut out);
+        super::durations::check(v, thresholds, &mut out);
         super::delayed::paths(v, broker, &mut out);
         super::consumer_timeout::check(v, broker, thresholds, &mut out);
     }

@@ -405,6 +405,7 @@ mod tests {
             vhost: "v".into(),
             known_nodes: vec!["a@h".into()],
             known_all: false,
+            task_event_traffic: false,
         }];
         let f = workers::not_asked(
             &plans,

@@ -596,6 +596,7 @@ async fn events(client: &RedisClient, interval: Duration) -> Result<EventSample,
     let started = tokio::time::Instant::now();
     let deadline = started + interval;
     let mut ev = EventSample::default();
+    let mut seen = crate::celery_events::Collector::default();
     let mut stream = ps.on_message();
     while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, stream.next()).await {
         let channel = msg.get_channel_name().to_string();
@@ -613,9 +614,13 @@ async fn events(client: &RedisClient, interval: Duration) -> Result<EventSample,
         {
             ev.heartbeat_hosts.insert(h.to_string());
         }
+        if kind.starts_with("task.") || kind == "worker.heartbeat" {
+            seen.feed_kombu_envelope(payload);
+        }
         *ev.by_type.entry(kind).or_default() += 1;
     }
     ev.seconds = started.elapsed().as_secs_f64();
+    ev.stream = seen.finish(ev.seconds);
     Ok(ev)
 }
 

@@ -237,6 +237,10 @@ pub struct EventSample {
     pub heartbeat_hosts: BTreeSet<String>,
     /// Messages by routing key (`worker.heartbeat`, `task.succeeded`, ...).
     pub by_type: BTreeMap<String, u64>,
+    /// What the events said: task runtimes and the heartbeats' software (doctor's
+    /// workers.mixed-durations and delayed.celery-version).
+    #[serde(skip)]
+    pub stream: crate::celery_events::EventSample,
 }
 
 /// A part of the snapshot that could not be read, and why.

@@ -18,6 +18,7 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::future::join_all;
@@ -34,6 +35,7 @@ use lapin::{
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::event_sample;
 use super::model::{FleetSnapshot, VhostReport, WorkerReport};
 use super::protocol::{self, Request};
 use super::settings::{AmqpEndpoint, VhostPlan};
@@ -76,15 +78,15 @@ pub async fn probe(
     }
 }
 
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     endpoint: &'a AmqpEndpoint,
-    vhost: &'a str,
-    limits: Limits,
+    pub(super) vhost: &'a str,
+    pub(super) limits: Limits,
     /// A request was published: from then on a broker in alarm may have blocked the
     /// connection, which a step that runs out says.
     published: AtomicBool,
     /// A step ran out, or the broker blocked the connection: it is abandoned, not closed.
-    abandoned: AtomicBool,
+    pub(super) abandoned: AtomicBool,
     /// The reply queue, named when it may be left behind.
     reply_queue: std::sync::Mutex<Option<String>>,
     /// The reason of the broker's `connection.blocked`, once it came.
@@ -92,7 +94,7 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn err(&self, what: &'static str, e: impl std::fmt::Display) -> WorkerError {
+    pub(super) fn err(&self, what: &'static str, e: impl std::fmt::Display) -> WorkerError {
         WorkerError::Amqp {
             endpoint: self.endpoint.to_string(),
             vhost: self.vhost.to_string(),
@@ -102,7 +104,7 @@ impl Ctx<'_> {
     }
 
     /// Run one step on the wire within its limit, unless the broker blocks the connection.
-    async fn step<T, E: std::fmt::Display>(
+    pub(super) async fn step<T, E: std::fmt::Display>(
         &self,
         what: &'static str,
         fut: impl Future<Output = Result<T, E>>,
@@ -328,7 +330,10 @@ async fn probe_vhost(
         reply_queue: std::sync::Mutex::new(None),
         blocked,
     };
-    let result = probe_on(&ctx, &conn, plan, opts, api).await;
+    let result = match opts.events {
+        None => probe_on(&ctx, &conn, plan, opts, api).await,
+        Some(window) => probe_with_events(&ctx, &conn, plan, opts, api, window).await,
+    };
     if !ctx.abandoned.load(Ordering::Relaxed) {
         // A close that does not finish in time changes nothing: the socket closes when the
         // process ends, and the broker drops the exclusive reply queue with it.
@@ -339,6 +344,31 @@ async fn probe_vhost(
     // An abandoned connection is only dropped: lapin queues a close that it does not write
     // while the broker blocks it, and the socket ends with the process.
     result
+}
+
+/// The probe and, at the same time on a channel of its own, the event sample, which hears when
+/// the probe has ended and what it found (see `event_sample`).
+async fn probe_with_events(
+    ctx: &Ctx<'_>,
+    conn: &Connection,
+    plan: &VhostPlan,
+    opts: &ProbeOptions,
+    api: Option<&crate::rabbitmq::client::Client>,
+    window: Duration,
+) -> Result<VhostReport, WorkerError> {
+    let (done, heard) = watch::channel(None);
+    let probe = async {
+        let report = probe_on(ctx, conn, plan, opts, api).await;
+        let verdict = event_sample::ProbeDone::from(&report, plan.task_event_traffic);
+        let _ = done.send(Some(verdict));
+        report
+    };
+    let sample = event_sample::sample(ctx, conn, window, heard);
+    let (report, sample) = tokio::join!(probe, sample);
+    report.map(|mut r| {
+        r.events = Some(sample);
+        r
+    })
 }
 
 /// Whether the vhost has Celery's mailbox exchange, by a passive declare: a vhost without it

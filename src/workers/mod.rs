@@ -4,6 +4,7 @@
 //! `redis_transport` / `on_redis` (Redis) do the I/O, `model` is what the workers told us.
 
 pub mod client;
+mod event_sample;
 pub mod model;
 pub mod on_redis;
 pub mod protocol;
@@ -92,6 +93,10 @@ pub struct ProbeOptions {
     pub deadline: Option<(std::time::Instant, Duration)>,
     pub methods: Vec<Method>,
     pub target: Target,
+    /// Sample the event stream beside the probe for at most this long (doctor's
+    /// `workers.mixed-durations` sample); None: no sample. The sample ends with the probe when
+    /// no worker sends task events.
+    pub events: Option<Duration>,
 }
 
 impl ProbeOptions {
@@ -113,6 +118,7 @@ impl ProbeOptions {
                 Method::Report,
             ],
             target: Target::All,
+            events: None,
         }
     }
 

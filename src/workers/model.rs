@@ -54,6 +54,10 @@ pub struct VhostReport {
     /// and listings key on).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub db: Option<i64>,
+    /// The event stream sampled beside the probe (doctor only): task runtimes and the
+    /// heartbeats' software.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<crate::celery_events::EventSample>,
 }
 
 impl VhostReport {
@@ -242,15 +246,7 @@ impl WorkerReport {
     pub fn celery_version(&self) -> Option<(u32, u32, u32)> {
         let text = self.reply(Method::Report)?.get("ok")?.as_str()?;
         let rest = &text[text.find("celery:")? + "celery:".len()..];
-        let word = rest.split_whitespace().next()?;
-        let mut parts = word
-            .split(|c: char| !c.is_ascii_digit())
-            .map(|p| p.parse::<u32>().ok());
-        Some((
-            parts.next()??,
-            parts.next()??,
-            parts.next().flatten().unwrap_or(0),
-        ))
+        crate::celery_events::version_numbers(rest.split_whitespace().next()?)
     }
     /// ETA and countdown tasks the worker holds until they are due.
     pub fn scheduled(&self) -> Vec<TaskInfo> {

@@ -20,6 +20,9 @@ pub struct VhostPlan {
     /// missing from them, and a round that ended on them would drop its reply and call it
     /// missing. Without the bindings, each round waits its whole reply timeout.
     pub known_all: bool,
+    /// The vhost's `celeryev` exchange takes in more than the known workers' heartbeats
+    /// (0.5 a second each): task events flow, so doctor's event sample runs its full window.
+    pub task_event_traffic: bool,
 }
 
 /// The vhosts where Celery is seen in the snapshot (a worker mailbox `*.celery.pidbox`, or the
@@ -67,10 +70,19 @@ pub fn discover_vhosts(snap: &Snapshot, explicit: Option<&str>) -> Vec<VhostPlan
                 .collect();
             known_nodes.sort();
             known_nodes.dedup();
+            // Every worker's mailbox, consumed or not yet counted as consumed: each heartbeats.
+            let mailboxes = snap
+                .queues
+                .iter()
+                .filter(|q| q.vhost() == vhost && classify::mailbox_node(q.name()).is_some())
+                .count();
+            let task_event_traffic =
+                task_event_traffic(snap, &vhost, known_nodes.len().max(mailboxes));
             VhostPlan {
                 vhost,
                 known_nodes,
                 known_all: false,
+                task_event_traffic,
             }
         })
         .collect()
@@ -106,6 +118,18 @@ pub fn with_bindings(
     plan.known_nodes = nodes;
     plan.known_all = true;
     plan
+}
+
+/// Whether the vhost's `celeryev` exchange takes in more than `workers` heartbeats would (0.5
+/// a second each, with room for online/offline events and the rate's smoothing): then task
+/// events flow. Unknown rates say no.
+fn task_event_traffic(snap: &Snapshot, vhost: &str, workers: usize) -> bool {
+    let heartbeats = 0.5 * workers.max(1) as f64;
+    snap.exchanges
+        .iter()
+        .filter(|e| e.name() == "celeryev" && e.vhost.as_deref().unwrap_or("/") == vhost)
+        .filter_map(|e| e.publish_in_rate())
+        .any(|rate| rate > 1.5 * heartbeats + 0.5)
 }
 
 pub use crate::settings::{Expect, ExpectWorkers};
@@ -210,6 +234,28 @@ mod tests {
     }
 
     #[test]
+    fn task_event_traffic_is_more_than_the_workers_heartbeats() {
+        let exchange = |rate: f64| {
+            serde_json::from_value::<Exchange>(serde_json::json!({"name": "celeryev", "vhost": "a",
+                "message_stats": {"publish_in_details": {"rate": rate}}}))
+            .unwrap()
+        };
+        let snap = |rate: f64| Snapshot {
+            queues: vec![
+                queue("a", "w1@h.celery.pidbox", 1),
+                queue("a", "w2@h.celery.pidbox", 0),
+            ],
+            exchanges: vec![exchange(rate)],
+            ..Snapshot::default()
+        };
+        // Two workers heartbeat 1 msg/s between them (w2's consumer not counted yet).
+        let traffic = |rate| discover_vhosts(&snap(rate), None)[0].task_event_traffic;
+        assert!(!traffic(1.0));
+        assert!(!traffic(1.9));
+        assert!(traffic(12.0));
+    }
+
+    #[test]
     fn vhosts_are_those_where_celery_is_seen() {
         let snap = Snapshot {
             queues: vec![
@@ -239,11 +285,13 @@ mod tests {
                     vhost: "a".into(),
                     known_nodes: vec!["w1@h".into()],
                     known_all: false,
+                    task_event_traffic: false,
                 },
                 VhostPlan {
                     vhost: "d".into(),
                     known_nodes: vec![],
                     known_all: false,
+                    task_event_traffic: false,
                 },
             ]
         );
@@ -253,6 +301,7 @@ mod tests {
                 vhost: "c".into(),
                 known_nodes: vec![],
                 known_all: false,
+                task_event_traffic: false,
             }]
         );
     }
