@@ -80,6 +80,7 @@ set edit:completion:arg-completer[celtool] = {|@words|
             cand --all 'Also list the checks that are ok'
             cand --fix 'Offer the fixes for what was found: event queue policies, stale event queues, conntrack limits, zombies and orphaned pool processes (same consent rules as `celtool fix`)'
             cand --no-workers 'Do not ask the Celery workers themselves over AMQP or Redis (remote control: ping, stats, conf, active, reserved); by default doctor asks them in every vhost where Celery is seen, or in the Redis database'
+            cand --no-event-sample 'Do not listen to the workers'' event stream beside the probe. By default doctor samples it over AMQP on a queue of its own (exclusive, auto-delete, deleted afterwards) for up to [thresholds."workers.mixed-durations"] sample (3s) from the probe''s start, past the probe only while the workers send task events: task runtimes (workers.mixed-durations) and the heartbeats'' Celery version (delayed.celery-version)'
             cand --dry-run 'Show the plan and change nothing'
             cand -y 'Apply without asking (needed off a terminal, and for irreversible changes)'
             cand --yes 'Apply without asking (needed off a terminal, and for irreversible changes)'

@@ -94,6 +94,20 @@ pub static TIMINGS: &[Timing] = &[
         meaning: "the zombies old enough are read again this much later (never past the run's --deadline); only those still there are reported",
     },
     Timing {
+        id: "workers.mixed-durations",
+        key: "sample",
+        default: Duration::from_secs(3),
+        max: Some(Duration::from_secs(60)),
+        meaning: "how long doctor listens to the workers' events beside its probe, from the probe's start (AMQP); it listens past the probe only while the workers send task events; 0 turns the sample off",
+    },
+    Timing {
+        id: "workers.mixed-durations",
+        key: "fast",
+        default: Duration::from_millis(100),
+        max: None,
+        meaning: "a task name runs fast when the fastest tenth of its runs seen took less than this",
+    },
+    Timing {
         id: "consumer-timeout.forecast",
         key: "node_default",
         default: Duration::from_secs(1800),
@@ -922,7 +936,9 @@ to every pattern subscriber: every worker with gossip and every monitor. Idle he
 is about N x (N + M) x 370 B/s for N worker nodes and M monitors (measured: 8 workers + 3
 monitors = 33.7 kB/s); heartbeats alone fill 1 Gbit near 580 nodes, and task events add more.
 celtool measures the output rate from two INFO samples (total_net_output_bytes), what one
-subscriber of /DB.celeryev/* receives meanwhile, counts the receivers in CLIENT LIST, and
+subscriber of /DB.celeryev/* receives meanwhile, counts the receivers in CLIENT LIST (the pattern
+subscribers whose last interaction moved during that sample: a worker's mailbox subscription that
+a ping woke just before is none), and
 forecasts the fleet size at which the link saturates. The link speed is read from
 /sys/class/net/IF/speed when the broker is this host, else from CELTOOL_REDIS_LINK_MBIT (or
 the profile's redis_link_mbit). Thresholds apply to output / link speed.
@@ -1602,9 +1618,17 @@ What breaks: fast tasks queued behind slow ones wait for them, in the queue and 
 worker's prefetch: a 2 ms task takes as long as the slowest task it is stuck behind.
 Why: in one queue, some task names are seen running past the threshold (active) while the same
 workers also run other names (active, reserved, or completed since start). This is a sample:
-run it while the slow tasks run.
+run it while the slow tasks run. One task name that is both fast and slow is
+workers.mixed-durations.
 Fix: route the slow task names to a queue of their own with task_routes (the finding gives the
 line), start workers for that queue, and set worker_prefetch_multiplier = 1.",
+    },
+    Entry {
+        id: "workers.mixed-durations",
+        area: Area::Celery,
+        title: "one task name runs both fast and slow in one queue",
+        limits: above(Some(2.0), None, "seconds of the slowest run of a task name whose fastest tenth runs under `fast`"),
+        explain: texts::WORKERS_MIXED_DURATIONS,
     },
     Entry {
         id: "events.heartbeats",
@@ -1633,6 +1657,13 @@ line), start workers for that queue, and set worker_prefetch_multiplier = 1.",
         title: "the RabbitMQ 4.x metadata store (Khepri) health checks",
         limits: None,
         explain: texts::CLUSTER_METADATA_STORE,
+    },
+    Entry {
+        id: "cluster.quorum.sync",
+        area: Area::Broker,
+        title: "a quorum queue member that does not vote yet or lags its leader (RabbitMQ 4.x)",
+        limits: above(Some(100000.0), None, "log entries a voting member is behind its leader's commit index"),
+        explain: texts::CLUSTER_QUORUM_SYNC,
     },
     Entry {
         id: "broker.unroutable",

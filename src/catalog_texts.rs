@@ -376,7 +376,9 @@ RabbitMQ's cycle detection drops delayed messages (#9867, fixed by #10095 and it
 backport #10112), and a retried task's routing key grows with each delay until it sticks
 (#10111).
 How it is found: the Celery version in the worker's `report` reply (remote control, read-only;
-never `hello`, which changes the worker's state), for workers that consume a quorum queue.
+never `hello`, which changes the worker's state), else, when `report` was not answered or not
+asked, the `sw_ver` of the worker's `worker-heartbeat` event heard during doctor's event sample
+(heartbeats are sent without -E), for workers that consume a quorum queue.
 celtool warns for 5.5.x and 5.6.x: 5.7.0 is the first release it knows to carry every fix; a
 5.6.x with the backport still warns.
 Fix: upgrade Celery and kombu on every worker and producer.";
@@ -406,9 +408,63 @@ pub const CLUSTER_METADATA_STORE: &str = "\
 What breaks: on RabbitMQ 4.x a node whose metadata store (Khepri, the only store from 4.2 on)
 has not initialized, or has not caught up with its cluster, serves stale or no topology: queues,
 exchanges, bindings and policies declared elsewhere are missing on it.
-How it is found: the health checks /api/health/checks/metadata-store/initialized and
-metadata-store/initialized/with-data, asked only of a 4.x broker (200 pass, 503 fail with a
-reason; a failure is reported as cluster.health with its remedy). On 3.x brokers they do not
-exist: celtool says so once, as ok.
+How it is found: which store the cluster runs is the khepri_db feature flag (/api/feature-flags,
+asked only of a 4.x broker): disabled = Mnesia (the default of 4.0 and 4.1), enabled = Khepri,
+state_changing = the migration from Mnesia to Khepri is running (warn: change no cluster
+membership until it ends). The health checks /api/health/checks/metadata-store/initialized and
+metadata-store/initialized/with-data (200 pass, 503 fail with a reason; a failure is reported as
+cluster.health with its remedy) are asked of 4.x brokers; RabbitMQ 4.0.5 does not have them
+(404, seen on a real 4.0.5 node with Khepri on and off): there the flag is all the API tells. On
+3.x brokers none of this exists: celtool says so once, as ok.
 Fix: rabbitmq-diagnostics metadata_store_status on the node; read its log; a node that cannot
 join its cluster's store must be reset and rejoined.";
+
+pub const CLUSTER_QUORUM_SYNC: &str = "\
+What breaks: a quorum queue survives the loss of a minority of its VOTING members. From RabbitMQ
+4.0 a member added to a queue (rabbitmq-queues add_member or grow, the membership
+reconciliation, a replaced node) joins as a non-voting 'promotable' member and copies the
+leader's whole log before it votes: until then a queue that looks like 3 members tolerates only
+what 2 do, and stopping another member for maintenance can take it below its majority. A
+non_voter never votes. A voting member far behind its leader's commit index copies slowly (its
+disk, its link).
+How it is found: on a 4.x cluster of more than one running node, GET
+/api/queues/quorum/VHOST/NAME/status for each replicated quorum queue (the ones with the most
+messages first, at most 50 a run): each member's Membership (voter, promotable, non_voter),
+Last Written and the leader's Commit Index. The queue listing cannot tell: it lists the new
+member as a member and online from its first second. Seen on RabbitMQ 4.0.5: a member added to a
+queue of 100 000 4 KiB messages stayed promotable about 8 s, then became a voter. A promotable or
+non-voting member warns; a voter warns when it is behind by at least the threshold (log
+entries). On 3.x every member votes from the start: said once, as ok.
+Fix: wait for a promotable member to catch up (rabbitmq-queues quorum_status --vhost V QUEUE shows
+its Membership) and do not stop, restart or remove another member of the queue until it votes;
+one that stays promotable or behind is slowed by its node's disk or its link to the leader. A
+non_voter becomes a voter by removing it and adding it again.";
+pub const WORKERS_MIXED_DURATIONS: &str = "\
+What breaks: one task name that runs either in milliseconds or for seconds, depending on its
+arguments (a report for one row or for a year, an image thumbnail or a video), makes its own
+fast calls wait behind its slow ones: in the queue, and in every worker's prefetch, where a
+message waits for the pool process busy with the slow call. workers.mixed-queue cannot see it,
+since it keys on task names.
+How it is found: during doctor's worker probe (AMQP), celtool listens to the vhost's event
+stream on a queue of its own (`celeryev.celtool-<uuid>`: exclusive, auto-delete, deleted at the
+end; it never publishes, never sends `hello` or `enable_events`). Each `task-succeeded` event
+gives a runtime, named from its `task-received` event, and each active task's time so far
+(from the probe) a lower bound. The queue is the one the worker consumes, else the task's
+delivery routing key in `active`/`reserved`, else the worker's queues together. Per queue and
+task name: when the fastest tenth of the runs that ended took less than `fast` (default 100 ms)
+and the slowest run seen took the threshold or more, the name's durations split. The sample
+listens for `sample` (default 3 s) from the probe's start, and only while the workers send task
+events (worker_send_task_events or -E, seen in their conf, in the broker's traffic on the
+celeryev exchange, or in the sample itself); without task events it ends with the probe and the
+finding says \"not sampled\" (ok). Over Redis the events are sampled while the database is read
+(`redis_interval`). It is a sample: run it while the slow calls run.
+Fix: split the task by argument into two names (a fast one and a slow one), or route by argument
+with a router function in task_routes, e.g.
+  def route_by_size(name, args, kwargs, options, task=None, **kw):
+      if name == 'proj.report' and kwargs.get('days', 0) > 31:
+          return {'queue': 'slow'}
+  task_routes = (route_by_size,)
+start workers for the slow queue (celery -A PROJ worker -Q slow), and set
+worker_prefetch_multiplier = 1 so no worker holds fast calls behind a slow one.
+Turn the sample off with --no-event-sample or `sample = \"0s\"` in
+[thresholds.\"workers.mixed-durations\"].";

@@ -338,6 +338,17 @@ async fn read_redis_workers(
         None if s.sentinel.is_some() => return None,
         None => s,
     };
+    // The event stream the database's read sampled (`redis_interval`), for doctor's sample.
+    let stream = need.opts.events.and(snap.as_ref()).map(|snap| match &snap.events {
+        Some(ev) => ev.stream.clone(),
+        None => crate::celery_events::EventSample {
+            not_sampled: Some(
+                "the event stream was not read (redis_interval is 0s, or its subscription failed: see the redis findings)"
+                    .into(),
+            ),
+            ..Default::default()
+        },
+    });
     let asked = crate::workers::on_redis::ask(s, &need.opts, &roots.proc).await;
     if let Some(snap) = snap {
         // The sample's second readings come after the probe, before the re-read below
@@ -347,7 +358,25 @@ async fn read_redis_workers(
             reread_with_workers(s, snap, &a.fleet).await;
         }
     }
-    Some(asked.map(|a| a.fleet))
+    Some(asked.map(|a| with_events(a.fleet, stream)))
+}
+
+/// Each database's report with the event sample read beside it, when one was asked for.
+fn with_events(
+    mut fleet: crate::workers::FleetSnapshot,
+    stream: Option<crate::celery_events::EventSample>,
+) -> crate::workers::FleetSnapshot {
+    let Some(stream) = stream else { return fleet };
+    for v in &mut fleet.vhosts {
+        let on = v
+            .workers
+            .iter()
+            .any(|w| w.conf_true("worker_send_task_events"));
+        let mut sample = stream.clone();
+        sample.mark_quiet(on);
+        v.events = Some(sample);
+    }
+    fleet
 }
 
 /// Read again with what the workers report, when it differs from what the read used: judge the
@@ -519,7 +548,7 @@ async fn ask_workers(
         )),
         None => {
             let endpoint = amqp_listener(client, snap, endpoint.clone()).await;
-            crate::workers::probe(&endpoint, plans, &opts).await
+            crate::workers::probe(&endpoint, plans, &opts, Some(client)).await
         }
     }
 }

@@ -5,6 +5,7 @@
 //! render (`output`, the only place that prints). Fixes plan from the same snapshot (`fix`).
 
 pub mod catalog;
+pub mod celery_events;
 pub mod celery_model;
 pub mod checks;
 pub mod cli;

@@ -62,6 +62,64 @@ impl Severity {
 
 pub use crate::catalog::Area;
 
+/// A finding's numbers by name, in name order (as a `BTreeMap` would keep them), held as a
+/// short sorted list: a finding has one to a few, and a `BTreeMap`'s first node costs some 280
+/// bytes, which a doctor run on a big vhost pays for each of its thousands of findings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evidence(Vec<(&'static str, f64)>);
+
+impl Evidence {
+    /// Set `name` to `value` (replacing an earlier value of that name).
+    pub fn insert(&mut self, name: &'static str, value: f64) {
+        match self.0.binary_search_by(|(k, _)| (*k).cmp(name)) {
+            Ok(at) => self.0[at].1 = value,
+            Err(at) => self.0.insert(at, (name, value)),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&f64> {
+        self.0.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Names and values in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&&'static str, &f64)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &f64> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// `f.evidence["name"]` in tests, as with the map this replaced.
+#[cfg(test)]
+impl std::ops::Index<&str> for Evidence {
+    type Output = f64;
+
+    fn index(&self, name: &str) -> &f64 {
+        self.get(name)
+            .unwrap_or_else(|| panic!("no evidence named {name}"))
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
 /// One thing a check found. The JSON form of this struct is a scripting contract: keys are stable.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
@@ -72,7 +130,7 @@ pub struct Finding {
     pub subject: String,
     pub summary: String,
     /// The numbers behind the finding, by stable snake_case name.
-    pub evidence: BTreeMap<&'static str, f64>,
+    pub evidence: Evidence,
     /// What to do: the setting to change or the exact command to run.
     pub remedy: String,
     /// The host the finding came from (the broker's URL host for broker findings).
@@ -93,7 +151,7 @@ impl Finding {
             area,
             subject: subject.into(),
             summary: String::new(),
-            evidence: BTreeMap::new(),
+            evidence: Evidence::default(),
             remedy: String::new(),
             host: None,
             more: None,

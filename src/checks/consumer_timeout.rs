@@ -346,4 +346,27 @@ mod tests {
         );
         assert_eq!(regex_escape("a.b"), "a\\.b");
     }
+
+    /// As a real RabbitMQ 4.0.5 shows them (tests/fixtures/api/rabbitmq4-healthy.json): the
+    /// argument in the queue's `arguments` (beside the `x-queue-type: classic` 4.x adds), the
+    /// policy's key in the policy listing, which completes the light queue listing.
+    #[test]
+    fn the_argument_and_the_policy_key_as_rabbitmq_4_0_shows_them() {
+        let mut s = crate::checks::testing::recorded("rabbitmq4-healthy");
+        crate::rabbitmq::details::from_listings(&mut s.queues, &s.consumers, &s.policies);
+        let v = "celtool-fixture";
+        assert!(policy_key_supported(&s));
+        assert_eq!(
+            effective(&s, v, "ct-argument", 1800.0),
+            (60.0, Source::Argument)
+        );
+        assert_eq!(
+            effective(&s, v, "ct-policy", 1800.0),
+            (7200.0, Source::Policy("ct".into()))
+        );
+        assert_eq!(
+            effective(&s, v, "celery", 1800.0),
+            (1800.0, Source::NodeDefault)
+        );
+    }
 }

@@ -289,8 +289,10 @@ pub const FIXED_IN: (u32, u32, u32) = (5, 7, 0);
 
 /// `delayed.celery-version`: a worker consuming quorum queues runs a Celery with native delayed
 /// delivery (5.5+) older than [`FIXED_IN`].
-fn version(w: &WorkerReport, out: &mut Vec<Finding>) {
-    let Some(v) = w.celery_version() else { return };
+fn version(vhost: &VhostReport, w: &WorkerReport, out: &mut Vec<Finding>) {
+    let Some((v, from)) = celery_version(vhost, w) else {
+        return;
+    };
     if v < (5, 5, 0) || v >= FIXED_IN {
         return;
     }
@@ -302,7 +304,7 @@ fn version(w: &WorkerReport, out: &mut Vec<Finding>) {
     out.push(
         Finding::new("delayed.celery-version", Severity::Warn, w.node.clone())
             .summary(format!(
-                "{} runs Celery {}.{}.{} on quorum queues, whose native delayed delivery has known bugs: {bugs}",
+                "{} runs Celery {}.{}.{} ({from}) on quorum queues, whose native delayed delivery has known bugs: {bugs}",
                 w.node, v.0, v.1, v.2
             ))
             .remedy(format!(
@@ -310,6 +312,19 @@ fn version(w: &WorkerReport, out: &mut Vec<Finding>) {
                 FIXED_IN.0, FIXED_IN.1, FIXED_IN.2
             )),
     );
+}
+
+/// A worker's Celery version and where it came from: its `report` reply, else the `sw_ver` of
+/// its heartbeat in doctor's event sample (never `hello`, which changes the worker's state).
+pub fn celery_version(
+    v: &VhostReport,
+    w: &WorkerReport,
+) -> Option<((u32, u32, u32), &'static str)> {
+    if let Some(found) = w.celery_version() {
+        return Some((found, "its report"));
+    }
+    let sw = v.events.as_ref()?.software.get(&w.node)?;
+    Some((sw.celery_version()?, "sw_ver of its worker-heartbeat event"))
 }
 
 /// `delayed.binding` and `delayed.direct-exchange` for the quorum queues the workers of `v`
@@ -324,7 +339,7 @@ pub fn paths(v: &VhostReport, snap: &Snapshot, out: &mut Vec<Finding>) {
             continue;
         };
         if list.iter().any(|e| quorum(e, &v.vhost, snap)) {
-            version(w, out);
+            version(v, w, out);
         }
         for entry in list.iter().filter(|e| quorum(e, &v.vhost, snap)) {
             for c in consumed(entry) {
@@ -570,7 +585,7 @@ mod tests {
         assert!(
             found[0]
                 .1
-                .starts_with("w1@h runs Celery 5.5.3 on quorum queues"),
+                .starts_with("w1@h runs Celery 5.5.3 (its report) on quorum queues"),
             "{}",
             found[0].1
         );
@@ -584,5 +599,74 @@ mod tests {
         );
         assert!(ids("software -> celery:5.7.0 (x) kombu:5.7.0").is_empty());
         assert!(ids("software -> celery:5.4.0 (x)").is_empty());
+    }
+
+    /// The heartbeat recorded from a real Celery 5.7.0 worker (tests/fixtures/workers/
+    /// events-celery-5.7.json), as is and with its sw_ver set to 5.5.2.
+    fn heartbeat_sample(sw_ver: &str) -> crate::celery_events::EventSample {
+        let text = include_str!("../../tests/fixtures/workers/events-celery-5.7.json");
+        let messages: Vec<Value> = serde_json::from_str(text).unwrap();
+        let body = messages
+            .iter()
+            .find(|m| m["routing_key"] == "worker.heartbeat")
+            .and_then(|m| m["body"].as_str())
+            .unwrap();
+        let mut c = crate::celery_events::Collector::default();
+        c.feed_bytes(
+            body.replace("\"5.7.0\"", &format!("\"{sw_ver}\""))
+                .as_bytes(),
+        );
+        c.finish(2.0)
+    }
+
+    #[test]
+    fn without_report_the_heartbeats_sw_ver_names_the_version() {
+        let vhost = |sample: Option<crate::celery_events::EventSample>| VhostReport {
+            vhost: "v".into(),
+            workers: vec![WorkerReport::from_replies(
+                "evcap@vm",
+                "v",
+                [
+                    ("ping".to_string(), json!({"ok": "pong"})),
+                    (
+                        "active_queues".to_string(),
+                        json!([{"name": "tq", "exchange": {"name": "tq", "type": "topic"},
+                            "routing_key": "tq", "queue_arguments": {"x-queue-type": "quorum"}}]),
+                    ),
+                ]
+                .into_iter()
+                .collect(),
+                0.0,
+            )],
+            events: sample,
+            ..VhostReport::default()
+        };
+        let found = |v: &VhostReport| {
+            let mut out = Vec::new();
+            paths(v, &Snapshot::default(), &mut out);
+            out.into_iter()
+                .filter(|f| f.id == "delayed.celery-version")
+                .map(|f| f.summary)
+                .collect::<Vec<_>>()
+        };
+        let old = vhost(Some(heartbeat_sample("5.5.2")));
+        assert_eq!(
+            celery_version(&old, &old.workers[0]),
+            Some(((5, 5, 2), "sw_ver of its worker-heartbeat event"))
+        );
+        let summaries = found(&old);
+        assert_eq!(summaries.len(), 1);
+        assert!(
+            summaries[0].starts_with(
+                "evcap@vm runs Celery 5.5.2 (sw_ver of its worker-heartbeat event) on quorum queues"
+            ),
+            "{}",
+            summaries[0]
+        );
+        assert!(found(&vhost(Some(heartbeat_sample("5.7.0")))).is_empty());
+        assert!(
+            found(&vhost(None)).is_empty(),
+            "no report, no sample: nothing said"
+        );
     }
 }

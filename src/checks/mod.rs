@@ -12,6 +12,7 @@
 pub mod celery;
 pub mod consumer_timeout;
 pub mod delayed;
+pub mod durations;
 pub mod host;
 pub mod nic;
 mod rabbitmq;
@@ -21,7 +22,8 @@ pub mod worker_conf;
 pub mod workers;
 
 use rabbitmq::{
-    broker, cluster, confirms, connections, forecast, queues, rabbitmq4, sanity, signals,
+    broker, cluster, confirms, connections, forecast, queues, quorum_sync, rabbitmq4, sanity,
+    signals,
 };
 
 use crate::catalog::{Direction, Limits};
@@ -93,6 +95,7 @@ pub fn broker_checks(
     confirms::check(&ctx, &mut out);
     signals::check(&ctx, &mut out);
     forecast::check(&ctx, &mut out);
+    quorum_sync::check(&ctx, &mut out);
     sanity::check(&ctx, &mut out);
     // Last: they refine findings made above (a queue's node down, connections behind a proxy).
     cluster::check(&ctx, &mut out);

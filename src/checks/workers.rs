@@ -81,6 +81,7 @@ pub fn check_seen_from(
         settings(v, broker, thresholds, procs, &mut out);
         long_tasks(v, thresholds, &mut out);
         mixed_queues(v, thresholds, &mut out);
+        super::durations::check(v, thresholds, &mut out);
         super::delayed::paths(v, broker, &mut out);
         super::consumer_timeout::check(v, broker, thresholds, &mut out);
     }
@@ -155,7 +156,7 @@ fn hung_on_redis(v: &VhostReport, node: &str, timeout_ms: u64) -> Finding {
         .summary(format!(
             "worker {node} does not answer ping (asked twice, {} each) although it is connected to Redis ({}): {}",
             fmt_duration_secs(timeout_ms as f64 / 1000.0),
-            v.vhost,
+            v.place(),
             if conns.is_empty() { "?".to_string() } else { conns.join(", ") },
         ))
         .evidence("timeout_ms", timeout_ms as f64)

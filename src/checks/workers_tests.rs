@@ -397,6 +397,8 @@ fn workers_not_asked_during_an_alarm_are_unknown_and_not_missing() {
         &[crate::workers::VhostPlan {
             vhost: "v".into(),
             known_nodes: vec![],
+            known_all: false,
+            task_event_traffic: false,
         }],
         "the broker blocks publishers (memory alarm on rabbit@h)",
         std::time::Duration::from_secs(1),

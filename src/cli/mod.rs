@@ -281,6 +281,14 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub no_workers: bool,
 
+    /// Do not listen to the workers' event stream beside the probe. By default doctor samples it
+    /// over AMQP on a queue of its own (exclusive, auto-delete, deleted afterwards) for up to
+    /// [thresholds."workers.mixed-durations"] sample (3s) from the probe's start, past the
+    /// probe only while the workers send task events: task runtimes (workers.mixed-durations)
+    /// and the heartbeats' Celery version (delayed.celery-version)
+    #[arg(long)]
+    pub no_event_sample: bool,
+
     /// The workers that must answer ping: a COUNT (at least this many), or a PATTERN, a node-name
     /// glob like 'web*@*' that an answering worker must match (repeat or comma-separate). A worker
     /// killed with kill -9 leaves no trace on the broker: only this finds it

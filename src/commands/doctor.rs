@@ -64,7 +64,12 @@ impl<'a> Source<'a> {
                 Some(gather::BrokerNeed::Redis(Box::new((*r).clone()))),
                 (!args.no_workers).then(|| gather::WorkersNeed {
                     transport: gather::Transport::Redis(Box::new((*r).clone())),
-                    opts: crate::workers::ProbeOptions::full(args.amqp.reply_timeout),
+                    opts: crate::workers::ProbeOptions {
+                        // Over Redis the events come from the database's read: the window is
+                        // its interval; this only says the sample is wanted.
+                        events: event_sample(s, args),
+                        ..crate::workers::ProbeOptions::full(args.amqp.reply_timeout)
+                    },
                     ask: gather::Ask::WhereCeleryIs,
                 }),
             ),
@@ -375,11 +380,22 @@ fn check(s: &Settings, snap: &Snapshot, expect: &Expect) -> Vec<Finding> {
 /// Where and how to ask the workers: the AMQP endpoint the settings resolved (--amqp-url, the
 /// profile's amqp_url, or the management URL's host).
 fn workers_need(s: &Settings, args: &DoctorArgs) -> Result<gather::WorkersNeed, Error> {
+    let mut opts = crate::workers::ProbeOptions::full(args.amqp.reply_timeout);
+    opts.events = event_sample(s, args);
     Ok(gather::WorkersNeed {
         transport: gather::Transport::Amqp(s.amqp()?.clone()),
-        opts: crate::workers::ProbeOptions::full(args.amqp.reply_timeout),
+        opts,
         ask: gather::Ask::WhereCeleryIs,
     })
+}
+
+/// How long the event sample beside the probe may listen: the `sample` timing of
+/// workers.mixed-durations, unless --no-event-sample or a zero sample turns it off.
+fn event_sample(s: &Settings, args: &DoctorArgs) -> Option<std::time::Duration> {
+    let window = s
+        .thresholds()
+        .timing(crate::checks::durations::ID, "sample");
+    (!args.no_event_sample && !window.is_zero()).then_some(window)
 }
 
 /// The vhost of an event queue's subject (`vhost/celeryev.x`, `/celeryev.x` in the default vhost).

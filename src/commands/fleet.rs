@@ -150,13 +150,13 @@ fn warn_errors(p: &Printer, fleet: &FleetSnapshot, api_error: &Option<Error>) ->
     let mut any = false;
     for v in &fleet.vhosts {
         if let Some(e) = &v.error {
-            p.warn(&format!("vhost {} could not be probed: {e}", v.vhost));
+            p.warn(&format!("{} could not be probed: {e}", v.place()));
             any = true;
         }
         if let Some(why) = &v.not_asked {
             p.warn(&format!(
-                "vhost {}: the workers were not asked: {why}; see `celtool explain workers.not-asked`",
-                v.vhost
+                "{}: the workers were not asked: {why}; see `celtool explain workers.not-asked`",
+                v.place()
             ));
             any = true;
         }
@@ -299,7 +299,7 @@ pub fn ping_result(
                 })
             })
             .collect(),
-        vhosts: fleet.vhosts.iter().map(|v| v.vhost.clone()).collect(),
+        places: fleet.vhosts.iter().map(|v| v.place()).collect(),
     }
 }
 
@@ -393,10 +393,37 @@ mod tests {
     }
 
     #[test]
+    fn on_redis_the_messages_name_the_database_not_a_vhost() {
+        let mut f = fleet(&[], &[]);
+        f.vhosts[0].vhost = "db13".into();
+        f.vhosts[0].db = Some(13);
+        f.vhosts[0].receivers = Some(0);
+        let r = ping_result(&f, None, None);
+        assert_eq!(
+            r.answered_line(),
+            "no worker answered: no worker mailbox in db 13 and none expected (--expect COUNT or expect_workers)"
+        );
+        assert_eq!(f.vhosts[0].place(), "db 13");
+        // RabbitMQ's vhosts keep their word, one or many.
+        let mut two = fleet(&[], &[]);
+        two.vhosts.push(VhostReport {
+            vhost: "jobs".into(),
+            ..VhostReport::default()
+        });
+        assert!(
+            ping_result(&two, None, None)
+                .answered_line()
+                .contains("no worker mailbox in vhost v, vhost jobs and none expected"),
+        );
+    }
+
+    #[test]
     fn workers_not_asked_during_an_alarm_are_unknown_not_missing() {
         let plans = [workers::VhostPlan {
             vhost: "v".into(),
             known_nodes: vec!["a@h".into()],
+            known_all: false,
+            task_event_traffic: false,
         }];
         let f = workers::not_asked(
             &plans,

@@ -205,7 +205,7 @@ pub fn judge_readiness_redis(node: &str, fleet: &FleetSnapshot) -> ProbeResult {
         if v.silent.iter().any(|n| n == node) {
             return result.fail(format!(
                 "{node} did not answer ping in {} (it is connected to Redis: hung?)",
-                v.vhost
+                v.place()
             ));
         }
         return result.fail(format!("{node} did not answer ping"));
@@ -220,7 +220,7 @@ pub fn judge_readiness_redis(node: &str, fleet: &FleetSnapshot) -> ProbeResult {
         None => v.waiting.first().map(|c| {
             format!(
                 "{c}, a BRPOP client of {} (whose cannot be told from this host)",
-                v.vhost
+                v.place()
             )
         }),
     };
@@ -228,7 +228,7 @@ pub fn judge_readiness_redis(node: &str, fleet: &FleetSnapshot) -> ProbeResult {
         None if !queues.is_empty() => result.fail(format!(
             "{node} answered ping but no connection of it waits on its queues ({}) with BRPOP in {}",
             queues.join(", "),
-            v.vhost
+            v.place()
         )),
         _ => result.pass(format!(
             "{node} is ready: answered ping, consuming {} queue(s) ({}) through {}",
@@ -258,8 +258,8 @@ pub fn judge_readiness(
             .find(|v| v.silent.iter().any(|n| n == node))
         {
             return result.fail(format!(
-                "{node} did not answer ping in vhost {} (its mailbox has a consumer: hung?)",
-                v.vhost
+                "{node} did not answer ping in {} (its mailbox has a consumer: hung?)",
+                v.place()
             ));
         }
         let trouble: Vec<String> = fleet
@@ -267,7 +267,7 @@ pub fn judge_readiness(
             .iter()
             .filter_map(|v| {
                 let why = v.error.as_ref().or(v.not_asked.as_ref())?;
-                Some(format!("vhost {}: {why}", v.vhost))
+                Some(format!("{}: {why}", v.place()))
             })
             .collect();
         if !trouble.is_empty() {

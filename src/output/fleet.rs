@@ -238,9 +238,10 @@ pub struct PingResult {
     pub nodes: Vec<PingRow>,
     /// Vhosts whose workers were deliberately not asked (an alarm blocks publishers), and why.
     pub not_asked: Vec<NotAsked>,
-    /// The vhosts asked, for the line that says nobody was there.
+    /// Where the workers were asked (`vhost NAME`, `db N` on Redis), for the line that says
+    /// nobody was there.
     #[serde(skip)]
-    pub vhosts: Vec<String>,
+    pub places: Vec<String>,
 }
 
 impl PingResult {
@@ -249,16 +250,9 @@ impl PingResult {
     pub fn answered_line(&self) -> String {
         // Workers not asked (a broker alarm) are not "no worker": the count says what is known.
         if self.expected == 0 && self.answered == 0 && self.not_asked.is_empty() {
-            let where_ = match self.vhosts.as_slice() {
+            let where_ = match self.places.as_slice() {
                 [] => String::new(),
-                [one] => format!(" in vhost {}", crate::text::sanitize(one)),
-                many => format!(
-                    " in vhosts {}",
-                    many.iter()
-                        .map(|v| crate::text::sanitize(v))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                many => format!(" in {}", many.join(", ")),
             };
             format!(
                 "no worker answered: no worker mailbox{where_} and none expected (--expect COUNT or expect_workers)"
@@ -438,7 +432,7 @@ mod nagios_tests {
                     reason: "the broker blocks publishers (memory alarm on rabbit@h)".into(),
                 })
                 .collect(),
-            vhosts: vec![],
+            places: vec![],
         };
         let line = ping_nagios(&r, crate::report::Severity::Unknown);
         assert!(
@@ -471,7 +465,7 @@ mod nagios_tests {
                 },
             ],
             not_asked: vec![],
-            vhosts: vec!["/".into()],
+            places: vec!["vhost /".into()],
         };
         assert_eq!(
             ping_nagios(&r, crate::report::Severity::Crit),

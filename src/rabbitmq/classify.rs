@@ -98,9 +98,10 @@ pub fn is_task_result_queue(name: &str) -> bool {
 
 /// An rpc-backend reply queue: a bare UUID (8-4-4-4-12 lowercase hex).
 pub fn is_uuid_queue(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('-').collect();
-    parts.len() == 5
-        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, len)| {
+    // Without collecting the parts: every queue of a listing is asked.
+    name.len() == 36
+        && name.split('-').count() == 5
+        && name.split('-').zip([8, 4, 4, 4, 12]).all(|(p, len)| {
             p.len() == len
                 && p.bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
@@ -111,13 +112,34 @@ pub fn is_uuid_queue(name: &str) -> bool {
 #[derive(Debug, Default)]
 pub struct Classifier {
     /// (vhost, queue) consumed by a Celery worker connection.
-    worker_consumed: HashSet<(String, String)>,
+    worker_consumed: ByQueue<()>,
     connection_kinds: HashMap<String, ConnectionKind>,
     /// Names of connections with at least one consumer.
     consuming: HashSet<String>,
     /// Consumers per (vhost, queue) in the consumer listing, which is current, while a queue's
     /// own `consumers` count is refreshed only every statistics interval.
-    listed: HashMap<(String, String), u64>,
+    listed: ByQueue<u64>,
+}
+
+/// A value per (vhost, queue), found from borrowed names: every queue of a listing is looked
+/// up, and a `(String, String)` key would copy both names for each look-up.
+#[derive(Debug)]
+struct ByQueue<T>(HashMap<String, HashMap<String, T>>);
+
+impl<T> Default for ByQueue<T> {
+    fn default() -> Self {
+        ByQueue(HashMap::new())
+    }
+}
+
+impl<T: Default> ByQueue<T> {
+    fn entry(&mut self, (vhost, queue): (String, String)) -> &mut T {
+        self.0.entry(vhost).or_default().entry(queue).or_default()
+    }
+
+    fn get(&self, vhost: &str, queue: &str) -> Option<&T> {
+        self.0.get(vhost)?.get(queue)
+    }
 }
 
 impl Classifier {
@@ -143,7 +165,8 @@ impl Classifier {
                 (c.name().to_string(), kind)
             })
             .collect();
-        let worker_consumed = consumers
+        let mut worker_consumed = ByQueue::default();
+        for key in consumers
             .iter()
             .filter(|c| {
                 consumes
@@ -151,14 +174,16 @@ impl Classifier {
                     .is_some_and(|k| k.kind() == ConnectionKind::CeleryWorker)
             })
             .filter_map(Consumer::queue_key)
-            .collect();
+        {
+            worker_consumed.entry(key);
+        }
         let consuming = consumers
             .iter()
             .map(|c| c.connection_name().to_string())
             .collect();
-        let mut listed: HashMap<(String, String), u64> = HashMap::new();
+        let mut listed = ByQueue::default();
         for key in consumers.iter().filter_map(Consumer::queue_key) {
-            *listed.entry(key).or_default() += 1;
+            *listed.entry(key) += 1;
         }
         Classifier {
             worker_consumed,
@@ -170,17 +195,13 @@ impl Classifier {
 
     /// How many consumers the consumer listing shows on the queue.
     pub fn listed_consumers(&self, q: &Queue) -> u64 {
-        self.listed
-            .get(&(q.vhost().to_string(), q.name().to_string()))
-            .copied()
-            .unwrap_or(0)
+        self.listed.get(q.vhost(), q.name()).copied().unwrap_or(0)
     }
 
     /// True when a Celery worker's connection consumes the queue (for an event queue: the
     /// worker's gossip queue, bound to `worker.#` only).
     pub fn is_worker_consumed(&self, q: &Queue) -> bool {
-        self.worker_consumed
-            .contains(&(q.vhost().to_string(), q.name().to_string()))
+        self.worker_consumed.get(q.vhost(), q.name()).is_some()
     }
 
     /// True when the connection consumes from at least one queue.
@@ -196,11 +217,7 @@ impl Classifier {
             QueueKind::Mailbox
         } else if is_task_result_queue(name) || is_uuid_queue(name) {
             QueueKind::Result
-        } else if name == "celery"
-            || self
-                .worker_consumed
-                .contains(&(q.vhost().to_string(), name.to_string()))
-        {
+        } else if name == "celery" || self.worker_consumed.get(q.vhost(), name).is_some() {
             QueueKind::Task
         } else {
             QueueKind::Other

@@ -102,6 +102,106 @@ connection_details.name,connection_details.peer_host";
     }
 }
 
+/// One member of a quorum queue as `/api/queues/quorum/VHOST/NAME/status` lists it (RabbitMQ
+/// 4.x: the rows of `rabbitmq-queues quorum_status`, keyed by its column titles).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RaftMember {
+    pub node: String,
+    /// `leader`, `follower`, ... (`noproc` and the like for a member that is not running).
+    pub raft_state: Option<String>,
+    /// `voter`, or (4.0+) `promotable`: a new member still catching up with the leader's log,
+    /// made a voter once it has; `non_voter` stays one.
+    pub membership: Option<String>,
+    pub last_written: Option<f64>,
+    pub commit_index: Option<f64>,
+}
+
+/// The members of one quorum queue, read from its status endpoint.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QuorumStatus {
+    pub vhost: String,
+    pub name: String,
+    pub members: Vec<RaftMember>,
+}
+
+impl QuorumStatus {
+    /// The members of a status answer (a list of objects); `None` when it is not one.
+    pub fn parse(vhost: &str, name: &str, body: &Value) -> Option<QuorumStatus> {
+        let text = |m: &Value, k: &str| m.get(k).and_then(Value::as_str).map(crate::text::sanitize);
+        let members = body
+            .as_array()?
+            .iter()
+            .filter_map(|m| {
+                Some(RaftMember {
+                    node: text(m, "Node Name")?,
+                    raft_state: text(m, "Raft State"),
+                    membership: text(m, "Membership"),
+                    last_written: m.get("Last Written").and_then(Value::as_f64),
+                    commit_index: m.get("Commit Index").and_then(Value::as_f64),
+                })
+            })
+            .collect();
+        Some(QuorumStatus {
+            vhost: vhost.to_string(),
+            name: name.to_string(),
+            members,
+        })
+    }
+}
+
+/// The quorum queues' member statuses (RabbitMQ 4.x, a cluster of more than one running node).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QuorumReplicas {
+    /// Whether they were asked at all.
+    pub asked: bool,
+    pub statuses: Vec<QuorumStatus>,
+    /// Quorum queues left unasked past [`QUORUM_STATUS_MAX`].
+    pub not_asked: usize,
+    /// Status answers that could not be read (the queue gone meanwhile is not counted).
+    pub unreadable: usize,
+}
+
+/// The most quorum queues whose member status one run asks for (one request each; those with
+/// the most messages first, where a catching-up member has the most to copy).
+pub const QUORUM_STATUS_MAX: usize = 50;
+
+/// Ask each replicated quorum queue of `queues` for its members' Raft status, a few at a time.
+/// Only RabbitMQ 4.x tells a member catching up (`promotable`) from a voter, and only through
+/// this endpoint: `/api/queues` lists a new member as a member, online, from its first second.
+pub async fn gather_quorum(client: &Client, queues: &[super::records::Queue]) -> QuorumReplicas {
+    use futures_util::stream::{self, StreamExt};
+    let mut replicated: Vec<&super::records::Queue> = queues
+        .iter()
+        .filter(|q| q.kind.as_deref() == Some("quorum"))
+        .filter(|q| q.members().as_ref().is_none_or(|m| m.len() > 1))
+        .collect();
+    replicated.sort_by(|a, b| {
+        let ready = |q: &super::records::Queue| q.ready_count().unwrap_or(0.0);
+        ready(b).total_cmp(&ready(a)).then(a.name().cmp(b.name()))
+    });
+    let not_asked = replicated.len().saturating_sub(QUORUM_STATUS_MAX);
+    replicated.truncate(QUORUM_STATUS_MAX);
+    let answers: Vec<Option<Option<QuorumStatus>>> = stream::iter(replicated)
+        .map(|q| async move {
+            let path = ["queues", "quorum", q.vhost(), q.name(), "status"];
+            match client.get::<Value>(&path, None).await {
+                Ok(body) => Some(QuorumStatus::parse(q.vhost(), q.name(), &body)),
+                Err(ApiError::NotFound { .. }) => None,
+                Err(_) => Some(None),
+            }
+        })
+        .buffered(4)
+        .collect()
+        .await;
+    let unreadable = answers.iter().filter(|a| matches!(a, Some(None))).count();
+    QuorumReplicas {
+        asked: true,
+        statuses: answers.into_iter().flatten().flatten().collect(),
+        not_asked,
+        unreadable,
+    }
+}
+
 /// Everything the cluster checks read besides the snapshot's lists.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClusterFacts {
@@ -113,6 +213,11 @@ pub struct ClusterFacts {
     pub channels: Option<Vec<ChannelQos>>,
     /// Unix time of the gathering, to tell an expired certificate from one that will expire.
     pub now_unix: i64,
+    /// The state of the `khepri_db` feature flag (`enabled`, `disabled`, `state_changing`),
+    /// asked of a 4.x broker only; `None` when not asked or not listed.
+    pub khepri_db: Option<String>,
+    /// The quorum queues' member statuses (4.x clusters; filled with the listings).
+    pub quorum: QuorumReplicas,
 }
 
 impl ClusterFacts {
@@ -289,9 +394,10 @@ pub async fn gather_cluster(
         }
     }));
     let _ = vhost;
-    let (health, deprecated) = tokio::join!(
+    let (health, deprecated, khepri_db) = tokio::join!(
         checks,
         client.get::<Vec<DeprecatedFeature>>(&["deprecated-features", "used"], None),
+        khepri_state(client, overview),
     );
     ClusterFacts {
         node: overview.and_then(|o| o.node.clone()),
@@ -308,7 +414,27 @@ pub async fn gather_cluster(
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0),
+        khepri_db,
+        quorum: QuorumReplicas::default(),
     }
+}
+
+/// On a 4.x broker, the state of the `khepri_db` feature flag: which metadata store the cluster
+/// runs (4.0 and 4.1 default to Mnesia; Khepri is the only store from 4.2 on). Not asked of 3.x.
+async fn khepri_state(client: &Client, overview: Option<&Overview>) -> Option<String> {
+    let v = overview?.version()?;
+    if major(v) < 4 {
+        return None;
+    }
+    let flags = client
+        .get::<Vec<Value>>(&["feature-flags"], None)
+        .await
+        .ok()?;
+    flags
+        .iter()
+        .find(|f| f.get("name").and_then(Value::as_str) == Some("khepri_db"))
+        .and_then(|f| f.get("state").and_then(Value::as_str))
+        .map(crate::text::sanitize)
 }
 
 /// Map a health check's HTTP answer to its outcome.

@@ -336,9 +336,28 @@ async fn read_dependent(
     if need.nodes && need.channels && !gaps.iter().any(|g| g.what == "channels") {
         snap.cluster.channels = Some(snap.channels.iter().map(ChannelQos::from).collect());
     }
+    if need.nodes && need.queues && quorum_cluster(snap) {
+        snap.cluster.quorum = super::cluster::gather_quorum(client, &snap.queues).await;
+    }
     if need.delayed && need.exchanges && !gaps.iter().any(|g| g.what == "exchanges") {
         snap.delayed = super::delayed::gather(client, &snap.exchanges, &snap.queues).await;
     }
+}
+
+/// Whether the quorum queues' member statuses are worth asking: a RabbitMQ 4.x cluster (only 4.x
+/// has members that catch up before they vote) with more than one running node.
+fn quorum_cluster(snap: &Snapshot) -> bool {
+    let v4 = snap
+        .overview
+        .as_ref()
+        .and_then(|o| o.version())
+        .is_some_and(|v| super::cluster::major(v) >= 4);
+    v4 && snap
+        .nodes
+        .iter()
+        .filter(|n| n.running != Some(false))
+        .count()
+        > 1
 }
 
 /// Whether the queue listing is read in its light form (see `details`): when asked for, and
@@ -687,6 +706,24 @@ fn take<T>(
             gaps.push(Gap { what, error });
             None
         }
+    }
+}
+
+/// The bindings whose source is Celery's `celery.pidbox` exchange in `vhost`: the mailboxes a
+/// remote-control request reaches. They come from the broker's metadata store, so unlike the
+/// consumer and queue listings (statistics, a collection interval behind) they show a worker
+/// that started a moment ago, and not one whose connection just closed. No such exchange: none.
+pub async fn mailbox_bindings(
+    client: &Client,
+    vhost: &str,
+) -> Result<Vec<super::delayed::Binding>, ApiError> {
+    let path = ["exchanges", vhost, "celery.pidbox", "bindings", "source"];
+    match client
+        .get::<Vec<super::delayed::Binding>>(&path, None)
+        .await
+    {
+        Err(ApiError::NotFound { .. }) => Ok(Vec::new()),
+        other => other,
     }
 }
 

@@ -614,7 +614,6 @@ impl Sample {
             self.min
         };
         tokio::time::sleep(least.saturating_sub(self.started.elapsed())).await;
-        snap.own_output_bytes = self.client.received_bytes().saturating_sub(self.own_from);
         if let Some(l) = self.listener {
             let _ = l.stop.send(());
             if let Ok(ev) = l.task.await {
@@ -622,6 +621,15 @@ impl Sample {
                 snap.events = Some(ev);
             }
         }
+        // Which subscribers heard the stream meanwhile; unread, the idle times alone say it.
+        if let Ok(text) = self
+            .client
+            .query::<String>("CLIENT LIST", redis::cmd("CLIENT").arg("LIST"))
+            .await
+        {
+            snap.clients_later = Some(parse_client_list(&text));
+        }
+        snap.own_output_bytes += self.client.received_bytes().saturating_sub(self.own_from);
         let later = self
             .client
             .query::<String>("INFO stats", redis::cmd("INFO").arg("stats"))
@@ -668,6 +676,7 @@ async fn listen(client: &RedisClient) -> Result<Listener, RedisError> {
     let task = tokio::spawn(async move {
         let started = tokio::time::Instant::now();
         let mut ev = EventSample::default();
+        let mut seen = crate::celery_events::Collector::default();
         let mut stream = ps.on_message();
         loop {
             let msg = tokio::select! {
@@ -677,12 +686,13 @@ async fn listen(client: &RedisClient) -> Result<Listener, RedisError> {
                     None => break,
                 },
             };
-            count_event(&mut ev, &pattern, &msg);
+            count_event(&mut ev, &mut seen, &pattern, &msg);
             if !ev.heartbeat_hosts.is_empty() {
                 heard.store(true, std::sync::atomic::Ordering::Relaxed);
             }
         }
         ev.seconds = started.elapsed().as_secs_f64();
+        ev.stream = seen.finish(ev.seconds);
         ev
     });
     Ok(Listener {
@@ -693,7 +703,12 @@ async fn listen(client: &RedisClient) -> Result<Listener, RedisError> {
 }
 
 /// One message of the event stream into the sample.
-fn count_event(ev: &mut EventSample, pattern: &str, msg: &redis::Msg) {
+fn count_event(
+    ev: &mut EventSample,
+    seen: &mut crate::celery_events::Collector,
+    pattern: &str,
+    msg: &redis::Msg,
+) {
     let channel = msg.get_channel_name().to_string();
     let payload = msg.get_payload_bytes();
     ev.messages += 1;
@@ -708,6 +723,9 @@ fn count_event(ev: &mut EventSample, pattern: &str, msg: &redis::Msg) {
         && let Some(h) = v["headers"]["hostname"].as_str()
     {
         ev.heartbeat_hosts.insert(h.to_string());
+    }
+    if kind.starts_with("task.") || kind == "worker.heartbeat" {
+        seen.feed_kombu_envelope(payload);
     }
     *ev.by_type.entry(kind).or_default() += 1;
 }

@@ -237,6 +237,10 @@ pub struct EventSample {
     pub heartbeat_hosts: BTreeSet<String>,
     /// Messages by routing key (`worker.heartbeat`, `task.succeeded`, ...).
     pub by_type: BTreeMap<String, u64>,
+    /// What the events said: task runtimes and the heartbeats' software (doctor's
+    /// workers.mixed-durations and delayed.celery-version).
+    #[serde(skip)]
+    pub stream: crate::celery_events::EventSample,
 }
 
 /// A part of the snapshot that could not be read, and why.
@@ -264,6 +268,10 @@ pub struct RedisSnapshot {
     /// CONFIG GET results; empty when CONFIG is renamed or refused (a gap says so).
     pub config: BTreeMap<String, String>,
     pub clients: Vec<ClientEntry>,
+    /// CLIENT LIST again when the event sample ended: a pattern subscriber whose last
+    /// interaction moved in between heard the event stream (see `to_celery`). None: not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clients_later: Option<Vec<ClientEntry>>,
     pub queues: Vec<RedisQueue>,
     pub unacked: Option<Unacked>,
     pub visibility_timeout: f64,

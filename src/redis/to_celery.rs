@@ -100,8 +100,23 @@ fn is_consumer(c: &ClientEntry) -> bool {
     c.cmd == "brpop" || c.flags.contains('b')
 }
 
+/// A pattern subscriber on the event stream: one that heard something during the event sample,
+/// when CLIENT LIST was read again at its end (its last interaction, `age - idle` counted from
+/// its connection's start, moved), else one that heard something lately. A worker's pidbox
+/// subscription wakes only for a control command: one woken by a ping just before the read
+/// (`celery inspect`, `celtool ping`, Flower) stays put during the sample and is no event
+/// receiver; celtool's own sample subscription is not in the first list.
 fn is_event_subscriber(snap: &RedisSnapshot, c: &ClientEntry) -> bool {
-    c.psub > 0 && c.idle <= EVENT_IDLE_SECONDS.max(2 * snap.interval_seconds as u64)
+    if c.psub == 0 {
+        return false;
+    }
+    match &snap.clients_later {
+        Some(later) => later
+            .iter()
+            .find(|l| l.id == c.id)
+            .is_some_and(|l| l.age.saturating_sub(l.idle) > c.age.saturating_sub(c.idle)),
+        None => c.idle <= EVENT_IDLE_SECONDS.max(2 * snap.interval_seconds as u64),
+    }
 }
 
 fn client(snap: &RedisSnapshot, c: &ClientEntry) -> Client {
@@ -199,5 +214,43 @@ mod tests {
         assert!(role(Role::Worker) >= 3, "{:?}", f.clients);
         assert!(f.clients.iter().all(|c| c.pending_bytes.is_some()));
         assert_eq!(f.results, None);
+    }
+
+    /// A worker's pidbox subscription that a ping woke just before the read (idle 0) heard
+    /// nothing during the event sample: not an event receiver, nor is celtool's own sample
+    /// subscription; the gossip subscription that heard heartbeats is.
+    #[test]
+    fn a_pidbox_subscription_woken_by_a_ping_is_no_event_receiver() {
+        let first = "id=1 addr=10.0.0.5:4001 name= age=100 idle=1 flags=P db=0 sub=0 psub=1 omem=0 cmd=psubscribe\n\
+                     id=2 addr=10.0.0.5:4002 name= age=100 idle=0 flags=P db=0 sub=0 psub=1 omem=0 cmd=psubscribe\n\
+                     id=4 addr=10.0.0.5:4004 name= age=100 idle=9 flags=b db=0 sub=0 psub=0 omem=0 cmd=brpop\n";
+        let later = "id=1 addr=10.0.0.5:4001 name= age=103 idle=0 flags=P db=0 sub=0 psub=1 omem=0 cmd=psubscribe\n\
+                     id=2 addr=10.0.0.5:4002 name= age=103 idle=3 flags=P db=0 sub=0 psub=1 omem=0 cmd=psubscribe\n\
+                     id=3 addr=127.0.0.1:5000 name= age=3 idle=0 flags=P db=0 sub=0 psub=1 omem=0 cmd=psubscribe\n\
+                     id=4 addr=10.0.0.5:4004 name= age=103 idle=12 flags=b db=0 sub=0 psub=0 omem=0 cmd=brpop\n";
+        let mut snap = RedisSnapshot {
+            clients: crate::redis::snapshot::parse_client_list(first),
+            clients_later: Some(crate::redis::snapshot::parse_client_list(later)),
+            interval_seconds: 3.0,
+            ..RedisSnapshot::default()
+        };
+        let subscribers = |snap: &RedisSnapshot| {
+            snap.clients
+                .iter()
+                .filter(|c| is_event_subscriber(snap, c))
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(subscribers(&snap), vec![1]);
+        // The pidbox subscription is the worker's (its host has a BRPOP client).
+        let f = fleet(&snap);
+        let roles: Vec<Role> = f.clients.iter().map(|c| c.role).collect();
+        assert_eq!(
+            roles,
+            vec![Role::EventSubscriber, Role::Worker, Role::Worker]
+        );
+        // Without the second list, idle time alone decides, as before.
+        snap.clients_later = None;
+        assert_eq!(subscribers(&snap), vec![1, 2]);
     }
 }

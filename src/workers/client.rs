@@ -16,10 +16,9 @@
 //! a thread of its own that a dropped connection does not wait for, and the process does not
 //! wait for that thread when it exits.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::future::join_all;
@@ -33,24 +32,27 @@ use lapin::uri::{AMQPAuthority, AMQPQueryString, AMQPScheme, AMQPUri, AMQPUserIn
 use lapin::{
     BasicProperties, Channel, Connection, ConnectionProperties, Consumer, Event, ExchangeKind,
 };
-use serde_json::Value;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::event_sample;
 use super::model::{FleetSnapshot, VhostReport, WorkerReport};
-use super::protocol::{self, Method, Request, Target};
+use super::protocol::{self, Request};
 use super::settings::{AmqpEndpoint, VhostPlan};
-use super::{ProbeOptions, WorkerError};
+use super::{Limits, ProbeOptions, WorkerError};
 
 /// Ask the workers of each vhost, all vhosts at once. A vhost that cannot be probed gets its
 /// `error` and the others go on; the error of the first vhost is also returned when every vhost
 /// failed, so a command can exit 3 with one message.
+/// `api`, when given, is read for the mailboxes bound to `celery.pidbox` just before the
+/// requests go out (see [`VhostPlan::known_all`]).
 pub async fn probe(
     endpoint: &AmqpEndpoint,
     plans: &[VhostPlan],
     opts: &ProbeOptions,
+    api: Option<&crate::rabbitmq::client::Client>,
 ) -> Result<FleetSnapshot, WorkerError> {
-    let results = join_all(plans.iter().map(|p| probe_vhost(endpoint, p, opts))).await;
+    let results = join_all(plans.iter().map(|p| probe_vhost(endpoint, p, opts, api))).await;
     let mut fleet = FleetSnapshot {
         vhosts: Vec::new(),
         timeout_ms: opts.timeout.as_millis() as u64,
@@ -76,58 +78,15 @@ pub async fn probe(
     }
 }
 
-fn epoch_now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
-/// How long the steps of one probe may wait: each step `step`, all of them until the run's
-/// deadline (when it ends, and its length for messages).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Limits {
-    pub(super) step: Duration,
-    deadline: Option<(Instant, Duration)>,
-}
-
-impl Limits {
-    pub(super) fn new(opts: &ProbeOptions) -> Limits {
-        Limits {
-            step: opts.step_timeout,
-            deadline: opts
-                .deadline
-                .map(|(end, len)| (Instant::from_std(end), len)),
-        }
-    }
-
-    /// When a wait of `wait` that starts now must end, and what to say when it does.
-    pub(super) fn until(&self, wait: Duration) -> (Instant, String, bool) {
-        let own = Instant::now() + wait;
-        match self.deadline {
-            Some((end, len)) if end <= own => (
-                end,
-                format!("the run's deadline of {} passed", secs(len)),
-                true,
-            ),
-            _ => (own, format!("no answer within {}", secs(wait)), false),
-        }
-    }
-}
-
-fn secs(d: Duration) -> String {
-    crate::text::fmt_duration_secs(d.as_secs_f64())
-}
-
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     endpoint: &'a AmqpEndpoint,
-    vhost: &'a str,
-    limits: Limits,
+    pub(super) vhost: &'a str,
+    pub(super) limits: Limits,
     /// A request was published: from then on a broker in alarm may have blocked the
     /// connection, which a step that runs out says.
     published: AtomicBool,
     /// A step ran out, or the broker blocked the connection: it is abandoned, not closed.
-    abandoned: AtomicBool,
+    pub(super) abandoned: AtomicBool,
     /// The reply queue, named when it may be left behind.
     reply_queue: std::sync::Mutex<Option<String>>,
     /// The reason of the broker's `connection.blocked`, once it came.
@@ -135,7 +94,7 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn err(&self, what: &'static str, e: impl std::fmt::Display) -> WorkerError {
+    pub(super) fn err(&self, what: &'static str, e: impl std::fmt::Display) -> WorkerError {
         WorkerError::Amqp {
             endpoint: self.endpoint.to_string(),
             vhost: self.vhost.to_string(),
@@ -145,7 +104,7 @@ impl Ctx<'_> {
     }
 
     /// Run one step on the wire within its limit, unless the broker blocks the connection.
-    async fn step<T, E: std::fmt::Display>(
+    pub(super) async fn step<T, E: std::fmt::Display>(
         &self,
         what: &'static str,
         fut: impl Future<Output = Result<T, E>>,
@@ -358,6 +317,7 @@ async fn probe_vhost(
     endpoint: &AmqpEndpoint,
     plan: &VhostPlan,
     opts: &ProbeOptions,
+    api: Option<&crate::rabbitmq::client::Client>,
 ) -> Result<VhostReport, WorkerError> {
     let conn = connect(endpoint, &plan.vhost, opts).await?;
     let (_listening, blocked) = watch_blocked(&conn);
@@ -370,7 +330,10 @@ async fn probe_vhost(
         reply_queue: std::sync::Mutex::new(None),
         blocked,
     };
-    let result = probe_on(&ctx, &conn, plan, opts).await;
+    let result = match opts.events {
+        None => probe_on(&ctx, &conn, plan, opts, api).await,
+        Some(window) => probe_with_events(&ctx, &conn, plan, opts, api, window).await,
+    };
     if !ctx.abandoned.load(Ordering::Relaxed) {
         // A close that does not finish in time changes nothing: the socket closes when the
         // process ends, and the broker drops the exclusive reply queue with it.
@@ -381,6 +344,31 @@ async fn probe_vhost(
     // An abandoned connection is only dropped: lapin queues a close that it does not write
     // while the broker blocks it, and the socket ends with the process.
     result
+}
+
+/// The probe and, at the same time on a channel of its own, the event sample, which hears when
+/// the probe has ended and what it found (see `event_sample`).
+async fn probe_with_events(
+    ctx: &Ctx<'_>,
+    conn: &Connection,
+    plan: &VhostPlan,
+    opts: &ProbeOptions,
+    api: Option<&crate::rabbitmq::client::Client>,
+    window: Duration,
+) -> Result<VhostReport, WorkerError> {
+    let (done, heard) = watch::channel(None);
+    let probe = async {
+        let report = probe_on(ctx, conn, plan, opts, api).await;
+        let verdict = event_sample::ProbeDone::from(&report, plan.task_event_traffic);
+        let _ = done.send(Some(verdict));
+        report
+    };
+    let sample = event_sample::sample(ctx, conn, window, heard);
+    let (report, sample) = tokio::join!(probe, sample);
+    report.map(|mut r| {
+        r.events = Some(sample);
+        r
+    })
 }
 
 /// Whether the vhost has Celery's mailbox exchange, by a passive declare: a vhost without it
@@ -424,6 +412,7 @@ async fn probe_on(
     conn: &Connection,
     plan: &VhostPlan,
     opts: &ProbeOptions,
+    api: Option<&crate::rabbitmq::client::Client>,
 ) -> Result<VhostReport, WorkerError> {
     let mut report = VhostReport {
         vhost: plan.vhost.clone(),
@@ -442,8 +431,9 @@ async fn probe_on(
         *q = Some(queue.clone());
     }
     let mut rx = open_reply_queue(ctx, &chan, &oid, &queue).await?;
+    let plan = bound_now(api, plan, opts).await;
 
-    let gathered = gather(ctx, &chan, &mut rx, &oid, plan, opts).await;
+    let gathered = gather(ctx, &chan, &mut rx, &oid, &plan, opts).await;
     // Delete the reply queue now rather than rely on exclusive/auto-delete: nothing stays.
     // After a step ran out the connection is abandoned: another wait would run out too.
     if !ctx.abandoned.load(Ordering::Relaxed) {
@@ -474,6 +464,22 @@ async fn probe_on(
     report.workers = workers;
     report.silent = silent;
     Ok(report)
+}
+
+/// `plan` with its known nodes read again from the mailboxes bound to `celery.pidbox`, just
+/// before the requests go out: the listings the plan came from lag the broker, and a round that
+/// waits only for the nodes they name drops the replies of a worker that started since. Bounded
+/// by the API client's own limits; unreadable, the plan stays as it was.
+async fn bound_now(
+    api: Option<&crate::rabbitmq::client::Client>,
+    plan: &VhostPlan,
+    opts: &ProbeOptions,
+) -> VhostPlan {
+    let Some(api) = api else {
+        return plan.clone();
+    };
+    let bindings = crate::rabbitmq::read::mailbox_bindings(api, &plan.vhost).await;
+    super::settings::with_bindings(plan.clone(), bindings.ok().as_deref(), &opts.target)
 }
 
 async fn open_reply_queue(
@@ -580,19 +586,13 @@ async fn publish(ctx: &Ctx<'_>, chan: &Channel, req: &Request) -> Result<(), Wor
     .await
 }
 
-/// Replies gathered so far, by node then method: the reply and, for ping, its round trip in ms,
-/// for the others the epoch second it arrived (to age active tasks).
-type Replies = BTreeMap<String, BTreeMap<Method, (Value, f64)>>;
-
-/// One probe's state on one channel: the tickets sent (kept across rounds, so a late answer to
-/// the first ping still counts) and the replies.
-struct Gatherer<'a> {
+/// AMQP's way of asking: publish to `celery.pidbox` on the probe's channel, read the replies its
+/// reply queue's consumer delivers.
+struct Amqp<'a> {
     ctx: &'a Ctx<'a>,
     chan: &'a Channel,
     rx: &'a mut Consumer,
     oid: &'a str,
-    tickets: BTreeMap<String, (Method, Instant)>,
-    replies: Replies,
 }
 
 async fn gather(
@@ -603,122 +603,59 @@ async fn gather(
     plan: &VhostPlan,
     opts: &ProbeOptions,
 ) -> Result<(Vec<WorkerReport>, Vec<String>), WorkerError> {
-    let known: BTreeSet<String> = plan
-        .known_nodes
-        .iter()
-        .filter(|n| match &opts.target {
-            Target::Nodes(nodes) => nodes.contains(n),
-            _ => true,
-        })
-        .cloned()
-        .collect();
-    let mut g = Gatherer {
-        ctx,
-        chan,
-        rx,
-        oid,
-        tickets: BTreeMap::new(),
-        replies: BTreeMap::new(),
-    };
-    let (retried, silent, started) = super::ask_twice(&mut g, &known, opts).await?;
-    let workers = g
-        .replies
-        .into_iter()
-        .map(|(node, by_method)| {
-            let ping_ms = by_method.get(&Method::Ping).map(|(_, ms)| *ms);
-            let received_at = by_method
-                .get(&Method::Active)
-                .map(|(_, at)| *at)
-                .unwrap_or(started);
-            WorkerReport {
-                ping_retried: retried.contains(&node) && ping_ms.is_some(),
-                vhost: ctx.vhost.to_string(),
-                ping_ms,
-                replies: by_method
-                    .into_iter()
-                    .map(|(m, (v, _))| (m.name().to_string(), v))
-                    .collect(),
-                received_at: received_at.max(0.0),
-                node,
-            }
-        })
-        .collect();
-    Ok((workers, silent))
+    let mut amqp = Amqp { ctx, chan, rx, oid };
+    super::rounds::ask(
+        &mut amqp,
+        &plan.known_nodes,
+        plan.known_all,
+        ctx.vhost,
+        opts,
+    )
+    .await
 }
 
-impl super::Rounds for Gatherer<'_> {
-    fn answered(&self, node: &str, m: Method) -> bool {
-        self.replies.get(node).is_some_and(|r| r.contains_key(&m))
+impl super::rounds::Transport for Amqp<'_> {
+    fn oid(&self) -> &str {
+        self.oid
     }
 
-    /// One round: publish one request per method, then read replies until `timeout` has passed
-    /// or every node of `expect` has answered every method. Returns the epoch second it started.
-    async fn round(
+    fn limits(&self) -> &Limits {
+        &self.ctx.limits
+    }
+
+    async fn send(&mut self, req: &Request) -> Result<(), WorkerError> {
+        publish(self.ctx, self.chan, req).await
+    }
+
+    /// The next delivery, unless the broker blocks the connection first; a reply without a
+    /// ticket is nothing.
+    async fn receive(
         &mut self,
-        methods: &[Method],
-        target: &Target,
-        expect: &BTreeSet<String>,
-        timeout: Duration,
-    ) -> Result<f64, WorkerError> {
-        let start_epoch = epoch_now();
-        let start = Instant::now();
-        for m in methods {
-            let req = Request::new(*m, target, self.oid, start_epoch, timeout.as_secs_f64());
-            self.tickets
-                .insert(req.ticket().to_string(), (*m, Instant::now()));
-            publish(self.ctx, self.chan, &req).await?;
-        }
-        // The run's deadline may cut the wait short: then silence proves nothing, and the round
-        // is an error rather than a list of silent (hung-looking) workers.
-        let (deadline, why, cut) = self
+        deadline: Instant,
+    ) -> Result<Option<(String, Vec<u8>)>, WorkerError> {
+        let next = tokio::time::timeout_at(deadline, self.rx.next());
+        match self
             .ctx
-            .limits
-            .until(timeout.saturating_sub(start.elapsed()));
-        let complete = |g: &Self| {
-            !expect.is_empty()
-                && expect
-                    .iter()
-                    .all(|n| methods.iter().all(|m| g.answered(n, *m)))
-        };
-        while !complete(self) {
-            let next = tokio::time::timeout_at(deadline, self.rx.next());
-            let msg = match self
-                .ctx
-                .unless_blocked("wait for the replies", next)
-                .await?
-            {
-                Err(_) if cut => return Err(self.ctx.ran_out("wait for the replies", why)),
-                Err(_) => break,
-                Ok(None) => return Err(self.ctx.err("read replies", "the channel closed")),
-                Ok(Some(Err(e))) => return Err(self.ctx.err("read replies", e)),
-                Ok(Some(Ok(msg))) => msg,
-            };
-            let ticket = reply_ticket(&msg.properties);
-            // Replies to a ticket celtool did not send (another client reusing the OID) are
-            // dropped, as kombu does.
-            let Some((method, sent)) = ticket.and_then(|t| self.tickets.get(&t).copied()) else {
-                continue;
-            };
-            let at = if method == Method::Ping {
-                sent.elapsed().as_secs_f64() * 1000.0
-            } else {
-                epoch_now()
-            };
-            for (node, value) in protocol::decode_reply(&msg.data) {
-                self.replies
-                    .entry(node)
-                    .or_default()
-                    .entry(method)
-                    .or_insert((value, at));
-            }
+            .unless_blocked("wait for the replies", next)
+            .await?
+        {
+            Err(_) => Ok(None),
+            Ok(None) => Err(self.ctx.err("read replies", "the channel closed")),
+            Ok(Some(Err(e))) => Err(self.ctx.err("read replies", e)),
+            Ok(Some(Ok(msg))) => Ok(reply_ticket(&msg.properties).map(|t| (t, msg.data))),
         }
-        Ok(start_epoch)
+    }
+
+    fn cut_short(&self, why: String) -> WorkerError {
+        self.ctx.ran_out("wait for the replies", why)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workers::{Method, Target};
+    use std::time::Duration;
 
     fn endpoint() -> AmqpEndpoint {
         AmqpEndpoint {

@@ -1,12 +1,15 @@
-//! Asking the workers themselves: Celery's remote control (pidbox) over AMQP 0-9-1, read-only
-//! methods only. `settings` says where to connect, `protocol` builds and reads the messages,
-//! `client` does the I/O, `model` is what the workers told us.
+//! Asking the workers themselves: Celery's remote control (pidbox) over AMQP 0-9-1 or Redis,
+//! read-only methods only. `settings` says where to connect, `protocol` builds and reads the
+//! messages, `rounds` asks and keeps the replies over either transport, `client` (AMQP) and
+//! `redis_transport` / `on_redis` (Redis) do the I/O, `model` is what the workers told us.
 
 pub mod client;
+mod event_sample;
 pub mod model;
 pub mod on_redis;
 pub mod protocol;
 pub mod redis_transport;
+mod rounds;
 pub mod settings;
 
 use std::time::Duration;
@@ -31,54 +34,6 @@ pub fn not_asked(plans: &[VhostPlan], reason: &str, timeout: Duration) -> FleetS
             .collect(),
         timeout_ms: timeout.as_millis() as u64,
     }
-}
-
-/// One transport's rounds of remote control: AMQP's and Redis's probes alike.
-pub(crate) trait Rounds {
-    /// Whether `node` answered `m` (in any round so far).
-    fn answered(&self, node: &str, m: Method) -> bool;
-
-    /// One round: publish one request per method, then read replies until `timeout` has passed
-    /// or every node of `expect` has answered every method. Returns the epoch second it started.
-    async fn round(
-        &mut self,
-        methods: &[Method],
-        target: &Target,
-        expect: &std::collections::BTreeSet<String>,
-        timeout: Duration,
-    ) -> Result<f64, WorkerError>;
-}
-
-/// Everything asked once, then a second ping for the nodes of `known` that were silent. Returns
-/// the nodes pinged twice, the ones silent both times, and when the first round started.
-pub(crate) async fn ask_twice<R: Rounds>(
-    r: &mut R,
-    known: &std::collections::BTreeSet<String>,
-    opts: &ProbeOptions,
-) -> Result<(std::collections::BTreeSet<String>, Vec<String>, f64), WorkerError> {
-    let started = r
-        .round(&opts.methods, &opts.target, known, opts.timeout)
-        .await?;
-    if !opts.methods.contains(&Method::Ping) {
-        return Ok((Default::default(), Vec::new(), started));
-    }
-    let missing: std::collections::BTreeSet<String> = known
-        .iter()
-        .filter(|n| !r.answered(n, Method::Ping))
-        .cloned()
-        .collect();
-    if missing.is_empty() {
-        return Ok((missing, Vec::new(), started));
-    }
-    let target = Target::Nodes(missing.iter().cloned().collect());
-    r.round(&[Method::Ping], &target, &missing, opts.timeout)
-        .await?;
-    let silent = missing
-        .iter()
-        .filter(|n| !r.answered(n, Method::Ping))
-        .cloned()
-        .collect();
-    Ok((missing, silent, started))
 }
 
 /// Default reply timeout, as `celery inspect` (1 s).
@@ -138,6 +93,10 @@ pub struct ProbeOptions {
     pub deadline: Option<(std::time::Instant, Duration)>,
     pub methods: Vec<Method>,
     pub target: Target,
+    /// Sample the event stream beside the probe for at most this long (doctor's
+    /// `workers.mixed-durations` sample); None: no sample. The sample ends with the probe when
+    /// no worker sends task events.
+    pub events: Option<Duration>,
 }
 
 impl ProbeOptions {
@@ -159,6 +118,7 @@ impl ProbeOptions {
                 Method::Report,
             ],
             target: Target::All,
+            events: None,
         }
     }
 
@@ -182,4 +142,40 @@ impl ProbeOptions {
             ..ProbeOptions::full(timeout)
         }
     }
+}
+
+/// How long the steps of one probe may wait: each step `step`, all of them until the run's
+/// deadline (when it ends, and its length for messages).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) step: Duration,
+    deadline: Option<(tokio::time::Instant, Duration)>,
+}
+
+impl Limits {
+    pub(crate) fn new(opts: &ProbeOptions) -> Limits {
+        Limits {
+            step: opts.step_timeout,
+            deadline: opts
+                .deadline
+                .map(|(end, len)| (tokio::time::Instant::from_std(end), len)),
+        }
+    }
+
+    /// When a wait of `wait` that starts now must end, and what to say when it does.
+    pub(crate) fn until(&self, wait: Duration) -> (tokio::time::Instant, String, bool) {
+        let own = tokio::time::Instant::now() + wait;
+        match self.deadline {
+            Some((end, len)) if end <= own => (
+                end,
+                format!("the run's deadline of {} passed", secs(len)),
+                true,
+            ),
+            _ => (own, format!("no answer within {}", secs(wait)), false),
+        }
+    }
+}
+
+fn secs(d: Duration) -> String {
+    crate::text::fmt_duration_secs(d.as_secs_f64())
 }

@@ -50,6 +50,25 @@ pub struct VhostReport {
     /// as in `connections`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting: Vec<String>,
+    /// On Redis: the database number asked (its `vhost` is then `dbN`, the subject findings
+    /// and listings key on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db: Option<i64>,
+    /// The event stream sampled beside the probe (doctor only): task runtimes and the
+    /// heartbeats' software.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<crate::celery_events::EventSample>,
+}
+
+impl VhostReport {
+    /// Where the workers were asked, as messages name it: `vhost NAME` on RabbitMQ, `db N`
+    /// on Redis (a database, not a vhost).
+    pub fn place(&self) -> String {
+        match self.db {
+            Some(db) => format!("db {db}"),
+            None => format!("vhost {}", crate::text::sanitize(&self.vhost)),
+        }
+    }
 }
 
 /// What one worker told us. Each method's reply is kept raw (as captured in the fixtures) and
@@ -227,15 +246,7 @@ impl WorkerReport {
     pub fn celery_version(&self) -> Option<(u32, u32, u32)> {
         let text = self.reply(Method::Report)?.get("ok")?.as_str()?;
         let rest = &text[text.find("celery:")? + "celery:".len()..];
-        let word = rest.split_whitespace().next()?;
-        let mut parts = word
-            .split(|c: char| !c.is_ascii_digit())
-            .map(|p| p.parse::<u32>().ok());
-        Some((
-            parts.next()??,
-            parts.next()??,
-            parts.next().flatten().unwrap_or(0),
-        ))
+        crate::celery_events::version_numbers(rest.split_whitespace().next()?)
     }
     /// ETA and countdown tasks the worker holds until they are due.
     pub fn scheduled(&self) -> Vec<TaskInfo> {

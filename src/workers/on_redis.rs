@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::Path;
 
-use super::client::Limits;
+use super::Limits;
 use super::redis_transport::{self, RedisMailbox};
 use super::{FleetSnapshot, ProbeOptions, WorkerError};
 use crate::redis::snapshot::{ClientEntry, parse_client_list};

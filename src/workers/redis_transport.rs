@@ -16,16 +16,15 @@
 //! Every step is bounded by `--timeout` and by the run's deadline, except the clean-up, which
 //! gets one step of its own even after the deadline so that nothing is left behind.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::client::Limits;
-use super::model::{FleetSnapshot, VhostReport, WorkerReport};
-use super::protocol::{self, Method, Request, Target};
+use super::Limits;
+use super::model::{FleetSnapshot, VhostReport};
+use super::protocol::{self, Request};
 use super::{ProbeOptions, WorkerError};
 use crate::redis::{RedisClient, RedisError};
 
@@ -163,13 +162,6 @@ end
 return 1
 ";
 
-fn epoch_now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
 /// One probe on one Redis database.
 struct Probe<'a> {
     client: &'a RedisClient,
@@ -181,8 +173,6 @@ struct Probe<'a> {
     channel: Option<String>,
     /// The most subscribers one request reached.
     receivers: u64,
-    tickets: BTreeMap<String, (Method, Instant)>,
-    replies: BTreeMap<String, BTreeMap<Method, (Value, f64)>>,
 }
 
 impl Probe<'_> {
@@ -228,93 +218,53 @@ impl Probe<'_> {
         }
         Ok(())
     }
-
-    /// Keep a reply to one of celtool's own tickets.
-    fn take(&mut self, payload: &[u8]) {
-        let Some((ticket, body)) = open_envelope(payload) else {
-            return;
-        };
-        let Some((method, sent)) = self.tickets.get(&ticket).copied() else {
-            return;
-        };
-        let at = match method {
-            Method::Ping => sent.elapsed().as_secs_f64() * 1000.0,
-            _ => epoch_now(),
-        };
-        for (node, value) in protocol::decode_reply(&body) {
-            self.replies
-                .entry(node)
-                .or_default()
-                .entry(method)
-                .or_insert((value, at));
-        }
-    }
 }
 
-impl super::Rounds for Probe<'_> {
-    fn answered(&self, node: &str, m: Method) -> bool {
-        self.replies.get(node).is_some_and(|r| r.contains_key(&m))
+impl super::rounds::Transport for Probe<'_> {
+    fn oid(&self) -> &str {
+        &self.oid
     }
 
-    /// One round: publish one request per method, then pop replies until `timeout` has passed
-    /// or every node of `expect` has answered every method. Returns the epoch second it started.
-    async fn round(
+    fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    async fn send(&mut self, req: &Request) -> Result<(), WorkerError> {
+        self.publish(req).await
+    }
+
+    /// Nobody subscribed received the requests: no reply can come.
+    fn reached(&self) -> bool {
+        self.receivers > 0
+    }
+
+    /// Pop a reply from the reply lists; anything but kombu's envelope is nothing.
+    async fn receive(
         &mut self,
-        methods: &[Method],
-        target: &Target,
-        expect: &BTreeSet<String>,
-        timeout: Duration,
-    ) -> Result<f64, WorkerError> {
-        let start_epoch = epoch_now();
-        let start = Instant::now();
-        for m in methods {
-            let req = Request::new(*m, target, &self.oid, start_epoch, timeout.as_secs_f64());
-            self.tickets
-                .insert(req.ticket().to_string(), (*m, Instant::now()));
-            self.publish(&req).await?;
-        }
-        // Nobody subscribed received the requests: no reply can come.
-        if self.receivers == 0 {
-            return Ok(start_epoch);
-        }
-        let (deadline, why, cut) = self.limits.until(timeout.saturating_sub(start.elapsed()));
-        let lists = self.mailbox.reply_lists(&self.queue);
-        loop {
-            let complete = !expect.is_empty()
-                && expect
-                    .iter()
-                    .all(|n| methods.iter().all(|m| self.answered(n, *m)));
-            let left = deadline.saturating_duration_since(Instant::now());
-            if complete {
-                break;
-            }
-            if left.is_zero() {
-                if cut {
-                    return Err(self.err("wait for the replies", why));
-                }
-                break;
-            }
-            // BRPOP waits in whole steps of at most 1 s, well inside the connection's own
-            // response timeout; a shorter wait than 10 ms is a poll.
-            let wait = left
-                .min(Duration::from_secs(1))
-                .max(Duration::from_millis(10));
-            let cmd = redis::cmd("BRPOP")
-                .arg(&lists)
-                .arg(format!("{:.3}", wait.as_secs_f64()))
-                .clone();
-            let popped: Option<(Vec<u8>, Vec<u8>)> =
-                self.step("BRPOP the reply list", &cmd).await?;
-            if let Some((_, payload)) = popped {
-                self.take(&payload);
-            }
-        }
-        Ok(start_epoch)
+        deadline: Instant,
+    ) -> Result<Option<(String, Vec<u8>)>, WorkerError> {
+        // BRPOP waits in whole steps of at most 1 s, well inside the connection's own
+        // response timeout; a shorter wait than 10 ms is a poll.
+        let wait = deadline
+            .saturating_duration_since(Instant::now())
+            .min(Duration::from_secs(1))
+            .max(Duration::from_millis(10));
+        let cmd = redis::cmd("BRPOP")
+            .arg(self.mailbox.reply_lists(&self.queue))
+            .arg(format!("{:.3}", wait.as_secs_f64()))
+            .clone();
+        let popped: Option<(Vec<u8>, Vec<u8>)> = self.step("BRPOP the reply list", &cmd).await?;
+        Ok(popped.and_then(|(_, payload)| open_envelope(&payload)))
+    }
+
+    fn cut_short(&self, why: String) -> WorkerError {
+        self.err("wait for the replies", why)
     }
 }
 
 /// Ask the workers of the database `client` is connected to. `known` are the nodes whose
-/// mailbox binding exists (they get a second ping when silent). The report's `vhost` is `dbN`.
+/// mailbox binding exists (they get a second ping when silent). The report's `vhost` is `dbN`,
+/// its `db` N.
 pub async fn probe(
     client: &RedisClient,
     mailbox: &RedisMailbox,
@@ -330,8 +280,6 @@ pub async fn probe(
         oid,
         channel: None,
         receivers: 0,
-        tickets: BTreeMap::new(),
-        replies: BTreeMap::new(),
     };
     let member = format!("{}{SEP}{SEP}{}", p.oid, p.queue);
     let bind = redis::cmd("EVAL")
@@ -345,7 +293,10 @@ pub async fn probe(
         .clone();
     let (before, after): (Option<String>, Option<String>) =
         p.step("bind the reply queue", &bind).await?;
-    let asked = ask(&mut p, known, opts).await;
+    let vhost = format!("db{}", client.target.db);
+    // Every live worker's mailbox binding is in the set (stale ones too): the known nodes are
+    // all the request can reach.
+    let asked = super::rounds::ask(&mut p, known, true, &vhost, opts).await;
     // The clean-up runs even when the probe failed or the deadline passed: one step of its own.
     let mut unbind = redis::cmd("EVAL");
     unbind.arg(UNBIND).arg(7);
@@ -364,71 +315,23 @@ pub async fn probe(
         client.query::<u64>("remove the reply queue", &unbind),
     )
     .await;
-    let (workers, silent, started) = asked?;
+    let (workers, silent) = asked?;
     if let Ok(Err(e)) = cleaned {
         return Err(WorkerError::from(e));
     }
-    let mut report = VhostReport {
-        vhost: format!("db{}", client.target.db),
+    let report = VhostReport {
+        vhost,
         mailbox_exchange: p.receivers > 0 || !known.is_empty(),
         silent,
+        receivers: Some(p.receivers),
+        workers,
+        db: Some(client.target.db),
         ..VhostReport::default()
     };
-    report.receivers = Some(p.receivers);
-    report.workers = reports(p.replies, &workers, &report.vhost, started);
     Ok(FleetSnapshot {
         vhosts: vec![report],
         timeout_ms: opts.timeout.as_millis() as u64,
     })
-}
-
-/// The rounds: everything asked once, then a second ping for the known nodes that were silent.
-/// Returns the nodes that answered the second ping only, the silent ones, and when it started.
-async fn ask(
-    p: &mut Probe<'_>,
-    known: &[String],
-    opts: &ProbeOptions,
-) -> Result<(BTreeSet<String>, Vec<String>, f64), WorkerError> {
-    let known: BTreeSet<String> = known
-        .iter()
-        .filter(|n| match &opts.target {
-            Target::Nodes(nodes) => nodes.contains(n),
-            Target::Pattern { pattern, .. } => super::settings::glob_matches(pattern, n),
-            Target::All => true,
-        })
-        .cloned()
-        .collect();
-    let (retried, silent, started) = super::ask_twice(p, &known, opts).await?;
-    Ok((retried, silent, started))
-}
-
-fn reports(
-    replies: BTreeMap<String, BTreeMap<Method, (Value, f64)>>,
-    retried: &BTreeSet<String>,
-    vhost: &str,
-    started: f64,
-) -> Vec<WorkerReport> {
-    replies
-        .into_iter()
-        .map(|(node, by_method)| {
-            let ping_ms = by_method.get(&Method::Ping).map(|(_, ms)| *ms);
-            let received_at = by_method
-                .get(&Method::Active)
-                .map(|(_, at)| *at)
-                .unwrap_or(started);
-            WorkerReport {
-                ping_retried: retried.contains(&node) && ping_ms.is_some(),
-                vhost: vhost.to_string(),
-                ping_ms,
-                replies: by_method
-                    .into_iter()
-                    .map(|(m, (v, _))| (m.name().to_string(), v))
-                    .collect(),
-                received_at: received_at.max(0.0),
-                node,
-            }
-        })
-        .collect()
 }
 
 /// The nodes whose mailbox is bound to `celery.pidbox` (a killed worker's binding stays until
@@ -457,6 +360,7 @@ pub async fn known_nodes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workers::{Method, Target};
 
     #[test]
     fn channels_and_keys_follow_kombu() {

@@ -12,7 +12,7 @@
 #![allow(dead_code)]
 
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -26,8 +26,11 @@ pub use run::*;
 pub mod wait;
 pub use wait::wait_for;
 
-const SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
-const CTL: &str = "/usr/lib/rabbitmq/bin/rabbitmqctl";
+/// The machine's RabbitMQ scripts (Debian 12's 3.10.8).
+const BIN: &str = "/usr/lib/rabbitmq/bin";
+/// Where bench/rmq4node.sh unpacks Debian 13's RabbitMQ 4.0.5 and Erlang 27 (`fetch`);
+/// CELTOOL_RMQ4_ROOT overrides it.
+const RMQ4_ROOT: &str = "/var/tmp/celtool-rmq4/root";
 /// Ports of the machine's own node and epmd, which no private node may take.
 const RESERVED: &[u16] = &[4369, 5672, 15672, 25672];
 /// A node boots in ~10 s on an idle machine; a busy 2-core machine is far slower.
@@ -48,8 +51,23 @@ impl Node {
     }
 }
 
+/// Which RabbitMQ the nodes run.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Broker {
+    /// The machine's rabbitmq-server package.
+    Debian,
+    /// RabbitMQ 4.0.5 unpacked by `bench/rmq4node.sh fetch` (nothing installed).
+    Rmq4,
+}
+
 pub struct Cluster {
     pub nodes: Vec<Node>,
+    /// The directory of the RabbitMQ scripts (rabbitmq-server, rabbitmqctl, rabbitmq-queues).
+    bin: PathBuf,
+    /// PATH for the scripts: the private Erlang first for RabbitMQ 4.x.
+    path: std::ffi::OsString,
+    /// RABBITMQ_HOME for the scripts, when not the package's own.
+    rabbitmq_home: Option<PathBuf>,
     /// This process's id and the cluster's number in it: part of every node name.
     pub tag: String,
     home: PathBuf,
@@ -93,17 +111,45 @@ fn ephemeral_low() -> u16 {
 }
 
 impl Cluster {
-    /// Start `n` nodes at once and cluster nodes 2..n with node 1.
+    /// Start `n` nodes of the machine's RabbitMQ at once and cluster nodes 2..n with node 1.
     pub fn start(n: usize) -> Cluster {
+        Cluster::start_with(n, Broker::Debian)
+    }
+
+    /// Where `broker`'s scripts are, the PATH they run with and their RABBITMQ_HOME.
+    fn locate(broker: Broker) -> (PathBuf, std::ffi::OsString, Option<PathBuf>) {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        if broker == Broker::Debian {
+            return (PathBuf::from(BIN), path, None);
+        }
+        let root = std::env::var_os("CELTOOL_RMQ4_ROOT")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(RMQ4_ROOT));
+        assert!(
+            root.join(".unpacked").exists(),
+            "no RabbitMQ 4.0.5 in {}: run bench/rmq4node.sh fetch (or set CELTOOL_RMQ4_ROOT)",
+            root.display()
+        );
+        let mut dirs = vec![root.join("usr/lib/erlang/bin")];
+        dirs.extend(std::env::split_paths(&path));
+        let path = std::env::join_paths(dirs).unwrap();
+        let home = root.join("usr/lib/rabbitmq/lib/rabbitmq_server-4.0.5");
+        (root.join("usr/lib/rabbitmq/bin"), path, Some(home))
+    }
+
+    /// Start `n` nodes of `broker` at once and cluster nodes 2..n with node 1.
+    pub fn start_with(n: usize, broker: Broker) -> Cluster {
         static STARTED: AtomicUsize = AtomicUsize::new(0);
         let tag = format!(
             "{}-{}",
             std::process::id(),
             STARTED.fetch_add(1, Ordering::SeqCst)
         );
+        let (bin, path, rabbitmq_home) = Cluster::locate(broker);
         assert!(
-            Path::new(SERVER).exists(),
-            "{SERVER} is missing: install the rabbitmq-server package"
+            bin.join("rabbitmq-server").exists(),
+            "{}/rabbitmq-server is missing: install the rabbitmq-server package",
+            bin.display()
         );
         let dir = tempfile::Builder::new()
             .prefix("celtool-cluster-")
@@ -130,6 +176,9 @@ impl Cluster {
             .unwrap();
         let mut cluster = Cluster {
             nodes: Vec::new(),
+            bin,
+            path,
+            rabbitmq_home,
             tag,
             home,
             env_file,
@@ -159,10 +208,13 @@ impl Cluster {
 
     fn base_env(&self, cmd: &mut Command) {
         cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PATH", &self.path)
             .env("HOME", &self.home)
             .env("LC_ALL", "C.UTF-8")
             .env("RABBITMQ_CONF_ENV_FILE", &self.env_file);
+        if let Some(home) = &self.rabbitmq_home {
+            cmd.env("RABBITMQ_HOME", home);
+        }
     }
 
     fn spawn(&self, i: usize, [amqp, dist, mgmt]: [u16; 3]) -> Node {
@@ -183,7 +235,7 @@ impl Cluster {
         .unwrap();
         std::fs::write(dir.join("enabled_plugins"), "[rabbitmq_management].\n").unwrap();
         let out = std::fs::File::create(dir.join("stdout.log")).unwrap();
-        let mut cmd = Command::new(SERVER);
+        let mut cmd = Command::new(self.bin.join("rabbitmq-server"));
         self.base_env(&mut cmd);
         cmd.env("RABBITMQ_NODENAME", &name)
             .env("RABBITMQ_NODE_PORT", amqp.to_string())
@@ -283,11 +335,17 @@ impl Cluster {
     /// `rabbitmqctl -n NODE args...` against node `i` under a watchdog: its stdout, or what went
     /// wrong (for Drop guards, which must not panic).
     pub fn try_ctl(&self, i: usize, args: &[&str]) -> Result<String, String> {
+        self.try_tool(i, "rabbitmqctl", args)
+    }
+
+    /// `TOOL -n NODE args...` (rabbitmqctl, rabbitmq-queues, rabbitmq-diagnostics) against node
+    /// `i` under a watchdog: its stdout, or what went wrong.
+    pub fn try_tool(&self, i: usize, tool: &str, args: &[&str]) -> Result<String, String> {
         let name = &self.nodes[i].name;
         if !name.starts_with("celtool-c") {
             return Err(format!("refusing to address {name}"));
         }
-        let mut cmd = Command::new(CTL);
+        let mut cmd = Command::new(self.bin.join(tool));
         self.base_env(&mut cmd);
         cmd.arg("-n").arg(name).args(args);
         let r = run_bounded(&mut cmd, BOOT).map_err(|e| e.to_string())?;
@@ -295,7 +353,7 @@ impl Cluster {
             Ok(r.stdout)
         } else {
             Err(format!(
-                "rabbitmqctl -n {name} {args:?} exited {}: {}{}",
+                "{tool} -n {name} {args:?} exited {}: {}{}",
                 r.code, r.stdout, r.stderr
             ))
         }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::{Vhost, Worker, celtool, repo_root, run, wait_for};
+use crate::support::{RedisDb, Vhost, Worker, celtool, repo_root, run, wait_for};
 
 #[path = "../common/formats.rs"]
 pub mod check;
@@ -105,31 +105,6 @@ fn fleet_ping_and_doctor_with_a_real_worker_follow_the_formats() {
     valid_nagios("doctor", &doctor("nagios").stdout);
 }
 
-fn redis_cli(db: u32, args: &[&str]) -> String {
-    let out = Command::new("redis-cli")
-        .args(["-p", "6379", "-n", &db.to_string()])
-        .args(args)
-        .output()
-        .expect("redis-cli");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// A database of the shared Redis for this test, empty before and after.
-struct Db(u32);
-
-impl Db {
-    fn new(n: u32) -> Db {
-        redis_cli(n, &["FLUSHDB"]);
-        Db(n)
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        redis_cli(self.0, &["FLUSHDB"]);
-    }
-}
-
 fn venv() -> PathBuf {
     std::env::var_os("CELTOOL_TEST_VENV")
         .map(PathBuf::from)
@@ -138,8 +113,8 @@ fn venv() -> PathBuf {
 
 #[test]
 fn redis_listings_and_doctor_follow_the_formats() {
-    let db = Db::new(12);
-    let url = format!("redis://127.0.0.1:6379/{}", db.0);
+    let db = RedisDb::new(12);
+    let url = db.url();
     let out = Command::new(venv().join("bin/python"))
         .env("PYTHONPATH", repo_root().join("tests/fixtures/celery_app"))
         .env("CELTOOL_TEST_BROKER", &url)

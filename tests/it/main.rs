@@ -3,6 +3,7 @@
 
 mod cli;
 mod doctor;
+mod events;
 mod fanout;
 mod faults;
 mod fix;

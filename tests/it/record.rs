@@ -15,6 +15,7 @@
 //! or one scenario by its test's name (e.g. `record::private::flow`).
 
 mod private;
+mod rabbitmq4;
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -11,8 +11,6 @@ use serde_json::Value;
 
 use crate::support::*;
 
-const SHARED_PORT: u16 = 6379;
-
 fn redis_cli(port: u16, db: u32, args: &[&str]) -> String {
     let out = Command::new("redis-cli")
         .args(["-p", &port.to_string(), "-n", &db.to_string()])
@@ -55,25 +53,6 @@ fn keys_with_ttl(port: u16, db: u32, n: usize) -> usize {
 
 fn url(port: u16, db: u32) -> String {
     format!("redis://127.0.0.1:{port}/{db}")
-}
-
-/// A database of the shared Redis for one test, empty before and after.
-struct Db(u32);
-
-impl Db {
-    fn new(n: u32) -> Db {
-        redis_cli(SHARED_PORT, n, &["FLUSHDB"]);
-        Db(n)
-    }
-    fn url(&self) -> String {
-        url(SHARED_PORT, self.0)
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        redis_cli(SHARED_PORT, self.0, &["FLUSHDB"]);
-    }
 }
 
 /// A process of the test's own, in its own process group; killed with its children on drop.
@@ -219,7 +198,7 @@ const MINUTE: Duration = Duration::from_secs(60);
 
 #[test]
 fn a_backlog_with_priority_buckets_is_summed_and_shown() {
-    let db = Db::new(5);
+    let db = RedisDb::new(5);
     let broker = db.url();
     python(
         &broker,
@@ -275,7 +254,7 @@ fn a_backlog_with_priority_buckets_is_summed_and_shown() {
 /// queue that grows during the run and one that drains are told apart.
 #[test]
 fn a_growing_queue_and_a_draining_one_are_told_apart_with_the_defaults() {
-    let db = Db::new(9);
+    let db = RedisDb::new(9);
     let broker = db.url();
     // `grow`: 1 200 messages, then one every 20 ms while doctor runs, and nobody consumes it.
     let producer = Proc::spawn(celery_cmd("python", &broker, &[]).args([
@@ -294,7 +273,7 @@ fn a_growing_queue_and_a_draining_one_are_told_apart_with_the_defaults() {
         &[],
     );
     let len = |q: &str| {
-        redis_cli(SHARED_PORT, 9, &["LLEN", q])
+        redis_cli(6379, db.n, &["LLEN", q])
             .parse::<u64>()
             .unwrap_or(0)
     };
@@ -335,7 +314,7 @@ fn a_growing_queue_and_a_draining_one_are_told_apart_with_the_defaults() {
 
 #[test]
 fn event_fan_out_of_workers_and_a_monitor_is_measured() {
-    let db = Db::new(6);
+    let db = RedisDb::new(6);
     let broker = db.url();
     let workers: Vec<Proc> = (1..=3)
         .map(|i| worker(&broker, &format!("w{i}@celtool-it-fanout"), &["-E"], &[]))
@@ -350,8 +329,8 @@ fn event_fan_out_of_workers_and_a_monitor_is_measured() {
         ("CELTOOL_REDIS_INTERVAL", "6s"),
         ("CELTOOL_REDIS_LINK_MBIT", "1000"),
     ];
-    // --no-workers: asking the workers publishes to their mailbox subscriptions, which then look
-    // like event receivers to the next run for EVENT_IDLE_SECONDS (as after `celery inspect`).
+    // --no-workers: asking the workers publishes to their mailbox subscriptions (they are no
+    // event receivers: see the ping below).
     let f = wait_for(CELERY_WAIT, || {
         let r = doctor(&broker, &env, &["--no-workers"]);
         finding(&r, "redis.events.fanout")
@@ -373,11 +352,26 @@ fn event_fan_out_of_workers_and_a_monitor_is_measured() {
     let nodes = evidence(&f, "saturating_worker_nodes");
     assert!((200.0..1200.0).contains(&nodes), "{f}");
     assert_eq!(f["severity"], "ok");
+    // A ping just before the read wakes the three workers' mailbox subscriptions; they hear
+    // nothing during the event sample, so the receivers are still the three gossiping workers
+    // and the monitor (they used to count for 10 s after any ping, `celery inspect` or Flower).
+    let p = run(celtool().args(["ping", "--url", &broker, "--format", "json"]));
+    assert_eq!(p.json()["answered"], 3, "{p:#?}");
+    let r = doctor(&broker, &env, &["--no-workers"]);
+    let after = finding(&r, "redis.events.fanout").unwrap_or_else(|| panic!("{r:#?}"));
+    assert_eq!(
+        (
+            evidence(&after, "worker_nodes"),
+            evidence(&after, "event_receivers")
+        ),
+        (3.0, 4.0),
+        "{after}"
+    );
 }
 
 #[test]
 fn results_without_ttl_are_counted_from_the_sample() {
-    let db = Db::new(7);
+    let db = RedisDb::new(7);
     let broker = db.url();
     let env = [
         ("CELTOOL_TEST_RESULTS", "redis"),
@@ -407,7 +401,7 @@ fn results_without_ttl_are_counted_from_the_sample() {
 
 #[test]
 fn an_eta_task_held_past_the_visibility_timeout_is_critical() {
-    let db = Db::new(8);
+    let db = RedisDb::new(8);
     let broker = db.url();
     let w = worker(&broker, "w1@celtool-it-eta", &[], &[]);
     python(

@@ -101,22 +101,24 @@ const DB: u32 = 3;
 
 /// A solo-pool worker of the Redis test app with these settings (CELTOOL_TEST_CONF).
 fn worker(s: &Server, node: &str, conf: &str) -> Worker {
-    VenvProcess::spawn_on(
-        &s.url(),
-        "celery",
-        &[
-            "-A",
-            "celtool_redisapp",
-            "worker",
-            "-n",
-            node,
-            "--pool",
-            "solo",
-            "--loglevel",
-            "INFO",
-        ],
-        &[("CELTOOL_TEST_CONF", conf)],
-    )
+    worker_with(s, node, conf, &[])
+}
+
+/// [`worker`] with more arguments (`-E`).
+fn worker_with(s: &Server, node: &str, conf: &str, extra: &[&str]) -> Worker {
+    let mut args = vec![
+        "-A",
+        "celtool_redisapp",
+        "worker",
+        "-n",
+        node,
+        "--pool",
+        "solo",
+        "--loglevel",
+        "INFO",
+    ];
+    args.extend(extra);
+    VenvProcess::spawn_on(&s.url(), "celery", &args, &[("CELTOOL_TEST_CONF", conf)])
 }
 
 fn cmd(args: &[&str], env: &[(&str, &str)]) -> Run {
@@ -374,4 +376,49 @@ fn the_priority_steps_and_consumed_queues_come_from_the_workers() {
         assert!(summary.contains(part), "{part:?} not in {summary}");
     }
     assert_eq!(s.keys(), before, "keys before and after differ");
+}
+
+/// One task name run for 0 s and for 5 s on a worker with -E: doctor's event sample over Redis
+/// (the database read's subscription to `/DB.celeryev/*`) names it.
+#[test]
+fn one_task_name_fast_and_slow_is_named_from_the_redis_event_stream() {
+    let s = Server::start();
+    let node = "ev@celtool-it";
+    // Prefork with two processes: the fast calls run beside the slow one, so task events flow
+    // all the time (a solo worker sends nothing while the slow call runs).
+    let w = worker_with(
+        &s,
+        node,
+        "{}",
+        &["-E", "--pool", "prefork", "--concurrency", "2"],
+    );
+    wait_answering(&s, &[node], &[&w]);
+    let script = "import time, celtool_redisapp as m\nwhile True:\n    m.sleep.delay(5)\n    end = time.time() + 6\n    while time.time() < end:\n        m.sleep.delay(0)\n        time.sleep(0.05)\n";
+    let _load = VenvProcess::spawn_on(&s.url(), "python", &["-c", script], &[]);
+    let id = "workers.mixed-durations";
+    let mut last = None;
+    let found = wait_for(CELERY_WAIT, || {
+        let r = doctor(&s, &[], &[("CELTOOL_REDIS_INTERVAL", "4s")]);
+        let hit = findings(&r, id)
+            .into_iter()
+            .find(|f| f["severity"] == "warn");
+        last = Some(r);
+        hit
+    });
+    let f =
+        found.unwrap_or_else(|| panic!("no {id} warning; last run: {last:#?}\nlog:\n{}", w.log()));
+    // A solo worker busy with the slow task may leave active_queues unanswered: the queue is
+    // then not named.
+    let subject = f["subject"].as_str().unwrap().to_string();
+    let named = format!("db{DB}/celery: celtool_redisapp.sleep");
+    let unnamed = format!("vhost db{DB}: celtool_redisapp.sleep");
+    assert!(subject == named || subject == unnamed, "{f:#}");
+    assert!(
+        f["evidence"]["max_seconds"].as_f64().unwrap() >= 2.0,
+        "{f:#}"
+    );
+    assert!(
+        f["evidence"]["min_seconds"].as_f64().unwrap() < 0.1,
+        "{f:#}"
+    );
 }

@@ -221,3 +221,51 @@ impl VenvProcess {
         VenvProcess::worker_on(&broker_url(vhost), node, args, envs)
     }
 }
+
+/// A database of the machine's shared Redis (127.0.0.1:6379) for one test, empty before and
+/// after. Other suites on the same machine (a second checkout, another developer) use the same
+/// numbers, so the database is held under an exclusive lock file for as long as the test runs:
+/// a second suite waits for it instead of writing into it.
+pub struct RedisDb {
+    pub n: u32,
+    _lock: std::fs::File,
+}
+
+impl RedisDb {
+    pub fn new(n: u32) -> RedisDb {
+        let path = std::env::temp_dir().join(format!("celtool-test-redis-6379-db{n}.lock"));
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+        lock.lock()
+            .unwrap_or_else(|e| panic!("lock {}: {e}", path.display()));
+        redis_db_cli(n, &["FLUSHDB"]);
+        RedisDb { n, _lock: lock }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:6379/{}", self.n)
+    }
+}
+
+impl Drop for RedisDb {
+    fn drop(&mut self) {
+        redis_db_cli(self.n, &["FLUSHDB"]);
+    }
+}
+
+fn redis_db_cli(db: u32, args: &[&str]) {
+    let out = std::process::Command::new("redis-cli")
+        .args(["-p", "6379", "-n", &db.to_string()])
+        .args(args)
+        .output()
+        .expect("redis-cli");
+    assert!(
+        out.status.success(),
+        "redis-cli -n {db} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -13,6 +13,7 @@ mod generated;
 mod layers;
 mod lint;
 mod probe;
+mod rabbitmq4;
 mod replay;
 mod safety;
 mod scenarios;

@@ -60,6 +60,7 @@ fn facts(v: &Value, overview: Option<&Overview>) -> ClusterFacts {
             .get("channels")
             .map(|c| serde_json::from_value(c.clone()).unwrap()),
         now_unix: v["now_unix"].as_i64().unwrap_or(0),
+        ..ClusterFacts::default()
     }
 }
 

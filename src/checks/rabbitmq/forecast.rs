@@ -121,46 +121,56 @@ fn links(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-/// On 3.x, once: the 4.x metadata-store checks do not apply. On 4.x their failures are
-/// `cluster.health` findings; here the pass.
+/// On 3.x, once: the 4.x metadata-store checks do not apply. On 4.x, the store the cluster
+/// runs (the khepri_db feature flag) and, where the broker has them, the metadata-store health
+/// checks: their failures are `cluster.health` findings; here the pass, the store in use, and a
+/// migration under way.
 fn metadata_store(ctx: &Ctx, out: &mut Vec<Finding>) {
     let Some(version) = ctx.snap.overview.as_ref().and_then(|o| o.version()) else {
         return;
     };
-    let node = ctx
-        .snap
-        .cluster
-        .node
-        .clone()
-        .unwrap_or_else(|| "broker".into());
+    let cluster = &ctx.snap.cluster;
+    let node = cluster.node.clone().unwrap_or_else(|| "broker".into());
+    let id = "cluster.metadata-store";
     if crate::rabbitmq::cluster::major(version) < 4 {
-        out.push(
-            Finding::new("cluster.metadata-store", Severity::Ok, node).summary(format!(
-                "not applicable: RabbitMQ {version} keeps its metadata in Mnesia; the metadata-store (Khepri) health checks exist from 4.1 on"
-            )),
-        );
+        out.push(Finding::new(id, Severity::Ok, node).summary(format!(
+            "not applicable: RabbitMQ {version} keeps its metadata in Mnesia; the metadata-store (Khepri) health checks exist from 4.1 on"
+        )));
         return;
     }
-    let checks: Vec<_> = ctx
-        .snap
-        .cluster
+    use crate::rabbitmq::cluster::Outcome;
+    let checks: Vec<_> = cluster
         .health
         .iter()
         .filter(|h| h.name.starts_with("metadata-store"))
         .collect();
-    use crate::rabbitmq::cluster::Outcome;
-    if !checks.is_empty() && checks.iter().all(|h| h.outcome == Outcome::Pass) {
-        out.push(
-            Finding::new("cluster.metadata-store", Severity::Ok, node).summary(format!(
-                "the metadata store is initialized with data on {} (RabbitMQ {version})",
-                ctx.snap
-                    .cluster
-                    .node
-                    .as_deref()
-                    .unwrap_or("the node serving the API")
-            )),
-        );
-    }
+    let passed = !checks.is_empty() && checks.iter().all(|h| h.outcome == Outcome::Pass);
+    let absent = checks.iter().all(|h| h.outcome == Outcome::Unsupported);
+    let serving = cluster
+        .node
+        .as_deref()
+        .unwrap_or("the node serving the API");
+    let summary = match (cluster.khepri_db.as_deref(), passed, absent) {
+        (Some("state_changing"), _, _) => {
+            out.push(
+                Finding::new(id, Severity::Warn, node)
+                    .summary(format!("the cluster is migrating its metadata from Mnesia to Khepri (feature flag khepri_db state_changing, RabbitMQ {version})"))
+                    .remedy(format!("let the migration finish before adding, removing or restarting nodes: rabbitmq-diagnostics -n {serving} metadata_store_status; see `celtool explain {id}`")),
+            );
+            return;
+        }
+        (_, true, _) => {
+            format!("the metadata store is initialized with data on {serving} (RabbitMQ {version})")
+        }
+        (Some("disabled"), _, true) => format!(
+            "not applicable: RabbitMQ {version} keeps its metadata in Mnesia (feature flag khepri_db disabled); the metadata-store health checks apply to Khepri"
+        ),
+        (Some("enabled"), _, true) => format!(
+            "the cluster keeps its metadata in Khepri (feature flag khepri_db enabled); RabbitMQ {version} has no metadata-store health checks (404): rabbitmq-diagnostics metadata_store_status shows the store"
+        ),
+        _ => return,
+    };
+    out.push(Finding::new(id, Severity::Ok, node).summary(summary));
 }
 
 #[cfg(test)]
@@ -285,6 +295,47 @@ mod tests {
             !crate::rabbitmq::cluster::health_paths(Some(&old))
                 .iter()
                 .any(|(n, _)| n.starts_with("metadata-store"))
+        );
+    }
+
+    /// RabbitMQ 4.0.5 answers 404 for the metadata-store checks (seen on a real node): the
+    /// store in use comes from the khepri_db feature flag, and a migration under way warns.
+    #[test]
+    fn on_4_0_the_khepri_flag_names_the_store() {
+        let mut s = snapshot();
+        s.overview = Some(serde_json::from_value(json!({"rabbitmq_version": "4.0.5"})).unwrap());
+        s.cluster.health = [
+            "metadata-store-initialized",
+            "metadata-store-initialized-with-data",
+        ]
+        .into_iter()
+        .map(|name| HealthCheck {
+            name,
+            path: String::new(),
+            outcome: Outcome::Unsupported,
+        })
+        .collect();
+        let said = |s: &crate::rabbitmq::read::Snapshot| of(s, "cluster.metadata-store");
+        assert!(said(&s).is_empty(), "no flag read: nothing to say");
+        s.cluster.khepri_db = Some("disabled".into());
+        assert!(
+            said(&s)[0]
+                .2
+                .contains("in Mnesia (feature flag khepri_db disabled)")
+        );
+        s.cluster.khepri_db = Some("enabled".into());
+        assert!(
+            said(&s)[0]
+                .2
+                .contains("in Khepri (feature flag khepri_db enabled)")
+        );
+        s.cluster.khepri_db = Some("state_changing".into());
+        let found = said(&s);
+        assert_eq!(found[0].0, Severity::Warn);
+        assert!(
+            found[0]
+                .2
+                .contains("migrating its metadata from Mnesia to Khepri")
         );
     }
 }

@@ -2,7 +2,8 @@
 //! nodes, alarms and headroom, policies (`broker.rs`); blocked, flow-controlled and
 //! heartbeat-less connections, top talkers (`connections.rs`); queue state, unacked piles and
 //! redeliveries (`queues.rs`); publisher confirms (`confirms.rs`); missing and impossible
-//! values (`sanity.rs`); the cluster (`cluster.rs`) and what RabbitMQ 4.x changes
+//! values (`sanity.rs`); the cluster (`cluster.rs`), quorum members not yet in step
+//! (`quorum_sync.rs`) and what RabbitMQ 4.x changes
 //! (`rabbitmq4.rs`). The Celery checks on a vhost's fleet are in `checks::celery`.
 
 pub(super) mod broker;
@@ -11,6 +12,7 @@ pub(super) mod confirms;
 pub(super) mod connections;
 pub(super) mod forecast;
 pub(super) mod queues;
+pub(super) mod quorum_sync;
 pub(super) mod rabbitmq4;
 pub(super) mod sanity;
 pub(super) mod signals;

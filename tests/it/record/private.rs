@@ -21,7 +21,7 @@
 // loaded for this binary already; the copies share no values, so the duplicate does no harm.
 #[allow(clippy::duplicate_mod)]
 #[path = "../../cluster/harness.rs"]
-mod harness;
+pub(super) mod harness;
 
 use harness::Cluster;
 use serde_json::{Value, json};
