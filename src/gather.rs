@@ -338,27 +338,33 @@ async fn read_redis_workers(
         None if s.sentinel.is_some() => return None,
         None => s,
     };
-    // The event stream the database's read sampled (`redis_interval`), for doctor's sample.
-    let stream = need.opts.events.and(snap.as_ref()).map(|snap| match &snap.events {
-        Some(ev) => ev.stream.clone(),
-        None => crate::celery_events::EventSample {
-            not_sampled: Some(
-                "the event stream was not read (redis_interval is 0s, or its subscription failed: see the redis findings)"
-                    .into(),
-            ),
-            ..Default::default()
-        },
-    });
     let asked = crate::workers::on_redis::ask(s, &need.opts, &roots.proc).await;
+    let mut stream = None;
     if let Some(snap) = snap {
         // The sample's second readings come after the probe, before the re-read below
         // replaces queues with ones read once.
         crate::redis::finish_sample(s, snap, sample.take()).await;
+        // The event stream the sample heard, for doctor's event sample.
+        stream = need.opts.events.and(Some(event_stream(snap)));
         if let Ok(a) = &asked {
             reread_with_workers(s, snap, &a.fleet).await;
         }
     }
     Some(asked.map(|a| with_events(a.fleet, stream)))
+}
+
+/// What the database's rate sample heard of the event stream, or why it heard nothing.
+fn event_stream(snap: &RedisSnapshot) -> crate::celery_events::EventSample {
+    match &snap.events {
+        Some(ev) => ev.stream.clone(),
+        None => crate::celery_events::EventSample {
+            not_sampled: Some(
+                "the event stream was not read (its subscription failed: see the redis findings)"
+                    .into(),
+            ),
+            ..Default::default()
+        },
+    }
 }
 
 /// Each database's report with the event sample read beside it, when one was asked for.
