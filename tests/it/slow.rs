@@ -595,8 +595,9 @@ fn thousands_of_findings_keep_the_nagios_status_line_short() {
             "'crit'=2036;;;0",
             "'warn'=1;;;0",
             "'unknown'=0;;;0",
-            // broker.version, cluster.health, cluster.metadata-store, rabbitmq4.readiness
-            "'ok'=4;;;0"
+            // broker.version, cluster.health, cluster.metadata-store, cluster.quorum.sync,
+            // rabbitmq4.readiness
+            "'ok'=5;;;0"
         ]
     );
     // The long text lists every problem, one a line.

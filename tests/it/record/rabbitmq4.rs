@@ -25,7 +25,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::private::harness::{Broker, Cluster};
-use super::{Bodies, listing, problems, record_when, recording};
+use super::{problems, record_when, recording, settled};
 use crate::support::{VenvProcess, celtool, run, wait_for};
 
 const V: &str = "celtool-fixture";
@@ -49,19 +49,6 @@ conn.close()
 fn untagged(c: &Cluster) -> impl Fn(&str) -> String {
     let (at, encoded) = (format!("-{}@", c.tag), format!("-{}%40", c.tag));
     move |s: &str| s.replace(&at, "@").replace(&encoded, "%40")
-}
-
-/// Whether the statistics were in when `read` was taken: every queue of the light listing has
-/// its count, every connection its rates (the light listing carries no consumer count, which
-/// `record::settled` asks for).
-fn settled(read: &Bodies) -> bool {
-    let queues = listing(read, &format!("/api/queues/{V}"));
-    let conns = listing(read, &format!("/api/vhosts/{V}/connections"));
-    !queues.is_empty()
-        && queues.iter().all(|q| q["messages_ready"].is_u64())
-        && conns
-            .iter()
-            .all(|c| c["recv_oct_details"]["rate"].is_number())
 }
 
 /// The summary of `doc`'s finding `id` on `subject`, if there is one.
@@ -176,7 +163,7 @@ fn healthy(c: &Cluster, broker: &str) {
         &untagged(c),
         |doc, read| {
             let store = summary(doc, "cluster.metadata-store", &node_of(doc));
-            settled(read)
+            settled(read, V)
                 && problems(doc).is_empty()
                 && summary(doc, "delayed.level", &levels).is_some()
                 && store.is_some_and(|s| s.contains("khepri_db disabled"))
@@ -270,7 +257,7 @@ fn khepri_sync(c: &Cluster, broker: &str) {
                 // Caught up before doctor looked: once more.
                 add();
             }
-            shown && khepri && settled(read) && !problems(doc).is_empty()
+            shown && khepri && settled(read, V) && !problems(doc).is_empty()
         },
     );
 }
