@@ -93,7 +93,7 @@ impl EventSample {
 }
 
 /// Why a sample without task events judged nothing.
-pub const NO_TASK_EVENTS: &str = "the workers send no task events (worker_send_task_events / -E), so only the running tasks were seen";
+pub const NO_TASK_EVENTS: &str = "no task event came: the workers send none (worker_send_task_events / -E off) or ran no task meanwhile, so only the running tasks were seen";
 
 /// `3.0s`, `250ms`.
 fn fmt_secs(secs: f64) -> String {

@@ -359,7 +359,7 @@ mod tests {
         check(&off, &Thresholds::default(), &mut out);
         assert_eq!(
             out[0].summary,
-            "task durations not sampled: the workers send no task events (worker_send_task_events / -E), so only the running tasks were seen"
+            "task durations not sampled: no task event came: the workers send none (worker_send_task_events / -E off) or ran no task meanwhile, so only the running tasks were seen"
         );
         // No sample taken at all: nothing said.
         let mut out = Vec::new();

@@ -158,7 +158,7 @@ fn without_task_events_the_durations_are_not_sampled_and_nothing_is_left() {
     );
     assert_eq!(
         f[0]["summary"],
-        "task durations not sampled: the workers send no task events (worker_send_task_events / -E), so only the running tasks were seen"
+        "task durations not sampled: no task event came: the workers send none (worker_send_task_events / -E off) or ran no task meanwhile, so only the running tasks were seen"
     );
     // --no-event-sample: not even that.
     let r = run(celtool()
