@@ -73,7 +73,7 @@ def second_wave(path: str) -> bool:
 
 def floor(upstream: str, log: str, today_columns) -> str:
     paths = [p for p in open(log).read().split("\n") if p]
-    get = "curl -s -o /dev/null -u guest:guest "
+    get = "curl -sf -o /dev/null -u guest:guest "
     first, second = [], []
     seen = set()
     for p in paths:
@@ -87,11 +87,14 @@ def floor(upstream: str, log: str, today_columns) -> str:
             continue
         seen.add(p)
         (second if second_wave(p) else first).append(shlex.quote(upstream + p))
-    cmd = " & ".join(get + u for u in first) + " & wait"
+    # Every curl's own status counts (-f: an HTTP error, or an answer the broker cut off, fails
+    # it), so a floor that did not get every answer exits non-zero, as doctor would.
+    cmd = "fail=0; pids=(); " + " ".join(f"{get}{u} & pids+=($!);" for u in first)
+    cmd += ' for p in "${pids[@]}"; do wait "$p" || fail=1; done'
     if second:
         cmd += "; printf '%s\\n' " + " ".join(second)
-        cmd += " | xargs -P 4 -n 1 " + get.strip()
-    return cmd
+        cmd += " | xargs -P 4 -n 1 " + get.strip() + " || fail=1"
+    return cmd + "; exit $fail"
 
 
 def main() -> int:
