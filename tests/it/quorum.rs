@@ -214,6 +214,19 @@ fn a_countdown_of_two_hours_on_a_classic_queue_is_forecast_past_the_consumer_tim
     let v = Vhost::new("qq-countdown");
     let w = worker(&v.name, "ct1@%h", json!({}));
     send_tasks(&v.name, "m.add.apply_async((1, 2), countdown=7200)");
+    // The precondition: the worker holds the task (unacknowledged until due). A CI run once saw
+    // doctor never find it in 90 s; this wait tells a task that never reached the worker from
+    // a forecast that missed it.
+    let held = wait_for(CELERY_WAIT, || {
+        let q = api("GET", &["queues", &v.name, "celery"], None);
+        (q["messages_unacknowledged"].as_u64() == Some(1)).then_some(())
+    });
+    assert!(
+        held.is_some(),
+        "the worker never held the countdown task: {:#}\nworker log:\n{}",
+        api("GET", &["queues", &v.name, "celery"], None),
+        w.log()
+    );
     let subject = v.subject("celery");
     // A worker just started may show its event queue without consumer for a statistics
     // interval: wait for the settled state.
