@@ -29,17 +29,6 @@ fn findings(r: &Run, id: &str) -> Vec<Value> {
         .collect()
 }
 
-fn queue_names(vhost: &str) -> Vec<String> {
-    let mut v: Vec<String> = api("GET", &["queues", vhost], None)
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|q| q["name"].as_str().unwrap().to_string())
-        .collect();
-    v.sort();
-    v
-}
-
 /// Wait until `node` answers ping in `vhost`.
 fn wait_answering(vhost: &str, node: &str, w: &Worker) {
     let ok = wait_for(LONG, || {

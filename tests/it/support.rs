@@ -269,3 +269,15 @@ fn redis_db_cli(db: u32, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The names of `vhost`'s queues, sorted: to check that a run left nothing behind.
+pub fn queue_names(vhost: &str) -> Vec<String> {
+    let mut v: Vec<String> = api("GET", &["queues", vhost], None)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["name"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}

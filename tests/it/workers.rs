@@ -128,17 +128,6 @@ fn wait_answering(vhost: &str, nodes: &[&str], workers: &[&Worker]) {
     }
 }
 
-fn queue_names(vhost: &str) -> Vec<String> {
-    let mut v: Vec<String> = api("GET", &["queues", vhost], None)
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|q| q["name"].as_str().unwrap().to_string())
-        .collect();
-    v.sort();
-    v
-}
-
 fn celery_json(vhost: &str, args: &[&str]) -> Value {
     let out = Command::new(venv_bin("celery"))
         .args(["-A", "celtool_testapp"])
