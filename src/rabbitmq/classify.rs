@@ -122,23 +122,48 @@ pub struct Classifier {
 }
 
 /// A value per (vhost, queue), found from borrowed names: every queue of a listing is looked
-/// up, and a `(String, String)` key would copy both names for each look-up.
+/// up, and a `(String, String)` key would copy both names for each look-up. Almost every
+/// look-up misses (a few queues of thousands have consumers): a 256-bit filter of the queue
+/// names' length and ends answers most misses before any name is hashed (two SipHashes per
+/// look-up, three look-ups per queue, were 7 % of a doctor run at 10 000 queues).
 #[derive(Debug)]
-struct ByQueue<T>(HashMap<String, HashMap<String, T>>);
+struct ByQueue<T> {
+    map: HashMap<String, HashMap<String, T>>,
+    filter: [u64; 4],
+}
 
 impl<T> Default for ByQueue<T> {
     fn default() -> Self {
-        ByQueue(HashMap::new())
+        ByQueue {
+            map: HashMap::new(),
+            filter: [0; 4],
+        }
     }
+}
+
+/// The filter bit of a queue name: from its length and its first and last bytes.
+fn filter_bit(queue: &str) -> usize {
+    let b = queue.as_bytes();
+    let (first, last) = (
+        b.first().copied().unwrap_or(0) as usize,
+        b.last().copied().unwrap_or(0) as usize,
+    );
+    (b.len().wrapping_mul(31) ^ first.wrapping_mul(7) ^ last.wrapping_mul(131)) & 255
 }
 
 impl<T: Default> ByQueue<T> {
     fn entry(&mut self, (vhost, queue): (String, String)) -> &mut T {
-        self.0.entry(vhost).or_default().entry(queue).or_default()
+        let bit = filter_bit(&queue);
+        self.filter[bit / 64] |= 1 << (bit % 64);
+        self.map.entry(vhost).or_default().entry(queue).or_default()
     }
 
     fn get(&self, vhost: &str, queue: &str) -> Option<&T> {
-        self.0.get(vhost)?.get(queue)
+        let bit = filter_bit(queue);
+        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+            return None;
+        }
+        self.map.get(vhost)?.get(queue)
     }
 }
 
