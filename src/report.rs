@@ -1,6 +1,7 @@
 //! Findings, severities and the report that checks produce and renderers consume.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -120,6 +121,10 @@ impl Serialize for Evidence {
     }
 }
 
+fn as_str<S: serde::Serializer>(text: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(text)
+}
+
 /// One thing a check found. The JSON form of this struct is a scripting contract: keys are stable.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
@@ -131,8 +136,11 @@ pub struct Finding {
     pub summary: String,
     /// The numbers behind the finding, by stable snake_case name.
     pub evidence: Evidence,
-    /// What to do: the setting to change or the exact command to run.
-    pub remedy: String,
+    /// What to do: the setting to change or the exact command to run. Shared: the findings of
+    /// one check on one vhost often carry the same long command (an `events.no-ttl` per event
+    /// queue, each with the vhost's policy command), made once and not once a queue.
+    #[serde(serialize_with = "as_str")]
+    pub remedy: Arc<str>,
     /// The host the finding came from (the broker's URL host for broker findings).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
@@ -152,7 +160,7 @@ impl Finding {
             subject: subject.into(),
             summary: String::new(),
             evidence: Evidence::default(),
-            remedy: String::new(),
+            remedy: Arc::from(""),
             host: None,
             more: None,
         }
@@ -172,7 +180,8 @@ impl Finding {
         self
     }
 
-    pub fn remedy(mut self, text: impl Into<String>) -> Self {
+    /// The remedy; pass an `Arc<str>` (cloned) to share one text between many findings.
+    pub fn remedy(mut self, text: impl Into<Arc<str>>) -> Self {
         self.remedy = text.into();
         self
     }

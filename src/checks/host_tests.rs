@@ -417,7 +417,7 @@ fn persisting_zombies_say_how_many_how_old_and_for_how_long() {
         "2 zombie process(es) not reaped by their parent, pid 1 (not a Celery worker): still zombies when read again 2.0s later, each started at least 1m ago"
     );
     assert_eq!(
-        z.remedy,
+        &*z.remedy,
         "zombies that stay under pid 1 mean init does not reap: in a container run the worker under an init (docker run --init, tini, dumb-init)"
     );
     assert_eq!(z.evidence.len(), 1, "{:?}", z.evidence);

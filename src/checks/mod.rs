@@ -88,7 +88,7 @@ pub fn broker_checks(
     connections::check(&ctx, &mut out);
     queues::check(&ctx, &mut out);
     for fleet in crate::rabbitmq::to_celery::fleets(snap, &ctx.kinds) {
-        out.extend(celery::check(&fleet, thresholds));
+        celery::check_into(&fleet, thresholds, &mut out);
         out.extend(rabbitmq_fanout(&fleet, thresholds, link));
     }
     delayed::levels(snap, thresholds, &mut out);

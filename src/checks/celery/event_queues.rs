@@ -4,6 +4,8 @@
 //! checks from the broker's output. A mailbox is judged only where the broker counts its
 //! consumers.
 
+use std::sync::Arc;
+
 use crate::celery_model::{EventTransport, Fleet, Kind, Queue};
 use crate::checks::{level, shell_word};
 use crate::report::{Finding, Severity};
@@ -11,13 +13,32 @@ use crate::settings::Thresholds;
 use crate::text::fmt_count;
 
 pub fn check(fleet: &Fleet, thresholds: &Thresholds, out: &mut Vec<Finding>) {
+    let mut command = PolicyCommand::default();
     for q in &fleet.queues {
         match q.kind {
             Kind::Event if fleet.event_transport == EventTransport::Queues => {
-                event_queue(q, thresholds, out)
+                event_queue(q, thresholds, &mut command, out)
             }
             Kind::Mailbox if q.consumers == Some(0) => mailbox(q, out),
             _ => {}
+        }
+    }
+}
+
+/// The policy command of the last vhost asked for, made once and shared by its findings: a
+/// vhost with 10 000 event queues without a TTL would otherwise hold 10 000 copies (5 MB).
+#[derive(Default)]
+struct PolicyCommand(Option<(String, Arc<str>)>);
+
+impl PolicyCommand {
+    fn of(&mut self, vhost: &str) -> Arc<str> {
+        match &self.0 {
+            Some((v, text)) if v == vhost => Arc::clone(text),
+            _ => {
+                let text: Arc<str> = policy_command(vhost).into();
+                self.0 = Some((vhost.to_string(), Arc::clone(&text)));
+                text
+            }
         }
     }
 }
@@ -31,7 +52,13 @@ fn policy_command(vhost: &str) -> String {
 
 /// An event queue without a message TTL or an expiry: critical when it holds messages nobody
 /// consumes.
-fn no_ttl(q: &Queue, ttl: Option<f64>, ready: Option<f64>, consumers: Option<f64>) -> Finding {
+fn no_ttl(
+    q: &Queue,
+    ttl: Option<f64>,
+    ready: Option<f64>,
+    consumers: Option<f64>,
+    command: &mut PolicyCommand,
+) -> Finding {
     let missing = match (ttl, q.expires_ms) {
         (None, None) => "message TTL or expiry",
         (None, Some(_)) => "message TTL",
@@ -52,15 +79,19 @@ fn no_ttl(q: &Queue, ttl: Option<f64>, ready: Option<f64>, consumers: Option<f64
         Some(c) => format!("{messages}, {c} consumer(s)"),
         None => format!("{messages}, consumers unknown"),
     };
-    Finding::new("events.no-ttl", severity, q.subject())
-        .summary(format!(
-            "event queue {} has no {missing} (arguments or policy): {state}",
-            q.subject()
-        ))
-        .remedy(policy_command(&q.scope))
+    let subject = q.subject();
+    let summary = format!("event queue {subject} has no {missing} (arguments or policy): {state}");
+    Finding::new("events.no-ttl", severity, subject)
+        .summary(summary)
+        .remedy(command.of(&q.scope))
 }
 
-fn event_queue(q: &Queue, thresholds: &Thresholds, out: &mut Vec<Finding>) {
+fn event_queue(
+    q: &Queue,
+    thresholds: &Thresholds,
+    command: &mut PolicyCommand,
+    out: &mut Vec<Finding>,
+) {
     let ttl = q.message_ttl_ms.map(|t| t as f64);
     let expires = q.expires_ms.map(|e| e as f64);
     // Event queues live where consumers are counted per queue (EventTransport::Queues); a
@@ -84,7 +115,7 @@ fn event_queue(q: &Queue, thresholds: &Thresholds, out: &mut Vec<Finding>) {
         f
     };
     if ttl.is_none() || expires.is_none() {
-        out.push(evidence(no_ttl(q, ttl, ready, consumers)));
+        out.push(evidence(no_ttl(q, ttl, ready, consumers, command)));
         return;
     }
     let Some(consumers) = consumers else { return };

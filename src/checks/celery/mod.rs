@@ -23,12 +23,20 @@ use crate::settings::Thresholds;
 /// Every Celery finding for one fleet; each carries the broker's host.
 pub fn check(fleet: &Fleet, thresholds: &Thresholds) -> Vec<Finding> {
     let mut out = Vec::new();
-    queues::check(fleet, thresholds, &mut out);
-    event_queues::check(fleet, thresholds, &mut out);
-    results::check(fleet, thresholds, &mut out);
-    events::check(fleet, thresholds, &mut out);
-    for f in &mut out {
+    check_into(fleet, thresholds, &mut out);
+    out
+}
+
+/// [`check`], appending to `out`: a vhost with 10 000 event queues without a TTL has as many
+/// findings, and a list of them made apart and then copied into the run's list held both at
+/// once (4 MB at 100 000 queues).
+pub fn check_into(fleet: &Fleet, thresholds: &Thresholds, out: &mut Vec<Finding>) {
+    let start = out.len();
+    queues::check(fleet, thresholds, out);
+    event_queues::check(fleet, thresholds, out);
+    results::check(fleet, thresholds, out);
+    events::check(fleet, thresholds, out);
+    for f in &mut out[start..] {
         f.host.get_or_insert_with(|| fleet.host.clone());
     }
-    out
 }
