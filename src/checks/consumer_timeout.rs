@@ -66,7 +66,7 @@ pub fn effective(snap: &Snapshot, vhost: &str, queue: &str, node_default: f64) -
             .as_ref()
             .and_then(|d| d.get("consumer-timeout"));
         if let (Some(ms), Some(name), true) = (ms(key), &q.policy, policy_key_supported(snap)) {
-            return (ms / 1000.0, Source::Policy(name.clone()));
+            return (ms / 1000.0, Source::Policy(name.to_string()));
         }
     }
     (node_default, Source::NodeDefault)
@@ -244,7 +244,7 @@ fn raise_timeout(snap: &Snapshot, vhost: &str, queue: &str, source: &Source, ms:
                 .queues
                 .iter()
                 .find(|q| q.vhost() == vhost && q.name() == queue)
-                .and_then(|q| q.policy.clone());
+                .and_then(|q| q.policy);
             let merge = match current {
                 Some(p) => format!(
                     " (policy {p} applies to it now and would be replaced: copy its definition into the new one)"

@@ -48,7 +48,7 @@ impl QueueRow {
             message_ttl_ms: q.message_ttl_ms(),
             expires_ms: q.expires_ms(),
             state: q.state.as_deref().map(str::to_string),
-            policy: q.policy.clone(),
+            policy: q.policy.as_deref().map(str::to_string),
         }
     }
 }

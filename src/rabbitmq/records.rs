@@ -3,8 +3,8 @@
 //! load may omit rates. Each list type has the `columns=` list that asks for exactly its fields.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 
 use serde::Deserialize;
 use serde::de::{SeqAccess, Visitor};
@@ -416,24 +416,25 @@ impl Shapes for QueueStats {
 
 /// A queue of a listing. Held by the hundred thousand, so kept small: the replication fields,
 /// present on mirrored classic and quorum queues only, are boxed together, and so are the
-/// statistics (472 bytes a queue inline before, 232 now).
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(from = "QueueWire")]
+/// statistics; the strings that repeat across a listing are held once for the run (472 bytes
+/// a queue inline at first, 232 with the boxes and shared strings, 160 now).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Queue {
-    pub name: Option<String>,
-    /// Vhost, state and type repeat across a listing: each distinct value is held once.
-    pub vhost: Option<Arc<str>>,
-    pub state: Option<Arc<str>>,
-    pub kind: Option<Arc<str>>,
+    pub name: Option<Box<str>>,
+    /// Vhost, state, type, policy and node repeat across a listing: each distinct value is
+    /// held once for the run (see [`intern`]).
+    pub vhost: Option<Sym>,
+    pub state: Option<Sym>,
+    pub kind: Option<Sym>,
     pub messages_ready: Option<f64>,
     pub messages_unacknowledged: Option<f64>,
     pub consumers: Option<f64>,
     pub arguments: Option<Fields>,
-    pub policy: Option<String>,
+    pub policy: Option<Sym>,
     pub effective_policy_definition: Option<Fields>,
     pub message_stats: Option<Box<QueueStats>>,
-    /// The node of a classic queue's master (or a quorum queue's leader): one of a few, held once.
-    pub node: Option<Arc<str>>,
+    /// The node of a classic queue's master (or a quorum queue's leader).
+    pub node: Option<Sym>,
     /// Mirrors, quorum members, leader, delivery limit: see [`Replication`].
     pub replication: Option<Box<Replication>>,
     pub durable: Option<bool>,
@@ -443,6 +444,14 @@ pub struct Queue {
     /// object (see [`Obj`]): one byte, in what was padding, where three [`Obj`]s would have
     /// grown every queue.
     pub not_objects: QueueNotObjects,
+}
+
+/// Decoded as [`QueueWire`] (by hand: serde's derive would tie the `&'static str` fields to
+/// the input's lifetime).
+impl<'de> Deserialize<'de> for Queue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        QueueWire::deserialize(d).map(Queue::from)
+    }
 }
 
 /// The object fields of a queue record that arrived as no object, one bit each.
@@ -494,6 +503,19 @@ pub struct Replication {
     pub delivery_limit: Option<Value>,
 }
 
+impl Replication {
+    /// No field set: what most queues have (compared field by field, without building and
+    /// dropping a default for each queue of a listing).
+    fn is_empty(&self) -> bool {
+        self.slave_nodes.is_none()
+            && self.synchronised_slave_nodes.is_none()
+            && self.members.is_none()
+            && self.online.is_none()
+            && self.leader.is_none()
+            && self.delivery_limit.is_none()
+    }
+}
+
 impl From<QueueWire> for Queue {
     fn from(w: QueueWire) -> Queue {
         let r = Replication {
@@ -511,18 +533,18 @@ impl From<QueueWire> for Queue {
         );
         Queue {
             name: w.name,
-            vhost: w.vhost,
-            state: w.state,
-            kind: w.kind,
+            vhost: w.vhost.0,
+            state: w.state.0,
+            kind: w.kind.0,
             messages_ready: w.messages_ready,
             messages_unacknowledged: w.messages_unacknowledged,
             consumers: w.consumers,
             arguments: w.arguments.into_option(),
-            policy: w.policy,
+            policy: w.policy.0,
             effective_policy_definition: w.effective_policy_definition.into_option(),
             message_stats: w.message_stats.into_option(),
-            node: w.node,
-            replication: (r != Replication::default()).then(|| Box::new(r)),
+            node: w.node.0,
+            replication: (!r.is_empty()).then(|| Box::new(r)),
             durable: w.durable,
             exclusive: w.exclusive,
             auto_delete: w.auto_delete,
@@ -535,27 +557,29 @@ impl From<QueueWire> for Queue {
 /// [`Queue`] at once.
 #[derive(Deserialize)]
 struct QueueWire {
-    name: Option<String>,
-    /// Vhost, state, type and node repeat across a listing: each distinct value is held once.
-    #[serde(default, deserialize_with = "shared")]
-    vhost: Option<Arc<str>>,
-    #[serde(default, deserialize_with = "shared")]
-    state: Option<Arc<str>>,
-    #[serde(rename = "type", default, deserialize_with = "shared")]
-    kind: Option<Arc<str>>,
+    name: Option<Box<str>>,
+    /// Vhost, state, type, policy and node repeat across a listing: each distinct value is
+    /// held once.
+    #[serde(default)]
+    vhost: Shared,
+    #[serde(default)]
+    state: Shared,
+    #[serde(rename = "type", default)]
+    kind: Shared,
     messages_ready: Option<f64>,
     messages_unacknowledged: Option<f64>,
     consumers: Option<f64>,
     #[serde(default)]
     arguments: Obj<Fields>,
-    policy: Option<String>,
+    #[serde(default)]
+    policy: Shared,
     #[serde(default)]
     effective_policy_definition: Obj<Fields>,
     /// Boxed: most queues of a big vhost have no statistics (96 bytes inline).
     #[serde(default)]
     message_stats: Obj<Box<QueueStats>>,
-    #[serde(default, deserialize_with = "shared")]
-    node: Option<Arc<str>>,
+    #[serde(default)]
+    node: Shared,
     slave_nodes: Option<Vec<String>>,
     synchronised_slave_nodes: Option<Vec<String>>,
     members: Option<Vec<String>>,
@@ -670,7 +694,11 @@ message_stats.deliver_get,slave_nodes,synchronised_slave_nodes";
             r.slave_nodes = None;
             r.synchronised_slave_nodes = None;
         }
-        if self.replication.as_deref() == Some(&Replication::default()) {
+        if self
+            .replication
+            .as_deref()
+            .is_some_and(Replication::is_empty)
+        {
             self.replication = None;
         }
     }
@@ -790,67 +818,128 @@ message_stats.deliver_get,slave_nodes,synchronised_slave_nodes";
     }
 }
 
-/// A string that recurs across a listing (vhost, state, type, node), shared with its earlier
-/// occurrences on this thread: at 100 000 queues that is 10 MB of copies not made.
-fn shared<'de, D>(d: D) -> Result<Option<Arc<str>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    struct Visit;
-    impl<'de> serde::de::Visitor<'de> for Visit {
-        type Value = Option<Arc<str>>;
+/// A string that recurs across a listing (vhost, state, type, policy, node), held once for the
+/// run: at 100 000 queues that is 10 MB of copies not made, and 8 bytes a field (see [`Sym`])
+/// where an `Arc<str>` took 16.
+#[derive(Default)]
+struct Shared(Option<Sym>);
 
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a string")
-        }
+impl<'de> Deserialize<'de> for Shared {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Option<Sym>;
 
-        fn visit_none<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
 
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
 
-        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_str(self)
-        }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
 
-        fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
-            Ok(Some(intern(text)))
+            fn visit_some<D: serde::Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<Self::Value, D::Error> {
+                d.deserialize_str(self)
+            }
+
+            fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(Some(intern(text)))
+            }
         }
+        d.deserialize_option(Visit).map(Shared)
     }
-    d.deserialize_option(Visit)
 }
 
-/// The last few distinct values seen on this thread, found by comparing bytes (cheaper than
-/// hashing for the handful of vhosts, states and types a listing has); the oldest goes.
-fn intern(text: &str) -> Arc<str> {
+/// A string held once for the whole run (see [`intern`]), behind a thin pointer: 8 bytes in a
+/// queue record, where a `&str` or an `Arc<str>` takes 16.
+#[derive(Clone, Copy)]
+pub struct Sym(&'static &'static str);
+
+impl std::ops::Deref for Sym {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl PartialEq for Sym {
+    fn eq(&self, other: &Sym) -> bool {
+        *self.0 == *other.0
+    }
+}
+
+impl std::fmt::Debug for Sym {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        std::fmt::Debug::fmt(*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Sym {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl From<&str> for Sym {
+    fn from(text: &str) -> Sym {
+        intern(text)
+    }
+}
+
+/// `text`, held once for the whole run: each distinct value is leaked the first time it is
+/// seen and found again in a set, so the memory is one copy of each distinct vhost, state,
+/// type, policy and node name, never one per queue, however many listings a run reads (a
+/// wait reads the listing again and again). In front of the set, the last few values seen
+/// on this thread are compared byte by byte, cheaper than hashing for the handful a listing
+/// has.
+pub fn intern(text: &str) -> Sym {
     const KEEP: usize = 16;
     thread_local! {
-        static SEEN: RefCell<(Vec<Arc<str>>, usize)> = const { RefCell::new((Vec::new(), 0)) };
+        static RECENT: RefCell<(Vec<Sym>, usize)> = const { RefCell::new((Vec::new(), 0)) };
     }
-    SEEN.with(|seen| {
-        let (values, next) = &mut *seen.borrow_mut();
-        if let Some(known) = values.iter().find(|v| v.as_ref() == text) {
-            return Arc::clone(known);
+    static ALL: Mutex<Option<HashMap<&'static str, &'static &'static str>>> = Mutex::new(None);
+    RECENT.with(|recent| {
+        let (values, next) = &mut *recent.borrow_mut();
+        if let Some(known) = values.iter().find(|v| **v.0 == *text) {
+            return *known;
         }
-        let new: Arc<str> = Arc::from(text);
+        let held = {
+            let mut all = ALL.lock().unwrap_or_else(|e| e.into_inner());
+            let all = all.get_or_insert_with(HashMap::new);
+            match all.get(text) {
+                Some(known) => Sym(known),
+                None => {
+                    let leaked: &'static str = Box::leak(Box::from(text));
+                    let thin: &'static &'static str = Box::leak(Box::new(leaked));
+                    all.insert(leaked, thin);
+                    Sym(thin)
+                }
+            }
+        };
         if values.len() < KEEP {
-            values.push(Arc::clone(&new));
+            values.push(held);
         } else {
-            values[*next] = Arc::clone(&new);
+            values[*next] = held;
             *next = (*next + 1) % KEEP;
         }
-        new
+        held
     })
 }
 
 /// A small JSON object kept as a list of its keys and values: a queue's arguments or policy
 /// definition has a handful of keys, and a `BTreeMap`'s first node costs some 600 bytes, which
-/// at 100 000 queues with arguments (every rpc:// result queue has `x-expires`) was 60 MB.
+/// at 100 000 queues with arguments (every rpc:// result queue has `x-expires`) was 60 MB. A
+/// boxed slice (16 bytes, no spare room) rather than a `Vec` (24): a queue holds two.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Fields(Vec<(String, Value)>);
+pub struct Fields(Box<[(Box<str>, Value)]>);
 
 impl Fields {
     /// The value of `key` (the first, should the broker repeat it).
@@ -859,11 +948,11 @@ impl Fields {
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.0.iter().find(|(k, _)| &**k == key).map(|(_, v)| v)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v))
+        self.0.iter().map(|(k, v)| (&**k, v))
     }
 
     pub fn len(&self) -> usize {
@@ -877,7 +966,7 @@ impl Fields {
 
 impl FromIterator<(String, Value)> for Fields {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
-        Fields(iter.into_iter().collect())
+        Fields(iter.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 }
 
@@ -898,11 +987,10 @@ impl<'de> Deserialize<'de> for Fields {
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
                 let mut fields = Vec::new();
-                while let Some(entry) = map.next_entry::<String, Value>()? {
-                    fields.push(entry);
+                while let Some((k, v)) = map.next_entry::<Box<str>, Value>()? {
+                    fields.push((k, v));
                 }
-                fields.shrink_to_fit();
-                Ok(Fields(fields))
+                Ok(Fields(fields.into_boxed_slice()))
             }
         }
         d.deserialize_map(Visit)

@@ -389,8 +389,8 @@ fn failed(
                     .find(|q| q.vhost() == vhost && q.name() == name)
                     .cloned()
                     .unwrap_or_else(|| Queue {
-                        name: Some(name.clone()),
-                        vhost: Some(vhost.as_str().into()),
+                        name: Some(name.as_str().into()),
+                        vhost: Some(crate::rabbitmq::records::intern(vhost)),
                         ..Queue::default()
                     });
                 out.push(no_leader(&q, "no elected leader (the broker's own leader health check)"));
