@@ -1701,6 +1701,13 @@ line), start workers for that queue, and set worker_prefetch_multiplier = 1.",
         explain: texts::BROKER_STATS_OFF,
     },
     Entry {
+        id: "broker.queues.unlisted",
+        area: Area::Broker,
+        title: "a queue listing the broker could not answer in time",
+        limits: None,
+        explain: texts::BROKER_QUEUES_UNLISTED,
+    },
+    Entry {
         id: "broker.api.skipped",
         area: Area::Broker,
         title: "records of a listing that could not be read",

@@ -76,6 +76,26 @@ broker.api (unknown) in doctor and exit 3 from a listing command, not a count.
 Fix: read the listing (curl -u USER URL/api/queues) for the odd record and report it to celtool
 with the broker version.";
 
+pub const BROKER_QUEUES_UNLISTED: &str = "\
+What breaks: the management API cannot list this vhost's queues before its own limit: RabbitMQ
+builds a queue listing whole before it sends a byte and its management listener closes a request
+left unanswered for management.tcp.idle_timeout (60 s by default). Every monitor, dashboard and
+script that lists these queues fails the same way, and doctor sees less: the definitions stood
+in for the listing (each queue's name, arguments and policy, not its counts, state or node).
+Why: a vhost with tens of thousands of queues (RabbitMQ 3.10 took 76 s for 100 000 on a 2-core
+VM), usually one result queue per task (the amqp/rpc result backend) or event queues left by
+closed clients; a loaded node takes longer.
+What doctor still did: it read the definitions (an administrator's read) and the vhost's totals,
+then read one by one the queues it judges by their counts: the consumed ones, the worker
+mailboxes and Celery's task queues (a queue named as an exchange of its vhost, and celery). When
+those hold all of the vhost's messages, the others hold none and are judged so; otherwise the
+finding says how many messages sit in queues it did not read, and those queues' counts stay
+unknown. Exclusive queues are not in the definitions.
+Fix: remove what piles up (celtool doctor's results.* and events.* findings name it; result
+queues expire with result_expires on the amqp backend, or move results to Redis), split the
+vhost, or raise management.tcp.idle_timeout (management.ssl.idle_timeout for https) in
+rabbitmq.conf, e.g. 300000, and restart the node.";
+
 pub const BROKER_VHOST: &str = "\
 What breaks: nothing in that vhost can be checked; celtool exits 3 (UNKNOWN). In a terminal this
 is one error line; --format json, nagios and prometheus still get a report with this finding.

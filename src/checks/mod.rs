@@ -246,6 +246,7 @@ pub(crate) mod testing {
             skipped: Vec::new(),
             flow: Default::default(),
             delayed: Vec::new(),
+            unlisted: None,
         }
     }
 

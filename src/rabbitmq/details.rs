@@ -102,6 +102,19 @@ pub async fn read(client: &Client, queues: &mut [Queue]) -> Result<usize, ApiErr
         cb.cmp(&ca).then(hb.total_cmp(&ha))
     });
     asked.truncate(MAX_DETAILS);
+    read_these(client, queues, &asked, Queue::DETAIL_COLUMNS).await
+}
+
+/// Read the details of `queues[i]` for each `i` of `asked` with `columns` and merge them in
+/// ([`Queue::take_details`], and with [`Queue::UNLISTED_COLUMNS`] the counts, state and node
+/// too). Returns the number of detail requests made, or the first failure other than a queue
+/// gone meanwhile (404).
+pub async fn read_these(
+    client: &Client,
+    queues: &mut [Queue],
+    asked: &[usize],
+    columns: &str,
+) -> Result<usize, ApiError> {
     let keys: Vec<(usize, String, String)> = asked
         .iter()
         .map(|&i| {
@@ -115,7 +128,7 @@ pub async fn read(client: &Client, queues: &mut [Queue]) -> Result<usize, ApiErr
     let answers: Vec<(usize, Result<Queue, ApiError>)> = stream::iter(keys)
         .map(|(i, vhost, name)| async move {
             let path = ["queues", vhost.as_str(), name.as_str()];
-            (i, client.get(&path, Some(Queue::DETAIL_COLUMNS)).await)
+            (i, client.get(&path, Some(columns)).await)
         })
         .buffer_unordered(PARALLEL)
         .collect()
@@ -124,7 +137,12 @@ pub async fn read(client: &Client, queues: &mut [Queue]) -> Result<usize, ApiErr
     let mut failure = None;
     for (i, answer) in answers {
         match answer {
-            Ok(d) => queues[i].take_details(d),
+            Ok(d) => {
+                if columns == Queue::UNLISTED_COLUMNS {
+                    queues[i].take_counts(&d);
+                }
+                queues[i].take_details(d)
+            }
             Err(ApiError::NotFound { .. }) => {}
             Err(e) => {
                 failure.get_or_insert(e);

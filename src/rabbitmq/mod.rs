@@ -14,4 +14,5 @@ pub mod read;
 pub mod records;
 pub mod tls;
 pub mod to_celery;
+pub mod unlisted;
 pub mod wait;

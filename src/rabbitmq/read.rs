@@ -127,6 +127,9 @@ pub struct Snapshot {
     pub flow: FlowSamples,
     /// Celery's delayed-delivery topology per vhost that has one; empty when not asked for.
     pub delayed: Vec<super::delayed::Topology>,
+    /// The queue listing could not be read in time and the definitions stood in for it
+    /// (`super::unlisted`): what that view lacks.
+    pub unlisted: Option<super::unlisted::Unlisted>,
 }
 
 /// The API paths of the listings, limited to the vhost when one is named.
@@ -164,6 +167,8 @@ impl<'a> Paths<'a> {
 /// The listings as they were answered, before their failures become gaps.
 struct Lists {
     queues: Option<Result<Listing<Queue>, ApiError>>,
+    /// What was read instead of a queue listing the broker did not answer in time.
+    instead: Option<Result<super::unlisted::Instead, ApiError>>,
     connections: Option<Result<Listing<Connection>, ApiError>>,
     consumers: Option<Result<Listing<Consumer>, ApiError>>,
     exchanges: Option<Result<Listing<Exchange>, ApiError>>,
@@ -172,9 +177,9 @@ struct Lists {
 }
 
 /// Every listing `need` names, at once.
-async fn read_lists(client: &Client, need: Need, paths: &Paths<'_>) -> Lists {
-    let (queues, connections, consumers, exchanges, policies, channels) = tokio::join!(
-        queue_listing(client, need, &paths.queues),
+async fn read_lists(client: &Client, need: Need, paths: &Paths<'_>, vhost: Option<&str>) -> Lists {
+    let ((queues, instead), connections, consumers, exchanges, policies, channels) = tokio::join!(
+        queue_listing(client, need, &paths.queues, vhost),
         list_if::<Connection>(
             client,
             need.connections,
@@ -207,6 +212,7 @@ async fn read_lists(client: &Client, need: Need, paths: &Paths<'_>) -> Lists {
     );
     Lists {
         queues,
+        instead,
         connections,
         consumers,
         exchanges,
@@ -251,7 +257,7 @@ pub async fn gather(
         fetch_if::<serde_json::Value>(client, vhost.is_some(), &vhost_path, Some("name")),
         overview_and_cluster(client, need, vhost),
         nodes_and_memory(client, need.nodes),
-        read_lists(client, need, &paths),
+        read_lists(client, need, &paths, vhost),
     );
     if let Some(Err(e)) = vhost_check {
         return Err(no_such_vhost(e, vhost, client));
@@ -262,8 +268,9 @@ pub async fn gather(
     let mut gaps = Vec::new();
     let mut skipped = Vec::new();
     let (g, k) = (&mut gaps, &mut skipped);
+    let (queue_answer, instead) = stand_in(lists.queues, lists.instead);
     let (queues, connections, consumers, exchanges, policies, channels) = (
-        take_list(lists.queues, "queues", g, k),
+        take_list(queue_answer, "queues", g, k),
         take_list(lists.connections, "connections", g, k),
         take_list(lists.consumers, "consumers", g, k),
         take_list(lists.exchanges, "exchanges", g, k),
@@ -287,6 +294,7 @@ pub async fn gather(
         cluster,
         flow: FlowSamples::default(),
         delayed: Vec::new(),
+        unlisted: None,
     };
     if let Some(e) = failed_as_a_whole(&need, &mut gaps) {
         return Err(e);
@@ -296,7 +304,7 @@ pub async fn gather(
         states: first_states,
         sample,
     };
-    read_dependent(client, need, &paths, first, &mut snap, &mut gaps).await;
+    read_dependent(client, need, &paths, first, instead, &mut snap, &mut gaps).await;
     gaps.extend(memory_gaps);
     snap.gaps = gaps;
     Ok(snap)
@@ -311,15 +319,19 @@ struct FirstStates {
 
 /// The reads that depend on the listings: the busy queues' statistics, the second sample of
 /// the connections' states, the channels' QoS for the cluster part, the delayed-delivery path.
+#[allow(clippy::too_many_arguments)]
 async fn read_dependent(
     client: &Client,
     need: Need,
     paths: &Paths<'_>,
     first: FirstStates,
+    instead: Option<Stood>,
     snap: &mut Snapshot,
     gaps: &mut Vec<Gap>,
 ) {
-    if light_queues(need) && !snap.queues.is_empty() {
+    if let Some(stood) = instead {
+        unlisted_details(client, stood, snap, gaps).await;
+    } else if light_queues(need) && !snap.queues.is_empty() {
         queue_details(client, &paths.queues, need, snap, gaps).await;
     }
     if first.sample && !gaps.iter().any(|g| g.what == "connections") {
@@ -366,29 +378,122 @@ fn light_queues(need: Need) -> bool {
     need.light_queues && need.queues && need.consumers
 }
 
-/// The queue listing: light (`details`) when [`light_queues`], else with every column.
+/// A queue listing's answer, and what was read instead of it.
+type Answered = (
+    Option<Result<Listing<Queue>, ApiError>>,
+    Option<Result<super::unlisted::Instead, ApiError>>,
+);
+
+/// The queue listing: light (`details`) when [`light_queues`], else with every column. The
+/// light one is hedged (`super::unlisted`): when it has not answered within
+/// [`super::unlisted::HEDGE`], the definitions and the vhosts' totals are read beside it, and
+/// they stand in for it if the broker does not answer it in time (also when it fails sooner).
 async fn queue_listing(
     client: &Client,
     need: Need,
     path: &[&str],
-) -> Option<Result<Listing<Queue>, ApiError>> {
+    vhost: Option<&str>,
+) -> Answered {
+    use super::unlisted::{self, worth_instead};
     if !need.queues {
-        return None;
+        return (None, None);
     }
-    Some(if light_queues(need) {
-        client
-            .get_listing_query::<Queue>(
-                path,
-                Some(Queue::LIGHT_COLUMNS),
-                &super::details::LIGHT_QUERY,
-                lenient_whole,
-            )
-            .await
-    } else {
-        client
+    if !light_queues(need) {
+        let listing = client
             .get_listing::<Queue>(path, Some(Queue::COLUMNS), lenient_whole)
-            .await
-    })
+            .await;
+        return (Some(listing), None);
+    }
+    let listing = client.get_listing_query::<Queue>(
+        path,
+        Some(Queue::LIGHT_COLUMNS),
+        &super::details::LIGHT_QUERY,
+        lenient_whole,
+    );
+    tokio::pin!(listing);
+    let hedge = tokio::time::sleep(unlisted::HEDGE);
+    tokio::pin!(hedge);
+    let mut hedged = false;
+    let instead = unlisted::read(client, vhost);
+    tokio::pin!(instead);
+    let mut got = None;
+    loop {
+        tokio::select! {
+            answer = &mut listing => {
+                return match answer {
+                    Err(e) if worth_instead(&e) => {
+                        let stood = match got.take() {
+                            Some(i) => i,
+                            None => (&mut instead).await,
+                        };
+                        (Some(Err(e)), Some(stood))
+                    }
+                    other => (Some(other), None),
+                };
+            }
+            () = &mut hedge, if !hedged => hedged = true,
+            i = &mut instead, if hedged && got.is_none() => got = Some(i),
+        }
+    }
+}
+
+/// The definitions in place of a queue listing the broker did not answer in time: a listing
+/// of their queues, and what is left to say about them (`Stood`). Any other answer as it is.
+fn stand_in(
+    answer: Option<Result<Listing<Queue>, ApiError>>,
+    instead: Option<Result<super::unlisted::Instead, ApiError>>,
+) -> (Option<Result<Listing<Queue>, ApiError>>, Option<Stood>) {
+    match (answer, instead) {
+        // Definitions without a queue cannot be told from a wrong answer: the failure stands.
+        (Some(Err(e)), Some(Ok(i))) if !i.queues.is_empty() => {
+            let stood = Stood {
+                cause: super::unlisted::short_cause(&e),
+                totals: i.totals,
+            };
+            let listing = Listing {
+                items: i.queues,
+                skipped: 0,
+            };
+            (Some(Ok(listing)), Some(stood))
+        }
+        (answer, _) => (answer, None),
+    }
+}
+
+/// Why the definitions stood in for the queue listing, and the vhosts' totals read with them.
+struct Stood {
+    cause: String,
+    totals: Vec<super::unlisted::VhostTotals>,
+}
+
+/// The queues of the definitions completed: their policies matched, their consumer counts from
+/// the consumer listing, the details (counts, state, rates) of those a check judges by them,
+/// and the others' counts from the vhosts' totals where they tell (`super::unlisted`).
+async fn unlisted_details(client: &Client, stood: Stood, snap: &mut Snapshot, gaps: &mut Vec<Gap>) {
+    use super::unlisted;
+    unlisted::name_policies(&mut snap.queues, &snap.policies);
+    super::details::from_listings(&mut snap.queues, &snap.consumers, &snap.policies);
+    let tasks = unlisted::task_exchanges(&snap.exchanges);
+    let mut asked: Vec<usize> = (0..snap.queues.len())
+        .filter(|&i| unlisted::wanted(&snap.queues[i], &tasks))
+        .collect();
+    asked.truncate(super::details::MAX_DETAILS);
+    drop(tasks);
+    let read =
+        super::details::read_these(client, &mut snap.queues, &asked, Queue::UNLISTED_COLUMNS);
+    if let Err(error) = read.await {
+        gaps.push(Gap {
+            what: "queue details",
+            error,
+        });
+    }
+    let read: std::collections::HashSet<usize> = asked.into_iter().collect();
+    snap.unlisted = Some(unlisted::settle(
+        &mut snap.queues,
+        &read,
+        &stood.totals,
+        stood.cause,
+    ));
 }
 
 /// Complete the light queue listing: counts and policies from the other listings, then (when

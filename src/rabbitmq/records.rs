@@ -682,6 +682,25 @@ message_stats.publish_details.rate,message_stats.deliver_get_details.rate,\
 message_stats.redeliver_details.rate,message_stats.ack_details.rate,message_stats.redeliver,\
 message_stats.deliver_get,slave_nodes,synchronised_slave_nodes";
 
+    /// The detail read of a queue known only from the definitions (`rabbitmq::unlisted`):
+    /// the details, and the counts, state, node and type the light listing would have given.
+    pub const UNLISTED_COLUMNS: &'static str = "name,vhost,consumers,effective_policy_definition,\
+message_stats.publish_details.rate,message_stats.deliver_get_details.rate,\
+message_stats.redeliver_details.rate,message_stats.ack_details.rate,message_stats.redeliver,\
+message_stats.deliver_get,slave_nodes,synchronised_slave_nodes,messages_ready,\
+messages_unacknowledged,state,node,type";
+
+    /// Take the counts, state, node and type of a detail record ([`Queue::UNLISTED_COLUMNS`]).
+    pub fn take_counts(&mut self, d: &Queue) {
+        self.messages_ready = d.messages_ready;
+        self.messages_unacknowledged = d.messages_unacknowledged;
+        self.state.clone_from(&d.state);
+        self.node.clone_from(&d.node);
+        if d.kind.is_some() {
+            self.kind.clone_from(&d.kind);
+        }
+    }
+
     /// Forget what the light listing does not carry (a recorded full answer replayed for it
     /// does): the consumer count, the effective policy, the statistics and the classic mirrors
     /// come from the other reads, never from this one.

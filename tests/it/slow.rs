@@ -725,3 +725,81 @@ fn an_answer_that_started_and_dripped_past_the_deadline_is_not_no_answer() {
     );
     assert!(!first.contains("no answer"), "{r:#?}");
 }
+
+#[test]
+fn a_listing_the_broker_does_not_answer_in_time_is_stood_in_for_by_the_definitions() {
+    // The light queue listing of vhost v is closed unanswered (as at the broker's idle_timeout);
+    // the definitions name four queues, the vhost's totals say 40 messages, and the one-by-one
+    // read of the task queue `jobs` finds all 40 there, without a consumer.
+    let record = |name: &str, ready: u64| {
+        format!(
+            r#"{{"name":"{name}","vhost":"v","state":"running","type":"classic","node":"rabbit@n1",
+                "messages_ready":{ready},"messages_unacknowledged":0,"consumers":0,
+                "effective_policy_definition":{{}},"arguments":{{}}}}"#
+        )
+    };
+    let listing = format!("[{},{}]", record("jobs", 40), record("celery", 0));
+    let url = serve_with(move |request, s| {
+        let path = request_path(request);
+        let body = if path.starts_with("/api/overview") {
+            r#"{"rabbitmq_version":"3.10.8","node":"rabbit@n1"}"#.to_string()
+        } else if path.starts_with("/api/nodes/") {
+            r#"{"memory":"not_available"}"#.into()
+        } else if path.starts_with("/api/nodes") {
+            r#"[{"name":"rabbit@n1","running":true,"mem_alarm":false,"disk_free_alarm":false}]"#
+                .into()
+        } else if path.starts_with("/api/queues/v") && !is_one_queue(path) {
+            std::thread::sleep(Duration::from_secs(1));
+            let _ = s.shutdown(std::net::Shutdown::Both);
+            return;
+        } else if path.starts_with("/api/queues/v/") {
+            return respond_queues(s, path, &listing);
+        } else if path.starts_with("/api/definitions/v") {
+            r#"{"rabbit_version":"3.10.8","policies":[],"exchanges":[],"bindings":[],"queues":[
+                {"name":"jobs","durable":true,"auto_delete":false,"arguments":{}},
+                {"name":"celery","durable":true,"auto_delete":false,"arguments":{}},
+                {"name":"celeryev.a1","durable":false,"auto_delete":true,"arguments":{}},
+                {"name":"0123456789abcdef0123456789abcdef","durable":true,"auto_delete":false,
+                 "arguments":{"x-expires":86400000}}]}"#
+                .into()
+        } else if path.split('?').next() == Some("/api/vhosts/v") {
+            r#"{"name":"v","messages":40}"#.into()
+        } else if path.starts_with("/api/exchanges/v") {
+            r#"[{"name":"jobs","vhost":"v","type":"direct"},{"name":"celeryev","vhost":"v","type":"topic"}]"#
+                .into()
+        } else if path.starts_with("/api/policies/v") {
+            r#"[{"name":"ev","vhost":"v","pattern":"^celeryev\\.","apply-to":"queues","priority":0,
+                 "definition":{"message-ttl":5000,"expires":60000}}]"#
+                .into()
+        } else {
+            "[]".into()
+        };
+        respond(s, "200 OK", &body);
+    });
+    let r = broker_doctor(&url, &["--vhost", "v"]);
+    assert_eq!(r.code, 2, "{r:#?}");
+    let problems = r.problems();
+    assert!(
+        has(&r, "queues.no-consumers", "crit", "v/jobs"),
+        "{problems:#?}"
+    );
+    assert!(
+        has(&r, "broker.queues.unlisted", "warn", "v"),
+        "{problems:#?}"
+    );
+    // The event queue's TTL and expiry come from the policy matched to it here.
+    assert!(
+        !problems
+            .iter()
+            .any(|p| p.1 == "unknown" || p.0 == "events.no-ttl"),
+        "{problems:#?}"
+    );
+    let summary = finding_summary(&r, "broker.queues.unlisted");
+    assert!(
+        summary.starts_with("the queue listing of vhost v was not answered in time (the broker closed it unanswered after ")
+            && summary.ends_with(
+                "its definitions stood in, 4 queue(s) judged by name, arguments and policy; 2 read one by one (consumed, worker mailboxes, task queues): they hold all 40 of the vhost's messages, so the other 2 hold none"
+            ),
+        "{summary}"
+    );
+}

@@ -20,6 +20,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
     node_memory(ctx, out);
     queues(ctx, out);
+    unlisted(ctx, out);
     connections(ctx, out);
     other_listings(ctx, out);
     for (what, n) in &ctx.snap.skipped {
@@ -258,7 +259,10 @@ fn queues(ctx: &Ctx, out: &mut Vec<Finding>) {
     for q in &ctx.snap.queues {
         let mut fields = not_objects(q);
         if no_statistics_yet(q) {
-            fresh.push(q.subject());
+            // Known from the definitions only: broker.queues.unlisted says so.
+            if ctx.snap.unlisted.is_none() {
+                fresh.push(q.subject());
+            }
         } else {
             count_field("messages_ready", q.messages_ready, &mut fields);
             count_field(
@@ -287,6 +291,42 @@ fn queues(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ))
                 .evidence("records", fresh.len() as f64),
         );
+    }
+}
+
+/// The definitions stood in for a queue listing the broker did not answer in time: one finding
+/// per vhost, saying what was read and what stays unknown.
+fn unlisted(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let Some(u) = &ctx.snap.unlisted else { return };
+    for v in &u.vhosts {
+        let others = v.queues - v.read;
+        let rest = match v.messages {
+            _ if v.others_empty => format!(
+                "they hold all {} of the vhost's messages, so the other {others} hold none",
+                v.in_read
+            ),
+            Some(m) => format!(
+                "{} of the vhost's {m} messages sit in the other {others}, whose counts are unknown and were not judged",
+                m.saturating_sub(v.in_read)
+            ),
+            None => format!(
+                "the vhost's totals did not answer, so the counts of the other {others} are unknown and were not judged"
+            ),
+        };
+        let mut f = Finding::new("broker.queues.unlisted", Severity::Warn, v.vhost.as_str())
+            .summary(format!(
+                "the queue listing of vhost {} was not answered in time ({}): its definitions stood in, {} queue(s) judged by name, arguments and policy; {} read one by one (consumed, worker mailboxes, task queues): {rest}",
+                v.vhost, u.cause, v.queues, v.read
+            ))
+            .evidence("queues", v.queues as f64)
+            .evidence("queues_read", v.read as f64)
+            .remedy("see `celtool explain broker.queues.unlisted`: remove the queues that pile up, split the vhost, or raise management.tcp.idle_timeout in rabbitmq.conf (e.g. 300000)");
+        if let Some(m) = v.messages {
+            f = f
+                .evidence("messages", m as f64)
+                .evidence("messages_unread", m.saturating_sub(v.in_read) as f64);
+        }
+        out.push(f);
     }
 }
 
