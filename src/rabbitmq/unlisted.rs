@@ -20,13 +20,11 @@
 //! the finding says how many messages they hold between them. Exclusive queues are not in the
 //! definitions (they belong to a connection), nor in this view.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
-
 use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::client::{ApiError, Client};
-use super::records::{Consumer, Exchange, Policy, Queue};
+use super::records::{Consumer, Exchange, Policy, Queue, Sym};
 
 /// How long the light listing may take before the definitions are asked for beside it: a
 /// listing that takes this long belongs to a vhost big enough for its answer to be cut at the
@@ -126,7 +124,7 @@ pub async fn read(client: &Client, vhost: Option<&str>) -> Result<Instead, ApiEr
         }
     });
     let mut queues = defs?.queues;
-    let vhost: Option<Arc<str>> = vhost.map(Arc::from);
+    let vhost: Option<Sym> = vhost.map(Sym::from);
     for q in &mut queues {
         as_listed(q, vhost.as_ref());
     }
@@ -140,7 +138,7 @@ pub async fn read(client: &Client, vhost: Option<&str>) -> Result<Instead, ApiEr
 /// A queue of the definitions in the shape of the light listing: its vhost (a vhost's
 /// definitions leave it out), its type from `x-queue-type`, not exclusive (the definitions
 /// hold no exclusive queue). State, node and counts stay unknown.
-fn as_listed(q: &mut Queue, vhost: Option<&Arc<str>>) {
+fn as_listed(q: &mut Queue, vhost: Option<&Sym>) {
     if q.vhost.is_none() {
         q.vhost = vhost.cloned();
     }
@@ -149,9 +147,8 @@ fn as_listed(q: &mut Queue, vhost: Option<&Arc<str>>) {
         .as_ref()
         .and_then(|a| a.get("x-queue-type"))
         .and_then(|v| v.as_str())
-        .unwrap_or("classic")
-        .to_string();
-    q.kind = Some(Arc::from(kind));
+        .unwrap_or("classic");
+    q.kind = Some(Sym::from(kind));
     q.exclusive = Some(false);
 }
 
@@ -186,7 +183,7 @@ pub fn name_policies(queues: &mut [Queue], policies: &[Policy]) {
         q.policy = list
             .iter()
             .find(|(_, _, re)| re.is_match(q.name()))
-            .map(|(_, name, _)| (*name).to_string());
+            .map(|(_, name, _)| Sym::from(*name));
     }
 }
 
@@ -303,7 +300,7 @@ mod tests {
         }))
         .unwrap();
         let mut qs = defs.queues;
-        let v: Arc<str> = Arc::from("v");
+        let v = Sym::from("v");
         for q in &mut qs {
             as_listed(q, Some(&v));
         }
