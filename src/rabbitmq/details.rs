@@ -70,18 +70,21 @@ pub fn from_listings(queues: &mut [Queue], consumers: &[Consumer], policies: &[P
 /// Whether a check judges `q` by what only the detail read has.
 pub fn wanted(q: &Queue) -> bool {
     let busy = |n: Option<f64>| n != Some(0.0);
+    busy(q.consumers_count())
+        || busy(q.ready_count())
+        || busy(q.unacked_count())
+        || mirrored_or_mailbox(q)
+}
+
+/// Whether `q` is read in detail whatever its counts: mirrored by a policy (its mirrors are in
+/// the detail read only), or a worker's mailbox (its consumer count says whether the worker is
+/// there, so it is the broker's, not the consumer listing's; a handful of queues, one per worker).
+pub fn mirrored_or_mailbox(q: &Queue) -> bool {
     let mirrored = q
         .effective_policy_definition
         .as_ref()
         .is_some_and(|d| d.contains_key("ha-mode"));
-    // A worker's mailbox: its consumer count says whether the worker is there, so it is the
-    // broker's, not the consumer listing's (a handful of queues, one per worker).
-    let mailbox = super::classify::mailbox_node(q.name()).is_some();
-    busy(q.consumers_count())
-        || busy(q.ready_count())
-        || busy(q.unacked_count())
-        || mirrored
-        || mailbox
+    mirrored || super::classify::mailbox_node(q.name()).is_some()
 }
 
 /// Read the details of the [`wanted`] queues and merge them in. Returns the number of detail

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::client::{ApiError, Client};
-use super::records::{Consumer, Exchange, Policy, Queue, Sym};
+use super::records::{Exchange, Policy, Queue, Sym};
 
 /// How long the light listing may take before the definitions are asked for beside it: a
 /// listing that takes this long belongs to a vhost big enough for its answer to be cut at the
@@ -193,13 +193,8 @@ pub fn name_policies(queues: &mut [Queue], policies: &[Policy]) {
 /// direct exchange of each task queue's name) or `celery`.
 pub fn wanted(q: &Queue, task_exchanges: &HashSet<(&str, &str)>) -> bool {
     let consumed = q.consumers_count().is_some_and(|c| c > 0.0);
-    let mirrored = q
-        .effective_policy_definition
-        .as_ref()
-        .is_some_and(|d| d.contains_key("ha-mode"));
-    let mailbox = super::classify::mailbox_node(q.name()).is_some();
     let task = q.name() == "celery" || task_exchanges.contains(&(q.vhost(), q.name()));
-    consumed || mirrored || mailbox || task
+    consumed || task || super::details::mirrored_or_mailbox(q)
 }
 
 /// The exchanges a task queue may be named after (`(vhost, name)`): every exchange but the
@@ -216,17 +211,6 @@ pub fn task_exchanges(exchanges: &[Exchange]) -> HashSet<(&str, &str)> {
         })
         .map(|e| (e.vhost.as_deref().unwrap_or("/"), e.name()))
         .collect()
-}
-
-/// Give the consumer counts of the consumer listing to every queue of the definitions.
-pub fn count_consumers(queues: &mut [Queue], consumers: &[Consumer]) {
-    let mut count: HashMap<(&str, &str), f64> = HashMap::new();
-    for c in consumers {
-        *count.entry((c.queue_vhost(), c.queue_name())).or_default() += 1.0;
-    }
-    for q in queues.iter_mut() {
-        q.consumers = Some(count.get(&(q.vhost(), q.name())).copied().unwrap_or(0.0));
-    }
 }
 
 /// After the detail reads: per vhost, what the queues read one by one hold against the vhost's
