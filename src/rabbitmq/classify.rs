@@ -127,7 +127,7 @@ pub struct Classifier {
 /// names' length and ends answers most misses before any name is hashed (two SipHashes per
 /// look-up, three look-ups per queue, were 7 % of a doctor run at 10 000 queues).
 #[derive(Debug)]
-struct ByQueue<T> {
+pub(crate) struct ByQueue<T> {
     map: HashMap<String, HashMap<String, T>>,
     filter: [u64; 4],
 }
@@ -152,13 +152,13 @@ fn filter_bit(queue: &str) -> usize {
 }
 
 impl<T: Default> ByQueue<T> {
-    fn entry(&mut self, (vhost, queue): (String, String)) -> &mut T {
+    pub(crate) fn entry(&mut self, (vhost, queue): (String, String)) -> &mut T {
         let bit = filter_bit(&queue);
         self.filter[bit / 64] |= 1 << (bit % 64);
         self.map.entry(vhost).or_default().entry(queue).or_default()
     }
 
-    fn get(&self, vhost: &str, queue: &str) -> Option<&T> {
+    pub(crate) fn get(&self, vhost: &str, queue: &str) -> Option<&T> {
         let bit = filter_bit(queue);
         if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
             return None;

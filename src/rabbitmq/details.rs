@@ -25,8 +25,9 @@ use std::collections::HashMap;
 
 use futures_util::stream::{self, StreamExt};
 
+use super::classify::ByQueue;
 use super::client::{ApiError, Client};
-use super::records::{Consumer, Policy, Queue};
+use super::records::{Consumer, Fields, Policy, Queue};
 
 /// The query of the light listing.
 pub const LIGHT_QUERY: [(&str, &str); 2] =
@@ -41,28 +42,31 @@ pub const MAX_DETAILS: usize = 5_000;
 /// (from the consumers) and its effective policy definition (the definition of the policy the
 /// broker names; operator policies are not merged here, the detail read has them).
 pub fn from_listings(queues: &mut [Queue], consumers: &[Consumer], policies: &[Policy]) {
-    let mut count: HashMap<(&str, &str), f64> = HashMap::new();
+    let mut count: ByQueue<f64> = ByQueue::default();
     for c in consumers {
-        *count.entry((c.queue_vhost(), c.queue_name())).or_default() += 1.0;
+        *count.entry((c.queue_vhost().to_string(), c.queue_name().to_string())) += 1.0;
     }
-    let definitions: HashMap<(&str, &str), &Policy> = policies
+    // Each policy's definition once, shared by the queues it applies to.
+    let definitions: HashMap<(&str, &str), Fields> = policies
         .iter()
-        .map(|p| ((p.vhost(), p.name()), p))
+        .filter_map(|p| {
+            let definition = p.definition.as_ref()?;
+            let fields = definition
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Some(((p.vhost(), p.name()), fields))
+        })
         .collect();
     for q in queues.iter_mut() {
         q.keep_light();
-        q.consumers = Some(count.get(&(q.vhost(), q.name())).copied().unwrap_or(0.0));
-        let policy = q
+        q.consumers = Some(count.get(q.vhost(), q.name()).copied().unwrap_or(0.0));
+        let definition = q
             .policy
             .as_deref()
             .and_then(|name| definitions.get(&(q.vhost(), name)));
-        if let Some(definition) = policy.and_then(|p| p.definition.as_ref()) {
-            q.effective_policy_definition = Some(
-                definition
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            );
+        if let Some(definition) = definition {
+            q.effective_policy_definition = Some(definition.clone());
         }
     }
 }
@@ -105,19 +109,38 @@ pub async fn read(client: &Client, queues: &mut [Queue]) -> Result<usize, ApiErr
         cb.cmp(&ca).then(hb.total_cmp(&ha))
     });
     asked.truncate(MAX_DETAILS);
-    read_these(client, queues, &asked, Queue::DETAIL_COLUMNS).await
+    read_these(client, queues, &asked, Read::Details).await
 }
 
-/// Read the details of `queues[i]` for each `i` of `asked` with `columns` and merge them in
-/// ([`Queue::take_details`], and with [`Queue::UNLISTED_COLUMNS`] the counts, state and node
-/// too). Returns the number of detail requests made, or the first failure other than a queue
-/// gone meanwhile (404).
+/// What a single-queue read takes into a queue record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// The statistics a listed queue lacks ([`Queue::DETAIL_COLUMNS`]).
+    Details,
+    /// The statistics and the counts, state and node of a queue known only from the
+    /// definitions ([`Queue::UNLISTED_COLUMNS`]).
+    CountsAndDetails,
+}
+
+impl Read {
+    fn columns(self) -> &'static str {
+        match self {
+            Read::Details => Queue::DETAIL_COLUMNS,
+            Read::CountsAndDetails => Queue::UNLISTED_COLUMNS,
+        }
+    }
+}
+
+/// Read `queues[i]` for each `i` of `asked` and merge in what `read` names
+/// ([`Queue::take_details`], [`Queue::take_counts`]). Returns the number of requests made, or
+/// the first failure other than a queue gone meanwhile (404).
 pub async fn read_these(
     client: &Client,
     queues: &mut [Queue],
     asked: &[usize],
-    columns: &str,
+    read: Read,
 ) -> Result<usize, ApiError> {
+    let columns = read.columns();
     let keys: Vec<(usize, String, String)> = asked
         .iter()
         .map(|&i| {
@@ -141,7 +164,7 @@ pub async fn read_these(
     for (i, answer) in answers {
         match answer {
             Ok(d) => {
-                if columns == Queue::UNLISTED_COLUMNS {
+                if read == Read::CountsAndDetails {
                     queues[i].take_counts(&d);
                 }
                 queues[i].take_details(d)
