@@ -90,22 +90,50 @@ pub fn mailbox_node(name: &str) -> Option<&str> {
 
 /// A per-task result queue of the amqp backend: the task id without dashes, 32 lowercase hex.
 pub fn is_task_result_queue(name: &str) -> bool {
-    name.len() == 32
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    name.len() == 32 && lower_hex(name.as_bytes())
 }
 
 /// An rpc-backend reply queue: a bare UUID (8-4-4-4-12 lowercase hex).
 pub fn is_uuid_queue(name: &str) -> bool {
-    // Without collecting the parts: every queue of a listing is asked.
-    name.len() == 36
-        && name.split('-').count() == 5
-        && name.split('-').zip([8, 4, 4, 4, 12]).all(|(p, len)| {
-            p.len() == len
-                && p.bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        })
+    let b = name.as_bytes();
+    b.len() == 36
+        && [8, 13, 18, 23].iter().all(|&i| b[i] == b'-')
+        && [&b[..8], &b[9..13], &b[14..18], &b[19..23], &b[24..]]
+            .iter()
+            .all(|part| lower_hex(part))
+}
+
+/// Whether every byte is `0-9` or `a-f`. Every queue of a listing is asked (twice, by the
+/// queue checks and the Celery model), so eight bytes are judged at once: a byte-by-byte test
+/// of the 32-byte result-queue names was 4 % of a doctor run at 10 000 queues.
+fn lower_hex(bytes: &[u8]) -> bool {
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if !lower_hex8(u64::from_le_bytes(word)) {
+            return false;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+}
+
+/// The eight bytes of `x` are each `0-9` or `a-f`. For a byte `b` below 0x80 and a bound `lo`
+/// up to 0x80, `b + 0x80 - lo` carries into no other byte and has its high bit set exactly
+/// when `b >= lo`.
+fn lower_hex8(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    if x & HIGH != 0 {
+        return false;
+    }
+    let at_least = |lo: u64| x + ONES * (0x80 - lo);
+    let digit = at_least(0x30) & !at_least(0x3a);
+    let letter = at_least(0x61) & !at_least(0x67);
+    (digit | letter) & HIGH == HIGH
 }
 
 /// Classifies queues and connections using the consumers list to link them.
@@ -260,6 +288,29 @@ impl Classifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lower_hex_agrees_with_a_byte_by_byte_test_on_every_byte() {
+        let slow = |b: &[u8]| {
+            b.iter()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+        };
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut word = *b"0123abcd";
+                word[at] = b;
+                assert_eq!(lower_hex(&word), slow(&word), "byte {b:#x} at {at}");
+                let mut long = *b"0123456789abcdef0123456789abcde0f";
+                long[at * 4] = b;
+                assert_eq!(lower_hex(&long), slow(&long), "byte {b:#x} at {}", at * 4);
+            }
+        }
+        assert!(is_task_result_queue("0123456789abcdef0123456789abcdef"));
+        assert!(!is_task_result_queue("0123456789ABCDEF0123456789abcdef"));
+        assert!(is_uuid_queue("01234567-89ab-cdef-0123-456789abcdef"));
+        assert!(!is_uuid_queue("01234567-89ab-cdef-0123-456789abcdeg"));
+        assert!(!is_uuid_queue("0123456789ab-cdef-0123-456789abcdef-"));
+    }
 
     fn queue(vhost: &str, name: &str) -> Queue {
         Queue {
