@@ -1782,7 +1782,40 @@ line), start workers for that queue, and set worker_prefetch_multiplier = 1.",
 
 /// The catalog entry for an ID.
 pub fn entry(id: &str) -> Option<&'static Entry> {
-    CATALOG.iter().find(|e| e.id == id)
+    use std::collections::HashMap;
+    use std::hash::BuildHasherDefault;
+    use std::sync::OnceLock;
+    // Asked for each finding made and, by the checks' loops, for each queue of a listing: a
+    // scan of the catalog was 1.4 % of a doctor run at 10 000 queues.
+    type Index = HashMap<&'static str, &'static Entry, BuildHasherDefault<Fnv>>;
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX
+        .get_or_init(|| CATALOG.iter().map(|e| (e.id, e)).collect())
+        .get(id)
+        .copied()
+}
+
+/// FNV-1a, for the catalog's index: its keys are celtool's own IDs, short and fixed at build
+/// time (a look-up of any other text only misses), so no hash flooding to guard against.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
 }
 
 /// The area of a finding ID. Every ID the code emits is in the catalog: a unit test scans the

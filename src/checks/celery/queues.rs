@@ -2,6 +2,7 @@
 //! priority bucket summed and shown), messages and no consumer, and whether the queue grows
 //! or drains. Event, mailbox, reply and result queues are left to the other Celery checks.
 
+use crate::catalog::Limits;
 use crate::celery_model::{BrokerKind, Fleet, Kind, Queue};
 use crate::checks::{level, shell_word};
 use crate::report::{Finding, Severity};
@@ -9,13 +10,15 @@ use crate::settings::Thresholds;
 use crate::text::{fmt_count, fmt_duration_secs};
 
 pub fn check(fleet: &Fleet, thresholds: &Thresholds, out: &mut Vec<Finding>) {
+    // Looked up once, not for each of thousands of queues.
+    let backlog_limits = thresholds.get("queues.backlog");
     for q in fleet
         .queues
         .iter()
         .filter(|q| matches!(q.kind, Kind::Task | Kind::Other))
     {
         if !no_consumers(fleet.broker, q, thresholds, out) {
-            backlog(fleet.broker, q, thresholds, out);
+            backlog(fleet.broker, q, &backlog_limits, out);
         }
     }
 }
@@ -122,10 +125,10 @@ fn no_consumers(
     true
 }
 
-fn backlog(broker: BrokerKind, q: &Queue, thresholds: &Thresholds, out: &mut Vec<Finding>) {
+fn backlog(broker: BrokerKind, q: &Queue, limits: &Limits, out: &mut Vec<Finding>) {
     let id = "queues.backlog";
     let Some(ready) = q.ready else { return };
-    let severity = level(&thresholds.get(id), ready as f64);
+    let severity = level(limits, ready as f64);
     if severity == Severity::Ok {
         return;
     }

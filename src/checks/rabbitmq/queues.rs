@@ -3,20 +3,26 @@
 //! (`checks::celery`); event, mailbox and result queues too.
 
 use super::{Ctx, level, ratio};
+use crate::catalog::Limits;
 use crate::rabbitmq::classify::QueueKind;
 use crate::rabbitmq::records::Queue;
 use crate::report::{Finding, Severity};
 use crate::text::fmt_count;
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    // Looked up once, not for each of thousands of queues.
+    let limits = (
+        ctx.thresholds.get("queues.unacked"),
+        ctx.thresholds.get("queues.redeliveries"),
+    );
     for q in &ctx.snap.queues {
         state(q, out);
         let kind = ctx.kinds.queue_kind(q);
         if !matches!(kind, QueueKind::Task | QueueKind::Other) {
             continue;
         }
-        unacked(ctx, q, out);
-        redeliveries(ctx, q, out);
+        unacked(&limits.0, q, out);
+        redeliveries(&limits.1, q, out);
     }
 }
 
@@ -36,13 +42,13 @@ fn state(q: &Queue, out: &mut Vec<Finding>) {
     }
 }
 
-fn unacked(ctx: &Ctx, q: &Queue, out: &mut Vec<Finding>) {
+fn unacked(limits: &Limits, q: &Queue, out: &mut Vec<Finding>) {
     let id = "queues.unacked";
     // A count the broker did not send is unknown (broker.api.value names it), never 0.
     let Some(unacked) = q.unacked_count() else {
         return;
     };
-    let severity = level(&ctx.thresholds.get(id), unacked);
+    let severity = level(limits, unacked);
     if severity == Severity::Ok {
         return;
     }
@@ -74,12 +80,11 @@ const MIN_DELIVERIES: f64 = 20.0;
 /// Redeliveries, judged on the last seconds' rates, and on the totals since the queue's
 /// statistics began when the rates show none (workers killed half a minute ago leave no rate,
 /// but their redeliveries stay in the totals).
-fn redeliveries(ctx: &Ctx, q: &Queue, out: &mut Vec<Finding>) {
+fn redeliveries(limits: &Limits, q: &Queue, out: &mut Vec<Finding>) {
     let id = "queues.redeliveries";
-    let limits = ctx.thresholds.get(id);
     let by_rate = q.redeliver_rate().filter(|r| *r > 0.0).and_then(|redeliver| {
         let share = ratio(Some(redeliver), q.deliver_rate())?;
-        let severity = level(&limits, share);
+        let severity = level(limits, share);
         (severity != Severity::Ok).then(|| {
             Finding::new(id, severity, q.subject())
                 .summary(format!(
@@ -97,7 +102,7 @@ fn redeliveries(ctx: &Ctx, q: &Queue, out: &mut Vec<Finding>) {
             return None;
         }
         let share = ratio(Some(redelivered), Some(delivered))?;
-        let severity = level(&limits, share);
+        let severity = level(limits, share);
         (severity != Severity::Ok).then(|| {
             Finding::new(id, severity, q.subject())
                 .summary(format!(
