@@ -4,6 +4,7 @@
 //! checks from the broker's output. A mailbox is judged only where the broker counts its
 //! consumers.
 
+use std::fmt::Write;
 use std::sync::Arc;
 
 use crate::celery_model::{EventTransport, Fleet, Kind, Queue};
@@ -69,18 +70,27 @@ fn no_ttl(
     } else {
         Severity::Warn
     };
-    let messages = match ready {
-        Some(r) => format!("{} message(s)", fmt_count(r)),
-        None => "message count unknown".to_string(),
-    };
-    let state = match consumers {
-        Some(0.0) if ready.is_some() => format!("{messages} and no consumer"),
-        Some(0.0) => format!("{messages}, no consumer"),
-        Some(c) => format!("{messages}, {c} consumer(s)"),
-        None => format!("{messages}, consumers unknown"),
-    };
+    // One text, written in place: thousands of event queues can each have this finding.
     let subject = q.subject();
-    let summary = format!("event queue {subject} has no {missing} (arguments or policy): {state}");
+    let mut summary = String::with_capacity(subject.len() + 96);
+    let _ = write!(
+        summary,
+        "event queue {subject} has no {missing} (arguments or policy): "
+    );
+    match ready {
+        Some(r) => {
+            let _ = write!(summary, "{} message(s)", fmt_count(r));
+        }
+        None => summary.push_str("message count unknown"),
+    }
+    match consumers {
+        Some(0.0) if ready.is_some() => summary.push_str(" and no consumer"),
+        Some(0.0) => summary.push_str(", no consumer"),
+        Some(c) => {
+            let _ = write!(summary, ", {c} consumer(s)");
+        }
+        None => summary.push_str(", consumers unknown"),
+    }
     Finding::new("events.no-ttl", severity, subject)
         .summary(summary)
         .remedy(command.of(&q.scope))
@@ -124,13 +134,14 @@ fn event_queue(
             Some(r) => format!("{} message(s)", fmt_count(r)),
             None => "an unknown number of message(s)".to_string(),
         };
+        let subject = q.subject();
+        let summary = format!(
+            "event queue {subject} has no consumer and holds {holds}; it expires {} s after its last use",
+            expires.unwrap_or(0.0) / 1000.0
+        );
         out.push(evidence(
-            Finding::new("events.no-consumer", Severity::Warn, q.subject())
-                .summary(format!(
-                    "event queue {} has no consumer and holds {holds}; it expires {} s after its last use",
-                    q.subject(),
-                    expires.unwrap_or(0.0) / 1000.0
-                ))
+            Finding::new("events.no-consumer", Severity::Warn, subject)
+                .summary(summary)
                 .remedy(format!(
                     "delete it if its consumer is gone: celtool fix stale-event-queues --vhost {0} --yes, or rabbitmqctl delete_queue -p {0} {1}",
                     shell_word(&q.scope),
