@@ -958,19 +958,33 @@ pub fn intern(text: &str) -> Sym {
 /// A small JSON object kept as a list of its keys and values: a queue's arguments or policy
 /// definition has a handful of keys, and a `BTreeMap`'s first node costs some 600 bytes, which
 /// at 100 000 queues with arguments (every rpc:// result queue has `x-expires`) was 60 MB. A
-/// shared slice (16 bytes, no spare room) rather than a `Vec` (24): a queue holds two. Shared,
-/// so that the queues of one policy hold its definition once; none at all when empty (most
-/// queues' arguments), so that an empty object costs no allocation.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Fields(Option<std::sync::Arc<[(Box<str>, Value)]>>);
+/// shared slice (16 bytes, no spare room, and `Option<Fields>` no bigger) rather than a `Vec`
+/// (24): a queue holds two. Shared, so that the queues of one policy hold its definition once;
+/// every empty object (most queues' arguments) is one shared empty slice, no allocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fields(std::sync::Arc<[(Box<str>, Value)]>);
+
+impl Default for Fields {
+    fn default() -> Self {
+        type Slice = std::sync::Arc<[(Box<str>, Value)]>;
+        static EMPTY: std::sync::OnceLock<Slice> = std::sync::OnceLock::new();
+        Fields(std::sync::Arc::clone(
+            EMPTY.get_or_init(|| Vec::new().into()),
+        ))
+    }
+}
 
 impl Fields {
     fn new(fields: Vec<(Box<str>, Value)>) -> Self {
-        Fields((!fields.is_empty()).then(|| fields.into()))
+        if fields.is_empty() {
+            Fields::default()
+        } else {
+            Fields(fields.into())
+        }
     }
 
     fn slice(&self) -> &[(Box<str>, Value)] {
-        self.0.as_deref().unwrap_or_default()
+        &self.0
     }
 
     /// The value of `key` (the first, should the broker repeat it).
@@ -1385,7 +1399,7 @@ mod tests {
     fn a_queue_stays_small_and_replication_is_boxed_only_when_present() {
         // 100 000 of them are held at once: see BENCHMARKS.md before letting this grow.
         assert!(
-            std::mem::size_of::<Queue>() <= 232,
+            std::mem::size_of::<Queue>() <= 160,
             "{}",
             std::mem::size_of::<Queue>()
         );
