@@ -87,7 +87,10 @@ pub fn broker_checks(
     broker::check(&ctx, &mut out);
     connections::check(&ctx, &mut out);
     queues::check(&ctx, &mut out);
-    for fleet in crate::rabbitmq::to_celery::fleets(snap, &ctx.kinds) {
+    // Queues of no Celery kind holding no ready message are left out of the model unless the
+    // backlog limit judges an empty queue (see `fleets_to_check`).
+    let idle_others = level(&thresholds.get("queues.backlog"), 0.0) != Severity::Ok;
+    for fleet in crate::rabbitmq::to_celery::fleets_to_check(snap, &ctx.kinds, idle_others) {
         celery::check_into(&fleet, thresholds, &mut out);
         out.extend(rabbitmq_fanout(&fleet, thresholds, link));
     }
