@@ -5,8 +5,9 @@
 #   bench/all.sh
 #
 # Env: CELTOOL (binary, default target/release/celtool), BENCH_BIG=1 adds bench/bignode.sh
-# (a private RabbitMQ node at 100 000 queues: about half an hour), BENCH_SIZES (bench/broker.sh
-# queue counts, default "10000").
+# (a private RabbitMQ node at 100 000 queues: about half an hour; filled with a 300 s
+# management idle_timeout, measured with RabbitMQ's own 60 s: BENCH_FILL_IDLE_TIMEOUT),
+# BENCH_SIZES (bench/broker.sh queue counts, default "10000").
 # Reports; exits 0 even when a target is missed or a script fails (its log says why).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -25,5 +26,7 @@ run replay "$HERE/replay.sh" 10000 100000
 run redis "$HERE/redis.sh"
 run host "$HERE/host.sh"
 run prune "$HERE/prune.sh"
-if [[ ${BENCH_BIG:-0} == 1 ]]; then run bignode "$HERE/bignode.sh" 2 100000; fi
+if [[ ${BENCH_BIG:-0} == 1 ]]; then
+    (export BENCH_FILL_IDLE_TIMEOUT=${BENCH_FILL_IDLE_TIMEOUT:-300000}; run bignode "$HERE/bignode.sh" 2 100000)
+fi
 echo "results in $OUT"

@@ -18,6 +18,9 @@
 #      BENCH_MESSAGES (messages per size, default 300), BENCH_WATERMARK (the private node's
 #      vm_memory_high_watermark.absolute, default 12GB), BENCH_IDLE_TIMEOUT (the private node's
 #      management.tcp.idle_timeout in ms; default: not set, RabbitMQ's own: 60000),
+#      BENCH_FILL_IDLE_TIMEOUT (ms: the idle_timeout while the node is filled and settled,
+#      set back to RabbitMQ's own 60000 on the running node before anything is measured, so
+#      that the fill's own listings are not cut and the measurements see the broker's defaults),
 #      BENCH_RAISED_IDLE_TIMEOUT (ms: after the rounds at each size, raise the running node's
 #      idle_timeout to this and time one more round, *-idle), BENCH_JSON (append
 #      one JSON line per run to this file), BENCH_KEEP_OUTPUT (a directory for the reports).
@@ -66,7 +69,9 @@ echo '[rabbitmq_management].' >"$DIR/enabled_plugins"
     echo "management.tcp.port = $MGMT"
     echo "loopback_users = none"
     echo "vm_memory_high_watermark.absolute = ${BENCH_WATERMARK:-12GB}"
-    if [[ -n ${BENCH_IDLE_TIMEOUT:-} ]]; then echo "management.tcp.idle_timeout = $BENCH_IDLE_TIMEOUT"; fi
+    if [[ -n ${BENCH_IDLE_TIMEOUT:-${BENCH_FILL_IDLE_TIMEOUT:-}} ]]; then
+        echo "management.tcp.idle_timeout = ${BENCH_IDLE_TIMEOUT:-$BENCH_FILL_IDLE_TIMEOUT}"
+    fi
 } >"$DIR/rabbitmq.conf"
 
 cleanup() {
@@ -177,6 +182,10 @@ for size in "${SIZES[@]}"; do
     BENCH_SKIP=$have python3 "$HERE/mkvhost.py" create "$VHOST" "$size" "$MESSAGES"
     python3 "$HERE/mkvhost.py" settle "$VHOST" "$size" 1 0
     have=$size
+    if [[ -n ${BENCH_FILL_IDLE_TIMEOUT:-} && -z ${BENCH_IDLE_TIMEOUT:-} ]]; then
+        back=$(timeout 120 "$CTL" -n "$NODE" eval "[begin ranch:set_protocol_options(R, maps:put(idle_timeout, 60000, ranch:get_protocol_options(R))), maps:get(idle_timeout, ranch:get_protocol_options(R)) end || {R = {acceptor, _, $MGMT}, _} <- maps:to_list(ranch:info())]." 2>&1 | tr -d '\n')
+        echo "   filled with idle_timeout $BENCH_FILL_IDLE_TIMEOUT ms; set back to RabbitMQ's default on the running node: $back ms"
+    fi
     if [[ -n ${BENCH_HOLD:-} ]]; then continue; fi
     echo "   node: $(curl -s -m 120 -u guest:guest "$API/nodes?columns=mem_used,mem_limit,mem_alarm" | tr -d '\n') load $(cut -d' ' -f1-3 /proc/loadavg)"
     CURL=(curl -s -S -u guest:guest "$API/queues/$VHOST?columns=$C_QUEUES")
@@ -231,8 +240,34 @@ if [[ -n ${BENCH_HOLD:-} ]]; then
     while [[ -f $BENCH_HOLD ]] && kill -0 "$SERVER_PID" 2>/dev/null; do sleep 5; done
     exit 0
 fi
-# At the last size: doctor against the floors of bench/broker.sh, and the worker probes with
-# 1 and 100 simulated workers in a vhost of their own beside the big one.
+# At the last size, each form of the queue read once with curl (the broker's defaults: a form
+# the broker does not answer within its idle_timeout is cut, curl exit 52 or 18), then doctor
+# against the floors of bench/broker.sh, and the worker probes with 1 and 100 simulated workers
+# in a vhost of their own beside the big one.
+LIGHT='name,vhost,state,type,messages_ready,messages_unacknowledged,arguments,policy,node,members,online,leader,delivery_limit,durable,exclusive,auto_delete'
+echo "== the forms of the queue read at $have queues, one curl each (load $(cut -d' ' -f1-3 /proc/loadavg))"
+forms=(
+    "light listing (doctor's)|queues/$VHOST?disable_stats=true&enable_queue_totals=true&columns=$LIGHT"
+    "light listing without counters|queues/$VHOST?disable_stats=true&columns=$LIGHT"
+    "statistics listing, 3 columns|queues/$VHOST?columns=name,messages_ready,messages_unacknowledged"
+    "page of 500 sorted by messages|queues/$VHOST?page=1&page_size=500&sort=messages&sort_reverse=true&columns=name,messages"
+    "definitions of the vhost|definitions/$VHOST"
+    "the vhost's totals|vhosts/$VHOST?columns=name,messages"
+    "one queue (celery)|queues/$VHOST/celery"
+)
+for form in "${forms[@]}"; do
+    what=${form%%|*} path=${form#*|}
+    set +e
+    line=$(curl -s -o /dev/null -u guest:guest -m 600 -w '%{time_total} %{size_download} %{http_code}' "$API/$path")
+    rc=$?
+    set -e
+    read -r secs bytes code <<<"$line"
+    printf '  %-34s %8.2f s  %10s B  http %s  curl exit %s\n' "$what" "$secs" "$bytes" "$code" "$rc"
+    if [[ -n ${BENCH_JSON:-} ]]; then
+        printf '{"name":"form","form":"%s","queues":%s,"wall_s":%s,"bytes":%s,"http":"%s","rc":%s}\n' \
+            "$what" "$have" "$secs" "$bytes" "$code" "$rc" >>"$BENCH_JSON"
+    fi
+done
 BENCH_NODE_ENV=$NODE_ENV "$HERE/bigdoctor.sh" "$ROUNDS" || echo "bigdoctor.sh failed: $?"
 BENCH_NODE_ENV=$NODE_ENV "$HERE/workers.sh" 1 5 0 || echo "workers.sh 1 failed: $?"
 BENCH_NODE_ENV=$NODE_ENV "$HERE/workers.sh" 100 5 5 || echo "workers.sh 100 failed: $?"

@@ -24,11 +24,15 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-rss() { # binary url args... -> peak RSS in KiB
+rss() { # binary url args... -> peak RSS in KiB (GNU time)
     local bin=$1 url=$2; shift 2
     /usr/bin/time -f %M -o /tmp/celtool-replay-rss.$$ "$bin" --url "$url" --vhost celtool-bench "$@" \
         --format json >/dev/null 2>&1 || true
     tail -1 /tmp/celtool-replay-rss.$$
+}
+parts() { # binary url args... -> "anon file": peak RssAnon and RssFile in KiB (another run, polled)
+    local bin=$1 url=$2; shift 2
+    python3 "$HERE/peakrss.py" "$bin" --url "$url" --vhost celtool-bench "$@" --format json || true
 }
 
 first=1
@@ -42,6 +46,11 @@ for n in "${SIZES[@]}"; do
         d=$(rss "$bin" "$url" doctor --only broker) q=$(rss "$bin" "$url" queues)
         printf '  %-9s doctor peak RSS %6.1f MiB   queues peak RSS %6.1f MiB\n' "$name" \
             "$(echo "$d/1024" | bc -l)" "$(echo "$q/1024" | bc -l)"
+        read -r da df < <(parts "$bin" "$url" doctor --only broker)
+        read -r qa qf < <(parts "$bin" "$url" queues)
+        printf '  %-9s doctor peak RssAnon %6.1f MiB RssFile %5.1f MiB   queues peak RssAnon %6.1f MiB RssFile %5.1f MiB\n' \
+            "$name" "$(echo "$da/1024" | bc -l)" "$(echo "$df/1024" | bc -l)" \
+            "$(echo "$qa/1024" | bc -l)" "$(echo "$qf/1024" | bc -l)"
         if [[ $first == 1 && -z ${NO_CALLGRIND:-} ]] && command -v valgrind >/dev/null; then
             ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" --url "$url" \
                 --vhost celtool-bench doctor --only broker --format json --timeout 300s 2>&1 >/dev/null |
