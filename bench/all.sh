@@ -17,6 +17,9 @@ export BENCH_JSON=$OUT/all.jsonl
 {
     echo "date: $(date -u)"; echo "nproc: $(nproc)"; echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "celtool: $(git -C "$HERE/.." rev-parse --short HEAD)"; uname -sr
+    bin=${CELTOOL:-${CARGO_TARGET_DIR:-$HERE/../target}/release/celtool}
+    echo "binary: $bin, $(stat -c %s "$bin" 2>/dev/null) bytes; .text $(readelf -SW "$bin" 2>/dev/null | awk '$2 == ".text" {print strtonum("0x" $6)}') bytes"
+    echo "tools: $(curl --version | head -1 | cut -d' ' -f1-2), $(valgrind --version 2>/dev/null), $(rustc --version)"
 } > "$OUT/machine.txt"
 run() { local name=$1; shift; echo "== $name: $*"; "$@" > "$OUT/$name.log" 2>&1; echo "   exit $? (log $OUT/$name.log); load $(cut -d' ' -f1-3 /proc/loadavg)"; }
 for n in ${BENCH_SIZES:-10000}; do run "broker-$n" "$HERE/broker.sh" "$n" 5; done
