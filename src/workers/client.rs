@@ -235,6 +235,12 @@ fn scrub(text: &str, endpoint: &AmqpEndpoint) -> String {
 /// The connection name shown in the management UI.
 const CONNECTION_NAME: &str = concat!("celtool ", env!("CARGO_PKG_VERSION"), " workers probe");
 
+/// The largest AMQP frame celtool offers (the broker takes the smaller of its own and this).
+/// lapin keeps room for 32 frames in each direction, zeroed: at RabbitMQ's 128 KiB that was
+/// 8 MiB of resident memory for a ping or a doctor run, whose messages (pings, replies, events)
+/// are a few KiB; a bigger message is sent and received in several frames.
+const FRAME_MAX: u32 = 8192;
+
 async fn connect(
     endpoint: &AmqpEndpoint,
     vhost: &str,
@@ -263,7 +269,10 @@ async fn connect(
             port: endpoint.port,
         },
         vhost: vhost.to_string(),
-        query: AMQPQueryString::default(),
+        query: AMQPQueryString {
+            frame_max: Some(FRAME_MAX),
+            ..AMQPQueryString::default()
+        },
     };
     // No auto-recover: a connection that fails stays failed, and the probe says so.
     let props = ConnectionProperties::default().with_connection_name(CONNECTION_NAME.into());

@@ -192,6 +192,26 @@ fn the_listing_matches_celery_inspect_stats_and_the_probe_leaves_no_queue() {
 }
 
 #[test]
+fn a_reply_many_frames_long_is_read_whole() {
+    // celtool offers the broker 8 KiB frames (lapin keeps 32 of them each way): a worker's
+    // `conf` reply with a 64 KiB setting arrives in nine frames or more.
+    let v = Vhost::new("wk-frames");
+    let node = "w1@celtool-it";
+    let padding = "x".repeat(65_536);
+    let w = celery_worker(&v.name, node, json!({ "celtool_padding": padding }), false);
+    wait_answering(&v.name, &[node], &[&w]);
+    let conf = &celery_json(&v.name, &["inspect", "conf", "--json", "-d", node])[node];
+    assert_eq!(conf["celtool_padding"].as_str().map(str::len), Some(65_536));
+    let r = run(celtool().args(["fleet", "--vhost", &v.name, "--format", "json"]));
+    assert_eq!(r.code, 0, "{r:#?}");
+    let rows = r.rows("workers");
+    assert_eq!(rows[0]["node"], node);
+    assert_eq!(rows[0]["answered"], true, "{}", rows[0]);
+    assert!(rows[0]["prefetch_count"].as_u64().is_some(), "{}", rows[0]);
+    drop(w);
+}
+
+#[test]
 fn a_stopped_worker_is_hung_and_answers_again_when_continued() {
     let v = Vhost::new("wk-hung");
     let node = "w1@celtool-it";
