@@ -730,9 +730,15 @@ async fn nodes_and_memory(
     wanted: bool,
     answered: Option<tokio::sync::watch::Sender<bool>>,
 ) -> NodesAnswer {
-    let nodes = fetch_if::<MergedList<Node>>(client, wanted, &["nodes"], Some(Node::COLUMNS))
-        .await
-        .map(|r| r.map(merged_list));
+    let nodes = match wanted {
+        true => Some(
+            client
+                .get_query::<MergedList<Node>>(&["nodes"], Some(Node::COLUMNS), &Node::QUERY)
+                .await
+                .map(merged_list),
+        ),
+        false => None,
+    };
     if let Some(tx) = answered {
         let _ = tx.send(true);
     }

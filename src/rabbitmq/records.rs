@@ -213,10 +213,10 @@ pub struct Node {
     pub partitions: Option<Vec<String>>,
     /// Bytes per second the memory use grows (the alarm forecast).
     #[serde(default)]
-    pub mem_used_details: Obj<Rate>,
+    pub mem_used_details: Obj<Slope>,
     /// Bytes per second the free disk space grows (negative: shrinks).
     #[serde(default)]
-    pub disk_free_details: Obj<Rate>,
+    pub disk_free_details: Obj<Slope>,
     /// The node's Erlang distribution links to the other cluster members.
     pub cluster_links: Option<Vec<ClusterLink>>,
 }
@@ -228,21 +228,45 @@ pub struct ClusterLink {
     pub name: Option<String>,
 }
 
+/// A node figure's slope: over the last statistics interval (`rate`, a few seconds) and, when
+/// the node list is asked with [`Node::QUERY`], over the last minute (`avg_rate`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct Slope {
+    pub rate: Option<f64>,
+    pub avg_rate: Option<f64>,
+}
+
+impl Slope {
+    fn finite(v: Option<f64>) -> Option<f64> {
+        v.filter(|v| v.is_finite())
+    }
+}
+
 impl Node {
     pub const COLUMNS: &'static str = "name,running,mem_used,mem_limit,mem_alarm,disk_free,\
 disk_free_limit,disk_free_alarm,fd_used,fd_total,proc_used,proc_total,partitions,\
-mem_used_details.rate,disk_free_details.rate,cluster_links";
+mem_used_details.rate,mem_used_details.avg_rate,disk_free_details.rate,\
+disk_free_details.avg_rate,cluster_links";
 
+    /// The slopes' window: a minute of the node's statistics, 5 s apart.
+    pub const QUERY: [(&'static str, &'static str); 2] =
+        [("node_stats_age", "60"), ("node_stats_incr", "5")];
+
+    /// The memory's growth in bytes per second that both the last interval and the last
+    /// minute show (the smaller of the two): a node building one large answer (the listing of
+    /// 100 000 queues) grows by tens of MiB a second for half a minute, then frees it all.
     pub fn mem_rate(&self) -> Option<f64> {
-        rate(&self.mem_used_details)
+        let s = self.mem_used_details.as_ref()?;
+        let now = Slope::finite(s.rate).filter(|v| plausible_rate(v.abs()))?;
+        Some(Slope::finite(s.avg_rate).map_or(now, |minute| now.min(minute)))
     }
 
-    /// A slope, unlike the message rates, may be negative (free disk shrinking).
+    /// The free disk's slope (negative: shrinking), the gentler of the last interval's and the
+    /// last minute's.
     pub fn disk_free_rate(&self) -> Option<f64> {
-        self.disk_free_details
-            .as_ref()
-            .and_then(|r| r.rate)
-            .filter(|v| v.is_finite())
+        let s = self.disk_free_details.as_ref()?;
+        let now = Slope::finite(s.rate)?;
+        Some(Slope::finite(s.avg_rate).map_or(now, |minute| now.max(minute)))
     }
 
     pub fn name(&self) -> &str {

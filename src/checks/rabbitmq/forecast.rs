@@ -221,6 +221,32 @@ mod tests {
     }
 
     #[test]
+    fn a_slope_the_last_minute_does_not_show_forecasts_nothing() {
+        // 50 MB/s in the last interval while the node built one large answer; over the minute
+        // its memory fell (the answer sent and freed), or grew a little.
+        let mut s = snapshot();
+        let node_with = |name: &str, rate: f64, avg: f64| {
+            node(
+                json!({"name": name, "running": true, "mem_used": 7.6e9, "mem_limit": 12.0e9,
+                "mem_used_details": {"rate": rate, "avg_rate": avg},
+                "disk_free": 100.0e9, "disk_free_limit": 1.0e9,
+                "disk_free_details": {"rate": -1.0e9, "avg_rate": 1.0e6}}),
+            )
+        };
+        s.nodes = vec![
+            node_with("fell", 50.0e6, -2.0e6),
+            node_with("crept", 50.0e6, 1.0e6),
+            node_with("grows", 50.0e6, 40.0e6),
+        ];
+        let found = of(&s, "broker.alarm.forecast");
+        let subjects: Vec<&str> = found.iter().map(|f| f.1.as_str()).collect();
+        // "crept": 4.4 GB of headroom at 1 MB/s is over an hour away; the disk's shrink over
+        // the interval is not the minute's either.
+        assert_eq!(subjects, ["grows"], "{found:?}");
+        assert!(found[0].2.contains("growing 38.1 MiB/s"), "{}", found[0].2);
+    }
+
+    #[test]
     fn a_member_without_a_link_to_a_running_peer_warns() {
         let mut s = snapshot();
         s.nodes = vec![
