@@ -8,8 +8,8 @@
 #   cargo build --release && scripts/symbol-order.sh && cargo build --release
 #
 # Needs valgrind and python3. The broker reads go to bench/replay.py (generated answers of 2 000
-# queues); ping, fleet and readiness go to the machine's RabbitMQ when one answers (they only
-# need to run, not to find workers). Env: CELTOOL (default target/release/celtool).
+# queues); doctor again, ping, fleet and readiness go to the machine's RabbitMQ when one
+# answers (they only need to run, not to find anything). Env: CELTOOL (default target/release/celtool).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$(realpath "${CELTOOL:-${CARGO_TARGET_DIR:-$ROOT/target}/release/celtool}")
@@ -40,6 +40,11 @@ cg "${at[@]}" doctor --only broker --format nagios --timeout 300s
 cg "${at[@]}" queues --format json --timeout 300s
 cg "${at[@]}" queues --timeout 300s
 cg "${at[@]}" doctor --timeout 300s
+# The machine's RabbitMQ (celtool's default URL), when one answers: the health checks, the
+# consumer, connection and channel listings, the single-queue reads and the AMQP connection
+# of a real broker, which replay.py answers with 404s or not at all.
+cg doctor --only broker --vhost / --timeout 300s
+cg doctor --vhost / --timeout 300s
 cg ping --timeout 60s
 cg fleet --timeout 60s
 cg probe readiness celery@nowhere --timeout 60s
