@@ -233,7 +233,8 @@ mod tests {
             .unwrap()
         };
         snap.queues.push(record("idle.other", serde_json::json!(0)));
-        snap.queues.push(record("unknown.other", serde_json::json!(-1)));
+        snap.queues
+            .push(record("unknown.other", serde_json::json!(-1)));
         snap.queues.push(record("busy.other", serde_json::json!(3)));
         let kinds = Classifier::new(&snap.connections, &snap.consumers);
         let all = fleets(&snap, &kinds);
@@ -246,8 +247,14 @@ mod tests {
                 .collect()
         };
         let (all_names, kept_names) = (names(&all), names(&kept));
-        assert!(all_names.contains(&"idle.other".to_string()), "{all_names:?}");
-        assert!(!kept_names.contains(&"idle.other".to_string()), "{kept_names:?}");
+        assert!(
+            all_names.contains(&"idle.other".to_string()),
+            "{all_names:?}"
+        );
+        assert!(
+            !kept_names.contains(&"idle.other".to_string()),
+            "{kept_names:?}"
+        );
         let mut expected = all_names.clone();
         expected.retain(|n| n != "idle.other");
         assert_eq!(kept_names, expected);
