@@ -5,7 +5,7 @@
 //! The kernel maps a program's code into memory in 64 KiB blocks as it is first executed
 //! ("fault-around"), and counts them in its resident memory. A run of `doctor` executes about
 //! a tenth of celtool's 10 MB of code, but spread over all of it; grouped, the same run maps a
-//! fraction of the pages (BENCHMARKS.md, "Where the memory goes"). The list names mangled
+//! fraction of the pages (BENCHMARKS.md, section 2). The list names mangled
 //! symbols, whose hashes change with the dependencies' versions and celtool's own version: a
 //! symbol the list names and the build lacks is skipped, so a stale list costs memory, never
 //! a failed build.
