@@ -1007,32 +1007,25 @@ impl Fields {
         }
     }
 
-    fn slice(&self) -> &[(Box<str>, Value)] {
-        &self.0
-    }
-
     /// The value of `key` (the first, should the broker repeat it).
     pub fn contains_key(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.slice()
-            .iter()
-            .find(|(k, _)| &**k == key)
-            .map(|(_, v)| v)
+        self.0.iter().find(|(k, _)| &**k == key).map(|(_, v)| v)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.slice().iter().map(|(k, v)| (&**k, v))
+        self.0.iter().map(|(k, v)| (&**k, v))
     }
 
     pub fn len(&self) -> usize {
-        self.slice().len()
+        self.0.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.slice().is_empty()
+        self.0.is_empty()
     }
 }
 
