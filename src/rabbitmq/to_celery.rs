@@ -18,7 +18,7 @@ use crate::celery_model::{
 /// The snapshot's fleets, one per vhost that has queues, connections or Celery's exchanges,
 /// in vhost order.
 pub fn fleets<'a>(snap: &'a Snapshot, kinds: &Classifier) -> Vec<Fleet<'a>> {
-    fleets_keeping(snap, kinds, true)
+    fleets_to_check(snap, kinds, true)
 }
 
 /// The fleets as the checks judge them: with `idle_others` false, without the queues of kind
@@ -32,10 +32,6 @@ pub fn fleets_to_check<'a>(
     kinds: &Classifier,
     idle_others: bool,
 ) -> Vec<Fleet<'a>> {
-    fleets_keeping(snap, kinds, idle_others)
-}
-
-fn fleets_keeping<'a>(snap: &'a Snapshot, kinds: &Classifier, idle_others: bool) -> Vec<Fleet<'a>> {
     let mut by_vhost: BTreeMap<&'a str, Fleet<'a>> = BTreeMap::new();
     fn fleet<'m, 'a>(
         by_vhost: &'m mut BTreeMap<&'a str, Fleet<'a>>,
