@@ -1703,8 +1703,8 @@ line), start workers for that queue, and set worker_prefetch_multiplier = 1.",
     Entry {
         id: "broker.queues.unlisted",
         area: Area::Broker,
-        title: "a queue listing the broker could not answer in time",
-        limits: None,
+        title: "a queue listing the broker could not answer in time, or too big to ask for",
+        limits: above(Some(50_000.0), None, "queues on the node (the overview's totals) from which doctor reads the definitions first, and lists no queue when they hold as many; crit is not used"),
         explain: texts::BROKER_QUEUES_UNLISTED,
     },
     Entry {

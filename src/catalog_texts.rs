@@ -82,9 +82,15 @@ builds a queue listing whole before it sends a byte and its management listener 
 left unanswered for management.tcp.idle_timeout (60 s by default). Every monitor, dashboard and
 script that lists these queues fails the same way, and doctor sees less: the definitions stood
 in for the listing (each queue's name, arguments and policy, not its counts, state or node).
-Why: a vhost with tens of thousands of queues (RabbitMQ 3.10 took 76 s for 100 000 on a 2-core
-VM), usually one result queue per task (the amqp/rpc result backend) or event queues left by
-closed clients; a loaded node takes longer.
+Why: a vhost with tens of thousands of queues (RabbitMQ 3.10 took 60-76 s to list 100 000 on a
+2-core VM), usually one result queue per task (the amqp/rpc result backend) or event queues left
+by closed clients; a loaded node takes longer.
+When: either the listing was asked for and not answered in time (cut at the idle_timeout, no
+answer, a stall), or it was not asked for: on a node holding at least the warn threshold of
+queues (50 000; the overview's totals), doctor reads the definitions first (a third of the
+listing's time at 100 000), and when they hold that many queues too it lists none. With fewer
+(a small vhost on a big node) it lists them as usual, the definitions kept in case the listing
+is cut.
 What doctor still did: it read the definitions (an administrator's read) and the vhost's totals,
 then read one by one the queues it judges by their counts: the consumed ones, the worker
 mailboxes and Celery's task queues (a queue named as an exchange of its vhost, and celery). When
@@ -92,9 +98,10 @@ those hold all of the vhost's messages, the others hold none and are judged so; 
 finding says how many messages sit in queues it did not read, and those queues' counts stay
 unknown. Exclusive queues are not in the definitions.
 Fix: remove what piles up (celtool doctor's results.* and events.* findings name it; result
-queues expire with result_expires on the amqp backend, or move results to Redis), split the
-vhost, or raise management.tcp.idle_timeout (management.ssl.idle_timeout for https) in
-rabbitmq.conf, e.g. 300000, and restart the node.";
+queues expire with result_expires on the amqp backend, or move results to Redis), or split the
+vhost. To have doctor list them anyway, raise management.tcp.idle_timeout
+(management.ssl.idle_timeout for https) in rabbitmq.conf, e.g. 300000, restart the node, and set
+[thresholds.\"broker.queues.unlisted\"] warn above the node's queue count.";
 
 pub const BROKER_VHOST: &str = "\
 What breaks: nothing in that vhost can be checked; celtool exits 3 (UNKNOWN). In a terminal this

@@ -163,6 +163,16 @@ impl Snapshot {
     }
 }
 
+/// The broker parts with what the config file sets about reading them: from how many queues
+/// on the node the definitions are read before the light queue listing
+/// (`[thresholds."broker.queues.unlisted"] warn`).
+fn with_limits(mut parts: rabbit::Need, thresholds: &Thresholds) -> rabbit::Need {
+    if parts.light_queues && parts.queues {
+        parts.definitions_from = thresholds.get("broker.queues.unlisted").warn;
+    }
+    parts
+}
+
 /// Read what `need` names, every source at once: the host on the blocking pool while the
 /// broker is awaited, then the workers the broker's snapshot names. Never fails as a whole:
 /// each part carries its own outcome. `client` is the management API client a RabbitMQ need
@@ -197,9 +207,13 @@ pub fn gather(
     let mut sample = None;
     let mut broker = match (&need.broker, client) {
         (Some(BrokerNeed::RabbitMq(parts)), Some(client)) => Some(
-            rt.block_on(rabbit::gather(client, vhost, *parts))
-                .map(BrokerPart::RabbitMq)
-                .map_err(BrokerError::from),
+            rt.block_on(rabbit::gather(
+                client,
+                vhost,
+                with_limits(*parts, thresholds),
+            ))
+            .map(BrokerPart::RabbitMq)
+            .map_err(BrokerError::from),
         ),
         (Some(BrokerNeed::Redis(s)), _) => Some(
             rt.block_on(crate::redis::read_broker_open(s, &s.gather))

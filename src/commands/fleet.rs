@@ -47,6 +47,7 @@ pub const NEED: Need = Need {
     delayed: false,
     // A probe's light reads size no wait on the overview (see `overview_and_cluster`).
     light_queues: true,
+    definitions_from: None,
 };
 
 /// Read the broker snapshot, plan the vhosts and ask their workers, through the one door

@@ -37,6 +37,11 @@ pub struct Need {
     /// counts from the consumer listing, and (with `policies`) the statistics of the busy
     /// queues only. Off for listings that show every queue's rates (`celtool queues`).
     pub light_queues: bool,
+    /// With the light listing: from how many queues on the node (the overview's totals) the
+    /// definitions are read before any listing, and stand in for it when they hold at least as
+    /// many (`super::unlisted`); `None` always lists. Doctor's is
+    /// `[thresholds."broker.queues.unlisted"] warn`.
+    pub definitions_from: Option<f64>,
 }
 
 impl Need {
@@ -52,6 +57,7 @@ impl Need {
         flow_samples: true,
         delayed: true,
         light_queues: true,
+        definitions_from: None,
     };
 }
 
@@ -183,11 +189,12 @@ async fn read_lists(
     paths: &Paths<'_>,
     vhost: Option<&str>,
     nodes_first: NodesFirst,
+    node_size: NodeSize,
 ) -> Lists {
     let ((queues, instead), connections, consumers, exchanges, policies, channels) = tokio::join!(
         async {
             nodes_first.wait().await;
-            queue_listing(client, need, &paths.queues, vhost).await
+            queue_listing(client, need, &paths.queues, vhost, node_size).await
         },
         list_if::<Connection>(
             client,
@@ -256,6 +263,7 @@ pub async fn gather(
     let start = Instant::now();
     let sample = need.flow_samples && need.connections;
     let (nodes_read, nodes_first) = NodesFirst::new(need.nodes && need.queues);
+    let (sized, node_size) = NodeSize::new(light_queues(need) && need.definitions_from.is_some());
     let (first_states, vhost_check, (overview, cluster), nodes, lists) = tokio::join!(
         list_if::<ConnectionState>(
             client,
@@ -265,9 +273,9 @@ pub async fn gather(
             plain,
         ),
         fetch_if::<serde_json::Value>(client, vhost.is_some(), &vhost_path, Some("name")),
-        overview_and_cluster(client, need, vhost),
+        overview_and_cluster(client, need, vhost, sized),
         nodes_and_memory(client, need.nodes, nodes_read),
-        read_lists(client, need, &paths, vhost, nodes_first),
+        read_lists(client, need, &paths, vhost, nodes_first, node_size),
     );
     if let Some(Err(e)) = vhost_check {
         return Err(no_such_vhost(e, vhost, client));
@@ -278,7 +286,7 @@ pub async fn gather(
     let mut gaps = Vec::new();
     let mut skipped = Vec::new();
     let (g, k) = (&mut gaps, &mut skipped);
-    let (queue_answer, instead) = stand_in(lists.queues, lists.instead);
+    let (queue_answer, instead) = stand_in(lists.queues, lists.instead, need.definitions_from);
     let (queues, connections, consumers, exchanges, policies, channels) = (
         take_list(queue_answer, "queues", g, k),
         take_list(lists.connections, "connections", g, k),
@@ -398,11 +406,15 @@ type Answered = (
 /// light one is hedged (`super::unlisted`): when it has not answered within
 /// [`super::unlisted::HEDGE`], the definitions and the vhosts' totals are read beside it, and
 /// they stand in for it if the broker does not answer it in time (also when it fails sooner).
+/// On a node holding at least [`Need::definitions_from`] queues the definitions are read first,
+/// and when they hold that many too, no listing is asked for (answered `None`): RabbitMQ 3.10
+/// takes about its 60 s idle_timeout to list 100 000 queues, the definitions a third of that.
 async fn queue_listing(
     client: &Client,
     need: Need,
     path: &[&str],
     vhost: Option<&str>,
+    node_size: NodeSize,
 ) -> Answered {
     use super::unlisted::{self, worth_instead};
     if !need.queues {
@@ -420,13 +432,26 @@ async fn queue_listing(
         &super::details::LIGHT_QUERY,
         lenient_whole,
     );
+    let mut got = None;
+    if let Some(from) = need.definitions_from
+        && let Some(node) = node_size.wait().await.filter(|&n| n >= from)
+    {
+        match unlisted::read(client, vhost).await {
+            Ok(mut i) if i.queues.len() as f64 >= from => {
+                i.node_queues = node;
+                return (None, Some(Ok(i)));
+            }
+            // Fewer (a small vhost on a big node), or not readable: the listing, with these
+            // definitions ready to stand in for it.
+            other => got = Some(other),
+        }
+    }
     tokio::pin!(listing);
     let hedge = tokio::time::sleep(unlisted::HEDGE);
     tokio::pin!(hedge);
     let mut hedged = false;
     let instead = unlisted::read(client, vhost);
     tokio::pin!(instead);
-    let mut got = None;
     loop {
         tokio::select! {
             answer = &mut listing => {
@@ -447,27 +472,33 @@ async fn queue_listing(
     }
 }
 
-/// The definitions in place of a queue listing the broker did not answer in time: a listing
-/// of their queues, and what is left to say about them (`Stood`). Any other answer as it is.
+/// The definitions in place of a queue listing the broker did not answer in time, or that was
+/// not asked for (no answer beside definitions: see [`queue_listing`]): a listing of their
+/// queues, and what is left to say about them (`Stood`). Any other answer as it is.
 fn stand_in(
     answer: Option<Result<Listing<Queue>, ApiError>>,
     instead: Option<Result<super::unlisted::Instead, ApiError>>,
+    from: Option<f64>,
 ) -> (Option<Result<Listing<Queue>, ApiError>>, Option<Stood>) {
-    match (answer, instead) {
-        // Definitions without a queue cannot be told from a wrong answer: the failure stands.
-        (Some(Err(e)), Some(Ok(i))) if !i.queues.is_empty() => {
-            let stood = Stood {
-                cause: super::unlisted::short_cause(&e),
-                totals: i.totals,
-            };
-            let listing = Listing {
-                items: i.queues,
-                skipped: 0,
-            };
-            (Some(Ok(listing)), Some(stood))
+    use super::unlisted::{big_cause, cut_cause};
+    let (cause, i) = match (answer, instead) {
+        (None, Some(Ok(i))) => {
+            let cause = big_cause(i.node_queues, i.queues.len(), from.unwrap_or_default());
+            (cause, i)
         }
-        (answer, _) => (answer, None),
-    }
+        // Definitions without a queue cannot be told from a wrong answer: the failure stands.
+        (Some(Err(e)), Some(Ok(i))) if !i.queues.is_empty() => (cut_cause(&e), i),
+        (answer, _) => return (answer, None),
+    };
+    let stood = Stood {
+        cause,
+        totals: i.totals,
+    };
+    let listing = Listing {
+        items: i.queues,
+        skipped: 0,
+    };
+    (Some(Ok(listing)), Some(stood))
 }
 
 /// Why the definitions stood in for the queue listing, and the vhosts' totals read with them.
@@ -662,6 +693,7 @@ async fn overview_and_cluster(
     client: &Client,
     need: Need,
     vhost: Option<&str>,
+    sized: Option<tokio::sync::oneshot::Sender<f64>>,
 ) -> (Option<Result<Overview, ApiError>>, ClusterFacts) {
     // The light listings of a probe (ping, fleet, readiness) size no wait: the overview's own
     // cost grows with every queue on the node (0.7 s at 111 000 queues), theirs does not.
@@ -677,6 +709,9 @@ async fn overview_and_cluster(
         && let Some(totals) = o.object_totals.as_ref()
     {
         client.budget().scale_to(totals.sum());
+        if let (Some(tx), Some(queues)) = (sized, totals.queues) {
+            let _ = tx.send(queues);
+        }
     }
     let cluster = if need.nodes {
         let known = overview.as_ref().and_then(|o| o.as_ref().ok());
@@ -720,6 +755,33 @@ impl NodesFirst {
             // A dropped sender (the node read gone) ends the wait as well as an answer does.
             let _ = tokio::time::timeout(NODES_FIRST, rx.wait_for(|answered| *answered)).await;
         }
+    }
+}
+
+/// How long the queue listing waits for the overview's count of the node's queues (see
+/// `NodeSize`); the overview answers in under a second even at 100 000 queues.
+const NODE_SIZE_FIRST: Duration = Duration::from_secs(2);
+
+/// The node's queue count from the overview, for the light listing to choose between listing
+/// and reading the definitions first ([`Need::definitions_from`]). An overview that fails or
+/// does not say ends the wait (its sender dropped) as well as an answer does.
+struct NodeSize(Option<tokio::sync::oneshot::Receiver<f64>>);
+
+impl NodeSize {
+    /// The overview's side and the listing's side; when not asked for, the listing waits for
+    /// nothing.
+    fn new(asked: bool) -> (Option<tokio::sync::oneshot::Sender<f64>>, Self) {
+        if !asked {
+            return (None, Self(None));
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        (Some(tx), Self(Some(rx)))
+    }
+
+    /// The node's queue count, when the overview told it in time.
+    async fn wait(self) -> Option<f64> {
+        let rx = self.0?;
+        tokio::time::timeout(NODE_SIZE_FIRST, rx).await.ok()?.ok()
     }
 }
 

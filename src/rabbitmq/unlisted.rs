@@ -37,6 +37,8 @@ pub struct Instead {
     pub queues: Vec<Queue>,
     /// Each vhost's message totals, from the vhost listing (the statistics database).
     pub totals: Vec<VhostTotals>,
+    /// The node's queues (the overview's totals) when they were read first because of it.
+    pub node_queues: f64,
 }
 
 /// A vhost's message totals as the vhost listing gives them.
@@ -50,7 +52,8 @@ pub struct VhostTotals {
 /// about that (`broker.queues.unlisted`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Unlisted {
-    /// Why the listing failed, as the client said it.
+    /// Why the listing was not read, the clause after "the queue listing of vhost V": not
+    /// answered in time ([`cut_cause`]) or not asked for ([`big_cause`]).
     pub cause: String,
     pub vhosts: Vec<UnlistedVhost>,
 }
@@ -89,9 +92,10 @@ pub fn worth_instead(e: &ApiError) -> bool {
 }
 
 /// Why the listing failed, short, for the finding (the client's message names the URL and the
-/// remedy at length; the finding has its own).
-pub fn short_cause(e: &ApiError) -> String {
-    match e {
+/// remedy at length; the finding has its own): the clause that follows "the queue listing of
+/// vhost V".
+pub fn cut_cause(e: &ApiError) -> String {
+    let why = match e {
         ApiError::Closed { secs, .. } => format!(
             "the broker closed it unanswered after {secs}s, its management.tcp.idle_timeout"
         ),
@@ -100,7 +104,16 @@ pub fn short_cause(e: &ApiError) -> String {
             format!("it stalled for {secs}s after {bytes} bytes")
         }
         other => other.to_string(),
-    }
+    };
+    format!("was not answered in time ({why})")
+}
+
+/// Why the listing was not asked for: the node holds `node` queues, the definitions `held`, at
+/// least the `from` of `[thresholds."broker.queues.unlisted"] warn`.
+pub fn big_cause(node: f64, held: usize, from: f64) -> String {
+    format!(
+        "was not asked for (the node holds {node:.0} queues and the definitions {held}, at least the {from:.0} of [thresholds.\"broker.queues.unlisted\"] warn: RabbitMQ 3.10 takes about its 60 s management.tcp.idle_timeout to list 100 000)"
+    )
 }
 
 /// Read the definitions of the vhost (or of the node without one) and the vhosts' totals.
@@ -132,6 +145,7 @@ pub async fn read(client: &Client, vhost: Option<&str>) -> Result<Instead, ApiEr
         queues,
         // Totals that fail leave the other queues unknown, not the view.
         totals: totals.unwrap_or_default(),
+        node_queues: 0.0,
     })
 }
 

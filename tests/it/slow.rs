@@ -726,11 +726,15 @@ fn an_answer_that_started_and_dripped_past_the_deadline_is_not_no_answer() {
     assert!(!first.contains("no answer"), "{r:#?}");
 }
 
-#[test]
-fn a_listing_the_broker_does_not_answer_in_time_is_stood_in_for_by_the_definitions() {
-    // The light queue listing of vhost v is closed unanswered (as at the broker's idle_timeout);
-    // the definitions name four queues, the vhost's totals say 40 messages, and the one-by-one
-    // read of the task queue `jobs` finds all 40 there, without a consumer.
+/// A broker whose vhost v holds four queues by its definitions and 40 messages by its totals,
+/// all in the task queue `jobs`, which has no consumer. The overview says the node holds
+/// `node_queues`; the light listing of v is closed unanswered after a second (as at the
+/// broker's idle_timeout) when `cut`, and each time it is asked for, `listed` is set.
+fn definitions_broker(
+    node_queues: u64,
+    cut: bool,
+    listed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> String {
     let record = |name: &str, ready: u64| {
         format!(
             r#"{{"name":"{name}","vhost":"v","state":"running","type":"classic","node":"rabbit@n1",
@@ -739,19 +743,25 @@ fn a_listing_the_broker_does_not_answer_in_time_is_stood_in_for_by_the_definitio
         )
     };
     let listing = format!("[{},{}]", record("jobs", 40), record("celery", 0));
-    let url = serve_with(move |request, s| {
+    serve_with(move |request, s| {
         let path = request_path(request);
         let body = if path.starts_with("/api/overview") {
-            r#"{"rabbitmq_version":"3.10.8","node":"rabbit@n1"}"#.to_string()
+            format!(
+                r#"{{"rabbitmq_version":"3.10.8","node":"rabbit@n1","object_totals":{{"queues":{node_queues}}}}}"#
+            )
         } else if path.starts_with("/api/nodes/") {
             r#"{"memory":"not_available"}"#.into()
         } else if path.starts_with("/api/nodes") {
             r#"[{"name":"rabbit@n1","running":true,"mem_alarm":false,"disk_free_alarm":false}]"#
                 .into()
         } else if path.starts_with("/api/queues/v") && !is_one_queue(path) {
-            std::thread::sleep(Duration::from_secs(1));
-            let _ = s.shutdown(std::net::Shutdown::Both);
-            return;
+            listed.store(true, std::sync::atomic::Ordering::SeqCst);
+            if cut {
+                std::thread::sleep(Duration::from_secs(1));
+                let _ = s.shutdown(std::net::Shutdown::Both);
+                return;
+            }
+            return respond_queues(s, path, &listing);
         } else if path.starts_with("/api/queues/v/") {
             return respond_queues(s, path, &listing);
         } else if path.starts_with("/api/definitions/v") {
@@ -775,8 +785,92 @@ fn a_listing_the_broker_does_not_answer_in_time_is_stood_in_for_by_the_definitio
             "[]".into()
         };
         respond(s, "200 OK", &body);
-    });
+    })
+}
+
+/// What [`definitions_broker`]'s doctor finds when its definitions stood in: the task queue
+/// without a consumer found by its one-by-one read, the event queue's TTL from the policy
+/// matched here, and the `broker.queues.unlisted` summary, returned.
+fn judged_by_definitions(r: &Run) -> String {
+    assert_eq!(r.code, 2, "{r:#?}");
+    let problems = r.problems();
+    assert!(
+        has(r, "queues.no-consumers", "crit", "v/jobs"),
+        "{problems:#?}"
+    );
+    assert!(
+        has(r, "broker.queues.unlisted", "warn", "v"),
+        "{problems:#?}"
+    );
+    assert!(
+        !problems
+            .iter()
+            .any(|p| p.1 == "unknown" || p.0 == "events.no-ttl"),
+        "{problems:#?}"
+    );
+    let summary = finding_summary(r, "broker.queues.unlisted");
+    assert!(
+        summary.ends_with(
+            "its definitions stood in, 4 queue(s) judged by name, arguments and policy; 2 read one by one (consumed, worker mailboxes, task queues): they hold all 40 of the vhost's messages, so the other 2 hold none"
+        ),
+        "{summary}"
+    );
+    summary
+}
+
+/// A config file in `dir` setting `[thresholds."broker.queues.unlisted"] warn`.
+fn definitions_from(dir: &std::path::Path, warn: u64) -> std::path::PathBuf {
+    let config = dir.join("config.toml");
+    write(
+        &config,
+        &format!("[thresholds]\n\"broker.queues.unlisted\" = {{ warn = {warn} }}\n"),
+    );
+    config
+}
+
+#[test]
+fn a_listing_the_broker_does_not_answer_in_time_is_stood_in_for_by_the_definitions() {
+    // The node is small (60 queues, under the default 50 000): the listing is asked for, and
+    // cut.
+    let listed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let url = definitions_broker(60, true, std::sync::Arc::clone(&listed));
     let r = broker_doctor(&url, &["--vhost", "v"]);
+    let summary = judged_by_definitions(&r);
+    assert!(
+        summary.starts_with("the queue listing of vhost v was not answered in time (the broker closed it unanswered after "),
+        "{summary}"
+    );
+    assert!(listed.load(std::sync::atomic::Ordering::SeqCst));
+}
+
+#[test]
+fn on_a_node_past_the_threshold_a_vhost_as_big_is_read_from_its_definitions_and_not_listed() {
+    // The node holds 60 queues and the threshold is 4: the definitions are read first, hold
+    // 4, and no listing is asked for (the broker would answer it).
+    let listed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let url = definitions_broker(60, false, std::sync::Arc::clone(&listed));
+    let dir = tempfile::tempdir().unwrap();
+    let config = definitions_from(dir.path(), 4);
+    let config = config.to_str().unwrap();
+    let r = broker_doctor(&url, &["--vhost", "v", "--config", config]);
+    let summary = judged_by_definitions(&r);
+    assert!(
+        summary.starts_with("the queue listing of vhost v was not asked for (the node holds 60 queues and the definitions 4, at least the 4 of [thresholds.\"broker.queues.unlisted\"] warn: "),
+        "{summary}"
+    );
+    assert!(!listed.load(std::sync::atomic::Ordering::SeqCst), "{r:#?}");
+}
+
+#[test]
+fn on_a_node_past_the_threshold_a_smaller_vhost_is_listed_as_usual() {
+    // The node holds 60 queues, past the threshold of 10, but the vhost's definitions hold 4:
+    // the listing is read and judged; nothing stood in.
+    let listed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let url = definitions_broker(60, false, std::sync::Arc::clone(&listed));
+    let dir = tempfile::tempdir().unwrap();
+    let config = definitions_from(dir.path(), 10);
+    let config = config.to_str().unwrap();
+    let r = broker_doctor(&url, &["--vhost", "v", "--config", config]);
     assert_eq!(r.code, 2, "{r:#?}");
     let problems = r.problems();
     assert!(
@@ -784,24 +878,10 @@ fn a_listing_the_broker_does_not_answer_in_time_is_stood_in_for_by_the_definitio
         "{problems:#?}"
     );
     assert!(
-        has(&r, "broker.queues.unlisted", "warn", "v"),
+        !problems.iter().any(|p| p.0 == "broker.queues.unlisted"),
         "{problems:#?}"
     );
-    // The event queue's TTL and expiry come from the policy matched to it here.
-    assert!(
-        !problems
-            .iter()
-            .any(|p| p.1 == "unknown" || p.0 == "events.no-ttl"),
-        "{problems:#?}"
-    );
-    let summary = finding_summary(&r, "broker.queues.unlisted");
-    assert!(
-        summary.starts_with("the queue listing of vhost v was not answered in time (the broker closed it unanswered after ")
-            && summary.ends_with(
-                "its definitions stood in, 4 queue(s) judged by name, arguments and policy; 2 read one by one (consumed, worker mailboxes, task queues): they hold all 40 of the vhost's messages, so the other 2 hold none"
-            ),
-        "{summary}"
-    );
+    assert!(listed.load(std::sync::atomic::Ordering::SeqCst));
 }
 
 #[test]

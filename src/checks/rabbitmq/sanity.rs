@@ -315,12 +315,12 @@ fn unlisted(ctx: &Ctx, out: &mut Vec<Finding>) {
         };
         let mut f = Finding::new("broker.queues.unlisted", Severity::Warn, v.vhost.as_str())
             .summary(format!(
-                "the queue listing of vhost {} was not answered in time ({}): its definitions stood in, {} queue(s) judged by name, arguments and policy; {} read one by one (consumed, worker mailboxes, task queues): {rest}",
+                "the queue listing of vhost {} {}: its definitions stood in, {} queue(s) judged by name, arguments and policy; {} read one by one (consumed, worker mailboxes, task queues): {rest}",
                 v.vhost, u.cause, v.queues, v.read
             ))
             .evidence("queues", v.queues as f64)
             .evidence("queues_read", v.read as f64)
-            .remedy("see `celtool explain broker.queues.unlisted`: remove the queues that pile up, split the vhost, or raise management.tcp.idle_timeout in rabbitmq.conf (e.g. 300000)");
+            .remedy("see `celtool explain broker.queues.unlisted`: remove the queues that pile up or split the vhost; to have doctor list them anyway, raise management.tcp.idle_timeout in rabbitmq.conf (e.g. 300000) and [thresholds.\"broker.queues.unlisted\"] warn");
         if let Some(m) = v.messages {
             f = f
                 .evidence("messages", m as f64)
