@@ -26,12 +26,11 @@
 //!   children were removed (removing children updates its mtime/ctime).
 //!
 //! The race with writers, and what remains of it:
-//! - A file is judged from the `statx` the walk takes when it reads the directory; right before
-//!   `unlinkat` it is `statx`ed again on the same directory fd, and removed only if the name is
-//!   still the same inode (device, inode, type) and still old by every `age_by` timestamp; else
-//!   it is skipped (left for the next run). So a file touched, rewritten or replaced at any time
-//!   before that second `statx` stays.
-//! - What remains is the gap between the second `statx` and `unlinkat`: two consecutive system
+//! - A file is judged from a `statx` of its name on the directory's fd, taken right after the
+//!   directory listing named it, with nothing between it and `unlinkat` but in-memory rules
+//!   (age, type, mount, globs; `find -delete` does the same). So a file touched, rewritten or
+//!   replaced at any time before that `statx` stays (it is young, or another inode, or gone).
+//! - What remains is the gap between that `statx` and `unlinkat`: two consecutive system
 //!   calls, microseconds. Linux has no "unlink if unchanged" (no conditional or fd-based
 //!   unlink), so a touch landing exactly there still loses the file; so does data written by a
 //!   process that keeps an OLD file open and writes to it after the unlink (the inode lives on,

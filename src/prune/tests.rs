@@ -737,18 +737,19 @@ fn prune_lock_is_exclusive_and_wait_proceeds_after_release() {
     ));
 }
 
-/// The racing toucher at the worst moment: after the walk has judged a file old and just
-/// before it removes it, a writer touches it (makes it young) or replaces it with a new file
-/// under the same name. Neither may be removed.
+/// The racing toucher at the latest moment the walk can see: after the directory listing has
+/// named an old file and just before the look that judges it (the last system call before its
+/// `unlinkat`), a writer touches it (makes it young) or replaces it with a new file under the
+/// same name. Neither may be removed.
 #[test]
-fn prune_keeps_a_file_made_young_or_replaced_just_before_the_unlink() {
+fn prune_keeps_a_file_made_young_or_replaced_just_before_its_last_look() {
     let d = tmp();
     let r = d.path().to_path_buf();
     for i in 0..30 {
         file(&r.join(format!("f{i:02}")), 3 * DAY);
     }
     let hook_root = r.clone();
-    walk::BEFORE_UNLINK.set(Some(Box::new(move |name: &std::ffi::CStr| {
+    walk::BEFORE_STAT.set(Some(Box::new(move |name: &std::ffi::CStr| {
         let name = name.to_str().unwrap();
         let i: usize = name[1..].parse().unwrap();
         let p = hook_root.join(name);
@@ -762,7 +763,7 @@ fn prune_keeps_a_file_made_young_or_replaced_just_before_the_unlink() {
         }
     })));
     let s = run(&opts(&r));
-    walk::BEFORE_UNLINK.set(None);
+    walk::BEFORE_STAT.set(None);
     let left: Vec<String> = fs::read_dir(&r)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

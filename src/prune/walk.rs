@@ -22,13 +22,14 @@ thread_local! {
     pub(crate) static IGNORE_MNT_ID: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Hook for the race tests: runs with each name just before the walk re-checks and removes it.
+/// Hook for the race tests: runs with each non-directory name the listing gave, just before
+/// the walk's `statx` of it (the look that judges it and precedes its removal).
 #[cfg(test)]
-type UnlinkHook = Option<Box<dyn FnMut(&CStr)>>;
+type StatHook = Option<Box<dyn FnMut(&CStr)>>;
 
 #[cfg(test)]
 thread_local! {
-    pub(crate) static BEFORE_UNLINK: std::cell::RefCell<UnlinkHook> =
+    pub(crate) static BEFORE_STAT: std::cell::RefCell<StatHook> =
         const { std::cell::RefCell::new(None) };
 }
 
@@ -186,6 +187,14 @@ impl Walker<'_, '_> {
                 continue;
             }
             let name = entry.name.to_owned();
+            #[cfg(test)]
+            BEFORE_STAT.with_borrow_mut(|h| {
+                if let Some(h) = h.as_mut() {
+                    h(&name)
+                }
+            });
+            // This look judges the entry and is the last before `unlinkat` (see
+            // `judge_nondir`).
             match sys::statx_at(fd.as_fd(), &name) {
                 Ok(m) if m.kind == Kind::Dir => pending.push(name),
                 Ok(m) => self.judge_nondir(fd.as_fd(), &name, &m, depth),
@@ -247,7 +256,10 @@ impl Walker<'_, '_> {
         allowed
     }
 
-    /// Removes a non-directory child of the top frame if every rule allows it.
+    /// Removes a non-directory child of the top frame if every rule allows it. `m` is the
+    /// `statx` taken just before, with nothing in between but these in-memory rules: the
+    /// system call right before `unlinkat`, as in `find -delete` (a second look would only
+    /// move the same two-call gap, at one more `statx` per file).
     fn judge_nondir(&mut self, dir: BorrowedFd<'_>, name: &CStr, m: &Meta, depth: usize) {
         let wanted = self.same_mount(m)
             && (m.kind != Kind::Special || self.opts.all_types)
@@ -259,18 +271,7 @@ impl Walker<'_, '_> {
             self.keep();
             return;
         }
-        let mut m = *m;
         if !self.opts.dry_run {
-            #[cfg(test)]
-            BEFORE_UNLINK.with_borrow_mut(|h| {
-                if let Some(h) = h.as_mut() {
-                    h(name)
-                }
-            });
-            match self.recheck(dir, name, &m) {
-                Some(now) => m = now,
-                None => return,
-            }
             if let Err(e) = sys::unlink_at(dir, name, false) {
                 match e.raw_os_error() {
                     Some(libc::ENOENT) => self.sum.vanished += 1,
@@ -295,33 +296,6 @@ impl Walker<'_, '_> {
         if m.nlink <= 1 {
             self.sum.inodes_freed += 1;
             self.sum.bytes_freed += m.blocks * 512;
-        }
-    }
-
-    /// The last look before `unlinkat`: `statx` the name again on the same directory fd, the
-    /// system call right before the removal, so the time a writer has to make the file young
-    /// (or put another file under the name) after the age check is as short as the kernel
-    /// allows; Linux has no "unlink if unchanged". The fresh metadata when the name is still
-    /// the inode that was judged and still old; else None, counted as skipped (or vanished).
-    fn recheck(&mut self, dir: BorrowedFd<'_>, name: &CStr, judged: &Meta) -> Option<Meta> {
-        match sys::statx_at(dir, name) {
-            Ok(now)
-                if now.dev == judged.dev
-                    && now.ino == judged.ino
-                    && now.kind == judged.kind
-                    && self.filter.is_old(&now) =>
-            {
-                Some(now)
-            }
-            Ok(_) => {
-                self.sum.skipped += 1;
-                self.keep();
-                None
-            }
-            Err(e) => {
-                self.stat_failed(name, e);
-                None
-            }
         }
     }
 
