@@ -11,8 +11,10 @@
                                               single-queue statistics (celtool's second wave, four
                                               at a time as celtool sends them). With --today, the
                                               queue listing is the full-columns one celtool sent
-                                              before issue 24 and the single-queue reads are left out:
-                                              the floor of "today's 21 requests".
+                                              before issue 24 (also when doctor read the definitions
+                                              instead: they and the vhosts' totals are left out), and
+                                              the single-queue reads are left out: the floor of
+                                              "today's 21 requests".
 
 python3 stdlib only; the proxy forwards GETs only (celtool's doctor sends nothing else).
 """
@@ -71,9 +73,37 @@ def second_wave(path: str) -> bool:
     return path.split("?")[0].endswith("/memory") or one_queue
 
 
+def today(paths: list) -> list:
+    """The requests of before issue 24 among `paths`: without the definitions and the vhosts'
+    message totals (read when the definitions stand in for the queue listing), and with the
+    queue listing that doctor then did not ask for (the light one, replaced by the caller)."""
+    base = lambda p: p.split("?")[0]  # noqa: E731
+    defs = [base(p) for p in paths if base(p).startswith("/api/definitions")]
+    kept = [
+        p
+        for p in paths
+        if not base(p).startswith("/api/definitions")
+        and not (base(p).startswith("/api/vhosts") and "messages" in p.split("?")[-1])
+    ]
+    listed = any("disable_stats=true" in p for p in kept)
+    if defs and not listed:
+        vhost = defs[0][len("/api/definitions"):]  # "/VHOST", or "" for the node
+        kept.insert(0, "/api/queues" + vhost + "?disable_stats=true")
+    return kept
+
+
 def floor(upstream: str, log: str, today_columns) -> str:
     paths = [p for p in open(log).read().split("\n") if p]
-    get = "curl -sf -o /dev/null -u guest:guest "
+    # One GET whose answer counts: 200, or 404 (doctor asks for endpoints of later RabbitMQ
+    # versions on purpose and takes a 404 as "not there"); anything else, a cut-off answer
+    # (000) included, fails it.
+    get = "g "
+    define = (
+        "g() { c=$(curl -s -o /dev/null -w '%{http_code}' -u guest:guest \"$1\"); "
+        '[[ $c == 200 || $c == 404 ]]; }; export -f g; '
+    )
+    if today_columns is not None:
+        paths = today(paths)
     first, second = [], []
     seen = set()
     for p in paths:
@@ -87,13 +117,13 @@ def floor(upstream: str, log: str, today_columns) -> str:
             continue
         seen.add(p)
         (second if second_wave(p) else first).append(shlex.quote(upstream + p))
-    # Every curl's own status counts (-f: an HTTP error, or an answer the broker cut off, fails
-    # it), so a floor that did not get every answer exits non-zero, as doctor would.
-    cmd = "fail=0; pids=(); " + " ".join(f"{get}{u} & pids+=($!);" for u in first)
+    # Every request's own status counts, so a floor that did not get every answer exits
+    # non-zero, as doctor would.
+    cmd = define + "fail=0; pids=(); " + " ".join(f"{get}{u} & pids+=($!);" for u in first)
     cmd += ' for p in "${pids[@]}"; do wait "$p" || fail=1; done'
     if second:
         cmd += "; printf '%s\\n' " + " ".join(second)
-        cmd += " | xargs -P 4 -n 1 " + get.strip() + " || fail=1"
+        cmd += " | xargs -P 4 -n 1 bash -c 'g \"$0\"' || fail=1"
     return cmd + "; exit $fail"
 
 
