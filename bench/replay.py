@@ -13,7 +13,8 @@ RabbitMQ 3.10 sends for celtool's `columns=` (other columns are not cut). The qu
 answers as RabbitMQ does to `disable_stats=true&enable_queue_totals=true` (no consumers,
 effective policy or message_stats) and to a paged name filter (`page`, `page_size`, `name`,
 `use_regex`: the envelope with the matching queues), and a single queue
-(`/api/queues/VHOST/NAME`) with its record.
+(`/api/queues/VHOST/NAME`) with its record; the vhost's definitions (`/api/definitions/VHOST`)
+and totals (`/api/vhosts/VHOST`) too.
 `--hold-queues S` answers /api/queues only after S seconds, like a slow proxy or a busy
 broker gathering a big list (nothing is sent until then, as RabbitMQ does).
 Stops on SIGTERM/SIGINT.
@@ -151,6 +152,15 @@ def main() -> int:
     full = json.dumps(records, separators=(",", ":")).encode()
     lite = json.dumps([light(q) for q in records], separators=(",", ":")).encode()
     served[f"/api/queues/{VHOST}"] = full
+    # The vhost's definitions (what doctor reads first on a node of 50 000 queues or more) and
+    # its message total, for the view the definitions stand in for.
+    served[f"/api/definitions/{VHOST}"] = json.dumps({
+        "rabbit_version": "3.10.8", "policies": [], "exchanges": [], "bindings": [],
+        "queues": [{"name": q["name"], "durable": True, "auto_delete": False,
+                    "arguments": q["arguments"]} for q in records],
+    }, separators=(",", ":")).encode()
+    served[f"/api/vhosts/{VHOST}"] = json.dumps(
+        {"name": VHOST, "messages": sum(q["messages_ready"] for q in records)}).encode()
     by_name = {q["name"]: q for q in records}
     hold = a.hold_queues
 
