@@ -9,6 +9,12 @@
 //! per-queue augmentation): so every form of the listing can be cut at 60 s, and the definitions
 //! are the one read of every queue that fits.
 //!
+//! So doctor does not wait for a listing it will rarely get: on a node whose overview counts
+//! at least `[thresholds."broker.queues.unlisted"] warn` queues (50 000 by default), the
+//! definitions are read first, and when they hold as many queues (the vhost is that big, not
+//! only the node) no listing is asked for at all. A smaller vhost on a big node is listed as
+//! usual, with its definitions ready in case the listing is cut.
+//!
 //! The definitions (`GET /api/definitions/VHOST`, an administrator's read) give each queue's
 //! name, durability, auto-delete and arguments; its type comes from `x-queue-type`, its policy
 //! from the policy listing matched here as the broker matches it (pattern, `apply-to`, highest
