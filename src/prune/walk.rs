@@ -271,22 +271,22 @@ impl Walker<'_, '_> {
             self.keep();
             return;
         }
-        if !self.opts.dry_run {
-            if let Err(e) = sys::unlink_at(dir, name, false) {
-                match e.raw_os_error() {
-                    Some(libc::ENOENT) => self.sum.vanished += 1,
-                    Some(libc::EISDIR) => {
-                        // Replaced by a directory since the stat: leave it for the next run.
-                        self.sum.skipped += 1;
-                        self.keep();
-                    }
-                    _ => {
-                        self.fail(Some(name), format!("cannot remove: {e}"));
-                        self.keep();
-                    }
+        if !self.opts.dry_run
+            && let Err(e) = sys::unlink_at(dir, name, false)
+        {
+            match e.raw_os_error() {
+                Some(libc::ENOENT) => self.sum.vanished += 1,
+                Some(libc::EISDIR) => {
+                    // Replaced by a directory since the stat: leave it for the next run.
+                    self.sum.skipped += 1;
+                    self.keep();
                 }
-                return;
+                _ => {
+                    self.fail(Some(name), format!("cannot remove: {e}"));
+                    self.keep();
+                }
             }
+            return;
         }
         self.list(name, false);
         match m.kind {
