@@ -371,8 +371,9 @@ How it is found: the overview's drop_unroutable and return_unroutable rates say 
 on the node; each exchange that failed to route at least half of what it took in
 (publish_in - publish_out, per second) is named, per vhost, with the Celery cause its name
 suggests. An exchange's in and out rates are sampled apart, so one that routes everything shows
-a small deficit in a flood; and no vhost is said to lose more than the node counts, so another
-vhost's losses are never pinned on a busy exchange here.
+a small deficit in a flood; and no vhost is said to lose more than its own counters count
+(the vhost listing's drop_unroutable and return_unroutable rates; the node's when those cannot
+be read), so another vhost's losses are never pinned on a busy exchange here.
 Celery's own broadcasts that routinely reach nobody are not counted: celery.pidbox (remote
 control while no worker's mailbox is bound), reply.celery.pidbox (replies to a client that
 left) and celeryev (events while no monitor or gossiping worker listens). Thresholds: messages

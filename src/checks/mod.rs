@@ -250,6 +250,7 @@ pub(crate) mod testing {
             flow: Default::default(),
             delayed: Vec::new(),
             unlisted: None,
+            vhost_stats: Vec::new(),
         }
     }
 

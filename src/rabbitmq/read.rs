@@ -12,7 +12,7 @@ use super::cluster::{ChannelQos, ClusterFacts, gather_cluster};
 use super::lenient::{Merged, MergedList, merged_list};
 use super::records::{
     Channel, Connection, ConnectionState, Consumer, Exchange, Listing, Node, NodeMemory, Overview,
-    Policy, Queue, Whole,
+    Policy, Queue, VhostStats, Whole,
 };
 
 /// Which parts of the API a command reads.
@@ -136,6 +136,9 @@ pub struct Snapshot {
     /// The queue listing could not be read in time and the definitions stood in for it
     /// (`super::unlisted`): what that view lacks.
     pub unlisted: Option<super::unlisted::Unlisted>,
+    /// The vhosts' own unroutable counters, read with the exchanges (doctor); empty when not
+    /// read or when their read failed (the node's count bounds the losses then).
+    pub vhost_stats: Vec<VhostStats>,
 }
 
 /// The API paths of the listings, limited to the vhost when one is named.
@@ -272,14 +275,16 @@ pub async fn gather(
             Some(ConnectionState::COLUMNS),
             plain,
         ),
-        fetch_if::<serde_json::Value>(client, vhost.is_some(), &vhost_path, Some("name")),
+        vhosts_read(client, need, vhost, &vhost_path),
         overview_and_cluster(client, need, vhost, sized),
         nodes_and_memory(client, need.nodes, nodes_read),
         read_lists(client, need, &paths, vhost, nodes_first, node_size),
     );
-    if let Some(Err(e)) = vhost_check {
-        return Err(no_such_vhost(e, vhost, client));
-    }
+    let vhost_stats = match vhost_check {
+        Some(Err(e)) if vhost.is_some() => return Err(no_such_vhost(e, vhost, client)),
+        Some(Ok(stats)) => stats,
+        _ => Vec::new(),
+    };
     let (nodes, node_memory, memory_gaps) = nodes;
     // An overview asked for only to size the waits is no part whose failure counts.
     let overview = overview.filter(|o| need.overview || o.is_ok());
@@ -313,6 +318,7 @@ pub async fn gather(
         flow: FlowSamples::default(),
         delayed: Vec::new(),
         unlisted: None,
+        vhost_stats,
     };
     if let Some(e) = failed_as_a_whole(&need, &mut gaps) {
         return Err(e);
@@ -326,6 +332,36 @@ pub async fn gather(
     gaps.extend(memory_gaps);
     snap.gaps = gaps;
     Ok(snap)
+}
+
+/// The vhost named (it must exist: a failure is returned as it is), with its unroutable
+/// counters when the exchanges are read with the overview (doctor); without a vhost, every
+/// vhost's counters in that case, else nothing.
+async fn vhosts_read(
+    client: &Client,
+    need: Need,
+    vhost: Option<&str>,
+    path: &[&str],
+) -> Option<Result<Vec<VhostStats>, ApiError>> {
+    let stats = need.exchanges && need.overview;
+    let columns = if stats { VhostStats::COLUMNS } else { "name" };
+    // Any answer says the vhost exists; counters that do not decode are none known.
+    let lenient = |v: serde_json::Value| serde_json::from_value::<VhostStats>(v).ok();
+    match vhost {
+        Some(_) => Some(
+            client
+                .get::<serde_json::Value>(path, Some(columns))
+                .await
+                .map(|v| lenient(v).into_iter().collect()),
+        ),
+        None if stats => Some(
+            client
+                .get::<Vec<serde_json::Value>>(&["vhosts"], Some(columns))
+                .await
+                .map(|list| list.into_iter().filter_map(lenient).collect()),
+        ),
+        None => None,
+    }
 }
 
 /// The first reading of the connections' states, taken with the listings, for the flow samples.

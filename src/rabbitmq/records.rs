@@ -115,6 +115,28 @@ impl OverviewStats {
     }
 }
 
+/// A vhost's own message counters (`/api/vhosts`): the unroutable ones, which bound what the
+/// vhost's exchanges are said to lose (the node's count includes every other vhost's).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct VhostStats {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub message_stats: Obj<Box<OverviewStats>>,
+}
+
+impl VhostStats {
+    pub const COLUMNS: &'static str = "name,message_stats.drop_unroutable_details.rate,\
+message_stats.return_unroutable_details.rate";
+
+    /// Unroutable messages per second in this vhost; a vhost without counters lost none.
+    pub fn unroutable_rate(&self) -> f64 {
+        self.message_stats
+            .as_ref()
+            .and_then(|m| m.unroutable_rate())
+            .unwrap_or(0.0)
+    }
+}
+
 /// The overview's `churn_rates`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct ChurnRates {

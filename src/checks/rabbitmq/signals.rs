@@ -81,8 +81,16 @@ fn unroutable(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
     for (vhost, mut list) in by_vhost {
+        // The vhost's own count, when read, bounds its losses closer than the node's: a flood
+        // that routes everything here while another vhost drops messages loses nothing here.
+        let bound = ctx
+            .snap
+            .vhost_stats
+            .iter()
+            .find(|v| v.name.as_deref() == Some(vhost))
+            .map_or(node_rate, |v| v.unroutable_rate().min(node_rate));
         list.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let total: f64 = list.iter().map(|(_, r)| r).sum::<f64>().min(node_rate);
+        let total: f64 = list.iter().map(|(_, r)| r).sum::<f64>().min(bound);
         let severity = level(&limits, total);
         if severity == Severity::Ok {
             continue;
@@ -258,6 +266,26 @@ mod tests {
             .unwrap(),
         );
         assert!(run(&s).iter().all(|f| f.id != "broker.unroutable"));
+        // A slow flood (HTTP publishes) whose out rate was sampled at half its in rate, as a
+        // CI run saw: the node's 20/s would let it through; this vhost's own count (none
+        // dropped, none returned) does not.
+        s.exchanges = vec![exchange("v", "", 5.6, 2.8)];
+        let vhost = |rate: Option<f64>| -> crate::rabbitmq::records::VhostStats {
+            let stats = rate.map(|r| json!({"drop_unroutable_details": {"rate": r}}));
+            serde_json::from_value(json!({"name": "v", "message_stats": stats})).unwrap()
+        };
+        s.vhost_stats = vec![vhost(Some(0.0))];
+        assert!(run(&s).iter().all(|f| f.id != "broker.unroutable"));
+        s.vhost_stats = vec![vhost(None)];
+        assert!(run(&s).iter().all(|f| f.id != "broker.unroutable"));
+        // When the vhost itself drops 3/s, the exchange is named, with what it lost.
+        s.vhost_stats = vec![vhost(Some(3.0))];
+        let found: Vec<_> = run(&s)
+            .into_iter()
+            .filter(|f| f.id == "broker.unroutable")
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].evidence.get("unroutable_per_second"), Some(&2.8));
     }
 
     #[test]
