@@ -415,11 +415,15 @@ pub const BROKER_ALARM_FORECAST: &str = "\
 What breaks: nothing yet; at the watermark the node raises its memory or disk alarm and every
 publisher of the cluster is blocked (see broker.alarm.memory, broker.alarm.disk).
 How it is found: each running node's memory use and free disk with their rates from /api/nodes
-(mem_used_details, disk_free_details): the slope over the last statistics interval and over
-the last minute, whichever forecasts the later alarm, so that only a growth both show counts (a
-node building one large answer, such as the listing of 100 000 queues, grows by tens of MiB a
-second for half a minute, then frees it all); the node list is read before celtool asks for
-the queue listing, so its own listing is not in the slope; time to the alarm = headroom / slope. A slope is only a few seconds' worth: it is judged once
+(mem_used_details, disk_free_details, five minutes of samples 5 s apart): the slope over the
+last statistics interval and the slope of the memory's floor over the five minutes (the
+lowest use of the last two and a half minutes against the lowest of the two and a half before;
+the disk's average over the five minutes), whichever forecasts the later alarm, so that only a
+growth both show counts (a node building large answers, such as listings of 100 000 queues,
+grows by tens of MiB a second for half a minute, then frees it all, back to the same floor);
+the node list is read before celtool asks for the queue listing, so its own listing is not in
+the slope; time to the alarm = headroom / slope. A growth shows once it has lasted about half
+of those five minutes. It is judged once
 memory use is past half the limit or free disk is under 4 times its limit, where a swing of
 garbage collection or a log rotation cannot pass for a trend. Thresholds: seconds to the alarm.
 Fix: find what grows: queues filling without consumers, the management plugin's statistics,

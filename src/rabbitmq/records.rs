@@ -251,40 +251,96 @@ pub struct ClusterLink {
 }
 
 /// A node figure's slope: over the last statistics interval (`rate`, a few seconds) and, when
-/// the node list is asked with [`Node::QUERY`], over the last minute (`avg_rate`).
+/// the node list is asked with [`Node::QUERY`], over the last five minutes (`avg_rate`, and
+/// the `samples` themselves, 5 s apart, newest first).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct Slope {
     pub rate: Option<f64>,
     pub avg_rate: Option<f64>,
+    #[serde(default, deserialize_with = "lenient_samples")]
+    pub samples: Vec<Sample>,
+}
+
+/// One sample of a node figure: the value, and when (ms since the epoch).
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
+pub struct Sample {
+    pub sample: f64,
+    pub timestamp: f64,
+}
+
+/// Samples that do not decode are none: the slope falls back to the rates.
+fn lenient_samples<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Sample>, D::Error> {
+    let v = Value::deserialize(d)?;
+    Ok(serde_json::from_value::<Vec<Sample>>(v)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.sample.is_finite() && s.timestamp.is_finite())
+        .collect())
 }
 
 impl Slope {
     fn finite(v: Option<f64>) -> Option<f64> {
         v.filter(|v| v.is_finite())
     }
+
+    /// The slope of the figure's floor over the samples' window: the lowest value of the
+    /// window's second half less the lowest of its first half, over half the window. A node
+    /// that builds large answers and frees them (listings of 100 000 queues, every few
+    /// seconds for a minute) rises and falls back to the same floor: about 0. Growth that
+    /// lasts (a backlog in memory) lifts the floor: its own slope. `None` with fewer than six
+    /// samples or a window under a minute (a node just started, a query without the window).
+    pub fn floor_rate(&self) -> Option<f64> {
+        let first = self
+            .samples
+            .iter()
+            .map(|s| s.timestamp)
+            .fold(f64::INFINITY, f64::min);
+        let last = self
+            .samples
+            .iter()
+            .map(|s| s.timestamp)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let span_ms = last - first;
+        if self.samples.len() < 6 || span_ms < 60_000.0 {
+            return None;
+        }
+        let middle = first + span_ms / 2.0;
+        let floor = |early: bool| {
+            self.samples
+                .iter()
+                .filter(|s| (s.timestamp < middle) == early)
+                .map(|s| s.sample)
+                .fold(f64::INFINITY, f64::min)
+        };
+        Some((floor(false) - floor(true)) / (span_ms / 2000.0))
+    }
 }
 
 impl Node {
     pub const COLUMNS: &'static str = "name,running,mem_used,mem_limit,mem_alarm,disk_free,\
 disk_free_limit,disk_free_alarm,fd_used,fd_total,proc_used,proc_total,partitions,\
-mem_used_details.rate,mem_used_details.avg_rate,disk_free_details.rate,\
-disk_free_details.avg_rate,cluster_links";
+mem_used_details.rate,mem_used_details.avg_rate,mem_used_details.samples,\
+disk_free_details.rate,disk_free_details.avg_rate,cluster_links";
 
-    /// The slopes' window: a minute of the node's statistics, 5 s apart.
+    /// The slopes' window: five minutes of the node's statistics, 5 s apart (RabbitMQ keeps
+    /// 5 s samples for ten minutes by default).
     pub const QUERY: [(&'static str, &'static str); 2] =
-        [("node_stats_age", "60"), ("node_stats_incr", "5")];
+        [("node_stats_age", "300"), ("node_stats_incr", "5")];
 
-    /// The memory's growth in bytes per second that both the last interval and the last
-    /// minute show (the smaller of the two): a node building one large answer (the listing of
-    /// 100 000 queues) grows by tens of MiB a second for half a minute, then frees it all.
+    /// The memory's growth in bytes per second that both the last interval and the five
+    /// minutes' floor show (the smaller of the two; without samples, the five minutes'
+    /// average): a node building large answers (the listing of 100 000 queues) grows by tens
+    /// of MiB a second for half a minute, then frees it all, and a minute of such answers
+    /// one after another still averages a climb.
     pub fn mem_rate(&self) -> Option<f64> {
         let s = self.mem_used_details.as_ref()?;
         let now = Slope::finite(s.rate).filter(|v| plausible_rate(v.abs()))?;
-        Some(Slope::finite(s.avg_rate).map_or(now, |minute| now.min(minute)))
+        let window = s.floor_rate().or(Slope::finite(s.avg_rate));
+        Some(window.map_or(now, |w| now.min(w)))
     }
 
     /// The free disk's slope (negative: shrinking), the gentler of the last interval's and the
-    /// last minute's.
+    /// five minutes'.
     pub fn disk_free_rate(&self) -> Option<f64> {
         let s = self.disk_free_details.as_ref()?;
         let now = Slope::finite(s.rate)?;

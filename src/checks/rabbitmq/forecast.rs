@@ -221,9 +221,9 @@ mod tests {
     }
 
     #[test]
-    fn a_slope_the_last_minute_does_not_show_forecasts_nothing() {
-        // 50 MB/s in the last interval while the node built one large answer; over the minute
-        // its memory fell (the answer sent and freed), or grew a little.
+    fn a_slope_the_five_minutes_do_not_show_forecasts_nothing() {
+        // 50 MB/s in the last interval while the node built one large answer; over the five
+        // minutes (no samples here: their average) its memory fell, or grew a little.
         let mut s = snapshot();
         let node_with = |name: &str, rate: f64, avg: f64| {
             node(
@@ -244,6 +244,43 @@ mod tests {
         // the interval is not the minute's either.
         assert_eq!(subjects, ["grows"], "{found:?}");
         assert!(found[0].2.contains("growing 38.1 MiB/s"), "{}", found[0].2);
+    }
+
+    #[test]
+    fn memory_that_returns_to_its_floor_forecasts_nothing_and_a_rising_floor_does() {
+        // Five minutes of samples, newest first. "sawtooth": a node building listings one
+        // after another, 7.0 GB live and up to 600 MB of garbage at a time; its last interval
+        // and five-minute average both climb. "backlog": 20 MB/s for five minutes.
+        let samples = |f: &dyn Fn(f64) -> f64| -> Vec<serde_json::Value> {
+            (0..=60)
+                .map(|i| {
+                    let t = 300.0 - 5.0 * f64::from(i);
+                    json!({"sample": f(t), "timestamp": 1.0e12 + t * 1000.0})
+                })
+                .collect()
+        };
+        let node_with = |name: &str, used: f64, samples: Vec<serde_json::Value>| {
+            node(
+                json!({"name": name, "running": true, "mem_used": used, "mem_limit": 12.0e9,
+                "mem_used_details": {"rate": 50.0e6, "avg_rate": 2.0e6, "samples": samples}}),
+            )
+        };
+        let sawtooth = |t: f64| 7.0e9 + (t % 40.0) * 15.0e6;
+        let backlog = |t: f64| 4.0e9 + t * 20.0e6;
+        let mut s = snapshot();
+        s.nodes = vec![
+            node_with("sawtooth", 7.3e9, samples(&sawtooth)),
+            node_with("backlog", 10.0e9, samples(&backlog)),
+        ];
+        let found = of(&s, "broker.alarm.forecast");
+        let subjects: Vec<&str> = found.iter().map(|f| f.1.as_str()).collect();
+        assert_eq!(subjects, ["backlog"], "{found:?}");
+        assert!(found[0].2.contains("growing 19.1 MiB/s"), "{}", found[0].2);
+        // A node of a minute's samples or fewer (just started): the five minutes' average.
+        let few: Vec<serde_json::Value> = samples(&sawtooth).into_iter().take(5).collect();
+        s.nodes = vec![node_with("young", 11.0e9, few)];
+        let found = of(&s, "broker.alarm.forecast");
+        assert!(found[0].2.contains("growing 1.9 MiB/s"), "{}", found[0].2);
     }
 
     #[test]
