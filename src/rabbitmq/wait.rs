@@ -263,11 +263,13 @@ mod tests {
     async fn until_honours_a_wait_that_grew_meanwhile() {
         let b = Budget::new(Duration::from_millis(10), None);
         let since = Instant::now();
-        let slow = async {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        // Far longer than the 30 ms wait: a test thread starved past 100 ms (a loaded machine)
+        // must still see the cut, not a finished answer.
+        let never = async {
+            tokio::time::sleep(Duration::from_secs(60)).await;
             7
         };
-        let r = b.until(|| b.start_limit(since, true), slow).await;
+        let r = b.until(|| b.start_limit(since, true), never).await;
         assert_eq!(r, Err(Cut::NoStart(Duration::from_millis(30))));
         let since = Instant::now();
         b.scale_to(1000.0);
