@@ -191,8 +191,8 @@ async fn read_lists(
     need: Need,
     paths: &Paths<'_>,
     vhost: Option<&str>,
-    nodes_first: NodesFirst,
-    node_size: NodeSize,
+    nodes_first: Told<()>,
+    node_size: Told<f64>,
 ) -> Lists {
     let ((queues, instead), connections, consumers, exchanges, policies, channels) = tokio::join!(
         async {
@@ -265,8 +265,8 @@ pub async fn gather(
     let vhost_path = ["vhosts", vhost.unwrap_or("")];
     let start = Instant::now();
     let sample = need.flow_samples && need.connections;
-    let (nodes_read, nodes_first) = NodesFirst::new(need.nodes && need.queues);
-    let (sized, node_size) = NodeSize::new(light_queues(need) && need.definitions_from.is_some());
+    let (nodes_read, nodes_first) = Told::new(need.nodes && need.queues);
+    let (sized, node_size) = Told::new(light_queues(need) && need.definitions_from.is_some());
     let (first_states, vhost_check, (overview, cluster), nodes, lists) = tokio::join!(
         list_if::<ConnectionState>(
             client,
@@ -450,7 +450,7 @@ async fn queue_listing(
     need: Need,
     path: &[&str],
     vhost: Option<&str>,
-    node_size: NodeSize,
+    node_size: Told<f64>,
 ) -> Answered {
     use super::unlisted::{self, worth_instead};
     if !need.queues {
@@ -764,49 +764,28 @@ type NodesAnswer = (
     Vec<Gap>,
 );
 
-/// How long the queue listing waits for the node list to be answered first.
-const NODES_FIRST: Duration = Duration::from_secs(2);
+/// How long the queue listing waits for what other reads tell it first (`Told`): the node
+/// list's answer, the overview's count of the node's queues. Both answer in under a second
+/// even on a node of 100 000 queues.
+const TOLD_WITHIN: Duration = Duration::from_secs(2);
 
-/// The queue listing is sent once the node list has been answered (or after `NODES_FIRST`):
-/// the node's memory slope in that answer (`mem_used_details.rate`, the alarm forecast) would
-/// otherwise include the node's growth while it builds the listing for this very run. On a
-/// private node holding 100 000 queues the memory grew 64 MiB/s while it built doctor's
-/// listing, and the forecast called an alarm 80 s away that doctor itself was causing
-/// (BENCHMARKS.md). The node list costs a round trip on any broker (no queue is in it).
-struct NodesFirst(Option<tokio::sync::watch::Receiver<bool>>);
+/// What one read tells the queue listing before it goes out, waited for at most
+/// [`TOLD_WITHIN`]; a read that fails or does not say (its sender dropped) ends the wait as
+/// well as an answer does. Two are told:
+/// - that the node list has been answered (`Told<()>`): the node's memory slope in that
+///   answer (`mem_used_details.rate`, the alarm forecast) would otherwise include the node's
+///   growth while it builds the listing for this very run. On a private node holding 100 000
+///   queues the memory grew 64 MiB/s while it built doctor's listing, and the forecast called
+///   an alarm 80 s away that doctor itself was causing (BENCHMARKS.md). The node list costs a
+///   round trip on any broker (no queue is in it).
+/// - the node's queue count from the overview (`Told<f64>`), for the light listing to choose
+///   between listing and reading the definitions first ([`Need::definitions_from`]).
+struct Told<T>(Option<tokio::sync::oneshot::Receiver<T>>);
 
-impl NodesFirst {
-    /// The sender's side for the node read, and the listing's side; without both reads the
-    /// listing waits for nothing.
-    fn new(both: bool) -> (Option<tokio::sync::watch::Sender<bool>>, Self) {
-        if !both {
-            return (None, Self(None));
-        }
-        let (tx, rx) = tokio::sync::watch::channel(false);
-        (Some(tx), Self(Some(rx)))
-    }
-
-    async fn wait(self) {
-        if let Some(mut rx) = self.0 {
-            // A dropped sender (the node read gone) ends the wait as well as an answer does.
-            let _ = tokio::time::timeout(NODES_FIRST, rx.wait_for(|answered| *answered)).await;
-        }
-    }
-}
-
-/// How long the queue listing waits for the overview's count of the node's queues (see
-/// `NodeSize`); the overview answers in under a second even at 100 000 queues.
-const NODE_SIZE_FIRST: Duration = Duration::from_secs(2);
-
-/// The node's queue count from the overview, for the light listing to choose between listing
-/// and reading the definitions first ([`Need::definitions_from`]). An overview that fails or
-/// does not say ends the wait (its sender dropped) as well as an answer does.
-struct NodeSize(Option<tokio::sync::oneshot::Receiver<f64>>);
-
-impl NodeSize {
-    /// The overview's side and the listing's side; when not asked for, the listing waits for
-    /// nothing.
-    fn new(asked: bool) -> (Option<tokio::sync::oneshot::Sender<f64>>, Self) {
+impl<T> Told<T> {
+    /// The telling read's side and the listing's side; when not `asked`, the listing waits
+    /// for nothing.
+    fn new(asked: bool) -> (Option<tokio::sync::oneshot::Sender<T>>, Self) {
         if !asked {
             return (None, Self(None));
         }
@@ -814,19 +793,19 @@ impl NodeSize {
         (Some(tx), Self(Some(rx)))
     }
 
-    /// The node's queue count, when the overview told it in time.
-    async fn wait(self) -> Option<f64> {
+    /// What was told in time, if anything.
+    async fn wait(self) -> Option<T> {
         let rx = self.0?;
-        tokio::time::timeout(NODE_SIZE_FIRST, rx).await.ok()?.ok()
+        tokio::time::timeout(TOLD_WITHIN, rx).await.ok()?.ok()
     }
 }
 
 /// The node list (repeated keys merged, see `lenient`), then at once each running node's
-/// memory breakdown. `answered` is told when the node list is in (see `NodesFirst`).
+/// memory breakdown. `answered` is told when the node list is in (see `Told`).
 async fn nodes_and_memory(
     client: &Client,
     wanted: bool,
-    answered: Option<tokio::sync::watch::Sender<bool>>,
+    answered: Option<tokio::sync::oneshot::Sender<()>>,
 ) -> NodesAnswer {
     let nodes = match wanted {
         true => Some(
@@ -838,7 +817,7 @@ async fn nodes_and_memory(
         false => None,
     };
     if let Some(tx) = answered {
-        let _ = tx.send(true);
+        let _ = tx.send(());
     }
     let mut gaps = Vec::new();
     let memory = match &nodes {
