@@ -818,14 +818,21 @@ fn judged_by_definitions(r: &Run) -> String {
     summary
 }
 
-/// A config file in `dir` setting `[thresholds."broker.queues.unlisted"] warn`.
-fn definitions_from(dir: &std::path::Path, warn: u64) -> std::path::PathBuf {
-    let config = dir.join("config.toml");
+/// doctor on a [`definitions_broker`] whose node holds 60 queues (its listing answered), with
+/// `[thresholds."broker.queues.unlisted"] warn` at `warn`: the run, and whether the listing was
+/// asked for.
+fn doctor_past_threshold(warn: u64) -> (Run, bool) {
+    let listed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let url = definitions_broker(60, false, std::sync::Arc::clone(&listed));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
     write(
         &config,
         &format!("[thresholds]\n\"broker.queues.unlisted\" = {{ warn = {warn} }}\n"),
     );
-    config
+    let config = config.to_str().unwrap();
+    let r = broker_doctor(&url, &["--vhost", "v", "--config", config]);
+    (r, listed.load(std::sync::atomic::Ordering::SeqCst))
 }
 
 #[test]
@@ -847,30 +854,20 @@ fn a_listing_the_broker_does_not_answer_in_time_is_stood_in_for_by_the_definitio
 fn on_a_node_past_the_threshold_a_vhost_as_big_is_read_from_its_definitions_and_not_listed() {
     // The node holds 60 queues and the threshold is 4: the definitions are read first, hold
     // 4, and no listing is asked for (the broker would answer it).
-    let listed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let url = definitions_broker(60, false, std::sync::Arc::clone(&listed));
-    let dir = tempfile::tempdir().unwrap();
-    let config = definitions_from(dir.path(), 4);
-    let config = config.to_str().unwrap();
-    let r = broker_doctor(&url, &["--vhost", "v", "--config", config]);
+    let (r, listed) = doctor_past_threshold(4);
     let summary = judged_by_definitions(&r);
     assert!(
         summary.starts_with("the queue listing of vhost v was not asked for (the node holds 60 queues and the definitions 4, at least the 4 of [thresholds.\"broker.queues.unlisted\"] warn: "),
         "{summary}"
     );
-    assert!(!listed.load(std::sync::atomic::Ordering::SeqCst), "{r:#?}");
+    assert!(!listed, "{r:#?}");
 }
 
 #[test]
 fn on_a_node_past_the_threshold_a_smaller_vhost_is_listed_as_usual() {
     // The node holds 60 queues, past the threshold of 10, but the vhost's definitions hold 4:
     // the listing is read and judged; nothing stood in.
-    let listed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let url = definitions_broker(60, false, std::sync::Arc::clone(&listed));
-    let dir = tempfile::tempdir().unwrap();
-    let config = definitions_from(dir.path(), 10);
-    let config = config.to_str().unwrap();
-    let r = broker_doctor(&url, &["--vhost", "v", "--config", config]);
+    let (r, listed) = doctor_past_threshold(10);
     assert_eq!(r.code, 2, "{r:#?}");
     let problems = r.problems();
     assert!(
@@ -881,7 +878,7 @@ fn on_a_node_past_the_threshold_a_smaller_vhost_is_listed_as_usual() {
         !problems.iter().any(|p| p.0 == "broker.queues.unlisted"),
         "{problems:#?}"
     );
-    assert!(listed.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(listed, "{r:#?}");
 }
 
 #[test]
