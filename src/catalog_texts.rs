@@ -82,9 +82,9 @@ builds a queue listing whole before it sends a byte and its management listener 
 left unanswered for management.tcp.idle_timeout (60 s by default). Every monitor, dashboard and
 script that lists these queues fails the same way, and doctor sees less: the definitions stood
 in for the listing (each queue's name, arguments and policy, not its counts, state or node).
-Why: a vhost with tens of thousands of queues (RabbitMQ 3.10 took 60-76 s to list 100 000 on a
-2-core VM), usually one result queue per task (the amqp/rpc result backend) or event queues left
-by closed clients; a loaded node takes longer.
+Why: a vhost with tens of thousands of queues (RabbitMQ 3.10 took from 20 s to past 60 s to
+list 100 000 on a 2-core VM, by the columns asked and the node's load), usually one result
+queue per task (the amqp/rpc result backend) or event queues left by closed clients.
 When: either the listing was asked for and not answered in time (cut at the idle_timeout, no
 answer, a stall), or it was not asked for: on a node holding at least the warn threshold of
 queues (50 000; the overview's totals), doctor reads the definitions first (a third of the

@@ -118,7 +118,7 @@ pub fn cut_cause(e: &ApiError) -> String {
 /// least the `from` of `[thresholds."broker.queues.unlisted"] warn`.
 pub fn big_cause(node: f64, held: usize, from: f64) -> String {
     format!(
-        "was not asked for (the node holds {node:.0} queues and the definitions {held}, at least the {from:.0} of [thresholds.\"broker.queues.unlisted\"] warn: RabbitMQ 3.10 takes about its 60 s management.tcp.idle_timeout to list 100 000)"
+        "was not asked for (the node holds {node:.0} queues and the definitions {held}, at least the {from:.0} of [thresholds.\"broker.queues.unlisted\"] warn: a listing that size can take RabbitMQ 3.10 past its 60 s management.tcp.idle_timeout)"
     )
 }
 
