@@ -209,6 +209,20 @@ impl Group {
             })
             .unwrap_or_else(|| panic!("Sentinel {} never saw the group: {}", s.port, s.log()));
         }
+        // ... and the replica has finished its first sync (the master says state=online): a
+        // replica still waiting for the master's snapshot (wait_bgsave) is rightly reported as
+        // lagging, which a test that stops it to make it lag would take for its own doing.
+        let mut info = match password {
+            Some(pw) => vec!["-a", pw, "--no-auth-warning"],
+            None => Vec::new(),
+        };
+        info.extend(["INFO", "replication"]);
+        wait_for(STATE, || {
+            cli(g.master.port, &info)
+                .contains("state=online")
+                .then_some(())
+        })
+        .unwrap_or_else(|| panic!("the replica never came online: {}", g.replica.log()));
         g
     }
 
