@@ -60,7 +60,7 @@ pub fn from_listings(queues: &mut [Queue], consumers: &[Consumer], policies: &[P
         .collect();
     for q in queues.iter_mut() {
         q.keep_light();
-        q.consumers = Some(count.get(q.vhost(), q.name()).copied().unwrap_or(0.0));
+        q.consumers = Some(count.get(q.vhost(), q.name()).copied().unwrap_or(0.0)).into();
         let definition = q
             .policy
             .as_deref()
@@ -195,10 +195,10 @@ mod tests {
             "messages_unacknowledged": 0, "consumers": 0}));
         assert!(!wanted(&idle));
         let mut ready = idle.clone();
-        ready.messages_ready = Some(3.0);
+        ready.messages_ready = Some(3.0).into();
         assert!(wanted(&ready));
         let mut unknown = idle.clone();
-        unknown.messages_unacknowledged = None;
+        unknown.messages_unacknowledged = None.into();
         assert!(wanted(&unknown));
         let mirrored = queue(serde_json::json!({"name": "m", "messages_ready": 0,
             "messages_unacknowledged": 0, "consumers": 0,
@@ -222,10 +222,10 @@ mod tests {
             "pattern": ".*", "definition": {"message-ttl": 5000}}))
         .unwrap();
         from_listings(&mut queues, &[consumer.clone(), consumer], &[policy]);
-        assert_eq!(queues[0].consumers, Some(2.0));
+        assert_eq!(queues[0].consumers.get(), Some(2.0));
         assert_eq!(queues[0].message_stats, None);
         assert_eq!(queues[0].message_ttl_ms(), Some(5000.0));
-        assert_eq!(queues[1].consumers, Some(0.0));
+        assert_eq!(queues[1].consumers.get(), Some(0.0));
         assert_eq!(queues[1].effective_policy_definition, None);
     }
 }

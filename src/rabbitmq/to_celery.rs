@@ -135,7 +135,7 @@ fn queue<'a>(q: &'a records::Queue, kind: Kind, kinds: &Classifier) -> Queue<'a>
     // A count the record lacks, or has as an impossible number, is unknown (`None`), never 0:
     // the sanity check names it and the Celery checks judge nothing on it.
     let ms = |v: Option<f64>| v.map(|v| v.max(0.0).round() as u64);
-    let known = |v: Option<f64>| records::count(v).map(|v| v as u64);
+    let known = |v: records::Count| records::count(v).map(|v| v as u64);
     Queue {
         scope: q.vhost().into(),
         name: q.name().into(),

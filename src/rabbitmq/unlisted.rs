@@ -270,8 +270,8 @@ pub fn settle(
             continue;
         }
         if per.get(q.vhost()).is_some_and(|v| v.others_empty) {
-            q.messages_ready = Some(0.0);
-            q.messages_unacknowledged = Some(0.0);
+            q.messages_ready = Some(0.0).into();
+            q.messages_unacknowledged = Some(0.0).into();
         }
     }
     Unlisted {
@@ -311,7 +311,7 @@ mod tests {
         assert_eq!(qs[0].vhost(), "v");
         assert_eq!(qs[0].kind.as_deref(), Some("classic"));
         assert_eq!(qs[1].kind.as_deref(), Some("quorum"));
-        assert_eq!(qs[0].messages_ready, None);
+        assert_eq!(qs[0].messages_ready.get(), None);
         assert_eq!(qs[0].state, None);
     }
 
@@ -366,8 +366,8 @@ mod tests {
             },
         ];
         let u = settle(&mut qs, &read, &totals, "cut".into());
-        assert_eq!(qs[1].messages_ready, Some(0.0));
-        assert_eq!(qs[2].messages_ready, None);
+        assert_eq!(qs[1].messages_ready.get(), Some(0.0));
+        assert_eq!(qs[2].messages_ready.get(), None);
         assert_eq!(
             u.vhosts,
             vec![

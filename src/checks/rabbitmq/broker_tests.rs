@@ -227,7 +227,7 @@ fn a_queue_that_is_down_is_reported() {
 fn unacked_piling_up_and_redeliveries() {
     let p = new_problems(|s| {
         let q = s.queues.iter_mut().find(|q| q.name() == "celery").unwrap();
-        q.messages_unacknowledged = Some(50_000.0);
+        q.messages_unacknowledged = Some(50_000.0).into();
         let stats = q.message_stats.get_or_insert_with(Default::default);
         stats.redeliver_details = Obj::Object(Rate { rate: Some(40.0) });
         stats.deliver_get_details = Obj::Object(Rate { rate: Some(50.0) });
@@ -304,8 +304,8 @@ fn unacked_messages_of_a_queue_without_a_consumer_count_say_so() {
         .iter_mut()
         .find(|q| q.name() == "celery")
         .unwrap();
-    q.messages_unacknowledged = Some(50_000.0);
-    q.consumers = None;
+    q.messages_unacknowledged = Some(50_000.0).into();
+    q.consumers = None.into();
     let findings = run(&snap);
     let f = findings.iter().find(|f| f.id == "queues.unacked").unwrap();
     assert!(
@@ -321,7 +321,7 @@ fn unacked_messages_of_a_queue_without_a_consumer_count_say_so() {
         .iter_mut()
         .find(|q| q.name() == "celery")
         .unwrap();
-    q.messages_unacknowledged = None;
+    q.messages_unacknowledged = None.into();
     let findings = run(&snap);
     assert!(!findings.iter().any(|f| f.id == "queues.unacked"));
 }

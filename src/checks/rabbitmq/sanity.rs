@@ -246,9 +246,9 @@ fn count_field(name: &str, v: Option<f64>, into: &mut Vec<String>) {
 /// `state: down` and is judged by broker.queue.state; one count alone missing is a value lost
 /// on the way (a proxy, an older API) and stays unknown.
 fn no_statistics_yet(q: &Queue) -> bool {
-    let no_state = q.state.is_none() && q.consumers.is_none();
-    let no_counts = q.messages_ready.is_none()
-        && q.messages_unacknowledged.is_none()
+    let no_state = q.state.is_none() && q.consumers.get().is_none();
+    let no_counts = q.messages_ready.get().is_none()
+        && q.messages_unacknowledged.get().is_none()
         && q.state.as_deref() != Some("down");
     no_state || no_counts
 }
@@ -264,13 +264,13 @@ fn queues(ctx: &Ctx, out: &mut Vec<Finding>) {
                 fresh.push(q.subject());
             }
         } else {
-            count_field("messages_ready", q.messages_ready, &mut fields);
+            count_field("messages_ready", q.messages_ready.get(), &mut fields);
             count_field(
                 "messages_unacknowledged",
-                q.messages_unacknowledged,
+                q.messages_unacknowledged.get(),
                 &mut fields,
             );
-            count_field("consumers", q.consumers, &mut fields);
+            count_field("consumers", q.consumers.get(), &mut fields);
         }
         if !fields.is_empty() {
             bad.push((q.subject(), fields));
