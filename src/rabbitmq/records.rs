@@ -1105,8 +1105,9 @@ pub fn intern(text: &str) -> Sym {
 /// definition has a handful of keys, and a `BTreeMap`'s first node costs some 600 bytes, which
 /// at 100 000 queues with arguments (every rpc:// result queue has `x-expires`) was 60 MB. A
 /// shared slice (16 bytes, no spare room, and `Option<Fields>` no bigger) rather than a `Vec`
-/// (24): a queue holds two. Shared, so that the queues of one policy hold its definition once;
-/// every empty object (most queues' arguments) is one shared empty slice, no allocation.
+/// (24): a queue holds two. Shared, so that the queues of one policy hold its definition once
+/// and queues of the same arguments hold them once ([`Fields::new`]); every empty object (most
+/// queues' arguments) is one shared empty slice, no allocation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fields(std::sync::Arc<[(Box<str>, Value)]>);
 
@@ -1121,12 +1122,32 @@ impl Default for Fields {
 }
 
 impl Fields {
+    /// The object of these fields; equal to one of the last few made on this thread, that
+    /// one, shared: the same arguments repeat across a listing (every rpc:// result queue of
+    /// an application has the same `x-expires`, every event queue of a Celery version the same
+    /// `x-message-ttl` and `x-expires`), and each copy was some 200 bytes a queue.
     fn new(fields: Vec<(Box<str>, Value)>) -> Self {
-        if fields.is_empty() {
-            Fields::default()
-        } else {
-            Fields(fields.into())
+        const KEEP: usize = 8;
+        thread_local! {
+            static RECENT: RefCell<(Vec<Fields>, usize)> = const { RefCell::new((Vec::new(), 0)) };
         }
+        if fields.is_empty() {
+            return Fields::default();
+        }
+        RECENT.with(|recent| {
+            let (held, next) = &mut *recent.borrow_mut();
+            if let Some(same) = held.iter().find(|f| *f.0 == *fields) {
+                return same.clone();
+            }
+            let made = Fields(fields.into());
+            if held.len() < KEEP {
+                held.push(made.clone());
+            } else {
+                held[*next] = made.clone();
+                *next = (*next + 1) % KEEP;
+            }
+            made
+        })
     }
 
     /// The value of `key` (the first, should the broker repeat it).
@@ -1533,6 +1554,27 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn queues_of_the_same_arguments_hold_them_once() {
+        let qs: Vec<Queue> = serde_json::from_str(
+            r#"[{"name":"a","arguments":{"x-expires":60000,"x-message-ttl":5000}},
+                {"name":"b","arguments":{"x-expires":60000}},
+                {"name":"c","arguments":{"x-expires":60000,"x-message-ttl":5000}},
+                {"name":"d","arguments":{"x-message-ttl":5000,"x-expires":60000}}]"#,
+        )
+        .unwrap();
+        let args = |i: usize| &qs[i].arguments.as_ref().unwrap().0;
+        assert!(std::sync::Arc::ptr_eq(args(0), args(2)));
+        assert!(!std::sync::Arc::ptr_eq(args(0), args(1)));
+        assert_eq!(args(1).len(), 1);
+        // Another order is another object as listed; the values are still each one's own.
+        assert!(!std::sync::Arc::ptr_eq(args(0), args(3)));
+        assert_eq!(
+            qs[3].arguments.as_ref().unwrap().get("x-expires"),
+            Some(&Value::from(60000))
+        );
+    }
 
     #[test]
     fn a_queue_stays_small_and_replication_is_boxed_only_when_present() {
