@@ -7,9 +7,14 @@
 #
 #   cargo build --release && scripts/symbol-order.sh && cargo build --release
 #
-# Needs valgrind and python3. The broker reads go to bench/replay.py (generated answers of 2 000
-# queues; once with the threshold of the definitions' path lowered to 1 000); doctor again, ping, fleet and readiness go to the machine's RabbitMQ when one
-# answers (they only need to run, not to find anything). Env: CELTOOL (default target/release/celtool).
+# Needs valgrind and python3. First, when the machine's RabbitMQ answers, doctor on a scratch
+# vhost of it (bench/mkvhost.py: 1 000 queues of the benchmark's mix, 100 messages, and
+# bench/consume.py's consumers when the test venv has py-amqp; deleted on exit): the path
+# bench/broker.sh measures (listing, consumers, connections, single-queue reads), placed first.
+# Then bench/replay.py (generated answers of 2 000 queues; once with the threshold of the
+# definitions' path lowered to 1 000); doctor again, ping, fleet and readiness go to the
+# machine's RabbitMQ when one answers (they only need to run, not to find anything).
+# Env: CELTOOL (default target/release/celtool).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$(realpath "${CELTOOL:-${CARGO_TARGET_DIR:-$ROOT/target}/release/celtool}")
@@ -21,17 +26,39 @@ if ! nm "$BIN" 2>/dev/null | grep ' main$' >/dev/null; then
 fi
 WORK=$(mktemp -d)
 REPLAY_PID=
-cleanup() { [[ -n $REPLAY_PID ]] && kill "$REPLAY_PID" 2>/dev/null; rm -rf "$WORK"; }
+SCRATCH=
+CONSUMER_PID=
+cleanup() {
+    [[ -n $REPLAY_PID ]] && kill "$REPLAY_PID" 2>/dev/null
+    [[ -n $CONSUMER_PID ]] && kill "$CONSUMER_PID" 2>/dev/null
+    [[ -n $SCRATCH ]] && python3 "$ROOT/bench/mkvhost.py" delete "$SCRATCH" >/dev/null
+    rm -rf "$WORK"
+}
 trap cleanup EXIT
-coproc REPLAY { exec python3 "$ROOT/bench/replay.py" 2000; }
-REPLAY_PID=$REPLAY_PID
-read -r _ url <&"${REPLAY[0]}"
 n=0
 cg() { # args... : one callgrind run, its output numbered in run order
     n=$((n + 1))
     timeout 600 valgrind --tool=callgrind --demangle=no --compress-strings=no --compress-pos=no \
         --callgrind-out-file="$WORK/$(printf %03d $n).out" "$BIN" "$@" >/dev/null 2>&1 || true
 }
+if curl -s -m 5 -o /dev/null -u guest:guest http://127.0.0.1:15672/api/overview; then
+    SCRATCH=celtool-bench-order-$$
+    python3 "$ROOT/bench/mkvhost.py" create "$SCRATCH" 1000 100 >/dev/null
+    PY_AMQP=$ROOT/.venv/bin/python
+    consumers=0
+    if [[ -x $PY_AMQP ]] && "$PY_AMQP" -c 'import amqp' 2>/dev/null; then
+        PYTHONDONTWRITEBYTECODE=1 "$PY_AMQP" "$ROOT/bench/consume.py" "$SCRATCH" celery tasks.q0 \
+            w0@benchhost.celery.pidbox >/dev/null &
+        CONSUMER_PID=$!
+        consumers=3
+    fi
+    python3 "$ROOT/bench/mkvhost.py" settle "$SCRATCH" 1000 100 "$consumers" >/dev/null
+    cg doctor --only broker --vhost "$SCRATCH" --format json --timeout 300s
+    cg doctor --only broker --vhost "$SCRATCH" --timeout 300s
+fi
+coproc REPLAY { exec python3 "$ROOT/bench/replay.py" 2000; }
+REPLAY_PID=$REPLAY_PID
+read -r _ url <&"${REPLAY[0]}"
 at=(--url "$url" --vhost celtool-bench)
 cg "${at[@]}" doctor --only broker --format json --timeout 300s
 cg "${at[@]}" doctor --only broker --timeout 300s
