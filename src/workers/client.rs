@@ -103,6 +103,45 @@ impl Ctx<'_> {
         }
     }
 
+    /// Declare a queue of this connection's own (the reply queue, the event sample's):
+    /// exclusive and auto-deleted, so the broker removes it with the connection.
+    pub(super) async fn declare_own_queue(
+        &self,
+        what: &'static str,
+        chan: &Channel,
+        queue: &str,
+        arguments: FieldTable,
+    ) -> Result<(), WorkerError> {
+        let declare = QueueDeclareOptions {
+            exclusive: true,
+            auto_delete: true,
+            ..QueueDeclareOptions::default()
+        };
+        self.step(what, chan.queue_declare(queue.into(), declare, arguments))
+            .await
+            .map(drop)
+    }
+
+    /// Consume a queue of [`Ctx::declare_own_queue`]: exclusively, without acks (a reply or
+    /// an event read is never redelivered).
+    pub(super) async fn consume_own_queue(
+        &self,
+        what: &'static str,
+        chan: &Channel,
+        queue: &str,
+    ) -> Result<Consumer, WorkerError> {
+        let consume = BasicConsumeOptions {
+            no_ack: true,
+            exclusive: true,
+            ..BasicConsumeOptions::default()
+        };
+        self.step(
+            what,
+            chan.basic_consume(queue.into(), "".into(), consume, FieldTable::default()),
+        )
+        .await
+    }
+
     /// Run one step on the wire within its limit, unless the broker blocks the connection.
     pub(super) async fn step<T, E: std::fmt::Display>(
         &self,
@@ -509,14 +548,11 @@ async fn open_reply_queue(
         ),
     )
     .await?;
-    let declare = QueueDeclareOptions {
-        exclusive: true,
-        auto_delete: true,
-        ..QueueDeclareOptions::default()
-    };
-    ctx.step(
+    ctx.declare_own_queue(
         "declare the reply queue",
-        chan.queue_declare(queue.into(), declare, reply_queue_arguments()),
+        chan,
+        queue,
+        reply_queue_arguments(),
     )
     .await?;
     ctx.step(
@@ -530,29 +566,23 @@ async fn open_reply_queue(
         ),
     )
     .await?;
-    let consume = BasicConsumeOptions {
-        no_ack: true,
-        exclusive: true,
-        ..BasicConsumeOptions::default()
-    };
-    ctx.step(
-        "consume the reply queue",
-        chan.basic_consume(queue.into(), "".into(), consume, FieldTable::default()),
-    )
-    .await
+    ctx.consume_own_queue("consume the reply queue", chan, queue)
+        .await
 }
 
 /// Celery's `control_queue_expires` and `control_queue_ttl`, as kombu sends them (64-bit).
 fn reply_queue_arguments() -> FieldTable {
+    expiring_queue_arguments(
+        protocol::REPLY_QUEUE_TTL_MS,
+        protocol::REPLY_QUEUE_EXPIRES_MS,
+    )
+}
+
+/// `x-message-ttl` and `x-expires` as kombu sends them (64-bit integers).
+pub(super) fn expiring_queue_arguments(ttl_ms: i64, expires_ms: i64) -> FieldTable {
     let mut table = FieldTable::default();
-    table.insert(
-        "x-expires".into(),
-        AMQPValue::LongLongInt(protocol::REPLY_QUEUE_EXPIRES_MS),
-    );
-    table.insert(
-        "x-message-ttl".into(),
-        AMQPValue::LongLongInt(protocol::REPLY_QUEUE_TTL_MS),
-    );
+    table.insert("x-expires".into(), AMQPValue::LongLongInt(expires_ms));
+    table.insert("x-message-ttl".into(), AMQPValue::LongLongInt(ttl_ms));
     table
 }
 

@@ -17,17 +17,14 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use lapin::options::{
-    BasicConsumeOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
-    QueueDeleteOptions,
-};
-use lapin::types::{AMQPValue, FieldTable};
+use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeleteOptions};
+use lapin::types::FieldTable;
 use lapin::{Channel, Connection, Consumer, ExchangeKind};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::WorkerError;
-use super::client::Ctx;
+use super::client::{Ctx, expiring_queue_arguments};
 use super::model::VhostReport;
 use crate::celery_events::{Collector, EventSample};
 
@@ -212,17 +209,11 @@ async fn has_event_exchange(ctx: &Ctx<'_>, chan: &Channel) -> Result<bool, Worke
 }
 
 async fn open_queue(ctx: &Ctx<'_>, chan: &Channel, queue: &str) -> Result<Consumer, WorkerError> {
-    let declare = QueueDeclareOptions {
-        exclusive: true,
-        auto_delete: true,
-        ..QueueDeclareOptions::default()
-    };
-    let mut args = FieldTable::default();
-    args.insert("x-message-ttl".into(), AMQPValue::LongLongInt(QUEUE_TTL_MS));
-    args.insert("x-expires".into(), AMQPValue::LongLongInt(QUEUE_EXPIRES_MS));
-    ctx.step(
+    ctx.declare_own_queue(
         "declare the event sample's queue",
-        chan.queue_declare(queue.into(), declare, args),
+        chan,
+        queue,
+        expiring_queue_arguments(QUEUE_TTL_MS, QUEUE_EXPIRES_MS),
     )
     .await?;
     for key in KEYS {
@@ -238,16 +229,8 @@ async fn open_queue(ctx: &Ctx<'_>, chan: &Channel, queue: &str) -> Result<Consum
         )
         .await?;
     }
-    let consume = BasicConsumeOptions {
-        no_ack: true,
-        exclusive: true,
-        ..BasicConsumeOptions::default()
-    };
-    ctx.step(
-        "consume the event sample's queue",
-        chan.basic_consume(queue.into(), "".into(), consume, FieldTable::default()),
-    )
-    .await
+    ctx.consume_own_queue("consume the event sample's queue", chan, queue)
+        .await
 }
 
 #[cfg(test)]
