@@ -1068,37 +1068,60 @@ impl From<&str> for Sym {
 /// on this thread are compared byte by byte, cheaper than hashing for the handful a listing
 /// has.
 pub fn intern(text: &str) -> Sym {
-    const KEEP: usize = 16;
     thread_local! {
-        static RECENT: RefCell<(Vec<Sym>, usize)> = const { RefCell::new((Vec::new(), 0)) };
+        static RECENT: RefCell<Recent<Sym, 16>> = const { RefCell::new(Recent::new()) };
     }
     static ALL: Mutex<Option<HashMap<&'static str, &'static &'static str>>> = Mutex::new(None);
-    RECENT.with(|recent| {
-        let (values, next) = &mut *recent.borrow_mut();
-        if let Some(known) = values.iter().find(|v| **v.0 == *text) {
-            return *known;
+    RECENT.with_borrow_mut(|recent| {
+        if let Some(known) = recent.find(|v| **v.0 == *text) {
+            return known;
         }
-        let held = {
-            let mut all = ALL.lock().unwrap_or_else(|e| e.into_inner());
-            let all = all.get_or_insert_with(HashMap::new);
-            match all.get(text) {
-                Some(known) => Sym(known),
-                None => {
-                    let leaked: &'static str = Box::leak(Box::from(text));
-                    let thin: &'static &'static str = Box::leak(Box::new(leaked));
-                    all.insert(leaked, thin);
-                    Sym(thin)
-                }
+        let mut all = ALL.lock().unwrap_or_else(|e| e.into_inner());
+        let all = all.get_or_insert_with(HashMap::new);
+        recent.hold(match all.get(text) {
+            Some(known) => Sym(known),
+            None => {
+                let leaked: &'static str = Box::leak(Box::from(text));
+                let thin: &'static &'static str = Box::leak(Box::new(leaked));
+                all.insert(leaked, thin);
+                Sym(thin)
             }
-        };
-        if values.len() < KEEP {
-            values.push(held);
-        } else {
-            values[*next] = held;
-            *next = (*next + 1) % KEEP;
-        }
-        held
+        })
     })
+}
+
+/// The last `N` distinct values made on one thread, in front of a costlier way to make or
+/// find one ([`intern`]'s set, [`Fields::new`]'s allocation): a listing repeats a handful of
+/// values, compared here one by one.
+struct Recent<T, const N: usize> {
+    held: Vec<T>,
+    /// The oldest, replaced next once `N` are held.
+    next: usize,
+}
+
+impl<T: Clone, const N: usize> Recent<T, N> {
+    const fn new() -> Self {
+        Recent {
+            held: Vec::new(),
+            next: 0,
+        }
+    }
+
+    /// A held value that `same` accepts.
+    fn find(&self, same: impl Fn(&T) -> bool) -> Option<T> {
+        self.held.iter().find(|v| same(v)).cloned()
+    }
+
+    /// Holds `value` from now on, in place of the oldest once `N` are held; returns it.
+    fn hold(&mut self, value: T) -> T {
+        if self.held.len() < N {
+            self.held.push(value.clone());
+        } else {
+            self.held[self.next] = value.clone();
+            self.next = (self.next + 1) % N;
+        }
+        value
+    }
 }
 
 /// A small JSON object kept as a list of its keys and values: a queue's arguments or policy
@@ -1127,26 +1150,16 @@ impl Fields {
     /// an application has the same `x-expires`, every event queue of a Celery version the same
     /// `x-message-ttl` and `x-expires`), and each copy was some 200 bytes a queue.
     fn new(fields: Vec<(Box<str>, Value)>) -> Self {
-        const KEEP: usize = 8;
         thread_local! {
-            static RECENT: RefCell<(Vec<Fields>, usize)> = const { RefCell::new((Vec::new(), 0)) };
+            static RECENT: RefCell<Recent<Fields, 8>> = const { RefCell::new(Recent::new()) };
         }
         if fields.is_empty() {
             return Fields::default();
         }
-        RECENT.with(|recent| {
-            let (held, next) = &mut *recent.borrow_mut();
-            if let Some(same) = held.iter().find(|f| *f.0 == *fields) {
-                return same.clone();
-            }
-            let made = Fields(fields.into());
-            if held.len() < KEEP {
-                held.push(made.clone());
-            } else {
-                held[*next] = made.clone();
-                *next = (*next + 1) % KEEP;
-            }
-            made
+        RECENT.with_borrow_mut(|recent| {
+            recent
+                .find(|f| *f.0 == *fields)
+                .unwrap_or_else(|| recent.hold(Fields(fields.into())))
         })
     }
 
