@@ -41,7 +41,7 @@ cg() { # args... : one callgrind run, its output numbered in run order
     timeout 600 valgrind --tool=callgrind --demangle=no --compress-strings=no --compress-pos=no \
         --callgrind-out-file="$WORK/$(printf %03d $n).out" "$BIN" "$@" >/dev/null 2>&1 || true
 }
-if curl -s -m 5 -o /dev/null -u guest:guest http://127.0.0.1:15672/api/overview; then
+if curl -sf -m 5 -o /dev/null -u guest:guest http://127.0.0.1:15672/api/overview; then
     SCRATCH=celtool-bench-order-$$
     python3 "$ROOT/bench/mkvhost.py" create "$SCRATCH" 1000 100 >/dev/null
     PY_AMQP=$ROOT/.venv/bin/python
